@@ -1,0 +1,78 @@
+/**
+ * Named errors with stable codes. Every error Vigil reports to a user is a VigilError: the code is for
+ * programs (JSON output, API bodies, tests), the message is for people, and exitCode is what the CLI
+ * exits with (1 operation failed, 2 bad usage or invalid input).
+ */
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_MANIFEST_READ'
+  | 'E_MANIFEST_YAML'
+  | 'E_MANIFEST_INVALID'
+  | 'E_UNKNOWN_SERVICE'
+  | 'E_PROCESS'
+  | 'E_SERVICE_MANAGER'
+  | 'E_APPLY_FAILED'
+  | 'E_STORE'
+  | 'E_AGENT_UNREACHABLE'
+  | 'E_API'
+  | 'E_UNAUTHORIZED'
+  | 'E_FORBIDDEN_HOST'
+  | 'E_NOT_FOUND'
+  | 'E_IO';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
+  'E_USAGE',
+  'E_MANIFEST_READ',
+  'E_MANIFEST_YAML',
+  'E_MANIFEST_INVALID',
+  'E_UNKNOWN_SERVICE',
+]);
+
+export class VigilError extends Error {
+  readonly code: ErrorCode;
+  /** Extra structured detail safe to show (never secret values). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VigilError';
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  get exitCode(): number {
+    return USAGE_CODES.has(this.code) ? EXIT_USAGE : EXIT_FAILED;
+  }
+}
+
+/** One problem in a manifest, located for a human: file, line, column and the key path. */
+export interface ManifestProblem {
+  file: string;
+  line: number | null;
+  column: number | null;
+  path: string;
+  message: string;
+}
+
+export class ManifestError extends VigilError {
+  readonly problems: readonly ManifestProblem[];
+
+  constructor(code: 'E_MANIFEST_READ' | 'E_MANIFEST_YAML' | 'E_MANIFEST_INVALID', problems: ManifestProblem[]) {
+    super(code, problems.map(formatProblem).join('\n'), { details: { problems } });
+    this.name = 'ManifestError';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(p: ManifestProblem): string {
+  const where = p.line === null ? p.file : `${p.file}:${p.line}${p.column === null ? '' : `:${p.column}`}`;
+  return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+export function isVigilError(err: unknown): err is VigilError {
+  return err instanceof VigilError;
+}

@@ -1,0 +1,72 @@
+/**
+ * The OS service manager behind Vigil: systemd user units on Linux, LaunchAgents on macOS. Vigil renders
+ * unit files from the manifest and commands the manager; the manager does the restarting.
+ */
+import type { ServiceSpec } from '../core/manifest/model.js';
+
+export type Backend = 'systemd' | 'launchd';
+
+/** A rendered unit file / plist for one service. `hash` covers the content that Vigil controls. */
+export interface UnitFile {
+  service: string;
+  /** The manager's id for it: "vigil-core.service" or "dev.vigil.core". */
+  unit: string;
+  path: string;
+  content: string;
+  hash: string;
+}
+
+export interface InstalledUnit {
+  service: string;
+  unit: string;
+  path: string;
+  content: string;
+  /** The hash Vigil recorded in the file when it wrote it (null if the marker is gone). */
+  recordedHash: string | null;
+  /** The hash of the content as it is now. */
+  actualHash: string;
+  /** Someone edited the file by hand since Vigil wrote it. */
+  drifted: boolean;
+}
+
+export type ActiveState = 'active' | 'activating' | 'deactivating' | 'inactive' | 'failed' | 'reloading' | 'unknown';
+
+/** One service as the manager sees it right now. */
+export interface ObservedStatus {
+  service: string;
+  unit: string;
+  loaded: boolean;
+  active: ActiveState;
+  /** Manager-specific detail: systemd SubState ("running", "auto-restart", "dead"…) or launchd state. */
+  sub: string;
+  pid: number | null;
+  /** Restarts done by the manager since the unit was (re)started by a user. */
+  restarts: number;
+  /** Manager's result of the last run: success, exit-code, signal, core-dump, oom-kill, start-limit-hit… */
+  result: string | null;
+  /** How the last main process ended, if it has. */
+  lastExit: { code: number | null; signal: string | null } | null;
+  /** When the state last changed (ms since epoch). */
+  since: number | null;
+  memoryBytes: number | null;
+  cpuNsec: number | null;
+}
+
+export interface ServiceManager {
+  readonly backend: Backend;
+  /** Renders the unit file / plist for a service. Pure. */
+  render(spec: ServiceSpec): UnitFile;
+  /** Units Vigil installed (for this VIGIL_HOME), with drift detection. */
+  listInstalled(): Promise<InstalledUnit[]>;
+  /** Writes unit files atomically and makes the manager load them (daemon-reload / bootstrap). */
+  write(units: readonly UnitFile[]): Promise<void>;
+  /** Stops, disables and deletes the units of these services. */
+  remove(services: readonly string[]): Promise<void>;
+  /** Enables (start at login/boot) and starts. */
+  enableAndStart(services: readonly string[]): Promise<void>;
+  start(services: readonly string[]): Promise<void>;
+  stop(services: readonly string[]): Promise<void>;
+  restart(services: readonly string[]): Promise<void>;
+  /** One batched query for all these services. Unknown services come back with loaded=false. */
+  status(services: readonly string[]): Promise<ObservedStatus[]>;
+}

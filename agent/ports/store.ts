@@ -1,0 +1,41 @@
+/** Vigil's persistent state (SQLite in production). Synchronous: better-sqlite3 is, and ticks are short. */
+import type { NewEvent, VigilEvent, EventType } from '../core/events.js';
+import type { ServiceSpec } from '../core/manifest/model.js';
+
+export interface ServiceRecord {
+  name: string;
+  unit: string;
+  spec: ServiceSpec;
+  hash: string;
+  installedAt: number;
+  updatedAt: number;
+}
+
+export interface EventQuery {
+  /** Only events at or after this time (ms). */
+  since?: number;
+  /** Only events with id greater than this (for SSE resume). */
+  afterId?: number;
+  service?: string;
+  types?: readonly EventType[];
+  /** Newest N (default 200, max 10,000), returned oldest first. */
+  limit?: number;
+}
+
+export interface Store {
+  /** Inserts events whose key is new; returns the ones inserted (with ids). */
+  appendEvents(events: readonly NewEvent[]): VigilEvent[];
+  queryEvents(query: EventQuery): VigilEvent[];
+
+  upsertService(record: ServiceRecord): void;
+  removeService(name: string): void;
+  listServices(): ServiceRecord[];
+
+  /** Small JSON values: the agent's per-service snapshots, journal offsets, settings. */
+  getState<T>(key: string): T | undefined;
+  setState(key: string, value: unknown): void;
+
+  /** Runs fn in one transaction: everything it writes lands together or not at all. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}

@@ -1,0 +1,80 @@
+// Lint, and the architecture's boundaries: they are enforced here, not by hope.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const NODE_IO = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'os', 'dgram', 'tls', 'worker_threads'];
+const nodeIo = NODE_IO.flatMap((m) => [m, `node:${m}`]);
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'renderer/dist/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: "Only electron/ imports 'electron'." }] }],
+    },
+  },
+  {
+    // core is pure: no I/O, no native modules, no adapters.
+    files: ['agent/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: "Only electron/ imports 'electron'." },
+            { name: 'better-sqlite3', message: 'agent/core does no I/O: use the Store port.' },
+            { name: 'pino', message: 'agent/core does no I/O.' },
+            ...nodeIo.map((name) => ({ name, message: 'agent/core does no I/O: put it behind a port in agent/ports.' })),
+          ],
+          patterns: [{ group: ['**/adapters/**', '**/cli/**', '**/daemon/**', '**/api/**'], message: 'core depends on nothing but itself.' }],
+        },
+      ],
+    },
+  },
+  {
+    // ports are interfaces: they may name core types, nothing concrete.
+    files: ['agent/ports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/adapters/**', '**/cli/**', '**/daemon/**', '**/api/**', 'better-sqlite3'], message: 'ports are interfaces only.' }] },
+      ],
+    },
+  },
+  {
+    // adapters implement ports; they never reach up into the CLI, daemon or API.
+    files: ['agent/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: "Only electron/ imports 'electron'." }],
+          patterns: [{ group: ['**/cli/**', '**/daemon/**', '**/api/**'], message: 'adapters implement ports; they do not call up.' }],
+        },
+      ],
+    },
+  },
+  {
+    // child processes go through the one ProcessRunner (agent/adapters/process/).
+    files: ['agent/**/*.ts'],
+    ignores: ['agent/adapters/process/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value=/^(node:)?child_process$/]",
+          message: 'Run child processes through the ProcessRunner port (agent/adapters/process/).',
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

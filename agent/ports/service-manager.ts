@@ -29,28 +29,8 @@ export interface InstalledUnit {
   drifted: boolean;
 }
 
-export type ActiveState = 'active' | 'activating' | 'deactivating' | 'inactive' | 'failed' | 'reloading' | 'unknown';
-
-/** One service as the manager sees it right now. */
-export interface ObservedStatus {
-  service: string;
-  unit: string;
-  loaded: boolean;
-  active: ActiveState;
-  /** Manager-specific detail: systemd SubState ("running", "auto-restart", "dead"…) or launchd state. */
-  sub: string;
-  pid: number | null;
-  /** Restarts done by the manager since the unit was (re)started by a user. */
-  restarts: number;
-  /** Manager's result of the last run: success, exit-code, signal, core-dump, oom-kill, start-limit-hit… */
-  result: string | null;
-  /** How the last main process ended, if it has. */
-  lastExit: { code: number | null; signal: string | null } | null;
-  /** When the state last changed (ms since epoch). */
-  since: number | null;
-  memoryBytes: number | null;
-  cpuNsec: number | null;
-}
+export type { ActiveState, ObservedStatus } from '../core/observed.js';
+import type { ObservedStatus } from '../core/observed.js';
 
 export interface ServiceManager {
   readonly backend: Backend;

@@ -1,4 +1,8 @@
-/** Dependency ordering of services (Kahn's algorithm, stable in manifest order). Pure. */
+/**
+ * Dependency ordering of services: a depth-first walk in manifest order, so every service comes right
+ * after the (not yet placed) services it depends on, and independent services keep their manifest order.
+ * Names in dependsOn that are not among the items are ignored (the parser reports them). Pure.
+ */
 
 export function dependencyOrder<T extends { name: string; dependsOn: string[] }>(
   items: T[],

@@ -2,13 +2,21 @@
  * Manifest parsing: YAML text → validated, normalized Manifest, or a ManifestError listing every
  * problem with file, line and key path. Pure: the caller reads the file and injects `which`.
  */
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import path from 'node:path/posix';
 import { ManifestError, type ManifestProblem } from '../errors.js';
 import type { LoadedManifest, ManifestWarning, ServiceSpec } from './model.js';
-import { manifestSchema, RESERVED_NAMES, SERVICE_NAME_RE, type RawService } from './schema.js';
+import {
+  manifestErrorMap,
+  manifestShapeSchema,
+  RESERVED_NAMES,
+  SERVICE_NAME_RE,
+  serviceSchema,
+  type RawService,
+} from './schema.js';
 import { dependencyOrder } from './deps.js';
+import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
 export interface ParseOptions {
   /** Absolute path of the manifest (messages, and the base for relative cwd / command paths). */
@@ -17,77 +25,125 @@ export interface ParseOptions {
   which?: (program: string) => string | null;
 }
 
-const SECRETISH_RE = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
+/** Env keys that name a secret: a whole `_`-separated word (OPENAI_API_KEY, GH_TOKEN), not MAX_TOKENS. */
+const SECRETISH_RE =
+  /(^|_)(API_?KEY|KEY|PRIVATE_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIALS?)(_|$)/i;
+/** systemd does not expand `~` or `$VAR` in paths, and neither does Vigil. */
+const UNEXPANDED_RE = /^~|\$/;
 
-type Loc = { line: number | null; column: number | null };
+type Problem = (p: (string | number)[], message: string) => void;
 
 export function parseManifest(text: string, opts: ParseOptions): LoadedManifest {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    prettyErrors: false,
+    uniqueKeys: true,
+    logLevel: 'error', // pure: no process warnings (e.g. for a list used as a key)
+  });
+  if (doc.errors.length > 0)
+    throw new ManifestError('E_MANIFEST_YAML', yamlProblems(doc, lc, text, opts.file));
+  keepScalarText(doc);
   const locate = locator(doc, lc);
-  if (doc.errors.length > 0) {
-    throw new ManifestError(
-      'E_MANIFEST_YAML',
-      doc.errors.map((e) => ({
-        file: opts.file,
-        line: e.linePos?.[0].line ?? null,
-        column: e.linePos?.[0].col ?? null,
-        path: '',
-        message: `invalid YAML: ${e.message.split('\n')[0]}`,
-      })),
-    );
-  }
   const data: unknown = doc.toJS();
   if (data === null || data === undefined) {
     throw new ManifestError('E_MANIFEST_INVALID', [
-      { file: opts.file, line: 1, column: 1, path: '', message: 'the manifest is empty; expected a "services:" map' },
-    ]);
-  }
-  const parsed = manifestSchema.safeParse(data);
-  const problems: ManifestProblem[] = [];
-  if (!parsed.success) problems.push(...zodProblems(parsed.error, opts.file, locate));
-  const raw = parsed.success ? parsed.data : undefined;
-  const services: ServiceSpec[] = [];
-  const warnings: ManifestWarning[] = [];
-  const baseDir = path.dirname(opts.file);
-  const names = new Set(Object.keys(raw?.services ?? {}));
-
-  for (const [name, svc] of Object.entries(raw?.services ?? {})) {
-    const at = (p: (string | number)[], message: string) =>
-      problems.push({ file: opts.file, ...locate(['services', name, ...p]), path: dotted(['services', name, ...p]), message });
-    if (!SERVICE_NAME_RE.test(name)) at([], 'service name must match [a-z0-9][a-z0-9-]{0,47}');
-    else if (RESERVED_NAMES.has(name)) at([], `"${name}" is reserved for Vigil's own unit; choose another name`);
-    svc.dependsOn.forEach((dep, i) => {
-      if (dep === name) at(['dependsOn', i], 'a service cannot depend on itself');
-      else if (!names.has(dep)) at(['dependsOn', i], `unknown service "${dep}"`);
-    });
-    const spec = normalize(name, svc, baseDir, opts.which, (p, m) => at(p, m));
-    if (spec) services.push(spec);
-    for (const key of Object.keys(svc.env)) {
-      if (SECRETISH_RE.test(key)) {
-        warnings.push({
-          file: opts.file,
-          line: locate(['services', name, 'env', key]).line,
-          path: dotted(['services', name, 'env', key]),
-          message: `looks like a secret; keep it in the credential store (vigil secrets set ${name} ${key}), not in env`,
-        });
-      }
-    }
-  }
-  if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
-  const order = dependencyOrder(services);
-  if ('cycle' in order) {
-    const first = order.cycle[0] ?? '';
-    throw new ManifestError('E_MANIFEST_INVALID', [
       {
         file: opts.file,
-        ...locate(['services', first, 'dependsOn']),
-        path: dotted(['services', first, 'dependsOn']),
-        message: `dependency cycle: ${order.cycle.join(' → ')}`,
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'the manifest is empty; expected a "services:" map',
       },
     ]);
   }
-  return { manifest: { file: opts.file, version: 1, services: order.sorted }, warnings };
+  const problems: ManifestProblem[] = [];
+  const top = manifestShapeSchema.safeParse(data, { error: manifestErrorMap });
+  if (!top.success) problems.push(...zodProblems(top.error, [], opts.file, locate));
+
+  // The services are checked even when the top level has problems (a typo next to them), so that every
+  // problem is reported at once.
+  const rawServices = mapOrEmpty(mapOrEmpty(data).services);
+  const names = new Set(Object.keys(rawServices));
+  // Written order (a JS object puts integer-like keys first), and names toJS could not keep (__proto__).
+  const ordered = [...new Set([...serviceNamesInOrder(doc), ...names])];
+  const valid = new Map<string, RawService>();
+  for (const name of ordered) {
+    const base = ['services', name];
+    const at: Problem = (p, message) =>
+      problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message });
+    if (!SERVICE_NAME_RE.test(name)) at([], 'service name must match [a-z0-9][a-z0-9-]{0,47}');
+    else if (RESERVED_NAMES.has(name))
+      at([], `"${name}" is reserved for Vigil's own unit; choose another name`);
+    if (!Object.hasOwn(rawServices, name)) continue;
+    const parsed = serviceSchema.safeParse(rawServices[name], { error: manifestErrorMap });
+    if (!parsed.success) {
+      problems.push(...zodProblems(parsed.error, base, opts.file, locate));
+      continue;
+    }
+    parsed.data.dependsOn.forEach((dep, i) => {
+      if (dep === name) at(['dependsOn', i], 'a service cannot depend on itself');
+      else if (!names.has(dep)) at(['dependsOn', i], `unknown service "${dep}"`);
+    });
+    valid.set(name, parsed.data);
+  }
+
+  problems.push(...cycleProblems(valid, opts.file, locate));
+  const baseDir = path.dirname(opts.file);
+  const services: ServiceSpec[] = [];
+  for (const [name, svc] of valid) {
+    const base = ['services', name];
+    const spec = normalize(name, svc, baseDir, opts.which, (p, message) =>
+      problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message }),
+    );
+    if (spec) services.push(spec);
+  }
+  if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
+
+  const order = dependencyOrder(services);
+  // A cycle was reported above already; this only narrows the type.
+  if ('cycle' in order)
+    throw new ManifestError('E_MANIFEST_INVALID', cycleProblems(valid, opts.file, locate));
+  return {
+    manifest: { file: opts.file, version: 1, services: order.sorted },
+    warnings: secretWarnings(valid, opts.file, locate),
+  };
+}
+
+function mapOrEmpty(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** At most one problem: the first cycle found, located at the dependsOn entry that closes it. */
+function cycleProblems(valid: Map<string, RawService>, file: string, locate: Locate): ManifestProblem[] {
+  // Self-dependencies and unknown services are reported on their own; keep them out of the cycle check.
+  const nodes = [...valid].map(([name, svc]) => ({
+    name,
+    dependsOn: svc.dependsOn.filter((d) => d !== name && valid.has(d)),
+  }));
+  const order = dependencyOrder(nodes);
+  if (!('cycle' in order)) return [];
+  const [first = '', next = ''] = order.cycle;
+  const p = ['services', first, 'dependsOn', valid.get(first)?.dependsOn.indexOf(next) ?? 0];
+  return [{ file, ...locate(p), path: dotted(p), message: `dependency cycle: ${order.cycle.join(' → ')}` }];
+}
+
+function secretWarnings(valid: Map<string, RawService>, file: string, locate: Locate): ManifestWarning[] {
+  const warnings: ManifestWarning[] = [];
+  for (const [name, svc] of valid) {
+    const set = svc.credentials?.[0] ?? name;
+    for (const key of Object.keys(svc.env)) {
+      if (!SECRETISH_RE.test(key)) continue;
+      const p = ['services', name, 'env', key];
+      warnings.push({
+        file,
+        line: locate(p).line,
+        path: dotted(p),
+        message: `looks like a secret; keep it in the credential store (set "${set}": $VIGIL_HOME/credentials/${set}.env), not in env`,
+      });
+    }
+  }
+  return warnings;
 }
 
 function normalize(
@@ -95,18 +151,30 @@ function normalize(
   svc: RawService,
   baseDir: string,
   which: ParseOptions['which'],
-  problem: (p: (string | number)[], message: string) => void,
+  problem: Problem,
 ): ServiceSpec | null {
+  let ok = true;
+  if (svc.cwd !== undefined && UNEXPANDED_RE.test(svc.cwd)) {
+    problem(
+      ['cwd'],
+      '"~" and "$VARIABLES" are not expanded; give an absolute path or one relative to the manifest',
+    );
+    ok = false;
+  }
   const cwd = svc.cwd === undefined ? undefined : path.resolve(baseDir, svc.cwd);
   const program = svc.command[0] ?? '';
   let resolved: string | null = program;
-  if (!program.includes('/')) {
+  if (UNEXPANDED_RE.test(program)) {
+    problem(['command', 0], '"~" and "$VARIABLES" are not expanded; give an absolute path or a program name');
+    resolved = null;
+  } else if (!program.includes('/')) {
     resolved = which ? which(program) : null;
-    if (resolved === null) problem(['command', 0], `program "${program}" not found on PATH; give an absolute path`);
+    if (resolved === null)
+      problem(['command', 0], `program "${program}" not found on PATH; give an absolute path`);
   } else if (!path.isAbsolute(program)) {
     resolved = path.resolve(cwd ?? baseDir, program);
   }
-  if (resolved === null) return null;
+  if (resolved === null || !ok) return null;
   return {
     name,
     description: svc.description,
@@ -122,54 +190,29 @@ function normalize(
   };
 }
 
-function zodProblems(error: z.ZodError, file: string, locate: (p: PropertyKey[]) => Loc): ManifestProblem[] {
+function zodProblems(
+  error: z.ZodError,
+  base: PropertyKey[],
+  file: string,
+  locate: Locate,
+): ManifestProblem[] {
   const out: ManifestProblem[] = [];
   for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const p = [...issue.path, key];
-        out.push({ file, ...locate(p), path: dotted(p), message: 'unknown key' });
-      }
-    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-      out.push({ file, ...locate(issue.path), path: dotted(issue.path), message: 'is required' });
-    } else {
-      out.push({ file, ...locate(issue.path), path: dotted(issue.path), message: issue.message });
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [null];
+    for (const key of keys) {
+      const p = key === null ? [...base, ...issue.path] : [...base, ...issue.path, key];
+      out.push({
+        file,
+        ...locate(p),
+        path: dotted(p),
+        message: key === null ? issue.message : 'unknown key',
+      });
     }
   }
   return out;
 }
 
-/** Maps a key path to the line/column of its key in the YAML source (or of its nearest ancestor). */
-function locator(doc: Document, lc: LineCounter): (p: PropertyKey[]) => Loc {
-  return (p) => {
-    for (let n = p.length; n >= 0; n--) {
-      const offset = keyOffset(doc, p.slice(0, n));
-      if (offset !== null) {
-        const pos = lc.linePos(offset);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-    return { line: null, column: null };
-  };
-}
-
-function keyOffset(doc: Document, p: PropertyKey[]): number | null {
-  if (p.length === 0) return doc.contents?.range?.[0] ?? null;
-  const parent = p.length === 1 ? doc.contents : doc.getIn(p.slice(0, -1) as unknown[], true);
-  const last = p[p.length - 1];
-  if (isMap(parent)) {
-    const pair = parent.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(last));
-    if (pair && isScalar(pair.key)) return pair.key.range?.[0] ?? null;
-    return null;
-  }
-  const node = doc.getIn(p as unknown[], true) as { range?: [number, number, number] } | undefined;
-  return node?.range?.[0] ?? null;
-}
-
-function dotted(p: readonly PropertyKey[]): string {
-  return p.map((k) => (typeof k === 'number' ? `[${k}]` : String(k))).join('.').replace(/\.\[/g, '[');
-}
-
+/** By line, then column; problems without a line first. Stable, so equal positions keep their order. */
 function sortProblems(problems: ManifestProblem[]): ManifestProblem[] {
-  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }

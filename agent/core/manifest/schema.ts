@@ -18,9 +18,15 @@ const argString = z
   .refine((s) => !s.includes('\0'), 'must not contain a NUL byte')
   .refine((s) => !/[\n\r]/.test(s), 'must not contain a line break');
 
-/** YAML turns `PORT: 8080` into a number; an environment value is a string, so scalars are stringified. */
+/** `command: python app.py` is the classic mistake: say what to write instead. */
+const argvError = (iss: { code?: string; input?: unknown }): string | undefined =>
+  iss.code === 'invalid_type' && typeof iss.input === 'string'
+    ? `must be a list of arguments (argv), not a shell string; write it as [${iss.input.trim().split(/\s+/).join(', ')}]`
+    : undefined;
+
+/** Scalars are stringified (parse keeps YAML plain scalars as written, so `3.10` stays "3.10"). */
 const envValue = z
-  .union([z.string(), z.number(), z.boolean()])
+  .union([z.string(), z.number(), z.boolean()], { error: 'must be a string (write "" for an empty value)' })
   .transform((v) => String(v))
   .refine(noControl, 'must not contain a line break or NUL byte');
 
@@ -29,28 +35,33 @@ const envMap = z.record(
   envValue,
 );
 
-const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive(`${what} must be > 0`);
+const positive = () => z.number().positive('must be > 0');
 
 const restartSchema = z.strictObject({
-  policy: z.enum(['always', 'on-failure', 'no']).default('always'),
-  delaySec: z.number().min(0).max(3600).default(1),
-  burst: z.number().int().min(1).max(1000).default(5),
-  intervalSec: z.number().min(0).max(86400).default(60),
+  policy: z
+    .enum(['always', 'on-failure', 'no'], { error: 'must be one of always, on-failure, no' })
+    .default('always'),
+  delaySec: z.number().min(0, 'must be >= 0').max(3600, 'must be <= 3600').default(1),
+  burst: z.number().int().min(1, 'must be >= 1').max(1000, 'must be <= 1000').default(5),
+  intervalSec: z.number().min(0, 'must be >= 0').max(86400, 'must be <= 86400').default(60),
+});
+
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: (iss) => (iss.input === undefined ? 'is required' : 'must be an http(s) URL'),
 });
 
 const healthSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  intervalSec: positive('intervalSec').default(10),
-  timeoutSec: positive('timeoutSec').default(2),
+  url: httpUrl,
+  intervalSec: positive().default(10),
+  timeoutSec: positive().default(2),
 });
 
-const metricsSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-});
+const metricsSchema = z.strictObject({ url: httpUrl });
 
 const limitsSchema = z.strictObject({
   memory: z
-    .union([z.string(), z.number()])
+    .union([z.string(), z.number()], { error: 'must be a size such as 512M, 2G or a number of bytes' })
     .transform((v, ctx) => {
       const bytes = parseMemoryBytes(v);
       if (bytes === null) {
@@ -61,7 +72,7 @@ const limitsSchema = z.strictObject({
     })
     .optional(),
   cpu: z
-    .union([z.string(), z.number()])
+    .union([z.string(), z.number()], { error: 'must be a percentage of one core such as 50% or 200%' })
     .transform((v, ctx) => {
       const pct = parseCpuPercent(v);
       if (pct === null) {
@@ -75,10 +86,18 @@ const limitsSchema = z.strictObject({
 
 export const serviceSchema = z.strictObject({
   description: z.string().refine(noControl, 'must be one line').optional(),
-  command: z.array(argString).min(1, 'must name at least the program to run'),
-  cwd: z.string().min(1).refine(noControl, 'must be one line').optional(),
+  command: z
+    .array(argString, { error: argvError })
+    .min(1, 'must name at least the program to run')
+    .superRefine((argv, ctx) => {
+      if (argv[0] === '')
+        ctx.addIssue({ code: 'custom', path: [0], message: 'the program must not be empty' });
+    }),
+  cwd: z.string().min(1, 'must not be empty').refine(noControl, 'must be one line').optional(),
   env: envMap.default({}),
-  credentials: z.array(z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name')).optional(),
+  credentials: z
+    .array(z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name ([a-z0-9][a-z0-9_-]*)'))
+    .optional(),
   dependsOn: z.array(z.string()).default([]),
   restart: restartSchema.default({ policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }),
   health: healthSchema.optional(),
@@ -91,5 +110,43 @@ export const manifestSchema = z.strictObject({
   services: z.record(z.string(), serviceSchema),
 });
 
+/** The manifest's top level with the services left unchecked, so each service is validated on its own. */
+export const manifestShapeSchema = z.strictObject({
+  version: manifestSchema.shape.version,
+  services: z.record(z.string(), z.unknown()),
+});
+
 export type RawService = z.output<typeof serviceSchema>;
 export type RawManifest = z.output<typeof manifestSchema>;
+
+const EXPECTED: Readonly<Record<string, string>> = {
+  object: 'a map',
+  record: 'a map',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+};
+
+function describe(v: unknown): string {
+  if (v === null) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === 'number' || typeof v === 'boolean')
+    return `${typeof v === 'number' ? 'the number ' : ''}${v}`;
+  return typeof v === 'object' ? 'a map' : typeof v;
+}
+
+/**
+ * Messages for people, used as the per-parse error map (schema-level messages above take precedence):
+ * a missing key "is required", a wrong type says what was expected and what was found.
+ */
+export const manifestErrorMap: z.core.$ZodErrorMap = (iss) => {
+  if (iss.code === 'invalid_type') {
+    if (iss.input === undefined) return 'is required';
+    return `must be ${EXPECTED[iss.expected] ?? iss.expected}, not ${describe(iss.input)}`;
+  }
+  if (iss.code === 'invalid_key') return iss.issues[0]?.message ?? 'is not a valid key';
+  return undefined;
+};

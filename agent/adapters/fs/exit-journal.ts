@@ -1,0 +1,92 @@
+/**
+ * The exit journal file (see agent/ports/exit-journal.ts). Each line is written by the unit's ExecStopPost=
+ * hook (or launchd's launcher):
+ *   `<epoch seconds[.fraction]> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>`, `-` for empty values,
+ * e.g. `1795729527.164110416 web exit-code exited 3` or `1795729527.2 web signal killed KILL`.
+ *
+ * readSince reads only from the given offset (at most MAX_READ_BYTES per call), consumes whole lines only
+ * (a partial last line is left for the next call), skips malformed lines while still moving past them, and
+ * starts over from 0 when the file became shorter than the offset (truncated or replaced).
+ */
+import { open } from 'node:fs/promises';
+import { normalizeSignal } from '../../core/signals.js';
+import type { ExitJournal, ExitRecord } from '../../ports/exit-journal.js';
+
+/** Upper bound of one read; the rest is returned by the next call. */
+export const MAX_READ_BYTES = 1024 * 1024;
+
+const TIMESTAMP_RE = /^(\d{1,12})(?:\.(\d+))?$/;
+
+/** Parses one journal line (without its newline) found at byte `offset`; null when malformed. */
+export function parseExitLine(line: string, offset: number): ExitRecord | null {
+  const fields = line.trim().split(/[ \t]+/);
+  if (fields.length !== 5) return null;
+  const [ts = '', service = '', rawResult = '', exitCode = '', exitStatus = ''] = fields;
+  const t = TIMESTAMP_RE.exec(ts);
+  if (!t || !/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(service)) return null;
+  const at = Number(t[1]) * 1000 + Number(((t[2] ?? '') + '000').slice(0, 3));
+  const result = rawResult === '-' ? 'unknown' : rawResult;
+  const status = exitStatus === '-' ? null : exitStatus;
+  if (exitCode === 'exited') {
+    const code = status !== null && /^\d+$/.test(status) ? Number(status) : null;
+    return { offset, at, service, result, how: 'exited', code, signal: null };
+  }
+  if (exitCode === 'killed' || exitCode === 'dumped') {
+    return {
+      offset,
+      at,
+      service,
+      result,
+      how: exitCode,
+      code: null,
+      signal: status === null ? null : normalizeSignal(status),
+    };
+  }
+  return { offset, at, service, result, how: 'unknown', code: null, signal: null };
+}
+
+export class FileExitJournal implements ExitJournal {
+  constructor(private readonly path: string) {}
+
+  async readSince(offset: number): Promise<{ records: ExitRecord[]; next: number }> {
+    let handle;
+    try {
+      handle = await open(this.path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], next: offset };
+      throw err;
+    }
+    try {
+      const { size } = await handle.stat();
+      const start = size < offset || offset < 0 ? 0 : offset;
+      const length = Math.min(size - start, MAX_READ_BYTES);
+      if (length <= 0) return { records: [], next: start };
+      const buf = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(buf, got, length - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return parseChunk(buf.subarray(0, got), start, got === MAX_READ_BYTES);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** Whole lines of `chunk` (which begins at byte `start`). A full chunk without any newline is skipped. */
+function parseChunk(chunk: Buffer, start: number, full: boolean): { records: ExitRecord[]; next: number } {
+  const records: ExitRecord[] = [];
+  let pos = 0;
+  for (;;) {
+    const nl = chunk.indexOf(0x0a, pos);
+    if (nl < 0) break;
+    const record = parseExitLine(chunk.toString('utf8', pos, nl), start + pos);
+    if (record) records.push(record);
+    pos = nl + 1;
+  }
+  // One line longer than a whole read cannot be a journal record: step over it rather than stall forever.
+  if (pos === 0 && full) pos = chunk.length;
+  return { records, next: start + pos };
+}

@@ -1,0 +1,78 @@
+/** The Vigil agent's own user unit, vigil-agent.service, so supervision survives logout and reboot. */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ProcessRunner } from '../../ports/process-runner.js';
+import type { VigilPaths } from '../../core/paths.js';
+import { escapePath, quoteEnvAssignment, quoteExecArg } from './quote.js';
+
+export const AGENT_UNIT = 'vigil-agent.service';
+
+export function agentUnitPath(paths: VigilPaths): string {
+  return path.join(paths.systemdUnitDir, AGENT_UNIT);
+}
+
+/** argv: how to run `vigil agent run` (node's absolute path and the CLI script). */
+export function renderAgentUnit(
+  paths: VigilPaths,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+): string {
+  const lines = [
+    '# Written by `vigil agent install`. Remove with `vigil agent uninstall`.',
+    '[Unit]',
+    'Description=Vigil agent: supervises the services of vigil.yaml',
+    'StartLimitIntervalSec=300',
+    'StartLimitBurst=10',
+    `X-Vigil-Home=${escapePath(paths.home)}`,
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=${argv.map(quoteExecArg).join(' ')}`,
+    ...Object.entries(env)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `Environment=${quoteEnvAssignment(k, v)}`),
+    'Restart=always',
+    'RestartSec=2',
+    'KillSignal=SIGTERM',
+    'TimeoutStopSec=15',
+    `StandardOutput=append:${escapePath(paths.agentLog)}`,
+    `StandardError=append:${escapePath(paths.agentLog)}`,
+    '',
+    '[Install]',
+    'WantedBy=default.target',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export interface AgentUnitDeps {
+  runner: ProcessRunner;
+  paths: VigilPaths;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Writes the unit (atomically), reloads, enables and (re)starts it. */
+export async function installAgentUnit(deps: AgentUnitDeps, content: string): Promise<string> {
+  const file = agentUnitPath(deps.paths);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o644 });
+  renameSync(tmp, file);
+  const sc = (...args: string[]) => deps.runner.run('systemctl', ['--user', ...args], { env: deps.env });
+  await sc('daemon-reload');
+  await sc('enable', AGENT_UNIT);
+  await sc('restart', AGENT_UNIT);
+  return file;
+}
+
+export async function uninstallAgentUnit(deps: AgentUnitDeps): Promise<boolean> {
+  const file = agentUnitPath(deps.paths);
+  if (!existsSync(file)) return false;
+  await deps.runner.run('systemctl', ['--user', 'disable', '--now', AGENT_UNIT], {
+    env: deps.env,
+    okCodes: [0, 1, 5],
+  });
+  rmSync(file, { force: true });
+  await deps.runner.run('systemctl', ['--user', 'daemon-reload'], { env: deps.env });
+  return true;
+}

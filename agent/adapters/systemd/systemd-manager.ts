@@ -1,0 +1,264 @@
+/**
+ * ServiceManager for systemd user units. Every command is `systemctl --user ...` through the ProcessRunner.
+ *
+ * Blocking: start/stop/restart wait for their jobs (no --no-block) so that errors surface. That does not
+ * hang on a crash-looping unit: units are Type=exec, so a start job completes as soon as execve() of the
+ * program succeeded (and fails, with a clear error, when the program cannot be executed), and
+ * a unit stuck at its start limit is reset (reset-failed) before start/restart. A stop waits for the process
+ * to exit (systemd sends SIGKILL after TimeoutStopSec=, 90 s by default), so stopping calls get a longer
+ * runner timeout than the 30 s default.
+ */
+import { chmod, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ServiceSpec } from '../../core/manifest/model.js';
+import type { VigilPaths } from '../../core/paths.js';
+import { VigilError, isVigilError } from '../../core/errors.js';
+import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/process-runner.js';
+import type { InstalledUnit, ObservedStatus, ServiceManager, UnitFile } from '../../ports/service-manager.js';
+import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
+import { SHOW_PROPERTIES, parseShow, toObservedStatus } from './show-parser.js';
+
+export interface SystemdManagerDeps {
+  runner: ProcessRunner;
+  paths: VigilPaths;
+  /** Environment for systemctl (XDG_RUNTIME_DIR / DBUS_SESSION_BUS_ADDRESS); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** How long a stopping call may take: longer than systemd's default TimeoutStopSec= of 90 s. */
+const STOP_TIMEOUT_MS = 120_000;
+const BUS_ERROR_RE = /Failed to connect to (?:user scope )?bus|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR/;
+
+interface CallOptions {
+  /** Extra exit codes to accept (a "tolerant" call); bus failures are still errors. */
+  tolerate?: readonly number[];
+  timeoutMs?: number;
+}
+
+export class SystemdManager implements ServiceManager {
+  readonly backend = 'systemd' as const;
+  private readonly runner: ProcessRunner;
+  private readonly paths: VigilPaths;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(deps: SystemdManagerDeps) {
+    this.runner = deps.runner;
+    this.paths = deps.paths;
+    const env = { ...(deps.env ?? process.env) };
+    if (!env.XDG_RUNTIME_DIR && typeof process.getuid === 'function')
+      env.XDG_RUNTIME_DIR = `/run/user/${process.getuid()}`;
+    this.env = env;
+  }
+
+  render(spec: ServiceSpec): UnitFile {
+    return renderUnit(spec, { paths: this.paths });
+  }
+
+  async listInstalled(): Promise<InstalledUnit[]> {
+    const dir = this.paths.systemdUnitDir;
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw ioError(`cannot list the systemd unit directory ${dir}`, err);
+    }
+    const out: InstalledUnit[] = [];
+    for (const unit of names.sort()) {
+      const service = serviceOfUnit(unit);
+      if (service === null) continue;
+      const file = path.join(dir, unit);
+      let content: string;
+      try {
+        content = await readFile(file, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR') continue;
+        throw ioError(`cannot read ${file}`, err);
+      }
+      const markers = readMarkers(content);
+      if (markers.home !== this.paths.home) continue;
+      const actualHash = contentHash(content);
+      out.push({
+        service,
+        unit,
+        path: file,
+        content,
+        recordedHash: markers.hash,
+        actualHash,
+        drifted: markers.hash !== actualHash,
+      });
+    }
+    return out;
+  }
+
+  async write(units: readonly UnitFile[]): Promise<void> {
+    if (units.length === 0) return;
+    const p = this.paths;
+    try {
+      await mkdir(p.systemdUnitDir, { recursive: true });
+      await mkdir(p.logs, { recursive: true });
+      if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined)
+        await chmod(p.credentials, 0o700);
+      await mkdir(path.dirname(p.exits), { recursive: true });
+    } catch (err) {
+      throw ioError('cannot create the directories for the units', err);
+    }
+    for (const u of units) await writeAtomic(u.path, u.content);
+    await this.systemctl(['daemon-reload']);
+  }
+
+  async remove(services: readonly string[]): Promise<void> {
+    if (services.length === 0) return;
+    const present: string[] = [];
+    const absent: string[] = [];
+    for (const s of services) ((await exists(this.unitPath(s))) ? present : absent).push(unitName(s));
+    if (present.length > 0)
+      await this.systemctl(['disable', '--now', ...present], { timeoutMs: STOP_TIMEOUT_MS });
+    // A unit whose file is already gone may still be loaded and running: stop it (5 = not loaded).
+    if (absent.length > 0)
+      await this.systemctl(['stop', ...absent], { tolerate: [5], timeoutMs: STOP_TIMEOUT_MS });
+    for (const s of services) {
+      try {
+        await rm(this.unitPath(s), { force: true });
+      } catch (err) {
+        throw ioError(`cannot delete ${this.unitPath(s)}`, err);
+      }
+    }
+    await this.systemctl(['daemon-reload']);
+    await this.resetFailed(services);
+  }
+
+  async enableAndStart(services: readonly string[]): Promise<void> {
+    if (services.length === 0) return;
+    await this.resetFailed(services);
+    await this.systemctl(['enable', '--now', ...services.map(unitName)]);
+  }
+
+  async start(services: readonly string[]): Promise<void> {
+    if (services.length === 0) return;
+    await this.resetFailed(services);
+    await this.systemctl(['start', ...services.map(unitName)]);
+  }
+
+  async stop(services: readonly string[]): Promise<void> {
+    if (services.length === 0) return;
+    await this.systemctl(['stop', ...services.map(unitName)], { timeoutMs: STOP_TIMEOUT_MS });
+  }
+
+  async restart(services: readonly string[]): Promise<void> {
+    if (services.length === 0) return;
+    await this.resetFailed(services);
+    await this.systemctl(['restart', ...services.map(unitName)], { timeoutMs: STOP_TIMEOUT_MS });
+  }
+
+  async status(services: readonly string[]): Promise<ObservedStatus[]> {
+    if (services.length === 0) return [];
+    const units = [...new Set(services.map(unitName))];
+    const result = await this.systemctl([
+      'show',
+      '-p',
+      SHOW_PROPERTIES.join(','),
+      '--timestamp=unix',
+      ...units,
+    ]);
+    const byUnit = parseShow(result.stdout);
+    return services.map((s) => toObservedStatus(s, unitName(s), byUnit.get(unitName(s))));
+  }
+
+  private unitPath(service: string): string {
+    return path.join(this.paths.systemdUnitDir, unitName(service));
+  }
+
+  /** Clears the failed state and start-limit counter; units that are not loaded are fine (exit 1). */
+  private async resetFailed(services: readonly string[]): Promise<void> {
+    await this.systemctl(['reset-failed', ...services.map(unitName)], { tolerate: [1, 5] });
+  }
+
+  private async systemctl(args: readonly string[], options: CallOptions = {}): Promise<RunResult> {
+    const argv = ['--user', ...args];
+    const shown = `systemctl ${argv.join(' ')}`;
+    let result: RunResult;
+    try {
+      result = await this.runner.run('systemctl', argv, {
+        env: this.env,
+        okCodes: [0, ...(options.tolerate ?? [])],
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+    } catch (err) {
+      throw systemctlError(shown, err);
+    }
+    if (result.exitCode !== 0 && BUS_ERROR_RE.test(result.stderr))
+      throw systemctlError(shown, new ProcessError(result));
+    return result;
+  }
+}
+
+function systemctlError(shown: string, err: unknown): VigilError {
+  if (err instanceof ProcessError) {
+    const r = err.result;
+    const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5).join(' | ');
+    const details = { command: shown, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr };
+    if (BUS_ERROR_RE.test(r.stderr)) {
+      return new VigilError(
+        'E_SERVICE_MANAGER',
+        `cannot reach the systemd user manager (${said}). Make sure it runs for this user ` +
+          '(`loginctl enable-linger $USER`, or log in) and that XDG_RUNTIME_DIR=/run/user/$(id -u) is set.',
+        { cause: err, details },
+      );
+    }
+    const how = r.timedOut
+      ? 'timed out'
+      : r.signal
+        ? `was killed by ${r.signal}`
+        : `failed (exit ${r.exitCode})`;
+    return new VigilError('E_SERVICE_MANAGER', `${shown} ${how}${said ? `: ${said}` : ''}`, {
+      cause: err,
+      details,
+    });
+  }
+  const msg = isVigilError(err) || err instanceof Error ? err.message : String(err);
+  return new VigilError('E_SERVICE_MANAGER', `${shown} could not run: ${msg}`, {
+    cause: err,
+    details: { command: shown },
+  });
+}
+
+function ioError(message: string, err: unknown): VigilError {
+  return new VigilError('E_SERVICE_MANAGER', `${message}: ${(err as Error).message}`, { cause: err });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
+async function writeAtomic(file: string, content: string): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const handle = await open(tmp, 'w', 0o644);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+    const dirHandle = await open(dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError(`cannot write ${file}`, err);
+  }
+}

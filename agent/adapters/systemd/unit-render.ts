@@ -1,0 +1,129 @@
+/**
+ * Renders a ServiceSpec into a systemd user unit (vigil-<name>.service). Pure.
+ *
+ * The unit carries two markers that systemd ignores (X- keys): X-Vigil-Home= says which VIGIL_HOME owns it
+ * (several can share one unit directory) and X-Vigil-Hash= is the hash of the content without that line,
+ * so a hand edit shows up as drift: recorded hash != hash recomputed from the file as it is now.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path/posix';
+import type { ServiceSpec } from '../../core/manifest/model.js';
+import type { VigilPaths } from '../../core/paths.js';
+import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
+import type { UnitFile } from '../../ports/service-manager.js';
+import { VigilError } from '../../core/errors.js';
+import { escapeEnvFilePath, escapePath, escapeText, quoteEnvAssignment, quoteExecLine } from './quote.js';
+
+export const UNIT_PREFIX = 'vigil-';
+export const UNIT_SUFFIX = '.service';
+/** Vigil's own unit; never a managed service. */
+export const AGENT_UNIT = 'vigil-agent.service';
+
+const HOME_KEY = 'X-Vigil-Home';
+const HASH_KEY = 'X-Vigil-Hash';
+const HASH_LINE_RE = /^X-Vigil-Hash=.*(?:\n|$)/gm;
+
+export interface RenderContext {
+  paths: VigilPaths;
+}
+
+export function unitName(service: string): string {
+  return `${UNIT_PREFIX}${service}${UNIT_SUFFIX}`;
+}
+
+/** "vigil-web.service" → "web"; null for other names and for Vigil's own agent unit. */
+export function serviceOfUnit(unit: string): string | null {
+  if (unit === AGENT_UNIT || !unit.startsWith(UNIT_PREFIX) || !unit.endsWith(UNIT_SUFFIX)) return null;
+  const name = unit.slice(UNIT_PREFIX.length, -UNIT_SUFFIX.length);
+  return /^[a-z0-9][a-z0-9-]*$/.test(name) ? name : null;
+}
+
+/** sha256 (first 16 hex digits) of the content with any X-Vigil-Hash= line removed. */
+export function contentHash(content: string): string {
+  return createHash('sha256').update(content.replace(HASH_LINE_RE, ''), 'utf8').digest('hex').slice(0, 16);
+}
+
+/** The X-Vigil-Home= and X-Vigil-Hash= markers of a unit file (null when absent). */
+export function readMarkers(content: string): { home: string | null; hash: string | null } {
+  const value = (key: string): string | null => {
+    const m = new RegExp(`^${key}=(.*)$`, 'm').exec(content);
+    return m ? (m[1] ?? '').trim() : null;
+  };
+  return { home: value(HOME_KEY), hash: value(HASH_KEY) };
+}
+
+/**
+ * ExecStopPost= hook that appends one line to the exit journal:
+ * `<epoch seconds.nanoseconds> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>`, `-` for empty values.
+ * The journal path and service name are passed as positional arguments, never spliced into the script.
+ * The `-` prefix keeps a failed journal write from marking the service failed.
+ */
+export function exitHookCommand(service: string, exitsPath: string): string {
+  const script =
+    `printf '%s %s %s %s %s\\n' "$(date +%s.%N)" "$2" ` +
+    `"\${SERVICE_RESULT:--}" "\${EXIT_CODE:--}" "\${EXIT_STATUS:--}" >> "$1"`;
+  return `-${quoteExecLine(['/bin/sh', '-c', script, 'vigil-exit', exitsPath, service])}`;
+}
+
+function oneLineValue(what: string, value: string): string {
+  if (/[\0\n\r]/.test(value)) {
+    throw new VigilError(
+      'E_SERVICE_MANAGER',
+      `cannot write ${what} ${JSON.stringify(value)}: it contains a line break`,
+    );
+  }
+  return value;
+}
+
+function formatNumber(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
+
+export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
+  const { paths } = ctx;
+  const unit = unitName(spec.name);
+  const logFile = escapePath(serviceLogPath(paths, spec.name));
+  const unitLines = [
+    `Description=${escapeText(spec.description ?? `Vigil service ${spec.name}`)}`,
+    ...spec.dependsOn.map((dep) => `After=${unitName(dep)}`),
+    ...spec.dependsOn.map((dep) => `Wants=${unitName(dep)}`),
+    `StartLimitIntervalSec=${formatNumber(spec.restart.intervalSec)}`,
+    `StartLimitBurst=${spec.restart.burst}`,
+    `${HOME_KEY}=${oneLineValue('VIGIL_HOME', paths.home)}`,
+  ];
+  const serviceLines = [
+    'Type=exec',
+    `ExecStart=${quoteExecLine(spec.command)}`,
+    `Restart=${spec.restart.policy}`,
+    `RestartSec=${formatNumber(spec.restart.delaySec)}`,
+    ...(spec.cwd === undefined ? [] : [`WorkingDirectory=${escapePath(spec.cwd)}`]),
+    ...Object.keys(spec.env)
+      .sort()
+      .map((key) => `Environment=${quoteEnvAssignment(key, spec.env[key] ?? '')}`),
+    ...spec.credentials.map((set) => `EnvironmentFile=-${escapeEnvFilePath(credentialSetPath(paths, set))}`),
+    `StandardOutput=append:${logFile}`,
+    `StandardError=append:${logFile}`,
+    ...(spec.limits.memoryBytes === undefined ? [] : [`MemoryMax=${Math.round(spec.limits.memoryBytes)}`]),
+    ...(spec.limits.cpuPercent === undefined
+      ? []
+      : [`CPUQuota=${Math.round(spec.limits.cpuPercent * 100) / 100}%`]),
+    `ExecStopPost=${exitHookCommand(spec.name, paths.exits)}`,
+  ];
+  const lines = (hashLine: string[]) =>
+    [
+      '# Managed by Vigil. Hand edits are reported as drift and replaced by the next apply.',
+      '[Unit]',
+      ...unitLines,
+      ...hashLine,
+      '',
+      '[Service]',
+      ...serviceLines,
+      '',
+      '[Install]',
+      'WantedBy=default.target',
+      '',
+    ].join('\n');
+  const hash = contentHash(lines([]));
+  const content = lines([`${HASH_KEY}=${hash}`]);
+  return { service: spec.name, unit, path: path.join(paths.systemdUnitDir, unit), content, hash };
+}

@@ -1,0 +1,260 @@
+/**
+ * The agent API client (the CLI's and the app's): node:http over the unix socket or loopback HTTP.
+ * Imports only node:http and the contract, so the CLI starts fast.
+ */
+import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { StatusDoc } from '../core/status.js';
+import type { VigilEvent } from '../core/events.js';
+import type { EventQuery } from '../ports/store.js';
+import { VigilError } from '../core/errors.js';
+import {
+  ROUTES,
+  SSE_CONTENT_TYPE,
+  SSE_EVENT_NAME,
+  SseParser,
+  buildPath,
+  isErrorBody,
+  type ActionResult,
+  type ActionVerb,
+  type EventsResponse,
+  type HealthDoc,
+  type RouteName,
+  type RouteParams,
+  type RouteQuery,
+  type RouteResponse,
+} from './contract.js';
+
+export const DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
+
+export type ApiClientOptions = ({ socketPath: string } | { baseUrl: string; token: string }) & {
+  /** For every call but streamEvents (whose timeout covers only the wait for the response headers). */
+  timeoutMs?: number;
+};
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ENOTSOCK']);
+
+export class ApiClient {
+  private readonly base: RequestOptions;
+  private readonly prefix: string;
+  private readonly target: string;
+  private readonly timeoutMs: number;
+
+  constructor(opts: ApiClientOptions) {
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
+    if ('socketPath' in opts) {
+      this.base = { socketPath: opts.socketPath, headers: { host: 'localhost' }, agent: false };
+      this.prefix = '';
+      this.target = opts.socketPath;
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(opts.baseUrl);
+    } catch {
+      throw new VigilError('E_USAGE', `invalid agent URL: ${opts.baseUrl}`);
+    }
+    if (url.protocol !== 'http:')
+      throw new VigilError('E_USAGE', `agent URL must be http://, got ${opts.baseUrl}`);
+    this.base = {
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port === '' ? 80 : Number(url.port),
+      headers: { authorization: `Bearer ${opts.token}` },
+      agent: false,
+    };
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    this.target = url.host;
+  }
+
+  health(): Promise<HealthDoc> {
+    return this.call('health', {});
+  }
+
+  status(): Promise<StatusDoc> {
+    return this.call('status', {});
+  }
+
+  action(name: string, verb: ActionVerb): Promise<ActionResult> {
+    return this.call('action', { name, verb });
+  }
+
+  events(q: EventQuery = {}): Promise<EventsResponse> {
+    return this.call('events', {}, q);
+  }
+
+  /** Any route of the contract, typed by it. */
+  async call<K extends RouteName>(
+    route: K,
+    params: RouteParams<K>,
+    query?: RouteQuery<K>,
+  ): Promise<RouteResponse<K>> {
+    const { res, text } = await this.exchange(ROUTES[route].method, buildPath(route, params, query));
+    return parseResponse(res, text) as RouteResponse<K>;
+  }
+
+  /**
+   * Streams events (history after q.afterId / since first, then live) until the server ends the stream
+   * (resolves), the signal aborts (resolves), the connection breaks or onEvent throws (rejects).
+   */
+  async streamEvents(q: EventQuery, onEvent: (e: VigilEvent) => void, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    const res = await this.openStream(buildPath('events', {}, q), signal);
+    if (res === null) return;
+    if (res.statusCode !== 200) parseResponse(res, await readAll(res).catch(() => ''));
+    if (!(res.headers['content-type'] ?? '').startsWith(SSE_CONTENT_TYPE)) {
+      res.destroy();
+      throw new VigilError('E_API', `the agent did not answer with an event stream`);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const parser = new SseParser();
+      let settled = false;
+      const settle = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        res.destroy();
+        if (err === undefined) resolve();
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      const onAbort = (): void => settle();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) settle();
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        try {
+          for (const msg of parser.push(chunk)) {
+            if (settled) return;
+            if (msg.kind !== 'event' || msg.event !== SSE_EVENT_NAME) continue;
+            let e: VigilEvent;
+            try {
+              e = JSON.parse(msg.data) as VigilEvent;
+            } catch {
+              throw new VigilError('E_API', `malformed event from the agent (id ${msg.id ?? '?'})`);
+            }
+            onEvent(e);
+          }
+        } catch (err) {
+          settle(err);
+        }
+      });
+      res.on('end', () => settle());
+      res.on('error', (err) => settle(this.translate(err)));
+      res.on('close', () => {
+        if (!res.complete)
+          settle(new VigilError('E_AGENT_UNREACHABLE', `lost the event stream from ${this.target}`));
+        else settle();
+      });
+    });
+  }
+
+  private options(method: string, path: string, accept: string): RequestOptions {
+    return { ...this.base, method, path: this.prefix + path, headers: { ...this.base.headers, accept } };
+  }
+
+  private timeoutError(): VigilError {
+    return new VigilError(
+      'E_AGENT_UNREACHABLE',
+      `the agent at ${this.target} did not answer within ${this.timeoutMs} ms`,
+    );
+  }
+
+  /** One whole request/response, bounded by the timeout. */
+  private exchange(method: string, path: string): Promise<{ res: IncomingMessage; text: string }> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (err: VigilError | null, value?: { res: IncomingMessage; text: string }): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err !== null) reject(err);
+        else resolve(value!);
+      };
+      const req = request(this.options(method, path, 'application/json'), (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => finish(null, { res, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => finish(this.translate(err)));
+        res.on('close', () => {
+          if (!res.complete)
+            finish(new VigilError('E_AGENT_UNREACHABLE', `lost the connection to ${this.target}`));
+        });
+      });
+      const timer = setTimeout(() => {
+        finish(this.timeoutError());
+        req.destroy();
+      }, this.timeoutMs);
+      req.on('error', (err) => finish(this.translate(err)));
+      req.end();
+    });
+  }
+
+  /** Opens an event stream: resolves with the response (headers bounded by the timeout), or null if aborted. */
+  private openStream(path: string, signal: AbortSignal | undefined): Promise<IncomingMessage | null> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (err: VigilError | null, res: IncomingMessage | null): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (err !== null) reject(err);
+        else resolve(res);
+      };
+      const onAbort = (): void => {
+        finish(null, null);
+        req.destroy();
+      };
+      const req = request(this.options('GET', path, SSE_CONTENT_TYPE), (res) => finish(null, res));
+      const timer = setTimeout(() => {
+        finish(this.timeoutError(), null);
+        req.destroy();
+      }, this.timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (err) => finish(this.translate(err), null));
+      req.end();
+    });
+  }
+
+  private translate(err: unknown): VigilError {
+    if (err instanceof VigilError) return err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = err instanceof Error ? err.message : String(err);
+    if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+      return new VigilError(
+        'E_AGENT_UNREACHABLE',
+        `cannot reach the Vigil agent at ${this.target} (${message}); is it running?`,
+        {
+          cause: err,
+        },
+      );
+    }
+    return new VigilError('E_API', `agent request failed: ${message}`, { cause: err });
+  }
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+/** The JSON body of a 2xx response; throws the VigilError an error body carries. */
+function parseResponse(res: IncomingMessage, text: string): unknown {
+  const status = res.statusCode ?? 0;
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    body = undefined;
+  }
+  if (status >= 200 && status < 300) {
+    if (body === undefined)
+      throw new VigilError('E_API', `the agent answered HTTP ${status} without a JSON body`);
+    return body;
+  }
+  if (isErrorBody(body))
+    throw new VigilError(body.error.code, body.error.message, { details: { httpStatus: status } });
+  throw new VigilError('E_API', `the agent answered HTTP ${status}`, { details: { httpStatus: status } });
+}

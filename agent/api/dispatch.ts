@@ -1,0 +1,189 @@
+/** One request, start to finish: guard, route, query, body, handler, JSON or event stream, error body. */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { VigilError, isVigilError, type ErrorCode } from '../core/errors.js';
+import type { ApiHandlers } from './handlers.js';
+import type { RequestGuard } from './guard.js';
+import { openEventStream, type StreamRegistry } from './event-stream.js';
+import {
+  QUERY_CODECS,
+  ROUTES,
+  errorBody,
+  httpStatusFor,
+  matchRoute,
+  wantsEventStream,
+  type RouteName,
+  type RouteParams,
+  type RouteQuery,
+  type RouteResponse,
+  type RouteSpec,
+} from './contract.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+type Dispatch = {
+  readonly [K in RouteName]: (
+    h: ApiHandlers,
+    params: RouteParams<K>,
+    query: RouteQuery<K>,
+  ) => Promise<RouteResponse<K>> | RouteResponse<K>;
+};
+
+/** The server's side of the route table: one entry per route, checked by the compiler. */
+const DISPATCH: Dispatch = {
+  health: (h) => h.health(),
+  status: (h) => h.status(),
+  action: (h, p) => h.action(p.name, p.verb),
+  events: (h, _p, q) => ({ events: h.events(q) }),
+};
+
+export interface DispatchOptions {
+  handlers: ApiHandlers;
+  guard: RequestGuard;
+  transport: 'socket' | 'http';
+  registry: StreamRegistry;
+  heartbeatMs: number;
+  maxBodyBytes: number;
+  logger: Logger | undefined;
+}
+
+/** An error with an HTTP status that is not the code's usual one (405, 413, 415). */
+class HttpError extends VigilError {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(code, message);
+  }
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(text);
+}
+
+/** Reads a POST body: JSON only, at most `limit` bytes. Returns undefined when there is none. */
+async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const tooLarge = (): HttpError =>
+    new HttpError(413, 'E_USAGE', `request body larger than ${limit} bytes`, { Connection: 'close' });
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Read by hand: destroying the request (as a broken for-await would) would also kill the 413 response.
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve());
+    req.on('error', reject);
+  });
+  if (size === 0) return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'E_USAGE', 'request body must be JSON (Content-Type: application/json)');
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new VigilError('E_USAGE', 'request body is not valid JSON');
+  }
+}
+
+function splitUrl(url: string): { pathname: string; search: string } {
+  const q = url.indexOf('?');
+  return q === -1 ? { pathname: url, search: '' } : { pathname: url.slice(0, q), search: url.slice(q + 1) };
+}
+
+export function createRequestListener(opts: DispatchOptions): RequestListener {
+  const { handlers, guard, registry, logger, transport } = opts;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const denied = guard(req);
+    if (denied !== null) {
+      throw denied.code === 'E_UNAUTHORIZED'
+        ? new HttpError(401, denied.code, denied.message, { 'WWW-Authenticate': 'Bearer' })
+        : denied;
+    }
+    const { pathname, search } = splitUrl(req.url ?? '/');
+    const method = req.method ?? 'GET';
+    const match = matchRoute(method, pathname);
+    if (match.kind === 'not-found')
+      throw new VigilError('E_NOT_FOUND', `no such endpoint: ${method} ${pathname}`);
+    if (match.kind === 'method-not-allowed') {
+      throw new HttpError(405, 'E_USAGE', `method ${method} not allowed on ${pathname}`, {
+        Allow: match.allow.join(', '),
+      });
+    }
+    const route = match.route;
+    const spec: RouteSpec = ROUTES[route];
+    const query = QUERY_CODECS[route].decode(new URLSearchParams(search));
+    if (spec.method === 'POST') await readJsonBody(req, opts.maxBodyBytes);
+    if (spec.stream === true && route === 'events' && wantsEventStream(req.headers.accept)) {
+      openEventStream(req, res, {
+        handlers,
+        query: query as RouteQuery<'events'>,
+        heartbeatMs: opts.heartbeatMs,
+        registry,
+      });
+      return;
+    }
+    const run = DISPATCH[route] as (h: ApiHandlers, p: unknown, q: unknown) => unknown;
+    const body = await run(handlers, match.params, query);
+    sendJson(res, 200, body);
+  }
+
+  return (req, res) => {
+    const started = performance.now();
+    const path = splitUrl(req.url ?? '/').pathname;
+    res.on('finish', () => {
+      logger?.debug(
+        {
+          transport,
+          method: req.method,
+          path,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        'api request',
+      );
+    });
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) {
+        sendJson(res, err.status, errorBody(err.code, err.message), err.headers);
+        return;
+      }
+      if (isVigilError(err)) {
+        sendJson(res, httpStatusFor(err.code), errorBody(err.code, err.message));
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      logger?.error({ transport, method: req.method, path, err: message }, 'api handler failed');
+      sendJson(res, 500, errorBody('E_API', `internal error: ${message}`));
+    });
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The agent's API server (node:http, no framework): always on a unix socket (mode 0600, no token), and
+ * optionally on loopback HTTP (bearer token, Host/Origin checks). Routes come from contract.ts.
+ */
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { Logger } from 'pino';
+import { VigilError } from '../core/errors.js';
+import { DEFAULT_HEARTBEAT_MS } from './contract.js';
+import type { ApiHandlers } from './handlers.js';
+import { assertLoopbackHost, httpGuard, socketGuard } from './guard.js';
+import { StreamRegistry } from './event-stream.js';
+import { DEFAULT_MAX_BODY_BYTES, createRequestListener } from './dispatch.js';
+
+export interface ApiServerOptions {
+  handlers: ApiHandlers;
+  socketPath: string;
+  /** Also serve HTTP on this loopback address; port 0 picks a free one (see httpAddress()). */
+  http?: { host: string; port: number };
+  /** The bearer token HTTP clients must send. */
+  token: string;
+  /** Interval of the SSE heartbeat comments (default 15 s). */
+  heartbeatMs?: number;
+  /** Largest accepted POST body (default 64 KB). */
+  maxBodyBytes?: number;
+  logger?: Logger;
+}
+
+export interface ApiServer {
+  readonly socketPath: string;
+  /** The HTTP listener's real address, or null when HTTP is off. */
+  httpAddress(): { host: string; port: number } | null;
+  /** Ends open event streams, stops listening, removes the socket file. Idempotent. */
+  close(): Promise<void>;
+}
+
+const PROBE_TIMEOUT_MS = 1_000;
+
+/** Does a live process answer on this unix socket? */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ path });
+    const done = (alive: boolean | Error): void => {
+      clearTimeout(timer);
+      s.destroy();
+      if (alive instanceof Error) reject(alive);
+      else resolve(alive);
+    };
+    // A peer that accepts but never finishes connecting is treated as alive: never delete a live socket.
+    const timer = setTimeout(() => done(true), PROBE_TIMEOUT_MS);
+    s.once('connect', () => done(true));
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') done(false);
+      else
+        done(new VigilError('E_IO', `cannot probe the agent socket ${path}: ${err.message}`, { cause: err }));
+    });
+  });
+}
+
+function alreadyRunning(path: string): VigilError {
+  return new VigilError('E_IO', `agent already running: another process answers on ${path}`);
+}
+
+/** Removes a stale socket file left by a dead agent; refuses when it is not a socket or still answers. */
+async function clearStaleSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new VigilError('E_IO', `cannot inspect ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!isSocket) {
+    throw new VigilError(
+      'E_IO',
+      `${path} exists and is not a socket; move it away so the agent can listen there`,
+    );
+  }
+  if (await socketAnswers(path)) throw alreadyRunning(path);
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new VigilError('E_IO', `cannot remove stale socket ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+function listen(server: Server, args: [path: string] | [port: number, host: string]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(...(args as [number, string]), () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const bindHost = opts.http === undefined ? null : assertLoopbackHost(opts.http.host);
+  if (opts.http !== undefined && opts.token.length < 16) {
+    throw new VigilError('E_USAGE', 'the agent API token is missing or too short to serve HTTP');
+  }
+  const registry = new StreamRegistry();
+  const common = {
+    handlers: opts.handlers,
+    registry,
+    heartbeatMs: opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    logger: opts.logger,
+  };
+
+  await clearStaleSocket(opts.socketPath);
+  // Over the socket the Host header means nothing, so it is not even required.
+  const socketServer = createServer(
+    { requireHostHeader: false },
+    createRequestListener({ ...common, guard: socketGuard, transport: 'socket' }),
+  );
+  try {
+    await listen(socketServer, [opts.socketPath]);
+    chmodSync(opts.socketPath, 0o600);
+  } catch (err) {
+    await closeServer(socketServer);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw alreadyRunning(opts.socketPath);
+    if (err instanceof VigilError) throw err;
+    throw new VigilError('E_IO', `cannot listen on ${opts.socketPath}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+
+  let httpServer: Server | null = null;
+  let httpPort = 0;
+  if (opts.http !== undefined && bindHost !== null) {
+    const server = createServer(
+      createRequestListener({ ...common, guard: httpGuard(opts.token, () => httpPort), transport: 'http' }),
+    );
+    try {
+      await listen(server, [opts.http.port, bindHost]);
+    } catch (err) {
+      await closeServer(socketServer);
+      throw new VigilError(
+        'E_IO',
+        `cannot listen on ${bindHost}:${opts.http.port}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    const addr = server.address();
+    httpPort = typeof addr === 'object' && addr !== null ? addr.port : opts.http.port;
+    httpServer = server;
+  }
+  opts.logger?.info(
+    { socket: opts.socketPath, http: httpServer === null ? null : `${bindHost}:${httpPort}` },
+    'agent API listening',
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    socketPath: opts.socketPath,
+    httpAddress: () => (httpServer === null || bindHost === null ? null : { host: bindHost, port: httpPort }),
+    close() {
+      closing ??= (async () => {
+        registry.endAll();
+        await Promise.all([
+          closeServer(socketServer),
+          httpServer === null ? undefined : closeServer(httpServer),
+        ]);
+      })();
+      return closing;
+    },
+  };
+}

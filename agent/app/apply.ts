@@ -1,0 +1,117 @@
+/**
+ * `vigil apply`: make the installed units match the manifest, all or nothing. New services are installed
+ * and started, changed ones rewritten and restarted, unchanged ones untouched, removed ones pruned on
+ * request. A failure midway restores the units already rewritten and says what happened.
+ */
+import { VigilError } from '../core/errors.js';
+import type { Manifest, ServiceSpec } from '../core/manifest/model.js';
+import { planApply, type Plan } from '../core/plan.js';
+import type { NewEvent } from '../core/events.js';
+import type { InstalledUnit, ServiceManager, UnitFile } from '../ports/service-manager.js';
+import type { Store } from '../ports/store.js';
+import type { Clock } from '../ports/clock.js';
+
+export type ApplyPlan = Plan<UnitFile & { spec: ServiceSpec }, InstalledUnit>;
+
+export interface ApplyDeps {
+  manager: ServiceManager;
+  store: Store;
+  clock: Clock;
+}
+
+export async function computePlan(deps: ApplyDeps, manifest: Manifest, prune: boolean): Promise<ApplyPlan> {
+  const desired = manifest.services.map((spec) => ({ ...deps.manager.render(spec), spec }));
+  const installed = await deps.manager.listInstalled();
+  return planApply(desired, installed, prune);
+}
+
+export async function executePlan(deps: ApplyDeps, plan: ApplyPlan): Promise<void> {
+  const { manager } = deps;
+  const toWrite = [...plan.create, ...plan.update.map((u) => u.desired)];
+  const created = plan.create.map((u) => u.service);
+  const updated = plan.update.map((u) => u.desired.service);
+  let step = 'write unit files';
+  try {
+    if (toWrite.length > 0) await manager.write(toWrite);
+    step = `start ${created.join(', ')}`;
+    if (created.length > 0) await manager.enableAndStart(created);
+    step = `restart ${updated.join(', ')}`;
+    if (updated.length > 0) await manager.restart(updated);
+  } catch (err) {
+    const rollback = await rollBack(manager, plan).catch((e: unknown) => `rollback failed too: ${errText(e)}`);
+    throw new VigilError(
+      'E_APPLY_FAILED',
+      `apply failed at "${step}": ${errText(err)}\n${rollback}`,
+      { cause: err, details: { step } },
+    );
+  }
+  if (plan.remove.length > 0) await manager.remove(plan.remove.map((c) => c.service));
+  record(deps, plan);
+}
+
+/** Restores the previous unit files of updated services and removes the created ones. */
+async function rollBack(manager: ServiceManager, plan: ApplyPlan): Promise<string> {
+  const restored: UnitFile[] = plan.update.map((u) => ({
+    service: u.current.service,
+    unit: u.current.unit,
+    path: u.current.path,
+    content: u.current.content,
+    hash: u.current.actualHash,
+  }));
+  const created = plan.create.map((u) => u.service);
+  if (created.length > 0) await manager.remove(created);
+  if (restored.length > 0) {
+    await manager.write(restored);
+    await manager.restart(restored.map((u) => u.service));
+  }
+  const parts = [
+    created.length ? `removed the new units (${created.join(', ')})` : '',
+    restored.length ? `restored the previous units (${restored.map((u) => u.service).join(', ')})` : '',
+  ].filter(Boolean);
+  return parts.length ? `Rolled back: ${parts.join('; ')}.` : 'Nothing had been changed.';
+}
+
+function record(deps: ApplyDeps, plan: ApplyPlan): void {
+  const now = deps.clock.now();
+  const events: NewEvent[] = [];
+  deps.store.transaction(() => {
+    const known = new Map(deps.store.listServices().map((s) => [s.name, s]));
+    for (const u of plan.create) {
+      deps.store.upsertService({ name: u.service, unit: u.unit, spec: u.spec, hash: u.hash, installedAt: now, updatedAt: now });
+      events.push(applyEvent(u.service, 'installed', u.hash, now, `${u.service} installed and started`));
+    }
+    for (const { desired: u, reason } of plan.update) {
+      const prev = known.get(u.service);
+      deps.store.upsertService({
+        name: u.service,
+        unit: u.unit,
+        spec: u.spec,
+        hash: u.hash,
+        installedAt: prev?.installedAt ?? now,
+        updatedAt: now,
+      });
+      const why = reason === 'drifted' ? 'unit restored after a hand edit' : 'configuration changed';
+      events.push(applyEvent(u.service, 'updated', u.hash, now, `${u.service} updated (${why}) and restarted`));
+    }
+    for (const u of plan.unchanged) {
+      // Keeps the record in step when the database was created after the units (or lost).
+      const prev = known.get(u.service);
+      if (!prev || prev.hash !== u.hash) {
+        deps.store.upsertService({ name: u.service, unit: u.unit, spec: u.spec, hash: u.hash, installedAt: prev?.installedAt ?? now, updatedAt: now });
+      }
+    }
+    for (const c of plan.remove) {
+      deps.store.removeService(c.service);
+      events.push(applyEvent(c.service, 'removed', c.actualHash, now, `${c.service} removed`));
+    }
+    deps.store.appendEvents(events);
+  });
+}
+
+function applyEvent(service: string, type: 'installed' | 'updated' | 'removed', hash: string, at: number, message: string): NewEvent {
+  return { key: `apply:${type}:${service}:${hash}:${at}`, at, service, type, severity: 'info', message };
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

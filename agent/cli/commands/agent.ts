@@ -1,0 +1,82 @@
+/** `vigil agent run|install|uninstall` */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXIT_OK, VigilError } from '../../core/errors.js';
+import { vigilPaths } from '../../core/paths.js';
+import { NodeProcessRunner } from '../../adapters/process/node-runner.js';
+import { installAgentUnit, renderAgentUnit, uninstallAgentUnit, AGENT_UNIT } from '../../adapters/systemd/agent-unit.js';
+import { runAgent } from '../../daemon/run.js';
+import { ApiClient } from '../../api/client.js';
+import { JSON_FLAG, parse, str } from '../args.js';
+import { printJson, type Io } from '../io.js';
+
+const USAGE = 'vigil agent run|install|uninstall [--http 127.0.0.1:PORT]';
+
+export async function agentCommand(argv: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values } = parse(rest, { http: { type: 'string' }, ...JSON_FLAG }, USAGE);
+  const http = str(values.http) === undefined ? undefined : parseHostPort(str(values.http)!);
+  switch (sub) {
+    case 'run':
+      await runAgent({
+        env: io.env,
+        ...(http ? { http } : {}),
+        onReady: (info) => io.err(`vigil agent listening on ${info.socket}${info.http ? ` and http://${info.http.host}:${info.http.port}` : ''}\n`),
+      });
+      return EXIT_OK;
+    case 'install': {
+      const paths = vigilPaths(io.env);
+      const argvRun = [process.execPath, path.join(packageRoot(), 'bin', 'vigil.js'), 'agent', 'run', ...(values.http ? ['--http', str(values.http)!] : [])];
+      const env: Record<string, string> = { VIGIL_HOME: paths.home, PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+      const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
+      const file = await installAgentUnit(deps, renderAgentUnit(paths, argvRun, env));
+      await waitForAgent(paths.socket, 15_000);
+      if (values.json) printJson(io, { installed: AGENT_UNIT, file, socket: paths.socket });
+      else io.out(`installed ${file}; the agent is running (socket ${paths.socket})\nTo keep it running after logout: loginctl enable-linger\n`);
+      return EXIT_OK;
+    }
+    case 'uninstall': {
+      const paths = vigilPaths(io.env);
+      const removed = await uninstallAgentUnit({ runner: new NodeProcessRunner(io.env), paths, env: io.env });
+      if (values.json) printJson(io, { removed });
+      else io.out(removed ? `removed ${AGENT_UNIT}\n` : `${AGENT_UNIT} was not installed\n`);
+      return EXIT_OK;
+    }
+    default:
+      throw new VigilError('E_USAGE', `usage: ${USAGE}`);
+  }
+}
+
+export function parseHostPort(v: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-f:]+\]|[^:]+):(\d{1,5})$/i.exec(v);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new VigilError('E_USAGE', `--http must be HOST:PORT such as 127.0.0.1:7878, not "${v}"`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'bin', 'vigil.js'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new VigilError('E_IO', 'cannot find the Vigil installation (bin/vigil.js)');
+    dir = up;
+  }
+  return dir;
+}
+
+async function waitForAgent(socketPath: string, timeoutMs: number): Promise<void> {
+  const client = new ApiClient({ socketPath });
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      await client.health();
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new VigilError('E_AGENT_UNREACHABLE', `the agent did not answer on ${socketPath} within ${timeoutMs / 1000} s: ${(last as Error)?.message ?? ''}; see its log in $VIGIL_HOME/logs/vigil-agent.log`);
+}

@@ -1,0 +1,78 @@
+/** `vigil apply` and `vigil render`. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EXIT_OK, VigilError } from '../../core/errors.js';
+import { describePlan, planIsEmpty } from '../../core/plan.js';
+import { computePlan, executePlan, type ApplyPlan } from '../../app/apply.js';
+import { createContext } from '../../daemon/compose.js';
+import { renderUnit } from '../../adapters/systemd/unit-render.js';
+import { vigilPaths } from '../../core/paths.js';
+import { JSON_FLAG, parse, str } from '../args.js';
+import { loadManifest } from '../manifest-file.js';
+import { printJson, type Io } from '../io.js';
+
+const APPLY_USAGE = 'vigil apply [-f FILE] [--dry-run] [--prune] [--json]';
+
+export async function applyCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(
+    argv,
+    { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, ...JSON_FLAG },
+    APPLY_USAGE,
+  );
+  const { manifest } = loadManifest(io, str(values.file));
+  const ctx = createContext(io.env);
+  try {
+    const deps = { manager: ctx.manager, store: ctx.store(), clock: ctx.clock };
+    const plan = await computePlan(deps, manifest, values.prune === true);
+    if (values['dry-run'] !== true) await executePlan(deps, plan);
+    if (values.json) printJson(io, { dryRun: values['dry-run'] === true, ...planJson(plan) });
+    else {
+      const lines = describePlan(plan);
+      const head = values['dry-run'] ? 'Plan (dry run, nothing changed):' : planIsEmpty(plan) ? 'Nothing to do:' : 'Applied:';
+      io.out(`${head}\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+    }
+    return EXIT_OK;
+  } finally {
+    ctx.close();
+  }
+}
+
+function planJson(plan: ApplyPlan) {
+  return {
+    create: plan.create.map((u) => u.service),
+    update: plan.update.map((u) => ({ service: u.desired.service, reason: u.reason })),
+    unchanged: plan.unchanged.map((u) => u.service),
+    remove: plan.remove.map((u) => u.service),
+    orphans: plan.orphans.map((u) => u.service),
+  };
+}
+
+const RENDER_USAGE = 'vigil render [-f FILE] --out DIR [--backend systemd] [--json]';
+
+export async function renderCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(
+    argv,
+    { file: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' }, backend: { type: 'string' }, ...JSON_FLAG },
+    RENDER_USAGE,
+  );
+  const out = str(values.out);
+  if (!out) throw new VigilError('E_USAGE', `--out DIR is required\nusage: ${RENDER_USAGE}`);
+  const backend = str(values.backend) ?? 'systemd';
+  if (backend !== 'systemd') {
+    throw new VigilError('E_USAGE', `--backend must be "systemd" (launchd is not available in this version), not "${backend}"`);
+  }
+  const { manifest } = loadManifest(io, str(values.file));
+  const paths = vigilPaths(io.env);
+  const dir = path.resolve(io.cwd, out);
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const spec of manifest.services) {
+    const unit = renderUnit(spec, { paths });
+    const file = path.join(dir, path.basename(unit.path));
+    writeFileSync(file, unit.content);
+    written.push(file);
+  }
+  if (values.json) printJson(io, { backend, files: written });
+  else io.out(`${written.map((f) => `wrote ${f}`).join('\n')}\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,132 @@
+/** `vigil doctor`: is this machine fit to supervise services? Each check says what is wrong and the fix. */
+import { existsSync, lstatSync, statfsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { EXIT_FAILED, EXIT_OK } from '../../core/errors.js';
+import { createContext, type Context } from '../../daemon/compose.js';
+import { agentUnitPath } from '../../adapters/systemd/agent-unit.js';
+import { agentClient } from '../remote.js';
+import { JSON_FLAG, parse } from '../args.js';
+import { printJson, type Io } from '../io.js';
+import { table } from '../format.js';
+
+export interface Check {
+  name: string;
+  level: 'ok' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+const MIN_FREE_BYTES = 1024 ** 3;
+
+export async function doctorCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, { ...JSON_FLAG }, 'vigil doctor [--json]');
+  const ctx = createContext(io.env);
+  const checks: Check[] = [];
+  try {
+    checks.push(await systemdCheck(ctx));
+    checks.push(lingerCheck());
+    checks.push(...modeChecks(ctx));
+    checks.push(diskCheck(ctx));
+    checks.push(...(await driftChecks(ctx)));
+    checks.push(await agentCheck(ctx, io));
+  } finally {
+    ctx.close();
+  }
+  const failed = checks.some((c) => c.level === 'fail');
+  if (values.json) printJson(io, { ok: !failed, checks });
+  else {
+    const rows = [['CHECK', 'RESULT', 'DETAIL'], ...checks.map((c) => [c.name, c.level.toUpperCase(), c.fix ? `${c.message} — fix: ${c.fix}` : c.message])];
+    io.out(`${table(rows)}\n`);
+  }
+  return failed ? EXIT_FAILED : EXIT_OK;
+}
+
+async function systemdCheck(ctx: Context): Promise<Check> {
+  try {
+    const r = await ctx.runner.run('systemctl', ['--user', 'is-system-running'], { env: ctx.env, okCodes: [0, 1], timeoutMs: 5000 });
+    const state = r.stdout.trim();
+    if (state === 'running') return { name: 'systemd user manager', level: 'ok', message: 'running' };
+    if (state === 'degraded') return { name: 'systemd user manager', level: 'warn', message: 'degraded: some user units failed', fix: 'systemctl --user --failed' };
+    return { name: 'systemd user manager', level: 'fail', message: `state "${state || r.stderr.trim()}"` };
+  } catch (err) {
+    return {
+      name: 'systemd user manager',
+      level: 'fail',
+      message: `not reachable: ${(err as Error).message.split('\n')[0]}`,
+      fix: 'log in through a session with a user manager, or set XDG_RUNTIME_DIR=/run/user/$(id -u)',
+    };
+  }
+}
+
+function lingerCheck(): Check {
+  const user = userInfo().username;
+  const lingering = existsSync(`/var/lib/systemd/linger/${user}`);
+  return lingering
+    ? { name: 'linger', level: 'ok', message: `enabled for ${user}: services run without a login session` }
+    : { name: 'linger', level: 'warn', message: `not enabled for ${user}: services stop when you log out and do not start at boot`, fix: `loginctl enable-linger ${user}` };
+}
+
+function modeChecks(ctx: Context): Check[] {
+  const uid = process.getuid?.() ?? 0;
+  const items: [string, string, number][] = [
+    ['VIGIL_HOME', ctx.paths.home, 0o077],
+    ['agent token', ctx.paths.token, 0o077],
+    ['database', ctx.paths.db, 0o077],
+    ['credentials dir', ctx.paths.credentials, 0o077],
+  ];
+  return items.flatMap(([name, p, forbidden]): Check[] => {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return name === 'VIGIL_HOME' ? [{ name, level: 'warn', message: `${p} does not exist yet`, fix: 'vigil apply creates it' }] : [];
+    }
+    if (st.isSymbolicLink()) return [{ name, level: 'fail', message: `${p} is a symbolic link; Vigil does not follow links for its own files`, fix: `replace it with a real ${st.isDirectory() ? 'directory' : 'file'}` }];
+    if (st.uid !== uid) return [{ name, level: 'fail', message: `${p} is owned by uid ${st.uid}, not you (${uid})`, fix: `chown ${uid} ${p}` }];
+    if ((st.mode & forbidden) !== 0) {
+      const want = st.isDirectory() ? '700' : '600';
+      return [{ name, level: 'fail', message: `${p} is readable by others (mode ${(st.mode & 0o777).toString(8)})`, fix: `chmod ${want} ${p}` }];
+    }
+    return [{ name, level: 'ok', message: `${p} mode ${(st.mode & 0o777).toString(8)}` }];
+  });
+}
+
+function diskCheck(ctx: Context): Check {
+  const dir = existsSync(ctx.paths.home) ? ctx.paths.home : '/';
+  const st = statfsSync(dir);
+  const free = st.bavail * st.bsize;
+  const gib = (free / 1024 ** 3).toFixed(1);
+  return free < MIN_FREE_BYTES
+    ? { name: 'disk space', level: 'warn', message: `${gib} GiB free under ${dir}: logs and the database may fill it`, fix: 'free space or move VIGIL_HOME' }
+    : { name: 'disk space', level: 'ok', message: `${gib} GiB free under ${dir}` };
+}
+
+async function driftChecks(ctx: Context): Promise<Check[]> {
+  let installed;
+  try {
+    installed = await ctx.manager.listInstalled();
+  } catch (err) {
+    return [{ name: 'unit files', level: 'fail', message: (err as Error).message }];
+  }
+  const known = new Set(ctx.existingStore()?.listServices().map((s) => s.name) ?? []);
+  const out: Check[] = installed
+    .filter((u) => u.drifted)
+    .map((u) => ({ name: `drift: ${u.service}`, level: 'warn' as const, message: `${u.path} was edited outside Vigil`, fix: 'vigil apply (restores it)' }));
+  for (const u of installed.filter((x) => !known.has(x.service))) {
+    out.push({ name: `orphan: ${u.service}`, level: 'warn', message: `${u.path} is installed but not recorded in the database`, fix: 'vigil apply (adopts it) or vigil apply --prune' });
+  }
+  if (out.length === 0) out.push({ name: 'unit files', level: 'ok', message: `${installed.length} unit(s), none edited outside Vigil` });
+  return out;
+}
+
+async function agentCheck(ctx: Context, io: Io): Promise<Check> {
+  const client = await agentClient(io);
+  if (client) {
+    const h = await client.health();
+    return { name: 'agent', level: 'ok', message: `running (pid ${h.pid}, since ${h.startedAt})` };
+  }
+  const installed = existsSync(agentUnitPath(ctx.paths));
+  return installed
+    ? { name: 'agent', level: 'fail', message: 'installed but not answering', fix: 'systemctl --user status vigil-agent; see $VIGIL_HOME/logs/vigil-agent.log' }
+    : { name: 'agent', level: 'warn', message: 'not installed: nothing watches the services or records events while no command runs', fix: 'vigil agent install' };
+}

@@ -1,0 +1,57 @@
+/** `vigil remove NAME... [--purge]`: the unit goes; logs and credentials stay unless --purge. */
+import { rmSync } from 'node:fs';
+import { EXIT_OK, VigilError } from '../../core/errors.js';
+import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
+import { requireServices } from '../../app/status.js';
+import { createContext } from '../../daemon/compose.js';
+import { JSON_FLAG, parse } from '../args.js';
+import { printJson, type Io } from '../io.js';
+
+export async function removeCommand(argv: string[], io: Io): Promise<number> {
+  const usage = 'vigil remove NAME... [--purge] [--json]';
+  const { values, positionals } = parse(argv, { purge: { type: 'boolean' }, ...JSON_FLAG }, usage);
+  if (positionals.length === 0) throw new VigilError('E_USAGE', `name at least one service\nusage: ${usage}`);
+  const ctx = createContext(io.env);
+  try {
+    const store = ctx.store();
+    const records = requireServices(store, positionals);
+    await ctx.manager.remove(positionals);
+    const now = ctx.clock.now();
+    const purged: string[] = [];
+    store.transaction(() => {
+      for (const r of records) store.removeService(r.name);
+      store.appendEvents(
+        records.map((r) => ({
+          key: `remove:${r.name}:${now}`,
+          at: now,
+          service: r.name,
+          type: 'removed' as const,
+          severity: 'info' as const,
+          message: `${r.name} removed${values.purge ? ' (logs and unshared credentials purged)' : ''}`,
+        })),
+      );
+    });
+    if (values.purge) {
+      const stillUsed = new Set(store.listServices().flatMap((s) => s.spec.credentials));
+      for (const r of records) {
+        for (const f of [serviceLogPath(ctx.paths, r.name), ...rotatedLogs(serviceLogPath(ctx.paths, r.name))]) {
+          rmSync(f, { force: true });
+          purged.push(f);
+        }
+        for (const set of r.spec.credentials.filter((c) => !stillUsed.has(c))) {
+          rmSync(credentialSetPath(ctx.paths, set), { force: true });
+          purged.push(credentialSetPath(ctx.paths, set));
+        }
+      }
+    }
+    if (values.json) printJson(io, { removed: positionals, purged });
+    else io.out(`removed ${positionals.join(', ')}${values.purge ? ' (purged logs and unshared credential sets)' : ''}\n`);
+    return EXIT_OK;
+  } finally {
+    ctx.close();
+  }
+}
+
+function rotatedLogs(file: string): string[] {
+  return Array.from({ length: 10 }, (_, i) => `${file}.${i + 1}`);
+}

@@ -1,0 +1,26 @@
+/** `vigil status`: through the agent when it runs, else one direct batched call. */
+import { EXIT_OK } from '../../core/errors.js';
+import type { StatusDoc } from '../../core/status.js';
+import { agentClient } from '../remote.js';
+import { JSON_FLAG, parse } from '../args.js';
+import { printJson, type Io } from '../io.js';
+import { statusTable } from '../format.js';
+
+export async function statusCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { ...JSON_FLAG }, 'vigil status [NAME...] [--json]');
+  let doc: StatusDoc;
+  const client = await agentClient(io);
+  if (client) doc = await client.status();
+  else {
+    const { directStatusFor } = await import('./direct.js');
+    doc = await directStatusFor(io);
+  }
+  if (positionals.length > 0) {
+    const { requireNames } = await import('./direct.js');
+    requireNames(doc, positionals);
+    doc = { services: doc.services.filter((s) => positionals.includes(s.name)) };
+  }
+  if (values.json) printJson(io, doc);
+  else io.out(`${statusTable(doc.services, Date.now())}\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,39 @@
+/** Plain-text tables and times for people. */
+import type { ServiceStatus } from '../core/status.js';
+import type { VigilEvent } from '../core/events.js';
+
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+export function ago(iso: string | null, now: number): string {
+  if (!iso) return '-';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+export function statusTable(services: readonly ServiceStatus[], now: number): string {
+  if (services.length === 0) return 'No services installed. Write a vigil.yaml and run: vigil apply';
+  const rows = [['NAME', 'STATE', 'PID', 'RESTARTS', 'SINCE', 'LAST EXIT']];
+  for (const s of services) {
+    rows.push([
+      s.name,
+      s.drifted ? `${s.state} (drifted)` : s.state,
+      s.pid === null ? '-' : String(s.pid),
+      String(s.restarts),
+      ago(s.since, now),
+      s.lastExit?.reason ?? '-',
+    ]);
+  }
+  return table(rows);
+}
+
+export function eventLine(e: VigilEvent): string {
+  const mark = e.severity === 'critical' ? '!!' : e.severity === 'warning' ? '! ' : '  ';
+  return `${new Date(e.at).toISOString()} ${mark} ${e.type.padEnd(15)} ${e.message}`;
+}

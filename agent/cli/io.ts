@@ -1,0 +1,23 @@
+/** The CLI's streams, injected so commands are tested without a terminal. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** stdin, for commands that read input. */
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function processIo(): Io {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+export function printJson(io: Io, value: unknown): void {
+  io.out(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,83 @@
+/**
+ * `vigil` — the command line. Dispatches to command modules loaded on demand, so a quick command such
+ * as `vigil status` does not pay for the manifest parser or the database driver it does not use.
+ */
+import { EXIT_FAILED, EXIT_OK, isVigilError, VigilError } from '../core/errors.js';
+import { processIo, type Io } from './io.js';
+import { VERSION } from './version.js';
+
+export const HELP = `vigil ${VERSION} — supervise the always-on services of an AI agent
+
+Usage: vigil <command> [options]
+
+Services (from the manifest, default ./vigil.yaml):
+  apply [-f FILE] [--dry-run] [--prune]   install, update (and with --prune remove) services
+  render [-f FILE] --out DIR [--backend systemd]   write the unit files for review, install nothing
+  status [NAME...]                        state, pid, restarts, last exit of each service
+  start|stop|restart NAME...              command services through the OS service manager
+  remove NAME... [--purge]                uninstall (logs and credentials kept unless --purge)
+  events [--since T] [--service S] [-n N] [-f]   the event history (crashes, restarts, drift…)
+  logs NAME [-n N] [-f]                   the last lines of a service's log, or follow it
+
+The agent (background supervisor):
+  agent run [--http 127.0.0.1:PORT]       run the agent in the foreground
+  agent install [--http 127.0.0.1:PORT]   install it as a user service (vigil-agent.service)
+  agent uninstall                         remove that service
+  doctor                                  check the machine: service manager, linger, modes, disk, drift
+
+Options: --json prints exactly one JSON document on stdout.  -h, --help.  --version.
+Environment: VIGIL_HOME (default ~/.vigil) holds every path Vigil owns.
+Exit codes: 0 ok, 1 operation failed, 2 bad usage or invalid input.
+`;
+
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  apply: async () => (await import('./commands/apply.js')).applyCommand,
+  render: async () => (await import('./commands/apply.js')).renderCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  start: async () => (await import('./commands/control.js')).controlCommand('start'),
+  stop: async () => (await import('./commands/control.js')).controlCommand('stop'),
+  restart: async () => (await import('./commands/control.js')).controlCommand('restart'),
+  remove: async () => (await import('./commands/remove.js')).removeCommand,
+  events: async () => (await import('./commands/events.js')).eventsCommand,
+  logs: async () => (await import('./commands/logs.js')).logsCommand,
+  agent: async () => (await import('./commands/agent.js')).agentCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+};
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    io.out(HELP);
+    return name === undefined ? 2 : EXIT_OK;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const json = rest.includes('--json');
+  try {
+    const load = COMMANDS[name];
+    if (!load) throw new VigilError('E_USAGE', `unknown command "${name}"; see vigil --help`);
+    if (rest.includes('-h') || rest.includes('--help')) {
+      io.out(HELP);
+      return EXIT_OK;
+    }
+    return await (await load())(rest, io);
+  } catch (err) {
+    return reportError(err, io, json);
+  }
+}
+
+function reportError(err: unknown, io: Io, json: boolean): number {
+  if (isVigilError(err)) {
+    if (json) io.out(`${JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details ?? {}) } })}\n`);
+    io.err(`vigil: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  if (json) io.out(`${JSON.stringify({ error: { code: 'E_INTERNAL', message: e.message } })}\n`);
+  io.err(`vigil: internal error: ${e.stack ?? String(e)}\n`);
+  return EXIT_FAILED;
+}

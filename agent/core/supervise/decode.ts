@@ -1,0 +1,56 @@
+/** "Why it died": decodes how a process ended into one line a person understands. Pure. */
+import type { ExitInfo } from '../events.js';
+import { describeSignal, normalizeSignal } from '../signals.js';
+
+/** systemd's own exit statuses (systemd.exec(5) "PROCESS EXIT CODES"): the service never really ran. */
+const SYSTEMD_EXIT: Readonly<Record<number, string>> = {
+  200: 'could not change to the working directory (systemd 200/CHDIR)',
+  203: 'the program could not be executed: missing, not executable or bad interpreter (systemd 203/EXEC)',
+  209: 'could not open its log file for stdout/stderr (systemd 209/STDOUT)',
+  210: 'could not chroot (systemd 210/CHROOT)',
+  217: 'could not switch user (systemd 217/USER)',
+  226: 'could not set up its namespace (systemd 226/NAMESPACE)',
+};
+
+const SHELL_EXIT: Readonly<Record<number, string>> = {
+  126: 'a command was found but is not executable (126)',
+  127: 'a command was not found (127)',
+};
+
+export interface ExitFacts {
+  /** Manager result: exit-code, signal, core-dump, oom-kill, timeout, watchdog, start-limit-hit, success. */
+  result: string | null;
+  how: 'exited' | 'killed' | 'dumped' | 'unknown';
+  code: number | null;
+  signal: string | null;
+}
+
+export function decodeExit(f: ExitFacts): ExitInfo {
+  const signal = f.signal ? normalizeSignal(f.signal) : null;
+  const base = { code: f.how === 'exited' ? f.code : null, signal, result: f.result };
+  switch (f.result) {
+    case 'oom-kill':
+      return { ...base, reason: 'killed by the out-of-memory killer: it went over its memory limit' };
+    case 'timeout':
+      return { ...base, reason: 'did not start or stop in time (timeout)' };
+    case 'watchdog':
+      return { ...base, reason: 'stopped answering the watchdog' };
+    case 'start-limit-hit':
+      return { ...base, reason: 'restarted too often and was given up on (start limit hit)' };
+    default:
+      break;
+  }
+  if (f.how === 'exited' && f.code !== null) {
+    const known = SYSTEMD_EXIT[f.code] ?? SHELL_EXIT[f.code];
+    return { ...base, reason: known ?? `exited with code ${f.code}` };
+  }
+  if (f.how === 'dumped' && signal) return { ...base, reason: `${describeSignal(signal)}, core dumped` };
+  if (signal) return { ...base, reason: describeSignal(signal) };
+  return { ...base, reason: f.result && f.result !== 'success' ? `ended: ${f.result}` : 'ended' };
+}
+
+/** Whether an exit counts as a failure (a crash) rather than a requested stop or clean exit. */
+export function isFailure(f: ExitFacts): boolean {
+  if (f.result !== null && f.result !== 'success') return true;
+  return f.how === 'exited' ? f.code !== 0 && f.code !== null : f.how === 'dumped';
+}

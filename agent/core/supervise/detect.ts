@@ -1,0 +1,158 @@
+/**
+ * The event state machine: one step per service per tick, from what the manager reports and the exits
+ * recorded since the last step, to the next snapshot and the events that happened. Pure; every event has
+ * an idempotency key derived from the happening itself, so replaying a step never duplicates events.
+ */
+import type { ExitInfo, NewEvent } from '../events.js';
+import type { ExitRecord, ObservedStatus } from '../observed.js';
+import type { ServiceState } from '../status.js';
+import { decodeExit, isFailure } from './decode.js';
+import type { LoopRule, ServiceSnapshot } from './model.js';
+
+export interface StepInput {
+  service: string;
+  observed: ObservedStatus;
+  /** Exit records for this service since the previous step, oldest first. */
+  exits: readonly ExitRecord[];
+  /** Drift check result, when it was checked this tick. */
+  drift?: { drifted: boolean; hash: string };
+  policy: 'always' | 'on-failure' | 'no';
+  rule: LoopRule;
+  now: number;
+}
+
+export interface StepOutput {
+  next: ServiceSnapshot;
+  events: NewEvent[];
+}
+
+export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
+  const { service, observed: o, now, rule } = input;
+  const events: NewEvent[] = [];
+  const emit = (e: Omit<NewEvent, 'service' | 'at'> & { at?: number }) =>
+    events.push({ service, at: e.at ?? now, ...e });
+
+  let crashes = [...prev.crashes];
+  let lastExit = prev.lastExit;
+  for (const rec of input.exits) {
+    const info = decodeExit(rec);
+    lastExit = { ...info, at: rec.at };
+    if (!isFailure(rec)) continue;
+    crashes.push(rec.at);
+    const oom = rec.result === 'oom-kill';
+    emit({
+      key: `exit:${service}:${rec.offset}:${rec.at}`,
+      at: rec.at,
+      type: oom ? 'oom-killed' : 'crashed',
+      severity: 'warning',
+      message: `${service} ${info.reason}`,
+      exit: info,
+    });
+  }
+  crashes = crashes.filter((t) => t > now - rule.windowMs);
+
+  // The manager stopped restarting it: start limit hit (systemd 252 keeps Result=exit-code then).
+  const gaveUp =
+    o.loaded &&
+    o.active === 'failed' &&
+    (o.result === 'start-limit-hit' || (input.policy !== 'no' && o.restarts > 0));
+  if (gaveUp && prev.active !== 'failed') {
+    emit({
+      key: `start-limit:${service}:${o.since ?? now}`,
+      type: 'start-limit-hit',
+      severity: 'critical',
+      message: `${service} restarted ${o.restarts} times and was given up on${lastExit ? `; last: ${lastExit.reason}` : ''}`,
+      ...(lastExit ? { exit: stripAt(lastExit) } : {}),
+    });
+  }
+
+  const looping = crashes.length >= rule.threshold || gaveUp;
+  let loopKey = prev.loopKey;
+  if (looping && loopKey === null) {
+    loopKey = `${service}:${crashes[0] ?? o.since ?? now}`;
+    emit({
+      key: `crashloop:${loopKey}`,
+      type: 'crashloop',
+      severity: 'critical',
+      message: `${service} is crash-looping: ${crashes.length} failures in ${Math.round(rule.windowMs / 1000)} s${
+        lastExit ? `; last: ${lastExit.reason}` : ''
+      }`,
+      ...(lastExit ? { exit: stripAt(lastExit) } : {}),
+      data: { failures: crashes.length, windowSec: rule.windowMs / 1000 },
+    });
+  } else if (!looping) {
+    loopKey = null;
+  }
+
+  const running = o.active === 'active' && o.pid !== null;
+  if (running && (o.pid !== prev.pid || prev.active !== 'active')) {
+    const byManager = o.restarts > prev.restarts && prev.state !== 'unknown';
+    emit({
+      key: `run:${service}:${o.pid}:${o.since ?? 0}`,
+      type: byManager ? 'restarted' : 'started',
+      severity: 'info',
+      message: byManager
+        ? `${service} was restarted (restart ${o.restarts})${lastExit ? ` after it ${lastExit.reason}` : ''}`
+        : `${service} started (pid ${o.pid})`,
+      data: { pid: o.pid, restarts: o.restarts },
+    });
+  }
+  if (o.active === 'inactive' && (prev.active === 'active' || prev.active === 'deactivating')) {
+    emit({
+      key: `stopped:${service}:${o.since ?? now}`,
+      type: 'stopped',
+      severity: 'info',
+      message: `${service} stopped`,
+    });
+  }
+
+  let drifted = prev.drifted;
+  if (input.drift) {
+    if (input.drift.drifted && !prev.drifted) {
+      emit({
+        key: `drift:${service}:${input.drift.hash}`,
+        type: 'drift',
+        severity: 'warning',
+        message: `${service}: its unit file was edited outside Vigil; run "vigil apply" to restore it`,
+        data: { hash: input.drift.hash },
+      });
+    }
+    drifted = input.drift.drifted;
+  }
+
+  const next: ServiceSnapshot = {
+    state: deriveState(o, looping),
+    active: o.active,
+    pid: o.pid,
+    restarts: o.restarts,
+    since: o.since,
+    crashes,
+    loopKey,
+    lastExit,
+    drifted,
+  };
+  return { next, events };
+}
+
+export function deriveState(o: ObservedStatus, looping: boolean): ServiceState {
+  if (!o.loaded) return 'unknown';
+  if (looping) return 'crashloop';
+  switch (o.active) {
+    case 'active':
+      return o.pid === null && o.sub !== 'exited' ? 'starting' : 'running';
+    case 'activating':
+    case 'reloading':
+    case 'deactivating':
+      return 'starting';
+    case 'inactive':
+      return 'stopped';
+    case 'failed':
+      return 'failed';
+    default:
+      return 'unknown';
+  }
+}
+
+function stripAt(e: ExitInfo & { at: number }): ExitInfo {
+  return { code: e.code, signal: e.signal, result: e.result, reason: e.reason };
+}

@@ -1,0 +1,71 @@
+/** The composition root: real adapters wired to ports, shared by the CLI and the agent. */
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { VigilError } from '../core/errors.js';
+import { vigilPaths, serviceLogPath, type VigilPaths } from '../core/paths.js';
+import { NodeProcessRunner } from '../adapters/process/node-runner.js';
+import { SystemdManager } from '../adapters/systemd/systemd-manager.js';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { FileExitJournal } from '../adapters/fs/exit-journal.js';
+import { systemClock } from '../adapters/clock/system-clock.js';
+import { tailLines } from '../adapters/fs/log-tail.js';
+import type { ServiceManager, Backend } from '../ports/service-manager.js';
+import type { Store } from '../ports/store.js';
+import type { ProcessRunner } from '../ports/process-runner.js';
+import type { Clock } from '../ports/clock.js';
+
+export interface Context {
+  env: NodeJS.ProcessEnv;
+  paths: VigilPaths;
+  runner: ProcessRunner;
+  clock: Clock;
+  manager: ServiceManager;
+  journal: FileExitJournal;
+  /** Opens the database on first use (creating it). */
+  store(): Store;
+  /** The database if it exists already (read-only commands do not create one). */
+  existingStore(): Store | null;
+  readLogTail(service: string, lines: number): Promise<string[]>;
+  close(): void;
+}
+
+export function selectBackend(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Backend {
+  const wanted = env.VIGIL_BACKEND;
+  if (wanted === 'systemd' || wanted === 'launchd') return wanted;
+  if (wanted) throw new VigilError('E_USAGE', `VIGIL_BACKEND must be "systemd" or "launchd", not "${wanted}"`);
+  return platform === 'darwin' ? 'launchd' : 'systemd';
+}
+
+export function createContext(env: NodeJS.ProcessEnv = process.env): Context {
+  const paths = vigilPaths(env);
+  const runner = new NodeProcessRunner(env);
+  const backend = selectBackend(env);
+  if (backend !== 'systemd') {
+    throw new VigilError('E_USAGE', 'the launchd (macOS) backend is not available in this version; Vigil runs on Linux with systemd');
+  }
+  const manager = new SystemdManager({ runner, paths, env });
+  let store: Store | null = null;
+  return {
+    env,
+    paths,
+    runner,
+    clock: systemClock,
+    manager,
+    journal: new FileExitJournal(paths.exits),
+    store() {
+      store ??= SqliteStore.open(paths.db);
+      return store;
+    },
+    existingStore() {
+      if (store) return store;
+      return existsSync(paths.db) ? this.store() : null;
+    },
+    readLogTail: (service, lines) => tailLines(serviceLogPath(paths, service), lines),
+    close() {
+      store?.close();
+      store = null;
+    },
+  };
+}
+
+export type { Logger };

@@ -1,0 +1,95 @@
+/**
+ * `vigil agent run`: the background supervisor. Ticks at most every second (and at once when the exit
+ * journal changes), serves the API on the Unix socket (and loopback HTTP when asked), and on SIGTERM
+ * finishes the tick in progress, records that it stopped, closes the database and exits 0.
+ */
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { VigilError } from '../core/errors.js';
+import { readOrCreateToken } from '../adapters/fs/token.js';
+import { createLogger } from '../adapters/log/logger.js';
+import { startApiServer, type ApiServer } from '../api/server.js';
+import { createContext } from './compose.js';
+import { Supervisor } from './supervisor.js';
+import { agentHandlers } from './handlers.js';
+
+export interface AgentOptions {
+  env: NodeJS.ProcessEnv;
+  http?: { host: string; port: number };
+  tickMs?: number;
+  /** Called once the API is listening (tests, `agent run` prints the address). */
+  onReady?: (info: { socket: string; http: { host: string; port: number } | null }) => void;
+  signal?: AbortSignal;
+}
+
+export async function runAgent(opts: AgentOptions): Promise<void> {
+  const ctx = createContext(opts.env);
+  mkdirSync(ctx.paths.home, { recursive: true, mode: 0o700 });
+  mkdirSync(path.dirname(ctx.paths.exits), { recursive: true, mode: 0o700 });
+  const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info' });
+  const store = ctx.store();
+  const supervisor = new Supervisor({ manager: ctx.manager, store, journal: ctx.journal, clock: ctx.clock, logger, readLogTail: ctx.readLogTail });
+  const startedAt = ctx.clock.now();
+  let server: ApiServer | null = null;
+  let watcher: FSWatcher | null = null;
+  let wake: (() => void) | null = null;
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    wake?.();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    await supervisor.tick();
+    supervisor.record([
+      { key: `agent-started:${process.pid}:${startedAt}`, at: startedAt, service: null, type: 'agent-started', severity: 'info', message: `Vigil agent started (pid ${process.pid})` },
+    ]);
+    server = await startApiServer({
+      handlers: agentHandlers({ supervisor, store, manager: ctx.manager, startedAt }),
+      socketPath: ctx.paths.socket,
+      token: readOrCreateToken(ctx.paths.token),
+      ...(opts.http ? { http: opts.http } : {}),
+      logger,
+    });
+    try {
+      watcher = watch(path.dirname(ctx.paths.exits), () => wake?.());
+    } catch (err) {
+      logger.warn({ err }, 'cannot watch the exit journal; relying on the tick');
+    }
+    logger.info({ socket: ctx.paths.socket, http: server.httpAddress() }, 'agent ready');
+    opts.onReady?.({ socket: ctx.paths.socket, http: server.httpAddress() });
+    const tickMs = opts.tickMs ?? 1000;
+    while (!stopping) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, tickMs);
+        function done() {
+          clearTimeout(t);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+      });
+      if (stopping) break;
+      try {
+        await supervisor.tick();
+      } catch (err) {
+        logger.error({ err }, 'tick failed');
+        if (err instanceof VigilError && err.code === 'E_STORE') throw err;
+      }
+    }
+    const at = ctx.clock.now();
+    supervisor.record([
+      { key: `agent-stopped:${process.pid}:${at}`, at, service: null, type: 'agent-stopped', severity: 'info', message: `Vigil agent stopped (pid ${process.pid})` },
+    ]);
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    watcher?.close();
+    await server?.close();
+    ctx.close();
+    logger.info('agent stopped');
+    logger.flush?.();
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The supervisor's tick: one batched status call, the exit journal since the last offset, the pure state
+ * machine per service, and one transaction that stores events, snapshots and the offset together, so a
+ * crash of the agent at any point neither loses nor duplicates events.
+ */
+import type { Logger } from 'pino';
+import type { NewEvent, VigilEvent } from '../core/events.js';
+import type { StatusDoc } from '../core/status.js';
+import type { ExitRecord } from '../core/observed.js';
+import { step } from '../core/supervise/detect.js';
+import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
+import { serviceStatus } from '../core/supervise/view.js';
+import type { ServiceManager } from '../ports/service-manager.js';
+import type { ServiceRecord, Store } from '../ports/store.js';
+import type { ExitJournal } from '../ports/exit-journal.js';
+import type { Clock } from '../ports/clock.js';
+import { SNAPSHOTS_KEY } from '../app/status.js';
+
+export { SNAPSHOTS_KEY };
+
+export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
+const LOG_TAIL_LINES = 20;
+const TAIL_EVENTS = new Set(['crashed', 'oom-killed', 'crashloop', 'start-limit-hit']);
+
+export interface SupervisorDeps {
+  manager: ServiceManager;
+  store: Store;
+  journal: ExitJournal;
+  clock: Clock;
+  logger: Logger;
+  readLogTail: (service: string, lines: number) => Promise<string[]>;
+  /** How often unit files are re-read for drift (ms); default 10 s. */
+  driftEveryMs?: number;
+}
+
+export class Supervisor {
+  private snapshots: Record<string, ServiceSnapshot>;
+  private offset: number;
+  private status: StatusDoc = { services: [] };
+  private lastDriftCheck = -Infinity;
+  private readonly listeners = new Set<(e: VigilEvent) => void>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
+    this.offset = deps.store.getState<number>(JOURNAL_OFFSET_KEY) ?? 0;
+  }
+
+  /** Runs one tick that starts after this call (ticks never overlap); resolves with the events it stored. */
+  tick(): Promise<VigilEvent[]> {
+    const t = this.chain.then(() => this.doTick());
+    this.chain = t.catch(() => undefined);
+    return t;
+  }
+
+  currentStatus(): StatusDoc {
+    return this.status;
+  }
+
+  subscribe(listener: (e: VigilEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Records an event that did not come from a tick (agent start/stop), and publishes it. */
+  record(events: NewEvent[]): VigilEvent[] {
+    const inserted = this.deps.store.appendEvents(events);
+    this.publish(inserted);
+    return inserted;
+  }
+
+  private async doTick(): Promise<VigilEvent[]> {
+    const { manager, store, journal, clock } = this.deps;
+    const services = store.listServices();
+    const names = services.map((s) => s.name);
+    const [observed, { records, next }] = await Promise.all([manager.status(names), journal.readSince(this.offset)]);
+    const now = clock.now();
+    const drift = await this.maybeCheckDrift(now);
+
+    const exitsBy = groupExits(records);
+    const byName = new Map(observed.map((o) => [o.service, o]));
+    const nextSnapshots: Record<string, ServiceSnapshot> = {};
+    const events: NewEvent[] = [];
+    const statuses = [];
+    for (const svc of services) {
+      const o = byName.get(svc.name);
+      if (!o) continue;
+      const prev = this.snapshots[svc.name] ?? emptySnapshot();
+      const d = drift?.get(svc.name);
+      const out = step(prev, {
+        service: svc.name,
+        observed: o,
+        exits: exitsBy.get(svc.name) ?? [],
+        ...(d ? { drift: d } : {}),
+        policy: svc.spec.restart.policy,
+        rule: loopRule(svc.spec.restart),
+        now,
+      });
+      nextSnapshots[svc.name] = out.next;
+      events.push(...out.events);
+      statuses.push(serviceView(svc, o, out.next, now));
+    }
+    await this.attachLogTails(events);
+
+    const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;
+    let inserted: VigilEvent[] = [];
+    if (changed || events.length > 0) {
+      inserted = store.transaction(() => {
+        const rows = store.appendEvents(events);
+        store.setState(SNAPSHOTS_KEY, nextSnapshots);
+        store.setState(JOURNAL_OFFSET_KEY, next);
+        return rows;
+      });
+    }
+    this.snapshots = nextSnapshots;
+    this.offset = next;
+    this.status = { services: statuses };
+    this.publish(inserted);
+    return inserted;
+  }
+
+  private async maybeCheckDrift(now: number): Promise<Map<string, { drifted: boolean; hash: string }> | null> {
+    if (now - this.lastDriftCheck < (this.deps.driftEveryMs ?? 10_000)) return null;
+    this.lastDriftCheck = now;
+    const installed = await this.deps.manager.listInstalled();
+    return new Map(installed.map((u) => [u.service, { drifted: u.drifted, hash: u.actualHash }]));
+  }
+
+  private async attachLogTails(events: NewEvent[]): Promise<void> {
+    const wanted = [...new Set(events.filter((e) => TAIL_EVENTS.has(e.type) && e.service).map((e) => e.service!))];
+    const tails = new Map<string, string[]>();
+    await Promise.all(
+      wanted.map(async (s) => {
+        try {
+          tails.set(s, await this.deps.readLogTail(s, LOG_TAIL_LINES));
+        } catch (err) {
+          this.deps.logger.warn({ err, service: s }, 'could not read log tail');
+        }
+      }),
+    );
+    for (const e of events) if (e.service && TAIL_EVENTS.has(e.type)) e.logTail = tails.get(e.service) ?? [];
+  }
+
+  private publish(events: VigilEvent[]): void {
+    for (const e of events) {
+      for (const l of this.listeners) {
+        try {
+          l(e);
+        } catch (err) {
+          this.deps.logger.error({ err }, 'event listener failed');
+        }
+      }
+    }
+  }
+}
+
+function groupExits(records: readonly ExitRecord[]): Map<string, ExitRecord[]> {
+  const out = new Map<string, ExitRecord[]>();
+  for (const r of records) {
+    const list = out.get(r.service) ?? [];
+    list.push(r);
+    out.set(r.service, list);
+  }
+  return out;
+}
+
+export function serviceView(svc: ServiceRecord, o: Parameters<typeof serviceStatus>[0]['observed'], snap: ServiceSnapshot | undefined, now: number) {
+  return serviceStatus({
+    name: svc.name,
+    unit: svc.unit,
+    observed: o,
+    snapshot: snap,
+    policy: svc.spec.restart.policy,
+    rule: loopRule(svc.spec.restart),
+    drifted: snap?.drifted ?? false,
+    now,
+  });
+}

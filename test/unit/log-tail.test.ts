@@ -1,0 +1,55 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { tailLines } from '../../agent/adapters/fs/log-tail.js';
+import { followFile } from '../../agent/adapters/fs/log-follow.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vigil-tail-'));
+
+describe('tailLines', () => {
+  it('returns the last N lines across chunk boundaries, with or without a final newline', async () => {
+    const f = path.join(dir, 'a.log');
+    const lines = Array.from({ length: 50_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);
+    writeFileSync(f, `${lines.join('\n')}\n`);
+    assert.deepEqual(await tailLines(f, 3), lines.slice(-3));
+    assert.deepEqual(await tailLines(f, 5000), lines.slice(-5000));
+    writeFileSync(f, 'a\nb\nc');
+    assert.deepEqual(await tailLines(f, 2), ['b', 'c']);
+    assert.deepEqual(await tailLines(f, 10), ['a', 'b', 'c']);
+    writeFileSync(f, 'é✓\n日本\n');
+    assert.deepEqual(await tailLines(f, 1), ['日本']);
+  });
+
+  it('a missing or empty file has no lines', async () => {
+    assert.deepEqual(await tailLines(path.join(dir, 'none.log'), 5), []);
+    writeFileSync(path.join(dir, 'empty.log'), '');
+    assert.deepEqual(await tailLines(path.join(dir, 'empty.log'), 5), []);
+  });
+});
+
+describe('followFile', () => {
+  it('delivers appended lines, then continues after the file is replaced (rotation) or truncated', async () => {
+    const f = path.join(dir, 'f.log');
+    writeFileSync(f, 'old\n');
+    const got: string[] = [];
+    const ctl = new AbortController();
+    const done = followFile(f, (ls) => got.push(...ls), { pollMs: 20, signal: ctl.signal });
+    const until = async (n: number) => {
+      for (let i = 0; i < 200 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    appendFileSync(f, 'one\ntw');
+    await until(1);
+    appendFileSync(f, 'o\n');
+    await until(2);
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, 'three\n');
+    await until(3);
+    writeFileSync(f, 'x\n');
+    await until(4);
+    ctl.abort();
+    await done;
+    assert.deepEqual(got, ['one', 'two', 'three', 'x']);
+  });
+});

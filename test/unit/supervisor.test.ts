@@ -1,0 +1,130 @@
+/** The agent's tick with small fakes for the manager and journal, and a real SQLite store. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { Supervisor } from '../../agent/daemon/supervisor.js';
+import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
+import type { ObservedStatus, ExitRecord } from '../../agent/core/observed.js';
+import type { ServiceManager, InstalledUnit } from '../../agent/ports/service-manager.js';
+import type { ExitJournal } from '../../agent/ports/exit-journal.js';
+import type { ServiceSpec } from '../../agent/core/manifest/model.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { tempDbPath } from '../helpers/temp-db.js';
+
+const T0 = Date.UTC(2026, 10, 26, 12);
+
+class FakeManager implements Pick<ServiceManager, 'status' | 'listInstalled'> {
+  observed = new Map<string, ObservedStatus>();
+  statusCalls = 0;
+  installed: InstalledUnit[] = [];
+  async status(names: readonly string[]) {
+    this.statusCalls++;
+    return names.map((n) => this.observed.get(n)!);
+  }
+  async listInstalled() {
+    return this.installed;
+  }
+}
+
+class FakeJournal implements ExitJournal {
+  records: ExitRecord[] = [];
+  async readSince(offset: number) {
+    const recs = this.records.filter((r) => r.offset >= offset);
+    return { records: recs, next: this.records.length ? Math.max(offset, ...this.records.map((r) => r.offset + 1)) : offset };
+  }
+}
+
+function spec(name: string): ServiceSpec {
+  return {
+    name, description: undefined, command: ['/bin/true'], cwd: undefined, env: {}, credentials: [name], dependsOn: [],
+    restart: { policy: 'always', delaySec: 1, burst: 3, intervalSec: 60 }, health: undefined, metrics: undefined,
+    limits: { memoryBytes: undefined, cpuPercent: undefined },
+  };
+}
+
+function running(name: string, pid: number, restarts = 0): ObservedStatus {
+  return { service: name, unit: `vigil-${name}.service`, loaded: true, active: 'active', sub: 'running', pid, restarts, result: 'success', lastExit: null, since: T0 + pid, memoryBytes: null, cpuNsec: null };
+}
+
+function setup(file: string, manager: FakeManager, journal: FakeJournal, clock: FakeClock) {
+  const store = SqliteStore.open(file);
+  const sup = new Supervisor({
+    manager: manager as unknown as ServiceManager,
+    store,
+    journal,
+    clock,
+    logger: pino({ level: 'silent' }),
+    readLogTail: async (s, n) => [`${s}: last line`, `n=${n}`],
+  });
+  return { store, sup };
+}
+
+describe('Supervisor tick', () => {
+  it('one batched status call per tick; crash events carry the log tail; a new Supervisor on the same DB adds nothing twice', async () => {
+    const file = tempDbPath();
+    const clock = new FakeClock(T0);
+    const manager = new FakeManager();
+    const journal = new FakeJournal();
+    let { store, sup } = setup(file, manager, journal, clock);
+    for (const n of ['a', 'b']) store.upsertService({ name: n, unit: `vigil-${n}.service`, spec: spec(n), hash: 'h', installedAt: T0, updatedAt: T0 });
+    manager.observed.set('a', running('a', 10));
+    manager.observed.set('b', running('b', 20));
+    const seen: string[] = [];
+    sup.subscribe((e) => seen.push(e.type));
+    const first = await sup.tick();
+    assert.deepEqual(first.map((e) => `${e.service}:${e.type}`).sort(), ['a:started', 'b:started']);
+    assert.equal(manager.statusCalls, 1, 'one call for both services');
+    assert.deepEqual(sup.currentStatus().services.map((s) => [s.name, s.state, s.pid]), [['a', 'running', 10], ['b', 'running', 20]]);
+
+    await clock.advance(1000);
+    journal.records.push({ offset: 0, at: T0 + 900, service: 'a', result: 'signal', how: 'killed', code: null, signal: 'SIGKILL' });
+    manager.observed.set('a', running('a', 11, 1));
+    const second = await sup.tick();
+    assert.deepEqual(second.map((e) => e.type), ['crashed', 'restarted']);
+    assert.deepEqual(second[0]!.logTail, ['a: last line', 'n=20']);
+    assert.deepEqual(seen, ['started', 'started', 'crashed', 'restarted'], 'subscribers get every stored event once');
+
+    // The agent restarts: same database, nothing new happened → no events.
+    store.close();
+    ({ store, sup } = setup(file, manager, journal, clock));
+    assert.deepEqual(await sup.tick(), []);
+    assert.equal(store.queryEvents({ limit: 100 }).length, 4);
+    store.close();
+  });
+
+  it('exits recorded while the agent was down are picked up once', async () => {
+    const file = tempDbPath();
+    const clock = new FakeClock(T0);
+    const manager = new FakeManager();
+    const journal = new FakeJournal();
+    let { store, sup } = setup(file, manager, journal, clock);
+    store.upsertService({ name: 'a', unit: 'vigil-a.service', spec: spec('a'), hash: 'h', installedAt: T0, updatedAt: T0 });
+    manager.observed.set('a', running('a', 10));
+    await sup.tick();
+    store.close();
+    journal.records.push({ offset: 0, at: T0 + 100, service: 'a', result: 'exit-code', how: 'exited', code: 2, signal: null });
+    manager.observed.set('a', running('a', 12, 1));
+    ({ store, sup } = setup(file, manager, journal, clock));
+    const evs = await sup.tick();
+    assert.deepEqual(evs.map((e) => [e.type, e.exit?.code ?? null]), [['crashed', 2], ['restarted', null]]);
+    assert.deepEqual(await sup.tick(), []);
+    store.close();
+  });
+
+  it('drift is checked on its own interval', async () => {
+    const file = tempDbPath();
+    const clock = new FakeClock(T0);
+    const manager = new FakeManager();
+    const { store, sup } = setup(file, manager, new FakeJournal(), clock);
+    store.upsertService({ name: 'a', unit: 'vigil-a.service', spec: spec('a'), hash: 'h', installedAt: T0, updatedAt: T0 });
+    manager.observed.set('a', running('a', 10));
+    await sup.tick();
+    manager.installed = [{ service: 'a', unit: 'vigil-a.service', path: '/x', content: '', recordedHash: 'h', actualHash: 'edited', drifted: true }];
+    await clock.advance(1000);
+    assert.deepEqual((await sup.tick()).map((e) => e.type), [], 'not re-read within 10 s');
+    await clock.advance(10_000);
+    assert.deepEqual((await sup.tick()).map((e) => e.type), ['drift']);
+    assert.equal(sup.currentStatus().services[0]!.drifted, true);
+    store.close();
+  });
+});

@@ -21,6 +21,7 @@ import {
   type RouteName,
   type RouteParams,
   type RouteQuery,
+  type RouteBody,
   type RouteResponse,
 } from './contract.js';
 
@@ -86,8 +87,9 @@ export class ApiClient {
     route: K,
     params: RouteParams<K>,
     query?: RouteQuery<K>,
+    body?: RouteBody<K>,
   ): Promise<RouteResponse<K>> {
-    const { res, text } = await this.exchange(ROUTES[route].method, buildPath(route, params, query));
+    const { res, text } = await this.exchange(ROUTES[route].method, buildPath(route, params, query), body);
     return parseResponse(res, text) as RouteResponse<K>;
   }
 
@@ -158,7 +160,8 @@ export class ApiClient {
   }
 
   /** One whole request/response, bounded by the timeout. */
-  private exchange(method: string, path: string): Promise<{ res: IncomingMessage; text: string }> {
+  private exchange(method: string, path: string, body?: unknown): Promise<{ res: IncomingMessage; text: string }> {
+    const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       let done = false;
       const finish = (err: VigilError | null, value?: { res: IncomingMessage; text: string }): void => {
@@ -183,7 +186,11 @@ export class ApiClient {
         req.destroy();
       }, this.timeoutMs);
       req.on('error', (err) => finish(this.translate(err)));
-      req.end();
+      if (payload) {
+        req.setHeader('content-type', 'application/json');
+        req.setHeader('content-length', payload.length);
+      }
+      req.end(payload ?? undefined);
     });
   }
 

@@ -1,82 +1,46 @@
 /**
  * The agent's local API, as data: one route table that the server dispatches on and the client builds
- * URLs from. Pure and framework-free (no node imports), so a browser can import it later.
- * Adding a route: add it to ROUTES and RouteTypes (and QUERY_CODECS if it takes a query); the compiler
- * then asks for the server's dispatch entry and the handler.
+ * URLs from. Pure and framework-free (no node imports), so a browser imports it too.
+ *
+ * Each feature keeps its routes in agent/api/routes/<feature>.ts: a `<FEATURE>_ROUTES` table, a
+ * `<Feature>RouteTypes` interface (params, query, body, response per route) and its query codecs.
+ * Adding a feature: spread its table into ROUTES, intersect its types into RouteTypes, spread its codecs
+ * into QUERY_CODECS; the compiler then asks for the server's dispatch entries (agent/api/dispatch.ts).
  */
-import type { ServiceStatus, StatusDoc } from '../core/status.js';
-import type { EventType, VigilEvent } from '../core/events.js';
-import type { EventQuery } from '../ports/store.js';
 import { VigilError, type ErrorCode } from '../core/errors.js';
+import type { RouteSpec, Same, QueryCodec } from './route-spec.js';
+import { CORE_QUERY_CODECS, CORE_ROUTES, type CoreRouteTypes } from './routes/core.js';
 
 export * from './sse-wire.js';
-
-export const ACTION_VERBS = ['start', 'stop', 'restart'] as const;
-export type ActionVerb = (typeof ACTION_VERBS)[number];
-
-export interface ActionResult {
-  service: string;
-  action: ActionVerb;
-  ok: true;
-  status: ServiceStatus;
-}
-
-export interface EventsResponse {
-  events: VigilEvent[];
-}
-
-/** Liveness of the agent itself. */
-export interface HealthDoc {
-  ok: true;
-  version: string;
-  pid: number;
-  startedAt: string;
-}
+export * from './routes/core.js';
+export { parseSince, type HttpMethod, type RouteSpec, type QueryCodec } from './route-spec.js';
+import type { HttpMethod } from './route-spec.js';
 
 /** The body of every failure response. */
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
-export type HttpMethod = 'GET' | 'POST';
-
-export interface RouteSpec {
-  method: HttpMethod;
-  /** Segments starting with ':' are parameters. */
-  path: string;
-  /** Allowed values of constrained path parameters (others do not match the route). */
-  params?: Readonly<Record<string, readonly string[]>>;
-  /** Also answers `Accept: text/event-stream` with a live stream. */
-  stream?: boolean;
-}
-
 export const ROUTES = {
-  health: { method: 'GET', path: '/api/health' },
-  status: { method: 'GET', path: '/api/status' },
-  action: { method: 'POST', path: '/api/services/:name/:verb', params: { verb: ACTION_VERBS } },
-  events: { method: 'GET', path: '/api/events', stream: true },
+  ...CORE_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;
 
-type NoParams = Record<string, never>;
-type NoQuery = Record<string, never>;
-
-/** Per route: path parameters, query, and the JSON response body. */
-export interface RouteTypes {
-  health: { params: NoParams; query: NoQuery; response: HealthDoc };
-  status: { params: NoParams; query: NoQuery; response: StatusDoc };
-  action: { params: { name: string; verb: ActionVerb }; query: NoQuery; response: ActionResult };
-  events: { params: NoParams; query: EventQuery; response: EventsResponse };
-}
+/** Per route: path parameters, query, JSON request body and the JSON response body. */
+export type RouteTypes = CoreRouteTypes;
 
 export type RouteParams<K extends RouteName> = RouteTypes[K]['params'];
 export type RouteQuery<K extends RouteName> = RouteTypes[K]['query'];
+export type RouteBody<K extends RouteName> = RouteTypes[K]['body'];
 export type RouteResponse<K extends RouteName> = RouteTypes[K]['response'];
 
 // Compile-time guard: ROUTES and RouteTypes name the same routes.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const ROUTES_AGREE: Same<keyof RouteTypes, RouteName> = true;
+
+export const QUERY_CODECS: { readonly [K in RouteName]: QueryCodec<RouteQuery<K>> } = {
+  ...CORE_QUERY_CODECS,
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
@@ -190,103 +154,3 @@ export function buildPath<K extends RouteName>(
   const qs = query === undefined ? '' : QUERY_CODECS[route].encode(query as never).toString();
   return qs === '' ? path : `${path}?${qs}`;
 }
-
-// ---------------------------------------------------------------------------------------------------
-// Query strings
-
-interface QueryCodec<Q> {
-  encode(q: Q): URLSearchParams;
-  /** Throws VigilError E_USAGE on a malformed query. */
-  decode(sp: URLSearchParams): Q;
-}
-
-const noQuery: QueryCodec<NoQuery> = {
-  encode: () => new URLSearchParams(),
-  decode: () => ({}),
-};
-
-const EVENT_TYPES = [
-  'started',
-  'stopped',
-  'crashed',
-  'restarted',
-  'crashloop',
-  'start-limit-hit',
-  'oom-killed',
-  'drift',
-  'installed',
-  'updated',
-  'removed',
-  'agent-started',
-  'agent-stopped',
-] as const satisfies readonly EventType[];
-// Compile-time guard: every EventType is listed.
-export const EVENT_TYPES_COMPLETE: Same<EventType, (typeof EVENT_TYPES)[number]> = true;
-
-export const MAX_EVENT_LIMIT = 10_000;
-const EVENT_QUERY_KEYS = new Set(['since', 'service', 'type', 'limit', 'afterId']);
-
-function usage(message: string): VigilError {
-  return new VigilError('E_USAGE', message);
-}
-
-function parseCount(key: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw)) throw usage(`${key} must be a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw usage(`${key} must be between ${min} and ${max}, got ${raw}`);
-  return n;
-}
-
-/** `since` is milliseconds since the epoch or an ISO date/time. */
-export function parseSince(raw: string): number {
-  if (/^\d+$/.test(raw)) return Number(raw);
-  const ms = Date.parse(raw);
-  if (Number.isNaN(ms))
-    throw usage(`since must be an ISO time or milliseconds since the epoch, got "${raw}"`);
-  return ms;
-}
-
-const eventQueryCodec: QueryCodec<EventQuery> = {
-  encode(q) {
-    const sp = new URLSearchParams();
-    if (q.since !== undefined) sp.set('since', String(q.since));
-    if (q.service !== undefined) sp.set('service', q.service);
-    if (q.types !== undefined && q.types.length > 0) sp.set('type', q.types.join(','));
-    if (q.limit !== undefined) sp.set('limit', String(q.limit));
-    if (q.afterId !== undefined) sp.set('afterId', String(q.afterId));
-    return sp;
-  },
-  decode(sp) {
-    for (const key of sp.keys()) {
-      if (!EVENT_QUERY_KEYS.has(key)) throw usage(`unknown query parameter "${key}" for /api/events`);
-    }
-    const q: EventQuery = {};
-    const since = sp.get('since');
-    if (since !== null) q.since = parseSince(since);
-    const service = sp.get('service');
-    if (service !== null && service !== '') q.service = service;
-    const types = sp
-      .getAll('type')
-      .flatMap((t) => t.split(','))
-      .map((t) => t.trim())
-      .filter((t) => t !== '');
-    for (const t of types) {
-      if (!(EVENT_TYPES as readonly string[]).includes(t)) {
-        throw usage(`unknown event type "${t}" (known: ${EVENT_TYPES.join(', ')})`);
-      }
-    }
-    if (types.length > 0) q.types = types as EventType[];
-    const limit = sp.get('limit');
-    if (limit !== null) q.limit = parseCount('limit', limit, 1, MAX_EVENT_LIMIT);
-    const afterId = sp.get('afterId');
-    if (afterId !== null) q.afterId = parseCount('afterId', afterId, 0, Number.MAX_SAFE_INTEGER);
-    return q;
-  },
-};
-
-export const QUERY_CODECS: { readonly [K in RouteName]: QueryCodec<RouteQuery<K>> } = {
-  health: noQuery,
-  status: noQuery,
-  action: noQuery,
-  events: eventQueryCodec,
-};

@@ -26,6 +26,8 @@ type Dispatch = {
     h: ApiHandlers,
     params: RouteParams<K>,
     query: RouteQuery<K>,
+    /** The parsed JSON body (unknown: each entry validates its own). */
+    body: unknown,
   ) => Promise<RouteResponse<K>> | RouteResponse<K>;
 };
 
@@ -138,7 +140,7 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
     const route = match.route;
     const spec: RouteSpec = ROUTES[route];
     const query = QUERY_CODECS[route].decode(new URLSearchParams(search));
-    if (spec.method === 'POST') await readJsonBody(req, opts.maxBodyBytes);
+    const body = spec.method === 'GET' ? undefined : await readJsonBody(req, opts.maxBodyBytes);
     if (spec.stream === true && route === 'events' && wantsEventStream(req.headers.accept)) {
       openEventStream(req, res, {
         handlers,
@@ -148,9 +150,8 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
       });
       return;
     }
-    const run = DISPATCH[route] as (h: ApiHandlers, p: unknown, q: unknown) => unknown;
-    const body = await run(handlers, match.params, query);
-    sendJson(res, 200, body);
+    const run = DISPATCH[route] as (h: ApiHandlers, p: unknown, q: unknown, b: unknown) => unknown;
+    sendJson(res, 200, await run(handlers, match.params, query, body));
   }
 
   return (req, res) => {

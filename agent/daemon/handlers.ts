@@ -1,25 +1,27 @@
-/** The API handlers of the running agent. */
+/**
+ * The API handlers of the running agent: the core ones here; each feature adds its own handler factory
+ * (agent/daemon/handlers-<feature>.ts) spread into the object below.
+ */
 import type { ApiHandlers } from '../api/handlers.js';
 import { VERSION } from '../cli/version.js';
 import { requireServices } from '../app/status.js';
 import { VigilError } from '../core/errors.js';
-import type { ServiceManager } from '../ports/service-manager.js';
-import type { Store } from '../ports/store.js';
-import type { Supervisor } from './supervisor.js';
+import { decorate, type AgentModule, type AgentServices } from './module.js';
 
-export function agentHandlers(deps: { supervisor: Supervisor; store: Store; manager: ServiceManager; startedAt: number }): ApiHandlers {
-  const { supervisor, store, manager } = deps;
+export function agentHandlers(deps: { services: AgentServices; modules: readonly AgentModule[]; startedAt: number }): ApiHandlers {
+  const { supervisor, store, manager } = deps.services;
+  const status = () => decorate(deps.modules, supervisor.currentStatus());
   return {
     async status() {
-      return supervisor.currentStatus();
+      return status();
     },
     async action(service, verb) {
       requireServices(store, [service]);
       await manager[verb]([service]);
       await supervisor.tick();
-      const status = supervisor.currentStatus().services.find((s) => s.name === service);
-      if (!status) throw new VigilError('E_SERVICE_MANAGER', `${service} did not report a status after ${verb}`);
-      return { service, action: verb, ok: true, status };
+      const s = status().services.find((x) => x.name === service);
+      if (!s) throw new VigilError('E_SERVICE_MANAGER', `${service} did not report a status after ${verb}`);
+      return { service, action: verb, ok: true, status: s };
     },
     events(q) {
       return store.queryEvents(q);

@@ -6,12 +6,15 @@
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { VigilError } from '../core/errors.js';
+import type { VigilEvent } from '../core/events.js';
 import { readOrCreateToken } from '../adapters/fs/token.js';
 import { createLogger } from '../adapters/log/logger.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { createContext } from './compose.js';
 import { Supervisor } from './supervisor.js';
 import { agentHandlers } from './handlers.js';
+import { createModules } from './modules.js';
+import { eachModule, type AgentServices } from './module.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -30,6 +33,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const store = ctx.store();
   const supervisor = new Supervisor({ manager: ctx.manager, store, journal: ctx.journal, clock: ctx.clock, logger, readLogTail: ctx.readLogTail });
   const startedAt = ctx.clock.now();
+  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger };
+  const modules = createModules(services);
+  let lastEvents: readonly VigilEvent[] = [];
   let server: ApiServer | null = null;
   let watcher: FSWatcher | null = null;
   let wake: (() => void) | null = null;
@@ -42,12 +48,14 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   process.on('SIGINT', stop);
   opts.signal?.addEventListener('abort', stop, { once: true });
   try {
-    await supervisor.tick();
+    lastEvents = await supervisor.tick();
+    await eachModule(modules, logger, 'start', (m) => m.start?.());
+    await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents));
     supervisor.record([
       { key: `agent-started:${process.pid}:${startedAt}`, at: startedAt, service: null, type: 'agent-started', severity: 'info', message: `Vigil agent started (pid ${process.pid})` },
     ]);
     server = await startApiServer({
-      handlers: agentHandlers({ supervisor, store, manager: ctx.manager, startedAt }),
+      handlers: agentHandlers({ services, modules, startedAt }),
       socketPath: ctx.paths.socket,
       token: readOrCreateToken(ctx.paths.token),
       ...(opts.http ? { http: opts.http } : {}),
@@ -73,12 +81,14 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       });
       if (stopping) break;
       try {
-        await supervisor.tick();
+        lastEvents = await supervisor.tick();
+        await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents));
       } catch (err) {
         logger.error({ err }, 'tick failed');
         if (err instanceof VigilError && err.code === 'E_STORE') throw err;
       }
     }
+    await eachModule(modules, logger, 'stop', (m) => m.stop?.());
     const at = ctx.clock.now();
     supervisor.record([
       { key: `agent-stopped:${process.pid}:${at}`, at, service: null, type: 'agent-stopped', severity: 'info', message: `Vigil agent stopped (pid ${process.pid})` },

@@ -1,0 +1,64 @@
+/** The shape of a route, and small helpers shared by every feature's route module. Browser-safe. */
+import { VigilError } from '../core/errors.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** Segments starting with ':' are parameters. */
+  path: string;
+  /** Allowed values of constrained path parameters (others do not match the route). */
+  params?: Readonly<Record<string, readonly string[]>>;
+  /** Also answers `Accept: text/event-stream` with a live stream. */
+  stream?: boolean;
+}
+
+export type NoParams = Record<string, never>;
+export type NoQuery = Record<string, never>;
+
+/** Per route: path parameters, query, JSON request body (undefined when none) and JSON response. */
+export interface RouteShape {
+  params: object;
+  query: object;
+  body: unknown;
+  response: unknown;
+}
+
+export interface QueryCodec<Q> {
+  encode(q: Q): URLSearchParams;
+  /** Throws VigilError E_USAGE on a malformed query. */
+  decode(sp: URLSearchParams): Q;
+}
+
+export const noQuery: QueryCodec<NoQuery> = {
+  encode: () => new URLSearchParams(),
+  decode: () => ({}),
+};
+
+export function usage(message: string): VigilError {
+  return new VigilError('E_USAGE', message);
+}
+
+export function parseCount(key: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw usage(`${key} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw usage(`${key} must be between ${min} and ${max}, got ${raw}`);
+  return n;
+}
+
+/** `since` is milliseconds since the epoch or an ISO date/time. */
+export function parseSince(raw: string): number {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const ms = Date.parse(raw);
+  if (Number.isNaN(ms)) throw usage(`since must be an ISO time or milliseconds since the epoch, got "${raw}"`);
+  return ms;
+}
+
+/** Rejects query keys a route does not know. */
+export function onlyKeys(sp: URLSearchParams, allowed: ReadonlySet<string>, path: string): void {
+  for (const key of sp.keys()) {
+    if (!allowed.has(key)) throw usage(`unknown query parameter "${key}" for ${path}`);
+  }
+}
+
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

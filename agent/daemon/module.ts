@@ -1,0 +1,54 @@
+/**
+ * The agent is the supervisor plus feature modules (health probes, usage ingestion, budgets, credential
+ * rotation…). A module gets the shared services, hooks into the tick and may decorate the status
+ * document; it records events through `services.supervisor.record`, which stores and publishes them.
+ */
+import type { Logger } from 'pino';
+import type { StatusDoc } from '../core/status.js';
+import type { VigilEvent } from '../core/events.js';
+import type { Store } from '../ports/store.js';
+import type { Clock } from '../ports/clock.js';
+import type { ServiceManager } from '../ports/service-manager.js';
+import type { Context } from './compose.js';
+import type { Supervisor } from './supervisor.js';
+
+export interface AgentServices {
+  ctx: Context;
+  store: Store;
+  clock: Clock;
+  manager: ServiceManager;
+  supervisor: Supervisor;
+  logger: Logger;
+}
+
+export interface AgentModule {
+  readonly name: string;
+  /** Once, after the first supervisor tick and before the API listens. */
+  start?(): Promise<void> | void;
+  /** After every supervisor tick, with the fresh status and the events that tick stored. */
+  afterTick?(status: StatusDoc, events: readonly VigilEvent[]): Promise<void> | void;
+  /** Adds this module's part to the status document (e.g. health, spend). Must be cheap and pure. */
+  decorateStatus?(doc: StatusDoc): StatusDoc;
+  /** On shutdown, before the database closes. */
+  stop?(): Promise<void> | void;
+}
+
+/** Runs a hook on every module; one module's failure is logged and does not stop the others. */
+export async function eachModule(
+  modules: readonly AgentModule[],
+  logger: Logger,
+  hook: string,
+  fn: (m: AgentModule) => Promise<void> | void,
+): Promise<void> {
+  for (const m of modules) {
+    try {
+      await fn(m);
+    } catch (err) {
+      logger.error({ err, module: m.name, hook }, 'agent module failed');
+    }
+  }
+}
+
+export function decorate(modules: readonly AgentModule[], doc: StatusDoc): StatusDoc {
+  return modules.reduce((d, m) => (m.decorateStatus ? m.decorateStatus(d) : d), doc);
+}

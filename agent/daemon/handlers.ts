@@ -18,7 +18,7 @@ export function agentHandlers(deps: { services: AgentServices; modules: readonly
     async action(service, verb) {
       requireServices(store, [service]);
       await manager[verb]([service]);
-      await supervisor.tick();
+      await supervisor.tick({ full: true });
       const s = status().services.find((x) => x.name === service);
       if (!s) throw new VigilError('E_SERVICE_MANAGER', `${service} did not report a status after ${verb}`);
       return { service, action: verb, ok: true, status: s };

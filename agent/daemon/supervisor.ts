@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { NewEvent, VigilEvent } from '../core/events.js';
 import type { StatusDoc } from '../core/status.js';
-import type { ExitRecord } from '../core/observed.js';
+import type { ExitRecord, ObservedStatus } from '../core/observed.js';
 import { step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
@@ -31,6 +31,25 @@ export interface SupervisorDeps {
   readLogTail: (service: string, lines: number) => Promise<string[]>;
   /** How often unit files are re-read for drift (ms); default 10 s. */
   driftEveryMs?: number;
+  /**
+   * How often the manager is asked even when nothing suggests a change (ms); default 5 s. Between those
+   * polls a tick costs a few syscalls: the exit journal's size and a liveness check of each main PID; any
+   * exit, vanished PID or unit in transition makes that tick poll the manager at once.
+   */
+  fullPollEveryMs?: number;
+  /** Whether a process is alive (default: kill(pid, 0)); injected in tests. */
+  isAlive?: (pid: number) => boolean;
+}
+
+const STEADY = new Set(['active', 'inactive', 'failed']);
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export class Supervisor {
@@ -38,6 +57,8 @@ export class Supervisor {
   private offset: number;
   private status: StatusDoc = { services: [] };
   private lastDriftCheck = -Infinity;
+  private lastPoll = -Infinity;
+  private observed = new Map<string, ObservedStatus>();
   private readonly listeners = new Set<(e: VigilEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -46,9 +67,12 @@ export class Supervisor {
     this.offset = deps.store.getState<number>(JOURNAL_OFFSET_KEY) ?? 0;
   }
 
-  /** Runs one tick that starts after this call (ticks never overlap); resolves with the events it stored. */
-  tick(): Promise<VigilEvent[]> {
-    const t = this.chain.then(() => this.doTick());
+  /**
+   * Runs one tick that starts after this call (ticks never overlap); resolves with the events it stored.
+   * `full` asks the manager whatever the cheap checks say (after a command, for a fresh answer).
+   */
+  tick(opts: { full?: boolean } = {}): Promise<VigilEvent[]> {
+    const t = this.chain.then(() => this.doTick(opts.full === true));
     this.chain = t.catch(() => undefined);
     return t;
   }
@@ -69,12 +93,20 @@ export class Supervisor {
     return inserted;
   }
 
-  private async doTick(): Promise<VigilEvent[]> {
+  private async doTick(forceFull: boolean): Promise<VigilEvent[]> {
     const { manager, store, journal, clock } = this.deps;
     const services = store.listServices();
     const names = services.map((s) => s.name);
-    const [observed, { records, next }] = await Promise.all([manager.status(names), journal.readSince(this.offset)]);
+    const { records, next } = await journal.readSince(this.offset);
     const now = clock.now();
+    let observed: ObservedStatus[];
+    if (forceFull || records.length > 0 || this.mustPoll(names, now)) {
+      observed = await manager.status(names);
+      this.observed = new Map(observed.map((o) => [o.service, o]));
+      this.lastPoll = now;
+    } else {
+      observed = names.map((n) => this.observed.get(n)!);
+    }
     const drift = await this.maybeCheckDrift(now);
 
     const exitsBy = groupExits(records);
@@ -117,6 +149,19 @@ export class Supervisor {
     this.status = { services: statuses };
     this.publish(inserted);
     return inserted;
+  }
+
+  /** True when the cached observation may be stale: time, new services, transitions, or a dead main PID. */
+  private mustPoll(names: readonly string[], now: number): boolean {
+    if (now - this.lastPoll >= (this.deps.fullPollEveryMs ?? 5000)) return true;
+    if (names.length !== this.observed.size) return true;
+    const alive = this.deps.isAlive ?? pidAlive;
+    for (const n of names) {
+      const o = this.observed.get(n);
+      if (!o || !STEADY.has(o.active)) return true;
+      if (o.active === 'active' && (o.pid === null || !alive(o.pid))) return true;
+    }
+    return false;
   }
 
   private async maybeCheckDrift(now: number): Promise<Map<string, { drifted: boolean; hash: string }> | null> {
@@ -164,7 +209,7 @@ function groupExits(records: readonly ExitRecord[]): Map<string, ExitRecord[]> {
   return out;
 }
 
-export function serviceView(svc: ServiceRecord, o: Parameters<typeof serviceStatus>[0]['observed'], snap: ServiceSnapshot | undefined, now: number) {
+export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: ServiceSnapshot | undefined, now: number) {
   return serviceStatus({
     name: svc.name,
     unit: svc.unit,

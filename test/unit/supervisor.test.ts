@@ -46,9 +46,10 @@ function running(name: string, pid: number, restarts = 0): ObservedStatus {
   return { service: name, unit: `vigil-${name}.service`, loaded: true, active: 'active', sub: 'running', pid, restarts, result: 'success', lastExit: null, since: T0 + pid, memoryBytes: null, cpuNsec: null };
 }
 
-function setup(file: string, manager: FakeManager, journal: FakeJournal, clock: FakeClock) {
+function setup(file: string, manager: FakeManager, journal: FakeJournal, clock: FakeClock, alive: (pid: number) => boolean = () => true) {
   const store = SqliteStore.open(file);
   const sup = new Supervisor({
+    isAlive: alive,
     manager: manager as unknown as ServiceManager,
     store,
     journal,
@@ -125,6 +126,46 @@ describe('Supervisor tick', () => {
     await clock.advance(10_000);
     assert.deepEqual((await sup.tick()).map((e) => e.type), ['drift']);
     assert.equal(sup.currentStatus().services[0]!.drifted, true);
+    store.close();
+  });
+
+  it('between full polls a tick only checks the journal and PIDs; an exit, a dead PID or 5 s make it poll', async () => {
+    const file = tempDbPath();
+    const clock = new FakeClock(T0);
+    const manager = new FakeManager();
+    const journal = new FakeJournal();
+    const dead = new Set<number>();
+    const { store, sup } = setup(file, manager, journal, clock, (pid) => !dead.has(pid));
+    store.upsertService({ name: 'a', unit: 'vigil-a.service', spec: spec('a'), hash: 'h', installedAt: T0, updatedAt: T0 });
+    manager.observed.set('a', running('a', 10));
+    await sup.tick();
+    assert.equal(manager.statusCalls, 1);
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(1000);
+      await sup.tick();
+    }
+    assert.equal(manager.statusCalls, 1, 'steady and alive: no manager call');
+    dead.add(10);
+    manager.observed.set('a', { ...running('a', 10), active: 'activating', sub: 'auto-restart', pid: null });
+    await clock.advance(1000);
+    await sup.tick();
+    assert.equal(manager.statusCalls, 2, 'dead main PID: poll');
+    manager.observed.set('a', running('a', 11, 1));
+    await clock.advance(1000);
+    assert.deepEqual((await sup.tick()).map((e) => e.type), ['restarted'], 'in transition: poll every tick');
+    assert.equal(manager.statusCalls, 3);
+    await clock.advance(1000);
+    await sup.tick();
+    assert.equal(manager.statusCalls, 3);
+    await clock.advance(5000);
+    await sup.tick();
+    assert.equal(manager.statusCalls, 4, 'full poll after 5 s');
+    journal.records.push({ offset: 0, at: clock.now(), service: 'a', result: 'exit-code', how: 'exited', code: 1, signal: null });
+    await clock.advance(100);
+    await sup.tick();
+    assert.equal(manager.statusCalls, 5, 'a new exit record: poll');
+    await sup.tick({ full: true });
+    assert.equal(manager.statusCalls, 6, 'forced');
     store.close();
   });
 });

@@ -1,17 +1,15 @@
 /** `vigil status`: through the agent when it runs, else one direct batched call. */
 import { EXIT_OK } from '../../core/errors.js';
 import type { StatusDoc } from '../../core/status.js';
-import { agentClient } from '../remote.js';
+import { NO_AGENT, readViaAgent } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { statusTable } from '../format.js';
 
 export async function statusCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { ...JSON_FLAG }, 'vigil status [NAME...] [--json]');
-  let doc: StatusDoc;
-  const client = await agentClient(io);
-  if (client) doc = await client.status();
-  else {
+  let doc: StatusDoc | typeof NO_AGENT = await readViaAgent(io, (c) => c.status());
+  if (doc === NO_AGENT) {
     const { directStatusFor } = await import('./direct.js');
     doc = await directStatusFor(io);
   }

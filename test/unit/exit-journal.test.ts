@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -166,7 +166,7 @@ test('a large journal is read in bounded chunks from the offset', async () => {
   const line = '1795729527.123456789 web exit-code exited 3\n';
   const count = Math.ceil((MAX_READ_BYTES * 1.5) / line.length);
   await writeFile(file, line.repeat(count));
-  const j = new FileExitJournal(file);
+  const j = new FileExitJournal(file, Number.POSITIVE_INFINITY);
   const first = await j.readSince(0);
   assert.ok(first.next <= MAX_READ_BYTES);
   assert.equal(first.next % line.length, 0);
@@ -191,4 +191,41 @@ test('a line longer than one read is stepped over instead of stalling', async ()
   }
   assert.equal(seen.length, 1);
   assert.equal(seen[0]!.service, 'web');
+});
+
+describe('FileExitJournal rotation', () => {
+  it('rotates a fully read journal past the size limit, and still reads a record that lands in the old file', async () => {
+    const { mkdtempSync, appendFileSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-exits-'));
+    const file = path.join(dir, 'exits.log');
+    const journal = new FileExitJournal(file, 100);
+    const line = (n: number) => `1795729527.${String(n).padStart(3, '0')} web exit-code exited ${n}\n`;
+    for (let i = 0; i < 4; i++) appendFileSync(file, line(i));
+    const first = await journal.readSince(0);
+    assert.deepEqual(first.records.map((r) => r.code), [0, 1, 2, 3]);
+    assert.equal(first.next, 0, 'rotated: start over in the new file');
+    assert.equal(existsSync(`${file}.1`), true);
+    assert.equal(existsSync(file), false);
+    appendFileSync(`${file}.1`, line(4)); // a writer that opened the old file before the rename
+    appendFileSync(file, line(5));
+    const second = await journal.readSince(first.next);
+    assert.deepEqual(second.records.map((r) => r.code), [4, 5]);
+    const third = await journal.readSince(second.next);
+    assert.deepEqual(third.records, [], 'nothing twice');
+  });
+
+  it('does not rotate below the limit or with unread bytes', async () => {
+    const { mkdtempSync, appendFileSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-exits-'));
+    const file = path.join(dir, 'exits.log');
+    appendFileSync(file, '1795729527.1 web exit-code exited 1\npartial');
+    const j = new FileExitJournal(file, 10);
+    const r = await j.readSince(0);
+    assert.equal(r.records.length, 1);
+    assert.equal(existsSync(`${file}.1`), false, 'a partial line is still unread');
+  });
 });

@@ -7,8 +7,14 @@
  * readSince reads only from the given offset (at most MAX_READ_BYTES per call), consumes whole lines only
  * (a partial last line is left for the next call), skips malformed lines while still moving past them, and
  * starts over from 0 when the file became shorter than the offset (truncated or replaced).
+ *
+ * Rotation: the agent is the journal's only reader, so it rotates it. Once every byte of a journal of at
+ * least `rotateBytes` was consumed, it is renamed to `<path>.1` and reading starts over at 0 in the new
+ * file (writers open the path for every record, so the next one creates it). A writer that opened the old
+ * file just before the rename lands its record in `<path>.1`: the next call reads that file's remainder
+ * first, so such a record is still seen, once.
  */
-import { open } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { normalizeSignal } from '../../core/signals.js';
 import type { ExitJournal, ExitRecord } from '../../ports/exit-journal.js';
 
@@ -45,33 +51,58 @@ export function parseExitLine(line: string, offset: number): ExitRecord | null {
   return { offset, at, service, result, how: 'unknown', code: null, signal: null };
 }
 
+/** Journal size at which a fully read journal is rotated (about 16,000 exits). */
+export const ROTATE_BYTES = 1024 * 1024;
+
 export class FileExitJournal implements ExitJournal {
-  constructor(private readonly path: string) {}
+  /** Offset in `<path>.1` still to read after a rotation. */
+  private rotatedFrom: number | null = null;
+
+  constructor(
+    private readonly path: string,
+    private readonly rotateBytes = ROTATE_BYTES,
+  ) {}
 
   async readSince(offset: number): Promise<{ records: ExitRecord[]; next: number }> {
-    let handle;
-    try {
-      handle = await open(this.path, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], next: offset };
-      throw err;
+    const stragglers =
+      this.rotatedFrom === null ? [] : (await readFrom(`${this.path}.1`, this.rotatedFrom)).records;
+    this.rotatedFrom = null;
+    const { records, next, size } = await readFrom(this.path, offset);
+    if (next === size && size >= this.rotateBytes) {
+      await rename(this.path, `${this.path}.1`);
+      this.rotatedFrom = next;
+      return { records: [...stragglers, ...records], next: 0 };
     }
-    try {
-      const { size } = await handle.stat();
-      const start = size < offset || offset < 0 ? 0 : offset;
-      const length = Math.min(size - start, MAX_READ_BYTES);
-      if (length <= 0) return { records: [], next: start };
-      const buf = Buffer.alloc(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await handle.read(buf, got, length - got, start + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return parseChunk(buf.subarray(0, got), start, got === MAX_READ_BYTES);
-    } finally {
-      await handle.close();
+    return { records: [...stragglers, ...records], next };
+  }
+}
+
+async function readFrom(
+  file: string,
+  offset: number,
+): Promise<{ records: ExitRecord[]; next: number; size: number }> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], next: offset, size: -1 };
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    const start = size < offset || offset < 0 ? 0 : offset;
+    const length = Math.min(size - start, MAX_READ_BYTES);
+    if (length <= 0) return { records: [], next: start, size };
+    const buf = Buffer.alloc(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await handle.read(buf, got, length - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
     }
+    return { ...parseChunk(buf.subarray(0, got), start, got === MAX_READ_BYTES), size };
+  } finally {
+    await handle.close();
   }
 }
 

@@ -2,9 +2,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { builtinModules } from 'node:module';
 
 const NODE_IO = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'os', 'dgram', 'tls', 'worker_threads'];
 const nodeIo = NODE_IO.flatMap((m) => [m, `node:${m}`]);
+const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => (m.startsWith('node:') ? [m] : [m, `node:${m}`])))];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'renderer/dist/**', 'test-results/**'] },
@@ -76,5 +78,40 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // renderer/ runs in a browser: no node built-ins, no electron, and from agent/ only the API contract
+    // (agent/api/contract.js and the route/type modules it re-exports).
+    files: ['renderer/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: "Only electron/ imports 'electron'; the page talks to it through window.vigilDesktop." },
+            ...nodeBuiltins.map((name) => ({ name, message: 'renderer/ runs in a browser: no Node built-ins.' })),
+          ],
+          patterns: [
+            {
+              regex: '(^|/)agent/(?!api/(contract|route-spec|sse-wire|routes/[a-z0-9-]+)\\.js$)',
+              message: 'renderer/ imports only the API contract (agent/api/contract.js and the modules it re-exports).',
+            },
+            { regex: '(^|/)electron/', message: 'renderer/ does not import the desktop shell.' },
+            { regex: '^(better-sqlite3|pino|prom-client|yaml|zod|plist|@pydantic/genai-prices)$', message: 'a server-side package in the browser bundle' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // electron/ is the only place that imports 'electron'; it never reaches into the renderer's code.
+    files: ['electron/**/*.{ts,cts,mts}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)renderer/(?!src/desktop\\.js$)', message: 'electron/ loads the UI from the agent; it shares only the bridge type.' }] },
+      ],
+    },
   },
 );

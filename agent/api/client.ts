@@ -12,12 +12,15 @@ import {
   SSE_CONTENT_TYPE,
   SSE_EVENT_NAME,
   SseParser,
+  LOG_SSE_EVENT,
   buildPath,
   isErrorBody,
   type ActionResult,
   type ActionVerb,
   type EventsResponse,
   type HealthDoc,
+  type LogStreamMessage,
+  type LogTailQuery,
   type RouteName,
   type RouteParams,
   type RouteQuery,
@@ -143,6 +146,54 @@ export class ApiClient {
       res.on('close', () => {
         if (!res.complete)
           settle(new VigilError('E_AGENT_UNREACHABLE', `lost the event stream from ${this.target}`));
+        else settle();
+      });
+    });
+  }
+
+  /**
+   * Follows a service's log (GET /api/logs/:name/follow): first the last q.lines lines, then new ones, until
+   * the signal aborts (resolves), the server ends the stream (resolves) or the connection breaks (rejects).
+   */
+  async streamLogs(name: string, q: LogTailQuery, onLines: (lines: string[]) => void, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    const res = await this.openStream(buildPath('logFollow', { name }, q), signal);
+    if (res === null) return;
+    if (res.statusCode !== 200) parseResponse(res, await readAll(res).catch(() => ''));
+    if (!(res.headers['content-type'] ?? '').startsWith(SSE_CONTENT_TYPE)) {
+      res.destroy();
+      throw new VigilError('E_API', 'the agent did not answer with an event stream');
+    }
+    await new Promise<void>((resolve, reject) => {
+      const parser = new SseParser();
+      let settled = false;
+      const settle = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        res.destroy();
+        if (err === undefined) resolve();
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      const onAbort = (): void => settle();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) settle();
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        try {
+          for (const msg of parser.push(chunk)) {
+            if (settled) return;
+            if (msg.kind !== 'event' || msg.event !== LOG_SSE_EVENT) continue;
+            onLines((JSON.parse(msg.data) as LogStreamMessage).lines);
+          }
+        } catch (err) {
+          settle(err);
+        }
+      });
+      res.on('end', () => settle());
+      res.on('error', (err) => settle(this.translate(err)));
+      res.on('close', () => {
+        if (!res.complete) settle(new VigilError('E_AGENT_UNREACHABLE', `lost the log stream from ${this.target}`));
         else settle();
       });
     });

@@ -10,9 +10,19 @@
 import { VigilError, type ErrorCode } from '../core/errors.js';
 import type { RouteSpec, Same, QueryCodec } from './route-spec.js';
 import { CORE_QUERY_CODECS, CORE_ROUTES, type CoreRouteTypes } from './routes/core.js';
+import { SESSION_QUERY_CODECS, SESSION_ROUTES, type SessionRouteTypes } from './routes/session.js';
+import { MONITOR_QUERY_CODECS, MONITOR_ROUTES, type MonitorRouteTypes } from './routes/monitor.js';
+import { CREDENTIAL_QUERY_CODECS, CREDENTIAL_ROUTES, type CredentialRouteTypes } from './routes/credentials.js';
+import { LOG_QUERY_CODECS, LOG_ROUTES, type LogRouteTypes } from './routes/logs.js';
+import { USAGE_QUERY_CODECS, USAGE_ROUTES, type UsageRouteTypes } from './routes/usage.js';
 
 export * from './sse-wire.js';
 export * from './routes/core.js';
+export * from './routes/session.js';
+export * from './routes/monitor.js';
+export * from './routes/credentials.js';
+export * from './routes/logs.js';
+export * from './routes/usage.js';
 export { parseSince, type HttpMethod, type RouteSpec, type QueryCodec } from './route-spec.js';
 import type { HttpMethod } from './route-spec.js';
 
@@ -23,12 +33,17 @@ export interface ErrorBody {
 
 export const ROUTES = {
   ...CORE_ROUTES,
+  ...SESSION_ROUTES,
+  ...MONITOR_ROUTES,
+  ...CREDENTIAL_ROUTES,
+  ...LOG_ROUTES,
+  ...USAGE_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;
 
 /** Per route: path parameters, query, JSON request body and the JSON response body. */
-export type RouteTypes = CoreRouteTypes;
+export type RouteTypes = CoreRouteTypes & SessionRouteTypes & MonitorRouteTypes & CredentialRouteTypes & LogRouteTypes & UsageRouteTypes;
 
 export type RouteParams<K extends RouteName> = RouteTypes[K]['params'];
 export type RouteQuery<K extends RouteName> = RouteTypes[K]['query'];
@@ -40,6 +55,11 @@ export const ROUTES_AGREE: Same<keyof RouteTypes, RouteName> = true;
 
 export const QUERY_CODECS: { readonly [K in RouteName]: QueryCodec<RouteQuery<K>> } = {
   ...CORE_QUERY_CODECS,
+  ...SESSION_QUERY_CODECS,
+  ...MONITOR_QUERY_CODECS,
+  ...CREDENTIAL_QUERY_CODECS,
+  ...LOG_QUERY_CODECS,
+  ...USAGE_QUERY_CODECS,
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -61,6 +81,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   E_FORBIDDEN_HOST: 403,
   E_NOT_FOUND: 404,
   E_IO: 500,
+  E_CREDENTIAL_UNSAFE: 409,
+  E_LOCKED: 409,
 };
 
 export const ERROR_CODES: readonly ErrorCode[] = Object.keys(STATUS_BY_CODE) as ErrorCode[];

@@ -3,8 +3,14 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { VigilError, isVigilError, type ErrorCode } from '../core/errors.js';
 import type { ApiHandlers } from './handlers.js';
-import type { RequestGuard } from './guard.js';
+import type { Access, RequestGuard } from './guard.js';
+import type { SessionEndpoints } from './session-routes.js';
+import type { UiServer } from './ui-static.js';
 import { openEventStream, type StreamRegistry } from './event-stream.js';
+import { CREDENTIAL_DISPATCH } from './dispatch-credentials.js';
+import { LOG_DISPATCH } from './dispatch-logs.js';
+import { USAGE_DISPATCH } from './dispatch-usage.js';
+import { openLogStream } from './log-stream.js';
 import {
   QUERY_CODECS,
   ROUTES,
@@ -28,8 +34,16 @@ type Dispatch = {
     query: RouteQuery<K>,
     /** The parsed JSON body (unknown: each entry validates its own). */
     body: unknown,
+    /** Who is asking, and the server-side endpoints that are not the daemon's (sessions). */
+    ctx: RequestContext,
   ) => Promise<RouteResponse<K>> | RouteResponse<K>;
 };
+
+export interface RequestContext {
+  access: Access;
+  sessions: SessionEndpoints;
+  res: ServerResponse;
+}
 
 /** The server's side of the route table: one entry per route, checked by the compiler. */
 const DISPATCH: Dispatch = {
@@ -37,6 +51,16 @@ const DISPATCH: Dispatch = {
   status: (h) => h.status(),
   action: (h, p) => h.action(p.name, p.verb),
   events: (h, _p, q) => ({ events: h.events(q) }),
+  session: (_h, _p, _q, _b, c) => c.sessions.session(c.access),
+  loginCode: (_h, _p, _q, _b, c) => c.sessions.loginCode(c.access),
+  logout: (_h, _p, _q, _b, c) => c.sessions.logout(c.access, c.res),
+  resources: (h, _p, q) => h.resources(q),
+  alerts: (h, _p, q) => h.alerts(q),
+  alertTest: (h) => h.alertTest(),
+  metrics: (h) => h.metrics(),
+  ...CREDENTIAL_DISPATCH,
+  ...LOG_DISPATCH,
+  ...USAGE_DISPATCH,
 };
 
 export interface DispatchOptions {
@@ -47,6 +71,12 @@ export interface DispatchOptions {
   heartbeatMs: number;
   maxBodyBytes: number;
   logger: Logger | undefined;
+  /** Session routes (GET /api/session, login codes, sign-out). */
+  sessions: SessionEndpoints;
+  /** The web UI and /login (HTTP only): served before the guard, with its own Host check. */
+  ui?: UiServer;
+  /** Headers every response carries (HTTP: CSP and friends). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** An error with an HTTP status that is not the code's usual one (405, 413, 415). */
@@ -59,6 +89,17 @@ class HttpError extends VigilError {
   ) {
     super(code, message);
   }
+}
+
+/** A text response (GET /metrics). */
+function sendText(res: ServerResponse, contentType: string, text: string): void {
+  res.writeHead(200, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(text);
 }
 
 function sendJson(
@@ -121,14 +162,18 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
   const { handlers, guard, registry, logger, transport } = opts;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const denied = guard(req);
-    if (denied !== null) {
-      throw denied.code === 'E_UNAUTHORIZED'
-        ? new HttpError(401, denied.code, denied.message, { 'WWW-Authenticate': 'Bearer' })
-        : denied;
-    }
     const { pathname, search } = splitUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
+    if (opts.ui?.handles(method, pathname)) {
+      await opts.ui.serve(req, res, pathname, search);
+      return;
+    }
+    const access = guard(req);
+    if (access instanceof VigilError) {
+      throw access.code === 'E_UNAUTHORIZED'
+        ? new HttpError(401, access.code, access.message, { 'WWW-Authenticate': 'Bearer' })
+        : access;
+    }
     const match = matchRoute(method, pathname);
     if (match.kind === 'not-found')
       throw new VigilError('E_NOT_FOUND', `no such endpoint: ${method} ${pathname}`);
@@ -150,12 +195,21 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
       });
       return;
     }
-    const run = DISPATCH[route] as (h: ApiHandlers, p: unknown, q: unknown, b: unknown) => unknown;
-    sendJson(res, 200, await run(handlers, match.params, query, body));
+    if (route === 'logFollow' && wantsEventStream(req.headers.accept)) {
+      const name = (match.params as { name: string }).name;
+      const q = query as RouteQuery<'logFollow'>;
+      await openLogStream(req, res, { handlers, service: name, query: q, heartbeatMs: opts.heartbeatMs, registry });
+      return;
+    }
+    const run = DISPATCH[route] as (h: ApiHandlers, p: unknown, q: unknown, b: unknown, c: RequestContext) => unknown;
+    const out = await run(handlers, match.params, query, body, { access, sessions: opts.sessions, res });
+    if (spec.contentType !== undefined) sendText(res, spec.contentType, String(out));
+    else sendJson(res, 200, out);
   }
 
   return (req, res) => {
     const started = performance.now();
+    for (const [k, v] of Object.entries(opts.headers ?? {})) res.setHeader(k, v);
     const path = splitUrl(req.url ?? '/').pathname;
     res.on('finish', () => {
       logger?.debug(

@@ -1,11 +1,14 @@
 /**
  * Who may talk to the HTTP listener: loopback only, a Host header naming loopback and our port (DNS
- * rebinding), a same-host Origin when a browser sends one, and the bearer token (constant-time compare).
+ * rebinding), a same-host Origin when a browser sends one, and the bearer token (constant-time compare)
+ * or a browser session (agent/api/session.ts).
  * The unix socket needs none of this: its 0600 mode is the guard.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { VigilError } from '../core/errors.js';
+import type { Principal } from './routes/session.js';
+import { SESSION_KEY_HEADER, readCookie, sessionCookieName, type Session, type SessionAuthority } from './session.js';
 
 const LOOPBACK_BIND_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -41,13 +44,20 @@ function bearer(header: string | undefined): string | null {
   return m === null ? null : m[1]!;
 }
 
-export type RequestGuard = (req: IncomingMessage) => VigilError | null;
+export type RequestGuard = (req: IncomingMessage) => VigilError | Access;
+
+/** Who a request is from: the unix socket, the bearer token, or a browser session (cookie + key). */
+export interface Access {
+  principal: Principal;
+  /** The browser session, for cookie access. */
+  session?: Session;
+}
 
 /** Unix socket: everything is allowed (the file mode 0600 restricts who can connect). */
-export const socketGuard: RequestGuard = () => null;
+export const socketGuard: RequestGuard = () => ({ principal: 'socket' });
 
-/** HTTP on loopback: Host, Origin, then the bearer token. `port` is read per request (known after listen). */
-export function httpGuard(token: string, port: () => number): RequestGuard {
+/** Host and Origin checks of the HTTP listener (DNS rebinding, other sites). `port` is read per request. */
+export function hostGuard(port: () => number): (req: IncomingMessage) => VigilError | null {
   let cachedPort = -1;
   let hosts: ReadonlySet<string> = new Set();
   return (req) => {
@@ -73,11 +83,44 @@ export function httpGuard(token: string, port: () => number): RequestGuard {
         );
       }
     }
-    const presented = bearer(req.headers.authorization);
-    if (presented === null) {
-      return new VigilError('E_UNAUTHORIZED', 'missing credentials: send "Authorization: Bearer <token>"');
-    }
-    if (!tokenMatches(presented, token)) return new VigilError('E_UNAUTHORIZED', 'invalid token');
     return null;
+  };
+}
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
+/** A browser session may act only from this agent's own pages (belt and braces over SameSite=Strict). */
+function crossSite(req: IncomingMessage): VigilError | null {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return new VigilError('E_FORBIDDEN_HOST', `forbidden: a ${site} request may not use the browser session`);
+  }
+  if (!SAFE_METHODS.has(req.method ?? 'GET') && req.headers.origin === undefined) {
+    return new VigilError('E_FORBIDDEN_HOST', 'forbidden: a browser session must send an Origin header to change anything');
+  }
+  return null;
+}
+
+/**
+ * HTTP on loopback: Host, Origin, then the bearer token — or, when `sessions` is given, a browser
+ * session (cookie ticket plus X-Vigil-Key). `port` is read per request (known after listen).
+ */
+export function httpGuard(token: string, port: () => number, sessions?: SessionAuthority): RequestGuard {
+  const hostOk = hostGuard(port);
+  return (req) => {
+    const denied = hostOk(req);
+    if (denied !== null) return denied;
+    const presented = bearer(req.headers.authorization);
+    if (presented !== null) {
+      return tokenMatches(presented, token) ? { principal: 'bearer' } : new VigilError('E_UNAUTHORIZED', 'invalid token');
+    }
+    const ticket = sessions === undefined ? undefined : readCookie(req.headers.cookie, sessionCookieName(port()));
+    if (sessions === undefined || ticket === undefined) {
+      return new VigilError('E_UNAUTHORIZED', 'missing credentials: send "Authorization: Bearer <token>" (browsers: sign in with "vigil open")');
+    }
+    const key = req.headers[SESSION_KEY_HEADER];
+    const checked = sessions.check(ticket, typeof key === 'string' ? key : undefined);
+    if (!checked.ok) return new VigilError('E_UNAUTHORIZED', checked.reason);
+    return crossSite(req) ?? { principal: 'cookie', session: checked.session };
   };
 }

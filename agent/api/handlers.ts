@@ -3,8 +3,14 @@ import type { StatusDoc } from '../core/status.js';
 import type { VigilEvent } from '../core/events.js';
 import type { EventQuery } from '../ports/store.js';
 import type { ActionResult, ActionVerb, HealthDoc } from './contract.js';
+import type { MonitorApiHandlers } from './handlers-monitor.js';
+import type { CredentialApiHandlers } from './handlers-credentials.js';
+import type { LogApiHandlers } from './handlers-logs.js';
+import type { UsageApiHandlers } from './handlers-usage.js';
 
-export interface ApiHandlers {
+export type ApiHandlers = CoreApiHandlers & MonitorApiHandlers & CredentialApiHandlers & LogApiHandlers & UsageApiHandlers;
+
+export interface CoreApiHandlers {
   /** GET /api/status */
   status(): Promise<StatusDoc>;
   /** POST /api/services/:name/:verb — throws VigilError('E_UNKNOWN_SERVICE') for a name not in the manifest. */

@@ -11,6 +11,8 @@ export interface RouteSpec {
   params?: Readonly<Record<string, readonly string[]>>;
   /** Also answers `Accept: text/event-stream` with a live stream. */
   stream?: boolean;
+  /** The response is text of this type (e.g. Prometheus metrics), not JSON; the handler returns a string. */
+  contentType?: string;
 }
 
 export type NoParams = Record<string, never>;

@@ -9,7 +9,10 @@ import type { Logger } from 'pino';
 import { VigilError } from '../core/errors.js';
 import { DEFAULT_HEARTBEAT_MS } from './contract.js';
 import type { ApiHandlers } from './handlers.js';
-import { assertLoopbackHost, httpGuard, socketGuard } from './guard.js';
+import { assertLoopbackHost, hostGuard, httpGuard, socketGuard } from './guard.js';
+import { SessionAuthority } from './session.js';
+import { sessionEndpoints } from './session-routes.js';
+import { SECURITY_HEADERS, createUiServer } from './ui-static.js';
 import { StreamRegistry } from './event-stream.js';
 import { DEFAULT_MAX_BODY_BYTES, createRequestListener } from './dispatch.js';
 
@@ -24,6 +27,10 @@ export interface ApiServerOptions {
   heartbeatMs?: number;
   /** Largest accepted POST body (default 64 KB). */
   maxBodyBytes?: number;
+  /** The built web UI (renderer/dist) served on the HTTP listener; null or absent: none. */
+  uiDir?: string | null;
+  /** Clock of browser sessions and login codes (tests). */
+  now?: () => number;
   logger?: Logger;
 }
 
@@ -117,7 +124,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     throw new VigilError('E_USAGE', 'the agent API token is missing or too short to serve HTTP');
   }
   const registry = new StreamRegistry();
+  let httpPort = 0;
+  const sessions = opts.http === undefined ? null : new SessionAuthority(opts.token, opts.now);
+  const endpoints = sessionEndpoints(
+    sessions === null || bindHost === null ? null : { sessions, address: () => ({ host: bindHost, port: httpPort }) },
+  );
   const common = {
+    sessions: endpoints,
     handlers: opts.handlers,
     registry,
     heartbeatMs: opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
@@ -144,10 +157,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
 
   let httpServer: Server | null = null;
-  let httpPort = 0;
-  if (opts.http !== undefined && bindHost !== null) {
+  if (opts.http !== undefined && bindHost !== null && sessions !== null) {
+    const port = (): number => httpPort;
+    const ui = createUiServer({ dir: opts.uiDir ?? null, sessions, port, hostCheck: hostGuard(port) });
     const server = createServer(
-      createRequestListener({ ...common, guard: httpGuard(opts.token, () => httpPort), transport: 'http' }),
+      createRequestListener({
+        ...common,
+        guard: httpGuard(opts.token, port, sessions),
+        transport: 'http',
+        ui,
+        headers: SECURITY_HEADERS,
+      }),
     );
     try {
       await listen(server, [opts.http.port, bindHost]);

@@ -94,9 +94,10 @@ function record(deps: ApplyDeps, plan: ApplyPlan): void {
       events.push(applyEvent(u.service, 'updated', u.hash, now, `${u.service} updated (${why}) and restarted`));
     }
     for (const u of plan.unchanged) {
-      // Keeps the record in step when the database was created after the units (or lost).
+      // Keeps the record in step when the database was created after the units (or lost), and when only
+      // settings outside the unit changed (health, usage…).
       const prev = known.get(u.service);
-      if (!prev || prev.hash !== u.hash) {
+      if (!prev || prev.hash !== u.hash || JSON.stringify(prev.spec) !== JSON.stringify(u.spec)) {
         deps.store.upsertService({ name: u.service, unit: u.unit, spec: u.spec, hash: u.hash, installedAt: prev?.installedAt ?? now, updatedAt: now });
       }
     }

@@ -19,18 +19,33 @@ export function ago(iso: string | null, now: number): string {
 
 export function statusTable(services: readonly ServiceStatus[], now: number): string {
   if (services.length === 0) return 'No services installed. Write a vigil.yaml and run: vigil apply';
-  const rows = [['NAME', 'STATE', 'PID', 'RESTARTS', 'SINCE', 'LAST EXIT']];
+  const rows = [['NAME', 'STATE', 'HEALTH', 'PID', 'RESTARTS', 'SINCE', 'CPU', 'MEM', 'LAST EXIT']];
   for (const s of services) {
     rows.push([
       s.name,
       s.drifted ? `${s.state} (drifted)` : s.state,
+      s.health,
       s.pid === null ? '-' : String(s.pid),
       String(s.restarts),
       ago(s.since, now),
+      s.cpuPercent == null ? '-' : `${s.cpuPercent.toFixed(1)}%`,
+      s.memoryBytes === null ? '-' : bytes(s.memoryBytes),
       s.lastExit?.reason ?? '-',
     ]);
   }
   return table(rows);
+}
+
+/** 1536 → "1.5K", 73400320 → "70.0M". */
+export function bytes(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v}B` : `${v.toFixed(1)}${units[i]}`;
 }
 
 export function eventLine(e: VigilEvent): string {

@@ -12,7 +12,7 @@ Usage: vigil <command> [options]
 
 Services (from the manifest, default ./vigil.yaml):
   apply [-f FILE] [--dry-run] [--prune]   install, update (and with --prune remove) services
-  render [-f FILE] --out DIR [--backend systemd]   write the unit files for review, install nothing
+  render [-f FILE] --out DIR [--backend systemd|launchd]   write unit files / plists for review, install nothing
   status [NAME...]                        state, pid, restarts, last exit of each service
   start|stop|restart NAME...              command services through the OS service manager
   remove NAME... [--purge]                uninstall (logs and credentials kept unless --purge)
@@ -21,9 +21,28 @@ Services (from the manifest, default ./vigil.yaml):
 
 The agent (background supervisor):
   agent run [--http 127.0.0.1:PORT]       run the agent in the foreground
-  agent install [--http 127.0.0.1:PORT]   install it as a user service (vigil-agent.service)
+  agent install [--http 127.0.0.1:PORT]   install it as a user service (vigil-agent.service; macOS: LaunchAgent dev.vigil.agent)
   agent uninstall                         remove that service
-  doctor                                  check the machine: service manager, linger, modes, disk, drift
+  open [--no-browser]                     a one-time login link to the web UI (agent with --http), opened in the browser
+  doctor [--fix]                          check the machine: service manager, linger, modes, disk, drift,
+                                          credential files (--fix tightens modes; never follows links)
+
+Health and alerts:
+  alerts [-n N]                           firing alerts and recent notifications (with their deliveries)
+  alerts test                             send a test notification to every configured channel
+  export alerts [--out FILE]              Prometheus alerting rules for the agent's /metrics
+
+Credentials ($VIGIL_HOME/credentials/<set>.env, 0600; values from stdin, never argv):
+  secrets set <set> <KEY>                 set a key (value hidden on a terminal)
+  secrets list [<set>]                    keys, values masked to the last 4 characters, age, services
+  secrets rm <set> <KEY>  |  secrets import <set> FILE  |  secrets example <set> [-o FILE]
+  secrets rotate <set> <KEY> [--timeout SEC] [--stable SEC]   restart dependants, health-check, roll back
+  secrets audit [<set>]                   who changed which keys when, and rotation outcomes
+
+Usage and budgets (tokens and spend per service, model and day; see the manifest's usage:, budget:, pricing:):
+  usage [--day YYYY-MM-DD | --month YYYY-MM] [--by service|model]   tokens by kind, cost, requests, unpriced
+  budget status                           spend against the caps, and the services stopped for spend
+  budget resume [NAME...] [--add USD]     raise today's cap by USD (or lift it) and start what was stopped
 
 Options: --json prints exactly one JSON document on stdout.  -h, --help.  --version.
 Environment: VIGIL_HOME (default ~/.vigil) holds every path Vigil owns.
@@ -44,6 +63,12 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./commands/logs.js')).logsCommand,
   agent: async () => (await import('./commands/agent.js')).agentCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  secrets: async () => (await import('./commands/secrets.js')).secretsCommand,
+  open: async () => (await import('./commands/open.js')).openCommand,
+  alerts: async () => (await import('./commands/alerts.js')).alertsCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  usage: async () => (await import('./commands/usage.js')).usageCommand,
+  budget: async () => (await import('./commands/usage.js')).budgetCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {

@@ -18,7 +18,11 @@ export type ErrorCode =
   | 'E_UNAUTHORIZED'
   | 'E_FORBIDDEN_HOST'
   | 'E_NOT_FOUND'
-  | 'E_IO';
+  | 'E_IO'
+  /** A credential file or directory in a state Vigil refuses (symlink, other owner, readable by others). */
+  | 'E_CREDENTIAL_UNSAFE'
+  /** Another process is writing or rotating that credential set. */
+  | 'E_LOCKED';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -13,7 +13,27 @@ export type EventType =
   | 'updated'
   | 'removed'
   | 'agent-started'
-  | 'agent-stopped';
+  | 'agent-stopped'
+  | 'health-ok'
+  | 'health-degraded'
+  | 'health-down'
+  | 'alert-firing'
+  | 'alert-resolved'
+  | 'secret-leaked'
+  | 'credential-changed'
+  | 'credential-rotation'
+  /** Spend reached a budget threshold (80 %, 100 %…) of a daily, monthly or per-service cap; once per period. */
+  | 'budget-threshold'
+  /** A service was stopped because its cap (or the global budget) was exceeded. */
+  | 'budget-stopped'
+  /** `vigil budget resume` (or a new budget period) started a service stopped for spend. */
+  | 'budget-resumed'
+  /** Spend in the current hour above 2× the trailing hourly average, or above the hourly cap. */
+  | 'spend-spike'
+  /** A service burning tokens far above its norm, or while crash-looping. */
+  | 'runaway'
+  /** A model without a known price was used (its cost is not counted); once per model. */
+  | 'unpriced-model';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

@@ -1,4 +1,5 @@
 /** The status document: `vigil status --json` and GET /api/status return exactly this. */
+import type { BudgetGlance, ServiceSpend } from './usage/report.js';
 
 export type ServiceState = 'running' | 'starting' | 'stopped' | 'failed' | 'crashloop' | 'unknown';
 export type Health = 'healthy' | 'degraded' | 'down' | 'unknown';
@@ -16,10 +17,49 @@ export interface ServiceStatus {
   drifted: boolean;
   memoryBytes: number | null;
   cpuNsec: number | null;
+  /** Why it has this health ("probe: HTTP 503", "stopped"…); set by the agent's health module. */
+  healthReason?: string | null;
+  /** ISO time since when it has had this health. */
+  healthSince?: string | null;
+  /** The last HTTP health probe, when the manifest configures one. */
+  probe?: ProbeSummary | null;
+  /** CPU in % of one core over the last sampling interval (resources module). */
+  cpuPercent?: number | null;
+  /** Where memoryBytes/cpuPercent came from: the service manager, or /proc summed over the unit's cgroup. */
+  usageSource?: UsageSource | null;
+  /** Today's LLM spend (usage module), when the agent tracks usage. */
+  spend?: ServiceSpend;
+}
+
+export type UsageSource = 'systemd' | 'procfs' | 'ps';
+
+export interface ProbeSummary {
+  health: 'healthy' | 'degraded' | 'down';
+  httpStatus: number | null;
+  latencyMs: number;
+  /** The body's `status` field, if any. */
+  reported: string | null;
+  checks: Record<string, unknown> | null;
+  error: string | null;
+  /** ISO time of the probe. */
+  at: string;
+}
+
+/** The agent's own cost, measured the same way as a service's. */
+export interface AgentUsage {
+  pid: number;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  usageSource: UsageSource | null;
 }
 
 export interface StatusDoc {
   services: ServiceStatus[];
+  /** The worst health of the services meant to run (stopped ones do not count). */
+  overall?: Health;
+  agent?: AgentUsage;
+  /** Today's spend against the daily budget (usage module). */
+  budget?: BudgetGlance;
 }
 
 const STATE_RANK: Readonly<Record<ServiceState, number>> = {

@@ -5,6 +5,8 @@ import { VigilError } from '../core/errors.js';
 import { vigilPaths, serviceLogPath, type VigilPaths } from '../core/paths.js';
 import { NodeProcessRunner } from '../adapters/process/node-runner.js';
 import { SystemdManager } from '../adapters/systemd/systemd-manager.js';
+import { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
+import { launcherPath } from '../adapters/launchd/launcher-path.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { FileExitJournal } from '../adapters/fs/exit-journal.js';
 import { systemClock } from '../adapters/clock/system-clock.js';
@@ -40,10 +42,10 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): Context {
   const paths = vigilPaths(env);
   const runner = new NodeProcessRunner(env);
   const backend = selectBackend(env);
-  if (backend !== 'systemd') {
-    throw new VigilError('E_USAGE', 'the launchd (macOS) backend is not available in this version; Vigil runs on Linux with systemd');
-  }
-  const manager = new SystemdManager({ runner, paths, env });
+  const manager: ServiceManager =
+    backend === 'launchd'
+      ? new LaunchdManager({ runner, paths, env, launcher: launcherPath(env), ...(env.VIGIL_LAUNCHD_DOMAIN ? { domain: env.VIGIL_LAUNCHD_DOMAIN } : {}) })
+      : new SystemdManager({ runner, paths, env });
   let store: Store | null = null;
   return {
     env,

@@ -7,6 +7,10 @@ import { VERSION } from '../cli/version.js';
 import { requireServices } from '../app/status.js';
 import { VigilError } from '../core/errors.js';
 import { decorate, type AgentModule, type AgentServices } from './module.js';
+import { monitorHandlers } from './handlers-monitor.js';
+import { credentialHandlers } from './credentials.js';
+import { logHandlers } from './handlers-logs.js';
+import { usageHandlers } from './handlers-usage.js';
 
 export function agentHandlers(deps: { services: AgentServices; modules: readonly AgentModule[]; startedAt: number }): ApiHandlers {
   const { supervisor, store, manager } = deps.services;
@@ -32,5 +36,9 @@ export function agentHandlers(deps: { services: AgentServices; modules: readonly
     health() {
       return { ok: true, version: VERSION, pid: process.pid, startedAt: new Date(deps.startedAt).toISOString() };
     },
+    ...monitorHandlers(deps.modules, () => deps.services.clock.now()),
+    ...credentialHandlers(deps.services),
+    ...logHandlers(deps.services),
+    ...usageHandlers(deps.services, deps.modules),
   };
 }

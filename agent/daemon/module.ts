@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { Context } from './compose.js';
 import type { Supervisor } from './supervisor.js';
+import type { CredentialRuntime } from './credentials.js';
 
 export interface AgentServices {
   ctx: Context;
@@ -19,6 +20,8 @@ export interface AgentServices {
   manager: ServiceManager;
   supervisor: Supervisor;
   logger: Logger;
+  /** The credential store, its value cache and the leak guard: run every service log line you show through `credentials.guard.redactLines`. */
+  credentials: CredentialRuntime;
 }
 
 export interface AgentModule {

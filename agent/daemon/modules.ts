@@ -1,6 +1,23 @@
 /** The agent's feature modules, in the order their hooks run. Add a feature by adding its factory here. */
 import type { AgentModule, AgentServices } from './module.js';
+import { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
+import { LaunchdWatch } from './launchd-watch.js';
+import { createMonitorModule } from './monitor-factory.js';
+import { credentialModule } from './credentials.js';
+import { createUsageModule } from './usage-module.js';
 
-export function createModules(_services: AgentServices): AgentModule[] {
-  return [];
+export function createModules(services: AgentServices): AgentModule[] {
+  const monitor = createMonitorModule(services);
+  return [
+    // macOS only: the memory limit and start limit that launchd does not enforce.
+    ...(services.manager instanceof LaunchdManager
+      ? [new LaunchdWatch({ manager: services.manager, store: services.store, clock: services.clock, logger: services.logger, exitsPath: services.ctx.paths.exits })]
+      : []),
+    // Health probes, resource history, alerts and notifications, /metrics.
+    ...monitor,
+    // Credential store: refreshes the values the log scrubber and the leak guard know.
+    credentialModule(services),
+    // Token usage, spend and budgets (alerts also go out through the monitor's notification channels).
+    ...createUsageModule(services, monitor),
+  ];
 }

@@ -14,7 +14,9 @@ import { createContext } from './compose.js';
 import { Supervisor } from './supervisor.js';
 import { agentHandlers } from './handlers.js';
 import { createModules } from './modules.js';
+import { findUiDir } from './ui-dir.js';
 import { eachModule, type AgentServices } from './module.js';
+import { CredentialRuntime } from './credentials.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -29,11 +31,13 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const ctx = createContext(opts.env);
   mkdirSync(ctx.paths.home, { recursive: true, mode: 0o700 });
   mkdirSync(path.dirname(ctx.paths.exits), { recursive: true, mode: 0o700 });
-  const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info' });
+  const credentials = new CredentialRuntime(ctx);
+  const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info', secrets: () => credentials.values() });
   const store = ctx.store();
-  const supervisor = new Supervisor({ manager: ctx.manager, store, journal: ctx.journal, clock: ctx.clock, logger, readLogTail: ctx.readLogTail });
+  const supervisor = new Supervisor({ manager: ctx.manager, store, journal: ctx.journal, clock: ctx.clock, logger, readLogTail: credentials.redactingTail(ctx.readLogTail) });
+  credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();
-  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger };
+  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials };
   const modules = createModules(services);
   let lastEvents: readonly VigilEvent[] = [];
   let server: ApiServer | null = null;
@@ -59,6 +63,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       socketPath: ctx.paths.socket,
       token: readOrCreateToken(ctx.paths.token),
       ...(opts.http ? { http: opts.http } : {}),
+      uiDir: findUiDir(opts.env),
       logger,
     });
     try {

@@ -7,9 +7,13 @@ import { VigilError } from '../../agent/core/errors.js';
 import type { EventType, NewEvent, VigilEvent } from '../../agent/core/events.js';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import type { EventQuery } from '../../agent/ports/store.js';
-import type { ActionResult, ActionVerb, HealthDoc } from '../../agent/api/contract.js';
+import type { ActionResult, ActionVerb, AlertTestResponse, AlertsResponse, HealthDoc, ResourcesQuery, ResourcesResponse } from '../../agent/api/contract.js';
 import type { ApiHandlers } from '../../agent/api/handlers.js';
+import type { LogSearchQuery, LogSearchResult, LogTailQuery, LogTailResult } from '../../agent/core/logs/model.js';
+import type { AuditDoc, CredentialSetInfo, CredentialsDoc, RotationResult } from '../../agent/api/routes/credentials.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../agent/api/server.js';
+import type { BudgetResumeRequest, UsageQuery, UsageSeriesQuery } from '../../agent/api/routes/usage.js';
+import { fakeBudget, fakeResume, fakeUsageReport, fakeUsageSeries } from './usage-fakes.js';
 
 export const TOKEN = 'a'.repeat(64);
 
@@ -73,6 +77,114 @@ export class FakeHandlers implements ApiHandlers {
 
   health(): HealthDoc {
     return { ok: true, version: '9.9.9', pid: process.pid, startedAt: '2024-01-01T00:00:00.000Z' };
+  }
+
+  resources(q: ResourcesQuery): ResourcesResponse {
+    return { now: 1_700_000_000_000, series: [{ service: q.service ?? 'web', resolution: 'raw', stepMs: 5000, points: [] }] };
+  }
+
+  alerts(): AlertsResponse {
+    return { firing: [], quietNow: false, channels: [], notifications: [] };
+  }
+
+  async alertTest(): Promise<AlertTestResponse> {
+    return { notification: null };
+  }
+
+  async metrics(): Promise<string> {
+    return '# HELP vigil_test a test metric\n# TYPE vigil_test gauge\nvigil_test 1\n';
+  }
+
+  /** Credential calls as received (values included: the fake is where a test checks they arrived). */
+  readonly credentialCalls: unknown[][] = [];
+
+  async credentials(): Promise<CredentialsDoc> {
+    return { dir: '/fake/credentials', sets: [] };
+  }
+
+  async credentialSet(set: string, key: string, value: string, actor: string): Promise<CredentialSetInfo> {
+    this.credentialCalls.push(['set', set, key, value, actor]);
+    return { set, file: `/fake/credentials/${set}.env`, exists: true, keys: [{ key, masked: '••••', updatedAt: null, ageDays: null, overdue: false }], services: [], rotateAfterDays: null, overdue: false, problem: null };
+  }
+
+  async credentialRemove(set: string, key: string, actor: string): Promise<CredentialSetInfo> {
+    this.credentialCalls.push(['remove', set, key, actor]);
+    return { set, file: `/fake/credentials/${set}.env`, exists: true, keys: [], services: [], rotateAfterDays: null, overdue: false, problem: null };
+  }
+
+  async credentialRotate(set: string, req: { values: Record<string, string>; timeoutMs?: number; stableMs?: number; actor: string }): Promise<RotationResult> {
+    this.credentialCalls.push(['rotate', set, req]);
+    return { id: 'r1', set, keys: Object.keys(req.values), outcome: 'succeeded', services: [], checks: [], failed: null, rollback: null, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 1 };
+  }
+
+  async credentialAudit(): Promise<AuditDoc> {
+    return { records: [] };
+  }
+
+  /** The fake service "web"'s log; appendLog() adds lines and wakes followers. */
+  readonly logLines: string[] = [];
+  readonly logQueries: unknown[] = [];
+  private readonly logFollowers = new Set<(lines: string[]) => void>();
+
+  appendLog(...lines: string[]): void {
+    this.logLines.push(...lines);
+    for (const f of this.logFollowers) f(lines);
+  }
+
+  private requireLog(service: string): void {
+    if (service !== 'web') throw new VigilError('E_UNKNOWN_SERVICE', `unknown service "${service}"`);
+  }
+
+  async logTail(service: string, q: LogTailQuery): Promise<LogTailResult> {
+    this.requireLog(service);
+    this.logQueries.push(q);
+    return { service, lines: this.logLines.slice(-q.lines), files: ['web.log'], timedOut: false };
+  }
+
+  async logSearch(service: string, q: LogSearchQuery): Promise<LogSearchResult> {
+    this.requireLog(service);
+    this.logQueries.push(q);
+    const matches = this.logLines.filter((l) => l.includes(q.pattern)).map((line) => ({ file: 'web.log', line }));
+    return { service, matches: matches.slice(-q.limit), truncated: false, timedOut: false, scannedBytes: 0, elapsedMs: 0, files: ['web.log'] };
+  }
+
+  async logFollow(service: string, q: LogTailQuery, onLines: (lines: string[]) => void | Promise<void>, signal: AbortSignal): Promise<void> {
+    this.requireLog(service);
+    this.logQueries.push(q);
+    await onLines(this.logLines.slice(-q.lines));
+    const follower = (lines: string[]): void => void onLines(lines);
+    this.logFollowers.add(follower);
+    try {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    } finally {
+      this.logFollowers.delete(follower);
+    }
+  }
+
+  get logFollowerCount(): number {
+    return this.logFollowers.size;
+  }
+
+  /** Usage and budget calls as received. */
+  readonly usageCalls: unknown[][] = [];
+
+  usage(q: UsageQuery) {
+    this.usageCalls.push(['usage', q]);
+    return fakeUsageReport(q);
+  }
+
+  usageSeries(q: UsageSeriesQuery) {
+    this.usageCalls.push(['usageSeries', q]);
+    return fakeUsageSeries(q);
+  }
+
+  budget() {
+    return fakeBudget();
+  }
+
+  async budgetResume(body: BudgetResumeRequest) {
+    this.usageCalls.push(['budgetResume', body]);
+    return fakeResume(body);
   }
 
   /** Records an event (next id) and tells the subscribers. */

@@ -135,6 +135,7 @@ test("write installs the unit files, creates the directories and lists only this
 
   const foreign = renderUnit(spec('other', {}), {
     paths: vigilPaths({ HOME: tmp, VIGIL_HOME: '/elsewhere' }),
+    launcher: '/bin/true',
   });
   await writeFile(otherUnitPath, foreign.content);
 

@@ -1,13 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   contentHash,
   exitHookCommand,
+  launchCommand,
   readMarkers,
   renderUnit,
   serviceOfUnit,
@@ -19,6 +20,8 @@ import { ensureUserManager } from '../helpers/systemd.js';
 
 const run = promisify(execFile);
 const paths = vigilPaths({ HOME: '/home/ada', VIGIL_HOME: '/home/ada/my vigil' });
+const LAUNCHER = '/opt/vigil 1%/dist/bin/vigil-launch';
+const ctx = { paths, launcher: LAUNCHER };
 
 function spec(over: Partial<ServiceSpec> = {}): ServiceSpec {
   return {
@@ -54,7 +57,7 @@ const HOOK =
   '"/home/ada/my vigil/state/exits.log" "web"';
 
 test('renders the full unit for a full spec', () => {
-  const u = renderUnit(FULL, { paths });
+  const u = renderUnit(FULL, ctx);
   assert.equal(u.service, 'web');
   assert.equal(u.unit, 'vigil-web.service');
   assert.equal(u.path, '/home/ada/.config/systemd/user/vigil-web.service');
@@ -73,8 +76,11 @@ test('renders the full unit for a full spec', () => {
     `X-Vigil-Hash=${u.hash}`,
     '',
     '[Service]',
-    'Type=exec',
-    'ExecStart="/bin/sh" "-m" "http.server" "$$PORT"',
+    'Type=notify',
+    'NotifyAccess=main',
+    'ExecStart="/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
+      '"--max-bytes" "10485760" "--keep" "5" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
+    'KillMode=mixed',
     'Restart=on-failure',
     'RestartSec=2.5',
     'WorkingDirectory=/srv/web app',
@@ -82,8 +88,8 @@ test('renders the full unit for a full spec', () => {
     'Environment="PORT=8080"',
     'EnvironmentFile=-/home/ada/my vigil/credentials/web.env',
     'EnvironmentFile=-/home/ada/my vigil/credentials/shared.env',
-    'StandardOutput=append:/home/ada/my vigil/logs/web.log',
-    'StandardError=append:/home/ada/my vigil/logs/web.log',
+    'StandardOutput=append:/home/ada/my vigil/logs/web.launcher.log',
+    'StandardError=append:/home/ada/my vigil/logs/web.launcher.log',
     'MemoryMax=536870912',
     'CPUQuota=150%',
     HOOK,
@@ -96,13 +102,30 @@ test('renders the full unit for a full spec', () => {
 });
 
 test('a minimal spec gets the default description and no optional lines', () => {
-  const u = renderUnit(spec(), { paths });
+  const u = renderUnit(spec(), ctx);
   assert.match(u.content, /^Description=Vigil service web$/m);
   for (const key of ['After', 'Wants', 'WorkingDirectory', 'Environment', 'MemoryMax', 'CPUQuota']) {
     assert.doesNotMatch(u.content, new RegExp(`^${key}=`, 'm'), key);
   }
   assert.match(u.content, /^Restart=always$/m);
   assert.match(u.content, /^StartLimitBurst=5$/m);
+});
+
+test('the service runs under the launcher with the rotation settings of its spec', () => {
+  const u = renderUnit(spec({ logs: { maxBytes: 65536, keep: 12 } }), ctx);
+  const exec = /^ExecStart=(.*)$/m.exec(u.content)![1]!;
+  assert.equal(
+    exec,
+    '"/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
+      '"--max-bytes" "65536" "--keep" "12" "--" "/bin/sh" "-c" "exec sleep 1000"',
+  );
+  assert.deepEqual(launchCommand(spec({ logs: { maxBytes: 65536, keep: 0 } }), ctx).slice(5, 9), ['--max-bytes', '65536', '--keep', '0']);
+  // Without settings (a spec not from the parser): the launcher's defaults, 10 MiB and 5 files.
+  assert.deepEqual(launchCommand(spec(), ctx).slice(5, 9), ['--max-bytes', '10485760', '--keep', '5']);
+  assert.notEqual(renderUnit(spec({ logs: { maxBytes: 65536, keep: 12 } }), ctx).hash, renderUnit(spec(), ctx).hash, 'rotation settings are part of the hash');
+  assert.match(u.content, /^Type=notify$/m);
+  assert.match(u.content, /^KillMode=mixed$/m);
+  assert.doesNotMatch(u.content, /^Standard(Output|Error)=append:.*\/web\.log$/m, 'systemd does not write the rotated log');
 });
 
 test('the exit hook passes the journal path and service name as separate quoted words', () => {
@@ -120,20 +143,20 @@ test('unit names map both ways; the agent unit is not a service', () => {
 });
 
 test('the hash is stable, recorded in the file, and changes with the spec', () => {
-  const a = renderUnit(FULL, { paths });
-  const b = renderUnit(structuredClone(FULL), { paths });
+  const a = renderUnit(FULL, ctx);
+  const b = renderUnit(structuredClone(FULL), ctx);
   assert.equal(a.hash, b.hash);
   assert.equal(a.content, b.content);
   assert.equal(contentHash(a.content), a.hash);
   assert.deepEqual(readMarkers(a.content), { home: '/home/ada/my vigil', hash: a.hash });
-  const c = renderUnit({ ...FULL, env: { ...FULL.env, PORT: '8081' } }, { paths });
+  const c = renderUnit({ ...FULL, env: { ...FULL.env, PORT: '8081' } }, ctx);
   assert.notEqual(c.hash, a.hash);
-  const other = renderUnit(FULL, { paths: vigilPaths({ HOME: '/home/ada', VIGIL_HOME: '/srv/v2' }) });
+  const other = renderUnit(FULL, { paths: vigilPaths({ HOME: '/home/ada', VIGIL_HOME: '/srv/v2' }), launcher: LAUNCHER });
   assert.notEqual(other.hash, a.hash);
 });
 
 test('drift: an edited file no longer matches its recorded hash', () => {
-  const u = renderUnit(FULL, { paths });
+  const u = renderUnit(FULL, ctx);
   const edited = u.content.replace('RestartSec=2.5', 'RestartSec=30');
   assert.notEqual(edited, u.content);
   assert.equal(readMarkers(edited).hash, u.hash);
@@ -146,8 +169,11 @@ test('drift: an edited file no longer matches its recorded hash', () => {
 });
 
 test('values that cannot be written are refused', () => {
-  assert.throws(() => renderUnit(spec({ cwd: '/tmp/a\nb' }), { paths }), { code: 'E_SERVICE_MANAGER' });
-  assert.throws(() => renderUnit(spec({ command: ['/bin/x', 'a\0b'] }), { paths }), {
+  for (const launcher of ['relative/vigil-launch', '/opt/"q"/vigil-launch', "/opt/it's/vigil-launch", '/opt/back\\slash/vigil-launch', '/opt/$HOME/vigil-launch']) {
+    assert.throws(() => renderUnit(spec(), { paths, launcher }), { code: 'E_SERVICE_MANAGER' }, launcher);
+  }
+  assert.throws(() => renderUnit(spec({ cwd: '/tmp/a\nb' }), ctx), { code: 'E_SERVICE_MANAGER' });
+  assert.throws(() => renderUnit(spec({ command: ['/bin/x', 'a\0b'] }), ctx), {
     code: 'E_SERVICE_MANAGER',
   });
 });
@@ -179,6 +205,10 @@ async function verify(content: string, name: string): Promise<{ code: number; st
 test('systemd-analyze --user verify accepts every generated unit (exit 0, empty stderr)', async () => {
   const home = path.join(tmp, 'home 50% "q"');
   const p = vigilPaths({ HOME: tmp, VIGIL_HOME: home });
+  // systemd-analyze checks that ExecStart's program exists: a real executable, at a path that needs quoting.
+  const launcher = path.join(tmp, 'bin 5% x', 'vigil-launch');
+  await mkdir(path.dirname(launcher), { recursive: true });
+  await writeFile(launcher, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   const specs = [
     FULL,
     spec(),
@@ -207,14 +237,14 @@ test('systemd-analyze --user verify accepts every generated unit (exit 0, empty 
     }),
   ];
   for (const s of specs) {
-    const u = renderUnit(s, { paths: p });
+    const u = renderUnit(s, { paths: p, launcher });
     const r = await verify(u.content, u.unit);
     assert.deepEqual(r, { code: 0, stderr: '' }, u.content);
   }
 });
 
 test('the verify check itself catches a bad unit (control)', async () => {
-  const u = renderUnit(spec({ name: 'bad' }), { paths });
+  const u = renderUnit(spec({ name: 'bad' }), ctx);
   const r = await verify(u.content.replace('RestartSec=1', 'RestartSec=soon'), 'vigil-bad.service');
   assert.match(r.stderr, /RestartSec|soon/);
 });

@@ -4,6 +4,9 @@
  */
 import { VigilError } from '../../core/errors.js';
 import type { Database } from './db.js';
+import { CREDENTIALS_MIGRATION } from './migration-credentials.js';
+import { USAGE_MIGRATION } from './usage-schema.js';
+import { MONITOR_MIGRATION } from './migration-monitor.js';
 
 export interface Migration {
   /** 1, 2, 3… consecutive; the database's user_version after this migration has run. */
@@ -47,6 +50,9 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  CREDENTIALS_MIGRATION,
+  USAGE_MIGRATION,
+  MONITOR_MIGRATION,
 ];
 
 export interface MigrationResult {
@@ -65,7 +71,9 @@ export function schemaVersion(db: Database): number {
  * the version is re-read inside the transaction, so two processes migrating at once apply each step once.
  * A database written by a newer Vigil is refused (E_STORE) rather than misread.
  */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+export function migrate(db: Database, unordered: readonly Migration[] = MIGRATIONS): MigrationResult {
+  // Sorted by version: features append their migration in whatever order they land.
+  const migrations = [...unordered].sort((a, b) => a.version - b.version);
   checkOrder(migrations);
   const latest = migrations.at(-1)?.version ?? 0;
   const from = schemaVersion(db);
@@ -100,11 +108,13 @@ function refuseNewer(db: Database, version: number, latest: number): void {
 }
 
 function checkOrder(migrations: readonly Migration[]): void {
+  // Versions increase strictly; a gap is tolerated while features land out of order during development.
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
+    const prev = i === 0 ? 0 : migrations[i - 1]!.version;
+    if (!Number.isInteger(m.version) || m.version <= prev) {
       throw new VigilError(
         'E_STORE',
-        `migration "${m.name}" has version ${m.version}; expected ${i + 1} (versions are 1, 2, 3…)`,
+        `migration "${m.name}" has version ${m.version}; expected a whole number above ${prev} (versions are 1, 2, 3…)`,
       );
     }
   });

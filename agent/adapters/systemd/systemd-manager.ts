@@ -8,7 +8,7 @@
  * to exit (systemd sends SIGKILL after TimeoutStopSec=, 90 s by default), so stopping calls get a longer
  * runner timeout than the 30 s default.
  */
-import { chmod, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { access, chmod, constants as fsConstants, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ServiceSpec } from '../../core/manifest/model.js';
@@ -18,12 +18,16 @@ import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/pr
 import type { InstalledUnit, ObservedStatus, ServiceManager, UnitFile } from '../../ports/service-manager.js';
 import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
 import { SHOW_PROPERTIES, parseShow, toObservedStatus } from './show-parser.js';
+import { launcherPath } from '../launchd/launcher-path.js';
+import { withLauncherHints } from './launcher-hints.js';
 
 export interface SystemdManagerDeps {
   runner: ProcessRunner;
   paths: VigilPaths;
   /** Environment for systemctl (XDG_RUNTIME_DIR / DBUS_SESSION_BUS_ADDRESS); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** vigil-launch, which runs every service (default: dist/bin/vigil-launch of this install, or VIGIL_LAUNCHER). */
+  launcher?: string;
 }
 
 /** How long a stopping call may take: longer than systemd's default TimeoutStopSec= of 90 s. */
@@ -41,10 +45,12 @@ export class SystemdManager implements ServiceManager {
   private readonly runner: ProcessRunner;
   private readonly paths: VigilPaths;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly launcher: string;
 
   constructor(deps: SystemdManagerDeps) {
     this.runner = deps.runner;
     this.paths = deps.paths;
+    this.launcher = deps.launcher ?? launcherPath(deps.env ?? process.env);
     const env = { ...(deps.env ?? process.env) };
     if (!env.XDG_RUNTIME_DIR && typeof process.getuid === 'function')
       env.XDG_RUNTIME_DIR = `/run/user/${process.getuid()}`;
@@ -52,7 +58,7 @@ export class SystemdManager implements ServiceManager {
   }
 
   render(spec: ServiceSpec): UnitFile {
-    return renderUnit(spec, { paths: this.paths });
+    return renderUnit(spec, { paths: this.paths, launcher: this.launcher });
   }
 
   async listInstalled(): Promise<InstalledUnit[]> {
@@ -95,6 +101,7 @@ export class SystemdManager implements ServiceManager {
 
   async write(units: readonly UnitFile[]): Promise<void> {
     if (units.length === 0) return;
+    await requireLauncher(this.launcher);
     const p = this.paths;
     try {
       await mkdir(p.systemdUnitDir, { recursive: true });
@@ -133,13 +140,17 @@ export class SystemdManager implements ServiceManager {
   async enableAndStart(services: readonly string[]): Promise<void> {
     if (services.length === 0) return;
     await this.resetFailed(services);
-    await this.systemctl(['enable', '--now', ...services.map(unitName)]);
+    await withLauncherHints(this.paths, services, async () => {
+      await this.systemctl(['enable', '--now', ...services.map(unitName)]);
+    });
   }
 
   async start(services: readonly string[]): Promise<void> {
     if (services.length === 0) return;
     await this.resetFailed(services);
-    await this.systemctl(['start', ...services.map(unitName)]);
+    await withLauncherHints(this.paths, services, async () => {
+      await this.systemctl(['start', ...services.map(unitName)]);
+    });
   }
 
   async stop(services: readonly string[]): Promise<void> {
@@ -150,7 +161,9 @@ export class SystemdManager implements ServiceManager {
   async restart(services: readonly string[]): Promise<void> {
     if (services.length === 0) return;
     await this.resetFailed(services);
-    await this.systemctl(['restart', ...services.map(unitName)], { timeoutMs: STOP_TIMEOUT_MS });
+    await withLauncherHints(this.paths, services, async () => {
+      await this.systemctl(['restart', ...services.map(unitName)], { timeoutMs: STOP_TIMEOUT_MS });
+    });
   }
 
   async status(services: readonly string[]): Promise<ObservedStatus[]> {
@@ -223,6 +236,18 @@ function systemctlError(shown: string, err: unknown): VigilError {
     cause: err,
     details: { command: shown },
   });
+}
+
+/** Units name the launcher: refuse to write any that could not start (before anything is changed). */
+async function requireLauncher(file: string): Promise<void> {
+  try {
+    await access(file, fsConstants.X_OK);
+  } catch {
+    throw new VigilError(
+      'E_SERVICE_MANAGER',
+      `the service launcher ${file} is missing or not executable; build it with \`npm run build\` (needs a C compiler)`,
+    );
+  }
 }
 
 function ioError(message: string, err: unknown): VigilError {

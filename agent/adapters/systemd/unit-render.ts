@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
 import type { ServiceSpec } from '../../core/manifest/model.js';
+import { logSettings } from '../../core/manifest/logs-part.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';
@@ -25,6 +26,8 @@ const HASH_LINE_RE = /^X-Vigil-Hash=.*(?:\n|$)/gm;
 
 export interface RenderContext {
   paths: VigilPaths;
+  /** Absolute path of vigil-launch (agent/adapters/launcher/locate.ts), which runs every service. */
+  launcher: string;
 }
 
 export function unitName(service: string): string {
@@ -75,6 +78,40 @@ function oneLineValue(what: string, value: string): string {
   return value;
 }
 
+/**
+ * The service runs under vigil-launch, which owns its stdout/stderr pipe and writes and rotates
+ * `<logs>/<name>.log` itself (no line lost: no copytruncate). The launcher's own messages (rare: a
+ * failed rotation, a program that cannot be executed) go to `<logs>/<name>.launcher.log`.
+ */
+export function launchCommand(spec: ServiceSpec, ctx: RenderContext): string[] {
+  const { maxBytes, keep } = logSettings(spec);
+  // systemd refuses an executable path with quotes, backslashes or control characters, and does not
+  // unescape "$$" in it.
+  if (!path.isAbsolute(ctx.launcher) || /["'\\$\x00-\x1f\x7f]/.test(ctx.launcher)) {
+    throw new VigilError(
+      'E_SERVICE_MANAGER',
+      `cannot run services through the launcher at ${JSON.stringify(ctx.launcher)}: systemd needs an absolute path without quotes, backslashes, $ or control characters (set VIGIL_LAUNCHER, or install Vigil elsewhere)`,
+    );
+  }
+  return [
+    ctx.launcher,
+    '--service',
+    spec.name,
+    '--log',
+    serviceLogPath(ctx.paths, spec.name),
+    '--max-bytes',
+    String(maxBytes),
+    '--keep',
+    String(keep),
+    '--',
+    ...spec.command,
+  ];
+}
+
+export function launcherLogPath(paths: VigilPaths, service: string): string {
+  return path.join(paths.logs, `${service}.launcher.log`);
+}
+
 function formatNumber(n: number): string {
   return String(Math.round(n * 1000) / 1000);
 }
@@ -82,7 +119,7 @@ function formatNumber(n: number): string {
 export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
   const { paths } = ctx;
   const unit = unitName(spec.name);
-  const logFile = escapePath(serviceLogPath(paths, spec.name));
+  const launcherLog = escapePath(launcherLogPath(paths, spec.name));
   const unitLines = [
     `Description=${escapeText(spec.description ?? `Vigil service ${spec.name}`)}`,
     ...spec.dependsOn.map((dep) => `After=${unitName(dep)}`),
@@ -92,8 +129,12 @@ export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
     `${HOME_KEY}=${oneLineValue('VIGIL_HOME', paths.home)}`,
   ];
   const serviceLines = [
-    'Type=exec',
-    `ExecStart=${quoteExecLine(spec.command)}`,
+    // The launcher says READY=1 once the program itself was executed, so a start fails when it cannot be.
+    'Type=notify',
+    'NotifyAccess=main',
+    `ExecStart=${quoteExecLine(launchCommand(spec, ctx))}`,
+    // SIGTERM to the launcher only (it forwards it once to the program's process group); SIGKILL to all.
+    'KillMode=mixed',
     `Restart=${spec.restart.policy}`,
     `RestartSec=${formatNumber(spec.restart.delaySec)}`,
     ...(spec.cwd === undefined ? [] : [`WorkingDirectory=${escapePath(spec.cwd)}`]),
@@ -101,8 +142,8 @@ export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
       .sort()
       .map((key) => `Environment=${quoteEnvAssignment(key, spec.env[key] ?? '')}`),
     ...spec.credentials.map((set) => `EnvironmentFile=-${escapeEnvFilePath(credentialSetPath(paths, set))}`),
-    `StandardOutput=append:${logFile}`,
-    `StandardError=append:${logFile}`,
+    `StandardOutput=append:${launcherLog}`,
+    `StandardError=append:${launcherLog}`,
     ...(spec.limits.memoryBytes === undefined ? [] : [`MemoryMax=${Math.round(spec.limits.memoryBytes)}`]),
     ...(spec.limits.cpuPercent === undefined
       ? []

@@ -65,6 +65,20 @@ const EVENT_TYPES = [
   'removed',
   'agent-started',
   'agent-stopped',
+  'health-ok',
+  'health-degraded',
+  'health-down',
+  'alert-firing',
+  'alert-resolved',
+  'secret-leaked',
+  'credential-changed',
+  'credential-rotation',
+  'budget-threshold',
+  'budget-stopped',
+  'budget-resumed',
+  'spend-spike',
+  'runaway',
+  'unpriced-model',
 ] as const satisfies readonly EventType[];
 // Compile-time guard: every EventType is listed.
 export const EVENT_TYPES_COMPLETE: Same<EventType, (typeof EVENT_TYPES)[number]> = true;

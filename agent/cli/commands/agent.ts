@@ -7,6 +7,9 @@ import { vigilPaths } from '../../core/paths.js';
 import { NodeProcessRunner } from '../../adapters/process/node-runner.js';
 import { installAgentUnit, renderAgentUnit, uninstallAgentUnit, AGENT_UNIT } from '../../adapters/systemd/agent-unit.js';
 import { runAgent } from '../../daemon/run.js';
+import { selectBackend } from '../../daemon/compose.js';
+import { installAgentPlist, renderAgentPlist, uninstallAgentPlist, type AgentPlistDeps } from '../../adapters/launchd/agent-plist.js';
+import { AGENT_LABEL } from '../../adapters/launchd/labels.js';
 import { ApiClient } from '../../api/client.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
@@ -30,6 +33,7 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
       const argvRun = [process.execPath, path.join(packageRoot(), 'bin', 'vigil.js'), 'agent', 'run', ...(values.http ? ['--http', str(values.http)!] : [])];
       const env: Record<string, string> = { VIGIL_HOME: paths.home, PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
       const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
+      if (selectBackend(io.env) === 'launchd') return installOnLaunchd(io, deps, argvRun, values.json === true);
       const file = await installAgentUnit(deps, renderAgentUnit(paths, argvRun, env));
       await waitForAgent(paths.socket, 15_000);
       if (values.json) printJson(io, { installed: AGENT_UNIT, file, socket: paths.socket });
@@ -38,14 +42,29 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
     }
     case 'uninstall': {
       const paths = vigilPaths(io.env);
-      const removed = await uninstallAgentUnit({ runner: new NodeProcessRunner(io.env), paths, env: io.env });
+      const onLaunchd = selectBackend(io.env) === 'launchd';
+      const name = onLaunchd ? AGENT_LABEL : AGENT_UNIT;
+      const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
+      const removed = onLaunchd ? await uninstallAgentPlist(deps) : await uninstallAgentUnit(deps);
       if (values.json) printJson(io, { removed });
-      else io.out(removed ? `removed ${AGENT_UNIT}\n` : `${AGENT_UNIT} was not installed\n`);
+      else io.out(removed ? `removed ${name}\n` : `${name} was not installed\n`);
       return EXIT_OK;
     }
     default:
       throw new VigilError('E_USAGE', `usage: ${USAGE}`);
   }
+}
+
+/** macOS: the agent as the LaunchAgent dev.vigil.agent (starts at login, restarted by launchd). */
+async function installOnLaunchd(io: Io, deps: AgentPlistDeps, argvRun: string[], json: boolean): Promise<number> {
+  const keep = ['VIGIL_BACKEND', 'VIGIL_LAUNCHD_DOMAIN', 'VIGIL_LAUNCHD_AGENT_DIR', 'VIGIL_LAUNCHER', 'VIGIL_LOG_LEVEL'];
+  const env: Record<string, string> = { VIGIL_HOME: deps.paths.home };
+  for (const k of keep) if (io.env[k]) env[k] = io.env[k]!;
+  const file = await installAgentPlist(deps, renderAgentPlist(deps.paths, argvRun, env));
+  await waitForAgent(deps.paths.socket, 15_000);
+  if (json) printJson(io, { installed: AGENT_LABEL, file, socket: deps.paths.socket });
+  else io.out(`installed ${file}; the agent is running (socket ${deps.paths.socket})\nIt starts when you log in; see \`vigil doctor\` for what that means with FileVault.\n`);
+  return EXIT_OK;
 }
 
 export function parseHostPort(v: string): { host: string; port: number } {

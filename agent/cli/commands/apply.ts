@@ -4,8 +4,14 @@ import path from 'node:path';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { describePlan, planIsEmpty } from '../../core/plan.js';
 import { computePlan, executePlan, type ApplyPlan } from '../../app/apply.js';
-import { createContext } from '../../daemon/compose.js';
+import { CREDENTIAL_POLICIES_KEY } from '../../app/credentials.js';
+import { saveAlertsConfig } from '../../app/alerts-config.js';
+import { saveUsageSettings } from '../../app/usage/settings.js';
+import { createContext, selectBackend } from '../../daemon/compose.js';
 import { renderUnit } from '../../adapters/systemd/unit-render.js';
+import { renderPlist } from '../../adapters/launchd/plist-render.js';
+import { launchAgentDir } from '../../adapters/launchd/labels.js';
+import { launcherPath } from '../../adapters/launchd/launcher-path.js';
 import { vigilPaths } from '../../core/paths.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { loadManifest } from '../manifest-file.js';
@@ -24,7 +30,12 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
   try {
     const deps = { manager: ctx.manager, store: ctx.store(), clock: ctx.clock };
     const plan = await computePlan(deps, manifest, values.prune === true);
-    if (values['dry-run'] !== true) await executePlan(deps, plan);
+    if (values['dry-run'] !== true) {
+      await executePlan(deps, plan);
+      deps.store.setState(CREDENTIAL_POLICIES_KEY, manifest.credentials ?? {});
+      saveAlertsConfig(deps.store, manifest);
+      saveUsageSettings(deps.store, manifest);
+    }
     if (values.json) printJson(io, { dryRun: values['dry-run'] === true, ...planJson(plan) });
     else {
       const lines = describePlan(plan);
@@ -47,7 +58,7 @@ function planJson(plan: ApplyPlan) {
   };
 }
 
-const RENDER_USAGE = 'vigil render [-f FILE] --out DIR [--backend systemd] [--json]';
+const RENDER_USAGE = 'vigil render [-f FILE] --out DIR [--backend systemd|launchd] [--json]';
 
 export async function renderCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(
@@ -57,17 +68,18 @@ export async function renderCommand(argv: string[], io: Io): Promise<number> {
   );
   const out = str(values.out);
   if (!out) throw new VigilError('E_USAGE', `--out DIR is required\nusage: ${RENDER_USAGE}`);
-  const backend = str(values.backend) ?? 'systemd';
-  if (backend !== 'systemd') {
-    throw new VigilError('E_USAGE', `--backend must be "systemd" (launchd is not available in this version), not "${backend}"`);
+  const backend = str(values.backend) ?? selectBackend(io.env);
+  if (backend !== 'systemd' && backend !== 'launchd') {
+    throw new VigilError('E_USAGE', `--backend must be "systemd" or "launchd", not "${backend}"`);
   }
   const { manifest } = loadManifest(io, str(values.file));
   const paths = vigilPaths(io.env);
   const dir = path.resolve(io.cwd, out);
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
+  const plistCtx = { paths, agentDir: launchAgentDir(io.env), launcher: launcherPath(io.env) };
   for (const spec of manifest.services) {
-    const unit = renderUnit(spec, { paths });
+    const unit = backend === 'launchd' ? renderPlist(spec, plistCtx) : renderUnit(spec, { paths, launcher: plistCtx.launcher });
     const file = path.join(dir, path.basename(unit.path));
     writeFileSync(file, unit.content);
     written.push(file);

@@ -4,6 +4,9 @@ import { userInfo } from 'node:os';
 import { EXIT_FAILED, EXIT_OK } from '../../core/errors.js';
 import { createContext, type Context } from '../../daemon/compose.js';
 import { agentUnitPath } from '../../adapters/systemd/agent-unit.js';
+import { agentPlistPath } from '../../adapters/launchd/agent-plist.js';
+import { macosChecks, MACOS_AGENT_FIX } from './doctor-macos.js';
+import { credentialDoctor, privatePathCheck } from './doctor-credentials.js';
 import { agentClient } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
@@ -19,13 +22,15 @@ export interface Check {
 const MIN_FREE_BYTES = 1024 ** 3;
 
 export async function doctorCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, { ...JSON_FLAG }, 'vigil doctor [--json]');
+  const { values } = parse(argv, { fix: { type: 'boolean' }, ...JSON_FLAG }, 'vigil doctor [--fix] [--json]');
+  const fix = values.fix === true;
   const ctx = createContext(io.env);
   const checks: Check[] = [];
   try {
-    checks.push(await systemdCheck(ctx));
-    checks.push(lingerCheck());
-    checks.push(...modeChecks(ctx));
+    if (ctx.manager.backend === 'launchd') checks.push(...(await macosChecks(ctx)));
+    else checks.push(await systemdCheck(ctx), lingerCheck());
+    checks.push(...modeChecks(ctx, fix));
+    checks.push(...credentialDoctor(ctx, fix));
     checks.push(diskCheck(ctx));
     checks.push(...(await driftChecks(ctx)));
     checks.push(await agentCheck(ctx, io));
@@ -66,13 +71,12 @@ function lingerCheck(): Check {
     : { name: 'linger', level: 'warn', message: `not enabled for ${user}: services stop when you log out and do not start at boot`, fix: `loginctl enable-linger ${user}` };
 }
 
-function modeChecks(ctx: Context): Check[] {
+function modeChecks(ctx: Context, fix: boolean): Check[] {
   const uid = process.getuid?.() ?? 0;
   const items: [string, string, number][] = [
     ['VIGIL_HOME', ctx.paths.home, 0o077],
     ['agent token', ctx.paths.token, 0o077],
     ['database', ctx.paths.db, 0o077],
-    ['credentials dir', ctx.paths.credentials, 0o077],
   ];
   return items.flatMap(([name, p, forbidden]): Check[] => {
     let st;
@@ -85,6 +89,7 @@ function modeChecks(ctx: Context): Check[] {
     if (st.uid !== uid) return [{ name, level: 'fail', message: `${p} is owned by uid ${st.uid}, not you (${uid})`, fix: `chown ${uid} ${p}` }];
     if ((st.mode & forbidden) !== 0) {
       const want = st.isDirectory() ? '700' : '600';
+      if (fix) return [privatePathCheck(name, p, st.isDirectory() ? 'dir' : 'file', true) ?? { name, level: 'ok', message: `${p} mode ${want}` }];
       return [{ name, level: 'fail', message: `${p} is readable by others (mode ${(st.mode & 0o777).toString(8)})`, fix: `chmod ${want} ${p}` }];
     }
     return [{ name, level: 'ok', message: `${p} mode ${(st.mode & 0o777).toString(8)}` }];
@@ -125,8 +130,9 @@ async function agentCheck(ctx: Context, io: Io): Promise<Check> {
     const h = await client.health();
     return { name: 'agent', level: 'ok', message: `running (pid ${h.pid}, since ${h.startedAt})` };
   }
-  const installed = existsSync(agentUnitPath(ctx.paths));
+  const onLaunchd = ctx.manager.backend === 'launchd';
+  const installed = existsSync(onLaunchd ? agentPlistPath(ctx.env) : agentUnitPath(ctx.paths));
   return installed
-    ? { name: 'agent', level: 'fail', message: 'installed but not answering', fix: 'systemctl --user status vigil-agent; see $VIGIL_HOME/logs/vigil-agent.log' }
+    ? { name: 'agent', level: 'fail', message: 'installed but not answering', fix: onLaunchd ? MACOS_AGENT_FIX : 'systemctl --user status vigil-agent; see $VIGIL_HOME/logs/vigil-agent.log' }
     : { name: 'agent', level: 'warn', message: 'not installed: nothing watches the services or records events while no command runs', fix: 'vigil agent install' };
 }

@@ -1,4 +1,8 @@
 /** The normalized, validated manifest that the rest of Vigil works with. */
+import type { AlertsConfig } from '../alerts/config.js';
+import type { LogSettings } from './logs-part.js';
+import type { CredentialPolicies } from '../credentials/model.js';
+import type { BudgetSpec, PricingSpec, UsageSpec } from './usage.js';
 
 export type RestartPolicy = 'always' | 'on-failure' | 'no';
 
@@ -14,9 +18,24 @@ export interface ServiceSpec {
   credentials: string[];
   dependsOn: string[];
   restart: { policy: RestartPolicy; delaySec: number; burst: number; intervalSec: number };
-  health: { url: string; intervalSec: number; timeoutSec: number } | undefined;
+  health: { url: string; intervalSec: number; timeoutSec: number; stableSec?: number } | undefined;
   metrics: { url: string } | undefined;
   limits: { memoryBytes: number | undefined; cpuPercent: number | undefined };
+  /** macOS: the LaunchAgent's label prefix and ProcessType, when the manifest sets them (else defaults). */
+  launchd?: LaunchdOptions;
+  /** Log rotation (vigil-launch): always set by the parser; absent means the defaults (see logs-part.ts). */
+  logs?: LogSettings;
+  /** Where its token usage comes from (metrics, log events, a LiteLLM proxy), when the manifest says. */
+  usage?: UsageSpec;
+}
+
+export type LaunchdProcessType = 'Standard' | 'Interactive' | 'Adaptive' | 'Background';
+
+export interface LaunchdOptions {
+  /** Reverse-DNS prefix of the label `<prefix>.<name>` (top-level `launchd.labelPrefix`). */
+  labelPrefix?: string;
+  /** launchd's ProcessType (per service, or the top-level default). */
+  processType?: LaunchdProcessType;
 }
 
 export interface Manifest {
@@ -25,6 +44,14 @@ export interface Manifest {
   version: 1;
   /** In dependency order: every service comes after the services it depends on. */
   services: ServiceSpec[];
+  /** The top-level `alerts:` map with its defaults (always set by the parser). */
+  alerts?: AlertsConfig;
+  /** The top-level `budget:` (caps, thresholds, enforcement), when set. */
+  budget?: BudgetSpec;
+  /** The top-level `pricing:` overrides (model → USD per million tokens), when set. */
+  pricing?: PricingSpec;
+  /** The top-level `credentials:` map: per credential set, rotateAfterDays (always set by the parser). */
+  credentials?: CredentialPolicies;
 }
 
 export interface ManifestWarning {

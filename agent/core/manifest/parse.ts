@@ -6,7 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import path from 'node:path/posix';
 import { ManifestError, type ManifestProblem } from '../errors.js';
-import type { LoadedManifest, ManifestWarning, ServiceSpec } from './model.js';
+import type { LaunchdProcessType, LoadedManifest, ManifestWarning, ServiceSpec } from './model.js';
 import {
   manifestErrorMap,
   manifestShapeSchema,
@@ -16,6 +16,10 @@ import {
   type RawService,
 } from './schema.js';
 import { dependencyOrder } from './deps.js';
+import { parseAlertsPart } from './alerts-part.js';
+import { withLogs } from './logs-part.js';
+import { parseUsagePart } from './usage-part.js';
+import { normalizeUsage } from './usage.js';
 import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
 export interface ParseOptions {
@@ -89,14 +93,21 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
   }
 
   problems.push(...cycleProblems(valid, opts.file, locate));
+  const alertsPart = parseAlertsPart(mapOrEmpty(data).alerts, opts.file, locate, zodProblems);
+  problems.push(...alertsPart.problems);
+  const everyService = new Map([...names].map((n) => [n, valid.get(n) ?? {}]));
+  const usagePart = parseUsagePart(mapOrEmpty(data), everyService, opts.file, locate, zodProblems);
+  problems.push(...usagePart.problems);
   const baseDir = path.dirname(opts.file);
   const services: ServiceSpec[] = [];
+  const topLaunchd = top.success ? top.data.launchd : undefined;
+  const topLogs = top.success ? top.data.logs : undefined;
   for (const [name, svc] of valid) {
     const base = ['services', name];
     const spec = normalize(name, svc, baseDir, opts.which, (p, message) =>
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message }),
     );
-    if (spec) services.push(spec);
+    if (spec) services.push(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs));
   }
   if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
 
@@ -105,8 +116,16 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
   if ('cycle' in order)
     throw new ManifestError('E_MANIFEST_INVALID', cycleProblems(valid, opts.file, locate));
   return {
-    manifest: { file: opts.file, version: 1, services: order.sorted },
-    warnings: secretWarnings(valid, opts.file, locate),
+    manifest: {
+      file: opts.file,
+      version: 1,
+      services: order.sorted,
+      alerts: alertsPart.alerts,
+      ...(usagePart.budget ? { budget: usagePart.budget } : {}),
+      ...(usagePart.pricing ? { pricing: usagePart.pricing } : {}),
+      credentials: top.success ? top.data.credentials : {},
+    },
+    warnings: [...secretWarnings(valid, opts.file, locate), ...alertsPart.warnings],
   };
 }
 
@@ -144,6 +163,21 @@ function secretWarnings(valid: Map<string, RawService>, file: string, locate: Lo
     }
   }
   return warnings;
+}
+
+/** The launchd options a service ends up with: its own processType over the top-level defaults; none when unset. */
+function withLaunchd(
+  spec: ServiceSpec,
+  top: { labelPrefix?: string | undefined; processType?: LaunchdProcessType | undefined } | undefined,
+  own: { processType?: LaunchdProcessType | undefined } | undefined,
+): ServiceSpec {
+  const labelPrefix = top?.labelPrefix;
+  const processType = own?.processType ?? top?.processType;
+  if (labelPrefix === undefined && processType === undefined) return spec;
+  return {
+    ...spec,
+    launchd: { ...(labelPrefix === undefined ? {} : { labelPrefix }), ...(processType === undefined ? {} : { processType }) },
+  };
 }
 
 function normalize(
@@ -187,6 +221,7 @@ function normalize(
     health: svc.health,
     metrics: svc.metrics,
     limits: { memoryBytes: svc.limits.memory, cpuPercent: svc.limits.cpu },
+    ...(svc.usage ? { usage: normalizeUsage(svc.usage, svc.metrics?.url) } : {}),
   };
 }
 

@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 import { parseCpuPercent, parseMemoryBytes } from './units.js';
+import { alertsSchema } from '../alerts/config-schema.js';
+import { budgetSchema, pricingSchema, usageSchema } from './usage.js';
+import { logsSchema } from './logs-part.js';
 
 export const SERVICE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
 /** Names that would collide with Vigil's own units (vigil-agent.service). */
@@ -55,6 +58,8 @@ const healthSchema = z.strictObject({
   url: httpUrl,
   intervalSec: positive().default(10),
   timeoutSec: positive().default(2),
+  /** Seconds of uninterrupted health before the service counts as healthy again (default 10). */
+  stableSec: z.number().min(0, 'must be >= 0').max(3600, 'must be <= 3600').optional(),
 });
 
 const metricsSchema = z.strictObject({ url: httpUrl });
@@ -84,6 +89,20 @@ const limitsSchema = z.strictObject({
     .optional(),
 });
 
+/** macOS (launchd) options: a reverse-DNS label prefix, and launchd's ProcessType. */
+export const LABEL_PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
+const launchdProcessType = z.enum(['Standard', 'Interactive', 'Adaptive', 'Background'], {
+  error: 'must be one of Standard, Interactive, Adaptive, Background',
+});
+const launchdTopSchema = z.strictObject({
+  labelPrefix: z
+    .string()
+    .max(200, 'must be at most 200 characters')
+    .regex(LABEL_PREFIX_RE, 'must be a reverse-DNS prefix such as com.example.vigil')
+    .optional(),
+  processType: launchdProcessType.optional(),
+});
+
 export const serviceSchema = z.strictObject({
   description: z.string().refine(noControl, 'must be one line').optional(),
   command: z
@@ -103,17 +122,46 @@ export const serviceSchema = z.strictObject({
   health: healthSchema.optional(),
   metrics: metricsSchema.optional(),
   limits: limitsSchema.default({}),
+  launchd: z.strictObject({ processType: launchdProcessType.optional() }).optional(),
+  /** Where the service's token usage comes from (see usage.ts). */
+  usage: usageSchema.optional(),
+  /** Log rotation for this service (see logs-part.ts). */
+  logs: logsSchema.optional(),
 });
+
+/** Top-level `credentials:` — per credential set, e.g. `anthropic: { rotateAfterDays: 90 }` (overdue sets are flagged). */
+function credentialPoliciesSchema() {
+  return z
+    .record(
+      z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name ([a-z0-9][a-z0-9_-]*)'),
+      z.strictObject({
+        rotateAfterDays: z.number().int('must be a whole number of days').min(1, 'must be >= 1').max(3650, 'must be <= 3650').optional(),
+      }),
+    )
+    .default({});
+}
 
 export const manifestSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1' }).default(1),
   services: z.record(z.string(), serviceSchema),
+  alerts: alertsSchema.optional(),
+  budget: budgetSchema.optional(),
+  pricing: pricingSchema.optional(),
+  launchd: launchdTopSchema.optional(),
+  credentials: credentialPoliciesSchema(),
+  logs: logsSchema.optional(),
 });
 
 /** The manifest's top level with the services left unchecked, so each service is validated on its own. */
 export const manifestShapeSchema = z.strictObject({
   version: manifestSchema.shape.version,
   services: z.record(z.string(), z.unknown()),
+  alerts: z.unknown().optional(),
+  budget: z.unknown().optional(),
+  pricing: z.unknown().optional(),
+  launchd: launchdTopSchema.optional(),
+  credentials: credentialPoliciesSchema(),
+  logs: logsSchema.optional(),
 });
 
 export type RawService = z.output<typeof serviceSchema>;

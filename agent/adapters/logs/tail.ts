@@ -1,0 +1,114 @@
+/**
+ * The last N lines of a service's log across the current and the rotated files, read backwards from the
+ * end (never the whole file), optionally only lines at a minimum level and/or matching a pattern.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { passesLevel } from '../../core/logs/level.js';
+import { compilePattern, lineMatches, type LineMatcher } from '../../core/logs/match.js';
+import type { LogTailQuery } from '../../core/logs/model.js';
+import { newestFirst } from './files.js';
+import { scanBackward } from './scan.js';
+
+export type LineRedactor = (line: string) => string;
+
+/** Where the lines returned end: following continues from here without a gap or a repeat. */
+export interface LogCursor {
+  ino: number;
+  offset: number;
+}
+
+export interface TailOptions {
+  /** Leave out a last line that has no newline yet (following will deliver it whole). */
+  completeOnly?: boolean;
+  redact?: LineRedactor;
+  now?: () => number;
+}
+
+export interface TailOutput {
+  lines: string[];
+  files: string[];
+  timedOut: boolean;
+  /** The end of the current file as read (null when there is none yet). */
+  cursor: LogCursor | null;
+}
+
+export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions = {}): Promise<TailOutput> {
+  const now = opts.now ?? (() => performance.now());
+  const redact = opts.redact ?? ((l: string) => l);
+  const matcher: LineMatcher | null = q.grep ? compilePattern(q.grep) : null;
+  const filtered = matcher !== null || q.level !== null;
+  const deadline = now() + q.timeoutMs;
+  const out: string[][] = []; // per region, newest region first
+  let count = 0;
+  let timedOut = false;
+  const files: string[] = [];
+  let cursor: LogCursor | null = null;
+  if (q.lines <= 0) return { lines: [], files, timedOut, cursor: null };
+
+  const keep = (line: string): string | null => {
+    if (!passesLevel(line, q.level)) return null;
+    const shown = redact(line);
+    if (matcher !== null && !lineMatches(matcher, shown)) return null;
+    return shown;
+  };
+
+  for await (const f of newestFirst(base)) {
+    try {
+      let end = f.size;
+      if (cursor === null && files.length === 0) {
+        if (opts.completeOnly && end > 0) end = await lastNewlineEnd(f.fh, end);
+        cursor = { ino: f.ino, offset: end };
+      }
+      files.push(f.name);
+      await scanBackward(
+        f.fh,
+        end,
+        (buf, start, stop) => {
+          const region: string[] = [];
+          let e = stop;
+          // A region's final newline ends its last line; it does not start an empty one. (Only the file's
+          // very last line can lack it: a line still being written.)
+          if (buf[e - 1] === 0x0a) e--;
+          while (e >= start && count < q.lines) {
+            const nl = e > start ? buf.lastIndexOf(0x0a, e - 1) : -1;
+            const s = nl >= start ? nl + 1 : start;
+            const line = buf.toString('utf8', s, e);
+            const kept = filtered ? keep(line) : redact(line);
+            if (kept !== null) {
+              region.push(kept);
+              count++;
+            }
+            if (s === start) break;
+            e = s - 1;
+          }
+          out.push(region.reverse());
+          if (count >= q.lines) return false;
+          if (filtered && now() > deadline) {
+            timedOut = true;
+            return false;
+          }
+          return true;
+        },
+        { firstChunk: filtered ? 256 * 1024 : 64 * 1024 },
+      );
+    } finally {
+      await f.fh.close();
+    }
+    if (count >= q.lines || timedOut) break;
+  }
+  return { lines: out.reverse().flat(), files, timedOut, cursor };
+}
+
+/** The offset just after the last newline before `size` (0 when there is none). */
+async function lastNewlineEnd(fh: FileHandle, size: number): Promise<number> {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  let pos = size;
+  while (pos > 0) {
+    const len = Math.min(buf.length, pos);
+    pos -= len;
+    const { bytesRead } = await fh.read(buf, 0, len, pos);
+    const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (nl !== -1) return pos + nl + 1;
+  }
+  return 0;
+}

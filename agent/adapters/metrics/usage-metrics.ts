@@ -1,0 +1,112 @@
+/**
+ * Spend and budget on the agent's /metrics (prom-client's default registry, served by the monitor module),
+ * for Prometheus cost-alert rules: today's spend per service and model, this month's per service, the
+ * caps, the budget state, services stopped for spend, and token/request counters since the agent started.
+ * Gauges are computed when scraped (collect), from the rollup tables.
+ */
+import { Counter, Gauge, register, type Registry } from 'prom-client';
+import type { BudgetState } from '../../core/usage/budget.js';
+import { MICRO_PER_USD, TOKEN_KINDS, type LedgerEntry } from '../../core/usage/model.js';
+
+export interface UsageMetricsSource {
+  /** Today's spend (µ$) and tokens per (service, model). */
+  today(): { service: string; model: string; costMicro: number; tokens: number }[];
+  /** This month's spend (µ$) per service. */
+  month(): ReadonlyMap<string, number>;
+  budget(): {
+    dailyUsd: number | null;
+    monthlyUsd: number | null;
+    services: { service: string; dailyUsd: number }[];
+    state: BudgetState;
+    stopped: string[];
+  } | null;
+}
+
+const GAUGES = [
+  'vigil_spend_usd_today',
+  'vigil_spend_usd_month',
+  'vigil_budget_daily_usd',
+  'vigil_budget_monthly_usd',
+  'vigil_budget_service_daily_usd',
+  'vigil_budget_state',
+  'vigil_budget_stopped',
+];
+const COUNTERS = ['vigil_usage_tokens_total', 'vigil_usage_requests_total', 'vigil_usage_unpriced_requests_total'];
+const STATE_VALUE: Readonly<Record<BudgetState, number>> = { ok: 0, warning: 1, exceeded: 2 };
+
+export interface UsageMetrics {
+  /** Counts newly stored entries into the token and request counters. */
+  count(entries: readonly LedgerEntry[]): void;
+  unregister(): void;
+}
+
+export function registerUsageMetrics(source: UsageMetricsSource, registry: Registry = register): UsageMetrics {
+  for (const n of [...GAUGES, ...COUNTERS]) registry.removeSingleMetric(n);
+  const registers = [registry];
+  const usd = (micro: number) => micro / MICRO_PER_USD;
+  new Gauge({
+    name: 'vigil_spend_usd_today', help: 'LLM spend today (local budget day) in USD, priced usage only', labelNames: ['service', 'model'], registers,
+    collect() {
+      this.reset();
+      for (const r of source.today()) this.set({ service: r.service, model: r.model }, usd(r.costMicro));
+    },
+  });
+  new Gauge({
+    name: 'vigil_spend_usd_month', help: 'LLM spend this month in USD', labelNames: ['service'], registers,
+    collect() {
+      this.reset();
+      for (const [service, micro] of source.month()) this.set({ service }, usd(micro));
+    },
+  });
+  new Gauge({
+    name: 'vigil_budget_daily_usd', help: 'The global daily budget in USD', registers,
+    collect() {
+      this.reset();
+      const b = source.budget();
+      if (b?.dailyUsd != null) this.set(b.dailyUsd);
+    },
+  });
+  new Gauge({
+    name: 'vigil_budget_monthly_usd', help: 'The global monthly budget in USD', registers,
+    collect() {
+      this.reset();
+      const b = source.budget();
+      if (b?.monthlyUsd != null) this.set(b.monthlyUsd);
+    },
+  });
+  new Gauge({
+    name: 'vigil_budget_service_daily_usd', help: 'Daily cap of a service in USD', labelNames: ['service'], registers,
+    collect() {
+      this.reset();
+      for (const s of source.budget()?.services ?? []) this.set({ service: s.service }, s.dailyUsd);
+    },
+  });
+  new Gauge({
+    name: 'vigil_budget_state', help: 'Budget state: 0 ok, 1 warning (a threshold below 100 % reached), 2 exceeded', registers,
+    collect() {
+      this.set(STATE_VALUE[source.budget()?.state ?? 'ok']);
+    },
+  });
+  new Gauge({
+    name: 'vigil_budget_stopped', help: '1 for a service stopped by Vigil because of spend', labelNames: ['service'], registers,
+    collect() {
+      this.reset();
+      for (const s of source.budget()?.stopped ?? []) this.set({ service: s }, 1);
+    },
+  });
+  const tokens = new Counter({ name: 'vigil_usage_tokens_total', help: 'Tokens ingested since the agent started, by kind', labelNames: ['service', 'model', 'kind'], registers });
+  const requests = new Counter({ name: 'vigil_usage_requests_total', help: 'LLM requests ingested since the agent started', labelNames: ['service', 'model'], registers });
+  const unpriced = new Counter({ name: 'vigil_usage_unpriced_requests_total', help: 'Requests of models without a known price', labelNames: ['service', 'model'], registers });
+  return {
+    count(entries) {
+      for (const e of entries) {
+        for (const kind of TOKEN_KINDS) if (e.tokens[kind] > 0) tokens.inc({ service: e.service, model: e.model, kind }, e.tokens[kind]);
+        if (e.requests > 0) requests.inc({ service: e.service, model: e.model }, e.requests);
+        if (e.costMicro === null && e.requests > 0) unpriced.inc({ service: e.service, model: e.model }, e.requests);
+      }
+    },
+    unregister() {
+      for (const n of [...GAUGES, ...COUNTERS]) registry.removeSingleMetric(n);
+    },
+  };
+}

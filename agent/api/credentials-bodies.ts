@@ -1,0 +1,37 @@
+/**
+ * Request bodies of the credential routes, validated (server side only: zod stays out of the client).
+ * Messages name the field, never echo a value.
+ */
+import { z } from 'zod';
+import { VigilError } from '../core/errors.js';
+import type { Actor } from '../ports/credentials.js';
+import type { RemoveCredentialBody, RotateCredentialsBody, SetCredentialBody } from './routes/credentials.js';
+
+const actor = z.enum(['cli', 'ui']).optional();
+
+const setBody = z.strictObject({ value: z.string(), actor });
+const removeBody = z.strictObject({ actor }).optional();
+const rotateBody = z.strictObject({
+  values: z.record(z.string(), z.string()),
+  timeoutSec: z.number().positive().max(3600).optional(),
+  stableSec: z.number().min(0).max(3600).optional(),
+  actor,
+});
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+  // zod's messages describe the expected shape; the input itself is never quoted back.
+  throw new VigilError('E_USAGE', `${what}: ${where}: ${issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')}` : issue.message}`);
+}
+
+export const parseSetBody = (b: unknown): SetCredentialBody => parse(setBody, b, 'PUT /api/credentials/:set/keys/:key');
+export const parseRemoveBody = (b: unknown): RemoveCredentialBody | undefined => parse(removeBody, b, 'DELETE /api/credentials/:set/keys/:key');
+export const parseRotateBody = (b: unknown): RotateCredentialsBody => parse(rotateBody, b, 'POST /api/credentials/:set/rotate');
+
+/** A browser session is always the app; the socket and the bearer token say who they are (default: the app). */
+export function actorOf(principal: string, claimed: Actor | undefined): Actor {
+  return principal === 'cookie' ? 'ui' : (claimed ?? 'ui');
+}

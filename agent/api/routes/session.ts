@@ -1,0 +1,51 @@
+/**
+ * Session routes of the loopback UI: who is calling, one-time login codes (for `vigil open` and the
+ * desktop app) and signing out. Served by the API server itself (agent/api/session.ts), not the daemon.
+ */
+import { noQuery, type NoParams, type NoQuery, type QueryCodec, type RouteSpec } from '../route-spec.js';
+
+/** How a request was authenticated: the unix socket, the bearer token, or a browser session. */
+export type Principal = 'socket' | 'bearer' | 'cookie';
+
+export interface SessionDoc {
+  principal: Principal;
+  /** ISO time the browser session ends (cookie sessions only). */
+  expiresAt: string | null;
+  /** The agent's loopback UI, when it serves HTTP. */
+  uiUrl: string | null;
+}
+
+export interface LoginCodeDoc {
+  /** Open this once, within the minute, to sign a browser in. */
+  url: string;
+  expiresAt: string;
+}
+
+export interface LogoutDoc {
+  ok: true;
+}
+
+/** The header the browser UI sends with its session key (see agent/api/session.ts). */
+export const SESSION_KEY_HEADER_NAME = 'X-Vigil-Key';
+/** The URL fragment parameter the login redirect hands the key to the page in. */
+export const SESSION_KEY_FRAGMENT = 'key';
+
+export const SESSION_ROUTES = {
+  session: { method: 'GET', path: '/api/session' },
+  loginCode: { method: 'POST', path: '/api/session/login-code' },
+  logout: { method: 'POST', path: '/api/session/logout' },
+} as const satisfies Record<string, RouteSpec>;
+
+export interface SessionRouteTypes {
+  session: { params: NoParams; query: NoQuery; body: undefined; response: SessionDoc };
+  loginCode: { params: NoParams; query: NoQuery; body: undefined; response: LoginCodeDoc };
+  logout: { params: NoParams; query: NoQuery; body: undefined; response: LogoutDoc };
+}
+
+export const SESSION_QUERY_CODECS: {
+  readonly [K in keyof SessionRouteTypes]: QueryCodec<SessionRouteTypes[K]['query']>;
+} = {
+  session: noQuery,
+  loginCode: noQuery,
+  logout: noQuery,
+};

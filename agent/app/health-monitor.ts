@@ -1,0 +1,161 @@
+/**
+ * Probes every service that has a `health.url`, each on its own interval, and folds probe results and
+ * process state into per-service health (core/health/machine). Driven by the agent's tick: a due probe
+ * is started and not awaited, so a hung endpoint (bounded by its own timeout) never delays the tick or
+ * another service's probe; at most one probe per service is in flight. A service whose main PID changed
+ * is probed at once.
+ */
+import type { NewEvent } from '../core/events.js';
+import type { Health, ServiceStatus, StatusDoc } from '../core/status.js';
+import { initialHealth, overallHealth, stepHealth, type HealthSnapshot } from '../core/health/machine.js';
+import type { ProbeResult } from '../core/health/probe.js';
+import type { ServiceSpec } from '../core/manifest/model.js';
+import type { HealthProber } from '../ports/health-prober.js';
+
+export const DEFAULT_STABLE_SEC = 10;
+
+export interface HealthServiceInput {
+  name: string;
+  spec: Pick<ServiceSpec, 'health'>;
+}
+
+interface Probed {
+  last: ProbeResult | null;
+  nextAt: number;
+  inFlight: Promise<void> | null;
+  pid: number | null;
+  url: string;
+  /** Probes done and failed (for metrics). */
+  counts: Record<'healthy' | 'degraded' | 'down', number>;
+}
+
+export interface HealthView {
+  health: Health;
+  since: number;
+  reason: string | null;
+  probe: ProbeResult | null;
+}
+
+export class HealthMonitor {
+  private snapshots: Record<string, HealthSnapshot>;
+  private readonly probes = new Map<string, Probed>();
+
+  constructor(
+    private readonly prober: HealthProber,
+    restored: Record<string, HealthSnapshot> = {},
+  ) {
+    this.snapshots = { ...restored };
+  }
+
+  /**
+   * One tick: starts due probes, then steps every service's health with what is known now. Returns
+   * the health events and whether the snapshots changed (to persist).
+   */
+  tick(services: readonly HealthServiceInput[], status: StatusDoc, now: number): { events: NewEvent[]; changed: boolean } {
+    const byName = new Map(status.services.map((s) => [s.name, s]));
+    this.schedule(services, byName, now);
+    const events: NewEvent[] = [];
+    const next: Record<string, HealthSnapshot> = {};
+    let changed = false;
+    for (const svc of services) {
+      const st = byName.get(svc.name);
+      if (!st) continue;
+      const prev = this.snapshots[svc.name] ?? initialHealth(now);
+      const out = stepHealth(prev, {
+        service: svc.name,
+        state: st.state,
+        processSince: st.since === null ? null : Date.parse(st.since),
+        probed: svc.spec.health !== undefined,
+        probe: this.probes.get(svc.name)?.last ?? null,
+        stableMs: (svc.spec.health?.stableSec ?? DEFAULT_STABLE_SEC) * 1000,
+        now,
+      });
+      next[svc.name] = out.next;
+      if (out.event) events.push(out.event);
+      if (!sameSnapshot(prev, out.next) || !this.snapshots[svc.name]) changed = true;
+    }
+    if (Object.keys(next).length !== Object.keys(this.snapshots).length) changed = true;
+    this.snapshots = next;
+    return { events, changed };
+  }
+
+  private schedule(services: readonly HealthServiceInput[], byName: Map<string, ServiceStatus>, now: number): void {
+    const wanted = new Set<string>();
+    for (const svc of services) {
+      const h = svc.spec.health;
+      if (!h) continue;
+      wanted.add(svc.name);
+      const st = byName.get(svc.name);
+      let p = this.probes.get(svc.name);
+      if (!p || p.url !== h.url) {
+        p = { last: null, nextAt: now, inFlight: null, pid: st?.pid ?? null, url: h.url, counts: { healthy: 0, degraded: 0, down: 0 } };
+        this.probes.set(svc.name, p);
+      }
+      const pid = st?.pid ?? null;
+      if (pid !== p.pid) {
+        p.pid = pid;
+        p.nextAt = Math.min(p.nextAt, now); // a new process: look at it at once
+      }
+      if (p.inFlight || now < p.nextAt || st?.state !== 'running') continue;
+      p.nextAt = now + h.intervalSec * 1000;
+      const entry = p;
+      entry.inFlight = this.prober
+        .probe(h.url, h.timeoutSec * 1000)
+        .then((r) => {
+          if (this.probes.get(svc.name) !== entry) return;
+          entry.last = r;
+          entry.counts[r.health]++;
+        })
+        .finally(() => {
+          entry.inFlight = null;
+        });
+    }
+    for (const name of this.probes.keys()) if (!wanted.has(name)) this.probes.delete(name);
+  }
+
+  /** Resolves when every probe in flight has finished (tests, shutdown). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.probes.values()].map((p) => p.inFlight));
+  }
+
+  inFlight(): number {
+    return [...this.probes.values()].filter((p) => p.inFlight !== null).length;
+  }
+
+  snapshot(): Record<string, HealthSnapshot> {
+    return this.snapshots;
+  }
+
+  view(service: string): HealthView | null {
+    const s = this.snapshots[service];
+    if (!s) return null;
+    return { health: s.health, since: s.since, reason: s.reason, probe: this.probes.get(service)?.last ?? null };
+  }
+
+  probeCounts(service: string): Record<'healthy' | 'degraded' | 'down', number> | null {
+    return this.probes.get(service)?.counts ?? null;
+  }
+
+  /** The status document with health, its reason and the last probe filled in, and the overall health. */
+  decorate(doc: StatusDoc): StatusDoc {
+    const services = doc.services.map((s) => {
+      const v = this.view(s.name);
+      if (!v) return s;
+      const p = v.probe;
+      return {
+        ...s,
+        health: v.health,
+        healthReason: v.reason,
+        healthSince: new Date(v.since).toISOString(),
+        probe: p
+          ? { health: p.health, httpStatus: p.httpStatus, latencyMs: p.latencyMs, reported: p.reported, checks: p.checks, error: p.error, at: new Date(p.at).toISOString() }
+          : null,
+      };
+    });
+    return { ...doc, services, overall: overallHealth(services) };
+  }
+}
+
+function sameSnapshot(a: HealthSnapshot, b: HealthSnapshot): boolean {
+  return a.health === b.health && a.since === b.since && a.streakSince === b.streakSince && a.reason === b.reason;
+}

@@ -1,0 +1,208 @@
+/**
+ * Usage ingestion: log events and scraped counters → priced ledger entries. Every batch of entries commits in
+ * one transaction with the position it was read up to (a log cursor, or a scrape's counter values), so a
+ * crash at any moment neither loses nor repeats usage: what was committed is never read again, what was not
+ * is read again and, by its idempotency key, stored once.
+ */
+import type { UsageSpec, PricingSpec } from '../../core/manifest/usage.js';
+import type { LedgerEntry, SourceKind } from '../../core/usage/model.js';
+import { parseUsageLine, USAGE_EVENT } from '../../core/usage/normalize.js';
+import { priceUsage, type QuoteFn } from '../../core/usage/pricer.js';
+import { parsePrometheusText } from '../../core/usage/prom-text.js';
+import { counterDeltas, type CounterState } from '../../core/usage/counters.js';
+import { agentCounters, litellmCounters, seriesValues, windowUsage } from '../../core/usage/scrape-map.js';
+import type { Calendar } from '../../core/usage/tz.js';
+import type { Store } from '../../ports/store.js';
+import type { UsageLedger } from '../../ports/usage-ledger.js';
+import type { LogCursor, LogReader, MetricsFetcher } from '../../ports/usage-sources.js';
+import type { Clock } from '../../ports/clock.js';
+
+export const CHUNK_BYTES = 1024 * 1024;
+export const SCRAPE_TIMEOUT_MS = 5000;
+
+export interface IngestDeps {
+  store: Store;
+  ledger: UsageLedger;
+  reader: LogReader;
+  fetcher: MetricsFetcher;
+  quote: QuoteFn;
+  clock: Clock;
+  /** The log file of a service ($VIGIL_HOME/logs/<name>.log). */
+  logPath(service: string): string;
+  /** Bytes read (and committed) per transaction; default CHUNK_BYTES. */
+  chunkBytes?: number;
+}
+
+export interface IngestContext {
+  pricing: PricingSpec | undefined;
+  calendar: Calendar;
+}
+
+export interface SourceState {
+  service: string;
+  kind: SourceKind;
+  ok: boolean;
+  /** Last attempt (ms). */
+  at: number;
+  error: string | null;
+  /** Entries stored by this source since the agent started. */
+  entries: number;
+  /** Usage lines that could not be used (bad shape), since the agent started. */
+  rejected: number;
+  /** A log read stopped at its chunk budget with more to read. */
+  more: boolean;
+}
+
+interface StoredCursor {
+  path: string;
+  cursor: LogCursor;
+}
+
+export const cursorKey = (service: string) => `usage.cursor.${service}`;
+export const countersKey = (service: string, kind: 'metrics' | 'litellm') => `usage.counters.${service}.${kind}`;
+
+export class UsageIngester {
+  private readonly states = new Map<string, SourceState>();
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  sources(): SourceState[] {
+    return [...this.states.values()];
+  }
+
+  /** The last log read of this service stopped at its chunk budget: there is more to read. */
+  hasMore(service: string): boolean {
+    return this.states.get(`${service}\u0000log`)?.more ?? false;
+  }
+
+  private state(service: string, kind: SourceKind): SourceState {
+    const id = `${service}\u0000${kind}`;
+    let s = this.states.get(id);
+    if (!s) this.states.set(id, (s = { service, kind, ok: true, at: 0, error: null, entries: 0, rejected: 0, more: false }));
+    return s;
+  }
+
+  /**
+   * Reads the service's log from its cursor to the end, one transaction per chunk. `maxChunks` bounds the
+   * work of one call (the agent comes back on its next round); returns the entries stored.
+   */
+  async ingestLog(service: string, spec: UsageSpec, ctx: IngestContext, maxChunks = Infinity): Promise<LedgerEntry[]> {
+    const { store, ledger, reader, clock } = this.deps;
+    const file = spec.log?.path ?? this.deps.logPath(service);
+    const st = this.state(service, 'log');
+    const saved = store.getState<StoredCursor>(cursorKey(service));
+    let cursor = saved && saved.path === file ? saved.cursor : null;
+    const stored: LedgerEntry[] = [];
+    st.at = clock.now();
+    try {
+      st.more = false;
+      for (let n = 0; ; n++) {
+        if (n >= maxChunks) {
+          st.more = true;
+          break;
+        }
+        const chunk = await reader.read(file, cursor, this.deps.chunkBytes ?? CHUNK_BYTES, USAGE_EVENT);
+        if (!chunk) break;
+        const now = clock.now();
+        const entries: LedgerEntry[] = [];
+        for (let i = 0; i < chunk.lines.length; i++) {
+          const r = parseUsageLine(chunk.lines[i]!);
+          if (r === null) continue;
+          if (!r.ok) {
+            st.rejected++;
+            st.error = `${file}: ${r.error}`;
+            continue;
+          }
+          const u = r.usage;
+          const at = u.at ?? now;
+          const provider = u.provider ?? spec.provider;
+          const cost = priceUsage({ ...u, provider, at, requests: 1, aggregated: false }, ctx.pricing, this.deps.quote);
+          const local = ctx.calendar.local(at);
+          entries.push({
+            key: u.requestId !== null ? `log:${service}:req:${u.requestId}` : `log:${service}:${chunk.fileId}:${chunk.offsets[i]}`,
+            at,
+            day: local.day,
+            hour: local.hour,
+            service,
+            model: u.model,
+            provider,
+            source: 'log',
+            requests: 1,
+            tokens: u.tokens,
+            ...cost,
+          });
+        }
+        const next: StoredCursor = { path: file, cursor: chunk.next };
+        store.transaction(() => {
+          stored.push(...ledger.record(entries));
+          store.setState(cursorKey(service), next);
+        });
+        cursor = chunk.next;
+      }
+      st.ok = true;
+      if (st.rejected === 0) st.error = null;
+    } catch (err) {
+      st.ok = false;
+      st.error = `${file}: ${(err as Error).message}`;
+      throw err;
+    } finally {
+      st.entries += stored.length;
+    }
+    return stored;
+  }
+
+  /**
+   * One scrape of a Prometheus endpoint (the service's own `agent_*` counters, or a LiteLLM proxy's): counter
+   * deltas since the last scrape become one entry per (service, model). A failed scrape stores nothing.
+   */
+  async scrape(service: string, spec: UsageSpec, kind: 'metrics' | 'litellm', url: string, ctx: IngestContext): Promise<LedgerEntry[]> {
+    const { store, ledger, clock } = this.deps;
+    const st = this.state(service, kind);
+    st.at = clock.now();
+    let text: string;
+    try {
+      text = await this.deps.fetcher.fetch(url, SCRAPE_TIMEOUT_MS);
+    } catch (err) {
+      st.ok = false;
+      st.error = `${url}: ${(err as Error).message}`;
+      return [];
+    }
+    const now = clock.now();
+    const { samples } = parsePrometheusText(text);
+    const infos =
+      kind === 'metrics'
+        ? agentCounters(samples, service)
+        : litellmCounters(samples, { keyAliases: spec.litellm?.keyAliases ?? {}, teams: spec.litellm?.teams ?? {} }, service);
+    const start = samples.find((s) => s.name === 'process_start_time_seconds')?.value ?? null;
+    const key = countersKey(service, kind);
+    const stored = store.transaction(() => {
+      const prev = store.getState<CounterState>(key);
+      const { deltas, next } = counterDeltas(prev, seriesValues(infos), start, now);
+      const local = ctx.calendar.local(now);
+      const entries: LedgerEntry[] = windowUsage(infos, deltas).map((w) => {
+        const provider = w.provider ?? (kind === 'metrics' ? spec.provider : null);
+        const cost = priceUsage({ ...w, provider, at: now, aggregated: true }, ctx.pricing, this.deps.quote);
+        return {
+          key: `${kind}:${service}:${w.service}:${w.model}:${now}`,
+          at: now,
+          day: local.day,
+          hour: local.hour,
+          service: w.service,
+          model: w.model,
+          provider,
+          source: kind,
+          requests: w.requests,
+          tokens: w.tokens,
+          ...cost,
+        };
+      });
+      const inserted = ledger.record(entries);
+      store.setState(key, next);
+      return inserted;
+    });
+    st.ok = true;
+    st.error = null;
+    st.entries += stored.length;
+    return stored;
+  }
+}

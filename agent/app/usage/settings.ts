@@ -1,0 +1,60 @@
+/**
+ * The manifest's `budget:` and `pricing:` travel from `vigil apply` to the agent through the database, like
+ * the service specs; and the state budgets keep between evaluations (who was stopped, which caps were
+ * raised by `vigil budget resume`).
+ */
+import type { Manifest } from '../../core/manifest/model.js';
+import type { BudgetSpec, PricingSpec } from '../../core/manifest/usage.js';
+import type { Overrides, ScopeId } from '../../core/usage/budget.js';
+import { Calendar, systemTimeZone } from '../../core/usage/tz.js';
+import type { Store } from '../../ports/store.js';
+
+export const USAGE_SETTINGS_KEY = 'usage.settings';
+export const STOPPED_KEY = 'usage.budget.stopped';
+export const OVERRIDES_KEY = 'usage.budget.overrides';
+
+export interface UsageSettings {
+  budget: BudgetSpec | null;
+  pricing: PricingSpec | null;
+}
+
+/** A service stopped for spend: by which cap, in which period. */
+export interface StopRecord {
+  service: string;
+  at: number;
+  scope: ScopeId;
+  period: string;
+  capMicro: number;
+  spendMicro: number;
+}
+
+export function saveUsageSettings(store: Store, manifest: Manifest): void {
+  const value: UsageSettings = { budget: manifest.budget ?? null, pricing: manifest.pricing ?? null };
+  store.setState(USAGE_SETTINGS_KEY, value);
+}
+
+export function loadUsageSettings(store: Store): UsageSettings {
+  return store.getState<UsageSettings>(USAGE_SETTINGS_KEY) ?? { budget: null, pricing: null };
+}
+
+export function loadStopped(store: Store): Record<string, StopRecord> {
+  return store.getState<Record<string, StopRecord>>(STOPPED_KEY) ?? {};
+}
+
+export function loadOverrides(store: Store): Overrides {
+  return store.getState<Overrides>(OVERRIDES_KEY) ?? {};
+}
+
+/** The budget's time zone: the manifest's, else the machine's. */
+export function timeZoneOf(settings: UsageSettings): string {
+  return settings.budget?.timezone ?? systemTimeZone();
+}
+
+const calendars = new Map<string, Calendar>();
+
+/** One Calendar per zone (their caches are worth keeping). */
+export function calendarFor(tz: string): Calendar {
+  let c = calendars.get(tz);
+  if (!c) calendars.set(tz, (c = new Calendar(tz)));
+  return c;
+}

@@ -1,0 +1,245 @@
+/**
+ * The agent's usage loop, on ports: each round ingests every due source of every service (in the
+ * background, never holding up the supervisor tick), then evaluates budgets, spikes and runaways, and keeps
+ * the small summary the status document shows. Rounds and `resume` run one at a time.
+ */
+import type { NewEvent, VigilEvent } from '../../core/events.js';
+import type { StatusDoc, ServiceState } from '../../core/status.js';
+import type { Clock } from '../../ports/clock.js';
+import { budgetState } from '../../core/usage/budget.js';
+import { BurnWindow, RunawayDetector, spikeEvents, RUNAWAY_DEFAULTS, type SpikeInput } from '../../core/usage/detect.js';
+import { microToUsd, totalTokens, type LedgerEntry } from '../../core/usage/model.js';
+import type { BudgetGlance, ServiceSpend } from '../../core/usage/report.js';
+import type { UsageIngester } from './ingest.js';
+import type { BudgetEnforcer, ResumeResult } from './budget.js';
+import { calendarFor, loadStopped, loadUsageSettings, timeZoneOf } from './settings.js';
+import type { UsageLedger } from '../../ports/usage-ledger.js';
+import type { Store } from '../../ports/store.js';
+
+export interface UsageWatchDeps {
+  store: Store;
+  ledger: UsageLedger;
+  ingester: UsageIngester;
+  enforcer: BudgetEnforcer;
+  clock: Clock;
+  record(events: NewEvent[]): VigilEvent[];
+  /** Newly stored entries (metrics counters). */
+  onEntries?(entries: readonly LedgerEntry[]): void;
+  onError?(err: unknown, what: string): void;
+  /** Budgets are also evaluated this often without new usage (new day, new month); default 30 s. */
+  evaluateEveryMs?: number;
+  /** Most log chunks (1 MiB each) read per source per round, so a backlog never monopolizes a round. */
+  maxChunksPerRound?: number;
+}
+
+const RESTART_EVENTS = new Set(['restarted', 'crashed']);
+
+export class UsageWatch {
+  private chain: Promise<unknown> = Promise.resolve();
+  private running = false;
+  private again = false;
+  private readonly due = new Map<string, number>();
+  private lastEval = -Infinity;
+  private states = new Map<string, ServiceState>();
+  private readonly restarts = new Map<string, number[]>();
+  private readonly burn = new BurnWindow();
+  private readonly runaway = new RunawayDetector();
+  private spend = new Map<string, ServiceSpend>();
+  private glance: BudgetGlance | null = null;
+
+  constructor(private readonly deps: UsageWatchDeps) {}
+
+  /** After a supervisor tick: remember states and restarts, and start a round unless one is running. */
+  observe(status: StatusDoc, events: readonly VigilEvent[]): void {
+    this.states = new Map(status.services.map((s) => [s.name, s.state]));
+    for (const e of events) {
+      if (e.service === null || !RESTART_EVENTS.has(e.type)) continue;
+      const list = this.restarts.get(e.service) ?? [];
+      list.push(e.at);
+      this.restarts.set(e.service, list);
+    }
+    void this.kick();
+  }
+
+  /** Starts a round (or asks the running one to go again); resolves when the rounds end. */
+  kick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.chain.then(() => undefined);
+    }
+    this.running = true;
+    const run = this.exclusive(async () => {
+      do {
+        this.again = false;
+        await this.round();
+      } while (this.again);
+    }).finally(() => {
+      this.running = false;
+    });
+    return run;
+  }
+
+  /** `vigil budget resume`, serialized with the rounds. */
+  resume(opts: { addUsd?: number; services?: string[] }): Promise<ResumeResult> {
+    return this.exclusive(async () => {
+      const known = this.deps.store.listServices().map((s) => s.name);
+      const r = await this.deps.enforcer.resume(opts, this.deps.clock.now(), known);
+      this.refresh(this.deps.clock.now());
+      return r;
+    });
+  }
+
+  /** Resolves when the round (or resume) in progress, if any, has ended. */
+  idle(): Promise<void> {
+    return this.chain.then(() => undefined);
+  }
+
+  spendOf(service: string): ServiceSpend | undefined {
+    return this.spend.get(service);
+  }
+
+  budgetGlance(): BudgetGlance | null {
+    return this.glance;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async round(): Promise<void> {
+    const { deps } = this;
+    const settings = loadUsageSettings(deps.store);
+    const ctx = { pricing: settings.pricing ?? undefined, calendar: calendarFor(timeZoneOf(settings)) };
+    const stored: LedgerEntry[] = [];
+    let backlog = false;
+    for (const svc of deps.store.listServices()) {
+      const spec = svc.spec.usage;
+      if (!spec) continue;
+      const now = deps.clock.now();
+      const run = async (kind: string, fn: () => Promise<LedgerEntry[]>) => {
+        const id = `${svc.name}\u0000${kind}`;
+        if ((this.due.get(id) ?? -Infinity) > now) return;
+        this.due.set(id, now + spec.intervalSec * 1000);
+        try {
+          stored.push(...(await fn()));
+        } catch (err) {
+          deps.onError?.(err, `usage ${kind} of ${svc.name}`);
+        }
+      };
+      if (spec.log) {
+        await run('log', () => deps.ingester.ingestLog(svc.name, spec, ctx, deps.maxChunksPerRound ?? 64));
+        if (deps.ingester.hasMore(svc.name)) {
+          this.due.delete(`${svc.name}\u0000log`); // the rest of a backlog is read in the next round, at once
+          backlog = true;
+        }
+      }
+      if (spec.metrics && svc.spec.metrics) await run('metrics', () => deps.ingester.scrape(svc.name, spec, 'metrics', svc.spec.metrics!.url, ctx));
+      if (spec.litellm) await run('litellm', () => deps.ingester.scrape(svc.name, spec, 'litellm', spec.litellm!.url, ctx));
+    }
+    const now = deps.clock.now();
+    if (stored.length > 0) this.account(stored, now);
+    if (stored.length > 0 || now - this.lastEval >= (deps.evaluateEveryMs ?? 30_000)) {
+      this.lastEval = now;
+      await this.evaluate(now);
+    }
+    if (backlog) this.again = true;
+  }
+
+  private account(stored: readonly LedgerEntry[], now: number): void {
+    this.deps.onEntries?.(stored);
+    const unpriced: NewEvent[] = [];
+    for (const e of stored) {
+      this.burn.add(e.service, e.at, totalTokens(e.tokens));
+      if (e.costSource !== 'unpriced') continue;
+      unpriced.push({
+        key: `unpriced-model:${e.provider ?? ''}:${e.model}`,
+        at: now,
+        service: e.service,
+        type: 'unpriced-model',
+        severity: 'warning',
+        message: `${e.model}${e.provider ? ` (${e.provider})` : ''} has no known price: its tokens are recorded as unpriced and not counted in spend; give it a price under "pricing:" in the manifest`,
+        data: { model: e.model, provider: e.provider },
+      });
+    }
+    if (unpriced.length > 0) this.deps.record(unpriced);
+  }
+
+  private async evaluate(now: number): Promise<void> {
+    const { deps } = this;
+    try {
+      await deps.enforcer.evaluate(now, (s) => this.states.get(s));
+      const settings = loadUsageSettings(deps.store);
+      const cal = calendarFor(timeZoneOf(settings));
+      const hour = cal.hour(now);
+      const previous = cal.previousHours(now, 24);
+      const rows = previous.length > 0 ? deps.ledger.hourly(previous[0]!, hour, 'service') : deps.ledger.hourly(hour, hour, 'service');
+      const byService = new Map<string, Map<string, { cost: number; tokens: number }>>();
+      for (const r of rows) {
+        const m = byService.get(r.key) ?? new Map<string, { cost: number; tokens: number }>();
+        m.set(r.bucket, { cost: r.costMicro, tokens: r.tokens });
+        byService.set(r.key, m);
+      }
+      const spikes: SpikeInput[] = [];
+      const total = (h: string) => [...byService.values()].reduce((a, m) => a + (m.get(h)?.cost ?? 0), 0);
+      spikes.push({ scope: 'total', hour, currentMicro: total(hour), previousMicro: previous.map(total), trailingHours: 24 });
+      for (const [service, m] of byService) {
+        spikes.push({ scope: service, hour, currentMicro: m.get(hour)?.cost ?? 0, previousMicro: previous.map((h) => m.get(h)?.cost ?? 0), trailingHours: 24 });
+      }
+      const b = settings.budget;
+      const spike = b?.spike ?? { factor: 2, minUsd: 1 };
+      const events = spikeEvents(spikes, { ...spike, hourlyUsd: b?.hourlyUsd ?? null }, now);
+      const windowStart = now - RUNAWAY_DEFAULTS.windowMs;
+      const runaway = this.burn.services().map((service) => {
+        const m = byService.get(service);
+        const normTokens = previous.reduce((a, h) => a + (m?.get(h)?.tokens ?? 0), 0);
+        const restarts = (this.restarts.get(service) ?? []).filter((t) => t >= windowStart);
+        this.restarts.set(service, restarts);
+        return { service, burnPerMin: this.burn.perMinute(service, now), normPerMin: normTokens / (24 * 60), restarts: restarts.length, hour };
+      });
+      events.push(...this.runaway.check(runaway, now));
+      if (events.length > 0) deps.record(events);
+    } catch (err) {
+      deps.onError?.(err, 'budget evaluation');
+    }
+    this.refresh(now);
+  }
+
+  /** The per-service spend and budget glance the status document shows. */
+  private refresh(now: number): void {
+    const { deps } = this;
+    const settings = loadUsageSettings(deps.store);
+    const day = calendarFor(timeZoneOf(settings)).day(now);
+    const stopped = loadStopped(deps.store);
+    const totals = new Map(deps.ledger.totals(day, day, 'service').map((t) => [t.key, t]));
+    const spend = new Map<string, ServiceSpend>();
+    for (const svc of deps.store.listServices()) {
+      const t = totals.get(svc.name);
+      if (!t && !svc.spec.usage && !settings.budget?.services[svc.name]) continue;
+      spend.set(svc.name, {
+        todayMicro: t?.costMicro ?? 0,
+        todayUsd: microToUsd(t?.costMicro ?? 0),
+        unpricedRequests: t?.unpricedRequests ?? 0,
+        capUsd: settings.budget?.services[svc.name]?.dailyUsd ?? null,
+        stoppedForBudget: stopped[svc.name] !== undefined,
+      });
+    }
+    this.spend = spend;
+    const b = settings.budget;
+    const todayMicro = [...totals.values()].reduce((a, t) => a + t.costMicro, 0);
+    const scopes = deps.enforcer.scopes(now);
+    const daily = scopes.find((s) => s.id === 'daily');
+    this.glance =
+      b || todayMicro > 0
+        ? {
+            day,
+            todayUsd: microToUsd(todayMicro),
+            dailyUsd: daily ? microToUsd(daily.capMicro) : null,
+            pct: daily && Number.isFinite(daily.pct) ? Math.round(daily.pct * 10) / 10 : null,
+            state: b ? budgetState(scopes, b.thresholds) : 'ok',
+            stopped: Object.keys(stopped),
+          }
+        : null;
+  }
+}

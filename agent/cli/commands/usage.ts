@@ -1,0 +1,99 @@
+/**
+ * `vigil usage [--day D | --month M] [--by service|model] [--json]` and
+ * `vigil budget status|resume [SERVICE...] [--add USD] [--json]`. Through the agent when it runs; otherwise
+ * straight from the database (and, for resume, the service manager).
+ */
+import { EXIT_OK, VigilError } from '../../core/errors.js';
+import { SqliteStore } from '../../adapters/sqlite/sqlite-store.js';
+import { SqliteUsageLedger } from '../../adapters/sqlite/usage-ledger.js';
+import { budgetStatus, usageReport } from '../../app/usage/query.js';
+import { BudgetEnforcer } from '../../app/usage/budget.js';
+import { createContext, type Context } from '../../daemon/compose.js';
+import type { BudgetResumeResponse, BudgetStatusDoc, UsageReport } from '../../core/usage/report.js';
+import type { UsageDimension } from '../../api/routes/usage.js';
+import { agentClient } from '../remote.js';
+import { JSON_FLAG, parse, str } from '../args.js';
+import { printJson, type Io } from '../io.js';
+import { budgetText, resumeText, usageText } from '../usage-format.js';
+
+const USAGE = 'vigil usage [--day YYYY-MM-DD | --month YYYY-MM] [--by service|model] [--json]';
+const BUDGET = 'vigil budget status | vigil budget resume [SERVICE...] [--add USD]  [--json]';
+
+/** The database directly (no agent): null when there is none yet. */
+function direct<T>(io: Io, fn: (ctx: Context, deps: { store: SqliteStore; ledger: SqliteUsageLedger } | null) => Promise<T> | T): Promise<T> {
+  const ctx = createContext(io.env);
+  const store = ctx.existingStore();
+  return Promise.resolve(fn(ctx, store instanceof SqliteStore ? { store, ledger: new SqliteUsageLedger(store.db) } : null)).finally(() => ctx.close());
+}
+
+export async function usageCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { day: { type: 'string' }, month: { type: 'string' }, by: { type: 'string' }, ...JSON_FLAG }, USAGE);
+  if (positionals.length > 0) throw new VigilError('E_USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  const by = str(values.by);
+  if (by !== undefined && by !== 'service' && by !== 'model') throw new VigilError('E_USAGE', `--by must be service or model, not "${by}"\nusage: ${USAGE}`);
+  const q = {
+    ...(str(values.day) !== undefined ? { day: str(values.day)! } : {}),
+    ...(str(values.month) !== undefined ? { month: str(values.month)! } : {}),
+    ...(by !== undefined ? { by: by as UsageDimension } : {}),
+  };
+  if (q.day !== undefined && q.month !== undefined) throw new VigilError('E_USAGE', `give --day or --month, not both\nusage: ${USAGE}`);
+  const client = await agentClient(io);
+  let report: UsageReport;
+  if (client) report = await client.call('usage', {}, q);
+  else {
+    report = await direct(io, (_ctx, deps) => {
+      if (deps) return usageReport(deps, q, Date.now());
+      return usageReport({ store: emptyStore(), ledger: emptyLedger() }, q, Date.now());
+    });
+  }
+  if (values.json) printJson(io, report);
+  else io.out(usageText(report));
+  return EXIT_OK;
+}
+
+export async function budgetCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { add: { type: 'string' }, ...JSON_FLAG }, BUDGET);
+  const [sub = 'status', ...names] = positionals;
+  if (sub === 'status') {
+    if (names.length > 0 || values.add !== undefined) throw new VigilError('E_USAGE', `"budget status" takes no arguments\nusage: ${BUDGET}`);
+    const client = await agentClient(io);
+    let doc: BudgetStatusDoc;
+    if (client) doc = await client.call('budget', {});
+    else doc = await direct(io, (_ctx, deps) => budgetStatus(deps ?? { store: emptyStore(), ledger: emptyLedger() }, Date.now()));
+    if (values.json) printJson(io, doc);
+    else io.out(budgetText(doc, Date.now()));
+    return EXIT_OK;
+  }
+  if (sub !== 'resume') throw new VigilError('E_USAGE', `unknown subcommand "budget ${sub}"\nusage: ${BUDGET}`);
+  const addRaw = str(values.add);
+  const addUsd = addRaw === undefined ? undefined : Number(addRaw.replace(/^\$/, ''));
+  if (addUsd !== undefined && !(Number.isFinite(addUsd) && addUsd > 0)) throw new VigilError('E_USAGE', `--add must be an amount in USD above 0, not "${addRaw}"`);
+  const body = { ...(addUsd !== undefined ? { addUsd } : {}), ...(names.length > 0 ? { services: names } : {}) };
+  const client = await agentClient(io);
+  let result: BudgetResumeResponse;
+  if (client) result = await client.call('budgetResume', {}, undefined, body);
+  else {
+    result = await direct(io, async (ctx, deps) => {
+      if (!deps) throw new VigilError('E_USAGE', 'nothing to resume: Vigil has no database yet (run vigil apply)');
+      const enforcer = new BudgetEnforcer({ ...deps, manager: ctx.manager, record: (events) => deps.store.appendEvents(events) });
+      const known = deps.store.listServices().map((s) => s.name);
+      const r = await enforcer.resume(body, Date.now(), known);
+      return { ...r, budget: budgetStatus(deps, Date.now()) };
+    });
+  }
+  if (values.json) printJson(io, result);
+  else io.out(resumeText(result));
+  return EXIT_OK;
+}
+
+/** Read-only stand-ins when no database exists yet: no settings, no usage. */
+function emptyStore(): Parameters<typeof budgetStatus>[0]['store'] {
+  const none = () => {
+    throw new VigilError('E_STORE', 'no database');
+  };
+  return { getState: () => undefined, setState: none, appendEvents: none, queryEvents: () => [], upsertService: none, removeService: none, listServices: () => [], transaction: none, close: () => undefined };
+}
+
+function emptyLedger(): Parameters<typeof budgetStatus>[0]['ledger'] {
+  return { record: () => [], totals: () => [], daily: () => [], hourly: () => [], pairs: () => [], spendByService: () => new Map(), unpricedModels: () => [], pruneHourly: () => 0 };
+}

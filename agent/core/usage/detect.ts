@@ -1,0 +1,148 @@
+/**
+ * Spend spikes and runaway services. Pure.
+ *
+ * Spike: spend in the current local hour above `factor` × the trailing hourly average (the previous 24
+ * hours, quiet hours included) and above `minUsd`, or above the hourly cap. Once per hour per scope.
+ *
+ * Runaway: a service whose token burn (tokens per minute over the last 10 minutes) is at least
+ * `minTokensPerMin` and either (a) rises together with its restart rate — ≥ 3 restarts in the window and a
+ * burn ≥ 2× its norm — or (b) stays ≥ 10× its norm for 15 minutes. The norm is its average burn over the
+ * previous 24 hours. Critical; once per hour per service.
+ */
+import type { NewEvent } from '../events.js';
+import { formatUsd, usdToMicro } from './model.js';
+
+export interface SpikeInput {
+  /** "total" or a service name. */
+  scope: string;
+  hour: string;
+  currentMicro: number;
+  /** Spend of the previous hours (missing hours are zero). */
+  previousMicro: readonly number[];
+  trailingHours: number;
+}
+
+export function spikeEvents(
+  inputs: readonly SpikeInput[],
+  opts: { factor: number; minUsd: number; hourlyUsd: number | null },
+  at: number,
+): NewEvent[] {
+  const events: NewEvent[] = [];
+  const floor = usdToMicro(opts.minUsd);
+  for (const s of inputs) {
+    const avg = s.previousMicro.reduce((a, b) => a + b, 0) / Math.max(1, s.trailingHours);
+    const overCap = s.scope === 'total' && opts.hourlyUsd !== null && s.currentMicro > usdToMicro(opts.hourlyUsd);
+    const spike = s.currentMicro > opts.factor * avg && s.currentMicro >= floor;
+    if (!overCap && !spike) continue;
+    const what = s.scope === 'total' ? 'Spend' : `Spend of ${s.scope}`;
+    const why = overCap
+      ? `above the hourly cap of ${formatUsd(usdToMicro(opts.hourlyUsd!))}`
+      : `${avg > 0 ? `${(s.currentMicro / avg).toFixed(1)}×` : 'far above'} the trailing hourly average of ${formatUsd(Math.round(avg))}`;
+    events.push({
+      key: `spike:${s.scope}:${s.hour}`,
+      at,
+      service: s.scope === 'total' ? null : s.scope,
+      type: 'spend-spike',
+      severity: overCap ? 'critical' : 'warning',
+      message: `${what} this hour (${s.hour.slice(11)}:00) is ${formatUsd(s.currentMicro)}, ${why}`,
+      data: { scope: s.scope, hour: s.hour, currentMicro: s.currentMicro, averageMicro: Math.round(avg), overCap },
+    });
+  }
+  return events;
+}
+
+export interface RunawayOptions {
+  windowMs: number;
+  minTokensPerMin: number;
+  restartCount: number;
+  restartFactor: number;
+  sustainFactor: number;
+  sustainMs: number;
+}
+
+export const RUNAWAY_DEFAULTS: RunawayOptions = {
+  windowMs: 10 * 60_000,
+  minTokensPerMin: 20_000,
+  restartCount: 3,
+  restartFactor: 2,
+  sustainFactor: 10,
+  sustainMs: 15 * 60_000,
+};
+
+export interface RunawayInput {
+  service: string;
+  /** Tokens per minute over the window. */
+  burnPerMin: number;
+  /** Average tokens per minute over the previous 24 hours. */
+  normPerMin: number;
+  /** Restarts (crashes included) within the window. */
+  restarts: number;
+  /** "2026-11-26T14", for the event key. */
+  hour: string;
+}
+
+/** Keeps, per service, since when its burn has been far above its norm. */
+export class RunawayDetector {
+  private readonly aboveSince = new Map<string, number>();
+
+  constructor(private readonly opts: RunawayOptions = RUNAWAY_DEFAULTS) {}
+
+  check(inputs: readonly RunawayInput[], now: number): NewEvent[] {
+    const o = this.opts;
+    const events: NewEvent[] = [];
+    for (const s of inputs) {
+      const hot = s.burnPerMin >= o.minTokensPerMin;
+      const far = hot && s.burnPerMin >= o.sustainFactor * s.normPerMin;
+      if (far) {
+        if (!this.aboveSince.has(s.service)) this.aboveSince.set(s.service, now);
+      } else this.aboveSince.delete(s.service);
+      const since = this.aboveSince.get(s.service);
+      const sustained = since !== undefined && now - since >= o.sustainMs;
+      const looping = hot && s.restarts >= o.restartCount && s.burnPerMin >= o.restartFactor * s.normPerMin;
+      if (!sustained && !looping) continue;
+      const norm = s.normPerMin > 0 ? `${Math.round(s.burnPerMin / s.normPerMin)}× its 24-hour norm of ${Math.round(s.normPerMin)}/min` : 'with no usage in the previous 24 hours';
+      const why = looping
+        ? `while restarting (${s.restarts} restarts in ${Math.round(o.windowMs / 60_000)} min)`
+        : `for ${Math.round((now - since!) / 60_000)} min`;
+      events.push({
+        key: `runaway:${s.service}:${s.hour}`,
+        at: now,
+        service: s.service,
+        type: 'runaway',
+        severity: 'critical',
+        message: `${s.service} looks like a runaway: ${Math.round(s.burnPerMin)} tokens/min, ${norm}, ${why}`,
+        data: { burnPerMin: Math.round(s.burnPerMin), normPerMin: Math.round(s.normPerMin), restarts: s.restarts, looping, sustained },
+      });
+    }
+    return events;
+  }
+}
+
+/** Recent usage per service in memory (the window of the runaway detector), fed as entries are stored. */
+export class BurnWindow {
+  private readonly samples = new Map<string, { at: number; tokens: number }[]>();
+
+  constructor(private readonly windowMs: number = RUNAWAY_DEFAULTS.windowMs) {}
+
+  add(service: string, at: number, tokens: number): void {
+    let list = this.samples.get(service);
+    if (!list) this.samples.set(service, (list = []));
+    list.push({ at, tokens });
+  }
+
+  /** Tokens per minute over the window ending now; drops older samples. */
+  perMinute(service: string, now: number): number {
+    const list = this.samples.get(service);
+    if (!list) return 0;
+    const from = now - this.windowMs;
+    let i = 0;
+    while (i < list.length && list[i]!.at < from) i++;
+    if (i > 0) list.splice(0, i);
+    const sum = list.reduce((a, s) => a + (s.at <= now ? s.tokens : 0), 0);
+    return sum / (this.windowMs / 60_000);
+  }
+
+  services(): string[] {
+    return [...this.samples.keys()];
+  }
+}

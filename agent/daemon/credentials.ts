@@ -1,0 +1,102 @@
+/**
+ * The credential store inside the agent: the store, a cache of its values (for the log scrubber of the
+ * agent's own logger and the leak guard), the leak guard itself (for every reader of service logs:
+ * crash log tails here, `services.credentials.guard.redactLines(...)` for the log routes), the module that
+ * refreshes the cache every tick, and the API handlers (list, set, remove, rotate, audit).
+ */
+import type { NewEvent } from '../core/events.js';
+import type { Context } from './compose.js';
+import type { AgentModule, AgentServices } from './module.js';
+import type { CredentialApiHandlers } from '../api/handlers-credentials.js';
+import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
+import { SecretCache } from '../adapters/credentials/secret-cache.js';
+import { processAlive } from '../adapters/credentials/private-file.js';
+import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
+import { probeHealth } from '../adapters/http/health-probe.js';
+import { LeakGuard } from '../app/leak-guard.js';
+import { fromDatabase, listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
+import { rotateCredentials } from '../app/rotate.js';
+
+export class CredentialRuntime {
+  readonly store: FsCredentialStore;
+  readonly cache: SecretCache;
+  /** Redacts service log lines; records secret-leaked events once bound to the supervisor. */
+  readonly guard: LeakGuard;
+  private record: ((events: NewEvent[]) => void) | null = null;
+
+  constructor(ctx: Pick<Context, 'paths' | 'clock'>) {
+    this.store = new FsCredentialStore(ctx.paths.credentials, () => ctx.clock.now());
+    this.cache = new SecretCache(this.store);
+    this.guard = new LeakGuard({
+      secrets: () => this.cache.secrets(),
+      clock: ctx.clock,
+      record: (events) => this.record?.(events),
+    });
+  }
+
+  /** Where events go (the supervisor, which stores and publishes them). */
+  bind(record: (events: NewEvent[]) => void): void {
+    this.record = record;
+  }
+
+  /** Every value in the store (for pino's scrubbing stream). */
+  values(): Iterable<string> {
+    return this.cache.values();
+  }
+
+  /** Redacting wrapper for a log-tail reader (crash events' last lines). */
+  redactingTail(read: (service: string, lines: number) => Promise<string[]>, source = 'crash log tail'): (service: string, lines: number) => Promise<string[]> {
+    return async (service, lines) => this.guard.redactLines(service, await read(service, lines), source);
+  }
+}
+
+export function credentialModule(services: AgentServices): AgentModule {
+  return {
+    name: 'credentials',
+    afterTick() {
+      services.credentials.cache.refresh();
+    },
+  };
+}
+
+function deps(services: AgentServices): CredentialDeps {
+  const { credentials, store, clock, supervisor } = services;
+  return {
+    store: credentials.store,
+    ledger: ledgerFor(store, { now: () => clock.now(), alive: processAlive }),
+    clock,
+    ...fromDatabase(store),
+    record: (events) => {
+      supervisor.record(events);
+      credentials.cache.refresh();
+    },
+  };
+}
+
+export function credentialHandlers(services: AgentServices): CredentialApiHandlers {
+  const { credentials, ctx, manager } = services;
+  return {
+    async credentials() {
+      return listCredentials(deps(services));
+    },
+    async credentialSet(set, key, value, actor) {
+      return setKeys(deps(services), set, { [key]: value }, actor);
+    },
+    async credentialRemove(set, key, actor) {
+      return removeKey(deps(services), set, key, actor);
+    },
+    async credentialRotate(set, req) {
+      try {
+        return await rotateCredentials(
+          { ...deps(services), manager, probe: (url, ms) => probeHealth(url, ms), readLogTail: ctx.readLogTail },
+          { set, values: req.values, actor: req.actor, ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }), ...(req.stableMs === undefined ? {} : { stableMs: req.stableMs }) },
+        );
+      } finally {
+        credentials.cache.refresh();
+      }
+    },
+    async credentialAudit(q) {
+      return { records: deps(services).ledger.list(q) };
+    },
+  };
+}

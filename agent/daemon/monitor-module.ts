@@ -1,0 +1,209 @@
+/**
+ * The agent's health, resources and alerts feature (one AgentModule): per tick it probes due services,
+ * steps their health, samples CPU/memory every few seconds, runs the alert rules and delivers due
+ * notifications; it fills `health`, the last probe and usage into the status document, and exposes the
+ * Prometheus metrics.
+ */
+import os from 'node:os';
+import type { NewEvent, VigilEvent } from '../core/events.js';
+import type { StatusDoc } from '../core/status.js';
+import type { AlertsConfig } from '../core/alerts/config.js';
+import type { DigestItem } from '../core/alerts/model.js';
+import type { OneShot } from '../core/alerts/engine.js';
+import type { HealthSnapshot } from '../core/health/machine.js';
+import { HealthMonitor } from '../app/health-monitor.js';
+import { ResourceMonitor } from '../app/resource-monitor.js';
+import { Alerting } from '../app/alerting.js';
+import { loadAlertsConfig, type StoredAlerts } from '../app/alerts-config.js';
+import { HttpHealthProber } from '../adapters/http/health-probe.js';
+import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
+import { SqliteResourceHistory } from '../adapters/sqlite/resource-history.js';
+import { SqliteAlertLog } from '../adapters/sqlite/alert-log.js';
+import type { Database } from '../adapters/sqlite/db.js';
+import { DesktopNotifier, desktopAvailable } from '../adapters/notify/desktop.js';
+import { WebhookNotifier } from '../adapters/notify/webhook.js';
+import { EnvFileSecrets, secretLookup } from '../adapters/fs/alert-secrets.js';
+import { registerVigilMetrics } from '../adapters/metrics/prometheus.js';
+import type { HealthProber } from '../ports/health-prober.js';
+import type { ResourceSampler } from '../ports/resource-sampler.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { SecretSource } from '../ports/secrets.js';
+import type { ServiceRecord } from '../ports/store.js';
+import type { AgentModule, AgentServices } from './module.js';
+
+export const HEALTH_SNAPSHOTS_KEY = 'health.snapshots';
+export const HELD_KEY = 'alerts.held';
+/** How often service settings and the alert configuration are re-read (ms). */
+const RELOAD_MS = 5000;
+
+export interface MonitorOptions {
+  prober?: HealthProber;
+  sampler?: ResourceSampler;
+  secrets?: SecretSource;
+  /** Extra channels (tests); replace the configured ones when given. */
+  notifiers?: Notifier[];
+  /** Resource sampling interval (ms); env VIGIL_SAMPLE_MS, default 5000. */
+  sampleEveryMs?: number;
+  timezone?: string;
+}
+
+export class MonitorModule implements AgentModule {
+  readonly name = 'monitor';
+  readonly health: HealthMonitor;
+  readonly resources: ResourceMonitor;
+  readonly alerting: Alerting;
+  readonly history: SqliteResourceHistory;
+  readonly log: SqliteAlertLog;
+  readonly metrics: { text(): Promise<string>; contentType: string };
+  private stored: StoredAlerts;
+  private storedJson: string;
+  private notifiers: Notifier[] = [];
+  private readonly oneShots: OneShot[] = [];
+  private unsubscribe: (() => void) | null = null;
+  private readonly host = os.hostname();
+  private readonly secrets: SecretSource;
+  private lastStatus: StatusDoc = { services: [] };
+  private records: ServiceRecord[] | null = null;
+  private recordNames = '';
+  private recordsAt = 0;
+
+  constructor(
+    private readonly s: AgentServices,
+    db: Database,
+    private readonly opts: MonitorOptions = {},
+  ) {
+    const { store } = s;
+    this.health = new HealthMonitor(opts.prober ?? new HttpHealthProber(() => s.clock.now()), store.getState<Record<string, HealthSnapshot>>(HEALTH_SNAPSHOTS_KEY) ?? {});
+    this.history = new SqliteResourceHistory(db);
+    this.log = new SqliteAlertLog(db);
+    const everyMs = opts.sampleEveryMs ?? (Number(s.ctx.env.VIGIL_SAMPLE_MS) || 5000);
+    this.resources = new ResourceMonitor({ sampler: opts.sampler ?? new ProcfsSampler(), history: this.history, everyMs });
+    this.secrets = opts.secrets ?? new EnvFileSecrets(s.ctx.paths.credentials);
+    this.stored = loadAlertsConfig(store);
+    this.storedJson = JSON.stringify(this.stored);
+    this.buildNotifiers(this.stored.config);
+    const tz = opts.timezone ?? this.stored.config.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    this.alerting = new Alerting(
+      {
+        log: this.log,
+        notifiers: () => this.notifiers,
+        loadHeld: () => store.getState<DigestItem[]>(HELD_KEY) ?? [],
+        saveHeld: (held) => store.setState(HELD_KEY, held),
+        onError: (err, what) => s.logger.warn({ err: (err as Error).message }, what),
+      },
+      this.stored.config,
+      tz,
+    );
+    this.metrics = registerVigilMetrics({
+      status: () => this.decorateStatus(s.supervisor.currentStatus()),
+      probeCounts: (svc) => this.health.probeCounts(svc),
+      probeLatencyMs: (svc) => this.health.view(svc)?.probe?.latencyMs ?? null,
+      firing: () => this.alerting.engine.firing(),
+    });
+  }
+
+  start(): void {
+    this.unsubscribe = this.s.supervisor.subscribe((e) => this.onEvent(e));
+  }
+
+  /** agent-started with no agent-stopped since the previous start: the agent died without stopping. */
+  private onEvent(e: VigilEvent): void {
+    if (e.type !== 'agent-started') return;
+    const recent = this.s.store.queryEvents({ types: ['agent-started', 'agent-stopped'], limit: 2 });
+    const before = recent.length === 2 && recent[1]!.id === e.id ? recent[0]! : null;
+    if (before?.type === 'agent-started') {
+      this.oneShots.push({ rule: 'agent-restarted', at: e.at, message: `The Vigil agent restarted at ${new Date(e.at).toISOString()} without a clean stop before (the previous one started ${new Date(before.at).toISOString()})` });
+    }
+  }
+
+  afterTick(status: StatusDoc): void {
+    const { store, clock, logger, supervisor } = this.s;
+    const now = clock.now();
+    this.lastStatus = status;
+    const services = this.servicesAndConfig(status, now);
+    const h = this.health.tick(services, status, now);
+    const events: NewEvent[] = [...h.events];
+    this.resources.maybeSample(status, now).catch((err: unknown) => logger.warn({ err }, 'resource sampling failed'));
+    const doc = this.decorateStatus(status);
+    events.push(
+      ...this.alerting.tick({
+        services: doc.services.map((x) => ({
+          name: x.name,
+          state: x.state,
+          health: x.health,
+          healthSince: x.healthSince ? Date.parse(x.healthSince) : null,
+          healthReason: x.healthReason ?? null,
+          drifted: x.drifted,
+        })),
+        oneShots: this.oneShots.splice(0),
+        now,
+      }),
+    );
+    if (events.length > 0 || h.changed) {
+      store.transaction(() => {
+        if (events.length > 0) supervisor.record(events);
+        if (h.changed) store.setState(HEALTH_SNAPSHOTS_KEY, this.health.snapshot());
+      });
+    }
+    this.alerting.deliverDue(now).catch((err: unknown) => logger.warn({ err }, 'notification delivery failed'));
+  }
+
+  decorateStatus(doc: StatusDoc): StatusDoc {
+    return this.resources.decorate(this.health.decorate(doc));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  channels(): string[] {
+    return this.notifiers.map((n) => n.channel);
+  }
+
+  config(): AlertsConfig {
+    return this.stored.config;
+  }
+
+  /** Last status seen by afterTick (undecorated). */
+  status(): StatusDoc {
+    return this.lastStatus;
+  }
+
+  /**
+   * The service records (for their health settings) and the alert configuration, re-read from the
+   * database every few seconds or when the set of services changes (an apply), not on every tick.
+   */
+  private servicesAndConfig(status: StatusDoc, now: number): readonly ServiceRecord[] {
+    const names = status.services.map((x) => x.name).join('\n');
+    if (this.records === null || names !== this.recordNames || now - this.recordsAt >= RELOAD_MS) {
+      this.records = this.s.store.listServices();
+      this.recordNames = names;
+      this.recordsAt = now;
+      this.reloadConfig();
+    }
+    return this.records;
+  }
+
+  private reloadConfig(): void {
+    const stored = loadAlertsConfig(this.s.store);
+    const json = JSON.stringify(stored);
+    if (json === this.storedJson) return;
+    this.stored = stored;
+    this.storedJson = json;
+    this.buildNotifiers(stored.config);
+    this.alerting.setConfig(stored.config);
+    this.s.logger.info({ channels: this.channels() }, 'alert configuration reloaded');
+  }
+
+  private buildNotifiers(config: AlertsConfig): void {
+    if (this.opts.notifiers) {
+      this.notifiers = this.opts.notifiers;
+      return;
+    }
+    const out: Notifier[] = [];
+    if (config.desktop === true || (config.desktop === 'auto' && desktopAvailable(this.s.ctx.env))) out.push(new DesktopNotifier(this.s.ctx.runner));
+    const lookup = secretLookup(this.secrets, () => this.stored.config.credentials, () => this.stored.manifestFile, () => this.stored.inline);
+    for (const w of config.webhooks) out.push(new WebhookNotifier(w, lookup, this.host));
+    this.notifiers = out;
+  }
+}

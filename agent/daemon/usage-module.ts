@@ -1,0 +1,148 @@
+/**
+ * The agent's usage feature (one AgentModule): ingests token usage from logs, metrics and LiteLLM on an
+ * interval, prices it, evaluates budgets (alerts, enforcement through the service manager), spikes and
+ * runaways, decorates the status document with today's spend, and exports spend and budget on /metrics.
+ * Its alerts are events (the UI and SSE show them) and, when the monitor module is present, notifications
+ * through the configured channels (desktop, webhooks).
+ */
+import type { VigilEvent } from '../core/events.js';
+import type { StatusDoc } from '../core/status.js';
+import type { Notification } from '../core/alerts/model.js';
+import { serviceLogPath } from '../core/paths.js';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { SqliteUsageLedger } from '../adapters/sqlite/usage-ledger.js';
+import { FileLogReader } from '../adapters/usage/log-reader.js';
+import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
+import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
+import { registerUsageMetrics, type UsageMetrics } from '../adapters/metrics/usage-metrics.js';
+import { UsageIngester } from '../app/usage/ingest.js';
+import { BudgetEnforcer } from '../app/usage/budget.js';
+import { UsageWatch } from '../app/usage/watch.js';
+import { budgetStatus } from '../app/usage/query.js';
+import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/settings.js';
+import { monthDays } from '../core/usage/tz.js';
+import type { LogReader, MetricsFetcher } from '../ports/usage-sources.js';
+import type { PriceCatalog } from '../ports/price-catalog.js';
+import type { AgentModule, AgentServices } from './module.js';
+
+/** What the monitor module offers other features: its notification queue. */
+interface NotifyingModule extends AgentModule {
+  alerting: { enqueue(n: Notification, now: number): void };
+}
+
+export interface UsageModuleOptions {
+  reader?: LogReader;
+  fetcher?: MetricsFetcher;
+  catalog?: PriceCatalog;
+  /** Budgets are evaluated at least this often (ms); env VIGIL_BUDGET_EVAL_MS, default 30 s. */
+  evaluateEveryMs?: number;
+}
+
+export class UsageModule implements AgentModule {
+  readonly name = 'usage';
+  readonly ledger: SqliteUsageLedger;
+  readonly ingester: UsageIngester;
+  readonly enforcer: BudgetEnforcer;
+  readonly watch: UsageWatch;
+  private metrics: UsageMetrics | null = null;
+
+  constructor(
+    private readonly s: AgentServices,
+    store: SqliteStore,
+    private readonly notifying: NotifyingModule | null,
+    opts: UsageModuleOptions = {},
+  ) {
+    const catalog = opts.catalog ?? new GenaiPriceCatalog();
+    this.ledger = new SqliteUsageLedger(store.db);
+    const record = (events: Parameters<typeof s.supervisor.record>[0]) => this.notify(s.supervisor.record(events));
+    this.ingester = new UsageIngester({
+      store,
+      ledger: this.ledger,
+      reader: opts.reader ?? new FileLogReader(),
+      fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
+      quote: (model, provider, at) => catalog.quote(model, provider, at),
+      clock: s.clock,
+      logPath: (service) => serviceLogPath(s.ctx.paths, service),
+    });
+    this.enforcer = new BudgetEnforcer({ store, ledger: this.ledger, manager: s.manager, record });
+    this.watch = new UsageWatch({
+      store,
+      ledger: this.ledger,
+      ingester: this.ingester,
+      enforcer: this.enforcer,
+      clock: s.clock,
+      record,
+      onEntries: (entries) => this.metrics?.count(entries),
+      onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`),
+      evaluateEveryMs: opts.evaluateEveryMs ?? (Number(s.ctx.env.VIGIL_BUDGET_EVAL_MS) || 30_000),
+    });
+  }
+
+  start(): void {
+    const { store } = this.s;
+    const today = () => calendarFor(timeZoneOf(loadUsageSettings(store))).day(this.s.clock.now());
+    this.metrics = registerUsageMetrics({
+      today: () => this.ledger.pairs(today(), today()),
+      month: () => this.ledger.spendByService(monthDays(today().slice(0, 7))[0], today()),
+      budget: () => {
+        const b = budgetStatus({ store, ledger: this.ledger }, this.s.clock.now());
+        if (!b.configured && b.stopped.length === 0) return null;
+        const services = b.scopes.filter((x) => x.scope.startsWith('service:')).map((x) => ({ service: x.scope.slice(8), dailyUsd: x.capUsd }));
+        return { dailyUsd: b.dailyUsd, monthlyUsd: b.monthlyUsd, services, state: b.state, stopped: b.stopped.map((x) => x.service) };
+      },
+    });
+  }
+
+  afterTick(status: StatusDoc, events: readonly VigilEvent[]): void {
+    this.watch.observe(status, events);
+  }
+
+  decorateStatus(doc: StatusDoc): StatusDoc {
+    const glance = this.watch.budgetGlance();
+    return {
+      ...doc,
+      services: doc.services.map((svc) => {
+        const spend = this.watch.spendOf(svc.name);
+        return spend ? { ...svc, spend } : svc;
+      }),
+      ...(glance ? { budget: glance } : {}),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.watch.idle();
+    this.metrics?.unregister();
+  }
+
+  /** Budget alerts also go out as notifications, when the monitor module (and its channels) is there. */
+  private notify(inserted: VigilEvent[]): VigilEvent[] {
+    if (!this.notifying) return inserted;
+    for (const e of inserted) {
+      if (e.severity === 'info') continue;
+      this.notifying.alerting.enqueue(
+        {
+          id: `usage:${e.key}`,
+          kind: 'firing',
+          severity: e.severity,
+          title: e.message.split(':')[0] ?? e.type,
+          text: e.message,
+          service: e.service,
+          rule: null,
+          alertKey: null,
+          at: e.at,
+        },
+        e.at,
+      );
+    }
+    return inserted;
+  }
+}
+
+export function createUsageModule(services: AgentServices, others: readonly AgentModule[] = [], opts: UsageModuleOptions = {}): AgentModule[] {
+  if (!(services.store instanceof SqliteStore)) {
+    services.logger.warn('usage and budgets need the SQLite store; disabled');
+    return [];
+  }
+  const notifying = others.find((m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.enqueue === 'function') ?? null;
+  return [new UsageModule(services, services.store, notifying, opts)];
+}

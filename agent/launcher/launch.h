@@ -1,0 +1,60 @@
+/*
+ * vigil-launch: shared declarations of the launcher's parts (see vigil-launch.c for the whole picture).
+ * POSIX.1-2008 only, so it builds with gcc on Linux and clang on macOS.
+ */
+#ifndef VIGIL_LAUNCH_H
+#define VIGIL_LAUNCH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Exit statuses of the launcher itself (sysexits.h values, plus the shell's 127). */
+#define EXIT_USAGE 64      /* EX_USAGE: bad command line */
+#define EXIT_OSERR 71      /* EX_OSERR: pipe/fork/poll failed */
+#define EXIT_CANTCREAT 73  /* EX_CANTCREAT: the log file cannot be opened */
+#define EXIT_CONFIG 78     /* EX_CONFIG: an env file was refused */
+#define EXIT_NOEXEC 127    /* the program could not be executed */
+
+/* A message on the launcher's stderr, prefixed "vigil-launch: " (and the service name when known). */
+void diag(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* The service name for messages (set once by main). */
+extern const char *g_service;
+
+/* ---- log file with size rotation (logfile.c) ---- */
+
+struct logfile;
+
+/*
+ * Opens (creating, mode 0600) `path` for appending. Rotation happens when a write would take the file
+ * past `max_bytes`: FILE.(keep-1) -> FILE.keep, ..., FILE -> FILE.1, then a new FILE is opened. Only
+ * whole lines are ever moved into a file, so no line is split across two files (except a line longer
+ * than the whole buffer, which is written in pieces but never across a rotation).
+ * Returns NULL (errno set) when the file cannot be opened.
+ */
+struct logfile *logfile_open(const char *path, long long max_bytes, int keep);
+/* Takes bytes read from the child's pipe; writes every complete line, keeps the partial last one. */
+void logfile_feed(struct logfile *lf, const char *data, size_t len);
+/* Whether a partial line waits in the buffer (the main loop flushes it after a quiet moment). */
+int logfile_has_partial(const struct logfile *lf);
+/* Writes the buffered partial line as is (it will be completed by later bytes in the same file). */
+void logfile_flush_partial(struct logfile *lf);
+/* Appends a launcher diagnostic line ("vigil-launch: ...\n") at a line boundary. */
+void logfile_note(struct logfile *lf, const char *line);
+/* Flushes everything and closes. */
+void logfile_close(struct logfile *lf);
+
+/* ---- env files (envfile.c) ---- */
+
+/*
+ * Loads KEY=value lines from `path` into this process's environment (inherited by the child).
+ * A missing file is fine (returns 0). Returns -1 after a refusal or a syntax error; `why` then holds a
+ * message that names the path and the fix, never a value.
+ */
+int envfile_load(const char *path, char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * vigil-launch: sits between the OS service manager (systemd, launchd) and a service.
+ *
+ *   vigil-launch [--service NAME] [--log FILE [--max-bytes N] [--keep K]] [--env-file FILE]...
+ *                [--exits FILE] -- PROGRAM [ARG...]
+ *
+ * - The child's stdout and stderr go through one pipe owned by the launcher and are appended to FILE,
+ *   rotated by size without losing or duplicating a line (logfile.c). Bytes are the child's bytes.
+ * - --env-file: KEY=value files loaded into the child's environment, refused when unsafe (envfile.c).
+ * - Forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child's process group (the child
+ *   leads a group of its own, so a wrapper script's children get a stop signal too, exactly once).
+ * - When the child ends: drains the pipe, appends an exit record to --exits FILE
+ *   ("<epoch s.ns> <service> <result> <how> <status>", as systemd's ExecStopPost hook writes it), then
+ *   exits with the child's code, or dies of the child's signal, so the service manager sees the cause.
+ * - execvp failure: a message in the log and on stderr, exit 127. Under systemd (Type=notify) READY=1 is
+ *   sent only once the program was executed, so a start job fails when the program cannot run.
+ *
+ * Exit statuses of its own: 64 usage, 71 OS error, 73 log file cannot be opened, 78 env file refused,
+ * 127 program cannot be executed.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launch.h"
+
+#define DEFAULT_MAX_BYTES 10485760LL
+#define DEFAULT_KEEP 5
+#define MAX_ENV_FILES 64
+/* After the child exited, at most this much is still read from the pipe (a grandchild may hold it). */
+#define MAX_DRAIN_BYTES (64LL * 1024 * 1024)
+
+const char *g_service = NULL;
+
+static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+#define N_FORWARDED ((int)(sizeof FORWARDED / sizeof FORWARDED[0]))
+
+static int g_sigpipe[2] = {-1, -1};
+
+struct options {
+  const char *service;
+  const char *log;
+  const char *exits;
+  long long max_bytes;
+  int keep;
+  const char *env_files[MAX_ENV_FILES];
+  int n_env;
+  char **argv;
+};
+
+void diag(const char *fmt, ...) {
+  char msg[1024];
+  char line[1280];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  int n = g_service != NULL ? snprintf(line, sizeof line, "vigil-launch[%s]: %s\n", g_service, msg)
+                            : snprintf(line, sizeof line, "vigil-launch: %s\n", msg);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;
+  ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+  (void)w;
+}
+
+static void usage(const char *why) {
+  diag("%s", why);
+  fprintf(stderr,
+          "usage: vigil-launch [--service NAME] [--log FILE] [--max-bytes N] [--keep K]\n"
+          "                    [--env-file FILE]... [--exits FILE] -- PROGRAM [ARG...]\n");
+  exit(EXIT_USAGE);
+}
+
+static long long parse_number(const char *opt, const char *s, long long min, long long max) {
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+    char why[256];
+    snprintf(why, sizeof why, "%s must be a whole number from %lld to %lld, not \"%s\"", opt, min, max, s);
+    usage(why);
+  }
+  return v;
+}
+
+static void parse_options(int argc, char **argv, struct options *o) {
+  o->max_bytes = DEFAULT_MAX_BYTES;
+  o->keep = DEFAULT_KEEP;
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (strncmp(a, "--", 2) != 0) usage("options end with \"--\" before the program");
+    const char *eq = strchr(a, '=');
+    size_t name_len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+    const char *value = eq != NULL ? eq + 1 : NULL;
+    if (value == NULL) {
+      if (i + 1 >= argc) usage("an option is missing its value");
+      value = argv[++i];
+    }
+#define IS(name) (name_len == strlen(name) && strncmp(a, name, name_len) == 0)
+    if (IS("--service"))
+      o->service = value;
+    else if (IS("--log"))
+      o->log = value;
+    else if (IS("--exits"))
+      o->exits = value;
+    else if (IS("--max-bytes"))
+      o->max_bytes = parse_number("--max-bytes", value, 1, 1LL << 50);
+    else if (IS("--keep"))
+      o->keep = (int)parse_number("--keep", value, 0, 1000);
+    else if (IS("--env-file")) {
+      if (o->n_env == MAX_ENV_FILES) usage("too many --env-file options");
+      o->env_files[o->n_env++] = value;
+    } else {
+      char why[300];
+      snprintf(why, sizeof why, "unknown option %.*s", (int)name_len, a);
+      usage(why);
+    }
+#undef IS
+  }
+  if (i >= argc || argv[i][0] == '\0') usage("no program given after \"--\"");
+  o->argv = argv + i;
+}
+
+static void on_signal(int sig) {
+  int saved = errno;
+  unsigned char b = (unsigned char)sig;
+  ssize_t w = write(g_sigpipe[1], &b, 1);
+  (void)w;
+  errno = saved;
+}
+
+static void set_flags(int fd, int fd_flags, int fl_flags) {
+  if (fd_flags) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | fd_flags);
+  if (fl_flags) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | fl_flags);
+}
+
+/* Tells systemd (Type=notify) that the program was executed; nothing without NOTIFY_SOCKET. */
+static void notify_ready(void) {
+  const char *p = getenv("NOTIFY_SOCKET");
+  struct sockaddr_un sa;
+  size_t n = p != NULL ? strlen(p) : 0;
+  if (n == 0 || n >= sizeof sa.sun_path || (p[0] != '/' && p[0] != '@')) return;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  memcpy(sa.sun_path, p, n);
+  if (p[0] == '@') sa.sun_path[0] = '\0'; /* Linux abstract socket */
+  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (fd < 0) return;
+  if (sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+    diag("cannot notify the service manager: %s", strerror(errno));
+  close(fd);
+}
+
+static const char *signal_name(int sig, char *buf, size_t len) {
+  static const struct {
+    int sig;
+    const char *name;
+  } names[] = {
+      {SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"}, {SIGILL, "ILL"},   {SIGTRAP, "TRAP"},
+      {SIGABRT, "ABRT"}, {SIGBUS, "BUS"},   {SIGFPE, "FPE"},   {SIGKILL, "KILL"}, {SIGUSR1, "USR1"},
+      {SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"}, {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"}, {SIGTERM, "TERM"},
+      {SIGXCPU, "XCPU"}, {SIGXFSZ, "XFSZ"}, {SIGVTALRM, "VTALRM"}, {SIGPROF, "PROF"}, {SIGSYS, "SYS"},
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (names[i].sig == sig) return names[i].name;
+  snprintf(buf, len, "%d", sig);
+  return buf;
+}
+
+/* One line in the exit journal, in the format of systemd's ExecStopPost hook. */
+static void write_exit_record(const char *file, const char *service, int status) {
+  char line[512];
+  char num[16];
+  char sig_buf[16];
+  const char *result;
+  const char *how;
+  const char *what;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (WIFEXITED(status)) {
+    int code = WEXITSTATUS(status);
+    snprintf(num, sizeof num, "%d", code);
+    result = code == 0 ? "success" : "exit-code";
+    how = "exited";
+    what = num;
+  } else {
+    int sig = WTERMSIG(status);
+    what = signal_name(sig, sig_buf, sizeof sig_buf);
+    how = "killed";
+    /* systemd counts these as a clean exit of a daemon */
+    result = (sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGPIPE) ? "success" : "signal";
+#ifdef WCOREDUMP
+    if (WCOREDUMP(status)) {
+      how = "dumped";
+      result = "core-dump";
+    }
+#endif
+  }
+  int n = snprintf(line, sizeof line, "%lld.%09ld %s %s %s %s\n", (long long)ts.tv_sec, (long)ts.tv_nsec, service,
+                   result, how, what);
+  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || n <= 0 || write(fd, line, (size_t)n) != n) diag("cannot append the exit record to %s: %s", file, strerror(errno));
+  if (fd >= 0) close(fd);
+}
+
+/* Ends the launcher the way the child ended. */
+static void exit_like(int status) {
+  if (WIFEXITED(status)) exit(WEXITSTATUS(status));
+  int sig = WTERMSIG(status);
+  struct rlimit no_core = {0, 0};
+  sigset_t set;
+  setrlimit(RLIMIT_CORE, &no_core); /* the launcher's own core would be useless */
+  signal(sig, SIG_DFL);
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  kill(getpid(), sig);
+  exit(128 + sig);
+}
+
+static void load_env_files(const struct options *o, struct logfile *lf) {
+  char why[1024];
+  for (int i = 0; i < o->n_env; i++) {
+    if (envfile_load(o->env_files[i], why, sizeof why) == 0) continue;
+    diag("%s", why);
+    if (lf != NULL) {
+      char note[1200];
+      snprintf(note, sizeof note, "vigil-launch: %s\n", why);
+      logfile_note(lf, note);
+      logfile_close(lf);
+    }
+    exit(EXIT_CONFIG);
+  }
+}
+
+static void child(const struct options *o, int log_w, int err_w, const sigset_t *mask) {
+  for (int i = 0; i < N_FORWARDED; i++) signal(FORWARDED[i], SIG_DFL);
+  signal(SIGCHLD, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  sigprocmask(SIG_SETMASK, mask, NULL);
+  setpgid(0, 0);
+  if (log_w >= 0) {
+    dup2(log_w, STDOUT_FILENO);
+    dup2(log_w, STDERR_FILENO);
+    if (log_w > STDERR_FILENO) close(log_w);
+  }
+  unsetenv("NOTIFY_SOCKET");
+  execvp(o->argv[0], o->argv);
+  int e = errno;
+  diag("cannot execute %s: %s", o->argv[0], strerror(e));
+  ssize_t w = write(err_w, &e, sizeof e);
+  (void)w;
+  _exit(EXIT_NOEXEC);
+}
+
+/* Reads what the pipe holds now, without waiting for writers that outlive the child. */
+static void drain(int fd, struct logfile *lf, char *buf, size_t len) {
+  long long total = 0;
+  set_flags(fd, 0, O_NONBLOCK);
+  while (total < MAX_DRAIN_BYTES) {
+    ssize_t r = read(fd, buf, len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    logfile_feed(lf, buf, (size_t)r);
+    total += r;
+  }
+}
+
+int main(int argc, char **argv) {
+  struct options o;
+  memset(&o, 0, sizeof o);
+  parse_options(argc, argv, &o);
+  if (o.service == NULL) {
+    const char *slash = strrchr(o.argv[0], '/');
+    o.service = slash != NULL ? slash + 1 : o.argv[0];
+  }
+  g_service = o.service;
+  signal(SIGPIPE, SIG_IGN);
+
+  struct logfile *lf = NULL;
+  if (o.log != NULL) {
+    lf = logfile_open(o.log, o.max_bytes, o.keep);
+    if (lf == NULL) {
+      diag("cannot open the log file %s: %s", o.log, strerror(errno));
+      return EXIT_CANTCREAT;
+    }
+  }
+  load_env_files(&o, lf);
+
+  int log_pipe[2] = {-1, -1};
+  int err_pipe[2];
+  if ((lf != NULL && pipe(log_pipe) != 0) || pipe(err_pipe) != 0 || pipe(g_sigpipe) != 0) {
+    diag("cannot create a pipe: %s", strerror(errno));
+    return EXIT_OSERR;
+  }
+  if (lf != NULL) set_flags(log_pipe[0], FD_CLOEXEC, 0);
+  set_flags(err_pipe[0], FD_CLOEXEC, 0);
+  set_flags(err_pipe[1], FD_CLOEXEC, 0);
+  set_flags(g_sigpipe[0], FD_CLOEXEC, O_NONBLOCK);
+  set_flags(g_sigpipe[1], FD_CLOEXEC, O_NONBLOCK);
+
+  sigset_t handled, old_mask;
+  sigemptyset(&handled);
+  for (int i = 0; i < N_FORWARDED; i++) sigaddset(&handled, FORWARDED[i]);
+  sigaddset(&handled, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &handled, &old_mask);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < N_FORWARDED; i++) sigaction(FORWARDED[i], &sa, NULL);
+  sa.sa_flags = SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+
+  pid_t pid = fork();
+  if (pid < 0) {
+    diag("cannot fork: %s", strerror(errno));
+    return EXIT_OSERR;
+  }
+  if (pid == 0) child(&o, log_pipe[1], err_pipe[1], &old_mask);
+  setpgid(pid, pid); /* also done by the child: whichever runs first */
+  if (lf != NULL) close(log_pipe[1]);
+  close(err_pipe[1]);
+  sigprocmask(SIG_SETMASK, &old_mask, NULL);
+
+  int exec_errno = 0;
+  ssize_t got;
+  do got = read(err_pipe[0], &exec_errno, sizeof exec_errno);
+  while (got < 0 && errno == EINTR);
+  close(err_pipe[0]);
+  if (got == (ssize_t)sizeof exec_errno) {
+    if (lf != NULL) diag("cannot execute %s: %s", o.argv[0], strerror(exec_errno));
+  } else {
+    notify_ready();
+  }
+
+  static char buf[64 * 1024];
+  int child_done = 0;
+  int status = 0;
+  int log_open = lf != NULL;
+  while (!child_done) {
+    struct pollfd fds[2];
+    fds[0].fd = g_sigpipe[0];
+    fds[0].events = POLLIN;
+    fds[1].fd = log_open ? log_pipe[0] : -1;
+    fds[1].events = POLLIN;
+    int r = poll(fds, 2, lf != NULL && logfile_has_partial(lf) ? 100 : -1);
+    if (r < 0) {
+      if (errno != EINTR) diag("poll: %s", strerror(errno));
+      continue;
+    }
+    if (r == 0) {
+      logfile_flush_partial(lf);
+      continue;
+    }
+    if (fds[0].revents != 0) {
+      unsigned char sigs[64];
+      ssize_t n = read(g_sigpipe[0], sigs, sizeof sigs);
+      for (ssize_t i = 0; i < n; i++) {
+        int sig = sigs[i];
+        if (sig != SIGCHLD) {
+          if (kill(-pid, sig) != 0) kill(pid, sig);
+          continue;
+        }
+        int st;
+        pid_t w;
+        /* Reap every child (as PID 1 in a container, orphans are ours too); remember ours. */
+        while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+          if (w == pid) child_done = 1, status = st;
+      }
+    }
+    if (log_open && fds[1].revents != 0) {
+      ssize_t n = read(log_pipe[0], buf, sizeof buf);
+      if (n > 0)
+        logfile_feed(lf, buf, (size_t)n);
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+        log_open = 0; /* every writer closed it; the child may still run */
+    }
+  }
+  if (log_open) drain(log_pipe[0], lf, buf, sizeof buf);
+  logfile_close(lf);
+  if (o.exits != NULL) write_exit_record(o.exits, o.service, status);
+  exit_like(status);
+  return EXIT_OSERR;
+}

@@ -1,0 +1,37 @@
+/** Where usage is read from: service log files (followed across rotation) and Prometheus endpoints. */
+
+/** A position in a log: which file (inode, and a hash of its first line, so a replaced file is noticed) and where. */
+export interface LogCursor {
+  ino: number;
+  offset: number;
+  /** `<inode>-<hash of the first line>`; part of the idempotency key of entries without a request id. */
+  fileId: string;
+  /** The bytes before `offset` ended inside an over-long line: skip to the next newline first. */
+  partial: boolean;
+}
+
+export interface LogChunk {
+  /** Complete lines that contain the needle, each with the byte offset where it starts. */
+  lines: string[];
+  offsets: number[];
+  /** The file these lines come from. */
+  fileId: string;
+  /** Where to resume after this chunk. */
+  next: LogCursor;
+  /** Bytes consumed (lines without the needle included). */
+  bytes: number;
+}
+
+export interface LogReader {
+  /**
+   * The next chunk after `cursor` (null: from the start of the current file), at most `maxBytes`: complete
+   * lines of the file the cursor is in; when that file was rotated away (renamed to FILE.1 … FILE.K), its
+   * remainder first, then the newer files in order. null when there is nothing new.
+   */
+  read(file: string, cursor: LogCursor | null, maxBytes: number, needle: string): Promise<LogChunk | null>;
+}
+
+export interface MetricsFetcher {
+  /** The body of a GET (Prometheus text); throws when the endpoint is down, slow (timeout) or not 2xx. */
+  fetch(url: string, timeoutMs: number): Promise<string>;
+}

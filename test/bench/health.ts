@@ -1,0 +1,123 @@
+/**
+ * Benchmark of health probing against real systemd: the agent's own CPU (% of one core) and RSS while it
+ * supervises 20 services that each serve an HTTP health endpoint, measured twice in the same run:
+ *   A. baseline: the 20 services without `health:` (supervision and resource sampling only)
+ *   B. the same 20 services probed every 5 s (health: intervalSec 5)
+ * Targets (issue 4): B ≤ 0.5 % CPU and ≤ 70 MB RSS. Writes test/bench/RESULTS-health.md.
+ * Usage: node --import tsx test/bench/health.ts [--seconds 60]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { StatusDoc } from '../../agent/core/status.js';
+import { FIXTURES, ROOT, makeHome, startAgent, waitFor, sleep, type TestHome } from '../helpers/vigil.js';
+import { uniquePrefix } from '../helpers/systemd.js';
+import { percentile, procCpuTicks, procRssBytes } from './measure.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' } } });
+const SECONDS = Number(values.seconds);
+const N = 20;
+const HZ = 100;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+interface Window {
+  ownPct: number;
+  childPct: number;
+  rssMax: number;
+  rssMed: number;
+  wall: number;
+  probes: number;
+}
+
+async function measure(t: TestHome): Promise<Window> {
+  const agent = await startAgent(t, ['--http', '127.0.0.1:0']);
+  const token = readFileSync(path.join(t.env.VIGIL_HOME!, 'agent.token'), 'utf8').trim();
+  const probes = async () => {
+    const text = await (await fetch(`${agent.httpUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    return [...text.matchAll(/^vigil_health_probes_total\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  };
+  try {
+    const pid = agent.child.pid!;
+    await sleep(10_000); // start-up, first probes, stable periods, JIT warm-up
+    const p0 = await probes();
+    const c0 = procCpuTicks(pid);
+    const t0 = performance.now();
+    const rss: number[] = [];
+    while (performance.now() - t0 < SECONDS * 1000) {
+      await sleep(1000);
+      rss.push(procRssBytes(pid));
+    }
+    const c1 = procCpuTicks(pid);
+    const wall = (performance.now() - t0) / 1000;
+    const p1 = await probes();
+    return {
+      ownPct: ((c1.own - c0.own) / HZ / wall) * 100,
+      childPct: ((c1.children - c0.children) / HZ / wall) * 100,
+      rssMax: Math.max(...rss),
+      rssMed: percentile(rss, 50),
+      wall,
+      probes: p1 - p0,
+    };
+  } finally {
+    await agent.stop();
+  }
+}
+
+const t = await makeHome('vigil-bench-health-');
+const p = uniquePrefix();
+const names = Array.from({ length: N }, (_, i) => `${p}-h${i}`);
+const ports = await Promise.all(names.map(() => freePort()));
+const server = path.join(FIXTURES, 'services', 'health-server.mjs');
+const manifest = (withHealth: boolean) =>
+  `alerts: { desktop: false }\nservices:\n${names
+    .map(
+      (n, i) =>
+        `  ${n}:\n    command: [${process.execPath}, ${server}, "${ports[i]}", /nonexistent]\n    restart: { policy: always, delaySec: 0.5 }\n` +
+        (withHealth ? `    health: { url: "http://127.0.0.1:${ports[i]}/health", intervalSec: 5, timeoutSec: 2 }\n` : ''),
+    )
+    .join('')}`;
+try {
+  const applied = await t.vigil(['apply', '-f', t.manifest(manifest(false)), '--json']);
+  if (applied.code !== 0) throw new Error(applied.stderr);
+  await waitFor('20 running', async () => {
+    const d = JSON.parse((await t.vigil(['status', '--json'])).stdout) as StatusDoc;
+    return d.services.filter((s) => s.state === 'running').length === N || undefined;
+  }, 60_000);
+  const base = await measure(t);
+  const again = await t.vigil(['apply', '-f', t.manifest(manifest(true)), '--json']);
+  if (again.code !== 0) throw new Error(again.stderr);
+  const probed = await measure(t);
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const mb = (b: number) => (b / 1024 ** 2).toFixed(1);
+  const lines = [
+    '# Benchmark: health probing',
+    '',
+    `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, ${readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd' ? 'systemd as PID 1' : 'systemd user manager started by scripts/systemd-user-up.sh'}.`,
+    `Run: ${new Date().toISOString()} — ${N} services (test/fixtures/services/health-server.mjs, one HTTP health endpoint each), ${SECONDS} s window per phase after 10 s of warm-up, load average at the end ${load}.`,
+    'The agent samples CPU/memory of every service and of itself every 5 s in both phases (on this cgroup-v1 hybrid host from /proc, summed over each unit cgroup).',
+    '',
+    '| measure | A: 20 services, no probes (baseline) | B: 20 services probed every 5 s | B / A | target for B |',
+    '|---|---|---|---|---|',
+    `| agent process CPU (% of one core) | ${base.ownPct.toFixed(2)} % | ${probed.ownPct.toFixed(2)} % | ${(probed.ownPct / base.ownPct).toFixed(2)} | ≤ 0.5 % |`,
+    `| its child processes (systemctl show) | ${base.childPct.toFixed(2)} % | ${probed.childPct.toFixed(2)} % | | |`,
+    `| RSS max | ${mb(base.rssMax)} MB | ${mb(probed.rssMax)} MB | ${(probed.rssMax / base.rssMax).toFixed(2)} | ≤ 70 MB |`,
+    `| RSS median | ${mb(base.rssMed)} MB | ${mb(probed.rssMed)} MB | | |`,
+    `| health probes done in the window | ${base.probes} | ${probed.probes} (expected ≈ ${Math.round((N * probed.wall) / 5)}) | | |`,
+    '',
+  ];
+  writeFileSync(path.join(ROOT, 'test', 'bench', 'RESULTS-health.md'), lines.join('\n'));
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await t.cleanup();
+}

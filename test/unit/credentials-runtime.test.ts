@@ -1,0 +1,58 @@
+/** The agent's credential runtime: its cache feeds the logger's scrubber and the leak guard, and follows writes. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../agent/adapters/log/logger.js';
+import { CredentialRuntime } from '../../agent/daemon/credentials.js';
+import { storeSecretSource } from '../../agent/adapters/credentials/secret-cache.js';
+import { vigilPaths } from '../../agent/core/paths.js';
+import type { NewEvent } from '../../agent/core/events.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+describe('credential runtime (agent)', () => {
+  it('the agent logger scrubs every value in the store, including ones written after it started', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-rt-'));
+    try {
+      const paths = vigilPaths({ VIGIL_HOME: path.join(dir, 'vh'), HOME: dir });
+      const rt = new CredentialRuntime({ paths, clock: new FakeClock() });
+      let out = '';
+      const sink = new Writable({ write: (c: Buffer, _e, cb) => ((out += c.toString()), cb()) });
+      const logger = createLogger({ destination: sink, secrets: () => rt.values() });
+      rt.store.write('llm', [{ key: 'API_KEY', value: 'sk-first-canary-123', updatedAt: 1 }]);
+      assert.equal(rt.cache.refresh(), true, 'a write changes the signature');
+      assert.equal(rt.cache.refresh(), false, 'nothing changed since');
+      logger.info({ detail: 'key sk-first-canary-123 failed' }, 'upstream said sk-first-canary-123');
+      rt.store.write('llm', [{ key: 'API_KEY', value: 'sk-second-canary-456', updatedAt: 2 }]);
+      rt.cache.refresh();
+      logger.error(new Error('bad key sk-second-canary-456'), 'boom');
+      logger.info('old one again: sk-first-canary-123');
+      assert.ok(!out.includes('canary'), out);
+      assert.ok((out.match(/\[redacted\]/g)?.length ?? 0) >= 4, out);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('crash log tails go through the leak guard, which records one secret-leaked event', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-rt-'));
+    try {
+      const paths = vigilPaths({ VIGIL_HOME: path.join(dir, 'vh'), HOME: dir });
+      const rt = new CredentialRuntime({ paths, clock: new FakeClock() });
+      const events: NewEvent[] = [];
+      rt.bind((e) => events.push(...e));
+      rt.store.write('llm', [{ key: 'API_KEY', value: 'sk-tail-canary-789', updatedAt: 5 }]);
+      rt.cache.refresh();
+      const tail = rt.redactingTail(async () => ['connecting with sk-tail-canary-789', 'fatal']);
+      assert.deepEqual(await tail('web', 20), ['connecting with [redacted:llm/API_KEY]', 'fatal']);
+      await tail('web', 20);
+      assert.deepEqual(events.map((e) => [e.type, e.service, e.key]), [['secret-leaked', 'web', 'secret-leaked:llm/API_KEY:5']]);
+      assert.equal(await storeSecretSource(rt.store).get('llm', 'API_KEY'), 'sk-tail-canary-789');
+      assert.equal(await storeSecretSource(rt.store).get('llm', 'NOPE'), undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

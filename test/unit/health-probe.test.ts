@@ -1,0 +1,118 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { HttpHealthProber, interpret, probeHealth } from '../../agent/adapters/http/health-probe.js';
+import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+
+describe('interpret (pure)', () => {
+  it('2xx without a JSON status is healthy; non-2xx is down with the status', () => {
+    assert.equal(interpret(200, 'OK').health, 'healthy');
+    assert.equal(interpret(204, '').health, 'healthy');
+    const d = interpret(503, '{"status":"healthy"}');
+    assert.equal(d.health, 'down');
+    assert.equal(d.error, 'HTTP 503');
+    assert.equal(d.reported, 'healthy', 'what the body said is still kept');
+  });
+
+  it('reads the JSON status field and keeps the checks', () => {
+    const r = interpret(200, JSON.stringify({ status: 'degraded', checks: { db: 'ok', cache: 'slow' } }));
+    assert.equal(r.health, 'degraded');
+    assert.equal(r.reported, 'degraded');
+    assert.deepEqual(r.checks, { db: 'ok', cache: 'slow' });
+    for (const s of ['healthy', 'OK', 'pass', 'UP', 'green', 'serving']) assert.equal(interpret(200, JSON.stringify({ status: s })).health, 'healthy', s);
+    for (const s of ['warn', 'Warning', 'yellow', 'partial']) assert.equal(interpret(200, JSON.stringify({ status: s })).health, 'degraded', s);
+    const bad = interpret(200, JSON.stringify({ status: 'unhealthy' }));
+    assert.equal(bad.health, 'down');
+    assert.match(bad.error ?? '', /reported status "unhealthy"/);
+  });
+
+  it('ignores JSON that is not an object, and a status that is not a string', () => {
+    assert.equal(interpret(200, '["degraded"]').health, 'healthy');
+    assert.equal(interpret(200, '{"status":3}').reported, null);
+    assert.equal(interpret(200, '{"checks":[1,2]}').checks, null);
+  });
+});
+
+describe('probeHealth against a real local HTTP server', () => {
+  let fx: HttpFixture;
+  before(async () => {
+    fx = await startHttpFixture();
+  });
+  after(async () => {
+    await fx.close();
+  });
+
+  it('healthy JSON with checks', async () => {
+    fx.set('/ok', { status: 200, body: { status: 'healthy', checks: { db: { ok: true } } } });
+    const r = await probeHealth(fx.url('/ok'), 2000);
+    assert.equal(r.health, 'healthy');
+    assert.equal(r.httpStatus, 200);
+    assert.deepEqual(r.checks, { db: { ok: true } });
+    assert.equal(r.error, null);
+    assert.ok(r.latencyMs >= 0);
+    const req = fx.received.at(-1)!;
+    assert.equal(req.headers['user-agent'], 'vigil-probe');
+    assert.match(req.headers.accept ?? '', /application\/json/);
+  });
+
+  it('degraded JSON, plain-text 200, and non-2xx', async () => {
+    fx.set('/deg', { status: 200, body: { status: 'degraded' } });
+    fx.set('/text', { status: 200, body: 'alive' });
+    fx.set('/500', { status: 500, body: 'boom' });
+    fx.set('/404', { status: 404, body: { status: 'healthy' } });
+    assert.equal((await probeHealth(fx.url('/deg'), 2000)).health, 'degraded');
+    assert.equal((await probeHealth(fx.url('/text'), 2000)).health, 'healthy');
+    const e = await probeHealth(fx.url('/500'), 2000);
+    assert.deepEqual([e.health, e.httpStatus, e.error], ['down', 500, 'HTTP 500']);
+    assert.equal((await probeHealth(fx.url('/404'), 2000)).health, 'down');
+  });
+
+  it('connection refused is down, with a readable reason', async () => {
+    const gone = await startHttpFixture();
+    const url = gone.url('/x');
+    await gone.close();
+    const r = await probeHealth(url, 2000);
+    assert.equal(r.health, 'down');
+    assert.equal(r.error, 'connection refused');
+    assert.equal(r.httpStatus, null);
+  });
+
+  it('a hung endpoint times out (no answer at all, or headers and then nothing)', async () => {
+    fx.set('/hang', { hang: true });
+    fx.set('/half', { headersThenHang: true });
+    for (const p of ['/hang', '/half']) {
+      const t0 = performance.now();
+      const r = await probeHealth(fx.url(p), 300);
+      const took = performance.now() - t0;
+      assert.equal(r.health, 'down', p);
+      assert.match(r.error ?? '', /timed out after 300 ms/, p);
+      assert.ok(took >= 250 && took < 5000, `${p} took ${took} ms`);
+    }
+  });
+
+  it('a hung probe does not stall the others running beside it', async () => {
+    fx.set('/hang', { hang: true });
+    fx.set('/fast', { status: 200, body: { status: 'ok' } });
+    const prober = new HttpHealthProber();
+    const hung = prober.probe(fx.url('/hang'), 3000);
+    const fastDone: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const r = await prober.probe(fx.url('/fast'), 3000);
+        assert.equal(r.health, 'healthy');
+        fastDone.push(performance.now() - t0);
+      }),
+    );
+    let hungSettled = false;
+    void hung.then(() => (hungSettled = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(hungSettled, false, 'the fast probes finished while the hung one was still waiting');
+    assert.equal((await hung).health, 'down');
+    assert.ok(Math.max(...fastDone) < (performance.now() - t0), 'fast probes finished before the hung one');
+  });
+
+  it('an invalid URL is down, not a throw', async () => {
+    const r = await probeHealth('http://[::1', 500);
+    assert.equal(r.health, 'down');
+  });
+});

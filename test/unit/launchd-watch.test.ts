@@ -1,0 +1,96 @@
+/** The agent's launchd module: the memory limit and the start limit that launchd does not enforce. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
+import { FileExitJournal } from '../../agent/adapters/fs/exit-journal.js';
+import { LaunchdWatch } from '../../agent/daemon/launchd-watch.js';
+import type { NewEvent, VigilEvent } from '../../agent/core/events.js';
+import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
+import { tempDbPath } from '../helpers/temp-db.js';
+import { StepClock } from '../helpers/step-clock.js';
+import { makeSpec } from '../helpers/launchd.js';
+
+function setup(limits: { memoryBytes?: number } = {}, policy: 'always' | 'no' = 'always') {
+  const db = tempDbPath();
+  const store = SqliteStore.open(db);
+  const clock = new StepClock(Date.UTC(2025, 0, 1));
+  for (const name of ['web', 'api']) {
+    store.upsertService({
+      name,
+      unit: `dev.vigil.${name}`,
+      spec: makeSpec(name, { limits: { memoryBytes: limits.memoryBytes, cpuPercent: undefined }, restart: { policy, delaySec: 1, burst: 3, intervalSec: 60 } }),
+      hash: 'h',
+      installedAt: 0,
+      updatedAt: 0,
+    });
+  }
+  const calls: string[] = [];
+  const manager = {
+    restart: async (s: readonly string[]) => void calls.push(`restart ${s.join(',')}`),
+    stop: async (s: readonly string[]) => void calls.push(`stop ${s.join(',')}`),
+    giveUp: async (s: string, info: unknown) => void calls.push(`giveUp ${s} ${JSON.stringify(info)}`),
+  };
+  const exitsPath = path.join(path.dirname(db), 'state', 'exits.log');
+  const watch = new LaunchdWatch({ manager, store, clock, logger: pino({ level: 'silent' }), exitsPath });
+  return { store, clock, calls, watch, exitsPath };
+}
+
+const svc = (name: string, over: Partial<ServiceStatus>): ServiceStatus => ({
+  name, unit: `dev.vigil.${name}`, state: 'running', pid: 100, restarts: 0, since: null, lastExit: null, health: 'unknown', drifted: false, memoryBytes: 1000, cpuNsec: 0, ...over,
+});
+const doc = (...services: ServiceStatus[]): StatusDoc => ({ services });
+
+test('over limits.memory: an oom-kill exit record, then kickstart -k (restart) — once per process', async () => {
+  const { watch, calls, exitsPath } = setup({ memoryBytes: 512 * 1024 ** 2 });
+  await watch.afterTick(doc(svc('web', { memoryBytes: 400 * 1024 ** 2 }), svc('api', { pid: 7, memoryBytes: 100 })), []);
+  assert.deepEqual(calls, [], 'under the limit: nothing');
+  await watch.afterTick(doc(svc('web', { memoryBytes: 600 * 1024 ** 2 })), []);
+  await watch.afterTick(doc(svc('web', { memoryBytes: 700 * 1024 ** 2 })), []);
+  assert.deepEqual(calls, ['restart web'], 'the same pid is restarted once');
+  const { records } = await new FileExitJournal(exitsPath).readSince(0);
+  assert.deepEqual(records.map((r) => [r.service, r.result, r.how, r.signal]), [['web', 'oom-kill', 'killed', 'SIGKILL']]);
+  assert.match(readFileSync(exitsPath, 'utf8'), /^1735689600\.000 web oom-kill killed KILL\n$/);
+  await watch.afterTick(doc(svc('web', { pid: 101, memoryBytes: 900 * 1024 ** 2 })), []);
+  assert.deepEqual(calls, ['restart web', 'restart web'], 'a new process over the limit is handled again');
+});
+
+test('over the limit with restart policy "no": stopped, not restarted', async () => {
+  const { watch, calls } = setup({ memoryBytes: 1000 }, 'no');
+  await watch.afterTick(doc(svc('web', { memoryBytes: 2000 })), []);
+  assert.deepEqual(calls, ['stop web']);
+});
+
+let nextId = 1;
+function crash(store: SqliteStore, at: number, service = 'web'): VigilEvent[] {
+  const e: NewEvent = { key: `c${nextId++}`, at, service, type: 'crashed', severity: 'warning', message: 'x', exit: { code: 3, signal: null, result: 'exit-code', reason: 'exited with code 3' } };
+  return store.appendEvents([e]);
+}
+
+test('start limit: gives up after restart.burst failures within restart.intervalSec, not before; counts anew after', async () => {
+  const { watch, calls, store, clock } = setup();
+  const t0 = clock.now();
+  await watch.afterTick(doc(svc('web', {})), crash(store, t0 - 120_000)); // outside the window
+  await watch.afterTick(doc(svc('web', {})), crash(store, t0 - 10_000));
+  await watch.afterTick(doc(svc('web', {})), crash(store, t0 - 5_000));
+  assert.deepEqual(calls, [], 'two failures inside the window, burst 3');
+  await watch.afterTick(doc(svc('web', { restarts: 2 })), crash(store, t0 - 1_000));
+  assert.deepEqual(calls, ['giveUp web {"restarts":3,"lastExit":{"code":3,"signal":null}}']);
+  // Started again by the user: the old failures do not count any more.
+  clock.advance(1000);
+  await watch.afterTick(doc(svc('web', {})), crash(store, clock.now()));
+  assert.equal(calls.length, 1);
+  await watch.afterTick(doc(svc('web', {})), crash(store, clock.now() + 1));
+  await watch.afterTick(doc(svc('web', {})), crash(store, clock.now() + 2));
+  assert.equal(calls.length, 2, 'three new failures: given up again');
+  await watch.afterTick(doc(svc('api', {})), crash(store, clock.now(), 'api'));
+  assert.equal(calls.length, 2, 'other services have their own count');
+});
+
+test('start limit: policy "no" and intervalSec 0 (no rate limit) never give up', async () => {
+  const { watch, calls, store, clock } = setup({}, 'no');
+  for (let i = 0; i < 5; i++) await watch.afterTick(doc(svc('web', {})), crash(store, clock.now() - i));
+  assert.deepEqual(calls, []);
+});

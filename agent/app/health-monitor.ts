@@ -118,6 +118,11 @@ export class HealthMonitor {
     await Promise.all([...this.probes.values()].map((p) => p.inFlight));
   }
 
+  /** On shutdown: probes in flight are abandoned (each ends by its timeout), kept-alive connections closed. */
+  close(): void {
+    this.prober.close?.();
+  }
+
   inFlight(): number {
     return [...this.probes.values()].filter((p) => p.inFlight !== null).length;
   }

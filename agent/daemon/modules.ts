@@ -2,12 +2,14 @@
 import type { AgentModule, AgentServices } from './module.js';
 import { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
 import { LaunchdWatch } from './launchd-watch.js';
+import { PsSampler } from '../adapters/launchd/ps-sampler.js';
 import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
 import { createUsageModule } from './usage-module.js';
 
 export function createModules(services: AgentServices): AgentModule[] {
-  const monitor = createMonitorModule(services);
+  // macOS has no /proc: CPU and memory come from one batched `ps` (the launchd manager's own when it has them).
+  const monitor = createMonitorModule(services, services.manager instanceof LaunchdManager ? { sampler: new PsSampler(services.ctx.runner, services.ctx.env) } : {});
   return [
     // macOS only: the memory limit and start limit that launchd does not enforce.
     ...(services.manager instanceof LaunchdManager

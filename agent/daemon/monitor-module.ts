@@ -22,7 +22,8 @@ import { SqliteAlertLog } from '../adapters/sqlite/alert-log.js';
 import type { Database } from '../adapters/sqlite/db.js';
 import { DesktopNotifier, desktopAvailable } from '../adapters/notify/desktop.js';
 import { WebhookNotifier } from '../adapters/notify/webhook.js';
-import { EnvFileSecrets, secretLookup } from '../adapters/fs/alert-secrets.js';
+import { CredentialStoreSecrets, secretLookup } from '../adapters/fs/alert-secrets.js';
+import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { registerVigilMetrics } from '../adapters/metrics/prometheus.js';
 import type { HealthProber } from '../ports/health-prober.js';
 import type { ResourceSampler } from '../ports/resource-sampler.js';
@@ -78,7 +79,7 @@ export class MonitorModule implements AgentModule {
     this.log = new SqliteAlertLog(db);
     const everyMs = opts.sampleEveryMs ?? (Number(s.ctx.env.VIGIL_SAMPLE_MS) || 5000);
     this.resources = new ResourceMonitor({ sampler: opts.sampler ?? new ProcfsSampler(), history: this.history, everyMs });
-    this.secrets = opts.secrets ?? new EnvFileSecrets(s.ctx.paths.credentials);
+    this.secrets = opts.secrets ?? new CredentialStoreSecrets(new FsCredentialStore(s.ctx.paths.credentials));
     this.stored = loadAlertsConfig(store);
     this.storedJson = JSON.stringify(this.stored);
     this.buildNotifiers(this.stored.config);
@@ -154,6 +155,7 @@ export class MonitorModule implements AgentModule {
 
   stop(): void {
     this.unsubscribe?.();
+    this.health.close();
   }
 
   channels(): string[] {

@@ -13,6 +13,7 @@ import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { SqliteUsageLedger } from '../adapters/sqlite/usage-ledger.js';
 import { FileLogReader } from '../adapters/usage/log-reader.js';
 import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
+import { WorkerChunkParser } from '../adapters/usage/worker-parser.js';
 import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
 import { registerUsageMetrics, type UsageMetrics } from '../adapters/metrics/usage-metrics.js';
 import { UsageIngester } from '../app/usage/ingest.js';
@@ -45,6 +46,7 @@ export class UsageModule implements AgentModule {
   readonly enforcer: BudgetEnforcer;
   readonly watch: UsageWatch;
   private metrics: UsageMetrics | null = null;
+  private readonly parser: WorkerChunkParser;
 
   constructor(
     private readonly s: AgentServices,
@@ -55,14 +57,17 @@ export class UsageModule implements AgentModule {
     const catalog = opts.catalog ?? new GenaiPriceCatalog();
     this.ledger = new SqliteUsageLedger(store.db);
     const record = (events: Parameters<typeof s.supervisor.record>[0]) => this.notify(s.supervisor.record(events));
+    const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
+    this.parser = new WorkerChunkParser(quote);
     this.ingester = new UsageIngester({
       store,
       ledger: this.ledger,
       reader: opts.reader ?? new FileLogReader(),
       fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
-      quote: (model, provider, at) => catalog.quote(model, provider, at),
+      quote,
       clock: s.clock,
       logPath: (service) => serviceLogPath(s.ctx.paths, service),
+      parser: this.parser,
     });
     this.enforcer = new BudgetEnforcer({ store, ledger: this.ledger, manager: s.manager, record });
     this.watch = new UsageWatch({
@@ -111,6 +116,7 @@ export class UsageModule implements AgentModule {
 
   async stop(): Promise<void> {
     await this.watch.idle();
+    await this.parser.close();
     this.metrics?.unregister();
   }
 

@@ -6,4 +6,6 @@ export type { ProbeResult };
 export interface HealthProber {
   /** Resolves within about timeoutMs, whatever the endpoint does. */
   probe(url: string, timeoutMs: number): Promise<ProbeResult>;
+  /** Releases kept-alive connections (on shutdown). */
+  close?(): void;
 }

@@ -1,4 +1,5 @@
 /** Where usage is read from: service log files (followed across rotation) and Prometheus endpoints. */
+import type { ChunkJob, ChunkLines, ParsedChunk } from '../core/usage/chunk.js';
 
 /** A position in a log: which file (inode, and a hash of its first line, so a replaced file is noticed) and where. */
 export interface LogCursor {
@@ -34,4 +35,15 @@ export interface LogReader {
 export interface MetricsFetcher {
   /** The body of a GET (Prometheus text); throws when the endpoint is down, slow (timeout) or not 2xx. */
   fetch(url: string, timeoutMs: number): Promise<string>;
+}
+
+/**
+ * Turns chunks of log lines into priced ledger entries (parseChunk). The agent's default parses in a
+ * worker thread when a backlog is being read, so parsing overlaps with storing; small chunks are parsed
+ * in place.
+ */
+export interface ChunkParser {
+  parse(chunk: ChunkLines, job: ChunkJob): Promise<ParsedChunk>;
+  /** Stops any worker (idempotent). */
+  close(): Promise<void>;
 }

@@ -138,7 +138,7 @@ export class FakeHandlers implements ApiHandlers {
   async logTail(service: string, q: LogTailQuery): Promise<LogTailResult> {
     this.requireLog(service);
     this.logQueries.push(q);
-    return { service, lines: this.logLines.slice(-q.lines), files: ['web.log'], timedOut: false };
+    return { service, lines: this.logLines.slice(-q.lines), files: ['web.log'], timedOut: false, scannedBytes: 0 };
   }
 
   async logSearch(service: string, q: LogSearchQuery): Promise<LogSearchResult> {

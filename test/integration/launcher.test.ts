@@ -123,12 +123,16 @@ describe('signals', () => {
 
   it('forwards to the child’s whole process group: a wrapper script’s children stop too', async () => {
     const pidFile = fresh('pid');
-    const child = startLauncher(['--', '/bin/sh', '-c', `sleep 1000 & echo $! > ${pidFile}; wait`]);
-    const pid = await waitFor('grandchild pid', () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) || undefined, 10_000);
-    child.kill('SIGTERM');
-    const r = await child.done;
-    assert.deepEqual([r.code, r.signal], [null, 'SIGTERM']);
-    await waitFor('grandchild gone', () => !alive(Number(pid)), 10_000);
+    const child = startLauncher(['--', '/bin/sh', '-c', `sleep 1000 >/dev/null 2>&1 & echo $! > ${pidFile}; wait`]);
+    const pid = Number(await waitFor('grandchild pid', () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) || undefined, 10_000));
+    try {
+      child.kill('SIGTERM');
+      const r = await child.done;
+      assert.deepEqual([r.code, r.signal], [null, 'SIGTERM']);
+      await waitFor('grandchild gone', () => !alive(pid), 10_000);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 });
 

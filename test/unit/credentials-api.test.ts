@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from '../../agent/api/client.js';
+import { actorOf } from '../../agent/api/credentials-bodies.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { CredentialRuntime, credentialHandlers } from '../../agent/daemon/credentials.js';
 import type { AgentServices } from '../../agent/daemon/module.js';
@@ -45,6 +46,12 @@ describe('credential routes (fake handlers): bodies and actors', () => {
       assert.equal(r.status, 400, `${b.method} ${JSON.stringify(b.body)}: ${r.text}`);
       assert.ok(!r.text.includes('canary'), r.text);
     }
+  });
+
+  it('a browser session is always "ui", whatever the body claims', () => {
+    assert.equal(actorOf('cookie', 'cli'), 'ui');
+    assert.equal(actorOf('socket', 'cli'), 'cli');
+    assert.equal(actorOf('bearer', undefined), 'ui');
   });
 
   it('rotate passes seconds as milliseconds; audit takes set and limit', async () => {

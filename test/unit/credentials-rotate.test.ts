@@ -237,6 +237,25 @@ describe('credential rotation', () => {
     assert.deepEqual(ledger.list(), []);
   });
 
+  it('keys older than rotateAfterDays are flagged overdue, with their age', async () => {
+    const d = { ...deps(), policies: () => ({ llm: { rotateAfterDays: 30 } }) };
+    setKeys(d, 'llm', { FRESH: 'fresh-value-0000' }, 'cli');
+    await clock.advance(31 * 86_400_000);
+    setKeys(d, 'llm', { NEWER: 'newer-value-0000' }, 'cli');
+    const llm = listCredentials(d).sets[0]!;
+    assert.equal(llm.rotateAfterDays, 30);
+    assert.equal(llm.overdue, true);
+    const by = Object.fromEntries(llm.keys.map((k) => [k.key, k]));
+    assert.deepEqual([by.FRESH!.overdue, by.FRESH!.ageDays], [true, 31]);
+    assert.deepEqual([by.NEWER!.overdue, by.NEWER!.ageDays], [false, 0]);
+  });
+
+  it('migration 2: the audit and lock tables hold names, outcomes and times — no column for a value', () => {
+    const cols = (t: string) => (db.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
+    assert.deepEqual(cols('credential_audit'), ['id', 'started_at', 'finished_at', 'actor', 'action', 'set_name', 'keys', 'services', 'outcome', 'failed_service', 'reason', 'duration_ms']);
+    assert.deepEqual(cols('credential_locks'), ['set_name', 'holder', 'pid', 'token', 'acquired_at']);
+  });
+
   it('set and list: masked values, services using the set, audit and a credential-changed event without values', () => {
     const info = setKeys(deps(), 'llm', { NEW_KEY: 'sk-brand-new-value-9876' }, 'ui');
     assert.deepEqual(info.services, ['proxy', 'core']);

@@ -192,6 +192,22 @@ describe('credential store files', () => {
     );
   });
 
+  it('purge removes a set and its kept versions (a link is removed, its target kept)', () => {
+    store.write('core', [entry('A', 'v1')]);
+    store.write('core', [entry('A', 'v2')]);
+    store.write('keep', [entry('A', 'k')]);
+    const gone = store.purge('core');
+    assert.equal(gone.length, 2);
+    assert.equal(store.read('core'), null);
+    assert.deepEqual(store.versions('core'), []);
+    assert.equal(store.read('keep')!.entries[0]!.value, 'k');
+    const victim = path.join(base, 'victim3');
+    fs.writeFileSync(victim, 'keep me');
+    fs.symlinkSync(victim, path.join(dir, 'link.env'));
+    store.purge('link');
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me');
+  });
+
   it('set names cannot escape the directory', () => {
     assert.throws(() => store.read('../x'), /not a credential set name/);
     assert.throws(() => store.write('a/b', []), /not a credential set name/);

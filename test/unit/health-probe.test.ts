@@ -111,6 +111,38 @@ describe('probeHealth against a real local HTTP server', () => {
     assert.ok(Math.max(...fastDone) < (performance.now() - t0), 'fast probes finished before the hung one');
   });
 
+  it('keeps connections alive between probes, and retries once when the server closed a reused one', async () => {
+    const { createServer } = await import('node:net');
+    let connections = 0;
+    const server = createServer((sock) => {
+      const nth = ++connections;
+      let requests = 0;
+      sock.on('data', (d) => {
+        if (!d.toString().startsWith('GET ')) return;
+        requests++;
+        if (nth === 1 && requests === 2) return void sock.destroy(); // the close race: the reused connection dies under the request
+        sock.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\nConnection: keep-alive\r\n\r\n{"status":"ok"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const prober = new HttpHealthProber();
+    try {
+      const a = await prober.probe(`http://127.0.0.1:${port}/h`, 2000);
+      assert.equal(a.health, 'healthy');
+      assert.equal(connections, 1);
+      const b = await prober.probe(`http://127.0.0.1:${port}/h`, 2000);
+      assert.equal(b.health, 'healthy', `retried on a fresh connection, not "down" (${b.error})`);
+      assert.equal(connections, 2);
+      const c = await prober.probe(`http://127.0.0.1:${port}/h`, 2000);
+      assert.equal(c.health, 'healthy');
+      assert.equal(connections, 2, 'the fresh connection is kept alive in turn');
+    } finally {
+      prober.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('an invalid URL is down, not a throw', async () => {
     const r = await probeHealth('http://[::1', 500);
     assert.equal(r.health, 'down');

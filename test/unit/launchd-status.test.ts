@@ -101,3 +101,29 @@ test('ps: the real ps of this machine parses, and finds this process under its p
   assert.ok(me.startedAt !== null && Math.abs(me.startedAt - (Date.now() - process.uptime() * 1000)) < 120_000, 'start time is about when this process started');
   assert.ok(processTree(table, process.ppid).some((p) => p.pid === process.pid));
 });
+
+test('PsSampler (ResourceSampler on macOS): manager counters when given, else one ps for the trees and the agent', async () => {
+  const { PsSampler } = await import('../../agent/adapters/launchd/ps-sampler.js');
+  const { ScriptedRunner } = await import('../helpers/scripted-runner.js');
+  const { ps } = await import('../helpers/launchd-replay.js');
+  const runner = new ScriptedRunner([ps([[10, 1, 1000, '0:01.00'], [11, 10, 3000, '0:02.00'], [50, 1, 40_000, '0:05.00'], [51, 50, 1, '0:00.00']])]);
+  const s = new PsSampler(runner, {});
+  const got = await s.sample([
+    { service: 'a', pid: 99, managerMemoryBytes: 7, managerCpuNsec: 8 },
+    { service: 'b', pid: 10, managerMemoryBytes: null, managerCpuNsec: null },
+    { service: 'agent', pid: 50, processOnly: true, managerMemoryBytes: null, managerCpuNsec: null },
+    { service: 'c', pid: null, managerMemoryBytes: null, managerCpuNsec: null },
+    { service: 'd', pid: 77, managerMemoryBytes: null, managerCpuNsec: null },
+  ]);
+  runner.done();
+  assert.deepEqual(got, [
+    { service: 'a', cpuNsec: 8, memoryBytes: 7, processes: null, source: 'ps' },
+    { service: 'b', cpuNsec: 3e9, memoryBytes: 4000 * 1024, processes: 2, source: 'ps' },
+    { service: 'agent', cpuNsec: 5e9, memoryBytes: 40_000 * 1024, processes: 1, source: 'ps' },
+    { service: 'c', cpuNsec: null, memoryBytes: null, processes: null, source: null },
+    { service: 'd', cpuNsec: null, memoryBytes: null, processes: 0, source: 'ps' },
+  ]);
+  const quiet = new ScriptedRunner([]);
+  await new PsSampler(quiet, {}).sample([{ service: 'a', pid: 1, managerMemoryBytes: 1, managerCpuNsec: 1 }]);
+  assert.equal(quiet.calls.length, 0, 'no ps when the manager counted already');
+});

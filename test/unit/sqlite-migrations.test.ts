@@ -22,18 +22,10 @@ test('migrations run once; re-open is a no-op and keeps user_version', () => {
     .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name")
     .pluck()
     .all();
-  assert.deepEqual(
-    tables,
-    [
-      'events',
-      'events_at',
-      'events_service_at',
-      'services',
-      'sqlite_autoindex_events_1',
-      'sqlite_autoindex_services_1',
-      'state',
-    ].sort(),
-  );
+  // Migration 1's tables (later migrations add their own, checked by their tests).
+  for (const name of ['events', 'events_at', 'events_service_at', 'services', 'sqlite_autoindex_events_1', 'sqlite_autoindex_services_1', 'state']) {
+    assert.ok(tables.includes(name), `${name} missing`);
+  }
   assert.deepEqual(migrate(db), { from: MIGRATIONS.length, to: MIGRATIONS.length, applied: [] });
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
@@ -47,15 +39,16 @@ test('migrations run once; re-open is a no-op and keeps user_version', () => {
 
 test('migrate applies appended migrations in order, each once', () => {
   const db = openDatabase(tempDb());
+  const first = MIGRATIONS.slice(0, 1);
   const extra = [
-    ...MIGRATIONS,
+    ...first,
     {
-      version: MIGRATIONS.length + 1,
+      version: 2,
       name: 'extra',
       up: (d: typeof db) => d.exec('CREATE TABLE extra (x INTEGER)'),
     },
   ];
-  assert.deepEqual(migrate(db).applied, ['1 services, events, state']);
+  assert.deepEqual(migrate(db, first).applied, ['1 services, events, state']);
   assert.deepEqual(migrate(db, extra), { from: 1, to: 2, applied: ['2 extra'] });
   assert.deepEqual(migrate(db, extra).applied, []);
   db.close();
@@ -64,7 +57,7 @@ test('migrate applies appended migrations in order, each once', () => {
 test('a failing migration leaves the database at the previous version', () => {
   const db = openDatabase(tempDb());
   const broken = [
-    ...MIGRATIONS,
+    ...MIGRATIONS.slice(0, 1),
     {
       version: 2,
       name: 'broken',

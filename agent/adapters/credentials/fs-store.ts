@@ -87,6 +87,23 @@ export class FsCredentialStore implements CredentialStore {
     this.write(set, parsed.entries);
   }
 
+  /** Deletes a set and its kept versions (`vigil remove --purge`); links are removed, never followed. Returns the paths removed. */
+  purge(set: string): string[] {
+    const file = this.pathOf(set);
+    const gone: string[] = [];
+    const rm = (p: string) => {
+      try {
+        fs.unlinkSync(p);
+        gone.push(p);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new VigilError('E_IO', `cannot remove ${p}: ${(err as Error).message}`, { cause: err });
+      }
+    };
+    rm(file);
+    if (isRealDir(this.history)) for (const m of this.names(this.history, VERSION_RE)) if (m[1] === set) rm(path.join(this.history, m[0]));
+    return gone;
+  }
+
   allSecrets(): SecretRef[] {
     const out: SecretRef[] = [];
     const add = (file: string, set: string, current: boolean, fallback: number | null) => {

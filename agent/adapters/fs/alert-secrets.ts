@@ -5,23 +5,16 @@
  * copied into the database.
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseEnv } from '../../core/credentials/envfile.js';
 import { webhookSecretKey, type WebhookConfig } from '../../core/alerts/config.js';
+import type { CredentialStore } from '../../ports/credentials.js';
 import type { SecretSource } from '../../ports/secrets.js';
 
-/** Reads credential sets from `<dir>/<set>.env` (systemd EnvironmentFile= syntax). */
-export class EnvFileSecrets implements SecretSource {
-  constructor(private readonly dir: string) {}
+/** The credential store as the agent's SecretSource (read fresh each time: a rotated value applies at once). */
+export class CredentialStoreSecrets implements SecretSource {
+  constructor(private readonly store: Pick<CredentialStore, 'read'>) {}
 
   async get(set: string, key: string): Promise<string | undefined> {
-    let text: string;
-    try {
-      text = await readFile(path.join(this.dir, `${set}.env`), 'utf8');
-    } catch {
-      return undefined;
-    }
-    return parseEnv(text, 'systemd').entries.find((e) => e.key === key)?.value;
+    return this.store.read(set)?.entries.find((e) => e.key === key)?.value;
   }
 }
 

@@ -50,7 +50,7 @@ export class FileLogReader implements LogReader {
   async tail(service: string, q: LogTailQuery): Promise<LogTailResult> {
     const out = await tailLog(this.file(service), q, { redact: this.redactor(service, 'log tail') });
     if (out.files.length === 0) this.requireKnown(service);
-    return { service, lines: out.lines, files: out.files, timedOut: out.timedOut };
+    return { service, lines: out.lines, files: out.files, timedOut: out.timedOut, scannedBytes: out.scannedBytes };
   }
 
   async search(service: string, q: LogSearchQuery): Promise<LogSearchResult> {

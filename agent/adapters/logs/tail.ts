@@ -28,6 +28,7 @@ export interface TailOutput {
   lines: string[];
   files: string[];
   timedOut: boolean;
+  scannedBytes: number;
   /** The end of the current file as read (null when there is none yet). */
   cursor: LogCursor | null;
 }
@@ -43,7 +44,8 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
   let timedOut = false;
   const files: string[] = [];
   let cursor: LogCursor | null = null;
-  if (q.lines <= 0) return { lines: [], files, timedOut, cursor: null };
+  let scannedBytes = 0;
+  if (q.lines <= 0) return { lines: [], files, timedOut, scannedBytes, cursor: null };
 
   const keep = (line: string): string | null => {
     if (!passesLevel(line, q.level)) return null;
@@ -60,7 +62,7 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
         cursor = { ino: f.ino, offset: end };
       }
       files.push(f.name);
-      await scanBackward(
+      scannedBytes += await scanBackward(
         f.fh,
         end,
         (buf, start, stop) => {
@@ -96,7 +98,7 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
     }
     if (count >= q.lines || timedOut) break;
   }
-  return { lines: out.reverse().flat(), files, timedOut, cursor };
+  return { lines: out.reverse().flat(), files, timedOut, scannedBytes, cursor };
 }
 
 /** The offset just after the last newline before `size` (0 when there is none). */

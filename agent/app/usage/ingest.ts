@@ -6,15 +6,16 @@
  */
 import type { UsageSpec, PricingSpec } from '../../core/manifest/usage.js';
 import type { LedgerEntry, SourceKind } from '../../core/usage/model.js';
-import { parseUsageLine, USAGE_EVENT } from '../../core/usage/normalize.js';
+import { USAGE_EVENT } from '../../core/usage/normalize.js';
 import { priceUsage, type QuoteFn } from '../../core/usage/pricer.js';
+import { parseChunk, type ChunkJob, type ParsedChunk } from '../../core/usage/chunk.js';
 import { parsePrometheusText } from '../../core/usage/prom-text.js';
 import { counterDeltas, type CounterState } from '../../core/usage/counters.js';
 import { agentCounters, litellmCounters, seriesValues, windowUsage } from '../../core/usage/scrape-map.js';
 import type { Calendar } from '../../core/usage/tz.js';
 import type { Store } from '../../ports/store.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import type { LogCursor, LogReader, MetricsFetcher } from '../../ports/usage-sources.js';
+import type { ChunkParser, LogChunk, LogCursor, LogReader, MetricsFetcher } from '../../ports/usage-sources.js';
 import type { Clock } from '../../ports/clock.js';
 
 export const CHUNK_BYTES = 1024 * 1024;
@@ -31,6 +32,8 @@ export interface IngestDeps {
   logPath(service: string): string;
   /** Bytes read (and committed) per transaction; default CHUNK_BYTES. */
   chunkBytes?: number;
+  /** Parses chunks (the agent's parses a backlog in a worker thread); default: in place with `quote`. */
+  parser?: ChunkParser;
 }
 
 export interface IngestContext {
@@ -91,57 +94,38 @@ export class UsageIngester {
     const file = spec.log?.path ?? this.deps.logPath(service);
     const st = this.state(service, 'log');
     const saved = store.getState<StoredCursor>(cursorKey(service));
-    let cursor = saved && saved.path === file ? saved.cursor : null;
+    const cursor = saved && saved.path === file ? saved.cursor : null;
     const stored: LedgerEntry[] = [];
     st.at = clock.now();
+    const bytes = this.deps.chunkBytes ?? CHUNK_BYTES;
+    const job = (): ChunkJob => ({ service, provider: spec.provider, pricing: ctx.pricing, timezone: ctx.calendar.timeZone, now: clock.now() });
+    const parse = (chunk: LogChunk): Promise<ParsedChunk> | ParsedChunk =>
+      this.deps.parser ? this.deps.parser.parse(chunk, job()) : parseChunk(chunk, job(), this.deps.quote, ctx.calendar);
+    // Reading and parsing run one chunk ahead of storing: the next chunk is read (and, with a worker,
+    // parsed) while this one is committed. Only what is committed moves the cursor.
+    const ahead = (from: LogCursor | null) => reader.read(file, from, bytes, USAGE_EVENT).then(async (chunk) => (chunk ? { chunk, parsed: await parse(chunk) } : null));
+    let pending = ahead(cursor);
     try {
       st.more = false;
       for (let n = 0; ; n++) {
-        if (n >= maxChunks) {
-          st.more = true;
-          break;
-        }
-        const chunk = await reader.read(file, cursor, this.deps.chunkBytes ?? CHUNK_BYTES, USAGE_EVENT);
-        if (!chunk) break;
-        const now = clock.now();
-        const entries: LedgerEntry[] = [];
-        for (let i = 0; i < chunk.lines.length; i++) {
-          const r = parseUsageLine(chunk.lines[i]!);
-          if (r === null) continue;
-          if (!r.ok) {
-            st.rejected++;
-            st.error = `${file}: ${r.error}`;
-            continue;
-          }
-          const u = r.usage;
-          const at = u.at ?? now;
-          const provider = u.provider ?? spec.provider;
-          const cost = priceUsage({ ...u, provider, at, requests: 1, aggregated: false }, ctx.pricing, this.deps.quote);
-          const local = ctx.calendar.local(at);
-          entries.push({
-            key: u.requestId !== null ? `log:${service}:req:${u.requestId}` : `log:${service}:${chunk.fileId}:${chunk.offsets[i]}`,
-            at,
-            day: local.day,
-            hour: local.hour,
-            service,
-            model: u.model,
-            provider,
-            source: 'log',
-            requests: 1,
-            tokens: u.tokens,
-            ...cost,
-          });
-        }
+        const got = await pending;
+        if (!got) break;
+        const { chunk, parsed } = got;
+        if (n + 1 >= maxChunks) st.more = true;
+        else pending = ahead(chunk.next);
+        st.rejected += parsed.rejected;
+        if (parsed.error !== null) st.error = `${file}: ${parsed.error}`;
         const next: StoredCursor = { path: file, cursor: chunk.next };
         store.transaction(() => {
-          stored.push(...ledger.record(entries));
+          stored.push(...ledger.record(parsed.entries));
           store.setState(cursorKey(service), next);
         });
-        cursor = chunk.next;
+        if (st.more) break;
       }
       st.ok = true;
       if (st.rejected === 0) st.error = null;
     } catch (err) {
+      pending.catch(() => undefined); // a read started ahead is abandoned
       st.ok = false;
       st.error = `${file}: ${(err as Error).message}`;
       throw err;

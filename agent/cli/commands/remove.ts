@@ -1,7 +1,8 @@
 /** `vigil remove NAME... [--purge]`: the unit goes; logs and credentials stay unless --purge. */
 import { rmSync } from 'node:fs';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
-import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
+import { serviceLogPath } from '../../core/paths.js';
+import { FsCredentialStore } from '../../adapters/credentials/fs-store.js';
 import { requireServices } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
 import { JSON_FLAG, parse } from '../args.js';
@@ -38,10 +39,9 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
           rmSync(f, { force: true });
           purged.push(f);
         }
-        for (const set of r.spec.credentials.filter((c) => !stillUsed.has(c))) {
-          rmSync(credentialSetPath(ctx.paths, set), { force: true });
-          purged.push(credentialSetPath(ctx.paths, set));
-        }
+        // The set's file and its kept versions (old values must not linger either).
+        const credentials = new FsCredentialStore(ctx.paths.credentials);
+        for (const set of r.spec.credentials.filter((c) => !stillUsed.has(c))) purged.push(...credentials.purge(set));
       }
     }
     if (values.json) printJson(io, { removed: positionals, purged });

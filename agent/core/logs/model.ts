@@ -51,6 +51,8 @@ export interface LogTailResult {
   files: string[];
   /** Gave up before finding `lines` lines (the time bound): earlier matching lines may exist. */
   timedOut: boolean;
+  /** Bytes read to find them (reading starts at the end: this does not grow with the file). */
+  scannedBytes: number;
 }
 
 export interface LogSearchResult {

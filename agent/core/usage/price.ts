@@ -109,29 +109,30 @@ export function costMicro(
   inputTotal: number = totalInput(tokens),
 ): number | null {
   const c = compile(rates);
-  const reasoningApart = c.reasoning !== undefined && tokens.reasoning > 0;
-  const reasoning = reasoningApart ? Math.min(tokens.reasoning, tokens.output) : 0;
-  const parts: [number, PicoRate | undefined][] = [
-    [tokens.input, c.input],
-    [tokens.cacheRead, c.cacheRead],
-    [tokens.cacheWrite, c.cacheWrite5m],
-    [tokens.cacheWrite1h, c.cacheWrite1h],
-    [tokens.output - reasoning, c.output],
-    [reasoning, c.reasoning],
-    [c.perRequest === undefined ? 0 : requests, c.perRequest],
-  ];
-  let pico = 0;
-  let big: bigint | null = null;
-  for (const [count, rate] of parts) {
-    if (count <= 0) continue;
-    if (rate === undefined) return null;
-    const p = picoAt(rate, inputTotal);
-    const product = count * p;
-    if (big === null && Number.isSafeInteger(product) && Number.isSafeInteger(pico + product)) pico += product;
-    else big = (big ?? BigInt(pico)) + BigInt(count) * BigInt(p);
-  }
-  if (big !== null) return Number((big + 500_000n) / 1_000_000n);
-  return Math.floor((pico + 500_000) / 1_000_000);
+  const reasoning = c.reasoning !== undefined && tokens.reasoning > 0 ? Math.min(tokens.reasoning, tokens.output) : 0;
+  const acc = { pico: 0, big: null as bigint | null };
+  const ok =
+    add(acc, tokens.input, c.input, inputTotal) &&
+    add(acc, tokens.cacheRead, c.cacheRead, inputTotal) &&
+    add(acc, tokens.cacheWrite, c.cacheWrite5m, inputTotal) &&
+    add(acc, tokens.cacheWrite1h, c.cacheWrite1h, inputTotal) &&
+    add(acc, tokens.output - reasoning, c.output, inputTotal) &&
+    add(acc, reasoning, c.reasoning, inputTotal) &&
+    add(acc, c.perRequest === undefined ? 0 : requests, c.perRequest, inputTotal);
+  if (!ok) return null;
+  if (acc.big !== null) return Number((acc.big + 500_000n) / 1_000_000n);
+  return Math.floor((acc.pico + 500_000) / 1_000_000);
+}
+
+/** Adds count × rate (pico-dollars) to the sum: Number while exact, BigInt beyond 2^53. False: no rate. */
+function add(acc: { pico: number; big: bigint | null }, count: number, rate: PicoRate | undefined, inputTotal: number): boolean {
+  if (count <= 0) return true;
+  if (rate === undefined) return false;
+  const p = picoAt(rate, inputTotal);
+  const product = count * p;
+  if (acc.big === null && Number.isSafeInteger(product) && Number.isSafeInteger(acc.pico + product)) acc.pico += product;
+  else acc.big = (acc.big ?? BigInt(acc.pico)) + BigInt(count) * BigInt(p);
+  return true;
 }
 
 /** True when these rates can price tokens at all (a model priced only per image or per hour cannot). */

@@ -45,11 +45,13 @@ export interface PriceInput {
   aggregated: boolean;
 }
 
+const UNPRICED: PricedCost = Object.freeze({ costMicro: null, costSource: 'unpriced', pricing: null });
+
 export function priceUsage(u: PriceInput, pricing: PricingSpec | undefined, catalog: QuoteFn): PricedCost {
   if (u.reportedMicro !== null) return { costMicro: u.reportedMicro, costSource: 'reported', pricing: 'reported' };
-  const quote = overrideQuote(pricing, u.model) ?? catalog(u.model, u.provider, u.at);
-  if (quote === null) return { costMicro: null, costSource: 'unpriced', pricing: null };
+  const quote = (pricing === undefined ? null : overrideQuote(pricing, u.model)) ?? catalog(u.model, u.provider, u.at);
+  if (quote === null) return UNPRICED;
   const cost = u.aggregated ? costMicro(quote.rates, u.tokens, u.requests, 0) : costMicro(quote.rates, u.tokens, u.requests);
-  if (cost === null) return { costMicro: null, costSource: 'unpriced', pricing: null };
+  if (cost === null) return UNPRICED;
   return { costMicro: cost, costSource: quote.source, pricing: quote.version };
 }

@@ -37,6 +37,7 @@ export function ConfirmDialog({
         method="dialog"
         onSubmit={(e) => {
           e.preventDefault();
+          e.stopPropagation();
           onConfirm();
         }}
       >

@@ -15,7 +15,8 @@ export interface CredentialsSlice {
   credentialsState: Availability;
   rotation: RotationView | null;
   loadCredentials(): Promise<void>;
-  rotate(set: string, key: string, value: string): Promise<boolean>;
+  /** `timeoutSec`: how long each service may take to become healthy (the agent's default: 60 s). */
+  rotate(set: string, key: string, value: string, timeoutSec?: number): Promise<boolean>;
   setCredential(set: string, key: string, value: string): Promise<boolean>;
   removeCredential(set: string, key: string): Promise<boolean>;
   dismissRotation(): void;
@@ -104,7 +105,7 @@ export const createCredentialsSlice =
           } else set({ credentialsState: { kind: 'error', message: get().failed(err) } });
         }
       },
-      async rotate(setName, key, value) {
+      async rotate(setName, key, value, timeoutSec) {
         set({
           rotation: { set: setName, key, rotationId: null, steps: [], done: false, ok: null, logTail: [] },
         });
@@ -112,6 +113,7 @@ export const createCredentialsSlice =
           const r = await deps.api.call('credentialRotate', { set: setName }, undefined, {
             values: { [key]: value },
             actor: 'ui',
+            ...(timeoutSec === undefined ? {} : { timeoutSec }),
           });
           const ok = r.outcome === 'succeeded';
           set((s) => {

@@ -86,6 +86,9 @@ function ValueForm({
   const [key, setKey] = useState(keyName ?? '');
   const [value, setValue] = useState('');
   const [show, setShow] = useState(false);
+  const [timeout, setTimeoutSec] = useState('60');
+  const timeoutSec = Number(timeout);
+  const timeoutOk = Number.isInteger(timeoutSec) && timeoutSec >= 5 && timeoutSec <= 600;
   const [touched, setTouched] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const problem = credentialProblem(key, value);
@@ -94,56 +97,73 @@ function ValueForm({
     const v = value;
     setValue('');
     onDone();
-    void (mode === 'rotate' ? rotate(set.set, key, v) : setCredential(set.set, key, v));
+    void (mode === 'rotate' ? rotate(set.set, key, v, timeoutSec) : setCredential(set.set, key, v));
   };
   return (
-    <form
-      className="value-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        setTouched(true);
-        if (problem === null) setConfirming(true);
-      }}
-      aria-label={mode === 'rotate' ? `Rotate ${keyName}` : `Add a key to ${set.set}`}
-    >
-      <label className="field" htmlFor={`${id}-key`}>
-        <span>Key</span>
-        <input
-          id={`${id}-key`}
-          value={key}
-          onChange={(e) => setKey(e.target.value.toUpperCase())}
-          readOnly={mode === 'rotate'}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="OPENAI_API_KEY"
-        />
-      </label>
-      <label className="field grow" htmlFor={`${id}-value`}>
-        <span>New value</span>
-        <input
-          id={`${id}-value`}
-          type={show ? 'text' : 'password'}
-          value={value}
-          onChange={(e) => setValue(e.target.value)}
-          autoComplete="new-password"
-          spellCheck={false}
-          aria-invalid={touched && problem !== null}
-          aria-describedby={`${id}-problem`}
-        />
-      </label>
-      <label className="toggle">
-        <input type="checkbox" checked={show} onChange={(e) => setShow(e.target.checked)} />
-        <span>Show</span>
-      </label>
-      <button type="submit" className="primary">
-        {mode === 'rotate' ? 'Rotate…' : 'Add…'}
-      </button>
-      <button type="button" onClick={onDone}>
-        Cancel
-      </button>
-      <p id={`${id}-problem`} className="problem" role={touched && problem ? 'alert' : undefined}>
-        {touched ? problem : ''}
-      </p>
+    <>
+      <form
+        className="value-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setTouched(true);
+          if (problem === null && (mode === 'add' || timeoutOk)) setConfirming(true);
+        }}
+        aria-label={mode === 'rotate' ? `Rotate ${keyName}` : `Add a key to ${set.set}`}
+      >
+        <label className="field" htmlFor={`${id}-key`}>
+          <span>Key</span>
+          <input
+            id={`${id}-key`}
+            value={key}
+            onChange={(e) => setKey(e.target.value.toUpperCase())}
+            readOnly={mode === 'rotate'}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="OPENAI_API_KEY"
+          />
+        </label>
+        <label className="field grow" htmlFor={`${id}-value`}>
+          <span>New value</span>
+          <input
+            id={`${id}-value`}
+            type={show ? 'text' : 'password'}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            autoComplete="new-password"
+            spellCheck={false}
+            aria-invalid={touched && problem !== null}
+            aria-describedby={`${id}-problem`}
+          />
+        </label>
+        {mode === 'rotate' && (
+          <label className="field" htmlFor={`${id}-timeout`}>
+            <span>Health wait (s)</span>
+            <input
+              id={`${id}-timeout`}
+              type="number"
+              min={5}
+              max={600}
+              value={timeout}
+              onChange={(e) => setTimeoutSec(e.target.value)}
+              aria-invalid={!timeoutOk}
+              className="narrow"
+            />
+          </label>
+        )}
+        <label className="toggle">
+          <input type="checkbox" checked={show} onChange={(e) => setShow(e.target.checked)} />
+          <span>Show</span>
+        </label>
+        <button type="submit" className="primary">
+          {mode === 'rotate' ? 'Rotate…' : 'Add…'}
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+        <p id={`${id}-problem`} className="problem" role={touched && problem ? 'alert' : undefined}>
+          {touched ? problem : ''}
+        </p>
+      </form>
       <ConfirmDialog
         open={confirming}
         title={mode === 'rotate' ? `Rotate ${set.set}/${key}?` : `Add ${key} to ${set.set}?`}
@@ -162,7 +182,7 @@ function ValueForm({
           <p>Services that load {set.set} see the key after their next restart.</p>
         )}
       </ConfirmDialog>
-    </form>
+    </>
   );
 }
 

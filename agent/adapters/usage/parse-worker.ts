@@ -1,0 +1,32 @@
+/**
+ * The parsing worker (a worker_threads entry): receives chunks of log lines with their job, answers with
+ * the priced entries, encoded as columns (chunk-codec.ts). It prices with its own copy of the bundled
+ * price table.
+ */
+import { parentPort } from 'node:worker_threads';
+import { parseChunk, type ChunkJob, type ChunkLines } from '../../core/usage/chunk.js';
+import { Calendar } from '../../core/usage/tz.js';
+import { GenaiPriceCatalog } from '../pricing/genai-catalog.js';
+import { encodeChunk } from './chunk-codec.js';
+
+export interface WorkerRequest {
+  id: number;
+  chunk: ChunkLines;
+  job: ChunkJob;
+}
+
+const catalog = new GenaiPriceCatalog();
+const quote = catalog.quote.bind(catalog);
+const calendars = new Map<string, Calendar>();
+
+parentPort?.on('message', (req: WorkerRequest) => {
+  try {
+    let cal = calendars.get(req.job.timezone);
+    if (!cal) calendars.set(req.job.timezone, (cal = new Calendar(req.job.timezone)));
+    const out = encodeChunk(parseChunk(req.chunk, req.job, quote, cal), req.job.service);
+    parentPort!.postMessage({ id: req.id, out }, [out.nums.buffer as ArrayBuffer, out.strs.buffer as ArrayBuffer, out.keyLengths.buffer as ArrayBuffer]);
+  } catch (err) {
+    parentPort!.postMessage({ id: req.id, error: (err as Error).message });
+  }
+});
+parentPort?.postMessage({ ready: true });

@@ -1,5 +1,5 @@
 /** Where usage is read from: service log files (followed across rotation) and Prometheus endpoints. */
-import type { ChunkJob, ChunkLines, ParsedChunk } from '../core/usage/chunk.js';
+import type { ChunkJob, ParsedChunk } from '../core/usage/chunk.js';
 
 /** A position in a log: which file (inode, and a hash of its first line, so a replaced file is noticed) and where. */
 export interface LogCursor {
@@ -12,15 +12,14 @@ export interface LogCursor {
 }
 
 export interface LogChunk {
-  /** Complete lines that contain the needle, each with the byte offset where it starts. */
-  lines: string[];
-  offsets: number[];
+  /** Whole lines (a rotated file's unterminated last line included), as read: bytes, not yet decoded. */
+  data: Uint8Array;
+  /** File offset of data[0]. */
+  offset: number;
   /** The file these lines come from. */
   fileId: string;
   /** Where to resume after this chunk. */
   next: LogCursor;
-  /** Bytes consumed (lines without the needle included). */
-  bytes: number;
 }
 
 export interface LogReader {
@@ -29,7 +28,7 @@ export interface LogReader {
    * lines of the file the cursor is in; when that file was rotated away (renamed to FILE.1 … FILE.K), its
    * remainder first, then the newer files in order. null when there is nothing new.
    */
-  read(file: string, cursor: LogCursor | null, maxBytes: number, needle: string): Promise<LogChunk | null>;
+  read(file: string, cursor: LogCursor | null, maxBytes: number): Promise<LogChunk | null>;
 }
 
 export interface MetricsFetcher {
@@ -38,12 +37,11 @@ export interface MetricsFetcher {
 }
 
 /**
- * Turns chunks of log lines into priced ledger entries (parseChunk). The agent's default parses in a
- * worker thread when a backlog is being read, so parsing overlaps with storing; small chunks are parsed
- * in place.
+ * Turns chunks of log bytes into priced ledger entries: finds the llm_usage lines, then parseChunk. The
+ * agent's parses a backlog in a worker thread, so parsing overlaps with storing; small chunks in place.
  */
 export interface ChunkParser {
-  parse(chunk: ChunkLines, job: ChunkJob): Promise<ParsedChunk>;
+  parse(chunk: LogChunk, job: ChunkJob): Promise<ParsedChunk>;
   /** Stops any worker (idempotent). */
   close(): Promise<void>;
 }

@@ -48,8 +48,9 @@ async function ingestOnce(round: number, log: string): Promise<{ ms: number; row
   // Throughput is measured warm: the worker is started (and has loaded the price table) before the clock
   // starts, as it is in an agent that has been reading a backlog for a while. Its start-up is reported apart.
   const w0 = performance.now();
-  const warm = Array.from({ length: 600 }, () => '{"event":"llm_usage","model":"gpt-4o","input_tokens":1,"output_tokens":1}');
-  await parser.parse({ lines: warm, offsets: warm.map((_, i) => i), fileId: 'warm' }, { service: 'warm', provider: null, pricing: undefined, timezone: 'UTC', now: 0 });
+  const warm = Buffer.from('{"event":"llm_usage","model":"gpt-4o","input_tokens":1,"output_tokens":1}\n'.repeat(3000));
+  const next = { ino: 0, offset: warm.length, fileId: 'warm', partial: false };
+  await parser.parse({ data: warm, offset: 0, fileId: 'warm', next }, { service: 'warm', provider: null, pricing: undefined, timezone: 'UTC', now: 0 });
   workerStartMs.push(performance.now() - w0);
   const t0 = performance.now();
   await ingester.ingestLog('core', spec, { pricing: undefined, calendar: new Calendar('UTC') });

@@ -5,6 +5,7 @@ import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { SqliteUsageLedger } from '../../agent/adapters/sqlite/usage-ledger.js';
 import { FileLogReader } from '../../agent/adapters/usage/log-reader.js';
 import { GenaiPriceCatalog } from '../../agent/adapters/pricing/genai-catalog.js';
+import { InlineChunkParser } from '../../agent/adapters/usage/inline-parser.js';
 import { UsageIngester } from '../../agent/app/usage/ingest.js';
 import { Calendar } from '../../agent/core/usage/tz.js';
 import type { UsageSpec } from '../../agent/core/manifest/usage.js';
@@ -50,7 +51,8 @@ export function usageEnv(start = Date.UTC(2026, 10, 26, 12)): UsageEnv {
   const make = () => {
     const store = SqliteStore.open(dbFile);
     const ledger = new SqliteUsageLedger(store.db);
-    const ingester = new UsageIngester({ store, ledger, reader: new FileLogReader(), fetcher, quote: catalog.quote.bind(catalog), clock, logPath });
+    const quote = catalog.quote.bind(catalog);
+    const ingester = new UsageIngester({ store, ledger, reader: new FileLogReader(), fetcher, quote, clock, logPath, parser: new InlineChunkParser(quote) });
     return { store, ledger, ingester };
   };
   const env: UsageEnv = {

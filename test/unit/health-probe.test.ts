@@ -111,35 +111,43 @@ describe('probeHealth against a real local HTTP server', () => {
     assert.ok(Math.max(...fastDone) < (performance.now() - t0), 'fast probes finished before the hung one');
   });
 
-  it('keeps connections alive between probes, and retries once when the server closed a reused one', async () => {
+  it('reads the answers of odd servers: chunked, no length (close-delimited), HTTP/1.0, keep-alive ignoring our close', async () => {
     const { createServer } = await import('node:net');
-    let connections = 0;
+    const answers: Record<string, string> = {
+      '/chunked': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{"statu\r\n14\r\ns":"degraded","x":1}\r\n0\r\n\r\n',
+      '/close': 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\nbusy',
+      '/http10': 'HTTP/1.0 200 OK\r\n\r\n{"status":"ok"}',
+      '/keepalive': 'HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: keep-alive\r\n\r\n{"status":"ok"}',
+      '/garbage': 'SSH-2.0-OpenSSH\r\n\r\n',
+    };
     const server = createServer((sock) => {
-      const nth = ++connections;
-      let requests = 0;
-      sock.on('data', (d) => {
-        if (!d.toString().startsWith('GET ')) return;
-        requests++;
-        if (nth === 1 && requests === 2) return void sock.destroy(); // the close race: the reused connection dies under the request
-        sock.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\nConnection: keep-alive\r\n\r\n{"status":"ok"}');
+      sock.once('data', (d) => {
+        const path = /^GET (\S+) HTTP\/1\.1\r\n/.exec(d.toString())?.[1] ?? '';
+        const answer = answers[path] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
+        // Split the answer in two writes to exercise reassembly.
+        sock.write(answer.slice(0, 20));
+        setTimeout(() => {
+          sock.write(answer.slice(20));
+          if (path !== '/keepalive') sock.end(); // keep-alive: the connection stays open
+        }, 10);
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const prober = new HttpHealthProber();
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      const a = await prober.probe(`http://127.0.0.1:${port}/h`, 2000);
-      assert.equal(a.health, 'healthy');
-      assert.equal(connections, 1);
-      const b = await prober.probe(`http://127.0.0.1:${port}/h`, 2000);
-      assert.equal(b.health, 'healthy', `retried on a fresh connection, not "down" (${b.error})`);
-      assert.equal(connections, 2);
-      const c = await prober.probe(`http://127.0.0.1:${port}/h`, 2000);
-      assert.equal(c.health, 'healthy');
-      assert.equal(connections, 2, 'the fresh connection is kept alive in turn');
+      const chunked = await probeHealth(`${base}/chunked`, 2000);
+      assert.deepEqual([chunked.health, chunked.reported], ['degraded', 'degraded']);
+      const close = await probeHealth(`${base}/close`, 2000);
+      assert.deepEqual([close.health, close.httpStatus, close.error], ['down', 503, 'HTTP 503']);
+      assert.equal((await probeHealth(`${base}/http10`, 2000)).health, 'healthy');
+      const ka = await probeHealth(`${base}/keepalive`, 2000);
+      assert.equal(ka.health, 'healthy', 'done when Content-Length is satisfied, not at the timeout');
+      assert.ok(ka.latencyMs < 1500, `${ka.latencyMs} ms`);
+      const bad = await probeHealth(`${base}/garbage`, 2000);
+      assert.equal(bad.health, 'down');
+      assert.match(bad.error ?? '', /malformed HTTP response/);
     } finally {
-      prober.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      server.close();
     }
   });
 

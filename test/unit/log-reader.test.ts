@@ -7,7 +7,6 @@ import path from 'node:path';
 import { FileLogReader } from '../../agent/adapters/logs/reader.js';
 import { tailLog } from '../../agent/adapters/logs/tail.js';
 import { searchLog } from '../../agent/adapters/logs/search.js';
-import { followLog } from '../../agent/adapters/logs/follow.js';
 import type { LogSearchQuery, LogTailQuery } from '../../agent/core/logs/model.js';
 import { FIXTURES } from '../helpers/vigil.js';
 
@@ -89,7 +88,7 @@ describe('tail', () => {
     assert.match(errors.lines[0]!, /"level":60/);
     assert.deepEqual(errors.files, ['svc.log', 'svc.log.1']);
     const grep = await r.tail('svc', tailQ(3, { grep: { pattern: 'NOISE 12', regex: false, ignoreCase: true } }));
-    assert.deepEqual(grep.lines, ['noise 8712', 'noise 8812', 'noise 8912']);
+    assert.deepEqual(grep.lines, ['noise 1297', 'noise 1298', 'noise 1299'], 'the last matches are in the rotated file');
   });
 
   it('gives up at the time bound with a filter (timedOut), never without one', async () => {
@@ -265,7 +264,13 @@ describe('follow', () => {
     const base = path.join(d, 'busy.log');
     writeFileSync(base, '');
     const c = collector();
-    const done = followLog(base, c.onLines, { signal: c.ctl.signal, pollMs: 3 });
+    let ready = false;
+    const r = new FileLogReader({ logsDir: d, pollMs: 3 });
+    const done = r.follow('busy', tailQ(0), (ls) => {
+      ready = true;
+      c.onLines(ls);
+    }, c.ctl.signal);
+    await c.waitUntil(() => ready);
     const total = 30_000;
     for (let i = 0; i < total; i++) {
       appendFileSync(base, `l ${i}\n`);

@@ -11,41 +11,114 @@ import { storageKeyStore, takeKeyFromHash } from '../../renderer/src/api/session
 import { duration, usd, whyItDied, bytes } from '../../renderer/src/format.js';
 import type { FiringAlert, VigilEvent } from '../../renderer/src/store/types.js';
 
-const e = (over: Partial<VigilEvent>): VigilEvent => ({ id: 1, key: 'k', at: 0, service: 'web', type: 'started', severity: 'info', message: '', ...over });
+const e = (over: Partial<VigilEvent>): VigilEvent => ({
+  id: 1,
+  key: 'k',
+  at: 0,
+  service: 'web',
+  type: 'started',
+  severity: 'info',
+  message: '',
+  ...over,
+});
 
 describe('features answer 404: "not available from this agent"', () => {
   test('usage, credentials, alerts, budget and resources each say so', async () => {
     const { store } = makeStore(new FakeFetch());
     const s = store.getState();
-    await Promise.all([s.loadUsage(), s.loadCredentials(), s.loadAlerts(), s.loadSettings(), s.loadHistory('web', 3_600_000)]);
+    await Promise.all([
+      s.loadUsage(),
+      s.loadCredentials(),
+      s.loadAlerts(),
+      s.loadSettings(),
+      s.loadHistory('web', 3_600_000),
+    ]);
     const st = store.getState();
-    for (const a of [st.usageState, st.credentialsState, st.alertsState, st.budgetState, st.historyState.web!]) assert.equal(a.kind, 'unavailable');
+    for (const a of [
+      st.usageState,
+      st.credentialsState,
+      st.alertsState,
+      st.budgetState,
+      st.historyState.web!,
+    ])
+      assert.equal(a.kind, 'unavailable');
     assert.equal(st.resourcesAvailable, false);
     assert.equal(st.session.status, 'checking', 'a missing feature is not a sign-out');
   });
 
   test('other failures are errors, not "unavailable"', async () => {
-    const f = new FakeFetch().on('GET /api/credentials', () => errorResponse(409, 'E_CREDENTIAL_UNSAFE', 'credentials dir is group-readable'));
+    const f = new FakeFetch().on('GET /api/credentials', () =>
+      errorResponse(409, 'E_CREDENTIAL_UNSAFE', 'credentials dir is group-readable'),
+    );
     const { store } = makeStore(f);
     await store.getState().loadCredentials();
-    assert.deepEqual(store.getState().credentialsState, { kind: 'error', message: 'credentials dir is group-readable' });
+    assert.deepEqual(store.getState().credentialsState, {
+      kind: 'error',
+      message: 'credentials dir is group-readable',
+    });
   });
 });
 
 const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 };
-const totals = { entries: 0, requests: 0, tokens, costMicro: 0, costUsd: 0, reportedMicro: 0, unpricedRequests: 0, unpricedTokens: 0 };
-const report = (by: 'service' | 'model') => ({ period: { kind: 'day', day: '2026-11-26', from: '', to: '' }, by, timezone: 'UTC', rows: [], total: totals, unpricedModels: [] });
-const series = (range: string, by: string) => ({ range, by, timezone: 'UTC', buckets: ['2026-11-25', '2026-11-26'], points: [{ bucket: '2026-11-26', key: 'web', costMicro: 5, tokens: 1, requests: 1, unpricedRequests: 0 }, { bucket: '2026-11-25', key: 'db', costMicro: 9, tokens: 1, requests: 1, unpricedRequests: 0 }] });
-const budget = { configured: true, timezone: 'UTC', day: '2026-11-26', month: '2026-11', state: 'ok', thresholds: [80, 100], onExceed: 'stop', todayMicro: 14, todayUsd: 0.000014, monthMicro: 14, monthUsd: 0.000014, dailyUsd: 10, monthlyUsd: null, byService: [], scopes: [], stopped: [] };
+const totals = {
+  entries: 0,
+  requests: 0,
+  tokens,
+  costMicro: 0,
+  costUsd: 0,
+  reportedMicro: 0,
+  unpricedRequests: 0,
+  unpricedTokens: 0,
+};
+const report = (by: 'service' | 'model') => ({
+  period: { kind: 'day', day: '2026-11-26', from: '', to: '' },
+  by,
+  timezone: 'UTC',
+  rows: [],
+  total: totals,
+  unpricedModels: [],
+});
+const series = (range: string, by: string) => ({
+  range,
+  by,
+  timezone: 'UTC',
+  buckets: ['2026-11-25', '2026-11-26'],
+  points: [
+    { bucket: '2026-11-26', key: 'web', costMicro: 5, tokens: 1, requests: 1, unpricedRequests: 0 },
+    { bucket: '2026-11-25', key: 'db', costMicro: 9, tokens: 1, requests: 1, unpricedRequests: 0 },
+  ],
+});
+const budget = {
+  configured: true,
+  timezone: 'UTC',
+  day: '2026-11-26',
+  month: '2026-11',
+  state: 'ok',
+  thresholds: [80, 100],
+  onExceed: 'stop',
+  todayMicro: 14,
+  todayUsd: 0.000014,
+  monthMicro: 14,
+  monthUsd: 0.000014,
+  dailyUsd: 10,
+  monthlyUsd: null,
+  byService: [],
+  scopes: [],
+  stopped: [],
+};
 
 describe('usage', () => {
   test('loads the reports, series and budget through the contract; budget events reload it; resume', async () => {
     const f = new FakeFetch()
       .on('GET /api/usage', ({ url }) => json(report(url.searchParams.get('by') as 'service')))
-      .on('GET /api/usage/series', ({ url }) => json(series(url.searchParams.get('range')!, url.searchParams.get('by')!)))
+      .on('GET /api/usage/series', ({ url }) =>
+        json(series(url.searchParams.get('range')!, url.searchParams.get('by')!)),
+      )
       .on('GET /api/budget', budget)
       .on('GET /api/status', { services: [] })
-      .on('POST /api/budget/resume', ({ body }) => json({ resumed: ['web'], raised: [], budget, echo: body }));
+      .on('POST /api/budget/resume', ({ body }) =>
+        json({ resumed: ['web'], raised: [], budget, echo: body }),
+      );
     const { store, timers } = makeStore(f);
     await store.getState().loadUsage();
     const u = store.getState().usage!;
@@ -55,7 +128,14 @@ describe('usage', () => {
     assert.equal(u.budget.dailyUsd, 10);
     const { keys, stacks } = stacksOf(u.days.service);
     assert.deepEqual(keys, ['db', 'web'], 'most expensive first');
-    assert.deepEqual(stacks.map((x) => x.parts.map((p) => p.value)), [[9, 0], [0, 5]], 'every bucket, empty ones included');
+    assert.deepEqual(
+      stacks.map((x) => x.parts.map((p) => p.value)),
+      [
+        [9, 0],
+        [0, 5],
+      ],
+      'every bucket, empty ones included',
+    );
     store.getState().ingest([e({ id: 5, type: 'budget-threshold', service: null })]);
     store.getState().ingest([e({ id: 6, type: 'budget-stopped', service: 'web' })]);
     timers.run(100);
@@ -85,36 +165,106 @@ describe('credentials', () => {
     const { store } = makeStore(f);
     const done = store.getState().rotate('openai', 'OPENAI_API_KEY', 'sk-new-value-123456');
     await flush();
-    const step = (id: number, phase: string, message: string, service: string | null = null, extra: Record<string, unknown> = {}, rotationId = 'r1') =>
-      store.getState().ingest([e({ id, type: 'credential-rotation', service, message, data: { rotationId, set: 'openai', keys: ['OPENAI_API_KEY'], phase, ...extra } })]);
+    const step = (
+      id: number,
+      phase: string,
+      message: string,
+      service: string | null = null,
+      extra: Record<string, unknown> = {},
+      rotationId = 'r1',
+    ) =>
+      store
+        .getState()
+        .ingest([
+          e({
+            id,
+            type: 'credential-rotation',
+            service,
+            message,
+            data: { rotationId, set: 'openai', keys: ['OPENAI_API_KEY'], phase, ...extra },
+          }),
+        ]);
     step(1, 'started', 'new version written', null, { services: ['web'] });
     step(2, 'restarting', 'restarting web on the new openai credentials', 'web');
     step(3, 'started', 'another rotation', null, {}, 'r2');
     step(4, 'unhealthy', 'web is not healthy: not healthy within 30 s (last: HTTP 401)', 'web');
     step(5, 'rolling-back', 'web failed on the new credentials', 'web');
     step(6, 'healthy', 'web on the previous credentials: healthy', 'web', { rollback: true });
-    step(7, 'rolled-back', 'rotation rolled back: web not healthy', 'web', { outcome: 'rolled-back' });
-    release(json({ id: 'r1', set: 'openai', keys: ['OPENAI_API_KEY'], outcome: 'rolled-back', services: ['web'], checks: [], failed: { service: 'web', reason: 'HTTP 401', logTail: ['401 Unauthorized'] }, rollback: [], startedAt: '', durationMs: 1 }));
+    const live = store.getState().rotation!;
+    assert.equal(live.done, false);
+    assert.deepEqual(
+      live.steps.map((x) => x.kind),
+      ['written', 'restarting', 'unhealthy', 'rolling-back', 'healthy'],
+      "live progress; another rotation's events are ignored",
+    );
+    assert.deepEqual(live.steps[2], {
+      kind: 'unhealthy',
+      service: 'web',
+      reason: 'not healthy within 30 s (last: HTTP 401)',
+      rollback: false,
+    });
+    release(
+      json({
+        id: 'r1',
+        set: 'openai',
+        keys: ['OPENAI_API_KEY'],
+        outcome: 'rolled-back',
+        services: ['web'],
+        checks: [{ service: 'web', healthy: false, reason: 'HTTP 401', ms: 1 }],
+        failed: { service: 'web', reason: 'HTTP 401', logTail: ['401 Unauthorized'] },
+        rollback: [{ service: 'web', healthy: true, reason: 'healthy', ms: 1 }],
+        startedAt: '',
+        durationMs: 1,
+      }),
+    );
     assert.equal(await done, false);
+    step(7, 'rolled-back', 'late event after the answer', 'web', { outcome: 'rolled-back' });
     const r = store.getState().rotation!;
     assert.deepEqual([r.done, r.ok, r.rotationId], [true, false, 'r1']);
-    assert.deepEqual(r.steps.map((x) => x.kind), ['written', 'restarting', 'unhealthy', 'rolling-back', 'healthy', 'rolled-back'], "another rotation's events are ignored; no duplicate outcome");
-    assert.deepEqual(r.steps[2], { kind: 'unhealthy', service: 'web', reason: 'not healthy within 30 s (last: HTTP 401)', rollback: false });
+    assert.deepEqual(
+      r.steps.map((x) => x.kind),
+      ['written', 'restarting', 'unhealthy', 'rolling-back', 'healthy', 'rolled-back'],
+      'the answer tells the whole story; late events add nothing',
+    );
+    assert.deepEqual(r.steps.at(-1), { kind: 'rolled-back', reason: 'web: HTTP 401' });
     assert.deepEqual(r.logTail, ['401 Unauthorized']);
     const sent = f.calls.find((c) => c.path.endsWith('/rotate'))!;
     assert.deepEqual(sent.body, { values: { OPENAI_API_KEY: 'sk-new-value-123456' }, actor: 'ui' });
-    assert.equal(JSON.stringify(store.getState()).includes('sk-new-value-123456'), false, 'the value is not kept in the store');
+    assert.equal(
+      JSON.stringify(store.getState()).includes('sk-new-value-123456'),
+      false,
+      'the value is not kept in the store',
+    );
   });
 
   test('a successful rotation without events still ends as succeeded; add and remove keys', async () => {
     const f = new FakeFetch()
       .on('GET /api/credentials', { dir: '/x', sets: [] })
-      .on('POST /api/credentials/a/rotate', { id: 'r', set: 'a', keys: ['K'], outcome: 'succeeded', services: [], checks: [], failed: null, rollback: null, startedAt: '', durationMs: 1 })
+      .on('POST /api/credentials/a/rotate', {
+        id: 'r',
+        set: 'a',
+        keys: ['K'],
+        outcome: 'succeeded',
+        services: [],
+        checks: [],
+        failed: null,
+        rollback: null,
+        startedAt: '',
+        durationMs: 1,
+      })
       .on('PUT /api/credentials/a/keys/K', {})
       .on('DELETE /api/credentials/a/keys/K', {});
     const { store } = makeStore(f);
-    assert.equal(await store.getState().rotate('a', 'K', 'v'), true);
-    assert.deepEqual(store.getState().rotation!.steps, [{ kind: 'succeeded' }]);
+    assert.equal(await store.getState().rotate('a', 'K', 'v', 10), true);
+    assert.deepEqual(store.getState().rotation!.steps, [
+      { kind: 'written', services: [] },
+      { kind: 'succeeded' },
+    ]);
+    assert.deepEqual(f.calls.find((c) => c.path.endsWith('/rotate'))!.body, {
+      values: { K: 'v' },
+      actor: 'ui',
+      timeoutSec: 10,
+    });
     assert.equal(await store.getState().setCredential('a', 'K', 'v'), true);
     assert.deepEqual(f.calls.find((c) => c.method === 'PUT')!.body, { value: 'v', actor: 'ui' });
     assert.equal(await store.getState().removeCredential('a', 'K'), true);
@@ -122,24 +272,52 @@ describe('credentials', () => {
   });
 
   test('rotation steps come only from credential-rotation events', () => {
-    assert.deepEqual(rotationStep(e({ type: 'credential-rotation', data: { phase: 'succeeded' } })), { kind: 'succeeded' });
+    assert.deepEqual(rotationStep(e({ type: 'credential-rotation', data: { phase: 'succeeded' } })), {
+      kind: 'succeeded',
+    });
     assert.equal(rotationStep(e({ type: 'started', data: { phase: 'succeeded' } })), null);
     assert.equal(rotationStep(e({ type: 'credential-rotation', data: { phase: 'weird' } })), null);
   });
 });
 
 describe('alerts and settings', () => {
-  const firing = (key: string, over: Partial<FiringAlert>): FiringAlert => ({ key, rule: 'service-down', service: null, severity: 'warning', since: '2026-01-01T00:00:00.000Z', message: key, notified: true, pending: false, ...over });
+  const firing = (key: string, over: Partial<FiringAlert>): FiringAlert => ({
+    key,
+    rule: 'service-down',
+    service: null,
+    severity: 'warning',
+    since: '2026-01-01T00:00:00.000Z',
+    message: key,
+    notified: true,
+    pending: false,
+    ...over,
+  });
   test('critical first, then newest', () => {
-    const sorted = sortFiring([firing('warn', { since: '2026-01-01T00:00:01Z' }), firing('crit', { severity: 'critical' }), firing('warn-new', { since: '2026-01-01T00:00:05Z' })]);
-    assert.deepEqual(sorted.map((x) => x.key), ['crit', 'warn-new', 'warn']);
+    const sorted = sortFiring([
+      firing('warn', { since: '2026-01-01T00:00:01Z' }),
+      firing('crit', { severity: 'critical' }),
+      firing('warn-new', { since: '2026-01-01T00:00:05Z' }),
+    ]);
+    assert.deepEqual(
+      sorted.map((x) => x.key),
+      ['crit', 'warn-new', 'warn'],
+    );
   });
 
   test('acknowledgements are kept by the browser, per firing episode, and forgotten when it ends', async () => {
-    let doc = { firing: [firing('service-down:web', {})], quietNow: false, channels: ['desktop'], notifications: [] };
+    let doc = {
+      firing: [firing('service-down:web', {})],
+      quietNow: false,
+      channels: ['desktop'],
+      notifications: [],
+    };
     const f = new FakeFetch().on('GET /api/alerts', () => json(doc));
     const m = new Map<string, string>();
-    const storage = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
+    const storage = {
+      getItem: (k: string) => m.get(k) ?? null,
+      setItem: (k: string, v: string) => void m.set(k, v),
+      removeItem: (k: string) => void m.delete(k),
+    };
     const { store } = makeStore(f, { storage });
     await store.getState().loadAlerts();
     store.getState().acknowledge(store.getState().alertsDoc!.firing[0]!);
@@ -155,7 +333,33 @@ describe('alerts and settings', () => {
   test('test notification', async () => {
     const f = new FakeFetch()
       .on('GET /api/alerts', { firing: [], quietNow: false, channels: [], notifications: [] })
-      .on('POST /api/alerts/test', { notification: { id: 'n', kind: 'test', severity: 'info', title: 't', text: '', service: null, rule: null, alertKey: null, at: 0, status: 'done', deliveries: [{ id: 1, notificationId: 'n', channel: 'slack', status: 'sent', attempts: 1, nextAt: null, lastError: null, createdAt: 0, updatedAt: 0 }] } });
+      .on('POST /api/alerts/test', {
+        notification: {
+          id: 'n',
+          kind: 'test',
+          severity: 'info',
+          title: 't',
+          text: '',
+          service: null,
+          rule: null,
+          alertKey: null,
+          at: 0,
+          status: 'done',
+          deliveries: [
+            {
+              id: 1,
+              notificationId: 'n',
+              channel: 'slack',
+              status: 'sent',
+              attempts: 1,
+              nextAt: null,
+              lastError: null,
+              createdAt: 0,
+              updatedAt: 0,
+            },
+          ],
+        },
+      });
     const { store } = makeStore(f);
     assert.equal(await store.getState().testNotification(), true);
     assert.match(store.getState().toasts.at(-1)!.text, /slack/);
@@ -171,7 +375,11 @@ describe('alerts and settings', () => {
 
   test('start at login goes through the desktop bridge only', async () => {
     let on = false;
-    const desktop = { platform: 'linux', getStartAtLogin: async () => on, setStartAtLogin: async (v: boolean) => (on = v) };
+    const desktop = {
+      platform: 'linux',
+      getStartAtLogin: async () => on,
+      setStartAtLogin: async (v: boolean) => (on = v),
+    };
     const { store } = makeStore(new FakeFetch(), { desktop });
     await store.getState().loadSettings();
     await flush();
@@ -186,7 +394,12 @@ describe('alerts and settings', () => {
 
 describe('routes, session key, formatting', () => {
   test('hash routes round-trip', () => {
-    for (const r of [{ view: 'overview' }, { view: 'service', name: 'my svc/1' }, { view: 'usage' }, { view: 'settings' }] as const) {
+    for (const r of [
+      { view: 'overview' },
+      { view: 'service', name: 'my svc/1' },
+      { view: 'usage' },
+      { view: 'settings' },
+    ] as const) {
       assert.deepEqual(parseHash(formatHash(r)), r);
     }
     assert.deepEqual(parseHash('#/nope'), { view: 'overview' });
@@ -194,11 +407,18 @@ describe('routes, session key, formatting', () => {
   });
 
   test('the login redirect fragment hands over the key once', () => {
-    assert.deepEqual(takeKeyFromHash('#key=abcdefghijklmnopqrstu_-9'), { key: 'abcdefghijklmnopqrstu_-9', rest: '#/' });
+    assert.deepEqual(takeKeyFromHash('#key=abcdefghijklmnopqrstu_-9'), {
+      key: 'abcdefghijklmnopqrstu_-9',
+      rest: '#/',
+    });
     assert.deepEqual(takeKeyFromHash('#key=<script>'), { key: null, rest: '#/' });
     assert.deepEqual(takeKeyFromHash('#/usage'), { key: null, rest: '#/usage' });
     const m = new Map<string, string>();
-    const ks = storageKeyStore({ getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) });
+    const ks = storageKeyStore({
+      getItem: (k) => m.get(k) ?? null,
+      setItem: (k, v) => void m.set(k, v),
+      removeItem: (k) => void m.delete(k),
+    });
     assert.equal(ks.get(), null);
     ks.set('abc');
     assert.equal(m.get('vigil.sessionKey'), 'abc');
@@ -216,8 +436,21 @@ describe('routes, session key, formatting', () => {
     assert.equal(usd(4_200), '$0.00420', 'a real cost never shows as $0.00');
     assert.equal(bytes(1536), '1.5 KB');
     assert.match(whyItDied(e({ type: 'oom-killed' })), /out of memory/);
-    assert.match(whyItDied(e({ type: 'crashed', exit: { code: null, signal: 'SIGKILL', result: 'signal', reason: 'killed' } })), /signal SIGKILL/);
-    assert.match(whyItDied(e({ type: 'crashed', exit: { code: 3, signal: null, result: 'exit-code', reason: 'exited with code 3' } })), /^Exited with code 3\.$/);
+    assert.match(
+      whyItDied(
+        e({ type: 'crashed', exit: { code: null, signal: 'SIGKILL', result: 'signal', reason: 'killed' } }),
+      ),
+      /signal SIGKILL/,
+    );
+    assert.match(
+      whyItDied(
+        e({
+          type: 'crashed',
+          exit: { code: 3, signal: null, result: 'exit-code', reason: 'exited with code 3' },
+        }),
+      ),
+      /^Exited with code 3\.$/,
+    );
     assert.match(whyItDied(e({ type: 'start-limit-hit' })), /start limit/);
   });
 });

@@ -28,17 +28,17 @@ describe('log ingestion', () => {
       usageLine({ input_tokens: 5, output_tokens: 5 }).trim(), // no request id: keyed by file and offset
     ];
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
-    assert.equal((await ingest()).length, 3);
+    assert.equal(await ingest(), 3);
     const want = cost(1000, 100) + cost(2000, 200) + cost(5, 5);
     assert.equal(total()!.costMicro, want);
     assert.equal(total()!.requests, 3);
-    assert.equal((await ingest()).length, 0, 'nothing new');
+    assert.equal(await ingest(), 0, 'nothing new');
     env.reopen();
-    assert.equal((await ingest()).length, 0, 'a restarted agent resumes at its cursor');
+    assert.equal(await ingest(), 0, 'a restarted agent resumes at its cursor');
     // Lose the cursor entirely (as if the crash came before it was written): everything is read again, and
     // every entry's key is already there.
     env.store.setState(cursorKey('core'), undefined);
-    assert.equal((await ingest()).length, 0);
+    assert.equal(await ingest(), 0);
     assert.equal(total()!.costMicro, want);
     assert.deepEqual(total()!.tokens, { input: 3005, output: 305, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 });
   });
@@ -48,9 +48,9 @@ describe('log ingestion', () => {
     const file = env.logPath('core');
     const line = usageLine({ request_id: 'p1', input_tokens: 10, output_tokens: 1 });
     fs.writeFileSync(file, line.slice(0, 30));
-    assert.equal((await ingest()).length, 0);
+    assert.equal(await ingest(), 0);
     fs.appendFileSync(file, line.slice(30));
-    assert.equal((await ingest()).length, 1);
+    assert.equal(await ingest(), 1);
     assert.equal(total()!.costMicro, cost(10, 1));
   });
 
@@ -64,7 +64,7 @@ describe('log ingestion', () => {
         usageLine({ request_id: 'ok', input_tokens: 1, output_tokens: 1 }),
       ].join('\n'),
     );
-    assert.equal((await ingest()).length, 1);
+    assert.equal(await ingest(), 1);
     const src = env.ingester.sources().find((s) => s.kind === 'log')!;
     assert.equal(src.rejected, 2);
     assert.match(src.error ?? '', /cached_tokens \(11\) exceeds prompt_tokens \(10\)/);

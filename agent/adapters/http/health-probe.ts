@@ -2,91 +2,76 @@
  * One HTTP health probe: GET the URL with a timeout; 2xx is up. A JSON body with a `status` field (the
  * common {"status":"healthy"|"degraded", "checks":{…}} shape) refines the answer and its checks are kept.
  * The timeout covers the whole exchange (connect, headers and body), so a hung endpoint always ends.
+ * http:// goes through the lean raw-socket client (raw-get.ts); https:// through node's https.
  */
-import http from 'node:http';
 import https from 'node:https';
 import { interpret, type ProbeResult } from '../../core/health/probe.js';
 import type { HealthProber } from '../../ports/health-prober.js';
+import { rawGet, type RawHttpError } from './raw-get.js';
 
 export { interpret };
 export type { ProbeHealth, ProbeResult } from '../../core/health/probe.js';
 
 const MAX_BODY = 64 * 1024;
+const HEADERS = { accept: 'application/json', 'user-agent': 'vigil-probe' };
 
-export interface ProbeAgents {
-  http: http.Agent;
-  https: https.Agent;
-}
-
-/**
- * Probes once. With keep-alive `agents`, a connection is reused between probes (about half the CPU of a
- * new connection each time); a reused connection the server closed meanwhile (ECONNRESET/EPIPE before
- * any answer) is retried once on a fresh one, so that race never reads as "down".
- */
-export function probeHealth(url: string, timeoutMs: number, now: () => number = Date.now, agents?: ProbeAgents): Promise<ProbeResult> {
+export function probeHealth(url: string, timeoutMs: number, now: () => number = Date.now): Promise<ProbeResult> {
   const started = performance.now();
   const at = now();
   const done = (r: Omit<ProbeResult, 'latencyMs' | 'at'>): ProbeResult => ({ ...r, latencyMs: Math.round(performance.now() - started), at });
+  const down = (error: string, httpStatus: number | null = null) => done({ health: 'down', httpStatus, reported: null, checks: null, error });
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return Promise.resolve(down('invalid URL'));
+  }
   return new Promise((resolve) => {
     let settled = false;
-    let req: http.ClientRequest | null = null;
+    let abort = () => {};
     const finish = (r: ProbeResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      abort();
       resolve(r);
     };
-    const down = (error: string, httpStatus: number | null = null) => finish(done({ health: 'down', httpStatus, reported: null, checks: null, error }));
-    const timer = setTimeout(() => {
-      down(`timed out after ${timeoutMs} ms`);
-      req?.destroy();
-    }, timeoutMs);
-    const attempt = (mayRetry: boolean) => {
-      try {
-        const secure = url.startsWith('https:');
-        const lib = secure ? https : http;
-        const agent = agents ? (secure ? agents.https : agents.http) : false;
-        req = lib.get(url, { headers: { accept: 'application/json', 'user-agent': 'vigil-probe' }, agent }, (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size <= MAX_BODY) chunks.push(c);
-          });
-          res.on('end', () => finish(done(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')))));
-          res.on('error', (err) => down(err.message, res.statusCode ?? null));
+    const timer = setTimeout(() => finish(down(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    const failed = (err: { code?: string | undefined; message: string }) => finish(down(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message));
+    if (parsed.protocol === 'http:') {
+      const get = rawGet(parsed, MAX_BODY, HEADERS);
+      abort = get.abort;
+      get.done.then((r) => finish(done(interpret(r.status, r.body))), (err: RawHttpError) => failed(err));
+      return;
+    }
+    if (parsed.protocol !== 'https:') {
+      finish(down(`unsupported protocol ${parsed.protocol}`));
+      return;
+    }
+    try {
+      const req = https.get(parsed, { headers: HEADERS, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= MAX_BODY) chunks.push(c);
         });
-      } catch (err) {
-        down((err as Error).message);
-        return;
-      }
-      const sent = req;
-      sent.on('error', (err: NodeJS.ErrnoException) => {
-        if (settled) return;
-        if (mayRetry && sent.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) attempt(false);
-        else down(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message);
+        res.on('end', () => finish(done(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')))));
+        res.on('error', (err) => finish(down(err.message, res.statusCode ?? null)));
       });
-    };
-    attempt(agents !== undefined);
+      abort = () => req.destroy();
+      req.on('error', (err: NodeJS.ErrnoException) => failed(err));
+    } catch (err) {
+      finish(down((err as Error).message));
+    }
   });
 }
 
 /** The HealthProber port over probeHealth. */
 export class HttpHealthProber implements HealthProber {
-  private readonly agents: ProbeAgents = {
-    http: new http.Agent({ keepAlive: true, maxFreeSockets: 64 }),
-    https: new https.Agent({ keepAlive: true, maxFreeSockets: 64 }),
-  };
-
   constructor(private readonly now: () => number = Date.now) {}
 
   probe(url: string, timeoutMs: number): Promise<ProbeResult> {
-    return probeHealth(url, timeoutMs, this.now, this.agents);
-  }
-
-  /** Closes the kept-alive connections. */
-  close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    return probeHealth(url, timeoutMs, this.now);
   }
 }

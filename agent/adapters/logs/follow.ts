@@ -7,7 +7,7 @@
  * inode, so rotations while it catches up shift nothing — and goes on with the new current file.
  */
 import { stat } from 'node:fs/promises';
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { openIfExists, rotatedNumbers, type OpenLogFile } from './files.js';
 import type { LogCursor } from './tail.js';
@@ -65,26 +65,49 @@ async function inodeOf(file: string): Promise<number | null> {
   }
 }
 
+type Next = { name: string; ino: number } | 'later' | 'gone';
+
+function inodeNow(file: string): number | null {
+  try {
+    return statSync(file).ino;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The file written right after the one with inode `ino` (which is no longer the current file): `<base>.(j-1)`
- * or `<base>` itself when it is `<base>.j` now; when it is gone (rotated past the kept count), the oldest
- * file still there. With that file's inode, so the caller can check it opened that very file.
+ * The file written right after the one with inode `ino` (no longer the current file): `<base>.(j-1)`, or
+ * `<base>` itself, when ours is `<base>.j` now — with that file's inode, so the caller can check that it
+ * opened that very file. 'later' when the names moved under the look (look again soon); 'gone' when ours
+ * is not there any more (rotated past the kept count).
+ *
+ * Rotation moves files to higher numbers, highest first. So the look goes from the highest number down
+ * (it cannot step over a file moving up), with quick synchronous stats, and ends with ours looked at again
+ * after its successor: still at `.j`, no rotation came between the two looks.
  */
-async function nextAfter(base: string, ino: number): Promise<{ name: string; ino: number } | null> {
-  const numbers = await rotatedNumbers(base);
-  let found = -1;
-  for (let i = 0; i < numbers.length; i++) {
-    if ((await inodeOf(`${base}.${numbers[i]}`)) === ino) {
-      found = i;
-      break;
+async function nextAfter(base: string, ino: number): Promise<Next> {
+  let seen = false;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const numbers = await rotatedNumbers(base);
+    for (let i = numbers.length - 1; i >= 0; i--) {
+      const name = `${base}.${numbers[i]}`;
+      if (inodeNow(name) !== ino) continue;
+      seen = true;
+      const nextName = i === 0 ? base : `${base}.${numbers[i - 1]}`;
+      const target = inodeNow(nextName);
+      if (target !== null && target !== ino && inodeNow(name) === ino) return { name: nextName, ino: target };
+      break; // moved meanwhile: look again
     }
   }
-  let name: string;
-  if (found === 0) name = base;
-  else if (found > 0) name = `${base}.${numbers[found - 1]}`;
-  else name = numbers.length > 0 ? `${base}.${numbers.at(-1)}` : base;
-  const target = await inodeOf(name);
-  return target === null || target === ino ? null : { name, ino: target };
+  return seen ? 'later' : 'gone';
+}
+
+/** The oldest file there is (when the one we read last is gone): the highest number, or the current file. */
+async function oldest(base: string): Promise<{ name: string; ino: number } | null> {
+  const numbers = await rotatedNumbers(base);
+  const name = numbers.length > 0 ? `${base}.${numbers.at(-1)}` : base;
+  const ino = await inodeOf(name);
+  return ino === null ? null : { name, ino };
 }
 
 /** Delivers new lines of the log at `base` to `onLines` until the signal aborts. */
@@ -109,8 +132,9 @@ export async function followLog(base: string, onLines: Emit, opts: FollowOptions
   const advance = async (lastIno: number): Promise<Held | null> => {
     waitingAfter = null;
     for (let tries = 0; tries < 100_000 && !signal?.aborted; tries++) {
-      const next = await nextAfter(base, lastIno);
-      if (next === null) break; // the new current file is being created: the next poll goes on from here
+      const found = await nextAfter(base, lastIno);
+      const next = found === 'gone' ? await oldest(base) : found === 'later' ? null : found;
+      if (next === null) break; // the names are moving, or the new current file is being created: next poll
       const f = await openIfExists(next.name);
       if (f === null) continue;
       if (f.ino !== next.ino) {
@@ -130,7 +154,6 @@ export async function followLog(base: string, onLines: Emit, opts: FollowOptions
   };
 
   const catchUp = async (h: Held): Promise<Held | null> => {
-    await drain(h);
     await h.f.fh.close();
     await lines.endOfFile();
     return advance(h.f.ino);

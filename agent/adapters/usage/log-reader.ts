@@ -1,7 +1,8 @@
 /**
  * Reads a service log from a persisted cursor, `tail -F` style: by inode and size, across rotation by
  * rename (FILE → FILE.1 → … → FILE.K, newest first) and truncation. When the cursor's file was rotated away,
- * the rest of it is read first (where it is now, found by inode), then each newer file from its start. Only lines containing the needle are decoded (a Buffer search), so ordinary log lines cost little.
+ * the rest of it is read first (where it is now, found by inode), then each newer file from its start.
+ * Chunks are returned as bytes (whole lines), so a parsing worker can take them without a copy.
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,21 +56,21 @@ async function rotated(file: string): Promise<FileAt[]> {
 }
 
 export class FileLogReader implements LogReader {
-  async read(file: string, cursor: LogCursor | null, maxBytes: number, needle: string): Promise<LogChunk | null> {
+  async read(file: string, cursor: LogCursor | null, maxBytes: number): Promise<LogChunk | null> {
     const live = await statAt(file);
-    if (cursor === null) return live ? this.readFrom(live, 0, null, false, true, maxBytes, needle) : null;
+    if (cursor === null) return live ? this.readFrom(live, 0, null, false, true, maxBytes) : null;
     if (live && live.ino === cursor.ino) {
       const id = await this.fileId(live);
       // Truncated, or replaced in place (same inode, other first line): start over.
-      if (live.size < cursor.offset || (id !== null && id !== cursor.fileId)) return this.readFrom(live, 0, id, false, true, maxBytes, needle);
-      return this.readFrom(live, cursor.offset, cursor.fileId, cursor.partial, true, maxBytes, needle);
+      if (live.size < cursor.offset || (id !== null && id !== cursor.fileId)) return this.readFrom(live, 0, id, false, true, maxBytes);
+      return this.readFrom(live, cursor.offset, cursor.fileId, cursor.partial, true, maxBytes);
     }
     // The cursor's file is no longer the live one: it was rotated (or deleted).
     const chain = [...(await rotated(file)).reverse(), ...(live ? [live] : [])]; // oldest first
     const at = chain.findIndex((f) => f.ino === cursor.ino);
     if (at !== -1) {
       const old = chain[at]!;
-      if (old.size > cursor.offset) return this.readFrom(old, cursor.offset, cursor.fileId, cursor.partial, old === live, maxBytes, needle);
+      if (old.size > cursor.offset) return this.readFrom(old, cursor.offset, cursor.fileId, cursor.partial, old === live, maxBytes);
     }
     // Done with it (or it is gone): the next newer file, from its start. The cursor moves only when that
     // file has a line to read, so a rotated file keeps being read while the new live file is still empty
@@ -77,7 +78,7 @@ export class FileLogReader implements LogReader {
     if (!live) return null;
     const next = at === -1 ? chain[0]! : chain[at + 1];
     if (!next) return null;
-    return this.readFrom(next, 0, null, false, next === live, maxBytes, needle);
+    return this.readFrom(next, 0, null, false, next === live, maxBytes);
   }
 
   /** `<inode>-<hash of the first line>` (or of the first 4 KB), null for an empty file. */
@@ -105,7 +106,6 @@ export class FileLogReader implements LogReader {
     partial: boolean,
     isLive: boolean,
     maxBytes: number,
-    needle: string,
   ): Promise<LogChunk | null> {
     if (f.size <= offset) return null;
     const fileId = knownId ?? (await this.fileId(f));
@@ -135,18 +135,6 @@ export class FileLogReader implements LogReader {
       start = end;
       nextPartial = true;
     }
-    const lines: string[] = [];
-    const offsets: number[] = [];
-    const pattern = Buffer.from(needle);
-    let pos = buf.indexOf(pattern, start);
-    while (pos !== -1 && pos < end) {
-      const lineStart = Math.max(start, buf.lastIndexOf(NL, pos) + 1);
-      let lineEnd = buf.indexOf(NL, pos);
-      if (lineEnd === -1 || lineEnd > end) lineEnd = end;
-      lines.push(buf.toString('utf8', lineStart, lineEnd));
-      offsets.push(offset + lineStart);
-      pos = buf.indexOf(pattern, lineEnd + 1);
-    }
-    return { lines, offsets, fileId, next: { ino: f.ino, offset: offset + end, fileId, partial: nextPartial }, bytes: end };
+    return { data: buf.subarray(start, end), offset: offset + start, fileId, next: { ino: f.ino, offset: offset + end, fileId, partial: nextPartial } };
   }
 }

@@ -7,14 +7,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { parseChunk, type ChunkJob, type ChunkLines, type ParsedChunk } from '../../core/usage/chunk.js';
+import type { ChunkJob, ParsedChunk } from '../../core/usage/chunk.js';
 import type { QuoteFn } from '../../core/usage/pricer.js';
-import { Calendar } from '../../core/usage/tz.js';
-import type { ChunkParser } from '../../ports/usage-sources.js';
+import type { ChunkParser, LogChunk } from '../../ports/usage-sources.js';
 import { decodeChunk, type EncodedChunk } from './chunk-codec.js';
+import { InlineChunkParser } from './inline-parser.js';
 
-/** Chunks with at least this many lines go to the worker. */
-export const WORKER_MIN_LINES = 512;
+/** Chunks of at least this many bytes go to the worker. */
+export const WORKER_MIN_BYTES = 128 * 1024;
 const IDLE_MS = 60_000;
 
 type Reply = { id: number; out: EncodedChunk } | { id: number; error: string } | { ready: true };
@@ -33,43 +33,40 @@ export class WorkerChunkParser implements ChunkParser {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (p: ParsedChunk) => void; reject: (e: Error) => void }>();
   private idle: NodeJS.Timeout | null = null;
-  private readonly calendars = new Map<string, Calendar>();
+  private readonly inline: InlineChunkParser;
 
   constructor(
-    private readonly quote: QuoteFn,
-    private readonly minLines = WORKER_MIN_LINES,
-  ) {}
+    quote: QuoteFn,
+    private readonly minBytes = WORKER_MIN_BYTES,
+  ) {
+    this.inline = new InlineChunkParser(quote);
+  }
 
   /** Whether a worker is running (tests). */
   get running(): boolean {
     return this.worker !== null;
   }
 
-  async parse(chunk: ChunkLines, job: ChunkJob): Promise<ParsedChunk> {
-    if (this.broken || chunk.lines.length < this.minLines) return this.inline(chunk, job);
+  async parse(chunk: LogChunk, job: ChunkJob): Promise<ParsedChunk> {
+    if (this.broken || chunk.data.byteLength < this.minBytes) return this.inline.parseNow(chunk, job);
+    const copy = chunk.data.slice(); // the worker takes its own copy (transferred, so moved, not cloned)
     try {
-      return await this.remote(chunk, job);
+      return await this.remote({ ...chunk, data: copy }, job);
     } catch {
       this.broken = true; // a worker that failed once is not tried again
       await this.close();
-      return this.inline(chunk, job);
+      return this.inline.parseNow(chunk, job);
     }
   }
 
-  private inline(chunk: ChunkLines, job: ChunkJob): ParsedChunk {
-    let cal = this.calendars.get(job.timezone);
-    if (!cal) this.calendars.set(job.timezone, (cal = new Calendar(job.timezone)));
-    return parseChunk(chunk, job, this.quote, cal);
-  }
-
-  private remote(chunk: ChunkLines, job: ChunkJob): Promise<ParsedChunk> {
+  private remote(chunk: LogChunk, job: ChunkJob): Promise<ParsedChunk> {
     const w = this.start();
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     const id = ++this.seq;
     return new Promise<ParsedChunk>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      w.postMessage({ id, chunk, job });
+      w.postMessage({ id, chunk, job }, [chunk.data.buffer as ArrayBuffer]);
     }).finally(() => {
       if (this.waiting.size === 0) {
         this.idle = setTimeout(() => void this.close(), IDLE_MS);

@@ -6,9 +6,8 @@
  */
 import type { UsageSpec, PricingSpec } from '../../core/manifest/usage.js';
 import type { LedgerEntry, SourceKind } from '../../core/usage/model.js';
-import { USAGE_EVENT } from '../../core/usage/normalize.js';
 import { priceUsage, type QuoteFn } from '../../core/usage/pricer.js';
-import { parseChunk, type ChunkJob, type ParsedChunk } from '../../core/usage/chunk.js';
+import type { ChunkJob, ParsedChunk } from '../../core/usage/chunk.js';
 import { parsePrometheusText } from '../../core/usage/prom-text.js';
 import { counterDeltas, type CounterState } from '../../core/usage/counters.js';
 import { agentCounters, litellmCounters, seriesValues, windowUsage } from '../../core/usage/scrape-map.js';
@@ -32,8 +31,8 @@ export interface IngestDeps {
   logPath(service: string): string;
   /** Bytes read (and committed) per transaction; default CHUNK_BYTES. */
   chunkBytes?: number;
-  /** Parses chunks (the agent's parses a backlog in a worker thread); default: in place with `quote`. */
-  parser?: ChunkParser;
+  /** Parses chunks of log bytes (the agent's parses a backlog in a worker thread). */
+  parser: ChunkParser;
 }
 
 export interface IngestContext {
@@ -87,51 +86,69 @@ export class UsageIngester {
 
   /**
    * Reads the service's log from its cursor to the end, one transaction per chunk. `maxChunks` bounds the
-   * work of one call (the agent comes back on its next round); returns the entries stored.
+   * work of one call (the agent comes back on its next round); `onStored` sees each chunk's new entries
+   * (they are not kept: a backlog of millions of lines streams through). Returns how many were stored.
    */
-  async ingestLog(service: string, spec: UsageSpec, ctx: IngestContext, maxChunks = Infinity): Promise<LedgerEntry[]> {
+  async ingestLog(
+    service: string,
+    spec: UsageSpec,
+    ctx: IngestContext,
+    opts: { maxChunks?: number; onStored?: (entries: readonly LedgerEntry[]) => void } = {},
+  ): Promise<number> {
+    const maxChunks = opts.maxChunks ?? Infinity;
     const { store, ledger, reader, clock } = this.deps;
     const file = spec.log?.path ?? this.deps.logPath(service);
     const st = this.state(service, 'log');
     const saved = store.getState<StoredCursor>(cursorKey(service));
     const cursor = saved && saved.path === file ? saved.cursor : null;
-    const stored: LedgerEntry[] = [];
+    let stored = 0;
     st.at = clock.now();
     const bytes = this.deps.chunkBytes ?? CHUNK_BYTES;
     const job = (): ChunkJob => ({ service, provider: spec.provider, pricing: ctx.pricing, timezone: ctx.calendar.timeZone, now: clock.now() });
-    const parse = (chunk: LogChunk): Promise<ParsedChunk> | ParsedChunk =>
-      this.deps.parser ? this.deps.parser.parse(chunk, job()) : parseChunk(chunk, job(), this.deps.quote, ctx.calendar);
-    // Reading and parsing run one chunk ahead of storing: the next chunk is read (and, with a worker,
-    // parsed) while this one is committed. Only what is committed moves the cursor.
-    const ahead = (from: LogCursor | null) => reader.read(file, from, bytes, USAGE_EVENT).then(async (chunk) => (chunk ? { chunk, parsed: await parse(chunk) } : null));
-    let pending = ahead(cursor);
+    // A pipeline: while chunk k is committed (synchronously, on this thread), chunk k+1 is already being
+    // parsed (in the parser's worker) and chunk k+2 read. Only what is committed moves the cursor.
+    const read = (from: LogCursor | null) => reader.read(file, from, bytes);
+    let reading = read(cursor);
+    let parsing: Promise<{ chunk: LogChunk; parsed: ParsedChunk } | null> | null = null;
+    const dispatch = async (): Promise<void> => {
+      const chunk = await reading;
+      if (chunk) reading = read(chunk.next);
+      parsing = chunk ? this.deps.parser.parse(chunk, job()).then((parsed) => ({ chunk, parsed })) : Promise.resolve(null);
+    };
     try {
       st.more = false;
+      await dispatch();
       for (let n = 0; ; n++) {
-        const got = await pending;
+        const got = await parsing!;
         if (!got) break;
         const { chunk, parsed } = got;
         if (n + 1 >= maxChunks) st.more = true;
-        else pending = ahead(chunk.next);
+        else await dispatch();
         st.rejected += parsed.rejected;
         if (parsed.error !== null) st.error = `${file}: ${parsed.error}`;
         const next: StoredCursor = { path: file, cursor: chunk.next };
-        store.transaction(() => {
-          stored.push(...ledger.record(parsed.entries));
+        const inserted = store.transaction(() => {
+          const rows = ledger.record(parsed.entries);
           store.setState(cursorKey(service), next);
+          return rows;
         });
+        stored += inserted.length;
+        if (inserted.length > 0) opts.onStored?.(inserted);
         if (st.more) break;
       }
       st.ok = true;
       if (st.rejected === 0) st.error = null;
     } catch (err) {
-      pending.catch(() => undefined); // a read started ahead is abandoned
+      // reads and parses started ahead are abandoned
+      reading.catch(() => undefined);
+      (parsing as Promise<unknown> | null)?.catch(() => undefined);
       st.ok = false;
       st.error = `${file}: ${(err as Error).message}`;
       throw err;
     } finally {
-      st.entries += stored.length;
+      st.entries += stored;
     }
+    reading.catch(() => undefined); // a read past a maxChunks stop is not used
     return stored;
   }
 

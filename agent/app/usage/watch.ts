@@ -112,35 +112,40 @@ export class UsageWatch {
     const { deps } = this;
     const settings = loadUsageSettings(deps.store);
     const ctx = { pricing: settings.pricing ?? undefined, calendar: calendarFor(timeZoneOf(settings)) };
-    const stored: LedgerEntry[] = [];
+    let stored = 0;
     let backlog = false;
+    const onStored = (entries: readonly LedgerEntry[]) => this.account(entries, deps.clock.now());
     for (const svc of deps.store.listServices()) {
       const spec = svc.spec.usage;
       if (!spec) continue;
       const now = deps.clock.now();
-      const run = async (kind: string, fn: () => Promise<LedgerEntry[]>) => {
+      const run = async (kind: string, fn: () => Promise<number>) => {
         const id = `${svc.name}\u0000${kind}`;
         if ((this.due.get(id) ?? -Infinity) > now) return;
         this.due.set(id, now + spec.intervalSec * 1000);
         try {
-          stored.push(...(await fn()));
+          stored += await fn();
         } catch (err) {
           deps.onError?.(err, `usage ${kind} of ${svc.name}`);
         }
       };
       if (spec.log) {
-        await run('log', () => deps.ingester.ingestLog(svc.name, spec, ctx, deps.maxChunksPerRound ?? 64));
+        await run('log', () => deps.ingester.ingestLog(svc.name, spec, ctx, { maxChunks: deps.maxChunksPerRound ?? 64, onStored }));
         if (deps.ingester.hasMore(svc.name)) {
           this.due.delete(`${svc.name}\u0000log`); // the rest of a backlog is read in the next round, at once
           backlog = true;
         }
       }
-      if (spec.metrics && svc.spec.metrics) await run('metrics', () => deps.ingester.scrape(svc.name, spec, 'metrics', svc.spec.metrics!.url, ctx));
-      if (spec.litellm) await run('litellm', () => deps.ingester.scrape(svc.name, spec, 'litellm', spec.litellm!.url, ctx));
+      const scrape = async (kind: 'metrics' | 'litellm', url: string) => {
+        const entries = await deps.ingester.scrape(svc.name, spec, kind, url, ctx);
+        if (entries.length > 0) onStored(entries);
+        return entries.length;
+      };
+      if (spec.metrics && svc.spec.metrics) await run('metrics', () => scrape('metrics', svc.spec.metrics!.url));
+      if (spec.litellm) await run('litellm', () => scrape('litellm', spec.litellm!.url));
     }
     const now = deps.clock.now();
-    if (stored.length > 0) this.account(stored, now);
-    if (stored.length > 0 || now - this.lastEval >= (deps.evaluateEveryMs ?? 30_000)) {
+    if (stored > 0 || now - this.lastEval >= (deps.evaluateEveryMs ?? 30_000)) {
       this.lastEval = now;
       await this.evaluate(now);
     }

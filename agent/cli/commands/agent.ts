@@ -32,6 +32,8 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
       const paths = vigilPaths(io.env);
       const argvRun = [process.execPath, path.join(packageRoot(), 'bin', 'vigil.js'), 'agent', 'run', ...(values.http ? ['--http', str(values.http)!] : [])];
       const env: Record<string, string> = { VIGIL_HOME: paths.home, PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+      // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
+      if (io.env.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';
       const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
       if (selectBackend(io.env) === 'launchd') return installOnLaunchd(io, deps, argvRun, values.json === true);
       const file = await installAgentUnit(deps, renderAgentUnit(paths, argvRun, env));

@@ -34,31 +34,53 @@ export interface ParsedChunk {
   error: string | null;
 }
 
-export function parseChunk(chunk: ChunkLines, job: ChunkJob, quote: QuoteFn, calendar: Calendar): ParsedChunk {
-  const entries: LedgerEntry[] = [];
-  let rejected = 0;
-  let error: string | null = null;
-  const { service } = job;
-  for (let i = 0; i < chunk.lines.length; i++) {
-    const r = parseUsageLine(chunk.lines[i]!);
-    if (r === null) continue;
+/**
+ * Builds a ParsedChunk line by line, so a caller that finds lines in a buffer parses each as it goes and
+ * keeps only the entries (not every line of the chunk).
+ */
+export class ChunkBuilder {
+  private readonly entries: LedgerEntry[] = [];
+  private rejected = 0;
+  private error: string | null = null;
+  /** Model and provider names, shared between entries rather than one copy per line. */
+  private readonly names = new Map<string, string>();
+
+  constructor(
+    private readonly job: ChunkJob,
+    private readonly fileId: string,
+    private readonly quote: QuoteFn,
+    private readonly calendar: Calendar,
+  ) {}
+
+  private intern(s: string): string {
+    const hit = this.names.get(s);
+    if (hit !== undefined) return hit;
+    this.names.set(s, s);
+    return s;
+  }
+
+  add(line: string, offset: number): void {
+    const r = parseUsageLine(line);
+    if (r === null) return;
     if (!r.ok) {
-      rejected++;
-      error = r.error;
-      continue;
+      this.rejected++;
+      this.error = r.error;
+      return;
     }
+    const { job } = this;
     const u = r.usage;
     const at = u.at ?? job.now;
-    const provider = u.provider ?? job.provider;
-    const cost = priceUsage({ model: u.model, provider, at, tokens: u.tokens, requests: 1, reportedMicro: u.reportedMicro, aggregated: false }, job.pricing, quote);
-    const local = calendar.local(at);
-    entries.push({
-      key: u.requestId !== null ? `log:${service}:req:${u.requestId}` : `log:${service}:${chunk.fileId}:${chunk.offsets[i]}`,
+    const model = this.intern(u.model);
+    const provider = u.provider !== null ? this.intern(u.provider) : job.provider;
+    const cost = priceUsage({ model, provider, at, tokens: u.tokens, requests: 1, reportedMicro: u.reportedMicro, aggregated: false }, job.pricing, this.quote);
+    const local = this.calendar.local(at);
+    this.entries.push({
+      key: u.requestId !== null ? `log:${job.service}:req:${u.requestId}` : `log:${job.service}:${this.fileId}:${offset}`,
       at,
       day: local.day,
       hour: local.hour,
-      service,
-      model: u.model,
+      service: job.service,
+      model,
       provider,
       source: 'log',
       requests: 1,
@@ -68,5 +90,14 @@ export function parseChunk(chunk: ChunkLines, job: ChunkJob, quote: QuoteFn, cal
       pricing: cost.pricing,
     });
   }
-  return { entries, rejected, error };
+
+  result(): ParsedChunk {
+    return { entries: this.entries, rejected: this.rejected, error: this.error };
+  }
+}
+
+export function parseChunk(chunk: ChunkLines, job: ChunkJob, quote: QuoteFn, calendar: Calendar): ParsedChunk {
+  const b = new ChunkBuilder(job, chunk.fileId, quote, calendar);
+  for (let i = 0; i < chunk.lines.length; i++) b.add(chunk.lines[i]!, chunk.offsets[i]!);
+  return b.result();
 }

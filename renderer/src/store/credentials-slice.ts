@@ -8,7 +8,13 @@ import { isApiError } from '../api/client.js';
 import type { RotationStep, RotationView } from '../api/feature-types.js';
 import type { AppState } from './index.js';
 import type { StoreDeps } from './deps.js';
-import { IDLE, type Availability, type CredentialSet, type VigilEvent } from './types.js';
+import {
+  IDLE,
+  type Availability,
+  type CredentialSet,
+  type RotationResult,
+  type VigilEvent,
+} from './types.js';
 
 export interface CredentialsSlice {
   credentialSets: readonly CredentialSet[];
@@ -67,12 +73,35 @@ export function rotationStep(e: VigilEvent): RotationStep | null {
   }
 }
 
-const FINAL: ReadonlySet<RotationStep['kind']> = new Set([
-  'succeeded',
-  'rolled-back',
-  'rollback-failed',
-  'failed',
-]);
+/** Every step of a finished rotation, from the agent's answer. */
+export function stepsFromResult(r: RotationResult): RotationStep[] {
+  const steps: RotationStep[] = [{ kind: 'written', services: r.services }];
+  for (const c of r.checks) {
+    steps.push({ kind: 'restarting', service: c.service });
+    steps.push(
+      c.healthy
+        ? { kind: 'healthy', service: c.service, rollback: false }
+        : { kind: 'unhealthy', service: c.service, reason: c.reason, rollback: false },
+    );
+  }
+  if (r.failed !== null) steps.push({ kind: 'rolling-back', service: r.failed.service, reason: r.failed.reason });
+  for (const c of r.rollback ?? []) {
+    steps.push(
+      c.healthy
+        ? { kind: 'healthy', service: c.service, rollback: true }
+        : { kind: 'unhealthy', service: c.service, reason: c.reason, rollback: true },
+    );
+  }
+  const why = r.failed === null ? '' : `${r.failed.service}: ${r.failed.reason}`;
+  steps.push(
+    r.outcome === 'succeeded'
+      ? { kind: 'succeeded' }
+      : r.outcome === 'rolled-back'
+        ? { kind: 'rolled-back', reason: why }
+        : { kind: 'rollback-failed', reason: why },
+  );
+  return steps;
+}
 
 export const createCredentialsSlice =
   (deps: StoreDeps): StateCreator<AppState, [], [], CredentialsSlice> =>
@@ -116,29 +145,21 @@ export const createCredentialsSlice =
             ...(timeoutSec === undefined ? {} : { timeoutSec }),
           });
           const ok = r.outcome === 'succeeded';
-          set((s) => {
-            const cur = s.rotation;
-            if (cur === null) return {};
-            const last = cur.steps[cur.steps.length - 1];
-            const final: RotationStep = ok
-              ? { kind: 'succeeded' }
-              : r.outcome === 'rolled-back'
-                ? {
-                    kind: 'rolled-back',
-                    reason: `${r.failed?.service ?? 'a service'}: ${r.failed?.reason ?? 'not healthy'}`,
-                  }
-                : { kind: 'rollback-failed', reason: r.failed?.reason ?? 'rollback failed' };
-            return {
-              rotation: {
-                ...cur,
-                rotationId: r.id,
-                done: true,
-                ok,
-                logTail: r.failed?.logTail ?? [],
-                steps: last !== undefined && FINAL.has(last.kind) ? cur.steps : [...cur.steps, final],
-              },
-            };
-          });
+          // The result is the whole story: it replaces the live steps (events may still be in flight).
+          set((st) =>
+            st.rotation === null
+              ? {}
+              : {
+                  rotation: {
+                    ...st.rotation,
+                    rotationId: r.id,
+                    done: true,
+                    ok,
+                    logTail: r.failed?.logTail ?? [],
+                    steps: stepsFromResult(r),
+                  },
+                },
+          );
           await get().loadCredentials();
           return ok;
         } catch (err) {

@@ -9,7 +9,7 @@ const nodeIo = NODE_IO.flatMap((m) => [m, `node:${m}`]);
 const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => (m.startsWith('node:') ? [m] : [m, `node:${m}`])))];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'renderer/dist/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'renderer/dist/**', 'test-results/**', 'release/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -49,12 +49,18 @@ async function start(): Promise<void> {
   let state: TrayState = { connection: 'connecting', problem: null, services: [], budget: null, budgetLifted: false, startAtLogin: startAtLogin(), platform: process.platform };
   const tray = new Tray(icon(state));
   let askedToInstall = false;
+  // `--open` (or a second launch) shows the dashboard as soon as the agent answers.
+  let openWhenConnected = process.argv.includes('--open');
 
   const link = new AgentLink({
     socketPath: paths.socket,
     onChange: (s) => {
       state = { ...state, ...s };
       render();
+      if (s.connection === 'connected' && openWhenConnected) {
+        openWhenConnected = false;
+        void show('#/');
+      }
       if (s.connection === 'no-agent' && !askedToInstall) {
         askedToInstall = true;
         void offerInstall();

@@ -37,9 +37,9 @@ export class Alerting {
     this.engine = new AlertEngine(config, tz, restored);
   }
 
-  setConfig(config: AlertsConfig): void {
+  setConfig(config: AlertsConfig, tz?: string): void {
     this.config = config;
-    this.engine.setConfig(config);
+    this.engine.setConfig(config, tz);
   }
 
   /** One step of the rules; returns the alert events to record. Deliveries are queued, not awaited. */

@@ -83,7 +83,7 @@ export class MonitorModule implements AgentModule {
     this.stored = loadAlertsConfig(store);
     this.storedJson = JSON.stringify(this.stored);
     this.buildNotifiers(this.stored.config);
-    const tz = opts.timezone ?? this.stored.config.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const tz = this.timezone(this.stored.config);
     this.alerting = new Alerting(
       {
         log: this.log,
@@ -193,8 +193,12 @@ export class MonitorModule implements AgentModule {
     this.stored = stored;
     this.storedJson = json;
     this.buildNotifiers(stored.config);
-    this.alerting.setConfig(stored.config);
+    this.alerting.setConfig(stored.config, this.timezone(stored.config));
     this.s.logger.info({ channels: this.channels() }, 'alert configuration reloaded');
+  }
+
+  private timezone(config: AlertsConfig): string {
+    return this.opts.timezone ?? config.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   }
 
   private buildNotifiers(config: AlertsConfig): void {

@@ -1,7 +1,11 @@
 /** Entry: take the session key from the login redirect, wire the store to the browser, render. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import './styles/app.css';
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/data.css';
+import './styles/detail.css';
+import './styles/views.css';
 import { createApi } from './api/client.js';
 import { storageKeyStore, takeKeyFromHash } from './api/session-key.js';
 import { createAppStore } from './store/index.js';

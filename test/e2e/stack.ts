@@ -37,7 +37,7 @@ export async function startStack(services: Record<string, string>, opts: StackOp
     yaml += `  ${names[short]}:\n${block.replace(/^/gm, '    ')}\n`;
   }
   if (opts.top) yaml += opts.top;
-  let agent: AgentProcess | null = null;
+  let agent: AgentProcess;
   try {
     await opts.before?.(t, names);
     await t.json(['apply', '-f', t.manifest(yaml)]);

@@ -173,6 +173,22 @@ describe('vigil secrets (CLI)', () => {
     for (const e of parseEnv(fs.readFileSync(hand, 'utf8'), 'systemd').entries) assert.equal(sys[e.key], e.value, `hand-edited ${e.key}`);
   });
 
+  it('vigil logs without an agent: the value shows as [redacted:<set>/<KEY>] and one secret-leaked event is stored', async () => {
+    const logs = path.join(t.env.VIGIL_HOME!, 'logs');
+    fs.mkdirSync(logs, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(logs, 'leaky.log'), 'boot\nusing sk-tty-typed-secret-0042 for upstream\n');
+    const r = await t.vigil(['logs', 'leaky', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes('sk-tty-typed-secret'), r.stdout);
+    assert.match(r.stdout, /using \[redacted:tty\/API_KEY\] for upstream/);
+    await t.vigil(['logs', 'leaky']);
+    const ev = await t.json<{ events: { type: string; service: string; message: string }[] }>(['events', '-n', '1000']);
+    const leaked = ev.events.filter((e) => e.type === 'secret-leaked');
+    assert.equal(leaked.length, 1, 'one event however often it is seen');
+    assert.equal(leaked[0]!.service, 'leaky');
+    assert.match(leaked[0]!.message, /vigil secrets rotate tty API_KEY/);
+  });
+
   it('list --json and rm', async () => {
     const doc = await waitFor('list', async () => {
       const r = await t.vigil(['secrets', 'list', '--json']);

@@ -8,6 +8,9 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../agent/adapters/log/logger.js';
 import { CredentialRuntime } from '../../agent/daemon/credentials.js';
 import { storeSecretSource } from '../../agent/adapters/credentials/secret-cache.js';
+import { FsCredentialStore } from '../../agent/adapters/credentials/fs-store.js';
+import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
+import { directLogRedaction } from '../../agent/daemon/log-redaction.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { NewEvent } from '../../agent/core/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -51,6 +54,30 @@ describe('credential runtime (agent)', () => {
       assert.deepEqual(events.map((e) => [e.type, e.service, e.key]), [['secret-leaked', 'web', 'secret-leaked:llm/API_KEY:5']]);
       assert.equal(await storeSecretSource(rt.store).get('llm', 'API_KEY'), 'sk-tail-canary-789');
       assert.equal(await storeSecretSource(rt.store).get('llm', 'NOPE'), undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without an agent (vigil logs direct): lines redacted, the first sighting stored in the database once', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-rt-'));
+    try {
+      const paths = vigilPaths({ VIGIL_HOME: path.join(dir, 'vh'), HOME: dir });
+      new FsCredentialStore(paths.credentials).write('llm', [{ key: 'API_KEY', value: 'sk-direct-canary-42', updatedAt: 9 }]);
+      SqliteStore.open(paths.db).close();
+      const redact = directLogRedaction(paths, new FakeClock())('web', 'log tail');
+      assert.equal(redact('using sk-direct-canary-42 now'), 'using [redacted:llm/API_KEY] now');
+      assert.equal(redact('again sk-direct-canary-42'), 'again [redacted:llm/API_KEY]');
+      const again = directLogRedaction(paths, new FakeClock())('web', 'log tail');
+      again('and sk-direct-canary-42 in another process');
+      const db = SqliteStore.open(paths.db);
+      try {
+        const leaked = db.queryEvents({ types: ['secret-leaked'] });
+        assert.deepEqual(leaked.map((e) => [e.service, e.key, e.severity]), [['web', 'secret-leaked:llm/API_KEY:9', 'critical']]);
+        assert.ok(!JSON.stringify(leaked).includes('canary'));
+      } finally {
+        db.close();
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

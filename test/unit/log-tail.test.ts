@@ -1,14 +1,21 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tailLines } from '../../agent/adapters/fs/log-tail.js';
-import { followFile } from '../../agent/adapters/fs/log-follow.js';
+import { followLog } from '../../agent/adapters/logs/follow.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-tail-'));
 
 describe('tailLines', () => {
+  it('reads on into the rotated files when the current one holds fewer lines', async () => {
+    const f = path.join(dir, 'r.log');
+    writeFileSync(`${f}.1`, 'one\ntwo\n');
+    writeFileSync(f, 'three\n');
+    assert.deepEqual(await tailLines(f, 2), ['two', 'three']);
+  });
+
   it('returns the last N lines across chunk boundaries, with or without a final newline', async () => {
     const f = path.join(dir, 'a.log');
     const lines = Array.from({ length: 50_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);
@@ -29,13 +36,14 @@ describe('tailLines', () => {
   });
 });
 
-describe('followFile', () => {
+describe('followLog', () => {
   it('delivers appended lines, then continues after the file is replaced (rotation) or truncated', async () => {
     const f = path.join(dir, 'f.log');
     writeFileSync(f, 'old\n');
     const got: string[] = [];
     const ctl = new AbortController();
-    const done = followFile(f, (ls) => got.push(...ls), { pollMs: 20, signal: ctl.signal });
+    const from = { ino: statSync(f).ino, offset: statSync(f).size };
+    const done = followLog(f, (ls) => void got.push(...ls), { from, pollMs: 20, signal: ctl.signal });
     const until = async (n: number) => {
       for (let i = 0; i < 200 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
     };

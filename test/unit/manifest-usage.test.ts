@@ -1,6 +1,9 @@
 /** The manifest's usage keys: per-service `usage:`, top-level `pricing:` and `budget:`. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseManifest } from '../../agent/core/manifest/parse.js';
 import { parse, problems, yaml } from '../helpers/manifest.js';
 
 const SERVICES = [
@@ -140,5 +143,17 @@ describe('manifest: usage, pricing, budget', () => {
         [13, 'budget.services.phantom', 'unknown service "phantom"'],
       ],
     );
+  });
+
+  it('examples/vigil.yaml shows a LiteLLM mapping, a log source, pricing overrides and a budget', () => {
+    const file = fileURLToPath(new URL('../../examples/vigil.yaml', import.meta.url));
+    const { manifest } = parseManifest(readFileSync(file, 'utf8'), { file, which: (p) => `/usr/bin/${p}` });
+    const svc = (n: string) => manifest.services.find((s) => s.name === n)!;
+    assert.deepEqual(svc('llm-proxy').usage?.litellm?.keyAliases, { 'agent-core-key': 'agent-core', 'memory-key': 'memory-worker' });
+    assert.equal(svc('llm-proxy').usage?.litellm?.url, 'http://127.0.0.1:4000/metrics');
+    assert.deepEqual(svc('agent-core').usage?.log, { path: null });
+    assert.deepEqual(Object.keys(manifest.pricing ?? {}), ['local-llama-*', 'ft:gpt-4o-mini:*']);
+    assert.deepEqual(manifest.budget?.services, { 'memory-worker': { dailyUsd: 3, onExceed: 'stop' } });
+    assert.equal(manifest.budget?.timezone, 'Europe/Paris');
   });
 });

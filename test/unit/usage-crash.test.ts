@@ -1,6 +1,6 @@
 /**
  * kill -9 during ingestion, 50 times: the ingesting process (the agent's UsageIngester on the real log
- * reader, price table and SQLite ledger) reads a large usage log — duplicates, lines without request ids,
+ * reader and SQLite ledger) reads a large usage log — duplicates, lines without request ids,
  * OpenAI and Anthropic shapes, an unknown model, noise — while the log is rotated twice. After the kills
  * and a final run, the ledger's totals equal the hand-computed totals exactly and integrity_check is ok.
  */

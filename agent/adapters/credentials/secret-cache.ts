@@ -23,8 +23,15 @@ export class SecretCache {
   refresh(): boolean {
     const sig = signature(this.store.dir);
     if (sig === this.signature) return false;
+    let refs: SecretRef[];
+    try {
+      refs = this.store.allSecrets();
+    } catch {
+      // Unreadable for now (e.g. EACCES): keep guarding with the values known so far, retry next time.
+      return false;
+    }
     this.signature = sig;
-    this.refs = this.store.allSecrets();
+    this.refs = refs;
     this.plain = [...new Set(this.refs.map((r) => r.value))];
     return true;
   }

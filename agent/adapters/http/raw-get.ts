@@ -65,7 +65,7 @@ export function parse(buf: Buffer, maxBody: number, ended: boolean): RawResponse
   if (headEnd < 0) return null;
   const head = buf.subarray(0, headEnd).toString('latin1').split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '');
-  if (!m) return ended ? null : null;
+  if (!m) return null;
   const status = Number(m[1]);
   const fields = new Map<string, string>();
   for (const line of head.slice(1)) {

@@ -154,6 +154,7 @@ export async function followLog(base: string, onLines: Emit, opts: FollowOptions
   };
 
   const catchUp = async (h: Held): Promise<Held | null> => {
+    await drain(h);
     await h.f.fh.close();
     await lines.endOfFile();
     return advance(h.f.ino);

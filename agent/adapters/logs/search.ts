@@ -2,12 +2,14 @@
  * Searching a service's log (current and rotated files) for a substring or a regular expression: the
  * most recent `limit` matching lines, newest file first, each file read backwards in large regions.
  *
- * A substring is found with Buffer#indexOf on the raw bytes (no decoding except of matching lines); a
- * regular expression runs over each decoded region (flags g and m, so ^ and $ are line anchors) and every
- * hit is checked against its own line. Either way one line counts once, like `grep -c`.
+ * A substring is found with Buffer#indexOf on the raw bytes (no decoding except of matching lines). A
+ * regular expression with a literal every match must contain (requiredLiteral) is run only on the lines
+ * holding that literal, found the same way; any other runs over each decoded region (flags g and m, so ^
+ * and $ are line anchors) and every hit is checked against its own line. One line counts once, like
+ * `grep -c`.
  */
 import { passesLevel } from '../../core/logs/level.js';
-import { compilePattern, lineMatches, type LineMatcher } from '../../core/logs/match.js';
+import { compilePattern, lineMatches, requiredLiteral, type LineMatcher } from '../../core/logs/match.js';
 import type { LogMatch, LogSearchQuery, LogSearchResult } from '../../core/logs/model.js';
 import { newestFirst } from './files.js';
 import { scanBackward } from './scan.js';
@@ -20,10 +22,15 @@ export interface SearchOptions {
 
 export type SearchOutput = Omit<LogSearchResult, 'service'>;
 
+const MIN_LITERAL = 3;
+
 export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOptions = {}): Promise<SearchOutput> {
   const now = opts.now ?? (() => performance.now());
   const redact = opts.redact ?? ((l: string) => l);
   const matcher = compilePattern(q);
+  // A regex with a literal every match contains: find candidate lines by that literal, test only those.
+  const found = matcher.kind === 'regex' && !matcher.flags.includes('i') ? requiredLiteral(matcher.source) : null;
+  const literal = found !== null && found.length >= MIN_LITERAL ? found : null; // a short one matches everywhere
   const started = now();
   const deadline = started + q.timeoutMs;
   const regions: LogMatch[][] = []; // newest region first
@@ -54,6 +61,7 @@ export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOpt
             if (shown !== null) found.push({ file: f.name, line: shown });
           };
           if (matcher.kind === 'fixed') findFixed(buf, start, end, matcher.needle, push);
+          else if (literal !== null) findFixed(buf, start, end, literal, (line) => matcher.test(line) && push(line));
           else findRegex(buf.toString('utf8', start, end), matcher, push);
           regions.push(found);
           count += found.length;
@@ -86,7 +94,7 @@ export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOpt
 }
 
 /** Lines in buf[start, end) (newline-separated) that contain `needle`, in order. */
-function findFixed(buf: Buffer, start: number, end: number, needle: string, push: (line: string) => void): void {
+function findFixed(buf: Buffer, start: number, end: number, needle: string, push: (line: string) => unknown): void {
   const view = buf.subarray(0, end);
   const pat = Buffer.from(needle, 'utf8');
   let i = start;

@@ -2,7 +2,8 @@
  * Spend and budget on the agent's /metrics (prom-client's default registry, served by the monitor module),
  * for Prometheus cost-alert rules: today's spend per service and model, this month's per service, the
  * caps, the budget state, services stopped for spend, and token/request counters since the agent started.
- * Gauges are computed when scraped (collect), from the rollup tables.
+ * Gauges are computed when scraped (collect), from the rollup tables. A budget that is not set is +Inf
+ * (unlimited), never 0, so a `spend > budget` rule cannot fire on it.
  */
 import { Counter, Gauge, register, type Registry } from 'prom-client';
 import type { BudgetState } from '../../core/usage/budget.js';
@@ -59,19 +60,15 @@ export function registerUsageMetrics(source: UsageMetricsSource, registry: Regis
     },
   });
   new Gauge({
-    name: 'vigil_budget_daily_usd', help: 'The global daily budget in USD', registers,
+    name: 'vigil_budget_daily_usd', help: 'The global daily budget in USD (+Inf when there is none)', registers,
     collect() {
-      this.reset();
-      const b = source.budget();
-      if (b?.dailyUsd != null) this.set(b.dailyUsd);
+      this.set(source.budget()?.dailyUsd ?? Infinity);
     },
   });
   new Gauge({
-    name: 'vigil_budget_monthly_usd', help: 'The global monthly budget in USD', registers,
+    name: 'vigil_budget_monthly_usd', help: 'The global monthly budget in USD (+Inf when there is none)', registers,
     collect() {
-      this.reset();
-      const b = source.budget();
-      if (b?.monthlyUsd != null) this.set(b.monthlyUsd);
+      this.set(source.budget()?.monthlyUsd ?? Infinity);
     },
   });
   new Gauge({

@@ -38,6 +38,8 @@ export class WorkerChunkParser implements ChunkParser {
   constructor(
     quote: QuoteFn,
     private readonly minBytes = WORKER_MIN_BYTES,
+    /** The worker's code (tests: a worker that fails). */
+    private readonly code: string = bootstrap(),
   ) {
     this.inline = new InlineChunkParser(quote);
   }
@@ -77,7 +79,7 @@ export class WorkerChunkParser implements ChunkParser {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(bootstrap(), { eval: true });
+    const w = new Worker(this.code, { eval: true });
     w.unref();
     w.on('message', (m: Reply) => {
       if ('ready' in m) return;

@@ -88,13 +88,12 @@ const tailCodec = (path: string): QueryCodec<LogTailQuery> => ({
     onlyKeys(sp, TAIL_KEYS, path);
     const lines = sp.get('lines');
     const grep = sp.get('grep');
+    const regex = parseBool('regex', sp.get('regex'));
+    const ignoreCase = parseBool('ignoreCase', sp.get('ignoreCase'));
     return {
       lines: lines === null ? DEFAULT_TAIL_LINES : parseCount('lines', lines, 0, MAX_TAIL_LINES),
       level: decodeLevel(sp.get('level')),
-      grep:
-        grep === null || grep === ''
-          ? null
-          : { pattern: grep, regex: parseBool('regex', sp.get('regex')), ignoreCase: parseBool('ignoreCase', sp.get('ignoreCase')) },
+      grep: grep === null || grep === '' ? null : { pattern: grep, regex, ignoreCase },
       timeoutMs: decodeTimeout(sp.get('timeoutMs')),
     };
   },

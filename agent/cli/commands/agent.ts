@@ -59,7 +59,7 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
 
 /** macOS: the agent as the LaunchAgent dev.vigil.agent (starts at login, restarted by launchd). */
 async function installOnLaunchd(io: Io, deps: AgentPlistDeps, argvRun: string[], json: boolean): Promise<number> {
-  const keep = ['VIGIL_BACKEND', 'VIGIL_LAUNCHD_DOMAIN', 'VIGIL_LAUNCHD_AGENT_DIR', 'VIGIL_LAUNCHER', 'VIGIL_LOG_LEVEL'];
+  const keep = ['VIGIL_BACKEND', 'VIGIL_LAUNCHD_DOMAIN', 'VIGIL_LAUNCHD_AGENT_DIR', 'VIGIL_LAUNCHER', 'VIGIL_LOG_LEVEL', 'ELECTRON_RUN_AS_NODE'];
   const env: Record<string, string> = { VIGIL_HOME: deps.paths.home };
   for (const k of keep) if (io.env[k]) env[k] = io.env[k]!;
   const file = await installAgentPlist(deps, renderAgentPlist(deps.paths, argvRun, env));

@@ -40,3 +40,12 @@ export function lastOccurrence(at: number, hhmm: string, tz: string): number {
   const diff = (((msOfDay(at, tz) - hhmmToMs(hhmm)) % day) + day) % day;
   return at - diff;
 }
+
+/** 90 000 → "1 min 30 s". */
+export function fmtDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const h = Math.floor(s / 3600);
+  return `${h} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;
+}

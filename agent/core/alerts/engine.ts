@@ -8,7 +8,7 @@
 import type { NewEvent, Severity } from '../events.js';
 import type { Health, ServiceState } from '../status.js';
 import type { AlertsConfig } from './config.js';
-import { inWindow, lastOccurrence } from './clock-time.js';
+import { fmtDuration, inWindow, lastOccurrence } from './clock-time.js';
 import type { AlertRule, AlertState, DigestItem, Notification } from './model.js';
 
 export interface AlertServiceView {
@@ -74,15 +74,16 @@ export class AlertEngine {
 
   constructor(
     private config: AlertsConfig,
-    private readonly tz: string,
+    private tz: string,
     restored: EngineState = { alerts: [], held: [] },
   ) {
     for (const a of restored.alerts) this.alerts.set(a.key, { ...a });
     this.held = restored.held.map((h) => ({ ...h }));
   }
 
-  setConfig(config: AlertsConfig): void {
+  setConfig(config: AlertsConfig, tz: string = this.tz): void {
     this.config = config;
+    this.tz = tz;
   }
 
   state(): EngineState {
@@ -288,12 +289,4 @@ export class AlertEngine {
       data: { rule: a.rule, alert: a.key },
     };
   }
-}
-
-export function fmtDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  const h = Math.floor(s / 3600);
-  return `${h} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;
 }

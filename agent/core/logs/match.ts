@@ -29,3 +29,73 @@ export function lineMatches(m: LineMatcher, line: string): boolean {
 export function escapeRegExp(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
+
+/**
+ * A literal every match of the regular expression `source` must contain (the longest such run found),
+ * or null. Conservative: only text outside groups and classes, in a pattern without a top-level `|`;
+ * a character made optional by ?, * or {0,…} ends a run without being part of it. With it, a search can
+ * find candidate lines with a fast byte search and run the expression on those lines only.
+ */
+const QUANTIFIER_RE = /^\{\d+(?:,\d*)?\}/;
+
+export function requiredLiteral(source: string): string | null {
+  let depth = 0;
+  let best = '';
+  let run = '';
+  const end = (): void => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    let lit: string | null = null;
+    if (c === '\\') {
+      const e = source[i + 1];
+      if (e === undefined) return null;
+      i++;
+      if (/[\\^$.*+?()[\]{}|/-]/.test(e)) lit = e;
+      else if (e === 'u' || e === 'x' || e === 'c' || /[0-9kpP]/.test(e)) return depth === 0 && best.length > 0 ? best : null;
+    } else if (c === '(') {
+      end();
+      depth++;
+      continue;
+    } else if (c === ')') {
+      depth--;
+      continue;
+    } else if (c === '[') {
+      end();
+      // skip the class (a ] right after [ or [^ is literal inside it)
+      let j = i + 1;
+      if (source[j] === '^') j++;
+      if (source[j] === ']') j++;
+      for (; j < source.length && source[j] !== ']'; j++) if (source[j] === '\\') j++;
+      i = j;
+      lit = null;
+      continue;
+    } else if (c === '|') {
+      if (depth === 0) return null;
+      continue;
+    } else if (c === '{' && QUANTIFIER_RE.test(source.slice(i))) {
+      end();
+      i += QUANTIFIER_RE.exec(source.slice(i))![0].length - 1;
+      continue;
+    } else if (!'.^$*+?'.includes(c)) {
+      lit = c;
+    }
+    const next = source[i + 1];
+    const quantified = next === '{' && QUANTIFIER_RE.test(source.slice(i + 1));
+    const optional = next === '?' || next === '*' || (quantified && /^\{0+[,}]/.test(source.slice(i + 1)));
+    if (lit === null || depth > 0) {
+      end();
+      continue;
+    }
+    if (optional) {
+      end();
+      continue;
+    }
+    run += lit;
+    if (next === '+' || quantified) end(); // repeated: the run cannot go on past it
+  }
+  end();
+  return best.length > 0 ? best : null;
+}

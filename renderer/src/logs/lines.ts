@@ -149,6 +149,7 @@ function matches(text: string, query: string, out: Segment[]): void {
 
 /** How to draw a line: plain text, search matches, and `[redacted:set/KEY]` markers as their own segments. */
 export function segments(line: string, query: string): Segment[] {
+  if (query === '' && !line.includes('[redacted:')) return [{ kind: 'text', text: line }];
   const out: Segment[] = [];
   let from = 0;
   REDACTED.lastIndex = 0;
@@ -167,7 +168,7 @@ export function visibleRange(
   viewport: number,
   rowHeight: number,
   count: number,
-  overscan = 20,
+  overscan = 10,
 ): { start: number; end: number } {
   const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
   const start = Math.max(0, first - overscan);

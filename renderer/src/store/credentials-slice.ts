@@ -84,7 +84,8 @@ export function stepsFromResult(r: RotationResult): RotationStep[] {
         : { kind: 'unhealthy', service: c.service, reason: c.reason, rollback: false },
     );
   }
-  if (r.failed !== null) steps.push({ kind: 'rolling-back', service: r.failed.service, reason: r.failed.reason });
+  if (r.failed !== null)
+    steps.push({ kind: 'rolling-back', service: r.failed.service, reason: r.failed.reason });
   for (const c of r.rollback ?? []) {
     steps.push(
       c.healthy

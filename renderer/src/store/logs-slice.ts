@@ -28,12 +28,15 @@ export interface LogsSlice {
   following: boolean;
   followState: StreamState;
   logFilter: LineFilter;
+  /** How many of the last lines to load (5k by default, up to 100k). */
+  logLines: number;
   /** Set while the buffer holds search results from every log file instead of the tail. */
   logSearch: LogSearchInfo | null;
   openLogs(service: string, lines?: number): Promise<void>;
   closeLogs(): void;
   setFollow(on: boolean): void;
   setLogFilter(f: Partial<LineFilter>): void;
+  setLogLines(n: number): void;
   /** Searches the current and rotated files (bounded), showing the matches. */
   searchAllLogs(query: string): Promise<void>;
   /** Appends lines (the follow stream; tests). */
@@ -111,8 +114,9 @@ export const createLogsSlice =
       following: true,
       followState: 'closed',
       logFilter: { minLevel: 0, query: '' },
+      logLines: DEFAULT_LOG_LINES,
       logSearch: null,
-      async openLogs(service, lines = DEFAULT_LOG_LINES) {
+      async openLogs(service, lines = get().logLines) {
         const gen = ++generation;
         stop();
         const buffer = new LogBuffer();
@@ -149,6 +153,11 @@ export const createLogsSlice =
           stop();
           set({ followState: 'closed' });
         } else if (service !== null) void get().openLogs(service);
+      },
+      setLogLines(n) {
+        set({ logLines: n });
+        const service = get().logService;
+        if (service !== null) void get().openLogs(service, n);
       },
       setLogFilter(f) {
         set((s) => ({ logFilter: { ...s.logFilter, ...f } }));

@@ -3,11 +3,13 @@
  * follow mode, search with highlights, level filter, redacted secrets shown as such.
  */
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { useActions, useApp } from '../hooks.js';
 import { LEVELS, filterLines, levelName, segments, visibleRange, type LogBuffer } from '../logs/lines.js';
 import { Gate } from '../components/bits.js';
 
 export const ROW_HEIGHT = 20;
+const LINE_CHOICES = [1_000, 5_000, 20_000, 100_000] as const;
 
 const Row = memo(function Row({
   buffer,
@@ -31,7 +33,7 @@ const Row = memo(function Row({
       <span className="log-text">
         {segments(line, query).map((s, i) =>
           s.kind === 'text' ? (
-            <span key={i}>{s.text}</span>
+            s.text
           ) : s.kind === 'match' ? (
             <mark key={i}>{s.text}</mark>
           ) : (
@@ -45,6 +47,73 @@ const Row = memo(function Row({
   );
 });
 
+/** The virtualized list: its own component, so scrolling re-renders the visible rows and nothing else. */
+const LogList = memo(function LogList({
+  service,
+  buffer,
+  version,
+  indices,
+  query,
+  following,
+  pinned,
+  setPinned,
+}: {
+  service: string;
+  buffer: LogBuffer;
+  version: number;
+  indices: Int32Array | null;
+  query: string;
+  following: boolean;
+  pinned: boolean;
+  setPinned: (on: boolean) => void;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(400);
+  const count = indices === null ? buffer.length : indices.length;
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el === null) return;
+    setViewport(el.clientHeight);
+    if (following && pinned) el.scrollTop = el.scrollHeight;
+  }, [count, following, pinned, version]);
+
+  // Scroll events come once per frame, before it is painted: render the new rows in that same frame.
+  const onScroll = useCallback(() => {
+    const el = scroller.current;
+    if (el === null) return;
+    flushSync(() => setScrollTop(el.scrollTop));
+    setPinned(el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT * 2);
+  }, [setPinned]);
+
+  const { start, end } = visibleRange(scrollTop, viewport, ROW_HEIGHT, count);
+  const rows = [];
+  for (let i = start; i < end; i++) {
+    const idx = indices === null ? i : indices[i]!;
+    rows.push(<Row key={idx} buffer={buffer} index={idx} query={query} version={version} />);
+  }
+  return (
+    <div
+      className="log-scroller"
+      ref={scroller}
+      onScroll={onScroll}
+      tabIndex={0}
+      aria-label={`Log of ${service}`}
+      data-testid="log-scroller"
+    >
+      <div className="log-spacer" style={{ height: count * ROW_HEIGHT }}>
+        <div className="log-window" role="list" style={{ transform: `translateY(${start * ROW_HEIGHT}px)` }}>
+          {rows}
+        </div>
+      </div>
+      {count === 0 && (
+        <p className="muted log-empty">{buffer.length === 0 ? 'The log is empty.' : 'No line matches.'}</p>
+      )}
+    </div>
+  );
+});
+
 export function LogViewer({ service }: { service: string }) {
   const buffer = useApp((s) => s.logBuffer);
   const version = useApp((s) => s.logVersion);
@@ -53,10 +122,8 @@ export function LogViewer({ service }: { service: string }) {
   const followState = useApp((s) => s.followState);
   const filter = useApp((s) => s.logFilter);
   const search = useApp((s) => s.logSearch);
-  const { openLogs, closeLogs, setFollow, setLogFilter, searchAllLogs } = useActions();
-  const scroller = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [viewport, setViewport] = useState(400);
+  const logLines = useApp((s) => s.logLines);
+  const { openLogs, closeLogs, setFollow, setLogFilter, searchAllLogs, setLogLines } = useActions();
   const [pinned, setPinned] = useState(true);
   const [query, setQuery] = useState(filter.query);
 
@@ -73,32 +140,6 @@ export function LogViewer({ service }: { service: string }) {
 
   const indices = useMemo(() => filterLines(buffer, filter), [buffer, version, filter]);
   const count = indices === null ? buffer.length : indices.length;
-
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el === null) return;
-    setViewport(el.clientHeight);
-    if (following && pinned) el.scrollTop = el.scrollHeight;
-  }, [count, following, pinned, version]);
-
-  const rafRef = useRef(0);
-  const onScroll = useCallback(() => {
-    if (rafRef.current !== 0) return;
-    rafRef.current = requestAnimationFrame(() => {
-      rafRef.current = 0;
-      const el = scroller.current;
-      if (el === null) return;
-      setScrollTop(el.scrollTop);
-      setPinned(el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT * 2);
-    });
-  }, []);
-
-  const { start, end } = visibleRange(scrollTop, viewport, ROW_HEIGHT, count);
-  const rows = [];
-  for (let i = start; i < end; i++) {
-    const idx = indices === null ? i : indices[i]!;
-    rows.push(<Row key={idx} buffer={buffer} index={idx} query={filter.query} version={version} />);
-  }
 
   return (
     <div className="logs">
@@ -124,6 +165,16 @@ export function LogViewer({ service }: { service: string }) {
               {Object.entries(LEVELS).map(([name, n]) => (
                 <option key={name} value={n}>
                   {name}+
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Lines</span>
+            <select value={logLines} onChange={(e) => setLogLines(Number(e.target.value))}>
+              {LINE_CHOICES.map((n) => (
+                <option key={n} value={n}>
+                  last {n.toLocaleString()}
                 </option>
               ))}
             </select>
@@ -167,29 +218,16 @@ export function LogViewer({ service }: { service: string }) {
         </p>
       )}
       <Gate state={state} feature="Logs" onRetry={() => void openLogs(service)}>
-        <div
-          className="log-scroller"
-          ref={scroller}
-          onScroll={onScroll}
-          tabIndex={0}
-          aria-label={`Log of ${service}`}
-          data-testid="log-scroller"
-        >
-          <div className="log-spacer" style={{ height: count * ROW_HEIGHT }}>
-            <div
-              className="log-window"
-              role="list"
-              style={{ transform: `translateY(${start * ROW_HEIGHT}px)` }}
-            >
-              {rows}
-            </div>
-          </div>
-          {count === 0 && (
-            <p className="muted log-empty">
-              {buffer.length === 0 ? 'The log is empty.' : 'No line matches.'}
-            </p>
-          )}
-        </div>
+        <LogList
+          service={service}
+          buffer={buffer}
+          version={version}
+          indices={indices}
+          query={filter.query}
+          following={following}
+          pinned={pinned}
+          setPinned={setPinned}
+        />
         {following && !pinned && (
           <button type="button" className="jump" onClick={() => setPinned(true)}>
             Jump to the end

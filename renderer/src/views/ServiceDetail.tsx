@@ -1,13 +1,13 @@
 /** One service: why it died, its events, health checks, resource history, start/stop/restart, and its log. */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useActions, useApp, useNow } from '../hooks.js';
 import { selectLastCrash, selectPending, selectService, selectServiceEvents } from '../store/selectors.js';
-import { CRASH_TYPES, bytes, clockTime, dateTime, percent, since, whyItDied } from '../format.js';
+import { CRASH_TYPES, clockTime, dateTime, since, whyItDied } from '../format.js';
 import { Badge, HealthBadge, Section, StateBadge } from '../components/bits.js';
 import { ConfirmDialog } from '../components/dialog.js';
-import { Sparkline } from '../components/charts.js';
 import type { ServiceStatus, VigilEvent } from '../store/types.js';
 import { LogViewer } from './LogViewer.js';
+import { HealthChecks, ResourceHistory } from './detail-parts.js';
 
 const SEVERITY_TONE = { info: 'idle', warning: 'warn', critical: 'bad' } as const;
 
@@ -121,119 +121,6 @@ function Timeline({ name }: { name: string }) {
         </li>
       ))}
     </ol>
-  );
-}
-
-function HealthChecks({ s }: { s: ServiceStatus }) {
-  const probe = s.probe;
-  if (!probe)
-    return (
-      <p className="muted">
-        No health check configured (add <code>health: {'{ url: … }'}</code> to the manifest).
-      </p>
-    );
-  const checks = probe.checks ? Object.entries(probe.checks) : [];
-  return (
-    <div>
-      <dl className="facts">
-        <dt>Last probe</dt>
-        <dd>{dateTime(Date.parse(probe.at))}</dd>
-        <dt>Result</dt>
-        <dd>
-          <HealthBadge health={probe.health} /> {probe.httpStatus !== null ? `HTTP ${probe.httpStatus}` : ''}{' '}
-          in {probe.latencyMs} ms
-        </dd>
-        {probe.reported && (
-          <>
-            <dt>Reported</dt>
-            <dd>{probe.reported}</dd>
-          </>
-        )}
-        {probe.error && (
-          <>
-            <dt>Error</dt>
-            <dd>{probe.error}</dd>
-          </>
-        )}
-      </dl>
-      {checks.length > 0 && (
-        <ul className="checks">
-          {checks.map(([k, v]) => (
-            <li key={k}>
-              <strong>{k}</strong>: <span>{typeof v === 'string' ? v : JSON.stringify(v)}</span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
-
-const RANGES = [
-  { label: '1 h', ms: 3_600_000 },
-  { label: '24 h', ms: 86_400_000 },
-  { label: '7 d', ms: 7 * 86_400_000 },
-] as const;
-
-function ResourceHistory({ name }: { name: string }) {
-  const history = useApp((st) => st.history[name]);
-  const hstate = useApp((st) => st.historyState[name]);
-  const live = useApp((st) => st.series[name]);
-  const { loadHistory } = useActions();
-  const [range, setRange] = useState<number>(RANGES[0].ms);
-  useEffect(() => {
-    void loadHistory(name, range);
-  }, [name, range, loadHistory]);
-  const fromHistory = history !== undefined && hstate?.kind === 'ready';
-  const cpu = fromHistory ? history.points.map((p) => p.cpuPercent) : (live?.cpu ?? []);
-  const mem = fromHistory ? history.points.map((p) => p.memoryBytes) : (live?.memory ?? []);
-  const lastCpu = [...cpu].reverse().find((v) => v !== null) ?? null;
-  const lastMem = [...mem].reverse().find((v) => v !== null) ?? null;
-  return (
-    <div className="resources">
-      <div className="range" role="group" aria-label="Time range">
-        {RANGES.map((r) => (
-          <button
-            key={r.label}
-            type="button"
-            aria-pressed={range === r.ms}
-            onClick={() => setRange(r.ms)}
-            disabled={hstate?.kind === 'unavailable'}
-          >
-            {r.label}
-          </button>
-        ))}
-      </div>
-      <div className="chart-row">
-        <span className="chart-label">CPU</span>
-        <Sparkline
-          kind="cpu"
-          values={cpu}
-          width={320}
-          height={56}
-          label={`CPU, latest ${percent(lastCpu)}`}
-        />
-        <span className="num">{percent(lastCpu)}</span>
-      </div>
-      <div className="chart-row">
-        <span className="chart-label">Memory</span>
-        <Sparkline
-          kind="mem"
-          values={mem}
-          width={320}
-          height={56}
-          label={`Memory, latest ${bytes(lastMem)}`}
-        />
-        <span className="num">{bytes(lastMem)}</span>
-      </div>
-      {!fromHistory && (
-        <p className="muted small">
-          {hstate?.kind === 'unavailable'
-            ? 'This agent keeps no history: showing what this page has seen since it opened.'
-            : 'Since this page opened.'}
-        </p>
-      )}
-    </div>
   );
 }
 

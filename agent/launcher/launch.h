@@ -25,6 +25,30 @@ void diag(const char *fmt, ...)
 /* The service name for messages (set once by main). */
 extern const char *g_service;
 
+#define MAX_ENV_FILES 64
+
+/* The command line (options.c). */
+struct options {
+  const char *service;
+  const char *log;
+  const char *exits;
+  long long max_bytes;
+  int keep;
+  const char *env_files[MAX_ENV_FILES];
+  int n_env;
+  char **argv;
+};
+
+/* Fills `o` (defaults: 10 MiB, 5 kept); a usage error exits 64 with a message. */
+void parse_options(int argc, char **argv, struct options *o);
+
+/* ---- how the child ended (exitrec.c) ---- */
+
+/* Appends "<epoch s.ns> <service> <result> <how> <status>" for a waitpid() status to `file`. */
+void write_exit_record(const char *file, const char *service, int status);
+/* Exits with the child's exit code, or dies of its signal (no core file of the launcher itself). */
+void exit_like(int status);
+
 /* ---- log file with size rotation (logfile.c) ---- */
 
 struct logfile;

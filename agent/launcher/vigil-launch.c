@@ -5,7 +5,8 @@
  *                [--exits FILE] -- PROGRAM [ARG...]
  *
  * - The child's stdout and stderr go through one pipe owned by the launcher and are appended to FILE,
- *   rotated by size without losing or duplicating a line (logfile.c). Bytes are the child's bytes.
+ *   rotated by size without losing or duplicating a line (logfile.c). Bytes are the child's bytes (a
+ *   last line without its newline gets one when the child ends).
  * - --env-file: KEY=value files loaded into the child's environment, refused when unsafe (envfile.c).
  * - Forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child's process group (the child
  *   leads a group of its own, so a wrapper script's children get a stop signal too, exactly once).
@@ -22,7 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,19 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "launch.h"
 
-#define DEFAULT_MAX_BYTES 10485760LL
-#define DEFAULT_KEEP 5
-#define MAX_ENV_FILES 64
 /* After the child exited, at most this much is still read from the pipe (a grandchild may hold it). */
 #define MAX_DRAIN_BYTES (64LL * 1024 * 1024)
 
@@ -52,17 +46,6 @@ static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 #define N_FORWARDED ((int)(sizeof FORWARDED / sizeof FORWARDED[0]))
 
 static int g_sigpipe[2] = {-1, -1};
-
-struct options {
-  const char *service;
-  const char *log;
-  const char *exits;
-  long long max_bytes;
-  int keep;
-  const char *env_files[MAX_ENV_FILES];
-  int n_env;
-  char **argv;
-};
 
 void diag(const char *fmt, ...) {
   char msg[1024];
@@ -77,69 +60,6 @@ void diag(const char *fmt, ...) {
   if ((size_t)n >= sizeof line) n = (int)sizeof line - 1;
   ssize_t w = write(STDERR_FILENO, line, (size_t)n);
   (void)w;
-}
-
-static void usage(const char *why) {
-  diag("%s", why);
-  fprintf(stderr,
-          "usage: vigil-launch [--service NAME] [--log FILE] [--max-bytes N] [--keep K]\n"
-          "                    [--env-file FILE]... [--exits FILE] -- PROGRAM [ARG...]\n");
-  exit(EXIT_USAGE);
-}
-
-static long long parse_number(const char *opt, const char *s, long long min, long long max) {
-  char *end = NULL;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-    char why[256];
-    snprintf(why, sizeof why, "%s must be a whole number from %lld to %lld, not \"%s\"", opt, min, max, s);
-    usage(why);
-  }
-  return v;
-}
-
-static void parse_options(int argc, char **argv, struct options *o) {
-  o->max_bytes = DEFAULT_MAX_BYTES;
-  o->keep = DEFAULT_KEEP;
-  int i = 1;
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--") == 0) {
-      i++;
-      break;
-    }
-    if (strncmp(a, "--", 2) != 0) usage("options end with \"--\" before the program");
-    const char *eq = strchr(a, '=');
-    size_t name_len = eq != NULL ? (size_t)(eq - a) : strlen(a);
-    const char *value = eq != NULL ? eq + 1 : NULL;
-    if (value == NULL) {
-      if (i + 1 >= argc) usage("an option is missing its value");
-      value = argv[++i];
-    }
-#define IS(name) (name_len == strlen(name) && strncmp(a, name, name_len) == 0)
-    if (IS("--service"))
-      o->service = value;
-    else if (IS("--log"))
-      o->log = value;
-    else if (IS("--exits"))
-      o->exits = value;
-    else if (IS("--max-bytes"))
-      o->max_bytes = parse_number("--max-bytes", value, 1, 1LL << 50);
-    else if (IS("--keep"))
-      o->keep = (int)parse_number("--keep", value, 0, 1000);
-    else if (IS("--env-file")) {
-      if (o->n_env == MAX_ENV_FILES) usage("too many --env-file options");
-      o->env_files[o->n_env++] = value;
-    } else {
-      char why[300];
-      snprintf(why, sizeof why, "unknown option %.*s", (int)name_len, a);
-      usage(why);
-    }
-#undef IS
-  }
-  if (i >= argc || argv[i][0] == '\0') usage("no program given after \"--\"");
-  o->argv = argv + i;
 }
 
 static void on_signal(int sig) {
@@ -172,73 +92,6 @@ static void notify_ready(void) {
   close(fd);
 }
 
-static const char *signal_name(int sig, char *buf, size_t len) {
-  static const struct {
-    int sig;
-    const char *name;
-  } names[] = {
-      {SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"}, {SIGILL, "ILL"},   {SIGTRAP, "TRAP"},
-      {SIGABRT, "ABRT"}, {SIGBUS, "BUS"},   {SIGFPE, "FPE"},   {SIGKILL, "KILL"}, {SIGUSR1, "USR1"},
-      {SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"}, {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"}, {SIGTERM, "TERM"},
-      {SIGXCPU, "XCPU"}, {SIGXFSZ, "XFSZ"}, {SIGVTALRM, "VTALRM"}, {SIGPROF, "PROF"}, {SIGSYS, "SYS"},
-  };
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (names[i].sig == sig) return names[i].name;
-  snprintf(buf, len, "%d", sig);
-  return buf;
-}
-
-/* One line in the exit journal, in the format of systemd's ExecStopPost hook. */
-static void write_exit_record(const char *file, const char *service, int status) {
-  char line[512];
-  char num[16];
-  char sig_buf[16];
-  const char *result;
-  const char *how;
-  const char *what;
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  if (WIFEXITED(status)) {
-    int code = WEXITSTATUS(status);
-    snprintf(num, sizeof num, "%d", code);
-    result = code == 0 ? "success" : "exit-code";
-    how = "exited";
-    what = num;
-  } else {
-    int sig = WTERMSIG(status);
-    what = signal_name(sig, sig_buf, sizeof sig_buf);
-    how = "killed";
-    /* systemd counts these as a clean exit of a daemon */
-    result = (sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGPIPE) ? "success" : "signal";
-#ifdef WCOREDUMP
-    if (WCOREDUMP(status)) {
-      how = "dumped";
-      result = "core-dump";
-    }
-#endif
-  }
-  int n = snprintf(line, sizeof line, "%lld.%09ld %s %s %s %s\n", (long long)ts.tv_sec, (long)ts.tv_nsec, service,
-                   result, how, what);
-  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || n <= 0 || write(fd, line, (size_t)n) != n) diag("cannot append the exit record to %s: %s", file, strerror(errno));
-  if (fd >= 0) close(fd);
-}
-
-/* Ends the launcher the way the child ended. */
-static void exit_like(int status) {
-  if (WIFEXITED(status)) exit(WEXITSTATUS(status));
-  int sig = WTERMSIG(status);
-  struct rlimit no_core = {0, 0};
-  sigset_t set;
-  setrlimit(RLIMIT_CORE, &no_core); /* the launcher's own core would be useless */
-  signal(sig, SIG_DFL);
-  sigemptyset(&set);
-  sigaddset(&set, sig);
-  sigprocmask(SIG_UNBLOCK, &set, NULL);
-  kill(getpid(), sig);
-  exit(128 + sig);
-}
-
 static void load_env_files(const struct options *o, struct logfile *lf) {
   char why[1024];
   for (int i = 0; i < o->n_env; i++) {
@@ -258,8 +111,8 @@ static void child(const struct options *o, int log_w, int err_w, const sigset_t 
   for (int i = 0; i < N_FORWARDED; i++) signal(FORWARDED[i], SIG_DFL);
   signal(SIGCHLD, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
-  sigprocmask(SIG_SETMASK, mask, NULL);
   setpgid(0, 0);
+  sigprocmask(SIG_SETMASK, mask, NULL);
   if (log_w >= 0) {
     dup2(log_w, STDOUT_FILENO);
     dup2(log_w, STDERR_FILENO);
@@ -297,6 +150,9 @@ int main(int argc, char **argv) {
   }
   g_service = o.service;
   signal(SIGPIPE, SIG_IGN);
+  /* Started with fd 0, 1 or 2 closed, a pipe could land there and be lost in the child's dup2s. */
+  for (int fd = 0; fd <= STDERR_FILENO; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) return EXIT_OSERR;
 
   struct logfile *lf = NULL;
   if (o.log != NULL) {

@@ -117,6 +117,8 @@ describe('vigil apply (real systemd)', () => {
     const r = await t.vigil(['apply', '-f', t.manifest(yaml, 'broken.yaml')]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /apply failed at "start/);
+    // Type=notify: the launcher says READY only once the program runs; its reason ends the error.
+    assert.match(r.stderr, /vigil-launch\[[a-z0-9-]+-broken\]: cannot execute .*broken\.sh: No such file or directory/);
     assert.match(r.stderr, /Rolled back/);
     assert.equal(existsSync(unitFile(`${p}-broken`)), false, 'new unit removed');
     assert.equal(readFileSync(unitFile(`${p}-core`), 'utf8'), beforeCore, 'changed unit restored');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePattern, escapeRegExp, lineMatches, requiredLiteral } from '../../agent/core/logs/match.js';
+import { compilePattern, escapeRegExp, lineMatches, requiredLiteral, requiredLiterals } from '../../agent/core/logs/match.js';
 
 test('requiredLiteral: the longest text every match must contain, or null when unsure', () => {
   const cases: [string, string | null][] = [
@@ -46,4 +46,26 @@ test('compilePattern: text, case-insensitive text, regex; refusals', () => {
   assert.throws(() => compilePattern({ pattern: '(', regex: true, ignoreCase: false }), { code: 'E_USAGE' });
   assert.throws(() => compilePattern({ pattern: 'a\nb', regex: false, ignoreCase: false }), { code: 'E_USAGE' });
   assert.equal(escapeRegExp('a.b*c/d'), 'a\\.b\\*c\\/d');
+});
+
+test('requiredLiterals: one literal, or one per branch of an alternation; null when a branch has none', () => {
+  const cases: [string, string[] | null][] = [
+    ['NEEDLE-[0-9]*7', ['NEEDLE-']],
+    ['timeout|refused', ['timeout', 'refused']],
+    ['(timeout|refused)', ['timeout', 'refused']],
+    ['^(?:connection timeout|refused)$', ['connection timeout', 'refused']],
+    ['(timeout|ab)', null],
+    ['(timeout|refused) after \\d+ms', [' after ']],
+    ['(a)(b)|ccc', null],
+    ['(error)|(warn)', null],
+    ['\\d+', null],
+    ['(x|y)?zzz', ['zzz']],
+  ];
+  for (const [src, want] of cases) assert.deepEqual(requiredLiterals(src), want, src);
+  const lines = ['a timeout here', 'refused!', 'connection timeout', 'nothing', 'errors and warnings'];
+  for (const src of ['timeout|refused', '(timeout|refused)', '^(?:connection timeout|refused)$', '(error)s|warn(ing)']) {
+    const lits = requiredLiterals(src);
+    if (lits === null) continue;
+    for (const l of lines) if (new RegExp(src).test(l)) assert.ok(lits.some((x) => l.includes(x)), `${src} / ${l}`);
+  }
 });

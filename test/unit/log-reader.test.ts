@@ -215,6 +215,18 @@ describe('search', () => {
   });
 });
 
+/** Where a followed "l <n>" sequence skips or repeats (for failure messages). */
+function gaps(got: string[]): string {
+  const out: string[] = [];
+  let want = 0;
+  for (const l of got) {
+    const k = Number(l.split(' ')[1]);
+    if (k !== want) out.push(`${want}→${k}`);
+    want = k + 1;
+  }
+  return `last ${got.at(-1)}; jumps ${out.slice(0, 10).join(', ') || 'none'}`;
+}
+
 describe('follow', () => {
   /** Collects followed lines until `until` is true. */
   function collector() {
@@ -223,7 +235,7 @@ describe('follow', () => {
     const waitUntil = async (pred: () => boolean, ms = 10_000): Promise<void> => {
       const deadline = Date.now() + ms;
       while (!pred()) {
-        if (Date.now() > deadline) throw new Error(`follow: timed out with ${got.length} lines, last ${got.at(-1)}`);
+        if (Date.now() > deadline) throw new Error(`follow: timed out with ${got.length} lines: ${gaps(got)}`);
         await new Promise((r) => setTimeout(r, 5));
       }
     };
@@ -247,15 +259,18 @@ describe('follow', () => {
     const r = new FileLogReader({ logsDir: d, pollMs: 20 });
     const c = collector();
     const done = r.follow('web', tailQ(2), c.onLines, c.ctl.signal);
-    await c.waitUntil(() => c.got.length >= 2);
-    appendFileSync(base, 'new 1\nnew ');
-    await c.waitUntil(() => c.got.length >= 3);
-    appendFileSync(base, '2\n');
-    rotate(base, 5);
-    appendFileSync(base, 'new 3\n');
-    await c.waitUntil(() => c.got.includes('new 3'));
-    c.ctl.abort();
-    await done;
+    try {
+      await c.waitUntil(() => c.got.length >= 2);
+      appendFileSync(base, 'new 1\nnew ');
+      await c.waitUntil(() => c.got.length >= 3);
+      appendFileSync(base, '2\n');
+      rotate(base, 5);
+      appendFileSync(base, 'new 3\n');
+      await c.waitUntil(() => c.got.includes('new 3'));
+    } finally {
+      c.ctl.abort();
+      await done;
+    }
     assert.deepEqual(c.got, ['line 248', 'line 249', 'new 1', 'new 2', 'new 3']);
   });
 
@@ -270,16 +285,19 @@ describe('follow', () => {
       ready = true;
       c.onLines(ls);
     }, c.ctl.signal);
-    await c.waitUntil(() => ready);
     const total = 30_000;
-    for (let i = 0; i < total; i++) {
-      appendFileSync(base, `l ${i}\n`);
-      if (i % 97 === 96) rotate(base, 1000);
-      if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+    try {
+      await c.waitUntil(() => ready);
+      for (let i = 0; i < total; i++) {
+        appendFileSync(base, `l ${i}\n`);
+        if (i % 97 === 96) rotate(base, 400);
+        if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await c.waitUntil(() => c.got.length >= total, 60_000);
+    } finally {
+      c.ctl.abort();
+      await done;
     }
-    await c.waitUntil(() => c.got.length >= total, 30_000);
-    c.ctl.abort();
-    await done;
     assert.equal(c.got.length, total);
     assert.deepEqual(c.got, seq(0, total, 'l'));
   });

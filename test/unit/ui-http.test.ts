@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '../../agent/api/client.js';
-import { CONTENT_SECURITY_POLICY } from '../../agent/api/ui-static.js';
+import { CONTENT_SECURITY_POLICY, resolveStatic } from '../../agent/api/ui-static.js';
 import type { LoginCodeDoc, SessionDoc } from '../../agent/api/contract.js';
 import { openCommand } from '../../agent/cli/commands/open.js';
 import { FakeHandlers, TOKEN, hostHeaders, raw, startFixture, tempDir, type Fixture } from '../helpers/api-fixture.js';
@@ -172,6 +172,17 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     assert.equal(doc.opened, false);
     const u = new URL(doc.url);
     assert.equal((await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() })).status, 303);
+  });
+});
+
+describe('static paths', () => {
+  test('resolve only to plain files below the build directory', () => {
+    const dir = '/srv/ui';
+    assert.equal(resolveStatic(dir, '/'), '/srv/ui/index.html');
+    assert.equal(resolveStatic(dir, '/assets/app-1.js'), '/srv/ui/assets/app-1.js');
+    for (const p of ['/assets/../secret', '/assets/%2e%2e/x', '/..%2f..%2fetc/passwd', '/.env', '/assets/.hidden', '/a%00b', '/a\\b', '/%E0%A4%A']) {
+      assert.equal(resolveStatic(dir, p), null, p);
+    }
   });
 });
 

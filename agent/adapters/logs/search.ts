@@ -3,13 +3,14 @@
  * most recent `limit` matching lines, newest file first, each file read backwards in large regions.
  *
  * A substring is found with Buffer#indexOf on the raw bytes (no decoding except of matching lines). A
- * regular expression with a literal every match must contain (requiredLiteral) is run only on the lines
- * holding that literal, found the same way; any other runs over each decoded region (flags g and m, so ^
- * and $ are line anchors) and every hit is checked against its own line. One line counts once, like
- * `grep -c`.
+ * regular expression with literals one of which every match must contain (requiredLiterals: `NEEDLE-\d+`,
+ * `timeout|refused`) is run only on the lines holding one, found the same way; any other runs over each
+ * decoded region (flags g and m, so ^ and $ are line anchors) and every hit is checked against its own
+ * line. One line counts once, like `grep -c`.
  */
 import { passesLevel } from '../../core/logs/level.js';
-import { compilePattern, lineMatches, requiredLiteral, type LineMatcher } from '../../core/logs/match.js';
+import { isAscii } from 'node:buffer';
+import { compilePattern, lineMatches, requiredLiterals, type LineMatcher } from '../../core/logs/match.js';
 import type { LogMatch, LogSearchQuery, LogSearchResult } from '../../core/logs/model.js';
 import { newestFirst } from './files.js';
 import { scanBackward } from './scan.js';
@@ -22,6 +23,7 @@ export interface SearchOptions {
 
 export type SearchOutput = Omit<LogSearchResult, 'service'>;
 
+/** Shorter literals are in nearly every line: not worth a byte search first. */
 const MIN_LITERAL = 3;
 
 export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOptions = {}): Promise<SearchOutput> {
@@ -29,8 +31,7 @@ export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOpt
   const redact = opts.redact ?? ((l: string) => l);
   const matcher = compilePattern(q);
   // A regex with a literal every match contains: find candidate lines by that literal, test only those.
-  const found = matcher.kind === 'regex' && !matcher.flags.includes('i') ? requiredLiteral(matcher.source) : null;
-  const literal = found !== null && found.length >= MIN_LITERAL ? found : null; // a short one matches everywhere
+  const literals = matcher.kind === 'regex' && !matcher.flags.includes('i') ? requiredLiterals(matcher.source, MIN_LITERAL) : null;
   const started = now();
   const deadline = started + q.timeoutMs;
   const regions: LogMatch[][] = []; // newest region first
@@ -61,8 +62,8 @@ export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOpt
             if (shown !== null) found.push({ file: f.name, line: shown });
           };
           if (matcher.kind === 'fixed') findFixed(buf, start, end, matcher.needle, push);
-          else if (literal !== null) findFixed(buf, start, end, literal, (line) => matcher.test(line) && push(line));
-          else findRegex(buf.toString('utf8', start, end), matcher, push);
+          else if (literals !== null) findAny(buf, start, end, literals, (line) => matcher.test(line) && push(line));
+          else findRegex(decode(buf, start, end), matcher, push);
           regions.push(found);
           count += found.length;
           if (count >= q.limit) {
@@ -108,6 +109,36 @@ function findFixed(buf: Buffer, start: number, end: number, needle: string, push
     if (le >= end) return;
     i = le + 1;
   }
+}
+
+/** Lines in buf[start, end) holding any of the literals, each once, in order. */
+function findAny(buf: Buffer, start: number, end: number, literals: readonly string[], push: (line: string) => unknown): void {
+  if (literals.length === 1) {
+    findFixed(buf, start, end, literals[0]!, push);
+    return;
+  }
+  const view = buf.subarray(0, end);
+  const starts = new Map<number, number>(); // line start → line end
+  for (const lit of literals) {
+    const pat = Buffer.from(lit, 'utf8');
+    let i = start;
+    for (;;) {
+      const hit = view.indexOf(pat, i);
+      if (hit === -1) break;
+      const ls = Math.max(start, view.lastIndexOf(0x0a, hit) + 1);
+      let le = view.indexOf(0x0a, hit);
+      if (le === -1) le = end;
+      starts.set(ls, le);
+      if (le >= end) break;
+      i = le + 1;
+    }
+  }
+  for (const ls of [...starts.keys()].sort((a, b) => a - b)) push(view.toString('utf8', ls, starts.get(ls)));
+}
+
+/** A region as text: pure ASCII (most logs) decodes as latin1, which is the same string and much faster. */
+function decode(buf: Buffer, start: number, end: number): string {
+  return isAscii(buf.subarray(start, end)) ? buf.toString('latin1', start, end) : buf.toString('utf8', start, end);
 }
 
 /** Lines of `text` (newline-separated) matched by the regular expression, in order. */

@@ -45,8 +45,6 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
   const files: string[] = [];
   let cursor: LogCursor | null = null;
   let scannedBytes = 0;
-  if (q.lines <= 0) return { lines: [], files, timedOut, scannedBytes, cursor: null };
-
   const keep = (line: string): string | null => {
     if (!passesLevel(line, q.level)) return null;
     const shown = redact(line);
@@ -62,6 +60,7 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
         cursor = { ino: f.ino, offset: end };
       }
       files.push(f.name);
+      if (q.lines <= 0) break; // no lines wanted: only the cursor
       scannedBytes += await scanBackward(
         f.fh,
         end,
@@ -98,6 +97,7 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
     }
     if (count >= q.lines || timedOut) break;
   }
+  if (q.lines <= 0) return { lines: [], files, timedOut, scannedBytes, cursor };
   return { lines: out.reverse().flat(), files, timedOut, scannedBytes, cursor };
 }
 

@@ -1,5 +1,6 @@
 /** `vigil remove NAME... [--purge]`: the unit goes; logs and credentials stay unless --purge. */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { serviceLogPath } from '../../core/paths.js';
 import { FsCredentialStore } from '../../adapters/credentials/fs-store.js';
@@ -52,6 +53,18 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/** The files next to a service's log that belong to it: rotated `<name>.log.N` (any N) and `<name>.launcher.log`. */
 function rotatedLogs(file: string): string[] {
-  return Array.from({ length: 10 }, (_, i) => `${file}.${i + 1}`);
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const launcherLog = base.replace(/\.log$/, '.launcher.log');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n === launcherLog || (n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1))))
+    .map((n) => path.join(dir, n));
 }

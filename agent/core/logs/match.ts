@@ -36,6 +36,15 @@ export function escapeRegExp(s: string): string {
  * a character made optional by ?, * or {0,…} ends a run without being part of it. With it, a search can
  * find candidate lines with a fast byte search and run the expression on those lines only.
  */
+/** The index of the `]` closing the character class that opens at `i` (a `]` first in it is literal). */
+function classEnd(source: string, i: number): number {
+  let j = i + 1;
+  if (source[j] === '^') j++;
+  if (source[j] === ']') j++;
+  for (; j < source.length && source[j] !== ']'; j++) if (source[j] === '\\') j++;
+  return j;
+}
+
 const QUANTIFIER_RE = /^\{\d+(?:,\d*)?\}/;
 
 export function requiredLiteral(source: string): string | null {
@@ -64,13 +73,7 @@ export function requiredLiteral(source: string): string | null {
       continue;
     } else if (c === '[') {
       end();
-      // skip the class (a ] right after [ or [^ is literal inside it)
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
-      for (; j < source.length && source[j] !== ']'; j++) if (source[j] === '\\') j++;
-      i = j;
-      lit = null;
+      i = classEnd(source, i);
       continue;
     } else if (c === '|') {
       if (depth === 0) return null;
@@ -98,4 +101,58 @@ export function requiredLiteral(source: string): string | null {
   }
   end();
   return best.length > 0 ? best : null;
+}
+
+/** Top-level `|` positions split a source into branches (outside groups and classes). */
+function splitTopLevel(source: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (c === '[') i = classEnd(source, i);
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      out.push(source.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(source.slice(from));
+  return out;
+}
+
+/**
+ * Literals at least one of which every match contains (each at least `min` characters), or null: the
+ * single required literal, or one per branch of an alternation (`error|warn`, `^(?:timeout|refused)$`).
+ */
+export function requiredLiterals(source: string, min = 3): string[] | null {
+  const one = requiredLiteral(source);
+  if (one !== null && one.length >= min) return [one];
+  // A whole pattern that is one group (optionally anchored): look inside it.
+  const inner = /^\^?\((?:\?:)?(.*)\)\$?$/s.exec(source)?.[1];
+  const body = inner !== undefined && splitTopLevel(`(${inner})`).length === 1 && balanced(inner) ? inner : source;
+  const branches = splitTopLevel(body);
+  if (branches.length < 2) return null;
+  const lits: string[] = [];
+  for (const b of branches) {
+    const lit = requiredLiteral(b);
+    if (lit === null || lit.length < min) return null;
+    lits.push(lit);
+  }
+  return [...new Set(lits)];
+}
+
+/** Parentheses outside classes and escapes never close more than they opened. */
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\') i++;
+    else if (c === '[') i = classEnd(s, i);
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }

@@ -83,8 +83,8 @@ export function Meter({
         aria-valuemax={limit ?? undefined}
         aria-valuenow={value}
       >
-        <rect className="meter-track" x="0" y="0" width="100" height="8" rx="4" />
-        <rect className="meter-fill" x="0" y="0" width={pct} height="8" rx="4" />
+        <rect className="meter-track" x="0" y="0" width="100" height="8" />
+        <rect className="meter-fill" x="0" y="0" width={pct} height="8" />
         {share !== null && share < 1 && <line className="meter-mark" x1="80" x2="80" y1="0" y2="8" />}
       </svg>
       {children}

@@ -107,4 +107,19 @@ budget:
     const caps = new Set((await events('budget-threshold')).filter((e) => e.data?.threshold === 100).map((e) => e.data?.capMicro));
     assert.deepEqual([...caps].sort(), [1_000_000, 2_000_000], 'one 100 % alert per cap');
   });
+
+  it('without the agent, the CLI reads the ledger and resumes through systemd itself', async () => {
+    await agent.kill();
+    const report = await t.json<UsageReport>(['usage', '--by', 'service']);
+    assert.ok(report.rows.find((r) => r.key === svc)!.costMicro >= 2_000_000);
+    const status = await t.json<BudgetStatusDoc>(['budget', 'status']);
+    assert.deepEqual(status.stopped.map((s) => s.service), [svc]);
+    const r = await t.json<BudgetResumeResponse>(['budget', 'resume', svc]);
+    assert.deepEqual(r.resumed, [svc]);
+    assert.equal(r.raised[0]!.lifted, true, 'without --add the cap is lifted for the rest of the day');
+    await waitFor('unit active (started by the CLI)', async () => (await isActive()) === 'active', 10_000);
+    const bad = await t.vigil(['budget', 'resume', '--add', 'lots']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--add must be an amount in USD above 0/);
+  });
 });

@@ -30,6 +30,7 @@ describe('parseManifest: a valid manifest', () => {
         health: undefined,
         metrics: undefined,
         limits: { memoryBytes: undefined, cpuPercent: undefined },
+        logs: { maxBytes: 10 * 1024 * 1024, keep: 5 },
       },
     ]);
   });
@@ -63,6 +64,7 @@ describe('parseManifest: a valid manifest', () => {
       health: { url: 'http://127.0.0.1:8080/healthz', intervalSec: 5, timeoutSec: 1 },
       metrics: { url: 'https://127.0.0.1:8080/metrics' },
       limits: { memoryBytes: 2 * 1024 ** 3, cpuPercent: 200 },
+      logs: { maxBytes: 10 * 1024 * 1024, keep: 5 },
     });
   });
 

@@ -169,7 +169,7 @@ test('drift: an edited file no longer matches its recorded hash', () => {
 });
 
 test('values that cannot be written are refused', () => {
-  for (const launcher of ['relative/vigil-launch', '/opt/"q"/vigil-launch', "/opt/it's/vigil-launch", '/opt/back\\slash/vigil-launch', '/opt/$HOME/vigil-launch']) {
+  for (const launcher of ['relative/vigil-launch', '/opt/"q"/vigil-launch', "/opt/it's/vigil-launch", '/opt/back\\slash/vigil-launch', '/opt/$HOME/vigil-launch', '/opt/tab\there/vigil-launch']) {
     assert.throws(() => renderUnit(spec(), { paths, launcher }), { code: 'E_SERVICE_MANAGER' }, launcher);
   }
   assert.throws(() => renderUnit(spec({ cwd: '/tmp/a\nb' }), ctx), { code: 'E_SERVICE_MANAGER' });

@@ -87,7 +87,7 @@ export function launchCommand(spec: ServiceSpec, ctx: RenderContext): string[] {
   const { maxBytes, keep } = logSettings(spec);
   // systemd refuses an executable path with quotes, backslashes or control characters, and does not
   // unescape "$$" in it.
-  if (!path.isAbsolute(ctx.launcher) || /["'\\$\x00-\x1f\x7f]/.test(ctx.launcher)) {
+  if (!path.isAbsolute(ctx.launcher) || /["'\\$]/.test(ctx.launcher) || [...ctx.launcher].some((ch) => ch < ' ' || ch === '\x7f')) {
     throw new VigilError(
       'E_SERVICE_MANAGER',
       `cannot run services through the launcher at ${JSON.stringify(ctx.launcher)}: systemd needs an absolute path without quotes, backslashes, $ or control characters (set VIGIL_LAUNCHER, or install Vigil elsewhere)`,

@@ -22,6 +22,8 @@ export interface EventsSlice {
 }
 
 export const MAX_EVENTS = 2_000;
+/** A performance mark set when a live event arrives (detail: its id). */
+export const ARRIVAL_MARK = 'vigil:event-arrived';
 const HISTORY_LIMIT = 500;
 const DEFAULT_POLL_MS = 5_000;
 
@@ -82,7 +84,11 @@ export const createEventsSlice =
         onMessage: (msg) => {
           if (msg.event !== SSE_EVENT_NAME) return;
           try {
-            get().ingest([JSON.parse(msg.data) as VigilEvent]);
+            const e = JSON.parse(msg.data) as VigilEvent;
+            // Arrival marks for measuring live latency (test/bench/ui.ts); at most 64 are kept.
+            if (performance.getEntriesByName(ARRIVAL_MARK).length >= 64) performance.clearMarks(ARRIVAL_MARK);
+            performance.mark(ARRIVAL_MARK, { detail: e.id });
+            get().ingest([e]);
           } catch {
             // a malformed message is skipped; the next status load corrects the picture
           }

@@ -3,7 +3,9 @@ import type { ApiHandlers } from './handlers.js';
 import type { RequestContext } from './dispatch.js';
 import type { RouteParams, RouteQuery, RouteResponse } from './contract.js';
 import type { CredentialRouteTypes } from './routes/credentials.js';
-import { actorOf, parseRemoveBody, parseRotateBody, parseSetBody } from './credentials-bodies.js';
+
+/** The body schemas (zod) load on the first credential write, not with the agent: they cost ~15 MB. */
+const bodies = () => import('./credentials-bodies.js');
 
 type Entry<K extends keyof CredentialRouteTypes> = (
   h: ApiHandlers,
@@ -15,12 +17,17 @@ type Entry<K extends keyof CredentialRouteTypes> = (
 
 export const CREDENTIAL_DISPATCH: { readonly [K in keyof CredentialRouteTypes]: Entry<K> } = {
   credentials: (h) => h.credentials(),
-  credentialSet: (h, p, _q, b, c) => {
+  credentialSet: async (h, p, _q, b, c) => {
+    const { actorOf, parseSetBody } = await bodies();
     const body = parseSetBody(b);
     return h.credentialSet(p.set, p.key, body.value, actorOf(c.access.principal, body.actor));
   },
-  credentialRemove: (h, p, _q, b, c) => h.credentialRemove(p.set, p.key, actorOf(c.access.principal, parseRemoveBody(b)?.actor)),
-  credentialRotate: (h, p, _q, b, c) => {
+  credentialRemove: async (h, p, _q, b, c) => {
+    const { actorOf, parseRemoveBody } = await bodies();
+    return h.credentialRemove(p.set, p.key, actorOf(c.access.principal, parseRemoveBody(b)?.actor));
+  },
+  credentialRotate: async (h, p, _q, b, c) => {
+    const { actorOf, parseRotateBody } = await bodies();
     const body = parseRotateBody(b);
     return h.credentialRotate(p.set, {
       values: body.values,

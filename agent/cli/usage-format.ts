@@ -14,7 +14,10 @@ export function compact(n: number): string {
 export function usageText(r: UsageReport): string {
   const period = r.period.kind === 'day' ? r.period.day : r.period.month;
   const head = `Usage ${period} (${r.timezone}), by ${r.by}`;
-  if (r.rows.length === 0) return `${head}\nNo usage recorded.\n`;
+  const problems = (r.sources ?? []).filter((s) => !s.ok || s.error !== null);
+  const notes = problems.map((s) => `  ${s.service} (${s.kind}): ${s.ok ? '' : 'failing: '}${s.error ?? ''}${s.rejected > 0 ? ` (${s.rejected} unusable lines)` : ''}\n`).join('');
+  const tail = notes === '' ? '' : `\nUsage sources with problems:\n${notes}`;
+  if (r.rows.length === 0) return `${head}\nNo usage recorded.\n${tail}`;
   const rows = [[r.by.toUpperCase(), 'REQUESTS', 'INPUT', 'OUTPUT', 'REASONING', 'CACHE READ', 'CACHE WRITE', 'COST', 'UNPRICED']];
   const line = (key: string, t: UsageReport['total']) => [
     key,
@@ -34,7 +37,7 @@ export function usageText(r: UsageReport): string {
     out += `\nUnpriced (no known price, not in the cost; add them under "pricing:" in the manifest):\n`;
     for (const m of r.unpricedModels) out += `  ${m.model} (${m.service}): ${compact(m.requests)} requests, ${compact(m.tokens)} tokens\n`;
   }
-  return out;
+  return out + tail;
 }
 
 export function budgetText(b: BudgetStatusDoc, now: number): string {

@@ -14,7 +14,18 @@ export function usageHandlers(services: AgentServices, modules: readonly AgentMo
   const deps = () => ({ store: services.store, ledger: need().ledger });
   const now = () => services.clock.now();
   return {
-    usage: (q) => usageReport(deps(), q, now()),
+    usage: (q) => ({
+      ...usageReport(deps(), q, now()),
+      sources: need().ingester.sources().map((s) => ({
+        service: s.service,
+        kind: s.kind,
+        ok: s.ok,
+        at: s.at > 0 ? new Date(s.at).toISOString() : null,
+        error: s.error,
+        entries: s.entries,
+        rejected: s.rejected,
+      })),
+    }),
     usageSeries: (q) => usageSeries(deps(), q, now()),
     budget: () => budgetStatus(deps(), now()),
     async budgetResume(body) {

@@ -115,7 +115,7 @@ export class UsageModule implements AgentModule {
   }
 
   async stop(): Promise<void> {
-    await this.watch.idle();
+    await this.watch.close();
     await this.parser.close();
     this.metrics?.unregister();
   }

@@ -26,6 +26,7 @@ const RUNS = Number(values.runs);
 const SEARCH_RUNS = Number(values['search-runs']);
 const GiB = 1024 ** 3;
 
+const loadStart = os.loadavg()[0]!.toFixed(2);
 const t = await makeHome('vigil-bench-logs-');
 const logs = path.join(t.env.VIGIL_HOME!, 'logs');
 mkdirSync(logs, { recursive: true });
@@ -129,7 +130,7 @@ try {
     '# Benchmarks: logs',
     '',
     `Machine: ${cpu[0]?.model ?? '?'} × ${cpu.length} cores, ${Math.round(os.totalmem() / GiB)} GiB, Linux ${os.release()}, Node ${pkgNode}; files in ${os.tmpdir()} (page cache warm).`,
-    `Run: ${new Date().toISOString()} — ${RUNS} tail runs, ${SEARCH_RUNS} search runs per case, interleaved with the baseline (API call and tool run alternately).`,
+    `Run: ${new Date().toISOString()} — ${RUNS} tail runs, ${SEARCH_RUNS} search runs per case, interleaved with the baseline (API call and tool run alternately). Load average (1 min) at the start / end: ${loadStart} / ${os.loadavg()[0]!.toFixed(2)} — other engineers' test suites share these 2 cores, so both sides are slowed alike.`,
     'The API side is a request over the agent\'s unix socket to the running agent (`vigil agent run`), from a client in the benchmark process; the tool side includes starting the tool.',
     '',
     `## 1. The last 1000 lines of a ${(big2.bytes / GiB).toFixed(2)} GiB log`,
@@ -148,7 +149,7 @@ try {
     '|---|---|---|---|---|---|',
     ...searchRows,
     '',
-    'Target: within 2× of `grep -c` for a text search. A text search finds candidate lines with `Buffer#indexOf` over 1–8 MiB regions read backwards; a regex with a literal (or one per branch) of ≥ 3 characters that every match must contain runs only on the lines holding one; other regexes and case-insensitive searches decode each region (latin1 when it is pure ASCII) and run over it. Regexes run in a worker thread that is stopped at the time bound.',
+    'Target: within 2× of `grep -c` for a text search. A text search finds candidate lines with `Buffer#indexOf` over 256 KiB regions read backwards (synchronous reads that stay in the CPU cache, yielding to the event loop every 4 MiB); a regex with a literal (or one per branch) of ≥ 3 characters that every match must contain runs only on the lines holding one; other regexes and case-insensitive searches decode each region (latin1 when it is pure ASCII) and run over it. Regexes run in a worker thread that is stopped at the time bound.',
     '',
     '## 3. Rotation under load (vigil-launch, the loss check of test/integration/launcher-rotation.test.ts)',
     '',

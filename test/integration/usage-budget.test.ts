@@ -72,6 +72,8 @@ budget:
     assert.ok(row.costMicro >= 1_000_000);
     assert.equal(row.costMicro % 300_000, 0, 'whole requests of $0.30');
     assert.equal(row.tokens.output, (row.costMicro / 300_000) * 20_000);
+    const source = report.sources?.find((x) => x.service === svc && x.kind === 'log');
+    assert.ok(source?.ok && source.entries > 0 && source.error === null, `log source: ${JSON.stringify(source)}`);
     const byModel = await t.json<UsageReport>(['usage', '--by', 'model']);
     assert.equal(byModel.rows[0]!.key, 'claude-sonnet-4-5');
     const text = await t.vigil(['usage']);

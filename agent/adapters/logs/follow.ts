@@ -116,8 +116,8 @@ export async function followLog(base: string, onLines: Emit, opts: FollowOptions
   const lines = new LineSplitter(onLines);
   let held: Held | null;
 
+  const buf = Buffer.allocUnsafe(READ_BYTES); // LineSplitter copies what it keeps: reused for every read
   const drain = async (h: Held): Promise<void> => {
-    const buf = Buffer.allocUnsafe(READ_BYTES);
     for (;;) {
       const { bytesRead } = await h.f.fh.read(buf, 0, buf.length, h.offset);
       if (bytesRead === 0) return;

@@ -107,14 +107,13 @@ function refuseNewer(db: Database, version: number, latest: number): void {
   }
 }
 
+/** After sorting: 1, 2, 3… with no gap and no duplicate (a gap would let a database skip a migration). */
 function checkOrder(migrations: readonly Migration[]): void {
-  // Versions increase strictly; a gap is tolerated while features land out of order during development.
   migrations.forEach((m, i) => {
-    const prev = i === 0 ? 0 : migrations[i - 1]!.version;
-    if (!Number.isInteger(m.version) || m.version <= prev) {
+    if (m.version !== i + 1) {
       throw new VigilError(
         'E_STORE',
-        `migration "${m.name}" has version ${m.version}; expected a whole number above ${prev} (versions are 1, 2, 3…)`,
+        `migration "${m.name}" has version ${m.version}; expected ${i + 1} (versions are 1, 2, 3…)`,
       );
     }
   });

@@ -5,7 +5,7 @@
  * memory first, so each (day, service, model) and (hour, service, model) is upserted once per batch.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { totalTokens, type LedgerEntry } from '../../core/usage/model.js';
+import type { LedgerEntry } from '../../core/usage/model.js';
 import type { Dimension, KeyedTotals, SeriesPoint, UsageLedger } from '../../ports/usage-ledger.js';
 import type { Database } from './db.js';
 
@@ -87,8 +87,10 @@ export class SqliteUsageLedger implements UsageLedger {
 
   private recordIn(entries: readonly LedgerEntry[]): LedgerEntry[] {
     const inserted: LedgerEntry[] = [];
+    // hour → service → model → the day's and the hour's sums; nested maps on strings the entries share
+    // (the calendar's day and hour, interned model names) cost far less than building a key per entry.
+    const slots = new Map<string, Map<string, Map<string, { d: DailyAgg; h: HourlyAgg }>>>();
     const daily = new Map<string, DailyAgg>();
-    const hourly = new Map<string, HourlyAgg>();
     for (const e of entries) {
       const t = e.tokens;
       const r = this.insert.run(
@@ -98,13 +100,22 @@ export class SqliteUsageLedger implements UsageLedger {
       );
       if (r.changes === 0) continue;
       inserted.push(e);
-      const tokens = totalTokens(t);
-      const priced = e.costMicro !== null;
+      let byService = slots.get(e.hour);
+      if (!byService) slots.set(e.hour, (byService = new Map()));
+      let byModel = byService.get(e.service);
+      if (!byModel) byService.set(e.service, (byModel = new Map()));
+      let slot = byModel.get(e.model);
+      if (!slot) {
+        const dk = `${e.day}\u0000${e.service}\u0000${e.model}`;
+        let d = daily.get(dk);
+        if (!d) daily.set(dk, (d = { day: e.day, service: e.service, model: e.model, v: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }));
+        slot = { d, h: { hour: e.hour, service: e.service, model: e.model, v: [0, 0, 0, 0] } };
+        byModel.set(e.model, slot);
+      }
+      const tokens = t.input + t.output + t.cacheRead + t.cacheWrite + t.cacheWrite1h;
       const cost = e.costMicro ?? 0;
-      const dk = `${e.day}\u0000${e.service}\u0000${e.model}`;
-      let d = daily.get(dk);
-      if (!d) daily.set(dk, (d = { day: e.day, service: e.service, model: e.model, v: new Array<number>(12).fill(0) }));
-      const dv = d.v;
+      const unpriced = e.costMicro === null;
+      const dv = slot.d.v;
       dv[0]! += 1;
       dv[1]! += e.requests;
       dv[2]! += t.input;
@@ -114,19 +125,21 @@ export class SqliteUsageLedger implements UsageLedger {
       dv[6]! += t.cacheWrite1h;
       dv[7]! += t.reasoning;
       dv[8]! += cost;
-      dv[9]! += e.costSource === 'reported' ? cost : 0;
-      dv[10]! += priced ? 0 : e.requests;
-      dv[11]! += priced ? 0 : tokens;
-      const hk = `${e.hour}\u0000${e.service}\u0000${e.model}`;
-      let h = hourly.get(hk);
-      if (!h) hourly.set(hk, (h = { hour: e.hour, service: e.service, model: e.model, v: [0, 0, 0, 0] }));
-      h.v[0]! += e.requests;
-      h.v[1]! += tokens;
-      h.v[2]! += cost;
-      h.v[3]! += priced ? 0 : e.requests;
+      if (e.costSource === 'reported') dv[9]! += cost;
+      if (unpriced) {
+        dv[10]! += e.requests;
+        dv[11]! += tokens;
+      }
+      const hv = slot.h.v;
+      hv[0]! += e.requests;
+      hv[1]! += tokens;
+      hv[2]! += cost;
+      if (unpriced) hv[3]! += e.requests;
     }
     for (const d of daily.values()) this.upsertDaily.run(d.day, d.service, d.model, ...d.v);
-    for (const h of hourly.values()) this.upsertHourly.run(h.hour, h.service, h.model, ...h.v);
+    for (const byService of slots.values()) {
+      for (const byModel of byService.values()) for (const { h } of byModel.values()) this.upsertHourly.run(h.hour, h.service, h.model, ...h.v);
+    }
     return inserted;
   }
 

@@ -30,6 +30,7 @@ export type {
   UsageReport,
   UsageSeries,
   UsageSeriesRange,
+  UsageSourceDoc,
   UsageTotalsDoc,
 } from '../../core/usage/report.js';
 

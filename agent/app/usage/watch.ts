@@ -33,6 +33,7 @@ export interface UsageWatchDeps {
 }
 
 const RESTART_EVENTS = new Set(['restarted', 'crashed']);
+export const HOURLY_RETENTION_DAYS = 45;
 
 export class UsageWatch {
   private chain: Promise<unknown> = Promise.resolve();
@@ -40,6 +41,8 @@ export class UsageWatch {
   private again = false;
   private readonly due = new Map<string, number>();
   private lastEval = -Infinity;
+  private lastPrune = -Infinity;
+  private closed = false;
   private states = new Map<string, ServiceState>();
   private readonly restarts = new Map<string, number[]>();
   private readonly burn = new BurnWindow();
@@ -63,6 +66,7 @@ export class UsageWatch {
 
   /** Starts a round (or asks the running one to go again); resolves when the rounds end. */
   kick(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.chain.then(() => undefined);
@@ -72,7 +76,7 @@ export class UsageWatch {
       do {
         this.again = false;
         await this.round();
-      } while (this.again);
+      } while (this.again && !this.closed);
     }).finally(() => {
       this.running = false;
     });
@@ -92,6 +96,12 @@ export class UsageWatch {
   /** Resolves when the round (or resume) in progress, if any, has ended. */
   idle(): Promise<void> {
     return this.chain.then(() => undefined);
+  }
+
+  /** No more rounds (a backlog being read stops after its current round); resolves when idle. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.idle();
   }
 
   spendOf(service: string): ServiceSpend | undefined {
@@ -205,6 +215,11 @@ export class UsageWatch {
       });
       events.push(...this.runaway.check(runaway, now));
       if (events.length > 0) deps.record(events);
+      if (now - this.lastPrune >= 6 * 3_600_000) {
+        // Hourly rollups serve today's chart and the 24-hour norms; days and entries are kept.
+        this.lastPrune = now;
+        deps.ledger.pruneHourly(cal.hour(now - HOURLY_RETENTION_DAYS * 86_400_000));
+      }
     } catch (err) {
       deps.onError?.(err, 'budget evaluation');
     }

@@ -98,5 +98,5 @@ export function formatUsd(micro: number): string {
   if (micro === 0) return '$0.00';
   if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`;
   if (Math.abs(usd) >= 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toFixed(6)}`;
+  return `$${usd.toFixed(6).replace(/0{1,2}$/, '')}`;
 }

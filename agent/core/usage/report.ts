@@ -27,6 +27,23 @@ export interface UsageReport {
   rows: (UsageTotalsDoc & { key: string })[];
   total: UsageTotalsDoc;
   unpricedModels: { model: string; service: string; requests: number; tokens: number }[];
+  /** The agent's usage sources since it started (only when the agent answers). */
+  sources?: UsageSourceDoc[];
+}
+
+export interface UsageSourceDoc {
+  service: string;
+  kind: 'log' | 'metrics' | 'litellm';
+  /** The last read or scrape worked. */
+  ok: boolean;
+  /** ISO time of the last attempt. */
+  at: string | null;
+  /** Why the last attempt failed, or the last malformed usage line. */
+  error: string | null;
+  /** Entries stored since the agent started. */
+  entries: number;
+  /** Usage lines that could not be used. */
+  rejected: number;
 }
 
 export interface UsagePoint {

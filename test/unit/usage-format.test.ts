@@ -1,0 +1,36 @@
+/** `vigil usage` and `vigil budget` text output. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { budgetText, compact, resumeText, usageText } from '../../agent/cli/usage-format.js';
+import { fakeBudget, fakeUsageReport } from '../helpers/usage-fakes.js';
+
+describe('usage and budget text', () => {
+  it('a usage table with a total, reported and unpriced marks, and sources with problems', () => {
+    const r = fakeUsageReport({ day: '2026-11-26' });
+    r.rows.push({ ...r.rows[0]!, key: 'proxy', reportedMicro: 4500, unpricedRequests: 2, unpricedTokens: 300 });
+    r.unpricedModels = [{ model: 'acme', service: 'proxy', requests: 2, tokens: 300 }];
+    r.sources = [{ service: 'proxy', kind: 'litellm', ok: false, at: null, error: 'http://x/metrics: connection refused', entries: 0, rejected: 0 }];
+    const text = usageText(r);
+    assert.match(text, /^Usage 2026-11-26 \(UTC\), by service\n/);
+    assert.match(text, /SERVICE\s+REQUESTS\s+INPUT\s+OUTPUT\s+REASONING\s+CACHE READ\s+CACHE WRITE\s+COST\s+UNPRICED/);
+    assert.match(text, /web\s+1\s+1,000\s+100\s+-\s+-\s+-\s+\$0\.0045\s+-/);
+    assert.match(text, /proxy .*\$0\.0045 \(reported\)\s+2 req, 300 tok/);
+    assert.match(text, /TOTAL/);
+    assert.match(text, /acme \(proxy\): 2 requests, 300 tokens/);
+    assert.match(text, /proxy \(litellm\): failing: http:\/\/x\/metrics: connection refused/);
+    assert.equal(compact(1_234_567), '1.23M');
+  });
+
+  it('budget status and resume', () => {
+    const b = fakeBudget();
+    b.state = 'exceeded';
+    b.scopes = [{ scope: 'service:web', label: 'Daily cap of web', period: '2026-11-26', capMicro: 1_000_000, capUsd: 1, spendMicro: 1_200_000, spendUsd: 1.2, pct: 120, onExceed: 'stop', targets: ['web'], lifted: false }];
+    b.stopped = [{ service: 'web', at: '2026-11-26T10:00:00.000Z', scope: 'service:web', period: '2026-11-26', capMicro: 1_000_000, spendMicro: 1_200_000 }];
+    const text = budgetText(b, Date.parse('2026-11-26T10:30:00Z'));
+    assert.match(text, /Budget \(UTC\): EXCEEDED/);
+    assert.match(text, /today 2026-11-26: \$0\.0045 of \$10\.00/);
+    assert.match(text, /Daily cap of web\s+2026-11-26\s+\$1\.20\s+\$1\.00\s+120\.0\s+stop web/);
+    assert.match(text, /web: its daily cap 2026-11-26 \(\$1\.20 of \$1\.00\), 30 min ago/);
+    assert.equal(resumeText({ resumed: ['web'], raised: [{ scope: 'service:web', period: '2026-11-26', capMicro: 2_000_000, lifted: false }], budget: b }), 'Raised service:web for 2026-11-26 to $2.00.\nStarted: web.\n');
+  });
+});

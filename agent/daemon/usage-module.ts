@@ -78,6 +78,7 @@ export class UsageModule implements AgentModule {
       clock: s.clock,
       record,
       onEntries: (entries) => this.metrics?.count(entries),
+      prepare: () => catalog.ready(),
       onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`),
       evaluateEveryMs: opts.evaluateEveryMs ?? (Number(s.ctx.env.VIGIL_BUDGET_EVAL_MS) || 30_000),
     });

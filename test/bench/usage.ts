@@ -37,6 +37,7 @@ async function ingestOnce(round: number, log: string): Promise<{ ms: number; row
   const store = SqliteStore.open(path.join(dir, `ingest-${round}.db`));
   const ledger = new SqliteUsageLedger(store.db);
   const catalog = new GenaiPriceCatalog();
+  await catalog.ready();
   const quote = (m: string, p: string | null, at: number) => catalog.quote(m, p, at);
   // As in the agent: a backlog is parsed in a worker thread while the agent's thread stores.
   const parser = new WorkerChunkParser(quote);

@@ -14,6 +14,7 @@ import { FakeClock } from './fake-clock.js';
 import { tempDbPath } from './temp-db.js';
 
 export const catalog = new GenaiPriceCatalog();
+await catalog.ready();
 
 /** Answers scrapes from a queue: a string is a body, an Error is a failed scrape. */
 export class FakeFetcher implements MetricsFetcher {

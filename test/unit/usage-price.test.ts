@@ -13,6 +13,7 @@ import { totalInput, zeroTokens, type TokenCounts } from '../../agent/core/usage
 import { normalizePricing } from '../../agent/core/manifest/usage.js';
 
 const catalog = new GenaiPriceCatalog();
+await catalog.ready();
 const quote = catalog.quote.bind(catalog);
 const AT = Date.UTC(2026, 0, 15);
 

@@ -2,12 +2,13 @@
  * The PriceCatalog on @pydantic/genai-prices' bundled data (offline: never fetches). The library matches a
  * model name to its table entry (by provider, then by the model name alone; "provider/model" names as a
  * LiteLLM proxy reports them are split); the rates of that entry are cached per model unless they depend on
- * the date or time of day, in which case they are looked up for each moment.
+ * the date or time of day, in which case they are looked up for each moment. The table (about 20 MB in
+ * memory) is loaded on first need: `await ready()` before the first quote.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { calcPrice, type PriceCalculation } from '@pydantic/genai-prices';
+import type { PriceCalculation, calcPrice } from '@pydantic/genai-prices';
 import { ratesFromGenai, type PriceQuote } from '../../core/usage/price.js';
 import type { PriceCatalog } from '../../ports/price-catalog.js';
 
@@ -23,6 +24,16 @@ function libraryVersion(): string {
 
 const ZERO = { input_tokens: 0, output_tokens: 0 };
 
+let calc: typeof calcPrice | null = null;
+let loading: Promise<void> | null = null;
+
+function load(): Promise<void> {
+  loading ??= import('@pydantic/genai-prices').then((m) => {
+    calc = m.calcPrice;
+  });
+  return loading;
+}
+
 interface Cached {
   quote: PriceQuote;
   /** Prices that change with the date or time of day are looked up for each moment. */
@@ -32,6 +43,11 @@ interface Cached {
 export class GenaiPriceCatalog implements PriceCatalog {
   readonly version = `genai-prices ${libraryVersion()}`;
   private readonly cache = new Map<string, Cached | null>();
+
+  /** Loads the price table (once per process); quote() needs it. */
+  ready(): Promise<void> {
+    return load();
+  }
 
   quote(model: string, provider: string | null, at: number): PriceQuote | null {
     const key = provider === null ? model : `${provider}\u0000${model}`;
@@ -53,9 +69,10 @@ export class GenaiPriceCatalog implements PriceCatalog {
     if (provider) attempts.push(provider.toLowerCase());
     if (model.includes('/')) attempts.push('litellm');
     attempts.push(undefined);
+    if (calc === null) throw new Error('the price table is not loaded yet (await ready() first)');
     for (const providerId of attempts) {
       try {
-        const r = calcPrice(ZERO, model, { ...(providerId ? { providerId } : {}), timestamp });
+        const r = calc(ZERO, model, { ...(providerId ? { providerId } : {}), timestamp });
         if (r) return r;
       } catch {
         // a malformed table entry is as good as none

@@ -21,8 +21,11 @@ const catalog = new GenaiPriceCatalog();
 const quote = catalog.quote.bind(catalog);
 const calendars = new Map<string, Calendar>();
 
-parentPort?.on('message', (req: WorkerRequest) => {
+const ready = catalog.ready();
+
+parentPort?.on('message', async (req: WorkerRequest) => {
   try {
+    await ready;
     let cal = calendars.get(req.job.timezone);
     if (!cal) calendars.set(req.job.timezone, (cal = new Calendar(req.job.timezone)));
     const out = encodeChunk(parseLogChunk(req.chunk, req.job, quote, cal), req.job.service);

@@ -25,6 +25,8 @@ export interface UsageWatchDeps {
   record(events: NewEvent[]): VigilEvent[];
   /** Newly stored entries (metrics counters). */
   onEntries?(entries: readonly LedgerEntry[]): void;
+  /** Called before the first round that has a usage source to read (loads the price table). */
+  prepare?(): Promise<void>;
   onError?(err: unknown, what: string): void;
   /** Budgets are also evaluated this often without new usage (new day, new month); default 30 s. */
   evaluateEveryMs?: number;
@@ -124,6 +126,7 @@ export class UsageWatch {
     const ctx = { pricing: settings.pricing ?? undefined, calendar: calendarFor(timeZoneOf(settings)) };
     let stored = 0;
     let backlog = false;
+    if (deps.prepare && deps.store.listServices().some((s) => s.spec.usage)) await deps.prepare();
     const onStored = (entries: readonly LedgerEntry[]) => this.account(entries, deps.clock.now());
     for (const svc of deps.store.listServices()) {
       const spec = svc.spec.usage;

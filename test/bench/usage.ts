@@ -155,7 +155,7 @@ try {
     '# Usage benchmarks',
     '',
     `Machine: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, SQLite ${sqlite} (better-sqlite3), WAL + synchronous=NORMAL.`,
-    `Run: ${new Date().toISOString()}; load average at start ${load0.toFixed(2)} (other test suites were running on this shared machine: absolute figures are pessimistic, ratios are measured back to back).`,
+    `Run: ${new Date().toISOString()}; load average at start ${load0.toFixed(2)}, process priority (nice) ${os.getPriority()}; ratios are measured back to back, round by round (on a busy machine absolute figures are pessimistic).`,
     `Reproduce: \`node --import tsx test/bench/usage.ts\` (options --lines ${LINES} --events ${EVENTS} --rounds ${ROUNDS}).`,
     '',
     '## 1. Ingestion from JSON logs vs a raw insert loop of the same rows',

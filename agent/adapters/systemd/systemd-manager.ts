@@ -8,9 +8,9 @@
  * to exit (systemd sends SIGKILL after TimeoutStopSec=, 90 s by default), so stopping calls get a longer
  * runner timeout than the 30 s default.
  */
-import { access, chmod, constants as fsConstants, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { access, chmod, constants as fsConstants, lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../fs/write-atomic.js';
 import type { ServiceSpec } from '../../core/manifest/model.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { VigilError, isVigilError } from '../../core/errors.js';
@@ -263,27 +263,11 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
+/** Unit files are written atomically (agent/adapters/fs/write-atomic.ts), mode 0644. */
 async function writeAtomic(file: string, content: string): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(tmp, 'w', 0o644);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
-    const dirHandle = await open(dir, 'r');
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
+    await writeFileAtomic(file, content, 0o644);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw ioError(`cannot write ${file}`, err);
   }
 }

@@ -21,7 +21,7 @@ import { build, parse, parseBinary, type PlistValue } from 'plist';
 import type { ServiceSpec } from '../../core/manifest/model.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
-import { logSettings } from '../../core/manifest/logs-part.js';
+import { logSettings } from '../../core/manifest/logs-settings.js';
 import { VigilError } from '../../core/errors.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { DEFAULT_LABEL_PREFIX, plistPath, serviceLabel, servicePath } from './labels.js';

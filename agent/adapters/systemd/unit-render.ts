@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
 import type { ServiceSpec } from '../../core/manifest/model.js';
-import { logSettings } from '../../core/manifest/logs-part.js';
+import { logSettings } from '../../core/manifest/logs-settings.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';

@@ -1,6 +1,6 @@
 /** The normalized, validated manifest that the rest of Vigil works with. */
 import type { AlertsConfig } from '../alerts/config.js';
-import type { LogSettings } from './logs-part.js';
+import type { LogSettings } from './logs-settings.js';
 import type { CredentialPolicies } from '../credentials/model.js';
 import type { BudgetSpec, PricingSpec, UsageSpec } from './usage.js';
 

@@ -2,7 +2,8 @@
  * The agent API client (the CLI's and the app's): node:http over the unix socket or loopback HTTP.
  * Imports only node:http and the contract, so the CLI starts fast.
  */
-import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { MalformedResponse, socketExchange, type SocketResponse } from './socket-exchange.js';
 import type { StatusDoc } from '../core/status.js';
 import type { VigilEvent } from '../core/events.js';
 import type { EventQuery } from '../ports/store.js';
@@ -42,10 +43,12 @@ export class ApiClient {
   private readonly prefix: string;
   private readonly target: string;
   private readonly timeoutMs: number;
+  private readonly socketPath: string | null = null;
 
   constructor(opts: ApiClientOptions) {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
     if ('socketPath' in opts) {
+      this.socketPath = opts.socketPath;
       this.base = { socketPath: opts.socketPath, headers: { host: 'localhost' }, agent: false };
       this.prefix = '';
       this.target = opts.socketPath;
@@ -92,8 +95,8 @@ export class ApiClient {
     query?: RouteQuery<K>,
     body?: RouteBody<K>,
   ): Promise<RouteResponse<K>> {
-    const { res, text } = await this.exchange(ROUTES[route].method, buildPath(route, params, query), body);
-    return parseResponse(res, text) as RouteResponse<K>;
+    const { status, text } = await this.exchange(ROUTES[route].method, buildPath(route, params, query), body);
+    return parseResponse(status, text) as RouteResponse<K>;
   }
 
   /**
@@ -104,7 +107,7 @@ export class ApiClient {
     if (signal?.aborted) return;
     const res = await this.openStream(buildPath('events', {}, q), signal);
     if (res === null) return;
-    if (res.statusCode !== 200) parseResponse(res, await readAll(res).catch(() => ''));
+    if (res.statusCode !== 200) parseResponse(res.statusCode ?? 0, await readAll(res).catch(() => ''));
     if (!(res.headers['content-type'] ?? '').startsWith(SSE_CONTENT_TYPE)) {
       res.destroy();
       throw new VigilError('E_API', `the agent did not answer with an event stream`);
@@ -159,7 +162,7 @@ export class ApiClient {
     if (signal?.aborted) return;
     const res = await this.openStream(buildPath('logFollow', { name }, q), signal);
     if (res === null) return;
-    if (res.statusCode !== 200) parseResponse(res, await readAll(res).catch(() => ''));
+    if (res.statusCode !== 200) parseResponse(res.statusCode ?? 0, await readAll(res).catch(() => ''));
     if (!(res.headers['content-type'] ?? '').startsWith(SSE_CONTENT_TYPE)) {
       res.destroy();
       throw new VigilError('E_API', 'the agent did not answer with an event stream');
@@ -210,32 +213,44 @@ export class ApiClient {
     );
   }
 
-  /** One whole request/response, bounded by the timeout. */
-  private exchange(method: string, path: string, body?: unknown): Promise<{ res: IncomingMessage; text: string }> {
+  /** One whole request/response, bounded by the timeout: on the socket without node:http (socket-exchange.ts). */
+  private async exchange(method: string, path: string, body?: unknown): Promise<SocketResponse> {
     const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
+    const { request } = this.socketPath === null ? await import('node:http') : { request: null };
     return new Promise((resolve, reject) => {
       let done = false;
-      const finish = (err: VigilError | null, value?: { res: IncomingMessage; text: string }): void => {
+      const finish = (err: VigilError | null, value?: SocketResponse): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         if (err !== null) reject(err);
         else resolve(value!);
       };
+      const timer = setTimeout(() => {
+        finish(this.timeoutError());
+        cancel();
+      }, this.timeoutMs);
+      let cancel: () => void;
+      if (request === null) {
+        const call = socketExchange(
+          { socketPath: this.socketPath!, method, path, headers: { accept: 'application/json' }, body: payload },
+          (err) => finish(this.translate(err)),
+          (res) => finish(null, res),
+        );
+        cancel = call.cancel;
+        return;
+      }
       const req = request(this.options(method, path, 'application/json'), (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish(null, { res, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => finish(this.translate(err)));
         res.on('close', () => {
           if (!res.complete)
             finish(new VigilError('E_AGENT_UNREACHABLE', `lost the connection to ${this.target}`));
         });
       });
-      const timer = setTimeout(() => {
-        finish(this.timeoutError());
-        req.destroy();
-      }, this.timeoutMs);
+      cancel = () => req.destroy();
       req.on('error', (err) => finish(this.translate(err)));
       if (payload) {
         req.setHeader('content-type', 'application/json');
@@ -246,7 +261,8 @@ export class ApiClient {
   }
 
   /** Opens an event stream: resolves with the response (headers bounded by the timeout), or null if aborted. */
-  private openStream(path: string, signal: AbortSignal | undefined): Promise<IncomingMessage | null> {
+  private async openStream(path: string, signal: AbortSignal | undefined): Promise<IncomingMessage | null> {
+    const { request } = await import('node:http');
     return new Promise((resolve, reject) => {
       let done = false;
       const finish = (err: VigilError | null, res: IncomingMessage | null): void => {
@@ -274,6 +290,7 @@ export class ApiClient {
 
   private translate(err: unknown): VigilError {
     if (err instanceof VigilError) return err;
+    if (err instanceof MalformedResponse) return new VigilError('E_AGENT_UNREACHABLE', `lost the connection to ${this.target} (${err.message})`);
     const code = (err as NodeJS.ErrnoException).code;
     const message = err instanceof Error ? err.message : String(err);
     if (code !== undefined && UNREACHABLE_CODES.has(code)) {
@@ -299,8 +316,7 @@ function readAll(res: IncomingMessage): Promise<string> {
 }
 
 /** The JSON body of a 2xx response; throws the VigilError an error body carries. */
-function parseResponse(res: IncomingMessage, text: string): unknown {
-  const status = res.statusCode ?? 0;
+function parseResponse(status: number, text: string): unknown {
   let body: unknown;
   try {
     body = JSON.parse(text) as unknown;

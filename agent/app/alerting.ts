@@ -54,7 +54,20 @@ export class Alerting {
     return out.events;
   }
 
-  /** Queues a notification for every channel that takes its severity. */
+  /**
+   * A one-off notice not caused by a rule (budget, spend spike, runaway): recorded as held for the
+   * morning digest during quiet hours unless critical (see AlertEngine.offer), else queued like enqueue.
+   */
+  notify(n: Notification, now: number): void {
+    if (this.engine.offer(n, now) === 'held') {
+      this.deps.log.hold(n);
+      this.deps.saveHeld(this.engine.state().held);
+    } else {
+      this.enqueue(n, now);
+    }
+  }
+
+  /** Queues a notification for every channel that takes its severity (no quiet hours: callers decide). */
   enqueue(n: Notification, now: number): void {
     const channels = this.deps.notifiers().filter((c) => atLeast(n.severity, c.minSeverity)).map((c) => c.channel);
     this.deps.log.enqueue(n, channels, now);

@@ -23,8 +23,8 @@ export interface DirectCredentials {
  * `write`: opens (creating) the database for the lock and the audit trail. Read-only commands use the
  * database only if it exists, and have no ledger.
  */
-export function directCredentials(io: Io, write: boolean): DirectCredentials {
-  const ctx = createContext(io.env);
+export async function directCredentials(io: Io, write: boolean): Promise<DirectCredentials> {
+  const ctx = await createContext(io.env);
   try {
     const db = write ? ctx.store() : ctx.existingStore();
     const ledger: CredentialLedger = db ? ledgerFor(db, { now: () => ctx.clock.now(), alive: processAlive }) : readOnlyLedger;

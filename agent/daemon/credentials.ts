@@ -50,10 +50,20 @@ export class CredentialRuntime {
   }
 }
 
+/**
+ * Writes through the agent refresh the cache at once; this catches the others (an edit by hand, `vigil
+ * secrets` run without the agent) within REFRESH_MS, at one directory listing and a stat per file.
+ */
+export const REFRESH_MS = 5000;
+
 export function credentialModule(services: AgentServices): AgentModule {
+  let last = -Infinity;
   return {
     name: 'credentials',
     afterTick() {
+      const now = services.clock.now();
+      if (now - last < REFRESH_MS) return;
+      last = now;
       services.credentials.cache.refresh();
     },
   };

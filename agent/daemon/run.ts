@@ -28,7 +28,7 @@ export interface AgentOptions {
 }
 
 export async function runAgent(opts: AgentOptions): Promise<void> {
-  const ctx = createContext(opts.env);
+  const ctx = await createContext(opts.env);
   mkdirSync(ctx.paths.home, { recursive: true, mode: 0o700 });
   mkdirSync(path.dirname(ctx.paths.exits), { recursive: true, mode: 0o700 });
   const credentials = new CredentialRuntime(ctx);

@@ -28,7 +28,8 @@ import type { AgentModule, AgentServices } from './module.js';
 
 /** What the monitor module offers other features: its notification queue. */
 interface NotifyingModule extends AgentModule {
-  alerting: { enqueue(n: Notification, now: number): void };
+  /** Notices go through the alert engine, so quiet hours hold the non-critical ones for the digest. */
+  alerting: { notify(n: Notification, now: number): void };
 }
 
 export interface UsageModuleOptions {
@@ -126,7 +127,7 @@ export class UsageModule implements AgentModule {
     if (!this.notifying) return inserted;
     for (const e of inserted) {
       if (e.severity === 'info') continue;
-      this.notifying.alerting.enqueue(
+      this.notifying.alerting.notify(
         {
           id: `usage:${e.key}`,
           kind: 'firing',
@@ -150,6 +151,6 @@ export function createUsageModule(services: AgentServices, others: readonly Agen
     services.logger.warn('usage and budgets need the SQLite store; disabled');
     return [];
   }
-  const notifying = others.find((m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.enqueue === 'function') ?? null;
+  const notifying = others.find((m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.notify === 'function') ?? null;
   return [new UsageModule(services, services.store, notifying, opts)];
 }

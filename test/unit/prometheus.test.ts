@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { main } from '../../agent/cli/main.js';
 import type { Io } from '../../agent/cli/io.js';
 import { registerVigilMetrics } from '../../agent/adapters/metrics/prometheus.js';
+import { LazyMetrics } from '../../agent/adapters/metrics/lazy-metrics.js';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import { startFixture, type Fixture } from '../helpers/api-fixture.js';
 
@@ -34,6 +35,85 @@ function io(cwd: string): Io & { stdout: string; stderr: string } {
   return o;
 }
 
+/** A scraped series: the agent's labels plus the job/instance Prometheus adds. */
+const scraped = (name: string, instance: string, labels: Record<string, string> = {}) =>
+  `${name}{${Object.entries({ job: 'vigil', instance, ...labels }).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+
+/**
+ * Cost rules on series shaped like the agent's /metrics (usage-metrics.ts) as scraped from three agents:
+ * mac:9 is over every cap and has a service stopped for spend, pi:9 is at 90 % of its daily budget,
+ * box:9 is under 80 % with no monthly budget (+Inf).
+ */
+function costTest() {
+  const s = (name: string, instance: string, values: string, labels: Record<string, string> = {}) => ({ series: scraped(name, instance, labels), values });
+  const today = (instance: string, service: string, model: string, usd: number) => s('vigil_spend_usd_today', instance, `${usd}x20`, { service, model });
+  const mac = { job: 'vigil', instance: 'mac:9' };
+  return {
+    interval: '15s',
+    input_series: [
+      today('mac:9', 'core', 'claude-sonnet-4-5', 7),
+      today('mac:9', 'core', 'gpt-4o', 2),
+      today('mac:9', 'proxy', 'gpt-4o', 3),
+      s('vigil_budget_daily_usd', 'mac:9', '10x20'),
+      s('vigil_budget_service_daily_usd', 'mac:9', '8x20', { service: 'core' }),
+      s('vigil_budget_service_daily_usd', 'mac:9', '5x20', { service: 'proxy' }),
+      s('vigil_spend_usd_month', 'mac:9', '150x20', { service: 'core' }),
+      s('vigil_spend_usd_month', 'mac:9', '60x20', { service: 'proxy' }),
+      s('vigil_budget_monthly_usd', 'mac:9', '200x20'),
+      // Stopped for two minutes, then resumed: the agent drops the series, which goes stale.
+      s('vigil_budget_stopped', 'mac:9', '1x8 stale', { service: 'core' }),
+      today('pi:9', 'core', 'gpt-4o', 9),
+      s('vigil_budget_daily_usd', 'pi:9', '10x20'),
+      today('box:9', 'core', 'claude-sonnet-4-5', 3),
+      today('box:9', 'proxy', 'gpt-4o', 4),
+      s('vigil_budget_daily_usd', 'box:9', '10x20'),
+      s('vigil_spend_usd_month', 'box:9', '500x20', { service: 'core' }),
+      s('vigil_budget_monthly_usd', 'box:9', 'Inf+0x20'),
+    ],
+    alert_rule_test: [
+      {
+        eval_time: '1m',
+        alertname: 'VigilDailyBudgetExceeded',
+        exp_alerts: [{ exp_labels: { severity: 'critical', ...mac }, exp_annotations: { summary: 'Daily model spend is over budget', description: 'Spend today on mac:9 is 12.00 USD, above the daily budget.' } }],
+      },
+      {
+        eval_time: '1m',
+        alertname: 'VigilDailyBudgetNearlyExhausted',
+        exp_alerts: [{ exp_labels: { severity: 'warning', job: 'vigil', instance: 'pi:9' }, exp_annotations: { summary: 'Daily model spend passed 80 % of the budget', description: 'Spend today on pi:9 is 9.00 USD.' } }],
+      },
+      {
+        eval_time: '1m',
+        alertname: 'VigilMonthlyBudgetExceeded',
+        exp_alerts: [{ exp_labels: { severity: 'critical', ...mac }, exp_annotations: { summary: 'Monthly model spend is over budget', description: 'Spend this month on mac:9 is 210.00 USD, above the monthly budget.' } }],
+      },
+      {
+        eval_time: '1m',
+        alertname: 'VigilServiceBudgetExceeded',
+        exp_alerts: [
+          {
+            exp_labels: { severity: 'critical', ...mac, service: 'core' },
+            exp_annotations: { summary: 'core is over its daily spend cap', description: 'core on mac:9 spent 9.00 USD today, above its daily cap.' },
+          },
+        ],
+      },
+      {
+        eval_time: '1m',
+        alertname: 'VigilServiceStoppedForBudget',
+        exp_alerts: [
+          {
+            exp_labels: { severity: 'critical', ...mac, service: 'core' },
+            exp_annotations: {
+              summary: 'core was stopped for spend',
+              description: 'Vigil on mac:9 stopped core because a budget was exceeded; it stays stopped until the next budget period or "vigil budget resume".',
+            },
+          },
+        ],
+      },
+      { eval_time: '4m', alertname: 'VigilServiceStoppedForBudget', exp_alerts: [] },
+    ],
+  };
+}
+
 describe('vigil export alerts', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-prom-'));
 
@@ -42,10 +122,13 @@ describe('vigil export alerts', () => {
     assert.equal(await main(['export', 'alerts', '--out', 'rules.yml'], o), 0, o.stderr);
     const file = path.join(dir, 'rules.yml');
     const text = readFileSync(file, 'utf8');
-    for (const name of ['VigilServiceDown', 'VigilServiceCrashLooping', 'VigilHighProbeErrorRate', 'VigilDailyBudgetExceeded']) assert.match(text, new RegExp(`alert: ${name}`));
-    assert.match(text, /vigil_spend_usd_today > vigil_budget_daily_usd/);
+    for (const name of ['VigilServiceDown', 'VigilServiceCrashLooping', 'VigilHighProbeErrorRate', 'VigilDailyBudgetExceeded', 'VigilMonthlyBudgetExceeded', 'VigilServiceBudgetExceeded', 'VigilServiceStoppedForBudget']) {
+      assert.match(text, new RegExp(`alert: ${name}`));
+    }
+    assert.match(text, /sum without \(service, model\) \(vigil_spend_usd_today\) > vigil_budget_daily_usd/);
+    assert.doesNotMatch(text, /expr: vigil_spend_usd_today > /, 'a {service,model} vector never matches the label-less budget');
     const out = execFileSync(PROMTOOL!, ['check', 'rules', file], { encoding: 'utf8' });
-    assert.match(out, /SUCCESS: 8 rules found/);
+    assert.match(out, /SUCCESS: 11 rules found/);
   });
 
   it('the rules fire as meant: promtool test rules on synthetic series', { skip: PROMTOOL === null && 'promtool not installed' }, async () => {
@@ -64,8 +147,6 @@ describe('vigil export alerts', () => {
             { series: 'vigil_service_up{service="off"}', values: '0x10' },
             { series: 'vigil_service_state{service="off",state="stopped"}', values: '1x10' },
             { series: 'vigil_service_restarts_total{service="loop"}', values: '0+1x60' },
-            { series: 'vigil_spend_usd_today', values: '12x10' },
-            { series: 'vigil_budget_daily_usd', values: '10x10' },
           ],
           alert_rule_test: [
             {
@@ -74,10 +155,9 @@ describe('vigil export alerts', () => {
               exp_alerts: [{ exp_labels: { severity: 'critical', service: 'api' }, exp_annotations: { summary: 'api is down', description: 'The Vigil service api on  has not been running for 1m.' } }],
             },
             { eval_time: '10m', alertname: 'VigilServiceCrashLooping', exp_alerts: [{ exp_labels: { severity: 'critical', service: 'loop' }, exp_annotations: { summary: 'loop is crash-looping', description: 'loop on  keeps crashing and being restarted.' } }] },
-            { eval_time: '1m', alertname: 'VigilDailyBudgetExceeded', exp_alerts: [{ exp_labels: { severity: 'critical' }, exp_annotations: { summary: 'Daily model spend is over budget', description: 'Spend today is 12.00 USD, above the daily budget.' } }] },
-            { eval_time: '1m', alertname: 'VigilDailyBudgetNearlyExhausted', exp_alerts: [] },
           ],
         },
+        costTest(),
       ],
     };
     writeFileSync(path.join(dir, 'tests.yml'), stringify(tests));
@@ -110,7 +190,7 @@ describe('/metrics', () => {
         probeLatencyMs: (s) => (s === 'api' ? 12 : null),
         firing: () => [{ rule: 'crash-loop', service: 'loop', severity: 'critical' }],
       },
-      registry,
+      new LazyMetrics(registry),
     );
     const text = await m.text();
     for (const line of [

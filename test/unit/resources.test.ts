@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProcfsSampler, parseProcUsage } from '../../agent/adapters/procfs/procfs-sampler.js';
@@ -23,7 +23,6 @@ function fakeHost(procs: Record<number, { ticks: [number, number, number, number
     mkdirSync(path.join(proc, pid), { recursive: true });
     const [u, s, cu, cs] = p.ticks;
     writeFileSync(path.join(proc, pid, 'stat'), `${pid} (my (odd) name) S 1 ${pid} ${pid} 0 -1 4194304 168 0 0 0 ${u} ${s} ${cu} ${cs} 20 0 1 0 151040 2990080 ${p.rss}\n`);
-    writeFileSync(path.join(proc, pid, 'statm'), `730 ${p.rss} 426 5 0 89 0\n`);
     const lines = layout === 'v2' ? [`0::${rel}`] : layout === 'v1' ? [`9:name=systemd:${rel}`, '4:memory:/'] : [`9:name=systemd:${rel}`, '1:cpu:/', `0::${rel}`];
     writeFileSync(path.join(proc, pid, 'cgroup'), `${lines.join('\n')}\n`);
   }
@@ -36,10 +35,20 @@ function fakeHost(procs: Record<number, { ticks: [number, number, number, number
 const target = (over: Partial<ResourceTarget> = {}): ResourceTarget => ({ service: 'web', pid: 100, managerMemoryBytes: null, managerCpuNsec: null, ...over });
 
 describe('ProcfsSampler', () => {
-  it('parses /proc/<pid>/stat with spaces and parentheses in the command, and statm', () => {
-    const stat = '42 (a) b) (c) R 1 42 42 0 -1 0 0 0 0 0 7 3 100 50 20 0 1 0 1 2 3';
-    assert.deepEqual(parseProcUsage(stat, '10 25 3 0 0 0 0'), { ticks: 160, rssPages: 25 });
-    assert.equal(parseProcUsage('garbage', '1 2'), null);
+  it('parses /proc/<pid>/stat with spaces and parentheses in the command', () => {
+    const stat = '42 (a) b) (c) R 1 42 42 0 -1 0 0 0 0 0 7 3 100 50 20 0 1 0 1 2 25 18446744073709551615 1';
+    assert.deepEqual(parseProcUsage(stat), { ticks: 160, rssPages: 25 });
+    assert.equal(parseProcUsage('garbage'), null);
+    assert.equal(parseProcUsage('42 (short) R 1 42 42 0 -1 0 0 0 0 0 7 3 100 50'), null, 'no rss field');
+  });
+
+  it('reads the same resident pages as statm, and the CPU ticks, of a real process', () => {
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    const statm = readFileSync(`/proc/${process.pid}/statm`, 'utf8');
+    const u = parseProcUsage(stat)!;
+    const resident = Number(statm.split(' ')[1]);
+    assert.ok(Math.abs(u.rssPages - resident) <= resident * 0.05, `stat rss ${u.rssPages} vs statm ${resident}`);
+    assert.ok(u.ticks > 0);
   });
 
   for (const layout of ['hybrid', 'v1', 'v2'] as const) {

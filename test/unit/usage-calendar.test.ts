@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { Calendar, addDays, dayRange, isDay, isMonth, monthDays } from '../../agent/core/usage/tz.js';
 import { registerUsageMetrics } from '../../agent/adapters/metrics/usage-metrics.js';
+import { LazyMetrics } from '../../agent/adapters/metrics/lazy-metrics.js';
 import { zeroTokens } from '../../agent/core/usage/model.js';
 
 describe('budget calendar', () => {
@@ -41,16 +42,18 @@ describe('budget calendar', () => {
 describe('spend and budget on /metrics', () => {
   it('exports spend per service and model, caps, state, stopped services and token counters', async () => {
     const registry = new Registry();
+    const lazy = new LazyMetrics(registry);
     const m = registerUsageMetrics(
       {
         today: () => [{ service: 'core', model: 'claude-sonnet-4-5', costMicro: 1_250_000, tokens: 10 }],
         month: () => new Map([['core', 9_500_000]]),
         budget: () => ({ dailyUsd: 20, monthlyUsd: null, services: [{ service: 'core', dailyUsd: 1 }], state: 'exceeded', stopped: ['core'] }),
       },
-      registry,
+      lazy,
     );
     m.count([{ key: 'k', at: 0, day: 'd', hour: 'h', service: 'core', model: 'x', provider: null, source: 'log', requests: 2, tokens: { ...zeroTokens(), input: 7, output: 3 }, costMicro: null, costSource: 'unpriced', pricing: null }]);
-    const text = await registry.metrics();
+    assert.equal(await registry.metrics(), '\n', 'nothing is defined before the first scrape');
+    const text = await lazy.text();
     assert.match(text, /vigil_spend_usd_today\{service="core",model="claude-sonnet-4-5"\} 1\.25/);
     assert.match(text, /vigil_spend_usd_month\{service="core"\} 9\.5/);
     assert.match(text, /vigil_budget_daily_usd 20/);
@@ -60,7 +63,11 @@ describe('spend and budget on /metrics', () => {
     assert.match(text, /vigil_budget_stopped\{service="core"\} 1/);
     assert.match(text, /vigil_usage_tokens_total\{service="core",model="x",kind="input"\} 7/);
     assert.match(text, /vigil_usage_unpriced_requests_total\{service="core",model="x"\} 2/);
+    m.count([{ key: 'k2', at: 0, day: 'd', hour: 'h', service: 'core', model: 'x', provider: null, source: 'log', requests: 1, tokens: { ...zeroTokens(), input: 5 }, costMicro: 10, costSource: 'computed', pricing: null }]);
+    const later = await lazy.text();
+    assert.match(later, /vigil_usage_tokens_total\{service="core",model="x",kind="input"\} 12/, 'counters add up across scrapes');
+    assert.match(later, /vigil_usage_unpriced_requests_total\{service="core",model="x"\} 2/);
     m.unregister();
-    assert.equal(await registry.metrics(), '\n');
+    assert.equal(await lazy.text(), '\n');
   });
 });

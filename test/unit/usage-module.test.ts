@@ -25,7 +25,7 @@ describe('usage module', () => {
     const clock = new FakeClock(Date.UTC(2026, 10, 26, 12));
     const manager = new FakeManager();
     const sent: Notification[] = [];
-    const monitor = { name: 'monitor', alerting: { enqueue: (n: Notification) => sent.push(n) } } as unknown as AgentModule;
+    const monitor = { name: 'monitor', alerting: { notify: (n: Notification) => sent.push(n) } } as unknown as AgentModule;
     const services = {
       ctx: { env: {}, paths: vigilPaths({ VIGIL_HOME: home }) },
       store,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.js';
-import { SERVICE_NAME_RE } from '../../core/manifest/schema.js';
+import { SERVICE_NAME_RE } from '../../core/manifest/names.js';
 import { passesLevel } from '../../core/logs/level.js';
 import { compilePattern, lineMatches, type LineMatcher } from '../../core/logs/match.js';
 import type { LogMatch, LogSearchQuery, LogSearchResult, LogTailQuery, LogTailResult } from '../../core/logs/model.js';

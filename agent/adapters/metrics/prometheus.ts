@@ -1,8 +1,9 @@
 /**
- * The agent's Prometheus metrics on prom-client's default registry (other features register theirs on it
- * too). Values are computed when scraped (collect callbacks), so an unscraped agent pays nothing.
+ * The agent's Prometheus metrics (other features add theirs to the same LazyMetrics). Values are computed
+ * when scraped (collect callbacks), so an unscraped agent pays nothing, not even loading prom-client.
  */
-import { Counter, Gauge, register, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { agentMetrics, type LazyMetrics, type PromClient } from './lazy-metrics.js';
 import type { StatusDoc } from '../../core/status.js';
 
 export interface MetricsSource {
@@ -31,8 +32,12 @@ const NAMES = [
   'vigil_agent_memory_bytes',
 ];
 
-export function registerVigilMetrics(source: MetricsSource, registry: Registry = register): { text(): Promise<string>; contentType: string } {
-  for (const n of NAMES) registry.removeSingleMetric(n);
+export function registerVigilMetrics(source: MetricsSource, metrics: LazyMetrics = agentMetrics): { text(): Promise<string>; contentType: string } {
+  metrics.add('vigil', NAMES, ({ Counter, Gauge }, registers) => define(source, Counter, Gauge, registers));
+  return { text: () => metrics.text(), contentType: metrics.contentType };
+}
+
+function define(source: MetricsSource, Counter: PromClient['Counter'], Gauge: PromClient['Gauge'], registers: Registry[]): void {
   let cached: { at: number; doc: StatusDoc } | null = null;
   const doc = (): StatusDoc => {
     const now = Date.now();
@@ -40,7 +45,6 @@ export function registerVigilMetrics(source: MetricsSource, registry: Registry =
     return cached.doc;
   };
   const lastRestarts = new Map<string, number>();
-  const registers = [registry];
 
   new Gauge({
     name: 'vigil_service_up', help: '1 when the service is running, else 0', labelNames: ['service'], registers,
@@ -129,5 +133,4 @@ export function registerVigilMetrics(source: MetricsSource, registry: Registry =
       if (a?.memoryBytes != null) this.set(a.memoryBytes);
     },
   });
-  return { text: () => registry.metrics(), contentType: registry.contentType };
 }

@@ -2,10 +2,12 @@
  * Spend and budget on the agent's /metrics (prom-client's default registry, served by the monitor module),
  * for Prometheus cost-alert rules: today's spend per service and model, this month's per service, the
  * caps, the budget state, services stopped for spend, and token/request counters since the agent started.
- * Gauges are computed when scraped (collect), from the rollup tables. A budget that is not set is +Inf
- * (unlimited), never 0, so a `spend > budget` rule cannot fire on it.
+ * Gauges are computed when scraped (collect), from the rollup tables; the counters' totals are kept here
+ * and handed to prom-client when scraped, so nothing loads it before the first scrape (see lazy-metrics.ts).
+ * A budget that is not set is +Inf (unlimited), never 0, so a `spend > budget` rule cannot fire on it.
  */
-import { Counter, Gauge, register, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { agentMetrics, type LazyMetrics, type PromClient } from './lazy-metrics.js';
 import type { BudgetState } from '../../core/usage/budget.js';
 import { MICRO_PER_USD, TOKEN_KINDS, type LedgerEntry } from '../../core/usage/model.js';
 
@@ -41,9 +43,34 @@ export interface UsageMetrics {
   unregister(): void;
 }
 
-export function registerUsageMetrics(source: UsageMetricsSource, registry: Registry = register): UsageMetrics {
-  for (const n of [...GAUGES, ...COUNTERS]) registry.removeSingleMetric(n);
-  const registers = [registry];
+/** Totals since the agent started, by label values joined with NUL. */
+type Totals = Map<string, number>;
+
+function add(totals: Totals, labels: readonly string[], n: number): void {
+  const key = labels.join('\0');
+  totals.set(key, (totals.get(key) ?? 0) + n);
+}
+
+export function registerUsageMetrics(source: UsageMetricsSource, metrics: LazyMetrics = agentMetrics): UsageMetrics {
+  const tokens: Totals = new Map();
+  const requests: Totals = new Map();
+  const unpriced: Totals = new Map();
+  metrics.add('usage', [...GAUGES, ...COUNTERS], (prom, registers) => define(source, { tokens, requests, unpriced }, prom, registers));
+  return {
+    count(entries) {
+      for (const e of entries) {
+        for (const kind of TOKEN_KINDS) if (e.tokens[kind] > 0) add(tokens, [e.service, e.model, kind], e.tokens[kind]);
+        if (e.requests > 0) add(requests, [e.service, e.model], e.requests);
+        if (e.costMicro === null && e.requests > 0) add(unpriced, [e.service, e.model], e.requests);
+      }
+    },
+    unregister() {
+      metrics.remove('usage');
+    },
+  };
+}
+
+function define(source: UsageMetricsSource, totals: Record<'tokens' | 'requests' | 'unpriced', Totals>, { Counter, Gauge }: PromClient, registers: Registry[]): void {
   const usd = (micro: number) => micro / MICRO_PER_USD;
   new Gauge({
     name: 'vigil_spend_usd_today', help: 'LLM spend today (local budget day) in USD, priced usage only', labelNames: ['service', 'model'], registers,
@@ -91,19 +118,15 @@ export function registerUsageMetrics(source: UsageMetricsSource, registry: Regis
       for (const s of source.budget()?.stopped ?? []) this.set({ service: s }, 1);
     },
   });
-  const tokens = new Counter({ name: 'vigil_usage_tokens_total', help: 'Tokens ingested since the agent started, by kind', labelNames: ['service', 'model', 'kind'], registers });
-  const requests = new Counter({ name: 'vigil_usage_requests_total', help: 'LLM requests ingested since the agent started', labelNames: ['service', 'model'], registers });
-  const unpriced = new Counter({ name: 'vigil_usage_unpriced_requests_total', help: 'Requests of models without a known price', labelNames: ['service', 'model'], registers });
-  return {
-    count(entries) {
-      for (const e of entries) {
-        for (const kind of TOKEN_KINDS) if (e.tokens[kind] > 0) tokens.inc({ service: e.service, model: e.model, kind }, e.tokens[kind]);
-        if (e.requests > 0) requests.inc({ service: e.service, model: e.model }, e.requests);
-        if (e.costMicro === null && e.requests > 0) unpriced.inc({ service: e.service, model: e.model }, e.requests);
-      }
-    },
-    unregister() {
-      for (const n of [...GAUGES, ...COUNTERS]) registry.removeSingleMetric(n);
-    },
-  };
+  const counter = (name: string, help: string, labelNames: string[], from: Totals) =>
+    new Counter({
+      name, help, labelNames, registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of from) this.inc(Object.fromEntries(key.split('\0').map((v, i) => [labelNames[i]!, v])), n);
+      },
+    });
+  counter('vigil_usage_tokens_total', 'Tokens ingested since the agent started, by kind', ['service', 'model', 'kind'], totals.tokens);
+  counter('vigil_usage_requests_total', 'LLM requests ingested since the agent started', ['service', 'model'], totals.requests);
+  counter('vigil_usage_unpriced_requests_total', 'Requests of models without a known price', ['service', 'model'], totals.unpriced);
 }

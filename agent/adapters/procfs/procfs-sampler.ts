@@ -3,8 +3,8 @@
  * and CPUUsageNSec, from the tick's one batched `systemctl show`). Where they are `[not set]` (cgroup v1
  * or hybrid hierarchies without memory/cpu accounting for user units), the unit's processes are read
  * from its cgroup — the path comes from /proc/<main pid>/cgroup, the member list from cgroup.procs —
- * and summed from /proc/<pid>/stat (utime+stime+cutime+cstime: the tree, including reaped children)
- * and /proc/<pid>/statm (resident pages). File reads only; no process is spawned. The reads are
+ * and summed from /proc/<pid>/stat (utime+stime+cutime+cstime: the tree, including reaped children;
+ * and rss, the resident pages — the same number as statm's second field, without a second read). File reads only; no process is spawned. The reads are
  * synchronous on purpose: procfs and cgroupfs answer from kernel memory in microseconds, and a promise
  * round trip through the thread pool per file would cost more CPU than the read itself.
  */
@@ -120,22 +120,21 @@ export class ProcfsSampler implements ResourceSampler {
 
   usage(pid: number): ProcUsage | null {
     try {
-      const dir = path.join(this.proc, String(pid));
-      return parseProcUsage(readFileSync(path.join(dir, 'stat'), 'utf8'), readFileSync(path.join(dir, 'statm'), 'utf8'));
+      return parseProcUsage(readFileSync(`${this.proc}/${pid}/stat`, 'utf8'));
     } catch {
       return null; // exited meanwhile
     }
   }
 }
 
-/** Fields 14–17 of /proc/<pid>/stat (after the parenthesized command, which may hold spaces) and statm's resident pages. */
-export function parseProcUsage(stat: string, statm: string): ProcUsage | null {
+/** Fields 14–17 (CPU ticks) and 24 (resident pages) of /proc/<pid>/stat, after the parenthesized command, which may hold spaces. */
+export function parseProcUsage(stat: string): ProcUsage | null {
   const close = stat.lastIndexOf(')');
   if (close < 0) return null;
   const f = stat.slice(close + 2).trim().split(/\s+/);
   // f[0] is field 3 (state): field n is f[n - 3].
   const nums = [14, 15, 16, 17].map((n) => Number(f[n - 3]));
-  const rss = Number(statm.trim().split(/\s+/)[1]);
+  const rss = f.length > 24 - 3 ? Number(f[24 - 3]) : NaN;
   if (nums.some((x) => !Number.isFinite(x)) || !Number.isFinite(rss)) return null;
   return { ticks: nums.reduce((a, b) => a + b, 0), rssPages: rss };
 }

@@ -41,6 +41,15 @@ export class SqliteStore implements Store {
   /** Event queries, one prepared statement per combination of filters (at most 16). */
   private readonly queries = new Map<string, Stmt>();
   private readonly appendTx: (events: readonly NewEvent[]) => VigilEvent[];
+  private readonly dataVersion: Stmt;
+  /**
+   * The decoded service records, read again only when they may have changed: after a write through this
+   * store (`gen`), or a commit by another connection (`PRAGMA data_version`, e.g. `vigil apply`). The agent
+   * lists the services several times a second; decoding 20 specs each time was most of its idle CPU.
+   * The records are frozen: callers share them.
+   */
+  private services: { gen: number; version: number; records: readonly ServiceRecord[] } | null = null;
+  private gen = 0;
 
   /** Wraps an open, migrated database (SqliteStore.open does both). */
   constructor(readonly db: Database) {
@@ -62,6 +71,7 @@ export class SqliteStore implements Store {
       'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
     this.deleteState = db.prepare('DELETE FROM state WHERE key = ?');
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.appendTx = db.transaction((events: readonly NewEvent[]) => {
       const inserted: VigilEvent[] = [];
       for (const e of events) {
@@ -120,16 +130,23 @@ export class SqliteStore implements Store {
 
   /** Inserts or replaces the record by name; on replace, the original installedAt is kept. */
   upsertService(record: ServiceRecord): void {
+    this.gen++;
     this.upsertServiceStmt.run(serviceParams(record));
   }
 
   removeService(name: string): void {
+    this.gen++;
     this.deleteService.run(name);
   }
 
-  /** Every record, by name. */
+  /** Every record, by name (frozen, shared between callers). */
   listServices(): ServiceRecord[] {
-    return (this.selectServices.all() as ServiceRow[]).map(serviceFromRow);
+    const version = this.dataVersion.get() as number;
+    const cached = this.services;
+    if (cached && cached.gen === this.gen && cached.version === version) return [...cached.records];
+    const records = (this.selectServices.all() as ServiceRow[]).map((row) => deepFreeze(serviceFromRow(row)));
+    this.services = { gen: this.gen, version, records };
+    return [...records];
   }
 
   getState<T>(key: string): T | undefined {
@@ -145,7 +162,11 @@ export class SqliteStore implements Store {
 
   /** Runs fn in a transaction; nested calls become savepoints. fn must be synchronous. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.gen++; // records read inside a transaction that rolled back must not outlive it
+    }
   }
 
   /** Runs PRAGMA optimize and closes the database; later calls do nothing. */
@@ -157,4 +178,12 @@ export class SqliteStore implements Store {
       this.db.close();
     }
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

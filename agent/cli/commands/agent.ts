@@ -8,13 +8,16 @@ import { NodeProcessRunner } from '../../adapters/process/node-runner.js';
 import { installAgentUnit, renderAgentUnit, uninstallAgentUnit, AGENT_UNIT } from '../../adapters/systemd/agent-unit.js';
 import { runAgent } from '../../daemon/run.js';
 import { selectBackend } from '../../daemon/compose.js';
-import { installAgentPlist, renderAgentPlist, uninstallAgentPlist, type AgentPlistDeps } from '../../adapters/launchd/agent-plist.js';
+import type { AgentPlistDeps } from '../../adapters/launchd/agent-plist.js';
 import { AGENT_LABEL } from '../../adapters/launchd/labels.js';
 import { ApiClient } from '../../api/client.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 
 const USAGE = 'vigil agent run|install|uninstall [--http 127.0.0.1:PORT]';
+
+/** The plist library loads only on macOS (see compose.ts): `vigil agent run` on Linux never needs it. */
+const plists = () => import('../../adapters/launchd/agent-plist.js');
 
 export async function agentCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
@@ -47,7 +50,7 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
       const onLaunchd = selectBackend(io.env) === 'launchd';
       const name = onLaunchd ? AGENT_LABEL : AGENT_UNIT;
       const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
-      const removed = onLaunchd ? await uninstallAgentPlist(deps) : await uninstallAgentUnit(deps);
+      const removed = onLaunchd ? await (await plists()).uninstallAgentPlist(deps) : await uninstallAgentUnit(deps);
       if (values.json) printJson(io, { removed });
       else io.out(removed ? `removed ${name}\n` : `${name} was not installed\n`);
       return EXIT_OK;
@@ -62,6 +65,7 @@ async function installOnLaunchd(io: Io, deps: AgentPlistDeps, argvRun: string[],
   const keep = ['VIGIL_BACKEND', 'VIGIL_LAUNCHD_DOMAIN', 'VIGIL_LAUNCHD_AGENT_DIR', 'VIGIL_LAUNCHER', 'VIGIL_LOG_LEVEL', 'ELECTRON_RUN_AS_NODE'];
   const env: Record<string, string> = { VIGIL_HOME: deps.paths.home };
   for (const k of keep) if (io.env[k]) env[k] = io.env[k]!;
+  const { installAgentPlist, renderAgentPlist } = await plists();
   const file = await installAgentPlist(deps, renderAgentPlist(deps.paths, argvRun, env));
   await waitForAgent(deps.paths.socket, 15_000);
   if (json) printJson(io, { installed: AGENT_LABEL, file, socket: deps.paths.socket });

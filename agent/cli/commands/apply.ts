@@ -26,7 +26,7 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
     APPLY_USAGE,
   );
   const { manifest } = loadManifest(io, str(values.file));
-  const ctx = createContext(io.env);
+  const ctx = await createContext(io.env);
   try {
     const deps = { manager: ctx.manager, store: ctx.store(), clock: ctx.clock };
     const plan = await computePlan(deps, manifest, values.prune === true);

@@ -21,7 +21,7 @@ export function controlCommand(verb: ActionVerb) {
       statuses = [];
       for (const name of positionals) statuses.push((await client.action(name, verb)).status);
     } else {
-      const ctx = createContext(io.env);
+      const ctx = await createContext(io.env);
       try {
         const store = ctx.existingStore();
         requireServices(store, positionals);

@@ -6,7 +6,7 @@ import { createContext } from '../../daemon/compose.js';
 import type { Io } from '../io.js';
 
 export async function directStatusFor(io: Io): Promise<StatusDoc> {
-  const ctx = createContext(io.env);
+  const ctx = await createContext(io.env);
   try {
     return await directStatus({ manager: ctx.manager, store: ctx.existingStore(), clock: ctx.clock });
   } finally {

@@ -24,7 +24,7 @@ const MIN_FREE_BYTES = 1024 ** 3;
 export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { fix: { type: 'boolean' }, ...JSON_FLAG }, 'vigil doctor [--fix] [--json]');
   const fix = values.fix === true;
-  const ctx = createContext(io.env);
+  const ctx = await createContext(io.env);
   const checks: Check[] = [];
   try {
     if (ctx.manager.backend === 'launchd') checks.push(...(await macosChecks(ctx)));

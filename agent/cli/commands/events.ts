@@ -32,7 +32,7 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
   let events: VigilEvent[];
   if (client) events = (await client.events(q)).events;
   else {
-    const ctx = createContext(io.env);
+    const ctx = await createContext(io.env);
     try {
       events = ctx.existingStore()?.queryEvents(q) ?? [];
     } finally {

@@ -5,7 +5,7 @@
  * Through the agent when it runs (lines redacted by its leak guard), else straight from the files.
  */
 import { EXIT_OK, VigilError } from '../../core/errors.js';
-import { SERVICE_NAME_RE } from '../../core/manifest/schema.js';
+import { SERVICE_NAME_RE } from '../../core/manifest/names.js';
 import { parseLevel } from '../../core/logs/level.js';
 import {
   DEFAULT_SEARCH_TIMEOUT_MS,
@@ -123,11 +123,11 @@ async function direct(io: Io): Promise<LogSource> {
     import('../../daemon/compose.js'),
   ]);
   const paths = vigilPaths(io.env);
+  const ctx = await createContext(io.env);
   return new FileLogReader({
     logsDir: paths.logs,
     redactFor: directLogRedaction(paths),
     known: (service) => {
-      const ctx = createContext(io.env);
       try {
         return ctx.existingStore()?.listServices().some((s) => s.name === service) ?? false;
       } finally {

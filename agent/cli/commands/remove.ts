@@ -13,7 +13,7 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
   const usage = 'vigil remove NAME... [--purge] [--json]';
   const { values, positionals } = parse(argv, { purge: { type: 'boolean' }, ...JSON_FLAG }, usage);
   if (positionals.length === 0) throw new VigilError('E_USAGE', `name at least one service\nusage: ${usage}`);
-  const ctx = createContext(io.env);
+  const ctx = await createContext(io.env);
   try {
     const store = ctx.store();
     const records = requireServices(store, positionals);

@@ -52,7 +52,7 @@ export async function rotateCommand(argv: string[], io: Io): Promise<number> {
       await streaming;
     }
   } else {
-    const direct = directCredentials(io, true);
+    const direct = await directCredentials(io, true);
     try {
       result = await rotateCredentials(direct.rotateDeps(progress), {
         set,

@@ -13,7 +13,7 @@ import { int, JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { ago, table } from '../format.js';
 import { readSecretValue } from '../secret-input.js';
-import { directCredentials, setAndKey } from '../secrets-deps.js';
+import { directCredentials, setAndKey, type DirectCredentials } from '../secrets-deps.js';
 import { rotateCommand } from './secrets-rotate.js';
 
 const USAGE = `usage: vigil secrets <command>
@@ -58,7 +58,7 @@ async function setCommand(argv: string[], io: Io): Promise<number> {
   const client = await agentClient(io);
   let info: CredentialSetInfo;
   if (client) info = await client.call('credentialSet', { set, key }, undefined, { value, actor: 'cli' });
-  else info = withDirect(io, true, (d) => setKeys(d, set, { [key]: value }, 'cli'));
+  else info = await withDirect(io, true, (d) => setKeys(d, set, { [key]: value }, 'cli'));
   if (values.json) printJson(io, info);
   else io.out(`set ${set}/${key} (${info.keys.find((k) => k.key === key)?.masked ?? '••••'}) in ${info.file}\n${restartHint(info, key)}`);
   return EXIT_OK;
@@ -69,7 +69,7 @@ async function rmCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { ...JSON_FLAG }, usage);
   const [set, key] = setAndKey(positionals, usage);
   const client = await agentClient(io);
-  const info = client ? await client.call('credentialRemove', { set, key }, undefined, { actor: 'cli' }) : withDirect(io, true, (d) => removeKey(d, set, key, 'cli'));
+  const info = client ? await client.call('credentialRemove', { set, key }, undefined, { actor: 'cli' }) : await withDirect(io, true, (d) => removeKey(d, set, key, 'cli'));
   if (values.json) printJson(io, info);
   else io.out(`removed ${set}/${key} from ${info.file}\n${info.services.length ? `${info.services.join(', ')} still have it until they restart\n` : ''}`);
   return EXIT_OK;
@@ -94,7 +94,7 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
       throw new VigilError('E_USAGE', `cannot read ${abs}: ${(err as Error).message}`);
     }
   }
-  const r = withDirect(io, true, (d) => importEnv(d, set, text, file === '-' ? 'stdin' : file, 'cli'));
+  const r = await withDirect(io, true, (d) => importEnv(d, set, text, file === '-' ? 'stdin' : file, 'cli'));
   if (values.json) printJson(io, { ...r.info, imported: r.keys });
   else io.out(`imported ${r.keys.length} key(s) into ${set}: ${r.keys.join(', ')}\n${restartHint(r.info)}`);
   if (looseMode) io.err(`warning: ${looseMode}\n`);
@@ -106,7 +106,7 @@ async function exampleCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, ...JSON_FLAG }, usage);
   const [set, ...extra] = positionals;
   if (!set || extra.length > 0) throw new VigilError('E_USAGE', `usage: ${usage}`);
-  const text = withDirect(io, false, (d) => exampleText(d, set));
+  const text = await withDirect(io, false, (d) => exampleText(d, set));
   const out = str(values.out) ?? '.env.example';
   if (out === '-') {
     if (values.json) throw new VigilError('E_USAGE', '-o - prints the file itself; it does not combine with --json');
@@ -129,7 +129,7 @@ async function listCommand(argv: string[], io: Io): Promise<number> {
   const usage = 'vigil secrets list [<set>] [--json]';
   const { values, positionals } = parse(argv, { ...JSON_FLAG }, usage);
   if (positionals.length > 1) throw new VigilError('E_USAGE', `usage: ${usage}`);
-  const doc: CredentialsDoc = withDirect(io, false, (d) => listCredentials(d, positionals[0]));
+  const doc: CredentialsDoc = await withDirect(io, false, (d) => listCredentials(d, positionals[0]));
   const problems = doc.sets.filter((s) => s.problem !== null);
   if (values.json) printJson(io, doc);
   else io.out(`${listTable(doc)}\n`);
@@ -145,7 +145,7 @@ async function auditCommand(argv: string[], io: Io): Promise<number> {
   if (set !== undefined) requireSetName(set);
   const q = { ...(set === undefined ? {} : { set }), limit: int(values.lines, '-n', 1) ?? 20 };
   const client = await agentClient(io);
-  const records: AuditRecord[] = client ? (await client.call('credentialAudit', {}, q)).records : withDirect(io, false, (d) => d.ledger.list(q));
+  const records: AuditRecord[] = client ? (await client.call('credentialAudit', {}, q)).records : await withDirect(io, false, (d) => d.ledger.list(q));
   if (values.json) printJson(io, { records });
   else if (records.length === 0) io.out('No changes recorded.\n');
   else {
@@ -182,8 +182,8 @@ function restartHint(info: CredentialSetInfo, key?: string): string {
   return `${info.services.join(', ')} load "${info.set}": they see the change at their next restart (vigil restart ${info.services.join(' ')})${rotate}\n`;
 }
 
-function withDirect<T>(io: Io, write: boolean, fn: (d: ReturnType<typeof directCredentials>['deps']) => T): T {
-  const direct = directCredentials(io, write);
+async function withDirect<T>(io: Io, write: boolean, fn: (d: DirectCredentials['deps']) => T): Promise<T> {
+  const direct = await directCredentials(io, write);
   try {
     return fn(direct.deps);
   } finally {

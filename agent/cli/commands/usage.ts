@@ -20,10 +20,10 @@ const USAGE = 'vigil usage [--day YYYY-MM-DD | --month YYYY-MM] [--by service|mo
 const BUDGET = 'vigil budget status | vigil budget resume [SERVICE...] [--add USD]  [--json]';
 
 /** The database directly (no agent): null when there is none yet. */
-function direct<T>(io: Io, fn: (ctx: Context, deps: { store: SqliteStore; ledger: SqliteUsageLedger } | null) => Promise<T> | T): Promise<T> {
-  const ctx = createContext(io.env);
+async function direct<T>(io: Io, fn: (ctx: Context, deps: { store: SqliteStore; ledger: SqliteUsageLedger } | null) => Promise<T> | T): Promise<T> {
+  const ctx = await createContext(io.env);
   const store = ctx.existingStore();
-  return Promise.resolve(fn(ctx, store instanceof SqliteStore ? { store, ledger: new SqliteUsageLedger(store.db) } : null)).finally(() => ctx.close());
+  return await Promise.resolve(fn(ctx, store instanceof SqliteStore ? { store, ledger: new SqliteUsageLedger(store.db) } : null)).finally(() => ctx.close());
 }
 
 export async function usageCommand(argv: string[], io: Io): Promise<number> {

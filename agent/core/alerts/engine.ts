@@ -219,17 +219,7 @@ export class AlertEngine {
       kind === 'firing'
         ? a.message
         : `${TITLES[a.rule](a.service ?? 'Vigil').replace(/ is /, ' was ')} for ${fmtDuration(lasted)}; it is fine again`;
-    const n: Notification = {
-      id: `${kind}:${a.key}:${now}`,
-      kind,
-      severity: a.severity,
-      title,
-      text,
-      service: a.service,
-      rule: a.rule,
-      alertKey: a.key,
-      at: now,
-    };
+    const n: Notification = { id: `${kind}:${a.key}:${now}`, kind, severity: a.severity, title, text, service: a.service, rule: a.rule, alertKey: a.key, at: now };
     if (kind === 'firing') {
       a.notifiedAt = now;
       a.notified = true;
@@ -243,6 +233,19 @@ export class AlertEngine {
     }
   }
 
+  /**
+   * A one-off notice not tied to a rule (budget, spend spike, runaway): 'held' into the digest (as a line
+   * with no alert key, so nothing tracks its recovery) when it is not critical and quiet hours are on; else
+   * 'send'. With alerts disabled it is always 'send': `enabled` turns the rules off, not the channels, and
+   * step() would then never send the digest that releases it.
+   */
+  offer(n: Notification, now: number): 'send' | 'held' {
+    if (!this.config.enabled || n.severity === 'critical' || !this.quiet(now)) return 'send';
+    const title = n.text.startsWith(n.title) ? n.text : `${n.title}: ${n.text}`;
+    this.held.push({ alertKey: null, severity: n.severity, title, at: now, resolvedAt: null });
+    return 'held';
+  }
+
   /** When held notices wait, quiet hours are over and the digest time has come since the first was held. */
   private maybeDigest(now: number, out: AlertTickOutput): void {
     if (this.held.length === 0 || this.quiet(now)) return;
@@ -253,6 +256,8 @@ export class AlertEngine {
     this.held = [];
     out.heldChanged = true;
     const still = items.filter((i) => i.alertKey !== null && i.resolvedAt === null).length;
+    // A notice held on its own (one-off, recovery) would have gone out at its severity: the digest keeps it.
+    const loud = still > 0 || items.some((i) => i.alertKey === null && i.severity !== 'info');
     const lines = items.map((i) => {
       const when = new Date(i.at).toISOString().slice(11, 16);
       return `• ${when} ${i.title}${i.resolvedAt !== null ? ` (recovered ${new Date(i.resolvedAt).toISOString().slice(11, 16)})` : ''}`;
@@ -260,7 +265,7 @@ export class AlertEngine {
     out.send.push({
       id: `digest::${now}`,
       kind: 'digest',
-      severity: still > 0 ? 'warning' : 'info',
+      severity: loud ? 'warning' : 'info',
       title: `Vigil digest: ${items.length} alert${items.length === 1 ? '' : 's'} during quiet hours${still > 0 ? `, ${still} still open` : ''}`,
       text: lines.join('\n'),
       service: null,

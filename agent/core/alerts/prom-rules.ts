@@ -30,6 +30,12 @@ export interface PromRulesOptions {
 /** Services deliberately stopped (state "stopped") are not "down". */
 const NOT_STOPPED = 'unless on (service) (vigil_service_state{state="stopped"} == 1)';
 
+/**
+ * Today's spend per scraped agent: the agent exports one series per (service, model), the budget has no
+ * labels of its own, so the sum keeps only job/instance and matches the budget one-to-one per agent.
+ */
+const DAY_TOTAL = 'sum without (service, model) (vigil_spend_usd_today)';
+
 export function promAlertRules(opts: PromRulesOptions = {}): { groups: PromRuleGroup[] } {
   const downFor = opts.downFor ?? '1m';
   const ratio = opts.errorRatio ?? 0.2;
@@ -107,20 +113,51 @@ export function promAlertRules(opts: PromRulesOptions = {}): { groups: PromRuleG
         rules: [
           {
             alert: 'VigilDailyBudgetExceeded',
-            expr: 'vigil_spend_usd_today > vigil_budget_daily_usd',
+            expr: `${DAY_TOTAL} > vigil_budget_daily_usd`,
             labels: { severity: 'critical' },
             annotations: {
               summary: 'Daily model spend is over budget',
-              description: 'Spend today is {{ $value | printf "%.2f" }} USD, above the daily budget.',
+              description: 'Spend today on {{ $labels.instance }} is {{ $value | printf "%.2f" }} USD, above the daily budget.',
             },
           },
           {
             alert: 'VigilDailyBudgetNearlyExhausted',
-            expr: `(vigil_spend_usd_today > ${warn} * vigil_budget_daily_usd) unless (vigil_spend_usd_today > vigil_budget_daily_usd)`,
+            expr: `(${DAY_TOTAL} > ${warn} * vigil_budget_daily_usd) unless (${DAY_TOTAL} > vigil_budget_daily_usd)`,
             labels: { severity: 'warning' },
             annotations: {
               summary: `Daily model spend passed ${Math.round(warn * 100)} % of the budget`,
-              description: 'Spend today is {{ $value | printf "%.2f" }} USD.',
+              description: 'Spend today on {{ $labels.instance }} is {{ $value | printf "%.2f" }} USD.',
+            },
+          },
+          {
+            alert: 'VigilMonthlyBudgetExceeded',
+            expr: 'sum without (service) (vigil_spend_usd_month) > vigil_budget_monthly_usd',
+            labels: { severity: 'critical' },
+            annotations: {
+              summary: 'Monthly model spend is over budget',
+              description: 'Spend this month on {{ $labels.instance }} is {{ $value | printf "%.2f" }} USD, above the monthly budget.',
+            },
+          },
+          {
+            // Critical like the agent's own 100 % notice; with onExceed: stop, VigilServiceStoppedForBudget follows.
+            alert: 'VigilServiceBudgetExceeded',
+            expr: 'sum without (model) (vigil_spend_usd_today) > vigil_budget_service_daily_usd',
+            labels: { severity: 'critical' },
+            annotations: {
+              summary: '{{ $labels.service }} is over its daily spend cap',
+              description: '{{ $labels.service }} on {{ $labels.instance }} spent {{ $value | printf "%.2f" }} USD today, above its daily cap.',
+            },
+          },
+          {
+            // The agent has already acted; the service stays down (and VigilServiceDown ignores stopped
+            // services) until someone resumes it or the period ends, so it is critical.
+            alert: 'VigilServiceStoppedForBudget',
+            expr: 'vigil_budget_stopped == 1',
+            labels: { severity: 'critical' },
+            annotations: {
+              summary: '{{ $labels.service }} was stopped for spend',
+              description:
+                'Vigil on {{ $labels.instance }} stopped {{ $labels.service }} because a budget was exceeded; it stays stopped until the next budget period or "vigil budget resume".',
             },
           },
         ],

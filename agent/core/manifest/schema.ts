@@ -8,11 +8,9 @@ import { alertsSchema } from '../alerts/config-schema.js';
 import { budgetSchema, pricingSchema, usageSchema } from './usage.js';
 import { logsSchema } from './logs-part.js';
 
-export const SERVICE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
-/** Names that would collide with Vigil's own units (vigil-agent.service). */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set(['agent']);
-export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const CREDENTIAL_SET_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
+
+export { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE };
 
 const noControl = (s: string) => !/[\0\n\r]/.test(s);
 

@@ -24,8 +24,13 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 /** The machine's zone (TZ or /etc/localtime, as Node resolves it). */
+let systemZone: { env: string | undefined; zone: string } | null = null;
+
+/** The machine's zone. Asked once per TZ value (Node resets ICU's default zone only when TZ is set). */
 export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const env = process.env.TZ;
+  if (systemZone === null || systemZone.env !== env) systemZone = { env, zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' };
+  return systemZone.zone;
 }
 
 export class Calendar {

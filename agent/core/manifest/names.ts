@@ -1,0 +1,9 @@
+/**
+ * Name rules of the manifest, without the schema library: the agent and the CLI check names at runtime and
+ * must not load zod (about 14 MB of resident memory) to do so.
+ */
+export const SERVICE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
+/** Names that would collide with Vigil's own units (vigil-agent.service). */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['agent']);
+export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const CREDENTIAL_SET_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;

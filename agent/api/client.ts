@@ -103,54 +103,15 @@ export class ApiClient {
    * Streams events (history after q.afterId / since first, then live) until the server ends the stream
    * (resolves), the signal aborts (resolves), the connection breaks or onEvent throws (rejects).
    */
-  async streamEvents(q: EventQuery, onEvent: (e: VigilEvent) => void, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return;
-    const res = await this.openStream(buildPath('events', {}, q), signal);
-    if (res === null) return;
-    if (res.statusCode !== 200) parseResponse(res.statusCode ?? 0, await readAll(res).catch(() => ''));
-    if (!(res.headers['content-type'] ?? '').startsWith(SSE_CONTENT_TYPE)) {
-      res.destroy();
-      throw new VigilError('E_API', `the agent did not answer with an event stream`);
-    }
-    await new Promise<void>((resolve, reject) => {
-      const parser = new SseParser();
-      let settled = false;
-      const settle = (err?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        signal?.removeEventListener('abort', onAbort);
-        res.destroy();
-        if (err === undefined) resolve();
-        else reject(err instanceof Error ? err : new Error(String(err)));
-      };
-      const onAbort = (): void => settle();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) settle();
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        try {
-          for (const msg of parser.push(chunk)) {
-            if (settled) return;
-            if (msg.kind !== 'event' || msg.event !== SSE_EVENT_NAME) continue;
-            let e: VigilEvent;
-            try {
-              e = JSON.parse(msg.data) as VigilEvent;
-            } catch {
-              throw new VigilError('E_API', `malformed event from the agent (id ${msg.id ?? '?'})`);
-            }
-            onEvent(e);
-          }
-        } catch (err) {
-          settle(err);
-        }
-      });
-      res.on('end', () => settle());
-      res.on('error', (err) => settle(this.translate(err)));
-      res.on('close', () => {
-        if (!res.complete)
-          settle(new VigilError('E_AGENT_UNREACHABLE', `lost the event stream from ${this.target}`));
-        else settle();
-      });
+  streamEvents(q: EventQuery, onEvent: (e: VigilEvent) => void, signal?: AbortSignal): Promise<void> {
+    return this.stream(buildPath('events', {}, q), SSE_EVENT_NAME, 'event', signal, (data, id) => {
+      let e: VigilEvent;
+      try {
+        e = JSON.parse(data) as VigilEvent;
+      } catch {
+        throw new VigilError('E_API', `malformed event from the agent (id ${id ?? '?'})`);
+      }
+      onEvent(e);
     });
   }
 
@@ -158,9 +119,14 @@ export class ApiClient {
    * Follows a service's log (GET /api/logs/:name/follow): first the last q.lines lines, then new ones, until
    * the signal aborts (resolves), the server ends the stream (resolves) or the connection breaks (rejects).
    */
-  async streamLogs(name: string, q: LogTailQuery, onLines: (lines: string[]) => void, signal?: AbortSignal): Promise<void> {
+  streamLogs(name: string, q: LogTailQuery, onLines: (lines: string[]) => void, signal?: AbortSignal): Promise<void> {
+    return this.stream(buildPath('logFollow', { name }, q), LOG_SSE_EVENT, 'log', signal, (data) => onLines((JSON.parse(data) as LogStreamMessage).lines));
+  }
+
+  /** One SSE stream: `onData` gets the data of each message named `eventName` (a throw ends the stream). */
+  private async stream(path: string, eventName: string, what: string, signal: AbortSignal | undefined, onData: (data: string, id: string | null) => void): Promise<void> {
     if (signal?.aborted) return;
-    const res = await this.openStream(buildPath('logFollow', { name }, q), signal);
+    const res = await this.openStream(path, signal);
     if (res === null) return;
     if (res.statusCode !== 200) parseResponse(res.statusCode ?? 0, await readAll(res).catch(() => ''));
     if (!(res.headers['content-type'] ?? '').startsWith(SSE_CONTENT_TYPE)) {
@@ -186,8 +152,7 @@ export class ApiClient {
         try {
           for (const msg of parser.push(chunk)) {
             if (settled) return;
-            if (msg.kind !== 'event' || msg.event !== LOG_SSE_EVENT) continue;
-            onLines((JSON.parse(msg.data) as LogStreamMessage).lines);
+            if (msg.kind === 'event' && msg.event === eventName) onData(msg.data, msg.id);
           }
         } catch (err) {
           settle(err);
@@ -196,7 +161,7 @@ export class ApiClient {
       res.on('end', () => settle());
       res.on('error', (err) => settle(this.translate(err)));
       res.on('close', () => {
-        if (!res.complete) settle(new VigilError('E_AGENT_UNREACHABLE', `lost the log stream from ${this.target}`));
+        if (!res.complete) settle(new VigilError('E_AGENT_UNREACHABLE', `lost the ${what} stream from ${this.target}`));
         else settle();
       });
     });

@@ -11,6 +11,7 @@ import type { AlertsConfig } from '../core/alerts/config.js';
 import type { DigestItem } from '../core/alerts/model.js';
 import type { OneShot } from '../core/alerts/engine.js';
 import type { HealthSnapshot } from '../core/health/machine.js';
+import { LOCAL_ZONE } from '../core/usage/tz.js';
 import { HealthMonitor } from '../app/health-monitor.js';
 import { ResourceMonitor } from '../app/resource-monitor.js';
 import { Alerting } from '../app/alerting.js';
@@ -198,7 +199,7 @@ export class MonitorModule implements AgentModule {
   }
 
   private timezone(config: AlertsConfig): string {
-    return this.opts.timezone ?? config.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return this.opts.timezone ?? config.timezone ?? LOCAL_ZONE;
   }
 
   private buildNotifiers(config: AlertsConfig): void {

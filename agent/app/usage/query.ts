@@ -6,7 +6,7 @@
 import { VigilError } from '../../core/errors.js';
 import { budgetState, scopeLabel, type BudgetScope } from '../../core/usage/budget.js';
 import { microToUsd, zeroTokens, addTokens } from '../../core/usage/model.js';
-import { dayRange, isDay, isMonth, monthDays } from '../../core/usage/tz.js';
+import { dayRange, isDay, isMonth, monthDays, zoneName } from '../../core/usage/tz.js';
 import type { Dimension, KeyedTotals, SeriesPoint, UsageLedger, UsageTotals } from '../../ports/usage-ledger.js';
 import type { Store } from '../../ports/store.js';
 import { calendarFor, loadStopped, loadUsageSettings, timeZoneOf, type StopRecord } from './settings.js';
@@ -51,7 +51,7 @@ export function usageReport(deps: QueryDeps, q: { day?: string; month?: string; 
   return {
     period: q.month !== undefined ? { kind: 'month', month: q.month, from, to } : { kind: 'day', day: from, from, to },
     by,
-    timezone: tz,
+    timezone: zoneName(tz),
     rows: rows.map(withUsd),
     total: withUsd(sumTotals(rows)),
     unpricedModels: deps.ledger.unpricedModels(from, to),
@@ -74,7 +74,7 @@ export function usageSeries(deps: QueryDeps, q: { range?: UsageSeriesRange; by?:
     buckets = dayRange(today, 30);
     points = deps.ledger.daily(buckets[0]!, today, by);
   }
-  return { range, by, timezone: tz, buckets, points };
+  return { range, by, timezone: zoneName(tz), buckets, points };
 }
 
 function scopeDoc(s: BudgetScope): BudgetScopeDoc {
@@ -107,7 +107,7 @@ export function budgetStatus(deps: QueryDeps, now: number): BudgetStatusDoc {
   const b = settings.budget;
   return {
     configured: b !== null,
-    timezone: tz,
+    timezone: zoneName(tz),
     day,
     month,
     state: b ? budgetState(scopes, b.thresholds) : 'ok',

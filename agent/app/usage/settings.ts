@@ -6,7 +6,7 @@
 import type { Manifest } from '../../core/manifest/model.js';
 import type { BudgetSpec, PricingSpec } from '../../core/manifest/usage.js';
 import type { Overrides, ScopeId } from '../../core/usage/budget.js';
-import { Calendar, systemTimeZone } from '../../core/usage/tz.js';
+import { Calendar, LOCAL_ZONE } from '../../core/usage/tz.js';
 import type { Store } from '../../ports/store.js';
 
 export const USAGE_SETTINGS_KEY = 'usage.settings';
@@ -45,9 +45,9 @@ export function loadOverrides(store: Store): Overrides {
   return store.getState<Overrides>(OVERRIDES_KEY) ?? {};
 }
 
-/** The budget's time zone: the manifest's, else the machine's. */
+/** The budget's time zone: the manifest's, else the machine's (LOCAL_ZONE; zoneName() tells its name). */
 export function timeZoneOf(settings: UsageSettings): string {
-  return settings.budget?.timezone ?? systemTimeZone();
+  return settings.budget?.timezone ?? LOCAL_ZONE;
 }
 
 const calendars = new Map<string, Calendar>();

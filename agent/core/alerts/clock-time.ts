@@ -1,5 +1,6 @@
 /** Local time of day in a time zone (Intl, no I/O): quiet hours and the digest time. */
 import { HHMM_RE } from './config.js';
+import { LOCAL_ZONE } from '../usage/tz.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -12,8 +13,12 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Milliseconds since local midnight in `tz`. */
+/** Milliseconds since local midnight in `tz` (LOCAL_ZONE: the machine's, without Intl). */
 export function msOfDay(at: number, tz: string): number {
+  if (tz === LOCAL_ZONE) {
+    const d = new Date(at);
+    return ((d.getHours() * 60 + d.getMinutes()) * 60 + d.getSeconds()) * 1000 + d.getMilliseconds();
+  }
   const parts = formatter(tz).formatToParts(new Date(at));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   return ((get('hour') % 24) * 3600 + get('minute') * 60 + get('second')) * 1000 + (at % 1000 + 1000) % 1000;

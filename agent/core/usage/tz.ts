@@ -33,22 +33,45 @@ export function systemTimeZone(): string {
   return systemZone.zone;
 }
 
+/**
+ * The machine's own zone, as the process's Date sees it (TZ, else /etc/localtime): when no zone is
+ * configured, local time comes from Date's getters. An Intl.DateTimeFormat costs the agent about 8 MB of
+ * resident memory (ICU's locale data), which an idle agent need not pay; the zone's name is asked of
+ * Intl only when shown (zoneName). Not a valid IANA name, so a manifest can never mean it.
+ */
+export const LOCAL_ZONE = 'local';
+
+/** The IANA name of a zone (LOCAL_ZONE: the machine's). */
+export function zoneName(tz: string): string {
+  return tz === LOCAL_ZONE ? systemTimeZone() : tz;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** `[year, month, day, hour]` of ms in the machine's zone, by Date's getters. */
+export function localParts(ms: number): [number, number, number, number] {
+  const d = new Date(ms);
+  return [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours()];
+}
+
 export class Calendar {
-  private readonly fmt: Intl.DateTimeFormat;
+  private readonly fmt: Intl.DateTimeFormat | null;
   private readonly cache = new Map<number, LocalTime>();
 
   constructor(readonly timeZone: string) {
-    this.fmt = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      hourCycle: 'h23',
-    });
+    this.fmt =
+      timeZone === LOCAL_ZONE
+        ? null
+        : new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
   }
 
   local(ms: number): LocalTime {
+    if (this.fmt === null) {
+      // Date's getters are as fast as the cache, and follow a change of TZ at once.
+      const [y, m, d, h] = localParts(ms);
+      const day = `${y}-${pad(m)}-${pad(d)}`;
+      return { day, hour: `${day}T${pad(h)}` };
+    }
     const slot = Math.floor(ms / SLOT_MS);
     const hit = this.cache.get(slot);
     if (hit) return hit;

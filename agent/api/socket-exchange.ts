@@ -6,6 +6,7 @@
  * Streams (SSE) and TCP keep using node:http (client.ts).
  */
 import { connect } from 'node:net';
+import { parse } from '../adapters/http/raw-get.js';
 
 export interface SocketRequest {
   socketPath: string;
@@ -55,38 +56,11 @@ export function socketExchange(req: SocketRequest, onError: (err: Error) => void
 
 /** Status and body of a whole HTTP/1.1 response (Content-Length, chunked, or up to the end). */
 export function parseHttpResponse(raw: Buffer): SocketResponse {
-  const end = raw.indexOf('\r\n\r\n');
-  if (end < 0) throw new MalformedResponse('the connection closed before the response headers ended');
-  const lines = raw.subarray(0, end).toString('latin1').split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
-  if (!m) throw new MalformedResponse(`not an HTTP response: ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`);
-  const headers = new Map<string, string>();
-  for (const line of lines.slice(1)) {
-    const i = line.indexOf(':');
-    if (i > 0) headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
+  const r = parse(raw, Infinity, true);
+  if (r === null) {
+    const first = raw.subarray(0, Math.max(0, raw.indexOf('\r\n'))).toString('latin1');
+    throw new MalformedResponse(raw.includes('\r\n\r\n') ? `not an HTTP response: ${JSON.stringify(first.slice(0, 40))}` : 'the connection closed before the response headers ended');
   }
-  let body = raw.subarray(end + 4);
-  if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? '')) body = dechunk(body);
-  else if (headers.has('content-length')) {
-    const n = Number(headers.get('content-length'));
-    if (!Number.isInteger(n) || n < 0 || body.length < n) throw new MalformedResponse(`the response body ended after ${body.length} of ${headers.get('content-length')} bytes`);
-    body = body.subarray(0, n);
-  }
-  return { status: Number(m[1]), text: body.toString('utf8') };
-}
-
-function dechunk(data: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const eol = data.indexOf('\r\n', at);
-    if (eol < 0) throw new MalformedResponse('the chunked response body was cut short');
-    const size = Number.parseInt(data.subarray(at, eol).toString('latin1').split(';')[0]!, 16);
-    if (!Number.isFinite(size) || size < 0) throw new MalformedResponse('bad chunk size in the response');
-    if (size === 0) return Buffer.concat(parts);
-    const start = eol + 2;
-    if (data.length < start + size + 2) throw new MalformedResponse('the chunked response body was cut short');
-    parts.push(data.subarray(start, start + size));
-    at = start + size + 2;
-  }
+  if (!r.complete) throw new MalformedResponse(`the response body was cut short after ${Buffer.byteLength(r.body)} bytes`);
+  return { status: r.status, text: r.body };
 }

@@ -75,6 +75,9 @@ describe('vigil agent (real systemd)', () => {
   });
 
   it('stopping and killing the agent and starting it again records no duplicate events', async () => {
+    // web was killed by the previous test: let it become healthy again (its stable period), so the only
+    // events it could add later would be duplicates — which is what this test looks for.
+    await waitFor('web healthy again', async () => (await api.status()).services.find((s) => s.name === web && s.health === 'healthy'), 30_000);
     await sleep(1500);
     const snapshot = (await events()).filter((e) => !e.type.startsWith('agent-'));
     assert.equal(await agent.stop(), 0, 'SIGTERM exits 0');

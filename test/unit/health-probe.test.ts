@@ -74,6 +74,14 @@ describe('probeHealth against a real local HTTP server', () => {
     assert.equal(r.health, 'down');
     assert.equal(r.error, 'connection refused');
     assert.equal(r.httpStatus, null);
+    const tls = await probeHealth(url.replace('http:', 'https:'), 2000); // node:https, loaded on first use
+    assert.deepEqual([tls.health, tls.error], ['down', 'connection refused']);
+  });
+
+  it('https: a plain-HTTP server is a TLS failure (down), never a hang', async () => {
+    const r = await probeHealth(fx.url('/x').replace('http:', 'https:'), 2000);
+    assert.equal(r.health, 'down');
+    assert.doesNotMatch(r.error ?? '', /timed out/);
   });
 
   it('a hung endpoint times out (no answer at all, or headers and then nothing)', async () => {

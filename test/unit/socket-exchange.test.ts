@@ -29,8 +29,8 @@ describe('parseHttpResponse', () => {
   it('refuses what is not a whole HTTP response', () => {
     assert.throws(() => parseHttpResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Le')), MalformedResponse);
     assert.throws(() => parseHttpResponse(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n')), /not an HTTP response/);
-    assert.throws(() => parseHttpResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort')), /ended after 5 of 10 bytes/);
-    assert.throws(() => parseHttpResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc')), /cut short/);
+    assert.throws(() => parseHttpResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort')), /cut short after 5 bytes/);
+    assert.throws(() => parseHttpResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc')), /cut short after 0 bytes/);
   });
 });
 

@@ -2,9 +2,9 @@
  * One HTTP health probe: GET the URL with a timeout; 2xx is up. A JSON body with a `status` field (the
  * common {"status":"healthy"|"degraded", "checks":{…}} shape) refines the answer and its checks are kept.
  * The timeout covers the whole exchange (connect, headers and body), so a hung endpoint always ends.
- * http:// goes through the lean raw-socket client (raw-get.ts); https:// through node's https.
+ * http:// goes through the lean raw-socket client (raw-get.ts); https:// through node's https, loaded on the
+ * first https probe (TLS costs the agent about 2 MB of resident memory).
  */
-import https from 'node:https';
 import { interpret, type ProbeResult } from '../../core/health/probe.js';
 import type { HealthProber } from '../../ports/health-prober.js';
 import { rawGet, type RawHttpError } from './raw-get.js';
@@ -48,7 +48,8 @@ export function probeHealth(url: string, timeoutMs: number, now: () => number = 
       finish(down(`unsupported protocol ${parsed.protocol}`));
       return;
     }
-    try {
+    import('node:https').then((https) => {
+      if (settled) return;
       const req = https.get(parsed, { headers: HEADERS, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -61,9 +62,7 @@ export function probeHealth(url: string, timeoutMs: number, now: () => number = 
       });
       abort = () => req.destroy();
       req.on('error', (err: NodeJS.ErrnoException) => failed(err));
-    } catch (err) {
-      finish(down((err as Error).message));
-    }
+    }).catch((err: unknown) => finish(down((err as Error).message)));
   });
 }
 

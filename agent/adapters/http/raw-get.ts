@@ -9,6 +9,8 @@ import net from 'node:net';
 export interface RawResponse {
   status: number;
   body: string;
+  /** The whole body arrived (as long as Content-Length said, or the last chunk), not just what came before the end or the cap. */
+  complete: boolean;
 }
 
 const MAX_HEAD = 16 * 1024;
@@ -59,7 +61,11 @@ export function rawGet(url: URL, maxBody: number, headers: Record<string, string
   return { done, abort: () => sock.destroy() };
 }
 
-/** The response once it is complete (or, at `ended`, whatever arrived); null while more is needed. */
+/**
+ * The response once it is complete (or capped at maxBody, or at `ended` whatever arrived); null while more
+ * is needed, or at `ended` when not even a status line and headers arrived. Also used by the CLI's
+ * one-shot exchange with the agent (agent/api/socket-exchange.ts), with no cap.
+ */
 export function parse(buf: Buffer, maxBody: number, ended: boolean): RawResponse | null {
   const headEnd = buf.indexOf('\r\n\r\n');
   if (headEnd < 0) return null;
@@ -73,19 +79,19 @@ export function parse(buf: Buffer, maxBody: number, ended: boolean): RawResponse
     if (i > 0) fields.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
   }
   const rest = buf.subarray(headEnd + 4);
-  if (status === 204 || status === 304 || (status >= 100 && status < 200)) return { status, body: '' };
+  if (status === 204 || status === 304 || (status >= 100 && status < 200)) return { status, body: '', complete: true };
   if ((fields.get('transfer-encoding') ?? '').toLowerCase().includes('chunked')) {
     const body = dechunk(rest, maxBody);
-    if (body.complete || ended || body.capped) return { status, body: body.text };
+    if (body.complete || ended || body.capped) return { status, body: body.text, complete: body.complete };
     return null;
   }
   const length = fields.get('content-length');
   if (length !== undefined && /^\d+$/.test(length)) {
     const n = Number(length);
-    if (rest.length >= n || rest.length >= maxBody || ended) return { status, body: rest.subarray(0, Math.min(n, maxBody)).toString('utf8') };
+    if (rest.length >= n || rest.length >= maxBody || ended) return { status, body: rest.subarray(0, Math.min(n, maxBody)).toString('utf8'), complete: rest.length >= n };
     return null;
   }
-  if (rest.length >= maxBody || ended) return { status, body: rest.subarray(0, maxBody).toString('utf8') };
+  if (rest.length >= maxBody || ended) return { status, body: rest.subarray(0, maxBody).toString('utf8'), complete: ended };
   return null;
 }
 

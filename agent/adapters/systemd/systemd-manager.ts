@@ -8,7 +8,7 @@
  * to exit (systemd sends SIGKILL after TimeoutStopSec=, 90 s by default), so stopping calls get a longer
  * runner timeout than the 30 s default.
  */
-import { access, chmod, constants as fsConstants, lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { access, chmod, constants as fsConstants, lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/write-atomic.js';
 import type { ServiceSpec } from '../../core/manifest/model.js';
@@ -46,6 +46,12 @@ export class SystemdManager implements ServiceManager {
   private readonly paths: VigilPaths;
   private readonly env: NodeJS.ProcessEnv;
   private readonly launcher: string;
+  /**
+   * What listInstalled made of each unit file, by path, with the file's identity (inode, size, mtime,
+   * ctime): the agent lists the units at every full poll to see drift, and a file that did not change is
+   * not read and hashed again. null: not one of this VIGIL_HOME's units.
+   */
+  private readonly parsed = new Map<string, { id: string; unit: InstalledUnit | null }>();
 
   constructor(deps: SystemdManagerDeps) {
     this.runner = deps.runner;
@@ -71,12 +77,22 @@ export class SystemdManager implements ServiceManager {
       throw ioError(`cannot list the systemd unit directory ${dir}`, err);
     }
     const out: InstalledUnit[] = [];
+    const seen = new Set<string>();
     for (const unit of names.sort()) {
       const service = serviceOfUnit(unit);
       if (service === null) continue;
       const file = path.join(dir, unit);
+      seen.add(file);
       let content: string;
+      let id: string;
       try {
+        const st = await stat(file);
+        id = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+        const known = this.parsed.get(file);
+        if (known?.id === id) {
+          if (known.unit) out.push(known.unit);
+          continue;
+        }
         content = await readFile(file, 'utf8');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -84,18 +100,12 @@ export class SystemdManager implements ServiceManager {
         throw ioError(`cannot read ${file}`, err);
       }
       const markers = readMarkers(content);
-      if (markers.home !== this.paths.home) continue;
       const actualHash = contentHash(content);
-      out.push({
-        service,
-        unit,
-        path: file,
-        content,
-        recordedHash: markers.hash,
-        actualHash,
-        drifted: markers.hash !== actualHash,
-      });
+      const parsed = markers.home !== this.paths.home ? null : { service, unit, path: file, content, recordedHash: markers.hash, actualHash, drifted: markers.hash !== actualHash };
+      this.parsed.set(file, { id, unit: parsed });
+      if (parsed) out.push(parsed);
     }
+    for (const file of this.parsed.keys()) if (!seen.has(file)) this.parsed.delete(file);
     return out;
   }
 

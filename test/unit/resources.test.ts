@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProcfsSampler, parseProcUsage } from '../../agent/adapters/procfs/procfs-sampler.js';
@@ -60,6 +61,33 @@ describe('ProcfsSampler', () => {
       assert.deepEqual(r, { service: 'web', cpuNsec: 2_000_000_000, memoryBytes: 1500 * 4096, processes: 2, source: 'procfs' }, 'pid 999 exited meanwhile: skipped');
     });
   }
+
+  it('keeps each stat file open between samples: new values are read, gone processes closed and skipped', async () => {
+    const child = spawn(process.execPath, ['-e', 'let x = 0; const t = setInterval(() => { for (let i = 0; i < 3e6; i++) x += i; }, 5); setTimeout(() => clearInterval(t), 60000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => child.once('spawn', r));
+      const s = new ProcfsSampler();
+      const fds = () => readdirSync('/proc/self/fd').length;
+      const [first] = await s.sample([target({ pid: child.pid!, processOnly: true })]);
+      const open = fds();
+      await new Promise((r) => setTimeout(r, 300));
+      const [second] = await s.sample([target({ pid: child.pid!, processOnly: true })]);
+      assert.ok(second!.cpuNsec! > first!.cpuNsec!, `the busy child's CPU grows: ${first!.cpuNsec} → ${second!.cpuNsec}`);
+      assert.equal(fds(), open, 'the same descriptor is read again, none added');
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      await new Promise((r) => setTimeout(r, 50)); // reaped by node
+      const [gone] = await s.sample([target({ pid: child.pid!, processOnly: true })]);
+      assert.deepEqual([gone!.cpuNsec, gone!.processes], [null, 0], 'a gone process reads nothing');
+      assert.equal(fds(), open - 1, 'its descriptor was closed');
+      await s.sample([target({ pid: process.pid, processOnly: true })]);
+      await s.sample([]);
+      assert.equal(fds(), open - 1, 'descriptors of processes no longer sampled are closed');
+      s.close();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 
   it('prefers the service manager counters; processOnly reads one process; no pid, no reading', async () => {
     const host = fakeHost({ 100: { ticks: [100, 0, 0, 0], rss: 10 }, 101: { ticks: [100, 0, 0, 0], rss: 10 } }, [100, 101]);

@@ -6,9 +6,12 @@
  * and summed from /proc/<pid>/stat (utime+stime+cutime+cstime: the tree, including reaped children;
  * and rss, the resident pages — the same number as statm's second field, without a second read). File reads only; no process is spawned. The reads are
  * synchronous on purpose: procfs and cgroupfs answer from kernel memory in microseconds, and a promise
- * round trip through the thread pool per file would cost more CPU than the read itself.
+ * round trip through the thread pool per file would cost more CPU than the read itself. Each process's
+ * stat file stays open between samples and is read again from offset 0 (one pread instead of open, fstat,
+ * read and close); a descriptor of a process that is gone reads ESRCH and is closed, so a reused PID gets
+ * a fresh one, and descriptors of processes no longer sampled are closed after each sample.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { ResourceReading, ResourceSampler, ResourceTarget } from '../../ports/resource-sampler.js';
 
@@ -35,6 +38,10 @@ export class ProcfsSampler implements ResourceSampler {
   private readonly page: number;
   /** Per main PID: the directory whose cgroup.procs lists the unit's processes. */
   private readonly cgroupDirs = new Map<number, string | null>();
+  /** Open /proc/<pid>/stat descriptors, by PID. */
+  private readonly statFds = new Map<number, number>();
+  private readonly buf = Buffer.alloc(4096);
+  private used = new Set<number>();
 
   constructor(opts: ProcfsOptions = {}) {
     this.proc = opts.proc ?? '/proc';
@@ -46,7 +53,42 @@ export class ProcfsSampler implements ResourceSampler {
   async sample(targets: readonly ResourceTarget[]): Promise<ResourceReading[]> {
     const live = new Set(targets.map((t) => t.pid).filter((p): p is number => p !== null));
     for (const pid of this.cgroupDirs.keys()) if (!live.has(pid)) this.cgroupDirs.delete(pid);
-    return targets.map((t) => this.one(t));
+    this.used = new Set();
+    const out = targets.map((t) => this.one(t));
+    for (const pid of [...this.statFds.keys()]) if (!this.used.has(pid)) this.closeStat(pid);
+    return out;
+  }
+
+  /** Closes every descriptor the sampler holds. */
+  close(): void {
+    for (const pid of [...this.statFds.keys()]) this.closeStat(pid);
+  }
+
+  private readStat(pid: number): string | null {
+    this.used.add(pid);
+    let fd = this.statFds.get(pid);
+    try {
+      if (fd === undefined) {
+        fd = openSync(`${this.proc}/${pid}/stat`, 'r');
+        this.statFds.set(pid, fd);
+      }
+      const n = readSync(fd, this.buf, 0, this.buf.length, 0);
+      return this.buf.toString('latin1', 0, n);
+    } catch {
+      this.closeStat(pid); // exited (ESRCH) or never there (ENOENT)
+      return null;
+    }
+  }
+
+  private closeStat(pid: number): void {
+    const fd = this.statFds.get(pid);
+    this.statFds.delete(pid);
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
   }
 
   private one(t: ResourceTarget): ResourceReading {
@@ -119,11 +161,8 @@ export class ProcfsSampler implements ResourceSampler {
   }
 
   usage(pid: number): ProcUsage | null {
-    try {
-      return parseProcUsage(readFileSync(`${this.proc}/${pid}/stat`, 'utf8'));
-    } catch {
-      return null; // exited meanwhile
-    }
+    const stat = this.readStat(pid);
+    return stat === null ? null : parseProcUsage(stat); // null: exited meanwhile
   }
 }
 

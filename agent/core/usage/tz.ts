@@ -23,14 +23,9 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-/** The machine's zone (TZ or /etc/localtime, as Node resolves it). */
-let systemZone: { env: string | undefined; zone: string } | null = null;
-
-/** The machine's zone. Asked once per TZ value (Node resets ICU's default zone only when TZ is set). */
+/** The machine's zone's IANA name (TZ or /etc/localtime, as Node resolves it). Intl: costs ICU's data the first time, which LOCAL_ZONE avoids. */
 export function systemTimeZone(): string {
-  const env = process.env.TZ;
-  if (systemZone === null || systemZone.env !== env) systemZone = { env, zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' };
-  return systemZone.zone;
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
 /**

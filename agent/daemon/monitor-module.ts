@@ -64,6 +64,7 @@ export class MonitorModule implements AgentModule {
   private unsubscribe: (() => void) | null = null;
   private readonly host = os.hostname();
   private readonly secrets: SecretSource;
+  private readonly sampler: ResourceSampler;
   private lastStatus: StatusDoc = { services: [] };
   private records: ServiceRecord[] | null = null;
   private recordNames = '';
@@ -79,7 +80,8 @@ export class MonitorModule implements AgentModule {
     this.history = new SqliteResourceHistory(db);
     this.log = new SqliteAlertLog(db);
     const everyMs = opts.sampleEveryMs ?? (Number(s.ctx.env.VIGIL_SAMPLE_MS) || 5000);
-    this.resources = new ResourceMonitor({ sampler: opts.sampler ?? new ProcfsSampler(), history: this.history, everyMs });
+    this.sampler = opts.sampler ?? new ProcfsSampler();
+    this.resources = new ResourceMonitor({ sampler: this.sampler, history: this.history, everyMs });
     this.secrets = opts.secrets ?? new CredentialStoreSecrets(new FsCredentialStore(s.ctx.paths.credentials));
     this.stored = loadAlertsConfig(store);
     this.storedJson = JSON.stringify(this.stored);
@@ -157,6 +159,7 @@ export class MonitorModule implements AgentModule {
   stop(): void {
     this.unsubscribe?.();
     this.health.close();
+    this.sampler.close?.();
   }
 
   channels(): string[] {

@@ -30,4 +30,6 @@ export interface ResourceReading {
 
 export interface ResourceSampler {
   sample(targets: readonly ResourceTarget[]): Promise<ResourceReading[]>;
+  /** Releases what the sampler keeps between samples (open files). */
+  close?(): void;
 }

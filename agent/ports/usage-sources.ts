@@ -37,7 +37,7 @@ export interface MetricsFetcher {
 }
 
 /**
- * Turns chunks of log bytes into priced ledger entries: finds the llm_usage lines, then parseChunk. The
+ * Turns chunks of log bytes into priced ledger entries: finds the llm_usage lines and feeds them to a ChunkBuilder. The
  * agent's parses a backlog in a worker thread, so parsing overlaps with storing; small chunks in place.
  */
 export interface ChunkParser {

@@ -45,7 +45,7 @@ async function ingestOnce(round: number, log: string): Promise<{ ms: number; row
     store, ledger, reader: new FileLogReader(), fetcher: { fetch: () => Promise.reject(new Error('none')) },
     quote, clock: { now: () => Date.now(), sleep: async () => undefined }, logPath: () => log, parser,
   });
-  const spec = { metrics: false, log: { path: log }, litellm: null, provider: null, intervalSec: 1 };
+  const spec = { metrics: false, log: { path: log }, intervalSec: 1 };
   // Throughput is measured warm: the worker is started (and has loaded the price table) before the clock
   // starts, as it is in an agent that has been reading a backlog for a while. Its start-up is reported apart.
   const w0 = performance.now();

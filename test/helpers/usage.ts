@@ -76,7 +76,7 @@ export function usageEnv(start = Date.UTC(2026, 10, 26, 12)): UsageEnv {
 }
 
 export function usageSpec(over: Partial<UsageSpec> = {}): UsageSpec {
-  return { metrics: false, log: { path: null }, litellm: null, provider: null, intervalSec: 10, ...over };
+  return { metrics: false, log: {}, intervalSec: 10, ...over };
 }
 
 /** One llm_usage line (flat form) for a model with a known price. */

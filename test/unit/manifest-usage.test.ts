@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseManifest } from '../../agent/core/manifest/parse.js';
+import { decodeSpec, encodeSpec } from '../../agent/adapters/sqlite/codec.js';
 import { parse, problems, yaml } from '../helpers/manifest.js';
 
 const SERVICES = [
@@ -48,14 +49,16 @@ describe('manifest: usage, pricing, budget', () => {
       ),
     );
     const byName = new Map(manifest.services.map((s) => [s.name, s]));
-    assert.deepEqual(byName.get('core')!.usage, { metrics: true, log: { path: null }, litellm: null, provider: 'anthropic', intervalSec: 5 });
+    assert.deepEqual(byName.get('core')!.usage, { metrics: true, log: {}, provider: 'anthropic', intervalSec: 5 });
     assert.deepEqual(byName.get('proxy')!.usage, {
       metrics: false,
-      log: null,
       litellm: { url: 'http://127.0.0.1:4000/metrics', keyAliases: { 'core-key': 'core' }, teams: { research: 'core' } },
-      provider: null,
       intervalSec: 10,
     });
+    for (const svc of manifest.services) {
+      // As the database stores it: `vigil apply` compares the stored spec with the parsed one.
+      assert.deepStrictEqual(decodeSpec(encodeSpec(svc)), svc, `${svc.name} round-trips through the store's codec`);
+    }
     assert.deepEqual(byName.get('quiet')!.usage?.log, { path: '/var/log/quiet.jsonl' });
     assert.deepEqual(manifest.pricing, {
       'my-local-model': { input: 0, output: 0 },
@@ -151,7 +154,7 @@ describe('manifest: usage, pricing, budget', () => {
     const svc = (n: string) => manifest.services.find((s) => s.name === n)!;
     assert.deepEqual(svc('llm-proxy').usage?.litellm?.keyAliases, { 'agent-core-key': 'agent-core', 'memory-key': 'memory-worker' });
     assert.equal(svc('llm-proxy').usage?.litellm?.url, 'http://127.0.0.1:4000/metrics');
-    assert.deepEqual(svc('agent-core').usage?.log, { path: null });
+    assert.deepEqual(svc('agent-core').usage?.log, {});
     assert.deepEqual(Object.keys(manifest.pricing ?? {}), ['local-llama-*', 'ft:gpt-4o-mini:*']);
     assert.deepEqual(manifest.budget?.services, { 'memory-worker': { dailyUsd: 3, onExceed: 'stop' } });
     assert.equal(manifest.budget?.timezone, 'Europe/Paris');

@@ -225,3 +225,31 @@ test('transaction: a throw rolls back everything, nested savepoints included', (
   assert.equal(store.queryEvents({}).length, 1);
   store.close();
 });
+
+test('listServices is cached, yet sees every change: its own writes, a rolled-back transaction, another connection', () => {
+  const file = tempDb();
+  const store = SqliteStore.open(file);
+  const other = SqliteStore.open(file); // `vigil apply` in another process
+  try {
+    const record = (name: string, hash: string) => ({ name, unit: `vigil-${name}.service`, spec: { ...spec, name }, hash, installedAt: 1, updatedAt: 1 });
+    store.upsertService(record('api', 'h1'));
+    const first = store.listServices();
+    assert.equal(store.listServices()[0], first[0], 'the same decoded record while nothing changed');
+    assert.ok(Object.isFrozen(first[0]) && Object.isFrozen(first[0]!.spec.command), 'shared records are frozen');
+    assert.throws(() => store.transaction(() => {
+      store.upsertService(record('tmp', 'h'));
+      assert.deepEqual(store.listServices().map((s) => s.name), ['api', 'tmp'], 'visible inside the transaction');
+      throw new Error('roll back');
+    }), /roll back/);
+    assert.deepEqual(store.listServices().map((s) => s.name), ['api'], 'gone after the rollback');
+    other.upsertService(record('db', 'h2'));
+    assert.deepEqual(store.listServices().map((s) => s.name), ['api', 'db'], "another connection's commit is seen");
+    other.removeService('api');
+    assert.deepEqual(store.listServices().map((s) => s.name), ['db']);
+    store.upsertService(record('db', 'h3'));
+    assert.equal(store.listServices()[0]!.hash, 'h3', 'its own write is seen');
+  } finally {
+    other.close();
+    store.close();
+  }
+});

@@ -34,7 +34,7 @@ describe('usage module', () => {
       supervisor: { record: (events: Parameters<SqliteStore['appendEvents']>[0]) => store.appendEvents(events) },
       logger: pino({ level: 'silent' }),
     } as unknown as AgentServices;
-    const spec = { name: 'core', command: ['/bin/true'], restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }, usage: { metrics: false, log: { path: null }, litellm: null, provider: 'anthropic', intervalSec: 1 } } as unknown as ServiceSpec;
+    const spec = { name: 'core', command: ['/bin/true'], restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }, usage: { metrics: false, log: {}, provider: 'anthropic', intervalSec: 1 } } as unknown as ServiceSpec;
     store.upsertService({ name: 'core', unit: 'vigil-core.service', spec, hash: 'h', installedAt: 0, updatedAt: 0 });
     store.setState(USAGE_SETTINGS_KEY, { budget: normalizeBudget(budgetSchema.parse({ timezone: 'UTC', dailyUsd: 0.01, services: { core: { dailyUsd: 0.01, onExceed: 'stop' } } })), pricing: null });
     fs.mkdirSync(path.join(home, 'logs'), { recursive: true });

@@ -133,7 +133,7 @@ describe('a LiteLLM proxy', () => {
 
   it('attributes reported spend by key alias, then team, else to the proxy; reads only the _metric token names', async () => {
     env = usageEnv();
-    const spec = usageSpec({ log: null, litellm: { url: 'u', keyAliases: { 'core-key': 'core' }, teams: { research: 'batch' } } });
+    const spec = usageSpec({ log: undefined, litellm: { url: 'u', keyAliases: { 'core-key': 'core' }, teams: { research: 'batch' } } });
     env.fetcher.queue.push(proxyText(1.5, 0.25, 0.1, 1000), proxyText(1.750001, 0.5, 0.1, 3000), proxyText(0.000002, 0.5, 0.3, 100));
     for (let i = 0; i < 3; i++) {
       await env.ingester.scrape('proxy', spec, 'litellm', 'u', ctx());

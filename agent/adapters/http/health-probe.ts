@@ -8,6 +8,7 @@
 import { interpret, type ProbeResult } from '../../core/health/probe.js';
 import type { HealthProber } from '../../ports/health-prober.js';
 import { rawGet, type RawHttpError } from './raw-get.js';
+import { httpLib } from './http-lib.js';
 
 export { interpret };
 export type { ProbeHealth, ProbeResult } from '../../core/health/probe.js';
@@ -48,8 +49,8 @@ export function probeHealth(url: string, timeoutMs: number, now: () => number = 
       finish(down(`unsupported protocol ${parsed.protocol}`));
       return;
     }
-    import('node:https').then((https) => {
-      if (settled) return;
+    httpLib('https:').then((https) => {
+      if (settled || !https) return;
       const req = https.get(parsed, { headers: HEADERS, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

@@ -3,8 +3,7 @@
  * bot token is resolved at each send (credential store first), so a rotated secret applies at once; it
  * never appears in an error message (those name the channel and the HTTP status only).
  */
-import http from 'node:http';
-import https from 'node:https';
+import { httpLib } from '../http/http-lib.js';
 import type { WebhookConfig } from '../../core/alerts/config.js';
 import type { Notification } from '../../core/alerts/model.js';
 import { jsonPayload, slackPayload, telegramPayload } from '../../core/alerts/payloads.js';
@@ -55,21 +54,17 @@ function telegramConfirmed(body: string): boolean {
 }
 
 /** POSTs JSON; resolves on 2xx with the (bounded) body; throws DeliveryError otherwise. */
-export function post(url: string, body: unknown, channel: string): Promise<{ status: number; body: string }> {
+export async function post(url: string, body: unknown, channel: string): Promise<{ status: number; body: string }> {
   const payload = Buffer.from(JSON.stringify(body));
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new DeliveryError(`webhook ${channel}: the URL is not valid`, false);
+  }
+  const lib = await httpLib(u.protocol);
+  if (!lib) throw new DeliveryError(`webhook ${channel}: the URL must be http(s)`, false);
   return new Promise((resolve, reject) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      reject(new DeliveryError(`webhook ${channel}: the URL is not valid`, false));
-      return;
-    }
-    const lib = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null;
-    if (!lib) {
-      reject(new DeliveryError(`webhook ${channel}: the URL must be http(s)`, false));
-      return;
-    }
     let done = false;
     const finish = (err: Error | null, value?: { status: number; body: string }) => {
       if (done) return;

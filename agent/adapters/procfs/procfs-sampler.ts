@@ -4,9 +4,10 @@
  * or hybrid hierarchies without memory/cpu accounting for user units), the unit's processes are read
  * from its cgroup — the path comes from /proc/<main pid>/cgroup, the member list from cgroup.procs —
  * and summed from /proc/<pid>/stat (utime+stime+cutime+cstime: the tree, including reaped children;
- * and rss, the resident pages — the same number as statm's second field, without a second read). File reads only; no process is spawned. The reads are
- * synchronous on purpose: procfs and cgroupfs answer from kernel memory in microseconds, and a promise
- * round trip through the thread pool per file would cost more CPU than the read itself. Each process's
+ * and rss, the resident pages, the same number as statm's second field). File reads only; no process is
+ * spawned. The reads are synchronous on purpose: procfs and cgroupfs answer from kernel memory in
+ * microseconds, and a promise round trip through the thread pool per file would cost more CPU than the
+ * read itself. Each process's
  * stat file stays open between samples and is read again from offset 0 (one pread instead of open, fstat,
  * read and close); a descriptor of a process that is gone reads ESRCH and is closed, so a reused PID gets
  * a fresh one, and descriptors of processes no longer sampled are closed after each sample.

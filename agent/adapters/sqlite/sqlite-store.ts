@@ -162,10 +162,12 @@ export class SqliteStore implements Store {
 
   /** Runs fn in a transaction; nested calls become savepoints. fn must be synchronous. */
   transaction<T>(fn: () => T): T {
+    const gen = this.gen;
     try {
       return this.db.transaction(fn)();
-    } finally {
-      this.gen++; // records read inside a transaction that rolled back must not outlive it
+    } catch (err) {
+      if (this.gen !== gen) this.services = null; // it wrote services and rolled back: forget what was read meanwhile
+      throw err;
     }
   }
 

@@ -1,14 +1,13 @@
 /** GET a Prometheus endpoint: text body of a 2xx answer within the timeout, or an error saying why not. */
-import http from 'node:http';
-import https from 'node:https';
+import { httpLib } from '../http/http-lib.js';
 import type { MetricsFetcher } from '../../ports/usage-sources.js';
 
 const MAX_BODY = 32 * 1024 * 1024;
 
 export class HttpMetricsFetcher implements MetricsFetcher {
-  fetch(url: string, timeoutMs: number): Promise<string> {
+  async fetch(url: string, timeoutMs: number): Promise<string> {
+    const lib = (await httpLib(url.startsWith('https:') ? 'https:' : 'http:'))!;
     return new Promise((resolve, reject) => {
-      const lib = url.startsWith('https:') ? https : http;
       let settled = false;
       const finish = (err: Error | null, body?: string) => {
         if (settled) return;

@@ -3,7 +3,7 @@
  * the event name are decoded (a byte search), so ordinary log lines cost almost nothing.
  */
 import { USAGE_EVENT } from '../../core/usage/normalize.js';
-import { ChunkBuilder, type ChunkJob, type ChunkLines, type ParsedChunk } from '../../core/usage/chunk.js';
+import { ChunkBuilder, type ChunkJob, type ParsedChunk } from '../../core/usage/chunk.js';
 import type { QuoteFn } from '../../core/usage/pricer.js';
 import type { Calendar } from '../../core/usage/tz.js';
 import type { LogChunk } from '../../ports/usage-sources.js';
@@ -23,16 +23,6 @@ export function forEachUsageLine(data: Uint8Array, offset: number, fn: (line: st
     fn(buf.toString('utf8', lineStart, lineEnd), offset + lineStart);
     pos = lineEnd + 1 < end ? buf.indexOf(NEEDLE, lineEnd + 1) : -1;
   }
-}
-
-export function usageLines(data: Uint8Array, offset: number, fileId: string): ChunkLines {
-  const lines: string[] = [];
-  const offsets: number[] = [];
-  forEachUsageLine(data, offset, (line, at) => {
-    lines.push(line);
-    offsets.push(at);
-  });
-  return { lines, offsets, fileId };
 }
 
 /** Parses a chunk of log bytes line by line into priced entries. */

@@ -8,6 +8,9 @@
  *       `event: log` messages, data `{"lines":[…]}`: first the last `lines` lines, then new ones.
  */
 import { parseLevel } from '../../core/logs/level.js';
+
+/** The level scale and names, for clients that read levels themselves (the dashboard's log viewer). */
+export { LEVELS, LEVEL_BY_NAME, levelName, type LevelName } from '../../core/logs/level.js';
 import {
   DEFAULT_SEARCH_LIMIT,
   DEFAULT_SEARCH_TIMEOUT_MS,

@@ -104,7 +104,7 @@ export class UsageIngester {
     let stored = 0;
     st.at = clock.now();
     const bytes = this.deps.chunkBytes ?? CHUNK_BYTES;
-    const job = (): ChunkJob => ({ service, provider: spec.provider, pricing: ctx.pricing, timezone: ctx.calendar.timeZone, now: clock.now() });
+    const job = (): ChunkJob => ({ service, provider: spec.provider ?? null, pricing: ctx.pricing, timezone: ctx.calendar.timeZone, now: clock.now() });
     // A pipeline: while chunk k is committed (synchronously, on this thread), chunk k+1 is already being
     // parsed (in the parser's worker) and chunk k+2 read. Only what is committed moves the cursor.
     const read = (from: LogCursor | null) => reader.read(file, from, bytes);
@@ -181,7 +181,7 @@ export class UsageIngester {
       const { deltas, next } = counterDeltas(prev, seriesValues(infos), start, now);
       const local = ctx.calendar.local(now);
       const entries: LedgerEntry[] = windowUsage(infos, deltas).map((w) => {
-        const provider = w.provider ?? (kind === 'metrics' ? spec.provider : null);
+        const provider = w.provider ?? (kind === 'metrics' ? (spec.provider ?? null) : null);
         const cost = priceUsage({ ...w, provider, at: now, aggregated: true }, ctx.pricing, this.deps.quote);
         return {
           key: `${kind}:${service}:${w.service}:${w.model}:${now}`,

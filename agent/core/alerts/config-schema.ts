@@ -1,6 +1,8 @@
 /** The zod schema of the manifest's `alerts:` map (strict: unknown keys are errors), normalized to AlertsConfig. */
 import { z } from 'zod';
 import { DEFAULT_ALERTS, HHMM_RE, WEBHOOK_NAME_RE, type AlertsConfig } from './config.js';
+import { CREDENTIAL_SET_RE } from '../manifest/names.js';
+import { isValidTimeZone } from '../usage/tz.js';
 
 const hhmm = z.string().regex(HHMM_RE, 'must be a local time HH:MM (24 h), e.g. "22:00"');
 const severity = z.enum(['info', 'warning', 'critical'], { error: 'must be info, warning or critical' });
@@ -25,14 +27,6 @@ const webhookSchema = z
     }
   });
 
-function validZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const alertsSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -42,8 +36,8 @@ export const alertsSchema = z.strictObject({
   degradedForSec: z.number().min(0, 'must be >= 0').max(86400, 'must be <= 86400').default(DEFAULT_ALERTS.degradedForSec),
   quietHours: z.strictObject({ from: hhmm, to: hhmm }).optional(),
   digestAt: hhmm.optional(),
-  timezone: z.string().refine(validZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
-  credentials: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a credential set name').default('alerts'),
+  timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
+  credentials: z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name').default('alerts'),
   retry: z
     .strictObject({
       maxAttempts: z.number().int().min(1, 'must be >= 1').max(20, 'must be <= 20').default(6),

@@ -2,7 +2,6 @@
 import type { Severity } from '../events.js';
 
 export type AlertRule = 'service-down' | 'crash-loop' | 'health-degraded' | 'unit-drift' | 'agent-restarted';
-export const ALERT_RULES: readonly AlertRule[] = ['service-down', 'crash-loop', 'health-degraded', 'unit-drift', 'agent-restarted'];
 
 /** One alert (a rule for a service) as the engine remembers it. */
 export interface AlertState {

@@ -15,10 +15,9 @@
  * is read as the service will see it); `parseEnv(text, 'dotenv')` follows dotenv (for `secrets import`).
  */
 import { parseDotenv, parseSystemd } from './envfile-parse.js';
+import { CREDENTIAL_SET_RE } from '../manifest/names.js';
 
 export const CREDENTIAL_KEY_RE = /^[A-Z_][A-Z0-9_]*$/;
-/** A set's name (the same rule as the manifest's CREDENTIAL_SET_RE; a unit test keeps them equal). */
-export const SET_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Longest accepted value, in UTF-16 code units (an API key is ~100; a PEM key ~3 KiB). */
 export const MAX_VALUE_LENGTH = 16 * 1024;
 export const MAX_KEYS = 500;
@@ -43,7 +42,7 @@ export interface ParsedEnv {
 }
 
 export function setNameProblem(set: string): string | null {
-  return SET_NAME_RE.test(set) ? null : `"${printable(set)}" is not a credential set name: use a-z, 0-9, _ and -, starting with a letter or digit (e.g. anthropic)`;
+  return CREDENTIAL_SET_RE.test(set) ? null : `"${printable(set)}" is not a credential set name: use a-z, 0-9, _ and -, starting with a letter or digit (e.g. anthropic)`;
 }
 
 export function keyProblem(key: string): string | null {

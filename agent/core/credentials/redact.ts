@@ -11,6 +11,7 @@
  * When two values overlap, the longest wins.
  */
 import type { NewEvent } from '../events.js';
+import { escapeRegExp } from '../logs/match.js';
 
 export const MIN_GUARDED_LENGTH = 8;
 
@@ -73,9 +74,6 @@ function forms(value: string): string[] {
   return [...out];
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
 
 /** The idempotency key of a sighting: one event per set/KEY value (a rotated value is a new one). */
 export function leakKey(hit: Pick<LeakHit, 'set' | 'key' | 'version'>): string {

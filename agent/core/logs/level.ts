@@ -12,7 +12,8 @@
 export const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
 export type LevelName = keyof typeof LEVELS;
 
-const NAME_TO_LEVEL: Readonly<Record<string, number>> = {
+/** Level names as services write them (any case once lowercased), on pino's scale. */
+export const LEVEL_BY_NAME: Readonly<Record<string, number>> = {
   trace: 10,
   debug: 20,
   info: 30,
@@ -37,7 +38,7 @@ export function parseLevel(raw: string): number | null {
     const n = Number(s);
     return n >= 1 && n <= 100 ? n : null;
   }
-  return NAME_TO_LEVEL[s] ?? null;
+  return LEVEL_BY_NAME[s] ?? null;
 }
 
 /** The pino-scale name for a level number (rounded down to the nearest named level). */
@@ -49,7 +50,7 @@ export function levelName(level: number): LevelName {
 
 function fromValue(v: unknown): number | null {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'string') return NAME_TO_LEVEL[v.trim().toLowerCase()] ?? null;
+  if (typeof v === 'string') return LEVEL_BY_NAME[v.trim().toLowerCase()] ?? null;
   return null;
 }
 

@@ -74,12 +74,13 @@ export type RawUsage = z.output<typeof usageSchema>;
 export type RawBudget = z.output<typeof budgetSchema>;
 export type RawPricing = z.output<typeof pricingSchema>;
 
+/** Absent values are left out, never null: specs are stored by a codec that reads null back as absent. */
 export interface UsageSpec {
   metrics: boolean;
-  /** null: no log source; path null: the service's own log file. */
-  log: { path: string | null } | null;
-  litellm: { url: string; keyAliases: Record<string, string>; teams: Record<string, string> } | null;
-  provider: string | null;
+  /** Absent: no log source; path absent: the service's own log file. */
+  log?: { path?: string };
+  litellm?: { url: string; keyAliases: Record<string, string>; teams: Record<string, string> };
+  provider?: string;
   intervalSec: number;
 }
 
@@ -102,14 +103,11 @@ export interface BudgetSpec {
 export type PricingSpec = Record<string, ModelRates>;
 
 export function normalizeUsage(raw: RawUsage, metricsUrl: string | undefined): UsageSpec {
-  const litellm = raw.litellm
-    ? { url: raw.litellm.url ?? metricsUrl ?? '', keyAliases: raw.litellm.keyAliases, teams: raw.litellm.teams }
-    : null;
   return {
     metrics: raw.metrics,
-    log: raw.log === false ? null : raw.log === true ? { path: null } : { path: raw.log.path },
-    litellm,
-    provider: raw.provider ?? null,
+    ...(raw.log === false ? {} : { log: raw.log === true ? {} : { path: raw.log.path } }),
+    ...(raw.litellm ? { litellm: { url: raw.litellm.url ?? metricsUrl ?? '', keyAliases: raw.litellm.keyAliases, teams: raw.litellm.teams } } : {}),
+    ...(raw.provider !== undefined ? { provider: raw.provider } : {}),
     intervalSec: raw.intervalSec,
   };
 }

@@ -21,12 +21,6 @@ export interface ChunkJob {
   now: number;
 }
 
-export interface ChunkLines {
-  lines: readonly string[];
-  offsets: readonly number[];
-  fileId: string;
-}
-
 export interface ParsedChunk {
   entries: LedgerEntry[];
   /** Usage lines that could not be used, and the last reason. */
@@ -94,10 +88,4 @@ export class ChunkBuilder {
   result(): ParsedChunk {
     return { entries: this.entries, rejected: this.rejected, error: this.error };
   }
-}
-
-export function parseChunk(chunk: ChunkLines, job: ChunkJob, quote: QuoteFn, calendar: Calendar): ParsedChunk {
-  const b = new ChunkBuilder(job, chunk.fileId, quote, calendar);
-  for (let i = 0; i < chunk.lines.length; i++) b.add(chunk.lines[i]!, chunk.offsets[i]!);
-  return b.result();
 }

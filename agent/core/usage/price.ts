@@ -47,20 +47,6 @@ interface Compiled {
   perRequest?: PicoRate;
 }
 
-/** The rate that applies given the request's total input tokens (tiers: highest start strictly below it). */
-export function rateAt(rate: Rate, inputTotal: number): number {
-  if (typeof rate === 'number') return rate;
-  let price = rate.base;
-  let best = -1;
-  for (const t of rate.tiers) {
-    if (inputTotal > t.start && t.start > best) {
-      price = t.price;
-      best = t.start;
-    }
-  }
-  return price;
-}
-
 /** USD per million tokens → pico-dollars per token (exact for prices with up to 6 decimals); ×1e6 more per request. */
 function toPico(rate: Rate | undefined, scale: number): PicoRate | undefined {
   if (rate === undefined) return undefined;
@@ -135,10 +121,6 @@ function add(acc: { pico: number; big: bigint | null }, count: number, rate: Pic
   return true;
 }
 
-/** True when these rates can price tokens at all (a model priced only per image or per hour cannot). */
-export function pricesTokens(rates: ModelRates): boolean {
-  return rates.input !== undefined || rates.output !== undefined;
-}
 
 /** The price keys of @pydantic/genai-prices (per million tokens, `requests_kcount` per thousand requests). */
 const GENAI_KEYS: Readonly<Record<string, keyof ModelRates>> = {

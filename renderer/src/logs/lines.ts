@@ -4,27 +4,10 @@
  * (search matches highlighted, redacted secrets marked). Pure: no DOM.
  */
 
-/** pino's scale; 0 = no level. */
-export const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
-export type LevelName = keyof typeof LEVELS;
+import { LEVELS, LEVEL_BY_NAME as NAMES, levelName as nameOnScale, type LevelName } from '../../../agent/api/contract.js';
 
-const NAMES: Readonly<Record<string, number>> = {
-  trace: 10,
-  debug: 20,
-  info: 30,
-  notice: 30,
-  warn: 40,
-  warning: 40,
-  error: 50,
-  err: 50,
-  critical: 60,
-  crit: 60,
-  fatal: 60,
-  panic: 60,
-  alert: 60,
-  emergency: 60,
-  emerg: 60,
-};
+/** pino's scale (the agent's, through the contract); 0 = no level. */
+export { LEVELS, type LevelName };
 
 const JSON_LEVEL = /"(?:level|levelname|severity)"\s*:\s*(?:(\d{1,3})|"([A-Za-z]+)")/;
 const TEXT_LEVEL =
@@ -44,10 +27,7 @@ export function levelOf(line: string): number {
 }
 
 export function levelName(level: number): LevelName | null {
-  if (level <= 0) return null;
-  let best: LevelName = 'trace';
-  for (const [name, n] of Object.entries(LEVELS) as [LevelName, number][]) if (level >= n) best = name;
-  return best;
+  return level <= 0 ? null : nameOnScale(level);
 }
 
 /** Lines and levels, appended at the end, oldest dropped beyond `max`. Mutable; `version` counts changes. */

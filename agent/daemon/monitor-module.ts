@@ -24,7 +24,6 @@ import type { Database } from '../adapters/sqlite/db.js';
 import { DesktopNotifier, desktopAvailable } from '../adapters/notify/desktop.js';
 import { WebhookNotifier } from '../adapters/notify/webhook.js';
 import { CredentialStoreSecrets, secretLookup } from '../adapters/fs/alert-secrets.js';
-import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { registerVigilMetrics } from '../adapters/metrics/prometheus.js';
 import type { HealthProber } from '../ports/health-prober.js';
 import type { ResourceSampler } from '../ports/resource-sampler.js';
@@ -66,9 +65,8 @@ export class MonitorModule implements AgentModule {
   private readonly secrets: SecretSource;
   private readonly sampler: ResourceSampler;
   private lastStatus: StatusDoc = { services: [] };
-  private records: ServiceRecord[] | null = null;
-  private recordNames = '';
-  private recordsAt = 0;
+  private recordNames: string | null = null;
+  private configAt = 0;
 
   constructor(
     private readonly s: AgentServices,
@@ -82,7 +80,7 @@ export class MonitorModule implements AgentModule {
     const everyMs = opts.sampleEveryMs ?? (Number(s.ctx.env.VIGIL_SAMPLE_MS) || 5000);
     this.sampler = opts.sampler ?? new ProcfsSampler();
     this.resources = new ResourceMonitor({ sampler: this.sampler, history: this.history, everyMs });
-    this.secrets = opts.secrets ?? new CredentialStoreSecrets(new FsCredentialStore(s.ctx.paths.credentials));
+    this.secrets = opts.secrets ?? new CredentialStoreSecrets(s.credentials.store);
     this.stored = loadAlertsConfig(store);
     this.storedJson = JSON.stringify(this.stored);
     this.buildNotifiers(this.stored.config);
@@ -128,17 +126,14 @@ export class MonitorModule implements AgentModule {
     const h = this.health.tick(services, status, now);
     const events: NewEvent[] = [...h.events];
     this.resources.maybeSample(status, now).catch((err: unknown) => logger.warn({ err }, 'resource sampling failed'));
-    const doc = this.decorateStatus(status);
     events.push(
       ...this.alerting.tick({
-        services: doc.services.map((x) => ({
-          name: x.name,
-          state: x.state,
-          health: x.health,
-          healthSince: x.healthSince ? Date.parse(x.healthSince) : null,
-          healthReason: x.healthReason ?? null,
-          drifted: x.drifted,
-        })),
+        // Health straight from the health monitor (what decorateStatus shows), without building the document.
+        services: status.services.map((x) => {
+          const v = this.health.view(x.name);
+          if (!v) return { name: x.name, state: x.state, health: x.health, healthSince: x.healthSince ? Date.parse(x.healthSince) : null, healthReason: x.healthReason ?? null, drifted: x.drifted };
+          return { name: x.name, state: x.state, health: v.health, healthSince: v.since, healthReason: v.reason ?? null, drifted: x.drifted };
+        }),
         oneShots: this.oneShots.splice(0),
         now,
       }),
@@ -176,18 +171,17 @@ export class MonitorModule implements AgentModule {
   }
 
   /**
-   * The service records (for their health settings) and the alert configuration, re-read from the
-   * database every few seconds or when the set of services changes (an apply), not on every tick.
+   * The service records (for their health settings; the store caches them) and the alert configuration,
+   * re-read every few seconds or when the set of services changes (an apply), not on every tick.
    */
   private servicesAndConfig(status: StatusDoc, now: number): readonly ServiceRecord[] {
     const names = status.services.map((x) => x.name).join('\n');
-    if (this.records === null || names !== this.recordNames || now - this.recordsAt >= RELOAD_MS) {
-      this.records = this.s.store.listServices();
+    if (names !== this.recordNames || now - this.configAt >= RELOAD_MS) {
       this.recordNames = names;
-      this.recordsAt = now;
+      this.configAt = now;
       this.reloadConfig();
     }
-    return this.records;
+    return this.s.store.listServices();
   }
 
   private reloadConfig(): void {

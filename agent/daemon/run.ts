@@ -44,6 +44,13 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   let watcher: FSWatcher | null = null;
   let wake: (() => void) | null = null;
   let stopping = false;
+  let modulesStopped = false;
+  // Also on the way out of a failure (a store error, a port in use), before the database closes under them.
+  const stopModules = async () => {
+    if (modulesStopped) return;
+    modulesStopped = true;
+    await eachModule(modules, logger, 'stop', (m) => m.stop?.());
+  };
   const stop = () => {
     stopping = true;
     wake?.();
@@ -93,7 +100,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         if (err instanceof VigilError && err.code === 'E_STORE') throw err;
       }
     }
-    await eachModule(modules, logger, 'stop', (m) => m.stop?.());
+    await stopModules();
     const at = ctx.clock.now();
     supervisor.record([
       { key: `agent-stopped:${process.pid}:${at}`, at, service: null, type: 'agent-stopped', severity: 'info', message: `Vigil agent stopped (pid ${process.pid})` },
@@ -103,6 +110,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     process.off('SIGINT', stop);
     watcher?.close();
     await server?.close();
+    await stopModules();
     ctx.close();
     logger.info('agent stopped');
     logger.flush?.();

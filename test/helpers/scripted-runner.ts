@@ -20,6 +20,8 @@ export interface Step extends Reply {
 export class ScriptedRunner implements ProcessRunner {
   readonly calls: string[][] = [];
   private readonly steps: Step[];
+  /** Calls that did not match the script: the code under test may swallow the error, done() does not. */
+  private readonly mismatches: string[] = [];
 
   constructor(steps: readonly Step[] = []) {
     this.steps = [...steps];
@@ -35,8 +37,9 @@ export class ScriptedRunner implements ProcessRunner {
     return this.steps.length;
   }
 
-  /** Every scripted call was made. */
+  /** Every scripted call was made, and every call made was the scripted one. */
   done(): void {
+    assert.deepEqual(this.mismatches, [], 'calls that differed from the script');
     assert.deepEqual(this.steps.map((s) => s.argv.join(' ')), [], 'scripted calls that were never made');
   }
 
@@ -44,7 +47,11 @@ export class ScriptedRunner implements ProcessRunner {
     const argv = [command, ...args];
     this.calls.push(argv);
     const next = this.steps.shift();
-    if (!next) throw new Error(`unexpected call (script is empty): ${argv.join(' ')}`);
+    if (!next) {
+      this.mismatches.push(`#${this.calls.length}: ${argv.join(' ')} (script is empty)`);
+      throw new Error(`unexpected call (script is empty): ${argv.join(' ')}`);
+    }
+    if (argv.join('\0') !== next.argv.join('\0')) this.mismatches.push(`#${this.calls.length}: ${argv.join(' ')} instead of ${next.argv.join(' ')}`);
     assert.deepEqual(argv, [...next.argv], `call #${this.calls.length} differs from the script`);
     const result: RunResult = {
       command,

@@ -172,6 +172,7 @@ test(`[${BACKEND}] remove: stopped, uninstalled, processes gone`, async () => {
   const leaves = pids.map(leaf);
   await manager.remove([A, B, BOOM]);
   assert.deepEqual((await manager.listInstalled()).map((u) => u.service), []);
-  for (const o of await manager.status([A, B, BOOM])) assert.deepEqual([o.service, o.loaded, o.pid], [o.service, false, null]);
+  const after = await manager.status([A, B, BOOM]);
+  assert.deepEqual(after.map((o) => [o.service, o.loaded, o.pid]), [A, B, BOOM].map((s) => [s, false, null]));
   await waitFor('processes gone', () => [...pids, ...leaves].every((p) => !alive(p)), WAIT);
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../agent/adapters/log/logger.js';
 import { CredentialRuntime } from '../../agent/daemon/credentials.js';
-import { storeSecretSource } from '../../agent/adapters/credentials/secret-cache.js';
+import { CredentialStoreSecrets } from '../../agent/adapters/fs/alert-secrets.js';
 import { FsCredentialStore } from '../../agent/adapters/credentials/fs-store.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { directLogRedaction } from '../../agent/daemon/log-redaction.js';
@@ -52,8 +52,8 @@ describe('credential runtime (agent)', () => {
       assert.deepEqual(await tail('web', 20), ['connecting with [redacted:llm/API_KEY]', 'fatal']);
       await tail('web', 20);
       assert.deepEqual(events.map((e) => [e.type, e.service, e.key]), [['secret-leaked', 'web', 'secret-leaked:llm/API_KEY:5']]);
-      assert.equal(await storeSecretSource(rt.store).get('llm', 'API_KEY'), 'sk-tail-canary-789');
-      assert.equal(await storeSecretSource(rt.store).get('llm', 'NOPE'), undefined);
+      assert.equal(await new CredentialStoreSecrets(rt.store).get('llm', 'API_KEY'), 'sk-tail-canary-789');
+      assert.equal(await new CredentialStoreSecrets(rt.store).get('llm', 'NOPE'), undefined);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,7 @@ import { FsCredentialStore, KEEP_VERSIONS } from '../../agent/adapters/credentia
 import { tightenMode, staleTemps } from '../../agent/adapters/credentials/private-file.js';
 import { VigilError } from '../../agent/core/errors.js';
 import type { CredentialEntry } from '../../agent/core/credentials/envfile.js';
+import { readForWrite } from '../../agent/app/credentials.js';
 
 const mode = (p: string) => fs.lstatSync(p).mode & 0o7777;
 const entry = (key: string, value: string, updatedAt: number | null = 1): CredentialEntry => ({ key, value, updatedAt });
@@ -177,6 +178,11 @@ describe('credential store files', () => {
     const r = store.read('core')!;
     assert.equal(r.problems.length, 1);
     assert.equal(r.entries.length, 1);
+    const before = fs.readFileSync(path.join(dir, 'core.env'));
+    assert.throws(() => readForWrite(store, 'core'), (e: unknown) => e instanceof VigilError && e.code === 'E_CREDENTIAL_UNSAFE' && /core\.env:\d+: B: .*does not rewrite/.test(e.message));
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'core.env')), before, 'the hand-edited file is left as it was');
+    fs.writeFileSync(path.join(dir, 'core.env'), "A=v\nB='fixed'\n", { mode: 0o600 });
+    assert.deepEqual(readForWrite(store, 'core')!.map((e) => [e.key, e.value]), [['A', 'v'], ['B', 'fixed']], 'once every line reads, it may be rewritten');
   });
 
   it('allSecrets lists current and kept values with their set, key and version', () => {

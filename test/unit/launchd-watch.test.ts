@@ -13,7 +13,7 @@ import { tempDbPath } from '../helpers/temp-db.js';
 import { StepClock } from '../helpers/step-clock.js';
 import { makeSpec } from '../helpers/launchd.js';
 
-function setup(limits: { memoryBytes?: number } = {}, policy: 'always' | 'no' = 'always') {
+function setup(limits: { memoryBytes?: number } = {}, policy: 'always' | 'no' = 'always', intervalSec = 60) {
   const db = tempDbPath();
   const store = SqliteStore.open(db);
   const clock = new StepClock(Date.UTC(2025, 0, 1));
@@ -21,7 +21,7 @@ function setup(limits: { memoryBytes?: number } = {}, policy: 'always' | 'no' = 
     store.upsertService({
       name,
       unit: `dev.vigil.${name}`,
-      spec: makeSpec(name, { limits: { memoryBytes: limits.memoryBytes, cpuPercent: undefined }, restart: { policy, delaySec: 1, burst: 3, intervalSec: 60 } }),
+      spec: makeSpec(name, { limits: { memoryBytes: limits.memoryBytes, cpuPercent: undefined }, restart: { policy, delaySec: 1, burst: 3, intervalSec } }),
       hash: 'h',
       installedAt: 0,
       updatedAt: 0,
@@ -93,4 +93,7 @@ test('start limit: policy "no" and intervalSec 0 (no rate limit) never give up',
   const { watch, calls, store, clock } = setup({}, 'no');
   for (let i = 0; i < 5; i++) await watch.afterTick(doc(svc('web', {})), crash(store, clock.now() - i));
   assert.deepEqual(calls, []);
+  const unlimited = setup({}, 'always', 0);
+  for (let i = 0; i < 5; i++) await unlimited.watch.afterTick(doc(svc('web', {})), crash(unlimited.store, unlimited.clock.now()));
+  assert.deepEqual(unlimited.calls, [], 'intervalSec 0: five failures in the same instant, still not given up');
 });

@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretRef } from '../../core/credentials/redact.js';
 import type { CredentialStore } from '../../ports/credentials.js';
-import type { SecretSource } from '../../ports/secrets.js';
 import { HISTORY_DIR } from './fs-store.js';
 
 export class SecretCache {
@@ -66,13 +65,4 @@ function signature(dir: string): string {
     }
   }
   return parts.join('|');
-}
-
-/** SecretSource (agent/ports/secrets.ts) on the store: reads the set fresh on every call, with every check. */
-export function storeSecretSource(store: CredentialStore): SecretSource {
-  return {
-    async get(set, key) {
-      return store.read(set)?.entries.find((e) => e.key === key)?.value;
-    },
-  };
 }

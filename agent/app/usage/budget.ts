@@ -21,7 +21,7 @@ import { monthDays, type Calendar } from '../../core/usage/tz.js';
 import type { ServiceManager } from '../../ports/service-manager.js';
 import type { Store } from '../../ports/store.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import { calendarFor, loadOverrides, loadStopped, loadUsageSettings, OVERRIDES_KEY, STOPPED_KEY, timeZoneOf } from './settings.js';
+import { calendarFor, loadOverrides, loadStopped, loadUsageSettings, OVERRIDES_KEY, STOPPED_KEY, timeZoneOf, type UsageSettings } from './settings.js';
 
 export interface BudgetDeps {
   store: Store;
@@ -43,11 +43,9 @@ export function spendSnapshot(ledger: UsageLedger, calendar: Calendar, now: numb
 }
 
 /** The budget's scopes now: caps (with resume's overrides) against the spend of their periods. */
-export function currentScopes(store: Store, ledger: UsageLedger, now: number): BudgetScope[] {
-  const settings = loadUsageSettings(store);
+export function currentScopes(store: Store, ledger: UsageLedger, now: number, settings: UsageSettings = loadUsageSettings(store), snapshot?: SpendSnapshot): BudgetScope[] {
   if (!settings.budget) return [];
-  const calendar = calendarFor(timeZoneOf(settings));
-  return budgetScopes(settings.budget, spendSnapshot(ledger, calendar, now), loadOverrides(store));
+  return budgetScopes(settings.budget, snapshot ?? spendSnapshot(ledger, calendarFor(timeZoneOf(settings)), now), loadOverrides(store));
 }
 
 export interface Evaluation {
@@ -65,18 +63,17 @@ export interface ResumeResult {
 export class BudgetEnforcer {
   constructor(private readonly deps: BudgetDeps) {}
 
-  scopes(now: number): BudgetScope[] {
-    return currentScopes(this.deps.store, this.deps.ledger, now);
+  scopes(now: number, settings?: UsageSettings): BudgetScope[] {
+    return currentScopes(this.deps.store, this.deps.ledger, now, settings);
   }
 
   /**
    * Fires threshold alerts, stops what a cap at 100 % says to stop (when it is running), and starts again
    * what was stopped for a reason that no longer holds. `state` tells whether a service is running.
    */
-  async evaluate(now: number, state: (service: string) => ServiceState | undefined): Promise<Evaluation> {
+  async evaluate(now: number, state: (service: string) => ServiceState | undefined, settings: UsageSettings = loadUsageSettings(this.deps.store)): Promise<Evaluation> {
     const { store, manager } = this.deps;
-    const settings = loadUsageSettings(store);
-    const scopes = this.scopes(now);
+    const scopes = this.scopes(now, settings);
     const events = settings.budget ? this.deps.record(thresholdEvents(scopes, settings.budget.thresholds, now)) : [];
     const stoppedMap = loadStopped(store);
     const enforced = new Map<string, BudgetScope>();

@@ -10,7 +10,7 @@ import { dayRange, isDay, isMonth, monthDays, zoneName } from '../../core/usage/
 import type { Dimension, KeyedTotals, SeriesPoint, UsageLedger, UsageTotals } from '../../ports/usage-ledger.js';
 import type { Store } from '../../ports/store.js';
 import { calendarFor, loadStopped, loadUsageSettings, timeZoneOf, type StopRecord } from './settings.js';
-import { currentScopes } from './budget.js';
+import { currentScopes, spendSnapshot } from './budget.js';
 import type { BudgetScopeDoc, BudgetStatusDoc, UsageReport, UsageSeries, UsageSeriesRange } from '../../core/usage/report.js';
 
 export interface QueryDeps {
@@ -97,12 +97,9 @@ export function budgetStatus(deps: QueryDeps, now: number): BudgetStatusDoc {
   const settings = loadUsageSettings(deps.store);
   const tz = timeZoneOf(settings);
   const cal = calendarFor(tz);
-  const scopes = currentScopes(deps.store, deps.ledger, now);
-  const day = cal.day(now);
-  const byService = deps.ledger.spendByService(day, day);
-  const month = day.slice(0, 7);
-  const monthSpend = [...deps.ledger.spendByService(monthDays(month)[0], day).values()].reduce((a, b) => a + b, 0);
-  const todayMicro = [...byService.values()].reduce((a, b) => a + b, 0);
+  const snap = spendSnapshot(deps.ledger, cal, now);
+  const scopes = currentScopes(deps.store, deps.ledger, now, settings, snap);
+  const { day, month, dayByService: byService, dayTotal: todayMicro, monthTotal: monthSpend } = snap;
   const stopped: StopRecord[] = Object.values(loadStopped(deps.store));
   const b = settings.budget;
   return {

@@ -6,13 +6,13 @@
 import type { NewEvent, VigilEvent } from '../../core/events.js';
 import type { StatusDoc, ServiceState } from '../../core/status.js';
 import type { Clock } from '../../ports/clock.js';
-import { budgetState } from '../../core/usage/budget.js';
+import { budgetState, type BudgetScope } from '../../core/usage/budget.js';
 import { BurnWindow, RunawayDetector, spikeEvents, RUNAWAY_DEFAULTS, type SpikeInput } from '../../core/usage/detect.js';
 import { microToUsd, totalTokens, type LedgerEntry } from '../../core/usage/model.js';
 import type { BudgetGlance, ServiceSpend } from '../../core/usage/report.js';
 import type { UsageIngester } from './ingest.js';
 import type { BudgetEnforcer, ResumeResult } from './budget.js';
-import { calendarFor, loadStopped, loadUsageSettings, timeZoneOf } from './settings.js';
+import { calendarFor, loadStopped, loadUsageSettings, timeZoneOf, type UsageSettings } from './settings.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
 import type { Store } from '../../ports/store.js';
 
@@ -122,15 +122,18 @@ export class UsageWatch {
 
   private async round(): Promise<void> {
     const { deps } = this;
+    const sources = deps.store.listServices().filter((s) => s.spec.usage);
+    const evaluateEveryMs = deps.evaluateEveryMs ?? 30_000;
+    // Most ticks of an agent without usage sources have nothing to do until the next evaluation.
+    if (sources.length === 0 && deps.clock.now() - this.lastEval < evaluateEveryMs) return;
     const settings = loadUsageSettings(deps.store);
     const ctx = { pricing: settings.pricing ?? undefined, calendar: calendarFor(timeZoneOf(settings)) };
     let stored = 0;
     let backlog = false;
-    if (deps.prepare && deps.store.listServices().some((s) => s.spec.usage)) await deps.prepare();
+    if (deps.prepare && sources.length > 0) await deps.prepare();
     const onStored = (entries: readonly LedgerEntry[]) => this.account(entries, deps.clock.now());
-    for (const svc of deps.store.listServices()) {
-      const spec = svc.spec.usage;
-      if (!spec) continue;
+    for (const svc of sources) {
+      const spec = svc.spec.usage!;
       const now = deps.clock.now();
       const run = async (kind: string, fn: () => Promise<number>) => {
         const id = `${svc.name}\u0000${kind}`;
@@ -158,9 +161,9 @@ export class UsageWatch {
       if (spec.litellm) await run('litellm', () => scrape('litellm', spec.litellm!.url));
     }
     const now = deps.clock.now();
-    if (stored > 0 || now - this.lastEval >= (deps.evaluateEveryMs ?? 30_000)) {
+    if (stored > 0 || now - this.lastEval >= evaluateEveryMs) {
       this.lastEval = now;
-      await this.evaluate(now);
+      await this.evaluate(now, settings);
     }
     if (backlog) this.again = true;
   }
@@ -184,11 +187,11 @@ export class UsageWatch {
     if (unpriced.length > 0) this.deps.record(unpriced);
   }
 
-  private async evaluate(now: number): Promise<void> {
+  private async evaluate(now: number, settings: UsageSettings): Promise<void> {
     const { deps } = this;
+    let scopes: BudgetScope[] | undefined;
     try {
-      await deps.enforcer.evaluate(now, (s) => this.states.get(s));
-      const settings = loadUsageSettings(deps.store);
+      scopes = (await deps.enforcer.evaluate(now, (s) => this.states.get(s), settings)).scopes;
       const cal = calendarFor(timeZoneOf(settings));
       const hour = cal.hour(now);
       const previous = cal.previousHours(now, 24);
@@ -226,13 +229,12 @@ export class UsageWatch {
     } catch (err) {
       deps.onError?.(err, 'budget evaluation');
     }
-    this.refresh(now);
+    this.refresh(now, settings, scopes);
   }
 
-  /** The per-service spend and budget glance the status document shows. */
-  private refresh(now: number): void {
+  /** The per-service spend and budget glance the status document shows (`scopes`: the evaluation's, when it ran). */
+  private refresh(now: number, settings: UsageSettings = loadUsageSettings(this.deps.store), evaluated?: BudgetScope[]): void {
     const { deps } = this;
-    const settings = loadUsageSettings(deps.store);
     const day = calendarFor(timeZoneOf(settings)).day(now);
     const stopped = loadStopped(deps.store);
     const totals = new Map(deps.ledger.totals(day, day, 'service').map((t) => [t.key, t]));
@@ -251,7 +253,7 @@ export class UsageWatch {
     this.spend = spend;
     const b = settings.budget;
     const todayMicro = [...totals.values()].reduce((a, t) => a + t.costMicro, 0);
-    const scopes = deps.enforcer.scopes(now);
+    const scopes = evaluated ?? deps.enforcer.scopes(now, settings);
     const daily = scopes.find((s) => s.id === 'daily');
     this.glance =
       b || todayMicro > 0

@@ -3,7 +3,7 @@
  * Messages name the field, never echo a value.
  */
 import { z } from 'zod';
-import { VigilError } from '../core/errors.js';
+import { parseBody as parse } from './body-parse.js';
 import type { Actor } from '../ports/credentials.js';
 import type { RemoveCredentialBody, RotateCredentialsBody, SetCredentialBody } from './routes/credentials.js';
 
@@ -18,14 +18,6 @@ const rotateBody = z.strictObject({
   actor,
 });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
-  // zod's messages describe the expected shape; the input itself is never quoted back.
-  throw new VigilError('E_USAGE', `${what}: ${where}: ${issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')}` : issue.message}`);
-}
 
 export const parseSetBody = (b: unknown): SetCredentialBody => parse(setBody, b, 'PUT /api/credentials/:set/keys/:key');
 export const parseRemoveBody = (b: unknown): RemoveCredentialBody | undefined => parse(removeBody, b, 'DELETE /api/credentials/:set/keys/:key');

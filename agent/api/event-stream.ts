@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VigilEvent } from '../core/events.js';
 import type { EventQuery } from '../ports/store.js';
 import type { ApiHandlers } from './handlers.js';
-import { MAX_EVENT_LIMIT, SSE_CONTENT_TYPE, SSE_HEARTBEAT, formatSseEvent } from './contract.js';
+import { MAX_EVENT_LIMIT, SSE_HEARTBEAT, SSE_RESPONSE_HEADERS, formatSseEvent } from './contract.js';
 
 /** A client that stops reading is dropped once this much is queued (it reconnects with Last-Event-ID). */
 const MAX_QUEUED_BYTES = 1024 * 1024;
@@ -109,13 +109,7 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, opts:
   unregister = registry.add(end);
   res.on('close', cleanup);
 
-  res.writeHead(200, {
-    'Content-Type': SSE_CONTENT_TYPE,
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-    'X-Content-Type-Options': 'nosniff',
-  });
+  res.writeHead(200, SSE_RESPONSE_HEADERS);
   res.flushHeaders();
   for (const e of history) send(e);
   live = true;

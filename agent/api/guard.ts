@@ -4,11 +4,10 @@
  * or a browser session (agent/api/session.ts).
  * The unix socket needs none of this: its 0600 mode is the guard.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { VigilError } from '../core/errors.js';
 import type { Principal } from './routes/session.js';
-import { SESSION_KEY_HEADER, readCookie, sessionCookieName, type Session, type SessionAuthority } from './session.js';
+import { SESSION_KEY_HEADER, readCookie, same, sessionCookieName, type Session, type SessionAuthority } from './session.js';
 
 const LOOPBACK_BIND_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -29,13 +28,9 @@ export function allowedHosts(port: number): ReadonlySet<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
-
-/** Constant-time token comparison (hashing first makes the lengths equal and hides the length). */
+/** Constant-time token comparison (see `same`); an empty expected token matches nothing. */
 export function tokenMatches(presented: string, expected: string): boolean {
-  return timingSafeEqual(digest(presented), digest(expected)) && expected.length > 0;
+  return same(presented, expected) && expected.length > 0;
 }
 
 function bearer(header: string | undefined): string | null {

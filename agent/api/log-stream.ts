@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogTailQuery } from '../core/logs/model.js';
 import type { LogApiHandlers } from './handlers-logs.js';
 import type { StreamRegistry } from './event-stream.js';
-import { SSE_CONTENT_TYPE, SSE_HEARTBEAT } from './sse-wire.js';
+import { SSE_HEARTBEAT, SSE_RESPONSE_HEADERS } from './sse-wire.js';
 import { formatLogMessage } from './routes/logs.js';
 
 export interface LogStreamOptions {
@@ -33,13 +33,7 @@ export async function openLogStream(_req: IncomingMessage, res: ServerResponse, 
 
   const start = (): void => {
     started = true;
-    res.writeHead(200, {
-      'Content-Type': SSE_CONTENT_TYPE,
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-      'X-Content-Type-Options': 'nosniff',
-    });
+    res.writeHead(200, SSE_RESPONSE_HEADERS);
     res.flushHeaders();
     heartbeat = setInterval(() => {
       if (!res.writableEnded) res.write(SSE_HEARTBEAT);

@@ -35,7 +35,7 @@ export type SessionCheck = { ok: true; session: Session } | { ok: false; reason:
 const b64 = (buf: Buffer): string => buf.toString('base64url');
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 /** Constant-time comparison of two strings (hashed first, so lengths are equal and hidden). */
-const same = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b));
+export const same = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b));
 
 export class SessionAuthority {
   private readonly secret: Buffer;

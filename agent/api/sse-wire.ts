@@ -9,6 +9,14 @@ export const SSE_CONTENT_TYPE = 'text/event-stream';
 export const SSE_EVENT_NAME = 'vigil';
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const SSE_HEARTBEAT = ': heartbeat\n\n';
+/** The headers of every stream the agent serves: never cached or buffered by a proxy on the way. */
+export const SSE_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': SSE_CONTENT_TYPE,
+  'Cache-Control': 'no-store',
+  Connection: 'keep-alive',
+  'X-Accel-Buffering': 'no',
+  'X-Content-Type-Options': 'nosniff',
+};
 
 /** `id: <id>\nevent: vigil\ndata: <json>\n\n` (JSON.stringify never emits a raw newline). */
 export function formatSseEvent(e: VigilEvent): string {

@@ -3,7 +3,7 @@ import { VigilError } from '../core/errors.js';
 import type { NewEvent } from '../core/events.js';
 import { createContext, type Context } from '../daemon/compose.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
-import { processAlive } from '../adapters/credentials/private-file.js';
+import { processAlive } from '../adapters/process/alive.js';
 import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
 import { probeHealth } from '../adapters/http/health-probe.js';
 import { fromDatabase, requireSetName, type CredentialDeps } from '../app/credentials.js';

@@ -10,7 +10,7 @@ import type { AgentModule, AgentServices } from './module.js';
 import type { CredentialApiHandlers } from '../api/handlers-credentials.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { SecretCache } from '../adapters/credentials/secret-cache.js';
-import { processAlive } from '../adapters/credentials/private-file.js';
+import { processAlive } from '../adapters/process/alive.js';
 import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
 import { probeHealth } from '../adapters/http/health-probe.js';
 import { LeakGuard } from '../app/leak-guard.js';

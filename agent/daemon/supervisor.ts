@@ -15,6 +15,7 @@ import type { ServiceRecord, Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
 import type { Clock } from '../ports/clock.js';
 import { SNAPSHOTS_KEY } from '../app/status.js';
+import { processAlive } from '../adapters/process/alive.js';
 
 export { SNAPSHOTS_KEY };
 
@@ -42,15 +43,6 @@ export interface SupervisorDeps {
 }
 
 const STEADY = new Set(['active', 'inactive', 'failed']);
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class Supervisor {
   private snapshots: Record<string, ServiceSnapshot>;
@@ -155,7 +147,7 @@ export class Supervisor {
   private mustPoll(names: readonly string[], now: number): boolean {
     if (now - this.lastPoll >= (this.deps.fullPollEveryMs ?? 5000)) return true;
     if (names.length !== this.observed.size) return true;
-    const alive = this.deps.isAlive ?? pidAlive;
+    const alive = this.deps.isAlive ?? processAlive;
     for (const n of names) {
       const o = this.observed.get(n);
       if (!o || !STEADY.has(o.active)) return true;

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { VigilError } from '../../core/errors.js';
+import { processAlive } from '../process/alive.js';
 
 const C = fs.constants;
 const uid = (): number => process.getuid?.() ?? 0;
@@ -210,12 +211,3 @@ export function isTempName(name: string): boolean {
   return TEMP_RE.test(name);
 }
 
-export function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

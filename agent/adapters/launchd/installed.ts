@@ -2,8 +2,9 @@
  * The LaunchAgents Vigil installed for this VIGIL_HOME (read from ~/Library/LaunchAgents), and the small
  * state file of services Vigil gave up on (launchd has no start limit; see status-map.ts).
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs/write-atomic.js';
 import { VigilError } from '../../core/errors.js';
 import type { VigilPaths } from '../../core/paths.js';
 import type { InstalledUnit } from '../../ports/service-manager.js';
@@ -85,9 +86,7 @@ export async function updateGaveUp(paths: VigilPaths, change: (all: Record<strin
       await rm(file, { force: true });
       return;
     }
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(all)}\n`, { mode: 0o600 });
-    await rename(tmp, file);
+    await writeFileAtomic(file, `${JSON.stringify(all)}\n`, 0o600);
   } catch (err) {
     throw ioError('cannot write the launchd state file', err);
   }

@@ -12,7 +12,8 @@ import type { CredentialsDoc } from '../../core/credentials/model.js';
 import { FsCredentialStore, HISTORY_DIR } from '../../adapters/credentials/fs-store.js';
 import { fromDatabase, listCredentials } from '../../app/credentials.js';
 import type { Context } from '../../daemon/compose.js';
-import { isTempName, privateProblem, processAlive, readPrivateFile, tightenMode } from '../../adapters/credentials/private-file.js';
+import { isTempName, privateProblem, readPrivateFile, tightenMode } from '../../adapters/credentials/private-file.js';
+import { processAlive } from '../../adapters/process/alive.js';
 import type { Check } from './doctor.js';
 
 const octal = (m: number) => (m & 0o777).toString(8).padStart(3, '0');

@@ -8,7 +8,7 @@ import { EXIT_FAILED, EXIT_OK, VigilError } from '../../core/errors.js';
 import type { CredentialSetInfo, CredentialsDoc } from '../../core/credentials/model.js';
 import type { AuditRecord } from '../../ports/credentials.js';
 import { exampleText, importEnv, listCredentials, removeKey, requireSetName, setKeys } from '../../app/credentials.js';
-import { agentClient } from '../remote.js';
+import { agentClient, NO_AGENT, readViaAgent } from '../remote.js';
 import { int, JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { ago, table } from '../format.js';
@@ -144,8 +144,8 @@ async function auditCommand(argv: string[], io: Io): Promise<number> {
   const set = positionals[0];
   if (set !== undefined) requireSetName(set);
   const q = { ...(set === undefined ? {} : { set }), limit: int(values.lines, '-n', 1) ?? 20 };
-  const client = await agentClient(io);
-  const records: AuditRecord[] = client ? (await client.call('credentialAudit', {}, q)).records : await withDirect(io, false, (d) => d.ledger.list(q));
+  const viaAgent = await readViaAgent(io, (c) => c.call('credentialAudit', {}, q));
+  const records: AuditRecord[] = viaAgent !== NO_AGENT ? viaAgent.records : await withDirect(io, false, (d) => d.ledger.list(q));
   if (values.json) printJson(io, { records });
   else if (records.length === 0) io.out('No changes recorded.\n');
   else {

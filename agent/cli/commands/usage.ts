@@ -11,7 +11,7 @@ import { BudgetEnforcer } from '../../app/usage/budget.js';
 import { createContext, type Context } from '../../daemon/compose.js';
 import type { BudgetResumeResponse, BudgetStatusDoc, UsageReport } from '../../core/usage/report.js';
 import type { UsageDimension } from '../../api/routes/usage.js';
-import { agentClient } from '../remote.js';
+import { agentClient, NO_AGENT, readViaAgent } from '../remote.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { budgetText, resumeText, usageText } from '../usage-format.js';
@@ -37,10 +37,8 @@ export async function usageCommand(argv: string[], io: Io): Promise<number> {
     ...(by !== undefined ? { by: by as UsageDimension } : {}),
   };
   if (q.day !== undefined && q.month !== undefined) throw new VigilError('E_USAGE', `give --day or --month, not both\nusage: ${USAGE}`);
-  const client = await agentClient(io);
-  let report: UsageReport;
-  if (client) report = await client.call('usage', {}, q);
-  else {
+  let report: UsageReport | typeof NO_AGENT = await readViaAgent(io, (c) => c.call('usage', {}, q));
+  if (report === NO_AGENT) {
     report = await direct(io, (_ctx, deps) => {
       if (deps) return usageReport(deps, q, Date.now());
       return usageReport({ store: emptyStore(), ledger: emptyLedger() }, q, Date.now());
@@ -56,10 +54,8 @@ export async function budgetCommand(argv: string[], io: Io): Promise<number> {
   const [sub = 'status', ...names] = positionals;
   if (sub === 'status') {
     if (names.length > 0 || values.add !== undefined) throw new VigilError('E_USAGE', `"budget status" takes no arguments\nusage: ${BUDGET}`);
-    const client = await agentClient(io);
-    let doc: BudgetStatusDoc;
-    if (client) doc = await client.call('budget', {});
-    else doc = await direct(io, (_ctx, deps) => budgetStatus(deps ?? { store: emptyStore(), ledger: emptyLedger() }, Date.now()));
+    let doc: BudgetStatusDoc | typeof NO_AGENT = await readViaAgent(io, (c) => c.call('budget', {}));
+    if (doc === NO_AGENT) doc = await direct(io, (_ctx, deps) => budgetStatus(deps ?? { store: emptyStore(), ledger: emptyLedger() }, Date.now()));
     if (values.json) printJson(io, doc);
     else io.out(budgetText(doc, Date.now()));
     return EXIT_OK;

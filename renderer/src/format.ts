@@ -21,6 +21,8 @@ export const STATE_LABEL: Readonly<Record<ServiceState, string>> = {
   unknown: 'Unknown',
 };
 
+export const SEVERITY_TONE: Readonly<Record<VigilEvent['severity'], Tone>> = { info: 'idle', warning: 'warn', critical: 'bad' };
+
 export const HEALTH_TONE: Readonly<Record<Health, Tone>> = {
   healthy: 'ok',
   degraded: 'warn',

@@ -3,7 +3,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { ActionVerb } from '../../../agent/api/contract.js';
 import type { AppState } from './index.js';
 import type { StoreDeps } from './deps.js';
-import type { Availability, BudgetGlance, Health, ServiceStatus, StatusDoc } from './types.js';
+import type { Availability, BudgetGlance, ServiceStatus, StatusDoc } from './types.js';
 import { IDLE } from './types.js';
 import { addSample, emptySeries, type Series } from './samples.js';
 
@@ -11,8 +11,6 @@ export interface StatusSlice {
   services: Readonly<Record<string, ServiceStatus>>;
   /** Service names in the agent's order. */
   order: readonly string[];
-  overall: Health | null;
-  agentUsage: StatusDoc['agent'] | null;
   /** Today's spend against the daily budget (agents that track usage). */
   budgetGlance: BudgetGlance | null;
   statusState: Availability;
@@ -63,8 +61,6 @@ export const createStatusSlice =
       set({
         ...(changed ? { services } : {}),
         ...(sameOrder(prev.order, order) ? {} : { order }),
-        overall: doc.overall ?? null,
-        agentUsage: doc.agent ?? null,
         budgetGlance: sameJson(prev.budgetGlance, doc.budget ?? null)
           ? prev.budgetGlance
           : (doc.budget ?? null),
@@ -85,8 +81,6 @@ export const createStatusSlice =
     return {
       services: {},
       order: [],
-      overall: null,
-      agentUsage: null,
       budgetGlance: null,
       statusState: IDLE,
       series: {},

@@ -2,10 +2,9 @@
 import { useEffect } from 'react';
 import { useActions, useApp, useNow } from '../hooks.js';
 import { Badge, Gate, Section } from '../components/bits.js';
-import { ago, dateTime } from '../format.js';
+import { SEVERITY_TONE, ago, dateTime } from '../format.js';
 import { ackId } from '../store/alerts-slice.js';
 
-const TONE = { info: 'idle', warning: 'warn', critical: 'bad' } as const;
 const DELIVERY_TONE = { pending: 'warn', sent: 'ok', failed: 'bad' } as const;
 
 export function Alerts() {
@@ -43,7 +42,7 @@ export function Alerts() {
                     const acked = acks.has(ackId(a));
                     return (
                       <li key={a.key} className={acked ? 'acknowledged' : 'firing'}>
-                        <Badge tone={TONE[a.severity]}>{a.severity}</Badge>
+                        <Badge tone={SEVERITY_TONE[a.severity]}>{a.severity}</Badge>
                         <div className="alert-body">
                           <p className="alert-msg">{a.message}</p>
                           <p className="muted small">
@@ -85,7 +84,7 @@ export function Alerts() {
                 <ul className="alerts">
                   {doc.notifications.map((n) => (
                     <li key={n.id} className={n.kind === 'resolved' ? 'resolved' : ''}>
-                      <Badge tone={n.kind === 'resolved' ? 'ok' : TONE[n.severity]}>
+                      <Badge tone={n.kind === 'resolved' ? 'ok' : SEVERITY_TONE[n.severity]}>
                         {n.kind === 'resolved' ? 'resolved' : n.severity}
                       </Badge>
                       <div className="alert-body">

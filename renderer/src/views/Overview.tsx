@@ -10,7 +10,7 @@ import {
   selectTodaySpend,
   selectTracksSpend,
 } from '../store/selectors.js';
-import { bytes, clockTime, dateTime, percent, since, usd } from '../format.js';
+import { SEVERITY_TONE, bytes, clockTime, dateTime, percent, since, usd } from '../format.js';
 import { Badge, Gate, HealthBadge, Section, StateBadge } from '../components/bits.js';
 import { Sparkline } from '../components/charts.js';
 import { formatHash } from '../store/route.js';
@@ -98,8 +98,6 @@ const ServiceRow = memo(function ServiceRow({ name }: { name: string }) {
     </tr>
   );
 });
-
-const SEVERITY_TONE = { info: 'idle', warning: 'warn', critical: 'bad' } as const;
 
 function RecentEvents() {
   const events = useApp((s) => s.events);

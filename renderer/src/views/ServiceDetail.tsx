@@ -2,14 +2,12 @@
 import { useState } from 'react';
 import { useActions, useApp, useNow } from '../hooks.js';
 import { selectLastCrash, selectPending, selectService, selectServiceEvents } from '../store/selectors.js';
-import { CRASH_TYPES, clockTime, dateTime, since, whyItDied } from '../format.js';
+import { CRASH_TYPES, SEVERITY_TONE, clockTime, dateTime, since, whyItDied } from '../format.js';
 import { Badge, HealthBadge, Section, StateBadge } from '../components/bits.js';
 import { ConfirmDialog } from '../components/dialog.js';
 import type { ServiceStatus, VigilEvent } from '../store/types.js';
 import { LogViewer } from './LogViewer.js';
 import { HealthChecks, ResourceHistory } from './detail-parts.js';
-
-const SEVERITY_TONE = { info: 'idle', warning: 'warn', critical: 'bad' } as const;
 
 function Controls({ s }: { s: ServiceStatus }) {
   const pending = useApp(selectPending(s.name));

@@ -4,9 +4,9 @@
  * the rest of it is read first (where it is now, found by inode), then each newer file from its start.
  * Chunks are returned as bytes (whole lines), so a parsing worker can take them without a copy.
  */
-import { open, readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import type { LogChunk, LogCursor, LogReader } from '../../ports/usage-sources.js';
+import { rotatedNumbers } from '../logs/files.js';
 
 const HEAD_BYTES = 4096;
 const NL = 0x0a;
@@ -35,18 +35,12 @@ async function statAt(p: string): Promise<FileAt | null> {
 
 /** The rotated siblings FILE.1 … FILE.K that exist, newest (lowest number) first. */
 async function rotated(file: string): Promise<FileAt[]> {
-  const dir = path.dirname(file);
-  const base = path.basename(file);
-  let names: string[];
+  let nums: number[];
   try {
-    names = await readdir(dir);
+    nums = await rotatedNumbers(file);
   } catch {
-    return [];
+    return []; // unreadable directory: the current file alone
   }
-  const nums = names
-    .map((n) => (n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1)) ? Number(n.slice(base.length + 1)) : null))
-    .filter((n): n is number => n !== null && n > 0)
-    .sort((a, b) => a - b);
   const out: FileAt[] = [];
   for (const n of nums) {
     const f = await statAt(`${file}.${n}`);

@@ -35,30 +35,26 @@ export function jsonPayload(n: Notification, host: string): Record<string, unkno
   };
 }
 
-/** Slack's mrkdwn needs &, < and > escaped. */
-function slackEscape(s: string): string {
+/** Slack's mrkdwn and Telegram's HTML both need &, < and > escaped (and nothing else). */
+function escapeMarkup(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Slack incoming webhook: `text` (the fallback, shown in notifications) plus blocks. */
 export function slackPayload(n: Notification, host: string): Record<string, unknown> {
-  const head = `${icon(n)} ${slackEscape(n.title)}`;
+  const head = `${icon(n)} ${escapeMarkup(n.title)}`;
   return {
-    text: `${head}: ${slackEscape(n.text.split('\n')[0] ?? '')}`,
+    text: `${head}: ${escapeMarkup(n.text.split('\n')[0] ?? '')}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${head}*\n${slackEscape(n.text)}` } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${slackEscape(host)} · ${n.severity} · ${new Date(n.at).toISOString()}` }] },
+      { type: 'section', text: { type: 'mrkdwn', text: `*${head}*\n${escapeMarkup(n.text)}` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${escapeMarkup(host)} · ${n.severity} · ${new Date(n.at).toISOString()}` }] },
     ],
   };
-}
-
-function htmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Telegram Bot API `sendMessage` (HTML parse mode; at most 4096 characters). */
 export function telegramPayload(n: Notification, host: string, chatId: string): Record<string, unknown> {
   const body = n.text.length > 3500 ? `${n.text.slice(0, 3500)}…` : n.text;
-  const text = `${icon(n)} <b>${htmlEscape(n.title.slice(0, 200))}</b>\n${htmlEscape(body)}\n<i>${htmlEscape(host)} · ${n.severity}</i>`;
+  const text = `${icon(n)} <b>${escapeMarkup(n.title.slice(0, 200))}</b>\n${escapeMarkup(body)}\n<i>${escapeMarkup(host)} · ${n.severity}</i>`;
   return { chat_id: chatId, text, parse_mode: 'HTML', disable_web_page_preview: true };
 }

@@ -9,7 +9,7 @@
  *  - Google Gemini `usageMetadata`: `promptTokenCount` includes `cachedContentTokenCount`; thoughts are output.
  * Pure.
  */
-import { zeroTokens, type TokenCounts } from './model.js';
+import { usdToMicro, zeroTokens, type TokenCounts } from './model.js';
 
 export interface NormalizedUsage {
   model: string;
@@ -166,7 +166,7 @@ export function normalizeUsageEvent(value: unknown): NormalizeResult {
         requestId: str(value, 'request_id', 'requestId'),
         at: time(value),
         tokens,
-        reportedMicro: typeof cost === 'number' ? Math.round(cost * 1e6) : null,
+        reportedMicro: typeof cost === 'number' ? usdToMicro(cost) : null,
       },
     };
   } catch (err) {

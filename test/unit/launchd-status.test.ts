@@ -126,4 +126,7 @@ test('PsSampler (ResourceSampler on macOS): manager counters when given, else on
   const quiet = new ScriptedRunner([]);
   await new PsSampler(quiet, {}).sample([{ service: 'a', pid: 1, managerMemoryBytes: 1, managerCpuNsec: 1 }]);
   assert.equal(quiet.calls.length, 0, 'no ps when the manager counted already');
+  const [me] = await new PsSampler(quiet, {}).sample([{ service: 'agent', pid: process.pid, processOnly: true, managerMemoryBytes: null, managerCpuNsec: null }]);
+  assert.equal(quiet.calls.length, 0, 'no ps for the agent itself');
+  assert.ok(me!.cpuNsec! > 0 && me!.memoryBytes! > 10 * 1024 * 1024 && me!.processes === 1, JSON.stringify(me));
 });

@@ -6,51 +6,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsCredentialStore } from '../../agent/adapters/credentials/fs-store.js';
 import { isTempName } from '../../agent/adapters/credentials/private-file.js';
+import { crashSeed, mulberry32, runAndKill } from '../helpers/crash.js';
 
 const WRITER = fileURLToPath(new URL('../fixtures/credential-crash-writer.ts', import.meta.url));
 const RUNS = 50;
 const MAX_KILL_DELAY_MS = 150;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Starts the writer at version `first`, kills it `delayMs` after it is ready; returns the last version it acknowledged. */
-function runAndKill(dir: string, first: number, delayMs: number): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(first)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let killTimer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      if (killTimer === undefined && out.startsWith('ready\n')) killTimer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(killTimer);
-      if (signal !== 'SIGKILL') return reject(new Error(`writer ended by itself (code ${code}): ${err}`));
-      const acks = out.split('\n').slice(0, -1).filter((l) => l.startsWith('w')).map((l) => Number(l.slice(1)));
-      resolve(acks.length ? acks.at(-1)! : null);
-    });
-  });
+async function killWriter(dir: string, first: number, delayMs: number): Promise<number | null> {
+  const { lines } = await runAndKill(['--import', 'tsx', WRITER, dir, String(first)], { ready: 'ready', killAfterMs: delayMs, guardMs: 20_000 });
+  const acks = lines.filter((l) => l.startsWith('w')).map((l) => Number(l.slice(1)));
+  return acks.length ? acks.at(-1)! : null;
 }
 
 const versionOf = (store: FsCredentialStore): number => {
@@ -64,8 +36,8 @@ const versionOf = (store: FsCredentialStore): number => {
 };
 
 test(`kill -9 at ${RUNS} random moments: the set is always a whole version, 0600, temps private`, { timeout: 300_000 }, async (t) => {
-  const seed = Number(process.env.VIGIL_CRASH_SEED ?? Date.now() % 1e9);
-  const random = rng(seed);
+  const seed = crashSeed();
+  const random = mulberry32(seed);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-cred-crash-'));
   const dir = path.join(base, 'credentials');
   const store = new FsCredentialStore(dir);
@@ -75,7 +47,7 @@ test(`kill -9 at ${RUNS} random moments: the set is always a whole version, 0600
   try {
     for (let run = 0; run < RUNS; run++) {
       const before = run === 0 ? null : versionOf(store);
-      const acked = await runAndKill(dir, next, Math.floor(random() * MAX_KILL_DELAY_MS));
+      const acked = await killWriter(dir, next, Math.floor(random() * MAX_KILL_DELAY_MS));
       const ctx = `seed ${seed}, run ${run}, acknowledged ${acked}, before ${before}`;
       if (fs.existsSync(path.join(dir, 'core.env'))) {
         const now = versionOf(store);

@@ -1,68 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../agent/adapters/sqlite/db.js';
+import { crashSeed, mulberry32, runAndKill } from '../helpers/crash.js';
 
 const WRITER = fileURLToPath(new URL('../fixtures/sqlite-crash-writer.ts', import.meta.url));
 const RUNS = 20;
 const MAX_KILL_DELAY_MS = 120;
 
-/** mulberry32: reproducible "random" kill moments; the seed is in the failure message. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the writer, SIGKILLs it `delayMs` after it has opened the store; returns the batches it acknowledged. */
-function runAndKill(file: string, run: number, delayMs: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, file, String(run)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let killTimer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (killTimer === undefined && out.startsWith('open\n'))
-        killTimer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(killTimer);
-      if (signal !== 'SIGKILL') {
-        reject(new Error(`writer run ${run} ended by itself (code ${code}, signal ${signal}): ${err}`));
-        return;
-      }
-      // only whole lines are acknowledgements; a torn last line was not fully written
-      const lines = out
-        .split('\n')
-        .slice(0, -1)
-        .filter((l) => l !== 'open');
-      resolve(lines.map(Number));
-    });
-  });
+async function killWriter(file: string, run: number, delayMs: number): Promise<number[]> {
+  const { lines } = await runAndKill(['--import', 'tsx', WRITER, file, String(run)], { ready: 'open', killAfterMs: delayMs, guardMs: 15_000 });
+  return lines.filter((l) => l !== 'open').map(Number);
 }
 
 test(
   'SIGKILL at random moments never leaves a torn batch or loses an acknowledged one',
   { timeout: 60_000 },
   async (t) => {
-    const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
-    const random = rng(seed);
+    const seed = crashSeed();
+    const random = mulberry32(seed);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-crash-'));
     const file = path.join(dir, 'vigil.db');
     const acked = new Map<number, number>();
@@ -70,7 +31,7 @@ test(
     try {
       for (let run = 1; run <= RUNS; run++) {
         const delay = Math.floor(random() * MAX_KILL_DELAY_MS);
-        const batches = await runAndKill(file, run, delay);
+        const batches = await killWriter(file, run, delay);
         const ctx = `seed ${seed}, run ${run}, kill after ${delay} ms`;
         assert.deepEqual(
           batches,

@@ -6,13 +6,13 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { openDatabase } from '../../agent/adapters/sqlite/db.js';
 import { tempDbPath } from '../helpers/temp-db.js';
+import { crashSeed, mulberry32, runAndKill } from '../helpers/crash.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCE = path.join(ROOT, 'test', 'fixtures', 'usage-ingest-writer.ts');
@@ -21,17 +21,6 @@ const SOURCE = path.join(ROOT, 'test', 'fixtures', 'usage-ingest-writer.ts');
 const WRITER = path.join(ROOT, 'node_modules', '.cache', 'vigil-tests', `usage-ingest-writer-${process.pid}.mjs`);
 const KILLS = 50;
 const MAX_KILL_DELAY_MS = 250;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Hand {
   costMicro: number;
@@ -115,26 +104,9 @@ class LogGen {
 }
 
 /** Runs the ingester; resolves with whether it was killed while it still had log to read. */
-function run(dbFile: string, logFile: string, killAfterMs: number | null): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, dbFile, logFile, ...(killAfterMs === null ? ['finish'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let timer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      if (killAfterMs !== null && timer === undefined && out.startsWith('open\n')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(timer);
-      if (killAfterMs === null ? code === 0 : signal === 'SIGKILL') resolve(!out.includes('idle\n'));
-      else reject(new Error(`ingester ended with code ${code}, signal ${signal}: ${err}`));
-    });
-  });
+async function run(dbFile: string, logFile: string, killAfterMs: number | null): Promise<boolean> {
+  const { stdout } = await runAndKill([WRITER, dbFile, logFile, ...(killAfterMs === null ? ['finish'] : [])], { ready: 'open', killAfterMs, guardMs: 60_000 });
+  return !stdout.includes('idle\n');
 }
 
 test(`kill -9 during ingestion of a large, rotating usage log, ${KILLS} times: totals exact, integrity ok`, { timeout: 120_000 }, async (t) => {
@@ -147,8 +119,8 @@ test(`kill -9 during ingestion of a large, rotating usage log, ${KILLS} times: t
 });
 
 async function crashLoop(t: TestContext): Promise<void> {
-  const seed = Number(process.env.VIGIL_CRASH_SEED ?? 20261126);
-  const r = rng(seed);
+  const seed = crashSeed(20261126);
+  const r = mulberry32(seed);
   const gen = new LogGen(r);
   const dbFile = tempDbPath();
   const dir = path.dirname(dbFile);

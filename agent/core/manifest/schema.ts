@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { parseCpuPercent, parseMemoryBytes } from './units.js';
-import { alertsSchema } from '../alerts/config-schema.js';
-import { budgetSchema, pricingSchema, usageSchema } from './usage.js';
+import { usageSchema } from './usage.js';
 import { logsSchema } from './logs-part.js';
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
@@ -128,42 +127,31 @@ export const serviceSchema = z.strictObject({
 });
 
 /** Top-level `credentials:` — per credential set, e.g. `anthropic: { rotateAfterDays: 90 }` (overdue sets are flagged). */
-function credentialPoliciesSchema() {
-  return z
-    .record(
-      z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name ([a-z0-9][a-z0-9_-]*)'),
-      z.strictObject({
-        rotateAfterDays: z.number().int('must be a whole number of days').min(1, 'must be >= 1').max(3650, 'must be <= 3650').optional(),
-      }),
-    )
-    .default({});
-}
+const credentialPoliciesSchema = z
+  .record(
+    z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name ([a-z0-9][a-z0-9_-]*)'),
+    z.strictObject({
+      rotateAfterDays: z.number().int('must be a whole number of days').min(1, 'must be >= 1').max(3650, 'must be <= 3650').optional(),
+    }),
+  )
+  .default({});
 
-export const manifestSchema = z.strictObject({
-  version: z.literal(1, { error: 'must be 1' }).default(1),
-  services: z.record(z.string(), serviceSchema),
-  alerts: alertsSchema.optional(),
-  budget: budgetSchema.optional(),
-  pricing: pricingSchema.optional(),
-  launchd: launchdTopSchema.optional(),
-  credentials: credentialPoliciesSchema(),
-  logs: logsSchema.optional(),
-});
-
-/** The manifest's top level with the services left unchecked, so each service is validated on its own. */
+/**
+ * The manifest's top level, with the services and the parts that have their own schema (alerts, budget,
+ * pricing: see alerts-part.ts and usage-part.ts) left unchecked here, so each is validated on its own.
+ */
 export const manifestShapeSchema = z.strictObject({
-  version: manifestSchema.shape.version,
+  version: z.literal(1, { error: 'must be 1' }).default(1),
   services: z.record(z.string(), z.unknown()),
   alerts: z.unknown().optional(),
   budget: z.unknown().optional(),
   pricing: z.unknown().optional(),
   launchd: launchdTopSchema.optional(),
-  credentials: credentialPoliciesSchema(),
+  credentials: credentialPoliciesSchema,
   logs: logsSchema.optional(),
 });
 
 export type RawService = z.output<typeof serviceSchema>;
-export type RawManifest = z.output<typeof manifestSchema>;
 
 const EXPECTED: Readonly<Record<string, string>> = {
   object: 'a map',

@@ -29,12 +29,14 @@ test('requiredLiteral: the longest text every match must contain, or null when u
 });
 
 test('requiredLiteral is sound: every line a pattern matches contains its literal', () => {
-  const patterns = ['NEEDLE-[0-9]*7', 'colou?r', 'ab*c', 'abc+d', 'x{0,3}yz', '(abc|def)ghij', '(optional)?tail', '\\d{3}ms', '[]x]yy'];
+  const patterns = ['NEEDLE-[0-9]*7', 'colou?r', 'ab*c', 'abc+d', 'x{0,3}yz', '(abc|def)ghij', '(optional)?tail', '\\d{3}ms', '[\\]x]yy'];
   const lines = ['NEEDLE-17', 'NEEDLE-7', 'color', 'colour', 'ac', 'abbbc', 'abccd', 'yz', 'xxxyz', 'defghij', 'tail', 'optionaltail', '123ms', ']yy', 'xyy'];
   for (const p of patterns) {
     const re = new RegExp(p);
     const lit = requiredLiteral(p)!;
-    for (const l of lines) if (re.test(l)) assert.ok(l.includes(lit), `${p} matches ${l} without "${lit}"`);
+    const matched = lines.filter((l) => re.test(l));
+    assert.ok(matched.length > 0, `${p} matches at least one sample line, so its literal is checked`);
+    for (const l of matched) assert.ok(l.includes(lit), `${p} matches ${l} without "${lit}"`);
   }
 });
 
@@ -60,12 +62,15 @@ test('requiredLiterals: one literal, or one per branch of an alternation; null w
     ['(error)|(warn)', null],
     ['\\d+', null],
     ['(x|y)?zzz', ['zzz']],
+    ['(error)s|warn(ing)', null],
+    ['errors|warn(ing)', ['errors', 'warn']],
   ];
   for (const [src, want] of cases) assert.deepEqual(requiredLiterals(src), want, src);
   const lines = ['a timeout here', 'refused!', 'connection timeout', 'nothing', 'errors and warnings'];
-  for (const src of ['timeout|refused', '(timeout|refused)', '^(?:connection timeout|refused)$', '(error)s|warn(ing)']) {
-    const lits = requiredLiterals(src);
-    if (lits === null) continue;
-    for (const l of lines) if (new RegExp(src).test(l)) assert.ok(lits.some((x) => l.includes(x)), `${src} / ${l}`);
+  for (const src of ['timeout|refused', '(timeout|refused)', '^(?:connection timeout|refused)$', 'errors|warn(ing)']) {
+    const lits = requiredLiterals(src)!;
+    const matched = lines.filter((l) => new RegExp(src).test(l));
+    assert.ok(matched.length > 0, `${src} matches at least one sample line`);
+    for (const l of matched) assert.ok(lits.some((x) => l.includes(x)), `${src} / ${l}`);
   }
 });

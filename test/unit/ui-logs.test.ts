@@ -92,9 +92,10 @@ describe('logs slice', () => {
   test('follow: the stream brings the tail then new lines; a reconnect starts a fresh buffer (no duplicates)', async () => {
     const enc = new TextEncoder();
     let n = 0;
+    const asked: (string | null)[] = [];
     const f = new FakeFetch().on('GET /api/logs/web/follow', ({ url }) => {
       n++;
-      assert.equal(url.searchParams.get('lines'), '5000');
+      asked.push(url.searchParams.get('lines'));
       const first = n === 1;
       const body = new ReadableStream<Uint8Array>({
         start(c) {
@@ -116,12 +117,14 @@ describe('logs slice', () => {
     for (let i = 0; i < 30 && store.getState().followState !== 'live'; i++) await flush();
     for (let i = 0; i < 5; i++) await flush();
     assert.deepEqual(lines(), ['a', 'b'], 'the second connection replaced the buffer');
+    assert.deepEqual(asked, ['5000', '5000'], 'each connection asks for the last 5000 lines');
     store.getState().closeLogs();
   });
 
   test('search across every file shows the matches instead of the tail', async () => {
+    let query: string | null = null;
     const f = new FakeFetch().on('GET /api/logs/web/search', ({ url }) => {
-      assert.equal(url.searchParams.get('q'), 'timeout');
+      query = url.searchParams.get('q');
       return json({ service: 'web', matches: [{ file: 'web.log.1', line: 'ERROR timeout 1' }, { file: 'web.log', line: 'ERROR timeout 2' }], truncated: false, timedOut: false, scannedBytes: 10, elapsedMs: 1, files: [] });
     });
     f.on('GET /api/logs/web', { service: 'web', lines: ['x'], files: [], timedOut: false });
@@ -130,6 +133,7 @@ describe('logs slice', () => {
     await store.getState().openLogs('web');
     await store.getState().searchAllLogs('timeout');
     const s = store.getState();
+    assert.equal(query, 'timeout');
     assert.deepEqual(s.logSearch, { query: 'timeout', matches: 2, truncated: false, timedOut: false });
     assert.equal(s.logBuffer.line(1), 'ERROR timeout 2');
   });

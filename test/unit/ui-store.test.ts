@@ -129,9 +129,11 @@ describe('events slice', () => {
   test('the live stream delivers events, reconnects with Last-Event-ID, and stops', async () => {
     const enc = new TextEncoder();
     let connections = 0;
+    const lastEventIds: (string | null)[] = [];
     const f = new FakeFetch().on('GET /api/status', { services: [svc('web')] });
     f.on('GET /api/events', ({ headers }) => {
       connections++;
+      lastEventIds.push(headers.get('Last-Event-ID'));
       const first = connections === 1;
       const body = new ReadableStream<Uint8Array>({
         start(c) {
@@ -141,7 +143,6 @@ describe('events slice', () => {
             c.enqueue(enc.encode('\n'));
             c.close(); // the agent went away
           } else {
-            assert.equal(headers.get('Last-Event-ID'), '8');
             c.enqueue(enc.encode(`id: 9\nevent: vigil\ndata: ${JSON.stringify(ev(9))}\n\n`));
           }
         },
@@ -157,6 +158,7 @@ describe('events slice', () => {
     timers.run(10); // the retry (not the 60 s poll)
     for (let i = 0; i < 20 && store.getState().events.length < 3; i++) await flush();
     assert.deepEqual(store.getState().events.map((e) => e.id), [7, 8, 9]);
+    assert.equal(lastEventIds[1], '8', 'the reconnect resumes after the last event seen');
     assert.ok(f.calls.filter((c) => c.path.startsWith('/api/events'))[1]!.path.includes('afterId=8'));
     stop();
     assert.equal(store.getState().live, 'closed');

@@ -1,6 +1,6 @@
 /** Plain-text tables for `vigil usage` and `vigil budget`. */
 import { formatUsd } from '../core/usage/model.js';
-import type { BudgetResumeResponse, BudgetStatusDoc, UsageReport } from '../core/usage/report.js';
+import type { BudgetResumeResponse, BudgetStatusDoc, UsageReport, UsageSourceDoc } from '../core/usage/report.js';
 import { table } from './format.js';
 
 /** 1234 → "1,234"; 1234567 → "1.23M" (exact figures are in --json). */
@@ -11,11 +11,23 @@ export function compact(n: number): string {
   return `${(n / 1e9).toFixed(2)}G`;
 }
 
+/** One usage source with a problem: failing, unusable llm_usage lines (by reason), lines lost to rotation. */
+function sourceNote(s: UsageSourceDoc): string {
+  const parts: string[] = [];
+  if (!s.ok || s.error !== null) parts.push(`${s.ok ? '' : 'failing: '}${s.error ?? ''}`);
+  if (s.rejected > 0) {
+    const by = Object.entries(s.reasons ?? {}).sort((a, b) => b[1] - a[1]);
+    parts.push(`${s.rejected.toLocaleString('en-US')} unusable llm_usage lines${by.length > 0 ? `: ${by.map(([why, n]) => `${n.toLocaleString('en-US')} × ${why}`).join('; ')}` : ''}`);
+  }
+  if ((s.gaps ?? 0) > 0) parts.push(`lines lost to rotation ${s.gaps} time(s), last: ${s.lastGap ?? '?'}`);
+  return `  ${s.service} (${s.kind}): ${parts.join('; ')}\n`;
+}
+
 export function usageText(r: UsageReport): string {
   const period = r.period.kind === 'day' ? r.period.day : r.period.month;
   const head = `Usage ${period} (${r.timezone}), by ${r.by}`;
-  const problems = (r.sources ?? []).filter((s) => !s.ok || s.error !== null);
-  const notes = problems.map((s) => `  ${s.service} (${s.kind}): ${s.ok ? '' : 'failing: '}${s.error ?? ''}${s.rejected > 0 ? ` (${s.rejected} unusable lines)` : ''}\n`).join('');
+  const problems = (r.sources ?? []).filter((s) => !s.ok || s.error !== null || s.rejected > 0 || (s.gaps ?? 0) > 0);
+  const notes = problems.map(sourceNote).join('');
   const tail = notes === '' ? '' : `\nUsage sources with problems:\n${notes}`;
   if (r.rows.length === 0) return `${head}\nNo usage recorded.\n${tail}`;
   const rows = [[r.by.toUpperCase(), 'REQUESTS', 'INPUT', 'OUTPUT', 'REASONING', 'CACHE READ', 'CACHE WRITE', 'COST', 'UNPRICED']];

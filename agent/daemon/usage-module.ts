@@ -69,6 +69,7 @@ export class UsageModule implements AgentModule {
       clock: s.clock,
       logPath: (service) => serviceLogPath(s.ctx.paths, service),
       parser: this.parser,
+      onNotice: (service, message) => s.logger.warn({ service }, message),
     });
     this.enforcer = new BudgetEnforcer({ store, ledger: this.ledger, manager: s.manager, record });
     this.watch = new UsageWatch({
@@ -119,6 +120,7 @@ export class UsageModule implements AgentModule {
   async stop(): Promise<void> {
     await this.watch.close();
     await this.parser.close();
+    await this.ingester.closeReader();
     this.metrics?.unregister();
   }
 

@@ -20,6 +20,8 @@ export interface LogChunk {
   fileId: string;
   /** Where to resume after this chunk. */
   next: LogCursor;
+  /** Lines were lost before this chunk (why, without any line's content): a file rotated away unread. */
+  gap?: string | null;
 }
 
 export interface LogReader {
@@ -29,6 +31,13 @@ export interface LogReader {
    * remainder first, then the newer files in order. null when there is nothing new.
    */
   read(file: string, cursor: LogCursor | null, maxBytes: number): Promise<LogChunk | null>;
+  /**
+   * The cursor is stored (committed): what is before it will not be asked for again, so the reader may let
+   * go of older files it keeps open. Until then an older cursor can still be read from.
+   */
+  committed(file: string, cursor: LogCursor): void;
+  /** Lets go of every file kept open. */
+  close(): Promise<void>;
 }
 
 export interface MetricsFetcher {

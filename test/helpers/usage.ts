@@ -65,10 +65,12 @@ export function usageEnv(start = Date.UTC(2026, 10, 26, 12)): UsageEnv {
     calendar: new Calendar('UTC'),
     logPath,
     reopen() {
+      void env.ingester.closeReader();
       env.store.close();
       Object.assign(env, make());
     },
     close() {
+      void env.ingester.closeReader();
       env.store.close();
     },
   };

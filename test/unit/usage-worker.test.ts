@@ -24,7 +24,8 @@ const LINES = [
   JSON.stringify({ event: 'llm_usage', model: 'acme-y', input_tokens: 3, output_tokens: 1 }),
   JSON.stringify({ event: 'llm_usage', model: 'mystery-model', input_tokens: 3, output_tokens: 1 }),
   JSON.stringify({ event: 'llm_usage', model: 'gpt-4o', usage: { prompt_tokens: 1, prompt_tokens_details: { cached_tokens: 2 } } }),
-  '{"msg":"llm_usage"', // mentions it, is not JSON
+  '{"msg":"llm_usage"', // mentions it, is not JSON (cut short): counted
+  '{"msg":"the llm_usage reporter is ready"}', // mentions it, valid JSON, not a usage event: not counted
 ];
 
 describe('parsing in a worker thread', () => {
@@ -39,7 +40,11 @@ describe('parsing in a worker thread', () => {
       await worker.close();
     }
     assert.equal(inline.entries.length, 5);
-    assert.equal(inline.rejected, 1);
+    assert.equal(inline.rejected, 2);
+    assert.deepEqual(inline.reasons, {
+      'prompt_tokens_details.cached_tokens exceeds prompt_tokens': 1,
+      'the line is not valid JSON (cut short, or not JSON)': 1,
+    });
     // sonnet 4.5: 10×$3 + 5×$0.30 + 3×$15 = 76.5 µ$ → 77; gpt-4o: 60×$2.50 + 40×$1.25 + 7×$10 = 270 µ$
     assert.deepEqual(
       inline.entries.map((e) => [e.model, e.costSource, e.costMicro]),

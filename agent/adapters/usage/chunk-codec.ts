@@ -18,7 +18,7 @@ export interface EncodedChunk {
   keys: string;
   keyLengths: Uint32Array;
   rejected: number;
-  error: string | null;
+  reasons: Record<string, number>;
 }
 
 export function encodeChunk(p: ParsedChunk, service: string): EncodedChunk {
@@ -61,7 +61,7 @@ export function encodeChunk(p: ParsedChunk, service: string): EncodedChunk {
     keys.push(e.key);
     keyLengths[i] = e.key.length;
   });
-  return { count: n, service, nums, strs, table, keys: keys.join(''), keyLengths, rejected: p.rejected, error: p.error };
+  return { count: n, service, nums, strs, table, keys: keys.join(''), keyLengths, rejected: p.rejected, reasons: p.reasons };
 }
 
 export function decodeChunk(c: EncodedChunk): ParsedChunk {
@@ -90,5 +90,5 @@ export function decodeChunk(c: EncodedChunk): ParsedChunk {
     };
     pos += len;
   }
-  return { entries, rejected: c.rejected, error: c.error };
+  return { entries, rejected: c.rejected, reasons: c.reasons };
 }

@@ -1,20 +1,52 @@
 /**
- * Reads a service log from a persisted cursor, `tail -F` style: by inode and size, across rotation by
- * rename (FILE → FILE.1 → … → FILE.K, newest first) and truncation. When the cursor's file was rotated away,
- * the rest of it is read first (where it is now, found by inode), then each newer file from its start.
- * Chunks are returned as bytes (whole lines), so a parsing worker can take them without a copy.
+ * Reads a service log from a persisted cursor across rotation by rename (FILE → FILE.1 → … → FILE.K,
+ * newest first, the oldest deleted) and truncation, by open descriptor and inode, never by re-opening a name:
+ *
+ *  - Every file from the cursor's on is held open, oldest first (the "chain"). A file is read through its
+ *    descriptor to its end, so a rotation between two reads changes nothing, and a file deleted because it
+ *    was rotated beyond `keep` is still read to its end. Descriptors are closed once a committed cursor has
+ *    moved past their file (`committed`), so a failed transaction can re-read from the older cursor.
+ *  - Newer files are found by walking the names newest first (FILE, FILE.1, …), opening each and taking its
+ *    inode from the descriptor, until a file already held: rotation only moves a file to a higher number, so
+ *    a rotation during the walk shows up as an inode already seen, never as a file skipped.
+ *  - A cursor from the database (an agent restart) is found the same way, by inode and by the hash of its
+ *    first line (an inode number can be reused once its file is deleted). When it is gone (rotated away while
+ *    the agent was down), reading goes on from the oldest file there is and the chunk says so (`gap`).
+ *  - The reader moves to the next file only once that file has content, and reads the old one to its end
+ *    after seeing it: a writer that appends to the renamed file until it reopens loses nothing.
  */
-import { open, stat } from 'node:fs/promises';
+import { open as fsOpen, readdir as fsReaddir, stat as fsStat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import type { LogChunk, LogCursor, LogReader } from '../../ports/usage-sources.js';
-import { rotatedNumbers } from '../logs/files.js';
 
 const HEAD_BYTES = 4096;
 const NL = 0x0a;
+/** Descriptors of a log not read for this long are closed (a removed service, a changed path). */
+const IDLE_MS = 10 * 60_000;
 
-interface FileAt {
-  path: string;
+/** The file system calls the reader makes (tests inject rotations between them). */
+export interface ReaderFs {
+  open(p: string): Promise<FileHandle>;
+  /** Inode of a name, following symlinks; throws ENOENT when it is not there. */
+  stat(p: string): Promise<{ ino: number; isFile(): boolean }>;
+  readdir(dir: string): Promise<string[]>;
+}
+
+const nodeFs: ReaderFs = { open: (p) => fsOpen(p, 'r'), stat: (p) => fsStat(p), readdir: (d) => fsReaddir(d) };
+
+interface Held {
+  fh: FileHandle;
   ino: number;
-  size: number;
+  /** `<inode>-<hash of the first line>`, once the file has one. */
+  id: string | null;
+}
+
+interface Follow {
+  /** Oldest first: the cursor's file (or an older one not yet released), then every newer file seen. */
+  chain: Held[];
+  usedAt: number;
+  /** A loss noticed by a read that returned no chunk, said by the next chunk. */
+  gap: string | null;
 }
 
 /** FNV-1a (32 bit) of a byte range, in base 36. */
@@ -24,98 +56,214 @@ function fnv(buf: Buffer, end: number): string {
   return (h >>> 0).toString(36);
 }
 
-async function statAt(p: string): Promise<FileAt | null> {
-  try {
-    const s = await stat(p);
-    return s.isFile() ? { path: p, ino: s.ino, size: s.size } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The rotated siblings FILE.1 … FILE.K that exist, newest (lowest number) first. */
-async function rotated(file: string): Promise<FileAt[]> {
-  let nums: number[];
-  try {
-    nums = await rotatedNumbers(file);
-  } catch {
-    return []; // unreadable directory: the current file alone
-  }
-  const out: FileAt[] = [];
-  for (const n of nums) {
-    const f = await statAt(`${file}.${n}`);
-    if (f) out.push(f);
-  }
-  return out;
-}
+const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
 
 export class FileLogReader implements LogReader {
-  async read(file: string, cursor: LogCursor | null, maxBytes: number): Promise<LogChunk | null> {
-    const live = await statAt(file);
-    if (cursor === null) return live ? this.readFrom(live, 0, null, false, true, maxBytes) : null;
-    if (live && live.ino === cursor.ino) {
-      const id = await this.fileId(live);
-      // Truncated, or replaced in place (same inode, other first line): start over.
-      if (live.size < cursor.offset || (id !== null && id !== cursor.fileId)) return this.readFrom(live, 0, id, false, true, maxBytes);
-      return this.readFrom(live, cursor.offset, cursor.fileId, cursor.partial, true, maxBytes);
-    }
-    // The cursor's file is no longer the live one: it was rotated (or deleted).
-    const chain = [...(await rotated(file)).reverse(), ...(live ? [live] : [])]; // oldest first
-    const at = chain.findIndex((f) => f.ino === cursor.ino);
-    if (at !== -1) {
-      const old = chain[at]!;
-      if (old.size > cursor.offset) return this.readFrom(old, cursor.offset, cursor.fileId, cursor.partial, old === live, maxBytes);
-    }
-    // Done with it (or it is gone): the next newer file, from its start. The cursor moves only when that
-    // file has a line to read, so a rotated file keeps being read while the new live file is still empty
-    // (a writer that has not reopened yet is still appending to the old one).
-    if (!live) return null;
-    const next = at === -1 ? chain[0]! : chain[at + 1];
-    if (!next) return null;
-    return this.readFrom(next, 0, null, false, next === live, maxBytes);
+  private readonly follows = new Map<string, Follow>();
+  private readonly busy = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly fs: ReaderFs = nodeFs,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Descriptors held (tests). */
+  heldCount(file: string): number {
+    return this.follows.get(file)?.chain.length ?? 0;
   }
 
-  /** `<inode>-<hash of the first line>` (or of the first 4 KB), null for an empty file. */
-  private async fileId(f: FileAt): Promise<string | null> {
-    if (f.size === 0) return null;
-    const fh = await open(f.path, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(Math.min(HEAD_BYTES, f.size));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      const nl = buf.subarray(0, bytesRead).indexOf(NL);
-      return `${f.ino.toString(36)}-${fnv(buf, nl === -1 ? bytesRead : nl)}`;
-    } finally {
-      await fh.close();
+  read(file: string, cursor: LogCursor | null, maxBytes: number): Promise<LogChunk | null> {
+    // One read of a log at a time: a read changes the chain the next one starts from.
+    const run = (this.busy.get(file) ?? Promise.resolve()).then(() => this.readNow(file, cursor, maxBytes));
+    const tail = run.catch(() => undefined);
+    this.busy.set(file, tail);
+    void tail.then(() => {
+      if (this.busy.get(file) === tail) this.busy.delete(file);
+    });
+    return run;
+  }
+
+  private async readNow(file: string, cursor: LogCursor | null, maxBytes: number): Promise<LogChunk | null> {
+    await this.closeIdle(file);
+    const f = this.follows.get(file) ?? { chain: [], usedAt: 0, gap: null };
+    this.follows.set(file, f);
+    f.usedAt = this.now();
+    let at = cursor === null ? -1 : f.chain.findIndex((h) => h.ino === cursor.ino); // a held inode is never reused
+    let offset = cursor?.offset ?? 0;
+    let partial = cursor?.partial ?? false;
+    let gap = f.gap;
+    if (at === -1) {
+      const found = await this.rebuild(f, file, cursor);
+      if (f.chain.length === 0) return null;
+      if (found === -1) {
+        if (cursor !== null && !f.chain.some((h) => h.ino === cursor.ino)) {
+          gap = gap ?? `the file it was being read from (inode ${cursor.ino}) is gone, rotated away while it was not being read: what it held after byte ${cursor.offset} is lost`;
+        }
+        at = 0;
+        offset = 0;
+        partial = false;
+      } else at = found;
     }
+    if (cursor !== null && offset > 0) {
+      // The cursor's file, truncated or rewritten in place (same inode, another first line): from its start.
+      const h = f.chain[at]!;
+      const id = await this.idOf(h, at === f.chain.length - 1);
+      if ((await h.fh.stat()).size < offset || (id !== null && id !== cursor.fileId)) {
+        offset = 0;
+        partial = false;
+      }
+    }
+    // Files rotated since the last read are opened now, so none can be rotated away unseen while this one is read.
+    gap ??= await this.extend(f, file);
+    for (;;) {
+      const h = f.chain[at]!;
+      const next = f.chain[at + 1];
+      // The next file has content, so this one's writer has moved on: it is complete; read it to its real end
+      // (its size taken after that check).
+      const complete = next !== undefined && (await next.fh.stat()).size > 0;
+      const size = (await h.fh.stat()).size;
+      const chunk = await this.readFrom(h, offset, partial, size, complete, maxBytes);
+      if (chunk) {
+        f.gap = null;
+        return { ...chunk, gap };
+      }
+      if (!complete) {
+        f.gap = gap;
+        return null;
+      }
+      at++;
+      offset = 0;
+      partial = false;
+    }
+  }
+
+  /** A cursor is stored: the files before its file are no longer needed. */
+  committed(file: string, cursor: LogCursor): void {
+    const f = this.follows.get(file);
+    if (!f) return;
+    const at = f.chain.findIndex((h) => h.ino === cursor.ino);
+    if (at <= 0) return;
+    for (const h of f.chain.splice(0, at)) void h.fh.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.follows.values()].flatMap((f) => f.chain);
+    this.follows.clear();
+    await Promise.all(all.map((h) => h.fh.close().catch(() => undefined)));
+  }
+
+  private async closeIdle(except: string): Promise<void> {
+    const now = this.now();
+    for (const [file, f] of this.follows) {
+      if (file === except || now - f.usedAt < IDLE_MS) continue;
+      this.follows.delete(file);
+      await Promise.all(f.chain.map((h) => h.fh.close().catch(() => undefined)));
+    }
+  }
+
+  /** The file's identity; `recheck` reads the head again (the live file can be truncated and rewritten). */
+  private async idOf(h: Held, recheck: boolean): Promise<string | null> {
+    if (h.id !== null && !recheck) return h.id;
+    const buf = Buffer.allocUnsafe(HEAD_BYTES);
+    const { bytesRead } = await h.fh.read(buf, 0, HEAD_BYTES, 0);
+    if (bytesRead === 0) return h.id;
+    const nl = buf.subarray(0, bytesRead).indexOf(NL);
+    const id = `${h.ino.toString(36)}-${fnv(buf, nl === -1 ? bytesRead : nl)}`;
+    // Kept once the first line is whole (or 4 KB long); before that it can still change.
+    if (nl !== -1 || bytesRead === HEAD_BYTES) h.id = id;
+    return id;
   }
 
   /**
-   * Lines of `f` from `offset`: up to the last newline of at most maxBytes. A file that is no longer live
-   * will not grow, so its unterminated last line is complete.
+   * Opens the log's files newest first (FILE, FILE.1, FILE.2 …) until `stop` says a file is the one wanted;
+   * returns them newest first (the last one is the one `stop` accepted, if any). A rotation during the walk
+   * shows up as an inode already opened (skipped), so no file in between is missed.
    */
-  private async readFrom(
-    f: FileAt,
-    offset: number,
-    knownId: string | null,
-    partial: boolean,
-    isLive: boolean,
-    maxBytes: number,
-  ): Promise<LogChunk | null> {
-    if (f.size <= offset) return null;
-    const fileId = knownId ?? (await this.fileId(f));
-    if (fileId === null) return null;
-    const fh = await open(f.path, 'r');
-    let buf: Buffer;
-    try {
-      buf = Buffer.allocUnsafe(Math.min(maxBytes, f.size - offset));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      buf = buf.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
+  private async walk(file: string, stop: (h: Held) => Promise<boolean>): Promise<{ files: Held[]; found: boolean }> {
+    const files: Held[] = [];
+    const seen = new Set<number>();
+    const names = [file, ...(await this.rotatedNames(file))];
+    const hold = async (name: string): Promise<'missing' | 'found' | 'more'> => {
+      let fh: FileHandle;
+      try {
+        fh = await this.fs.open(name);
+      } catch (err) {
+        if (isMissing(err)) return 'missing';
+        throw err;
+      }
+      const st = await fh.stat();
+      if (!st.isFile() || seen.has(st.ino)) {
+        await fh.close();
+        return 'more';
+      }
+      seen.add(st.ino);
+      const h: Held = { fh, ino: st.ino, id: null };
+      files.push(h);
+      return (await stop(h)) ? 'found' : 'more';
+    };
+    for (const name of names) if ((await hold(name)) === 'found') return { files, found: true };
+    // Rotations during the walk moved files past the highest number listed: follow them up.
+    for (let n = names.length === 1 ? 1 : Number(names.at(-1)!.slice(file.length + 1)) + 1; ; n++) {
+      const r = await hold(`${file}.${n}`);
+      if (r === 'found') return { files, found: true };
+      if (r === 'missing') return { files, found: false };
     }
-    const atEnd = offset + buf.length >= f.size;
+  }
+
+  /** FILE.1 … FILE.K that exist now, ascending (gaps allowed). */
+  private async rotatedNames(file: string): Promise<string[]> {
+    const prefix = `${path.basename(file)}.`;
+    let names: string[];
+    try {
+      names = await this.fs.readdir(path.dirname(file));
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    const nums: number[] = [];
+    for (const n of names) if (n.startsWith(prefix) && /^[1-9]\d{0,5}$/.test(n.slice(prefix.length))) nums.push(Number(n.slice(prefix.length)));
+    return nums.sort((a, b) => a - b).map((n) => `${file}.${n}`);
+  }
+
+  /** The chain again from the names: the cursor's file (or, without one, the oldest) and every newer file. */
+  private async rebuild(f: Follow, file: string, cursor: LogCursor | null): Promise<number> {
+    await Promise.all(f.chain.map((h) => h.fh.close().catch(() => undefined)));
+    f.chain = [];
+    const { files, found } = await this.walk(file, async (h) => cursor !== null && h.ino === cursor.ino && (await this.idOf(h, false)) === cursor.fileId);
+    f.chain = files.reverse();
+    return found ? 0 : -1;
+  }
+
+  /** Appends the files newer than the newest held one; a gap when that one is no longer among the names. */
+  private async extend(f: Follow, file: string): Promise<string | null> {
+    const last = f.chain.at(-1)!;
+    try {
+      if ((await this.fs.stat(file)).ino === last.ino) return null; // still the live file: nothing newer
+    } catch (err) {
+      if (isMissing(err)) return null; // renamed, its successor not created yet
+      throw err;
+    }
+    const { files, found } = await this.walk(file, async (h) => h.ino === last.ino);
+    if (found) void files.pop()!.fh.close(); // the newest held one, opened again
+    f.chain.push(...files.reverse());
+    if (found || files.length === 0) return null;
+    return 'the log was rotated more than "keep" times between two reads: files rotated away in between, if there were any, are lost';
+  }
+
+  /**
+   * Lines of `h` from `offset` up to `size`: up to the last newline of at most maxBytes. A complete file (its
+   * writer has moved on) will not grow, so its unterminated last line is complete.
+   */
+  private async readFrom(h: Held, offset: number, partial: boolean, size: number, complete: boolean, maxBytes: number): Promise<LogChunk | null> {
+    if (size <= offset) return null;
+    const fileId = await this.idOf(h, false);
+    if (fileId === null) return null;
+    let buf = Buffer.allocUnsafe(Math.min(maxBytes, size - offset));
+    const { bytesRead } = await h.fh.read(buf, 0, buf.length, offset);
+    buf = buf.subarray(0, bytesRead);
+    const atEnd = offset + buf.length >= size;
     let end = buf.lastIndexOf(NL) + 1; // bytes of complete lines
-    if (!isLive && atEnd) end = buf.length;
+    if (complete && atEnd) end = buf.length;
     let start = 0;
     let nextPartial = false;
     if (partial) {
@@ -129,6 +277,6 @@ export class FileLogReader implements LogReader {
       start = end;
       nextPartial = true;
     }
-    return { data: buf.subarray(start, end), offset: offset + start, fileId, next: { ino: f.ino, offset: offset + end, fileId, partial: nextPartial } };
+    return { data: buf.subarray(start, end), offset: offset + start, fileId, next: { ino: h.ino, offset: offset + end, fileId, partial: nextPartial }, gap: null };
   }
 }

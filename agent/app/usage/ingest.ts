@@ -33,6 +33,11 @@ export interface IngestDeps {
   chunkBytes?: number;
   /** Parses chunks of log bytes (the agent's parses a backlog in a worker thread). */
   parser: ChunkParser;
+  /**
+   * Said once per service and reason while the agent runs (the agent logs it): a new kind of rejected usage
+   * line, or lines lost to rotation. Never a line's content.
+   */
+  onNotice?(service: string, message: string): void;
 }
 
 export interface IngestContext {
@@ -49,8 +54,16 @@ export interface SourceState {
   error: string | null;
   /** Entries stored by this source since the agent started. */
   entries: number;
-  /** Usage lines that could not be used (bad shape), since the agent started. */
+  /**
+   * Lines that mention llm_usage but could not be used, counted exactly (stored with the log cursor, so
+   * across agent restarts) since the log was first read; `reasons` splits them by reason.
+   */
   rejected: number;
+  reasons: Record<string, number>;
+  /** Times lines were lost because a log file was rotated away before it was read (stored like rejected). */
+  gaps: number;
+  /** Why the last of them happened. */
+  lastGap: string | null;
   /** A log read stopped at its chunk budget with more to read. */
   more: boolean;
 }
@@ -58,18 +71,30 @@ export interface SourceState {
 interface StoredCursor {
   path: string;
   cursor: LogCursor;
+  /** Rejected lines by reason, and lost stretches, up to this cursor (committed with it: exact). */
+  reasons?: Record<string, number>;
+  gaps?: number;
+  gap?: string | null;
 }
+
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 export const cursorKey = (service: string) => `usage.cursor.${service}`;
 export const countersKey = (service: string, kind: 'metrics' | 'litellm') => `usage.counters.${service}.${kind}`;
 
 export class UsageIngester {
   private readonly states = new Map<string, SourceState>();
+  private readonly said = new Set<string>();
 
   constructor(private readonly deps: IngestDeps) {}
 
   sources(): SourceState[] {
     return [...this.states.values()];
+  }
+
+  /** Lets go of the log files the reader keeps open (the agent stops). */
+  closeReader(): Promise<void> {
+    return this.deps.reader.close();
   }
 
   /** The last log read of this service stopped at its chunk budget: there is more to read. */
@@ -80,7 +105,7 @@ export class UsageIngester {
   private state(service: string, kind: SourceKind): SourceState {
     const id = `${service}\u0000${kind}`;
     let s = this.states.get(id);
-    if (!s) this.states.set(id, (s = { service, kind, ok: true, at: 0, error: null, entries: 0, rejected: 0, more: false }));
+    if (!s) this.states.set(id, (s = { service, kind, ok: true, at: 0, error: null, entries: 0, rejected: 0, reasons: {}, gaps: 0, lastGap: null, more: false }));
     return s;
   }
 
@@ -100,7 +125,18 @@ export class UsageIngester {
     const file = spec.log?.path ?? this.deps.logPath(service);
     const st = this.state(service, 'log');
     const saved = store.getState<StoredCursor>(cursorKey(service));
-    const cursor = saved && saved.path === file ? saved.cursor : null;
+    const mine = saved && saved.path === file ? saved : null;
+    const cursor = mine?.cursor ?? null;
+    const reasons = { ...(mine?.reasons ?? {}) };
+    let gaps = mine?.gaps ?? 0;
+    let gap = mine?.gap ?? null;
+    const show = () => {
+      st.reasons = { ...reasons };
+      st.rejected = sum(reasons);
+      st.gaps = gaps;
+      st.lastGap = gap === null ? null : `${file}: ${gap}`;
+    };
+    show();
     let stored = 0;
     st.at = clock.now();
     const bytes = this.deps.chunkBytes ?? CHUNK_BYTES;
@@ -124,20 +160,27 @@ export class UsageIngester {
         const { chunk, parsed } = got;
         if (n + 1 >= maxChunks) st.more = true;
         else await dispatch();
-        st.rejected += parsed.rejected;
-        if (parsed.error !== null) st.error = `${file}: ${parsed.error}`;
-        const next: StoredCursor = { path: file, cursor: chunk.next };
+        for (const [why, k] of Object.entries(parsed.reasons)) reasons[why] = (reasons[why] ?? 0) + k;
+        if (chunk.gap) {
+          gaps++;
+          gap = chunk.gap;
+        }
+        const next: StoredCursor = { path: file, cursor: chunk.next, reasons, gaps, gap };
         const inserted = store.transaction(() => {
           const rows = ledger.record(parsed.entries);
           store.setState(cursorKey(service), next);
           return rows;
         });
+        reader.committed(file, chunk.next);
+        show();
+        for (const why of Object.keys(parsed.reasons)) this.notice(service, `unusable llm_usage lines in ${file}: ${why}`);
+        if (chunk.gap) this.notice(service, `usage lines lost in ${file}: ${chunk.gap}`, true);
         stored += inserted.length;
         if (inserted.length > 0) opts.onStored?.(inserted);
         if (st.more) break;
       }
       st.ok = true;
-      if (st.rejected === 0) st.error = null;
+      st.error = null;
     } catch (err) {
       // reads and parses started ahead are abandoned
       reading.catch(() => undefined);
@@ -150,6 +193,16 @@ export class UsageIngester {
     }
     reading.catch(() => undefined); // a read past a maxChunks stop is not used
     return stored;
+  }
+
+  /** Says a message once per service (`always`: each time; a loss is news every time). */
+  private notice(service: string, message: string, always = false): void {
+    const id = `${service}\u0000${message}`;
+    if (!always) {
+      if (this.said.has(id)) return;
+      this.said.add(id); // bounded: reasons are a short fixed list
+    }
+    this.deps.onNotice?.(service, message);
   }
 
   /**

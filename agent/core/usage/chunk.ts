@@ -23,9 +23,13 @@ export interface ChunkJob {
 
 export interface ParsedChunk {
   entries: LedgerEntry[];
-  /** Usage lines that could not be used, and the last reason. */
+  /** Usage lines that could not be used. */
   rejected: number;
-  error: string | null;
+  /**
+   * How many of them for each reason. A reason names what is wrong (a field, "not valid JSON"), never a
+   * value from the line: lines can carry secrets, and the reasons are few.
+   */
+  reasons: Record<string, number>;
 }
 
 /**
@@ -35,7 +39,7 @@ export interface ParsedChunk {
 export class ChunkBuilder {
   private readonly entries: LedgerEntry[] = [];
   private rejected = 0;
-  private error: string | null = null;
+  private readonly reasons: Record<string, number> = {};
   /** Model and provider names, shared between entries rather than one copy per line. */
   private readonly names = new Map<string, string>();
 
@@ -58,7 +62,7 @@ export class ChunkBuilder {
     if (r === null) return;
     if (!r.ok) {
       this.rejected++;
-      this.error = r.error;
+      this.reasons[r.error] = (this.reasons[r.error] ?? 0) + 1;
       return;
     }
     const { job } = this;
@@ -86,6 +90,6 @@ export class ChunkBuilder {
   }
 
   result(): ParsedChunk {
-    return { entries: this.entries, rejected: this.rejected, error: this.error };
+    return { entries: this.entries, rejected: this.rejected, reasons: this.reasons };
   }
 }

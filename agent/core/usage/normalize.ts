@@ -36,7 +36,7 @@ class Bad extends Error {}
 function count(o: Obj | undefined, key: string): number {
   const v = o?.[key];
   if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Bad(`${key} must be a whole number ≥ 0, not ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Bad(`${key} must be a whole number ≥ 0`);
   return v;
 }
 
@@ -68,7 +68,7 @@ function time(o: Obj): number | null {
 }
 
 function part(total: number, included: number, what: string, of: string): number {
-  if (included > total) throw new Bad(`${what} (${included}) exceeds ${of} (${total})`);
+  if (included > total) throw new Bad(`${what} exceeds ${of}`);
   return total - included;
 }
 
@@ -156,7 +156,7 @@ export function normalizeUsageEvent(value: unknown): NormalizeResult {
     const tokens = u ? nested(u, provider) : flat(value);
     const cost = value.cost_usd ?? value.costUsd;
     if (cost !== undefined && cost !== null && (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0)) {
-      throw new Bad(`cost_usd must be a number ≥ 0, not ${JSON.stringify(cost)}`);
+      throw new Bad('cost_usd must be a number ≥ 0');
     }
     return {
       ok: true,
@@ -177,17 +177,19 @@ export function normalizeUsageEvent(value: unknown): NormalizeResult {
 
 /**
  * One log line → a usage result. Cheap for the common case: a line that does not mention llm_usage is not
- * parsed. A prefix before the JSON object ("2026-11-26 INFO {…}") is skipped.
+ * parsed. A prefix before the JSON object ("2026-11-26 INFO {…}") is skipped. A line that mentions
+ * llm_usage but holds no JSON object, or JSON that does not parse (a cut line, say), is a rejected usage
+ * line: it may well have been one. Valid JSON that is not a usage event is not (it only mentions the name).
  */
 export function parseUsageLine(line: string): NormalizeResult {
   if (!line.includes(USAGE_EVENT)) return null;
   const start = line.indexOf('{');
-  if (start === -1) return null;
+  if (start === -1) return { ok: false, error: `the line mentions ${USAGE_EVENT} but holds no JSON object` };
   let value: unknown;
   try {
     value = JSON.parse(start === 0 ? line : line.slice(start));
   } catch {
-    return null;
+    return { ok: false, error: 'the line is not valid JSON (cut short, or not JSON)' };
   }
   return normalizeUsageEvent(value);
 }

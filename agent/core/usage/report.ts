@@ -38,12 +38,19 @@ export interface UsageSourceDoc {
   ok: boolean;
   /** ISO time of the last attempt. */
   at: string | null;
-  /** Why the last attempt failed, or the last malformed usage line. */
+  /** Why the last attempt failed. */
   error: string | null;
   /** Entries stored since the agent started. */
   entries: number;
-  /** Usage lines that could not be used. */
+  /**
+   * Lines that mention llm_usage but could not be used, since the log was first read (kept across agent
+   * restarts), and how many for each reason (never a line's content).
+   */
   rejected: number;
+  reasons?: Record<string, number>;
+  /** Times lines were lost because a log file was rotated away before it was read, and the last reason. */
+  gaps?: number;
+  lastGap?: string | null;
 }
 
 export interface UsagePoint {

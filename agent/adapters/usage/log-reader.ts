@@ -17,12 +17,15 @@
  */
 import { open as fsOpen, readdir as fsReaddir, stat as fsStat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { VigilError } from '../../core/errors.js';
 import type { LogChunk, LogCursor, LogReader } from '../../ports/usage-sources.js';
 
 const HEAD_BYTES = 4096;
 const NL = 0x0a;
 /** Descriptors of a log not read for this long are closed (a removed service, a changed path). */
 const IDLE_MS = 10 * 60_000;
+/** Walks over the names redone because of a rotation during them, before giving up until the next read. */
+const MAX_WALKS = 50;
 
 /** The file system calls the reader makes (tests inject rotations between them). */
 export interface ReaderFs {
@@ -96,8 +99,10 @@ export class FileLogReader implements LogReader {
       const found = await this.rebuild(f, file, cursor);
       if (f.chain.length === 0) return null;
       if (found === -1) {
-        if (cursor !== null && !f.chain.some((h) => h.ino === cursor.ino)) {
-          gap = gap ?? `the file it was being read from (inode ${cursor.ino}) is gone, rotated away while it was not being read: what it held after byte ${cursor.offset} is lost`;
+        // Rotated away (or truncated and rewritten) while it was not being read. Its inode number may already
+        // belong to a newer file, so only the inode and first line together say it is the cursor's file.
+        if (cursor !== null) {
+          gap ??= `the file it was being read from (inode ${cursor.ino}) is gone, rotated away or rewritten while it was not being read: what it held after byte ${cursor.offset} is lost`;
         }
         at = 0;
         offset = 0;
@@ -117,10 +122,10 @@ export class FileLogReader implements LogReader {
     gap ??= await this.extend(f, file);
     for (;;) {
       const h = f.chain[at]!;
-      const next = f.chain[at + 1];
-      // The next file has content, so this one's writer has moved on: it is complete; read it to its real end
-      // (its size taken after that check).
-      const complete = next !== undefined && (await next.fh.stat()).size > 0;
+      // A newer file has content, so this one's writer has moved on: it is complete; read it to its real end
+      // (its size taken after that check). Newer files that are empty (rotated before a line was written) are
+      // passed over the same way.
+      const complete = await this.newerHasContent(f, at);
       const size = (await h.fh.stat()).size;
       const chunk = await this.readFrom(h, offset, partial, size, complete, maxBytes);
       if (chunk) {
@@ -135,6 +140,11 @@ export class FileLogReader implements LogReader {
       offset = 0;
       partial = false;
     }
+  }
+
+  private async newerHasContent(f: Follow, at: number): Promise<boolean> {
+    for (const h of f.chain.slice(at + 1)) if ((await h.fh.stat()).size > 0) return true;
+    return false;
   }
 
   /** A cursor is stored: the files before its file are no longer needed. */
@@ -176,13 +186,37 @@ export class FileLogReader implements LogReader {
 
   /**
    * Opens the log's files newest first (FILE, FILE.1, FILE.2 …) until `stop` says a file is the one wanted;
-   * returns them newest first (the last one is the one `stop` accepted, if any). A rotation during the walk
-   * shows up as an inode already opened (skipped), so no file in between is missed.
+   * returns them newest first (the last one is the one `stop` accepted, if any).
+   *
+   * Rotation only moves a file to a higher number, and the walk goes up too, so no file that exists
+   * throughout is missed, and a file met twice (it moved up meanwhile) is skipped by its inode. But a file
+   * created during the walk can be moved up to a name not yet visited and met after older ones: so a walk
+   * counts only if FILE is still the file it opened first (a held file never gets its name back, and its
+   * inode number cannot be reused while it is open); otherwise it is done again.
    */
   private async walk(file: string, stop: (h: Held) => Promise<boolean>): Promise<{ files: Held[]; found: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.walkOnce(file, stop);
+      if ((await this.inoOf(file)) === r.first) return r;
+      await Promise.all(r.files.map((h) => h.fh.close().catch(() => undefined)));
+      if (attempt === MAX_WALKS) throw new VigilError('E_IO', `${file} was rotated during each of ${MAX_WALKS} attempts to list its files; trying again later`);
+    }
+  }
+
+  private async inoOf(p: string): Promise<number | null> {
+    try {
+      return (await this.fs.stat(p)).ino;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  private async walkOnce(file: string, stop: (h: Held) => Promise<boolean>): Promise<{ files: Held[]; found: boolean; first: number | null }> {
     const files: Held[] = [];
     const seen = new Set<number>();
     const names = [file, ...(await this.rotatedNames(file))];
+    let first: number | null = null;
     const hold = async (name: string): Promise<'missing' | 'found' | 'more'> => {
       let fh: FileHandle;
       try {
@@ -192,6 +226,7 @@ export class FileLogReader implements LogReader {
         throw err;
       }
       const st = await fh.stat();
+      if (name === file) first = st.ino;
       if (!st.isFile() || seen.has(st.ino)) {
         await fh.close();
         return 'more';
@@ -201,12 +236,12 @@ export class FileLogReader implements LogReader {
       files.push(h);
       return (await stop(h)) ? 'found' : 'more';
     };
-    for (const name of names) if ((await hold(name)) === 'found') return { files, found: true };
+    for (const name of names) if ((await hold(name)) === 'found') return { files, found: true, first };
     // Rotations during the walk moved files past the highest number listed: follow them up.
     for (let n = names.length === 1 ? 1 : Number(names.at(-1)!.slice(file.length + 1)) + 1; ; n++) {
       const r = await hold(`${file}.${n}`);
-      if (r === 'found') return { files, found: true };
-      if (r === 'missing') return { files, found: false };
+      if (r === 'found') return { files, found: true, first };
+      if (r === 'missing') return { files, found: false, first };
     }
   }
 

@@ -183,7 +183,10 @@ try {
     `| 30-day breakdown by service (per day) | ${fmt(median(tFast30), 3)} / ${fmt(percentile(tFast30, 95), 3)} | ${fmt(median(tNaive30), 0)} | **${fmt(median(tNaive30) / median(tFast30), 0)}×** | ≤ 5 ms, ≥ 100× |`,
     '',
   );
-  fs.writeFileSync(OUT, `${lines.join('\n')}\n`);
+  // test/bench/usage-rotation.ts keeps its own section at the end of the file: kept as it is.
+  const old = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
+  const kept = old.indexOf('<!-- usage-rotation: begin');
+  fs.writeFileSync(OUT, `${lines.join('\n')}\n${kept === -1 ? '' : `\n${old.slice(kept)}`}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

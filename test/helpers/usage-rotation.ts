@@ -50,8 +50,10 @@ export interface RotationRunOptions {
   /** The service's `logs.maxBytes` (manifest syntax: "256K", "1M"). */
   maxBytes: string;
   keep: number;
-  /** Agent SIGKILLs (each followed by a new agent), spaced by a random 200–2200 ms. */
+  /** Agent SIGKILLs (each followed by a new agent, which takes a moment to start). */
   kills: number;
+  /** Time from an agent's start to its kill: random in [min, max] ms; default [200, 2200]. */
+  killAfterMs?: [number, number];
   badEvery: number;
   seed?: number;
   /** Give up waiting for the ledger to be complete after this long. */
@@ -120,7 +122,8 @@ services:
     const rnd = mulberry32(o.seed ?? 42);
     let kills = 0;
     while (kills < o.kills) {
-      await sleep(200 + Math.floor(rnd() * 2000));
+      const [min, max] = o.killAfterMs ?? [200, 2200];
+      await sleep(min + Math.floor(rnd() * (max - min)));
       await agent.kill();
       kills++;
       agent = await startAgent(t);

@@ -2,7 +2,7 @@
  * Usage ingestion that neither loses nor double-counts a line, for real: a systemd unit writes 60,000
  * llm_usage lines at 5,000 lines/s through vigil-launch, which rotates the log every 256 KB (about 60
  * rotations, more than `keep`), while the real agent ingests them every second — once left alone, once
- * killed with SIGKILL 20 times at 0.2–2.2 s intervals. Entries, tokens and the count of cut-short lines
+ * killed with SIGKILL 20 times, 0.1–0.6 s after each start. Entries, tokens and the count of cut-short lines
  * must come out exact. (The full 200,000 lines with 1 MB rotation: test/bench/usage-rotation.ts.)
  */
 import { describe, it } from 'node:test';
@@ -12,7 +12,8 @@ import { CUT_REASON, rotationRun, type RotationRunOptions } from '../helpers/usa
 const RUN: Omit<RotationRunOptions, 'kills'> = { lines: 60_000, rate: 5000, maxBytes: '256K', keep: 50, badEvery: 1000, timeoutMs: 120_000 };
 
 async function exact(kills: number): Promise<void> {
-  const r = await rotationRun({ ...RUN, kills, log: (m) => process.stderr.write(`  ${m}\n`) });
+  // Kills 100–600 ms after each start, so that most of them come while the lines are being written.
+  const r = await rotationRun({ ...RUN, kills, killAfterMs: [100, 600], log: (m) => process.stderr.write(`  ${m}\n`) });
   assert.equal(r.written.lines, RUN.lines, 'the writer wrote every line');
   assert.ok(r.written.lines / r.written.seconds >= 4500, `written at ${Math.round(r.written.lines / r.written.seconds)} lines/s`);
   assert.ok(r.files >= 40, `log files at the end: ${r.files}`);

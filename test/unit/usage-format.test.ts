@@ -9,7 +9,11 @@ describe('usage and budget text', () => {
     const r = fakeUsageReport({ day: '2026-11-26' });
     r.rows.push({ ...r.rows[0]!, key: 'proxy', reportedMicro: 4500, unpricedRequests: 2, unpricedTokens: 300 });
     r.unpricedModels = [{ model: 'acme', service: 'proxy', requests: 2, tokens: 300 }];
-    r.sources = [{ service: 'proxy', kind: 'litellm', ok: false, at: null, error: 'http://x/metrics: connection refused', entries: 0, rejected: 0 }];
+    r.sources = [
+      { service: 'proxy', kind: 'litellm', ok: false, at: null, error: 'http://x/metrics: connection refused', entries: 0, rejected: 0 },
+      { service: 'web', kind: 'log', ok: true, at: null, error: null, entries: 5, rejected: 1203, reasons: { 'the event has no "model"': 3, 'the line is not valid JSON (cut short, or not JSON)': 1200 }, gaps: 1, lastGap: 'web.log: the file … is gone' },
+      { service: 'fine', kind: 'log', ok: true, at: null, error: null, entries: 5, rejected: 0, reasons: {}, gaps: 0, lastGap: null },
+    ];
     const text = usageText(r);
     assert.match(text, /^Usage 2026-11-26 \(UTC\), by service\n/);
     assert.match(text, /SERVICE\s+REQUESTS\s+INPUT\s+OUTPUT\s+REASONING\s+CACHE READ\s+CACHE WRITE\s+COST\s+UNPRICED/);
@@ -18,6 +22,9 @@ describe('usage and budget text', () => {
     assert.match(text, /TOTAL/);
     assert.match(text, /acme \(proxy\): 2 requests, 300 tokens/);
     assert.match(text, /proxy \(litellm\): failing: http:\/\/x\/metrics: connection refused/);
+    // Unusable lines by reason (most first), and lines lost to rotation, though the source itself works.
+    assert.match(text, /web \(log\): 1,203 unusable llm_usage lines: 1,200 × the line is not valid JSON \(cut short, or not JSON\); 3 × the event has no "model"; lines lost to rotation 1 time\(s\), last: web\.log: the file … is gone\n/);
+    assert.doesNotMatch(text, /fine \(log\)/);
     assert.equal(compact(1_234_567), '1.23M');
   });
 

@@ -2,8 +2,10 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { usageEnv, usageLine, usageSpec, type UsageEnv } from '../helpers/usage.js';
-import { cursorKey } from '../../agent/app/usage/ingest.js';
+import { catalog, usageEnv, usageLine, usageSpec, type UsageEnv } from '../helpers/usage.js';
+import { cursorKey, UsageIngester } from '../../agent/app/usage/ingest.js';
+import { FileLogReader } from '../../agent/adapters/usage/log-reader.js';
+import { InlineChunkParser } from '../../agent/adapters/usage/inline-parser.js';
 
 const DAY = '2026-11-26';
 let env: UsageEnv;
@@ -74,6 +76,45 @@ describe('log ingestion', () => {
     env.reopen();
     assert.equal(await ingest(), 0);
     assert.deepEqual(env.ingester.sources().find((s) => s.kind === 'log')!.reasons, reasons, 'stored with the cursor, not counted again');
+  });
+
+  it('logs each reason for unusable lines once, never the line; counts a file rotated away unread as a gap', async () => {
+    env = usageEnv();
+    const notices: string[] = [];
+    const quote = catalog.quote.bind(catalog);
+    const make = () =>
+      new UsageIngester({
+        store: env.store, ledger: env.ledger, reader: new FileLogReader(), fetcher: env.fetcher, quote, clock: env.clock,
+        logPath: env.logPath, parser: new InlineChunkParser(quote), onNotice: (service, m) => notices.push(`${service}: ${m}`),
+      });
+    let ingester = make();
+    const file = env.logPath('core');
+    const secret = 'sk-live-SECRET';
+    const bad = `${JSON.stringify({ event: 'llm_usage', api_key: secret, input_tokens: 5 })}\n`; // no model
+    fs.writeFileSync(file, bad + usageLine({ request_id: 'a', input_tokens: 1, output_tokens: 1 }) + bad);
+    await ingester.ingestLog('core', usageSpec(), ctx());
+    fs.appendFileSync(file, bad + `{"event":"llm_usage","model":"x","api_key":"${secret}"\n`);
+    await ingester.ingestLog('core', usageSpec(), ctx());
+    assert.deepEqual(notices, [
+      `core: unusable llm_usage lines in ${file}: the event has no "model"`,
+      `core: unusable llm_usage lines in ${file}: the line is not valid JSON (cut short, or not JSON)`,
+    ]);
+    assert.ok(!JSON.stringify(ingester.sources()).includes(secret), 'no line content in the source state');
+    // The agent is down while the file it was reading is rotated away (keep 1): lines lost, counted and said.
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, usageLine({ request_id: 'b', input_tokens: 2, output_tokens: 0 }));
+    fs.renameSync(file, `${file}.1`); // the old .1 is replaced: gone
+    fs.writeFileSync(file, usageLine({ request_id: 'c', input_tokens: 4, output_tokens: 0 }));
+    await ingester.closeReader();
+    ingester = make();
+    await ingester.ingestLog('core', usageSpec(), ctx());
+    const src = ingester.sources().find((s) => s.kind === 'log')!;
+    assert.equal(src.gaps, 1);
+    assert.match(src.lastGap ?? '', /is gone, rotated away or rewritten while it was not being read/);
+    assert.match(notices.at(-1)!, /^core: usage lines lost in .*core\.log: the file it was being read from/);
+    assert.equal(total()!.requests, 3, 'a, then b and c from the files that are there');
+    assert.equal(src.rejected, 4);
+    await ingester.closeReader();
   });
 
   it('follows rotation by rename: the rest of the old file, then the rotated chain, then the new file', async () => {

@@ -28,6 +28,7 @@ class Writer {
   }
 
   rotate(): void {
+    if (this.keep === 0) fs.unlinkSync(this.file);
     for (let i = this.keep; i >= 1; i--) {
       const from = i === 1 ? this.file : `${this.file}.${i - 1}`;
       if (fs.existsSync(from)) fs.renameSync(from, `${this.file}.${i}`);
@@ -173,6 +174,22 @@ describe('usage log reader: rotation by descriptor and inode', () => {
     assert.deepEqual(out.slice(0, w.written.indexOf(lost[0]!)), w.written.slice(0, w.written.indexOf(lost[0]!)));
     assert.ok(out.includes('line 2 xxxxxxxx') && out.at(-1) === w.written.at(-1));
     assert.equal(new Set(out).size, out.length, 'nothing twice');
+  });
+
+  it('keep: 0 (each rotation deletes the file): the held file is read to its end, then the new one, no loss said', async () => {
+    const file = logFile();
+    const w = new Writer(file, 0, 60);
+    const r = reader();
+    const out: string[] = [];
+    w.line();
+    const cursor = await drain(r, file, null, out);
+    for (let i = 0; i < 4; i++) w.line(8); // the held file is deleted and a new one made, once
+    assert.equal(w.rotations, 1);
+    const chunk = await r.read(file, cursor, 1 << 20);
+    assert.equal(chunk?.gap, null);
+    out.push(...Buffer.from(chunk!.data).toString().split('\n').filter(Boolean));
+    await drain(r, file, chunk!.next, out);
+    assert.deepEqual(out, w.written);
   });
 
   it('a stored cursor whose file is gone: reading goes on from the oldest file, and says lines were lost', async () => {

@@ -281,7 +281,10 @@ export class FileLogReader implements LogReader {
     const { files, found } = await this.walk(file, async (h) => h.ino === last.ino);
     if (found) void files.pop()!.fh.close(); // the newest held one, opened again
     f.chain.push(...files.reverse());
-    if (found || files.length === 0) return null;
+    // The newest held file is no longer among the names: deleted by a rotation past `keep` (it is still read
+    // to its end through its descriptor). With rotated files there, the ones between it and the oldest left
+    // may have gone unread. A single new file is `keep: 0` (or a rotation to another name): nothing to say.
+    if (found || files.length <= 1) return null;
     return 'the log was rotated more than "keep" times between two reads: files rotated away in between, if there were any, are lost';
   }
 

@@ -225,7 +225,10 @@ export class FileLogReader implements LogReader {
         if (isMissing(err)) return 'missing';
         throw err;
       }
-      const st = await fh.stat();
+      const st = await fh.stat().catch(async (err: unknown) => {
+        await fh.close();
+        throw err;
+      });
       if (name === file) first = st.ino;
       if (!st.isFile() || seen.has(st.ino)) {
         await fh.close();
@@ -236,12 +239,17 @@ export class FileLogReader implements LogReader {
       files.push(h);
       return (await stop(h)) ? 'found' : 'more';
     };
-    for (const name of names) if ((await hold(name)) === 'found') return { files, found: true, first };
-    // Rotations during the walk moved files past the highest number listed: follow them up.
-    for (let n = names.length === 1 ? 1 : Number(names.at(-1)!.slice(file.length + 1)) + 1; ; n++) {
-      const r = await hold(`${file}.${n}`);
-      if (r === 'found') return { files, found: true, first };
-      if (r === 'missing') return { files, found: false, first };
+    try {
+      for (const name of names) if ((await hold(name)) === 'found') return { files, found: true, first };
+      // Rotations during the walk moved files past the highest number listed: follow them up.
+      for (let n = names.length === 1 ? 1 : Number(names.at(-1)!.slice(file.length + 1)) + 1; ; n++) {
+        const r = await hold(`${file}.${n}`);
+        if (r === 'found') return { files, found: true, first };
+        if (r === 'missing') return { files, found: false, first };
+      }
+    } catch (err) {
+      await Promise.all(files.map((h) => h.fh.close().catch(() => undefined))); // an unreadable file: none kept
+      throw err;
     }
   }
 

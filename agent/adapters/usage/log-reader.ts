@@ -6,12 +6,14 @@
  *    descriptor to its end, so a rotation between two reads changes nothing, and a file deleted because it
  *    was rotated beyond `keep` is still read to its end. Descriptors are closed once a committed cursor has
  *    moved past their file (`committed`), so a failed transaction can re-read from the older cursor.
- *  - Newer files are found by walking the names newest first (FILE, FILE.1, …), opening each and taking its
- *    inode from the descriptor, until a file already held: rotation only moves a file to a higher number, so
- *    a rotation during the walk shows up as an inode already seen, never as a file skipped.
+ *  - Newer files are looked for at every read and found by walking the names newest first (FILE, FILE.1,
+ *    …), opening each and taking its inode from the descriptor, until a file already held: rotation only
+ *    moves a file to a higher number, so a rotation during the walk shows up as an inode already seen, never
+ *    as a file skipped; a walk during which FILE itself was replaced is done again (see `walk`).
  *  - A cursor from the database (an agent restart) is found the same way, by inode and by the hash of its
  *    first line (an inode number can be reused once its file is deleted). When it is gone (rotated away while
  *    the agent was down), reading goes on from the oldest file there is and the chunk says so (`gap`).
+ *    Without a cursor (a log never read), reading starts at the oldest file.
  *  - The reader moves to the next file only once that file has content, and reads the old one to its end
  *    after seeing it: a writer that appends to the renamed file until it reopens loses nothing.
  */

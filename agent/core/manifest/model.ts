@@ -16,7 +16,14 @@ export interface ServiceSpec {
   env: Record<string, string>;
   /** Credential sets loaded from $VIGIL_HOME/credentials/<set>.env (defaults to the service's own name). */
   credentials: string[];
+  /** Every dependency (list form and map form alike): started before this service, in dependency order. */
   dependsOn: string[];
+  /**
+   * The `healthy` dependencies (map form): this service is not started until each one's probe passed.
+   * vigil-launch waits for them before it runs the program (so it holds at boot too, without the agent).
+   * Absent when there are none.
+   */
+  waitFor?: DependencyWait[];
   restart: { policy: RestartPolicy; delaySec: number; burst: number; intervalSec: number };
   health: { url: string; intervalSec: number; timeoutSec: number; stableSec?: number } | undefined;
   metrics: { url: string } | undefined;
@@ -28,6 +35,19 @@ export interface ServiceSpec {
   /** Where its token usage comes from (metrics, log events, a LiteLLM proxy), when the manifest says. */
   usage?: UsageSpec;
 }
+
+/** What a dependent waits for: the dependency's probe, each try bounded by that probe's timeout. */
+export interface DependencyWait {
+  service: string;
+  probe: WaitProbe;
+  timeoutSec: number;
+}
+
+/** A dependency's probe, as vigil-launch checks it: HTTP GET answering 2xx, a TCP connect, or argv exiting 0. */
+export type WaitProbe =
+  | { kind: 'http'; url: string }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'exec'; argv: string[]; cwd?: string };
 
 export type LaunchdProcessType = 'Standard' | 'Interactive' | 'Adaptive' | 'Background';
 

@@ -6,7 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import path from 'node:path/posix';
 import { ManifestError, type ManifestProblem } from '../errors.js';
-import type { LaunchdProcessType, LoadedManifest, ManifestWarning, ServiceSpec } from './model.js';
+import type { DependencyWait, LaunchdProcessType, LoadedManifest, ManifestWarning, ServiceSpec } from './model.js';
 import {
   manifestErrorMap,
   manifestShapeSchema,
@@ -85,14 +85,15 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
       problems.push(...zodProblems(parsed.error, base, opts.file, locate));
       continue;
     }
-    parsed.data.dependsOn.forEach((dep, i) => {
-      if (dep === name) at(['dependsOn', i], 'a service cannot depend on itself');
-      else if (!names.has(dep)) at(['dependsOn', i], `unknown service "${dep}"`);
-    });
+    for (const dep of parsed.data.dependsOn) {
+      if (dep.service === name) at(['dependsOn', dep.key], 'a service cannot depend on itself');
+      else if (!names.has(dep.service)) at(['dependsOn', dep.key], `unknown service "${dep.service}"`);
+    }
     valid.set(name, parsed.data);
   }
 
   problems.push(...cycleProblems(valid, opts.file, locate));
+  problems.push(...healthyWithoutProbe(valid, opts.file, locate));
   const alertsPart = parseAlertsPart(mapOrEmpty(data).alerts, opts.file, locate, zodProblems);
   problems.push(...alertsPart.problems);
   const everyService = new Map([...names].map((n) => [n, valid.get(n) ?? {}]));
@@ -107,7 +108,7 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
     const spec = normalize(name, svc, baseDir, opts.which, (p, message) =>
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message }),
     );
-    if (spec) services.push(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs));
+    if (spec) services.push(withWaits(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs), svc, valid));
   }
   if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
 
@@ -138,13 +139,46 @@ function cycleProblems(valid: Map<string, RawService>, file: string, locate: Loc
   // Self-dependencies and unknown services are reported on their own; keep them out of the cycle check.
   const nodes = [...valid].map(([name, svc]) => ({
     name,
-    dependsOn: svc.dependsOn.filter((d) => d !== name && valid.has(d)),
+    dependsOn: svc.dependsOn.map((d) => d.service).filter((d) => d !== name && valid.has(d)),
   }));
   const order = dependencyOrder(nodes);
   if (!('cycle' in order)) return [];
   const [first = '', next = ''] = order.cycle;
-  const p = ['services', first, 'dependsOn', valid.get(first)?.dependsOn.indexOf(next) ?? 0];
+  const p = ['services', first, 'dependsOn', valid.get(first)?.dependsOn.find((d) => d.service === next)?.key ?? 0];
   return [{ file, ...locate(p), path: dotted(p), message: `dependency cycle: ${order.cycle.join(' → ')}` }];
+}
+
+/** `healthy` needs something to wait for: the dependency must have a health probe. */
+function healthyWithoutProbe(valid: Map<string, RawService>, file: string, locate: Locate): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  for (const [name, svc] of valid) {
+    for (const dep of svc.dependsOn) {
+      const target = valid.get(dep.service);
+      if (dep.condition !== 'healthy' || target === undefined || target.health !== undefined) continue;
+      const p = ['services', name, 'dependsOn', dep.key];
+      out.push({
+        file,
+        ...locate(p),
+        path: dotted(p),
+        message: `"${dep.service}" has no health probe to wait for; give it one (services.${dep.service}.health) or write "started"`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The probes a service waits for before it starts: those of its `healthy` dependencies (checked above to
+ * have one). Left out when there are none, so the stored spec of other services stays as it was.
+ */
+function withWaits(spec: ServiceSpec, svc: RawService, valid: Map<string, RawService>): ServiceSpec {
+  const waitFor: DependencyWait[] = [];
+  for (const dep of svc.dependsOn) {
+    const health = valid.get(dep.service)?.health;
+    if (dep.condition !== 'healthy' || health === undefined) continue;
+    waitFor.push({ service: dep.service, probe: { kind: 'http', url: health.url }, timeoutSec: health.timeoutSec });
+  }
+  return waitFor.length > 0 ? { ...spec, waitFor } : spec;
 }
 
 function secretWarnings(valid: Map<string, RawService>, file: string, locate: Locate): ManifestWarning[] {
@@ -216,7 +250,7 @@ function normalize(
     cwd,
     env: svc.env,
     credentials: svc.credentials ?? [name],
-    dependsOn: svc.dependsOn,
+    dependsOn: svc.dependsOn.map((d) => d.service),
     restart: svc.restart,
     health: svc.health,
     metrics: svc.metrics,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseCpuPercent, parseMemoryBytes } from './units.js';
 import { usageSchema } from './usage.js';
 import { logsSchema } from './logs-part.js';
+import { readDependsOn, type Dependency } from './deps.js';
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
 
@@ -114,7 +115,17 @@ export const serviceSchema = z.strictObject({
   credentials: z
     .array(z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name ([a-z0-9][a-z0-9_-]*)'))
     .optional(),
-  dependsOn: z.array(z.string()).default([]),
+  /** A list (each dependency started first) or a map of service: healthy | started (see deps.ts). */
+  dependsOn: z
+    .unknown()
+    .optional()
+    .transform((v, ctx): Dependency[] => {
+      if (v === undefined) return [];
+      const read = readDependsOn(v);
+      if ('deps' in read) return read.deps;
+      for (const p of read.problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      return z.NEVER;
+    }),
   restart: restartSchema.default({ policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }),
   health: healthSchema.optional(),
   metrics: metricsSchema.optional(),

@@ -170,6 +170,7 @@ describe('--wait-for', () => {
       const r = await runLauncher(['--wait-for', spec, '--', ...ran]);
       assert.equal(r.code, 64, `${spec}: ${r.stderr}`);
       assert.match(r.stderr, /--wait-for .*(expected|takes) /, spec);
+      assert.match(r.stderr, /usage: vigil-launch/, 'refused with the command line, before anything else');
     }
     for (const args of [['--wait-timeout', '0'], ['--wait-attempt-ms', 'x']]) {
       const r = await runLauncher([...args, '--', ...ran]);

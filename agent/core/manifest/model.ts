@@ -3,6 +3,7 @@ import type { AlertsConfig } from '../alerts/config.js';
 import type { LogSettings } from './logs-settings.js';
 import type { CredentialPolicies } from '../credentials/model.js';
 import type { BudgetSpec, PricingSpec, UsageSpec } from './usage.js';
+import type { ProbeSpec } from '../health/probe-spec.js';
 
 export type RestartPolicy = 'always' | 'on-failure' | 'no';
 
@@ -18,7 +19,7 @@ export interface ServiceSpec {
   credentials: string[];
   dependsOn: string[];
   restart: { policy: RestartPolicy; delaySec: number; burst: number; intervalSec: number };
-  health: { url: string; intervalSec: number; timeoutSec: number; stableSec?: number } | undefined;
+  health: HealthSpec | undefined;
   metrics: { url: string } | undefined;
   limits: { memoryBytes: number | undefined; cpuPercent: number | undefined };
   /** macOS: the LaunchAgent's label prefix and ProcessType, when the manifest sets them (else defaults). */
@@ -27,6 +28,17 @@ export interface ServiceSpec {
   logs?: LogSettings;
   /** Where its token usage comes from (metrics, log events, a LiteLLM proxy), when the manifest says. */
   usage?: UsageSpec;
+}
+
+/** The `health:` settings: what is probed, how often, and what a run of failures leads to. */
+export interface HealthSpec {
+  /** From exactly one of the manifest's `url`, `tcp` or `exec`. */
+  probe: ProbeSpec;
+  intervalSec: number;
+  timeoutSec: number;
+  stableSec?: number;
+  /** Liveness: restart after this many consecutive failed probes of a running service; absent = never. */
+  restartAfterFailures?: number;
 }
 
 export type LaunchdProcessType = 'Standard' | 'Interactive' | 'Adaptive' | 'Background';

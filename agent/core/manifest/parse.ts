@@ -20,6 +20,8 @@ import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
 import { parseUsagePart } from './usage-part.js';
 import { normalizeUsage } from './usage.js';
+import { normalizeHealth } from './health-part.js';
+import { resolveProgram, UNEXPANDED_RE } from './program.js';
 import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
 export interface ParseOptions {
@@ -32,8 +34,6 @@ export interface ParseOptions {
 /** Env keys that name a secret: a whole `_`-separated word (OPENAI_API_KEY, GH_TOKEN), not MAX_TOKENS. */
 const SECRETISH_RE =
   /(^|_)(API_?KEY|KEY|PRIVATE_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIALS?)(_|$)/i;
-/** systemd does not expand `~` or `$VAR` in paths, and neither does Vigil. */
-const UNEXPANDED_RE = /^~|\$/;
 
 type Problem = (p: (string | number)[], message: string) => void;
 
@@ -196,19 +196,11 @@ function normalize(
     ok = false;
   }
   const cwd = svc.cwd === undefined ? undefined : path.resolve(baseDir, svc.cwd);
-  const program = svc.command[0] ?? '';
-  let resolved: string | null = program;
-  if (UNEXPANDED_RE.test(program)) {
-    problem(['command', 0], '"~" and "$VARIABLES" are not expanded; give an absolute path or a program name');
-    resolved = null;
-  } else if (!program.includes('/')) {
-    resolved = which ? which(program) : null;
-    if (resolved === null)
-      problem(['command', 0], `program "${program}" not found on PATH; give an absolute path`);
-  } else if (!path.isAbsolute(program)) {
-    resolved = path.resolve(cwd ?? baseDir, program);
-  }
-  if (resolved === null || !ok) return null;
+  const found = resolveProgram(svc.command[0] ?? '', cwd ?? baseDir, which);
+  if ('error' in found) problem(['command', 0], found.error);
+  const health = svc.health ? normalizeHealth(svc.health, cwd, baseDir, which, problem) : undefined;
+  if ('error' in found || health === null || !ok) return null;
+  const resolved = found.path;
   return {
     name,
     description: svc.description,
@@ -218,7 +210,7 @@ function normalize(
     credentials: svc.credentials ?? [name],
     dependsOn: svc.dependsOn,
     restart: svc.restart,
-    health: svc.health,
+    health,
     metrics: svc.metrics,
     limits: { memoryBytes: svc.limits.memory, cpuPercent: svc.limits.cpu },
     ...(svc.usage ? { usage: normalizeUsage(svc.usage, svc.metrics?.url) } : {}),

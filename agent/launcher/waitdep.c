@@ -5,6 +5,7 @@
  *   --wait-for NAME=tcp:HOST:PORT     a TCP connect succeeds ([v6-address]:PORT for IPv6)
  *   --wait-for NAME=exec:ARG0,ARG1..  the program (absolute path, no shell) exits 0; each argument is
  *                                     percent-encoded for "%" and "," (%25, %2C)
+ *   --wait-for NAME=execin:DIR,ARG0.. the same, run in the directory DIR (the dependency's cwd)
  *   --wait-timeout SEC                the whole wait's bound (default 60)
  *   --wait-attempt-ms MS              each try's bound (default 2000)
  *
@@ -47,6 +48,7 @@ struct target {
   char port[8];
   char path[1024]; /* http: the request target */
   char *argv[MAX_EXEC_ARGS + 1];
+  char *cwd; /* execin: the first item */
   char what[1100]; /* for people: "tcp 127.0.0.1:6379", the URL, "exec /usr/bin/redis-cli ping" */
 };
 
@@ -138,8 +140,11 @@ static int hexval(char c) {
   return -1;
 }
 
-/* Comma-separated, percent-encoded argv. The strings are allocated once and live as long as the launcher. */
-static int parse_exec(const char *list, struct target *t) {
+/*
+ * Comma-separated, percent-encoded argv (after the directory, `with_cwd`). The strings are allocated and
+ * freed by free_target.
+ */
+static int parse_exec(const char *list, int with_cwd, struct target *t) {
   int n = 0;
   const char *p = list;
   size_t used = 0;
@@ -165,13 +170,25 @@ static int parse_exec(const char *list, struct target *t) {
       }
     }
     arg[k] = '\0';
-    t->argv[n++] = arg;
-    if (used < sizeof t->what) used += (size_t)snprintf(t->what + used, sizeof t->what - used, " %s", arg);
+    if (with_cwd && t->cwd == NULL) {
+      t->cwd = arg;
+    } else {
+      t->argv[n++] = arg;
+      if (used < sizeof t->what) used += (size_t)snprintf(t->what + used, sizeof t->what - used, " %s", arg);
+    }
     if (p[len] == '\0') break;
     p += len + 1;
   }
   t->argv[n] = NULL;
-  return t->argv[0][0] == '/' ? 0 : -1;
+  if (with_cwd && (t->cwd == NULL || t->cwd[0] != '/')) return -1;
+  return n > 0 && t->argv[0][0] == '/' ? 0 : -1;
+}
+
+static void free_target(struct target *t) {
+  for (int i = 0; t->argv[i] != NULL; i++) free(t->argv[i]);
+  free(t->cwd);
+  t->argv[0] = NULL;
+  t->cwd = NULL;
 }
 
 /* Parses one --wait-for value; on a problem, `why` says what is wrong and -1 is returned. */
@@ -195,13 +212,16 @@ static int parse_target(const char *spec, struct target *t, char *why, size_t wh
     if (!bad) snprintf(t->what, sizeof t->what, "tcp %s", v + 4);
   } else if (strncmp(v, "exec:", 5) == 0) {
     t->kind = K_EXEC;
-    bad = parse_exec(v + 5, t);
+    bad = parse_exec(v + 5, 0, t);
+  } else if (strncmp(v, "execin:", 7) == 0) {
+    t->kind = K_EXEC;
+    bad = parse_exec(v + 7, 1, t);
   } else {
     bad = -1;
   }
   if (bad) {
     snprintf(why, why_len,
-             "--wait-for %s: expected http:http://HOST[:PORT]/PATH, tcp:HOST:PORT or exec:/ABSOLUTE/PROGRAM[,ARG...], not \"%s\"",
+             "--wait-for %s: expected http:http://HOST[:PORT]/PATH, tcp:HOST:PORT, exec:/ABSOLUTE/PROGRAM[,ARG...] or execin:/DIR,/ABSOLUTE/PROGRAM[,ARG...], not \"%s\"",
              t->name, v);
     return -1;
   }
@@ -211,7 +231,7 @@ static int parse_target(const char *spec, struct target *t, char *why, size_t wh
 int waitdep_check(const char *spec, char *why, size_t why_len) {
   struct target t;
   int r = parse_target(spec, &t, why, why_len);
-  for (int i = 0; t.argv[i] != NULL; i++) free(t.argv[i]);
+  free_target(&t);
   return r;
 }
 
@@ -327,6 +347,7 @@ static int probe_exec(const struct target *t, long long deadline, char *why, siz
       dup2(null, STDERR_FILENO);
     }
     setpgid(0, 0); /* its own group, so a timeout kills whatever it started too */
+    if (t->cwd != NULL && chdir(t->cwd) != 0) _exit(EXIT_NOEXEC);
     execv(t->argv[0], t->argv);
     _exit(EXIT_NOEXEC);
   }
@@ -351,7 +372,7 @@ static int probe_exec(const struct target *t, long long deadline, char *why, siz
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 1;
   if (WIFEXITED(status))
-    snprintf(why, why_len, WEXITSTATUS(status) == EXIT_NOEXEC ? "exit 127 (cannot be executed?)" : "exit %d",
+    snprintf(why, why_len, WEXITSTATUS(status) == EXIT_NOEXEC ? "exit 127 (cannot be executed, or no such directory?)" : "exit %d",
              WEXITSTATUS(status));
   else
     snprintf(why, why_len, "killed by signal %d", WTERMSIG(status));
@@ -454,7 +475,7 @@ void wait_for_dependencies(const struct options *o, struct logfile *lf) {
       long long nap = deadline - now < POLL_MS ? deadline - now : POLL_MS;
       sleep_ms(nap);
     }
-    for (int k = 0; t.argv[k] != NULL; k++) free(t.argv[k]);
+    free_target(&t);
   }
   notify("STATUS=");
 }

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -110,6 +110,15 @@ describe('--wait-for', () => {
     const r2 = await runLauncher(['--wait-for', `x=exec:/bin/sh,-c,printf %25s "$0" > ${echoed},a%2Cb%25c`, '--', '/bin/true']);
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal(readOr(echoed), 'a,b%c');
+    // execin: the first item is the directory it runs in (the dependency's cwd).
+    const sub = fresh('dep dir, 1%');
+    mkdirSync(sub);
+    writeFileSync(path.join(sub, 'ready'), '');
+    const enc = (a: string) => a.replace(/%/g, '%25').replace(/,/g, '%2C');
+    const inDir = await runLauncher(['--wait-for', `x=execin:${[sub, '/usr/bin/test', '-e', 'ready'].map(enc).join(',')}`, '--wait-timeout', '1', '--', '/bin/true']);
+    assert.equal(inDir.code, 0, inDir.stderr);
+    const elsewhere = await runLauncher(['--wait-for', `x=exec:/usr/bin/test,-e,ready`, '--wait-timeout', '1', '--', '/bin/true']);
+    assert.equal(elsewhere.code, 75, 'not found outside that directory');
   });
 
   it('waits for every dependency, in order; one already healthy costs no log line', async () => {
@@ -166,7 +175,8 @@ describe('--wait-for', () => {
     const marker = fresh('ran');
     const ran = ['/bin/sh', '-c', `touch ${marker}`];
     for (const spec of ['redis', '=tcp:1.2.3.4:5', 'redis=udp:1.2.3.4:5', 'redis=tcp:127.0.0.1', 'redis=tcp:h:99999',
-      'api=http:https://x/', 'api=http:http://user@x/', 'db=exec:relative/prog', 'db=exec:/bin/x,%zz']) {
+      'api=http:https://x/', 'api=http:http://user@x/', 'db=exec:relative/prog', 'db=exec:/bin/x,%zz',
+      'db=execin:relative,/bin/true', 'db=execin:/tmp']) {
       const r = await runLauncher(['--wait-for', spec, '--', ...ran]);
       assert.equal(r.code, 64, `${spec}: ${r.stderr}`);
       assert.match(r.stderr, /--wait-for .*(expected|takes) /, spec);

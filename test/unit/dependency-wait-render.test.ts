@@ -32,6 +32,10 @@ describe('waitTarget', () => {
       waitTarget({ kind: 'exec', argv: ['/usr/bin/redis-cli', '-p', '6379', 'ping,%x'] }),
       'exec:/usr/bin/redis-cli,-p,6379,ping%2C%25x',
     );
+    assert.equal(
+      waitTarget({ kind: 'exec', argv: ['/usr/bin/pg_isready', '-q'], cwd: '/srv/db, 1%' }),
+      'execin:/srv/db%2C 1%25,/usr/bin/pg_isready,-q',
+    );
   });
 });
 

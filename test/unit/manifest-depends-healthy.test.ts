@@ -51,6 +51,37 @@ describe('dependsOn: map form', () => {
     );
   });
 
+  it('refuses healthy on a dependency probed at a URL with credentials (the launcher would not send them)', () => {
+    const p = onlyProblem(
+      yaml('services:', '  api:', '    command: [api]', '    health: { url: "http://u:pw@127.0.0.1:1/" }', '  web:', '    command: [web]', '    dependsOn: { api: healthy }'),
+    );
+    assert.deepEqual([p.line, p.path], [7, 'services.web.dependsOn.api']);
+    assert.match(p.message, /URL with credentials/);
+    assert.doesNotMatch(p.message, /pw/);
+  });
+
+  it('waits for tcp and exec probes as normalized (exec program resolved, in the dependency cwd)', () => {
+    const { manifest } = parse(
+      yaml(
+        'services:',
+        '  redis:',
+        '    command: [redis-server]',
+        '    health: { tcp: "127.0.0.1:6379" }',
+        '  db:',
+        '    command: [postgres]',
+        '    cwd: /srv/db',
+        '    health: { exec: [pg_isready, -q], timeoutSec: 4 }',
+        '  web:',
+        '    command: [web]',
+        '    dependsOn: { redis: healthy, db: healthy }',
+      ),
+    );
+    assert.deepEqual(manifest.services.find((s) => s.name === 'web')?.waitFor, [
+      { service: 'redis', probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 }, timeoutSec: 2 },
+      { service: 'db', probe: { kind: 'exec', argv: ['/usr/bin/pg_isready', '-q'], cwd: '/srv/db' }, timeoutSec: 4 },
+    ]);
+  });
+
   it('refuses an unknown condition and a value that is neither list nor map', () => {
     assert.deepEqual(
       problems(

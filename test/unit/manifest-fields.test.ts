@@ -133,7 +133,7 @@ describe('parseManifest: limits and URLs', () => {
       [4, 'services.w.metrics.url', 'is required'],
     ]);
     assert.deepEqual(problems(svc('    command: [x]', '    health:', '      intervalSec: 5')), [
-      [4, 'services.w.health.url', 'is required'],
+      [4, 'services.w.health', 'needs a probe: set one of url, tcp or exec'],
     ]);
   });
 });

@@ -3,6 +3,7 @@ import type { AlertsConfig } from '../alerts/config.js';
 import type { LogSettings } from './logs-settings.js';
 import type { CredentialPolicies } from '../credentials/model.js';
 import type { BudgetSpec, PricingSpec, UsageSpec } from './usage.js';
+import type { ProbeSpec } from '../health/probe-spec.js';
 
 export type RestartPolicy = 'always' | 'on-failure' | 'no';
 
@@ -25,7 +26,7 @@ export interface ServiceSpec {
    */
   waitFor?: DependencyWait[];
   restart: { policy: RestartPolicy; delaySec: number; burst: number; intervalSec: number };
-  health: { url: string; intervalSec: number; timeoutSec: number; stableSec?: number } | undefined;
+  health: HealthSpec | undefined;
   metrics: { url: string } | undefined;
   limits: { memoryBytes: number | undefined; cpuPercent: number | undefined };
   /** macOS: the LaunchAgent's label prefix and ProcessType, when the manifest sets them (else defaults). */
@@ -39,15 +40,19 @@ export interface ServiceSpec {
 /** What a dependent waits for: the dependency's probe, each try bounded by that probe's timeout. */
 export interface DependencyWait {
   service: string;
-  probe: WaitProbe;
+  probe: ProbeSpec;
   timeoutSec: number;
 }
-
-/** A dependency's probe, as vigil-launch checks it: HTTP GET answering 2xx, a TCP connect, or argv exiting 0. */
-export type WaitProbe =
-  | { kind: 'http'; url: string }
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'exec'; argv: string[]; cwd?: string };
+/** The `health:` settings: what is probed, how often, and what a run of failures leads to. */
+export interface HealthSpec {
+  /** From exactly one of the manifest's `url`, `tcp` or `exec`. */
+  probe: ProbeSpec;
+  intervalSec: number;
+  timeoutSec: number;
+  stableSec?: number;
+  /** Liveness: restart after this many consecutive failed probes of a running service; absent = never. */
+  restartAfterFailures?: number;
+}
 
 export type LaunchdProcessType = 'Standard' | 'Interactive' | 'Adaptive' | 'Background';
 

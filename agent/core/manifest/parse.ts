@@ -20,6 +20,8 @@ import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
 import { parseUsagePart } from './usage-part.js';
 import { normalizeUsage } from './usage.js';
+import { normalizeHealth } from './health-part.js';
+import { resolveProgram, UNEXPANDED_RE } from './program.js';
 import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
 export interface ParseOptions {
@@ -32,8 +34,6 @@ export interface ParseOptions {
 /** Env keys that name a secret: a whole `_`-separated word (OPENAI_API_KEY, GH_TOKEN), not MAX_TOKENS. */
 const SECRETISH_RE =
   /(^|_)(API_?KEY|KEY|PRIVATE_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIALS?)(_|$)/i;
-/** systemd does not expand `~` or `$VAR` in paths, and neither does Vigil. */
-const UNEXPANDED_RE = /^~|\$/;
 
 type Problem = (p: (string | number)[], message: string) => void;
 
@@ -108,11 +108,11 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
     const spec = normalize(name, svc, baseDir, opts.which, (p, message) =>
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message }),
     );
-    if (spec) services.push(withWaits(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs), svc, valid));
+    if (spec) services.push(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs));
   }
   if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
 
-  const order = dependencyOrder(services);
+  const order = dependencyOrder(withWaits(services, valid));
   // A cycle was reported above already; this only narrows the type.
   if ('cycle' in order)
     throw new ManifestError('E_MANIFEST_INVALID', cycleProblems(valid, opts.file, locate));
@@ -148,20 +148,23 @@ function cycleProblems(valid: Map<string, RawService>, file: string, locate: Loc
   return [{ file, ...locate(p), path: dotted(p), message: `dependency cycle: ${order.cycle.join(' → ')}` }];
 }
 
-/** `healthy` needs something to wait for: the dependency must have a health probe. */
+/** `healthy` needs something to wait for: the dependency must have a health probe the launcher can run. */
 function healthyWithoutProbe(valid: Map<string, RawService>, file: string, locate: Locate): ManifestProblem[] {
   const out: ManifestProblem[] = [];
   for (const [name, svc] of valid) {
     for (const dep of svc.dependsOn) {
       const target = valid.get(dep.service);
-      if (dep.condition !== 'healthy' || target === undefined || target.health !== undefined) continue;
+      if (dep.condition !== 'healthy' || target === undefined) continue;
+      const url = target.health?.url;
+      const message =
+        target.health === undefined
+          ? `"${dep.service}" has no health probe to wait for; give it one (services.${dep.service}.health) or write "started"`
+          : url !== undefined && /^[a-z]+:\/\/[^/?#]*@/i.test(url)
+            ? `"${dep.service}" is probed at a URL with credentials, which the launcher's wait does not send; probe it without them (or with tcp), or write "started"`
+            : null;
+      if (message === null) continue;
       const p = ['services', name, 'dependsOn', dep.key];
-      out.push({
-        file,
-        ...locate(p),
-        path: dotted(p),
-        message: `"${dep.service}" has no health probe to wait for; give it one (services.${dep.service}.health) or write "started"`,
-      });
+      out.push({ file, ...locate(p), path: dotted(p), message });
     }
   }
   return out;
@@ -169,16 +172,20 @@ function healthyWithoutProbe(valid: Map<string, RawService>, file: string, locat
 
 /**
  * The probes a service waits for before it starts: those of its `healthy` dependencies (checked above to
- * have one). Left out when there are none, so the stored spec of other services stays as it was.
+ * have one), as normalized (an exec probe's program resolved). Left out when there are none, so the stored
+ * spec of other services stays as it was.
  */
-function withWaits(spec: ServiceSpec, svc: RawService, valid: Map<string, RawService>): ServiceSpec {
-  const waitFor: DependencyWait[] = [];
-  for (const dep of svc.dependsOn) {
-    const health = valid.get(dep.service)?.health;
-    if (dep.condition !== 'healthy' || health === undefined) continue;
-    waitFor.push({ service: dep.service, probe: { kind: 'http', url: health.url }, timeoutSec: health.timeoutSec });
-  }
-  return waitFor.length > 0 ? { ...spec, waitFor } : spec;
+function withWaits(services: ServiceSpec[], valid: Map<string, RawService>): ServiceSpec[] {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  return services.map((spec) => {
+    const waitFor: DependencyWait[] = [];
+    for (const dep of valid.get(spec.name)?.dependsOn ?? []) {
+      const health = byName.get(dep.service)?.health;
+      if (dep.condition !== 'healthy' || health === undefined) continue;
+      waitFor.push({ service: dep.service, probe: health.probe, timeoutSec: health.timeoutSec });
+    }
+    return waitFor.length > 0 ? { ...spec, waitFor } : spec;
+  });
 }
 
 function secretWarnings(valid: Map<string, RawService>, file: string, locate: Locate): ManifestWarning[] {
@@ -230,19 +237,11 @@ function normalize(
     ok = false;
   }
   const cwd = svc.cwd === undefined ? undefined : path.resolve(baseDir, svc.cwd);
-  const program = svc.command[0] ?? '';
-  let resolved: string | null = program;
-  if (UNEXPANDED_RE.test(program)) {
-    problem(['command', 0], '"~" and "$VARIABLES" are not expanded; give an absolute path or a program name');
-    resolved = null;
-  } else if (!program.includes('/')) {
-    resolved = which ? which(program) : null;
-    if (resolved === null)
-      problem(['command', 0], `program "${program}" not found on PATH; give an absolute path`);
-  } else if (!path.isAbsolute(program)) {
-    resolved = path.resolve(cwd ?? baseDir, program);
-  }
-  if (resolved === null || !ok) return null;
+  const found = resolveProgram(svc.command[0] ?? '', cwd ?? baseDir, which);
+  if ('error' in found) problem(['command', 0], found.error);
+  const health = svc.health ? normalizeHealth(svc.health, cwd, baseDir, which, problem) : undefined;
+  if ('error' in found || health === null || !ok) return null;
+  const resolved = found.path;
   return {
     name,
     description: svc.description,
@@ -252,7 +251,7 @@ function normalize(
     credentials: svc.credentials ?? [name],
     dependsOn: svc.dependsOn.map((d) => d.service),
     restart: svc.restart,
-    health: svc.health,
+    health,
     metrics: svc.metrics,
     limits: { memoryBytes: svc.limits.memory, cpuPercent: svc.limits.cpu },
     ...(svc.usage ? { usage: normalizeUsage(svc.usage, svc.metrics?.url) } : {}),

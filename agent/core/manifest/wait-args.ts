@@ -3,7 +3,8 @@
  * for its healthy dependencies before it starts (agent/launcher/waitdep.c), and how long that may take,
  * for the service manager's start timeout. Both backends render the same options. Pure.
  */
-import type { DependencyWait, ServiceSpec, WaitProbe } from './model.js';
+import type { ProbeSpec } from '../health/probe-spec.js';
+import type { DependencyWait, ServiceSpec } from './model.js';
 
 /** How long a service waits for its healthy dependencies, all together, before it gives up (exit 75). */
 export const DEPENDENCY_WAIT_SEC = 60;
@@ -23,7 +24,7 @@ function encodeArg(arg: string): string {
  * One --wait-for value. The launcher speaks plain HTTP only, so an https probe is waited for as a TCP
  * connect to its host and port (the agent's own probe still checks the answer).
  */
-export function waitTarget(probe: WaitProbe): string {
+export function waitTarget(probe: ProbeSpec): string {
   switch (probe.kind) {
     case 'http': {
       const u = new URL(probe.url);
@@ -34,7 +35,10 @@ export function waitTarget(probe: WaitProbe): string {
     case 'tcp':
       return `tcp:${probe.host.includes(':') ? `[${probe.host}]` : probe.host}:${probe.port}`;
     case 'exec':
-      return `exec:${probe.argv.map(encodeArg).join(',')}`;
+      // In the dependency's own directory when it has one, as the agent runs the probe.
+      return probe.cwd === undefined
+        ? `exec:${probe.argv.map(encodeArg).join(',')}`
+        : `execin:${[probe.cwd, ...probe.argv].map(encodeArg).join(',')}`;
   }
 }
 

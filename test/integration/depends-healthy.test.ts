@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { FIXTURES, makeHome, sleep, waitFor, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { requireLauncher } from '../helpers/launcher.js';
+import type { StatusDoc } from '../../agent/core/status.js';
 
 const exec = promisify(execFile);
 const SLOW_REDIS = path.join(FIXTURES, 'services', 'slow-redis.sh');
@@ -119,10 +120,18 @@ describe('dependsOn: healthy (real systemd, real redis-server)', () => {
     assert.equal(await show(`vigil-${web}.service`, 'StatusText'), '', 'the status text is cleared once started');
   });
 
-  it('a restart of Redis restarts the dependent, which waits for Redis again', async () => {
+  it('a restart of Redis restarts the dependent, which waits for Redis again (shown in vigil status)', async () => {
     const pid0 = await show(`vigil-${web}.service`, 'MainPID');
     const t0 = Date.now();
-    const r = await t.vigil(['restart', redis], { timeoutMs: 120_000 });
+    const restarting = t.vigil(['restart', redis], { timeoutMs: 120_000 });
+    // `vigil status` says what it waits for while it waits.
+    const waiting = await waitFor('status: waiting', async () => {
+      const doc = await t.json<StatusDoc>(['status']);
+      return doc.services.find((s) => s.name === web && s.waiting !== undefined);
+    }, 10_000, 200);
+    assert.equal(waiting.state, 'starting');
+    assert.equal(waiting.waiting, `waiting for ${redis} (tcp 127.0.0.1:${port}) to be healthy`);
+    const r = await restarting;
     assert.equal(r.code, 0, r.stderr);
     const second = await waitFor('a second first line', () => firsts()[1], 20_000);
     assert.notEqual(await show(`vigil-${web}.service`, 'MainPID'), pid0, 'restarted by systemd');

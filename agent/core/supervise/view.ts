@@ -30,6 +30,8 @@ export function serviceStatus(args: {
     lastExit: exit ? { code: exit.code, signal: exit.signal, reason: exit.reason } : null,
     health: 'unknown',
     drifted: args.drifted,
+    // vigil-launch's STATUS= while it waits for a healthy dependency (systemd only).
+    ...(state === 'starting' && o.note?.startsWith('waiting for ') ? { waiting: o.note } : {}),
     memoryBytes: o.memoryBytes,
     cpuNsec: o.cpuNsec,
   };

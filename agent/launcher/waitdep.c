@@ -52,6 +52,15 @@ struct target {
   char what[1100]; /* for people: "tcp 127.0.0.1:6379", the URL, "exec /usr/bin/redis-cli ping" */
 };
 
+/* The exec probe running now, so that a stop signal during the wait does not leave it behind. */
+static volatile pid_t g_probe = 0;
+
+static void on_stop_while_waiting(int sig) {
+  if (g_probe > 0) kill(-g_probe, SIGKILL);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 static long long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -352,11 +361,13 @@ static int probe_exec(const struct target *t, long long deadline, char *why, siz
     _exit(EXIT_NOEXEC);
   }
   setpgid(pid, pid);
+  g_probe = pid;
   int status = 0;
   for (;;) {
     pid_t w = waitpid(pid, &status, WNOHANG);
     if (w == pid) break;
     if (w < 0 && errno != EINTR) {
+      g_probe = 0;
       snprintf(why, why_len, "waitpid: %s", strerror(errno));
       return 0;
     }
@@ -365,11 +376,13 @@ static int probe_exec(const struct target *t, long long deadline, char *why, siz
       kill(pid, SIGKILL);
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
+      g_probe = 0;
       snprintf(why, why_len, "did not exit in time");
       return 0;
     }
     sleep_ms(10);
   }
+  g_probe = 0;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 1;
   if (WIFEXITED(status))
     snprintf(why, why_len, WEXITSTATUS(status) == EXIT_NOEXEC ? "exit 127 (cannot be executed, or no such directory?)" : "exit %d",
@@ -430,6 +443,9 @@ static int exited_status(int code) {
 
 void wait_for_dependencies(const struct options *o, struct logfile *lf) {
   if (o->n_waits == 0) return;
+  /* Stopped while waiting: the launcher ends of the signal as before, and takes a running probe with it. */
+  static const int STOPS[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+  for (size_t i = 0; i < sizeof STOPS / sizeof STOPS[0]; i++) signal(STOPS[i], on_stop_while_waiting);
   long long start = now_ms();
   long long deadline = start + o->wait_timeout_sec * 1000;
   char why[300];
@@ -477,5 +493,6 @@ void wait_for_dependencies(const struct options *o, struct logfile *lf) {
     }
     free_target(&t);
   }
+  for (size_t i = 0; i < sizeof STOPS / sizeof STOPS[0]; i++) signal(STOPS[i], SIG_DFL);
   notify("STATUS=");
 }

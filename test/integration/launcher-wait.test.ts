@@ -11,7 +11,8 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseExitLine } from '../../agent/adapters/fs/exit-journal.js';
-import { readOr, requireLauncher, runLauncher } from '../helpers/launcher.js';
+import { readOr, requireLauncher, runLauncher, startLauncher } from '../helpers/launcher.js';
+import { waitFor } from '../helpers/vigil.js';
 
 let dir: string;
 let n = 0;
@@ -169,6 +170,27 @@ describe('--wait-for', () => {
     assert.ok(r.stderr.includes(`vigil-launch[web]: ${gaveUp}`), r.stderr);
     const recs = readOr(exits).trim().split('\n').map((l) => parseExitLine(l, 0));
     assert.deepEqual(recs.map((x) => [x?.service, x?.result, x?.code]), [['web', 'exit-code', 75]]);
+  });
+
+  it('stopped while it waits: dies of the signal, the program never run, a running exec probe killed too', async () => {
+    const pidFile = fresh('probe.pid');
+    const marker = fresh('ran');
+    const enc = (a: string) => a.replace(/%/g, '%25').replace(/,/g, '%2C');
+    const probe = ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec sleep 30`].map(enc).join(',');
+    const child = startLauncher(['--wait-for', `db=exec:${probe}`, '--wait-attempt-ms', '60000', '--', ...program(marker)]);
+    const probePid = await waitFor('the probe', () => (readOr(pidFile).trim() ? Number(readOr(pidFile)) : undefined));
+    child.kill('SIGTERM');
+    const r = await child.done;
+    assert.deepEqual([r.code, r.signal], [null, 'SIGTERM']);
+    assert.equal(existsSync(marker), false);
+    await waitFor('the probe gone', () => {
+      try {
+        process.kill(probePid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
   });
 
   it('a malformed --wait-for or timeout is a usage error (64) naming what is expected; nothing runs', async () => {

@@ -6,7 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import path from 'node:path/posix';
 import { ManifestError, type ManifestProblem } from '../errors.js';
-import type { DependencyWait, LaunchdProcessType, LoadedManifest, ManifestWarning, ServiceSpec } from './model.js';
+import type { LaunchdProcessType, LoadedManifest, ManifestWarning, ServiceSpec } from './model.js';
 import {
   manifestErrorMap,
   manifestShapeSchema,
@@ -16,6 +16,7 @@ import {
   type RawService,
 } from './schema.js';
 import { dependencyOrder } from './deps.js';
+import { healthyProblems, withWaits } from './depends-part.js';
 import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
 import { parseUsagePart } from './usage-part.js';
@@ -93,7 +94,7 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
   }
 
   problems.push(...cycleProblems(valid, opts.file, locate));
-  problems.push(...healthyWithoutProbe(valid, opts.file, locate));
+  problems.push(...healthyProblems(valid, opts.file, locate));
   const alertsPart = parseAlertsPart(mapOrEmpty(data).alerts, opts.file, locate, zodProblems);
   problems.push(...alertsPart.problems);
   const everyService = new Map([...names].map((n) => [n, valid.get(n) ?? {}]));
@@ -146,46 +147,6 @@ function cycleProblems(valid: Map<string, RawService>, file: string, locate: Loc
   const [first = '', next = ''] = order.cycle;
   const p = ['services', first, 'dependsOn', valid.get(first)?.dependsOn.find((d) => d.service === next)?.key ?? 0];
   return [{ file, ...locate(p), path: dotted(p), message: `dependency cycle: ${order.cycle.join(' → ')}` }];
-}
-
-/** `healthy` needs something to wait for: the dependency must have a health probe the launcher can run. */
-function healthyWithoutProbe(valid: Map<string, RawService>, file: string, locate: Locate): ManifestProblem[] {
-  const out: ManifestProblem[] = [];
-  for (const [name, svc] of valid) {
-    for (const dep of svc.dependsOn) {
-      const target = valid.get(dep.service);
-      if (dep.condition !== 'healthy' || target === undefined) continue;
-      const url = target.health?.url;
-      const message =
-        target.health === undefined
-          ? `"${dep.service}" has no health probe to wait for; give it one (services.${dep.service}.health) or write "started"`
-          : url !== undefined && /^[a-z]+:\/\/[^/?#]*@/i.test(url)
-            ? `"${dep.service}" is probed at a URL with credentials, which the launcher's wait does not send; probe it without them (or with tcp), or write "started"`
-            : null;
-      if (message === null) continue;
-      const p = ['services', name, 'dependsOn', dep.key];
-      out.push({ file, ...locate(p), path: dotted(p), message });
-    }
-  }
-  return out;
-}
-
-/**
- * The probes a service waits for before it starts: those of its `healthy` dependencies (checked above to
- * have one), as normalized (an exec probe's program resolved). Left out when there are none, so the stored
- * spec of other services stays as it was.
- */
-function withWaits(services: ServiceSpec[], valid: Map<string, RawService>): ServiceSpec[] {
-  const byName = new Map(services.map((s) => [s.name, s]));
-  return services.map((spec) => {
-    const waitFor: DependencyWait[] = [];
-    for (const dep of valid.get(spec.name)?.dependsOn ?? []) {
-      const health = byName.get(dep.service)?.health;
-      if (dep.condition !== 'healthy' || health === undefined) continue;
-      waitFor.push({ service: dep.service, probe: health.probe, timeoutSec: health.timeoutSec });
-    }
-    return waitFor.length > 0 ? { ...spec, waitFor } : spec;
-  });
 }
 
 function secretWarnings(valid: Map<string, RawService>, file: string, locate: Locate): ManifestWarning[] {

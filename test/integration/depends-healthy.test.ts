@@ -1,7 +1,8 @@
 /**
  * `dependsOn: { redis: healthy }` on the real systemd user manager with a real redis-server that comes up
  * 3 s after each start: the dependent's first output comes only after Redis accepted connections — on
- * apply, after `vigil restart` of Redis, and after Redis was killed and restarted by systemd itself.
+ * apply, after `vigil restart` of Redis, when systemd starts both units by itself (boot, login), and after
+ * Redis was killed and restarted by systemd itself.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -142,11 +143,26 @@ describe('dependsOn: healthy (real systemd, real redis-server)', () => {
     assert.ok(second.at - t0 >= 2500);
   });
 
+  it('at boot or login (systemd starts both units itself, no agent, no one waiting): the dependent still waits', async () => {
+    await exec('systemctl', ['--user', 'stop', `vigil-${web}.service`, `vigil-${redis}.service`], { env });
+    const before = firsts().length;
+    const t0 = Date.now();
+    // What default.target does with the enabled units: queue both start jobs and not wait for them.
+    await exec('systemctl', ['--user', 'start', '--no-block', `vigil-${redis}.service`, `vigil-${web}.service`], { env });
+    const next = await waitFor('a first line after the boot-like start', () => firsts()[before], 20_000);
+    const up = watch.upAfter(t0);
+    assert.ok(up !== undefined, 'redis came up');
+    assert.equal(next.reply, 'PONG');
+    assert.ok(next.at >= up - 50, `first output ${next.at - up} ms after Redis accepted connections`);
+    assert.ok(next.at - t0 >= 2500);
+  });
+
   it('Redis killed and restarted by systemd (Restart=always): the dependent is restarted and waits again', async () => {
     const redisPid = await show(`vigil-${redis}.service`, 'MainPID');
     const t0 = Date.now();
     process.kill(Number(redisPid), 'SIGKILL');
-    const third = await waitFor('a third first line', () => firsts()[2], 20_000);
+    const before = firsts().length;
+    const third = await waitFor('the next first line', () => firsts()[before], 20_000);
     const up = watch.upAfter(t0);
     assert.ok(up !== undefined, 'redis came up again');
     assert.equal(third.reply, 'PONG');

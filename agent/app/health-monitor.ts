@@ -1,5 +1,5 @@
 /**
- * Probes every service that has a `health.url`, each on its own interval, and folds probe results and
+ * Probes every service that has a `health` probe (url, tcp or exec), each on its own interval, and folds probe results and
  * process state into per-service health (core/health/machine). Driven by the agent's tick: a due probe
  * is started and not awaited, so a hung endpoint (bounded by its own timeout) never delays the tick or
  * another service's probe; at most one probe per service is in flight. A service whose main PID changed
@@ -24,7 +24,8 @@ interface Probed {
   nextAt: number;
   inFlight: Promise<void> | null;
   pid: number | null;
-  url: string;
+  /** The probe spec (JSON): a changed probe starts afresh. */
+  key: string;
   /** Probes done and failed (for metrics). */
   counts: Record<'healthy' | 'degraded' | 'down', number>;
 }
@@ -87,8 +88,9 @@ export class HealthMonitor {
       wanted.add(svc.name);
       const st = byName.get(svc.name);
       let p = this.probes.get(svc.name);
-      if (!p || p.url !== h.url) {
-        p = { last: null, nextAt: now, inFlight: null, pid: st?.pid ?? null, url: h.url, counts: { healthy: 0, degraded: 0, down: 0 } };
+      const key = JSON.stringify(h.probe);
+      if (!p || p.key !== key) {
+        p = { last: null, nextAt: now, inFlight: null, pid: st?.pid ?? null, key, counts: { healthy: 0, degraded: 0, down: 0 } };
         this.probes.set(svc.name, p);
       }
       const pid = st?.pid ?? null;
@@ -100,7 +102,7 @@ export class HealthMonitor {
       p.nextAt = now + h.intervalSec * 1000;
       const entry = p;
       entry.inFlight = this.prober
-        .probe(h.url, h.timeoutSec * 1000)
+        .probe(h.probe, h.timeoutSec * 1000)
         .then((r) => {
           if (this.probes.get(svc.name) !== entry) return;
           entry.last = r;

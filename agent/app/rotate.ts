@@ -13,12 +13,13 @@ import type { NewEvent } from '../core/events.js';
 import { createRedactor } from '../core/credentials/redact.js';
 import { decodeExit } from '../core/supervise/decode.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
+import { describeProbe, type ProbeSpec } from '../core/health/probe-spec.js';
 import type { ObservedStatus, ServiceManager } from '../ports/service-manager.js';
 import type { Actor } from '../ports/credentials.js';
 import type { RotationOutcome, RotationResult, ServiceCheck } from '../core/credentials/rotation.js';
 import { checkValues, readForWrite, requireSetName, type CredentialDeps } from './credentials.js';
 
-export type ProbeFn = (url: string, timeoutMs: number) => Promise<{ health: 'healthy' | 'degraded' | 'down'; error: string | null }>;
+export type ProbeFn = (probe: ProbeSpec, timeoutMs: number) => Promise<{ health: 'healthy' | 'degraded' | 'down'; error: string | null }>;
 
 export interface RotateDeps extends CredentialDeps {
   manager: ServiceManager;
@@ -178,10 +179,10 @@ export async function restartAndWait(deps: Pick<RotateDeps, 'manager' | 'probe' 
       pid = o!.pid;
       runningSince ??= now;
       if (spec.health) {
-        const r = await deps.probe(spec.health.url, spec.health.timeoutSec * 1000);
+        const r = await deps.probe(spec.health.probe, spec.health.timeoutSec * 1000);
         healthyProbes = r.health === 'healthy' ? healthyProbes + 1 : 0;
         last = r.health === 'healthy' ? 'healthy' : `health check ${r.health}${r.error ? `: ${r.error}` : ''}`;
-        if (healthyProbes >= 2) return done(true, `healthy (${spec.health.url})`);
+        if (healthyProbes >= 2) return done(true, `healthy (${describeProbe(spec.health.probe)})`);
       } else {
         last = `running for ${Math.round((now - runningSince) / 1000)} s`;
         if (now - runningSince >= stableMs) return done(true, `running for ${Math.round(stableMs / 1000)} s without a restart (pid ${pid})`);

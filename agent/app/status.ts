@@ -34,6 +34,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
               rule: loopRule(svc.spec.restart),
               drifted: drift.get(svc.name) ?? false,
               now,
+              waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
             }),
           ]
         : [];

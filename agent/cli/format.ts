@@ -23,7 +23,7 @@ export function statusTable(services: readonly ServiceStatus[], now: number): st
   for (const s of services) {
     rows.push([
       s.name,
-      s.drifted ? `${s.state} (drifted)` : s.state,
+      s.drifted ? `${s.state} (drifted)` : s.waiting ? `${s.state}: ${s.waiting}` : s.state,
       s.health,
       s.pid === null ? '-' : String(s.pid),
       String(s.restarts),

@@ -21,6 +21,11 @@ export interface ObservedStatus {
   since: number | null;
   memoryBytes: number | null;
   cpuNsec: number | null;
+  /**
+   * The manager's status text, when there is one (systemd StatusText=, which only the unit's main process,
+   * vigil-launch, can set): "waiting for redis (tcp 127.0.0.1:6379) to be healthy" while it waits.
+   */
+  note?: string;
 }
 
 export interface ExitRecord {

@@ -15,6 +15,8 @@ export interface ServiceStatus {
   lastExit: { code: number | null; signal: string | null; reason: string | null } | null;
   health: Health;
   drifted: boolean;
+  /** While it is starting: the healthy dependency its launcher waits for ("waiting for redis (tcp …) to be healthy"); systemd only. */
+  waiting?: string;
   memoryBytes: number | null;
   cpuNsec: number | null;
   /** Why it has this health ("probe: HTTP 503", "stopped"…); set by the agent's health module. */

@@ -211,5 +211,6 @@ export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: Service
     rule: loopRule(svc.spec.restart),
     drifted: snap?.drifted ?? false,
     now,
+    waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
   });
 }

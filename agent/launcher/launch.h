@@ -13,6 +13,7 @@
 #define EXIT_OSERR 71      /* EX_OSERR: pipe/fork/poll failed */
 #define EXIT_CANTCREAT 73  /* EX_CANTCREAT: the log file cannot be opened */
 #define EXIT_CONFIG 78     /* EX_CONFIG: an env file was refused */
+#define EXIT_DEPTIMEOUT 75 /* EX_TEMPFAIL: a --wait-for dependency was not healthy in time */
 #define EXIT_NOEXEC 127    /* the program could not be executed */
 
 /* A message on the launcher's stderr, prefixed "vigil-launch: " (and the service name when known). */
@@ -26,6 +27,7 @@ void diag(const char *fmt, ...)
 extern const char *g_service;
 
 #define MAX_ENV_FILES 64
+#define MAX_WAITS 32
 
 /* The command line (options.c). */
 struct options {
@@ -36,6 +38,10 @@ struct options {
   int keep;
   const char *env_files[MAX_ENV_FILES];
   int n_env;
+  const char *waits[MAX_WAITS]; /* --wait-for NAME=KIND:TARGET (waitdep.c) */
+  int n_waits;
+  long long wait_timeout_sec;
+  long long wait_attempt_ms;
   char **argv;
 };
 
@@ -71,6 +77,13 @@ void logfile_flush_partial(struct logfile *lf);
 void logfile_note(struct logfile *lf, const char *line);
 /* Flushes everything and closes. */
 void logfile_close(struct logfile *lf);
+
+/* ---- waiting for healthy dependencies (waitdep.c) ---- */
+
+/* 0 when a --wait-for value is well formed; else -1 with `why` saying what is expected. */
+int waitdep_check(const char *spec, char *why, size_t why_len);
+/* Waits, in order, until each --wait-for probe passes; exits EXIT_DEPTIMEOUT when the time runs out. */
+void wait_for_dependencies(const struct options *o, struct logfile *lf);
 
 /* ---- env files (envfile.c) ---- */
 

@@ -10,12 +10,16 @@
 
 #define DEFAULT_MAX_BYTES 10485760LL
 #define DEFAULT_KEEP 5
+#define DEFAULT_WAIT_TIMEOUT_SEC 60
+#define DEFAULT_WAIT_ATTEMPT_MS 2000
 
 static void usage(const char *why) {
   diag("%s", why);
   fprintf(stderr,
           "usage: vigil-launch [--service NAME] [--log FILE] [--max-bytes N] [--keep K]\n"
-          "                    [--env-file FILE]... [--exits FILE] -- PROGRAM [ARG...]\n");
+          "                    [--env-file FILE]... [--exits FILE]\n"
+          "                    [--wait-for NAME=http:URL|tcp:HOST:PORT|exec:ARGV]... [--wait-timeout SEC]\n"
+          "                    [--wait-attempt-ms MS] -- PROGRAM [ARG...]\n");
   exit(EXIT_USAGE);
 }
 
@@ -34,6 +38,8 @@ static long long parse_number(const char *opt, const char *s, long long min, lon
 void parse_options(int argc, char **argv, struct options *o) {
   o->max_bytes = DEFAULT_MAX_BYTES;
   o->keep = DEFAULT_KEEP;
+  o->wait_timeout_sec = DEFAULT_WAIT_TIMEOUT_SEC;
+  o->wait_attempt_ms = DEFAULT_WAIT_ATTEMPT_MS;
   int i = 1;
   for (; i < argc; i++) {
     const char *a = argv[i];
@@ -63,7 +69,16 @@ void parse_options(int argc, char **argv, struct options *o) {
     else if (IS("--env-file")) {
       if (o->n_env == MAX_ENV_FILES) usage("too many --env-file options");
       o->env_files[o->n_env++] = value;
-    } else {
+    } else if (IS("--wait-for")) {
+      char why[1400];
+      if (o->n_waits == MAX_WAITS) usage("too many --wait-for options");
+      if (waitdep_check(value, why, sizeof why) != 0) usage(why);
+      o->waits[o->n_waits++] = value;
+    } else if (IS("--wait-timeout"))
+      o->wait_timeout_sec = parse_number("--wait-timeout", value, 1, 86400);
+    else if (IS("--wait-attempt-ms"))
+      o->wait_attempt_ms = parse_number("--wait-attempt-ms", value, 1, 3600000);
+    else {
       char why[300];
       snprintf(why, sizeof why, "unknown option %.*s", (int)name_len, a);
       usage(why);

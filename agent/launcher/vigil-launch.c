@@ -7,6 +7,7 @@
  * - The child's stdout and stderr go through one pipe owned by the launcher and are appended to FILE,
  *   rotated by size without losing or duplicating a line (logfile.c). Bytes are the child's bytes (a
  *   last line without its newline gets one when the child ends).
+ * - --wait-for: waits until each healthy dependency's probe passes before starting anything (waitdep.c).
  * - --env-file: KEY=value files loaded into the child's environment, refused when unsafe (envfile.c).
  * - Forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child's process group (the child
  *   leads a group of its own, so a wrapper script's children get a stop signal too, exactly once).
@@ -16,8 +17,8 @@
  * - execvp failure: a message in the log and on stderr, exit 127. Under systemd (Type=notify) READY=1 is
  *   sent only once the program was executed, so a start job fails when the program cannot run.
  *
- * Exit statuses of its own: 64 usage, 71 OS error, 73 log file cannot be opened, 78 env file refused,
- * 127 program cannot be executed.
+ * Exit statuses of its own: 64 usage, 71 OS error, 73 log file cannot be opened, 75 a dependency was not
+ * healthy in time, 78 env file refused, 127 program cannot be executed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -162,6 +163,8 @@ int main(int argc, char **argv) {
       return EXIT_CANTCREAT;
     }
   }
+  /* Before the env files: a dependency's exec probe gets none of this service's credentials. */
+  wait_for_dependencies(&o, lf);
   load_env_files(&o, lf);
 
   int log_pipe[2] = {-1, -1};

@@ -212,7 +212,7 @@ test('status: one batched call, in the order asked; a never-installed service is
     '--user',
     'show',
     '-p',
-    'Id,LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,ExecMainStatus,Result,StateChangeTimestamp,MemoryCurrent,CPUUsageNSec',
+    'Id,LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,ExecMainStatus,Result,StateChangeTimestamp,MemoryCurrent,CPUUsageNSec,StatusText',
   ]);
   assert.deepEqual(
     all.map((s) => [s.service, s.unit, s.loaded]),

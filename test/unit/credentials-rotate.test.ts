@@ -29,7 +29,7 @@ function spec(name: string, dependsOn: string[], health: boolean, credentials = 
     credentials,
     dependsOn,
     restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 },
-    health: health ? { url: `http://127.0.0.1/${name}/health`, intervalSec: 10, timeoutSec: 2 } : undefined,
+    health: health ? { probe: { kind: 'http', url: `http://127.0.0.1/${name}/health` }, intervalSec: 10, timeoutSec: 2 } : undefined,
     metrics: undefined,
     limits: { memoryBytes: undefined, cpuPercent: undefined },
   };
@@ -106,8 +106,9 @@ describe('credential rotation', () => {
     policies: () => ({}),
     record: (e) => events.push(...e),
     manager,
-    probe: async (url) => {
-      const svc = /\/([^/]+)\/health$/.exec(url)![1]!;
+    probe: async (p) => {
+      assert.equal(p.kind, 'http');
+      const svc = /\/([^/]+)\/health$/.exec(p.kind === 'http' ? p.url : '')![1]!;
       return manager.healthy(svc) ? { health: 'healthy', error: null } : { health: 'down', error: 'HTTP 503' };
     },
     readLogTail: async (svc) => logs[svc] ?? [],

@@ -93,7 +93,7 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
   it('drives healthy → degraded → down → healthy, with the stable period before green', async () => {
     const clock = new FakeClock(T0);
     const mon = new HealthMonitor(new HttpHealthProber(() => clock.now()));
-    const services = [{ name: 'web', spec: { health: { url: fx.url('/h'), intervalSec: 5, timeoutSec: 1, stableSec: 20 } } }];
+    const services = [{ name: 'web', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/h') }, intervalSec: 5, timeoutSec: 1, stableSec: 20 } } }];
     const doc: StatusDoc = { services: [status('web', 100)] };
     const types: string[] = [];
     const tick = async () => {
@@ -154,8 +154,8 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
     fx.set('/hung', { hang: true });
     fx.set('/a', { status: 200, body: { status: 'ok' } });
     const services = [
-      { name: 'hung', spec: { health: { url: fx.url('/hung'), intervalSec: 1, timeoutSec: 2, stableSec: 0 } } },
-      { name: 'a', spec: { health: { url: fx.url('/a'), intervalSec: 2, timeoutSec: 1, stableSec: 0 } } },
+      { name: 'hung', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/hung') }, intervalSec: 1, timeoutSec: 2, stableSec: 0 } } },
+      { name: 'a', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/a') }, intervalSec: 2, timeoutSec: 1, stableSec: 0 } } },
     ];
     const doc: StatusDoc = { services: [status('hung', 10), status('a', 11)] };
     const before = fx.received.filter((r) => r.path === '/a').length;
@@ -185,7 +185,7 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
     const clock = new FakeClock(T0);
     fx.set('/r', { status: 200, body: { status: 'ok' } });
     const mon = new HealthMonitor(new HttpHealthProber(() => clock.now()));
-    const services = [{ name: 'r', spec: { health: { url: fx.url('/r'), intervalSec: 60, timeoutSec: 1 } } }];
+    const services = [{ name: 'r', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/r') }, intervalSec: 60, timeoutSec: 1 } } }];
     const count = () => fx.received.filter((x) => x.path === '/r').length;
     const n0 = count();
     mon.tick(services, { services: [status('r', 20)] }, clock.now());

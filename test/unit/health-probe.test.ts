@@ -101,12 +101,12 @@ describe('probeHealth against a real local HTTP server', () => {
     fx.set('/hang', { hang: true });
     fx.set('/fast', { status: 200, body: { status: 'ok' } });
     const prober = new HttpHealthProber();
-    const hung = prober.probe(fx.url('/hang'), 3000);
+    const hung = prober.probe({ kind: 'http', url: fx.url('/hang') }, 3000);
     const fastDone: number[] = [];
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: 5 }, async () => {
-        const r = await prober.probe(fx.url('/fast'), 3000);
+        const r = await prober.probe({ kind: 'http', url: fx.url('/fast') }, 3000);
         assert.equal(r.health, 'healthy');
         fastDone.push(performance.now() - t0);
       }),

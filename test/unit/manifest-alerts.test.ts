@@ -10,7 +10,7 @@ describe('manifest: health.stableSec', () => {
     const a = parse(yaml(...svc, '    health: { url: "http://x/h" }')).manifest.services[0]!;
     assert.equal(a.health?.stableSec, undefined);
     const b = parse(yaml(...svc, '    health: { url: "http://x/h", stableSec: 30 }')).manifest.services[0]!;
-    assert.deepEqual(b.health, { url: 'http://x/h', intervalSec: 10, timeoutSec: 2, stableSec: 30 });
+    assert.deepEqual(b.health, { probe: { kind: 'http', url: 'http://x/h' }, intervalSec: 10, timeoutSec: 2, stableSec: 30 });
     assert.deepEqual(problems(yaml(...svc, '    health: { url: "http://x/h", stableSec: -1 }')), [[4, 'services.w.health.stableSec', 'must be >= 0']]);
     assert.deepEqual(problems(yaml(...svc, '    health: { url: "http://x/h", stableSec: "soon" }')), [[4, 'services.w.health.stableSec', 'must be a number, not the string "soon"']]);
   });

@@ -36,7 +36,7 @@ describe('examples/vigil.yaml', () => {
     ]);
     assert.equal(proxy.cwd, path.join(dir, 'proxy'));
     assert.deepEqual(proxy.credentials, ['llm-providers', 'llm-proxy']);
-    assert.equal(proxy.health?.url, 'http://127.0.0.1:4000/health/liveliness');
+    assert.deepEqual(proxy.health?.probe, { kind: 'http', url: 'http://127.0.0.1:4000/health/liveliness' });
     assert.equal(proxy.metrics?.url, 'http://127.0.0.1:4000/metrics');
     assert.deepEqual(proxy.limits, { memoryBytes: 1024 ** 3, cpuPercent: 100 });
     const core = svc('agent-core');
@@ -48,7 +48,7 @@ describe('examples/vigil.yaml', () => {
 
   it('uses defaults where the example says it does', () => {
     assert.deepEqual(svc('cron-watchdog').health, {
-      url: 'http://127.0.0.1:8711/healthz',
+      probe: { kind: 'http', url: 'http://127.0.0.1:8711/healthz' },
       intervalSec: 10,
       timeoutSec: 2,
     });

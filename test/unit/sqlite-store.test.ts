@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
+import { decodeSpec, encodeSpec } from '../../agent/adapters/sqlite/codec.js';
 import type { NewEvent } from '../../agent/core/events.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import { tempDbPath as tempDb } from '../helpers/temp-db.js';
@@ -141,7 +142,7 @@ test('services: upsert, list, remove; the spec round-trips exactly', () => {
   const changed: ServiceSpec = {
     ...spec,
     env: { PORT: '9090' },
-    health: { url: 'http://127.0.0.1:9090/health', intervalSec: 10, timeoutSec: 2 },
+    health: { probe: { kind: 'http', url: 'http://127.0.0.1:9090/health' }, intervalSec: 10, timeoutSec: 2 },
   };
   store.upsertService({
     name: 'api',
@@ -252,4 +253,16 @@ test('listServices is cached, yet sees every change: its own writes, a rolled-ba
     other.close();
     store.close();
   }
+});
+
+test('a service record stored before probe kinds (health.url) reads back as an http probe', () => {
+  const legacy = JSON.stringify({ ...spec, health: { url: 'http://127.0.0.1:8080/health', intervalSec: 5, timeoutSec: 1, stableSec: null } });
+  assert.deepStrictEqual(decodeSpec(legacy).health, {
+    probe: { kind: 'http', url: 'http://127.0.0.1:8080/health' },
+    intervalSec: 5,
+    timeoutSec: 1,
+    stableSec: undefined,
+  });
+  const tcp: ServiceSpec = { ...spec, health: { probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 }, intervalSec: 5, timeoutSec: 1, restartAfterFailures: 3 } };
+  assert.deepStrictEqual(decodeSpec(encodeSpec(tcp)), tcp);
 });

@@ -13,6 +13,8 @@
  *                      its default is 10 s; 0 would be ignored)
  *   ExitTimeOut        30 s between SIGTERM and SIGKILL on stop
  *   ProcessType        Standard unless the manifest says otherwise (Background may be deferred for hours)
+ *   (no dependencies)  launchd has none: a `healthy` dependency is waited for by the launcher (--wait-for)
+ *                      at every start; a dependency's restart does not restart its dependents here
  *   VigilManaged       {Home, Service, Hash}: which VIGIL_HOME owns the plist and the hash of everything
  *                      else, so a hand edit is reported as drift (launchd logs an unknown key and ignores it)
  */
@@ -22,6 +24,7 @@ import type { ServiceSpec } from '../../core/manifest/model.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
 import { logSettings } from '../../core/manifest/logs-settings.js';
+import { waitArgs } from '../../core/manifest/wait-args.js';
 import { VigilError } from '../../core/errors.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { DEFAULT_LABEL_PREFIX, plistPath, serviceLabel, servicePath } from './labels.js';
@@ -81,6 +84,7 @@ export function launcherArgs(spec: ServiceSpec, ctx: Pick<PlistRenderContext, 'p
     ...spec.credentials.flatMap((set) => ['--env-file', credentialSetPath(ctx.paths, set)]),
     '--exits',
     ctx.paths.exits,
+    ...waitArgs(spec),
     '--',
     ...spec.command,
   ];

@@ -1,6 +1,7 @@
 /** Row ↔ value conversion for the SQLite store: JSON columns, optional fields, camelCase. */
 import type { ExitInfo, EventType, NewEvent, Severity, VigilEvent } from '../../core/events.js';
-import type { ServiceSpec } from '../../core/manifest/model.js';
+import type { HealthSpec, ServiceSpec } from '../../core/manifest/model.js';
+import { probeOf } from '../../core/health/probe-spec.js';
 import type { ServiceRecord } from '../../ports/store.js';
 
 export interface EventRow {
@@ -66,7 +67,14 @@ export function encodeSpec(spec: ServiceSpec): string {
 }
 
 export function decodeSpec(text: string): ServiceSpec {
-  return nullsToUndefined(JSON.parse(text)) as ServiceSpec;
+  const spec = nullsToUndefined(JSON.parse(text)) as ServiceSpec;
+  // Records written before probe kinds existed carry `health.url` and no `health.probe`.
+  if (spec.health && !(spec.health as Partial<HealthSpec>).probe) {
+    const { url, ...rest } = spec.health as HealthSpec & { url?: string };
+    const probe = probeOf({ url });
+    spec.health = probe ? { ...rest, probe } : undefined;
+  }
+  return spec;
 }
 
 function nullsToUndefined(value: unknown): unknown {

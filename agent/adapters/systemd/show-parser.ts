@@ -21,6 +21,8 @@ export const SHOW_PROPERTIES = [
   'StateChangeTimestamp',
   'MemoryCurrent',
   'CPUUsageNSec',
+  // What vigil-launch told systemd (STATUS=) while it waits for healthy dependencies.
+  'StatusText',
 ] as const;
 
 export type ShowProps = Readonly<Record<string, string>>;
@@ -100,5 +102,6 @@ export function toObservedStatus(
     since: unixTimestampMs(p.StateChangeTimestamp),
     memoryBytes: uint(p.MemoryCurrent),
     cpuNsec: uint(p.CPUUsageNSec),
+    ...(p.StatusText === undefined ? {} : { note: p.StatusText }),
   };
 }

@@ -32,6 +32,12 @@ export interface SystemdManagerDeps {
 
 /** How long a stopping call may take: longer than systemd's default TimeoutStopSec= of 90 s. */
 const STOP_TIMEOUT_MS = 120_000;
+/**
+ * How long a starting call may take: a service with `healthy` dependencies stays "activating" while its
+ * launcher waits for them, so longer than the longest TimeoutStartSec= rendered (wait-args.ts: the 60 s
+ * wait, one try of at most 60 s, 15 s to start) — systemd fails the job first, with its own reason.
+ */
+const START_TIMEOUT_MS = 150_000;
 const BUS_ERROR_RE = /Failed to connect to (?:user scope )?bus|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR/;
 
 interface CallOptions {
@@ -151,7 +157,7 @@ export class SystemdManager implements ServiceManager {
     if (services.length === 0) return;
     await this.resetFailed(services);
     await withLauncherHints(this.paths, services, async () => {
-      await this.systemctl(['enable', '--now', ...services.map(unitName)]);
+      await this.systemctl(['enable', '--now', ...services.map(unitName)], { timeoutMs: START_TIMEOUT_MS });
     });
   }
 
@@ -159,7 +165,7 @@ export class SystemdManager implements ServiceManager {
     if (services.length === 0) return;
     await this.resetFailed(services);
     await withLauncherHints(this.paths, services, async () => {
-      await this.systemctl(['start', ...services.map(unitName)]);
+      await this.systemctl(['start', ...services.map(unitName)], { timeoutMs: START_TIMEOUT_MS });
     });
   }
 
@@ -172,7 +178,7 @@ export class SystemdManager implements ServiceManager {
     if (services.length === 0) return;
     await this.resetFailed(services);
     await withLauncherHints(this.paths, services, async () => {
-      await this.systemctl(['restart', ...services.map(unitName)], { timeoutMs: STOP_TIMEOUT_MS });
+      await this.systemctl(['restart', ...services.map(unitName)], { timeoutMs: STOP_TIMEOUT_MS + START_TIMEOUT_MS });
     });
   }
 

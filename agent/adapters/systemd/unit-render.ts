@@ -13,6 +13,7 @@ import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { VigilError } from '../../core/errors.js';
+import { maxWaitSec, waitArgs } from '../../core/manifest/wait-args.js';
 import { escapeEnvFilePath, escapePath, escapeText, quoteEnvAssignment, quoteExecLine } from './quote.js';
 
 export const UNIT_PREFIX = 'vigil-';
@@ -103,9 +104,32 @@ export function launchCommand(spec: ServiceSpec, ctx: RenderContext): string[] {
     String(maxBytes),
     '--keep',
     String(keep),
+    ...waitArgs(spec),
     '--',
     ...spec.command,
   ];
+}
+
+/**
+ * Dependencies: After= orders every start. A `started` one is Wants= (pulled in, nothing more). A `healthy`
+ * one is Requires=: systemd 252 then restarts this unit whenever the dependency restarts (`systemctl
+ * restart`, or its own Restart= after a crash; BindsTo= would stop it instead), and stops it with the
+ * dependency; each new start waits in vigil-launch (--wait-for) until the dependency's probe passes, within
+ * TimeoutStartSec= (the start job stays "activating" until the launcher says READY=1 after the wait).
+ */
+function dependencyLines(spec: ServiceSpec): string[] {
+  const healthy = new Set((spec.waitFor ?? []).map((w) => w.service));
+  return [
+    ...spec.dependsOn.map((dep) => `After=${unitName(dep)}`),
+    ...spec.dependsOn.filter((dep) => !healthy.has(dep)).map((dep) => `Wants=${unitName(dep)}`),
+    ...spec.dependsOn.filter((dep) => healthy.has(dep)).map((dep) => `Requires=${unitName(dep)}`),
+  ];
+}
+
+/** The launcher's whole wait and its last try, plus room to start the program (none without a wait). */
+function startTimeoutLines(spec: ServiceSpec): string[] {
+  const wait = maxWaitSec(spec);
+  return wait > 0 ? [`TimeoutStartSec=${Math.ceil(wait) + 15}`] : [];
 }
 
 export function launcherLogPath(paths: VigilPaths, service: string): string {
@@ -122,8 +146,7 @@ export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
   const launcherLog = escapePath(launcherLogPath(paths, spec.name));
   const unitLines = [
     `Description=${escapeText(spec.description ?? `Vigil service ${spec.name}`)}`,
-    ...spec.dependsOn.map((dep) => `After=${unitName(dep)}`),
-    ...spec.dependsOn.map((dep) => `Wants=${unitName(dep)}`),
+    ...dependencyLines(spec),
     `StartLimitIntervalSec=${formatNumber(spec.restart.intervalSec)}`,
     `StartLimitBurst=${spec.restart.burst}`,
     `${HOME_KEY}=${oneLineValue('VIGIL_HOME', paths.home)}`,
@@ -133,6 +156,7 @@ export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
     'Type=notify',
     'NotifyAccess=main',
     `ExecStart=${quoteExecLine(launchCommand(spec, ctx))}`,
+    ...startTimeoutLines(spec),
     // SIGTERM to the launcher only (it forwards it once to the program's process group); SIGKILL to all.
     'KillMode=mixed',
     `Restart=${spec.restart.policy}`,

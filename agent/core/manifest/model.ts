@@ -3,6 +3,7 @@ import type { AlertsConfig } from '../alerts/config.js';
 import type { LogSettings } from './logs-settings.js';
 import type { CredentialPolicies } from '../credentials/model.js';
 import type { BudgetSpec, PricingSpec, UsageSpec } from './usage.js';
+import type { ProbeSpec } from '../health/probe-spec.js';
 
 export type RestartPolicy = 'always' | 'on-failure' | 'no';
 
@@ -16,9 +17,16 @@ export interface ServiceSpec {
   env: Record<string, string>;
   /** Credential sets loaded from $VIGIL_HOME/credentials/<set>.env (defaults to the service's own name). */
   credentials: string[];
+  /** Every dependency (list form and map form alike): started before this service, in dependency order. */
   dependsOn: string[];
+  /**
+   * The `healthy` dependencies (map form): this service is not started until each one's probe passed.
+   * vigil-launch waits for them before it runs the program (so it holds at boot too, without the agent).
+   * Absent when there are none.
+   */
+  waitFor?: DependencyWait[];
   restart: { policy: RestartPolicy; delaySec: number; burst: number; intervalSec: number };
-  health: { url: string; intervalSec: number; timeoutSec: number; stableSec?: number } | undefined;
+  health: HealthSpec | undefined;
   metrics: { url: string } | undefined;
   limits: { memoryBytes: number | undefined; cpuPercent: number | undefined };
   /** macOS: the LaunchAgent's label prefix and ProcessType, when the manifest sets them (else defaults). */
@@ -27,6 +35,23 @@ export interface ServiceSpec {
   logs?: LogSettings;
   /** Where its token usage comes from (metrics, log events, a LiteLLM proxy), when the manifest says. */
   usage?: UsageSpec;
+}
+
+/** What a dependent waits for: the dependency's probe, each try bounded by that probe's timeout. */
+export interface DependencyWait {
+  service: string;
+  probe: ProbeSpec;
+  timeoutSec: number;
+}
+/** The `health:` settings: what is probed, how often, and what a run of failures leads to. */
+export interface HealthSpec {
+  /** From exactly one of the manifest's `url`, `tcp` or `exec`. */
+  probe: ProbeSpec;
+  intervalSec: number;
+  timeoutSec: number;
+  stableSec?: number;
+  /** Liveness: restart after this many consecutive failed probes of a running service; absent = never. */
+  restartAfterFailures?: number;
 }
 
 export type LaunchdProcessType = 'Standard' | 'Interactive' | 'Adaptive' | 'Background';

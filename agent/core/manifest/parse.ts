@@ -16,10 +16,13 @@ import {
   type RawService,
 } from './schema.js';
 import { dependencyOrder } from './deps.js';
+import { healthyProblems, withWaits } from './depends-part.js';
 import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
 import { parseUsagePart } from './usage-part.js';
 import { normalizeUsage } from './usage.js';
+import { normalizeHealth } from './health-part.js';
+import { resolveProgram, UNEXPANDED_RE } from './program.js';
 import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
 export interface ParseOptions {
@@ -32,8 +35,6 @@ export interface ParseOptions {
 /** Env keys that name a secret: a whole `_`-separated word (OPENAI_API_KEY, GH_TOKEN), not MAX_TOKENS. */
 const SECRETISH_RE =
   /(^|_)(API_?KEY|KEY|PRIVATE_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIALS?)(_|$)/i;
-/** systemd does not expand `~` or `$VAR` in paths, and neither does Vigil. */
-const UNEXPANDED_RE = /^~|\$/;
 
 type Problem = (p: (string | number)[], message: string) => void;
 
@@ -85,14 +86,15 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
       problems.push(...zodProblems(parsed.error, base, opts.file, locate));
       continue;
     }
-    parsed.data.dependsOn.forEach((dep, i) => {
-      if (dep === name) at(['dependsOn', i], 'a service cannot depend on itself');
-      else if (!names.has(dep)) at(['dependsOn', i], `unknown service "${dep}"`);
-    });
+    for (const dep of parsed.data.dependsOn) {
+      if (dep.service === name) at(['dependsOn', dep.key], 'a service cannot depend on itself');
+      else if (!names.has(dep.service)) at(['dependsOn', dep.key], `unknown service "${dep.service}"`);
+    }
     valid.set(name, parsed.data);
   }
 
   problems.push(...cycleProblems(valid, opts.file, locate));
+  problems.push(...healthyProblems(valid, opts.file, locate));
   const alertsPart = parseAlertsPart(mapOrEmpty(data).alerts, opts.file, locate, zodProblems);
   problems.push(...alertsPart.problems);
   const everyService = new Map([...names].map((n) => [n, valid.get(n) ?? {}]));
@@ -111,7 +113,7 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
   }
   if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
 
-  const order = dependencyOrder(services);
+  const order = dependencyOrder(withWaits(services, valid));
   // A cycle was reported above already; this only narrows the type.
   if ('cycle' in order)
     throw new ManifestError('E_MANIFEST_INVALID', cycleProblems(valid, opts.file, locate));
@@ -138,12 +140,12 @@ function cycleProblems(valid: Map<string, RawService>, file: string, locate: Loc
   // Self-dependencies and unknown services are reported on their own; keep them out of the cycle check.
   const nodes = [...valid].map(([name, svc]) => ({
     name,
-    dependsOn: svc.dependsOn.filter((d) => d !== name && valid.has(d)),
+    dependsOn: svc.dependsOn.map((d) => d.service).filter((d) => d !== name && valid.has(d)),
   }));
   const order = dependencyOrder(nodes);
   if (!('cycle' in order)) return [];
   const [first = '', next = ''] = order.cycle;
-  const p = ['services', first, 'dependsOn', valid.get(first)?.dependsOn.indexOf(next) ?? 0];
+  const p = ['services', first, 'dependsOn', valid.get(first)?.dependsOn.find((d) => d.service === next)?.key ?? 0];
   return [{ file, ...locate(p), path: dotted(p), message: `dependency cycle: ${order.cycle.join(' → ')}` }];
 }
 
@@ -196,19 +198,11 @@ function normalize(
     ok = false;
   }
   const cwd = svc.cwd === undefined ? undefined : path.resolve(baseDir, svc.cwd);
-  const program = svc.command[0] ?? '';
-  let resolved: string | null = program;
-  if (UNEXPANDED_RE.test(program)) {
-    problem(['command', 0], '"~" and "$VARIABLES" are not expanded; give an absolute path or a program name');
-    resolved = null;
-  } else if (!program.includes('/')) {
-    resolved = which ? which(program) : null;
-    if (resolved === null)
-      problem(['command', 0], `program "${program}" not found on PATH; give an absolute path`);
-  } else if (!path.isAbsolute(program)) {
-    resolved = path.resolve(cwd ?? baseDir, program);
-  }
-  if (resolved === null || !ok) return null;
+  const found = resolveProgram(svc.command[0] ?? '', cwd ?? baseDir, which);
+  if ('error' in found) problem(['command', 0], found.error);
+  const health = svc.health ? normalizeHealth(svc.health, cwd, baseDir, which, problem) : undefined;
+  if ('error' in found || health === null || !ok) return null;
+  const resolved = found.path;
   return {
     name,
     description: svc.description,
@@ -216,9 +210,9 @@ function normalize(
     cwd,
     env: svc.env,
     credentials: svc.credentials ?? [name],
-    dependsOn: svc.dependsOn,
+    dependsOn: svc.dependsOn.map((d) => d.service),
     restart: svc.restart,
-    health: svc.health,
+    health,
     metrics: svc.metrics,
     limits: { memoryBytes: svc.limits.memory, cpuPercent: svc.limits.cpu },
     ...(svc.usage ? { usage: normalizeUsage(svc.usage, svc.metrics?.url) } : {}),

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { parseCpuPercent, parseMemoryBytes } from './units.js';
 import { usageSchema } from './usage.js';
 import { logsSchema } from './logs-part.js';
+import { readDependsOn, type Dependency } from './deps.js';
+import { parseTcpTarget, PROBE_KEYS } from '../health/probe-spec.js';
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
 
@@ -51,13 +53,56 @@ const httpUrl = z.url({
   error: (iss) => (iss.input === undefined ? 'is required' : 'must be an http(s) URL'),
 });
 
-const healthSchema = z.strictObject({
-  url: httpUrl,
-  intervalSec: positive().default(10),
-  timeoutSec: positive().default(2),
-  /** Seconds of uninterrupted health before the service counts as healthy again (default 10). */
-  stableSec: z.number().min(0, 'must be >= 0').max(3600, 'must be <= 3600').optional(),
+const TCP_HINT = 'must be host:port, such as "127.0.0.1:6379" or "[::1]:6379"';
+/** `health.tcp: "127.0.0.1:6379"` → { host, port }. */
+const tcpTarget = z.string({ error: TCP_HINT }).transform((v, ctx) => {
+  const target = parseTcpTarget(v.trim());
+  if (target === null) {
+    ctx.addIssue({ code: 'custom', message: TCP_HINT });
+    return z.NEVER;
+  }
+  return target;
 });
+
+const argvSchema = z
+  .array(argString, { error: argvError })
+  .min(1, 'must name at least the program to run')
+  .superRefine((argv, ctx) => {
+    if (argv[0] === '')
+      ctx.addIssue({ code: 'custom', path: [0], message: 'the program must not be empty' });
+  });
+
+const healthSchema = z
+  .strictObject({
+    /** The probe, one of three kinds (core/health/probe-spec.ts): an HTTP GET, a TCP connect, a program. */
+    url: httpUrl.optional(),
+    tcp: tcpTarget.optional(),
+    exec: argvSchema.optional(),
+    intervalSec: positive().default(10),
+    timeoutSec: positive().default(2),
+    /** Seconds of uninterrupted health before the service counts as healthy again (default 10). */
+    stableSec: z.number().min(0, 'must be >= 0').max(3600, 'must be <= 3600').optional(),
+    /** Liveness: restart the service after this many consecutive failed probes (absent: never). */
+    restartAfterFailures: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be >= 1')
+      .max(1000, 'must be <= 1000')
+      .optional(),
+  })
+  .superRefine((h, ctx) => {
+    const set = PROBE_KEYS.filter((k) => h[k] !== undefined);
+    if (set.length === 0)
+      ctx.addIssue({ code: 'custom', message: 'needs a probe: set one of url, tcp or exec' });
+    // Each kind is reported at its own key, so every line involved is named.
+    if (set.length > 1)
+      for (const k of set)
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: `only one probe per service (url, tcp or exec), but ${set.join(' and ')} are set; keep one`,
+        });
+  });
 
 const metricsSchema = z.strictObject({ url: httpUrl });
 
@@ -102,19 +147,23 @@ const launchdTopSchema = z.strictObject({
 
 export const serviceSchema = z.strictObject({
   description: z.string().refine(noControl, 'must be one line').optional(),
-  command: z
-    .array(argString, { error: argvError })
-    .min(1, 'must name at least the program to run')
-    .superRefine((argv, ctx) => {
-      if (argv[0] === '')
-        ctx.addIssue({ code: 'custom', path: [0], message: 'the program must not be empty' });
-    }),
+  command: argvSchema,
   cwd: z.string().min(1, 'must not be empty').refine(noControl, 'must be one line').optional(),
   env: envMap.default({}),
   credentials: z
     .array(z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name ([a-z0-9][a-z0-9_-]*)'))
     .optional(),
-  dependsOn: z.array(z.string()).default([]),
+  /** A list (each dependency started first) or a map of service: healthy | started (see deps.ts). */
+  dependsOn: z
+    .unknown()
+    .optional()
+    .transform((v, ctx): Dependency[] => {
+      if (v === undefined) return [];
+      const read = readDependsOn(v);
+      if ('deps' in read) return read.deps;
+      for (const p of read.problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      return z.NEVER;
+    }),
   restart: restartSchema.default({ policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }),
   health: healthSchema.optional(),
   metrics: metricsSchema.optional(),

@@ -80,7 +80,7 @@ const STRING_LISTS = ['command', 'dependsOn', 'credentials'];
 /**
  * Where the manifest wants strings (argv, env values, names), a plain scalar that YAML would read as a
  * number or boolean is kept exactly as written: `PYTHON_VERSION: 3.10` stays "3.10" (not "3.1") and
- * `[litellm, --port, 4000]` stays an argv of strings. Mutates the document in place.
+ * `[litellm, --port, 4000]` stays an argv of strings (so does a `health.exec` argv). Mutates the document in place.
  */
 export function keepScalarText(doc: Document): void {
   const services = isMap(doc.contents) ? doc.contents.get('services', true) : undefined;
@@ -95,6 +95,10 @@ export function keepScalarText(doc: Document): void {
       if (STRING_FIELDS.includes(key)) asText(value);
       else if (STRING_LISTS.includes(key) && isSeq(value)) value.items.forEach(asText);
       else if (key === 'env' && isMap(value)) value.items.forEach((it) => asText(it.value));
+      else if (key === 'health' && isMap(value)) {
+        const exec = value.get('exec', true);
+        if (isSeq(exec)) exec.items.forEach(asText);
+      }
     }
   }
 }

@@ -14,12 +14,14 @@ export function serviceStatus(args: {
   rule: LoopRule;
   drifted: boolean;
   now: number;
+  /** Its `healthy` dependencies (spec.waitFor), so that the launcher giving up on them reads as such. */
+  waitsFor?: readonly string[];
 }): ServiceStatus {
   const { observed: o, snapshot: snap } = args;
   const recentCrashes = (snap?.crashes ?? []).filter((t) => t > args.now - args.rule.windowMs).length;
   const gaveUp = o.loaded && o.active === 'failed' && (o.result === 'start-limit-hit' || (args.policy !== 'no' && o.restarts > 0));
   const state = deriveState(o, recentCrashes >= args.rule.threshold || gaveUp);
-  const exit = snap?.lastExit ?? observedExit(o);
+  const exit = launcherGaveUp(snap?.lastExit ?? observedExit(o), args.waitsFor ?? []);
   return {
     name: args.name,
     unit: args.unit,
@@ -30,9 +32,20 @@ export function serviceStatus(args: {
     lastExit: exit ? { code: exit.code, signal: exit.signal, reason: exit.reason } : null,
     health: 'unknown',
     drifted: args.drifted,
+    // vigil-launch's STATUS= while it waits for a healthy dependency (systemd only).
+    ...(state === 'starting' && o.note?.startsWith('waiting for ') ? { waiting: o.note } : {}),
     memoryBytes: o.memoryBytes,
     cpuNsec: o.cpuNsec,
   };
+}
+
+/** vigil-launch exits 75 when a healthy dependency was not healthy in time (agent/launcher/waitdep.c). */
+export const LAUNCHER_DEPENDENCY_TIMEOUT = 75;
+
+function launcherGaveUp<E extends { code: number | null; reason: string }>(exit: E | null, waitsFor: readonly string[]): E | null {
+  if (exit === null || waitsFor.length === 0 || exit.code !== LAUNCHER_DEPENDENCY_TIMEOUT) return exit;
+  const which = waitsFor.length === 1 ? waitsFor[0] : `one of ${waitsFor.join(', ')}`;
+  return { ...exit, reason: `not started: ${which} was not healthy in time (vigil-launch gave up, exit 75; see its log)` };
 }
 
 function observedExit(o: ObservedStatus) {

@@ -2,6 +2,7 @@
 import type { StatusDoc } from '../core/status.js';
 import { loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
+import { intentKey, type Intent } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
@@ -34,6 +35,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
               rule: loopRule(svc.spec.restart),
               drifted: drift.get(svc.name) ?? false,
               now,
+              intent: deps.store?.getState<Intent>(intentKey(svc.name)) ?? null,
             }),
           ]
         : [];

@@ -12,7 +12,8 @@ import { createUsageModule } from './usage-module.js';
 const isLaunchd = (m: ServiceManager): m is LaunchdManager => m.backend === 'launchd';
 
 export function createModules(services: AgentServices): AgentModule[] {
-  const { manager } = services;
+  // The unwrapped manager: the launchd watcher's restarts stand in for launchd's policy, they are no intent.
+  const manager = services.ctx.rawManager;
   // macOS has no /proc: CPU and memory come from one batched `ps` (the launchd manager's own when it has them).
   const monitor = createMonitorModule(services, isLaunchd(manager) ? { sampler: new PsSampler(services.ctx.runner, services.ctx.env) } : {});
   return [

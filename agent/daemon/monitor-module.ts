@@ -131,8 +131,9 @@ export class MonitorModule implements AgentModule {
         // Health straight from the health monitor (what decorateStatus shows), without building the document.
         services: status.services.map((x) => {
           const v = this.health.view(x.name);
-          if (!v) return { name: x.name, state: x.state, health: x.health, healthSince: x.healthSince ? Date.parse(x.healthSince) : null, healthReason: x.healthReason ?? null, drifted: x.drifted };
-          return { name: x.name, state: x.state, health: v.health, healthSince: v.since, healthReason: v.reason ?? null, drifted: x.drifted };
+          const common = { name: x.name, state: x.state, drifted: x.drifted, processSince: x.since ? Date.parse(x.since) : null, intent: supervisor.intentOf(x.name) };
+          if (!v) return { ...common, health: x.health, healthSince: x.healthSince ? Date.parse(x.healthSince) : null, healthReason: x.healthReason ?? null };
+          return { ...common, health: v.health, healthSince: v.since, healthReason: v.reason ?? null, rawHealth: v.raw, rawSince: v.rawSince };
         }),
         oneShots: this.oneShots.splice(0),
         now,

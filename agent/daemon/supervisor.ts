@@ -10,6 +10,7 @@ import type { ExitRecord, ObservedStatus } from '../core/observed.js';
 import { step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
+import { intentKey, type Intent } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
@@ -21,7 +22,7 @@ export { SNAPSHOTS_KEY };
 
 export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
 const LOG_TAIL_LINES = 20;
-const TAIL_EVENTS = new Set(['crashed', 'oom-killed', 'crashloop', 'start-limit-hit']);
+const TAIL_EVENTS = new Set(['crashed', 'killed', 'oom-killed', 'crashloop', 'start-limit-hit']);
 
 export interface SupervisorDeps {
   manager: ServiceManager;
@@ -53,6 +54,7 @@ export class Supervisor {
   private observed = new Map<string, ObservedStatus>();
   private readonly listeners = new Set<(e: VigilEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
+  private intents = new Map<string, Intent>();
 
   constructor(private readonly deps: SupervisorDeps) {
     this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
@@ -71,6 +73,11 @@ export class Supervisor {
 
   currentStatus(): StatusDoc {
     return this.status;
+  }
+
+  /** What Vigil last asked the manager to do with each service, as read by the last tick. */
+  intentOf(service: string): Intent | null {
+    return this.intents.get(service) ?? null;
   }
 
   subscribe(listener: (e: VigilEvent) => void): () => void {
@@ -101,6 +108,13 @@ export class Supervisor {
     }
     const drift = await this.maybeCheckDrift(now);
 
+    // Written by the intent-recording manager (the CLI's or this agent's), read fresh every tick.
+    const intents = new Map<string, Intent>();
+    for (const n of names) {
+      const i = store.getState<Intent>(intentKey(n));
+      if (i) intents.set(n, i);
+    }
+    this.intents = intents;
     const exitsBy = groupExits(records);
     const byName = new Map(observed.map((o) => [o.service, o]));
     const nextSnapshots: Record<string, ServiceSnapshot> = {};
@@ -119,10 +133,11 @@ export class Supervisor {
         policy: svc.spec.restart.policy,
         rule: loopRule(svc.spec.restart),
         now,
+        intent: intents.get(svc.name) ?? null,
       });
       nextSnapshots[svc.name] = out.next;
       events.push(...out.events);
-      statuses.push(serviceView(svc, o, out.next, now));
+      statuses.push(serviceView(svc, o, out.next, now, intents.get(svc.name) ?? null));
     }
     await this.attachLogTails(events);
 
@@ -201,7 +216,7 @@ function groupExits(records: readonly ExitRecord[]): Map<string, ExitRecord[]> {
   return out;
 }
 
-export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: ServiceSnapshot | undefined, now: number) {
+export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: ServiceSnapshot | undefined, now: number, intent: Intent | null = null) {
   return serviceStatus({
     name: svc.name,
     unit: svc.unit,
@@ -211,5 +226,6 @@ export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: Service
     rule: loopRule(svc.spec.restart),
     drifted: snap?.drifted ?? false,
     now,
+    intent,
   });
 }

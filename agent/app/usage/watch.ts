@@ -34,7 +34,8 @@ export interface UsageWatchDeps {
   maxChunksPerRound?: number;
 }
 
-const RESTART_EVENTS = new Set(['restarted', 'crashed']);
+/** Real crashes only: a restart Vigil asked for (apply, rotation) or the manager's restart after a crash adds nothing. */
+const RESTART_EVENTS = new Set(['crashed', 'oom-killed', 'killed']);
 export const HOURLY_RETENTION_DAYS = 45;
 
 export class UsageWatch {

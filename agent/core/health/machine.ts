@@ -95,7 +95,7 @@ export function stepHealth(prev: HealthSnapshot, input: HealthInput): HealthStep
     const streakSince =
       prev.streakSince ?? (input.probed ? (input.probe?.at ?? now) : Math.min(now, input.processSince ?? now));
     const stable = now - streakSince >= input.stableMs;
-    const raw = rawStep(prev, 'healthy', now);
+    const raw = rawStep(prev, 'healthy', input);
     if (stable || prev.health === 'healthy') {
       next = { health: 'healthy', since: prev.health === 'healthy' ? prev.since : now, streakSince, reason: seen.reason, ...raw };
     } else {
@@ -108,15 +108,23 @@ export function stepHealth(prev: HealthSnapshot, input: HealthInput): HealthStep
       since: prev.health === seen.health ? prev.since : now,
       streakSince: null,
       reason: seen.reason,
-      ...rawStep(prev, seen.health, now),
+      ...rawStep(prev, seen.health, input),
     };
   }
   const changed = next.health !== prev.health && next.health !== 'unknown';
   return { next, event: changed ? healthEvent(input.service, prev.health, next, input.probe) : null };
 }
 
-function rawStep(prev: HealthSnapshot, raw: Health, now: number): Pick<HealthSnapshot, 'raw' | 'rawSince'> {
-  return { raw, rawSince: prev.raw === raw ? prev.rawSince : now };
+/**
+ * The raw health and since when. A change is dated when it happened, not when this tick saw it: the
+ * probe's time for probe news, the process state's change for state news (a crash seen a tick late is
+ * down from the crash); never before the previous change, never in the future.
+ */
+function rawStep(prev: HealthSnapshot, raw: Health, input: HealthInput): Pick<HealthSnapshot, 'raw' | 'rawSince'> {
+  if (prev.raw === raw) return { raw, rawSince: prev.rawSince };
+  const fromProbe = input.state === 'running' && input.probed;
+  const happened = (fromProbe ? input.probe?.at : input.processSince) ?? input.now;
+  return { raw, rawSince: Math.min(input.now, Math.max(prev.rawSince, happened)) };
 }
 
 function healthEvent(service: string, from: Health, to: HealthSnapshot, probe: ProbeResult | null): NewEvent {

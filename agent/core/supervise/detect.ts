@@ -37,8 +37,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
     events.push({ service, at: e.at ?? now, ...e });
 
   const intent = input.intent ?? null;
-  // An intent ends the crash episode: failures before it belong to what ran before (a fixed command).
-  let crashes = intent ? prev.crashes.filter((t) => t >= intent.at) : [...prev.crashes];
+  let crashes = [...prev.crashes];
   let lastExit = prev.lastExit;
   for (const rec of input.exits) {
     const info = decodeExit(rec);
@@ -62,7 +61,9 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       exit: info,
     });
   }
-  crashes = crashes.filter((t) => t > now - rule.windowMs);
+  // An intent ends the crash episode: failures before it (read late too, e.g. by an agent started after
+  // the fix) belong to what ran before it, such as the command an apply just replaced.
+  crashes = crashes.filter((t) => t > now - rule.windowMs && (intent === null || t >= intent.at));
 
   const gaveUp = managerGaveUp(o, input.policy, intent);
   if (gaveUp && prev.active !== 'failed') {

@@ -99,7 +99,9 @@ export class HealthMonitor {
         p.pid = pid;
         p.nextAt = Math.min(p.nextAt, now); // a new process: look at it at once
       }
-      if (p.inFlight || now < p.nextAt || st?.state !== 'running') continue;
+      // A live process is probed, in a crash loop too: when the loop ends, its health is already known.
+      const live = st !== undefined && (st.state === 'running' || (st.state === 'crashloop' && st.pid !== null));
+      if (p.inFlight || now < p.nextAt || !live) continue;
       p.nextAt = now + h.intervalSec * 1000;
       const entry = p;
       entry.inFlight = this.prober

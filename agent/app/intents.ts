@@ -3,8 +3,8 @@
  * one to stop, start or restart services, stores what it asked and when, per service. Every caller gets
  * it from the composition root (`vigil start/stop/restart`, apply, budget stops and resumes, credential
  * rotation), so none of them can forget. A failed call puts the previous intents back: nothing changed.
- * The launchd watcher's own restarts (Vigil standing in for the manager's restart policy) use the
- * unwrapped manager: they are the manager's doing, not the user's.
+ * The launchd watcher's restarts (Vigil standing in for launchd's memory limit) record intents that keep
+ * the crash episode going: its SIGTERM is no `killed` event, and the failure before it still counts.
  */
 import { intentKey, type Intent, type IntentAction } from '../core/intent.js';
 import type { ServiceManager, UnitFile } from '../ports/service-manager.js';
@@ -20,6 +20,8 @@ export class IntentRecordingManager implements ServiceManager {
     /** The database if there is one (no database: no services, nothing to record). */
     private readonly store: () => Store | null,
     private readonly clock: Clock,
+    /** Restarts because the service failed (the launchd watcher): the crash episode goes on. */
+    private readonly opts: { keepCrashes?: boolean } = {},
   ) {
     this.backend = inner.backend;
   }
@@ -69,7 +71,8 @@ export class IntentRecordingManager implements ServiceManager {
     const at = this.clock.now();
     const before = services.map((s) => [s, store.getState<Intent>(intentKey(s))] as const);
     store.transaction(() => {
-      for (const s of services) store.setState(intentKey(s), { action, at } satisfies Intent);
+      const intent: Intent = this.opts.keepCrashes ? { action, at, keepCrashes: true } : { action, at };
+      for (const s of services) store.setState(intentKey(s), intent);
     });
     try {
       await call();

@@ -6,8 +6,8 @@
  *
  * - An exit of a process that was running before a stop/restart intent is an intended exit: not a crash,
  *   not `killed`.
- * - Every intent ends a crash episode: failures before it are forgiven (a new command or an explicit
- *   restart starts a fresh count).
+ * - An intent ends a crash episode: failures before it are forgiven (a new command or an explicit
+ *   restart starts a fresh count), unless it says `keepCrashes`.
  * - While an intent's transition lasts, down and crash-loop pages are held: after a stop until a new
  *   process runs; after a start/restart until the unit settles (a process started after the intent, or a
  *   settled state), at most SETTLE_MAX_MS. The down timer then starts no earlier than that.
@@ -20,6 +20,11 @@ export interface Intent {
   action: IntentAction;
   /** When Vigil asked (ms). */
   at: number;
+  /**
+   * The crash episode goes on: set when Vigil restarts a service because it failed (the launchd watcher's
+   * memory limit), so the restart's own exit is intended but earlier failures still count.
+   */
+  keepCrashes?: true;
 }
 
 /** The store key of a service's latest intent (one key per service: the CLI and the agent both write). */

@@ -194,6 +194,15 @@ describe('crash episodes and intents', () => {
     assert.equal(types.filter((t) => t === 'crashloop').length, 1);
   });
 
+  it('a restart because it failed (launchd memory limit: keepCrashes) keeps the episode; its SIGTERM is intended', () => {
+    let s = run(emptySnapshot(), { observed: obs({ since: T0 - 60_000 }) }).next;
+    s = run(s, { now: T0 + 2000, observed: obs({ pid: 101, restarts: 1, since: T0 + 1600 }), exits: [crash(0, T0 + 1500)] }).next;
+    const intent: Intent = { action: 'restart', at: T0 + 3000, keepCrashes: true };
+    const out = run(s, { now: T0 + 4000, observed: obs({ pid: 102, since: T0 + 3500 }), exits: [term(1, T0 + 3200)], intent });
+    assert.deepEqual(out.next.crashes, [T0 + 1500], 'the crash before still counts');
+    assert.ok(!out.events.some((e) => e.type === 'killed'));
+  });
+
   it('an outside SIGTERM is a killed event (warning) and counts toward a crash loop', () => {
     let s = run(emptySnapshot(), {}).next;
     const types: string[] = [];

@@ -63,7 +63,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   }
   // An intent ends the crash episode: failures before it (read late too, e.g. by an agent started after
   // the fix) belong to what ran before it, such as the command an apply just replaced.
-  crashes = crashes.filter((t) => t > now - rule.windowMs && (intent === null || t >= intent.at));
+  crashes = crashes.filter((t) => t > now - rule.windowMs && (intent === null || intent.keepCrashes === true || t >= intent.at));
 
   const gaveUp = managerGaveUp(o, input.policy, intent);
   if (gaveUp && prev.active !== 'failed') {

@@ -1,7 +1,8 @@
 /**
  * Alert precision against real systemd units and a real agent: a kill -9 with a fast restart and a
  * stable period longer than downForSec pages nothing; `vigil stop` of a service that takes longer than
- * downForSec to stop pages nothing, nor does `vigil start`; an outside SIGTERM is a `killed` event.
+ * downForSec to stop pages nothing, nor does `vigil start`; an outside SIGTERM is a `killed` event; a
+ * crash loop fixed by an apply, with the agent started within 60 s, is running at once and pages nothing.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,3 +106,53 @@ alerts:
     assert.match(killed.message, /from outside Vigil/);
   });
 });
+
+describe('a fixed crash loop with the agent started within 60 s (real systemd)', () => {
+  let t: TestHome;
+  let agent: AgentProcess | null = null;
+  let rx: HttpFixture;
+  const p = uniquePrefix();
+  const svc = `${p}-fix`;
+
+  before(async () => {
+    t = await makeHome();
+    rx = await startHttpFixture();
+    rx.set('/hook', { status: 200, body: 'ok' });
+  });
+  after(async () => {
+    await agent?.kill().catch(() => undefined);
+    await rx?.close();
+    await t.cleanup();
+  });
+
+  it('start limit hit, fixed command applied, agent started: running and healthy, never crashloop, no page', async () => {
+    const port = await freePort();
+    const alerts = `alerts:\n  desktop: false\n  downForSec: 3\n  cooldownSec: 0\n  webhooks:\n    hook: { type: json, url: "${rx.url('/hook')}" }\n`;
+    const manifest = (command: string) => `services:\n  ${svc}:\n    command: ${command}\n    restart: { policy: always, delaySec: 0.2, burst: 3, intervalSec: 30 }\n    health: { url: "http://127.0.0.1:${port}/health", intervalSec: 1, timeoutSec: 1, stableSec: 2 }\n${alerts}`;
+    await t.json(['apply', '-f', t.manifest(manifest('[/bin/sh, -c, "exit 3"]'))]);
+    // systemd gave up on it (systemd 252 keeps Result=exit-code then: failed after restarts)
+    await waitFor('the start limit', async () => {
+      const r = await run('systemctl', ['--user', 'show', '-p', 'ActiveState,NRestarts', `vigil-${svc}.service`], t.env, {});
+      return (r.stdout.includes('ActiveState=failed') && !r.stdout.includes('NRestarts=0')) || undefined;
+    }, 20_000, 200);
+    await t.json(['apply', '-f', t.manifest(manifest(`[${process.execPath}, ${SERVER}, "${port}", ${path.join(t.home, 'none.json')}]`))]);
+    agent = await startAgent(t);
+    const states = new Set<string>();
+    await waitFor('healthy', async () => {
+      const s = await status(t, svc);
+      states.add(s.state);
+      return s.health === 'healthy' || undefined;
+    }, 30_000, 100);
+    await sleep(2000);
+    states.add((await status(t, svc)).state);
+    assert.deepEqual([...states].filter((x) => x === 'crashloop' || x === 'failed'), [], `states seen: ${[...states].join(', ')}`);
+    const pages = rx.received.filter((r) => r.path === '/hook').map((r) => JSON.parse(r.body) as Record<string, unknown>).filter((b) => b.kind === 'firing');
+    assert.deepEqual(pages, []);
+    const types = (await t.json<{ events: VigilEvent[] }>(['events', '--service', svc, '-n', '500'])).events.map((e) => e.type);
+    assert.ok(types.includes('crashed'), 'the old crashes are still recorded as history');
+  });
+});
+
+async function status(t: TestHome, name: string): Promise<ServiceStatus> {
+  return (await t.json<StatusDoc>(['status', name])).services[0]!;
+}

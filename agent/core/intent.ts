@@ -36,6 +36,9 @@ export const INTENT_SLACK_MS = 1000;
 /** A start/restart that has not settled within this long counts as down from the intent on. */
 export const SETTLE_MAX_MS = 10 * 60_000;
 
+/** A start that changed nothing this long after it (`vigil start` of a running service) holds nothing. */
+export const NOOP_AFTER_MS = 5000;
+
 /** States in which a unit has finished its transition (anything else, e.g. `starting`, is in between). */
 const SETTLED: ReadonlySet<string> = new Set<ServiceState>(['running', 'stopped', 'failed', 'crashloop', 'unknown']);
 
@@ -62,6 +65,7 @@ export function downTimerStart(downSince: number, intent: Intent | null, p: Proc
     return settled && p.state === 'running' ? Math.max(downSince, p.since!) : null;
   }
   if (settled) return Math.max(downSince, p.since!);
+  if (intent.action === 'start' && SETTLED.has(p.state) && now - intent.at >= NOOP_AFTER_MS) return downSince;
   return now - intent.at >= SETTLE_MAX_MS ? Math.max(downSince, intent.at) : null;
 }
 

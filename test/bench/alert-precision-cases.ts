@@ -90,6 +90,12 @@ export const CASES: readonly SimCase[] = [
     pages: [{ rule: 'service-down', at: 60, windowSec: DOWN }],
   },
   {
+    name: 'start-noop-then-hung',
+    what: 'vigil start of a service already running (changes nothing), hung 10 s later',
+    script: [[30, 'vigil-start'], [40, 'hang']],
+    pages: [{ rule: 'service-down', at: 40, windowSec: DOWN }],
+  },
+  {
     name: 'crashloop-fixed',
     what: 'a crashing command (start limit hit), then the fixed command applied',
     script: [[20, 'break'], [60, 'fix'], [60, 'vigil-restart']],

@@ -139,6 +139,10 @@ describe('intents hold back pages of stops and restarts Vigil asked for', () => 
     assert.equal(downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS - 1), null);
     assert.equal(downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS), T0);
     assert.equal(downTimerStart(T0 - 999 * S, null, { state: 'starting', since: T0 }, T0), T0 - 999 * S, 'no intent: when it stopped being up');
+    // vigil start of a service already running changes nothing: after a few seconds it holds nothing
+    const old = { state: 'running' as const, since: T0 - 3600 * S };
+    assert.equal(downTimerStart(T0 + 2 * S, start, old, T0 + 4 * S), null, 'the manager may not have acted yet');
+    assert.equal(downTimerStart(T0 + 2 * S, start, old, T0 + 5 * S), T0 + 2 * S);
   });
 
   it('a crash loop under a stop intent does not page; under no intent it does', () => {

@@ -25,6 +25,11 @@ export interface Intent {
    * memory limit), so the restart's own exit is intended but earlier failures still count.
    */
   keepCrashes?: true;
+  /**
+   * Set by the supervisor (not stored) when a stop is over (see stopIntentOver): the start of the process
+   * that ended it. The down timer starts no earlier than that, and nothing is held any more.
+   */
+  overAt?: number;
 }
 
 /** The store key of a service's latest intent (one key per service: the CLI and the agent both write). */
@@ -60,6 +65,7 @@ function settledAfter(intent: Intent, p: ProcessView): boolean {
 export function downTimerStart(downSince: number, intent: Intent | null, p: ProcessView, now: number): number | null {
   if (!intent) return downSince;
   const settled = settledAfter(intent, p);
+  if (intent.overAt !== undefined) return Math.max(downSince, intent.overAt);
   if (intent.action === 'stop') {
     // Meant to be down: only a process started after the stop (by whatever means) can be down for real.
     return settled && p.state === 'running' ? Math.max(downSince, p.since!) : null;
@@ -70,11 +76,20 @@ export function downTimerStart(downSince: number, intent: Intent | null, p: Proc
 }
 
 /**
+ * Whether a stop intent is over: a process started after it runs (whoever started it). From then on the
+ * service is meant to run again, and a later crash or outage of it is real whatever state it passes
+ * through (a stop intent would otherwise hold pages while it sits in an auto-restart).
+ */
+export function stopIntentOver(intent: Intent, o: { active: string; pid: number | null; since: number | null }): boolean {
+  return intent.action === 'stop' && o.active === 'active' && o.pid !== null && o.since !== null && o.since >= intent.at - INTENT_SLACK_MS;
+}
+
+/**
  * Whether an exit at `exitAt` is the one Vigil asked for: a stop/restart intent before it, and the
  * process that ended was not one started after the intent (`prev` is the last state seen before the exit).
  */
 export function intendedExit(intent: Intent | null, exitAt: number, prev: { active: string; since: number | null }): boolean {
-  if (!intent || intent.action === 'start') return false;
+  if (!intent || intent.action === 'start' || intent.overAt !== undefined) return false;
   if (exitAt < intent.at - INTENT_SLACK_MS) return false;
   const newProcess = prev.active === 'active' && prev.since !== null && prev.since >= intent.at - INTENT_SLACK_MS;
   return !newProcess;

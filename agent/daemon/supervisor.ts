@@ -10,7 +10,7 @@ import type { ExitRecord, ObservedStatus } from '../core/observed.js';
 import { step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
-import { intentKey, type Intent } from '../core/intent.js';
+import { intentKey, stopIntentOver, type Intent } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
@@ -55,6 +55,8 @@ export class Supervisor {
   private readonly listeners = new Set<(e: VigilEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
   private intents = new Map<string, Intent>();
+  /** Stop intents seen to be over (see stopIntentOver): service → the intent's time and when it ended. */
+  private readonly stopsOver = new Map<string, { at: number; overAt: number }>();
 
   constructor(private readonly deps: SupervisorDeps) {
     this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
@@ -109,14 +111,19 @@ export class Supervisor {
     const drift = await this.maybeCheckDrift(now);
 
     // Written by the intent-recording manager (the CLI's or this agent's), read fresh every tick.
+    const byName = new Map(observed.map((o) => [o.service, o]));
     const intents = new Map<string, Intent>();
     for (const n of names) {
       const i = store.getState<Intent>(intentKey(n));
-      if (i) intents.set(n, i);
+      if (!i) continue;
+      const o = byName.get(n);
+      if (o && this.stopsOver.get(n)?.at !== i.at && stopIntentOver(i, o)) this.stopsOver.set(n, { at: i.at, overAt: o.since! });
+      const over = this.stopsOver.get(n);
+      intents.set(n, over?.at === i.at ? { ...i, overAt: over.overAt } : i);
     }
+    for (const n of this.stopsOver.keys()) if (!intents.has(n)) this.stopsOver.delete(n);
     this.intents = intents;
     const exitsBy = groupExits(records);
-    const byName = new Map(observed.map((o) => [o.service, o]));
     const nextSnapshots: Record<string, ServiceSnapshot> = {};
     const events: NewEvent[] = [];
     const statuses = [];

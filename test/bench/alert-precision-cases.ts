@@ -96,6 +96,13 @@ export const CASES: readonly SimCase[] = [
     pages: [{ rule: 'service-down', at: 40, windowSec: DOWN }],
   },
   {
+    name: 'stopped-then-started-outside',
+    what: 'vigil stop, started again outside Vigil (systemctl), then it crashes with a 30 s restart delay',
+    service: { delaySec: 30 },
+    script: [[20, 'vigil-stop'], [40, 'outside-start'], [80, 'kill9']],
+    pages: [{ rule: 'service-down', at: 80, windowSec: DOWN }],
+  },
+  {
     name: 'crashloop-fixed',
     what: 'a crashing command (start limit hit), then the fixed command applied',
     script: [[20, 'break'], [60, 'fix'], [60, 'vigil-restart']],

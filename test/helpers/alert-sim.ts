@@ -41,6 +41,8 @@ export type SimAction =
   /** From now on every process of it crashes (exit 1) 0.5 s after it starts; `fix` ends that. */
   | 'break'
   | 'fix'
+  /** `systemctl --user start` by hand: the manager starts it, no intent recorded. */
+  | 'outside-start'
   /** Through the intent-recording manager, like `vigil stop/start/restart`, budgets and apply. */
   | 'vigil-stop'
   | 'vigil-start'
@@ -384,6 +386,7 @@ export async function runSimulation(phases: readonly SimPhase[]): Promise<SimRep
           const step = script.shift()!;
           world.advance(step.at);
           if (step.action === 'vigil-stop' || step.action === 'vigil-start' || step.action === 'vigil-restart') await manager[step.action.slice(6) as 'stop' | 'start' | 'restart']([step.service]);
+          else if (step.action === 'outside-start') world.command([step.service], 'start');
           else world.act(step.service, step.action);
         }
         world.advance(now);

@@ -139,6 +139,10 @@ describe('intents hold back pages of stops and restarts Vigil asked for', () => 
     assert.equal(downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS - 1), null);
     assert.equal(downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS), T0);
     assert.equal(downTimerStart(T0 - 999 * S, null, { state: 'starting', since: T0 }, T0), T0 - 999 * S, 'no intent: when it stopped being up');
+    // a stop is over once a process started after it runs: from then on nothing is held
+    const over: Intent = { action: 'stop', at: T0, overAt: T0 + 30 * S };
+    assert.equal(downTimerStart(T0 + 60 * S, over, { state: 'starting', since: T0 + 60 * S }, T0 + 61 * S), T0 + 60 * S, 'an auto-restart after it is down for real');
+    assert.equal(downTimerStart(T0, over, { state: 'starting', since: T0 + 60 * S }, T0 + 61 * S), T0 + 30 * S);
     // vigil start of a service already running changes nothing: after a few seconds it holds nothing
     const old = { state: 'running' as const, since: T0 - 3600 * S };
     assert.equal(downTimerStart(T0 + 2 * S, start, old, T0 + 4 * S), null, 'the manager may not have acted yet');

@@ -26,8 +26,8 @@ export interface Intent {
    */
   keepCrashes?: true;
   /**
-   * Set by the supervisor (not stored) when a stop is over (see stopIntentOver): the start of the process
-   * that ended it. The down timer starts no earlier than that, and nothing is held any more.
+   * Set by the supervisor (not stored) when the intent is over (see intentOver): when the state that
+   * ended it began. The down timer starts no earlier than that, and nothing is held any more.
    */
   overAt?: number;
 }
@@ -76,12 +76,13 @@ export function downTimerStart(downSince: number, intent: Intent | null, p: Proc
 }
 
 /**
- * Whether a stop intent is over: a process started after it runs (whoever started it). From then on the
- * service is meant to run again, and a later crash or outage of it is real whatever state it passes
- * through (a stop intent would otherwise hold pages while it sits in an auto-restart).
+ * Whether an intent is over: its transition has ended. A stop, when a process started after it runs
+ * (whoever started it); a start or restart, when the unit has settled after it. From then on a crash or
+ * an outage is real whatever state it passes through (an auto-restart would otherwise look like the
+ * intent's transition and be held).
  */
-export function stopIntentOver(intent: Intent, o: { active: string; pid: number | null; since: number | null }): boolean {
-  return intent.action === 'stop' && o.active === 'active' && o.pid !== null && o.since !== null && o.since >= intent.at - INTENT_SLACK_MS;
+export function intentOver(intent: Intent, p: ProcessView): boolean {
+  return settledAfter(intent, p) && (intent.action !== 'stop' || p.state === 'running');
 }
 
 /**

@@ -10,7 +10,7 @@ import type { ExitRecord, ObservedStatus } from '../core/observed.js';
 import { step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
-import { intentKey, stopIntentOver, type Intent } from '../core/intent.js';
+import { intentKey, intentOver, type Intent } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
@@ -55,8 +55,8 @@ export class Supervisor {
   private readonly listeners = new Set<(e: VigilEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
   private intents = new Map<string, Intent>();
-  /** Stop intents seen to be over (see stopIntentOver): service → the intent's time and when it ended. */
-  private readonly stopsOver = new Map<string, { at: number; overAt: number }>();
+  /** Intents seen to be over (see intentOver): service → the intent's time and when it ended. */
+  private readonly intentsOver = new Map<string, { at: number; overAt: number }>();
 
   constructor(private readonly deps: SupervisorDeps) {
     this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
@@ -116,13 +116,10 @@ export class Supervisor {
     for (const n of names) {
       const i = store.getState<Intent>(intentKey(n));
       if (!i) continue;
-      const o = byName.get(n);
-      if (o && this.stopsOver.get(n)?.at !== i.at && stopIntentOver(i, o)) this.stopsOver.set(n, { at: i.at, overAt: o.since! });
-      const over = this.stopsOver.get(n);
+      const over = this.intentsOver.get(n);
       intents.set(n, over?.at === i.at ? { ...i, overAt: over.overAt } : i);
     }
-    for (const n of this.stopsOver.keys()) if (!intents.has(n)) this.stopsOver.delete(n);
-    this.intents = intents;
+    for (const n of this.intentsOver.keys()) if (!intents.has(n)) this.intentsOver.delete(n);
     const exitsBy = groupExits(records);
     const nextSnapshots: Record<string, ServiceSnapshot> = {};
     const events: NewEvent[] = [];
@@ -144,8 +141,14 @@ export class Supervisor {
       });
       nextSnapshots[svc.name] = out.next;
       events.push(...out.events);
+      const intent = intents.get(svc.name);
+      if (intent && intent.overAt === undefined && o.since !== null && intentOver(intent, { state: out.next.state, since: o.since })) {
+        this.intentsOver.set(svc.name, { at: intent.at, overAt: o.since });
+        intents.set(svc.name, { ...intent, overAt: o.since });
+      }
       statuses.push(serviceView(svc, o, out.next, now, intents.get(svc.name) ?? null));
     }
+    this.intents = intents;
     await this.attachLogTails(events);
 
     const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;

@@ -103,6 +103,13 @@ export const CASES: readonly SimCase[] = [
     pages: [{ rule: 'service-down', at: 80, windowSec: DOWN }],
   },
   {
+    name: 'restarted-then-down',
+    what: 'vigil restart, then 60 s later a crash with a 30 s restart delay',
+    service: { delaySec: 30 },
+    script: [[20, 'vigil-restart'], [80, 'kill9']],
+    pages: [{ rule: 'service-down', at: 80, windowSec: DOWN }],
+  },
+  {
     name: 'crashloop-fixed',
     what: 'a crashing command (start limit hit), then the fixed command applied',
     script: [[20, 'break'], [60, 'fix'], [60, 'vigil-restart']],

@@ -10,7 +10,7 @@ import { DEFAULT_ALERTS } from '../../agent/core/alerts/config.js';
 import { initialHealth, stepHealth, type HealthSnapshot } from '../../agent/core/health/machine.js';
 import type { ProbeResult } from '../../agent/core/health/probe.js';
 import type { ServiceState } from '../../agent/core/status.js';
-import { downTimerStart, intentKey, SETTLE_MAX_MS, type Intent } from '../../agent/core/intent.js';
+import { downTimerStart, intentKey, intentOver, SETTLE_MAX_MS, type Intent } from '../../agent/core/intent.js';
 import { step, type StepInput } from '../../agent/core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../../agent/core/supervise/model.js';
 import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
@@ -139,6 +139,10 @@ describe('intents hold back pages of stops and restarts Vigil asked for', () => 
     assert.equal(downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS - 1), null);
     assert.equal(downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS), T0);
     assert.equal(downTimerStart(T0 - 999 * S, null, { state: 'starting', since: T0 }, T0), T0 - 999 * S, 'no intent: when it stopped being up');
+    assert.equal(intentOver(stop, { state: 'stopped', since: T0 + 1 * S }), false, 'stopped as asked: still meant to be down');
+    assert.equal(intentOver(stop, { state: 'running', since: T0 + 30 * S }), true);
+    assert.equal(intentOver(start, { state: 'starting', since: T0 }), false);
+    assert.equal(intentOver(start, { state: 'failed', since: T0 + 2 * S }), true, 'a start that failed is settled');
     // a stop is over once a process started after it runs: from then on nothing is held
     const over: Intent = { action: 'stop', at: T0, overAt: T0 + 30 * S };
     assert.equal(downTimerStart(T0 + 60 * S, over, { state: 'starting', since: T0 + 60 * S }, T0 + 61 * S), T0 + 60 * S, 'an auto-restart after it is down for real');

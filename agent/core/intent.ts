@@ -11,6 +11,8 @@
  * - While an intent's transition lasts, down and crash-loop pages are held: after a stop until a new
  *   process runs; after a start/restart until the unit settles (a process started after the intent, or a
  *   settled state), at most SETTLE_MAX_MS. The down timer then starts no earlier than that.
+ * - Then the intent is over (the supervisor marks it, see intentOver): nothing more is held, and its
+ *   exits are real ones.
  */
 import type { ServiceState } from './status.js';
 
@@ -55,6 +57,7 @@ export interface ProcessView {
 
 /** Whether the unit is in a state reached after the intent (its state changed after Vigil asked). */
 function settledAfter(intent: Intent, p: ProcessView): boolean {
+  if (intent.action === 'restart' && p.state === 'stopped') return false; // between a restart's stop and start
   return SETTLED.has(p.state) && p.since !== null && p.since >= intent.at - INTENT_SLACK_MS;
 }
 

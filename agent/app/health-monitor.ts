@@ -7,7 +7,7 @@
  */
 import type { NewEvent } from '../core/events.js';
 import type { Health, ServiceStatus, StatusDoc } from '../core/status.js';
-import { initialHealth, overallHealth, stepHealth, type HealthSnapshot } from '../core/health/machine.js';
+import { initialHealth, overallHealth, stepHealth, withRaw, type HealthSnapshot } from '../core/health/machine.js';
 import type { ProbeResult } from '../core/health/probe.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
 import type { HealthProber } from '../ports/health-prober.js';
@@ -35,6 +35,9 @@ export interface HealthView {
   since: number;
   reason: string | null;
   probe: ProbeResult | null;
+  /** What the latest observation alone says, and since when (the alert timers). */
+  raw: Health;
+  rawSince: number;
 }
 
 export class HealthMonitor {
@@ -45,7 +48,7 @@ export class HealthMonitor {
     private readonly prober: HealthProber,
     restored: Record<string, HealthSnapshot> = {},
   ) {
-    this.snapshots = { ...restored };
+    this.snapshots = Object.fromEntries(Object.entries(restored).map(([k, v]) => [k, withRaw(v)]));
   }
 
   /**
@@ -98,7 +101,9 @@ export class HealthMonitor {
         p.pid = pid;
         p.nextAt = Math.min(p.nextAt, now); // a new process: look at it at once
       }
-      if (p.inFlight || now < p.nextAt || st?.state !== 'running') continue;
+      // A live process is probed, in a crash loop too: when the loop ends, its health is already known.
+      const live = st !== undefined && (st.state === 'running' || (st.state === 'crashloop' && st.pid !== null));
+      if (p.inFlight || now < p.nextAt || !live) continue;
       p.nextAt = now + h.intervalSec * 1000;
       const entry = p;
       entry.inFlight = this.prober
@@ -136,7 +141,7 @@ export class HealthMonitor {
   view(service: string): HealthView | null {
     const s = this.snapshots[service];
     if (!s) return null;
-    return { health: s.health, since: s.since, reason: s.reason, probe: this.probes.get(service)?.last ?? null };
+    return { health: s.health, since: s.since, reason: s.reason, probe: this.probes.get(service)?.last ?? null, raw: s.raw, rawSince: s.rawSince };
   }
 
   probeCounts(service: string): Record<'healthy' | 'degraded' | 'down', number> | null {
@@ -164,5 +169,5 @@ export class HealthMonitor {
 }
 
 function sameSnapshot(a: HealthSnapshot, b: HealthSnapshot): boolean {
-  return a.health === b.health && a.since === b.since && a.streakSince === b.streakSince && a.reason === b.reason;
+  return a.health === b.health && a.since === b.since && a.streakSince === b.streakSince && a.reason === b.reason && a.raw === b.raw && a.rawSince === b.rawSince;
 }

@@ -2,6 +2,7 @@
 import type { StatusDoc } from '../core/status.js';
 import { loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
+import { intentKey, type Intent } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
@@ -35,6 +36,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
               drifted: drift.get(svc.name) ?? false,
               now,
               waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
+              intent: deps.store?.getState<Intent>(intentKey(svc.name)) ?? null,
             }),
           ]
         : [];

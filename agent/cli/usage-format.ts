@@ -57,6 +57,7 @@ export function budgetText(b: BudgetStatusDoc, now: number): string {
   const ofCap = (spend: number, cap: number | null) => (cap === null ? formatUsd(spend) : `${formatUsd(spend)} of ${formatUsd(Math.round(cap * 1e6))}`);
   lines.push(`Budget (${b.timezone}): ${b.state.toUpperCase()}`);
   lines.push(`  today ${b.day}: ${ofCap(b.todayMicro, b.dailyUsd)}    month ${b.month}: ${ofCap(b.monthMicro, b.monthlyUsd)}`);
+  if (b.hourlyUsd !== null) lines.push(`  this hour ${b.hour.hour.slice(11)}:00: ${ofCap(b.hour.spendMicro, b.hourlyUsd)}${b.hour.pct === null ? '' : ` (${b.hour.pct.toFixed(1)} %)`}`);
   if (!b.configured) lines.push('  No budget configured: add "budget:" (dailyUsd, monthlyUsd, services…) to the manifest and apply it.');
   if (b.scopes.length > 0) {
     const rows = [['CAP', 'PERIOD', 'SPENT', 'CAP USD', '%', 'AT 100 %']];

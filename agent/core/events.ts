@@ -4,6 +4,8 @@ export type EventType =
   | 'started'
   | 'stopped'
   | 'crashed'
+  /** Ended by a SIGTERM that Vigil did not send (a clean exit to the manager); counts toward a crash loop. */
+  | 'killed'
   | 'restarted'
   | 'crashloop'
   | 'start-limit-hit'

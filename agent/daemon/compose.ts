@@ -9,6 +9,7 @@ import { FileExitJournal } from '../adapters/fs/exit-journal.js';
 import { systemClock } from '../adapters/clock/system-clock.js';
 import { tailLines } from '../adapters/fs/log-tail.js';
 import type { ServiceManager, Backend } from '../ports/service-manager.js';
+import { IntentRecordingManager } from '../app/intents.js';
 import type { Store } from '../ports/store.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { Clock } from '../ports/clock.js';
@@ -18,7 +19,10 @@ export interface Context {
   paths: VigilPaths;
   runner: ProcessRunner;
   clock: Clock;
+  /** The service manager, recording Vigil's intents (stop/start/restart) in the store: use this one. */
   manager: ServiceManager;
+  /** The backend's own manager, intents not recorded (the launchd watcher standing in for its restart policy). */
+  rawManager: ServiceManager;
   journal: FileExitJournal;
   /** Opens the database on first use (creating it). */
   store(): Store;
@@ -51,25 +55,27 @@ async function createManager(backend: Backend, runner: ProcessRunner, paths: Vig
 export async function createContext(env: NodeJS.ProcessEnv = process.env): Promise<Context> {
   const paths = vigilPaths(env);
   const runner = new NodeProcessRunner(env);
-  const manager = await createManager(selectBackend(env), runner, paths, env);
+  const rawManager = await createManager(selectBackend(env), runner, paths, env);
   let store: Store | null = null;
+  const existingStore = (): Store | null => {
+    if (store) return store;
+    if (!existsSync(paths.db)) return null;
+    store = SqliteStore.open(paths.db);
+    return store;
+  };
   return {
     env,
     paths,
     runner,
     clock: systemClock,
-    manager,
+    manager: new IntentRecordingManager(rawManager, existingStore, systemClock),
+    rawManager,
     journal: new FileExitJournal(paths.exits),
     store() {
       store ??= SqliteStore.open(paths.db);
       return store;
     },
-    existingStore() {
-      if (store) return store;
-      if (!existsSync(paths.db)) return null;
-      store = SqliteStore.open(paths.db);
-      return store;
-    },
+    existingStore,
     readLogTail: (service, lines) => tailLines(serviceLogPath(paths, service), lines),
     close() {
       store?.close();

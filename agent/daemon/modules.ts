@@ -3,6 +3,7 @@ import type { AgentModule, AgentServices } from './module.js';
 import type { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import { LaunchdWatch } from './launchd-watch.js';
+import { IntentRecordingManager } from '../app/intents.js';
 import { PsSampler } from '../adapters/launchd/ps-sampler.js';
 import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
@@ -11,14 +12,21 @@ import { createUsageModule } from './usage-module.js';
 /** By its backend, not instanceof: the launchd module is not even loaded on Linux (see compose.ts). */
 const isLaunchd = (m: ServiceManager): m is LaunchdManager => m.backend === 'launchd';
 
+/** Its memory-limit restarts are intents (their SIGTERM is not `killed`) that keep the crash episode going. */
+function launchdWatchManager(raw: LaunchdManager, services: AgentServices): Pick<LaunchdManager, 'restart' | 'stop' | 'giveUp'> {
+  const recording = new IntentRecordingManager(raw, () => services.store, services.clock, { keepCrashes: true });
+  return { restart: (s) => recording.restart(s), stop: (s) => recording.stop(s), giveUp: (name, info) => raw.giveUp(name, info) };
+}
+
 export function createModules(services: AgentServices): AgentModule[] {
-  const { manager } = services;
+  // The backend's own manager: the launchd watcher needs its giveUp (and records its restarts itself).
+  const manager = services.ctx.rawManager;
   // macOS has no /proc: CPU and memory come from one batched `ps` (the launchd manager's own when it has them).
   const monitor = createMonitorModule(services, isLaunchd(manager) ? { sampler: new PsSampler(services.ctx.runner, services.ctx.env) } : {});
   return [
     // macOS only: the memory limit and start limit that launchd does not enforce.
     ...(isLaunchd(manager)
-      ? [new LaunchdWatch({ manager, store: services.store, clock: services.clock, logger: services.logger, exitsPath: services.ctx.paths.exits })]
+      ? [new LaunchdWatch({ manager: launchdWatchManager(manager, services), store: services.store, clock: services.clock, logger: services.logger, exitsPath: services.ctx.paths.exits })]
       : []),
     // Health probes, resource history, alerts and notifications, /metrics.
     ...monitor,

@@ -15,6 +15,7 @@ import { LOCAL_ZONE } from '../core/usage/tz.js';
 import { HealthMonitor } from '../app/health-monitor.js';
 import { ResourceMonitor } from '../app/resource-monitor.js';
 import { Alerting } from '../app/alerting.js';
+import { alertViews } from '../app/alert-views.js';
 import { loadAlertsConfig, type StoredAlerts } from '../app/alerts-config.js';
 import { HttpHealthProber } from '../adapters/http/health-probe.js';
 import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
@@ -129,11 +130,7 @@ export class MonitorModule implements AgentModule {
     events.push(
       ...this.alerting.tick({
         // Health straight from the health monitor (what decorateStatus shows), without building the document.
-        services: status.services.map((x) => {
-          const v = this.health.view(x.name);
-          if (!v) return { name: x.name, state: x.state, health: x.health, healthSince: x.healthSince ? Date.parse(x.healthSince) : null, healthReason: x.healthReason ?? null, drifted: x.drifted };
-          return { name: x.name, state: x.state, health: v.health, healthSince: v.since, healthReason: v.reason ?? null, drifted: x.drifted };
-        }),
+        services: alertViews(status, (name) => this.health.view(name), (name) => supervisor.intentOf(name)),
         oneShots: this.oneShots.splice(0),
         now,
       }),

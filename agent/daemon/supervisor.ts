@@ -10,6 +10,7 @@ import type { ExitRecord, ObservedStatus } from '../core/observed.js';
 import { step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
+import { intentKey, intentOver, type Intent } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
@@ -21,7 +22,7 @@ export { SNAPSHOTS_KEY };
 
 export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
 const LOG_TAIL_LINES = 20;
-const TAIL_EVENTS = new Set(['crashed', 'oom-killed', 'crashloop', 'start-limit-hit']);
+const TAIL_EVENTS = new Set(['crashed', 'killed', 'oom-killed', 'crashloop', 'start-limit-hit']);
 
 export interface SupervisorDeps {
   manager: ServiceManager;
@@ -53,6 +54,9 @@ export class Supervisor {
   private observed = new Map<string, ObservedStatus>();
   private readonly listeners = new Set<(e: VigilEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
+  private intents = new Map<string, Intent>();
+  /** Intents seen to be over (see intentOver): service → the intent's time and when it ended. */
+  private readonly intentsOver = new Map<string, { at: number; overAt: number }>();
 
   constructor(private readonly deps: SupervisorDeps) {
     this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
@@ -71,6 +75,11 @@ export class Supervisor {
 
   currentStatus(): StatusDoc {
     return this.status;
+  }
+
+  /** What Vigil last asked the manager to do with each service, as read by the last tick. */
+  intentOf(service: string): Intent | null {
+    return this.intents.get(service) ?? null;
   }
 
   subscribe(listener: (e: VigilEvent) => void): () => void {
@@ -101,8 +110,17 @@ export class Supervisor {
     }
     const drift = await this.maybeCheckDrift(now);
 
-    const exitsBy = groupExits(records);
+    // Written by the intent-recording manager (the CLI's or this agent's), read fresh every tick.
     const byName = new Map(observed.map((o) => [o.service, o]));
+    const intents = new Map<string, Intent>();
+    for (const n of names) {
+      const i = store.getState<Intent>(intentKey(n));
+      if (!i) continue;
+      const over = this.intentsOver.get(n);
+      intents.set(n, over?.at === i.at ? { ...i, overAt: over.overAt } : i);
+    }
+    for (const n of this.intentsOver.keys()) if (!intents.has(n)) this.intentsOver.delete(n);
+    const exitsBy = groupExits(records);
     const nextSnapshots: Record<string, ServiceSnapshot> = {};
     const events: NewEvent[] = [];
     const statuses = [];
@@ -119,11 +137,18 @@ export class Supervisor {
         policy: svc.spec.restart.policy,
         rule: loopRule(svc.spec.restart),
         now,
+        intent: intents.get(svc.name) ?? null,
       });
       nextSnapshots[svc.name] = out.next;
       events.push(...out.events);
-      statuses.push(serviceView(svc, o, out.next, now));
+      const intent = intents.get(svc.name);
+      if (intent && intent.overAt === undefined && o.since !== null && intentOver(intent, { state: out.next.state, since: o.since })) {
+        this.intentsOver.set(svc.name, { at: intent.at, overAt: o.since });
+        intents.set(svc.name, { ...intent, overAt: o.since });
+      }
+      statuses.push(serviceView(svc, o, out.next, now, intents.get(svc.name) ?? null));
     }
+    this.intents = intents;
     await this.attachLogTails(events);
 
     const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;
@@ -201,7 +226,7 @@ function groupExits(records: readonly ExitRecord[]): Map<string, ExitRecord[]> {
   return out;
 }
 
-export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: ServiceSnapshot | undefined, now: number) {
+export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: ServiceSnapshot | undefined, now: number, intent: Intent | null = null) {
   return serviceStatus({
     name: svc.name,
     unit: svc.unit,
@@ -212,5 +237,6 @@ export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: Service
     drifted: snap?.drifted ?? false,
     now,
     waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
+    intent,
   });
 }

@@ -8,6 +8,7 @@
 import type { VigilEvent } from '../core/events.js';
 import type { StatusDoc } from '../core/status.js';
 import type { Notification } from '../core/alerts/model.js';
+import { noticeTitle } from '../core/alerts/notice-title.js';
 import { serviceLogPath } from '../core/paths.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { SqliteUsageLedger } from '../adapters/sqlite/usage-ledger.js';
@@ -134,7 +135,7 @@ export class UsageModule implements AgentModule {
           id: `usage:${e.key}`,
           kind: 'firing',
           severity: e.severity,
-          title: e.message.split(':')[0] ?? e.type,
+          title: noticeTitle(e.type, e.message),
           text: e.message,
           service: e.service,
           rule: null,

@@ -125,6 +125,7 @@ export function whyItDied(e: VigilEvent): string {
 
 export const CRASH_TYPES: ReadonlySet<string> = new Set([
   'crashed',
+  'killed',
   'crashloop',
   'oom-killed',
   'start-limit-hit',

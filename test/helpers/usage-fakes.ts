@@ -17,7 +17,8 @@ export function fakeUsageSeries(q: UsageSeriesQuery): UsageSeries {
 export function fakeBudget(): BudgetStatusDoc {
   return {
     configured: true, timezone: 'UTC', day: '2026-11-26', month: '2026-11', state: 'ok', thresholds: [80, 100], onExceed: 'stop',
-    todayMicro: 4500, todayUsd: 0.0045, monthMicro: 4500, monthUsd: 0.0045, dailyUsd: 10, monthlyUsd: null,
+    todayMicro: 4500, todayUsd: 0.0045, monthMicro: 4500, monthUsd: 0.0045, dailyUsd: 10, monthlyUsd: null, hourlyUsd: null,
+    hour: { hour: '2026-11-26T12', spendMicro: 0, spendUsd: 0, capUsd: null, pct: null },
     byService: [{ service: 'web', spendMicro: 4500, spendUsd: 0.0045 }], scopes: [], stopped: [],
   };
 }

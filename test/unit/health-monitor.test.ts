@@ -63,10 +63,25 @@ describe('health state machine (pure)', () => {
   });
 
   it('a probe older than the current process says nothing about it', () => {
-    const prev = { health: 'down' as const, since: T0, streakSince: null, reason: 'starting' };
+    const prev = { health: 'down' as const, since: T0, streakSince: null, reason: 'starting', raw: 'down' as const, rawSince: T0 };
     const out = stepHealth(prev, input({ processSince: T0 + 5000, probe: probe('healthy', T0 + 1000), now: T0 + 6000, stableMs: 0 }));
     assert.equal(out.next.health, 'down');
     assert.equal(out.event, null);
+  });
+
+  it('the raw health follows each observation at once: stableSec delays only the shown green', () => {
+    let s: HealthSnapshot = { ...initialHealth(T0), health: 'healthy', raw: 'healthy' };
+    s = stepHealth(s, input({ probe: probe('down', T0 + 1000), now: T0 + 1000 })).next;
+    assert.deepEqual([s.health, s.raw, s.rawSince], ['down', 'down', T0 + 1000]);
+    s = stepHealth(s, input({ probe: probe('healthy', T0 + 3000), now: T0 + 3000 })).next;
+    assert.deepEqual([s.health, s.raw, s.rawSince], ['down', 'healthy', T0 + 3000], 'up again at once, still red until stable');
+    s = stepHealth(s, input({ probe: probe('healthy', T0 + 8000), now: T0 + 8000 })).next;
+    assert.deepEqual([s.health, s.raw, s.rawSince], ['down', 'healthy', T0 + 3000], 'raw since kept while it stays up');
+    s = stepHealth(s, input({ probe: probe('healthy', T0 + 13_000), now: T0 + 13_000 })).next;
+    assert.equal(s.health, 'healthy');
+    // A new process with no probe of its own yet says nothing: the raw health stays what it was.
+    const waiting = stepHealth({ ...s, raw: 'down', rawSince: T0 + 20_000 }, input({ processSince: T0 + 21_000, probe: probe('healthy', T0 + 13_000), now: T0 + 21_500 })).next;
+    assert.deepEqual([waiting.raw, waiting.rawSince], ['down', T0 + 20_000]);
   });
 
   it('overall is the worst health of the services meant to run', () => {

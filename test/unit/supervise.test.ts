@@ -101,7 +101,7 @@ describe('supervision state machine', () => {
 
   it('a requested stop: stopped event, no crash', () => {
     const s = run(emptySnapshot(), {}).next;
-    const { next, events } = run(s, { now: T0 + 5000, observed: obs({ active: 'inactive', sub: 'dead', pid: null, since: T0 + 4500 }), exits: [exit(0, T0 + 4400, { result: 'success', how: 'killed', code: null, signal: 'SIGTERM' })] });
+    const { next, events } = run(s, { intent: { action: 'stop', at: T0 + 4000 }, now: T0 + 5000, observed: obs({ active: 'inactive', sub: 'dead', pid: null, since: T0 + 4500 }), exits: [exit(0, T0 + 4400, { result: 'success', how: 'killed', code: null, signal: 'SIGTERM' })] });
     assert.deepEqual(events.map((e) => e.type), ['stopped']);
     assert.equal(next.state, 'stopped');
     assert.deepEqual(next.crashes, []);

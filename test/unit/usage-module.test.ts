@@ -53,9 +53,9 @@ describe('usage module', () => {
       assert.deepEqual(manager.calls, ['stop core']);
       const kinds = sent.map((n) => [n.severity, n.title]);
       assert.deepEqual(kinds.sort(), [
-        ['critical', 'Daily budget 2026-11-26'],
-        ['critical', 'Daily cap of core 2026-11-26'],
-        ['critical', 'core stopped'],
+        ['critical', 'Daily budget 2026-11-26: $0.0150 of $0.0100 spent'],
+        ['critical', 'Daily cap of core 2026-11-26: $0.0150 of $0.0100 spent'],
+        ['critical', 'core stopped: Daily cap of core 2026-11-26 exceeded'],
       ]);
       assert.ok(sent.every((n) => n.kind === 'firing' && n.id.startsWith('usage:')));
     } finally {

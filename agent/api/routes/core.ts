@@ -55,6 +55,7 @@ const EVENT_TYPES = [
   'started',
   'stopped',
   'crashed',
+  'killed',
   'restarted',
   'crashloop',
   'start-limit-hit',

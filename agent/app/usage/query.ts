@@ -5,7 +5,7 @@
  */
 import { VigilError } from '../../core/errors.js';
 import { budgetState, scopeLabel, type BudgetScope } from '../../core/usage/budget.js';
-import { microToUsd, zeroTokens, addTokens } from '../../core/usage/model.js';
+import { microToUsd, usdToMicro, zeroTokens, addTokens } from '../../core/usage/model.js';
 import { dayRange, isDay, isMonth, monthDays, zoneName } from '../../core/usage/tz.js';
 import type { Dimension, KeyedTotals, SeriesPoint, UsageLedger, UsageTotals } from '../../ports/usage-ledger.js';
 import type { Store } from '../../ports/store.js';
@@ -102,6 +102,9 @@ export function budgetStatus(deps: QueryDeps, now: number): BudgetStatusDoc {
   const { day, month, dayByService: byService, dayTotal: todayMicro, monthTotal: monthSpend } = snap;
   const stopped: StopRecord[] = Object.values(loadStopped(deps.store));
   const b = settings.budget;
+  const hour = cal.hour(now);
+  const hourMicro = deps.ledger.hourly(hour, hour, 'service').reduce((a, r) => a + r.costMicro, 0);
+  const hourlyUsd = b?.hourlyUsd ?? null;
   return {
     configured: b !== null,
     timezone: zoneName(tz),
@@ -116,6 +119,14 @@ export function budgetStatus(deps: QueryDeps, now: number): BudgetStatusDoc {
     monthUsd: microToUsd(monthSpend),
     dailyUsd: b?.dailyUsd ?? null,
     monthlyUsd: b?.monthlyUsd ?? null,
+    hourlyUsd,
+    hour: {
+      hour,
+      spendMicro: hourMicro,
+      spendUsd: microToUsd(hourMicro),
+      capUsd: hourlyUsd,
+      pct: hourlyUsd === null || hourlyUsd <= 0 ? null : Math.round((hourMicro / usdToMicro(hourlyUsd)) * 1000) / 10,
+    },
     byService: [...byService].map(([service, micro]) => ({ service, spendMicro: micro, spendUsd: microToUsd(micro) })),
     scopes: scopes.map(scopeDoc),
     stopped: stopped.map((s) => ({ ...s, at: new Date(s.at).toISOString() })),

@@ -7,7 +7,7 @@ import type { NewEvent, VigilEvent } from '../../core/events.js';
 import type { StatusDoc, ServiceState } from '../../core/status.js';
 import type { Clock } from '../../ports/clock.js';
 import { budgetState, type BudgetScope } from '../../core/usage/budget.js';
-import { BurnWindow, RunawayDetector, spikeEvents, RUNAWAY_DEFAULTS, type SpikeInput } from '../../core/usage/detect.js';
+import { BurnWindow, RunawayDetector, spikeEvents, usageNorm, RUNAWAY_DEFAULTS, type SpikeInput } from '../../core/usage/detect.js';
 import { microToUsd, totalTokens, type LedgerEntry } from '../../core/usage/model.js';
 import type { BudgetGlance, ServiceSpend } from '../../core/usage/report.js';
 import type { UsageIngester } from './ingest.js';
@@ -34,7 +34,8 @@ export interface UsageWatchDeps {
   maxChunksPerRound?: number;
 }
 
-const RESTART_EVENTS = new Set(['restarted', 'crashed']);
+/** Real crashes only: a restart Vigil asked for (apply, rotation) or the manager's restart after a crash adds nothing. */
+const RESTART_EVENTS = new Set(['crashed', 'oom-killed', 'killed']);
 export const HOURLY_RETENTION_DAYS = 45;
 
 export class UsageWatch {
@@ -214,10 +215,10 @@ export class UsageWatch {
       const windowStart = now - RUNAWAY_DEFAULTS.windowMs;
       const runaway = this.burn.services().map((service) => {
         const m = byService.get(service);
-        const normTokens = previous.reduce((a, h) => a + (m?.get(h)?.tokens ?? 0), 0);
+        const norm = usageNorm(previous.map((h) => m?.get(h)?.tokens ?? 0));
         const restarts = (this.restarts.get(service) ?? []).filter((t) => t >= windowStart);
         this.restarts.set(service, restarts);
-        return { service, burnPerMin: this.burn.perMinute(service, now), normPerMin: normTokens / (24 * 60), restarts: restarts.length, hour };
+        return { service, burnPerMin: this.burn.perMinute(service, now), normPerMin: norm, restarts: restarts.length, hour };
       });
       events.push(...this.runaway.check(runaway, now));
       if (events.length > 0) deps.record(events);

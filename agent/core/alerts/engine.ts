@@ -8,6 +8,7 @@
 import type { NewEvent, Severity } from '../events.js';
 import type { Health, ServiceState } from '../status.js';
 import type { AlertsConfig } from './config.js';
+import { downTimerStart, type Intent } from '../intent.js';
 import { fmtDuration, inWindow, lastOccurrence } from './clock-time.js';
 import type { AlertRule, AlertState, DigestItem, Notification } from './model.js';
 
@@ -19,6 +20,17 @@ export interface AlertServiceView {
   healthSince: number | null;
   healthReason: string | null;
   drifted: boolean;
+  /**
+   * What the latest observation alone says (no stability wait) and since when: "down" and "degraded"
+   * are timed on these, so a service whose probe is healthy again never pages while it waits to turn
+   * green. Default: the shown health and healthSince.
+   */
+  rawHealth?: Health;
+  rawSince?: number | null;
+  /** When the process state last changed (ms), for intents. */
+  processSince?: number | null;
+  /** What Vigil last asked the service manager to do with it (intended stops never page). */
+  intent?: Intent | null;
 }
 
 export interface OneShot {
@@ -104,15 +116,18 @@ export class AlertEngine {
     const out: Condition[] = [];
     const c = this.config;
     for (const s of services) {
-      const lasted = s.healthSince === null ? 0 : now - s.healthSince;
+      const raw = s.rawHealth ?? s.health;
+      const rawSince = s.rawSince ?? s.healthSince ?? now;
       const why = s.healthReason ? ` (${s.healthReason})` : '';
+      // An intent holds the down and crash-loop pages back, and the down timer starts after its transition.
+      const start = downTimerStart(rawSince, s.intent ?? null, { state: s.state, since: s.processSince ?? null }, now);
       if (s.state === 'crashloop') {
-        out.push({ key: `crash-loop:${s.name}`, rule: 'crash-loop', service: s.name, severity: 'critical', since: s.healthSince ?? now, message: `${s.name} keeps crashing and restarting` });
-      } else if (s.health === 'down' && s.state !== 'stopped' && lasted >= c.downForSec * 1000) {
-        out.push({ key: `service-down:${s.name}`, rule: 'service-down', service: s.name, severity: 'critical', since: s.healthSince ?? now, message: `${s.name} has been down for ${fmtDuration(lasted)}${why}` });
+        if (start !== null) out.push({ key: `crash-loop:${s.name}`, rule: 'crash-loop', service: s.name, severity: 'critical', since: s.healthSince ?? now, message: `${s.name} keeps crashing and restarting` });
+      } else if (raw === 'down' && s.state !== 'stopped' && start !== null && now - start >= c.downForSec * 1000) {
+        out.push({ key: `service-down:${s.name}`, rule: 'service-down', service: s.name, severity: 'critical', since: start, message: `${s.name} has been down for ${fmtDuration(now - start)}${why}` });
       }
-      if (s.health === 'degraded' && lasted >= c.degradedForSec * 1000) {
-        out.push({ key: `health-degraded:${s.name}`, rule: 'health-degraded', service: s.name, severity: 'warning', since: s.healthSince ?? now, message: `${s.name} has been degraded for ${fmtDuration(lasted)}${why}` });
+      if (raw === 'degraded' && now - rawSince >= c.degradedForSec * 1000) {
+        out.push({ key: `health-degraded:${s.name}`, rule: 'health-degraded', service: s.name, severity: 'warning', since: rawSince, message: `${s.name} has been degraded for ${fmtDuration(now - rawSince)}${why}` });
       }
       if (s.drifted) {
         out.push({ key: `unit-drift:${s.name}`, rule: 'unit-drift', service: s.name, severity: 'warning', since: now, message: `${s.name}: its unit file was edited by hand; run "vigil apply" to restore it` });

@@ -77,7 +77,11 @@ export function promAlertRules(opts: PromRulesOptions = {}): { groups: PromRuleG
           },
           {
             alert: 'VigilServiceCrashLooping',
-            expr: '(vigil_service_state{state="crashloop"} == 1) or (increase(vigil_service_restarts_total[15m]) > 3)',
+            // Both sides reduced to the same labels: `or` then keeps one series per service (the state
+            // series carries `state`, the counter does not, and unlike label sets would fire twice).
+            expr:
+              'max by (instance, job, service) (vigil_service_state{state="crashloop"} == 1)' +
+              ' or max by (instance, job, service) (increase(vigil_service_restarts_total[15m]) > 3)',
             labels: { severity: 'critical' },
             annotations: {
               summary: '{{ $labels.service }} is crash-looping',

@@ -2,6 +2,10 @@
  * Per-service health: the process state combined with the last probe, with a stable period before a
  * service counts as healthy again (so a flapping service never looks green). Pure: one step per service
  * per tick; the shown health changes at once for the worse and only after `stableMs` for the better.
+ *
+ * Beside the shown health the snapshot keeps the raw one (what the latest observation alone says, with no
+ * stability wait) and since when: alerts time "down" and "degraded" on the raw health, so the stable
+ * period delays only the green status, never a page (and never makes a page out of a service that is up).
  */
 import type { NewEvent } from '../events.js';
 import type { Health, ServiceState } from '../status.js';
@@ -16,6 +20,10 @@ export interface HealthSnapshot {
   streakSince: number | null;
   /** Why the service has this health, for people. */
   reason: string | null;
+  /** What the latest observation alone says (no stability wait): the alert timers run on this. */
+  raw: Health;
+  /** Since when `raw` has been what it is (ms). */
+  rawSince: number;
 }
 
 export interface HealthInput {
@@ -37,7 +45,12 @@ export interface HealthStep {
 }
 
 export function initialHealth(now: number): HealthSnapshot {
-  return { health: 'unknown', since: now, streakSince: null, reason: null };
+  return { health: 'unknown', since: now, streakSince: null, reason: null, raw: 'unknown', rawSince: now };
+}
+
+/** A snapshot persisted before `raw` existed: its raw health is taken to be the shown one. */
+export function withRaw(s: Omit<HealthSnapshot, 'raw' | 'rawSince'> & Partial<HealthSnapshot>): HealthSnapshot {
+  return { ...s, raw: s.raw ?? s.health, rawSince: s.rawSince ?? s.since };
 }
 
 /** A probe taken before the current process started says nothing about it (1 s slack: systemd's timestamps are whole seconds). */
@@ -76,16 +89,18 @@ export function stepHealth(prev: HealthSnapshot, input: HealthInput): HealthStep
   const seen = instantHealth(input);
   let next: HealthSnapshot;
   if (seen === null) {
+    // Says nothing new: the raw health stays (a new process is not up until a probe says so).
     next = { ...prev, reason: prev.reason ?? 'waiting for the first probe' };
   } else if (seen.health === 'healthy') {
     const streakSince =
       prev.streakSince ?? (input.probed ? (input.probe?.at ?? now) : Math.min(now, input.processSince ?? now));
     const stable = now - streakSince >= input.stableMs;
+    const raw = rawStep(prev, 'healthy', input);
     if (stable || prev.health === 'healthy') {
-      next = { health: 'healthy', since: prev.health === 'healthy' ? prev.since : now, streakSince, reason: seen.reason };
+      next = { health: 'healthy', since: prev.health === 'healthy' ? prev.since : now, streakSince, reason: seen.reason, ...raw };
     } else {
       const left = Math.ceil((input.stableMs - (now - streakSince)) / 1000);
-      next = { ...prev, streakSince, reason: `${seen.reason}; healthy after ${left} s more of stability` };
+      next = { ...prev, streakSince, reason: `${seen.reason}; healthy after ${left} s more of stability`, ...raw };
     }
   } else {
     next = {
@@ -93,10 +108,23 @@ export function stepHealth(prev: HealthSnapshot, input: HealthInput): HealthStep
       since: prev.health === seen.health ? prev.since : now,
       streakSince: null,
       reason: seen.reason,
+      ...rawStep(prev, seen.health, input),
     };
   }
   const changed = next.health !== prev.health && next.health !== 'unknown';
   return { next, event: changed ? healthEvent(input.service, prev.health, next, input.probe) : null };
+}
+
+/**
+ * The raw health and since when. A change is dated when it happened, not when this tick saw it: the
+ * probe's time for probe news, the process state's change for state news (a crash seen a tick late is
+ * down from the crash); never before the previous change, never in the future.
+ */
+function rawStep(prev: HealthSnapshot, raw: Health, input: HealthInput): Pick<HealthSnapshot, 'raw' | 'rawSince'> {
+  if (prev.raw === raw) return { raw, rawSince: prev.rawSince };
+  const fromProbe = input.state === 'running' && input.probed;
+  const happened = (fromProbe ? input.probe?.at : input.processSince) ?? input.now;
+  return { raw, rawSince: Math.min(input.now, Math.max(prev.rawSince, happened)) };
 }
 
 function healthEvent(service: string, from: Health, to: HealthSnapshot, probe: ProbeResult | null): NewEvent {

@@ -8,6 +8,8 @@ import type { ExitRecord, ObservedStatus } from '../observed.js';
 import type { ServiceState } from '../status.js';
 import { decodeExit, isFailure } from './decode.js';
 import type { LoopRule, ServiceSnapshot } from './model.js';
+import { intendedExit, type Intent } from '../intent.js';
+import { normalizeSignal } from '../signals.js';
 
 export interface StepInput {
   service: string;
@@ -19,6 +21,8 @@ export interface StepInput {
   policy: 'always' | 'on-failure' | 'no';
   rule: LoopRule;
   now: number;
+  /** What Vigil last asked the manager to do with it (see core/intent.ts). */
+  intent?: Intent | null;
 }
 
 export interface StepOutput {
@@ -32,12 +36,20 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   const emit = (e: Omit<NewEvent, 'service' | 'at'> & { at?: number }) =>
     events.push({ service, at: e.at ?? now, ...e });
 
+  const intent = input.intent ?? null;
   let crashes = [...prev.crashes];
   let lastExit = prev.lastExit;
   for (const rec of input.exits) {
     const info = decodeExit(rec);
     lastExit = { ...info, at: rec.at };
-    if (!isFailure(rec)) continue;
+    if (intendedExit(intent, rec.at, prev)) continue; // Vigil stopped it: neither a crash nor a kill
+    if (!isFailure(rec)) {
+      // A SIGTERM nobody in Vigil sent: a clean exit to the manager, but the service did not choose it.
+      if (rec.signal === null || normalizeSignal(rec.signal) !== 'SIGTERM') continue;
+      crashes.push(rec.at);
+      emit({ key: `exit:${service}:${rec.offset}:${rec.at}`, at: rec.at, type: 'killed', severity: 'warning', message: `${service} was ${info.reason} from outside Vigil`, exit: info });
+      continue;
+    }
     crashes.push(rec.at);
     const oom = rec.result === 'oom-kill';
     emit({
@@ -49,13 +61,11 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       exit: info,
     });
   }
-  crashes = crashes.filter((t) => t > now - rule.windowMs);
+  // An intent ends the crash episode: failures before it (read late too, e.g. by an agent started after
+  // the fix) belong to what ran before it, such as the command an apply just replaced.
+  crashes = crashes.filter((t) => t > now - rule.windowMs && (intent === null || intent.keepCrashes === true || t >= intent.at));
 
-  // The manager stopped restarting it: start limit hit (systemd 252 keeps Result=exit-code then).
-  const gaveUp =
-    o.loaded &&
-    o.active === 'failed' &&
-    (o.result === 'start-limit-hit' || (input.policy !== 'no' && o.restarts > 0));
+  const gaveUp = managerGaveUp(o, input.policy, intent);
   if (gaveUp && prev.active !== 'failed') {
     emit({
       key: `start-limit:${service}:${o.since ?? now}`,
@@ -132,6 +142,15 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
     drifted,
   };
   return { next, events };
+}
+
+/**
+ * The manager stopped restarting it: start limit hit (systemd 252 keeps Result=exit-code then). Not after
+ * a stop Vigil asked for: a process that exits non-zero on SIGTERM leaves the unit failed, not given up on.
+ */
+export function managerGaveUp(o: ObservedStatus, policy: 'always' | 'on-failure' | 'no', intent: Intent | null): boolean {
+  if (intent?.action === 'stop') return false;
+  return o.loaded && o.active === 'failed' && (o.result === 'start-limit-hit' || (policy !== 'no' && o.restarts > 0));
 }
 
 export function deriveState(o: ObservedStatus, looping: boolean): ServiceState {

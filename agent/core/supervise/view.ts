@@ -2,7 +2,8 @@
 import type { ObservedStatus } from '../observed.js';
 import type { ServiceStatus } from '../status.js';
 import { decodeExit } from './decode.js';
-import { deriveState } from './detect.js';
+import { deriveState, managerGaveUp } from './detect.js';
+import type { Intent } from '../intent.js';
 import type { LoopRule, ServiceSnapshot } from './model.js';
 
 export function serviceStatus(args: {
@@ -16,10 +17,11 @@ export function serviceStatus(args: {
   now: number;
   /** Its `healthy` dependencies (spec.waitFor), so that the launcher giving up on them reads as such. */
   waitsFor?: readonly string[];
+  intent?: Intent | null;
 }): ServiceStatus {
   const { observed: o, snapshot: snap } = args;
   const recentCrashes = (snap?.crashes ?? []).filter((t) => t > args.now - args.rule.windowMs).length;
-  const gaveUp = o.loaded && o.active === 'failed' && (o.result === 'start-limit-hit' || (args.policy !== 'no' && o.restarts > 0));
+  const gaveUp = managerGaveUp(o, args.policy, args.intent ?? null);
   const state = deriveState(o, recentCrashes >= args.rule.threshold || gaveUp);
   const exit = launcherGaveUp(snap?.lastExit ?? observedExit(o), args.waitsFor ?? []);
   return {

@@ -2,12 +2,16 @@
  * Spend spikes and runaway services. Pure.
  *
  * Spike: spend in the current local hour above `factor` × the trailing hourly average (the previous 24
- * hours, quiet hours included) and above `minUsd`, or above the hourly cap. Once per hour per scope.
+ * hours, quiet hours included) and above `minUsd` (warning, once per hour per scope); spend above the
+ * hourly cap is its own event (critical, once per hour and cap), whatever the spike check said.
  *
  * Runaway: a service whose token burn (tokens per minute over the last 10 minutes) is at least
  * `minTokensPerMin` and either (a) rises together with its restart rate — ≥ 3 restarts in the window and a
  * burn ≥ 2× its norm — or (b) stays ≥ 10× its norm for 15 minutes. The norm is its average burn over the
- * previous 24 hours. Critical; once per hour per service.
+ * previous 24 hours since its first usage in them, and there is one only with at least NORM_MIN_HOURS of
+ * that history: a new service has no norm, and without a norm nothing is a runaway. Restarts are real
+ * crashes only (crashed, killed, oom-killed), never a restart Vigil asked for. Critical; once per hour
+ * per service.
  */
 import type { NewEvent } from '../events.js';
 import { formatUsd, usdToMicro } from './model.js';
@@ -31,22 +35,33 @@ export function spikeEvents(
   const floor = usdToMicro(opts.minUsd);
   for (const s of inputs) {
     const avg = s.previousMicro.reduce((a, b) => a + b, 0) / Math.max(1, s.trailingHours);
-    const overCap = s.scope === 'total' && opts.hourlyUsd !== null && s.currentMicro > usdToMicro(opts.hourlyUsd);
-    const spike = s.currentMicro > opts.factor * avg && s.currentMicro >= floor;
-    if (!overCap && !spike) continue;
     const what = s.scope === 'total' ? 'Spend' : `Spend of ${s.scope}`;
-    const why = overCap
-      ? `above the hourly cap of ${formatUsd(usdToMicro(opts.hourlyUsd!))}`
-      : `${avg > 0 ? `${(s.currentMicro / avg).toFixed(1)}×` : 'far above'} the trailing hourly average of ${formatUsd(Math.round(avg))}`;
-    events.push({
-      key: `spike:${s.scope}:${s.hour}`,
-      at,
-      service: s.scope === 'total' ? null : s.scope,
-      type: 'spend-spike',
-      severity: overCap ? 'critical' : 'warning',
-      message: `${what} this hour (${s.hour.slice(11)}:00) is ${formatUsd(s.currentMicro)}, ${why}`,
-      data: { scope: s.scope, hour: s.hour, currentMicro: s.currentMicro, averageMicro: Math.round(avg), overCap },
-    });
+    const head = `${what} this hour (${s.hour.slice(11)}:00) is ${formatUsd(s.currentMicro)}`;
+    const data = { scope: s.scope, hour: s.hour, currentMicro: s.currentMicro, averageMicro: Math.round(avg) };
+    // The cap and the spike are two conditions with two keys: a spike warning never hides the cap.
+    if (s.scope === 'total' && opts.hourlyUsd !== null && s.currentMicro > usdToMicro(opts.hourlyUsd)) {
+      const capMicro = usdToMicro(opts.hourlyUsd);
+      events.push({
+        key: `hourly-cap:${s.hour}:${capMicro}`,
+        at,
+        service: null,
+        type: 'spend-spike',
+        severity: 'critical',
+        message: `${head}, above the hourly cap of ${formatUsd(capMicro)}`,
+        data: { ...data, capMicro, overCap: true },
+      });
+    }
+    if (s.currentMicro > opts.factor * avg && s.currentMicro >= floor) {
+      events.push({
+        key: `spike:${s.scope}:${s.hour}`,
+        at,
+        service: s.scope === 'total' ? null : s.scope,
+        type: 'spend-spike',
+        severity: 'warning',
+        message: `${head}, ${avg > 0 ? `${(s.currentMicro / avg).toFixed(1)}×` : 'far above'} the trailing hourly average of ${formatUsd(Math.round(avg))}`,
+        data: { ...data, overCap: false },
+      });
+    }
   }
   return events;
 }
@@ -73,9 +88,9 @@ export interface RunawayInput {
   service: string;
   /** Tokens per minute over the window. */
   burnPerMin: number;
-  /** Average tokens per minute over the previous 24 hours. */
-  normPerMin: number;
-  /** Restarts (crashes included) within the window. */
+  /** Average tokens per minute over its usage history (see usageNorm); null: not enough history. */
+  normPerMin: number | null;
+  /** Crashes within the window. */
   restarts: number;
   /** "2026-11-26T14", for the event key. */
   hour: string;
@@ -91,6 +106,10 @@ export class RunawayDetector {
     const o = this.opts;
     const events: NewEvent[] = [];
     for (const s of inputs) {
+      if (s.normPerMin === null) {
+        this.aboveSince.delete(s.service);
+        continue;
+      }
       const hot = s.burnPerMin >= o.minTokensPerMin;
       const far = hot && s.burnPerMin >= o.sustainFactor * s.normPerMin;
       if (far) {
@@ -100,9 +119,9 @@ export class RunawayDetector {
       const sustained = since !== undefined && now - since >= o.sustainMs;
       const looping = hot && s.restarts >= o.restartCount && s.burnPerMin >= o.restartFactor * s.normPerMin;
       if (!sustained && !looping) continue;
-      const norm = s.normPerMin > 0 ? `${Math.round(s.burnPerMin / s.normPerMin)}× its 24-hour norm of ${Math.round(s.normPerMin)}/min` : 'with no usage in the previous 24 hours';
+      const norm = s.normPerMin > 0 ? `${Math.round(s.burnPerMin / s.normPerMin)}× its norm of ${Math.round(s.normPerMin)}/min` : 'with no usage in its recent history';
       const why = looping
-        ? `while restarting (${s.restarts} restarts in ${Math.round(o.windowMs / 60_000)} min)`
+        ? `while crashing (${s.restarts} crashes in ${Math.round(o.windowMs / 60_000)} min)`
         : `for ${Math.round((now - since!) / 60_000)} min`;
       events.push({
         key: `runaway:${s.service}:${s.hour}`,
@@ -116,6 +135,21 @@ export class RunawayDetector {
     }
     return events;
   }
+}
+
+/** Hours of usage history a service needs before it has a norm. */
+export const NORM_MIN_HOURS = 3;
+
+/**
+ * The norm: tokens per minute over the previous hours since the first one with usage (oldest first,
+ * missing hours zero), or null with fewer than NORM_MIN_HOURS of such history.
+ */
+export function usageNorm(previousTokens: readonly number[]): number | null {
+  const first = previousTokens.findIndex((t) => t > 0);
+  if (first < 0) return null;
+  const hours = previousTokens.length - first;
+  if (hours < NORM_MIN_HOURS) return null;
+  return previousTokens.slice(first).reduce((a, t) => a + t, 0) / (hours * 60);
 }
 
 /** Recent usage per service in memory (the window of the runaway detector), fed as entries are stored. */

@@ -113,6 +113,10 @@ export interface BudgetStatusDoc {
   monthUsd: number;
   dailyUsd: number | null;
   monthlyUsd: number | null;
+  /** `budget.hourlyUsd`, if set. */
+  hourlyUsd: number | null;
+  /** Spend in the current local hour ("2026-12-02T14"), against the hourly cap. */
+  hour: { hour: string; spendMicro: number; spendUsd: number; capUsd: number | null; pct: number | null };
   byService: { service: string; spendMicro: number; spendUsd: number }[];
   scopes: BudgetScopeDoc[];
   stopped: StoppedDoc[];

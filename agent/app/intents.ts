@@ -1,0 +1,86 @@
+/**
+ * The one place intents are recorded (see core/intent.ts): a ServiceManager that, before it asks the real
+ * one to stop, start or restart services, stores what it asked and when, per service. Every caller gets
+ * it from the composition root (`vigil start/stop/restart`, apply, budget stops and resumes, credential
+ * rotation), so none of them can forget. A failed call puts the previous intents back: nothing changed.
+ * The launchd watcher's restarts (Vigil standing in for launchd's memory limit) record intents that keep
+ * the crash episode going: its SIGTERM is no `killed` event, and the failure before it still counts.
+ */
+import { intentKey, type Intent, type IntentAction } from '../core/intent.js';
+import type { ServiceManager, UnitFile } from '../ports/service-manager.js';
+import type { ServiceSpec } from '../core/manifest/model.js';
+import type { Store } from '../ports/store.js';
+import type { Clock } from '../ports/clock.js';
+
+export class IntentRecordingManager implements ServiceManager {
+  readonly backend: ServiceManager['backend'];
+
+  constructor(
+    private readonly inner: ServiceManager,
+    /** The database if there is one (no database: no services, nothing to record). */
+    private readonly store: () => Store | null,
+    private readonly clock: Clock,
+    /** Restarts because the service failed (the launchd watcher): the crash episode goes on. */
+    private readonly opts: { keepCrashes?: boolean } = {},
+  ) {
+    this.backend = inner.backend;
+  }
+
+  render(spec: ServiceSpec): UnitFile {
+    return this.inner.render(spec);
+  }
+
+  listInstalled() {
+    return this.inner.listInstalled();
+  }
+
+  write(units: readonly UnitFile[]) {
+    return this.inner.write(units);
+  }
+
+  status(services: readonly string[]) {
+    return this.inner.status(services);
+  }
+
+  async remove(services: readonly string[]): Promise<void> {
+    await this.inner.remove(services);
+    const store = this.store();
+    for (const s of services) store?.setState(intentKey(s), undefined);
+  }
+
+  enableAndStart(services: readonly string[]): Promise<void> {
+    return this.with('start', services, () => this.inner.enableAndStart(services));
+  }
+
+  start(services: readonly string[]): Promise<void> {
+    return this.with('start', services, () => this.inner.start(services));
+  }
+
+  stop(services: readonly string[]): Promise<void> {
+    return this.with('stop', services, () => this.inner.stop(services));
+  }
+
+  restart(services: readonly string[]): Promise<void> {
+    return this.with('restart', services, () => this.inner.restart(services));
+  }
+
+  /** The intent is stored before the call, so the exit it causes is never seen without it. */
+  private async with(action: IntentAction, services: readonly string[], call: () => Promise<void>): Promise<void> {
+    const store = this.store();
+    if (!store || services.length === 0) return call();
+    const at = this.clock.now();
+    const before = services.map((s) => [s, store.getState<Intent>(intentKey(s))] as const);
+    store.transaction(() => {
+      const intent: Intent = this.opts.keepCrashes ? { action, at, keepCrashes: true } : { action, at };
+      for (const s of services) store.setState(intentKey(s), intent);
+    });
+    try {
+      await call();
+    } catch (err) {
+      store.transaction(() => {
+        for (const [s, prev] of before) store.setState(intentKey(s), prev);
+      });
+      throw err;
+    }
+  }
+}

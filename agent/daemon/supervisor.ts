@@ -53,6 +53,8 @@ export class Supervisor {
   private observed = new Map<string, ObservedStatus>();
   private readonly listeners = new Set<(e: VigilEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Failures noted between ticks (liveness restarts), folded into the next step's crash count. */
+  private pendingFailures = new Map<string, number[]>();
 
   constructor(private readonly deps: SupervisorDeps) {
     this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
@@ -76,6 +78,11 @@ export class Supervisor {
   subscribe(listener: (e: VigilEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Counts a failure that is not an exit (a liveness restart) toward the service's crash loop, at the next tick. */
+  noteFailure(service: string, at: number): void {
+    this.pendingFailures.set(service, [...(this.pendingFailures.get(service) ?? []), at]);
   }
 
   /** Records an event that did not come from a tick (agent start/stop), and publishes it. */
@@ -102,6 +109,8 @@ export class Supervisor {
     const drift = await this.maybeCheckDrift(now);
 
     const exitsBy = groupExits(records);
+    const failures = this.pendingFailures;
+    this.pendingFailures = new Map();
     const byName = new Map(observed.map((o) => [o.service, o]));
     const nextSnapshots: Record<string, ServiceSnapshot> = {};
     const events: NewEvent[] = [];
@@ -115,6 +124,7 @@ export class Supervisor {
         service: svc.name,
         observed: o,
         exits: exitsBy.get(svc.name) ?? [],
+        failures: failures.get(svc.name) ?? [],
         ...(d ? { drift: d } : {}),
         policy: svc.spec.restart.policy,
         rule: loopRule(svc.spec.restart),

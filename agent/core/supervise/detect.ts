@@ -14,6 +14,8 @@ export interface StepInput {
   observed: ObservedStatus;
   /** Exit records for this service since the previous step, oldest first. */
   exits: readonly ExitRecord[];
+  /** Other failures since the previous step that count toward a crash loop (liveness restarts), times in ms. */
+  failures?: readonly number[];
   /** Drift check result, when it was checked this tick. */
   drift?: { drifted: boolean; hash: string };
   policy: 'always' | 'on-failure' | 'no';
@@ -49,6 +51,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       exit: info,
     });
   }
+  crashes.push(...(input.failures ?? []));
   crashes = crashes.filter((t) => t > now - rule.windowMs);
 
   // The manager stopped restarting it: start limit hit (systemd 252 keeps Result=exit-code then).

@@ -121,10 +121,13 @@ describe('KindProber', () => {
   it('sends tcp probes to a socket and http probes to the URL', async () => {
     const server = net.createServer((s) => s.end());
     const port = await listen(server);
-    const prober = new KindProber(new ScriptedRunner());
-    assert.equal((await prober.probe({ kind: 'tcp', host: '127.0.0.1', port }, 1000)).health, 'healthy');
-    const http = await prober.probe({ kind: 'http', url: `http://127.0.0.1:${port}/health` }, 1000);
-    assert.equal(http.health, 'down', 'a socket that closes at once is no HTTP answer');
-    server.close();
+    try {
+      const prober = new KindProber(new ScriptedRunner());
+      assert.equal((await prober.probe({ kind: 'tcp', host: '127.0.0.1', port }, 1000)).health, 'healthy');
+      const http = await prober.probe({ kind: 'http', url: `http://127.0.0.1:${port}/health` }, 1000);
+      assert.equal(http.health, 'down', 'a socket that closes at once is no HTTP answer');
+    } finally {
+      server.close();
+    }
   });
 });

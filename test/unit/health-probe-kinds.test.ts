@@ -88,6 +88,16 @@ describe('exec probe (real processes, no shell)', () => {
     assert.ok(performance.now() - t0 < 2000, 'ended by the timeout, not by sleep');
   });
 
+  it('is killed at the timeout together with what it started (no grandchild holds the result back)', async () => {
+    const marker = `sleep 5.${process.pid}`; // the grandchild, recognizable in ps
+    const t0 = performance.now();
+    const r = await probeExec(runner, { argv: ['/bin/sh', '-c', `${marker}; true`] }, 300);
+    assert.equal(r.error, '/bin/sh did not finish within 300 ms');
+    assert.ok(performance.now() - t0 < 2000, `ended at the timeout, not when sleep did (${Math.round(performance.now() - t0)} ms)`);
+    const ps = await new NodeProcessRunner().run('/bin/ps', ['-eo', 'args']);
+    assert.ok(!ps.stdout.includes(marker), 'the shell and its sleep are gone');
+  });
+
   it('runs in the given cwd and passes arguments as they are (no shell)', async () => {
     const inTmp = await probeExec(runner, { argv: ['/bin/sh', '-c', '[ "$(pwd)" = /tmp ]'], cwd: '/tmp' }, 2000);
     assert.equal(inTmp.health, 'healthy');

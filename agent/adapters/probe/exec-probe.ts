@@ -1,6 +1,6 @@
 /**
  * An exec health probe: the program passes by exiting 0 within the timeout. It runs through the
- * ProcessRunner (no shell), is killed at the timeout, and a failure says how it ended and the last line it
+ * ProcessRunner (no shell), is killed at the timeout with everything it started (its process group), and a failure says how it ended and the last line it
  * wrote, so the probe error reads like the command's own complaint.
  */
 import type { ProbeResult } from '../../core/health/probe.js';
@@ -28,7 +28,7 @@ export async function probeExec(
   });
   const [program = '', ...args] = spec.argv;
   try {
-    await runner.run(program, args, { timeoutMs, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }) });
+    await runner.run(program, args, { timeoutMs, killGroup: true, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }) });
     return result(null);
   } catch (err) {
     if (!(err instanceof ProcessError)) return result((err as Error).message);

@@ -16,8 +16,13 @@ export interface LivenessDeps {
   countFailure(service: string, at: number): void;
   /** The restart was refused or failed; the monitor may count again. */
   released(service: string): void;
-  onError(err: unknown, service: string): void;
+  /** Something went wrong (`what`: "restart" or "log tail"); the agent logs it. */
+  onError(err: unknown, service: string, what: 'restart' | 'log tail'): void;
+  /** The last lines of the service's log (redacted), kept with the event: what the hung process said last. */
+  readLogTail?: (service: string, lines: number) => Promise<string[]>;
 }
+
+const LOG_TAIL_LINES = 20;
 
 export class Liveness {
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -28,18 +33,29 @@ export class Liveness {
   restart(requests: readonly LivenessRestart[], now: number): void {
     for (const req of requests) {
       if (this.inFlight.has(req.service)) continue;
-      const run = this.deps.manager
-        .restart([req.service])
-        .then(() => {
+      const run = this.logTail(req.service)
+        .then(async (logTail) => {
+          await this.deps.manager.restart([req.service]);
           this.deps.countFailure(req.service, now);
-          this.deps.record([restartedEvent(req, now)]);
+          this.deps.record([{ ...restartedEvent(req, now), ...(logTail ? { logTail } : {}) }]);
         })
         .catch((err: unknown) => {
           this.deps.released(req.service);
-          this.deps.onError(err, req.service);
+          this.deps.onError(err, req.service, 'restart');
         })
         .finally(() => this.inFlight.delete(req.service));
       this.inFlight.set(req.service, run);
+    }
+  }
+
+  /** Read before the restart (the log is the hung process's until then); a tail that cannot be read is left out. */
+  private async logTail(service: string): Promise<string[] | null> {
+    if (!this.deps.readLogTail) return null;
+    try {
+      return await this.deps.readLogTail(service, LOG_TAIL_LINES);
+    } catch (err) {
+      this.deps.onError(err, service, 'log tail');
+      return null;
     }
   }
 

@@ -82,7 +82,8 @@ export class MonitorModule implements AgentModule {
       record: (events) => s.supervisor.record(events),
       countFailure: (service, at) => s.supervisor.noteFailure(service, at),
       released: (service) => this.health.releaseRestart(service),
-      onError: (err, service) => s.logger.warn({ err: (err as Error).message, service }, 'liveness restart failed'),
+      onError: (err, service, what) => s.logger.warn({ err: (err as Error).message, service }, `liveness: ${what} failed`),
+      readLogTail: s.credentials.redactingTail(s.ctx.readLogTail, 'liveness log tail'),
     });
     this.history = new SqliteResourceHistory(db);
     this.log = new SqliteAlertLog(db);

@@ -120,6 +120,8 @@ describe('Liveness restarts', () => {
       countFailure: (s, at) => failures.push([s, at]),
       released: () => assert.fail('not released'),
       onError: (err) => assert.fail(String(err)),
+      // Read before the restart: what the hung process wrote last.
+      readLogTail: async (s, n) => [`${s}: ${n} lines`, `restarted so far: ${restarted.length}`],
     });
     live.restart([req], T0);
     live.restart([req], T0); // already under way: not twice
@@ -135,8 +137,27 @@ describe('Liveness restarts', () => {
         severity: 'warning',
         message: 'r was restarted after 3 failed health checks in a row (last: timed out after 2000 ms)',
         data: { pid: 100, failures: 3, probe: 'http://127.0.0.1:8080/health', error: 'timed out after 2000 ms' },
+        logTail: ['r: 20 lines', 'restarted so far: 0'],
       },
     ]);
+  });
+
+  it('a log tail that cannot be read leaves it out; the restart goes on', async () => {
+    const events: NewEvent[] = [];
+    const errors: string[] = [];
+    const live = new Liveness({
+      manager: { restart: async () => undefined },
+      record: (e) => events.push(...e),
+      countFailure: () => undefined,
+      released: () => assert.fail('not released'),
+      onError: (err, _s, what) => errors.push(`${what}: ${(err as Error).message}`),
+      readLogTail: async () => Promise.reject(new Error('EACCES')),
+    });
+    live.restart([req], T0);
+    await live.settle();
+    assert.deepEqual(errors, ['log tail: EACCES']);
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.logTail, undefined);
   });
 
   it('a failed restart records nothing and releases the hold', async () => {

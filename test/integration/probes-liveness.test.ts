@@ -113,8 +113,9 @@ describe('tcp and exec probes, liveness restarts (real systemd, real agent, real
     assert.equal(restartedEvent.data?.failures, 2);
     assert.equal(restartedEvent.data?.error, 'timed out after 1000 ms');
     assert.match(restartedEvent.message, /was restarted after 2 failed health checks in a row \(last: timed out after 1000 ms\)/);
-    // The log's tail as the hung process left it: its third and last answer (the fourth request hangs).
-    assert.match(restartedEvent.logTail?.at(-1) ?? '', /^hang-after pid=\d+ request 3: "GET \/health HTTP\/1.1" 200/, `log tail: ${restartedEvent.logTail?.join(' | ')}`);
+    // The log's tail as the hung process left it, read before the restart: its last answer (the third, unless
+    // a slow machine timed out an earlier one), not the new process's start-up line.
+    assert.match(restartedEvent.logTail?.at(-1) ?? '', /^hang-after pid=\d+ request [1-3]: "GET \/health HTTP\/1.1" 200/, `log tail: ${restartedEvent.logTail?.join(' | ')}`);
     const now = await waitFor('a new process', async () => {
       const s = await status(hung);
       return s.state !== 'stopped' && s.pid && s.pid !== oldPid ? s : undefined;

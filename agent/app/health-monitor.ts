@@ -1,6 +1,6 @@
 /**
- * Probes every service that has a `health` probe (url, tcp or exec), each on its own interval, and folds probe results and
- * process state into per-service health (core/health/machine). Driven by the agent's tick: a due probe
+ * Probes every service that has a `health` probe (url, tcp or exec), each on its own interval, and
+ * folds probe results and process state into per-service health (core/health/machine). Driven by the agent's tick: a due probe
  * is started and not awaited, so a hung endpoint (bounded by its own timeout) never delays the tick or
  * another service's probe; at most one probe per service is in flight. A service whose main PID changed
  * is probed at once.
@@ -156,7 +156,8 @@ export class HealthMonitor {
           if (this.probes.get(svc.name) !== entry) return;
           entry.last = r;
           entry.counts[r.health]++;
-          // Liveness counts only what this process answered: a result that arrives after it was replaced is not its failure.
+          // Liveness counts only what this process answered: a result arriving after it was replaced is not
+          // the new process's failure.
           if (entry.pid !== probedPid || entry.held) return;
           entry.failures = r.health === 'down' ? entry.failures + 1 : 0;
           entry.lastError = r.error;

@@ -5,7 +5,7 @@ import { createContext, type Context } from '../daemon/compose.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { processAlive } from '../adapters/process/alive.js';
 import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
-import { HttpHealthProber } from '../adapters/http/health-probe.js';
+import { KindProber } from '../adapters/probe/kind-prober.js';
 import { fromDatabase, requireSetName, type CredentialDeps } from '../app/credentials.js';
 import { keyProblem } from '../core/credentials/envfile.js';
 import type { RotateDeps } from '../app/rotate.js';
@@ -45,7 +45,7 @@ export async function directCredentials(io: Io, write: boolean): Promise<DirectC
           for (const e of events) onEvent(e);
         },
         manager: ctx.manager,
-        probe: (p, ms) => new HttpHealthProber().probe(p, ms),
+        probe: (p, ms) => new KindProber(ctx.runner).probe(p, ms),
         readLogTail: ctx.readLogTail,
       }),
       close: () => ctx.close(),

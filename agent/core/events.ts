@@ -19,6 +19,8 @@ export type EventType =
   | 'health-ok'
   | 'health-degraded'
   | 'health-down'
+  /** Liveness: restarted by the agent after `health.restartAfterFailures` failed probes in a row. */
+  | 'restarted-unhealthy'
   | 'alert-firing'
   | 'alert-resolved'
   | 'secret-leaked'

@@ -12,7 +12,7 @@ import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { SecretCache } from '../adapters/credentials/secret-cache.js';
 import { processAlive } from '../adapters/process/alive.js';
 import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
-import { HttpHealthProber } from '../adapters/http/health-probe.js';
+import { KindProber } from '../adapters/probe/kind-prober.js';
 import { LeakGuard } from '../app/leak-guard.js';
 import { fromDatabase, listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
 import { rotateCredentials } from '../app/rotate.js';
@@ -98,7 +98,7 @@ export function credentialHandlers(services: AgentServices): CredentialApiHandle
     async credentialRotate(set, req) {
       try {
         return await rotateCredentials(
-          { ...deps(services), manager, probe: (p, ms) => new HttpHealthProber().probe(p, ms), readLogTail: ctx.readLogTail },
+          { ...deps(services), manager, probe: (p, ms) => new KindProber(ctx.runner).probe(p, ms), readLogTail: ctx.readLogTail },
           { set, values: req.values, actor: req.actor, ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }), ...(req.stableMs === undefined ? {} : { stableMs: req.stableMs }) },
         );
       } finally {

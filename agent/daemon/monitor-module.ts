@@ -1,7 +1,7 @@
 /**
  * The agent's health, resources and alerts feature (one AgentModule): per tick it probes due services,
- * steps their health, samples CPU/memory every few seconds, runs the alert rules and delivers due
- * notifications; it fills `health`, the last probe and usage into the status document, and exposes the
+ * steps their health, restarts a service that failed `health.restartAfterFailures` probes in a row
+ * (liveness), samples CPU/memory every few seconds, runs the alert rules and delivers due notifications; it fills `health`, the last probe and usage into the status document, and exposes the
  * Prometheus metrics.
  */
 import os from 'node:os';
@@ -13,11 +13,13 @@ import type { OneShot } from '../core/alerts/engine.js';
 import type { HealthSnapshot } from '../core/health/machine.js';
 import { LOCAL_ZONE } from '../core/usage/tz.js';
 import { HealthMonitor } from '../app/health-monitor.js';
+import { Liveness } from '../app/liveness.js';
+import { IntentRecordingManager } from '../app/intents.js';
 import { ResourceMonitor } from '../app/resource-monitor.js';
 import { Alerting } from '../app/alerting.js';
 import { alertViews } from '../app/alert-views.js';
 import { loadAlertsConfig, type StoredAlerts } from '../app/alerts-config.js';
-import { HttpHealthProber } from '../adapters/http/health-probe.js';
+import { KindProber } from '../adapters/probe/kind-prober.js';
 import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
 import { SqliteResourceHistory } from '../adapters/sqlite/resource-history.js';
 import { SqliteAlertLog } from '../adapters/sqlite/alert-log.js';
@@ -52,6 +54,7 @@ export interface MonitorOptions {
 export class MonitorModule implements AgentModule {
   readonly name = 'monitor';
   readonly health: HealthMonitor;
+  readonly liveness: Liveness;
   readonly resources: ResourceMonitor;
   readonly alerting: Alerting;
   readonly history: SqliteResourceHistory;
@@ -75,7 +78,17 @@ export class MonitorModule implements AgentModule {
     private readonly opts: MonitorOptions = {},
   ) {
     const { store } = s;
-    this.health = new HealthMonitor(opts.prober ?? new HttpHealthProber(() => s.clock.now()), store.getState<Record<string, HealthSnapshot>>(HEALTH_SNAPSHOTS_KEY) ?? {});
+    this.health = new HealthMonitor(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now()), store.getState<Record<string, HealthSnapshot>>(HEALTH_SNAPSHOTS_KEY) ?? {});
+    this.liveness = new Liveness({
+      // An intent (its SIGTERM is no `killed`) that keeps the crash episode: a service that hangs again
+      // and again is crash-looping, so its liveness restarts must not forgive the failures before them.
+      manager: new IntentRecordingManager(s.ctx.rawManager, () => store, s.clock, { keepCrashes: true }),
+      record: (events) => s.supervisor.record(events),
+      countFailure: (service, at) => s.supervisor.noteFailure(service, at),
+      released: (service) => this.health.releaseRestart(service),
+      onError: (err, service, what) => s.logger.warn({ err: (err as Error).message, service }, `liveness: ${what} failed`),
+      readLogTail: s.credentials.redactingTail(s.ctx.readLogTail, 'liveness log tail'),
+    });
     this.history = new SqliteResourceHistory(db);
     this.log = new SqliteAlertLog(db);
     const everyMs = opts.sampleEveryMs ?? (Number(s.ctx.env.VIGIL_SAMPLE_MS) || 5000);
@@ -125,6 +138,7 @@ export class MonitorModule implements AgentModule {
     this.lastStatus = status;
     const services = this.servicesAndConfig(status, now);
     const h = this.health.tick(services, status, now);
+    this.liveness.restart(h.restarts, now);
     const events: NewEvent[] = [...h.events];
     this.resources.maybeSample(status, now).catch((err: unknown) => logger.warn({ err }, 'resource sampling failed'));
     events.push(

@@ -57,6 +57,8 @@ export class Supervisor {
   private intents = new Map<string, Intent>();
   /** Intents seen to be over (see intentOver): service → the intent's time and when it ended. */
   private readonly intentsOver = new Map<string, { at: number; overAt: number }>();
+  /** Failures noted between ticks (liveness restarts), folded into the next step's crash count. */
+  private pendingFailures = new Map<string, number[]>();
 
   constructor(private readonly deps: SupervisorDeps) {
     this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
@@ -87,6 +89,11 @@ export class Supervisor {
     return () => this.listeners.delete(listener);
   }
 
+  /** Counts a failure that is not an exit (a liveness restart) toward the service's crash loop, at the next tick. */
+  noteFailure(service: string, at: number): void {
+    this.pendingFailures.set(service, [...(this.pendingFailures.get(service) ?? []), at]);
+  }
+
   /** Records an event that did not come from a tick (agent start/stop), and publishes it. */
   record(events: NewEvent[]): VigilEvent[] {
     const inserted = this.deps.store.appendEvents(events);
@@ -111,6 +118,8 @@ export class Supervisor {
     const drift = await this.maybeCheckDrift(now);
 
     // Written by the intent-recording manager (the CLI's or this agent's), read fresh every tick.
+    const failures = this.pendingFailures;
+    this.pendingFailures = new Map();
     const byName = new Map(observed.map((o) => [o.service, o]));
     const intents = new Map<string, Intent>();
     for (const n of names) {
@@ -133,6 +142,7 @@ export class Supervisor {
         service: svc.name,
         observed: o,
         exits: exitsBy.get(svc.name) ?? [],
+        failures: failures.get(svc.name) ?? [],
         ...(d ? { drift: d } : {}),
         policy: svc.spec.restart.policy,
         rule: loopRule(svc.spec.restart),

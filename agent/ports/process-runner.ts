@@ -12,6 +12,12 @@ export interface RunOptions {
   input?: string;
   /** Kill the child (SIGKILL) after this long; default 30 s. */
   timeoutMs?: number;
+  /**
+   * Run the child in its own process group and kill the whole group at the timeout, so that what it
+   * started (`sh -c 'sleep 60'`) dies too and cannot hold the output open past the timeout. For commands
+   * from the manifest (exec probes).
+   */
+  killGroup?: boolean;
   /** Exit codes that count as success for this call; default [0]. */
   okCodes?: readonly number[];
 }

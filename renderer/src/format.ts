@@ -129,4 +129,5 @@ export const CRASH_TYPES: ReadonlySet<string> = new Set([
   'crashloop',
   'oom-killed',
   'start-limit-hit',
+  'restarted-unhealthy',
 ]);

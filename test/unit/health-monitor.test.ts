@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { initialHealth, overallHealth, stepHealth, worstHealth, type HealthInput, type HealthSnapshot } from '../../agent/core/health/machine.js';
 import { HealthMonitor } from '../../agent/app/health-monitor.js';
-import { HttpHealthProber } from '../../agent/adapters/http/health-probe.js';
+import { KindProber } from '../../agent/adapters/probe/kind-prober.js';
+import { NodeProcessRunner } from '../../agent/adapters/process/node-runner.js';
 import type { ProbeResult } from '../../agent/core/health/probe.js';
 import type { ServiceState, ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -107,7 +108,7 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
 
   it('drives healthy → degraded → down → healthy, with the stable period before green', async () => {
     const clock = new FakeClock(T0);
-    const mon = new HealthMonitor(new HttpHealthProber(() => clock.now()));
+    const mon = new HealthMonitor(new KindProber(new NodeProcessRunner(), () => clock.now()));
     const services = [{ name: 'web', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/h') }, intervalSec: 5, timeoutSec: 1, stableSec: 20 } } }];
     const doc: StatusDoc = { services: [status('web', 100)] };
     const types: string[] = [];
@@ -165,7 +166,7 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
 
   it('probes each service on its own interval; a hung endpoint does not stall the others', async () => {
     const clock = new FakeClock(T0);
-    const mon = new HealthMonitor(new HttpHealthProber(() => clock.now()));
+    const mon = new HealthMonitor(new KindProber(new NodeProcessRunner(), () => clock.now()));
     fx.set('/hung', { hang: true });
     fx.set('/a', { status: 200, body: { status: 'ok' } });
     const services = [
@@ -199,7 +200,7 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
   it('probes a restarted service at once and never probes a service that is not running', async () => {
     const clock = new FakeClock(T0);
     fx.set('/r', { status: 200, body: { status: 'ok' } });
-    const mon = new HealthMonitor(new HttpHealthProber(() => clock.now()));
+    const mon = new HealthMonitor(new KindProber(new NodeProcessRunner(), () => clock.now()));
     const services = [{ name: 'r', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/r') }, intervalSec: 60, timeoutSec: 1 } } }];
     const count = () => fx.received.filter((x) => x.path === '/r').length;
     const n0 = count();

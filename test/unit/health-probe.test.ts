@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpHealthProber, interpret, probeHealth } from '../../agent/adapters/http/health-probe.js';
+import { interpret, probeHealth } from '../../agent/adapters/http/health-probe.js';
+import { KindProber } from '../../agent/adapters/probe/kind-prober.js';
+import { NodeProcessRunner } from '../../agent/adapters/process/node-runner.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 
 describe('interpret (pure)', () => {
@@ -100,7 +102,7 @@ describe('probeHealth against a real local HTTP server', () => {
   it('a hung probe does not stall the others running beside it', async () => {
     fx.set('/hang', { hang: true });
     fx.set('/fast', { status: 200, body: { status: 'ok' } });
-    const prober = new HttpHealthProber();
+    const prober = new KindProber(new NodeProcessRunner());
     const hung = prober.probe({ kind: 'http', url: fx.url('/hang') }, 3000);
     const fastDone: number[] = [];
     const t0 = performance.now();

@@ -6,7 +6,6 @@
  * first https probe (TLS costs the agent about 2 MB of resident memory).
  */
 import { interpret, type ProbeResult } from '../../core/health/probe.js';
-import type { HealthProber, ProbeSpec } from '../../ports/health-prober.js';
 import { rawGet, type RawHttpError } from './raw-get.js';
 import { httpLib } from './http-lib.js';
 
@@ -65,18 +64,4 @@ export function probeHealth(url: string, timeoutMs: number, now: () => number = 
       req.on('error', (err: NodeJS.ErrnoException) => failed(err));
     }).catch((err: unknown) => finish(down((err as Error).message)));
   });
-}
-
-/** The HealthProber port over probeHealth, for HTTP probes only. */
-export class HttpHealthProber implements HealthProber {
-  constructor(private readonly now: () => number = Date.now) {}
-
-  probe(spec: ProbeSpec, timeoutMs: number): Promise<ProbeResult> {
-    if (spec.kind !== 'http') return Promise.resolve(unsupported(spec.kind, this.now()));
-    return probeHealth(spec.url, timeoutMs, this.now);
-  }
-}
-
-function unsupported(kind: string, at: number): ProbeResult {
-  return { health: 'down', httpStatus: null, latencyMs: 0, reported: null, checks: null, error: `no prober for ${kind} probes`, at };
 }

@@ -20,6 +20,7 @@ export class NodeProcessRunner implements ProcessRunner {
           env: options.env ?? this.baseEnv,
           stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
           shell: false,
+          detached: options.killGroup === true, // its own process group (setsid), killed as one below
         });
       } catch (err) {
         reject(new VigilError('E_PROCESS', `could not run ${command}: ${(err as Error).message}`, { cause: err }));
@@ -30,6 +31,14 @@ export class NodeProcessRunner implements ProcessRunner {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
+        if (options.killGroup === true && child.pid !== undefined) {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+            return;
+          } catch {
+            // the group is gone already: kill the child alone below
+          }
+        }
         child.kill('SIGKILL');
       }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       child.stdout?.on('data', (b: Buffer) => out.push(b));

@@ -69,6 +69,7 @@ const EVENT_TYPES = [
   'health-ok',
   'health-degraded',
   'health-down',
+  'restarted-unhealthy',
   'alert-firing',
   'alert-resolved',
   'secret-leaked',

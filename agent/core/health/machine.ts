@@ -79,7 +79,10 @@ export function instantHealth(input: HealthInput): { health: Health; reason: str
 }
 
 function probeReason(p: ProbeResult): string {
-  if (p.health === 'healthy') return p.reported ? `probe: ${p.reported}` : `probe: HTTP ${p.httpStatus ?? '?'}`;
+  if (p.health === 'healthy') {
+    if (p.reported) return `probe: ${p.reported}`;
+    return p.httpStatus === null ? 'probe: passed' : `probe: HTTP ${p.httpStatus}`; // tcp and exec have no status
+  }
   if (p.error) return `probe: ${p.error}`;
   return `probe: reported "${p.reported ?? p.health}"`;
 }

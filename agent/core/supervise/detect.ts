@@ -16,6 +16,8 @@ export interface StepInput {
   observed: ObservedStatus;
   /** Exit records for this service since the previous step, oldest first. */
   exits: readonly ExitRecord[];
+  /** Other failures since the previous step that count toward a crash loop (liveness restarts), times in ms. */
+  failures?: readonly number[];
   /** Drift check result, when it was checked this tick. */
   drift?: { drifted: boolean; hash: string };
   policy: 'always' | 'on-failure' | 'no';
@@ -61,6 +63,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       exit: info,
     });
   }
+  crashes.push(...(input.failures ?? []));
   // An intent ends the crash episode: failures before it (read late too, e.g. by an agent started after
   // the fix) belong to what ran before it, such as the command an apply just replaced.
   crashes = crashes.filter((t) => t > now - rule.windowMs && (intent === null || intent.keepCrashes === true || t >= intent.at));

@@ -11,7 +11,8 @@ export function HealthChecks({ s }: { s: ServiceStatus }) {
   if (!probe)
     return (
       <p className="muted">
-        No health check configured (add <code>health: {'{ url: … }'}</code> to the manifest).
+        No health check configured (add <code>health: {'{ url: … }'}</code>, <code>{'{ tcp: … }'}</code> or{' '}
+        <code>{'{ exec: [...] }'}</code> to the manifest).
       </p>
     );
   const checks = probe.checks ? Object.entries(probe.checks) : [];

@@ -37,7 +37,7 @@ const SPECS: ServiceSpec[] = [
     restart: { policy: 'on-failure', delaySec: 0, burst: 3, intervalSec: 30 },
     launchd: { labelPrefix: 'com.example.vigil', processType: 'Interactive' },
   }),
-  makeSpec('once', { command: ['/bin/echo', 'done'], restart: { policy: 'no', delaySec: 12.5, burst: 5, intervalSec: 60 }, credentials: [], logs: { maxBytes: 1024 ** 2, keep: 0 } }),
+  makeSpec('once', { command: ['/bin/echo', 'done'], restart: { policy: 'no', delaySec: 12.5, burst: 5, intervalSec: 60 }, credentials: [], logs: { maxBytes: 1024 ** 2, keep: 0 }, stopTimeoutSec: 120 }),
 ];
 
 /** What the plist must say, written out from the spec independently of the renderer. */
@@ -63,6 +63,8 @@ function expected(spec: ServiceSpec, hash: string): Typed {
       ...spec.credentials.flatMap((c) => ['--env-file', `/Users/me/.vigil home/credentials/${c}.env`]),
       '--exits',
       '/Users/me/.vigil home/state/exits.log',
+      '--stop-timeout',
+      String(spec.stopTimeoutSec ?? 30),
       '--',
       ...spec.command,
     ]),
@@ -71,7 +73,8 @@ function expected(spec: ServiceSpec, hash: string): Typed {
     RunAtLoad: bool(true),
     KeepAlive: keepAlive,
     ThrottleInterval: int(Math.max(1, Math.ceil(spec.restart.delaySec))),
-    ExitTimeOut: int(30),
+    // The launcher kills the service at stopTimeoutSec; launchd's own SIGKILL (launcher only) 5 s later.
+    ExitTimeOut: int((spec.stopTimeoutSec ?? 30) + 5),
     ProcessType: str(spec.launchd?.processType ?? 'Standard'),
     StandardOutPath: str(`/Users/me/.vigil home/logs/${spec.name}.launcher.log`),
     StandardErrorPath: str(`/Users/me/.vigil home/logs/${spec.name}.launcher.log`),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseCpuPercent, parseMemoryBytes } from './units.js';
 import { usageSchema } from './usage.js';
 import { logsSchema } from './logs-part.js';
+import { MAX_STOP_TIMEOUT_SEC, MIN_STOP_TIMEOUT_SEC } from './stop-settings.js';
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
 
@@ -36,6 +37,14 @@ const envMap = z.record(
 );
 
 const positive = () => z.number().positive('must be > 0');
+
+/** Seconds from the stop request (SIGTERM) to SIGKILL (see stop-settings.ts). */
+const stopTimeoutSchema = z
+  .number({ error: 'must be a whole number of seconds' })
+  .int('must be a whole number of seconds')
+  .min(MIN_STOP_TIMEOUT_SEC, `must be >= ${MIN_STOP_TIMEOUT_SEC}`)
+  .max(MAX_STOP_TIMEOUT_SEC, `must be <= ${MAX_STOP_TIMEOUT_SEC}`)
+  .optional();
 
 const restartSchema = z.strictObject({
   policy: z
@@ -119,6 +128,7 @@ export const serviceSchema = z.strictObject({
   health: healthSchema.optional(),
   metrics: metricsSchema.optional(),
   limits: limitsSchema.default({}),
+  stopTimeoutSec: stopTimeoutSchema,
   launchd: z.strictObject({ processType: launchdProcessType.optional() }).optional(),
   /** Where the service's token usage comes from (see usage.ts). */
   usage: usageSchema.optional(),
@@ -149,6 +159,7 @@ export const manifestShapeSchema = z.strictObject({
   launchd: launchdTopSchema.optional(),
   credentials: credentialPoliciesSchema,
   logs: logsSchema.optional(),
+  stopTimeoutSec: stopTimeoutSchema,
 });
 
 export type RawService = z.output<typeof serviceSchema>;

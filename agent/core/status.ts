@@ -1,7 +1,8 @@
 /** The status document: `vigil status --json` and GET /api/status return exactly this. */
 import type { BudgetGlance, ServiceSpend } from './usage/report.js';
 
-export type ServiceState = 'running' | 'starting' | 'stopped' | 'failed' | 'crashloop' | 'unknown';
+/** `stopping`: a stop is under way (systemd `deactivating`); it may take up to the service's stopTimeoutSec. */
+export type ServiceState = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'crashloop' | 'unknown';
 export type Health = 'healthy' | 'degraded' | 'down' | 'unknown';
 
 export interface ServiceStatus {
@@ -65,6 +66,7 @@ export interface StatusDoc {
 const STATE_RANK: Readonly<Record<ServiceState, number>> = {
   running: 0,
   starting: 1,
+  stopping: 1,
   stopped: 2,
   unknown: 3,
   failed: 4,

@@ -16,6 +16,7 @@ import type { ExitJournal } from '../ports/exit-journal.js';
 import type { Clock } from '../ports/clock.js';
 import { SNAPSHOTS_KEY } from '../app/status.js';
 import { processAlive } from '../adapters/process/alive.js';
+import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 
 export { SNAPSHOTS_KEY };
 
@@ -119,6 +120,7 @@ export class Supervisor {
         policy: svc.spec.restart.policy,
         rule: loopRule(svc.spec.restart),
         now,
+        stopTimeoutSec: stopTimeoutOf(svc.spec),
       });
       nextSnapshots[svc.name] = out.next;
       events.push(...out.events);

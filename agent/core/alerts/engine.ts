@@ -108,7 +108,7 @@ export class AlertEngine {
       const why = s.healthReason ? ` (${s.healthReason})` : '';
       if (s.state === 'crashloop') {
         out.push({ key: `crash-loop:${s.name}`, rule: 'crash-loop', service: s.name, severity: 'critical', since: s.healthSince ?? now, message: `${s.name} keeps crashing and restarting` });
-      } else if (s.health === 'down' && s.state !== 'stopped' && lasted >= c.downForSec * 1000) {
+      } else if (s.health === 'down' && s.state !== 'stopped' && s.state !== 'stopping' && lasted >= c.downForSec * 1000) {
         out.push({ key: `service-down:${s.name}`, rule: 'service-down', service: s.name, severity: 'critical', since: s.healthSince ?? now, message: `${s.name} has been down for ${fmtDuration(lasted)}${why}` });
       }
       if (s.health === 'degraded' && lasted >= c.degradedForSec * 1000) {

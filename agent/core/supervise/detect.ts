@@ -8,6 +8,7 @@ import type { ExitRecord, ObservedStatus } from '../observed.js';
 import type { ServiceState } from '../status.js';
 import { decodeExit, isFailure } from './decode.js';
 import type { LoopRule, ServiceSnapshot } from './model.js';
+import { DEFAULT_STOP_TIMEOUT_SEC } from '../manifest/stop-settings.js';
 
 export interface StepInput {
   service: string;
@@ -19,6 +20,8 @@ export interface StepInput {
   policy: 'always' | 'on-failure' | 'no';
   rule: LoopRule;
   now: number;
+  /** The service's stopTimeoutSec (for the stop-timeout message); default 30. */
+  stopTimeoutSec?: number;
 }
 
 export interface StepOutput {
@@ -37,6 +40,22 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   for (const rec of input.exits) {
     const info = decodeExit(rec);
     lastExit = { ...info, at: rec.at };
+    if (isStopTimeout(rec, prev)) {
+      // Asked to stop, it did not within its timeout and was killed: worth a warning, not a crash.
+      const sec = input.stopTimeoutSec ?? DEFAULT_STOP_TIMEOUT_SEC;
+      const reason = `did not stop within its stop timeout (${sec} s) and was killed (SIGKILL)`;
+      lastExit = { ...info, reason, at: rec.at };
+      emit({
+        key: `stop-timeout:${service}:${rec.offset}:${rec.at}`,
+        at: rec.at,
+        type: 'stop-timeout',
+        severity: 'warning',
+        message: `${service} ${reason}`,
+        exit: { ...info, reason },
+        data: { stopTimeoutSec: sec },
+      });
+      continue;
+    }
     if (!isFailure(rec)) continue;
     crashes.push(rec.at);
     const oom = rec.result === 'oom-kill';
@@ -51,11 +70,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   }
   crashes = crashes.filter((t) => t > now - rule.windowMs);
 
-  // The manager stopped restarting it: start limit hit (systemd 252 keeps Result=exit-code then).
-  const gaveUp =
-    o.loaded &&
-    o.active === 'failed' &&
-    (o.result === 'start-limit-hit' || (input.policy !== 'no' && o.restarts > 0));
+  const gaveUp = managerGaveUp(o, input.policy);
   if (gaveUp && prev.active !== 'failed') {
     emit({
       key: `start-limit:${service}:${o.since ?? now}`,
@@ -97,7 +112,8 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       data: { pid: o.pid, restarts: o.restarts },
     });
   }
-  if (o.active === 'inactive' && (prev.active === 'active' || prev.active === 'deactivating')) {
+  const stoppedNow = o.active === 'inactive' || (o.active === 'failed' && o.result === 'timeout');
+  if (stoppedNow && (prev.active === 'active' || prev.active === 'deactivating')) {
     emit({
       key: `stopped:${service}:${o.since ?? now}`,
       type: 'stopped',
@@ -134,6 +150,14 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   return { next, events };
 }
 
+/**
+ * The manager stopped restarting it: start limit hit (systemd 252 keeps Result=exit-code then). A unit
+ * that had to be killed on stop is left failed with Result=timeout: stopped, not given up on.
+ */
+export function managerGaveUp(o: ObservedStatus, policy: 'always' | 'on-failure' | 'no'): boolean {
+  return o.loaded && o.active === 'failed' && o.result !== 'timeout' && (o.result === 'start-limit-hit' || (policy !== 'no' && o.restarts > 0));
+}
+
 export function deriveState(o: ObservedStatus, looping: boolean): ServiceState {
   if (!o.loaded) return 'unknown';
   if (looping) return 'crashloop';
@@ -142,15 +166,26 @@ export function deriveState(o: ObservedStatus, looping: boolean): ServiceState {
       return o.pid === null && o.sub !== 'exited' ? 'starting' : 'running';
     case 'activating':
     case 'reloading':
-    case 'deactivating':
       return 'starting';
+    case 'deactivating':
+      return 'stopping';
     case 'inactive':
       return 'stopped';
     case 'failed':
-      return 'failed';
+      // systemd leaves a unit it had to SIGKILL on stop "failed" with Result=timeout: it was stopped as asked
+      // (the stop-timeout event says how).
+      return o.result === 'timeout' ? 'stopped' : 'failed';
     default:
       return 'unknown';
   }
+}
+
+/**
+ * A kill after the stop timeout: systemd's Result=timeout (or vigil-launch's "timeout" record on launchd)
+ * for a process that was running or stopping, not starting (a start timeout is a failure to start).
+ */
+export function isStopTimeout(rec: ExitRecord, prev: Pick<ServiceSnapshot, 'active'>): boolean {
+  return rec.result === 'timeout' && prev.active !== 'activating';
 }
 
 function stripAt(e: ExitInfo & { at: number }): ExitInfo {

@@ -2,7 +2,7 @@
 import type { ObservedStatus } from '../observed.js';
 import type { ServiceStatus } from '../status.js';
 import { decodeExit } from './decode.js';
-import { deriveState } from './detect.js';
+import { deriveState, managerGaveUp } from './detect.js';
 import type { LoopRule, ServiceSnapshot } from './model.js';
 
 export function serviceStatus(args: {
@@ -17,7 +17,7 @@ export function serviceStatus(args: {
 }): ServiceStatus {
   const { observed: o, snapshot: snap } = args;
   const recentCrashes = (snap?.crashes ?? []).filter((t) => t > args.now - args.rule.windowMs).length;
-  const gaveUp = o.loaded && o.active === 'failed' && (o.result === 'start-limit-hit' || (args.policy !== 'no' && o.restarts > 0));
+  const gaveUp = managerGaveUp(o, args.policy);
   const state = deriveState(o, recentCrashes >= args.rule.threshold || gaveUp);
   const exit = snap?.lastExit ?? observedExit(o);
   return {

@@ -1,4 +1,5 @@
 /** The status document computed directly (no agent running): one batched manager call. */
+import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 import type { StatusDoc } from '../core/status.js';
 import { loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
@@ -34,6 +35,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
               rule: loopRule(svc.spec.restart),
               drifted: drift.get(svc.name) ?? false,
               now,
+              stopTimeoutSec: stopTimeoutOf(svc.spec),
             }),
           ]
         : [];

@@ -28,6 +28,8 @@ export interface ServiceStatus {
   cpuPercent?: number | null;
   /** Where memoryBytes/cpuPercent came from: the service manager, or /proc summed over the unit's cgroup. */
   usageSource?: UsageSource | null;
+  /** Seconds a stop may take before the service is killed (the manifest's stopTimeoutSec). */
+  stopTimeoutSec?: number;
   /** Today's LLM spend (usage module), when the agent tracks usage. */
   spend?: ServiceSpend;
 }

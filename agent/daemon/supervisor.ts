@@ -213,5 +213,6 @@ export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: Service
     rule: loopRule(svc.spec.restart),
     drifted: snap?.drifted ?? false,
     now,
+    stopTimeoutSec: stopTimeoutOf(svc.spec),
   });
 }

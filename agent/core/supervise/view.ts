@@ -14,6 +14,8 @@ export function serviceStatus(args: {
   rule: LoopRule;
   drifted: boolean;
   now: number;
+  /** The service's stopTimeoutSec (clients wait that long for a stop). */
+  stopTimeoutSec?: number;
 }): ServiceStatus {
   const { observed: o, snapshot: snap } = args;
   const recentCrashes = (snap?.crashes ?? []).filter((t) => t > args.now - args.rule.windowMs).length;
@@ -32,6 +34,7 @@ export function serviceStatus(args: {
     drifted: args.drifted,
     memoryBytes: o.memoryBytes,
     cpuNsec: o.cpuNsec,
+    ...(args.stopTimeoutSec === undefined ? {} : { stopTimeoutSec: args.stopTimeoutSec }),
   };
 }
 

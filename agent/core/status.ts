@@ -28,11 +28,17 @@ export interface ServiceStatus {
   cpuPercent?: number | null;
   /** Where memoryBytes/cpuPercent came from: the service manager, or /proc summed over the unit's cgroup. */
   usageSource?: UsageSource | null;
+  /** limits.memory, when the manifest sets one (agent status). */
+  memoryLimitBytes?: number;
+  /** Who enforces memoryLimitBytes: systemd's MemoryMax=, the agent (cgroup v1/hybrid, macOS), or nobody. */
+  memoryEnforcement?: MemoryEnforcement;
   /** Seconds a stop may take before the service is killed (the manifest's stopTimeoutSec). */
   stopTimeoutSec?: number;
   /** Today's LLM spend (usage module), when the agent tracks usage. */
   spend?: ServiceSpend;
 }
+
+export type MemoryEnforcement = 'systemd' | 'agent' | 'none';
 
 export type UsageSource = 'systemd' | 'procfs' | 'ps';
 

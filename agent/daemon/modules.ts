@@ -3,7 +3,10 @@ import type { AgentModule, AgentServices } from './module.js';
 import type { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import { LaunchdWatch } from './launchd-watch.js';
+import { MemoryWatch } from './memory-watch.js';
 import { PsSampler } from '../adapters/launchd/ps-sampler.js';
+import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
+import { detectMemoryMax, readTextSync } from '../adapters/systemd/memory-enforcement.js';
 import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
 import { createUsageModule } from './usage-module.js';
@@ -16,10 +19,10 @@ export function createModules(services: AgentServices): AgentModule[] {
   // macOS has no /proc: CPU and memory come from one batched `ps` (the launchd manager's own when it has them).
   const monitor = createMonitorModule(services, isLaunchd(manager) ? { sampler: new PsSampler(services.ctx.runner, services.ctx.env) } : {});
   return [
-    // macOS only: the memory limit and start limit that launchd does not enforce.
-    ...(isLaunchd(manager)
-      ? [new LaunchdWatch({ manager, store: services.store, clock: services.clock, logger: services.logger, exitsPath: services.ctx.paths.exits })]
-      : []),
+    // macOS only: the start limit that launchd does not enforce.
+    ...(isLaunchd(manager) ? [new LaunchdWatch({ manager, store: services.store, clock: services.clock, logger: services.logger })] : []),
+    // limits.memory where the service manager does not enforce it (launchd; systemd on cgroup v1/hybrid).
+    memoryWatch(services),
     // Health probes, resource history, alerts and notifications, /metrics.
     ...monitor,
     // Credential store: refreshes the values the log scrubber and the leak guard know.
@@ -27,4 +30,19 @@ export function createModules(services: AgentServices): AgentModule[] {
     // Token usage, spend and budgets (alerts also go out through the monitor's notification channels).
     ...createUsageModule(services, monitor),
   ];
+}
+
+function memoryWatch(services: AgentServices): MemoryWatch {
+  const { manager, store, clock, logger } = services;
+  const base = { manager, store, clock, logger, exitsPath: services.ctx.paths.exits };
+  // launchd: the status's memory already comes from the tick's batched `ps`.
+  if (isLaunchd(manager)) return new MemoryWatch({ ...base, enforcement: 'agent' });
+  // VIGIL_MEMORY_ENFORCEMENT=agent|systemd overrides the detection (e.g. agent enforcement on a cgroup v2 host).
+  const forced = services.ctx.env.VIGIL_MEMORY_ENFORCEMENT;
+  const support =
+    forced === 'agent' || forced === 'systemd'
+      ? { enforced: forced === 'systemd', why: `VIGIL_MEMORY_ENFORCEMENT=${forced}` }
+      : detectMemoryMax(readTextSync, process.getuid?.() ?? 0);
+  logger.info({ memoryMaxEnforced: support.enforced, why: support.why }, support.enforced ? 'limits.memory: enforced by systemd (MemoryMax=)' : 'limits.memory: enforced by the agent');
+  return support.enforced ? new MemoryWatch({ ...base, enforcement: 'systemd' }) : new MemoryWatch({ ...base, enforcement: 'agent', sampler: new ProcfsSampler() });
 }

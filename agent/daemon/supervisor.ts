@@ -121,6 +121,7 @@ export class Supervisor {
         rule: loopRule(svc.spec.restart),
         now,
         stopTimeoutSec: stopTimeoutOf(svc.spec),
+        ...(svc.spec.limits.memoryBytes === undefined ? {} : { memoryLimitBytes: svc.spec.limits.memoryBytes }),
       });
       nextSnapshots[svc.name] = out.next;
       events.push(...out.events);

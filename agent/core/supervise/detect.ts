@@ -9,6 +9,7 @@ import type { ServiceState } from '../status.js';
 import { decodeExit, isFailure } from './decode.js';
 import type { LoopRule, ServiceSnapshot } from './model.js';
 import { DEFAULT_STOP_TIMEOUT_SEC } from '../manifest/stop-settings.js';
+import { formatBytes } from '../manifest/units.js';
 
 export interface StepInput {
   service: string;
@@ -20,6 +21,8 @@ export interface StepInput {
   policy: 'always' | 'on-failure' | 'no';
   rule: LoopRule;
   now: number;
+  /** The service's limits.memory (named in an oom-killed event). */
+  memoryLimitBytes?: number;
   /** The service's stopTimeoutSec (for the stop-timeout message); default 30. */
   stopTimeoutSec?: number;
 }
@@ -58,13 +61,14 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
     }
     if (!isFailure(rec)) continue;
     crashes.push(rec.at);
-    const oom = rec.result === 'oom-kill';
+    const oom = rec.result === 'oom-kill' || rec.result === 'memory-limit';
+    const limit = oom && input.memoryLimitBytes !== undefined ? ` (limits.memory ${formatBytes(input.memoryLimitBytes)})` : '';
     emit({
       key: `exit:${service}:${rec.offset}:${rec.at}`,
       at: rec.at,
       type: oom ? 'oom-killed' : 'crashed',
       severity: 'warning',
-      message: `${service} ${info.reason}`,
+      message: `${service} ${info.reason}${limit}`,
       exit: info,
     });
   }

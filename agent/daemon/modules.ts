@@ -6,7 +6,7 @@ import { LaunchdWatch } from './launchd-watch.js';
 import { MemoryWatch } from './memory-watch.js';
 import { PsSampler } from '../adapters/launchd/ps-sampler.js';
 import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
-import { detectMemoryMax, readTextSync } from '../adapters/systemd/memory-enforcement.js';
+import { memoryEnforcementHere } from '../adapters/systemd/memory-enforcement.js';
 import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
 import { createUsageModule } from './usage-module.js';
@@ -35,14 +35,9 @@ export function createModules(services: AgentServices): AgentModule[] {
 function memoryWatch(services: AgentServices): MemoryWatch {
   const { manager, store, clock, logger } = services;
   const base = { manager, store, clock, logger, exitsPath: services.ctx.paths.exits };
-  // launchd: the status's memory already comes from the tick's batched `ps`.
-  if (isLaunchd(manager)) return new MemoryWatch({ ...base, enforcement: 'agent' });
-  // VIGIL_MEMORY_ENFORCEMENT=agent|systemd overrides the detection (e.g. agent enforcement on a cgroup v2 host).
-  const forced = services.ctx.env.VIGIL_MEMORY_ENFORCEMENT;
-  const support =
-    forced === 'agent' || forced === 'systemd'
-      ? { enforced: forced === 'systemd', why: `VIGIL_MEMORY_ENFORCEMENT=${forced}` }
-      : detectMemoryMax(readTextSync, process.getuid?.() ?? 0);
-  logger.info({ memoryMaxEnforced: support.enforced, why: support.why }, support.enforced ? 'limits.memory: enforced by systemd (MemoryMax=)' : 'limits.memory: enforced by the agent');
-  return support.enforced ? new MemoryWatch({ ...base, enforcement: 'systemd' }) : new MemoryWatch({ ...base, enforcement: 'agent', sampler: new ProcfsSampler() });
+  const { by, why } = memoryEnforcementHere(manager.backend, services.ctx.env);
+  logger.info({ why }, by === 'systemd' ? 'limits.memory: enforced by systemd (MemoryMax=)' : 'limits.memory: enforced by the agent');
+  if (by === 'systemd') return new MemoryWatch({ ...base, enforcement: 'systemd' });
+  // launchd: the status's memory already comes from the tick's batched `ps`; Linux: read /proc.
+  return new MemoryWatch({ ...base, enforcement: 'agent', ...(isLaunchd(manager) ? {} : { sampler: new ProcfsSampler() }) });
 }

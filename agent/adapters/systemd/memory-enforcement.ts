@@ -31,7 +31,7 @@ export function detectMemoryMax(read: ReadText, uid: number, roots: { cgroup?: s
     const v1 = read(`${cg}/memory/memory.limit_in_bytes`) !== null || read(`${roots.proc ?? '/proc'}/self/cgroup`)?.includes(':memory:') === true;
     return {
       enforced: false,
-      why: `cgroup ${v1 ? 'v1/hybrid (the memory controller is on a v1 hierarchy)' : 'hierarchy without a unified root'}: systemd does not give user units a memory controller, so MemoryMax= is not enforced`,
+      why: `${v1 ? 'cgroup v1/hybrid' : 'no unified cgroup root'}: user units get no memory controller, so MemoryMax= is not enforced`,
     };
   }
   const manager = userManagerCgroup(read(`${roots.proc ?? '/proc'}/self/cgroup`), uid);
@@ -51,4 +51,17 @@ function userManagerCgroup(selfCgroup: string | null, uid: number): string {
   const marker = `/user@${uid}.service`;
   const at = unified.indexOf(marker);
   return at >= 0 ? unified.slice(0, at + marker.length) : `/user.slice/user-${uid}.slice/user@${uid}.service`;
+}
+
+/**
+ * Who enforces `limits.memory` on this machine: systemd (MemoryMax= holds), or the agent (launchd, or
+ * systemd where MemoryMax= is ignored). VIGIL_MEMORY_ENFORCEMENT=agent|systemd overrides the detection
+ * (e.g. to have the agent enforce on a cgroup v2 host).
+ */
+export function memoryEnforcementHere(backend: 'systemd' | 'launchd', env: NodeJS.ProcessEnv, read: ReadText = readTextSync): { by: 'systemd' | 'agent'; why: string } {
+  const forced = env.VIGIL_MEMORY_ENFORCEMENT;
+  if (forced === 'agent' || forced === 'systemd') return { by: forced, why: `VIGIL_MEMORY_ENFORCEMENT=${forced}` };
+  if (backend === 'launchd') return { by: 'agent', why: 'launchd enforces no memory limit' };
+  const s = detectMemoryMax(read, process.getuid?.() ?? 0);
+  return { by: s.enforced ? 'systemd' : 'agent', why: s.why };
 }

@@ -22,7 +22,7 @@ export { SNAPSHOTS_KEY };
 
 export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
 const LOG_TAIL_LINES = 20;
-const TAIL_EVENTS = new Set(['crashed', 'oom-killed', 'crashloop', 'start-limit-hit']);
+const TAIL_EVENTS = new Set(['crashed', 'oom-killed', 'crashloop', 'start-limit-hit', 'stop-timeout']);
 
 export interface SupervisorDeps {
   manager: ServiceManager;

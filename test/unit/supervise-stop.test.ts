@@ -6,6 +6,8 @@ import { emptySnapshot, loopRule, type ServiceSnapshot } from '../../agent/core/
 import { serviceStatus } from '../../agent/core/supervise/view.js';
 import { instantHealth, overallHealth } from '../../agent/core/health/machine.js';
 import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
+import { AlertEngine } from '../../agent/core/alerts/engine.js';
+import { DEFAULT_ALERTS } from '../../agent/core/alerts/config.js';
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0, 0);
 
@@ -65,5 +67,12 @@ describe('stopping', () => {
   it('health while stopping is down ("stopping"), but like stopped it does not make the machine look down', () => {
     assert.deepEqual(instantHealth({ state: 'stopping', probed: false, probe: null, processSince: null, now: T0 } as Parameters<typeof instantHealth>[0]), { health: 'down', reason: 'stopping' });
     assert.equal(overallHealth([{ state: 'stopping', health: 'down' }, { state: 'running', health: 'healthy' }]), 'healthy');
+  });
+
+  it('a long stop is no service-down page, however long it lasts', () => {
+    const engine = new AlertEngine({ ...DEFAULT_ALERTS, downForSec: 15 }, 'UTC');
+    const view = (state: 'stopping' | 'starting') => ({ name: 'web', state, health: 'down' as const, healthSince: T0, healthReason: state, drifted: false });
+    assert.deepEqual(engine.conditions([view('stopping')], T0 + 120_000), []);
+    assert.deepEqual(engine.conditions([view('starting')], T0 + 120_000).map((c) => c.rule), ['service-down'], 'the check itself works');
   });
 });

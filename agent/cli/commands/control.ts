@@ -25,8 +25,7 @@ export function controlCommand(verb: ActionVerb) {
     if (client) {
       statuses = [];
       // A stop may take each service's stopTimeoutSec: wait that long (plus a margin), never the client's 10 s.
-      const known = (await client.status()).services.filter((s) => positionals.includes(s.name));
-      const timeoutMs = verb === 'start' ? undefined : stopWaitMs(known);
+      const timeoutMs = verb === 'start' ? undefined : stopWaitMs((await client.status()).services.filter((s) => positionals.includes(s.name)));
       for (const name of positionals) {
         const r = await withProgress(io, label(name), () => client.action(name, verb, timeoutMs === undefined ? {} : { timeoutMs }));
         statuses.push(r.status);

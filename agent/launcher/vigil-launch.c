@@ -151,7 +151,9 @@ static void kill_on_stop_timeout(const struct options *o, struct logfile *lf, pi
              o->stop_timeout);
     logfile_note(lf, note);
   }
-  if (kill(-pid, SIGKILL) != 0) kill(pid, SIGKILL);
+  /* the group, and the child itself should it have left the group (setsid) */
+  kill(-pid, SIGKILL);
+  kill(pid, SIGKILL);
 }
 
 int main(int argc, char **argv) {

@@ -8,11 +8,29 @@ uid=$(id -u)
 export XDG_RUNTIME_DIR=/run/user/$uid
 export DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/bus
 
-if systemctl --user is-system-running >/dev/null 2>&1; then
-  echo "systemd user manager already running"; exit 0
-fi
 mkdir -p /run/systemd/system "$XDG_RUNTIME_DIR"
 chmod 0700 "$XDG_RUNTIME_DIR"
+
+# One manager per user, however many test processes call this at once: callers take turns (flock), and
+# a manager that exists but is slow to answer (a loaded machine) is waited for, never started twice —
+# two managers would fight over the same bus socket and cgroup, and units would land in either.
+exec 9>"$XDG_RUNTIME_DIR/.vigil-systemd-up.lock"
+flock 9
+wait_running() {
+  for _ in $(seq 1 "$1"); do
+    state=$(systemctl --user is-system-running 2>/dev/null || true)
+    case "$state" in
+      running) echo "systemd user manager running (XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR)"; return 0 ;;
+      degraded) echo "systemd user manager degraded:"; systemctl --user --failed --no-legend || true; return 0 ;;
+    esac
+    sleep 0.1
+  done
+  return 1
+}
+if pgrep -u "$uid" -f '^(/lib/systemd/)?systemd --user' >/dev/null 2>&1; then
+  wait_running 600 && exit 0
+  echo "a systemd user manager exists but did not answer within 60 s" >&2; exit 1
+fi
 
 sub="user.slice/user-$uid.slice/user@$uid.service"
 if [ -d /sys/fs/cgroup/unified ] || [ -d /sys/fs/cgroup/systemd ]; then
@@ -29,14 +47,7 @@ log=${VIGIL_SYSTEMD_LOG:-/tmp/systemd-user.log}
 setsid bash -c '
   for r in "$@"; do echo $$ > "$r/'"$sub"'/cgroup.procs"; done
   exec /lib/systemd/systemd --user
-' _ "${roots[@]}" >"$log" 2>&1 < /dev/null &
+' _ "${roots[@]}" >"$log" 2>&1 < /dev/null 9>&- &
 
-for _ in $(seq 1 100); do
-  state=$(systemctl --user is-system-running 2>/dev/null || true)
-  case "$state" in
-    running) echo "systemd user manager running (XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR)"; exit 0 ;;
-    degraded) echo "systemd user manager degraded:"; systemctl --user --failed --no-legend || true; exit 0 ;;
-  esac
-  sleep 0.1
-done
+wait_running 300 && exit 0
 echo "systemd user manager did not come up; log:" >&2; cat "$log" >&2; exit 1

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { buildBinary } from 'plist';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
-import { parsePlistFile, plistHash, readMarkers, renderPlist, keepAliveOf, throttleIntervalOf } from '../../agent/adapters/launchd/plist-render.js';
+import { buildPlist, parsePlistFile, plistHash, readMarkers, renderPlist, keepAliveOf, throttleIntervalOf } from '../../agent/adapters/launchd/plist-render.js';
 import { servicePath } from '../../agent/adapters/launchd/labels.js';
 import { selectBackend } from '../../agent/daemon/compose.js';
 import { arr, bool, dict, noPython, findPython, int, makeSpec, plistlibLoad, str, type Typed } from '../helpers/launchd.js';
@@ -150,4 +150,18 @@ test('backend selection: VIGIL_BACKEND wins, else the platform', () => {
   assert.equal(selectBackend({}, 'darwin'), 'launchd');
   assert.equal(selectBackend({}, 'linux'), 'systemd');
   assert.throws(() => selectBackend({ VIGIL_BACKEND: 'upstart' }, 'linux'), /VIGIL_BACKEND/);
+});
+
+test('a stop waits the plist\'s own ExitTimeOut: scanInstalled reads it (launchd\'s 20 s when absent)', async () => {
+  const { scanInstalled } = await import('../../agent/adapters/launchd/installed.js');
+  const dir = mkdtempSync(path.join(tmp, 'agents-'));
+  const here = { ...ctx, agentDir: dir };
+  const slow = renderPlist(makeSpec('slow', { stopTimeoutSec: 120 }), here);
+  const plain = renderPlist(makeSpec('plain', {}), here);
+  writeFileSync(slow.path, slow.content);
+  const { ExitTimeOut: _gone, ...withoutTimeout } = parsePlistFile(Buffer.from(plain.content))!;
+  writeFileSync(plain.path, buildPlist(withoutTimeout));
+  const found = await scanInstalled(dir, paths);
+  assert.equal(found.get('slow')?.exitTimeOutSec, 125);
+  assert.equal(found.get('plain')?.exitTimeOutSec, 20);
 });

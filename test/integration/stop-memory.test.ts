@@ -65,7 +65,7 @@ services:
     assert.equal(first.memoryLimitBytes, 64 * 1024 * 1024);
     assert.equal(first.memoryEnforcement, 'agent');
     const e = await waitFor('oom-killed event', async () => (await events(hog)).find((x) => x.type === 'oom-killed'), 30_000, 200);
-    assert.equal(e.message, `${hog} went over its memory limit and was restarted by Vigil (agent-enforced limit) (limits.memory 64M)`);
+    assert.equal(e.message, `${hog} went over its memory limit; Vigil ended it (agent-enforced limit) (limits.memory 64M)`);
     assert.equal(e.exit?.result, 'memory-limit');
     await waitFor('a new process', async () => {
       const s = await state(hog);

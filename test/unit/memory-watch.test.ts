@@ -104,7 +104,7 @@ describe('memory watch (agent-enforced limits.memory)', () => {
       exits: [{ offset: 0, at: 9000, service: 'web', result: 'memory-limit', how: 'killed', code: null, signal: 'SIGKILL' }],
     });
     const e = out.events.find((x) => x.type === 'oom-killed')!;
-    assert.equal(e.message, 'web went over its memory limit and was restarted by Vigil (agent-enforced limit) (limits.memory 64M)');
+    assert.equal(e.message, 'web went over its memory limit; Vigil ended it (agent-enforced limit) (limits.memory 64M)');
     assert.deepEqual(out.next.crashes, [9000]);
   });
 });

@@ -18,6 +18,6 @@ test('stopping: its own label and a warning tone, in the dashboard and the tray 
 test('why it died: a stop timeout and an agent-enforced memory limit say so', () => {
   const reason = 'did not stop within its stop timeout (2 s) and was killed (SIGKILL)';
   assert.equal(whyItDied(ev({ type: 'stop-timeout', exit: { code: null, signal: 'SIGKILL', result: 'timeout', reason } })), `Did not stop in time: ${reason}.`);
-  assert.match(whyItDied(ev({ type: 'oom-killed', exit: { code: null, signal: 'SIGKILL', result: 'memory-limit', reason: 'x' } })), /Vigil restarted it/);
+  assert.match(whyItDied(ev({ type: 'oom-killed', exit: { code: null, signal: 'SIGKILL', result: 'memory-limit', reason: 'x' } })), /Vigil ended it/);
   assert.match(whyItDied(ev({ type: 'oom-killed', exit: { code: null, signal: 'SIGKILL', result: 'oom-kill', reason: 'x' } })), /kernel/);
 });

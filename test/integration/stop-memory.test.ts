@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { StatusDoc } from '../../agent/core/status.js';
 import type { VigilEvent } from '../../agent/core/events.js';
 import { ApiClient } from '../../agent/api/client.js';
-import { FIXTURES, makeHome, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
+import { BIN, FIXTURES, makeHome, run, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { detectMemoryMax, readTextSync } from '../../agent/adapters/systemd/memory-enforcement.js';
 
@@ -89,6 +89,7 @@ services:
     const r = await t.vigil(['stop', stubborn], { timeoutMs: 60_000 });
     const took = Date.now() - t0;
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'no progress line when stderr is not a terminal');
     assert.ok(took >= 1900 && took < 10_000, `stopped after ~2 s (took ${took} ms)`);
     const e = await waitFor('stop-timeout event', async () => (await events(stubborn)).find((x) => x.type === 'stop-timeout'), 10_000);
     assert.equal(e.severity, 'warning');
@@ -106,7 +107,8 @@ services:
   it('a 15 s graceful shutdown: vigil stop succeeds (no 10 s client timeout), status says stopping meanwhile', async () => {
     await waitFor('running', async () => (await state(slow))?.state === 'running', 15_000);
     const t0 = Date.now();
-    const stopping = t.vigil(['stop', slow], { timeoutMs: 90_000 });
+    // On a terminal (script(1) gives it one): the progress line is drawn while it waits.
+    const stopping = run('script', ['-qec', `${process.execPath} ${BIN} stop ${slow}`, '/dev/null'], t.env, { timeoutMs: 90_000 });
     const seen = await waitFor('stopping', async () => {
       const d = await t.json<StatusDoc>(['status', slow]);
       return d.services[0]?.state === 'stopping' ? d.services[0] : undefined;
@@ -117,6 +119,7 @@ services:
     assert.equal(r.code, 0, `vigil stop failed after ${took} ms: ${r.stderr}`);
     assert.ok(took >= 14_000, `it waited for the whole shutdown (${took} ms)`);
     assert.match(r.stdout, new RegExp(`${slow}\\s+stopped`));
+    assert.match(r.stdout, new RegExp(`stopping ${slow}… 1[0-9] s`), 'the progress line counted past 10 s');
     const types = (await events(slow)).map((e) => e.type);
     assert.ok(!types.includes('stop-timeout') && !types.includes('crashed'), types.join(','));
     const log = readFileSync(path.join(t.env.VIGIL_HOME!, 'logs', `${slow}.log`), 'utf8');

@@ -81,7 +81,7 @@ services:
     assert.equal((await t.vigil(['stop', hog])).code, 0);
   });
 
-  it('stopTimeoutSec: 2, SIGTERM ignored: vigil stop returns after ~2 s; a stop-timeout warning, no crash', async () => {
+  it('stopTimeoutSec: 2, SIGTERM ignored: vigil stop (and restart) return after ~2 s; a stop-timeout warning, no crash', async () => {
     const unit = readFileSync(path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user', `vigil-${stubborn}.service`), 'utf8');
     assert.match(unit, /^TimeoutStopSec=2$/m);
     await waitFor('running', async () => (await state(stubborn))?.state === 'running', 15_000);
@@ -102,6 +102,17 @@ services:
       return x?.state === 'stopped' ? x : undefined;
     });
     assert.equal(s.pid, null);
+    // restart: the stop half times out too; then it runs again, and still no crash.
+    assert.equal((await t.vigil(['start', stubborn])).code, 0);
+    const before = await waitFor('running again', async () => {
+      const x = await state(stubborn);
+      return x?.state === 'running' && x.pid !== null ? x : undefined;
+    }, 15_000);
+    const rr = await t.json<{ services: { state: string; pid: number }[] }>(['restart', stubborn]);
+    assert.equal(rr.services[0]!.state, 'running');
+    assert.notEqual(rr.services[0]!.pid, before.pid);
+    await waitFor('a second stop-timeout', async () => (await events(stubborn)).filter((x) => x.type === 'stop-timeout').length === 2, 10_000);
+    assert.deepEqual((await events(stubborn)).filter((x) => x.type === 'crashed'), []);
   });
 
   it('a 15 s graceful shutdown: vigil stop succeeds (no 10 s client timeout), status says stopping meanwhile', async () => {

@@ -4,6 +4,7 @@
  * events to the notifier, and reconnects when the agent restarts or appears. No Electron import: tested
  * against a real API server in unit tests.
  */
+import { stopWaitMs } from '../agent/core/manifest/stop-settings.js';
 import { existsSync } from 'node:fs';
 import { ApiClient } from '../agent/api/client.js';
 import type { RouteResponse } from '../agent/api/contract.js';
@@ -59,7 +60,9 @@ export class AgentLink {
   }
 
   async restart(service: string): Promise<void> {
-    await this.client.action(service, 'restart');
+    // A restart includes a stop, which may take the service's stopTimeoutSec.
+    const s = (await this.client.status()).services.filter((x) => x.name === service);
+    await this.client.action(service, 'restart', { timeoutMs: stopWaitMs(s) });
     await this.refresh();
   }
 

@@ -31,6 +31,8 @@ export function noticeFor(e: VigilEvent): DesktopNotice | null {
     case 'crashloop':
     case 'start-limit-hit':
       return { title: `${e.service ?? 'A service'} is crash-looping`, body: e.message, route: serviceRoute(e.service), urgency: 'critical' };
+    case 'stop-timeout':
+      return { title: `${e.service ?? 'A service'} did not stop in time`, body: e.message, route: serviceRoute(e.service), urgency: 'normal' };
     case 'oom-killed':
       return { title: `${e.service ?? 'A service'} ran out of memory`, body: e.message, route: serviceRoute(e.service), urgency: 'critical' };
     case 'credential-rotation': {

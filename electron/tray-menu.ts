@@ -45,6 +45,7 @@ export type TrayIcon = 'ok' | 'warning' | 'down';
 const STATE_TEXT: Readonly<Record<ServiceStatus['state'], string>> = {
   running: 'running',
   starting: 'starting',
+  stopping: 'stopping',
   stopped: 'stopped',
   failed: 'failed',
   crashloop: 'crash loop',
@@ -52,7 +53,7 @@ const STATE_TEXT: Readonly<Record<ServiceStatus['state'], string>> = {
 };
 
 const bad = (s: TrayState['services'][number]): boolean => s.state === 'failed' || s.state === 'crashloop' || s.health === 'down';
-const warn = (s: TrayState['services'][number]): boolean => s.state === 'starting' || s.state === 'unknown' || s.health === 'degraded';
+const warn = (s: TrayState['services'][number]): boolean => s.state === 'starting' || s.state === 'stopping' || s.state === 'unknown' || s.health === 'degraded';
 
 /** ok / warning / down: the worst of the services, the budget and the connection. */
 export function trayIcon(s: TrayState): TrayIcon {

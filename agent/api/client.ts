@@ -80,8 +80,10 @@ export class ApiClient {
     return this.call('status', {});
   }
 
-  action(name: string, verb: ActionVerb): Promise<ActionResult> {
-    return this.call('action', { name, verb });
+  /** `timeoutMs` overrides the client's timeout for this call (a stop may take the service's stopTimeoutSec). */
+  async action(name: string, verb: ActionVerb, opts: { timeoutMs?: number } = {}): Promise<ActionResult> {
+    const { status, text } = await this.exchange(ROUTES.action.method, buildPath('action', { name, verb }), undefined, opts.timeoutMs);
+    return parseResponse(status, text) as ActionResult;
   }
 
   events(q: EventQuery = {}): Promise<EventsResponse> {
@@ -171,15 +173,15 @@ export class ApiClient {
     return { ...this.base, method, path: this.prefix + path, headers: { ...this.base.headers, accept } };
   }
 
-  private timeoutError(): VigilError {
+  private timeoutError(ms = this.timeoutMs): VigilError {
     return new VigilError(
       'E_AGENT_UNREACHABLE',
-      `the agent at ${this.target} did not answer within ${this.timeoutMs} ms`,
+      `the agent at ${this.target} did not answer within ${ms} ms`,
     );
   }
 
   /** One whole request/response, bounded by the timeout: on the socket without node:http (socket-exchange.ts). */
-  private async exchange(method: string, path: string, body?: unknown): Promise<SocketResponse> {
+  private async exchange(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<SocketResponse> {
     const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
     const { request } = this.socketPath === null ? await import('node:http') : { request: null };
     return new Promise((resolve, reject) => {
@@ -192,9 +194,9 @@ export class ApiClient {
         else resolve(value!);
       };
       const timer = setTimeout(() => {
-        finish(this.timeoutError());
+        finish(this.timeoutError(timeoutMs));
         cancel();
-      }, this.timeoutMs);
+      }, timeoutMs);
       let cancel: () => void;
       if (request === null) {
         const call = socketExchange(

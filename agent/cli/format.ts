@@ -29,11 +29,18 @@ export function statusTable(services: readonly ServiceStatus[], now: number): st
       String(s.restarts),
       ago(s.since, now),
       s.cpuPercent == null ? '-' : `${s.cpuPercent.toFixed(1)}%`,
-      s.memoryBytes === null ? '-' : bytes(s.memoryBytes),
+      memoryCell(s),
       s.lastExit?.reason ?? '-',
     ]);
   }
   return table(rows);
+}
+
+/** "70.0M", or with a limit "70.0M/64.0M agent" (who enforces it: systemd, agent, none). */
+function memoryCell(s: ServiceStatus): string {
+  const used = s.memoryBytes === null ? '-' : bytes(s.memoryBytes);
+  if (s.memoryLimitBytes === undefined) return used;
+  return `${used}/${bytes(s.memoryLimitBytes)}${s.memoryEnforcement ? ` ${s.memoryEnforcement}` : ''}`;
 }
 
 /** 1536 → "1.5K", 73400320 → "70.0M". */

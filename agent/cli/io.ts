@@ -6,6 +6,8 @@ export interface Io {
   stdin: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stderr is a terminal (progress lines are drawn only then). */
+  errIsTTY?: boolean;
 }
 
 export function processIo(): Io {
@@ -15,6 +17,7 @@ export function processIo(): Io {
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
+    errIsTTY: process.stderr.isTTY === true,
   };
 }
 

@@ -10,6 +10,8 @@ export type EventType =
   | 'crashloop'
   | 'start-limit-hit'
   | 'oom-killed'
+  /** A stop (or restart) took longer than stopTimeoutSec and the service was killed (SIGKILL); not a crash. */
+  | 'stop-timeout'
   | 'drift'
   | 'installed'
   | 'updated'

@@ -1,7 +1,8 @@
 /** The status document: `vigil status --json` and GET /api/status return exactly this. */
 import type { BudgetGlance, ServiceSpend } from './usage/report.js';
 
-export type ServiceState = 'running' | 'starting' | 'stopped' | 'failed' | 'crashloop' | 'unknown';
+/** `stopping`: a stop is under way (systemd `deactivating`); it may take up to the service's stopTimeoutSec. */
+export type ServiceState = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'crashloop' | 'unknown';
 export type Health = 'healthy' | 'degraded' | 'down' | 'unknown';
 
 export interface ServiceStatus {
@@ -29,9 +30,17 @@ export interface ServiceStatus {
   cpuPercent?: number | null;
   /** Where memoryBytes/cpuPercent came from: the service manager, or /proc summed over the unit's cgroup. */
   usageSource?: UsageSource | null;
+  /** limits.memory, when the manifest sets one (agent status). */
+  memoryLimitBytes?: number;
+  /** Who enforces memoryLimitBytes: systemd's MemoryMax=, the agent (cgroup v1/hybrid, macOS), or nobody. */
+  memoryEnforcement?: MemoryEnforcement;
+  /** Seconds a stop may take before the service is killed (the manifest's stopTimeoutSec). */
+  stopTimeoutSec?: number;
   /** Today's LLM spend (usage module), when the agent tracks usage. */
   spend?: ServiceSpend;
 }
+
+export type MemoryEnforcement = 'systemd' | 'agent' | 'none';
 
 export type UsageSource = 'systemd' | 'procfs' | 'ps';
 
@@ -67,6 +76,7 @@ export interface StatusDoc {
 const STATE_RANK: Readonly<Record<ServiceState, number>> = {
   running: 0,
   starting: 1,
+  stopping: 1,
   stopped: 2,
   unknown: 3,
   failed: 4,

@@ -1,11 +1,8 @@
 /**
  * What launchd does not do and systemd does, done by the agent on macOS (registered only there):
  *
- * - Memory limit: launchd enforces none (RLIMIT_RSS is not enforced on macOS), so after each tick every
- *   service whose process tree's resident memory (from the tick's one batched `ps`) is above
- *   `limits.memory` is recorded in the exit journal as an out-of-memory kill (result `oom-kill`, as
- *   systemd's MemoryMax= produces) and restarted with `launchctl kickstart -k` (stopped when its restart
- *   policy is `no`). The supervisor turns the record into an `oom-killed` event with the log's tail.
+ * - Memory limit: launchd enforces none (RLIMIT_RSS is not enforced on macOS): the agent's memory watch
+ *   (memory-watch.ts, shared with systemd on cgroup v1/hybrid) does it, from the tick's one batched `ps`.
  * - Start limit: launchd respawns a crashing KeepAlive job forever (every ThrottleInterval). When a
  *   service failed `restart.burst` times within `restart.intervalSec`, it is given up on: booted out and
  *   reported `failed`/`start-limit-hit` (so the usual start-limit-hit and crashloop events follow) until
@@ -18,53 +15,27 @@ import type { ServiceSpec } from '../core/manifest/model.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
 import type { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
-import { appendExitRecord } from '../adapters/launchd/exit-record.js';
 import type { AgentModule } from './module.js';
 
 export const GAVE_UP_AT_KEY = 'launchd.gaveUpAt';
 
 export interface LaunchdWatchDeps {
-  manager: Pick<LaunchdManager, 'restart' | 'stop' | 'giveUp'>;
+  manager: Pick<LaunchdManager, 'giveUp'>;
   store: Store;
   clock: Clock;
   logger: Logger;
-  exitsPath: string;
-  appendExit?: typeof appendExitRecord;
 }
 
 const FAILURES = ['crashed', 'oom-killed'] as const;
 
 export class LaunchdWatch implements AgentModule {
   readonly name = 'launchd-watch';
-  /** The pid last restarted for memory, per service (one restart per process). */
-  private readonly memoryHandled = new Map<string, number>();
 
   constructor(private readonly d: LaunchdWatchDeps) {}
 
   async afterTick(status: StatusDoc, events: readonly VigilEvent[]): Promise<void> {
     const specs = new Map(this.d.store.listServices().map((s) => [s.name, s.spec]));
-    await this.watchMemory(status, specs);
     await this.enforceStartLimit(status, events, specs);
-  }
-
-  private async watchMemory(status: StatusDoc, specs: Map<string, ServiceSpec>): Promise<void> {
-    for (const s of status.services) {
-      const limit = specs.get(s.name)?.limits.memoryBytes;
-      if (limit === undefined || s.pid === null || s.memoryBytes === null || s.memoryBytes <= limit) continue;
-      if (this.memoryHandled.get(s.name) === s.pid) continue;
-      this.memoryHandled.set(s.name, s.pid);
-      const policy = specs.get(s.name)?.restart.policy ?? 'always';
-      this.d.logger.warn({ service: s.name, pid: s.pid, memoryBytes: s.memoryBytes, limit }, 'over its memory limit: restarting it');
-      await (this.d.appendExit ?? appendExitRecord)(this.d.exitsPath, {
-        at: this.d.clock.now(),
-        service: s.name,
-        result: 'oom-kill',
-        how: 'killed',
-        status: 'KILL',
-      });
-      if (policy === 'no') await this.d.manager.stop([s.name]);
-      else await this.d.manager.restart([s.name]);
-    }
   }
 
   private async enforceStartLimit(status: StatusDoc, events: readonly VigilEvent[], specs: Map<string, ServiceSpec>): Promise<void> {

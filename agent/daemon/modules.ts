@@ -4,7 +4,10 @@ import type { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import { LaunchdWatch } from './launchd-watch.js';
 import { IntentRecordingManager } from '../app/intents.js';
+import { MemoryWatch } from './memory-watch.js';
 import { PsSampler } from '../adapters/launchd/ps-sampler.js';
+import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
+import { memoryEnforcementHere } from '../adapters/systemd/memory-enforcement.js';
 import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
 import { createUsageModule } from './usage-module.js';
@@ -12,11 +15,6 @@ import { createUsageModule } from './usage-module.js';
 /** By its backend, not instanceof: the launchd module is not even loaded on Linux (see compose.ts). */
 const isLaunchd = (m: ServiceManager): m is LaunchdManager => m.backend === 'launchd';
 
-/** Its memory-limit restarts are intents (their SIGTERM is not `killed`) that keep the crash episode going. */
-function launchdWatchManager(raw: LaunchdManager, services: AgentServices): Pick<LaunchdManager, 'restart' | 'stop' | 'giveUp'> {
-  const recording = new IntentRecordingManager(raw, () => services.store, services.clock, { keepCrashes: true });
-  return { restart: (s) => recording.restart(s), stop: (s) => recording.stop(s), giveUp: (name, info) => raw.giveUp(name, info) };
-}
 
 export function createModules(services: AgentServices): AgentModule[] {
   // The backend's own manager: the launchd watcher needs its giveUp (and records its restarts itself).
@@ -24,10 +22,10 @@ export function createModules(services: AgentServices): AgentModule[] {
   // macOS has no /proc: CPU and memory come from one batched `ps` (the launchd manager's own when it has them).
   const monitor = createMonitorModule(services, isLaunchd(manager) ? { sampler: new PsSampler(services.ctx.runner, services.ctx.env) } : {});
   return [
-    // macOS only: the memory limit and start limit that launchd does not enforce.
-    ...(isLaunchd(manager)
-      ? [new LaunchdWatch({ manager: launchdWatchManager(manager, services), store: services.store, clock: services.clock, logger: services.logger, exitsPath: services.ctx.paths.exits })]
-      : []),
+    // macOS only: the start limit that launchd does not enforce.
+    ...(isLaunchd(manager) ? [new LaunchdWatch({ manager, store: services.store, clock: services.clock, logger: services.logger })] : []),
+    // limits.memory where the service manager does not enforce it (launchd; systemd on cgroup v1/hybrid).
+    memoryWatch(services),
     // Health probes, resource history, alerts and notifications, /metrics.
     ...monitor,
     // Credential store: refreshes the values the log scrubber and the leak guard know.
@@ -35,4 +33,18 @@ export function createModules(services: AgentServices): AgentModule[] {
     // Token usage, spend and budgets (alerts also go out through the monitor's notification channels).
     ...createUsageModule(services, monitor),
   ];
+}
+
+function memoryWatch(services: AgentServices): MemoryWatch {
+  const { store, clock, logger } = services;
+  const manager = services.ctx.rawManager;
+  // Its restarts are intents (their SIGTERM is not `killed`) that keep the crash episode going: a
+  // service that keeps outgrowing its limit is crash-looping.
+  const recording = new IntentRecordingManager(manager, () => store, clock, { keepCrashes: true });
+  const base = { manager: recording, store, clock, logger, exitsPath: services.ctx.paths.exits };
+  const { by, why } = memoryEnforcementHere(manager.backend, services.ctx.env);
+  logger.info({ why }, by === 'systemd' ? 'limits.memory: enforced by systemd (MemoryMax=)' : 'limits.memory: enforced by the agent');
+  if (by === 'systemd') return new MemoryWatch({ ...base, enforcement: 'systemd' });
+  // launchd: the status's memory already comes from the tick's batched `ps`; Linux: read /proc.
+  return new MemoryWatch({ ...base, enforcement: 'agent', ...(isLaunchd(manager) ? {} : { sampler: new ProcfsSampler() }) });
 }

@@ -17,12 +17,13 @@ import type { ExitJournal } from '../ports/exit-journal.js';
 import type { Clock } from '../ports/clock.js';
 import { SNAPSHOTS_KEY } from '../app/status.js';
 import { processAlive } from '../adapters/process/alive.js';
+import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 
 export { SNAPSHOTS_KEY };
 
 export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
 const LOG_TAIL_LINES = 20;
-const TAIL_EVENTS = new Set(['crashed', 'killed', 'oom-killed', 'crashloop', 'start-limit-hit']);
+const TAIL_EVENTS = new Set(['crashed', 'killed', 'oom-killed', 'crashloop', 'start-limit-hit', 'stop-timeout']);
 
 export interface SupervisorDeps {
   manager: ServiceManager;
@@ -148,6 +149,8 @@ export class Supervisor {
         rule: loopRule(svc.spec.restart),
         now,
         intent: intents.get(svc.name) ?? null,
+        stopTimeoutSec: stopTimeoutOf(svc.spec),
+        ...(svc.spec.limits.memoryBytes === undefined ? {} : { memoryLimitBytes: svc.spec.limits.memoryBytes }),
       });
       nextSnapshots[svc.name] = out.next;
       events.push(...out.events);
@@ -248,5 +251,6 @@ export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: Service
     now,
     waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
     intent,
+    stopTimeoutSec: stopTimeoutOf(svc.spec),
   });
 }

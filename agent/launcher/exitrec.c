@@ -56,6 +56,8 @@ void write_exit_record(const char *file, const char *service, int status) {
     how = "killed";
     /* systemd counts these as a clean exit of a daemon */
     result = (sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGPIPE) ? "success" : "signal";
+    /* killed by the launcher's own stop timeout: what systemd reports as Result=timeout */
+    if (sig == SIGKILL && g_stop_timed_out) result = "timeout";
 #ifdef WCOREDUMP
     if (WCOREDUMP(status)) {
       how = "dumped";

@@ -43,6 +43,7 @@ struct options {
   long long wait_timeout_sec;
   long long wait_attempt_ms;
   char **argv;
+  int stop_timeout; /* --stop-timeout: seconds from the first SIGTERM to SIGKILL; 0 = never (stoptimer.c) */
 };
 
 /* Fills `o` (defaults: 10 MiB, 5 kept); a usage error exits 64 with a message. */
@@ -54,6 +55,17 @@ void parse_options(int argc, char **argv, struct options *o);
 void write_exit_record(const char *file, const char *service, int status);
 /* Exits with the child's exit code, or dies of its signal (no core file of the launcher itself). */
 void exit_like(int status);
+
+/* ---- stop timeout (stoptimer.c) ---- */
+
+/* Set once the child's process group was killed because the stop timeout passed. */
+extern int g_stop_timed_out;
+/* Starts the countdown (first call only; 0 = no timeout). */
+void stop_timer_arm(int timeout_sec);
+/* A poll() timeout that wakes at the deadline: `other_ms` (-1 = none) or the time left, whichever is less. */
+int stop_timer_wait_ms(int other_ms);
+/* True once, when the deadline has passed. */
+int stop_timer_expired(void);
 
 /* ---- log file with size rotation (logfile.c) ---- */
 

@@ -17,7 +17,7 @@ static void usage(const char *why) {
   diag("%s", why);
   fprintf(stderr,
           "usage: vigil-launch [--service NAME] [--log FILE] [--max-bytes N] [--keep K]\n"
-          "                    [--env-file FILE]... [--exits FILE]\n"
+          "                    [--env-file FILE]... [--exits FILE] [--stop-timeout SEC]\n"
           "                    [--wait-for NAME=http:URL|tcp:HOST:PORT|exec:ARGV]... [--wait-timeout SEC]\n"
           "                    [--wait-attempt-ms MS] -- PROGRAM [ARG...]\n");
   exit(EXIT_USAGE);
@@ -66,6 +66,8 @@ void parse_options(int argc, char **argv, struct options *o) {
       o->max_bytes = parse_number("--max-bytes", value, 1, 1LL << 50);
     else if (IS("--keep"))
       o->keep = (int)parse_number("--keep", value, 0, 1000);
+    else if (IS("--stop-timeout"))
+      o->stop_timeout = (int)parse_number("--stop-timeout", value, 0, 86400);
     else if (IS("--env-file")) {
       if (o->n_env == MAX_ENV_FILES) usage("too many --env-file options");
       o->env_files[o->n_env++] = value;

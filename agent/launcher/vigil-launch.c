@@ -2,7 +2,7 @@
  * vigil-launch: sits between the OS service manager (systemd, launchd) and a service.
  *
  *   vigil-launch [--service NAME] [--log FILE [--max-bytes N] [--keep K]] [--env-file FILE]...
- *                [--exits FILE] -- PROGRAM [ARG...]
+ *                [--exits FILE] [--stop-timeout SEC] -- PROGRAM [ARG...]
  *
  * - The child's stdout and stderr go through one pipe owned by the launcher and are appended to FILE,
  *   rotated by size without losing or duplicating a line (logfile.c). Bytes are the child's bytes (a
@@ -11,6 +11,8 @@
  * - --env-file: KEY=value files loaded into the child's environment, refused when unsafe (envfile.c).
  * - Forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child's process group (the child
  *   leads a group of its own, so a wrapper script's children get a stop signal too, exactly once).
+ * - --stop-timeout SEC: SEC seconds after the first SIGTERM, SIGKILL to the child's process group, and the
+ *   exit record says "timeout" (stoptimer.c; launchd's ExitTimeOut would kill the launcher alone).
  * - When the child ends: drains the pipe, appends an exit record to --exits FILE
  *   ("<epoch s.ns> <service> <result> <how> <status>", as systemd's ExecStopPost hook writes it), then
  *   exits with the child's code, or dies of the child's signal, so the service manager sees the cause.
@@ -141,6 +143,20 @@ static void drain(int fd, struct logfile *lf, char *buf, size_t len) {
   }
 }
 
+/* The stop timeout passed: SIGKILL to the child's process group, said in the log and on stderr. */
+static void kill_on_stop_timeout(const struct options *o, struct logfile *lf, pid_t pid) {
+  diag("still running %d s after SIGTERM (stop timeout): sending SIGKILL", o->stop_timeout);
+  if (lf != NULL) {
+    char note[200];
+    snprintf(note, sizeof note, "vigil-launch: still running %d s after SIGTERM (stop timeout): sending SIGKILL\n",
+             o->stop_timeout);
+    logfile_note(lf, note);
+  }
+  /* the group, and the child itself should it have left the group (setsid) */
+  kill(-pid, SIGKILL);
+  kill(pid, SIGKILL);
+}
+
 int main(int argc, char **argv) {
   struct options o;
   memset(&o, 0, sizeof o);
@@ -224,13 +240,14 @@ int main(int argc, char **argv) {
     fds[0].events = POLLIN;
     fds[1].fd = log_open ? log_pipe[0] : -1;
     fds[1].events = POLLIN;
-    int r = poll(fds, 2, lf != NULL && logfile_has_partial(lf) ? 100 : -1);
+    int r = poll(fds, 2, stop_timer_wait_ms(lf != NULL && logfile_has_partial(lf) ? 100 : -1));
+    if (stop_timer_expired()) kill_on_stop_timeout(&o, lf, pid);
     if (r < 0) {
       if (errno != EINTR) diag("poll: %s", strerror(errno));
       continue;
     }
     if (r == 0) {
-      logfile_flush_partial(lf);
+      if (lf != NULL && logfile_has_partial(lf)) logfile_flush_partial(lf);
       continue;
     }
     if (fds[0].revents != 0) {
@@ -240,6 +257,7 @@ int main(int argc, char **argv) {
         int sig = sigs[i];
         if (sig != SIGCHLD) {
           if (kill(-pid, sig) != 0) kill(pid, sig);
+          if (sig == SIGTERM) stop_timer_arm(o.stop_timeout);
           continue;
         }
         int st;

@@ -6,6 +6,7 @@ export type Tone = 'ok' | 'warn' | 'bad' | 'idle' | 'unknown';
 export const STATE_TONE: Readonly<Record<ServiceState, Tone>> = {
   running: 'ok',
   starting: 'warn',
+  stopping: 'warn',
   stopped: 'idle',
   failed: 'bad',
   crashloop: 'bad',
@@ -15,6 +16,7 @@ export const STATE_TONE: Readonly<Record<ServiceState, Tone>> = {
 export const STATE_LABEL: Readonly<Record<ServiceState, string>> = {
   running: 'Running',
   starting: 'Starting',
+  stopping: 'Stopping',
   stopped: 'Stopped',
   failed: 'Failed',
   crashloop: 'Crash loop',
@@ -112,11 +114,13 @@ export function dateTime(ms: number): string {
 /** "Why it died", in one sentence, from a crash-like event. */
 export function whyItDied(e: VigilEvent): string {
   const x = e.exit;
+  if (x?.result === 'memory-limit') return 'Over its memory limit: Vigil ended it (the service manager does not enforce the limit here).';
   if (e.type === 'oom-killed' || x?.result === 'oom-kill')
     return 'Killed by the kernel: out of memory (its memory limit or the machine’s).';
   if (e.type === 'start-limit-hit' || x?.result === 'start-limit-hit')
     return 'Restarted too often in a short time: the service manager gave up (start limit).';
   if (e.type === 'crashloop') return `Crash loop: ${x?.reason ?? e.message}.`;
+  if (e.type === 'stop-timeout') return `Did not stop in time: ${x?.reason ?? e.message}.`;
   if (x?.signal) return `Killed by signal ${x.signal}${x.reason ? ` — ${x.reason}` : ''}.`;
   if (x?.code !== null && x?.code !== undefined)
     return `Exited with code ${x.code}${x.reason && !x.reason.includes(String(x.code)) ? ` — ${x.reason}` : ''}.`;

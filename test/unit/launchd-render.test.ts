@@ -10,7 +10,7 @@ import path from 'node:path';
 import { buildBinary } from 'plist';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
-import { parsePlistFile, plistHash, readMarkers, renderPlist, keepAliveOf, throttleIntervalOf } from '../../agent/adapters/launchd/plist-render.js';
+import { buildPlist, parsePlistFile, plistHash, readMarkers, renderPlist, keepAliveOf, throttleIntervalOf } from '../../agent/adapters/launchd/plist-render.js';
 import { servicePath } from '../../agent/adapters/launchd/labels.js';
 import { selectBackend } from '../../agent/daemon/compose.js';
 import { arr, bool, dict, noPython, findPython, int, makeSpec, plistlibLoad, str, type Typed } from '../helpers/launchd.js';
@@ -37,7 +37,7 @@ const SPECS: ServiceSpec[] = [
     restart: { policy: 'on-failure', delaySec: 0, burst: 3, intervalSec: 30 },
     launchd: { labelPrefix: 'com.example.vigil', processType: 'Interactive' },
   }),
-  makeSpec('once', { command: ['/bin/echo', 'done'], restart: { policy: 'no', delaySec: 12.5, burst: 5, intervalSec: 60 }, credentials: [], logs: { maxBytes: 1024 ** 2, keep: 0 } }),
+  makeSpec('once', { command: ['/bin/echo', 'done'], restart: { policy: 'no', delaySec: 12.5, burst: 5, intervalSec: 60 }, credentials: [], logs: { maxBytes: 1024 ** 2, keep: 0 }, stopTimeoutSec: 120 }),
 ];
 
 /** What the plist must say, written out from the spec independently of the renderer. */
@@ -63,6 +63,8 @@ function expected(spec: ServiceSpec, hash: string): Typed {
       ...spec.credentials.flatMap((c) => ['--env-file', `/Users/me/.vigil home/credentials/${c}.env`]),
       '--exits',
       '/Users/me/.vigil home/state/exits.log',
+      '--stop-timeout',
+      String(spec.stopTimeoutSec ?? 30),
       '--',
       ...spec.command,
     ]),
@@ -71,7 +73,8 @@ function expected(spec: ServiceSpec, hash: string): Typed {
     RunAtLoad: bool(true),
     KeepAlive: keepAlive,
     ThrottleInterval: int(Math.max(1, Math.ceil(spec.restart.delaySec))),
-    ExitTimeOut: int(30),
+    // The launcher kills the service at stopTimeoutSec; launchd's own SIGKILL (launcher only) 5 s later.
+    ExitTimeOut: int((spec.stopTimeoutSec ?? 30) + 5),
     ProcessType: str(spec.launchd?.processType ?? 'Standard'),
     StandardOutPath: str(`/Users/me/.vigil home/logs/${spec.name}.launcher.log`),
     StandardErrorPath: str(`/Users/me/.vigil home/logs/${spec.name}.launcher.log`),
@@ -147,4 +150,18 @@ test('backend selection: VIGIL_BACKEND wins, else the platform', () => {
   assert.equal(selectBackend({}, 'darwin'), 'launchd');
   assert.equal(selectBackend({}, 'linux'), 'systemd');
   assert.throws(() => selectBackend({ VIGIL_BACKEND: 'upstart' }, 'linux'), /VIGIL_BACKEND/);
+});
+
+test('a stop waits the plist\'s own ExitTimeOut: scanInstalled reads it (launchd\'s 20 s when absent)', async () => {
+  const { scanInstalled } = await import('../../agent/adapters/launchd/installed.js');
+  const dir = mkdtempSync(path.join(tmp, 'agents-'));
+  const here = { ...ctx, agentDir: dir };
+  const slow = renderPlist(makeSpec('slow', { stopTimeoutSec: 120 }), here);
+  const plain = renderPlist(makeSpec('plain', {}), here);
+  writeFileSync(slow.path, slow.content);
+  const { ExitTimeOut: _gone, ...withoutTimeout } = parsePlistFile(Buffer.from(plain.content))!;
+  writeFileSync(plain.path, buildPlist(withoutTimeout));
+  const found = await scanInstalled(dir, paths);
+  assert.equal(found.get('slow')?.exitTimeOutSec, 125);
+  assert.equal(found.get('plain')?.exitTimeOutSec, 20);
 });

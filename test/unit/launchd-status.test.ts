@@ -34,7 +34,7 @@ test('states from real captures: running, spawn scheduled, never exited, SIGTERM
   assert.deepEqual(state({ print: parsePrint(fixture('print-running-terminated-gui.txt')) }), ['active', 'running']);
   assert.deepEqual(state({ print: parsePrint(fixture('print-spawn-scheduled.txt')) }), ['activating', 'starting']);
   assert.deepEqual(state({ print: parsePrint(fixture('print-fragment-never-exited.txt')) }), ['activating', 'starting']);
-  assert.deepEqual(state({ print: parsePrint(fixture('print-fragment-sigtermed.txt')) }), ['deactivating', 'starting']);
+  assert.deepEqual(state({ print: parsePrint(fixture('print-fragment-sigtermed.txt')) }), ['deactivating', 'stopping'], 'launchd SIGTERMed is Vigil stopping');
   assert.deepEqual(state({ print: null }), ['inactive', 'stopped']);
   assert.deepEqual(state({ installed: false }), ['inactive', 'unknown']);
 });

@@ -1,11 +1,8 @@
-/** The agent's launchd module: the memory limit and the start limit that launchd does not enforce. */
+/** The agent's launchd module: the start limit that launchd does not enforce (the memory limit: memory-watch.test.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { pino } from 'pino';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
-import { FileExitJournal } from '../../agent/adapters/fs/exit-journal.js';
 import { LaunchdWatch } from '../../agent/daemon/launchd-watch.js';
 import type { NewEvent, VigilEvent } from '../../agent/core/events.js';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
@@ -33,35 +30,14 @@ function setup(limits: { memoryBytes?: number } = {}, policy: 'always' | 'no' = 
     stop: async (s: readonly string[]) => void calls.push(`stop ${s.join(',')}`),
     giveUp: async (s: string, info: unknown) => void calls.push(`giveUp ${s} ${JSON.stringify(info)}`),
   };
-  const exitsPath = path.join(path.dirname(db), 'state', 'exits.log');
-  const watch = new LaunchdWatch({ manager, store, clock, logger: pino({ level: 'silent' }), exitsPath });
-  return { store, clock, calls, watch, exitsPath };
+  const watch = new LaunchdWatch({ manager, store, clock, logger: pino({ level: 'silent' }) });
+  return { store, clock, calls, watch };
 }
 
 const svc = (name: string, over: Partial<ServiceStatus>): ServiceStatus => ({
   name, unit: `dev.vigil.${name}`, state: 'running', pid: 100, restarts: 0, since: null, lastExit: null, health: 'unknown', drifted: false, memoryBytes: 1000, cpuNsec: 0, ...over,
 });
 const doc = (...services: ServiceStatus[]): StatusDoc => ({ services });
-
-test('over limits.memory: an oom-kill exit record, then kickstart -k (restart) — once per process', async () => {
-  const { watch, calls, exitsPath } = setup({ memoryBytes: 512 * 1024 ** 2 });
-  await watch.afterTick(doc(svc('web', { memoryBytes: 400 * 1024 ** 2 }), svc('api', { pid: 7, memoryBytes: 100 })), []);
-  assert.deepEqual(calls, [], 'under the limit: nothing');
-  await watch.afterTick(doc(svc('web', { memoryBytes: 600 * 1024 ** 2 })), []);
-  await watch.afterTick(doc(svc('web', { memoryBytes: 700 * 1024 ** 2 })), []);
-  assert.deepEqual(calls, ['restart web'], 'the same pid is restarted once');
-  const { records } = await new FileExitJournal(exitsPath).readSince(0);
-  assert.deepEqual(records.map((r) => [r.service, r.result, r.how, r.signal]), [['web', 'oom-kill', 'killed', 'SIGKILL']]);
-  assert.match(readFileSync(exitsPath, 'utf8'), /^1735689600\.000 web oom-kill killed KILL\n$/);
-  await watch.afterTick(doc(svc('web', { pid: 101, memoryBytes: 900 * 1024 ** 2 })), []);
-  assert.deepEqual(calls, ['restart web', 'restart web'], 'a new process over the limit is handled again');
-});
-
-test('over the limit with restart policy "no": stopped, not restarted', async () => {
-  const { watch, calls } = setup({ memoryBytes: 1000 }, 'no');
-  await watch.afterTick(doc(svc('web', { memoryBytes: 2000 })), []);
-  assert.deepEqual(calls, ['stop web']);
-});
 
 let nextId = 1;
 function crash(store: SqliteStore, at: number, service = 'web'): VigilEvent[] {

@@ -31,6 +31,7 @@ describe('parseManifest: a valid manifest', () => {
         metrics: undefined,
         limits: { memoryBytes: undefined, cpuPercent: undefined },
         logs: { maxBytes: 10 * 1024 * 1024, keep: 5 },
+        stopTimeoutSec: 30,
       },
     ]);
   });
@@ -65,6 +66,7 @@ describe('parseManifest: a valid manifest', () => {
       metrics: { url: 'https://127.0.0.1:8080/metrics' },
       limits: { memoryBytes: 2 * 1024 ** 3, cpuPercent: 200 },
       logs: { maxBytes: 10 * 1024 * 1024, keep: 5 },
+      stopTimeoutSec: 30,
     });
   });
 

@@ -79,8 +79,9 @@ test('renders the full unit for a full spec', () => {
     'Type=notify',
     'NotifyAccess=main',
     'ExecStart="/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
-      '"--max-bytes" "10485760" "--keep" "5" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
+      '"--max-bytes" "10485760" "--keep" "5" "--stop-timeout" "35" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
     'KillMode=mixed',
+    'TimeoutStopSec=30',
     'Restart=on-failure',
     'RestartSec=2.5',
     'WorkingDirectory=/srv/web app',
@@ -117,7 +118,7 @@ test('the service runs under the launcher with the rotation settings of its spec
   assert.equal(
     exec,
     '"/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
-      '"--max-bytes" "65536" "--keep" "12" "--" "/bin/sh" "-c" "exec sleep 1000"',
+      '"--max-bytes" "65536" "--keep" "12" "--stop-timeout" "35" "--" "/bin/sh" "-c" "exec sleep 1000"',
   );
   assert.deepEqual(launchCommand(spec({ logs: { maxBytes: 65536, keep: 0 } }), ctx).slice(5, 9), ['--max-bytes', '65536', '--keep', '0']);
   // Without settings (a spec not from the parser): the launcher's defaults, 10 MiB and 5 files.
@@ -126,6 +127,15 @@ test('the service runs under the launcher with the rotation settings of its spec
   assert.match(u.content, /^Type=notify$/m);
   assert.match(u.content, /^KillMode=mixed$/m);
   assert.doesNotMatch(u.content, /^Standard(Output|Error)=append:.*\/web\.log$/m, 'systemd does not write the rotated log');
+});
+
+test('stopTimeoutSec is systemd\'s TimeoutStopSec=; the launcher escalates only a little later, as a backstop', () => {
+  const u = renderUnit(spec({ stopTimeoutSec: 2 }), ctx);
+  assert.match(u.content, /^TimeoutStopSec=2$/m);
+  assert.deepEqual(launchCommand(spec({ stopTimeoutSec: 2 }), ctx).slice(9, 11), ['--stop-timeout', '7']);
+  // A spec stored before the key existed: the default, 30 s.
+  assert.match(renderUnit(spec(), ctx).content, /^TimeoutStopSec=30$/m);
+  assert.notEqual(u.hash, renderUnit(spec(), ctx).hash, 'the stop timeout is part of the hash');
 });
 
 test('the exit hook passes the journal path and service name as separate quoted words', () => {

@@ -14,6 +14,8 @@ import type { GaveUp, KeepAliveMode } from './status-map.js';
 export interface InstalledPlist extends InstalledUnit {
   label: string;
   keepAlive: KeepAliveMode;
+  /** The plist's ExitTimeOut (launchd's default, 20 s, when absent): how long a stop may take. */
+  exitTimeOutSec: number;
 }
 
 const SERVICE_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
@@ -56,6 +58,7 @@ export async function scanInstalled(dir: string, paths: VigilPaths): Promise<Map
       actualHash,
       drifted: m.hash !== actualHash,
       keepAlive: ka === true ? 'always' : isDict(ka) ? 'on-failure' : 'no',
+      exitTimeOutSec: typeof dict.ExitTimeOut === 'number' && dict.ExitTimeOut > 0 ? dict.ExitTimeOut : 20,
     });
   }
   return out;

@@ -112,12 +112,14 @@ export class Launchctl {
    * Stops the job and removes it from the domain; resolves once launchd no longer knows it.
    * Returns false when it was not loaded at all.
    */
-  async bootout(label: string): Promise<boolean> {
+  async bootout(label: string, exitTimeOutSec?: number): Promise<boolean> {
     const target = await this.target(label);
-    const deadline = this.o.clock.now() + (this.o.stopTimeoutMs ?? 45_000);
+    // The job's own ExitTimeOut (the manifest's stopTimeoutSec + margin), plus time for launchd to let go.
+    const waitMs = exitTimeOutSec === undefined ? 0 : (exitTimeOutSec + 15) * 1000;
+    const deadline = this.o.clock.now() + Math.max(this.o.stopTimeoutMs ?? 45_000, waitMs);
     let wasLoaded = false;
     for (;;) {
-      const r = await this.call(['bootout', target], [LAUNCHD.ESRCH, LAUNCHD.NOT_FOUND, LAUNCHD.EINPROGRESS], 90_000);
+      const r = await this.call(['bootout', target], [LAUNCHD.ESRCH, LAUNCHD.NOT_FOUND, LAUNCHD.EINPROGRESS], Math.max(90_000, waitMs));
       if (r.exitCode === LAUNCHD.ESRCH || r.exitCode === LAUNCHD.NOT_FOUND) break;
       wasLoaded = true;
       if (r.exitCode === 0) {

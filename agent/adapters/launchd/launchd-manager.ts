@@ -145,7 +145,7 @@ export class LaunchdManager implements ServiceManager {
 
   async stop(services: readonly string[]): Promise<void> {
     const units = await this.installed(SCAN_TTL_MS);
-    for (const s of services) await this.stopLabel(units.get(s)?.label ?? serviceLabel(s));
+    for (const s of services) await this.stopLabel(units.get(s)?.label ?? serviceLabel(s), units.get(s)?.exitTimeOutSec);
   }
 
   /**
@@ -154,7 +154,7 @@ export class LaunchdManager implements ServiceManager {
    */
   async giveUp(service: string, info: Omit<GaveUp, 'at'>): Promise<void> {
     const units = await this.installed(SCAN_TTL_MS);
-    await this.stopLabel(units.get(service)?.label ?? serviceLabel(service));
+    await this.stopLabel(units.get(service)?.label ?? serviceLabel(service), units.get(service)?.exitTimeOutSec);
     const at = this.clock.now();
     await updateGaveUp(this.d.paths, (all) => ((all[service] = { ...info, at }), true));
   }
@@ -219,11 +219,11 @@ export class LaunchdManager implements ServiceManager {
     this.absent.delete(u.label);
     const loaded = await this.launchctl.print(u.label);
     if (loaded && !this.pendingReload.has(service)) {
-      if (how === 'restart') await this.reaper.restart(u.label, loaded.pid, () => this.launchctl.kickstart(u.label, true));
+      if (how === 'restart') await this.reaper.restart(u.label, loaded.pid, () => this.launchctl.kickstart(u.label, true), u.exitTimeOutSec);
       else await this.launchctl.kickstart(u.label, false);
       return;
     }
-    if (loaded) await this.stopLabel(u.label);
+    if (loaded) await this.stopLabel(u.label, u.exitTimeOutSec);
     await this.launchctl.enable(u.label);
     await this.launchctl.bootstrap(u.label, u.path);
     this.pendingReload.delete(service);
@@ -232,10 +232,10 @@ export class LaunchdManager implements ServiceManager {
     if (after && after.pid === null && (after.runs ?? 0) === 0) await this.launchctl.kickstart(u.label, false);
   }
 
-  private async stopLabel(label: string): Promise<void> {
+  private async stopLabel(label: string, exitTimeOutSec?: number): Promise<void> {
     this.absent.delete(label);
     const info = await this.launchctl.print(label);
-    await this.reaper.stop(info?.pid ?? null, () => this.launchctl.bootout(label));
+    await this.reaper.stop(info?.pid ?? null, () => this.launchctl.bootout(label, exitTimeOutSec));
     this.runs.delete(label);
   }
 

@@ -11,7 +11,9 @@
  *   RunAtLoad          true: start when loaded (bootstrap, login), as an enabled systemd unit does
  *   ThrottleInterval   restart.delaySec rounded up, at least 1 (launchd's minimum time between spawns;
  *                      its default is 10 s; 0 would be ignored)
- *   ExitTimeOut        30 s between SIGTERM and SIGKILL on stop
+ *   ExitTimeOut        stopTimeoutSec + 5 s: launchd's SIGKILL reaches only the launcher, so the launcher
+ *                      (--stop-timeout stopTimeoutSec) kills the service's process group itself first
+ *                      and records the exit as "timeout"; launchd's kill is the backstop
  *   ProcessType        Standard unless the manifest says otherwise (Background may be deferred for hours)
  *   (no dependencies)  launchd has none: a `healthy` dependency is waited for by the launcher (--wait-for)
  *                      at every start; a dependency's restart does not restart its dependents here
@@ -25,12 +27,12 @@ import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
 import { logSettings } from '../../core/manifest/logs-settings.js';
 import { waitArgs } from '../../core/manifest/wait-args.js';
+import { LAUNCHER_MARGIN_SEC, stopTimeoutOf } from '../../core/manifest/stop-settings.js';
 import { VigilError } from '../../core/errors.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { DEFAULT_LABEL_PREFIX, plistPath, serviceLabel, servicePath } from './labels.js';
 
 export const MARKER_KEY = 'VigilManaged';
-export const EXIT_TIMEOUT_SEC = 30;
 export const DEFAULT_PROCESS_TYPE = 'Standard';
 
 export interface PlistRenderContext {
@@ -84,6 +86,8 @@ export function launcherArgs(spec: ServiceSpec, ctx: Pick<PlistRenderContext, 'p
     ...spec.credentials.flatMap((set) => ['--env-file', credentialSetPath(ctx.paths, set)]),
     '--exits',
     ctx.paths.exits,
+    '--stop-timeout',
+    String(stopTimeoutOf(spec)),
     ...waitArgs(spec),
     '--',
     ...spec.command,
@@ -103,7 +107,7 @@ export function renderPlist(spec: ServiceSpec, ctx: PlistRenderContext): UnitFil
     RunAtLoad: true,
     KeepAlive: keepAliveOf(spec.restart.policy),
     ThrottleInterval: throttleIntervalOf(spec.restart.delaySec),
-    ExitTimeOut: EXIT_TIMEOUT_SEC,
+    ExitTimeOut: stopTimeoutOf(spec) + LAUNCHER_MARGIN_SEC,
     ProcessType: spec.launchd?.processType ?? DEFAULT_PROCESS_TYPE,
     StandardOutPath: errLog,
     StandardErrorPath: errLog,

@@ -6,7 +6,6 @@
  */
 import type { Clock } from '../../ports/clock.js';
 import type { ProcessRunner } from '../../ports/process-runner.js';
-import { EXIT_TIMEOUT_SEC } from './plist-render.js';
 import { processTree, readProcessTable, type ProcessEntry } from './process-table.js';
 
 export interface ReaperDeps {
@@ -29,12 +28,12 @@ export class JobReaper {
   }
 
   /** Snapshot, kickstart -k, wait until the old job process is gone, kill survivors of its tree. */
-  async restart(_label: string, pid: number | null, doKick: () => Promise<unknown>): Promise<void> {
+  async restart(_label: string, pid: number | null, doKick: () => Promise<unknown>, exitTimeOutSec: number): Promise<void> {
     const before = pid === null ? [] : await this.tree(pid);
     await doKick();
     if (before.length === 0) return;
     const root = before[0]!;
-    const deadline = this.d.clock.now() + (EXIT_TIMEOUT_SEC + 5) * 1000;
+    const deadline = this.d.clock.now() + (exitTimeOutSec + 5) * 1000;
     let table = await this.table();
     while (same(table.get(root.pid), root) && this.d.clock.now() < deadline) {
       await this.d.clock.sleep(POLL_MS);

@@ -16,7 +16,7 @@ export interface MetricsSource {
   firing(): { rule: string; service: string | null; severity: string }[];
 }
 
-const STATES = ['running', 'starting', 'stopped', 'failed', 'crashloop', 'unknown'] as const;
+const STATES = ['running', 'starting', 'stopping', 'stopped', 'failed', 'crashloop', 'unknown'] as const;
 const HEALTHS = ['healthy', 'degraded', 'down', 'unknown'] as const;
 const NAMES = [
   'vigil_service_up',

@@ -5,8 +5,8 @@
  * hang on a crash-looping unit: units are Type=exec, so a start job completes as soon as execve() of the
  * program succeeded (and fails, with a clear error, when the program cannot be executed), and
  * a unit stuck at its start limit is reset (reset-failed) before start/restart. A stop waits for the process
- * to exit (systemd sends SIGKILL after TimeoutStopSec=, 90 s by default), so stopping calls get a longer
- * runner timeout than the 30 s default.
+ * to exit (systemd sends SIGKILL after TimeoutStopSec=, the manifest's stopTimeoutSec), so stopping calls
+ * get a runner timeout beyond the longest stopTimeoutSec the manifest accepts; systemd bounds the wait.
  */
 import { access, chmod, constants as fsConstants, lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from '.
 import { SHOW_PROPERTIES, parseShow, toObservedStatus } from './show-parser.js';
 import { launcherPath } from '../launchd/launcher-path.js';
 import { withLauncherHints } from './launcher-hints.js';
+import { MAX_STOP_TIMEOUT_SEC } from '../../core/manifest/stop-settings.js';
 
 export interface SystemdManagerDeps {
   runner: ProcessRunner;
@@ -30,8 +31,8 @@ export interface SystemdManagerDeps {
   launcher?: string;
 }
 
-/** How long a stopping call may take: longer than systemd's default TimeoutStopSec= of 90 s. */
-const STOP_TIMEOUT_MS = 120_000;
+/** How long a stopping call may take: longer than any TimeoutStopSec= Vigil renders (and systemd's 90 s default). */
+const STOP_TIMEOUT_MS = (MAX_STOP_TIMEOUT_SEC + 60) * 1000;
 /**
  * How long a starting call may take: a service with `healthy` dependencies stays "activating" while its
  * launcher waits for them, so longer than the longest TimeoutStartSec= rendered (wait-args.ts: the 60 s

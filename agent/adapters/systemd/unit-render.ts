@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
 import type { ServiceSpec } from '../../core/manifest/model.js';
 import { logSettings } from '../../core/manifest/logs-settings.js';
+import { LAUNCHER_MARGIN_SEC, stopTimeoutOf } from '../../core/manifest/stop-settings.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';
@@ -104,6 +105,11 @@ export function launchCommand(spec: ServiceSpec, ctx: RenderContext): string[] {
     String(maxBytes),
     '--keep',
     String(keep),
+    // systemd itself kills the whole unit (KillMode=mixed: SIGKILL to every process of the cgroup) at
+    // TimeoutStopSec= and reports Result=timeout. The launcher's own escalation, a little later, only
+    // matters when a SIGTERM reached the launcher alone (a `kill` from outside): the service still ends.
+    '--stop-timeout',
+    String(stopTimeoutOf(spec) + LAUNCHER_MARGIN_SEC),
     ...waitArgs(spec),
     '--',
     ...spec.command,
@@ -159,6 +165,7 @@ export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
     ...startTimeoutLines(spec),
     // SIGTERM to the launcher only (it forwards it once to the program's process group); SIGKILL to all.
     'KillMode=mixed',
+    `TimeoutStopSec=${stopTimeoutOf(spec)}`,
     `Restart=${spec.restart.policy}`,
     `RestartSec=${formatNumber(spec.restart.delaySec)}`,
     ...(spec.cwd === undefined ? [] : [`WorkingDirectory=${escapePath(spec.cwd)}`]),

@@ -60,6 +60,7 @@ const EVENT_TYPES = [
   'crashloop',
   'start-limit-hit',
   'oom-killed',
+  'stop-timeout',
   'drift',
   'installed',
   'updated',

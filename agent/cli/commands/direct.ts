@@ -3,12 +3,24 @@ import { VigilError } from '../../core/errors.js';
 import type { StatusDoc } from '../../core/status.js';
 import { directStatus } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
+import { memoryEnforcementHere } from '../../adapters/systemd/memory-enforcement.js';
 import type { Io } from '../io.js';
 
 export async function directStatusFor(io: Io): Promise<StatusDoc> {
   const ctx = await createContext(io.env);
   try {
-    return await directStatus({ manager: ctx.manager, store: ctx.existingStore(), clock: ctx.clock });
+    const store = ctx.existingStore();
+    const doc = await directStatus({ manager: ctx.manager, store, clock: ctx.clock });
+    // Without the agent nobody enforces limits.memory where MemoryMax= is ignored.
+    const by = memoryEnforcementHere(ctx.manager.backend, io.env).by === 'systemd' ? 'systemd' : 'none';
+    const limits = new Map(store?.listServices().map((s) => [s.name, s.spec.limits.memoryBytes]) ?? []);
+    return {
+      ...doc,
+      services: doc.services.map((s) => {
+        const limit = limits.get(s.name);
+        return limit === undefined ? s : { ...s, memoryLimitBytes: limit, memoryEnforcement: by };
+      }),
+    };
   } finally {
     ctx.close();
   }

@@ -8,6 +8,7 @@ import { agentPlistPath } from '../../adapters/launchd/agent-plist.js';
 import { macosChecks, MACOS_AGENT_FIX } from './doctor-macos.js';
 import { credentialDoctor, privatePathCheck } from './doctor-credentials.js';
 import { agentClient } from '../remote.js';
+import { memoryEnforcementHere } from '../../adapters/systemd/memory-enforcement.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { table } from '../format.js';
@@ -33,7 +34,8 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
     checks.push(...credentialDoctor(ctx, fix));
     checks.push(diskCheck(ctx));
     checks.push(...(await driftChecks(ctx)));
-    checks.push(await agentCheck(ctx, io));
+    const agent = await agentCheck(ctx, io);
+    checks.push(memoryCheck(ctx, io, agent.level === 'ok'), agent);
   } finally {
     ctx.close();
   }
@@ -122,6 +124,21 @@ async function driftChecks(ctx: Context): Promise<Check[]> {
   }
   if (out.length === 0) out.push({ name: 'unit files', level: 'ok', message: `${installed.length} unit(s), none edited outside Vigil` });
   return out;
+}
+
+/** Which enforcement of limits.memory is in force: systemd's MemoryMax=, the agent, or none. */
+function memoryCheck(ctx: Context, io: Io, agentRunning: boolean): Check {
+  const { by, why } = memoryEnforcementHere(ctx.manager.backend, io.env);
+  const limited = ctx.existingStore()?.listServices().filter((s) => s.spec.limits.memoryBytes !== undefined).map((s) => s.name) ?? [];
+  const which = limited.length === 0 ? 'no service sets limits.memory' : `limits.memory of ${limited.join(', ')}`;
+  if (by === 'systemd') return { name: 'memory limits', level: 'ok', message: `systemd MemoryMax= (${why}): ${which}` };
+  if (agentRunning) return { name: 'memory limits', level: 'ok', message: `agent-enforced (${why}): the agent restarts a service over its limit; ${which}` };
+  return {
+    name: 'memory limits',
+    level: limited.length === 0 ? 'ok' : 'warn',
+    message: `none while the agent is not running (${why}): ${which}`,
+    ...(limited.length === 0 ? {} : { fix: 'vigil agent install (the agent enforces the limits)' }),
+  };
 }
 
 async function agentCheck(ctx: Context, io: Io): Promise<Check> {

@@ -123,7 +123,7 @@ export class AlertEngine {
       const start = downTimerStart(rawSince, s.intent ?? null, { state: s.state, since: s.processSince ?? null }, now);
       if (s.state === 'crashloop') {
         if (start !== null) out.push({ key: `crash-loop:${s.name}`, rule: 'crash-loop', service: s.name, severity: 'critical', since: s.healthSince ?? now, message: `${s.name} keeps crashing and restarting` });
-      } else if (raw === 'down' && s.state !== 'stopped' && start !== null && now - start >= c.downForSec * 1000) {
+      } else if (raw === 'down' && s.state !== 'stopped' && s.state !== 'stopping' && start !== null && now - start >= c.downForSec * 1000) {
         out.push({ key: `service-down:${s.name}`, rule: 'service-down', service: s.name, severity: 'critical', since: start, message: `${s.name} has been down for ${fmtDuration(now - start)}${why}` });
       }
       if (raw === 'degraded' && now - rawSince >= c.degradedForSec * 1000) {

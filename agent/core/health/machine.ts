@@ -71,6 +71,8 @@ export function instantHealth(input: HealthInput): { health: Health; reason: str
       return { health: 'down', reason: 'crash-looping' };
     case 'starting':
       return { health: 'down', reason: 'starting' };
+    case 'stopping':
+      return { health: 'down', reason: 'stopping' };
     case 'running':
       if (!input.probed) return { health: 'healthy', reason: 'running' };
       if (!probeIsCurrent(input.probe, input.processSince)) return null;
@@ -157,8 +159,8 @@ export function worstHealth(list: readonly Health[]): Health {
 
 /**
  * Overall health of the machine: the worst of every service that is meant to run. A service stopped on
- * purpose (state `stopped`) does not make the whole machine look down.
+ * purpose (state `stopped`, or `stopping` on its way there) does not make the whole machine look down.
  */
 export function overallHealth(services: readonly { state: ServiceState; health: Health }[]): Health {
-  return worstHealth(services.filter((s) => s.state !== 'stopped').map((s) => s.health));
+  return worstHealth(services.filter((s) => s.state !== 'stopped' && s.state !== 'stopping').map((s) => s.health));
 }

@@ -29,6 +29,8 @@ export interface ServiceSpec {
   health: HealthSpec | undefined;
   metrics: { url: string } | undefined;
   limits: { memoryBytes: number | undefined; cpuPercent: number | undefined };
+  /** Seconds between the stop request (SIGTERM) and SIGKILL; always set by the parser (see stop-settings.ts). */
+  stopTimeoutSec?: number;
   /** macOS: the LaunchAgent's label prefix and ProcessType, when the manifest sets them (else defaults). */
   launchd?: LaunchdOptions;
   /** Log rotation (vigil-launch): always set by the parser; absent means the defaults (see logs-part.ts). */

@@ -19,6 +19,7 @@ import { dependencyOrder } from './deps.js';
 import { healthyProblems, withWaits } from './depends-part.js';
 import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
+import { withStopTimeout } from './stop-settings.js';
 import { parseUsagePart } from './usage-part.js';
 import { normalizeUsage } from './usage.js';
 import { normalizeHealth } from './health-part.js';
@@ -104,12 +105,13 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
   const services: ServiceSpec[] = [];
   const topLaunchd = top.success ? top.data.launchd : undefined;
   const topLogs = top.success ? top.data.logs : undefined;
+  const topStop = top.success ? top.data.stopTimeoutSec : undefined;
   for (const [name, svc] of valid) {
     const base = ['services', name];
     const spec = normalize(name, svc, baseDir, opts.which, (p, message) =>
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message }),
     );
-    if (spec) services.push(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs));
+    if (spec) services.push(withStopTimeout(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs), topStop, svc.stopTimeoutSec));
   }
   if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
 

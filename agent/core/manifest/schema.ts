@@ -8,6 +8,7 @@ import { usageSchema } from './usage.js';
 import { logsSchema } from './logs-part.js';
 import { readDependsOn, type Dependency } from './deps.js';
 import { parseTcpTarget, PROBE_KEYS } from '../health/probe-spec.js';
+import { MAX_STOP_TIMEOUT_SEC, MIN_STOP_TIMEOUT_SEC } from './stop-settings.js';
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
 
@@ -38,6 +39,14 @@ const envMap = z.record(
 );
 
 const positive = () => z.number().positive('must be > 0');
+
+/** Seconds from the stop request (SIGTERM) to SIGKILL (see stop-settings.ts). */
+const stopTimeoutSchema = z
+  .number({ error: 'must be a whole number of seconds' })
+  .int('must be a whole number of seconds')
+  .min(MIN_STOP_TIMEOUT_SEC, `must be >= ${MIN_STOP_TIMEOUT_SEC}`)
+  .max(MAX_STOP_TIMEOUT_SEC, `must be <= ${MAX_STOP_TIMEOUT_SEC}`)
+  .optional();
 
 const restartSchema = z.strictObject({
   policy: z
@@ -168,6 +177,7 @@ export const serviceSchema = z.strictObject({
   health: healthSchema.optional(),
   metrics: metricsSchema.optional(),
   limits: limitsSchema.default({}),
+  stopTimeoutSec: stopTimeoutSchema,
   launchd: z.strictObject({ processType: launchdProcessType.optional() }).optional(),
   /** Where the service's token usage comes from (see usage.ts). */
   usage: usageSchema.optional(),
@@ -198,6 +208,7 @@ export const manifestShapeSchema = z.strictObject({
   launchd: launchdTopSchema.optional(),
   credentials: credentialPoliciesSchema,
   logs: logsSchema.optional(),
+  stopTimeoutSec: stopTimeoutSchema,
 });
 
 export type RawService = z.output<typeof serviceSchema>;

@@ -31,6 +31,8 @@ export function decodeExit(f: ExitFacts): ExitInfo {
   switch (f.result) {
     case 'oom-kill':
       return { ...base, reason: 'killed by the out-of-memory killer: it went over its memory limit' };
+    case 'memory-limit':
+      return { ...base, reason: 'went over its memory limit; Vigil ended it (agent-enforced limit)' };
     case 'timeout':
       return { ...base, reason: 'did not start or stop in time (timeout)' };
     case 'watchdog':

@@ -10,6 +10,8 @@ import { decodeExit, isFailure } from './decode.js';
 import type { LoopRule, ServiceSnapshot } from './model.js';
 import { intendedExit, type Intent } from '../intent.js';
 import { normalizeSignal } from '../signals.js';
+import { DEFAULT_STOP_TIMEOUT_SEC } from '../manifest/stop-settings.js';
+import { formatBytes } from '../manifest/units.js';
 
 export interface StepInput {
   service: string;
@@ -25,6 +27,10 @@ export interface StepInput {
   now: number;
   /** What Vigil last asked the manager to do with it (see core/intent.ts). */
   intent?: Intent | null;
+  /** The service's limits.memory (named in an oom-killed event). */
+  memoryLimitBytes?: number;
+  /** The service's stopTimeoutSec (for the stop-timeout message); default 30. */
+  stopTimeoutSec?: number;
 }
 
 export interface StepOutput {
@@ -44,6 +50,22 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   for (const rec of input.exits) {
     const info = decodeExit(rec);
     lastExit = { ...info, at: rec.at };
+    if (isStopTimeout(rec, prev)) {
+      // Asked to stop, it did not within its timeout and was killed: worth a warning, not a crash.
+      const sec = input.stopTimeoutSec ?? DEFAULT_STOP_TIMEOUT_SEC;
+      const reason = `did not stop within its stop timeout (${sec} s) and was killed (SIGKILL)`;
+      lastExit = { ...info, reason, at: rec.at };
+      emit({
+        key: `stop-timeout:${service}:${rec.offset}:${rec.at}`,
+        at: rec.at,
+        type: 'stop-timeout',
+        severity: 'warning',
+        message: `${service} ${reason}`,
+        exit: { ...info, reason },
+        data: { stopTimeoutSec: sec },
+      });
+      continue;
+    }
     if (intendedExit(intent, rec.at, prev)) continue; // Vigil stopped it: neither a crash nor a kill
     if (!isFailure(rec)) {
       // A SIGTERM nobody in Vigil sent: a clean exit to the manager, but the service did not choose it.
@@ -53,13 +75,14 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       continue;
     }
     crashes.push(rec.at);
-    const oom = rec.result === 'oom-kill';
+    const oom = rec.result === 'oom-kill' || rec.result === 'memory-limit';
+    const limit = oom && input.memoryLimitBytes !== undefined ? ` (limits.memory ${formatBytes(input.memoryLimitBytes)})` : '';
     emit({
       key: `exit:${service}:${rec.offset}:${rec.at}`,
       at: rec.at,
       type: oom ? 'oom-killed' : 'crashed',
       severity: 'warning',
-      message: `${service} ${info.reason}`,
+      message: `${service} ${info.reason}${limit}`,
       exit: info,
     });
   }
@@ -110,7 +133,8 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       data: { pid: o.pid, restarts: o.restarts },
     });
   }
-  if (o.active === 'inactive' && (prev.active === 'active' || prev.active === 'deactivating')) {
+  const stoppedNow = o.active === 'inactive' || (o.active === 'failed' && o.result === 'timeout');
+  if (stoppedNow && (prev.active === 'active' || prev.active === 'deactivating')) {
     emit({
       key: `stopped:${service}:${o.since ?? now}`,
       type: 'stopped',
@@ -149,11 +173,12 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
 
 /**
  * The manager stopped restarting it: start limit hit (systemd 252 keeps Result=exit-code then). Not after
- * a stop Vigil asked for: a process that exits non-zero on SIGTERM leaves the unit failed, not given up on.
+ * a stop Vigil asked for: a process that exits non-zero on SIGTERM leaves the unit failed, not given up on;
+ * and a unit that had to be killed on stop is left failed with Result=timeout: stopped, not given up on.
  */
 export function managerGaveUp(o: ObservedStatus, policy: 'always' | 'on-failure' | 'no', intent: Intent | null): boolean {
   if (intent?.action === 'stop') return false;
-  return o.loaded && o.active === 'failed' && (o.result === 'start-limit-hit' || (policy !== 'no' && o.restarts > 0));
+  return o.loaded && o.active === 'failed' && o.result !== 'timeout' && (o.result === 'start-limit-hit' || (policy !== 'no' && o.restarts > 0));
 }
 
 export function deriveState(o: ObservedStatus, looping: boolean): ServiceState {
@@ -164,15 +189,26 @@ export function deriveState(o: ObservedStatus, looping: boolean): ServiceState {
       return o.pid === null && o.sub !== 'exited' ? 'starting' : 'running';
     case 'activating':
     case 'reloading':
-    case 'deactivating':
       return 'starting';
+    case 'deactivating':
+      return 'stopping';
     case 'inactive':
       return 'stopped';
     case 'failed':
-      return 'failed';
+      // systemd leaves a unit it had to SIGKILL on stop "failed" with Result=timeout: it was stopped as asked
+      // (the stop-timeout event says how).
+      return o.result === 'timeout' ? 'stopped' : 'failed';
     default:
       return 'unknown';
   }
+}
+
+/**
+ * A kill after the stop timeout: systemd's Result=timeout (or vigil-launch's "timeout" record on launchd)
+ * for a process that was running or stopping, not starting (a start timeout is a failure to start).
+ */
+export function isStopTimeout(rec: ExitRecord, prev: Pick<ServiceSnapshot, 'active'>): boolean {
+  return rec.result === 'timeout' && prev.active !== 'activating';
 }
 
 function stripAt(e: ExitInfo & { at: number }): ExitInfo {

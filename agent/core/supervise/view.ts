@@ -18,6 +18,8 @@ export function serviceStatus(args: {
   /** Its `healthy` dependencies (spec.waitFor), so that the launcher giving up on them reads as such. */
   waitsFor?: readonly string[];
   intent?: Intent | null;
+  /** The service's stopTimeoutSec (clients wait that long for a stop). */
+  stopTimeoutSec?: number;
 }): ServiceStatus {
   const { observed: o, snapshot: snap } = args;
   const recentCrashes = (snap?.crashes ?? []).filter((t) => t > args.now - args.rule.windowMs).length;
@@ -38,6 +40,7 @@ export function serviceStatus(args: {
     ...(state === 'starting' && o.note?.startsWith('waiting for ') ? { waiting: o.note } : {}),
     memoryBytes: o.memoryBytes,
     cpuNsec: o.cpuNsec,
+    ...(args.stopTimeoutSec === undefined ? {} : { stopTimeoutSec: args.stopTimeoutSec }),
   };
 }
 

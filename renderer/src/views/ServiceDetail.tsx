@@ -14,7 +14,8 @@ function Controls({ s }: { s: ServiceStatus }) {
   const { runAction } = useActions();
   const [confirmStop, setConfirmStop] = useState(false);
   const busy = pending !== undefined;
-  const running = s.state === 'running' || s.state === 'starting';
+  // While a stop is under way neither Start nor Stop makes sense; Restart still does.
+  const running = s.state === 'running' || s.state === 'starting' || s.state === 'stopping';
   return (
     <div className="controls">
       <button type="button" onClick={() => void runAction(s.name, 'start')} disabled={busy || running}>
@@ -24,7 +25,7 @@ function Controls({ s }: { s: ServiceStatus }) {
         type="button"
         className="danger-outline"
         onClick={() => setConfirmStop(true)}
-        disabled={busy || s.state === 'stopped'}
+        disabled={busy || s.state === 'stopped' || s.state === 'stopping'}
       >
         {pending === 'stop' ? 'Stopping…' : 'Stop'}
       </button>

@@ -58,10 +58,19 @@ const RANGES = [
   { label: '7 d', ms: 7 * 86_400_000 },
 ] as const;
 
+/** Who enforces limits.memory (the agent where systemd's MemoryMax= is ignored, and on macOS). */
+const ENFORCED_BY: Readonly<Record<'systemd' | 'agent' | 'none', string>> = {
+  systemd: 'enforced by systemd (MemoryMax=)',
+  agent: 'enforced by the Vigil agent (the service manager does not enforce it here)',
+  none: 'not enforced',
+};
+
 export function ResourceHistory({ name }: { name: string }) {
   const history = useApp((st) => st.history[name]);
   const hstate = useApp((st) => st.historyState[name]);
   const live = useApp((st) => st.series[name]);
+  const limit = useApp((st) => st.services[name]?.memoryLimitBytes);
+  const enforcement = useApp((st) => st.services[name]?.memoryEnforcement);
   const { loadHistory } = useActions();
   const [range, setRange] = useState<number>(RANGES[0].ms);
   useEffect(() => {
@@ -109,6 +118,11 @@ export function ResourceHistory({ name }: { name: string }) {
         />
         <span className="num">{bytes(lastMem)}</span>
       </div>
+      {limit !== undefined && (
+        <p className="muted small">
+          Memory limit {bytes(limit)}: {ENFORCED_BY[enforcement ?? 'none']}
+        </p>
+      )}
       {!fromHistory && (
         <p className="muted small">
           {hstate?.kind === 'unavailable'

@@ -3,6 +3,7 @@ import type { AlertsConfig } from '../alerts/config.js';
 import type { LogSettings } from './logs-settings.js';
 import type { CredentialPolicies } from '../credentials/model.js';
 import type { BudgetSpec, PricingSpec, UsageSpec } from './usage.js';
+import type { MetricNames, MetricRules } from '../alerts/metric-rules.js';
 
 export type RestartPolicy = 'always' | 'on-failure' | 'no';
 
@@ -19,7 +20,8 @@ export interface ServiceSpec {
   dependsOn: string[];
   restart: { policy: RestartPolicy; delaySec: number; burst: number; intervalSec: number };
   health: { url: string; intervalSec: number; timeoutSec: number; stableSec?: number } | undefined;
-  metrics: { url: string } | undefined;
+  /** Its Prometheus endpoint; `intervalSec` (scrapes for the metric alert rules) and metric names as written. */
+  metrics: { url: string; intervalSec?: number; circuitBreaker?: string; names?: Partial<Omit<MetricNames, 'circuitBreaker'>> } | undefined;
   limits: { memoryBytes: number | undefined; cpuPercent: number | undefined };
   /** macOS: the LaunchAgent's label prefix and ProcessType, when the manifest sets them (else defaults). */
   launchd?: LaunchdOptions;
@@ -27,6 +29,8 @@ export interface ServiceSpec {
   logs?: LogSettings;
   /** Where its token usage comes from (metrics, log events, a LiteLLM proxy), when the manifest says. */
   usage?: UsageSpec;
+  /** The guide's metric alert rules for it (top-level `alerts:` with its own `alerts:` over them), when it has metrics.url or limits.memory. */
+  metricAlerts?: MetricRules;
 }
 
 export type LaunchdProcessType = 'Standard' | 'Interactive' | 'Adaptive' | 'Background';

@@ -20,6 +20,8 @@ import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
 import { parseUsagePart } from './usage-part.js';
 import { normalizeUsage } from './usage.js';
+import { METRIC_RULE_NAMES, resolveMetricRules } from '../alerts/metric-rules.js';
+import { ruleOverrides } from '../alerts/metric-rules-schema.js';
 import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
 export interface ParseOptions {
@@ -107,7 +109,12 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
     const spec = normalize(name, svc, baseDir, opts.which, (p, message) =>
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message }),
     );
-    if (spec) services.push(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs));
+    if (!spec) continue;
+    // The metric alert rules travel in the spec, resolved (top-level settings under the service's own).
+    const withRules = spec.metrics || spec.limits.memoryBytes !== undefined
+      ? { ...spec, metricAlerts: resolveMetricRules(alertsPart.rules, svc.alerts ? ruleOverrides(svc.alerts) : undefined) }
+      : spec;
+    services.push(withLogs(withLaunchd(withRules, topLaunchd, svc.launchd), topLogs, svc.logs));
   }
   if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
 
@@ -240,11 +247,17 @@ function zodProblems(
         file,
         ...locate(p),
         path: dotted(p),
-        message: key === null ? issue.message : 'unknown key',
+        message: key === null ? issue.message : unknownKey(p),
       });
     }
   }
   return out;
+}
+
+/** An unknown key in an `alerts:` map is most likely a misspelt rule: name them. */
+function unknownKey(p: PropertyKey[]): string {
+  const inAlerts = (p.length === 2 && p[0] === 'alerts') || (p.length === 4 && p[0] === 'services' && p[2] === 'alerts');
+  return inAlerts ? `unknown key; the metric alert rules are ${METRIC_RULE_NAMES.join(', ')}` : 'unknown key';
 }
 
 /** By line, then column; problems without a line first. Stable, so equal positions keep their order. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseCpuPercent, parseMemoryBytes } from './units.js';
 import { usageSchema } from './usage.js';
 import { logsSchema } from './logs-part.js';
+import { metricsSchema, serviceAlertsSchema } from '../alerts/metric-rules-schema.js';
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
 
@@ -58,8 +59,6 @@ const healthSchema = z.strictObject({
   /** Seconds of uninterrupted health before the service counts as healthy again (default 10). */
   stableSec: z.number().min(0, 'must be >= 0').max(3600, 'must be <= 3600').optional(),
 });
-
-const metricsSchema = z.strictObject({ url: httpUrl });
 
 const limitsSchema = z.strictObject({
   memory: z
@@ -124,6 +123,8 @@ export const serviceSchema = z.strictObject({
   usage: usageSchema.optional(),
   /** Log rotation for this service (see logs-part.ts). */
   logs: logsSchema.optional(),
+  /** Its own settings of the metric alert rules, over the top-level ones (see alerts/metric-rules.ts). */
+  alerts: serviceAlertsSchema.optional(),
 });
 
 /** Top-level `credentials:` — per credential set, e.g. `anthropic: { rotateAfterDays: 90 }` (overdue sets are flagged). */

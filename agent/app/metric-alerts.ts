@@ -8,7 +8,7 @@ import type { ServiceState } from '../core/status.js';
 import { parsePrometheusText } from '../core/usage/prom-text.js';
 import { ConditionTracker, readRules, type MetricCondition } from '../core/alerts/metric-eval.js';
 import { MetricWindow, type DailyMinute } from '../core/alerts/metric-window.js';
-import { DEFAULT_METRIC_NAMES, DEFAULT_METRICS_INTERVAL_SEC, SCRAPED_RULES, type MetricNames } from '../core/alerts/metric-rules.js';
+import { DEFAULT_METRICS_INTERVAL_SEC, SCRAPED_RULES, metricNamesOf } from '../core/alerts/metric-rules.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
 import type { ServiceRecord } from '../ports/store.js';
 import type { MetricsFetcher } from '../ports/usage-sources.js';
@@ -30,11 +30,6 @@ export interface ScrapeState {
   ok: boolean;
   at: number;
   error: string | null;
-}
-
-export function metricNames(spec: ServiceSpec): MetricNames {
-  const m = spec.metrics;
-  return { ...DEFAULT_METRIC_NAMES, ...(m?.names ?? {}), ...(m?.circuitBreaker ? { circuitBreaker: m.circuitBreaker } : {}) };
 }
 
 export function scrapeIntervalMs(spec: ServiceSpec): number {
@@ -101,7 +96,7 @@ export class MetricAlerts {
     const every = scrapeIntervalMs(spec);
     this.due.set(name, now + every);
     const url = spec.metrics!.url;
-    const mnames = metricNames(spec);
+    const mnames = metricNamesOf(spec.metrics);
     const keep = keepMs(spec);
     let w = this.windows.get(name);
     if (!w) this.windows.set(name, (w = new MetricWindow(mnames, keep, this.restoredDaily[name] ?? [])));

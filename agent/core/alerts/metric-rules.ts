@@ -87,6 +87,11 @@ export const DEFAULT_METRIC_NAMES: MetricNames = {
   circuitBreaker: 'agent_circuit_breaker_open',
 };
 
+/** A service's metric names: `metrics.names` and `metrics.circuitBreaker` over the defaults. */
+export function metricNamesOf(m: { names?: Partial<Omit<MetricNames, 'circuitBreaker'>>; circuitBreaker?: string } | undefined): MetricNames {
+  return { ...DEFAULT_METRIC_NAMES, ...(m?.names ?? {}), ...(m?.circuitBreaker ? { circuitBreaker: m.circuitBreaker } : {}) };
+}
+
 /** How often the agent scrapes `metrics.url` for the rules, by default (s). */
 export const DEFAULT_METRICS_INTERVAL_SEC = 15;
 

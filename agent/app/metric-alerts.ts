@@ -75,7 +75,8 @@ export class MetricAlerts {
         {
           service: name,
           rules,
-          window: this.windows.get(name) ?? null,
+          names: scraped ? metricNamesOf(spec.metrics) : null,
+          window: scraped ? this.fresh(name, now) : null,
           memoryBytes: ctx.memoryBytes(name),
           memoryLimitBytes: spec.limits.memoryBytes ?? null,
           hourlyUsd: ctx.hourlyUsd,
@@ -87,6 +88,14 @@ export class MetricAlerts {
     for (const k of [...this.windows.keys()]) if (!names.has(k)) this.windows.delete(k);
     this.tracker.retain(names);
     return out;
+  }
+
+  /** The service's scrapes, unless the last good one is older than three intervals (stale: no data). */
+  private fresh(name: string, now: number): MetricWindow | null {
+    const w = this.windows.get(name);
+    const last = w?.latest();
+    if (!w || !last) return null;
+    return now - last.at <= 3 * (this.intervals.get(name) ?? DEFAULT_METRICS_INTERVAL_SEC * 1000) ? w : null;
   }
 
   private maybeScrape(name: string, spec: ServiceSpec, state: ServiceState | undefined, now: number): void {

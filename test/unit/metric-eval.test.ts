@@ -11,7 +11,7 @@ const all = resolveMetricRules({}, undefined);
 const s = (name: string, labels: Record<string, string>, value: number): Sample => ({ name, labels, value });
 
 function inputs(w: MetricWindow | null, over: Partial<MetricInputs> = {}): MetricInputs {
-  return { service: 'core', rules: all, window: w, memoryBytes: null, memoryLimitBytes: null, hourlyUsd: null, ...over };
+  return { service: 'core', rules: all, names: DEFAULT_METRIC_NAMES, window: w, memoryBytes: null, memoryLimitBytes: null, hourlyUsd: null, ...over };
 }
 const only = (rs: Reading[], rule: string) => rs.find((r) => r.rule === rule);
 
@@ -59,6 +59,12 @@ describe('metric rules: readings', () => {
     assert.match(r.text, /memory 900 MB, 87\.9 % of its 1024 MB limit \(threshold 80 %\)/);
     assert.equal(only(readRules(inputs(null, { memoryBytes: 700 * 1048576, memoryLimitBytes: 1024 * 1048576 }), 0), 'memory')!.above, false);
     assert.equal(only(readRules(inputs(null, { memoryBytes: 700 }), 0), 'memory'), undefined, 'no limit: no rule');
+    assert.deepEqual(readRules(inputs(null, { names: null, memoryBytes: 1, memoryLimitBytes: 100 }), 0).map((r) => r.rule), ['memory'], 'no metrics.url: only memory');
+    assert.deepEqual(
+      readRules(inputs(null, { hourlyUsd: 1 }), 0).map((r) => [r.rule, r.value]),
+      [['errorRate', null], ['latencyP95', null], ['costPerHour', null], ['circuitBreaker', null], ['tokensPerRequest', null]],
+      'metrics.url but nothing (fresh) scraped: no data, rule by rule',
+    );
   });
 
   it('cost per hour against factor × budget.hourlyUsd, only with an hourly budget', () => {

@@ -8,11 +8,14 @@ import { fmtDuration } from './clock-time.js';
 import { histogramQuantile } from './metric-math.js';
 import { METRIC_RULE_IDS, type MetricRuleId, type MetricRuleName, type MetricRules } from './metric-rules.js';
 import type { MetricWindow } from './metric-window.js';
+import type { MetricNames } from './metric-rules.js';
 
 export interface MetricInputs {
   service: string;
   rules: MetricRules;
-  /** Its scrapes (null: no metrics.url, or nothing scraped yet). */
+  /** Its metric names; null: it has no metrics.url (only the memory rule can apply). */
+  names: MetricNames | null;
+  /** Its scrapes; null: nothing (fresh) scraped — the scraped rules read as no data. */
   window: MetricWindow | null;
   /** Memory now and its limit (bytes), from the resource samples. */
   memoryBytes: number | null;
@@ -48,17 +51,17 @@ export function readRules(x: MetricInputs, now: number): Reading[] {
     const ok = value !== null && Number.isFinite(value);
     out.push({ rule, value: ok ? value : null, threshold, above: ok && value > threshold, forSec: c.forSec, severity: c.severity, text: ok ? text(value) : 'no data' });
   };
-  const names = w?.names;
-  if (r.errorRate && w && names) {
+  const names = x.names;
+  if (r.errorRate && names) {
     const ms = r.errorRate.windowSec * 1000;
-    const total = w.counterSum(ms, now, names.requests);
-    const errors = w.counterSum(ms, now, names.requests, { label: 'status', value: 'error' });
+    const total = w ? w.counterSum(ms, now, names.requests) : null;
+    const errors = w ? w.counterSum(ms, now, names.requests, { label: 'status', value: 'error' }) : null;
     const v = total !== null && errors !== null && total > 0 ? (errors / total) * 100 : null;
     push('errorRate', v, r.errorRate.abovePercent, (v) => `error rate ${pct(v)} ${over(r.errorRate ? r.errorRate.windowSec : 0)} (${num(errors ?? 0)} of ${num(total ?? 0)} requests; threshold ${pct(r.errorRate ? r.errorRate.abovePercent : 0)})`, r.errorRate);
   }
-  if (r.latencyP95 && w) {
+  if (r.latencyP95 && names) {
     const rule = r.latencyP95;
-    const b = w.buckets(rule.windowSec * 1000, now);
+    const b = w ? w.buckets(rule.windowSec * 1000, now) : null;
     const v = b === null ? null : histogramQuantile(0.95, b);
     push('latencyP95', v, rule.aboveSec, (v) => `p95 request latency ${secs(v)} ${over(rule.windowSec)} (threshold ${secs(rule.aboveSec)})`, rule);
   }
@@ -68,25 +71,25 @@ export function readRules(x: MetricInputs, now: number): Reading[] {
     const mb = (b: number) => `${Math.round(b / 1048576)} MB`;
     push('memory', v, rule.abovePercentOfLimit, (v) => `memory ${mb(x.memoryBytes ?? 0)}, ${pct(v)} of its ${mb(x.memoryLimitBytes ?? 0)} limit (threshold ${pct(rule.abovePercentOfLimit)})`, rule);
   }
-  if (r.costPerHour && w && names && x.hourlyUsd !== null) {
+  if (r.costPerHour && names && x.hourlyUsd !== null) {
     const rule = r.costPerHour;
-    const g = w.gauge(names.costPerHour);
+    const g = w ? w.gauge(names.costPerHour) : null;
     const v = g === null ? null : g.reduce((a, s) => a + s.value, 0);
     const threshold = rule.aboveFactorOfHourlyBudget * x.hourlyUsd;
     push('costPerHour', v, threshold, (v) => `cost per hour ${usd(v)} (threshold ${usd(threshold)}: ${num(rule.aboveFactorOfHourlyBudget)}× the hourly budget of ${usd(x.hourlyUsd ?? 0)})`, rule);
   }
-  if (r.circuitBreaker && w && names) {
-    const g = w.gauge(names.circuitBreaker);
+  if (r.circuitBreaker && names) {
+    const g = w ? w.gauge(names.circuitBreaker) : null;
     const open = g?.filter((s) => s.value > 0) ?? [];
     const v = g === null ? null : open.length;
     push('circuitBreaker', v, 0, (v) => `${v} open circuit breaker${v === 1 ? '' : 's'}${open.length > 0 ? `: ${open.map((s) => (s.series === '{}' ? names.circuitBreaker : s.series)).join(', ')}` : ''} (threshold: any open)`, r.circuitBreaker);
   }
-  if (r.tokensPerRequest && w && names) {
+  if (r.tokensPerRequest && names) {
     const rule = r.tokensPerRequest;
     const ms = rule.windowSec * 1000;
-    const tokens = w.counterSum(ms, now, names.tokens);
-    const requests = w.counterSum(ms, now, names.requests);
-    const day = w.day(now);
+    const tokens = w ? w.counterSum(ms, now, names.tokens) : null;
+    const requests = w ? w.counterSum(ms, now, names.requests) : null;
+    const day = w ? w.day(now) : { tokens: 0, requests: 0 };
     const avg = day.requests > 0 ? day.tokens / day.requests : null;
     const v = tokens !== null && requests !== null && requests > 0 && avg !== null ? tokens / requests : null;
     const threshold = avg === null ? Infinity : rule.aboveFactorOfDailyAverage * avg;

@@ -24,7 +24,7 @@ describe('manifest: metric alert rules', () => {
       yaml(
         ...core,
         '    alerts:',
-        '      errorRate: { abovePercent: 10 }',
+        '      errorRate: { abovePercent: 10, forSec: 5 }',
         '      circuitBreaker: false',
         '      tokensPerRequest: true',
         '  other:',
@@ -37,7 +37,7 @@ describe('manifest: metric alert rules', () => {
       ),
     ).manifest;
     const [c, o] = m.services;
-    assert.deepEqual(c!.metricAlerts!.errorRate, { abovePercent: 10, windowSec: 60, forSec: 30, severity: 'warning' });
+    assert.deepEqual(c!.metricAlerts!.errorRate, { abovePercent: 10, windowSec: 60, forSec: 5, severity: 'warning' }, 'its own fields over the top-level ones over the defaults');
     assert.deepEqual(c!.metricAlerts!.latencyP95, { aboveSec: 5, windowSec: 300, forSec: 120, severity: 'critical' });
     assert.equal(c!.metricAlerts!.circuitBreaker, false);
     assert.deepEqual(c!.metricAlerts!.tokensPerRequest, METRIC_RULE_DEFAULTS.tokensPerRequest);

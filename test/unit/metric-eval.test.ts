@@ -164,4 +164,13 @@ describe('alert engine: metric conditions', () => {
     assert.equal(r.send[0]?.kind, 'resolved');
     assert.equal(r.send[0]?.text, "core's error rate was high for 1 min 1 s; it is fine again");
   });
+
+  it('quiet hours hold a warning for the digest; a critical one (costPerHour) goes out at once', () => {
+    const e = new AlertEngine({ ...DEFAULT_ALERTS, quietHours: { from: '00:00', to: '23:59' } }, 'UTC');
+    const warn = { key: 'latency-p95:core', rule: 'latency-p95' as const, service: 'core', severity: 'warning' as const, since: 0, message: 'core: p95 request latency 28 s over 5 min (threshold 10 s)' };
+    const crit = { key: 'cost-per-hour:core', rule: 'cost-per-hour' as const, service: 'core', severity: 'critical' as const, since: 0, message: 'core: cost per hour $25.00 (threshold $20.00)' };
+    const out = e.step({ services: [], oneShots: [], now: Date.UTC(2026, 0, 1, 3), extra: [warn, crit] });
+    assert.deepEqual(out.send.map((n) => n.alertKey), ['cost-per-hour:core']);
+    assert.deepEqual(out.held.map((n) => n.alertKey), ['latency-p95:core']);
+  });
 });

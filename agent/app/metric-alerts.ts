@@ -55,8 +55,9 @@ export class MetricAlerts {
     private readonly deps: MetricAlertsDeps,
     private readonly restoredDaily: Record<string, DailyMinute[]> = {},
   ) {
-    // A condition is held through missing data for three scrape intervals, then dropped.
-    this.tracker = new ConditionTracker((s) => 3 * (this.intervals.get(s) ?? DEFAULT_METRICS_INTERVAL_SEC * 1000));
+    // A condition is held through missing data for three scrape intervals (at least 10 s: the first scrapes
+    // after an agent restart need a moment), then dropped.
+    this.tracker = new ConditionTracker((s) => Math.max(10_000, 3 * (this.intervals.get(s) ?? DEFAULT_METRICS_INTERVAL_SEC * 1000)));
   }
 
   /** Starts the due scrapes and returns the conditions that hold now (past their forSec). */

@@ -114,7 +114,7 @@ export class MonitorModule implements AgentModule {
       store.getState<Record<string, DailyMinute[]>>(METRIC_DAILY_KEY) ?? {},
     );
     // Metric alerts still firing when the agent stopped fire on without a new forSec wait (no resolve-and-refire).
-    this.metricAlerts.tracker.seed(this.alerting.engine.firing().filter((a) => METRIC_IDS.has(a.rule)).map((a) => a.key), s.clock.now());
+    this.metricAlerts.tracker.seed(this.alerting.engine.firing().filter((a) => METRIC_IDS.has(a.rule)), s.clock.now());
     this.hourlyUsd = loadUsageSettings(store).budget?.hourlyUsd ?? null;
     this.metrics = registerVigilMetrics({
       status: () => this.decorateStatus(s.supervisor.currentStatus()),

@@ -105,6 +105,11 @@ budget: { hourlyUsd: 10 }
     await waitFor('scraped and sampled', async () => (await t.json<{ services: { memoryBytes: number | null; state: string }[] }>(['status', svc])).services[0]?.memoryBytes, 30_000, 250);
   });
   after(async () => {
+    // VIGIL_IT_KEEP_LOG=FILE keeps the service's log (for a failure that needs it) before the home is removed.
+    if (process.env.VIGIL_IT_KEEP_LOG) {
+      const { copyFileSync } = await import('node:fs');
+      copyFileSync(path.join(t.env.VIGIL_HOME!, 'logs', `${svc}.log`), process.env.VIGIL_IT_KEEP_LOG);
+    }
     await agent?.kill().catch(() => undefined);
     await rx?.close();
     await t.cleanup();
@@ -132,5 +137,24 @@ budget: { hourlyUsd: 10 }
 
   it('tokensPerRequest: 2000 tokens a request is above 2 × the daily average of ~100', async (tc) => {
     await firesAndResolves(tc, 'tokens-per-request', { tokensPerRequest: 2000 }, /(\d+(\.\d)?) tokens per request over 3 s \(threshold \d+(\.\d)?: 2× the daily average of \d+(\.\d)?\)/, `${svc}'s token use per request is high`);
+  });
+
+  it('an agent restart while an alert fires neither resolves nor re-sends it; it resolves once when the breaker closes', async (tc) => {
+    const before = hooks().length;
+    set({ breakerOpen: 1 });
+    await waitFor('circuit-breaker firing', () => hooks().slice(before).find((h) => h.kind === 'firing' && h.rule === 'circuit-breaker'), 40_000, 200);
+    await agent.kill();
+    agent = await startAgent(t);
+    // Longer than a condition is held without data (10 s): the new agent's own scrapes keep it firing.
+    await new Promise((r) => setTimeout(r, 12_000));
+    const firing = (await t.json<AlertsResponse>(['alerts'])).firing.filter((a) => a.rule === 'circuit-breaker');
+    assert.equal(firing.length, 1);
+    assert.match(firing[0]!.message, /1 open circuit breaker/);
+    const mine = () => hooks().slice(before).filter((h) => h.rule === 'circuit-breaker').map((h) => h.kind);
+    assert.deepEqual(mine(), ['firing'], 'no recovery and no second page across the restart');
+    set({});
+    await waitFor('resolved', () => mine().includes('resolved'), 40_000, 200);
+    assert.deepEqual(mine(), ['firing', 'resolved']);
+    tc.diagnostic(`notifications across the restart: ${mine().join(', ')}`);
   });
 });

@@ -139,8 +139,9 @@ describe('ConditionTracker: forSec pending semantics', () => {
 
   it('seeded keys (firing before an agent restart) fire at once when the condition holds', () => {
     const t = new ConditionTracker(() => 30_000);
-    t.seed(['error-rate:core'], 0);
-    assert.equal(t.step('core', [reading(10)], 1000).length, 1);
+    t.seed([{ key: 'error-rate:core', message: 'core: error rate 9 %' }], 0);
+    assert.equal(t.step('core', [reading(null)], 500)[0]?.message, 'core: error rate 9 %', 'no data yet: its last text');
+    assert.equal(t.step('core', [reading(10)], 1000)[0]?.message, 'core: error rate 10 %');
   });
 
   it('a rule no longer read ends its condition', () => {

@@ -129,9 +129,16 @@ export class ConditionTracker {
 
   constructor(private readonly holdMs: (service: string) => number) {}
 
-  /** Alert keys the engine still has firing (after an agent restart): they fire again without a new wait. */
-  seed(keys: readonly string[], now: number): void {
-    for (const k of keys) if (!this.tracks.has(k)) this.tracks.set(k, { since: now, firing: true, seenAt: now, text: 'no data yet since the agent started' });
+  /**
+   * Alerts the engine still has firing (after an agent restart): they stay firing, with their last text,
+   * while the first scrapes come in, and fire on without a new forSec wait if the condition still holds.
+   */
+  seed(alerts: readonly { key: string; message: string }[], now: number): void {
+    for (const a of alerts) {
+      const service = a.key.slice(a.key.indexOf(':') + 1);
+      const text = a.message.startsWith(`${service}: `) ? a.message.slice(service.length + 2) : a.message;
+      if (!this.tracks.has(a.key)) this.tracks.set(a.key, { since: now, firing: true, seenAt: now, text });
+    }
   }
 
   step(service: string, readings: readonly Reading[], now: number): MetricCondition[] {

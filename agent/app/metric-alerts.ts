@@ -5,7 +5,7 @@
  * takes (after their `forSec`). The memory rule reads the resource samples instead of a scrape.
  */
 import type { ServiceState } from '../core/status.js';
-import { parsePrometheusText } from '../core/usage/prom-text.js';
+import { parsePrometheusText, type Sample } from '../core/usage/prom-text.js';
 import { ConditionTracker, readRules, type MetricCondition } from '../core/alerts/metric-eval.js';
 import { MetricWindow, type DailyMinute } from '../core/alerts/metric-window.js';
 import { DEFAULT_METRICS_INTERVAL_SEC, SCRAPED_RULES, metricNamesOf } from '../core/alerts/metric-rules.js';
@@ -106,12 +106,7 @@ export class MetricAlerts {
     const every = scrapeIntervalMs(spec);
     this.due.set(name, now + every);
     const url = spec.metrics!.url;
-    const mnames = metricNamesOf(spec.metrics);
-    const keep = keepMs(spec);
-    let w = this.windows.get(name);
-    if (!w) this.windows.set(name, (w = new MetricWindow(mnames, keep, this.restoredDaily[name] ?? [])));
-    else w.configure(mnames, keep);
-    const window = w;
+    const window = this.window(name, spec);
     const p = this.deps.fetcher
       .fetch(url, Math.min(5000, Math.max(1000, every)))
       .then(
@@ -127,6 +122,27 @@ export class MetricAlerts {
       .catch((err: unknown) => this.deps.onError?.(err, `metrics of ${name}`))
       .finally(() => this.inflight.delete(name));
     this.inflight.set(name, p);
+  }
+
+  /**
+   * A scrape of the service's metrics.url made by someone else (the usage feature's): read like an own
+   * one, and the own scrape waits a whole interval from it, so the endpoint is not fetched twice.
+   */
+  feed(service: ServiceRecord, url: string, samples: readonly Sample[], at: number): void {
+    const spec = service.spec;
+    if (!spec.metricAlerts || spec.metrics?.url !== url) return;
+    this.window(service.name, spec).add(at, samples);
+    this.scrapes.set(service.name, { ok: true, at, error: null });
+    this.due.set(service.name, Math.max(this.due.get(service.name) ?? -Infinity, at + scrapeIntervalMs(spec)));
+  }
+
+  private window(name: string, spec: ServiceSpec): MetricWindow {
+    const mnames = metricNamesOf(spec.metrics);
+    const keep = keepMs(spec);
+    let w = this.windows.get(name);
+    if (!w) this.windows.set(name, (w = new MetricWindow(mnames, keep, this.restoredDaily[name] ?? [])));
+    else w.configure(mnames, keep);
+    return w;
   }
 
   scrapeState(service: string): ScrapeState | null {

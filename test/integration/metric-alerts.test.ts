@@ -36,6 +36,7 @@ interface Hooked {
   service: string;
   rule: string;
   alert: string;
+  at: string;
 }
 
 describe('metric alert rules against a real prometheus_client endpoint (real systemd, real agent)', () => {
@@ -109,6 +110,7 @@ budget: { hourlyUsd: 10 }
     if (process.env.VIGIL_IT_KEEP_LOG) {
       const { copyFileSync } = await import('node:fs');
       copyFileSync(path.join(t.env.VIGIL_HOME!, 'logs', `${svc}.log`), process.env.VIGIL_IT_KEEP_LOG);
+      writeFileSync(`${process.env.VIGIL_IT_KEEP_LOG}.events`, (await t.vigil(['events', '--service', svc, '-n', '500'])).stdout);
     }
     await agent?.kill().catch(() => undefined);
     await rx?.close();
@@ -143,6 +145,10 @@ budget: { hourlyUsd: 10 }
     const before = hooks().length;
     set({ breakerOpen: 1 });
     await waitFor('circuit-breaker firing', () => hooks().slice(before).find((h) => h.kind === 'firing' && h.rule === 'circuit-breaker'), 40_000, 200);
+    // Killed once the delivery is recorded as sent (killed before that, the new agent rightly delivers it again).
+    await waitFor('delivery recorded', async () =>
+      (await t.json<AlertsResponse>(['alerts'])).notifications.some((n) => n.rule === 'circuit-breaker' && n.kind === 'firing' && n.deliveries.every((d) => d.status === 'sent')),
+    10_000, 100);
     await agent.kill();
     agent = await startAgent(t);
     // Longer than a condition is held without data (10 s): the new agent's own scrapes keep it firing.
@@ -151,6 +157,8 @@ budget: { hourlyUsd: 10 }
     assert.equal(firing.length, 1);
     assert.match(firing[0]!.message, /1 open circuit breaker/);
     const mine = () => hooks().slice(before).filter((h) => h.rule === 'circuit-breaker').map((h) => h.kind);
+    // A notification delivered twice would carry the same time: count the distinct ones.
+    assert.equal(new Set(hooks().slice(before).filter((h) => h.rule === 'circuit-breaker').map((h) => h.at)).size, 1);
     assert.deepEqual(mine(), ['firing'], 'no recovery and no second page across the restart');
     set({});
     await waitFor('resolved', () => mine().includes('resolved'), 40_000, 200);

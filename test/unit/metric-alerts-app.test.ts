@@ -129,4 +129,26 @@ describe('MetricAlerts (the agent side of the metric rules)', () => {
     assert.match(c!.message, /big: memory 90 MB, 90 % of its 100 MB limit \(threshold 80 %\)/);
     assert.deepEqual(m.tick(svcs, ctx({ memoryBytes: () => 50 * 1048576 }), 1000), []);
   });
+
+  it("reads the usage feature's scrapes of the same URL instead of fetching it again", async () => {
+    const f = new ScriptFetcher();
+    const m = new MetricAlerts({ fetcher: f });
+    const [core] = records(MANIFEST);
+    const url = 'http://127.0.0.1:9/metrics';
+    const samples = (ok: number, err: number) => [
+      { name: 'agent_requests_total', labels: { status: 'ok' }, value: ok },
+      { name: 'agent_requests_total', labels: { status: 'error' }, value: err },
+    ];
+    m.feed(core!, url, samples(0, 0), 0);
+    m.feed(core!, 'http://elsewhere/metrics', samples(0, 1000), 500);
+    m.tick([core!], ctx(), 1000);
+    assert.equal(f.calls.length, 0, 'fed at 0: the own scrape waits until 5 s');
+    m.feed(core!, url, samples(50, 50), 4000);
+    m.tick([core!], ctx(), 4500);
+    const [c] = m.tick([core!], ctx(), 14_500);
+    assert.equal(f.calls.length, 1, 'not fed for an interval: it scrapes itself');
+    assert.match(c!.message, /error rate 50 % over 1 min \(50 of 100 requests/, 'the fed scrapes count; another URL does not');
+    await m.settle();
+  });
 });
+

@@ -95,4 +95,32 @@ describe('manifest: metric alert rules', () => {
       ],
     );
   });
+
+  it('rules written where they cannot apply are warnings at their line', () => {
+    const { warnings } = parse(
+      yaml(
+        'services:',
+        '  plain:',
+        '    command: [x]',
+        '    alerts: { errorRate: { abovePercent: 10 } }',
+        '  capped:',
+        '    command: [x]',
+        '    limits: { memory: 1G }',
+        '    alerts: { memory: { forSec: 5 }, circuitBreaker: false }',
+        ...core.slice(1),
+        '    alerts: { costPerHour: { aboveFactorOfHourlyBudget: 3 } }',
+        'alerts:',
+        '  costPerHour: { aboveFactorOfHourlyBudget: 3 }',
+      ),
+    );
+    assert.deepEqual(
+      warnings.map((w) => [w.line, w.path, w.message]),
+      [
+        [4, 'services.plain.alerts', 'has no effect: the metric alert rules need metrics.url (or limits.memory for the memory rule)'],
+        [8, 'services.capped.alerts', 'only the memory rule applies without metrics.url'],
+        [12, 'services.core.alerts.costPerHour', 'has no effect without budget.hourlyUsd'],
+        [14, 'alerts.costPerHour', 'has no effect without budget.hourlyUsd'],
+      ],
+    );
+  });
 });

@@ -20,7 +20,7 @@ import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
 import { parseUsagePart } from './usage-part.js';
 import { normalizeUsage } from './usage.js';
-import { METRIC_RULE_NAMES, resolveMetricRules } from '../alerts/metric-rules.js';
+import { METRIC_RULE_NAMES, resolveMetricRules, type MetricRuleOverrides } from '../alerts/metric-rules.js';
 import { ruleOverrides } from '../alerts/metric-rules-schema.js';
 import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
@@ -132,7 +132,11 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
       ...(usagePart.pricing ? { pricing: usagePart.pricing } : {}),
       credentials: top.success ? top.data.credentials : {},
     },
-    warnings: [...secretWarnings(valid, opts.file, locate), ...alertsPart.warnings],
+    warnings: [
+      ...secretWarnings(valid, opts.file, locate),
+      ...alertsPart.warnings,
+      ...ruleWarnings(valid, alertsPart.rules, usagePart.budget?.hourlyUsd ?? null, opts.file, locate),
+    ],
   };
 }
 
@@ -251,6 +255,29 @@ function zodProblems(
       });
     }
   }
+  return out;
+}
+
+/** Metric alert rules written where they can never apply: said at apply, not silently ignored. */
+function ruleWarnings(
+  valid: Map<string, RawService>,
+  top: MetricRuleOverrides,
+  hourlyUsd: number | null,
+  file: string,
+  locate: Locate,
+): ManifestWarning[] {
+  const out: ManifestWarning[] = [];
+  const warn = (p: (string | number)[], message: string) => out.push({ file, line: locate(p).line, path: dotted(p), message });
+  for (const [name, svc] of valid) {
+    if (!svc.alerts) continue;
+    if (!svc.metrics && svc.limits.memory === undefined)
+      warn(['services', name, 'alerts'], 'has no effect: the metric alert rules need metrics.url (or limits.memory for the memory rule)');
+    else if (!svc.metrics && Object.keys(svc.alerts).some((k) => k !== 'memory'))
+      warn(['services', name, 'alerts'], 'only the memory rule applies without metrics.url');
+    if (typeof svc.alerts.costPerHour === 'object' && hourlyUsd === null)
+      warn(['services', name, 'alerts', 'costPerHour'], 'has no effect without budget.hourlyUsd');
+  }
+  if (typeof top.costPerHour === 'object' && hourlyUsd === null) warn(['alerts', 'costPerHour'], 'has no effect without budget.hourlyUsd');
   return out;
 }
 

@@ -18,6 +18,12 @@ import { IntentRecordingManager } from '../app/intents.js';
 import { ResourceMonitor } from '../app/resource-monitor.js';
 import { Alerting } from '../app/alerting.js';
 import { alertViews } from '../app/alert-views.js';
+import { MetricAlerts } from '../app/metric-alerts.js';
+import { loadUsageSettings } from '../app/usage/settings.js';
+import { METRIC_RULE_IDS } from '../core/alerts/metric-rules.js';
+import type { DailyMinute } from '../core/alerts/metric-window.js';
+import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
+import type { MetricsFetcher } from '../ports/usage-sources.js';
 import { loadAlertsConfig, type StoredAlerts } from '../app/alerts-config.js';
 import { KindProber } from '../adapters/probe/kind-prober.js';
 import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
@@ -37,6 +43,8 @@ import type { AgentModule, AgentServices } from './module.js';
 
 export const HEALTH_SNAPSHOTS_KEY = 'health.snapshots';
 export const HELD_KEY = 'alerts.held';
+export const METRIC_DAILY_KEY = 'alerts.metrics.daily';
+const METRIC_IDS: ReadonlySet<string> = new Set(Object.values(METRIC_RULE_IDS));
 /** How often service settings and the alert configuration are re-read (ms). */
 const RELOAD_MS = 5000;
 
@@ -49,6 +57,8 @@ export interface MonitorOptions {
   /** Resource sampling interval (ms); env VIGIL_SAMPLE_MS, default 5000. */
   sampleEveryMs?: number;
   timezone?: string;
+  /** Scrapes of metrics.url for the metric alert rules. */
+  fetcher?: MetricsFetcher;
 }
 
 export class MonitorModule implements AgentModule {
@@ -57,6 +67,7 @@ export class MonitorModule implements AgentModule {
   readonly liveness: Liveness;
   readonly resources: ResourceMonitor;
   readonly alerting: Alerting;
+  readonly metricAlerts: MetricAlerts;
   readonly history: SqliteResourceHistory;
   readonly log: SqliteAlertLog;
   readonly metrics: { text(): Promise<string>; contentType: string };
@@ -71,6 +82,8 @@ export class MonitorModule implements AgentModule {
   private lastStatus: StatusDoc = { services: [] };
   private recordNames: string | null = null;
   private configAt = 0;
+  private hourlyUsd: number | null = null;
+  private dailySavedAt = 0;
 
   constructor(
     private readonly s: AgentServices,
@@ -110,6 +123,13 @@ export class MonitorModule implements AgentModule {
       this.stored.config,
       tz,
     );
+    this.metricAlerts = new MetricAlerts(
+      { fetcher: opts.fetcher ?? new HttpMetricsFetcher(), onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`) },
+      store.getState<Record<string, DailyMinute[]>>(METRIC_DAILY_KEY) ?? {},
+    );
+    // Metric alerts still firing when the agent stopped fire on without a new forSec wait (no resolve-and-refire).
+    this.metricAlerts.tracker.seed(this.alerting.engine.firing().filter((a) => METRIC_IDS.has(a.rule)), s.clock.now());
+    this.hourlyUsd = loadUsageSettings(store).budget?.hourlyUsd ?? null;
     this.metrics = registerVigilMetrics({
       status: () => this.decorateStatus(s.supervisor.currentStatus()),
       probeCounts: (svc) => this.health.probeCounts(svc),
@@ -141,12 +161,23 @@ export class MonitorModule implements AgentModule {
     this.liveness.restart(h.restarts, now);
     const events: NewEvent[] = [...h.events];
     this.resources.maybeSample(status, now).catch((err: unknown) => logger.warn({ err }, 'resource sampling failed'));
+    const states = new Map(status.services.map((x) => [x.name, x.state]));
+    const metricConditions = this.metricAlerts.tick(
+      services,
+      { state: (n) => states.get(n), memoryBytes: (n) => this.resources.get(n)?.memoryBytes ?? null, hourlyUsd: this.hourlyUsd },
+      now,
+    );
+    if (now - this.dailySavedAt >= 60_000) {
+      this.dailySavedAt = now;
+      store.setState(METRIC_DAILY_KEY, this.metricAlerts.dailySnapshot());
+    }
     events.push(
       ...this.alerting.tick({
         // Health straight from the health monitor (what decorateStatus shows), without building the document.
         services: alertViews(status, (name) => this.health.view(name), (name) => supervisor.intentOf(name)),
         oneShots: this.oneShots.splice(0),
         now,
+        extra: metricConditions,
       }),
     );
     if (events.length > 0 || h.changed) {
@@ -190,6 +221,7 @@ export class MonitorModule implements AgentModule {
     if (names !== this.recordNames || now - this.configAt >= RELOAD_MS) {
       this.recordNames = names;
       this.configAt = now;
+      this.hourlyUsd = loadUsageSettings(this.s.store).budget?.hourlyUsd ?? null;
       this.reloadConfig();
     }
     return this.s.store.listServices();

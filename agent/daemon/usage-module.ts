@@ -25,12 +25,16 @@ import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/setting
 import { monthDays } from '../core/usage/tz.js';
 import type { LogReader, MetricsFetcher } from '../ports/usage-sources.js';
 import type { PriceCatalog } from '../ports/price-catalog.js';
+import type { ServiceRecord } from '../ports/store.js';
+import type { Sample } from '../core/usage/prom-text.js';
 import type { AgentModule, AgentServices } from './module.js';
 
 /** What the monitor module offers other features: its notification queue. */
 interface NotifyingModule extends AgentModule {
   /** Notices go through the alert engine, so quiet hours hold the non-critical ones for the digest. */
   alerting: { notify(n: Notification, now: number): void };
+  /** The metric alert rules read the usage scrapes of metrics.url too (one fetch for both). */
+  metricAlerts?: { feed(service: ServiceRecord, url: string, samples: readonly Sample[], at: number): void };
 }
 
 export interface UsageModuleOptions {
@@ -71,6 +75,10 @@ export class UsageModule implements AgentModule {
       logPath: (service) => serviceLogPath(s.ctx.paths, service),
       parser: this.parser,
       onNotice: (service, message) => s.logger.warn({ service }, message),
+      onScrape: (service, url, samples, at) => {
+        const rec = notifying?.metricAlerts ? store.listServices().find((x) => x.name === service) : undefined;
+        if (rec) notifying!.metricAlerts!.feed(rec, url, samples, at);
+      },
     });
     this.enforcer = new BudgetEnforcer({ store, ledger: this.ledger, manager: s.manager, record });
     this.watch = new UsageWatch({

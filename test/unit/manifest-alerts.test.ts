@@ -101,7 +101,7 @@ describe('manifest: alerts', () => {
         [5, 'alerts.quietHours.from', 'must be a local time HH:MM (24 h), e.g. "22:00"'],
         [5, 'alerts.quietHours.to', 'must be a local time HH:MM (24 h), e.g. "22:00"'],
         [6, 'alerts.timezone', 'must be an IANA time zone such as Europe/Berlin'],
-        [7, 'alerts.cooldown', 'unknown key'],
+        [7, 'alerts.cooldown', 'unknown key; the metric alert rules are errorRate, latencyP95, memory, costPerHour, circuitBreaker, tokensPerRequest'],
         [9, 'alerts.webhooks.ops.type', 'must be json, slack or telegram'],
         [10, 'alerts.webhooks.tg.chatId', 'is required for a telegram webhook'],
         [10, 'alerts.webhooks.tg.url', 'telegram webhooks take token and chatId (and apiUrl), not url'],

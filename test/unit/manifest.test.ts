@@ -1,4 +1,5 @@
 /** parseManifest on valid manifests: defaults, normalization, path resolution, order, warnings, the example. */
+import { METRIC_RULE_DEFAULTS } from '../../agent/core/alerts/metric-rules.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifest } from '../../agent/core/manifest/parse.js';
@@ -65,6 +66,7 @@ describe('parseManifest: a valid manifest', () => {
       health: { probe: { kind: 'http', url: 'http://127.0.0.1:8080/healthz' }, intervalSec: 5, timeoutSec: 1 },
       metrics: { url: 'https://127.0.0.1:8080/metrics' },
       limits: { memoryBytes: 2 * 1024 ** 3, cpuPercent: 200 },
+      metricAlerts: METRIC_RULE_DEFAULTS,
       logs: { maxBytes: 10 * 1024 * 1024, keep: 5 },
       stopTimeoutSec: 30,
     });

@@ -128,7 +128,7 @@ describe('vigil export alerts', () => {
     assert.match(text, /sum without \(service, model\) \(vigil_spend_usd_today\) > vigil_budget_daily_usd/);
     assert.doesNotMatch(text, /expr: vigil_spend_usd_today > /, 'a {service,model} vector never matches the label-less budget');
     const out = execFileSync(PROMTOOL!, ['check', 'rules', file], { encoding: 'utf8' });
-    assert.match(out, /SUCCESS: 11 rules found/);
+    assert.match(out, /SUCCESS: 15 rules found/, 'and the 4 metric rules that need no manifest (no memory limit, no hourly budget)');
   });
 
   it('the rules fire as meant: promtool test rules on synthetic series', { skip: PROMTOOL === null && 'promtool not installed' }, async () => {
@@ -169,7 +169,7 @@ describe('vigil export alerts', () => {
     const o = io(dir);
     assert.equal(await main(['export', 'alerts', '--json'], o), 0);
     const doc = JSON.parse(o.stdout) as { groups: { name: string }[] };
-    assert.deepEqual(doc.groups.map((g) => g.name), ['vigil-services', 'vigil-cost']);
+    assert.deepEqual(doc.groups.map((g) => g.name), ['vigil-services', 'vigil-cost', 'vigil-metrics']);
     assert.equal(await main(['export', 'dashboards'], io(dir)), 2);
     assert.equal(await main(['export', 'alerts', '--down-for', 'soon'], io(dir)), 2);
   });

@@ -8,7 +8,7 @@ import type { UsageSpec, PricingSpec } from '../../core/manifest/usage.js';
 import type { LedgerEntry, SourceKind } from '../../core/usage/model.js';
 import { priceUsage, type QuoteFn } from '../../core/usage/pricer.js';
 import type { ChunkJob, ParsedChunk } from '../../core/usage/chunk.js';
-import { parsePrometheusText } from '../../core/usage/prom-text.js';
+import { parsePrometheusText, type Sample } from '../../core/usage/prom-text.js';
 import { counterDeltas, type CounterState } from '../../core/usage/counters.js';
 import { agentCounters, litellmCounters, seriesValues, windowUsage } from '../../core/usage/scrape-map.js';
 import type { Calendar } from '../../core/usage/tz.js';
@@ -38,6 +38,8 @@ export interface IngestDeps {
    * line, or lines lost to rotation. Never a line's content.
    */
   onNotice?(service: string, message: string): void;
+  /** Sees every successful scrape's samples (the metric alert rules read them instead of scraping again). */
+  onScrape?: (service: string, url: string, samples: readonly Sample[], at: number) => void;
 }
 
 export interface IngestContext {
@@ -223,6 +225,11 @@ export class UsageIngester {
     }
     const now = clock.now();
     const { samples } = parsePrometheusText(text);
+    try {
+      this.deps.onScrape?.(service, url, samples, now);
+    } catch {
+      // a reader's failure is its own; the usage is still stored
+    }
     const infos =
       kind === 'metrics'
         ? agentCounters(samples, service)

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_ALERTS, HHMM_RE, WEBHOOK_NAME_RE, type AlertsConfig } from './config.js';
 import { CREDENTIAL_SET_RE } from '../manifest/names.js';
 import { isValidTimeZone } from '../usage/tz.js';
+import { metricRuleShape } from './metric-rules-schema.js';
 
 const hhmm = z.string().regex(HHMM_RE, 'must be a local time HH:MM (24 h), e.g. "22:00"');
 const severity = z.enum(['info', 'warning', 'critical'], { error: 'must be info, warning or critical' });
@@ -45,6 +46,8 @@ export const alertsSchema = z.strictObject({
     })
     .default({ maxAttempts: 6, backoffSec: 5 }),
   webhooks: z.record(z.string().regex(WEBHOOK_NAME_RE, 'must be a webhook name ([a-z0-9][a-z0-9_-]*)'), webhookSchema).default({}),
+  // The metric alert rules' top-level settings (resolved into each service's spec: see metric-rules.ts).
+  ...metricRuleShape,
 });
 
 export type RawAlerts = z.output<typeof alertsSchema>;

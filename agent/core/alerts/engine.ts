@@ -43,6 +43,8 @@ export interface AlertTickInput {
   services: readonly AlertServiceView[];
   oneShots: readonly OneShot[];
   now: number;
+  /** Conditions decided outside the engine (the metric rules, after their `forSec`): true while listed. */
+  extra?: readonly AlertCondition[];
 }
 
 export interface AlertTickOutput {
@@ -63,7 +65,7 @@ export interface EngineState {
   held: DigestItem[];
 }
 
-interface Condition {
+export interface AlertCondition {
   key: string;
   rule: AlertRule;
   service: string | null;
@@ -78,6 +80,13 @@ const TITLES: Readonly<Record<AlertRule, (s: string) => string>> = {
   'health-degraded': (s) => `${s} is degraded`,
   'unit-drift': (s) => `${s}: unit file edited outside Vigil`,
   'agent-restarted': () => 'Vigil agent restarted after an unclean stop',
+  // The metric rules ("… is …": the recovery notice says "was").
+  'error-rate': (s) => `${s}'s error rate is high`,
+  'latency-p95': (s) => `${s}'s p95 latency is high`,
+  'memory-high': (s) => `${s}'s memory is near its limit`,
+  'cost-per-hour': (s) => `${s}'s cost per hour is over budget`,
+  'circuit-breaker': (s) => `${s}'s circuit breaker is open`,
+  'tokens-per-request': (s) => `${s}'s token use per request is high`,
 };
 
 export class AlertEngine {
@@ -112,8 +121,8 @@ export class AlertEngine {
   }
 
   /** The conditions true right now, from the status. */
-  conditions(services: readonly AlertServiceView[], now: number): Condition[] {
-    const out: Condition[] = [];
+  conditions(services: readonly AlertServiceView[], now: number): AlertCondition[] {
+    const out: AlertCondition[] = [];
     const c = this.config;
     for (const s of services) {
       const raw = s.rawHealth ?? s.health;
@@ -140,7 +149,7 @@ export class AlertEngine {
     const { now } = input;
     const out: AlertTickOutput = { send: [], held: [], changed: [], events: [], heldChanged: false };
     if (!this.config.enabled) return this.resolveAll(out, now);
-    const conds = this.conditions(input.services, now);
+    const conds = [...this.conditions(input.services, now), ...(input.extra ?? [])];
     const trueKeys = new Set(conds.map((c) => c.key));
 
     for (const c of conds) {

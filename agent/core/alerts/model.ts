@@ -1,7 +1,8 @@
 /** Alerts and the notifications they cause. Pure types. */
 import type { Severity } from '../events.js';
+import type { MetricRuleId } from './metric-rules.js';
 
-export type AlertRule = 'service-down' | 'crash-loop' | 'health-degraded' | 'unit-drift' | 'agent-restarted';
+export type AlertRule = 'service-down' | 'crash-loop' | 'health-degraded' | 'unit-drift' | 'agent-restarted' | MetricRuleId;
 
 /** One alert (a rule for a service) as the engine remembers it. */
 export interface AlertState {

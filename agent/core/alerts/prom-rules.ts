@@ -3,6 +3,7 @@
  * cost metrics), for people who run Prometheus/Alertmanager. Pure data; the CLI serializes it as YAML.
  * Checked with the real `promtool check rules` in the tests.
  */
+import { promMetricRules, type MetricRuleTarget } from './prom-metric-rules.js';
 
 export interface PromRule {
   alert: string;
@@ -25,6 +26,8 @@ export interface PromRulesOptions {
   errorRatio?: number;
   /** Share of the daily budget that warns (default 0.8). */
   budgetWarnRatio?: number;
+  /** The metric alert rules (group `vigil-metrics`), per service (see prom-metric-rules.ts); none: no such group. */
+  metricTargets?: readonly MetricRuleTarget[];
 }
 
 /** Services deliberately stopped (state "stopped") are not "down". */
@@ -37,6 +40,12 @@ const NOT_STOPPED = 'unless on (service) (vigil_service_state{state="stopped"} =
 const DAY_TOTAL = 'sum without (service, model) (vigil_spend_usd_today)';
 
 export function promAlertRules(opts: PromRulesOptions = {}): { groups: PromRuleGroup[] } {
+  const metric = opts.metricTargets && opts.metricTargets.length > 0 ? [promMetricRules(opts.metricTargets)] : [];
+  const base = baseRules(opts);
+  return { groups: [...base.groups, ...metric] };
+}
+
+function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
   const downFor = opts.downFor ?? '1m';
   const ratio = opts.errorRatio ?? 0.2;
   const warn = opts.budgetWarnRatio ?? 0.8;

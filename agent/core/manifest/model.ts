@@ -4,6 +4,7 @@ import type { LogSettings } from './logs-settings.js';
 import type { CredentialPolicies } from '../credentials/model.js';
 import type { BudgetSpec, PricingSpec, UsageSpec } from './usage.js';
 import type { ProbeSpec } from '../health/probe-spec.js';
+import type { MetricNames, MetricRules } from '../alerts/metric-rules.js';
 
 export type RestartPolicy = 'always' | 'on-failure' | 'no';
 
@@ -27,7 +28,8 @@ export interface ServiceSpec {
   waitFor?: DependencyWait[];
   restart: { policy: RestartPolicy; delaySec: number; burst: number; intervalSec: number };
   health: HealthSpec | undefined;
-  metrics: { url: string } | undefined;
+  /** Its Prometheus endpoint; `intervalSec` (scrapes for the metric alert rules) and metric names as written. */
+  metrics: { url: string; intervalSec?: number; circuitBreaker?: string; names?: Partial<Omit<MetricNames, 'circuitBreaker'>> } | undefined;
   limits: { memoryBytes: number | undefined; cpuPercent: number | undefined };
   /** Seconds between the stop request (SIGTERM) and SIGKILL; always set by the parser (see stop-settings.ts). */
   stopTimeoutSec?: number;
@@ -37,6 +39,8 @@ export interface ServiceSpec {
   logs?: LogSettings;
   /** Where its token usage comes from (metrics, log events, a LiteLLM proxy), when the manifest says. */
   usage?: UsageSpec;
+  /** The guide's metric alert rules for it (top-level `alerts:` with its own `alerts:` over them), when it has metrics.url or limits.memory. */
+  metricAlerts?: MetricRules;
 }
 
 /** What a dependent waits for: the dependency's probe, each try bounded by that probe's timeout. */

@@ -24,6 +24,8 @@ import { parseUsagePart } from './usage-part.js';
 import { normalizeUsage } from './usage.js';
 import { normalizeHealth } from './health-part.js';
 import { resolveProgram, UNEXPANDED_RE } from './program.js';
+import { METRIC_RULE_NAMES, resolveMetricRules, type MetricRuleOverrides } from '../alerts/metric-rules.js';
+import { ruleOverrides } from '../alerts/metric-rules-schema.js';
 import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
 export interface ParseOptions {
@@ -111,7 +113,12 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
     const spec = normalize(name, svc, baseDir, opts.which, (p, message) =>
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message }),
     );
-    if (spec) services.push(withStopTimeout(withLogs(withLaunchd(spec, topLaunchd, svc.launchd), topLogs, svc.logs), topStop, svc.stopTimeoutSec));
+    if (!spec) continue;
+    // The metric alert rules travel in the spec, resolved (top-level settings under the service's own).
+    const withRules = spec.metrics || spec.limits.memoryBytes !== undefined
+      ? { ...spec, metricAlerts: resolveMetricRules(alertsPart.rules, svc.alerts ? ruleOverrides(svc.alerts) : undefined) }
+      : spec;
+    services.push(withStopTimeout(withLogs(withLaunchd(withRules, topLaunchd, svc.launchd), topLogs, svc.logs), topStop, svc.stopTimeoutSec));
   }
   if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
 
@@ -129,7 +136,11 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
       ...(usagePart.pricing ? { pricing: usagePart.pricing } : {}),
       credentials: top.success ? top.data.credentials : {},
     },
-    warnings: [...secretWarnings(valid, opts.file, locate), ...alertsPart.warnings],
+    warnings: [
+      ...secretWarnings(valid, opts.file, locate),
+      ...alertsPart.warnings,
+      ...ruleWarnings(valid, alertsPart.rules, usagePart.budget?.hourlyUsd ?? null, opts.file, locate),
+    ],
   };
 }
 
@@ -236,11 +247,40 @@ function zodProblems(
         file,
         ...locate(p),
         path: dotted(p),
-        message: key === null ? issue.message : 'unknown key',
+        message: key === null ? issue.message : unknownKey(p),
       });
     }
   }
   return out;
+}
+
+/** Metric alert rules written where they can never apply: said at apply, not silently ignored. */
+function ruleWarnings(
+  valid: Map<string, RawService>,
+  top: MetricRuleOverrides,
+  hourlyUsd: number | null,
+  file: string,
+  locate: Locate,
+): ManifestWarning[] {
+  const out: ManifestWarning[] = [];
+  const warn = (p: (string | number)[], message: string) => out.push({ file, line: locate(p).line, path: dotted(p), message });
+  for (const [name, svc] of valid) {
+    if (!svc.alerts) continue;
+    if (!svc.metrics && svc.limits.memory === undefined)
+      warn(['services', name, 'alerts'], 'has no effect: the metric alert rules need metrics.url (or limits.memory for the memory rule)');
+    else if (!svc.metrics && Object.keys(svc.alerts).some((k) => k !== 'memory'))
+      warn(['services', name, 'alerts'], 'only the memory rule applies without metrics.url');
+    if (typeof svc.alerts.costPerHour === 'object' && hourlyUsd === null)
+      warn(['services', name, 'alerts', 'costPerHour'], 'has no effect without budget.hourlyUsd');
+  }
+  if (typeof top.costPerHour === 'object' && hourlyUsd === null) warn(['alerts', 'costPerHour'], 'has no effect without budget.hourlyUsd');
+  return out;
+}
+
+/** An unknown key in an `alerts:` map is most likely a misspelt rule: name them. */
+function unknownKey(p: PropertyKey[]): string {
+  const inAlerts = (p.length === 2 && p[0] === 'alerts') || (p.length === 4 && p[0] === 'services' && p[2] === 'alerts');
+  return inAlerts ? `unknown key; the metric alert rules are ${METRIC_RULE_NAMES.join(', ')}` : 'unknown key';
 }
 
 /** By line, then column; problems without a line first. Stable, so equal positions keep their order. */

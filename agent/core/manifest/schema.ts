@@ -9,6 +9,7 @@ import { logsSchema } from './logs-part.js';
 import { readDependsOn, type Dependency } from './deps.js';
 import { parseTcpTarget, PROBE_KEYS } from '../health/probe-spec.js';
 import { MAX_STOP_TIMEOUT_SEC, MIN_STOP_TIMEOUT_SEC } from './stop-settings.js';
+import { metricsSchema, serviceAlertsSchema } from '../alerts/metric-rules-schema.js';
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
 
@@ -113,8 +114,6 @@ const healthSchema = z
         });
   });
 
-const metricsSchema = z.strictObject({ url: httpUrl });
-
 const limitsSchema = z.strictObject({
   memory: z
     .union([z.string(), z.number()], { error: 'must be a size such as 512M, 2G or a number of bytes' })
@@ -183,6 +182,8 @@ export const serviceSchema = z.strictObject({
   usage: usageSchema.optional(),
   /** Log rotation for this service (see logs-part.ts). */
   logs: logsSchema.optional(),
+  /** Its own settings of the metric alert rules, over the top-level ones (see alerts/metric-rules.ts). */
+  alerts: serviceAlertsSchema.optional(),
 });
 
 /** Top-level `credentials:` — per credential set, e.g. `anthropic: { rotateAfterDays: 90 }` (overdue sets are flagged). */

@@ -7,6 +7,7 @@ import { PsSampler } from '../adapters/launchd/ps-sampler.js';
 import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
 import { createUsageModule } from './usage-module.js';
+import { createDiskModule } from './disk-module.js';
 
 /** By its backend, not instanceof: the launchd module is not even loaded on Linux (see compose.ts). */
 const isLaunchd = (m: ServiceManager): m is LaunchdManager => m.backend === 'launchd';
@@ -26,5 +27,7 @@ export function createModules(services: AgentServices): AgentModule[] {
     credentialModule(services),
     // Token usage, spend and budgets (alerts also go out through the monitor's notification channels).
     ...createUsageModule(services, monitor),
+    // The disk-full condition: status, alert, and the probe write that notices when space is back.
+    ...createDiskModule(services.disk, monitor),
   ];
 }

@@ -35,6 +35,8 @@ export interface DiskWatchDeps {
   record: (events: NewEvent[]) => void;
   /** How many events wait in memory to be stored. */
   pendingEvents: () => number;
+  /** How many exit records wait in the journal's pending slots (default none). */
+  pendingExits?: () => number;
   /** One line for the agent log on each change (the log itself may be failing; it never throws). */
   log: (level: 'warn' | 'info', msg: string, fields: Record<string, unknown>) => void;
 }
@@ -77,7 +79,7 @@ export class DiskWatch {
   }
 
   view(): DiskStatus {
-    return this.condition.view(this.deps.pendingEvents());
+    return this.condition.view({ events: this.deps.pendingEvents(), exits: this.deps.pendingExits?.() ?? 0 });
   }
 
   private probe(now: number, space: ReturnType<DiskSpace['space']>): void {

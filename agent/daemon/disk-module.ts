@@ -6,8 +6,7 @@
 import type { Notification } from '../core/alerts/model.js';
 import type { StatusDoc } from '../core/status.js';
 import type { Notifier } from '../ports/notifier.js';
-import type { DiskWatch } from '../app/disk-watch.js';
-import type { AgentModule } from './module.js';
+import type { AgentModule, AgentServices } from './module.js';
 
 interface AlertingModule {
   alerting: { notify(n: Notification, now: number): void };
@@ -17,7 +16,8 @@ interface AlertingModule {
 const isAlerting = (m: AgentModule): m is AgentModule & AlertingModule =>
   typeof (m as Partial<AlertingModule>).alerting?.notify === 'function' && typeof (m as Partial<AlertingModule>).notifierList === 'function';
 
-export function createDiskModule(disk: DiskWatch | undefined, others: readonly AgentModule[]): AgentModule[] {
+export function createDiskModule(services: Pick<AgentServices, 'disk' | 'pendingExits' | 'logger'>, others: readonly AgentModule[]): AgentModule[] {
+  const { disk, pendingExits, logger } = services;
   if (!disk) return [];
   const monitor = others.find(isAlerting);
   if (monitor) {
@@ -32,8 +32,11 @@ export function createDiskModule(disk: DiskWatch | undefined, others: readonly A
   return [
     {
       name: 'disk',
-      afterTick() {
+      async afterTick() {
         disk.tick();
+        // Exit records kept while the journal could not be written: into it once it can be. A process is
+        // started only while records wait; a failure is only logged and the next tick tries again.
+        await pendingExits?.tick().catch((err: unknown) => logger.warn({ err }, 'cannot move pending exit records into the journal'));
       },
       decorateStatus(doc: StatusDoc): StatusDoc {
         return { ...doc, disk: disk.view() };

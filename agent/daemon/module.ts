@@ -13,6 +13,7 @@ import type { Context } from './compose.js';
 import type { Supervisor } from './supervisor.js';
 import type { CredentialRuntime } from './credentials.js';
 import type { DiskWatch } from '../app/disk-watch.js';
+import type { PendingExits } from '../adapters/fs/pending-exits.js';
 
 export interface AgentServices {
   ctx: Context;
@@ -25,6 +26,8 @@ export interface AgentServices {
   credentials: CredentialRuntime;
   /** The disk-full condition (absent in tests that do not need it). */
   disk?: DiskWatch;
+  /** Exit records kept on a full disk, moved into the journal once it can be written. */
+  pendingExits?: PendingExits;
 }
 
 export interface AgentModule {

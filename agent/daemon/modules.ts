@@ -28,6 +28,6 @@ export function createModules(services: AgentServices): AgentModule[] {
     // Token usage, spend and budgets (alerts also go out through the monitor's notification channels).
     ...createUsageModule(services, monitor),
     // The disk-full condition: status, alert, and the probe write that notices when space is back.
-    ...createDiskModule(services.disk, monitor),
+    ...createDiskModule(services, monitor),
   ];
 }

@@ -22,6 +22,8 @@ import { eachModule, type AgentServices } from './module.js';
 import { CredentialRuntime } from './credentials.js';
 import { DiskWatch } from '../app/disk-watch.js';
 import { statfsSpace } from '../adapters/fs/disk-space.js';
+import { PendingExits } from '../adapters/fs/pending-exits.js';
+import { launcherPath } from '../adapters/launchd/launcher-path.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -41,6 +43,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const store = ctx.store();
   // The disk watch and the supervisor refer to each other; the watch is needed first (onDiskFull).
   let supervisorRef: Supervisor | null = null;
+  const pendingExits = new PendingExits(ctx.paths.exits, launcherPath(ctx.env), ctx.runner);
   const disk = new DiskWatch({
     store,
     space: statfsSpace,
@@ -48,6 +51,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     home: ctx.paths.home,
     record: (events) => supervisorRef?.record(events),
     pendingEvents: () => supervisorRef?.pendingEvents().waiting ?? 0,
+    pendingExits: () => pendingExits.count(),
     log: (level, msg, fields) => logger[level](fields, msg),
   });
   const onModuleError = (err: unknown, module: string) => disk.failed(`the database (${module} module)`, err);
@@ -63,7 +67,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   supervisorRef = supervisor;
   credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();
-  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials, disk };
+  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials, disk, pendingExits };
   const modules = createModules(services);
   let lastEvents: readonly VigilEvent[] = [];
   let server: ApiServer | null = null;

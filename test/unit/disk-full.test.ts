@@ -82,15 +82,15 @@ describe('disk-full classification', () => {
     const full: SpaceInfo = { path: '/h', freeBytes: 4096, totalBytes: 20 * MiB };
     const roomy: SpaceInfo = { path: '/h', freeBytes: 10 * MiB, totalBytes: 20 * MiB };
     assert.equal(c.observed(roomy, T0), null);
-    assert.equal(c.view(0).state, 'ok');
+    assert.equal(c.view({ events: 0, exits: 0 }).state, 'ok');
     assert.equal(c.failed('the database', sqliteFullError(), full, T0 + 1)?.kind, 'full');
     assert.equal(c.failed('the database', sqliteFullError(), full, T0 + 2), null, 'begins once');
     assert.equal(c.wrote(full, T0 + 3), null, 'a write into an already allocated page on a full disk does not clear it');
-    const v = c.view(3);
+    const v = c.view({ events: 3, exits: 0 });
     assert.deepEqual([v.state, v.since, v.failures, v.pendingEvents, v.freeBytes], ['disk-full', new Date(T0 + 1).toISOString(), 2, 3, 4096]);
     const cleared = c.wrote(roomy, T0 + 5000);
     assert.deepEqual(cleared?.kind === 'cleared' ? [cleared.since, cleared.failures] : cleared, [T0 + 1, 2]);
-    assert.equal(c.view(0).state, 'ok');
+    assert.equal(c.view({ events: 0, exits: 0 }).state, 'ok');
     assert.equal(c.observed(full, T0 + 6000)?.kind, 'full', 'no free space at all begins it without a failed write');
   });
 });

@@ -32,6 +32,8 @@ export interface DiskStatus {
   failures: number;
   /** Events kept in memory until they can be stored. */
   pendingEvents: number;
+  /** Exit records kept in `<journal>.pending` until the journal can be written. */
+  pendingExits: number;
 }
 
 /** Below this many free bytes the file system counts as full even before a write has failed. */
@@ -143,7 +145,7 @@ export class DiskCondition {
     return this.full !== null;
   }
 
-  view(pendingEvents: number): DiskStatus {
+  view(pending: { events: number; exits: number }): DiskStatus {
     const f = this.full;
     return {
       state: f ? 'disk-full' : 'ok',
@@ -153,7 +155,8 @@ export class DiskCondition {
       freeBytes: this.space?.freeBytes ?? null,
       totalBytes: this.space?.totalBytes ?? null,
       failures: f?.failures ?? 0,
-      pendingEvents,
+      pendingEvents: pending.events,
+      pendingExits: pending.exits,
     };
   }
 }

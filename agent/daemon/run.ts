@@ -139,6 +139,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     supervisor.record([
       { key: `agent-stopped:${process.pid}:${at}`, at, service: null, type: 'agent-stopped', severity: 'info', message: `Vigil agent stopped (pid ${process.pid})` },
     ]);
+    // Exit records are safe in the journal (the next agent reads them again); events kept in memory are not.
+    const unstored = supervisor.pendingEvents().waiting;
+    if (unstored > 0) logger.warn({ events: unstored, disk: disk.view() }, `stopping with ${unstored} event(s) that could not be stored (disk full)`);
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);

@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { StatusDoc } from '../../agent/core/status.js';
 import type { VigilEvent } from '../../agent/core/events.js';
@@ -19,6 +19,8 @@ import { makeHome, startAgent, waitFor, sleep, type AgentProcess, type TestHome 
 import { uniquePrefix } from '../helpers/systemd.js';
 
 const PAGE = 4096;
+/** Runs of the crasher: ~1.7 s each, enough to crash all through the full period and after it. */
+const RUNS = 18;
 
 function mountTmpfs(dir: string): string | null {
   if (process.getuid?.() !== 0) return 'not root: mounting a tmpfs needs root';
@@ -30,14 +32,25 @@ function mountTmpfs(dir: string): string | null {
   }
 }
 
-/** Pads `file` with a JSON line so it ends on a page boundary: its next append then needs a new page. */
-function padToPage(file: string, line: (pad: string) => string): void {
-  const size = existsSync(file) ? statSync(file).size : 0;
-  const need = (PAGE - (size % PAGE)) % PAGE;
-  if (need === 0) return;
-  const base = line('').length;
-  // a line shorter than its own frame cannot pad: pad a whole extra page then
-  appendFileSync(file, line('x'.repeat(need >= base ? need - base : need + PAGE - base)));
+/**
+ * Pads `file` so it ends on a page boundary, inside the page it already has (so this needs no free
+ * space): its next append then needs a new page, which a full tmpfs does not have. The pad is one line
+ * `{   }` (valid JSON for the agent log, a malformed record the exit journal skips). The exit journal is
+ * padded under the exit hooks' own lock (a POSIX fcntl lock, taken here through Python's fcntl.lockf),
+ * so no record lands in between.
+ */
+function padToPage(file: string, lockFile?: string): void {
+  const script = `
+import fcntl, os, sys
+file, lock = sys.argv[1], sys.argv[2]
+lfd = os.open(lock, os.O_RDWR) if lock else None
+if lfd is not None: fcntl.lockf(lfd, fcntl.LOCK_EX)
+size = os.path.getsize(file) if os.path.exists(file) else 0
+need = (${PAGE} - size % ${PAGE}) % ${PAGE}
+pad = b'' if need == 0 else b'\\n' if need == 1 else b'0\\n' if need == 2 else b'{' + b' ' * (need - 3) + b'}\\n'
+with open(file, 'ab') as f: f.write(pad)
+`;
+  execFileSync('/usr/bin/python3', ['-c', script, file, lockFile ?? '']);
 }
 
 /** Fills the file system: big writes, then smaller ones, until not one more byte fits. */
@@ -80,14 +93,16 @@ describe('a full disk (real tmpfs, real systemd)', () => {
     skip = mountTmpfs(home);
     if (skip) return;
     mounted = true;
-    // Each start leaves a line outside the tmpfs: the truth the exit records are counted against.
-    const started = (name: string) => `echo started >> ${path.join(t.home, `${name}.starts`)}`;
+    // Each start of the crasher leaves a line outside the tmpfs: the truth its exit records are counted
+    // against. It exits 3 (a crash, restarted) until its RUNS-th start, which exits 0 and ends it (no stop
+    // command racing a start that has not written its line yet).
+    const starts = path.join(t.home, `${crasher}.starts`);
     const yaml = `services:
   ${crasher}:
-    command: [/bin/sh, -c, "${started(crasher)}; echo up; sleep 1; exit 3"]
-    restart: { policy: always, delaySec: 0.5, burst: 1000, intervalSec: 1 }
+    command: [/bin/sh, -c, "n=$(wc -l < ${starts} 2>/dev/null || echo 0); echo started $(date +%s.%N) >> ${starts}; echo up; if [ $n -ge ${RUNS - 1} ]; then exit 0; fi; sleep 1; exit 3"]
+    restart: { policy: on-failure, delaySec: 0.5, burst: 1000, intervalSec: 1 }
   ${sleeper}:
-    command: [/bin/sh, -c, "${started(sleeper)}; exec sleep 1000"]
+    command: [/bin/sh, -c, "exec sleep 1000"]
     restart: { policy: always, delaySec: 0.3, burst: 1000, intervalSec: 1 }
 `;
     await t.json(['apply', '-f', t.manifest(yaml)]);
@@ -106,20 +121,22 @@ describe('a full disk (real tmpfs, real systemd)', () => {
       tc.skip(skip);
       return;
     }
+    const marks: string[] = [];
     const events = async (): Promise<VigilEvent[]> => (await api.events({ limit: 10000 })).events;
     await waitFor('both running', async () => {
       const s = await api.status();
       return s.services.filter((x) => x.state === 'running').length === 2;
     }, 20_000);
 
-    // Fill it: the agent log and the exit journal end on a page boundary first, so their next line
-    // needs space that is not there (a tmpfs gives out whole pages).
+    // Fill it, then end the agent log and the exit journal on a page boundary, so their next line needs
+    // space that is not there (a tmpfs gives out whole pages).
     const agentLog = path.join(home, 'logs', 'vigil-agent.log');
     const exits = path.join(home, 'state', 'exits.log');
-    padToPage(agentLog, (pad) => `${JSON.stringify({ level: 30, msg: 'test padding', pad })}\n`);
-    padToPage(exits, (pad) => `${pad}\n`);
     const filler = path.join(home, 'filler');
     fill(filler);
+    padToPage(agentLog);
+    padToPage(exits, `${exits}.pending`);
+    marks.push(`filled ${Date.now() / 1000}`);
     assert.equal(Number(execFileSync('stat', ['-f', '-c', '%a', home]).toString().trim()), 0, 'no free block left');
 
     // Crashes while full: the crasher exits 3 every ~1.5 s; the sleeper is killed with SIGKILL twice.
@@ -158,25 +175,41 @@ describe('a full disk (real tmpfs, real systemd)', () => {
 
     // Space returns.
     rmSync(filler);
+    marks.push(`freed ${Date.now() / 1000}`);
     const cleared = await waitFor('disk ok again', async () => {
       const doc = await api.status();
       return doc.disk?.state === 'ok' ? doc : undefined;
     }, 20_000);
     assert.equal(cleared.disk!.pendingEvents, 0);
 
-    // Stop both, then every start has exactly one exit record, and each crash one event.
-    await t.vigil(['stop', crasher, sleeper]);
-    const starts = (name: string) => lines(path.join(t.home, `${name}.starts`)).length;
+    // The crasher ends by itself after RUNS starts: then every start has exactly one exit record.
+    const startCount = () => lines(path.join(t.home, `${crasher}.starts`)).length;
     const records = () => lines(exits).map((l, i) => parseExitLine(l, i)).filter((r) => r !== null);
-    await waitFor('every exit in the journal', async () => {
+    const tally = () => {
       const r = records();
-      const pendingLeft = readFileSync(pendingFile).some((b, i) => i % 256 === 0 && b !== 0);
-      return !pendingLeft && r.filter((x) => x.service === crasher).length === starts(crasher) && r.filter((x) => x.service === sleeper).length === starts(sleeper);
-    }, 20_000);
+      const pendingLeft = readFileSync(pendingFile).filter((b, i) => i % 256 === 0 && b !== 0).length;
+      return { pendingLeft, crasher: [r.filter((x) => x.service === crasher).length, startCount()], sleeperKills: r.filter((x) => x.service === sleeper && x.signal === 'SIGKILL').length };
+    };
+    // Done when it no longer runs (after RUNS starts; or earlier if the shared user manager was restarted
+    // under the test, which stops every unit: then too each start must have its one record).
+    const inactive = () => {
+      try {
+        return execFileSync('systemctl', ['--user', 'is-active', `vigil-${crasher}.service`], { env: t.env }).toString().trim() === 'inactive';
+      } catch (err) {
+        return ['inactive', 'failed'].includes((err as { stdout?: Buffer }).stdout?.toString().trim() ?? '');
+      }
+    };
+    await waitFor('every exit in the journal', async () => {
+      const n = tally();
+      return n.pendingLeft === 0 && inactive() && n.crasher[0] === n.crasher[1];
+    }, 60_000).catch((err: Error) => {
+      const startLines = lines(path.join(t.home, `${crasher}.starts`));
+      throw new Error(`${err.message}: ${JSON.stringify(tally())} (records, starts); ${marks.join(', ')}; starts:\n${startLines.join('\n')}\njournal:\n${lines(exits).filter((l) => !l.startsWith('x')).join('\n')}`);
+    });
     const r = records();
-    assert.ok(starts(crasher) >= 5, `crasher started ${starts(crasher)} times`);
     assert.equal(new Set(r.map((x) => `${x.at}:${x.service}:${lines(exits)[x.offset]}`)).size, r.length, 'no record twice');
-    assert.equal(r.filter((x) => x.service === sleeper && x.signal === 'SIGKILL').length, 2, 'both kill -9s recorded');
+    assert.equal(r.filter((x) => x.service === sleeper && x.signal === 'SIGKILL').length, 2, 'both kill -9s recorded, once');
+    assert.equal(r.filter((x) => x.service === crasher && x.result === 'success').length, 1, 'the last run exited 0');
     const crashExits = r.filter((x) => x.service === crasher && x.result === 'exit-code').length;
     await waitFor('a crashed event for each', async () => (await events()).filter((e) => e.service === crasher && e.type === 'crashed').length === crashExits, 10_000);
     const ev = await events();
@@ -186,10 +219,10 @@ describe('a full disk (real tmpfs, real systemd)', () => {
     assert.deepEqual(ev.filter((e) => e.type === 'disk-full' || e.type === 'disk-recovered').map((e) => e.type), ['disk-full', 'disk-recovered']);
 
     // The agent log resumed, with one note for what it could not write.
-    const log = lines(agentLog).map((l) => JSON.parse(l) as { msg: string });
-    const notes = log.filter((l) => /^dropped \d+ log lines while the disk was full$/.test(l.msg));
+    const log = lines(agentLog).map((l) => JSON.parse(l) as { msg?: string });
+    const notes = log.filter((l) => /^dropped \d+ log lines while the disk was full$/.test(l.msg ?? ''));
     assert.equal(notes.length, 1, `notes: ${JSON.stringify(notes)}`);
     const after = log.slice(log.indexOf(notes[0]!) + 1).map((l) => l.msg);
-    assert.ok(after.some((m) => m.startsWith('disk-full cleared after')), `lines after the note: ${after.join(' | ')}`);
+    assert.ok(after.some((m) => m?.startsWith('disk-full cleared after')), `lines after the note: ${after.join(' | ')}`);
   });
 });

@@ -127,7 +127,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents), onModuleError);
       } catch (err) {
         if (disk.failed('the database (tick)', err)) {
-          disk.tick(); // the modules' hooks did not run: still look for space coming back
+          try {
+            disk.tick(); // the modules' hooks did not run: still look for space coming back
+          } catch (tickErr) {
+            logger.warn({ err: tickErr }, 'disk check failed');
+          }
           continue;
         }
         logger.error({ err }, 'tick failed');

@@ -39,7 +39,11 @@ export type EventType =
   /** A service burning tokens far above its norm, or while crash-looping. */
   | 'runaway'
   /** A model without a known price was used (its cost is not counted); once per model. */
-  | 'unpriced-model';
+  | 'unpriced-model'
+  /** Vigil could not write its files for lack of space (stored once writes work again, at the time it began). */
+  | 'disk-full'
+  /** Writes to VIGIL_HOME succeed again after a disk-full condition. */
+  | 'disk-recovered';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

@@ -1,5 +1,6 @@
 /** The status document: `vigil status --json` and GET /api/status return exactly this. */
 import type { BudgetGlance, ServiceSpend } from './usage/report.js';
+import type { DiskStatus } from './disk/condition.js';
 
 /** `stopping`: a stop is under way (systemd `deactivating`); it may take up to the service's stopTimeoutSec. */
 export type ServiceState = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'crashloop' | 'unknown';
@@ -71,6 +72,8 @@ export interface StatusDoc {
   agent?: AgentUsage;
   /** Today's spend against the daily budget (usage module). */
   budget?: BudgetGlance;
+  /** Whether Vigil can write to VIGIL_HOME (the disk module): `disk-full` while writes fail for lack of space. */
+  disk?: DiskStatus;
 }
 
 const STATE_RANK: Readonly<Record<ServiceState, number>> = {

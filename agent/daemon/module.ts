@@ -12,6 +12,8 @@ import type { ServiceManager } from '../ports/service-manager.js';
 import type { Context } from './compose.js';
 import type { Supervisor } from './supervisor.js';
 import type { CredentialRuntime } from './credentials.js';
+import type { DiskWatch } from '../app/disk-watch.js';
+import type { PendingExits } from '../adapters/fs/pending-exits.js';
 
 export interface AgentServices {
   ctx: Context;
@@ -22,6 +24,10 @@ export interface AgentServices {
   logger: Logger;
   /** The credential store, its value cache and the leak guard: run every service log line you show through `credentials.guard.redactLines`. */
   credentials: CredentialRuntime;
+  /** The disk-full condition (absent in tests that do not need it). */
+  disk?: DiskWatch;
+  /** Exit records kept on a full disk, moved into the journal once it can be written. */
+  pendingExits?: PendingExits;
 }
 
 export interface AgentModule {
@@ -42,11 +48,14 @@ export async function eachModule(
   logger: Logger,
   hook: string,
   fn: (m: AgentModule) => Promise<void> | void,
+  /** Sees each failure first; true means it was handled (the disk-full condition) and is not logged as an error. */
+  onError?: (err: unknown, module: string) => boolean,
 ): Promise<void> {
   for (const m of modules) {
     try {
       await fn(m);
     } catch (err) {
+      if (onError?.(err, m.name) === true) continue;
       logger.error({ err, module: m.name, hook }, 'agent module failed');
     }
   }

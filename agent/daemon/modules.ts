@@ -11,6 +11,7 @@ import { memoryEnforcementHere } from '../adapters/systemd/memory-enforcement.js
 import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
 import { createUsageModule } from './usage-module.js';
+import { createDiskModule } from './disk-module.js';
 
 /** By its backend, not instanceof: the launchd module is not even loaded on Linux (see compose.ts). */
 const isLaunchd = (m: ServiceManager): m is LaunchdManager => m.backend === 'launchd';
@@ -32,6 +33,8 @@ export function createModules(services: AgentServices): AgentModule[] {
     credentialModule(services),
     // Token usage, spend and budgets (alerts also go out through the monitor's notification channels).
     ...createUsageModule(services, monitor),
+    // The disk-full condition: status, alert, and the probe write that notices when space is back.
+    ...createDiskModule(services, monitor),
   ];
 }
 

@@ -203,6 +203,11 @@ export class MonitorModule implements AgentModule {
     return this.notifiers.map((n) => n.channel);
   }
 
+  /** The channels as configured now (the disk module sends to them directly while the queue cannot be written). */
+  notifierList(): readonly Notifier[] {
+    return this.notifiers;
+  }
+
   config(): AlertsConfig {
     return this.stored.config;
   }

@@ -2,6 +2,9 @@
  * `vigil agent run`: the background supervisor. Ticks at most every second (and at once when the exit
  * journal changes), serves the API on the Unix socket (and loopback HTTP when asked), and on SIGTERM
  * finishes the tick in progress, records that it stopped, closes the database and exits 0.
+ *
+ * A full disk is a state, not a crash (app/disk-watch.ts): writes that fail for lack of space make the
+ * `disk-full` condition, the supervisor retries them on later ticks, and the agent keeps serving.
  */
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,10 @@ import { createModules } from './modules.js';
 import { findUiDir } from './ui-dir.js';
 import { eachModule, type AgentServices } from './module.js';
 import { CredentialRuntime } from './credentials.js';
+import { DiskWatch } from '../app/disk-watch.js';
+import { statfsSpace } from '../adapters/fs/disk-space.js';
+import { PendingExits } from '../adapters/fs/pending-exits.js';
+import { launcherPath } from '../adapters/launchd/launcher-path.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -34,10 +41,33 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const credentials = new CredentialRuntime(ctx);
   const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info', secrets: () => credentials.values() });
   const store = ctx.store();
-  const supervisor = new Supervisor({ manager: ctx.manager, store, journal: ctx.journal, clock: ctx.clock, logger, readLogTail: credentials.redactingTail(ctx.readLogTail) });
+  // The disk watch and the supervisor refer to each other; the watch is needed first (onDiskFull).
+  let supervisorRef: Supervisor | null = null;
+  const pendingExits = new PendingExits(ctx.paths.exits, launcherPath(ctx.env), ctx.runner);
+  const disk = new DiskWatch({
+    store,
+    space: statfsSpace,
+    clock: ctx.clock,
+    home: ctx.paths.home,
+    record: (events) => supervisorRef?.record(events),
+    pendingEvents: () => supervisorRef?.pendingEvents().waiting ?? 0,
+    pendingExits: () => pendingExits.count(),
+    log: (level, msg, fields) => logger[level](fields, msg),
+  });
+  const onModuleError = (err: unknown, module: string) => disk.failed(`the database (${module} module)`, err);
+  const supervisor = new Supervisor({
+    manager: ctx.manager,
+    store,
+    journal: ctx.journal,
+    clock: ctx.clock,
+    logger,
+    readLogTail: credentials.redactingTail(ctx.readLogTail),
+    onDiskFull: (what, err) => disk.failed(what, err),
+  });
+  supervisorRef = supervisor;
   credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();
-  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials };
+  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials, disk, pendingExits };
   const modules = createModules(services);
   let lastEvents: readonly VigilEvent[] = [];
   let server: ApiServer | null = null;
@@ -49,7 +79,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const stopModules = async () => {
     if (modulesStopped) return;
     modulesStopped = true;
-    await eachModule(modules, logger, 'stop', (m) => m.stop?.());
+    await eachModule(modules, logger, 'stop', (m) => m.stop?.(), onModuleError);
   };
   const stop = () => {
     stopping = true;
@@ -60,8 +90,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   opts.signal?.addEventListener('abort', stop, { once: true });
   try {
     lastEvents = await supervisor.tick();
-    await eachModule(modules, logger, 'start', (m) => m.start?.());
-    await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents));
+    await eachModule(modules, logger, 'start', (m) => m.start?.(), onModuleError);
+    await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents), onModuleError);
     supervisor.record([
       { key: `agent-started:${process.pid}:${startedAt}`, at: startedAt, service: null, type: 'agent-started', severity: 'info', message: `Vigil agent started (pid ${process.pid})` },
     ]);
@@ -94,8 +124,16 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       if (stopping) break;
       try {
         lastEvents = await supervisor.tick();
-        await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents));
+        await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents), onModuleError);
       } catch (err) {
+        if (disk.failed('the database (tick)', err)) {
+          try {
+            disk.tick(); // the modules' hooks did not run: still look for space coming back
+          } catch (tickErr) {
+            logger.warn({ err: tickErr }, 'disk check failed');
+          }
+          continue;
+        }
         logger.error({ err }, 'tick failed');
         if (err instanceof VigilError && err.code === 'E_STORE') throw err;
       }
@@ -105,6 +143,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     supervisor.record([
       { key: `agent-stopped:${process.pid}:${at}`, at, service: null, type: 'agent-stopped', severity: 'info', message: `Vigil agent stopped (pid ${process.pid})` },
     ]);
+    // Exit records are safe in the journal (the next agent reads them again); events kept in memory are not.
+    const unstored = supervisor.pendingEvents().waiting;
+    if (unstored > 0) logger.warn({ events: unstored, disk: disk.view() }, `stopping with ${unstored} event(s) that could not be stored (disk full)`);
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);

@@ -2,6 +2,11 @@
  * The supervisor's tick: one batched status call, the exit journal since the last offset, the pure state
  * machine per service, and one transaction that stores events, snapshots and the offset together, so a
  * crash of the agent at any point neither loses nor duplicates events.
+ *
+ * On a full disk that transaction fails: nothing of the tick is kept but the status shown, so the next
+ * tick reads the same exit records again from the stored offset and stores them once space returns
+ * (event keys make that idempotent). Events recorded outside a tick are kept in memory (bounded) and go
+ * into the next tick's transaction.
  */
 import type { Logger } from 'pino';
 import type { NewEvent, VigilEvent } from '../core/events.js';
@@ -18,12 +23,15 @@ import type { Clock } from '../ports/clock.js';
 import { SNAPSHOTS_KEY } from '../app/status.js';
 import { processAlive } from '../adapters/process/alive.js';
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
+import { isDiskFullError } from '../core/disk/condition.js';
 
 export { SNAPSHOTS_KEY };
 
 export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
 const LOG_TAIL_LINES = 20;
 const TAIL_EVENTS = new Set(['crashed', 'killed', 'oom-killed', 'crashloop', 'start-limit-hit', 'stop-timeout']);
+/** Events kept in memory while they cannot be stored; beyond this the oldest are dropped (and counted). */
+export const MAX_PENDING_EVENTS = 1000;
 
 export interface SupervisorDeps {
   manager: ServiceManager;
@@ -42,6 +50,8 @@ export interface SupervisorDeps {
   fullPollEveryMs?: number;
   /** Whether a process is alive (default: kill(pid, 0)); injected in tests. */
   isAlive?: (pid: number) => boolean;
+  /** A write failed for lack of space (the disk-full condition); the work is retried by the next tick. */
+  onDiskFull?: (what: string, err: unknown) => void;
 }
 
 const STEADY = new Set(['active', 'inactive', 'failed']);
@@ -60,6 +70,8 @@ export class Supervisor {
   private readonly intentsOver = new Map<string, { at: number; overAt: number }>();
   /** Failures noted between ticks (liveness restarts), folded into the next step's crash count. */
   private pendingFailures = new Map<string, number[]>();
+  private pending: NewEvent[] = [];
+  private droppedPending = 0;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
@@ -95,11 +107,38 @@ export class Supervisor {
     this.pendingFailures.set(service, [...(this.pendingFailures.get(service) ?? []), at]);
   }
 
-  /** Records an event that did not come from a tick (agent start/stop), and publishes it. */
+  /**
+   * Records an event that did not come from a tick (agent start/stop), and publishes it. On a full disk
+   * the events are kept in memory and stored (and published) by the next tick that can write.
+   */
   record(events: NewEvent[]): VigilEvent[] {
-    const inserted = this.deps.store.appendEvents(events);
+    if (events.length === 0) return [];
+    let inserted: VigilEvent[];
+    try {
+      inserted = this.deps.store.appendEvents(events);
+    } catch (err) {
+      if (!isDiskFullError(err)) throw err;
+      this.keep(events);
+      this.deps.onDiskFull?.('the database (events)', err);
+      return [];
+    }
     this.publish(inserted);
     return inserted;
+  }
+
+  /** Events waiting in memory to be stored, and how many were dropped because too many waited. */
+  pendingEvents(): { waiting: number; dropped: number } {
+    return { waiting: this.pending.length, dropped: this.droppedPending };
+  }
+
+  private keep(events: readonly NewEvent[]): void {
+    this.pending.push(...events);
+    const over = this.pending.length - MAX_PENDING_EVENTS;
+    if (over > 0) {
+      this.pending.splice(0, over);
+      this.droppedPending += over;
+      this.deps.logger.warn({ dropped: this.droppedPending }, `more than ${MAX_PENDING_EVENTS} events waited for disk space; the oldest were dropped`);
+    }
   }
 
   private async doTick(forceFull: boolean): Promise<VigilEvent[]> {
@@ -165,18 +204,28 @@ export class Supervisor {
     await this.attachLogTails(events);
 
     const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;
+    // What is running is shown even when it cannot be stored.
+    this.status = { services: statuses };
     let inserted: VigilEvent[] = [];
-    if (changed || events.length > 0) {
-      inserted = store.transaction(() => {
-        const rows = store.appendEvents(events);
-        store.setState(SNAPSHOTS_KEY, nextSnapshots);
-        store.setState(JOURNAL_OFFSET_KEY, next);
-        return rows;
-      });
+    const waiting = this.pending;
+    if (changed || events.length > 0 || waiting.length > 0) {
+      try {
+        inserted = store.transaction(() => {
+          const rows = store.appendEvents([...waiting, ...events]);
+          store.setState(SNAPSHOTS_KEY, nextSnapshots);
+          store.setState(JOURNAL_OFFSET_KEY, next);
+          return rows;
+        });
+      } catch (err) {
+        if (!isDiskFullError(err)) throw err;
+        // Nothing advanced: the next tick derives the same events from the same journal offset.
+        this.deps.onDiskFull?.('the database (supervisor tick)', err);
+        return [];
+      }
+      this.pending = this.pending.slice(waiting.length);
     }
     this.snapshots = nextSnapshots;
     this.offset = next;
-    this.status = { services: statuses };
     this.publish(inserted);
     return inserted;
   }

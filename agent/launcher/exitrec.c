@@ -67,9 +67,11 @@ void write_exit_record(const char *file, const char *service, int status) {
   }
   int n = snprintf(line, sizeof line, "%lld.%09ld %s %s %s %s\n", (long long)ts.tv_sec, (long)ts.tv_nsec, service,
                    result, how, what);
-  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || n <= 0 || write(fd, line, (size_t)n) != n) diag("cannot append the exit record to %s: %s", file, strerror(errno));
-  if (fd >= 0) close(fd);
+  if (n <= 0 || n >= (int)sizeof line) {
+    diag("exit record for %s too long", service);
+    return;
+  }
+  journal_record(file, line); /* kept until there is space when the disk is full; says so on stderr */
 }
 
 /* Ends the launcher the way the child ended. */

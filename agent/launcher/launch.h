@@ -67,6 +67,18 @@ int stop_timer_wait_ms(int other_ms);
 /* True once, when the deadline has passed. */
 int stop_timer_expired(void);
 
+/* ---- exit records that survive a full disk (exitpend.c) ---- */
+
+/*
+ * Appends `line` (one whole record, with its newline) to the journal after any records pending in
+ * `<journal>.pending`; when the journal cannot be written, keeps it in a preallocated slot there instead.
+ * `line` NULL only moves pending records. Returns 0 when done, 1 when records are still pending (flush
+ * only), -1 when the record was lost (said on stderr).
+ */
+int journal_record(const char *journal, const char *line);
+/* `vigil-launch --exit-hook JOURNAL SERVICE` (systemd's ExecStopPost=) and `--exit-flush JOURNAL`. */
+int exit_hook_main(int argc, char **argv);
+
 /* ---- log file with size rotation (logfile.c) ---- */
 
 struct logfile;

@@ -3,6 +3,8 @@
  *
  *   vigil-launch [--service NAME] [--log FILE [--max-bytes N] [--keep K]] [--env-file FILE]...
  *                [--exits FILE] [--stop-timeout SEC] -- PROGRAM [ARG...]
+ *   vigil-launch --exit-hook JOURNAL SERVICE     (systemd's ExecStopPost=: one exit record)
+ *   vigil-launch --exit-flush JOURNAL            (records kept on a full disk, into the journal)
  *
  * - The child's stdout and stderr go through one pipe owned by the launcher and are appended to FILE,
  *   rotated by size without losing or duplicating a line (logfile.c). Bytes are the child's bytes (a
@@ -158,6 +160,8 @@ static void kill_on_stop_timeout(const struct options *o, struct logfile *lf, pi
 }
 
 int main(int argc, char **argv) {
+  /* The exit hook modes (exitpend.c) share the binary: systemd's ExecStopPost= runs them. */
+  if (argc >= 2 && strncmp(argv[1], "--exit-", 7) == 0) return exit_hook_main(argc, argv);
   struct options o;
   memset(&o, 0, sizeof o);
   parse_options(argc, argv, &o);

@@ -203,8 +203,13 @@ describe('FileExitJournal rotation', () => {
     const journal = new FileExitJournal(file, 100);
     const line = (n: number) => `1795729527.${String(n).padStart(3, '0')} web exit-code exited ${n}\n`;
     for (let i = 0; i < 4; i++) appendFileSync(file, line(i));
-    const first = await journal.readSince(0);
-    assert.deepEqual(first.records.map((r) => r.code), [0, 1, 2, 3]);
+    const read = await journal.readSince(0);
+    assert.deepEqual(read.records.map((r) => r.code), [0, 1, 2, 3]);
+    assert.equal(existsSync(`${file}.1`), false, 'not rotated before the caller stored what it read');
+    // A caller that could not store them (a full disk) asks again from its old offset: the same records.
+    assert.deepEqual((await journal.readSince(0)).records.map((r) => r.code), [0, 1, 2, 3]);
+    const first = await journal.readSince(read.next);
+    assert.deepEqual(first.records, []);
     assert.equal(first.next, 0, 'rotated: start over in the new file');
     assert.equal(existsSync(`${file}.1`), true);
     assert.equal(existsSync(file), false);

@@ -51,10 +51,7 @@ const FULL = spec({
   limits: { memoryBytes: 536870912, cpuPercent: 150 },
 });
 
-const HOOK =
-  'ExecStopPost=-"/bin/sh" "-c" "printf \'%%s %%s %%s %%s %%s\\\\n\' \\"$$(date +%%s.%%N)\\" \\"$$2\\" ' +
-  '\\"$${SERVICE_RESULT:--}\\" \\"$${EXIT_CODE:--}\\" \\"$${EXIT_STATUS:--}\\" >> \\"$$1\\"" "vigil-exit" ' +
-  '"/home/ada/my vigil/state/exits.log" "web"';
+const HOOK = `ExecStopPost=-"/opt/vigil 1%%/dist/bin/vigil-launch" "--exit-hook" "/home/ada/my vigil/state/exits.log" "web"`;
 
 test('renders the full unit for a full spec', () => {
   const u = renderUnit(FULL, ctx);
@@ -138,10 +135,9 @@ test('stopTimeoutSec is systemd\'s TimeoutStopSec=; the launcher escalates only 
   assert.notEqual(u.hash, renderUnit(spec(), ctx).hash, 'the stop timeout is part of the hash');
 });
 
-test('the exit hook passes the journal path and service name as separate quoted words', () => {
-  const hook = exitHookCommand('db', '/tmp/a b/$x/exits.log');
-  assert.ok(hook.startsWith('-"/bin/sh" "-c" "'));
-  assert.ok(hook.endsWith('"vigil-exit" "/tmp/a b/$$x/exits.log" "db"'));
+test('the exit hook is the launcher, given the journal path and service name as separate quoted words', () => {
+  const hook = exitHookCommand('db', '/tmp/a b/$x/exits.log', LAUNCHER);
+  assert.equal(hook, `-"/opt/vigil 1%%/dist/bin/vigil-launch" "--exit-hook" "/tmp/a b/$$x/exits.log" "db"`);
 });
 
 test('unit names map both ways; the agent unit is not a service', () => {

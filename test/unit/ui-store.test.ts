@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeFetch, errorResponse, flush, json, makeStore, svc } from '../helpers/ui-fakes.js';
 import { mergeEvents } from '../../renderer/src/store/events-slice.js';
-import { overallOf, selectLastCrash, selectServiceEvents } from '../../renderer/src/store/selectors.js';
+import { overallOf, selectDiskFull, selectLastCrash, selectServiceEvents } from '../../renderer/src/store/selectors.js';
 import type { VigilEvent } from '../../renderer/src/store/types.js';
 
 function ev(id: number, over: Partial<VigilEvent> = {}): VigilEvent {
@@ -49,6 +49,21 @@ describe('status slice', () => {
     assert.notEqual(second.services.db, first.services.db);
     assert.equal(second.services.db!.pid, 200);
     assert.equal(second.order, first.order, 'same order keeps its array');
+  });
+
+  test('the disk-full condition from the status reaches the headline selector, and clears', async () => {
+    const full = { state: 'disk-full', since: '2026-12-02T12:00:00.000Z', what: 'the database (supervisor tick)', message: 'cannot write the database: SQLITE_FULL; 0 B free of 20.0 MiB on /v', freeBytes: 0, totalBytes: 20971520, failures: 3, pendingEvents: 2, pendingExits: 4 };
+    let doc: Record<string, unknown> = { services: [svc('web')], disk: full };
+    const f = new FakeFetch().on('GET /api/status', () => json(doc));
+    const { store } = makeStore(f);
+    await store.getState().loadStatus();
+    assert.equal(selectDiskFull(store.getState())?.pendingExits, 4);
+    doc = { services: [svc('web')], disk: { ...full, state: 'ok', since: null, message: null } };
+    await store.getState().loadStatus();
+    assert.equal(selectDiskFull(store.getState()), null);
+    doc = { services: [svc('web')] };
+    await store.getState().loadStatus();
+    assert.equal(store.getState().disk, null, 'an agent without the disk module');
   });
 
   test('concurrent loads coalesce: one in flight, one more afterwards', async () => {

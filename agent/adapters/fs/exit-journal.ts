@@ -9,8 +9,10 @@
  * starts over from 0 when the file became shorter than the offset (truncated or replaced).
  *
  * Rotation: the agent is the journal's only reader, so it rotates it. Once every byte of a journal of at
- * least `rotateBytes` was consumed, it is renamed to `<path>.1` and reading starts over at 0 in the new
- * file (writers open the path for every record, so the next one creates it). A writer that opened the old
+ * least `rotateBytes` was consumed — the caller passes that end back as its offset, i.e. it stored what it
+ * read (a tick that could not store it, on a full disk, passes the old offset and reads the same records
+ * again) — it is renamed to `<path>.1` and reading starts over at 0 in the new file (writers open the
+ * path for every record, so the next one creates it). A writer that opened the old
  * file just before the rename lands its record in `<path>.1`: the next call reads that file's remainder
  * first, so such a record is still seen, once.
  */
@@ -68,10 +70,10 @@ export class FileExitJournal implements ExitJournal {
       this.rotatedFrom === null ? [] : (await readFrom(`${this.path}.1`, this.rotatedFrom)).records;
     this.rotatedFrom = null;
     const { records, next, size } = await readFrom(this.path, offset);
-    if (next === size && size >= this.rotateBytes) {
+    if (offset === size && size >= this.rotateBytes) {
       await rename(this.path, `${this.path}.1`);
-      this.rotatedFrom = next;
-      return { records: [...stragglers, ...records], next: 0 };
+      this.rotatedFrom = size;
+      return { records: stragglers, next: 0 };
     }
     return { records: [...stragglers, ...records], next };
   }

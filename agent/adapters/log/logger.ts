@@ -10,15 +10,18 @@
  *    anywhere in a line, including inside a message string, e.g. in an error message. The credential
  *    store feeds it the current values through the `secrets` option.
  *
- * File destinations are written synchronously (pino.destination sync:true). The agent logs little,
+ * File destinations are written synchronously (FileSink). The agent logs little,
  * and the lines that matter most are the last ones before a crash, OOM kill or SIGKILL: a synchronous
  * write is on disk (in the page cache) before the call returns, so nothing is lost in a buffer and no
  * flush-on-exit hook is needed. The file is created 0600 (re-chmodded if it existed), its dir 0700.
+ * A write that fails (a full disk) never throws into the caller: FileSink drops the line, counts it and
+ * says so in the log once writes get through again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { FileSink } from './file-sink.js';
 
 export const REDACTED = '[redacted]';
 
@@ -51,7 +54,7 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): pino.Logger {
   let dest: NodeJS.WritableStream =
     typeof opts.destination === 'string'
-      ? openLogFile(opts.destination)
+      ? openLogFile(opts.destination, opts.name)
       : (opts.destination ?? process.stdout);
   if (opts.secrets) dest = createScrubbingStream(dest, opts.secrets);
   return pino(
@@ -64,7 +67,7 @@ export function createLogger(opts: LoggerOptions = {}): pino.Logger {
   );
 }
 
-function openLogFile(file: string): NodeJS.WritableStream {
+function openLogFile(file: string, name: string | undefined): NodeJS.WritableStream {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -72,7 +75,7 @@ function openLogFile(file: string): NodeJS.WritableStream {
   }
   const fd = fs.openSync(file, 'a', 0o600);
   fs.fchmodSync(fd, 0o600);
-  return pino.destination({ dest: fd, sync: true }) as unknown as NodeJS.WritableStream;
+  return new FileSink({ fd, file, ...(name === undefined ? {} : { name }) }) as unknown as NodeJS.WritableStream;
 }
 
 /**

@@ -171,11 +171,17 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Runs PRAGMA optimize and closes the database; later calls do nothing. */
+  /**
+   * Runs PRAGMA optimize and closes the database; later calls do nothing. optimize is only a hint: when
+   * it cannot write (a full disk) the database closes all the same and nothing committed is lost, so that
+   * failure is not thrown (it used to end the agent, hiding the write error that mattered).
+   */
   close(): void {
     if (!this.db.open) return;
     try {
       this.db.pragma('optimize');
+    } catch {
+      // see above: nothing to recover, and the close below still happens
     } finally {
       this.db.close();
     }

@@ -60,14 +60,12 @@ export function readMarkers(content: string): { home: string | null; hash: strin
 /**
  * ExecStopPost= hook that appends one line to the exit journal:
  * `<epoch seconds.nanoseconds> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>`, `-` for empty values.
- * The journal path and service name are passed as positional arguments, never spliced into the script.
- * The `-` prefix keeps a failed journal write from marking the service failed.
+ * It is the launcher's `--exit-hook` mode (agent/launcher/exitpend.c): on a full disk the record is kept
+ * in a preallocated slot of `<journal>.pending` and moved into the journal, exactly once, when space
+ * returns (a plain shell `>>` lost it). The `-` prefix keeps a failed hook from marking the service failed.
  */
-export function exitHookCommand(service: string, exitsPath: string): string {
-  const script =
-    `printf '%s %s %s %s %s\\n' "$(date +%s.%N)" "$2" ` +
-    `"\${SERVICE_RESULT:--}" "\${EXIT_CODE:--}" "\${EXIT_STATUS:--}" >> "$1"`;
-  return `-${quoteExecLine(['/bin/sh', '-c', script, 'vigil-exit', exitsPath, service])}`;
+export function exitHookCommand(service: string, exitsPath: string, launcher: string): string {
+  return `-${quoteExecLine([launcher, '--exit-hook', exitsPath, service])}`;
 }
 
 function oneLineValue(what: string, value: string): string {
@@ -179,7 +177,7 @@ export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
     ...(spec.limits.cpuPercent === undefined
       ? []
       : [`CPUQuota=${Math.round(spec.limits.cpuPercent * 100) / 100}%`]),
-    `ExecStopPost=${exitHookCommand(spec.name, paths.exits)}`,
+    `ExecStopPost=${exitHookCommand(spec.name, paths.exits, ctx.launcher)}`,
   ];
   const lines = (hashLine: string[]) =>
     [

@@ -82,6 +82,8 @@ const EVENT_TYPES = [
   'spend-spike',
   'runaway',
   'unpriced-model',
+  'disk-full',
+  'disk-recovered',
 ] as const satisfies readonly EventType[];
 // Compile-time guard: every EventType is listed.
 export const EVENT_TYPES_COMPLETE: Same<EventType, (typeof EVENT_TYPES)[number]> = true;

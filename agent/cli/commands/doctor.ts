@@ -1,5 +1,5 @@
 /** `vigil doctor`: is this machine fit to supervise services? Each check says what is wrong and the fix. */
-import { existsSync, lstatSync, statfsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { EXIT_FAILED, EXIT_OK } from '../../core/errors.js';
 import { createContext, type Context } from '../../daemon/compose.js';
@@ -12,6 +12,10 @@ import { memoryEnforcementHere } from '../../adapters/systemd/memory-enforcement
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { table } from '../format.js';
+import { diskChecks } from './doctor-disk.js';
+import { statfsSpace } from '../../adapters/fs/disk-space.js';
+import { describeSpace } from '../../core/disk/condition.js';
+import type { DiskStatus } from '../../core/disk/condition.js';
 
 export interface Check {
   name: string;
@@ -20,24 +24,40 @@ export interface Check {
   fix?: string;
 }
 
-const MIN_FREE_BYTES = 1024 ** 3;
-
 export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { fix: { type: 'boolean' }, ...JSON_FLAG }, 'vigil doctor [--fix] [--json]');
   const fix = values.fix === true;
   const ctx = await createContext(io.env);
   const checks: Check[] = [];
+  // Doctor is needed most when things are broken (a full disk): a check that throws becomes a failed
+  // check naming the error and the space left, and the others still run.
+  const run = async (name: string, fn: () => Check[] | Promise<Check[]>) => {
+    try {
+      checks.push(...(await fn()));
+    } catch (err) {
+      const space = statfsSpace.space(existsSync(ctx.paths.home) ? ctx.paths.home : '/');
+      checks.push({ name, level: 'fail', message: `${(err as Error).message} (${describeSpace(space)})` });
+    }
+  };
+  let agentDisk: DiskStatus | null = null;
   try {
-    if (ctx.manager.backend === 'launchd') checks.push(...(await macosChecks(ctx)));
-    else checks.push(await systemdCheck(ctx), lingerCheck());
-    checks.push(...modeChecks(ctx, fix));
-    checks.push(...credentialDoctor(ctx, fix));
-    checks.push(diskCheck(ctx));
-    checks.push(...(await driftChecks(ctx)));
-    const agent = await agentCheck(ctx, io);
-    checks.push(memoryCheck(ctx, io, agent.level === 'ok'), agent);
+    if (ctx.manager.backend === 'launchd') await run('launchd', () => macosChecks(ctx));
+    else await run('systemd user manager', async () => [await systemdCheck(ctx), lingerCheck()]);
+    await run('file modes', () => modeChecks(ctx, fix));
+    await run('credentials', () => credentialDoctor(ctx, fix));
+    await run('unit files', () => driftChecks(ctx));
+    await run('agent', async () => {
+      const { check, disk } = await agentCheck(ctx, io);
+      agentDisk = disk;
+      return [memoryCheck(ctx, io, check.level === 'ok'), check];
+    });
+    await run('disk space', () => diskChecks(ctx.paths, statfsSpace, agentDisk));
   } finally {
-    ctx.close();
+    try {
+      ctx.close();
+    } catch {
+      // closing a database that was only read loses nothing
+    }
   }
   const failed = checks.some((c) => c.level === 'fail');
   if (values.json) printJson(io, { ok: !failed, checks });
@@ -98,16 +118,6 @@ function modeChecks(ctx: Context, fix: boolean): Check[] {
   });
 }
 
-function diskCheck(ctx: Context): Check {
-  const dir = existsSync(ctx.paths.home) ? ctx.paths.home : '/';
-  const st = statfsSync(dir);
-  const free = st.bavail * st.bsize;
-  const gib = (free / 1024 ** 3).toFixed(1);
-  return free < MIN_FREE_BYTES
-    ? { name: 'disk space', level: 'warn', message: `${gib} GiB free under ${dir}: logs and the database may fill it`, fix: 'free space or move VIGIL_HOME' }
-    : { name: 'disk space', level: 'ok', message: `${gib} GiB free under ${dir}` };
-}
-
 async function driftChecks(ctx: Context): Promise<Check[]> {
   let installed;
   try {
@@ -141,15 +151,17 @@ function memoryCheck(ctx: Context, io: Io, agentRunning: boolean): Check {
   };
 }
 
-async function agentCheck(ctx: Context, io: Io): Promise<Check> {
+async function agentCheck(ctx: Context, io: Io): Promise<{ check: Check; disk: DiskStatus | null }> {
   const client = await agentClient(io);
   if (client) {
     const h = await client.health();
-    return { name: 'agent', level: 'ok', message: `running (pid ${h.pid}, since ${h.startedAt})` };
+    const disk = (await client.status().catch(() => null))?.disk ?? null;
+    return { check: { name: 'agent', level: 'ok', message: `running (pid ${h.pid}, since ${h.startedAt})` }, disk };
   }
   const onLaunchd = ctx.manager.backend === 'launchd';
   const installed = existsSync(onLaunchd ? agentPlistPath(ctx.env) : agentUnitPath(ctx.paths));
-  return installed
+  const check: Check = installed
     ? { name: 'agent', level: 'fail', message: 'installed but not answering', fix: onLaunchd ? MACOS_AGENT_FIX : 'systemctl --user status vigil-agent; see $VIGIL_HOME/logs/vigil-agent.log' }
     : { name: 'agent', level: 'warn', message: 'not installed: nothing watches the services or records events while no command runs', fix: 'vigil agent install' };
+  return { check, disk: null };
 }

@@ -19,6 +19,14 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     doc = { services: doc.services.filter((s) => positionals.includes(s.name)) };
   }
   if (values.json) printJson(io, doc);
-  else io.out(`${statusTable(doc.services, Date.now())}\n`);
+  else io.out(`${statusTable(doc.services, Date.now())}\n${diskLine(doc)}`);
   return EXIT_OK;
+}
+
+/** The agent's disk-full condition under the table (nothing while all is well). */
+export function diskLine(doc: StatusDoc): string {
+  const d = doc.disk;
+  if (d?.state !== 'disk-full') return '';
+  const kept = [d.pendingEvents ? `${d.pendingEvents} event(s)` : '', d.pendingExits ? `${d.pendingExits} exit record(s)` : ''].filter(Boolean).join(' and ');
+  return `\nDISK FULL since ${d.since}: ${d.message ?? 'writes fail'}${kept ? `; ${kept} kept until space is freed` : ''}\n`;
 }

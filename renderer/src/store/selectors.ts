@@ -18,6 +18,8 @@ export const selectStatusState = (s: AppState) => s.statusState;
 export const selectTodaySpend = (name: string) => (s: AppState) =>
   s.services[name]?.spend?.todayMicro ?? null;
 export const selectBudgetGlance = (s: AppState) => s.budgetGlance;
+/** The disk-full condition, when the agent has it now. */
+export const selectDiskFull = (s: AppState) => (s.disk?.state === 'disk-full' ? s.disk : null);
 /** Does this agent track spend (its status carries spend)? */
 export const selectTracksSpend = (s: AppState) => s.budgetGlance !== null;
 

@@ -3,7 +3,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { ActionVerb } from '../../../agent/api/contract.js';
 import type { AppState } from './index.js';
 import type { StoreDeps } from './deps.js';
-import type { Availability, BudgetGlance, ServiceStatus, StatusDoc } from './types.js';
+import type { Availability, BudgetGlance, DiskGlance, ServiceStatus, StatusDoc } from './types.js';
 import { IDLE } from './types.js';
 import { addSample, emptySeries, type Series } from './samples.js';
 
@@ -13,6 +13,8 @@ export interface StatusSlice {
   order: readonly string[];
   /** Today's spend against the daily budget (agents that track usage). */
   budgetGlance: BudgetGlance | null;
+  /** The agent's disk condition (null from agents that do not report it). */
+  disk: DiskGlance | null;
   statusState: Availability;
   series: Readonly<Record<string, Series>>;
   /** The action in flight per service. */
@@ -64,6 +66,7 @@ export const createStatusSlice =
         budgetGlance: sameJson(prev.budgetGlance, doc.budget ?? null)
           ? prev.budgetGlance
           : (doc.budget ?? null),
+        disk: sameJson(prev.disk, doc.disk ?? null) ? prev.disk : (doc.disk ?? null),
         series,
         statusState: { kind: 'ready', at },
       });
@@ -82,6 +85,7 @@ export const createStatusSlice =
       services: {},
       order: [],
       budgetGlance: null,
+      disk: null,
       statusState: IDLE,
       series: {},
       pending: {},

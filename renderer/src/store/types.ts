@@ -19,6 +19,8 @@ export type Availability =
 export const IDLE: Availability = { kind: 'idle' };
 
 export type BudgetGlance = NonNullable<StatusDoc['budget']>;
+/** Whether the agent can write to VIGIL_HOME (`disk-full` while it cannot). */
+export type DiskGlance = NonNullable<StatusDoc['disk']>;
 export type ResourceSeries = RouteResponse<'resources'>['series'][number];
 export type LogTailResult = RouteResponse<'logTail'>;
 export type LogSearchResult = RouteResponse<'logSearch'>;

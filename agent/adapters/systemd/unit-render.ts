@@ -10,7 +10,7 @@ import path from 'node:path/posix';
 import type { ServiceSpec } from '../../core/manifest/model.js';
 import { logSettings } from '../../core/manifest/logs-settings.js';
 import type { VigilPaths } from '../../core/paths.js';
-import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
+import { credentialSetPath, runEndPath, serviceLogPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { VigilError } from '../../core/errors.js';
 import { maxWaitSec, waitArgs } from '../../core/manifest/wait-args.js';
@@ -58,15 +58,20 @@ export function readMarkers(content: string): { home: string | null; hash: strin
 
 /**
  * ExecStopPost= hook that appends one line to the exit journal:
- * `<epoch seconds.nanoseconds> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>`, `-` for empty values.
- * The journal path and service name are passed as positional arguments, never spliced into the script.
+ * `<epoch seconds.nanoseconds> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>[ <launcher fields>]`,
+ * `-` for empty values. The launcher fields (`via=vigil-launch`, `exec-error=`, `log-end=`; see
+ * agent/launcher/runend.c) are the line vigil-launch left in `endPath` when the run ended, taken only when
+ * it begins with this run's INVOCATION_ID (so a file from an earlier run never speaks for a launcher that
+ * did not run this time), and the file is removed either way.
+ * Paths and service name are passed as positional arguments, never spliced into the script.
  * The `-` prefix keeps a failed journal write from marking the service failed.
  */
-export function exitHookCommand(service: string, exitsPath: string): string {
+export function exitHookCommand(service: string, exitsPath: string, endPath: string): string {
   const script =
-    `printf '%s %s %s %s %s\\n' "$(date +%s.%N)" "$2" ` +
-    `"\${SERVICE_RESULT:--}" "\${EXIT_CODE:--}" "\${EXIT_STATUS:--}" >> "$1"`;
-  return `-${quoteExecLine(['/bin/sh', '-c', script, 'vigil-exit', exitsPath, service])}`;
+    `x=''; if read -r inv rest < "$3"; then rm -f "$3"; [ "$inv" = "\${INVOCATION_ID:--}" ] && x=" $rest"; fi 2>/dev/null; ` +
+    `printf '%s %s %s %s %s%s\\n' "$(date +%s.%N)" "$2" ` +
+    `"\${SERVICE_RESULT:--}" "\${EXIT_CODE:--}" "\${EXIT_STATUS:--}" "$x" >> "$1"`;
+  return `-${quoteExecLine(['/bin/sh', '-c', script, 'vigil-exit', exitsPath, service, endPath])}`;
 }
 
 function oneLineValue(what: string, value: string): string {
@@ -104,6 +109,8 @@ export function launchCommand(spec: ServiceSpec, ctx: RenderContext): string[] {
     String(maxBytes),
     '--keep',
     String(keep),
+    '--end-file',
+    runEndPath(ctx.paths, spec.name),
     ...waitArgs(spec),
     '--',
     ...spec.command,
@@ -172,7 +179,7 @@ export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
     ...(spec.limits.cpuPercent === undefined
       ? []
       : [`CPUQuota=${Math.round(spec.limits.cpuPercent * 100) / 100}%`]),
-    `ExecStopPost=${exitHookCommand(spec.name, paths.exits)}`,
+    `ExecStopPost=${exitHookCommand(spec.name, paths.exits, runEndPath(paths, spec.name))}`,
   ];
   const lines = (hashLine: string[]) =>
     [

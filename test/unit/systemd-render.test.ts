@@ -52,9 +52,11 @@ const FULL = spec({
 });
 
 const HOOK =
-  'ExecStopPost=-"/bin/sh" "-c" "printf \'%%s %%s %%s %%s %%s\\\\n\' \\"$$(date +%%s.%%N)\\" \\"$$2\\" ' +
-  '\\"$${SERVICE_RESULT:--}\\" \\"$${EXIT_CODE:--}\\" \\"$${EXIT_STATUS:--}\\" >> \\"$$1\\"" "vigil-exit" ' +
-  '"/home/ada/my vigil/state/exits.log" "web"';
+  'ExecStopPost=-"/bin/sh" "-c" "x=\'\'; if read -r inv rest < \\"$$3\\"; then rm -f \\"$$3\\"; ' +
+  '[ \\"$$inv\\" = \\"$${INVOCATION_ID:--}\\" ] && x=\\" $$rest\\"; fi 2>/dev/null; ' +
+  'printf \'%%s %%s %%s %%s %%s%%s\\\\n\' \\"$$(date +%%s.%%N)\\" \\"$$2\\" ' +
+  '\\"$${SERVICE_RESULT:--}\\" \\"$${EXIT_CODE:--}\\" \\"$${EXIT_STATUS:--}\\" \\"$$x\\" >> \\"$$1\\"" "vigil-exit" ' +
+  '"/home/ada/my vigil/state/exits.log" "web" "/home/ada/my vigil/state/web.end"';
 
 test('renders the full unit for a full spec', () => {
   const u = renderUnit(FULL, ctx);
@@ -79,7 +81,7 @@ test('renders the full unit for a full spec', () => {
     'Type=notify',
     'NotifyAccess=main',
     'ExecStart="/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
-      '"--max-bytes" "10485760" "--keep" "5" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
+      '"--max-bytes" "10485760" "--keep" "5" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
     'KillMode=mixed',
     'Restart=on-failure',
     'RestartSec=2.5',
@@ -117,7 +119,7 @@ test('the service runs under the launcher with the rotation settings of its spec
   assert.equal(
     exec,
     '"/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
-      '"--max-bytes" "65536" "--keep" "12" "--" "/bin/sh" "-c" "exec sleep 1000"',
+      '"--max-bytes" "65536" "--keep" "12" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-c" "exec sleep 1000"',
   );
   assert.deepEqual(launchCommand(spec({ logs: { maxBytes: 65536, keep: 0 } }), ctx).slice(5, 9), ['--max-bytes', '65536', '--keep', '0']);
   // Without settings (a spec not from the parser): the launcher's defaults, 10 MiB and 5 files.
@@ -129,9 +131,9 @@ test('the service runs under the launcher with the rotation settings of its spec
 });
 
 test('the exit hook passes the journal path and service name as separate quoted words', () => {
-  const hook = exitHookCommand('db', '/tmp/a b/$x/exits.log');
+  const hook = exitHookCommand('db', '/tmp/a b/$x/exits.log', '/tmp/a b/$x/db.end');
   assert.ok(hook.startsWith('-"/bin/sh" "-c" "'));
-  assert.ok(hook.endsWith('"vigil-exit" "/tmp/a b/$$x/exits.log" "db"'));
+  assert.ok(hook.endsWith('"vigil-exit" "/tmp/a b/$$x/exits.log" "db" "/tmp/a b/$$x/db.end"'));
 });
 
 test('unit names map both ways; the agent unit is not a service', () => {

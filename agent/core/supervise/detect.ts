@@ -19,6 +19,10 @@ export interface StepInput {
   policy: 'always' | 'on-failure' | 'no';
   rule: LoopRule;
   now: number;
+  /** The service's command[0] (named when the launcher could not execute it). */
+  program?: string;
+  /** The manager's wait before a restart (ms), to date restarts reconstructed from the exit journal. */
+  restartDelayMs?: number;
 }
 
 export interface StepOutput {
@@ -34,14 +38,17 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
 
   let crashes = [...prev.crashes];
   let lastExit = prev.lastExit;
-  for (const rec of input.exits) {
-    const info = decodeExit(rec);
+  for (const [i, rec] of input.exits.entries()) {
+    // A run nobody saw (the agent was down or blocked) lies between the previous exit and this one.
+    const before = i === 0 ? (prev.restartDue ?? null) : restartableExit(input.exits[i - 1]!, input.policy);
+    if (before !== null) emit(reconstructedRestart(input, before, rec));
+    const info = decodeExit(rec, input.program);
     lastExit = { ...info, at: rec.at };
     if (!isFailure(rec)) continue;
     crashes.push(rec.at);
     const oom = rec.result === 'oom-kill';
     emit({
-      key: `exit:${service}:${rec.offset}:${rec.at}`,
+      key: exitEventKey(service, rec),
       at: rec.at,
       type: oom ? 'oom-killed' : 'crashed',
       severity: 'warning',
@@ -61,7 +68,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       key: `start-limit:${service}:${o.since ?? now}`,
       type: 'start-limit-hit',
       severity: 'critical',
-      message: `${service} restarted ${o.restarts} times and was given up on${lastExit ? `; last: ${lastExit.reason}` : ''}`,
+      message: `${service} restarted ${restartsDone(o)} times and was given up on${lastExit ? `; last: ${lastExit.reason}` : ''}`,
       ...(lastExit ? { exit: stripAt(lastExit) } : {}),
     });
   }
@@ -130,8 +137,56 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
     loopKey,
     lastExit,
     drifted,
+    restartDue: restartDue(prev, input, running),
   };
   return { next, events };
+}
+
+/** The key of the crash event of an exit record (the supervisor finds the record of an event by it). */
+export function exitEventKey(service: string, rec: ExitRecord): string {
+  return `exit:${service}:${rec.offset}:${rec.at}`;
+}
+
+/** Restarts that really ran: systemd's NRestarts also counts the one its start limit refused. */
+export function restartsDone(o: ObservedStatus): number {
+  return o.restartsCountRefused === true && o.restarts > 0 ? o.restarts - 1 : o.restarts;
+}
+
+/** The exit when the manager restarts a process after it (a later exit then proves a run between). */
+function restartableExit(rec: ExitRecord, policy: StepInput['policy']): { offset: number; at: number } | null {
+  if (policy === 'no') return null;
+  // A clean exit is restarted by `always`; a clean end by a signal (TERM, INT…) is most likely a stop.
+  const restarted = isFailure(rec) || (policy === 'always' && rec.how === 'exited');
+  return restarted ? { offset: rec.offset, at: rec.at } : null;
+}
+
+/**
+ * The `restarted` event of a run that ended before the agent saw it: after exit `after`, ended by
+ * `ended`. Dated when the manager would have started it (its restart delay), never after `ended`.
+ */
+function reconstructedRestart(input: StepInput, after: { offset: number; at: number }, ended: ExitRecord) {
+  return {
+    key: `restart-after:${input.service}:${after.offset}:${after.at}`,
+    at: Math.min(after.at + (input.restartDelayMs ?? 0), ended.at),
+    type: 'restarted' as const,
+    severity: 'info' as const,
+    message: `${input.service} was restarted (seen later in the exit journal)`,
+    data: { reconstructed: true, afterExitAt: after.at },
+  };
+}
+
+/**
+ * The newest exit whose restart has not been seen yet: set when the step ends with an exit the manager
+ * restarts and no run after it was observed, so that a later step that finds a newer exit first (the run
+ * came and went between two steps) still counts that restart.
+ */
+function restartDue(prev: ServiceSnapshot, input: StepInput, running: boolean): ServiceSnapshot['restartDue'] {
+  const o = input.observed;
+  // A run seen after the exits read (the observation comes after them), or a manager no longer restarting.
+  if (running && (o.pid !== prev.pid || prev.active !== 'active')) return null;
+  if (o.active === 'failed' || o.active === 'inactive') return null;
+  const last = input.exits[input.exits.length - 1];
+  return last === undefined ? (prev.restartDue ?? null) : restartableExit(last, input.policy);
 }
 
 export function deriveState(o: ObservedStatus, looping: boolean): ServiceState {

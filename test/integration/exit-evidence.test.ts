@@ -115,6 +115,9 @@ describe('crash evidence from the moment of death (real systemd, real launcher)'
     assert.equal(crash.exit?.reason, 'exited with code 217');
     assert.equal(crash.message, `${own} exited with code 217`);
     assert.deepEqual(crash.logTail?.slice(-1), ['choosing 217']);
+    // burst 2: two runs, one restart (systemd's NRestarts says 2: it counts the restart it refused).
+    const limit = await waitFor('start-limit-hit of own', async () => (await events(own)).find((e) => e.type === 'start-limit-hit'), 20_000);
+    assert.match(limit.message, /restarted 1 time and was given up on/);
   });
 
   it('a missing program is explained as such', async () => {

@@ -68,7 +68,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       key: `start-limit:${service}:${o.since ?? now}`,
       type: 'start-limit-hit',
       severity: 'critical',
-      message: `${service} restarted ${restartsDone(o)} times and was given up on${lastExit ? `; last: ${lastExit.reason}` : ''}`,
+      message: `${service} restarted ${plural(restartsDone(o), 'time')} and was given up on${lastExit ? `; last: ${lastExit.reason}` : ''}`,
       ...(lastExit ? { exit: stripAt(lastExit) } : {}),
     });
   }
@@ -145,6 +145,10 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
 /** The key of the crash event of an exit record (the supervisor finds the record of an event by it). */
 export function exitEventKey(service: string, rec: ExitRecord): string {
   return `exit:${service}:${rec.offset}:${rec.at}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Restarts that really ran: systemd's NRestarts also counts the one its start limit refused. */

@@ -7,12 +7,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VigilEvent } from '../../agent/core/events.js';
 import { ApiClient } from '../../agent/api/client.js';
 import { makeHome, run, sleep, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
+import { EXIT_HOOK_SCRIPT } from '../../agent/adapters/systemd/unit-render.js';
+import { parseExitLine } from '../../agent/adapters/fs/exit-journal.js';
 
 /** Each run takes the next number, prints 8 lines ending with "run N last", then exits 3. */
 const NUMBERED = `#!/bin/sh
@@ -131,5 +134,34 @@ describe('crash evidence from the moment of death (real systemd, real launcher)'
       20_000,
     );
     assert.equal(crash.exit?.reason, `could not execute ${goneProgram}: No such file or directory`);
+  });
+});
+
+describe('the ExecStopPost hook takes the launcher\'s fields only from its own run', () => {
+  it('appends them under a matching INVOCATION_ID, never from a file another run left; removes the file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-hook-'));
+    try {
+      const journal = path.join(dir, 'exits.log');
+      const end = path.join(dir, 'web.end');
+      const hook = (inv: string) =>
+        run('/bin/sh', ['-c', EXIT_HOOK_SCRIPT, 'vigil-exit', journal, 'web', end], {
+          PATH: process.env.PATH, INVOCATION_ID: inv, SERVICE_RESULT: 'exit-code', EXIT_CODE: 'exited', EXIT_STATUS: '217',
+        }, {});
+      writeFileSync(end, 'run-1 via=vigil-launch log-end=1:2:3\n');
+      assert.equal((await hook('run-1')).code, 0);
+      assert.equal(existsSync(end), false, 'the end file is consumed');
+      writeFileSync(end, 'run-1 via=vigil-launch log-end=1:2:9\n');
+      await hook('run-2'); // the launcher of run 2 never ran: systemd could not execute it
+      await hook('run-3'); // no end file at all (the launcher was killed outright)
+      const recs = readFileSync(journal, 'utf8').trim().split('\n').map((l, i) => parseExitLine(l, i));
+      assert.deepEqual(recs.map((r) => [r?.code, r?.launcher]), [
+        [217, { ran: true, execError: null, logEnd: { dev: 1, ino: 2, offset: 3 } }],
+        [217, undefined],
+        [217, undefined],
+      ]);
+      assert.equal(existsSync(end), false, 'a stale end file is removed too');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

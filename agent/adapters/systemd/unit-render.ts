@@ -67,12 +67,14 @@ export function readMarkers(content: string): { home: string | null; hash: strin
  * The `-` prefix keeps a failed journal write from marking the service failed.
  */
 export function exitHookCommand(service: string, exitsPath: string, endPath: string): string {
-  const script =
-    `x=''; if read -r inv rest < "$3"; then rm -f "$3"; [ "$inv" = "\${INVOCATION_ID:--}" ] && x=" $rest"; fi 2>/dev/null; ` +
-    `printf '%s %s %s %s %s%s\\n' "$(date +%s.%N)" "$2" ` +
-    `"\${SERVICE_RESULT:--}" "\${EXIT_CODE:--}" "\${EXIT_STATUS:--}" "$x" >> "$1"`;
-  return `-${quoteExecLine(['/bin/sh', '-c', script, 'vigil-exit', exitsPath, service, endPath])}`;
+  return `-${quoteExecLine(['/bin/sh', '-c', EXIT_HOOK_SCRIPT, 'vigil-exit', exitsPath, service, endPath])}`;
 }
+
+/** The hook's script: `$1` the journal, `$2` the service, `$3` the launcher's end file. */
+export const EXIT_HOOK_SCRIPT =
+  `x=''; if read -r inv rest < "$3"; then rm -f "$3"; [ "$inv" = "\${INVOCATION_ID:--}" ] && x=" $rest"; fi 2>/dev/null; ` +
+  `printf '%s %s %s %s %s%s\\n' "$(date +%s.%N)" "$2" ` +
+  `"\${SERVICE_RESULT:--}" "\${EXIT_CODE:--}" "\${EXIT_STATUS:--}" "$x" >> "$1"`;
 
 function oneLineValue(what: string, value: string): string {
   if (/[\0\n\r]/.test(value)) {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { decodeExit } from '../../agent/core/supervise/decode.js';
 import { restartsDone, step, type StepInput } from '../../agent/core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../../agent/core/supervise/model.js';
+import { serviceStatus } from '../../agent/core/supervise/view.js';
 import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
 import { parseExitLine } from '../../agent/adapters/fs/exit-journal.js';
 import { tailLines } from '../../agent/adapters/fs/log-tail.js';
@@ -87,6 +88,10 @@ describe('start-limit-hit counts the restarts that ran', () => {
     const hit = events.find((e) => e.type === 'start-limit-hit');
     assert.match(hit!.message, /restarted 4 times and was given up on/);
     assert.equal(restartsDone(obs({ restarts: 2 })), 2, 'launchd counts runs: exact');
+    const status = (o: ObservedStatus) =>
+      serviceStatus({ name: 'web', unit: 'vigil-web.service', observed: o, snapshot: undefined, policy: 'always', rule, drifted: false, now: T0 }).restarts;
+    assert.equal(status(gaveUp), 4, 'vigil status says the same');
+    assert.equal(status(obs({ restarts: 3, restartsCountRefused: true })), 3, 'while it runs, NRestarts is exact');
   });
 });
 

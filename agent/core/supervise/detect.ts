@@ -151,7 +151,10 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** Restarts that really ran: systemd's NRestarts also counts the one its start limit refused. */
+/**
+ * Restarts that really ran, for a unit the manager gave up on: systemd's NRestarts also counts the one its
+ * start limit refused.
+ */
 export function restartsDone(o: ObservedStatus): number {
   return o.restartsCountRefused === true && o.restarts > 0 ? o.restarts - 1 : o.restarts;
 }

@@ -2,7 +2,7 @@
 import type { ObservedStatus } from '../observed.js';
 import type { ServiceStatus } from '../status.js';
 import { decodeExit } from './decode.js';
-import { deriveState } from './detect.js';
+import { deriveState, restartsDone } from './detect.js';
 import type { LoopRule, ServiceSnapshot } from './model.js';
 
 export function serviceStatus(args: {
@@ -27,7 +27,7 @@ export function serviceStatus(args: {
     unit: args.unit,
     state,
     pid: o.pid,
-    restarts: o.restarts,
+    restarts: gaveUp ? restartsDone(o) : o.restarts,
     since: o.since === null ? null : new Date(o.since).toISOString(),
     lastExit: exit ? { code: exit.code, signal: exit.signal, reason: exit.reason } : null,
     health: 'unknown',

@@ -13,6 +13,11 @@ export interface ObservedStatus {
   pid: number | null;
   /** Restarts done by the manager since the unit was (re)started by a user. */
   restarts: number;
+  /**
+   * systemd: `restarts` (NRestarts) also counts the restart its start limit then refused, so once it gave
+   * up, one fewer restart really ran (launchd counts runs: exact).
+   */
+  restartsCountRefused?: boolean;
   /** Manager's result of the last run: success, exit-code, signal, core-dump, oom-kill, start-limit-hit… */
   result: string | null;
   /** How the last main process ended, if it has. */
@@ -41,4 +46,17 @@ export interface ExitRecord {
   /** Exit status when exited; signal name ("SIGKILL") when killed/dumped. */
   code: number | null;
   signal: string | null;
+  /**
+   * What vigil-launch added (agent/launcher/runend.c); absent in records it did not write or from before.
+   * `ran`: it ran and saw the program end, so an exit code is the program's own; `execError`: the
+   * program could not be executed (errno name, e.g. "ENOENT"); `logEnd`: where the program's output ended.
+   */
+  launcher?: { ran: true; execError: string | null; logEnd: LogEnd | null };
+}
+
+/** A position in a service's log file that survives rotation: the file's device and inode, and an offset. */
+export interface LogEnd {
+  dev: number;
+  ino: number;
+  offset: number;
 }

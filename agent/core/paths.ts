@@ -37,6 +37,14 @@ export function serviceLogPath(paths: VigilPaths, service: string): string {
   return path.join(paths.logs, `${service}.log`);
 }
 
+/**
+ * Where vigil-launch leaves how a run ended (where its output ended in the log, whether the program could
+ * be executed) for systemd's ExecStopPost= hook to add to the exit record (agent/launcher/runend.c).
+ */
+export function runEndPath(paths: VigilPaths, service: string): string {
+  return path.join(path.dirname(paths.exits), `${service}.end`);
+}
+
 export function credentialSetPath(paths: VigilPaths, set: string): string {
   return path.join(paths.credentials, `${set}.env`);
 }

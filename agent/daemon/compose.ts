@@ -13,6 +13,7 @@ import { IntentRecordingManager } from '../app/intents.js';
 import type { Store } from '../ports/store.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { Clock } from '../ports/clock.js';
+import type { LogTailReader } from '../ports/log-reader.js';
 
 export interface Context {
   env: NodeJS.ProcessEnv;
@@ -28,7 +29,8 @@ export interface Context {
   store(): Store;
   /** The database if it exists already (read-only commands do not create one). */
   existingStore(): Store | null;
-  readLogTail(service: string, lines: number): Promise<string[]>;
+  /** The last lines of a service's log; with `until`, those before where a dead process's output ended. */
+  readLogTail: LogTailReader;
   close(): void;
 }
 
@@ -76,7 +78,7 @@ export async function createContext(env: NodeJS.ProcessEnv = process.env): Promi
       return store;
     },
     existingStore,
-    readLogTail: (service, lines) => tailLines(serviceLogPath(paths, service), lines),
+    readLogTail: (service, lines, until) => tailLines(serviceLogPath(paths, service), lines, until),
     close() {
       store?.close();
       store = null;

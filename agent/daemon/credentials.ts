@@ -6,6 +6,7 @@
  */
 import type { NewEvent } from '../core/events.js';
 import type { Context } from './compose.js';
+import type { LogTailReader } from '../ports/log-reader.js';
 import type { AgentModule, AgentServices } from './module.js';
 import type { CredentialApiHandlers } from '../api/handlers-credentials.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
@@ -45,8 +46,8 @@ export class CredentialRuntime {
   }
 
   /** Redacting wrapper for a log-tail reader (crash events' last lines). */
-  redactingTail(read: (service: string, lines: number) => Promise<string[]>, source = 'crash log tail'): (service: string, lines: number) => Promise<string[]> {
-    return async (service, lines) => this.guard.redactLines(service, await read(service, lines), source);
+  redactingTail(read: LogTailReader, source = 'crash log tail'): LogTailReader {
+    return async (service, lines, until) => this.guard.redactLines(service, await read(service, lines, until), source);
   }
 }
 

@@ -11,8 +11,8 @@
 import type { Logger } from 'pino';
 import type { NewEvent, VigilEvent } from '../core/events.js';
 import type { StatusDoc } from '../core/status.js';
-import type { ExitRecord, ObservedStatus } from '../core/observed.js';
-import { step } from '../core/supervise/detect.js';
+import type { ExitRecord, LogEnd, ObservedStatus } from '../core/observed.js';
+import { exitEventKey, step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
 import { intentKey, intentOver, type Intent } from '../core/intent.js';
@@ -20,6 +20,7 @@ import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
 import type { Clock } from '../ports/clock.js';
+import type { LogTailReader } from '../ports/log-reader.js';
 import { SNAPSHOTS_KEY } from '../app/status.js';
 import { processAlive } from '../adapters/process/alive.js';
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
@@ -39,7 +40,8 @@ export interface SupervisorDeps {
   journal: ExitJournal;
   clock: Clock;
   logger: Logger;
-  readLogTail: (service: string, lines: number) => Promise<string[]>;
+  /** With `until`, the lines before where a dead process's output ended (its exit record says where). */
+  readLogTail: LogTailReader;
   /** How often unit files are re-read for drift (ms); default 10 s. */
   driftEveryMs?: number;
   /**
@@ -190,6 +192,8 @@ export class Supervisor {
         intent: intents.get(svc.name) ?? null,
         stopTimeoutSec: stopTimeoutOf(svc.spec),
         ...(svc.spec.limits.memoryBytes === undefined ? {} : { memoryLimitBytes: svc.spec.limits.memoryBytes }),
+        ...(svc.spec.command[0] === undefined ? {} : { program: svc.spec.command[0] }),
+        restartDelayMs: svc.spec.restart.delaySec * 1000,
       });
       nextSnapshots[svc.name] = out.next;
       events.push(...out.events);
@@ -201,7 +205,7 @@ export class Supervisor {
       statuses.push(serviceView(svc, o, out.next, now, intents.get(svc.name) ?? null));
     }
     this.intents = intents;
-    await this.attachLogTails(events);
+    await this.attachLogTails(events, exitsBy);
 
     const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;
     // What is running is shown even when it cannot be stored.
@@ -250,19 +254,43 @@ export class Supervisor {
     return new Map(installed.map((u) => [u.service, { drifted: u.drifted, hash: u.actualHash }]));
   }
 
-  private async attachLogTails(events: NewEvent[]): Promise<void> {
-    const wanted = [...new Set(events.filter((e) => TAIL_EVENTS.has(e.type) && e.service).map((e) => e.service!))];
-    const tails = new Map<string, string[]>();
+  /**
+   * Crash evidence: the lines the dead process wrote. A crash event's tail ends where its exit record
+   * says the output ended (so never with the next process's lines, however late the agent reads it);
+   * a crash loop or a given-up unit gets that of the service's newest exit in this tick. Exits recorded
+   * without that position (older records, a launcher killed outright) get the log's end as it is now.
+   */
+  private async attachLogTails(events: NewEvent[], exitsBy: ReadonlyMap<string, ExitRecord[]>): Promise<void> {
+    const endOf = new Map<string, LogEnd>();
+    const newest = new Map<string, LogEnd>();
+    for (const [service, recs] of exitsBy) {
+      for (const r of recs) {
+        const end = r.launcher?.logEnd;
+        if (!end) continue;
+        endOf.set(exitEventKey(service, r), end);
+        newest.set(service, end);
+      }
+    }
+    const wanted = events.filter((e) => e.service && TAIL_EVENTS.has(e.type));
+    const reads = new Map<string, Promise<string[]>>();
+    const read = (service: string, until: LogEnd | undefined): Promise<string[]> => {
+      const id = until ? `${service}@${until.ino}:${until.offset}` : service;
+      let p = reads.get(id);
+      if (!p) {
+        p = this.deps.readLogTail(service, LOG_TAIL_LINES, until).catch((err: unknown) => {
+          this.deps.logger.warn({ err, service }, 'could not read log tail');
+          return [];
+        });
+        reads.set(id, p);
+      }
+      return p;
+    };
     await Promise.all(
-      wanted.map(async (s) => {
-        try {
-          tails.set(s, await this.deps.readLogTail(s, LOG_TAIL_LINES));
-        } catch (err) {
-          this.deps.logger.warn({ err, service: s }, 'could not read log tail');
-        }
+      wanted.map(async (e) => {
+        const until = e.type === 'crashed' || e.type === 'oom-killed' ? endOf.get(e.key) : newest.get(e.service!);
+        e.logTail = await read(e.service!, until);
       }),
     );
-    for (const e of events) if (e.service && TAIL_EVENTS.has(e.type)) e.logTail = tails.get(e.service) ?? [];
   }
 
   private publish(events: VigilEvent[]): void {

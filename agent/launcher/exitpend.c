@@ -226,17 +226,22 @@ int journal_record(const char *journal, const char *line) {
   return rc;
 }
 
-/* The ExecStopPost= hook: `vigil-launch --exit-hook JOURNAL SERVICE`, with systemd's variables. */
-static int hook_main(const char *journal, const char *service) {
+/*
+ * The ExecStopPost= hook: `vigil-launch --exit-hook JOURNAL SERVICE [END-FILE]`, with systemd's variables;
+ * the launcher's fields from END-FILE (runend.c) follow the five of the record.
+ */
+static int hook_main(const char *journal, const char *service, const char *end_file) {
+  char extra[256] = "";
+  if (end_file != NULL) take_end_fields(end_file, extra, sizeof extra);
   const char *result = getenv("SERVICE_RESULT");
   const char *code = getenv("EXIT_CODE");
   const char *status = getenv("EXIT_STATUS");
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   char line[PEND_SLOT];
-  int n = snprintf(line, sizeof line, "%lld.%09ld %s %s %s %s\n", (long long)ts.tv_sec, (long)ts.tv_nsec, service,
+  int n = snprintf(line, sizeof line, "%lld.%09ld %s %s %s %s%s\n", (long long)ts.tv_sec, (long)ts.tv_nsec, service,
                    result != NULL && *result != '\0' ? result : "-", code != NULL && *code != '\0' ? code : "-",
-                   status != NULL && *status != '\0' ? status : "-");
+                   status != NULL && *status != '\0' ? status : "-", extra);
   if (n <= 0 || n >= (int)sizeof line) {
     diag("exit record for %s too long", service);
     return 1;
@@ -245,14 +250,14 @@ static int hook_main(const char *journal, const char *service) {
 }
 
 int exit_hook_main(int argc, char **argv) {
-  if (argc == 4 && strcmp(argv[1], "--exit-hook") == 0) {
+  if ((argc == 4 || argc == 5) && strcmp(argv[1], "--exit-hook") == 0) {
     g_service = argv[3];
-    return hook_main(argv[2], argv[3]);
+    return hook_main(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
   }
   if (argc == 3 && strcmp(argv[1], "--exit-flush") == 0) {
     int rc = journal_record(argv[2], NULL);
     return rc == 0 ? 0 : rc == 1 ? 75 /* EX_TEMPFAIL: still pending */ : 1;
   }
-  diag("usage: vigil-launch --exit-hook JOURNAL SERVICE | --exit-flush JOURNAL");
+  diag("usage: vigil-launch --exit-hook JOURNAL SERVICE [END-FILE] | --exit-flush JOURNAL");
   return EXIT_USAGE;
 }

@@ -35,7 +35,7 @@ static const char *signal_name(int sig, char *buf, size_t len) {
 }
 
 /* One line in the exit journal, in the format of systemd's ExecStopPost hook. */
-void write_exit_record(const char *file, const char *service, int status) {
+void write_exit_record(const char *file, const char *service, int status, const char *extra) {
   char line[512];
   char num[16];
   char sig_buf[16];
@@ -65,6 +65,10 @@ void write_exit_record(const char *file, const char *service, int status) {
     }
 #endif
   }
+  /* The launcher's own fields follow the status (runend.c). */
+  char what_extra[400];
+  snprintf(what_extra, sizeof what_extra, "%s%s", what, extra);
+  what = what_extra;
   int n = snprintf(line, sizeof line, "%lld.%09ld %s %s %s %s\n", (long long)ts.tv_sec, (long)ts.tv_nsec, service,
                    result, how, what);
   if (n <= 0 || n >= (int)sizeof line) {

@@ -34,6 +34,7 @@ struct options {
   const char *service;
   const char *log;
   const char *exits;
+  const char *end_file; /* --end-file: where the run's end goes for systemd's exit hook (runend.c) */
   long long max_bytes;
   int keep;
   const char *env_files[MAX_ENV_FILES];
@@ -51,8 +52,11 @@ void parse_options(int argc, char **argv, struct options *o);
 
 /* ---- how the child ended (exitrec.c) ---- */
 
-/* Appends "<epoch s.ns> <service> <result> <how> <status>" for a waitpid() status to `file`. */
-void write_exit_record(const char *file, const char *service, int status);
+/*
+ * Appends "<epoch s.ns> <service> <result> <how> <status><extra>" for a waitpid() status to `file`
+ * (`extra`: the launcher's own fields, see runend.c, each with a leading space; "" for none).
+ */
+void write_exit_record(const char *file, const char *service, int status, const char *extra);
 /* Exits with the child's exit code, or dies of its signal (no core file of the launcher itself). */
 void exit_like(int status);
 
@@ -83,6 +87,14 @@ int exit_hook_main(int argc, char **argv);
 
 struct logfile;
 
+/* Where a run's output ended in the log: the file's identity and the byte offset just after it. */
+struct log_end {
+  int known;
+  unsigned long long dev;
+  unsigned long long ino;
+  long long offset;
+};
+
 /*
  * Opens (creating, mode 0600) `path` for appending. Rotation happens when a write would take the file
  * past `max_bytes`: FILE.(keep-1) -> FILE.keep, ..., FILE -> FILE.1, then a new FILE is opened. Only
@@ -99,8 +111,19 @@ int logfile_has_partial(const struct logfile *lf);
 void logfile_flush_partial(struct logfile *lf);
 /* Appends a launcher diagnostic line ("vigil-launch: ...\n") at a line boundary. */
 void logfile_note(struct logfile *lf, const char *line);
+/* Writes what is buffered (ending a partial last line) and says where the output now ends. */
+void logfile_end(struct logfile *lf, struct log_end *end);
 /* Flushes everything and closes. */
 void logfile_close(struct logfile *lf);
+
+/* ---- what only the launcher knows about a run's end (runend.c) ---- */
+
+/* " via=vigil-launch[ exec-error=NAME][ log-end=DEV:INO:OFFSET]" into `out` (exec_errno 0: it ran). */
+void run_end_fields(char *out, size_t len, const struct log_end *end, int exec_errno);
+/* Leaves "<invocation id><fields>" in `file` (atomically) for systemd's ExecStopPost= hook. */
+void write_end_file(const char *file, const char *invocation, const char *fields);
+/* The hook's side: the fields left in `file` when it holds this run's INVOCATION_ID, else ""; removes it. */
+void take_end_fields(const char *file, char *out, size_t len);
 
 /* ---- waiting for healthy dependencies (waitdep.c) ---- */
 

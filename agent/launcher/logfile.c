@@ -223,6 +223,27 @@ void logfile_note(struct logfile *lf, const char *line) {
   put(lf, line, strlen(line));
 }
 
+void logfile_end(struct logfile *lf, struct log_end *end) {
+  end->known = 0;
+  if (lf == NULL || lf->fd < 0) return;
+  write_partial(lf);
+  /* A last line without its newline is ended, so the next run's output starts on a line of its own. */
+  if (lf->mid_line) {
+    put(lf, "\n", 1);
+    lf->mid_line = 0;
+  }
+  /*
+   * The file (its inode stays with it through renames, so the position survives any later rotation) and
+   * its size now: the launcher is its only writer, appending.
+   */
+  struct stat st;
+  if (fstat(lf->fd, &st) != 0) return;
+  end->known = 1;
+  end->dev = (unsigned long long)st.st_dev;
+  end->ino = (unsigned long long)st.st_ino;
+  end->offset = (long long)st.st_size;
+}
+
 void logfile_close(struct logfile *lf) {
   if (lf == NULL) return;
   if (lf->fd >= 0) {

@@ -17,7 +17,7 @@ static void usage(const char *why) {
   diag("%s", why);
   fprintf(stderr,
           "usage: vigil-launch [--service NAME] [--log FILE] [--max-bytes N] [--keep K]\n"
-          "                    [--env-file FILE]... [--exits FILE] [--stop-timeout SEC]\n"
+          "                    [--env-file FILE]... [--exits FILE] [--stop-timeout SEC] [--end-file FILE]\n"
           "                    [--wait-for NAME=http:URL|tcp:HOST:PORT|exec:ARGV]... [--wait-timeout SEC]\n"
           "                    [--wait-attempt-ms MS] -- PROGRAM [ARG...]\n");
   exit(EXIT_USAGE);
@@ -62,6 +62,8 @@ void parse_options(int argc, char **argv, struct options *o) {
       o->log = value;
     else if (IS("--exits"))
       o->exits = value;
+    else if (IS("--end-file"))
+      o->end_file = value;
     else if (IS("--max-bytes"))
       o->max_bytes = parse_number("--max-bytes", value, 1, 1LL << 50);
     else if (IS("--keep"))

@@ -18,6 +18,9 @@
  * - When the child ends: drains the pipe, appends an exit record to --exits FILE
  *   ("<epoch s.ns> <service> <result> <how> <status>", as systemd's ExecStopPost hook writes it), then
  *   exits with the child's code, or dies of the child's signal, so the service manager sees the cause.
+ * - --end-file FILE (systemd): where the output ended and whether the program could be executed, left
+ *   for the ExecStopPost= hook to add to its exit record; with --exits the launcher adds them itself
+ *   (runend.c).
  * - execvp failure: a message in the log and on stderr, exit 127. Under systemd (Type=notify) READY=1 is
  *   sent only once the program was executed, so a start job fails when the program cannot run.
  *
@@ -170,6 +173,9 @@ int main(int argc, char **argv) {
     o.service = slash != NULL ? slash + 1 : o.argv[0];
   }
   g_service = o.service;
+  /* Read before the env files: systemd's id of this run, which its exit hook checks the end file against. */
+  const char *inv_env = getenv("INVOCATION_ID");
+  const char *invocation = inv_env != NULL ? strdup(inv_env) : NULL;
   signal(SIGPIPE, SIG_IGN);
   /* Started with fd 0, 1 or 2 closed, a pipe could land there and be lost in the child's dup2s. */
   for (int fd = 0; fd <= STDERR_FILENO; fd++)
@@ -280,8 +286,13 @@ int main(int argc, char **argv) {
     }
   }
   if (log_open) drain(log_pipe[0], lf, buf, sizeof buf);
+  struct log_end end;
+  char fields[256];
+  logfile_end(lf, &end);
   logfile_close(lf);
-  if (o.exits != NULL) write_exit_record(o.exits, o.service, status);
+  run_end_fields(fields, sizeof fields, &end, got == (ssize_t)sizeof exec_errno ? exec_errno : 0);
+  if (o.end_file != NULL) write_end_file(o.end_file, invocation, fields);
+  if (o.exits != NULL) write_exit_record(o.exits, o.service, status, fields);
   exit_like(status);
   return EXIT_OSERR;
 }

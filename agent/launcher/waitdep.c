@@ -485,7 +485,7 @@ void wait_for_dependencies(const struct options *o, struct logfile *lf) {
         snprintf(status_msg, sizeof status_msg, "STATUS=gave up waiting for %s (%s) to be healthy", t.name, t.what);
         notify(status_msg);
         logfile_close(lf);
-        if (o->exits != NULL) write_exit_record(o->exits, o->service, exited_status(EXIT_DEPTIMEOUT));
+        if (o->exits != NULL) write_exit_record(o->exits, o->service, exited_status(EXIT_DEPTIMEOUT), "");
         exit(EXIT_DEPTIMEOUT);
       }
       long long nap = deadline - now < POLL_MS ? deadline - now : POLL_MS;

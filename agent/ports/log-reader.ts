@@ -2,6 +2,7 @@
  * Reading services' logs ($VIGIL_HOME/logs/<name>.log and its rotated files). Every line handed out has
  * been through the redactor (secret values replaced by [redacted:<set>/<KEY>]).
  */
+import type { LogEnd } from '../core/observed.js';
 import type { LogSearchQuery, LogSearchResult, LogTailQuery, LogTailResult } from '../core/logs/model.js';
 
 export interface LogReader {
@@ -21,3 +22,9 @@ export interface LogReader {
     signal: AbortSignal,
   ): Promise<void>;
 }
+
+/**
+ * The last `lines` lines of a service's log for crash evidence; with `until` (from the exit record: where
+ * the dead process's output ended), the lines before that position, never a later process's.
+ */
+export type LogTailReader = (service: string, lines: number, until?: LogEnd) => Promise<string[]>;

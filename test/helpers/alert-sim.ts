@@ -367,6 +367,7 @@ export async function runSimulation(phases: readonly SimPhase[]): Promise<SimRep
       for (const s of services) {
         const spec = {
           name: s.name,
+          command: ['/bin/true'],
           limits: {},
           restart: { policy: s.spec.policy, delaySec: s.spec.delaySec, burst: s.spec.burst, intervalSec: s.spec.limitIntervalSec },
           health: s.spec.probed ? { probe: { kind: 'http', url: `sim://${s.name}` }, intervalSec: s.spec.intervalSec, timeoutSec: s.spec.timeoutSec, stableSec: s.spec.stableSec } : undefined,

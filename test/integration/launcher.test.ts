@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseExitLine } from '../../agent/adapters/fs/exit-journal.js';
@@ -31,7 +31,7 @@ function exitRecords(file: string) {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => {
-      assert.match(l, /^\d{10}\.\d{9} [a-z0-9-]+ (success|exit-code|signal|core-dump) (exited|killed|dumped) [A-Z0-9]+$/, l);
+      assert.match(l, /^\d{10}\.\d{9} [a-z0-9-]+ (success|exit-code|signal|core-dump) (exited|killed|dumped) [A-Z0-9]+ via=vigil-launch( exec-error=E[A-Z]+)?( log-end=\d+:\d+:\d+)?$/, l);
       return parseExitLine(l, 0)!;
     });
 }
@@ -88,6 +88,28 @@ describe('exit status and exit records', () => {
     assert.equal(noPath.code, 127);
     assert.match(noPath.stderr, /cannot execute no-such-program-on-path-xyz: No such file or directory/);
     assert.deepEqual(exitRecords(exits).map((x) => [x.result, x.code]), [['exit-code', 127], ['exit-code', 127]]);
+    const st = statSync(log);
+    assert.deepEqual(
+      exitRecords(exits).map((x) => x.launcher),
+      [
+        { ran: true, execError: 'ENOENT', logEnd: { dev: st.dev, ino: st.ino, offset: st.size } },
+        { ran: true, execError: 'EACCES', logEnd: null },
+      ],
+      'the errno by name, and where the output ended when there is a log',
+    );
+  });
+
+  it('--end-file: where the output ended, for systemd\'s exit hook, under this run\'s INVOCATION_ID', async () => {
+    const log = fresh('end.log');
+    const end = fresh('end.state');
+    const r = await runLauncher(['--service', 'e', '--log', log, '--end-file', end, '--', '/bin/sh', '-c', 'echo one; printf two; exit 217'], { PATH: process.env.PATH, INVOCATION_ID: 'abc123' });
+    assert.equal(r.code, 217);
+    const st = statSync(log);
+    assert.equal(readFileSync(log, 'utf8'), 'one\ntwo\n', 'the unfinished last line was ended before the position was taken');
+    assert.equal(readFileSync(end, 'utf8'), `abc123 via=vigil-launch log-end=${st.dev}:${st.ino}:${st.size}\n`);
+    const gone = await runLauncher(['--service', 'e', '--log', log, '--end-file', end, '--', '/nonexistent/x'], { PATH: process.env.PATH });
+    assert.equal(gone.code, 127);
+    assert.match(readFileSync(end, 'utf8'), /^- via=vigil-launch exec-error=ENOENT log-end=\d+:\d+:\d+\n$/, 'no invocation id outside systemd');
   });
 
   it('usage errors exit 64; a log file it cannot open exits 73; the program never runs', async () => {

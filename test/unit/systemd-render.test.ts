@@ -51,7 +51,7 @@ const FULL = spec({
   limits: { memoryBytes: 536870912, cpuPercent: 150 },
 });
 
-const HOOK = `ExecStopPost=-"/opt/vigil 1%%/dist/bin/vigil-launch" "--exit-hook" "/home/ada/my vigil/state/exits.log" "web"`;
+const HOOK = `ExecStopPost=-"/opt/vigil 1%%/dist/bin/vigil-launch" "--exit-hook" "/home/ada/my vigil/state/exits.log" "web" "/home/ada/my vigil/state/web.end"`;
 
 test('renders the full unit for a full spec', () => {
   const u = renderUnit(FULL, ctx);
@@ -76,7 +76,7 @@ test('renders the full unit for a full spec', () => {
     'Type=notify',
     'NotifyAccess=main',
     'ExecStart="/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
-      '"--max-bytes" "10485760" "--keep" "5" "--stop-timeout" "35" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
+      '"--max-bytes" "10485760" "--keep" "5" "--stop-timeout" "35" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
     'KillMode=mixed',
     'TimeoutStopSec=30',
     'Restart=on-failure',
@@ -115,7 +115,7 @@ test('the service runs under the launcher with the rotation settings of its spec
   assert.equal(
     exec,
     '"/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
-      '"--max-bytes" "65536" "--keep" "12" "--stop-timeout" "35" "--" "/bin/sh" "-c" "exec sleep 1000"',
+      '"--max-bytes" "65536" "--keep" "12" "--stop-timeout" "35" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-c" "exec sleep 1000"',
   );
   assert.deepEqual(launchCommand(spec({ logs: { maxBytes: 65536, keep: 0 } }), ctx).slice(5, 9), ['--max-bytes', '65536', '--keep', '0']);
   // Without settings (a spec not from the parser): the launcher's defaults, 10 MiB and 5 files.
@@ -136,8 +136,8 @@ test('stopTimeoutSec is systemd\'s TimeoutStopSec=; the launcher escalates only 
 });
 
 test('the exit hook is the launcher, given the journal path and service name as separate quoted words', () => {
-  const hook = exitHookCommand('db', '/tmp/a b/$x/exits.log', LAUNCHER);
-  assert.equal(hook, `-"/opt/vigil 1%%/dist/bin/vigil-launch" "--exit-hook" "/tmp/a b/$$x/exits.log" "db"`);
+  const hook = exitHookCommand('db', '/tmp/a b/$x/exits.log', LAUNCHER, '/tmp/a b/$x/db.end');
+  assert.equal(hook, `-"/opt/vigil 1%%/dist/bin/vigil-launch" "--exit-hook" "/tmp/a b/$$x/exits.log" "db" "/tmp/a b/$$x/db.end"`);
 });
 
 test('unit names map both ways; the agent unit is not a service', () => {

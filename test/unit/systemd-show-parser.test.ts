@@ -22,6 +22,7 @@ test('a running unit', () => {
     sub: 'running',
     pid: 7112,
     restarts: 0,
+    restartsCountRefused: true,
     result: 'success',
     lastExit: null,
     since: 1795729948_000,

@@ -2,7 +2,10 @@
  * The exit journal file (see agent/ports/exit-journal.ts). Each line is written by the unit's ExecStopPost=
  * hook (or launchd's launcher):
  *   `<epoch seconds[.fraction]> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>`, `-` for empty values,
- * e.g. `1795729527.164110416 web exit-code exited 3` or `1795729527.2 web signal killed KILL`.
+ * e.g. `1795729527.164110416 web exit-code exited 3` or `1795729527.2 web signal killed KILL`, then
+ * optionally vigil-launch's key=value fields (agent/launcher/runend.c): `via=vigil-launch`,
+ * `exec-error=ENOENT`, `log-end=DEV:INO:OFFSET`. Records without them (older, or the launcher never ran)
+ * read as before; unknown keys are ignored.
  *
  * readSince reads only from the given offset (at most MAX_READ_BYTES per call), consumes whole lines only
  * (a partial last line is left for the next call), skips malformed lines while still moving past them, and
@@ -18,6 +21,7 @@
  */
 import { open, rename } from 'node:fs/promises';
 import { normalizeSignal } from '../../core/signals.js';
+import type { LogEnd } from '../../core/observed.js';
 import type { ExitJournal, ExitRecord } from '../../ports/exit-journal.js';
 
 /** Upper bound of one read; the rest is returned by the next call. */
@@ -28,8 +32,47 @@ const TIMESTAMP_RE = /^(\d{1,12})(?:\.(\d+))?$/;
 /** Parses one journal line (without its newline) found at byte `offset`; null when malformed. */
 export function parseExitLine(line: string, offset: number): ExitRecord | null {
   const fields = line.trim().split(/[ \t]+/);
-  if (fields.length !== 5) return null;
+  if (fields.length < 5) return null;
   const [ts = '', service = '', rawResult = '', exitCode = '', exitStatus = ''] = fields;
+  const launcher = launcherFields(fields.slice(5));
+  if (launcher === undefined) return null;
+  const base = parseBase(ts, service, rawResult, exitCode, exitStatus, offset);
+  if (base === null || launcher === null) return base;
+  return { ...base, launcher };
+}
+
+const ERRNO_RE = /^(?:E[A-Z0-9]{1,15}|\d{1,5})$/;
+const LOG_END_RE = /^(\d{1,20}):(\d{1,20}):(\d{1,16})$/;
+
+/** The launcher's fields: null when there are none, undefined when a field is not key=value. */
+function launcherFields(extra: readonly string[]): ExitRecord['launcher'] | null | undefined {
+  if (extra.length === 0) return null;
+  let ran = false;
+  let execError: string | null = null;
+  let logEnd: LogEnd | null = null;
+  for (const f of extra) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) return undefined;
+    const key = f.slice(0, eq);
+    const value = f.slice(eq + 1);
+    if (key === 'via') ran ||= value === 'vigil-launch';
+    else if (key === 'exec-error' && ERRNO_RE.test(value)) execError = value;
+    else if (key === 'log-end') {
+      const m = LOG_END_RE.exec(value);
+      if (m) logEnd = { dev: Number(m[1]), ino: Number(m[2]), offset: Number(m[3]) };
+    }
+  }
+  return ran ? { ran: true, execError, logEnd } : null;
+}
+
+function parseBase(
+  ts: string,
+  service: string,
+  rawResult: string,
+  exitCode: string,
+  exitStatus: string,
+  offset: number,
+): ExitRecord | null {
   const t = TIMESTAMP_RE.exec(ts);
   if (!t || !/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(service)) return null;
   const at = Number(t[1]) * 1000 + Number(((t[2] ?? '') + '000').slice(0, 3));

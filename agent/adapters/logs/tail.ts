@@ -22,6 +22,11 @@ export interface TailOptions {
   completeOnly?: boolean;
   redact?: LineRedactor;
   now?: () => number;
+  /**
+   * Only lines before this position: the file with this inode (wherever rotation has moved it) up to
+   * `offset`, then the older files. No lines when that file is gone (rotated out of `keep`).
+   */
+  endAt?: LogCursor;
 }
 
 export interface TailOutput {
@@ -52,9 +57,17 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
     return shown;
   };
 
+  let reachedEnd = opts.endAt === undefined;
   for await (const f of newestFirst(base)) {
+    if (!reachedEnd) {
+      if (f.ino !== opts.endAt!.ino) {
+        await f.fh.close();
+        continue;
+      }
+      reachedEnd = true;
+    }
     try {
-      let end = f.size;
+      let end = f.ino === opts.endAt?.ino ? Math.min(f.size, opts.endAt.offset) : f.size;
       if (cursor === null && files.length === 0) {
         if (opts.completeOnly && end > 0) end = await lastNewlineEnd(f.fh, end);
         cursor = { ino: f.ino, offset: end };

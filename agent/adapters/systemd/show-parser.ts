@@ -97,6 +97,8 @@ export function toObservedStatus(
     sub: p.SubState ?? 'unknown',
     pid: pid === null || pid === 0 ? null : pid,
     restarts: uint(p.NRestarts) ?? 0,
+    // NRestarts is counted when the restart job is queued, before the start limit refuses it.
+    restartsCountRefused: true,
     result: p.Result ?? null,
     lastExit: lastExit(p),
     since: unixTimestampMs(p.StateChangeTimestamp),

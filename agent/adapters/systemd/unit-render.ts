@@ -11,7 +11,7 @@ import type { ServiceSpec } from '../../core/manifest/model.js';
 import { logSettings } from '../../core/manifest/logs-settings.js';
 import { LAUNCHER_MARGIN_SEC, stopTimeoutOf } from '../../core/manifest/stop-settings.js';
 import type { VigilPaths } from '../../core/paths.js';
-import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
+import { credentialSetPath, runEndPath, serviceLogPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { VigilError } from '../../core/errors.js';
 import { maxWaitSec, waitArgs } from '../../core/manifest/wait-args.js';
@@ -59,13 +59,16 @@ export function readMarkers(content: string): { home: string | null; hash: strin
 
 /**
  * ExecStopPost= hook that appends one line to the exit journal:
- * `<epoch seconds.nanoseconds> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>`, `-` for empty values.
- * It is the launcher's `--exit-hook` mode (agent/launcher/exitpend.c): on a full disk the record is kept
- * in a preallocated slot of `<journal>.pending` and moved into the journal, exactly once, when space
- * returns (a plain shell `>>` lost it). The `-` prefix keeps a failed hook from marking the service failed.
+ * `<epoch seconds.nanoseconds> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>[ <launcher fields>]`,
+ * `-` for empty values. It is the launcher's `--exit-hook` mode (agent/launcher/exitpend.c): on a full disk
+ * the record is kept in a preallocated slot of `<journal>.pending` and moved into the journal, exactly
+ * once, when space returns (a plain shell `>>` lost it). The launcher fields (`via=vigil-launch`,
+ * `exec-error=`, `log-end=`; agent/launcher/runend.c) are the line vigil-launch left in `endPath` when the
+ * run ended, taken only when it begins with this run's INVOCATION_ID, and the file is removed either way.
+ * The `-` prefix keeps a failed hook from marking the service failed.
  */
-export function exitHookCommand(service: string, exitsPath: string, launcher: string): string {
-  return `-${quoteExecLine([launcher, '--exit-hook', exitsPath, service])}`;
+export function exitHookCommand(service: string, exitsPath: string, launcher: string, endPath: string): string {
+  return `-${quoteExecLine([launcher, '--exit-hook', exitsPath, service, endPath])}`;
 }
 
 function oneLineValue(what: string, value: string): string {
@@ -108,6 +111,8 @@ export function launchCommand(spec: ServiceSpec, ctx: RenderContext): string[] {
     // matters when a SIGTERM reached the launcher alone (a `kill` from outside): the service still ends.
     '--stop-timeout',
     String(stopTimeoutOf(spec) + LAUNCHER_MARGIN_SEC),
+    '--end-file',
+    runEndPath(ctx.paths, spec.name),
     ...waitArgs(spec),
     '--',
     ...spec.command,
@@ -177,7 +182,7 @@ export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
     ...(spec.limits.cpuPercent === undefined
       ? []
       : [`CPUQuota=${Math.round(spec.limits.cpuPercent * 100) / 100}%`]),
-    `ExecStopPost=${exitHookCommand(spec.name, paths.exits, ctx.launcher)}`,
+    `ExecStopPost=${exitHookCommand(spec.name, paths.exits, ctx.launcher, runEndPath(paths, spec.name))}`,
   ];
   const lines = (hashLine: string[]) =>
     [

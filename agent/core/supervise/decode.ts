@@ -2,7 +2,11 @@
 import type { ExitInfo } from '../events.js';
 import { describeSignal, normalizeSignal } from '../signals.js';
 
-/** systemd's own exit statuses (systemd.exec(5) "PROCESS EXIT CODES"): the service never really ran. */
+/**
+ * systemd's own exit statuses (systemd.exec(5) "PROCESS EXIT CODES"): the service never really ran. Only
+ * for exits vigil-launch did not see end (it never ran): every service runs under it, and a code it
+ * passes on is the program's own choice.
+ */
 const SYSTEMD_EXIT: Readonly<Record<number, string>> = {
   200: 'could not change to the working directory (systemd 200/CHDIR)',
   203: 'the program could not be executed: missing, not executable or bad interpreter (systemd 203/EXEC)',
@@ -23,9 +27,39 @@ export interface ExitFacts {
   how: 'exited' | 'killed' | 'dumped' | 'unknown';
   code: number | null;
   signal: string | null;
+  /** What vigil-launch said about this exit (from its exit record), when it ran. */
+  launcher?: { ran: true; execError: string | null } | undefined;
 }
 
-export function decodeExit(f: ExitFacts): ExitInfo {
+/** execvp's errors as strerror(3) says them (the launcher records the name: numbers differ by OS). */
+const EXEC_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  ENOEXEC: 'Exec format error',
+  ENOTDIR: 'Not a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  E2BIG: 'Argument list too long',
+  ENOMEM: 'Cannot allocate memory',
+  ETXTBSY: 'Text file busy',
+  EISDIR: 'Is a directory',
+  EPERM: 'Operation not permitted',
+  EIO: 'Input/output error',
+  EMFILE: 'Too many open files',
+  ENFILE: 'Too many open files in system',
+  EINVAL: 'Invalid argument',
+  EFAULT: 'Bad address',
+};
+
+export function execErrorText(name: string): string {
+  return EXEC_ERRORS[name] ?? (/^\d+$/.test(name) ? `error ${name}` : name);
+}
+
+/**
+ * `program`: the service's command[0], named in "could not execute …" when the launcher could not
+ * execute it.
+ */
+export function decodeExit(f: ExitFacts, program?: string): ExitInfo {
   const signal = f.signal ? normalizeSignal(f.signal) : null;
   const base = { code: f.how === 'exited' ? f.code : null, signal, result: f.result };
   switch (f.result) {
@@ -43,6 +77,10 @@ export function decodeExit(f: ExitFacts): ExitInfo {
       break;
   }
   if (f.how === 'exited' && f.code !== null) {
+    if (f.launcher?.execError) {
+      return { ...base, reason: `could not execute ${program ?? 'the program'}: ${execErrorText(f.launcher.execError)}` };
+    }
+    if (f.launcher?.ran) return { ...base, reason: `exited with code ${f.code}` };
     const known = SYSTEMD_EXIT[f.code] ?? SHELL_EXIT[f.code];
     return { ...base, reason: known ?? `exited with code ${f.code}` };
   }

@@ -31,6 +31,10 @@ export interface StepInput {
   memoryLimitBytes?: number;
   /** The service's stopTimeoutSec (for the stop-timeout message); default 30. */
   stopTimeoutSec?: number;
+  /** The service's command[0] (named when the launcher could not execute it). */
+  program?: string;
+  /** The manager's wait before a restart (ms), to date restarts reconstructed from the exit journal. */
+  restartDelayMs?: number;
 }
 
 export interface StepOutput {
@@ -47,8 +51,11 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   const intent = input.intent ?? null;
   let crashes = [...prev.crashes];
   let lastExit = prev.lastExit;
-  for (const rec of input.exits) {
-    const info = decodeExit(rec);
+  for (const [i, rec] of input.exits.entries()) {
+    // A run nobody saw (the agent was down or blocked) lies between the previous exit and this one.
+    const before = i === 0 ? (prev.restartDue ?? null) : restartableExit(input.exits[i - 1]!, input.policy);
+    if (before !== null) emit(reconstructedRestart(input, before, rec));
+    const info = decodeExit(rec, input.program);
     lastExit = { ...info, at: rec.at };
     if (isStopTimeout(rec, prev)) {
       // Asked to stop, it did not within its timeout and was killed: worth a warning, not a crash.
@@ -78,7 +85,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
     const oom = rec.result === 'oom-kill' || rec.result === 'memory-limit';
     const limit = oom && input.memoryLimitBytes !== undefined ? ` (limits.memory ${formatBytes(input.memoryLimitBytes)})` : '';
     emit({
-      key: `exit:${service}:${rec.offset}:${rec.at}`,
+      key: exitEventKey(service, rec),
       at: rec.at,
       type: oom ? 'oom-killed' : 'crashed',
       severity: 'warning',
@@ -97,7 +104,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       key: `start-limit:${service}:${o.since ?? now}`,
       type: 'start-limit-hit',
       severity: 'critical',
-      message: `${service} restarted ${o.restarts} times and was given up on${lastExit ? `; last: ${lastExit.reason}` : ''}`,
+      message: `${service} restarted ${plural(restartsDone(o), 'time')} and was given up on${lastExit ? `; last: ${lastExit.reason}` : ''}`,
       ...(lastExit ? { exit: stripAt(lastExit) } : {}),
     });
   }
@@ -167,6 +174,7 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
     loopKey,
     lastExit,
     drifted,
+    restartDue: restartDue(prev, input, running),
   };
   return { next, events };
 }
@@ -179,6 +187,60 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
 export function managerGaveUp(o: ObservedStatus, policy: 'always' | 'on-failure' | 'no', intent: Intent | null): boolean {
   if (intent?.action === 'stop') return false;
   return o.loaded && o.active === 'failed' && o.result !== 'timeout' && (o.result === 'start-limit-hit' || (policy !== 'no' && o.restarts > 0));
+}
+
+/** The key of the crash event of an exit record (the supervisor finds the record of an event by it). */
+export function exitEventKey(service: string, rec: ExitRecord): string {
+  return `exit:${service}:${rec.offset}:${rec.at}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Restarts that really ran, for a unit the manager gave up on: systemd's NRestarts also counts the one its
+ * start limit refused.
+ */
+export function restartsDone(o: ObservedStatus): number {
+  return o.restartsCountRefused === true && o.restarts > 0 ? o.restarts - 1 : o.restarts;
+}
+
+/** The exit when the manager restarts a process after it (a later exit then proves a run between). */
+function restartableExit(rec: ExitRecord, policy: StepInput['policy']): { offset: number; at: number } | null {
+  if (policy === 'no') return null;
+  // A clean exit is restarted by `always`; a clean end by a signal (TERM, INT…) is most likely a stop.
+  const restarted = isFailure(rec) || (policy === 'always' && rec.how === 'exited');
+  return restarted ? { offset: rec.offset, at: rec.at } : null;
+}
+
+/**
+ * The `restarted` event of a run that ended before the agent saw it: after exit `after`, ended by
+ * `ended`. Dated when the manager would have started it (its restart delay), never after `ended`.
+ */
+function reconstructedRestart(input: StepInput, after: { offset: number; at: number }, ended: ExitRecord) {
+  return {
+    key: `restart-after:${input.service}:${after.offset}:${after.at}`,
+    at: Math.min(after.at + (input.restartDelayMs ?? 0), ended.at),
+    type: 'restarted' as const,
+    severity: 'info' as const,
+    message: `${input.service} was restarted (seen later in the exit journal)`,
+    data: { reconstructed: true, afterExitAt: after.at },
+  };
+}
+
+/**
+ * The newest exit whose restart has not been seen yet: set when the step ends with an exit the manager
+ * restarts and no run after it was observed, so that a later step that finds a newer exit first (the run
+ * came and went between two steps) still counts that restart.
+ */
+function restartDue(prev: ServiceSnapshot, input: StepInput, running: boolean): ServiceSnapshot['restartDue'] {
+  const o = input.observed;
+  // A run seen after the exits read (the observation comes after them), or a manager no longer restarting.
+  if (running && (o.pid !== prev.pid || prev.active !== 'active')) return null;
+  if (o.active === 'failed' || o.active === 'inactive') return null;
+  const last = input.exits[input.exits.length - 1];
+  return last === undefined ? (prev.restartDue ?? null) : restartableExit(last, input.policy);
 }
 
 export function deriveState(o: ObservedStatus, looping: boolean): ServiceState {

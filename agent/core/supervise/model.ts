@@ -14,6 +14,8 @@ export interface ServiceSnapshot {
   loopKey: string | null;
   lastExit: (ExitInfo & { at: number }) | null;
   drifted: boolean;
+  /** The newest exit (journal offset and time) after which a restart is due but no run was seen yet. */
+  restartDue?: { offset: number; at: number } | null;
 }
 
 export function emptySnapshot(): ServiceSnapshot {

@@ -2,7 +2,7 @@
 import type { ObservedStatus } from '../observed.js';
 import type { ServiceStatus } from '../status.js';
 import { decodeExit } from './decode.js';
-import { deriveState, managerGaveUp } from './detect.js';
+import { deriveState, managerGaveUp, restartsDone } from './detect.js';
 import type { Intent } from '../intent.js';
 import type { LoopRule, ServiceSnapshot } from './model.js';
 
@@ -31,7 +31,7 @@ export function serviceStatus(args: {
     unit: args.unit,
     state,
     pid: o.pid,
-    restarts: o.restarts,
+    restarts: gaveUp ? restartsDone(o) : o.restarts,
     since: o.since === null ? null : new Date(o.since).toISOString(),
     lastExit: exit ? { code: exit.code, signal: exit.signal, reason: exit.reason } : null,
     health: 'unknown',

@@ -5,7 +5,9 @@
  * Each feature keeps its routes in agent/api/routes/<feature>.ts: a `<FEATURE>_ROUTES` table, a
  * `<Feature>RouteTypes` interface (params, query, body, response per route) and its query codecs.
  * Adding a feature: spread its table into ROUTES, intersect its types into RouteTypes, spread its codecs
- * into QUERY_CODECS; the compiler then asks for the server's dispatch entries (agent/api/dispatch.ts).
+ * into QUERY_CODECS; the compiler then asks for the route's handler in the agent's route table
+ * (agent/api/route-table.ts, filled by agent/daemon/agent-routes.ts) and, when it takes a body, for its
+ * validator (agent/api/route-bodies.ts).
  */
 import { VigilError, type ErrorCode } from '../core/errors.js';
 import type { RouteSpec, Same, QueryCodec } from './route-spec.js';
@@ -80,6 +82,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   E_UNAUTHORIZED: 401,
   E_FORBIDDEN_HOST: 403,
   E_NOT_FOUND: 404,
+  E_UNAVAILABLE: 501,
   E_IO: 500,
   E_CREDENTIAL_UNSAFE: 409,
   E_LOCKED: 409,

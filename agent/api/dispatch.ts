@@ -2,15 +2,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { VigilError, isVigilError, type ErrorCode } from '../core/errors.js';
-import type { ApiHandlers } from './handlers.js';
-import type { Access, RequestGuard } from './guard.js';
-import type { SessionEndpoints } from './session-routes.js';
+import type { RequestGuard } from './guard.js';
+import type { ApiHandlers, RouteHandlers, RouteRequest, SessionRouteName, StreamSources } from './route-table.js';
 import type { UiServer } from './ui-static.js';
 import { openEventStream, type StreamRegistry } from './event-stream.js';
-import { CREDENTIAL_DISPATCH } from './dispatch-credentials.js';
-import { LOG_DISPATCH } from './dispatch-logs.js';
-import { USAGE_DISPATCH } from './dispatch-usage.js';
 import { openLogStream } from './log-stream.js';
+import { parseRouteBody } from './route-bodies.js';
 import {
   QUERY_CODECS,
   ROUTES,
@@ -19,49 +16,11 @@ import {
   matchRoute,
   wantsEventStream,
   type RouteName,
-  type RouteParams,
   type RouteQuery,
-  type RouteResponse,
   type RouteSpec,
 } from './contract.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-
-type Dispatch = {
-  readonly [K in RouteName]: (
-    h: ApiHandlers,
-    params: RouteParams<K>,
-    query: RouteQuery<K>,
-    /** The parsed JSON body (unknown: each entry validates its own). */
-    body: unknown,
-    /** Who is asking, and the server-side endpoints that are not the daemon's (sessions). */
-    ctx: RequestContext,
-  ) => Promise<RouteResponse<K>> | RouteResponse<K>;
-};
-
-export interface RequestContext {
-  access: Access;
-  sessions: SessionEndpoints;
-  res: ServerResponse;
-}
-
-/** The server's side of the route table: one entry per route, checked by the compiler. */
-const DISPATCH: Dispatch = {
-  health: (h) => h.health(),
-  status: (h) => h.status(),
-  action: (h, p) => h.action(p.name, p.verb),
-  events: (h, _p, q) => ({ events: h.events(q) }),
-  session: (_h, _p, _q, _b, c) => c.sessions.session(c.access),
-  loginCode: (_h, _p, _q, _b, c) => c.sessions.loginCode(c.access),
-  logout: (_h, _p, _q, _b, c) => c.sessions.logout(c.access, c.res),
-  resources: (h, _p, q) => h.resources(q),
-  alerts: (h, _p, q) => h.alerts(q),
-  alertTest: (h) => h.alertTest(),
-  metrics: (h) => h.metrics(),
-  ...CREDENTIAL_DISPATCH,
-  ...LOG_DISPATCH,
-  ...USAGE_DISPATCH,
-};
 
 export interface DispatchOptions {
   handlers: ApiHandlers;
@@ -71,8 +30,8 @@ export interface DispatchOptions {
   heartbeatMs: number;
   maxBodyBytes: number;
   logger: Logger | undefined;
-  /** Session routes (GET /api/session, login codes, sign-out). */
-  sessions: SessionEndpoints;
+  /** The server's own routes (GET /api/session, login codes, sign-out). */
+  sessions: Pick<RouteHandlers, SessionRouteName>;
   /** The web UI and /login (HTTP only): served before the guard, with its own Host check. */
   ui?: UiServer;
   /** Headers every response carries (HTTP: CSP and friends). */
@@ -158,8 +117,18 @@ function splitUrl(url: string): { pathname: string; search: string } {
   return q === -1 ? { pathname: url, search: '' } : { pathname: url.slice(0, q), search: url.slice(q + 1) };
 }
 
+/** A feature this agent does not have (its module is off or absent): the same answer for every route. */
+function unavailable(what: string): VigilError {
+  return new VigilError('E_UNAVAILABLE', `${what} is not available in this agent`);
+}
+
 export function createRequestListener(opts: DispatchOptions): RequestListener {
   const { handlers, guard, registry, logger, transport } = opts;
+  // Looked up per request, not copied: a test may swap in real handlers after the server started.
+  const handlerOf = (route: RouteName): ((r: RouteRequest<RouteName>) => unknown) | undefined =>
+    ((opts.sessions as Partial<RouteHandlers>)[route] ?? (handlers as Partial<RouteHandlers>)[route]) as
+      | ((r: RouteRequest<RouteName>) => unknown)
+      | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname, search } = splitUrl(req.url ?? '/');
@@ -185,10 +154,11 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
     const route = match.route;
     const spec: RouteSpec = ROUTES[route];
     const query = QUERY_CODECS[route].decode(new URLSearchParams(search));
-    const body = spec.method === 'GET' ? undefined : await readJsonBody(req, opts.maxBodyBytes);
+    const raw = spec.method === 'GET' ? undefined : await readJsonBody(req, opts.maxBodyBytes);
     if (spec.stream === true && route === 'events' && wantsEventStream(req.headers.accept)) {
+      if (handlers.eventHistory === undefined || handlers.subscribe === undefined) throw unavailable(`${method} ${pathname} (event stream)`);
       openEventStream(req, res, {
-        handlers,
+        handlers: handlers as Pick<StreamSources, 'eventHistory' | 'subscribe'>,
         query: query as RouteQuery<'events'>,
         heartbeatMs: opts.heartbeatMs,
         registry,
@@ -196,13 +166,16 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
       return;
     }
     if (route === 'logFollow' && wantsEventStream(req.headers.accept)) {
+      if (handlers.followLog === undefined) throw unavailable(`${method} ${pathname} (log stream)`);
       const name = (match.params as { name: string }).name;
       const q = query as RouteQuery<'logFollow'>;
-      await openLogStream(req, res, { handlers, service: name, query: q, heartbeatMs: opts.heartbeatMs, registry });
+      await openLogStream(req, res, { handlers: handlers as Pick<StreamSources, 'followLog'>, service: name, query: q, heartbeatMs: opts.heartbeatMs, registry });
       return;
     }
-    const run = DISPATCH[route] as (h: ApiHandlers, p: unknown, q: unknown, b: unknown, c: RequestContext) => unknown;
-    const out = await run(handlers, match.params, query, body, { access, sessions: opts.sessions, res });
+    const run = handlerOf(route);
+    if (run === undefined) throw unavailable(`${method} ${pathname}`);
+    const body = await parseRouteBody(route, raw);
+    const out = await run.call(handlers, { params: match.params, query, body, access, res } as RouteRequest<RouteName>);
     if (spec.contentType !== undefined) sendText(res, spec.contentType, String(out));
     else sendJson(res, 200, out);
   }

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VigilEvent } from '../core/events.js';
 import type { EventQuery } from '../ports/store.js';
-import type { ApiHandlers } from './handlers.js';
+import type { StreamSources } from './route-table.js';
 import { MAX_EVENT_LIMIT, SSE_HEARTBEAT, SSE_RESPONSE_HEADERS, formatSseEvent } from './contract.js';
 
 /** A client that stops reading is dropped once this much is queued (it reconnects with Last-Event-ID). */
@@ -49,7 +49,7 @@ export function eventMatches(e: VigilEvent, q: EventQuery): boolean {
 }
 
 export interface EventStreamOptions {
-  handlers: ApiHandlers;
+  handlers: Pick<StreamSources, 'eventHistory' | 'subscribe'>;
   query: EventQuery;
   heartbeatMs: number;
   registry: StreamRegistry;
@@ -84,7 +84,7 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, opts:
   let history: VigilEvent[] = [];
   try {
     if (resumeAfter !== undefined || query.since !== undefined) {
-      history = handlers.events({ ...query, afterId: resumeAfter, limit: query.limit ?? MAX_EVENT_LIMIT });
+      history = handlers.eventHistory({ ...query, afterId: resumeAfter, limit: query.limit ?? MAX_EVENT_LIMIT });
     }
   } catch (err) {
     unsubscribe();

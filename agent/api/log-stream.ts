@@ -6,13 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogTailQuery } from '../core/logs/model.js';
-import type { LogApiHandlers } from './handlers-logs.js';
+import type { StreamSources } from './route-table.js';
 import type { StreamRegistry } from './event-stream.js';
 import { SSE_HEARTBEAT, SSE_RESPONSE_HEADERS } from './sse-wire.js';
 import { formatLogMessage } from './routes/logs.js';
 
 export interface LogStreamOptions {
-  handlers: LogApiHandlers;
+  handlers: Pick<StreamSources, 'followLog'>;
   service: string;
   query: LogTailQuery;
   heartbeatMs: number;
@@ -58,7 +58,7 @@ export async function openLogStream(_req: IncomingMessage, res: ServerResponse, 
   };
 
   try {
-    await opts.handlers.logFollow(opts.service, opts.query, send, ctl.signal);
+    await opts.handlers.followLog(opts.service, opts.query, send, ctl.signal);
   } catch (err) {
     if (!started) throw err;
   } finally {

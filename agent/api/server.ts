@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { VigilError } from '../core/errors.js';
 import { DEFAULT_HEARTBEAT_MS } from './contract.js';
-import type { ApiHandlers } from './handlers.js';
+import type { ApiHandlers } from './route-table.js';
 import { assertLoopbackHost, hostGuard, httpGuard, socketGuard } from './guard.js';
 import { SessionAuthority } from './session.js';
 import { sessionEndpoints } from './session-routes.js';

@@ -1,15 +1,9 @@
-/** The server's side of the session routes (GET /api/session, login codes, sign-out). */
-import type { ServerResponse } from 'node:http';
+/** The server's own route slice: the session routes (GET /api/session, login codes, sign-out). */
 import { VigilError } from '../core/errors.js';
-import type { Access } from './guard.js';
-import type { LoginCodeDoc, LogoutDoc, SessionDoc } from './routes/session.js';
+import type { RouteHandlers, SessionRouteName } from './route-table.js';
 import { LOGIN_PATH, clearSessionCookie, type SessionAuthority } from './session.js';
 
-export interface SessionEndpoints {
-  session(access: Access): SessionDoc;
-  loginCode(access: Access): LoginCodeDoc;
-  logout(access: Access, res: ServerResponse): LogoutDoc;
-}
+export type SessionEndpoints = Pick<RouteHandlers, SessionRouteName>;
 
 /** `http` is null when the agent serves no HTTP (then there is nothing to sign in to). */
 export function sessionEndpoints(
@@ -21,7 +15,7 @@ export function sessionEndpoints(
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   };
   return {
-    session(access) {
+    session({ access }) {
       const expires = access.session?.expiresAt;
       return {
         principal: access.principal,
@@ -29,7 +23,7 @@ export function sessionEndpoints(
         uiUrl: uiUrl(),
       };
     },
-    loginCode(access) {
+    loginCode({ access }) {
       if (access.principal === 'cookie') {
         throw new VigilError('E_UNAUTHORIZED', 'a browser session cannot mint login links; use the CLI (vigil open)');
       }
@@ -40,7 +34,7 @@ export function sessionEndpoints(
       const { code, expiresAt } = http.sessions.mintCode();
       return { url: `${base}${LOGIN_PATH}?code=${code}`, expiresAt: new Date(expiresAt).toISOString() };
     },
-    logout(access, res) {
+    logout({ access, res }) {
       if (access.session !== undefined && http !== null) {
         http.sessions.revoke(access.session);
         res.setHeader('Set-Cookie', clearSessionCookie(http.address().port));

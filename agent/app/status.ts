@@ -1,6 +1,11 @@
-/** The status document computed directly (no agent running): one batched manager call. */
+/**
+ * The status use cases, written once for the agent and for the CLI without one: a service's status
+ * view (the agent's supervisor tick and directStatus both build it here), the status document computed
+ * directly (one batched manager call), service actions, and the unknown-service error.
+ */
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
-import type { StatusDoc } from '../core/status.js';
+import type { ObservedStatus } from '../core/observed.js';
+import type { ServiceStatus, StatusDoc } from '../core/status.js';
 import { loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
 import { intentKey, type Intent } from '../core/intent.js';
@@ -8,8 +13,33 @@ import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
 import { VigilError } from '../core/errors.js';
+import type { ActionResult, ActionVerb } from '../api/routes/core.js';
 
 export const SNAPSHOTS_KEY = 'supervisor.snapshots';
+
+/** One service's status from its record, what the manager reports and the supervisor's snapshot. */
+export function serviceView(
+  svc: ServiceRecord,
+  o: ObservedStatus,
+  snap: ServiceSnapshot | undefined,
+  now: number,
+  intent: Intent | null = null,
+  drifted: boolean = snap?.drifted ?? false,
+): ServiceStatus {
+  return serviceStatus({
+    name: svc.name,
+    unit: svc.unit,
+    observed: o,
+    snapshot: snap,
+    policy: svc.spec.restart.policy,
+    rule: loopRule(svc.spec.restart),
+    drifted,
+    now,
+    waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
+    intent,
+    stopTimeoutSec: stopTimeoutOf(svc.spec),
+  });
+}
 
 export async function directStatus(deps: { manager: ServiceManager; store: Store | null; clock: Clock }): Promise<StatusDoc> {
   const services = deps.store?.listServices() ?? [];
@@ -25,37 +55,48 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
   return {
     services: services.flatMap((svc) => {
       const o = byName.get(svc.name);
-      return o
-        ? [
-            serviceStatus({
-              name: svc.name,
-              unit: svc.unit,
-              observed: o,
-              snapshot: snapshots[svc.name],
-              policy: svc.spec.restart.policy,
-              rule: loopRule(svc.spec.restart),
-              drifted: drift.get(svc.name) ?? false,
-              now,
-              waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
-              intent: deps.store?.getState<Intent>(intentKey(svc.name)) ?? null,
-              stopTimeoutSec: stopTimeoutOf(svc.spec),
-            }),
-          ]
-        : [];
+      if (!o) return [];
+      const intent = deps.store?.getState<Intent>(intentKey(svc.name)) ?? null;
+      return [serviceView(svc, o, snapshots[svc.name], now, intent, drift.get(svc.name) ?? false)];
     }),
   };
+}
+
+/** E_UNKNOWN_SERVICE naming the missing services and what is installed. */
+export function unknownServices(missing: readonly string[], installed: readonly string[]): VigilError {
+  return new VigilError(
+    'E_UNKNOWN_SERVICE',
+    `unknown service${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}${installed.length ? ` (installed: ${installed.join(', ')})` : ' (nothing is installed; run vigil apply)'}`,
+  );
 }
 
 /** The records of these services, or E_UNKNOWN_SERVICE naming the ones that are not installed. */
 export function requireServices(store: Store | null, names: readonly string[]): ServiceRecord[] {
   const known = new Map((store?.listServices() ?? []).map((s) => [s.name, s]));
   const missing = names.filter((n) => !known.has(n));
-  if (missing.length > 0) {
-    const list = [...known.keys()];
-    throw new VigilError(
-      'E_UNKNOWN_SERVICE',
-      `unknown service${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}${list.length ? ` (installed: ${list.join(', ')})` : ' (nothing is installed; run vigil apply)'}`,
-    );
-  }
+  if (missing.length > 0) throw unknownServices(missing, [...known.keys()]);
   return names.map((n) => known.get(n)!);
+}
+
+/** E_UNKNOWN_SERVICE unless every name is in the status document. */
+export function requireInStatus(doc: StatusDoc, names: readonly string[]): void {
+  const known = doc.services.map((s) => s.name);
+  const missing = names.filter((n) => !known.includes(n));
+  if (missing.length > 0) throw unknownServices(missing, known);
+}
+
+/**
+ * `start|stop|restart` of one installed service, then its fresh status (`refresh`: the agent ticks its
+ * supervisor, the CLI computes the document directly).
+ */
+export async function serviceAction(
+  deps: { store: Store | null; manager: ServiceManager; refresh: () => Promise<StatusDoc> },
+  service: string,
+  verb: ActionVerb,
+): Promise<ActionResult> {
+  requireServices(deps.store, [service]);
+  await deps.manager[verb]([service]);
+  const s = (await deps.refresh()).services.find((x) => x.name === service);
+  if (!s) throw new VigilError('E_SERVICE_MANAGER', `${service} did not report a status after ${verb}`);
+  return { service, action: verb, ok: true, status: s };
 }

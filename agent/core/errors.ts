@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'E_UNAUTHORIZED'
   | 'E_FORBIDDEN_HOST'
   | 'E_NOT_FOUND'
+  /** This agent does not have the feature asked for (its module is off, or it is an older agent). */
+  | 'E_UNAVAILABLE'
   | 'E_IO'
   /** A credential file or directory in a state Vigil refuses (symlink, other owner, readable by others). */
   | 'E_CREDENTIAL_UNSAFE'

@@ -2,21 +2,15 @@
  * The credential store inside the agent: the store, a cache of its values (for the log scrubber of the
  * agent's own logger and the leak guard), the leak guard itself (for every reader of service logs:
  * crash log tails here, `services.credentials.guard.redactLines(...)` for the log routes), the module that
- * refreshes the cache every tick, and the API handlers (list, set, remove, rotate, audit).
+ * refreshes the cache every tick. Its routes (list, set, remove, rotate, audit): credential-routes.ts.
  */
 import type { NewEvent } from '../core/events.js';
 import type { Context } from './compose.js';
 import type { LogTailReader } from '../ports/log-reader.js';
 import type { AgentModule, AgentServices } from './module.js';
-import type { CredentialApiHandlers } from '../api/handlers-credentials.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { SecretCache } from '../adapters/credentials/secret-cache.js';
-import { processAlive } from '../adapters/process/alive.js';
-import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
-import { KindProber } from '../adapters/probe/kind-prober.js';
 import { LeakGuard } from '../app/leak-guard.js';
-import { fromDatabase, listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
-import { rotateCredentials } from '../app/rotate.js';
 
 export class CredentialRuntime {
   readonly store: FsCredentialStore;
@@ -66,48 +60,6 @@ export function credentialModule(services: AgentServices): AgentModule {
       if (now - last < REFRESH_MS) return;
       last = now;
       services.credentials.cache.refresh();
-    },
-  };
-}
-
-function deps(services: AgentServices): CredentialDeps {
-  const { credentials, store, clock, supervisor } = services;
-  return {
-    store: credentials.store,
-    ledger: ledgerFor(store, { now: () => clock.now(), alive: processAlive }),
-    clock,
-    ...fromDatabase(store),
-    record: (events) => {
-      supervisor.record(events);
-      credentials.cache.refresh();
-    },
-  };
-}
-
-export function credentialHandlers(services: AgentServices): CredentialApiHandlers {
-  const { credentials, ctx, manager } = services;
-  return {
-    async credentials() {
-      return listCredentials(deps(services));
-    },
-    async credentialSet(set, key, value, actor) {
-      return setKeys(deps(services), set, { [key]: value }, actor);
-    },
-    async credentialRemove(set, key, actor) {
-      return removeKey(deps(services), set, key, actor);
-    },
-    async credentialRotate(set, req) {
-      try {
-        return await rotateCredentials(
-          { ...deps(services), manager, probe: (p, ms) => new KindProber(ctx.runner).probe(p, ms), readLogTail: ctx.readLogTail },
-          { set, values: req.values, actor: req.actor, ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }), ...(req.stableMs === undefined ? {} : { stableMs: req.stableMs }) },
-        );
-      } finally {
-        credentials.cache.refresh();
-      }
-    },
-    async credentialAudit(q) {
-      return { records: deps(services).ledger.list(q) };
     },
   };
 }

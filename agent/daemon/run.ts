@@ -15,7 +15,7 @@ import { createLogger } from '../adapters/log/logger.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { createContext } from './compose.js';
 import { Supervisor } from './supervisor.js';
-import { agentHandlers } from './handlers.js';
+import { agentRoutes } from './agent-routes.js';
 import { createModules } from './modules.js';
 import { findUiDir } from './ui-dir.js';
 import { eachModule, type AgentServices } from './module.js';
@@ -96,7 +96,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       { key: `agent-started:${process.pid}:${startedAt}`, at: startedAt, service: null, type: 'agent-started', severity: 'info', message: `Vigil agent started (pid ${process.pid})` },
     ]);
     server = await startApiServer({
-      handlers: agentHandlers({ services, modules, startedAt }),
+      handlers: agentRoutes({ services, modules, startedAt }),
       socketPath: ctx.paths.socket,
       token: readOrCreateToken(ctx.paths.token),
       ...(opts.http ? { http: opts.http } : {}),

@@ -14,19 +14,18 @@ import type { StatusDoc } from '../core/status.js';
 import type { ExitRecord, LogEnd, ObservedStatus } from '../core/observed.js';
 import { exitEventKey, step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
-import { serviceStatus } from '../core/supervise/view.js';
 import { intentKey, intentOver, type Intent } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
-import type { ServiceRecord, Store } from '../ports/store.js';
+import type { Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
 import type { Clock } from '../ports/clock.js';
 import type { LogTailReader } from '../ports/log-reader.js';
-import { SNAPSHOTS_KEY } from '../app/status.js';
+import { SNAPSHOTS_KEY, serviceView } from '../app/status.js';
 import { processAlive } from '../adapters/process/alive.js';
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 import { isDiskFullError } from '../core/disk/condition.js';
 
-export { SNAPSHOTS_KEY };
+export { SNAPSHOTS_KEY, serviceView };
 
 export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
 const LOG_TAIL_LINES = 20;
@@ -314,20 +313,4 @@ function groupExits(records: readonly ExitRecord[]): Map<string, ExitRecord[]> {
     out.set(r.service, list);
   }
   return out;
-}
-
-export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: ServiceSnapshot | undefined, now: number, intent: Intent | null = null) {
-  return serviceStatus({
-    name: svc.name,
-    unit: svc.unit,
-    observed: o,
-    snapshot: snap,
-    policy: svc.spec.restart.policy,
-    rule: loopRule(svc.spec.restart),
-    drifted: snap?.drifted ?? false,
-    now,
-    waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
-    intent,
-    stopTimeoutSec: stopTimeoutOf(svc.spec),
-  });
 }

@@ -7,12 +7,11 @@ import { VigilError } from '../../agent/core/errors.js';
 import type { EventType, NewEvent, VigilEvent } from '../../agent/core/events.js';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import type { EventQuery } from '../../agent/ports/store.js';
-import type { ActionResult, ActionVerb, AlertTestResponse, AlertsResponse, HealthDoc, ResourcesQuery, ResourcesResponse } from '../../agent/api/contract.js';
-import type { ApiHandlers } from '../../agent/api/handlers.js';
-import type { LogSearchQuery, LogSearchResult, LogTailQuery, LogTailResult } from '../../agent/core/logs/model.js';
+import { actorOf, type ActionResult, type AlertTestResponse, type AlertsResponse, type HealthDoc, type ResourcesResponse } from '../../agent/api/contract.js';
+import type { AgentApi, RouteRequest } from '../../agent/api/route-table.js';
+import type { LogSearchResult, LogTailQuery, LogTailResult } from '../../agent/core/logs/model.js';
 import type { AuditDoc, CredentialSetInfo, CredentialsDoc, RotationResult } from '../../agent/api/routes/credentials.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../agent/api/server.js';
-import type { BudgetResumeRequest, UsageQuery, UsageSeriesQuery } from '../../agent/api/routes/usage.js';
 import { fakeBudget, fakeResume, fakeUsageReport, fakeUsageSeries } from './usage-fakes.js';
 
 export const TOKEN = 'a'.repeat(64);
@@ -33,7 +32,8 @@ export function serviceStatus(name: string): ServiceStatus {
   };
 }
 
-export class FakeHandlers implements ApiHandlers {
+/** Fakes of every route (tests that need only some pass their own Partial handlers to startFixture). */
+export class FakeHandlers implements AgentApi {
   readonly history: VigilEvent[] = [];
   readonly queries: EventQuery[] = [];
   readonly listeners = new Set<(e: VigilEvent) => void>();
@@ -43,17 +43,19 @@ export class FakeHandlers implements ApiHandlers {
   private subscribed: Array<() => void> = [];
   private unsubscribed: Array<() => void> = [];
 
-  async status(): Promise<StatusDoc> {
+  status = async (): Promise<StatusDoc> => {
     if (this.fail) throw this.fail;
     return { services: [serviceStatus('web')] };
-  }
+  };
 
-  async action(service: string, action: ActionVerb): Promise<ActionResult> {
+  action = async ({ params: { name: service, verb: action } }: RouteRequest<'action'>): Promise<ActionResult> => {
     if (service !== 'web') throw new VigilError('E_UNKNOWN_SERVICE', `unknown service "${service}"`);
     return { service, action, ok: true, status: serviceStatus(service) };
-  }
+  };
 
-  events(q: EventQuery): VigilEvent[] {
+  events = ({ query }: RouteRequest<'events'>) => ({ events: this.eventHistory(query) });
+
+  eventHistory(q: EventQuery): VigilEvent[] {
     this.queries.push(q);
     this.onQuery?.();
     const matching = this.history.filter(
@@ -75,51 +77,41 @@ export class FakeHandlers implements ApiHandlers {
     };
   }
 
-  health(): HealthDoc {
-    return { ok: true, version: '9.9.9', pid: process.pid, startedAt: '2024-01-01T00:00:00.000Z' };
-  }
+  health = (): HealthDoc => ({ ok: true, version: '9.9.9', pid: process.pid, startedAt: '2024-01-01T00:00:00.000Z' });
 
-  resources(q: ResourcesQuery): ResourcesResponse {
-    return { now: 1_700_000_000_000, series: [{ service: q.service ?? 'web', resolution: 'raw', stepMs: 5000, points: [] }] };
-  }
+  resources = ({ query: q }: RouteRequest<'resources'>): ResourcesResponse => ({
+    now: 1_700_000_000_000,
+    series: [{ service: q.service ?? 'web', resolution: 'raw', stepMs: 5000, points: [] }],
+  });
 
-  alerts(): AlertsResponse {
-    return { firing: [], quietNow: false, channels: [], notifications: [] };
-  }
+  alerts = (): AlertsResponse => ({ firing: [], quietNow: false, channels: [], notifications: [] });
 
-  async alertTest(): Promise<AlertTestResponse> {
-    return { notification: null };
-  }
+  alertTest = async (): Promise<AlertTestResponse> => ({ notification: null });
 
-  async metrics(): Promise<string> {
-    return '# HELP vigil_test a test metric\n# TYPE vigil_test gauge\nvigil_test 1\n';
-  }
+  metrics = async (): Promise<string> => '# HELP vigil_test a test metric\n# TYPE vigil_test gauge\nvigil_test 1\n';
 
   /** Credential calls as received (values included: the fake is where a test checks they arrived). */
   readonly credentialCalls: unknown[][] = [];
 
-  async credentials(): Promise<CredentialsDoc> {
-    return { dir: '/fake/credentials', sets: [] };
-  }
+  credentials = async (): Promise<CredentialsDoc> => ({ dir: '/fake/credentials', sets: [] });
 
-  async credentialSet(set: string, key: string, value: string, actor: string): Promise<CredentialSetInfo> {
-    this.credentialCalls.push(['set', set, key, value, actor]);
+  /** Records the validated body and the actor the agent's slice derives from it (actorOf). */
+  credentialSet = async ({ params: { set, key }, body, access }: RouteRequest<'credentialSet'>): Promise<CredentialSetInfo> => {
+    this.credentialCalls.push(['set', set, key, body.value, actorOf(access.principal, body.actor)]);
     return { set, file: `/fake/credentials/${set}.env`, exists: true, keys: [{ key, masked: '••••', updatedAt: null, ageDays: null, overdue: false }], services: [], rotateAfterDays: null, overdue: false, problem: null };
-  }
+  };
 
-  async credentialRemove(set: string, key: string, actor: string): Promise<CredentialSetInfo> {
-    this.credentialCalls.push(['remove', set, key, actor]);
+  credentialRemove = async ({ params: { set, key }, body, access }: RouteRequest<'credentialRemove'>): Promise<CredentialSetInfo> => {
+    this.credentialCalls.push(['remove', set, key, actorOf(access.principal, body?.actor)]);
     return { set, file: `/fake/credentials/${set}.env`, exists: true, keys: [], services: [], rotateAfterDays: null, overdue: false, problem: null };
-  }
+  };
 
-  async credentialRotate(set: string, req: { values: Record<string, string>; timeoutMs?: number; stableMs?: number; actor: string }): Promise<RotationResult> {
-    this.credentialCalls.push(['rotate', set, req]);
-    return { id: 'r1', set, keys: Object.keys(req.values), outcome: 'succeeded', services: [], checks: [], failed: null, rollback: null, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 1 };
-  }
+  credentialRotate = async ({ params: { set }, body }: RouteRequest<'credentialRotate'>): Promise<RotationResult> => {
+    this.credentialCalls.push(['rotate', set, body]);
+    return { id: 'r1', set, keys: Object.keys(body.values), outcome: 'succeeded', services: [], checks: [], failed: null, rollback: null, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 1 };
+  };
 
-  async credentialAudit(): Promise<AuditDoc> {
-    return { records: [] };
-  }
+  credentialAudit = async (): Promise<AuditDoc> => ({ records: [] });
 
   /** The fake service "web"'s log; appendLog() adds lines and wakes followers. */
   readonly logLines: string[] = [];
@@ -135,20 +127,24 @@ export class FakeHandlers implements ApiHandlers {
     if (service !== 'web') throw new VigilError('E_UNKNOWN_SERVICE', `unknown service "${service}"`);
   }
 
-  async logTail(service: string, q: LogTailQuery): Promise<LogTailResult> {
+  logTail = async ({ params: { name: service }, query: q }: RouteRequest<'logTail'>): Promise<LogTailResult> => {
     this.requireLog(service);
     this.logQueries.push(q);
     return { service, lines: this.logLines.slice(-q.lines), files: ['web.log'], timedOut: false, scannedBytes: 0 };
-  }
+  };
 
-  async logSearch(service: string, q: LogSearchQuery): Promise<LogSearchResult> {
+  logSearch = async ({ params: { name: service }, query: q }: RouteRequest<'logSearch'>): Promise<LogSearchResult> => {
     this.requireLog(service);
     this.logQueries.push(q);
     const matches = this.logLines.filter((l) => l.includes(q.pattern)).map((line) => ({ file: 'web.log', line }));
     return { service, matches: matches.slice(-q.limit), truncated: false, timedOut: false, scannedBytes: 0, elapsedMs: 0, files: ['web.log'] };
-  }
+  };
 
-  async logFollow(service: string, q: LogTailQuery, onLines: (lines: string[]) => void | Promise<void>, signal: AbortSignal): Promise<void> {
+  logFollow = (): never => {
+    throw new VigilError('E_USAGE', 'this endpoint streams: ask with Accept: text/event-stream');
+  };
+
+  async followLog(service: string, q: LogTailQuery, onLines: (lines: string[]) => void | Promise<void>, signal: AbortSignal): Promise<void> {
     this.requireLog(service);
     this.logQueries.push(q);
     await onLines(this.logLines.slice(-q.lines));
@@ -168,24 +164,22 @@ export class FakeHandlers implements ApiHandlers {
   /** Usage and budget calls as received. */
   readonly usageCalls: unknown[][] = [];
 
-  usage(q: UsageQuery) {
+  usage = ({ query: q }: RouteRequest<'usage'>) => {
     this.usageCalls.push(['usage', q]);
     return fakeUsageReport(q);
-  }
+  };
 
-  usageSeries(q: UsageSeriesQuery) {
+  usageSeries = ({ query: q }: RouteRequest<'usageSeries'>) => {
     this.usageCalls.push(['usageSeries', q]);
     return fakeUsageSeries(q);
-  }
+  };
 
-  budget() {
-    return fakeBudget();
-  }
+  budget = () => fakeBudget();
 
-  async budgetResume(body: BudgetResumeRequest) {
+  budgetResume = async ({ body }: RouteRequest<'budgetResume'>) => {
     this.usageCalls.push(['budgetResume', body]);
     return fakeResume(body);
-  }
+  };
 
   /** Records an event (next id) and tells the subscribers. */
   emit(type: EventType = 'started', service: string | null = 'web', at = 1_700_000_000_000): VigilEvent {

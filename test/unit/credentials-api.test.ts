@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from '../../agent/api/client.js';
-import { actorOf } from '../../agent/api/credentials-bodies.js';
+import { actorOf } from '../../agent/api/contract.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
-import { CredentialRuntime, credentialHandlers } from '../../agent/daemon/credentials.js';
+import { CredentialRuntime } from '../../agent/daemon/credentials.js';
+import { credentialRoutes } from '../../agent/daemon/credential-routes.js';
 import type { AgentServices } from '../../agent/daemon/module.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { VigilError } from '../../agent/core/errors.js';
@@ -54,9 +55,9 @@ describe('credential routes (fake handlers): bodies and actors', () => {
     assert.equal(actorOf('bearer', undefined), 'ui');
   });
 
-  it('rotate passes seconds as milliseconds; audit takes set and limit', async () => {
+  it('rotate passes the validated body on; audit takes set and limit', async () => {
     await api.call('credentialRotate', { set: 'llm' }, undefined, { values: { K: CANARY }, timeoutSec: 5, stableSec: 2, actor: 'cli' });
-    assert.deepEqual(f.handlers.credentialCalls.at(-1), ['rotate', 'llm', { values: { K: CANARY }, timeoutMs: 5000, stableMs: 2000, actor: 'cli' }]);
+    assert.deepEqual(f.handlers.credentialCalls.at(-1), ['rotate', 'llm', { values: { K: CANARY }, timeoutSec: 5, stableSec: 2, actor: 'cli' }]);
     assert.deepEqual(await api.call('credentialAudit', {}, { set: 'llm', limit: 5 }), { records: [] });
     const r = await raw({ port: f.port }, { path: '/api/credentials/audit?bogus=1', headers: { host: `127.0.0.1:${f.port}`, authorization: `Bearer ${TOKEN}` } });
     assert.equal(r.status, 400);
@@ -84,7 +85,7 @@ describe('credential routes (the agent\'s real handlers)', () => {
       supervisor: { record: (e: Parameters<SqliteStore['appendEvents']>[0]) => db.appendEvents(e) },
       credentials,
     } as unknown as AgentServices;
-    Object.assign(f.handlers, credentialHandlers(services));
+    Object.assign(f.handlers, credentialRoutes(services));
     api = new ApiClient({ socketPath: f.socketPath });
   });
   after(async () => {

@@ -39,6 +39,11 @@ export interface RemoveCredentialBody {
   actor?: CredentialActor;
 }
 
+/** A browser session is always the app; the socket and the bearer token say who they are (default: the app). */
+export function actorOf(principal: string, claimed: CredentialActor | undefined): CredentialActor {
+  return principal === 'cookie' ? 'ui' : (claimed ?? 'ui');
+}
+
 export interface AuditDoc {
   records: AuditRecord[];
 }

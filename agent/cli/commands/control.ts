@@ -2,8 +2,7 @@
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import type { ServiceStatus } from '../../core/status.js';
 import type { ActionVerb } from '../../api/contract.js';
-import { requireServices } from '../../app/status.js';
-import { directStatus } from '../../app/status.js';
+import { directStatus, requireServices, serviceAction } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
 import { agentClient } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
@@ -34,10 +33,10 @@ export function controlCommand(verb: ActionVerb) {
       const ctx = await createContext(io.env);
       try {
         const store = ctx.existingStore();
+        const deps = { store, manager: ctx.manager, refresh: () => directStatus({ manager: ctx.manager, store, clock: ctx.clock }) };
         requireServices(store, positionals);
-        await withProgress(io, label(positionals.join(', ')), () => ctx.manager[verb](positionals));
-        const doc = await directStatus({ manager: ctx.manager, store, clock: ctx.clock });
-        statuses = doc.services.filter((s) => positionals.includes(s.name));
+        statuses = [];
+        for (const name of positionals) statuses.push((await withProgress(io, label(name), () => serviceAction(deps, name, verb))).status);
       } finally {
         ctx.close();
       }

@@ -1,5 +1,4 @@
 /** Commands without a running agent: the same work done in this process. */
-import { VigilError } from '../../core/errors.js';
 import type { StatusDoc } from '../../core/status.js';
 import { directStatus } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
@@ -23,13 +22,5 @@ export async function directStatusFor(io: Io): Promise<StatusDoc> {
     };
   } finally {
     ctx.close();
-  }
-}
-
-export function requireNames(doc: StatusDoc, names: readonly string[]): void {
-  const known = new Set(doc.services.map((s) => s.name));
-  const missing = names.filter((n) => !known.has(n));
-  if (missing.length > 0) {
-    throw new VigilError('E_UNKNOWN_SERVICE', `unknown service: ${missing.join(', ')}${known.size ? ` (installed: ${[...known].join(', ')})` : ''}`);
   }
 }

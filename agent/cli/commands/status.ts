@@ -1,6 +1,7 @@
 /** `vigil status`: through the agent when it runs, else one direct batched call. */
 import { EXIT_OK } from '../../core/errors.js';
 import type { StatusDoc } from '../../core/status.js';
+import { requireInStatus } from '../../app/status.js';
 import { NO_AGENT, readViaAgent } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
@@ -14,8 +15,7 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     doc = await directStatusFor(io);
   }
   if (positionals.length > 0) {
-    const { requireNames } = await import('./direct.js');
-    requireNames(doc, positionals);
+    requireInStatus(doc, positionals);
     doc = { services: doc.services.filter((s) => positionals.includes(s.name)) };
   }
   if (values.json) printJson(io, doc);

@@ -1,20 +1,21 @@
-/** The usage and budget API handlers of the running agent (spread into agentHandlers). */
+/** The usage and budget routes of the running agent (a slice of agentRoutes). */
 import { VigilError } from '../core/errors.js';
-import type { UsageApiHandlers } from '../api/handlers-usage.js';
+import type { RouteHandlers } from '../api/route-table.js';
+import type { UsageRouteTypes } from '../api/contract.js';
 import { budgetStatus, usageReport, usageSeries } from '../app/usage/query.js';
 import type { AgentModule, AgentServices } from './module.js';
 import { UsageModule } from './usage-module.js';
 
-export function usageHandlers(services: AgentServices, modules: readonly AgentModule[]): UsageApiHandlers {
+export function usageRoutes(services: AgentServices, modules: readonly AgentModule[]): Pick<RouteHandlers, keyof UsageRouteTypes> {
   const mod = modules.find((m): m is UsageModule => m instanceof UsageModule);
   const need = (): UsageModule => {
-    if (!mod) throw new VigilError('E_STORE', 'usage tracking is not available in this agent (it needs the SQLite store)');
+    if (!mod) throw new VigilError('E_UNAVAILABLE', 'usage tracking is not available in this agent (it needs the SQLite store)');
     return mod;
   };
   const deps = () => ({ store: services.store, ledger: need().ledger });
   const now = () => services.clock.now();
   return {
-    usage: (q) => ({
+    usage: ({ query: q }) => ({
       ...usageReport(deps(), q, now()),
       sources: need().ingester.sources().map((s) => ({
         service: s.service,
@@ -29,9 +30,9 @@ export function usageHandlers(services: AgentServices, modules: readonly AgentMo
         lastGap: s.lastGap,
       })),
     }),
-    usageSeries: (q) => usageSeries(deps(), q, now()),
+    usageSeries: ({ query }) => usageSeries(deps(), query, now()),
     budget: () => budgetStatus(deps(), now()),
-    async budgetResume(body) {
+    async budgetResume({ body }) {
       const r = await need().watch.resume(body);
       // Start-up of the resumed services shows in the status at once.
       await services.supervisor.tick({ full: true });

@@ -1,7 +1,7 @@
 /** The request body of POST /api/budget/resume, validated (server side only: zod stays out of the client). */
 import { z } from 'zod';
 import { parseBody } from './body-parse.js';
-import type { BudgetResumeRequest } from './routes/usage.js';
+import type { BudgetResumeRequest } from './usage.js';
 
 const resumeBody = z
   .strictObject({

@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { parseBody as parse } from './body-parse.js';
-import type { Actor } from '../ports/credentials.js';
-import type { RemoveCredentialBody, RotateCredentialsBody, SetCredentialBody } from './routes/credentials.js';
+import type { RemoveCredentialBody, RotateCredentialsBody, SetCredentialBody } from './credentials.js';
 
 const actor = z.enum(['cli', 'ui']).optional();
 
@@ -18,12 +17,6 @@ const rotateBody = z.strictObject({
   actor,
 });
 
-
 export const parseSetBody = (b: unknown): SetCredentialBody => parse(setBody, b, 'PUT /api/credentials/:set/keys/:key');
 export const parseRemoveBody = (b: unknown): RemoveCredentialBody | undefined => parse(removeBody, b, 'DELETE /api/credentials/:set/keys/:key');
 export const parseRotateBody = (b: unknown): RotateCredentialsBody => parse(rotateBody, b, 'POST /api/credentials/:set/rotate');
-
-/** A browser session is always the app; the socket and the bearer token say who they are (default: the app). */
-export function actorOf(principal: string, claimed: Actor | undefined): Actor {
-  return principal === 'cookie' ? 'ui' : (claimed ?? 'ui');
-}

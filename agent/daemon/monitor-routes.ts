@@ -1,5 +1,6 @@
-/** API handlers of the health/resources/alerts feature, served by the MonitorModule. */
-import type { MonitorApiHandlers } from '../api/handlers-monitor.js';
+/** The routes of the health/resources/alerts feature, served by the MonitorModule. */
+import type { RouteHandlers } from '../api/route-table.js';
+import type { MonitorRouteTypes } from '../api/contract.js';
 import type { AlertView } from '../api/routes/monitor.js';
 import { VigilError } from '../core/errors.js';
 import type { Notification } from '../core/alerts/model.js';
@@ -9,14 +10,14 @@ import { MonitorModule } from './monitor-module.js';
 
 const HOUR = 3600_000;
 
-export function monitorHandlers(modules: readonly AgentModule[], now: () => number): MonitorApiHandlers {
+export function monitorRoutes(modules: readonly AgentModule[], now: () => number): Pick<RouteHandlers, keyof MonitorRouteTypes> {
   const m = modules.find((x): x is MonitorModule => x instanceof MonitorModule) ?? null;
   const need = (): MonitorModule => {
-    if (!m) throw new VigilError('E_NOT_FOUND', 'health, resources and alerts are not available in this agent');
+    if (!m) throw new VigilError('E_UNAVAILABLE', 'health, resources and alerts are not available in this agent');
     return m;
   };
   return {
-    resources(q) {
+    resources({ query: q }) {
       const mod = need();
       const t = now();
       const until = q.until ?? t;
@@ -27,7 +28,7 @@ export function monitorHandlers(modules: readonly AgentModule[], now: () => numb
       }
       return { now: t, series: names.map((service) => mod.history.series({ service, since, until, points: q.points ?? 120 }, t)) };
     },
-    alerts(q) {
+    alerts({ query: q }) {
       const mod = need();
       const firing: AlertView[] = mod.alerting.engine.firing().map((a) => ({
         key: a.key,

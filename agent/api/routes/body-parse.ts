@@ -1,6 +1,6 @@
 /** A request body checked against its zod schema (server side only, loaded with the first body that needs it). */
 import type { z } from 'zod';
-import { VigilError } from '../core/errors.js';
+import { VigilError } from '../../core/errors.js';
 
 /** The parsed body, or E_USAGE naming the route and the field; the input itself is never quoted back. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {

@@ -1,0 +1,25 @@
+/** The core routes of the running agent: health, status, service actions and the event history/stream. */
+import type { RouteHandlers, StreamSources } from '../api/route-table.js';
+import type { CoreRouteTypes } from '../api/contract.js';
+import { VERSION } from '../cli/version.js';
+import { serviceAction } from '../app/status.js';
+import { decorate, type AgentModule, type AgentServices } from './module.js';
+
+export function coreRoutes(deps: {
+  services: AgentServices;
+  modules: readonly AgentModule[];
+  startedAt: number;
+}): Pick<RouteHandlers, keyof CoreRouteTypes> & Pick<StreamSources, 'eventHistory' | 'subscribe'> {
+  const { supervisor, store, manager } = deps.services;
+  const status = () => decorate(deps.modules, supervisor.currentStatus());
+  return {
+    health: () => ({ ok: true, version: VERSION, pid: process.pid, startedAt: new Date(deps.startedAt).toISOString() }),
+    status: () => status(),
+    action: ({ params }) =>
+      // The fresh status after the command: a full tick, then the decorated document (health, spend…).
+      serviceAction({ store, manager, refresh: async () => (await supervisor.tick({ full: true }), status()) }, params.name, params.verb),
+    events: ({ query }) => ({ events: store.queryEvents(query) }),
+    eventHistory: (q) => store.queryEvents(q),
+    subscribe: (listener) => supervisor.subscribe(listener),
+  };
+}

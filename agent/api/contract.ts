@@ -7,7 +7,7 @@
  * Adding a feature: spread its table into ROUTES, intersect its types into RouteTypes, spread its codecs
  * into QUERY_CODECS; the compiler then asks for the route's handler in the agent's route table
  * (agent/api/route-table.ts, filled by agent/daemon/agent-routes.ts) and, when it takes a body, for its
- * validator (agent/api/route-bodies.ts).
+ * validator (agent/api/route-table.ts).
  */
 import { VigilError, type ErrorCode } from '../core/errors.js';
 import type { RouteSpec, Same, QueryCodec } from './route-spec.js';

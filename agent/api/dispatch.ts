@@ -3,11 +3,10 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { VigilError, isVigilError, type ErrorCode } from '../core/errors.js';
 import type { RequestGuard } from './guard.js';
-import type { ApiHandlers, RouteHandlers, RouteRequest, SessionRouteName, StreamSources } from './route-table.js';
+import { parseRouteBody, type ApiHandlers, type RouteHandlers, type RouteRequest, type SessionRouteName, type StreamSources } from './route-table.js';
 import type { UiServer } from './ui-static.js';
 import { openEventStream, type StreamRegistry } from './event-stream.js';
 import { openLogStream } from './log-stream.js';
-import { parseRouteBody } from './route-bodies.js';
 import {
   QUERY_CODECS,
   ROUTES,

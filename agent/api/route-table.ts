@@ -3,6 +3,11 @@
  * slice (`Pick<RouteHandlers, …its routes>`) from one file (agent/daemon/<feature>-routes.ts); the
  * agent spreads the slices into one table (agent/daemon/agent-routes.ts) and the compiler checks that
  * every route has its handler. Handlers throw VigilError to answer with an error body.
+ *
+ * Request bodies are validated before the handler runs, by one validator per route that takes a body
+ * (agent/api/routes/<feature>-bodies.ts, beside the route). Each loads on the first request that needs
+ * it, not with the agent: the schemas are zod, ~15 MB of resident memory in an agent nobody writes to.
+ * The compiler asks for a validator for every route whose contract has a body.
  */
 import type { ServerResponse } from 'node:http';
 import type { VigilEvent } from '../core/events.js';
@@ -15,7 +20,7 @@ import type { SessionRouteTypes } from './routes/session.js';
 export interface RouteRequest<K extends RouteName> {
   params: RouteParams<K>;
   query: RouteQuery<K>;
-  /** Already validated by the route's body parser (route-bodies.ts); undefined for routes without one. */
+  /** Already validated by the route's body parser (BODY_PARSERS below); undefined for routes without one. */
   body: RouteBody<K>;
   /** Who is asking (socket, bearer token or browser session). */
   access: Access;
@@ -51,3 +56,21 @@ export type AgentApi = Pick<RouteHandlers, AgentRouteName> & StreamSources;
  * always passes the whole table; tests pass only what they exercise.
  */
 export type ApiHandlers = Partial<AgentApi>;
+
+type BodyRouteName = { [K in RouteName]: undefined extends RouteBody<K> ? (RouteBody<K> extends undefined ? never : K) : K }[RouteName];
+
+type Parser<K extends RouteName> = (raw: unknown) => RouteBody<K>;
+
+export const BODY_PARSERS: { readonly [K in BodyRouteName]: () => Promise<Parser<K>> } = {
+  credentialSet: async () => (await import('./routes/credentials-bodies.js')).parseSetBody,
+  credentialRemove: async () => (await import('./routes/credentials-bodies.js')).parseRemoveBody,
+  credentialRotate: async () => (await import('./routes/credentials-bodies.js')).parseRotateBody,
+  budgetResume: async () => (await import('./routes/usage-bodies.js')).parseResumeBody,
+};
+
+/** The validated body of a request (undefined for a route that takes none: whatever was sent is ignored). */
+export async function parseRouteBody<K extends RouteName>(route: K, raw: unknown): Promise<RouteBody<K>> {
+  const load = (BODY_PARSERS as Partial<Record<RouteName, () => Promise<(raw: unknown) => unknown>>>)[route];
+  if (load === undefined) return undefined as RouteBody<K>;
+  return (await load())(raw) as RouteBody<K>;
+}

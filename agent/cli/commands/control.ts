@@ -2,7 +2,7 @@
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import type { ServiceStatus } from '../../core/status.js';
 import type { ActionVerb } from '../../api/contract.js';
-import { directStatus, requireServices, serviceAction } from '../../app/status.js';
+import { directStatus, requireServices } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
 import { agentClient } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
@@ -33,10 +33,11 @@ export function controlCommand(verb: ActionVerb) {
       const ctx = await createContext(io.env);
       try {
         const store = ctx.existingStore();
-        const deps = { store, manager: ctx.manager, refresh: () => directStatus({ manager: ctx.manager, store, clock: ctx.clock }) };
         requireServices(store, positionals);
-        statuses = [];
-        for (const name of positionals) statuses.push((await withProgress(io, label(name), () => serviceAction(deps, name, verb))).status);
+        // One manager call for all the names (the agent path goes one by one, through serviceAction).
+        await withProgress(io, label(positionals.join(', ')), () => ctx.manager[verb](positionals));
+        const doc = await directStatus({ manager: ctx.manager, store, clock: ctx.clock });
+        statuses = doc.services.filter((s) => positionals.includes(s.name));
       } finally {
         ctx.close();
       }

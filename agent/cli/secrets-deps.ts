@@ -3,13 +3,10 @@ import { VigilError } from '../core/errors.js';
 import type { NewEvent } from '../core/events.js';
 import { createContext, type Context } from '../daemon/compose.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
-import { processAlive } from '../adapters/process/alive.js';
-import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
-import { KindProber } from '../adapters/probe/kind-prober.js';
-import { fromDatabase, requireSetName, type CredentialDeps } from '../app/credentials.js';
+import { credentialDeps, rotateDeps } from '../daemon/credential-wiring.js';
+import { requireSetName, type CredentialDeps } from '../app/credentials.js';
 import { keyProblem } from '../core/credentials/envfile.js';
 import type { RotateDeps } from '../app/rotate.js';
-import type { CredentialLedger } from '../ports/credentials.js';
 import type { Io } from './io.js';
 
 export interface DirectCredentials {
@@ -27,27 +24,19 @@ export async function directCredentials(io: Io, write: boolean): Promise<DirectC
   const ctx = await createContext(io.env);
   try {
     const db = write ? ctx.store() : ctx.existingStore();
-    const ledger: CredentialLedger = db ? ledgerFor(db, { now: () => ctx.clock.now(), alive: processAlive }) : readOnlyLedger;
-    const deps: CredentialDeps = {
-      store: new FsCredentialStore(ctx.paths.credentials, () => ctx.clock.now()),
-      ledger,
-      clock: ctx.clock,
-      ...fromDatabase(db),
-      record: (events) => db?.appendEvents(events),
-    };
+    const store = new FsCredentialStore(ctx.paths.credentials, () => ctx.clock.now());
+    const deps = credentialDeps(ctx, { store, db, record: (events) => db?.appendEvents(events) });
     return {
       ctx,
       deps,
-      rotateDeps: (onEvent) => ({
-        ...deps,
-        record: (events) => {
-          db?.appendEvents(events);
-          for (const e of events) onEvent(e);
-        },
-        manager: ctx.manager,
-        probe: (p, ms) => new KindProber(ctx.runner).probe(p, ms),
-        readLogTail: ctx.readLogTail,
-      }),
+      rotateDeps: (onEvent) =>
+        rotateDeps(ctx, {
+          ...deps,
+          record: (events) => {
+            db?.appendEvents(events);
+            for (const e of events) onEvent(e);
+          },
+        }),
       close: () => ctx.close(),
     };
   } catch (err) {
@@ -55,11 +44,6 @@ export async function directCredentials(io: Io, write: boolean): Promise<DirectC
     throw err;
   }
 }
-
-const readOnly = (): never => {
-  throw new VigilError('E_STORE', 'internal: a credential command without a database tried to write');
-};
-const readOnlyLedger: CredentialLedger = { lock: readOnly, begin: readOnly, finish: readOnly, list: () => [] };
 
 /** `<set> <KEY>` exactly; a third argument is refused: it would be a value on the command line. */
 export function setAndKey(positionals: string[], usage: string): [string, string] {

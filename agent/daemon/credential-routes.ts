@@ -1,25 +1,21 @@
 /** The credential routes of the running agent: list, set, remove, rotate, audit. Responses never carry a value. */
 import type { RouteHandlers } from '../api/route-table.js';
 import { actorOf, type CredentialRouteTypes } from '../api/contract.js';
-import { processAlive } from '../adapters/process/alive.js';
-import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
-import { KindProber } from '../adapters/probe/kind-prober.js';
-import { fromDatabase, listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
+import { listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
 import { rotateCredentials } from '../app/rotate.js';
 import type { AgentServices } from './module.js';
+import { credentialDeps, rotateDeps } from './credential-wiring.js';
 
 function deps(services: AgentServices): CredentialDeps {
-  const { credentials, store, clock, supervisor } = services;
-  return {
+  const { credentials, store, supervisor } = services;
+  return credentialDeps(services, {
     store: credentials.store,
-    ledger: ledgerFor(store, { now: () => clock.now(), alive: processAlive }),
-    clock,
-    ...fromDatabase(store),
+    db: store,
     record: (events) => {
       supervisor.record(events);
       credentials.cache.refresh();
     },
-  };
+  });
 }
 
 export function credentialRoutes(services: AgentServices): Pick<RouteHandlers, keyof CredentialRouteTypes> {
@@ -37,7 +33,7 @@ export function credentialRoutes(services: AgentServices): Pick<RouteHandlers, k
     async credentialRotate({ params, body, access }) {
       try {
         return await rotateCredentials(
-          { ...deps(services), manager, probe: (p, ms) => new KindProber(ctx.runner).probe(p, ms), readLogTail: ctx.readLogTail },
+          rotateDeps({ manager, runner: ctx.runner, readLogTail: ctx.readLogTail }, deps(services)),
           {
             set: params.set,
             values: body.values,

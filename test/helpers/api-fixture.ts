@@ -220,6 +220,7 @@ export class FakeHandlers implements AgentApi {
 export interface Fixture {
   dir: string;
   socketPath: string;
+  /** The fakes of every route; the server is given these unless startFixture is given its own `handlers`. */
   handlers: FakeHandlers;
   server: ApiServer;
   port: number;
@@ -231,6 +232,7 @@ export function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'vigil-api-'));
 }
 
+/** `extra.handlers`: only these (a Partial table: the routes left out answer E_UNAVAILABLE). */
 export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promise<Fixture> {
   const dir = tempDir();
   const socketPath = path.join(dir, 'agent.sock');

@@ -21,8 +21,8 @@ describe('browser API client against the real server', { timeout: 20_000 }, () =
     const api = createApi({ fetch, key: () => null, base: fx.baseUrl, headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal((await api.call('status', {})).services[0]!.name, 'web');
     assert.equal((await api.call('action', { name: 'web', verb: 'restart' })).action, 'restart');
-    await assert.rejects(api.call('action', { name: 'nope', verb: 'stop' }), (err) => isApiError(err) && err.status === 404 && err.code === 'E_UNKNOWN_SERVICE' && !err.missingEndpoint);
-    await assert.rejects(api.json('GET', '/api/no-such-feature'), (err) => isApiError(err) && err.missingEndpoint);
+    await assert.rejects(api.call('action', { name: 'nope', verb: 'stop' }), (err) => isApiError(err) && err.status === 404 && err.code === 'E_UNKNOWN_SERVICE' && !err.unavailable);
+    await assert.rejects(api.json('GET', '/api/no-such-feature'), (err) => isApiError(err) && err.unavailable);
     const anon = createApi({ fetch, key: () => null, base: fx.baseUrl });
     await assert.rejects(anon.call('status', {}), (err) => isApiError(err) && err.unauthorized);
   });

@@ -44,9 +44,12 @@ export class ApiError extends Error {
     return this.status === 401;
   }
 
-  /** This agent has no such endpoint: the feature is not available from it. */
-  get missingEndpoint(): boolean {
-    return this.status === 404 && this.code === 'E_NOT_FOUND' && /no such endpoint/.test(this.message);
+  /**
+   * The feature is not available from this agent: E_UNAVAILABLE (its module is off), or 404 E_NOT_FOUND
+   * from an agent that predates the route (the routes this is asked of never answer E_NOT_FOUND otherwise).
+   */
+  get unavailable(): boolean {
+    return this.code === 'E_UNAVAILABLE' || (this.status === 404 && this.code === 'E_NOT_FOUND');
   }
 }
 

@@ -70,7 +70,7 @@ export function openStream(api: Api, opts: StreamOptions): () => void {
           state('unauthorized', err.message);
           return;
         }
-        if (err instanceof ApiError && err.missingEndpoint) {
+        if (err instanceof ApiError && err.unavailable) {
           state('unavailable', err.message);
           return;
         }

@@ -61,7 +61,7 @@ export const createAlertsSlice =
           alertsState: { kind: 'ready', at: deps.now() },
         });
       } catch (err) {
-        if (isApiError(err) && err.missingEndpoint)
+        if (isApiError(err) && err.unavailable)
           set({ alertsState: { kind: 'unavailable', message: 'This agent does not raise alerts.' } });
         else set({ alertsState: { kind: 'error', message: get().failed(err) } });
       }

@@ -128,7 +128,7 @@ export const createCredentialsSlice =
           const doc = await deps.api.call('credentials', {});
           set({ credentialSets: doc.sets, credentialsState: { kind: 'ready', at: deps.now() } });
         } catch (err) {
-          if (isApiError(err) && err.missingEndpoint) {
+          if (isApiError(err) && err.unavailable) {
             set({
               credentialsState: { kind: 'unavailable', message: 'This agent has no credential store.' },
             });

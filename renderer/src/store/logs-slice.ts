@@ -76,7 +76,7 @@ export const createLogsSlice =
     }
 
     function missing(err: unknown): Availability {
-      return isApiError(err) && err.missingEndpoint
+      return isApiError(err) && err.unavailable
         ? { kind: 'unavailable', message: 'This agent does not serve logs.' }
         : { kind: 'error', message: get().failed(err) };
     }

@@ -63,7 +63,7 @@ export const createResourcesSlice =
           historyState: { ...s.historyState, [service]: { kind: 'ready', at: deps.now() } },
         }));
       } catch (err) {
-        const unavailable = isApiError(err) && err.missingEndpoint;
+        const unavailable = isApiError(err) && err.unavailable;
         set((s) => ({
           ...(unavailable ? { resourcesAvailable: false } : {}),
           historyState: {
@@ -85,7 +85,7 @@ export const createResourcesSlice =
           { since: deps.now() - SPARK_RANGE_MS, points: MAX_POINTS },
         );
       } catch (err) {
-        if (isApiError(err) && err.missingEndpoint) set({ resourcesAvailable: false });
+        if (isApiError(err) && err.unavailable) set({ resourcesAvailable: false });
         return;
       }
       set((s) => {

@@ -45,7 +45,7 @@ export const createSettingsSlice =
       try {
         set({ budgetDoc: await deps.api.call('budget', {}), budgetState: { kind: 'ready', at: deps.now() } });
       } catch (err) {
-        if (isApiError(err) && err.missingEndpoint)
+        if (isApiError(err) && err.unavailable)
           set({
             budgetState: {
               kind: 'unavailable',

@@ -86,7 +86,7 @@ export const createUsageSlice =
             usageState: { kind: 'ready', at: deps.now() },
           });
         } catch (err) {
-          if (isApiError(err) && err.missingEndpoint) {
+          if (isApiError(err) && err.unavailable) {
             set({
               usageState: {
                 kind: 'unavailable',

@@ -7,12 +7,9 @@ import { VigilError } from '../../agent/core/errors.js';
 import type { EventType, NewEvent, VigilEvent } from '../../agent/core/events.js';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import type { EventQuery } from '../../agent/ports/store.js';
-import { actorOf, type ActionResult, type AlertTestResponse, type AlertsResponse, type HealthDoc, type ResourcesResponse } from '../../agent/api/contract.js';
-import type { AgentApi, RouteRequest } from '../../agent/api/route-table.js';
-import type { LogSearchResult, LogTailQuery, LogTailResult } from '../../agent/core/logs/model.js';
-import type { AuditDoc, CredentialSetInfo, CredentialsDoc, RotationResult } from '../../agent/api/routes/credentials.js';
+import type { ActionResult, HealthDoc } from '../../agent/api/contract.js';
+import type { AgentApi, ApiHandlers, RouteRequest } from '../../agent/api/route-table.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../agent/api/server.js';
-import { fakeBudget, fakeResume, fakeUsageReport, fakeUsageSeries } from './usage-fakes.js';
 
 export const TOKEN = 'a'.repeat(64);
 
@@ -32,8 +29,12 @@ export function serviceStatus(name: string): ServiceStatus {
   };
 }
 
-/** Fakes of every route (tests that need only some pass their own Partial handlers to startFixture). */
-export class FakeHandlers implements AgentApi {
+/**
+ * Fakes of the core routes and the event stream (what most server tests need). A test of another
+ * feature passes that feature's fake (api-fakes.ts) as startFixture({ handlers }); the routes a server
+ * is not given answer E_UNAVAILABLE.
+ */
+export class FakeHandlers implements Pick<AgentApi, 'status' | 'action' | 'events' | 'eventHistory' | 'subscribe' | 'health'> {
   readonly history: VigilEvent[] = [];
   readonly queries: EventQuery[] = [];
   readonly listeners = new Set<(e: VigilEvent) => void>();
@@ -79,108 +80,6 @@ export class FakeHandlers implements AgentApi {
 
   health = (): HealthDoc => ({ ok: true, version: '9.9.9', pid: process.pid, startedAt: '2024-01-01T00:00:00.000Z' });
 
-  resources = ({ query: q }: RouteRequest<'resources'>): ResourcesResponse => ({
-    now: 1_700_000_000_000,
-    series: [{ service: q.service ?? 'web', resolution: 'raw', stepMs: 5000, points: [] }],
-  });
-
-  alerts = (): AlertsResponse => ({ firing: [], quietNow: false, channels: [], notifications: [] });
-
-  alertTest = async (): Promise<AlertTestResponse> => ({ notification: null });
-
-  metrics = async (): Promise<string> => '# HELP vigil_test a test metric\n# TYPE vigil_test gauge\nvigil_test 1\n';
-
-  /** Credential calls as received (values included: the fake is where a test checks they arrived). */
-  readonly credentialCalls: unknown[][] = [];
-
-  credentials = async (): Promise<CredentialsDoc> => ({ dir: '/fake/credentials', sets: [] });
-
-  /** Records the validated body and the actor the agent's slice derives from it (actorOf). */
-  credentialSet = async ({ params: { set, key }, body, access }: RouteRequest<'credentialSet'>): Promise<CredentialSetInfo> => {
-    this.credentialCalls.push(['set', set, key, body.value, actorOf(access.principal, body.actor)]);
-    return { set, file: `/fake/credentials/${set}.env`, exists: true, keys: [{ key, masked: '••••', updatedAt: null, ageDays: null, overdue: false }], services: [], rotateAfterDays: null, overdue: false, problem: null };
-  };
-
-  credentialRemove = async ({ params: { set, key }, body, access }: RouteRequest<'credentialRemove'>): Promise<CredentialSetInfo> => {
-    this.credentialCalls.push(['remove', set, key, actorOf(access.principal, body?.actor)]);
-    return { set, file: `/fake/credentials/${set}.env`, exists: true, keys: [], services: [], rotateAfterDays: null, overdue: false, problem: null };
-  };
-
-  credentialRotate = async ({ params: { set }, body }: RouteRequest<'credentialRotate'>): Promise<RotationResult> => {
-    this.credentialCalls.push(['rotate', set, body]);
-    return { id: 'r1', set, keys: Object.keys(body.values), outcome: 'succeeded', services: [], checks: [], failed: null, rollback: null, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 1 };
-  };
-
-  credentialAudit = async (): Promise<AuditDoc> => ({ records: [] });
-
-  /** The fake service "web"'s log; appendLog() adds lines and wakes followers. */
-  readonly logLines: string[] = [];
-  readonly logQueries: unknown[] = [];
-  private readonly logFollowers = new Set<(lines: string[]) => void>();
-
-  appendLog(...lines: string[]): void {
-    this.logLines.push(...lines);
-    for (const f of this.logFollowers) f(lines);
-  }
-
-  private requireLog(service: string): void {
-    if (service !== 'web') throw new VigilError('E_UNKNOWN_SERVICE', `unknown service "${service}"`);
-  }
-
-  logTail = async ({ params: { name: service }, query: q }: RouteRequest<'logTail'>): Promise<LogTailResult> => {
-    this.requireLog(service);
-    this.logQueries.push(q);
-    return { service, lines: this.logLines.slice(-q.lines), files: ['web.log'], timedOut: false, scannedBytes: 0 };
-  };
-
-  logSearch = async ({ params: { name: service }, query: q }: RouteRequest<'logSearch'>): Promise<LogSearchResult> => {
-    this.requireLog(service);
-    this.logQueries.push(q);
-    const matches = this.logLines.filter((l) => l.includes(q.pattern)).map((line) => ({ file: 'web.log', line }));
-    return { service, matches: matches.slice(-q.limit), truncated: false, timedOut: false, scannedBytes: 0, elapsedMs: 0, files: ['web.log'] };
-  };
-
-  logFollow = (): never => {
-    throw new VigilError('E_USAGE', 'this endpoint streams: ask with Accept: text/event-stream');
-  };
-
-  async followLog(service: string, q: LogTailQuery, onLines: (lines: string[]) => void | Promise<void>, signal: AbortSignal): Promise<void> {
-    this.requireLog(service);
-    this.logQueries.push(q);
-    await onLines(this.logLines.slice(-q.lines));
-    const follower = (lines: string[]): void => void onLines(lines);
-    this.logFollowers.add(follower);
-    try {
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    } finally {
-      this.logFollowers.delete(follower);
-    }
-  }
-
-  get logFollowerCount(): number {
-    return this.logFollowers.size;
-  }
-
-  /** Usage and budget calls as received. */
-  readonly usageCalls: unknown[][] = [];
-
-  usage = ({ query: q }: RouteRequest<'usage'>) => {
-    this.usageCalls.push(['usage', q]);
-    return fakeUsageReport(q);
-  };
-
-  usageSeries = ({ query: q }: RouteRequest<'usageSeries'>) => {
-    this.usageCalls.push(['usageSeries', q]);
-    return fakeUsageSeries(q);
-  };
-
-  budget = () => fakeBudget();
-
-  budgetResume = async ({ body }: RouteRequest<'budgetResume'>) => {
-    this.usageCalls.push(['budgetResume', body]);
-    return fakeResume(body);
-  };
-
   /** Records an event (next id) and tells the subscribers. */
   emit(type: EventType = 'started', service: string | null = 'web', at = 1_700_000_000_000): VigilEvent {
     const base: NewEvent = {
@@ -217,11 +116,11 @@ export class FakeHandlers implements AgentApi {
   }
 }
 
-export interface Fixture {
+export interface Fixture<H extends ApiHandlers = FakeHandlers> {
   dir: string;
   socketPath: string;
-  /** The fakes of every route; the server is given these unless startFixture is given its own `handlers`. */
-  handlers: FakeHandlers;
+  /** What the server was given: `handlers` of startFixture, else the core fakes. */
+  handlers: H;
   server: ApiServer;
   port: number;
   baseUrl: string;
@@ -233,16 +132,18 @@ export function tempDir(): string {
 }
 
 /** `extra.handlers`: only these (a Partial table: the routes left out answer E_UNAVAILABLE). */
-export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promise<Fixture> {
+export async function startFixture<H extends ApiHandlers = FakeHandlers>(
+  extra: Omit<Partial<ApiServerOptions>, 'handlers'> & { handlers?: H } = {},
+): Promise<Fixture<H>> {
   const dir = tempDir();
   const socketPath = path.join(dir, 'agent.sock');
-  const handlers = new FakeHandlers();
+  const handlers = extra.handlers ?? (new FakeHandlers() as ApiHandlers as H);
   const server = await startApiServer({
-    handlers,
     socketPath,
     http: { host: '127.0.0.1', port: 0 },
     token: TOKEN,
     ...extra,
+    handlers,
   });
   const port = server.httpAddress()?.port ?? 0;
   return {

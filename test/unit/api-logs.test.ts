@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { ApiClient } from '../../agent/api/client.js';
 import { LOG_QUERY_CODECS, buildPath, type LogSearchQuery, type LogTailQuery } from '../../agent/api/contract.js';
 import { TOKEN, raw, startFixture, type Fixture } from '../helpers/api-fixture.js';
+import { FakeLogs } from '../helpers/api-fakes.js';
 
 const tailQ = (lines: number, over: Partial<LogTailQuery> = {}): LogTailQuery => ({ lines, level: null, grep: null, timeoutMs: 10_000, ...over });
 
@@ -26,9 +27,9 @@ describe('log query codecs', () => {
 });
 
 describe('log routes', () => {
-  let fx: Fixture;
+  let fx: Fixture<FakeLogs>;
   before(async () => {
-    fx = await startFixture({ heartbeatMs: 20 });
+    fx = await startFixture({ heartbeatMs: 20, handlers: new FakeLogs() });
     fx.handlers.appendLog('one', 'two', 'three warn');
   });
   after(async () => fx.close());
@@ -72,7 +73,7 @@ describe('log routes', () => {
   });
 
   test('closing the server ends open log streams', async () => {
-    const local = await startFixture({ heartbeatMs: 20 });
+    const local = await startFixture({ heartbeatMs: 20, handlers: new FakeLogs() });
     const done = new ApiClient({ socketPath: local.socketPath }).streamLogs('web', tailQ(0), () => undefined);
     for (let i = 0; i < 500 && local.handlers.logFollowerCount === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(local.handlers.logFollowerCount, 1);

@@ -12,15 +12,16 @@ import type { AgentServices } from '../../agent/daemon/module.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { VigilError } from '../../agent/core/errors.js';
 import { TOKEN, raw, startFixture, type Fixture } from '../helpers/api-fixture.js';
+import { FakeCredentials } from '../helpers/api-fakes.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const CANARY = 'sk-canary-7f3a9c1e5b2d4f60-ZZZZ';
 
 describe('credential routes (fake handlers): bodies and actors', () => {
-  let f: Fixture;
+  let f: Fixture<FakeCredentials>;
   let api: ApiClient;
   before(async () => {
-    f = await startFixture();
+    f = await startFixture({ handlers: new FakeCredentials() });
     api = new ApiClient({ socketPath: f.socketPath });
   });
   after(() => f.close());
@@ -65,12 +66,12 @@ describe('credential routes (fake handlers): bodies and actors', () => {
 });
 
 describe('credential routes (the agent\'s real handlers)', () => {
-  let f: Fixture;
+  let f: Fixture<FakeCredentials>;
   let api: ApiClient;
   let db: SqliteStore;
   let home: string;
   before(async () => {
-    f = await startFixture();
+    f = await startFixture({ handlers: new FakeCredentials() });
     home = path.join(f.dir, 'vh');
     const paths = vigilPaths({ VIGIL_HOME: home, HOME: f.dir });
     fs.mkdirSync(home, { mode: 0o700 });

@@ -13,6 +13,7 @@ import { registerVigilMetrics } from '../../agent/adapters/metrics/prometheus.js
 import { LazyMetrics } from '../../agent/adapters/metrics/lazy-metrics.js';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import { startFixture, type Fixture } from '../helpers/api-fixture.js';
+import { FakeMonitor } from '../helpers/api-fakes.js';
 
 function promtool(): string | null {
   const r = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
@@ -221,9 +222,9 @@ describe('/metrics', () => {
   });
 
   describe('through the API server', () => {
-    let fx: Fixture;
+    let fx: Fixture<FakeMonitor>;
     before(async () => {
-      fx = await startFixture();
+      fx = await startFixture({ handlers: new FakeMonitor() });
     });
     after(async () => {
       await fx.close();

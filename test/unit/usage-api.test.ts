@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { ApiClient } from '../../agent/api/client.js';
 import { VigilError } from '../../agent/core/errors.js';
 import { raw, startFixture, type Fixture } from '../helpers/api-fixture.js';
+import { FakeUsage } from '../helpers/api-fakes.js';
 
 describe('usage API', () => {
-  let f: Fixture;
+  let f: Fixture<FakeUsage>;
   let client: ApiClient;
   before(async () => {
-    f = await startFixture();
+    f = await startFixture({ handlers: new FakeUsage() });
     client = new ApiClient({ socketPath: f.socketPath });
   });
   after(() => f.close());

@@ -17,6 +17,7 @@ import { createModules } from './modules.js';
 import { findUiDir } from './ui-dir.js';
 import { eachModule, type AgentServices } from './module.js';
 import { CredentialRuntime } from './credentials.js';
+import { boundHeapGrowth } from '../adapters/process/heap-bounds.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -28,6 +29,7 @@ export interface AgentOptions {
 }
 
 export async function runAgent(opts: AgentOptions): Promise<void> {
+  boundHeapGrowth(); // an always-on process: a heap near what it holds (see heap-bounds.ts)
   const ctx = await createContext(opts.env);
   mkdirSync(ctx.paths.home, { recursive: true, mode: 0o700 });
   mkdirSync(path.dirname(ctx.paths.exits), { recursive: true, mode: 0o700 });

@@ -18,6 +18,7 @@ import { openDatabase, PAGE_CACHE_KIB } from '../../agent/adapters/sqlite/db.js'
 import { catalog } from '../helpers/usage.js';
 import type { ChunkJob, ParsedChunk } from '../../agent/core/usage/chunk.js';
 import type { LogChunk } from '../../agent/ports/usage-sources.js';
+import { BURN_BUCKET_MS, BurnWindow } from '../../agent/core/usage/detect.js';
 
 let env: UsageEnv;
 afterEach(() => env?.close());
@@ -91,6 +92,28 @@ describe('memory bounds of usage ingestion', () => {
     const [, bound] = heapRun('module', OLD);
     assert.ok(semiOnly > 50 * MB, `with only the young-generation bound the heap peaks at ${(semiOnly / MB).toFixed(1)} MB (else this test shows nothing)`);
     assert.ok(bound < 0.6 * semiOnly, `with both bounds the heap peaks at ${(bound / MB).toFixed(1)} MB, against ${(semiOnly / MB).toFixed(1)} MB`);
+  });
+});
+
+describe('the burn window of the runaway detector', () => {
+  it('holds one sum per second of a service, not one sample per entry, and gives the same rate', () => {
+    const now = Date.UTC(2026, 10, 26, 12);
+    const w = new BurnWindow(10 * 60_000);
+    // 5,000 entries/s for 2 minutes, 10 tokens each, ending now.
+    for (let i = 0; i < 600_000; i++) w.add('core', now - 120_000 + Math.floor(i / 5), 10, now);
+    assert.ok(BURN_BUCKET_MS >= 1000 && w.size('core') <= 121, `${w.size('core')} buckets`);
+    assert.equal(w.perMinute('core', now), (600_000 * 10) / 10);
+  });
+
+  it('drops samples already older than the window (a backlog of old lines) and buckets that leave it', () => {
+    const now = Date.UTC(2026, 10, 26, 12);
+    const w = new BurnWindow(60_000);
+    for (let i = 0; i < 1000; i++) w.add('core', now - 3_600_000 + i, 5, now);
+    assert.equal(w.size('core'), 0);
+    w.add('core', now - 30_000, 7, now);
+    assert.equal(w.perMinute('core', now), 7);
+    assert.equal(w.perMinute('core', now + 40_000), 0);
+    assert.equal(w.size('core'), 0);
   });
 });
 

@@ -172,7 +172,7 @@ export class UsageWatch {
     this.deps.onEntries?.(stored);
     const unpriced: NewEvent[] = [];
     for (const e of stored) {
-      this.burn.add(e.service, e.at, totalTokens(e.tokens));
+      this.burn.add(e.service, e.at, totalTokens(e.tokens), now);
       if (e.costSource !== 'unpriced') continue;
       unpriced.push({
         key: `unpriced-model:${e.provider ?? ''}:${e.model}`,

@@ -24,6 +24,7 @@ import { DiskWatch } from '../app/disk-watch.js';
 import { statfsSpace } from '../adapters/fs/disk-space.js';
 import { PendingExits } from '../adapters/fs/pending-exits.js';
 import { launcherPath } from '../adapters/launchd/launcher-path.js';
+import { boundHeapGrowth } from '../adapters/process/heap-bounds.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -35,6 +36,7 @@ export interface AgentOptions {
 }
 
 export async function runAgent(opts: AgentOptions): Promise<void> {
+  boundHeapGrowth(); // an always-on process: a heap near what it holds (see heap-bounds.ts)
   const ctx = await createContext(opts.env);
   mkdirSync(ctx.paths.home, { recursive: true, mode: 0o700 });
   mkdirSync(path.dirname(ctx.paths.exits), { recursive: true, mode: 0o700 });

@@ -14,7 +14,7 @@ import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { SqliteUsageLedger } from '../adapters/sqlite/usage-ledger.js';
 import { FileLogReader } from '../adapters/usage/log-reader.js';
 import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
-import { WorkerChunkParser } from '../adapters/usage/worker-parser.js';
+import { InlineChunkParser } from '../adapters/usage/inline-parser.js';
 import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
 import { registerUsageMetrics, type UsageMetrics } from '../adapters/metrics/usage-metrics.js';
 import { UsageIngester } from '../app/usage/ingest.js';
@@ -52,7 +52,7 @@ export class UsageModule implements AgentModule {
   readonly enforcer: BudgetEnforcer;
   readonly watch: UsageWatch;
   private metrics: UsageMetrics | null = null;
-  private readonly parser: WorkerChunkParser;
+  private readonly parser: InlineChunkParser;
 
   constructor(
     private readonly s: AgentServices,
@@ -64,7 +64,10 @@ export class UsageModule implements AgentModule {
     this.ledger = new SqliteUsageLedger(store.db);
     const record = (events: Parameters<typeof s.supervisor.record>[0]) => this.notify(s.supervisor.record(events));
     const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
-    this.parser = new WorkerChunkParser(quote);
+    // Parsed on the agent's thread, a CHUNK_BYTES chunk (a few ms) at a time: a parsing worker thread cost
+    // more memory (its own V8 heap and copy of the price table, ~60 MB RSS while a backlog was read) than the
+    // agent's whole budget for ingestion (test/bench/RESULTS-usage.md §3).
+    this.parser = new InlineChunkParser(quote);
     this.ingester = new UsageIngester({
       store,
       ledger: this.ledger,

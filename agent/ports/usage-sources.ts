@@ -46,11 +46,11 @@ export interface MetricsFetcher {
 }
 
 /**
- * Turns chunks of log bytes into priced ledger entries: finds the llm_usage lines and feeds them to a ChunkBuilder. The
- * agent's parses a backlog in a worker thread, so parsing overlaps with storing; small chunks in place.
+ * Turns chunks of log bytes into priced ledger entries: finds the llm_usage lines and feeds them to a ChunkBuilder.
+ * The agent's parses on its own thread, one small chunk at a time (CHUNK_BYTES in app/usage/ingest.ts).
  */
 export interface ChunkParser {
   parse(chunk: LogChunk, job: ChunkJob): Promise<ParsedChunk>;
-  /** Stops any worker (idempotent). */
+  /** Lets go of whatever the parser holds (idempotent). */
   close(): Promise<void>;
 }

@@ -17,7 +17,13 @@ import type { UsageLedger } from '../../ports/usage-ledger.js';
 import type { ChunkParser, LogChunk, LogCursor, LogReader, MetricsFetcher } from '../../ports/usage-sources.js';
 import type { Clock } from '../../ports/clock.js';
 
-export const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Log bytes read, parsed and committed per transaction. Everything a chunk becomes (its lines, entries and
+ * rollup sums) is alive at once, and up to three chunks are in flight (one read ahead, one parsed, one
+ * committed): 64 KiB (~250 usage lines) keeps that under a megabyte and each step on the agent's thread to a
+ * few milliseconds, while still amortizing a transaction over hundreds of rows (1 MiB chunks held ~10 MB).
+ */
+export const CHUNK_BYTES = 64 * 1024;
 export const SCRAPE_TIMEOUT_MS = 5000;
 
 export interface IngestDeps {
@@ -31,7 +37,7 @@ export interface IngestDeps {
   logPath(service: string): string;
   /** Bytes read (and committed) per transaction; default CHUNK_BYTES. */
   chunkBytes?: number;
-  /** Parses chunks of log bytes (the agent's parses a backlog in a worker thread). */
+  /** Parses chunks of log bytes. */
   parser: ChunkParser;
   /**
    * Said once per service and reason while the agent runs (the agent logs it): a new kind of rejected usage
@@ -143,8 +149,8 @@ export class UsageIngester {
     st.at = clock.now();
     const bytes = this.deps.chunkBytes ?? CHUNK_BYTES;
     const job = (): ChunkJob => ({ service, provider: spec.provider ?? null, pricing: ctx.pricing, timezone: ctx.calendar.timeZone, now: clock.now() });
-    // A pipeline: while chunk k is committed (synchronously, on this thread), chunk k+1 is already being
-    // parsed (in the parser's worker) and chunk k+2 read. Only what is committed moves the cursor.
+    // A pipeline: while chunk k is committed (synchronously, on this thread), chunk k+1 is already parsed
+    // and chunk k+2 being read. Only what is committed moves the cursor.
     const read = (from: LogCursor | null) => reader.read(file, from, bytes);
     let reading = read(cursor);
     let parsing: Promise<{ chunk: LogChunk; parsed: ParsedChunk } | null> | null = null;

@@ -2,6 +2,8 @@
  * Strict UTF-8 decoding: bytes that are not UTF-8 are refused with their position, never turned into
  * U+FFFD (a credential value or a manifest changed silently is worse than one refused). Pure.
  */
+import { VigilError } from './errors.js';
+
 const strict = new TextDecoder('utf-8', { fatal: true });
 
 /** The text, or the offset of the first byte that does not belong to a valid UTF-8 sequence. */
@@ -54,4 +56,16 @@ export function bytePosition(bytes: Uint8Array, offset: number): { line: number;
   const before = strict.decode(bytes.subarray(0, offset));
   const lines = before.split('\n');
   return { line: lines.length, column: [...(lines[lines.length - 1] ?? '')].length + 1 };
+}
+
+/** The text, or E_USAGE: "<what> is not valid UTF-8: byte N (0xff), line L, column C". The bytes are never quoted. */
+export function requireUtf8(bytes: Uint8Array, what: string): string {
+  const r = decodeUtf8(bytes);
+  if ('text' in r) return r.text;
+  throw new VigilError('E_USAGE', `${what} is not valid UTF-8: ${describeBadByte(bytes, r.badByte)}`);
+}
+
+export function describeBadByte(bytes: Uint8Array, offset: number): string {
+  const { line, column } = bytePosition(bytes, offset);
+  return `byte ${offset} (0x${bytes[offset]!.toString(16).padStart(2, '0')}), line ${line}, column ${column}`;
 }

@@ -1,0 +1,56 @@
+/** Bytes that are not UTF-8 in API bodies and credential values, and the credential read that threw null. */
+import { describe, it, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { isVigilError } from '../../agent/core/errors.js';
+import { requireUtf8 } from '../../agent/core/utf8.js';
+import { decodeJsonBody } from '../../agent/api/body-parse.js';
+import { readSecretValue } from '../../agent/cli/secret-input.js';
+import { readPrivateFile } from '../../agent/adapters/credentials/private-file.js';
+import type { Io } from '../../agent/cli/io.js';
+
+const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const usage = (re: RegExp) => (e: unknown) => isVigilError(e) && e.code === 'E_USAGE' && re.test(e.message);
+
+describe('API bodies', () => {
+  it('refuses a body that is not UTF-8, with the byte position, without quoting it', () => {
+    const body = bytes('{"value":"sk-', [0xc3, 0x28], '"}');
+    assert.throws(() => decodeJsonBody(body), usage(/^request body is not valid UTF-8: byte 13 \(0xc3\), line 1, column 14$/));
+  });
+
+  it('parses a UTF-8 body (U+FFFD written as such is a character like any other)', () => {
+    assert.deepEqual(decodeJsonBody(bytes('{"value":"café \uFFFD"}')), { value: 'café \uFFFD' });
+    assert.throws(() => decodeJsonBody(bytes('{"value":')), usage(/^request body is not valid JSON$/));
+  });
+});
+
+describe('credential values', () => {
+  const io = (chunks: Buffer[]): Io => ({ out: () => {}, err: () => {}, stdin: Readable.from(chunks), env: {}, cwd: '/' });
+
+  it('vigil secrets set: a piped value that is not UTF-8 is refused at its byte', async () => {
+    await assert.rejects(readSecretValue(io([bytes('abc'), bytes([0xff], 'def\n')]), ''), usage(/^the value on stdin is not valid UTF-8: byte 3 \(0xff\), line 1, column 4$/));
+    assert.equal(await readSecretValue(io([bytes('clé\n')]), ''), 'clé');
+  });
+
+  it('an env file for secrets import: the line of the bad byte', () => {
+    assert.throws(() => requireUtf8(bytes('A=1\nB=', [0xfe], '\n'), '/tmp/x.env'), usage(/^\/tmp\/x\.env is not valid UTF-8: byte 6 \(0xfe\), line 2, column 3$/));
+  });
+});
+
+describe('a credential file swapped for a link while being opened', () => {
+  it('is refused with a named error, never by throwing null', (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-loop-'));
+    const file = path.join(dir, 'x.env');
+    writeFileSync(file, 'A=1\n', { mode: 0o600 });
+    // The race: open() met a link (ELOOP), and by the second look a regular file is back.
+    t.mock.method(fs, 'openSync', () => {
+      throw Object.assign(new Error('ELOOP: too many symbolic links'), { code: 'ELOOP' });
+    });
+    assert.throws(() => readPrivateFile(file), (e: unknown) => isVigilError(e) && e.code === 'E_CREDENTIAL_UNSAFE' && /was a symbolic link when opened/.test(e.message));
+    mock.restoreAll();
+  });
+});

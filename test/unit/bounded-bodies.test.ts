@@ -12,6 +12,7 @@ import { decodeJsonBody } from '../../agent/api/body-parse.js';
 import { readSecretValue } from '../../agent/cli/secret-input.js';
 import { readPrivateFile } from '../../agent/adapters/credentials/private-file.js';
 import type { Io } from '../../agent/cli/io.js';
+import { hostHeaders, raw, startFixture } from '../helpers/api-fixture.js';
 
 const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 const usage = (re: RegExp) => (e: unknown) => isVigilError(e) && e.code === 'E_USAGE' && re.test(e.message);
@@ -25,6 +26,27 @@ describe('API bodies', () => {
   it('parses a UTF-8 body (U+FFFD written as such is a character like any other)', () => {
     assert.deepEqual(decodeJsonBody(bytes('{"value":"café \uFFFD"}')), { value: 'café \uFFFD' });
     assert.throws(() => decodeJsonBody(bytes('{"value":')), usage(/^request body is not valid JSON$/));
+  });
+});
+
+describe('API bodies through the server', () => {
+  it('PUT a credential value that is not UTF-8: 400 E_USAGE with the position, not U+FFFD stored', async () => {
+    const fx = await startFixture();
+    try {
+      const body = bytes('{"value":"sk-live-', [0xff], '"}');
+      const r = await raw({ port: fx.port }, {
+        method: 'PUT',
+        path: '/api/credentials/llm/keys/API_KEY',
+        headers: hostHeaders(fx.port, { 'content-type': 'application/json', 'content-length': String(body.length) }),
+        body,
+      });
+      assert.equal(r.status, 400, r.text);
+      assert.deepEqual((r.json as { error: { code: string } }).error.code, 'E_USAGE');
+      assert.match(r.text, /request body is not valid UTF-8: byte 18 \(0xff\), line 1, column 19/);
+      assert.doesNotMatch(r.text, /sk-live/);
+    } finally {
+      await fx.close();
+    }
   });
 });
 

@@ -58,6 +58,16 @@ describe('credential values', () => {
     assert.equal(await readSecretValue(io([bytes('clé\n')]), ''), 'clé');
   });
 
+  it('vigil secrets set on a terminal: a typed byte that is not UTF-8 is refused, a key split over two reads is kept', async () => {
+    const typed = (chunks: Buffer[]): Io => {
+      const stdin = Object.assign(new Readable({ read() {} }), { isTTY: true, setRawMode: () => stdin });
+      setImmediate(() => chunks.forEach((c) => stdin.push(c)));
+      return { out: () => {}, err: () => {}, stdin, env: {}, cwd: '/' };
+    };
+    await assert.rejects(readSecretValue(typed([bytes('ab'), bytes('c', [0xc3, 0x28])]), ''), usage(/^the value typed is not valid UTF-8: byte 3$/));
+    assert.equal(await readSecretValue(typed([bytes('cl', [0xc3]), bytes([0xa9], '\r')]), ''), 'clé');
+  });
+
   it('an env file for secrets import: the line of the bad byte', () => {
     assert.throws(() => requireUtf8(bytes('A=1\nB=', [0xfe], '\n'), '/tmp/x.env'), usage(/^\/tmp\/x\.env is not valid UTF-8: byte 6 \(0xfe\), line 2, column 3$/));
   });

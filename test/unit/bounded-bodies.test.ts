@@ -64,7 +64,7 @@ describe('credential values', () => {
       setImmediate(() => chunks.forEach((c) => stdin.push(c)));
       return { out: () => {}, err: () => {}, stdin, env: {}, cwd: '/' };
     };
-    await assert.rejects(readSecretValue(typed([bytes('ab'), bytes('c', [0xc3, 0x28])]), ''), usage(/^the value typed is not valid UTF-8: byte 3$/));
+    await assert.rejects(readSecretValue(typed([bytes('ab'), bytes('c', [0xc3, 0x28], '\r')]), ''), usage(/^the value typed is not valid UTF-8: byte 3$/));
     assert.equal(await readSecretValue(typed([bytes('cl', [0xc3]), bytes([0xa9], '\r')]), ''), 'clé');
   });
 

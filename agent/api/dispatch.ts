@@ -11,6 +11,7 @@ import { CREDENTIAL_DISPATCH } from './dispatch-credentials.js';
 import { LOG_DISPATCH } from './dispatch-logs.js';
 import { USAGE_DISPATCH } from './dispatch-usage.js';
 import { openLogStream } from './log-stream.js';
+import { decodeJsonBody } from './body-parse.js';
 import {
   QUERY_CODECS,
   ROUTES,
@@ -146,11 +147,7 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
   if (type !== 'application/json') {
     throw new HttpError(415, 'E_USAGE', 'request body must be JSON (Content-Type: application/json)');
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new VigilError('E_USAGE', 'request body is not valid JSON');
-  }
+  return decodeJsonBody(Buffer.concat(chunks));
 }
 
 function splitUrl(url: string): { pathname: string; search: string } {

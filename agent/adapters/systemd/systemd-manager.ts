@@ -138,8 +138,17 @@ export class SystemdManager implements ServiceManager {
     const present: string[] = [];
     const absent: string[] = [];
     for (const s of services) ((await exists(this.unitPath(s))) ? present : absent).push(unitName(s));
-    if (present.length > 0)
-      await this.systemctl(['disable', '--now', ...present], { timeoutMs: STOP_TIMEOUT_MS });
+    if (present.length > 0) {
+      try {
+        await this.systemctl(['disable', '--now', ...present], { timeoutMs: STOP_TIMEOUT_MS });
+      } catch {
+        // systemd could not disable them (a unit it failed to load, a broken enable): stop them, then undo
+        // the enabling by hand. If even the stop fails, that error stands and the files stay, so that a
+        // later `vigil remove` finds them again (by their X-Vigil-Home= marker).
+        await this.systemctl(['stop', ...present], { tolerate: [5], timeoutMs: STOP_TIMEOUT_MS });
+        await this.unlinkEnabled(present);
+      }
+    }
     // A unit whose file is already gone may still be loaded and running: stop it (5 = not loaded).
     if (absent.length > 0)
       await this.systemctl(['stop', ...absent], { tolerate: [5], timeoutMs: STOP_TIMEOUT_MS });
@@ -195,6 +204,27 @@ export class SystemdManager implements ServiceManager {
     ]);
     const byUnit = parseShow(result.stdout);
     return services.map((s) => toObservedStatus(s, unitName(s), byUnit.get(unitName(s))));
+  }
+
+  /** Removes the `*.wants/` and `*.requires/` links `systemctl enable` makes for these units. */
+  private async unlinkEnabled(units: readonly string[]): Promise<void> {
+    const dir = this.paths.systemdUnitDir;
+    let subdirs: string[];
+    try {
+      subdirs = (await readdir(dir)).filter((d) => d.endsWith('.wants') || d.endsWith('.requires'));
+    } catch (err) {
+      throw ioError(`cannot list ${dir}`, err);
+    }
+    for (const sub of subdirs) {
+      for (const unit of units) {
+        const link = path.join(dir, sub, unit);
+        try {
+          if ((await lstat(link)).isSymbolicLink()) await rm(link);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`cannot delete ${link}`, err);
+        }
+      }
+    }
   }
 
   private unitPath(service: string): string {

@@ -25,7 +25,8 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
     { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, ...JSON_FLAG },
     APPLY_USAGE,
   );
-  const { manifest } = loadManifest(io, str(values.file));
+  // The dry run checks what apply needs too: each program can be executed, each cwd is a directory.
+  const { manifest } = loadManifest(io, str(values.file), { checkPaths: true });
   const ctx = await createContext(io.env);
   try {
     const deps = { manager: ctx.manager, store: ctx.store(), clock: ctx.clock };

@@ -13,6 +13,7 @@ import { int, JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { ago, table } from '../format.js';
 import { readSecretValue } from '../secret-input.js';
+import { requireUtf8 } from '../../core/utf8.js';
 import { directCredentials, setAndKey, type DirectCredentials } from '../secrets-deps.js';
 import { rotateCommand } from './secrets-rotate.js';
 
@@ -86,13 +87,15 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   if (file === '-') text = await readStdin(io);
   else {
     const abs = path.resolve(io.cwd, file);
+    let bytes: Buffer;
     try {
-      text = readFileSync(abs, 'utf8');
+      bytes = readFileSync(abs);
       const mode = statSync(abs).mode & 0o777;
       if ((mode & 0o077) !== 0) looseMode = `${abs} is readable by others (mode ${mode.toString(8)}); now that its values are in the store, consider deleting it`;
     } catch (err) {
       throw new VigilError('E_USAGE', `cannot read ${abs}: ${(err as Error).message}`);
     }
+    text = requireUtf8(bytes, abs);
   }
   const r = await withDirect(io, true, (d) => importEnv(d, set, text, file === '-' ? 'stdin' : file, 'cli'));
   if (values.json) printJson(io, { ...r.info, imported: r.keys });
@@ -194,5 +197,5 @@ async function withDirect<T>(io: Io, write: boolean, fn: (d: DirectCredentials['
 async function readStdin(io: Io): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return requireUtf8(Buffer.concat(chunks), 'stdin');
 }

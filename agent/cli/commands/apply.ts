@@ -13,6 +13,7 @@ import { renderPlist } from '../../adapters/launchd/plist-render.js';
 import { launchAgentDir } from '../../adapters/launchd/labels.js';
 import { launcherPath } from '../../adapters/launchd/launcher-path.js';
 import { vigilPaths } from '../../core/paths.js';
+import { assertPrivateHome } from '../../adapters/fs/private-home.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { loadManifest } from '../manifest-file.js';
 import { printJson, type Io } from '../io.js';
@@ -26,6 +27,8 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
     APPLY_USAGE,
   );
   const { manifest } = loadManifest(io, str(values.file));
+  // Another user who can write VIGIL_HOME, logs/ or state/ could swap a log or forge exits: refuse first.
+  assertPrivateHome(vigilPaths(io.env));
   const ctx = await createContext(io.env);
   try {
     const deps = { manager: ctx.manager, store: ctx.store(), clock: ctx.clock };

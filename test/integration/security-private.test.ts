@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, ROOT, makeHome, run, type TestHome } from '../helpers/vigil.js';
+import { BIN, ROOT, makeHome, run, sleep, startAgent, waitFor, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { FileExitJournal } from '../../agent/adapters/fs/exit-journal.js';
 
@@ -102,10 +102,19 @@ describe('private files and folders against another local user (real systemd, re
     lookIn();
     chmodSync(logs, 0o777);
     const file = path.join(h.home, 'vigil.yaml');
-    const a = await h.vigil(['apply', '-f', file]);
+    const a = await h.vigil(['apply', '-f', file, '--json']);
     assert.equal(a.code, 1);
-    assert.match(a.stderr, /E_HOME_UNSAFE|is writable by other users \(mode 0777\); Vigil will not run on it — fix: vigil doctor --fix/);
-    assert.match(a.stderr, new RegExp(`${logs.replace(/[/.]/g, '\\$&')} is writable by other users`));
+    const err = (JSON.parse(a.stdout) as { error: { code: string; message: string; path: string } }).error;
+    assert.equal(err.code, 'E_HOME_UNSAFE');
+    assert.equal(err.path, logs);
+    assert.match(err.message, /is writable by other users \(mode 0777\); Vigil will not run on it — fix: vigil doctor --fix \(or chmod 700 /);
+    // Neither does the agent, nor secrets set (asked before the value is read).
+    const agent = await h.vigil(['agent', 'run'], { timeoutMs: 20_000 });
+    assert.equal(agent.code, 1, agent.stderr);
+    assert.match(agent.stderr, /logs is writable by other users \(mode 0777\); Vigil will not run on it/);
+    const secret = await h.vigil(['secrets', 'set', 'x', 'KEY'], { input: 'v\n' });
+    assert.equal(secret.code, 1, secret.stderr);
+    assert.match(secret.stderr, /logs is writable by other users \(mode 0777\)/);
     const d = await h.vigil(['doctor', '--json']);
     const checks = (JSON.parse(d.stdout) as { checks: { name: string; level: string; message: string }[] }).checks;
     assert.ok(checks.some((c) => c.name === 'logs dir' && c.level === 'fail' && /writable by other users \(mode 0777\)/.test(c.message)), d.stdout);
@@ -185,5 +194,30 @@ describe('private files and folders against another local user (real systemd, re
     rmSync(`${journal}.pending`, { force: true });
     chmodSync(state, 0o700);
     assert.ok(!existsSync(journal));
+  });
+
+  it('the real agent running: a fake crash line another user puts in state/exits.log never becomes an event, and the agent log says why', async (t) => {
+    if (skip) return t.skip(skip);
+    lookIn();
+    const state = path.join(h.env.VIGIL_HOME!, 'state');
+    const journal = path.join(state, 'exits.log');
+    const agent = await startAgent(h);
+    try {
+      await sleep(1500); // past its first ticks
+      chmodSync(state, 0o1777); // an admin's mistake while the agent runs
+      rmSync(journal, { force: true });
+      const fake = `${Math.floor(Date.now() / 1000)}.000000000 ${svc} signal killed KILL`;
+      const w = asOther(`echo "${fake}" > ${journal} && chmod 666 ${journal}`);
+      assert.equal(w.status, 0, w.stderr);
+      const agentLog = path.join(logs, 'vigil-agent.log');
+      await waitFor('the agent to refuse the journal', () => existsSync(agentLog) && /refusing to read the exit journal .*exits\.log: it is owned by uid/.test(readFileSync(agentLog, 'utf8')), 10_000);
+      await sleep(2500); // several more ticks
+      const events = await h.json<{ service: string | null; message?: string }[]>(['events', '--since', '10m', '--service', svc]);
+      assert.ok(!JSON.stringify(events).includes('KILL'), `no crash by SIGKILL was made up: ${JSON.stringify(events)}`);
+    } finally {
+      await agent.stop();
+      rmSync(journal, { force: true });
+      chmodSync(state, 0o700);
+    }
   });
 });

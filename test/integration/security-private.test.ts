@@ -201,6 +201,8 @@ describe('private files and folders against another local user (real systemd, re
     lookIn();
     const state = path.join(h.env.VIGIL_HOME!, 'state');
     const journal = path.join(state, 'exits.log');
+    rmSync(journal, { force: true });
+    chmodSync(state, 0o700);
     const agent = await startAgent(h);
     try {
       await sleep(1500); // past its first ticks

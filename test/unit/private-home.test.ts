@@ -95,7 +95,7 @@ describe('private home', () => {
     fs.rmSync(journal);
     fs.symlinkSync(path.join(base, 'other'), journal);
     assert.deepEqual((await reader.readSince(0)).records, []);
-    assert.match(reader.refused?.message ?? '', /is a symbolic link/);
+    assert.match((reader.refused as VigilError | null)?.message ?? '', /is a symbolic link/);
   });
 
   it("doctor checks logs/ and state/ and their files; --fix tightens modes but never a link", () => {

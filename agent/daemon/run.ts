@@ -38,7 +38,7 @@ export interface AgentOptions {
 export async function runAgent(opts: AgentOptions): Promise<void> {
   const ctx = await createContext(opts.env);
   ensurePrivateDir(ctx.paths.home);
-  ensurePrivateDir(path.dirname(ctx.paths.exits));
+  ensurePrivateDir(path.dirname(ctx.paths.exits), { tighten: true });
   // Another user who can write VIGIL_HOME, logs/ or state/ could forge exits or swap logs: refuse to run.
   assertPrivateHome(ctx.paths);
   const credentials = new CredentialRuntime(ctx);

@@ -34,6 +34,13 @@ describe('private home', () => {
     fs.chmodSync(path.join(base, 'a'), 0o755);
     ensurePrivateDir(path.join(base, 'a', 'b'));
     assert.equal(mode(path.join(base, 'a')), 0o755);
+    // tighten: an existing one others may read becomes 0700; one others can write is left to be refused.
+    fs.chmodSync(path.join(base, 'a', 'b'), 0o755);
+    ensurePrivateDir(path.join(base, 'a', 'b'), { tighten: true });
+    assert.equal(mode(path.join(base, 'a', 'b')), 0o700);
+    fs.chmodSync(path.join(base, 'a', 'b'), 0o777);
+    ensurePrivateDir(path.join(base, 'a', 'b'), { tighten: true });
+    assert.equal(mode(path.join(base, 'a', 'b')), 0o777);
   });
 
   it('ensurePrivateFile creates 0600, tightens 0644 to 0600, refuses a link and a file others can write', () => {

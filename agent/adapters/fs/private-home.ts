@@ -46,12 +46,20 @@ export function assertPrivateHome(paths: Pick<VigilPaths, 'home' | 'logs' | 'exi
 
 /**
  * Creates `dir` (and missing parents) 0700 whatever the umask: mkdir's mode is filtered by the umask, so
- * every directory it created is chmodded to exactly 0700 after. Existing directories are left as they are
- * (assertPrivateHome and doctor judge them).
+ * every directory it created is chmodded to exactly 0700 after. With `tighten`, an existing `dir` of ours
+ * that others may only read (an older Vigil made logs/ 0755) is made 0700 too; one others can write, or
+ * that is a link or someone else's, is left for assertPrivateHome to refuse and doctor to report (what is
+ * in it may not be ours).
  */
-export function ensurePrivateDir(dir: string): void {
+export function ensurePrivateDir(dir: string, opts: { tighten?: boolean } = {}): void {
   const first = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (first === undefined) return;
+  if (first === undefined) {
+    if (opts.tighten) {
+      const st = fs.lstatSync(dir);
+      if (st.isDirectory() && st.uid === myUid() && (st.mode & 0o077) !== 0 && (st.mode & 0o022) === 0) fs.chmodSync(dir, 0o700);
+    }
+    return;
+  }
   for (let d = dir; ; d = path.dirname(d)) {
     fs.chmodSync(d, 0o700);
     if (d === first || path.dirname(d) === d) break;

@@ -100,9 +100,9 @@ export class LaunchdManager implements ServiceManager {
     try {
       await mkdir(this.agentDir, { recursive: true, mode: 0o755 });
       // 0700 whatever the umask: another user who can write logs/ or state/ could swap a log or forge exits.
-      ensurePrivateDir(p.logs);
+      ensurePrivateDir(p.logs, { tighten: true });
       if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined) await chmod(p.credentials, 0o700);
-      ensurePrivateDir(path.dirname(p.exits));
+      ensurePrivateDir(path.dirname(p.exits), { tighten: true });
       assertPrivateHome(p);
       // launchd creates StandardErrorPath with the job's umask (0644); made first, it stays 0600.
       for (const u of units) ensurePrivateFile(launcherLogPath(p, u.service));

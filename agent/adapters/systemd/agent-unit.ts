@@ -57,7 +57,7 @@ export async function installAgentUnit(deps: AgentUnitDeps, content: string): Pr
   const file = agentUnitPath(deps.paths);
   ensurePrivateDir(path.dirname(file));
   // The agent's log is systemd's StandardOutput=append: (created with the unit's umask, 0644): made first, 0600.
-  ensurePrivateDir(deps.paths.logs);
+  ensurePrivateDir(deps.paths.logs, { tighten: true });
   ensurePrivateFile(deps.paths.agentLog);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, content, { mode: 0o600 });

@@ -124,10 +124,10 @@ export class SystemdManager implements ServiceManager {
     try {
       // 0700 whatever the umask: another user who can write logs/ or state/ could swap a log or forge exits.
       ensurePrivateDir(p.systemdUnitDir);
-      ensurePrivateDir(p.logs);
+      ensurePrivateDir(p.logs, { tighten: true });
       if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined)
         await chmod(p.credentials, 0o700);
-      ensurePrivateDir(path.dirname(p.exits));
+      ensurePrivateDir(path.dirname(p.exits), { tighten: true });
       assertPrivateHome(p);
       // systemd creates StandardError=append: files with the unit's umask (0644); made first, they stay 0600.
       for (const u of units) ensurePrivateFile(launcherLogPath(p, u.service));

@@ -5,7 +5,7 @@
  * victim in place of logs/<svc>.log, a fake line in state/exits.log. Needs root and useradd; skipped,
  * saying why, otherwise.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -75,6 +75,18 @@ describe('private files and folders against another local user (real systemd, re
     chmodSync(h.home, 0o755);
     chmodSync(h.env.VIGIL_HOME!, 0o755);
   };
+  // Each attack starts from a private logs/ and state/, whatever the one before left (so one failure stays one).
+  afterEach(() => {
+    if (skip) return;
+    for (const d of [logs, path.join(h.env.VIGIL_HOME!, 'state')]) if (existsSync(d)) chmodSync(d, 0o700);
+    const log = path.join(logs, `${svc}.log`);
+    try {
+      const st = lstatSync(log);
+      if (st.uid !== 0 || st.isSymbolicLink()) rmSync(log); // the other user's file or link
+    } catch {
+      // not there
+    }
+  });
   after(async () => {
     if (skip) return;
     await h?.cleanup();
@@ -144,6 +156,10 @@ describe('private files and folders against another local user (real systemd, re
     rmSync(log, { force: true });
     const r = asOther(`touch ${log} && chmod 666 ${log}`);
     assert.equal(r.status, 0, r.stderr);
+    // Through the CLI: the failed start says the launcher's refusal.
+    const cli = await h.vigil(['restart', svc]);
+    assert.equal(cli.code, 1, cli.stderr);
+    assert.match(cli.stderr, new RegExp(`vigil-launch\\[${svc}\\]: refusing .*${svc}\\.log: it is owned by uid ${uid}, not by uid 0 that runs the service.*; ${svc} not started \\(exit 78\\)`));
     const s = await restart();
     assert.equal(s.ExecMainStatus, '78', JSON.stringify(s));
     assert.equal(readFileSync(log, 'utf8'), '');

@@ -22,7 +22,11 @@ export type ErrorCode =
   /** A credential file or directory in a state Vigil refuses (symlink, other owner, readable by others). */
   | 'E_CREDENTIAL_UNSAFE'
   /** Another process is writing or rotating that credential set. */
-  | 'E_LOCKED';
+  | 'E_LOCKED'
+  /** VIGIL_HOME, logs/ or state/ can be written (or is owned) by another user, or is a link: Vigil will not run on it. */
+  | 'E_HOME_UNSAFE'
+  /** The exit journal is a link, another user's, or writable by others: its lines are not trusted. */
+  | 'E_JOURNAL_UNSAFE';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -6,7 +6,8 @@
  * A full disk is a state, not a crash (app/disk-watch.ts): writes that fail for lack of space make the
  * `disk-full` condition, the supervisor retries them on later ticks, and the agent keeps serving.
  */
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
+import { assertPrivateHome, ensurePrivateDir } from '../adapters/fs/private-home.js';
 import path from 'node:path';
 import { VigilError } from '../core/errors.js';
 import type { VigilEvent } from '../core/events.js';
@@ -38,10 +39,13 @@ export interface AgentOptions {
 export async function runAgent(opts: AgentOptions): Promise<void> {
   boundHeapGrowth(); // an always-on process: a heap near what it holds (see heap-bounds.ts)
   const ctx = await createContext(opts.env);
-  mkdirSync(ctx.paths.home, { recursive: true, mode: 0o700 });
-  mkdirSync(path.dirname(ctx.paths.exits), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(ctx.paths.home);
+  ensurePrivateDir(path.dirname(ctx.paths.exits), { tighten: true });
+  // Another user who can write VIGIL_HOME, logs/ or state/ could forge exits or swap logs: refuse to run.
+  assertPrivateHome(ctx.paths);
   const credentials = new CredentialRuntime(ctx);
   const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info', secrets: () => credentials.values() });
+  ctx.journal.onRefused = (err) => logger.error({ code: err.code, path: err.details?.path }, err.message);
   const store = ctx.store();
   // The disk watch and the supervisor refer to each other; the watch is needed first (onDiskFull).
   let supervisorRef: Supervisor | null = null;

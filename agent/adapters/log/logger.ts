@@ -73,7 +73,8 @@ function openLogFile(file: string, name: string | undefined): NodeJS.WritableStr
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }
-  const fd = fs.openSync(file, 'a', 0o600);
+  // O_NOFOLLOW: a link put in place of the log is refused, its target never appended to
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
   fs.fchmodSync(fd, 0o600);
   return new FileSink({ fd, file, ...(name === undefined ? {} : { name }) }) as unknown as NodeJS.WritableStream;
 }

@@ -16,7 +16,8 @@ import type { VigilPaths } from '../../core/paths.js';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/process-runner.js';
 import type { InstalledUnit, ObservedStatus, ServiceManager, UnitFile } from '../../ports/service-manager.js';
-import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
+import { contentHash, launcherLogPath, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
+import { assertPrivateHome, ensurePrivateDir, ensurePrivateFile } from '../fs/private-home.js';
 import { SHOW_PROPERTIES, parseShow, toObservedStatus } from './show-parser.js';
 import { launcherPath } from '../launchd/launcher-path.js';
 import { withLauncherHints } from './launcher-hints.js';
@@ -121,12 +122,17 @@ export class SystemdManager implements ServiceManager {
     await requireLauncher(this.launcher);
     const p = this.paths;
     try {
-      await mkdir(p.systemdUnitDir, { recursive: true });
-      await mkdir(p.logs, { recursive: true });
+      // 0700 whatever the umask: another user who can write logs/ or state/ could swap a log or forge exits.
+      ensurePrivateDir(p.systemdUnitDir);
+      ensurePrivateDir(p.logs, { tighten: true });
       if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined)
         await chmod(p.credentials, 0o700);
-      await mkdir(path.dirname(p.exits), { recursive: true });
+      ensurePrivateDir(path.dirname(p.exits), { tighten: true });
+      assertPrivateHome(p);
+      // systemd creates StandardError=append: files with the unit's umask (0644); made first, they stay 0600.
+      for (const u of units) ensurePrivateFile(launcherLogPath(p, u.service));
     } catch (err) {
+      if (err instanceof VigilError && err.code === 'E_HOME_UNSAFE') throw err;
       throw ioError('cannot create the directories for the units', err);
     }
     for (const u of units) await writeAtomic(u.path, u.content);
@@ -310,10 +316,10 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Unit files are written atomically (agent/adapters/fs/write-atomic.ts), mode 0644. */
+/** Unit files are written atomically (agent/adapters/fs/write-atomic.ts), mode 0600 (only the user's own manager reads them). */
 async function writeAtomic(file: string, content: string): Promise<void> {
   try {
-    await writeFileAtomic(file, content, 0o644);
+    await writeFileAtomic(file, content, 0o600);
   } catch (err) {
     throw ioError(`cannot write ${file}`, err);
   }

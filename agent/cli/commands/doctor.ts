@@ -7,6 +7,7 @@ import { agentUnitPath } from '../../adapters/systemd/agent-unit.js';
 import { agentPlistPath } from '../../adapters/launchd/agent-plist.js';
 import { macosChecks, MACOS_AGENT_FIX } from './doctor-macos.js';
 import { credentialDoctor, privatePathCheck } from './doctor-credentials.js';
+import { privateDirChecks } from './doctor-private.js';
 import { agentClient } from '../remote.js';
 import { memoryEnforcementHere } from '../../adapters/systemd/memory-enforcement.js';
 import { JSON_FLAG, parse } from '../args.js';
@@ -44,6 +45,7 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
     if (ctx.manager.backend === 'launchd') await run('launchd', () => macosChecks(ctx));
     else await run('systemd user manager', async () => [await systemdCheck(ctx), lingerCheck()]);
     await run('file modes', () => modeChecks(ctx, fix));
+    await run('logs and state', () => privateDirChecks(ctx.paths, fix));
     await run('credentials', () => credentialDoctor(ctx, fix));
     await run('unit files', () => driftChecks(ctx));
     await run('agent', async () => {

@@ -16,6 +16,8 @@ import { readSecretValue } from '../secret-input.js';
 import { requireUtf8 } from '../../core/utf8.js';
 import { directCredentials, setAndKey, type DirectCredentials } from '../secrets-deps.js';
 import { rotateCommand } from './secrets-rotate.js';
+import { vigilPaths } from '../../core/paths.js';
+import { assertPrivateHome } from '../../adapters/fs/private-home.js';
 
 const USAGE = `usage: vigil secrets <command>
   set <set> <KEY>                 value from stdin (hidden on a terminal); never pass it as an argument
@@ -55,6 +57,8 @@ async function setCommand(argv: string[], io: Io): Promise<number> {
   const usage = 'vigil secrets set <set> <KEY> [--json]';
   const { values, positionals } = parse(argv, { ...JSON_FLAG }, usage);
   const [set, key] = setAndKey(positionals, usage);
+  // Before the value is typed: a VIGIL_HOME others can write is refused (E_HOME_UNSAFE), the secret unasked.
+  assertPrivateHome(vigilPaths(io.env));
   const value = await readSecretValue(io, `Value for ${set}/${key} (input hidden): `);
   const client = await agentClient(io);
   let info: CredentialSetInfo;
@@ -186,6 +190,7 @@ function restartHint(info: CredentialSetInfo, key?: string): string {
 }
 
 async function withDirect<T>(io: Io, write: boolean, fn: (d: DirectCredentials['deps']) => T): Promise<T> {
+  if (write) assertPrivateHome(vigilPaths(io.env));
   const direct = await directCredentials(io, write);
   try {
     return fn(direct.deps);

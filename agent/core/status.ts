@@ -37,6 +37,8 @@ export interface ServiceStatus {
   memoryEnforcement?: MemoryEnforcement;
   /** Seconds a stop may take before the service is killed (the manifest's stopTimeoutSec). */
   stopTimeoutSec?: number;
+  /** Seconds a start may take (TimeoutStartSec=: the wait for its healthy dependencies, then the program); only with such dependencies. */
+  startTimeoutSec?: number;
   /** Today's LLM spend (usage module), when the agent tracks usage. */
   spend?: ServiceSpend;
 }

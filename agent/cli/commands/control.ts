@@ -11,6 +11,7 @@ import { printJson, type Io } from '../io.js';
 import { statusTable } from '../format.js';
 import { withProgress } from '../progress.js';
 import { stopWaitMs } from '../../core/manifest/stop-settings.js';
+import { startWaitMs } from '../../core/manifest/wait-args.js';
 
 const VERB_ING: Readonly<Record<ActionVerb, string>> = { start: 'starting', stop: 'stopping', restart: 'restarting' };
 
@@ -24,10 +25,9 @@ export function controlCommand(verb: ActionVerb) {
     let statuses: ServiceStatus[];
     if (client) {
       statuses = [];
-      // A stop may take each service's stopTimeoutSec: wait that long (plus a margin), never the client's 10 s.
-      const timeoutMs = verb === 'start' ? undefined : stopWaitMs((await client.status()).services.filter((s) => positionals.includes(s.name)));
+      const timeoutMs = actionWaitMs(verb, (await client.status()).services.filter((s) => positionals.includes(s.name)));
       for (const name of positionals) {
-        const r = await withProgress(io, label(name), () => client.action(name, verb, timeoutMs === undefined ? {} : { timeoutMs }));
+        const r = await withProgress(io, label(name), () => client.action(name, verb, { timeoutMs }));
         statuses.push(r.status);
       }
     } else {
@@ -46,4 +46,15 @@ export function controlCommand(verb: ActionVerb) {
     else io.out(`${statusTable(statuses, Date.now())}\n`);
     return EXIT_OK;
   };
+}
+
+/**
+ * How long the CLI waits for the agent's answer, never the client's 10 s: a stop may take each service's
+ * stopTimeoutSec, a start its startTimeoutSec (a service with healthy dependencies waits for them first,
+ * up to a minute and a try), a restart both; each plus a margin, so a call still in progress never fails.
+ */
+export function actionWaitMs(verb: ActionVerb, services: readonly Pick<ServiceStatus, 'stopTimeoutSec' | 'startTimeoutSec'>[]): number {
+  if (verb === 'start') return startWaitMs(services);
+  if (verb === 'stop') return stopWaitMs(services);
+  return stopWaitMs(services) + startWaitMs(services);
 }

@@ -37,6 +37,8 @@ export interface ServiceStatus {
   memoryEnforcement?: MemoryEnforcement;
   /** Seconds a stop may take before the service is killed (the manifest's stopTimeoutSec). */
   stopTimeoutSec?: number;
+  /** The agent's last scrape of its metrics.url for the metric alert rules (agent status; absent before the first). */
+  metricsScrape?: MetricsScrape;
   /** Seconds a start may take (TimeoutStartSec=: the wait for its healthy dependencies, then the program); only with such dependencies. */
   startTimeoutSec?: number;
   /** Today's LLM spend (usage module), when the agent tracks usage. */
@@ -44,6 +46,13 @@ export interface ServiceStatus {
 }
 
 export type MemoryEnforcement = 'systemd' | 'agent' | 'none';
+
+/** A metric rules scrape: whether it answered, when (ISO) and, when it failed, why (the URL and the error). */
+export interface MetricsScrape {
+  ok: boolean;
+  at: string;
+  error: string | null;
+}
 
 export type UsageSource = 'systemd' | 'procfs' | 'ps';
 

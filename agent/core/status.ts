@@ -39,6 +39,8 @@ export interface ServiceStatus {
   stopTimeoutSec?: number;
   /** The agent's last scrape of its metrics.url for the metric alert rules (agent status; absent before the first). */
   metricsScrape?: MetricsScrape;
+  /** Its `healthy` dependencies (`dependsOn: { x: healthy }`): systemd stops and restarts it with each. */
+  waitsFor?: string[];
   /** Seconds a start may take (TimeoutStartSec=: the wait for its healthy dependencies, then the program); only with such dependencies. */
   startTimeoutSec?: number;
   /** Today's LLM spend (usage module), when the agent tracks usage. */

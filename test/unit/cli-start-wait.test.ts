@@ -32,12 +32,25 @@ describe('how long a start may take', () => {
   });
 
   it('the CLI waits the longest start timeout + 15 s for a start, stop + start for a restart', () => {
-    assert.equal(actionWaitMs('start', [{ startTimeoutSec: 77 }, {}]), 92_000);
-    assert.ok(actionWaitMs('start', [{ startTimeoutSec: 77 }]) > 77_000);
-    assert.equal(actionWaitMs('start', [{}]), startWaitMs([]));
+    const api = { name: 'api', stopTimeoutSec: 30, startTimeoutSec: 77, waitsFor: ['redis'] };
+    const cron = { name: 'cron' };
+    assert.equal(actionWaitMs('start', ['api', 'cron'], [api, cron]), 92_000);
+    assert.ok(actionWaitMs('start', ['api'], [api]) > 77_000);
+    assert.equal(actionWaitMs('start', ['cron'], [api, cron]), startWaitMs([]));
     assert.ok(startWaitMs([]) > DEFAULT_CLIENT_TIMEOUT_MS, 'never the client default');
-    assert.equal(actionWaitMs('stop', [{ stopTimeoutSec: 2, startTimeoutSec: 77 }]), stopWaitMs([{ stopTimeoutSec: 2 }]));
-    assert.equal(actionWaitMs('restart', [{ stopTimeoutSec: 30, startTimeoutSec: 77 }]), 45_000 + 92_000);
+    assert.equal(actionWaitMs('stop', ['x'], [{ name: 'x', stopTimeoutSec: 2, startTimeoutSec: 77 }]), stopWaitMs([{ stopTimeoutSec: 2 }]));
+    assert.equal(actionWaitMs('restart', ['api'], [api]), 45_000 + 92_000);
+  });
+
+  it('a stop or restart of a dependency also waits for the dependents systemd stops and restarts with it (Requires=)', () => {
+    const redis = { name: 'redis', stopTimeoutSec: 5 };
+    const api = { name: 'api', stopTimeoutSec: 120, startTimeoutSec: 77, waitsFor: ['redis'] };
+    const worker = { name: 'worker', stopTimeoutSec: 30, startTimeoutSec: 77, waitsFor: ['api'] };
+    const all = [redis, api, worker, { name: 'other', stopTimeoutSec: 600 }];
+    assert.equal(actionWaitMs('stop', ['redis'], all), (30 + 15) * 1000 + (120 + 15) * 1000 + (30 + 15) * 1000);
+    assert.equal(actionWaitMs('restart', ['redis'], all), 225_000 + 45_000 + 92_000 + 92_000);
+    assert.equal(actionWaitMs('stop', ['worker'], all), 45_000, 'a dependent alone: its own stop');
+    assert.equal(actionWaitMs('start', ['redis'], all), 45_000, 'a start pulls in no dependents');
   });
 });
 

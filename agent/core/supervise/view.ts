@@ -44,6 +44,7 @@ export function serviceStatus(args: {
     cpuNsec: o.cpuNsec,
     ...(args.stopTimeoutSec === undefined ? {} : { stopTimeoutSec: args.stopTimeoutSec }),
     ...(args.startTimeoutSec === undefined ? {} : { startTimeoutSec: args.startTimeoutSec }),
+    ...(args.waitsFor && args.waitsFor.length > 0 ? { waitsFor: [...args.waitsFor] } : {}),
   };
 }
 

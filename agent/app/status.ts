@@ -1,5 +1,6 @@
 /** The status document computed directly (no agent running): one batched manager call. */
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
+import { startTimeoutField } from '../core/manifest/wait-args.js';
 import type { StatusDoc } from '../core/status.js';
 import { loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
@@ -39,6 +40,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
               waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
               intent: deps.store?.getState<Intent>(intentKey(svc.name)) ?? null,
               stopTimeoutSec: stopTimeoutOf(svc.spec),
+              ...startTimeoutField(svc.spec),
             }),
           ]
         : [];

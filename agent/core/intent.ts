@@ -98,3 +98,24 @@ export function intendedExit(intent: Intent | null, exitAt: number, prev: { acti
   const newProcess = prev.active === 'active' && prev.since !== null && prev.since >= intent.at - INTENT_SLACK_MS;
   return !newProcess;
 }
+
+/**
+ * The services systemd stops or restarts along with `targets`: those that require one of them
+ * (`dependsOn: { x: healthy }` is Requires=, see the unit renderer), transitively, not the targets
+ * themselves. Their exits follow from Vigil's request, so they carry its intent too.
+ */
+export function requiredDependents(services: readonly { name: string; waitFor?: readonly { service: string }[] }[], targets: readonly string[]): string[] {
+  const hit = new Set(targets);
+  const out: string[] = [];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of services) {
+      if (!hit.has(s.name) && (s.waitFor ?? []).some((w) => hit.has(w.service))) {
+        hit.add(s.name);
+        out.push(s.name);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}

@@ -190,7 +190,7 @@ export class MonitorModule implements AgentModule {
   }
 
   decorateStatus(doc: StatusDoc): StatusDoc {
-    return this.resources.decorate(this.health.decorate(doc));
+    return this.metricAlerts.decorate(this.resources.decorate(this.health.decorate(doc)));
   }
 
   stop(): void {

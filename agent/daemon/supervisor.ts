@@ -24,6 +24,7 @@ import type { LogTailReader } from '../ports/log-reader.js';
 import { SNAPSHOTS_KEY } from '../app/status.js';
 import { processAlive } from '../adapters/process/alive.js';
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
+import { startTimeoutField } from '../core/manifest/wait-args.js';
 import { isDiskFullError } from '../core/disk/condition.js';
 
 export { SNAPSHOTS_KEY };
@@ -329,5 +330,6 @@ export function serviceView(svc: ServiceRecord, o: ObservedStatus, snap: Service
     waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
     intent,
     stopTimeoutSec: stopTimeoutOf(svc.spec),
+    ...startTimeoutField(svc.spec),
   });
 }

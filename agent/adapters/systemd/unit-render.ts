@@ -14,7 +14,7 @@ import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, runEndPath, serviceLogPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { VigilError } from '../../core/errors.js';
-import { maxWaitSec, waitArgs } from '../../core/manifest/wait-args.js';
+import { startTimeoutSec, waitArgs } from '../../core/manifest/wait-args.js';
 import { escapeEnvFilePath, escapePath, escapeText, quoteEnvAssignment, quoteExecLine } from './quote.js';
 
 export const UNIT_PREFIX = 'vigil-';
@@ -137,8 +137,8 @@ function dependencyLines(spec: ServiceSpec): string[] {
 
 /** The launcher's whole wait and its last try, plus room to start the program (none without a wait). */
 function startTimeoutLines(spec: ServiceSpec): string[] {
-  const wait = maxWaitSec(spec);
-  return wait > 0 ? [`TimeoutStartSec=${Math.ceil(wait) + 15}`] : [];
+  const sec = startTimeoutSec(spec);
+  return sec === undefined ? [] : [`TimeoutStartSec=${sec}`];
 }
 
 export function launcherLogPath(paths: VigilPaths, service: string): string {

@@ -1,7 +1,7 @@
 /**
  * The leak guard: every line of a service's log that Vigil shows (tail, follow, search, crash log tails)
- * goes through `redactLines`, which replaces each exact value held in the credential store with
- * `[redacted:<set>/<KEY>]`, and records a `secret-leaked` event the first time each value is seen
+ * goes through `redactLines`, which replaces each value held in the credential store, in any of the
+ * encodings agent/core/credentials/redact.ts lists (base64, hex, %XX, any case, …), with `[redacted:<set>/<KEY>]`, and records a `secret-leaked` event the first time each value is seen
  * (idempotency key per set/KEY value, so the database holds one event however often it is seen).
  *
  *   const guard = new LeakGuard({ secrets: () => store.allSecrets(), clock, record });

@@ -2,9 +2,10 @@
  * The leak guard over encodings, end to end (real systemd, real agent): a service prints its API_KEY as
  * written, upper case, minus its last character, hex (both cases), base64 at the 3 alignments, base64url,
  * double JSON-escaped, with `-` as %2D, fully percent-encoded and with \u002d escapes, then crashes into
- * a crashloop. None of these may come out of: `vigil logs` (through the agent and without it), the log
- * API, the log stream (SSE), the event stream (SSE), /api/events (crash tails), `vigil events`, the alert
- * webhook, or the database (sqlite3 .dump, and the raw files).
+ * a crashloop; a second service's exec health probe quotes the key in hex and base64. None of these may
+ * come out of: `vigil logs` (through the agent and without it), the log API, the log stream (SSE), the
+ * event stream (SSE), /api/events (crash tails, health events), the status (probe error), `vigil
+ * events`, `vigil status`, the alert webhook, or the database (sqlite3 .dump, and the raw files).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,8 @@ import { uniquePrefix } from '../helpers/systemd.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 
 const LEAKY = path.join(FIXTURES, 'services', 'leaky-encodings.mjs');
+const LEAKY_PROBE = path.join(FIXTURES, 'services', 'leaky-probe.mjs');
+const SLEEPER = path.join(FIXTURES, 'services', 'sleeper.sh');
 const tag = randomBytes(6).toString('hex');
 const SECRET = `leak-canary-${tag}-Zq9w-end`;
 const TAIL = { lines: 500, level: null, grep: null, timeoutMs: 5000 };
@@ -47,6 +50,7 @@ describe('leak guard over encodings (real systemd, real agent)', () => {
   let api: ApiClient;
   const p = uniquePrefix();
   const svc = `${p}-leaky`;
+  const probed = `${p}-probed`;
   const served: [string, string][] = [];
 
   before(async () => {
@@ -62,6 +66,9 @@ describe('leak guard over encodings (real systemd, real agent)', () => {
     command: [${process.execPath}, ${LEAKY}]
     credentials: [leak]
     restart: { policy: on-failure, delaySec: 0.5, burst: 3, intervalSec: 60 }
+  ${probed}:
+    command: [${SLEEPER}]
+    health: { exec: [${process.execPath}, ${LEAKY_PROBE}, "${path.join(t.env.VIGIL_HOME!, 'credentials', 'leak.env')}"], intervalSec: 1, timeoutSec: 5 }
 alerts:
   desktop: false
   downForSec: 1
@@ -104,6 +111,22 @@ alerts:
     }
   });
 
+  it('a health probe that prints the key: the status and the health events show it redacted', async () => {
+    const st = await waitFor('the probe failed', async () => {
+      const doc = await api.status();
+      const x = doc.services.find((s) => s.name === probed);
+      return x?.probe?.error ? doc : undefined;
+    }, 20_000, 200);
+    const down = await waitFor('a health event', async () => {
+      const e = (await api.events({ limit: 10_000, service: probed })).events;
+      return e.some((x) => x.message.includes('probe:')) ? e : undefined;
+    }, 20_000, 200);
+    const cli = await t.vigil(['status', probed, '--json']);
+    served.push(['status (probe)', JSON.stringify(st)], ['health events', JSON.stringify(down)], ['vigil status', cli.stdout]);
+    const error = st.services.find((s) => s.name === probed)!.probe!.error!;
+    assert.match(error, /refused key \[redacted:leak\/API_KEY\] \(base64 .{0,2}\[redacted:leak\/API_KEY\]/);
+  });
+
   it('the log API, the log stream and vigil logs (with and without the agent) show every form redacted', async () => {
     const tail = await api.call('logTail', { name: svc }, TAIL);
     const search = await api.call('logSearch', { name: svc }, { pattern: 'key', regex: false, ignoreCase: false, limit: 500, level: null, timeoutMs: 5000 });
@@ -141,6 +164,6 @@ alerts:
     }
     const found = served.map(([where, text]) => [where, leaks(text).length] as const).filter(([, n]) => n > 0);
     assert.deepEqual(found, [], 'where the secret is, and how many of its forms');
-    assert.ok(served.length >= 12, served.map(([w]) => w).join(', '));
+    assert.ok(served.length >= 15, served.map(([w]) => w).join(', '));
   });
 });

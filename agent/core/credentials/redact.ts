@@ -48,7 +48,8 @@ export function redactionLabel(set: string, key: string): string {
 
 const identity: Redactor = (line) => line;
 
-export function createRedactor(secrets: readonly SecretRef[]): Redactor {
+/** `label` names what replaces a match (by default `[redacted:<set>/<KEY>]`). */
+export function createRedactor(secrets: readonly SecretRef[], label: (s: SecretRef) => string = (s) => redactionLabel(s.set, s.key)): Redactor {
   // A current value comes first, so it wins over a kept one holding the same bytes (ties keep the first).
   const ordered = [...secrets].filter((s) => s.value.length >= MIN_GUARDED_LENGTH).sort((a, b) => Number(b.current) - Number(a.current) || b.version - a.version);
   const encoded: LiteralEntry<SecretRef>[] = [];
@@ -66,22 +67,22 @@ export function createRedactor(secrets: readonly SecretRef[]): Redactor {
   const unescaped = new LiteralSet(decoded);
   return (line, onHit) => {
     if (line.length < MIN_GUARDED_LENGTH) return line;
-    let out = replace(line, direct.scan(lower(line)), onHit);
+    let out = replace(line, direct.scan(lower(line)), label, onHit);
     const d = decodeEscapes(out);
     if (d !== null) {
       const hits = unescaped.scan(lower(d.text)).map((h) => ({ ...h, start: d.starts[h.start]!, end: d.starts[h.end]! }));
-      out = replace(out, hits, onHit);
+      out = replace(out, hits, label, onHit);
     }
     return out;
   };
 }
 
-function replace(line: string, hits: readonly LiteralHit<SecretRef>[], onHit: ((hit: LeakHit) => void) | undefined): string {
+function replace(line: string, hits: readonly LiteralHit<SecretRef>[], label: (s: SecretRef) => string, onHit: ((hit: LeakHit) => void) | undefined): string {
   if (hits.length === 0) return line;
   let out = '';
   let at = 0;
   for (const { start, end, id: s } of hits) {
-    out += line.slice(at, start) + redactionLabel(s.set, s.key);
+    out += line.slice(at, start) + label(s);
     at = end;
     onHit?.({ set: s.set, key: s.key, version: s.version, current: s.current });
   }

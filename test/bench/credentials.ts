@@ -140,7 +140,7 @@ try {
     `| original (look-alike secrets, 1 line in 1000 with a plain value) | lines copied, nothing replaced (baseline) | ${identity.toFixed(1)} | ${perSec(identity)} | 1.0 |`,
     `| original | before | ${legacy.toFixed(1)} | ${perSec(legacy)} | ${(legacy / identity).toFixed(1)} |`,
     `| original | **after** | ${guarded.toFixed(1)} | ${perSec(guarded)} | ${(guarded / identity).toFixed(1)} |`,
-    `| original | the logger's \`scrub\` (split/join per value; value and JSON forms) | ${scrubbed.toFixed(1)} | ${perSec(scrubbed)} | ${(scrubbed / identity).toFixed(1)} |`,
+    `| original | the agent log's \`scrub\` (the same matcher, \`[redacted]\`; values under 8 characters split/join) | ${scrubbed.toFixed(1)} | ${perSec(scrubbed)} | ${(scrubbed / identity).toFixed(1)} |`,
     `| realistic (random keys; 1 in 20 lines with %XX; 1 in 1000 a secret in one of 7 encodings) | lines copied (baseline) | ${identityReal.toFixed(1)} | ${perSec(identityReal)} | 1.0 |`,
     `| realistic | before | ${legacyReal.toFixed(1)} | ${perSec(legacyReal)} | ${(legacyReal / identityReal).toFixed(1)} |`,
     `| realistic | **after** | ${guardedReal.toFixed(1)} | ${perSec(guardedReal)} | ${(guardedReal / identityReal).toFixed(1)} |`,

@@ -115,6 +115,10 @@ describe('leak guard: encodings', () => {
     assert.equal(r(text), text);
   });
 
+  it('a character whose lower case is longer (İ) does not shift where the label goes', () => {
+    assert.equal(one(VALUE)(`İİ ${VALUE.toUpperCase()} İ`), `İİ ${LABEL} İ`);
+  });
+
   it('forms are deduplicated and each is at least 8 characters', () => {
     const forms = secretForms('abcdefgh');
     assert.equal(new Set(forms.map((f) => f.text)).size, forms.length);

@@ -75,6 +75,11 @@ describe('leak guard: encodings', () => {
     assert.equal(one(VALUE)(`u=${some}`), `u=${LABEL}`);
   });
 
+  it('a form-encoded query string: spaces as +', () => {
+    const phrase = 'correct horse battery staple';
+    assert.equal(one(phrase)(`POST body: pw=${phrase.replace(/ /g, '+')}&x=1`), `POST body: pw=${LABEL}&x=1`);
+  });
+
   it('percent-encoded UTF-8 of a non-ASCII value', () => {
     const value = 'clé-secrète-ümlaut';
     assert.equal(one(value)(`q=${encodeURIComponent(value)}`), `q=${LABEL}`);

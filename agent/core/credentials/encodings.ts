@@ -6,6 +6,7 @@
  *
  *   value         the value as written
  *   json / json2  JSON-escaped once (inside a JSON log line) and twice (JSON inside a JSON string)
+ *   form          spaces as `+` (an HTML form's query string; other characters there are %XX)
  *   hex           hex of the UTF-8 bytes (any case)
  *   base64 0..2   the characters of base64 (standard and URL-safe) that depend on the value's bytes only,
  *                 for each of the 3 alignments the value can have inside a longer encoded text
@@ -34,6 +35,7 @@ const ENCODERS: ReadonlyArray<readonly [string, Encoder]> = [
   ['value', (_b, s) => s],
   ['json', (_b, s) => jsonEscape(s)],
   ['json2', (_b, s) => jsonEscape(jsonEscape(s))],
+  ['form', (_b, s) => s.replace(/ /g, '+')],
   ['hex', (b) => b.toString('hex')],
   ...[0, 1, 2].flatMap((o) => [
     [`base64/${o}`, (b: Buffer) => base64Inner(b, o, 'base64')] as const,

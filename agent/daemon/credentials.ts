@@ -7,6 +7,7 @@
 import type { NewEvent } from '../core/events.js';
 import type { Context } from './compose.js';
 import type { LogTailReader } from '../ports/log-reader.js';
+import type { HealthProber } from '../ports/health-prober.js';
 import type { AgentModule, AgentServices } from './module.js';
 import type { CredentialApiHandlers } from '../api/handlers-credentials.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
@@ -48,6 +49,14 @@ export class CredentialRuntime {
   /** Redacting wrapper for a log-tail reader (crash events' last lines). */
   redactingTail(read: LogTailReader, source = 'crash log tail'): LogTailReader {
     return async (service, lines, until) => this.guard.redactLines(service, await read(service, lines, until), source);
+  }
+
+  /** Redacting wrapper for a health prober (probe errors, /health `status` and `checks` go into events and the status). */
+  redactingProber(prober: HealthProber): HealthProber {
+    return {
+      probe: async (spec, timeoutMs) => this.guard.redactProbe(await prober.probe(spec, timeoutMs)),
+      ...(prober.close ? { close: () => prober.close?.() } : {}),
+    };
   }
 }
 

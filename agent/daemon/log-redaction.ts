@@ -1,7 +1,7 @@
 /**
  * Where service log lines meet the credential store: every line Vigil serves from a service's log (tail,
  * search, follow; API and CLI) passes through the redactor made here, which replaces each value held in
- * the store with [redacted:<set>/<KEY>] (agent/core/credentials/redact.ts).
+ * the store, in any of the encodings it knows, with [redacted:<set>/<KEY>] (agent/core/credentials/redact.ts).
  */
 import { existsSync } from 'node:fs';
 import type { SecretRef } from '../core/credentials/redact.js';

@@ -91,7 +91,7 @@ export class MonitorModule implements AgentModule {
     private readonly opts: MonitorOptions = {},
   ) {
     const { store } = s;
-    this.health = new HealthMonitor(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now()), store.getState<Record<string, HealthSnapshot>>(HEALTH_SNAPSHOTS_KEY) ?? {});
+    this.health = new HealthMonitor(s.credentials.redactingProber(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now())), store.getState<Record<string, HealthSnapshot>>(HEALTH_SNAPSHOTS_KEY) ?? {});
     this.liveness = new Liveness({
       // An intent (its SIGTERM is no `killed`) that keeps the crash episode: a service that hangs again
       // and again is crash-looping, so its liveness restarts must not forgive the failures before them.

@@ -50,7 +50,7 @@ async function createManager(backend: Backend, runner: ProcessRunner, paths: Vig
     const { SystemdManager } = await import('../adapters/systemd/systemd-manager.js');
     return new SystemdManager({ runner, paths, env });
   }
-  const [{ LaunchdManager }, { launcherPath }] = await Promise.all([import('../adapters/launchd/launchd-manager.js'), import('../adapters/launchd/launcher-path.js')]);
+  const [{ LaunchdManager }, { launcherPath }] = await Promise.all([import('../adapters/launchd/launchd-manager.js'), import('../adapters/launcher/contract.js')]);
   return new LaunchdManager({ runner, paths, env, launcher: launcherPath(env), ...(env.VIGIL_LAUNCHD_DOMAIN ? { domain: env.VIGIL_LAUNCHD_DOMAIN } : {}) });
 }
 

@@ -23,7 +23,7 @@ import { CredentialRuntime } from './credentials.js';
 import { DiskWatch } from '../app/disk-watch.js';
 import { statfsSpace } from '../adapters/fs/disk-space.js';
 import { PendingExits } from '../adapters/fs/pending-exits.js';
-import { launcherPath } from '../adapters/launchd/launcher-path.js';
+import { launcherPath } from '../adapters/launcher/contract.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;

@@ -3,6 +3,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { serviceLogPath } from '../../core/paths.js';
+import { launcherLogPath } from '../../adapters/launcher/contract.js';
 import { FsCredentialStore } from '../../adapters/credentials/fs-store.js';
 import { requireServices } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
@@ -36,7 +37,7 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
     if (values.purge) {
       const stillUsed = new Set(store.listServices().flatMap((s) => s.spec.credentials));
       for (const r of records) {
-        for (const f of [serviceLogPath(ctx.paths, r.name), ...rotatedLogs(serviceLogPath(ctx.paths, r.name))]) {
+        for (const f of [serviceLogPath(ctx.paths, r.name), ...rotatedLogs(serviceLogPath(ctx.paths, r.name), launcherLogPath(ctx.paths, r.name))]) {
           rmSync(f, { force: true });
           purged.push(f);
         }
@@ -54,10 +55,10 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
 }
 
 /** The files next to a service's log that belong to it: rotated `<name>.log.N` (any N) and `<name>.launcher.log`. */
-function rotatedLogs(file: string): string[] {
+function rotatedLogs(file: string, launcherLogFile: string): string[] {
   const dir = path.dirname(file);
   const base = path.basename(file);
-  const launcherLog = base.replace(/\.log$/, '.launcher.log');
+  const launcherLog = path.basename(launcherLogFile);
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -12,7 +12,6 @@ import type { CredentialApiHandlers } from '../api/handlers-credentials.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { SecretCache } from '../adapters/credentials/secret-cache.js';
 import { processAlive } from '../adapters/process/alive.js';
-import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
 import { KindProber } from '../adapters/probe/kind-prober.js';
 import { LeakGuard } from '../app/leak-guard.js';
 import { fromDatabase, listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
@@ -74,7 +73,7 @@ function deps(services: AgentServices): CredentialDeps {
   const { credentials, store, clock, supervisor } = services;
   return {
     store: credentials.store,
-    ledger: ledgerFor(store, { now: () => clock.now(), alive: processAlive }),
+    ledger: store.ledgers.credentials({ now: () => clock.now(), alive: processAlive }),
     clock,
     ...fromDatabase(store),
     record: (events) => {

@@ -27,9 +27,6 @@ import type { MetricsFetcher } from '../ports/usage-sources.js';
 import { loadAlertsConfig, type StoredAlerts } from '../app/alerts-config.js';
 import { KindProber } from '../adapters/probe/kind-prober.js';
 import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
-import { SqliteResourceHistory } from '../adapters/sqlite/resource-history.js';
-import { SqliteAlertLog } from '../adapters/sqlite/alert-log.js';
-import type { Database } from '../adapters/sqlite/db.js';
 import { DesktopNotifier, desktopAvailable } from '../adapters/notify/desktop.js';
 import { WebhookNotifier } from '../adapters/notify/webhook.js';
 import { CredentialStoreSecrets, secretLookup } from '../adapters/fs/alert-secrets.js';
@@ -39,6 +36,7 @@ import type { ResourceSampler } from '../ports/resource-sampler.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { SecretSource } from '../ports/secrets.js';
 import type { ServiceRecord } from '../ports/store.js';
+import type { AlertLog, ResourceHistory } from '../ports/monitor-store.js';
 import type { AgentModule, AgentServices } from './module.js';
 
 export const HEALTH_SNAPSHOTS_KEY = 'health.snapshots';
@@ -68,8 +66,8 @@ export class MonitorModule implements AgentModule {
   readonly resources: ResourceMonitor;
   readonly alerting: Alerting;
   readonly metricAlerts: MetricAlerts;
-  readonly history: SqliteResourceHistory;
-  readonly log: SqliteAlertLog;
+  readonly history: ResourceHistory;
+  readonly log: AlertLog;
   readonly metrics: { text(): Promise<string>; contentType: string };
   private stored: StoredAlerts;
   private storedJson: string;
@@ -87,7 +85,7 @@ export class MonitorModule implements AgentModule {
 
   constructor(
     private readonly s: AgentServices,
-    db: Database,
+    tables: { history: ResourceHistory; log: AlertLog },
     private readonly opts: MonitorOptions = {},
   ) {
     const { store } = s;
@@ -102,8 +100,8 @@ export class MonitorModule implements AgentModule {
       onError: (err, service, what) => s.logger.warn({ err: (err as Error).message, service }, `liveness: ${what} failed`),
       readLogTail: s.credentials.redactingTail(s.ctx.readLogTail, 'liveness log tail'),
     });
-    this.history = new SqliteResourceHistory(db);
-    this.log = new SqliteAlertLog(db);
+    this.history = tables.history;
+    this.log = tables.log;
     const everyMs = opts.sampleEveryMs ?? (Number(s.ctx.env.VIGIL_SAMPLE_MS) || 5000);
     this.sampler = opts.sampler ?? new ProcfsSampler();
     this.resources = new ResourceMonitor({ sampler: this.sampler, history: this.history, everyMs });

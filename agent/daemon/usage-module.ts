@@ -10,8 +10,6 @@ import type { StatusDoc } from '../core/status.js';
 import type { Notification } from '../core/alerts/model.js';
 import { noticeTitle } from '../core/alerts/notice-title.js';
 import { serviceLogPath } from '../core/paths.js';
-import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
-import { SqliteUsageLedger } from '../adapters/sqlite/usage-ledger.js';
 import { FileLogReader } from '../adapters/usage/log-reader.js';
 import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
 import { WorkerChunkParser } from '../adapters/usage/worker-parser.js';
@@ -25,7 +23,8 @@ import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/setting
 import { monthDays } from '../core/usage/tz.js';
 import type { LogReader, MetricsFetcher } from '../ports/usage-sources.js';
 import type { PriceCatalog } from '../ports/price-catalog.js';
-import type { ServiceRecord } from '../ports/store.js';
+import type { ServiceRecord, Store } from '../ports/store.js';
+import type { UsageLedger } from '../ports/usage-ledger.js';
 import type { Sample } from '../core/usage/prom-text.js';
 import type { AgentModule, AgentServices } from './module.js';
 
@@ -47,7 +46,7 @@ export interface UsageModuleOptions {
 
 export class UsageModule implements AgentModule {
   readonly name = 'usage';
-  readonly ledger: SqliteUsageLedger;
+  readonly ledger: UsageLedger;
   readonly ingester: UsageIngester;
   readonly enforcer: BudgetEnforcer;
   readonly watch: UsageWatch;
@@ -56,12 +55,12 @@ export class UsageModule implements AgentModule {
 
   constructor(
     private readonly s: AgentServices,
-    store: SqliteStore,
+    store: Store,
     private readonly notifying: NotifyingModule | null,
     opts: UsageModuleOptions = {},
   ) {
     const catalog = opts.catalog ?? new GenaiPriceCatalog();
-    this.ledger = new SqliteUsageLedger(store.db);
+    this.ledger = store.ledgers.usage();
     const record = (events: Parameters<typeof s.supervisor.record>[0]) => this.notify(s.supervisor.record(events));
     const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
     this.parser = new WorkerChunkParser(quote);
@@ -158,10 +157,6 @@ export class UsageModule implements AgentModule {
 }
 
 export function createUsageModule(services: AgentServices, others: readonly AgentModule[] = [], opts: UsageModuleOptions = {}): AgentModule[] {
-  if (!(services.store instanceof SqliteStore)) {
-    services.logger.warn('usage and budgets need the SQLite store; disabled');
-    return [];
-  }
   const notifying = others.find((m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.notify === 'function') ?? null;
   return [new UsageModule(services, services.store, notifying, opts)];
 }

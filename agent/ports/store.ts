@@ -1,6 +1,7 @@
 /** Vigil's persistent state (SQLite in production). Synchronous: better-sqlite3 is, and ticks are short. */
 import type { NewEvent, VigilEvent, EventType } from '../core/events.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
+import type { StoreLedgers } from './store-ledgers.js';
 
 export interface ServiceRecord {
   name: string;
@@ -34,6 +35,9 @@ export interface Store {
   /** Small JSON values: the agent's per-service snapshots, journal offsets, settings. */
   getState<T>(key: string): T | undefined;
   setState(key: string, value: unknown): void;
+
+  /** The feature tables in the same database (usage, resource history, alerts, credential ledger). */
+  readonly ledgers: StoreLedgers;
 
   /** Runs fn in one transaction: everything it writes lands together or not at all. */
   transaction<T>(fn: () => T): T;

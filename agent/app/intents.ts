@@ -69,7 +69,7 @@ export class IntentRecordingManager implements ServiceManager {
     const store = this.store();
     if (!store || services.length === 0) return call();
     const at = this.clock.now();
-    const before = services.map((s) => [s, store.getState<Intent>(intentKey(s))] as const);
+    const before = services.map((s) => [s, store.getState(intentKey(s))] as const);
     store.transaction(() => {
       const intent: Intent = this.opts.keepCrashes ? { action, at, keepCrashes: true } : { action, at };
       for (const s of services) store.setState(intentKey(s), intent);

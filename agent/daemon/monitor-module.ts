@@ -8,9 +8,7 @@ import os from 'node:os';
 import type { NewEvent, VigilEvent } from '../core/events.js';
 import type { StatusDoc } from '../core/status.js';
 import type { AlertsConfig } from '../core/alerts/config.js';
-import type { DigestItem } from '../core/alerts/model.js';
 import type { OneShot } from '../core/alerts/engine.js';
-import type { HealthSnapshot } from '../core/health/machine.js';
 import { LOCAL_ZONE } from '../core/usage/tz.js';
 import { HealthMonitor } from '../app/health-monitor.js';
 import { Liveness } from '../app/liveness.js';
@@ -21,7 +19,6 @@ import { alertViews } from '../app/alert-views.js';
 import { MetricAlerts } from '../app/metric-alerts.js';
 import { loadUsageSettings } from '../app/usage/settings.js';
 import { METRIC_RULE_IDS } from '../core/alerts/metric-rules.js';
-import type { DailyMinute } from '../core/alerts/metric-window.js';
 import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
 import type { MetricsFetcher } from '../ports/usage-sources.js';
 import { loadAlertsConfig, type StoredAlerts } from '../app/alerts-config.js';
@@ -89,7 +86,7 @@ export class MonitorModule implements AgentModule {
     private readonly opts: MonitorOptions = {},
   ) {
     const { store } = s;
-    this.health = new HealthMonitor(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now()), store.getState<Record<string, HealthSnapshot>>(HEALTH_SNAPSHOTS_KEY) ?? {});
+    this.health = new HealthMonitor(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now()), store.getState(HEALTH_SNAPSHOTS_KEY) ?? {});
     this.liveness = new Liveness({
       // An intent (its SIGTERM is no `killed`) that keeps the crash episode: a service that hangs again
       // and again is crash-looping, so its liveness restarts must not forgive the failures before them.
@@ -114,7 +111,7 @@ export class MonitorModule implements AgentModule {
       {
         log: this.log,
         notifiers: () => this.notifiers,
-        loadHeld: () => store.getState<DigestItem[]>(HELD_KEY) ?? [],
+        loadHeld: () => store.getState(HELD_KEY) ?? [],
         saveHeld: (held) => store.setState(HELD_KEY, held),
         onError: (err, what) => s.logger.warn({ err: (err as Error).message }, what),
       },
@@ -123,7 +120,7 @@ export class MonitorModule implements AgentModule {
     );
     this.metricAlerts = new MetricAlerts(
       { fetcher: opts.fetcher ?? new HttpMetricsFetcher(), onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`) },
-      store.getState<Record<string, DailyMinute[]>>(METRIC_DAILY_KEY) ?? {},
+      store.getState(METRIC_DAILY_KEY) ?? {},
     );
     // Metric alerts still firing when the agent stopped fire on without a new forSec wait (no resolve-and-refire).
     this.metricAlerts.tracker.seed(this.alerting.engine.firing().filter((a) => METRIC_IDS.has(a.rule)), s.clock.now());

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { serviceLogPath } from '../../core/paths.js';
 import { launcherLogPath } from '../../adapters/launcher/contract.js';
-import { FsCredentialStore } from '../../adapters/credentials/fs-store.js';
 import { requireServices } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
 import { JSON_FLAG, parse } from '../args.js';
@@ -42,7 +41,7 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
           purged.push(f);
         }
         // The set's file and its kept versions (old values must not linger either).
-        const credentials = new FsCredentialStore(ctx.paths.credentials);
+        const { credentials } = ctx;
         for (const set of r.spec.credentials.filter((c) => !stillUsed.has(c))) purged.push(...credentials.purge(set));
       }
     }

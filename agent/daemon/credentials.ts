@@ -7,7 +7,7 @@
 import type { NewEvent } from '../core/events.js';
 import type { Context } from './compose.js';
 import type { LogTailReader } from '../ports/log-reader.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 import type { CredentialApiHandlers } from '../api/handlers-credentials.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { SecretCache } from '../adapters/credentials/secret-cache.js';
@@ -56,7 +56,7 @@ export class CredentialRuntime {
  */
 export const REFRESH_MS = 5000;
 
-export function credentialModule(services: AgentServices): AgentModule {
+export function credentialModule(services: AgentRuntime): AgentModule {
   let last = -Infinity;
   return {
     name: 'credentials',
@@ -69,7 +69,7 @@ export function credentialModule(services: AgentServices): AgentModule {
   };
 }
 
-function deps(services: AgentServices): CredentialDeps {
+function deps(services: AgentRuntime): CredentialDeps {
   const { credentials, store, clock, supervisor } = services;
   return {
     store: credentials.store,
@@ -83,7 +83,7 @@ function deps(services: AgentServices): CredentialDeps {
   };
 }
 
-export function credentialHandlers(services: AgentServices): CredentialApiHandlers {
+export function credentialHandlers(services: AgentRuntime): CredentialApiHandlers {
   const { credentials, ctx, manager } = services;
   return {
     async credentials() {

@@ -8,11 +8,11 @@ import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../adapters/clock/system-clock.js';
 import { LeakGuard } from '../app/leak-guard.js';
 import type { RedactFor } from '../adapters/logs/reader.js';
-import type { AgentServices } from './module.js';
+import type { AgentRuntime } from './module.js';
 import type { Context } from './compose.js';
 
 /** In the agent: the leak guard (cached values; the first sighting of a value records a secret-leaked event). */
-export function agentLogRedaction(services: Pick<AgentServices, 'credentials'>): RedactFor {
+export function agentLogRedaction(services: Pick<AgentRuntime, 'credentials'>): RedactFor {
   return (service, source) => (line) => services.credentials.guard.redactLines(service, [line], source)[0] ?? line;
 }
 

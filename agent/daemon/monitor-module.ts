@@ -34,7 +34,7 @@ import type { Notifier } from '../ports/notifier.js';
 import type { SecretSource } from '../ports/secrets.js';
 import type { ServiceRecord } from '../ports/store.js';
 import type { AlertLog, ResourceHistory } from '../ports/monitor-store.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 
 export const HEALTH_SNAPSHOTS_KEY = 'health.snapshots';
 export const HELD_KEY = 'alerts.held';
@@ -81,7 +81,7 @@ export class MonitorModule implements AgentModule {
   private dailySavedAt = 0;
 
   constructor(
-    private readonly s: AgentServices,
+    private readonly s: AgentRuntime,
     tables: { history: ResourceHistory; log: AlertLog },
     private readonly opts: MonitorOptions = {},
   ) {

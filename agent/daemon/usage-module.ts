@@ -10,7 +10,7 @@ import type { StatusDoc } from '../core/status.js';
 import type { Notification } from '../core/alerts/model.js';
 import { noticeTitle } from '../core/alerts/notice-title.js';
 import { serviceLogPath } from '../core/paths.js';
-import { FileLogReader } from '../adapters/usage/log-reader.js';
+import { FileUsageLogReader } from '../adapters/usage/log-reader.js';
 import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
 import { WorkerChunkParser } from '../adapters/usage/worker-parser.js';
 import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
@@ -21,12 +21,12 @@ import { UsageWatch } from '../app/usage/watch.js';
 import { budgetStatus } from '../app/usage/query.js';
 import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/settings.js';
 import { monthDays } from '../core/usage/tz.js';
-import type { LogReader, MetricsFetcher } from '../ports/usage-sources.js';
+import type { UsageLogReader, MetricsFetcher } from '../ports/usage-sources.js';
 import type { PriceCatalog } from '../ports/price-catalog.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { UsageLedger } from '../ports/usage-ledger.js';
 import type { Sample } from '../core/usage/prom-text.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 
 /** What the monitor module offers other features: its notification queue. */
 interface NotifyingModule extends AgentModule {
@@ -37,7 +37,7 @@ interface NotifyingModule extends AgentModule {
 }
 
 export interface UsageModuleOptions {
-  reader?: LogReader;
+  reader?: UsageLogReader;
   fetcher?: MetricsFetcher;
   catalog?: PriceCatalog;
   /** Budgets are evaluated at least this often (ms); env VIGIL_BUDGET_EVAL_MS, default 30 s. */
@@ -54,7 +54,7 @@ export class UsageModule implements AgentModule {
   private readonly parser: WorkerChunkParser;
 
   constructor(
-    private readonly s: AgentServices,
+    private readonly s: AgentRuntime,
     store: Store,
     private readonly notifying: NotifyingModule | null,
     opts: UsageModuleOptions = {},
@@ -67,7 +67,7 @@ export class UsageModule implements AgentModule {
     this.ingester = new UsageIngester({
       store,
       ledger: this.ledger,
-      reader: opts.reader ?? new FileLogReader(),
+      reader: opts.reader ?? new FileUsageLogReader(),
       fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
       quote,
       clock: s.clock,
@@ -156,7 +156,7 @@ export class UsageModule implements AgentModule {
   }
 }
 
-export function createUsageModule(services: AgentServices, others: readonly AgentModule[] = [], opts: UsageModuleOptions = {}): AgentModule[] {
+export function createUsageModule(services: AgentRuntime, others: readonly AgentModule[] = [], opts: UsageModuleOptions = {}): AgentModule[] {
   const notifying = others.find((m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.notify === 'function') ?? null;
   return [new UsageModule(services, services.store, notifying, opts)];
 }

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { FsCredentialStore } from '../../agent/adapters/credentials/fs-store.js';
 import { serializeSet, type CredentialEntry } from '../../agent/core/credentials/envfile.js';
 import { createRedactor, type SecretRef } from '../../agent/core/credentials/redact.js';
-import { scrub } from '../../agent/adapters/log/logger.js';
+import { scrub } from '../../agent/adapters/agent-log/logger.js';
 import { percentile } from './measure.js';
 import { ROOT } from '../helpers/vigil.js';
 

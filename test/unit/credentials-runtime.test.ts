@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../agent/adapters/log/logger.js';
+import { createLogger } from '../../agent/adapters/agent-log/logger.js';
 import { CredentialRuntime } from '../../agent/daemon/credentials.js';
 import { CredentialStoreSecrets } from '../../agent/adapters/fs/alert-secrets.js';
 import { FsCredentialStore } from '../../agent/adapters/credentials/fs-store.js';

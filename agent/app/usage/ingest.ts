@@ -15,7 +15,7 @@ import type { Calendar } from '../../core/usage/tz.js';
 import type { Store } from '../../ports/store.js';
 import type { StoredCursor } from '../../ports/state-keys.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import type { ChunkParser, LogChunk, LogCursor, LogReader, MetricsFetcher } from '../../ports/usage-sources.js';
+import type { ChunkParser, LogChunk, LogCursor, UsageLogReader, MetricsFetcher } from '../../ports/usage-sources.js';
 import type { Clock } from '../../ports/clock.js';
 
 export const CHUNK_BYTES = 1024 * 1024;
@@ -24,7 +24,7 @@ export const SCRAPE_TIMEOUT_MS = 5000;
 export interface IngestDeps {
   store: Store;
   ledger: UsageLedger;
-  reader: LogReader;
+  reader: UsageLogReader;
   fetcher: MetricsFetcher;
   quote: QuoteFn;
   clock: Clock;

@@ -1,6 +1,7 @@
 /**
- * The agent API client (the CLI's and the app's): node:http over the unix socket or loopback HTTP.
- * Imports only node:http and the contract, so the CLI starts fast.
+ * The agent API client (the CLI's and the app's). A request on the unix socket is one exchange on `net`
+ * alone (socket-exchange.ts); node:http is loaded, on first use, only for loopback TCP and for streams
+ * (SSE). Imports the contract and types otherwise, so the CLI starts fast.
  */
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { MalformedResponse, socketExchange, type SocketResponse } from './socket-exchange.js';

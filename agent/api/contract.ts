@@ -23,7 +23,7 @@ export * from './routes/monitor.js';
 export * from './routes/credentials.js';
 export * from './routes/logs.js';
 export * from './routes/usage.js';
-export { parseSince, type HttpMethod, type RouteSpec, type QueryCodec } from './route-spec.js';
+export { parseTimeParam, type HttpMethod, type RouteSpec, type QueryCodec } from './route-spec.js';
 import type { HttpMethod } from './route-spec.js';
 
 /** The body of every failure response. */

@@ -79,7 +79,7 @@ export class IntentRecordingManager implements ServiceManager {
     if (!store || services.length === 0) return call();
     const at = this.clock.now();
     const all = [...services, ...this.alongWith(action, services)];
-    const before = all.map((s) => [s, store.getState<Intent>(intentKey(s))] as const);
+    const before = all.map((s) => [s, store.getState(intentKey(s))] as const);
     store.transaction(() => {
       const intent: Intent = this.opts.keepCrashes ? { action, at, keepCrashes: true } : { action, at };
       for (const s of all) store.setState(intentKey(s), intent);

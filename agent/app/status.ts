@@ -2,9 +2,9 @@
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 import { startTimeoutField } from '../core/manifest/wait-args.js';
 import type { StatusDoc } from '../core/status.js';
-import { loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
+import { loopRule } from '../core/supervise/model.js';
 import { serviceStatus } from '../core/supervise/view.js';
-import { intentKey, type Intent } from '../core/intent.js';
+import { intentKey } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
@@ -19,7 +19,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
     deps.manager.status(services.map((s) => s.name)),
     deps.manager.listInstalled(),
   ]);
-  const snapshots = deps.store?.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
+  const snapshots = deps.store?.getState(SNAPSHOTS_KEY) ?? {};
   const drift = new Map(installed.map((u) => [u.service, u.drifted]));
   const byName = new Map(observed.map((o) => [o.service, o]));
   const now = deps.clock.now();
@@ -38,7 +38,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
               drifted: drift.get(svc.name) ?? false,
               now,
               waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
-              intent: deps.store?.getState<Intent>(intentKey(svc.name)) ?? null,
+              intent: deps.store?.getState(intentKey(svc.name)) ?? null,
               stopTimeoutSec: stopTimeoutOf(svc.spec),
               ...startTimeoutField(svc.spec),
             }),

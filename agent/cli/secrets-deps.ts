@@ -2,9 +2,7 @@
 import { VigilError } from '../core/errors.js';
 import type { NewEvent } from '../core/events.js';
 import { createContext, type Context } from '../daemon/compose.js';
-import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { processAlive } from '../adapters/process/alive.js';
-import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
 import { KindProber } from '../adapters/probe/kind-prober.js';
 import { fromDatabase, requireSetName, type CredentialDeps } from '../app/credentials.js';
 import { keyProblem } from '../core/credentials/envfile.js';
@@ -27,9 +25,9 @@ export async function directCredentials(io: Io, write: boolean): Promise<DirectC
   const ctx = await createContext(io.env);
   try {
     const db = write ? ctx.store() : ctx.existingStore();
-    const ledger: CredentialLedger = db ? ledgerFor(db, { now: () => ctx.clock.now(), alive: processAlive }) : readOnlyLedger;
+    const ledger: CredentialLedger = db ? db.ledgers.credentials({ now: () => ctx.clock.now(), alive: processAlive }) : readOnlyLedger;
     const deps: CredentialDeps = {
-      store: new FsCredentialStore(ctx.paths.credentials, () => ctx.clock.now()),
+      store: ctx.credentials,
       ledger,
       clock: ctx.clock,
       ...fromDatabase(db),

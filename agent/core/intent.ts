@@ -35,7 +35,7 @@ export interface Intent {
 }
 
 /** The store key of a service's latest intent (one key per service: the CLI and the agent both write). */
-export const intentKey = (service: string): string => `intent:${service}`;
+export const intentKey = (service: string): `intent:${string}` => `intent:${service}`;
 
 /** systemd's timestamps are whole seconds: a process started up to 1 s before the intent may be the new one. */
 export const INTENT_SLACK_MS = 1000;

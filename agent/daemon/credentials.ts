@@ -8,12 +8,11 @@ import type { NewEvent } from '../core/events.js';
 import type { Context } from './compose.js';
 import type { LogTailReader } from '../ports/log-reader.js';
 import type { HealthProber } from '../ports/health-prober.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 import type { CredentialApiHandlers } from '../api/handlers-credentials.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { SecretCache } from '../adapters/credentials/secret-cache.js';
 import { processAlive } from '../adapters/process/alive.js';
-import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
 import { KindProber } from '../adapters/probe/kind-prober.js';
 import { LeakGuard } from '../app/leak-guard.js';
 import { fromDatabase, listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
@@ -66,7 +65,7 @@ export class CredentialRuntime {
  */
 export const REFRESH_MS = 5000;
 
-export function credentialModule(services: AgentServices): AgentModule {
+export function credentialModule(services: AgentRuntime): AgentModule {
   let last = -Infinity;
   return {
     name: 'credentials',
@@ -79,11 +78,11 @@ export function credentialModule(services: AgentServices): AgentModule {
   };
 }
 
-function deps(services: AgentServices): CredentialDeps {
+function deps(services: AgentRuntime): CredentialDeps {
   const { credentials, store, clock, supervisor } = services;
   return {
     store: credentials.store,
-    ledger: ledgerFor(store, { now: () => clock.now(), alive: processAlive }),
+    ledger: store.ledgers.credentials({ now: () => clock.now(), alive: processAlive }),
     clock,
     ...fromDatabase(store),
     record: (events) => {
@@ -93,7 +92,7 @@ function deps(services: AgentServices): CredentialDeps {
   };
 }
 
-export function credentialHandlers(services: AgentServices): CredentialApiHandlers {
+export function credentialHandlers(services: AgentRuntime): CredentialApiHandlers {
   const { credentials, ctx, manager } = services;
   return {
     async credentials() {

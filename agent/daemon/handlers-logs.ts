@@ -1,10 +1,10 @@
 /** The log routes of the running agent: tail, search and follow over $VIGIL_HOME/logs, redacted. */
 import type { LogApiHandlers } from '../api/handlers-logs.js';
 import { FileLogReader } from '../adapters/logs/reader.js';
-import type { AgentServices } from './module.js';
+import type { AgentRuntime } from './module.js';
 import { agentLogRedaction } from './log-redaction.js';
 
-export function logReaderFor(services: Pick<AgentServices, 'ctx' | 'store' | 'credentials'>): FileLogReader {
+export function logReaderFor(services: Pick<AgentRuntime, 'ctx' | 'store' | 'credentials'>): FileLogReader {
   return new FileLogReader({
     logsDir: services.ctx.paths.logs,
     redactFor: agentLogRedaction(services),
@@ -12,7 +12,7 @@ export function logReaderFor(services: Pick<AgentServices, 'ctx' | 'store' | 'cr
   });
 }
 
-export function logHandlers(services: Pick<AgentServices, 'ctx' | 'store' | 'credentials'>): LogApiHandlers {
+export function logHandlers(services: Pick<AgentRuntime, 'ctx' | 'store' | 'credentials'>): LogApiHandlers {
   const reader = logReaderFor(services);
   return {
     logTail: (service, q) => reader.tail(service, q),

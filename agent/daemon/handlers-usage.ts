@@ -2,10 +2,10 @@
 import { VigilError } from '../core/errors.js';
 import type { UsageApiHandlers } from '../api/handlers-usage.js';
 import { budgetStatus, usageReport, usageSeries } from '../app/usage/query.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 import { UsageModule } from './usage-module.js';
 
-export function usageHandlers(services: AgentServices, modules: readonly AgentModule[]): UsageApiHandlers {
+export function usageHandlers(services: AgentRuntime, modules: readonly AgentModule[]): UsageApiHandlers {
   const mod = modules.find((m): m is UsageModule => m instanceof UsageModule);
   const need = (): UsageModule => {
     if (!mod) throw new VigilError('E_STORE', 'usage tracking is not available in this agent (it needs the SQLite store)');

@@ -6,13 +6,13 @@ import type { ApiHandlers } from '../api/handlers.js';
 import { VERSION } from '../cli/version.js';
 import { requireServices } from '../app/status.js';
 import { VigilError } from '../core/errors.js';
-import { decorate, type AgentModule, type AgentServices } from './module.js';
+import { decorate, type AgentModule, type AgentRuntime } from './module.js';
 import { monitorHandlers } from './handlers-monitor.js';
 import { credentialHandlers } from './credentials.js';
 import { logHandlers } from './handlers-logs.js';
 import { usageHandlers } from './handlers-usage.js';
 
-export function agentHandlers(deps: { services: AgentServices; modules: readonly AgentModule[]; startedAt: number }): ApiHandlers {
+export function agentHandlers(deps: { services: AgentRuntime; modules: readonly AgentModule[]; startedAt: number }): ApiHandlers {
   const { supervisor, store, manager } = deps.services;
   const status = () => decorate(deps.modules, supervisor.currentStatus());
   return {

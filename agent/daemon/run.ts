@@ -12,19 +12,19 @@ import path from 'node:path';
 import { VigilError } from '../core/errors.js';
 import type { VigilEvent } from '../core/events.js';
 import { readOrCreateToken } from '../adapters/fs/token.js';
-import { createLogger } from '../adapters/log/logger.js';
+import { createLogger } from '../adapters/agent-log/logger.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { createContext } from './compose.js';
 import { Supervisor } from './supervisor.js';
 import { agentHandlers } from './handlers.js';
 import { createModules } from './modules.js';
 import { findUiDir } from './ui-dir.js';
-import { eachModule, type AgentServices } from './module.js';
+import { eachModule, type AgentRuntime } from './module.js';
 import { CredentialRuntime } from './credentials.js';
 import { DiskWatch } from '../app/disk-watch.js';
 import { statfsSpace } from '../adapters/fs/disk-space.js';
 import { PendingExits } from '../adapters/fs/pending-exits.js';
-import { launcherPath } from '../adapters/launchd/launcher-path.js';
+import { launcherPath } from '../adapters/launcher/contract.js';
 import { boundHeapGrowth } from '../adapters/process/heap-bounds.js';
 
 export interface AgentOptions {
@@ -73,7 +73,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   supervisorRef = supervisor;
   credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();
-  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials, disk, pendingExits };
+  const services: AgentRuntime = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials, disk, pendingExits };
   const modules = createModules(services);
   let lastEvents: readonly VigilEvent[] = [];
   let server: ApiServer | null = null;

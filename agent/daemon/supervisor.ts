@@ -77,8 +77,8 @@ export class Supervisor {
   private droppedPending = 0;
 
   constructor(private readonly deps: SupervisorDeps) {
-    this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
-    this.offset = deps.store.getState<number>(JOURNAL_OFFSET_KEY) ?? 0;
+    this.snapshots = deps.store.getState(SNAPSHOTS_KEY) ?? {};
+    this.offset = deps.store.getState(JOURNAL_OFFSET_KEY) ?? 0;
   }
 
   /**
@@ -166,7 +166,7 @@ export class Supervisor {
     const byName = new Map(observed.map((o) => [o.service, o]));
     const intents = new Map<string, Intent>();
     for (const n of names) {
-      const i = store.getState<Intent>(intentKey(n));
+      const i = store.getState(intentKey(n));
       if (!i) continue;
       const over = this.intentsOver.get(n);
       intents.set(n, over?.at === i.at ? { ...i, overAt: over.overAt } : i);

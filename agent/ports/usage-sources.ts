@@ -24,7 +24,8 @@ export interface LogChunk {
   gap?: string | null;
 }
 
-export interface LogReader {
+/** Reads a service's log from a cursor for usage ingestion (the log viewer's reader is ports/log-reader.ts). */
+export interface UsageLogReader {
   /**
    * The next chunk after `cursor` (null: from the start of the current file), at most `maxBytes`: complete
    * lines of the file the cursor is in; when that file was rotated away (renamed to FILE.1 … FILE.K), its

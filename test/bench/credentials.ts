@@ -17,7 +17,7 @@ import { serializeSet, type CredentialEntry } from '../../agent/core/credentials
 import { createRedactor, type SecretRef } from '../../agent/core/credentials/redact.js';
 import { legacyRedactor } from './legacy-redactor.js';
 import { secretForms } from '../../agent/core/credentials/encodings.js';
-import { scrub } from '../../agent/adapters/log/logger.js';
+import { scrub } from '../../agent/adapters/agent-log/logger.js';
 import { percentile } from './measure.js';
 import { ROOT } from '../helpers/vigil.js';
 

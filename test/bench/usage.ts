@@ -15,7 +15,7 @@ import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { SqliteUsageLedger } from '../../agent/adapters/sqlite/usage-ledger.js';
 import { openDatabase } from '../../agent/adapters/sqlite/db.js';
 import { migrate } from '../../agent/adapters/sqlite/migrations.js';
-import { FileLogReader } from '../../agent/adapters/usage/log-reader.js';
+import { FileUsageLogReader } from '../../agent/adapters/usage/log-reader.js';
 import { GenaiPriceCatalog } from '../../agent/adapters/pricing/genai-catalog.js';
 import { CHUNK_BYTES, UsageIngester } from '../../agent/app/usage/ingest.js';
 import { InlineChunkParser } from '../../agent/adapters/usage/inline-parser.js';
@@ -44,7 +44,7 @@ async function ingestOnce(round: number, log: string): Promise<{ ms: number; row
   // As in the agent: parsed on the agent's thread, one CHUNK_BYTES chunk at a time.
   const parser = new InlineChunkParser(quote);
   const ingester = new UsageIngester({
-    store, ledger, reader: new FileLogReader(), fetcher: { fetch: () => Promise.reject(new Error('none')) },
+    store, ledger, reader: new FileUsageLogReader(), fetcher: { fetch: () => Promise.reject(new Error('none')) },
     quote, clock: { now: () => Date.now(), sleep: async () => undefined }, logPath: () => log, parser,
   });
   const spec = { metrics: false, log: { path: log }, intervalSec: 1 };

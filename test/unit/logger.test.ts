@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, createScrubbingStream, REDACTED } from '../../agent/adapters/log/logger.js';
+import { createLogger, createScrubbingStream, REDACTED } from '../../agent/adapters/agent-log/logger.js';
 
 /** A stream that keeps what it is given. */
 function sink(): { stream: Writable; text: () => string; writes: () => number } {

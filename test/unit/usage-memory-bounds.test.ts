@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { usageEnv, usageLine, usageSpec, type UsageEnv } from '../helpers/usage.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 import { CHUNK_BYTES, UsageIngester } from '../../agent/app/usage/ingest.js';
-import { FileLogReader } from '../../agent/adapters/usage/log-reader.js';
+import { FileUsageLogReader } from '../../agent/adapters/usage/log-reader.js';
 import { InlineChunkParser } from '../../agent/adapters/usage/inline-parser.js';
 import { openDatabase, PAGE_CACHE_KIB } from '../../agent/adapters/sqlite/db.js';
 import { catalog } from '../helpers/usage.js';
@@ -36,7 +36,7 @@ describe('memory bounds of usage ingestion', () => {
     const asked: number[] = [];
     const chunkBytes: number[] = [];
     const batches: number[] = [];
-    const reader = new FileLogReader();
+    const reader = new FileUsageLogReader();
     const inline = new InlineChunkParser(catalog.quote.bind(catalog));
     const ledger = env.ledger;
     const ingester = new UsageIngester({

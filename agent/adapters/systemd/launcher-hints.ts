@@ -6,7 +6,7 @@
 import { constants, open, stat } from 'node:fs/promises';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { VigilPaths } from '../../core/paths.js';
-import { launcherLogPath } from './unit-render.js';
+import { launcherLogPath } from '../launcher/contract.js';
 
 const MAX_LINES = 3;
 const MAX_BYTES = 4096;

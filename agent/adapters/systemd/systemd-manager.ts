@@ -2,8 +2,10 @@
  * ServiceManager for systemd user units. Every command is `systemctl --user ...` through the ProcessRunner.
  *
  * Blocking: start/stop/restart wait for their jobs (no --no-block) so that errors surface. That does not
- * hang on a crash-looping unit: units are Type=exec, so a start job completes as soon as execve() of the
- * program succeeded (and fails, with a clear error, when the program cannot be executed), and
+ * hang on a crash-looping unit: units are Type=notify and vigil-launch says READY=1 once it has executed
+ * the program, so a start job completes as soon as that succeeded (and fails, with a clear error, when the
+ * program cannot be executed; a service with `healthy` dependencies stays "activating" while the launcher
+ * waits for them, bounded by TimeoutStartSec=), and
  * a unit stuck at its start limit is reset (reset-failed) before start/restart. A stop waits for the process
  * to exit (systemd sends SIGKILL after TimeoutStopSec=, the manifest's stopTimeoutSec), so stopping calls
  * get a runner timeout beyond the longest stopTimeoutSec the manifest accepts; systemd bounds the wait.
@@ -16,10 +18,11 @@ import type { VigilPaths } from '../../core/paths.js';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/process-runner.js';
 import type { InstalledUnit, ObservedStatus, ServiceManager, UnitFile } from '../../ports/service-manager.js';
-import { contentHash, launcherLogPath, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
+import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
+import { launcherLogPath } from '../launcher/contract.js';
 import { assertPrivateHome, ensurePrivateDir, ensurePrivateFile } from '../fs/private-home.js';
 import { SHOW_PROPERTIES, parseShow, toObservedStatus } from './show-parser.js';
-import { launcherPath } from '../launchd/launcher-path.js';
+import { launcherPath } from '../launcher/contract.js';
 import { withLauncherHints } from './launcher-hints.js';
 import { MAX_STOP_TIMEOUT_SEC } from '../../core/manifest/stop-settings.js';
 

@@ -9,12 +9,13 @@ import type { LedgerEntry, SourceKind } from '../../core/usage/model.js';
 import { priceUsage, type QuoteFn } from '../../core/usage/pricer.js';
 import type { ChunkJob, ParsedChunk } from '../../core/usage/chunk.js';
 import { parsePrometheusText, type Sample } from '../../core/usage/prom-text.js';
-import { counterDeltas, type CounterState } from '../../core/usage/counters.js';
+import { counterDeltas } from '../../core/usage/counters.js';
 import { agentCounters, litellmCounters, seriesValues, windowUsage } from '../../core/usage/scrape-map.js';
 import type { Calendar } from '../../core/usage/tz.js';
 import type { Store } from '../../ports/store.js';
+import type { StoredCursor } from '../../ports/state-keys.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import type { ChunkParser, LogChunk, LogCursor, LogReader, MetricsFetcher } from '../../ports/usage-sources.js';
+import type { ChunkParser, LogChunk, LogCursor, UsageLogReader, MetricsFetcher } from '../../ports/usage-sources.js';
 import type { Clock } from '../../ports/clock.js';
 
 /**
@@ -29,7 +30,7 @@ export const SCRAPE_TIMEOUT_MS = 5000;
 export interface IngestDeps {
   store: Store;
   ledger: UsageLedger;
-  reader: LogReader;
+  reader: UsageLogReader;
   fetcher: MetricsFetcher;
   quote: QuoteFn;
   clock: Clock;
@@ -76,19 +77,10 @@ export interface SourceState {
   more: boolean;
 }
 
-interface StoredCursor {
-  path: string;
-  cursor: LogCursor;
-  /** Rejected lines by reason, and lost stretches, up to this cursor (committed with it: exact). */
-  reasons?: Record<string, number>;
-  gaps?: number;
-  gap?: string | null;
-}
-
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
-export const cursorKey = (service: string) => `usage.cursor.${service}`;
-export const countersKey = (service: string, kind: 'metrics' | 'litellm') => `usage.counters.${service}.${kind}`;
+export const cursorKey = (service: string): `usage.cursor.${string}` => `usage.cursor.${service}`;
+export const countersKey = (service: string, kind: 'metrics' | 'litellm'): `usage.counters.${string}.${typeof kind}` => `usage.counters.${service}.${kind}`;
 
 export class UsageIngester {
   private readonly states = new Map<string, SourceState>();
@@ -132,7 +124,7 @@ export class UsageIngester {
     const { store, ledger, reader, clock } = this.deps;
     const file = spec.log?.path ?? this.deps.logPath(service);
     const st = this.state(service, 'log');
-    const saved = store.getState<StoredCursor>(cursorKey(service));
+    const saved = store.getState(cursorKey(service));
     const mine = saved && saved.path === file ? saved : null;
     const cursor = mine?.cursor ?? null;
     const reasons = { ...(mine?.reasons ?? {}) };
@@ -243,7 +235,7 @@ export class UsageIngester {
     const start = samples.find((s) => s.name === 'process_start_time_seconds')?.value ?? null;
     const key = countersKey(service, kind);
     const stored = store.transaction(() => {
-      const prev = store.getState<CounterState>(key);
+      const prev = store.getState(key);
       const { deltas, next } = counterDeltas(prev, seriesValues(infos), start, now);
       const local = ctx.calendar.local(now);
       const entries: LedgerEntry[] = windowUsage(infos, deltas).map((w) => {

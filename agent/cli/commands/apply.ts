@@ -11,7 +11,7 @@ import { createContext, selectBackend } from '../../daemon/compose.js';
 import { renderUnit } from '../../adapters/systemd/unit-render.js';
 import { renderPlist } from '../../adapters/launchd/plist-render.js';
 import { launchAgentDir } from '../../adapters/launchd/labels.js';
-import { launcherPath } from '../../adapters/launchd/launcher-path.js';
+import { launcherPath } from '../../adapters/launcher/contract.js';
 import { vigilPaths } from '../../core/paths.js';
 import { assertPrivateHome } from '../../adapters/fs/private-home.js';
 import { JSON_FLAG, parse, str } from '../args.js';

@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, lstatSync } from 'node:fs';
 import type { Context } from '../../daemon/compose.js';
 import { LaunchdManager } from '../../adapters/launchd/launchd-manager.js';
 import { AGENT_LABEL, BASE_PATH_DIRS, servicePath } from '../../adapters/launchd/labels.js';
-import { launcherPath } from '../../adapters/launchd/launcher-path.js';
+import { launcherPath } from '../../adapters/launcher/contract.js';
 import type { Check } from './doctor.js';
 
 export async function macosChecks(ctx: Context): Promise<Check[]> {

@@ -3,7 +3,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { serviceLogPath } from '../../core/paths.js';
-import { FsCredentialStore } from '../../adapters/credentials/fs-store.js';
+import { launcherLogPath } from '../../adapters/launcher/contract.js';
 import { requireServices } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
 import { JSON_FLAG, parse } from '../args.js';
@@ -40,11 +40,11 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
     });
     if (values.purge) {
       const stillUsed = new Set(store.listServices().flatMap((s) => s.spec.credentials));
-      for (const name of unrecorded) purged.push(...purgeLogs(serviceLogPath(ctx.paths, name)));
+      for (const name of unrecorded) purged.push(...purgeLogs(serviceLogPath(ctx.paths, name), launcherLogPath(ctx.paths, name)));
       for (const r of records) {
-        purged.push(...purgeLogs(serviceLogPath(ctx.paths, r.name)));
+        purged.push(...purgeLogs(serviceLogPath(ctx.paths, r.name), launcherLogPath(ctx.paths, r.name)));
         // The set's file and its kept versions (old values must not linger either).
-        const credentials = new FsCredentialStore(ctx.paths.credentials);
+        const { credentials } = ctx;
         for (const set of r.spec.credentials.filter((c) => !stillUsed.has(c))) purged.push(...credentials.purge(set));
       }
     }
@@ -56,17 +56,17 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
   }
 }
 
-function purgeLogs(log: string): string[] {
-  const files = [log, ...rotatedLogs(log)];
+function purgeLogs(log: string, launcherLog: string): string[] {
+  const files = [log, ...rotatedLogs(log, launcherLog)];
   for (const f of files) rmSync(f, { force: true });
   return files;
 }
 
 /** The files next to a service's log that belong to it: rotated `<name>.log.N` (any N) and `<name>.launcher.log`. */
-function rotatedLogs(file: string): string[] {
+function rotatedLogs(file: string, launcherLogFile: string): string[] {
   const dir = path.dirname(file);
   const base = path.basename(file);
-  const launcherLog = base.replace(/\.log$/, '.launcher.log');
+  const launcherLog = path.basename(launcherLogFile);
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -1,7 +1,7 @@
 /** One request, start to finish: guard, route, query, body, handler, JSON or event stream, error body. */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { VigilError, isVigilError, type ErrorCode } from '../core/errors.js';
+import { VigilError, isStoreBusy, isVigilError, type ErrorCode } from '../core/errors.js';
 import type { ApiHandlers } from './handlers.js';
 import type { Access, RequestGuard } from './guard.js';
 import type { SessionEndpoints } from './session-routes.js';
@@ -234,6 +234,10 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
       }
       if (isVigilError(err)) {
         sendJson(res, httpStatusFor(err.code), errorBody(err.code, err.message));
+        return;
+      }
+      if (isStoreBusy(err)) {
+        sendJson(res, httpStatusFor('E_STORE_BUSY'), errorBody('E_STORE_BUSY', 'the database is locked by another process; try again in a moment'));
         return;
       }
       const message = err instanceof Error ? err.message : String(err);

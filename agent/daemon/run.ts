@@ -5,7 +5,7 @@
  */
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { VigilError } from '../core/errors.js';
+import { VigilError, isStoreBusy } from '../core/errors.js';
 import type { VigilEvent } from '../core/events.js';
 import { readOrCreateToken } from '../adapters/fs/token.js';
 import { createLogger } from '../adapters/log/logger.js';
@@ -17,6 +17,8 @@ import { createModules } from './modules.js';
 import { findUiDir } from './ui-dir.js';
 import { eachModule, type AgentServices } from './module.js';
 import { CredentialRuntime } from './credentials.js';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { shortenBusyWait } from '../adapters/sqlite/busy.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -34,6 +36,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const credentials = new CredentialRuntime(ctx);
   const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info', secrets: () => credentials.values() });
   const store = ctx.store();
+  // Never a long synchronous busy wait on the event loop: locked writes wait in supervisor.writes instead.
+  if (store instanceof SqliteStore) shortenBusyWait(store.db);
   const supervisor = new Supervisor({ manager: ctx.manager, store, journal: ctx.journal, clock: ctx.clock, logger, readLogTail: credentials.redactingTail(ctx.readLogTail) });
   credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();
@@ -111,8 +115,30 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     watcher?.close();
     await server?.close();
     await stopModules();
-    ctx.close();
+    await landWaitingWrites(supervisor, logger);
+    closeStore(ctx);
     logger.info('agent stopped');
     logger.flush?.();
+  }
+}
+
+/** Before the database closes: a few more tries for writes still waiting on another process's lock. */
+async function landWaitingWrites(supervisor: Supervisor, logger: ReturnType<typeof createLogger>): Promise<void> {
+  for (let i = 0; i < 10 && supervisor.writes.pending > 0; i++) {
+    if (supervisor.writes.flush()) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  supervisor.writes.close();
+  if (supervisor.writes.pending > 0) {
+    logger.warn({ waiting: supervisor.writes.pending }, 'the database stayed locked: waiting writes dropped (exits are derived again from the journal at the next start)');
+  }
+}
+
+/** close's PRAGMA optimize can meet another process's lock; the connection is closed all the same. */
+function closeStore(ctx: { close(): void }): void {
+  try {
+    ctx.close();
+  } catch (err) {
+    if (!isStoreBusy(err)) throw err;
   }
 }

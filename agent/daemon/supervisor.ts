@@ -2,6 +2,12 @@
  * The supervisor's tick: one batched status call, the exit journal since the last offset, the pure state
  * machine per service, and one transaction that stores events, snapshots and the offset together, so a
  * crash of the agent at any point neither loses nor duplicates events.
+ *
+ * The status it serves comes from the service manager and the state machine in memory, never from a
+ * write: when another process holds the database locked, the tick's transaction waits in the WriteQueue
+ * (events, the latest snapshots and the offset together) and lands, and its events are published, once
+ * the lock is gone. If the agent dies meanwhile, the stored offset still points before those exits, and
+ * the next agent derives the same events again (same keys).
  */
 import type { Logger } from 'pino';
 import type { NewEvent, VigilEvent } from '../core/events.js';
@@ -16,6 +22,8 @@ import type { ExitJournal } from '../ports/exit-journal.js';
 import type { Clock } from '../ports/clock.js';
 import { SNAPSHOTS_KEY } from '../app/status.js';
 import { processAlive } from '../adapters/process/alive.js';
+import { isStoreBusy } from '../core/errors.js';
+import { WriteQueue } from './write-queue.js';
 
 export { SNAPSHOTS_KEY };
 
@@ -40,6 +48,8 @@ export interface SupervisorDeps {
   fullPollEveryMs?: number;
   /** Whether a process is alive (default: kill(pid, 0)); injected in tests. */
   isAlive?: (pid: number) => boolean;
+  /** The queue every agent write goes through (default: one retrying SQLITE_BUSY). */
+  writes?: WriteQueue;
 }
 
 const STEADY = new Set(['active', 'inactive', 'failed']);
@@ -53,10 +63,23 @@ export class Supervisor {
   private observed = new Map<string, ObservedStatus>();
   private readonly listeners = new Set<(e: VigilEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Events of ticks whose transaction has not landed yet (the database was locked), oldest first. */
+  private unsaved: NewEvent[] = [];
+  readonly writes: WriteQueue;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
     this.offset = deps.store.getState<number>(JOURNAL_OFFSET_KEY) ?? 0;
+    this.writes =
+      deps.writes ??
+      new WriteQueue({
+        isRetryable: isStoreBusy,
+        onError: (err, label) => deps.logger.error({ err, job: label }, 'database write failed'),
+        onBlocked: (blocked, waiting) =>
+          blocked
+            ? deps.logger.warn({ waiting }, 'the database is locked by another process: writes wait and are retried')
+            : deps.logger.info('the database is writable again: waiting writes stored'),
+      });
   }
 
   /**
@@ -78,11 +101,23 @@ export class Supervisor {
     return () => this.listeners.delete(listener);
   }
 
-  /** Records an event that did not come from a tick (agent start/stop), and publishes it. */
-  record(events: NewEvent[]): VigilEvent[] {
-    const inserted = this.deps.store.appendEvents(events);
-    this.publish(inserted);
-    return inserted;
+  /**
+   * Records events that did not come from a tick (agent start/stop, modules), and publishes the new ones
+   * once stored. Returns them when they were stored at once (outside any other write); [] when they wait
+   * for a lock (or for the write around this call to commit): `then` gets them whenever they land.
+   */
+  record(events: NewEvent[], then?: (inserted: VigilEvent[]) => void): VigilEvent[] {
+    if (events.length === 0) return [];
+    let out: VigilEvent[] = [];
+    this.writes.submit('record events', () => {
+      const rows = this.deps.store.appendEvents(events);
+      this.writes.afterCommit(() => {
+        out = rows;
+        this.publish(rows);
+        then?.(rows);
+      });
+    });
+    return out;
   }
 
   private async doTick(forceFull: boolean): Promise<VigilEvent[]> {
@@ -127,19 +162,28 @@ export class Supervisor {
     await this.attachLogTails(events);
 
     const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;
-    let inserted: VigilEvent[] = [];
-    if (changed || events.length > 0) {
-      inserted = store.transaction(() => {
-        const rows = store.appendEvents(events);
-        store.setState(SNAPSHOTS_KEY, nextSnapshots);
-        store.setState(JOURNAL_OFFSET_KEY, next);
-        return rows;
-      });
-    }
     this.snapshots = nextSnapshots;
     this.offset = next;
     this.status = { services: statuses };
-    this.publish(inserted);
+    let inserted: VigilEvent[] = [];
+    if (changed || events.length > 0) {
+      this.unsaved.push(...events);
+      // One waiting job at most (key): when it runs it stores whatever is unsaved by then.
+      this.writes.submit('supervisor tick', () => {
+        const pending = this.unsaved;
+        const rows = store.transaction(() => {
+          const r = store.appendEvents(pending);
+          store.setState(SNAPSHOTS_KEY, this.snapshots);
+          store.setState(JOURNAL_OFFSET_KEY, this.offset);
+          return r;
+        });
+        this.writes.afterCommit(() => {
+          this.unsaved = this.unsaved.slice(pending.length);
+          inserted = rows;
+          this.publish(rows);
+        });
+      }, { key: 'supervisor tick' });
+    }
     return inserted;
   }
 

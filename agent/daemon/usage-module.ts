@@ -57,7 +57,7 @@ export class UsageModule implements AgentModule {
   ) {
     const catalog = opts.catalog ?? new GenaiPriceCatalog();
     this.ledger = new SqliteUsageLedger(store.db);
-    const record = (events: Parameters<typeof s.supervisor.record>[0]) => this.notify(s.supervisor.record(events));
+    const record = (events: Parameters<typeof s.supervisor.record>[0]) => s.supervisor.record(events, (rows) => this.notify(rows));
     const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
     this.parser = new WorkerChunkParser(quote);
     this.ingester = new UsageIngester({

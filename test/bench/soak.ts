@@ -1,0 +1,315 @@
+/**
+ * Soak and stall benchmarks of the agent against real systemd (writes test/bench/RESULTS-soak.md):
+ *  1. churn: 20 services, one killed (SIGKILL) every 500 ms for --minutes after --warmup minutes; the
+ *     agent's RSS and CPU sampled every 10 s; growth = last sample − first sample after the warm-up.
+ *     Then one `GET /api/events?limit=10000` (RSS before/after) and a minute idle.
+ *  2. lock: another process holds `BEGIN EXCLUSIVE` on the database for --lock-seconds while the churn
+ *     goes on: /api/health latency (every 100 ms) and whether the crashes during the lock are stored after.
+ *  3. regex: a catastrophic pattern `(a+)+$` over lines of 40 `a` and `!` on the tail, follow and search
+ *     routes, over and over, while /api/health is probed every 100 ms.
+ * Usage: node --import tsx test/bench/soak.ts [--minutes 20] [--warmup 3] [--lock-seconds 30]
+ *        [--regex-seconds 20] [--phases churn,lock,regex] [--heap] (heap snapshots in the temp home)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiClient } from '../../agent/api/client.js';
+import type { StatusDoc } from '../../agent/core/status.js';
+import { BIN, FIXTURES, ROOT, makeHome, sleep, waitFor, type TestHome } from '../helpers/vigil.js';
+import { uniquePrefix } from '../helpers/systemd.js';
+import { percentile, procCpuTicks, procRssBytes } from './measure.js';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    'lock-seconds': { type: 'string', default: '30' },
+    'regex-seconds': { type: 'string', default: '20' },
+    phases: { type: 'string', default: 'churn,lock,regex' },
+    heap: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(ROOT, 'test', 'bench', 'RESULTS-soak.md') },
+  },
+});
+const MINUTES = Number(values.minutes);
+const WARMUP = Number(values.warmup);
+const LOCK_S = Number(values['lock-seconds']);
+const REGEX_S = Number(values['regex-seconds']);
+const PHASES = new Set(values.phases.split(','));
+const N = 20;
+const MB = 1024 * 1024;
+const HZ = 100;
+
+const log = (s: string): void => void process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+interface Agent {
+  child: ChildProcess;
+  stderr: () => string;
+  stop(): Promise<number | null>;
+}
+
+/** `vigil agent run` (from dist/), optionally writing a heap snapshot on SIGUSR2 into `cwd`. */
+async function startAgent(t: TestHome, heap: boolean): Promise<Agent> {
+  const args = [...(heap ? ['--heapsnapshot-signal=SIGUSR2'] : []), BIN, 'agent', 'run'];
+  const child = spawn(process.execPath, args, { env: t.env, cwd: t.home, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor('agent listening', () => {
+    if (child.exitCode !== null) throw new Error(`agent exited: ${stderr}`);
+    return stderr.includes('vigil agent listening');
+  }, 20_000, 25);
+  return { child, stderr: () => stderr, stop: async () => (child.kill('SIGTERM'), exited) };
+}
+
+/** A heap snapshot of the agent (needs --heap): waits for the new file and names it. */
+async function snapshot(t: TestHome, a: Agent, label: string): Promise<string> {
+  const before = new Set(readdirSync(t.home).filter((f) => f.endsWith('.heapsnapshot')));
+  a.child.kill('SIGUSR2');
+  const file = await waitFor('heap snapshot', () => readdirSync(t.home).find((f) => f.endsWith('.heapsnapshot') && !before.has(f)), 60_000, 200);
+  let size = -1;
+  await waitFor('snapshot written', async () => {
+    await sleep(500);
+    const s = readFileSync(path.join(t.home, file)).length;
+    const done = s === size;
+    size = s;
+    return done;
+  }, 120_000, 0);
+  const dir = path.join(ROOT, 'test-results', 'heap');
+  mkdirSync(dir, { recursive: true });
+  const dest = path.join(dir, `${label}.heapsnapshot`);
+  renameSync(path.join(t.home, file), dest);
+  return dest;
+}
+
+/** Kills one service's main process every `everyMs` until the signal aborts; returns the kill count. */
+async function churn(api: ApiClient, signal: AbortSignal, everyMs = 500): Promise<number> {
+  let kills = 0;
+  let i = 0;
+  while (!signal.aborted) {
+    const t0 = performance.now();
+    try {
+      const st = await api.status();
+      const running = st.services.filter((s) => s.state === 'running' && s.pid);
+      const s = running[i++ % Math.max(1, running.length)];
+      if (s?.pid) {
+        process.kill(s.pid, 'SIGKILL');
+        kills++;
+      }
+    } catch {
+      // the agent blocked or the process was gone already: the next round tries again
+    }
+    await sleep(Math.max(0, everyMs - (performance.now() - t0)));
+  }
+  return kills;
+}
+
+interface Sample {
+  atS: number;
+  rssMB: number;
+  cpuPct: number;
+}
+
+/** Health latencies (ms) probed every `everyMs` until the signal aborts; a failure counts as its time. */
+async function probeHealth(socketPath: string, signal: AbortSignal, everyMs = 100): Promise<{ ms: number[]; failed: number }> {
+  const api = new ApiClient({ socketPath, timeoutMs: 10_000 });
+  const ms: number[] = [];
+  let failed = 0;
+  while (!signal.aborted) {
+    const t0 = performance.now();
+    try {
+      await api.health();
+    } catch {
+      failed++;
+    }
+    const dt = performance.now() - t0;
+    ms.push(dt);
+    await sleep(Math.max(0, everyMs - dt));
+  }
+  return { ms, failed };
+}
+
+const fmt = (xs: number[]): string =>
+  xs.length === 0 ? 'n/a' : `p50 ${percentile(xs, 50).toFixed(1)} / p99 ${percentile(xs, 99).toFixed(1)} / max ${Math.max(...xs).toFixed(1)}`;
+
+const out: string[] = [];
+const loadBefore = os.loadavg();
+const t = await makeHome('vigil-soak-');
+const p = uniquePrefix();
+const names = Array.from({ length: N }, (_, i) => `${p}-s${i}`);
+let agent: Agent | null = null;
+try {
+  const yaml = `services:\n${names.map((n) => `  ${n}:\n    command: [${path.join(FIXTURES, 'services', 'sleeper.sh')}]\n    restart: { policy: always, delaySec: 0.1, burst: 1000, intervalSec: 1 }\n`).join('')}`;
+  const applied = await t.vigil(['apply', '-f', t.manifest(yaml), '--json']);
+  if (applied.code !== 0) throw new Error(applied.stderr);
+  const socketPath = path.join(t.env.VIGIL_HOME!, 'agent.sock');
+  agent = await startAgent(t, values.heap === true);
+  const pid = agent.child.pid!;
+  const api = new ApiClient({ socketPath, timeoutMs: 15_000 });
+  await waitFor('20 running', async () => (await api.status()).services.filter((s) => s.state === 'running').length === N || undefined, 60_000, 200);
+  out.push(
+    '# Soak and stall benchmarks',
+    '',
+    `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores (shared with other jobs), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; load average at start ${loadBefore.map((x) => x.toFixed(2)).join(' ')}.`,
+    `Run: ${new Date().toISOString()}; ${N} services (sleeper.sh, restart always after 0.1 s); \`node --import tsx test/bench/soak.ts ${process.argv.slice(2).join(' ')}\`.`,
+    '',
+  );
+
+  if (PHASES.has('churn')) {
+    log(`churn: ${WARMUP} min warm-up, then ${MINUTES} min sampled`);
+    const ctl = new AbortController();
+    const killing = churn(api, ctl.signal);
+    await sleep(WARMUP * 60_000);
+    if (values.heap) log(`snapshot: ${await snapshot(t, agent, 'after-warmup')}`);
+    const samples: Sample[] = [];
+    const t0 = performance.now();
+    let c0 = procCpuTicks(pid).own;
+    let w0 = performance.now();
+    samples.push({ atS: 0, rssMB: procRssBytes(pid) / MB, cpuPct: NaN });
+    while (performance.now() - t0 < MINUTES * 60_000) {
+      await sleep(10_000);
+      const c1 = procCpuTicks(pid).own;
+      const w1 = performance.now();
+      samples.push({ atS: Math.round((w1 - t0) / 1000), rssMB: procRssBytes(pid) / MB, cpuPct: ((c1 - c0) / HZ / ((w1 - w0) / 1000)) * 100 });
+      c0 = c1;
+      w0 = w1;
+      const last = samples.at(-1)!;
+      if (samples.length % 6 === 1) log(`t=${last.atS}s rss=${last.rssMB.toFixed(1)} MB cpu=${last.cpuPct.toFixed(1)} %`);
+    }
+    ctl.abort();
+    const kills = await killing;
+    if (values.heap) log(`snapshot: ${await snapshot(t, agent, 'after-churn')}`);
+    const first = samples[0]!.rssMB;
+    const last = samples.at(-1)!.rssMB;
+    const rss = samples.map((s) => s.rssMB);
+    const cpu = samples.slice(1).map((s) => s.cpuPct);
+    await sleep(60_000);
+    const idle = procRssBytes(pid) / MB;
+    const beforeEvents = procRssBytes(pid) / MB;
+    const t1 = performance.now();
+    const ev = await api.events({ limit: 10_000 });
+    const eventsMs = performance.now() - t1;
+    await sleep(2000);
+    const afterEvents = procRssBytes(pid) / MB;
+    out.push(
+      `## 1. Churn: ${MINUTES} min after a ${WARMUP} min warm-up, one kill every 500 ms (${kills} kills in all)`,
+      '',
+      '| measure | value | target |',
+      '|---|---|---|',
+      `| RSS after warm-up → end of churn | ${first.toFixed(1)} → ${last.toFixed(1)} MB | |`,
+      `| **RSS growth** over the ${MINUTES} min | **${(last - first).toFixed(1)} MB** | ≤ 5 MB |`,
+      `| RSS min / max while sampled | ${Math.min(...rss).toFixed(1)} / ${Math.max(...rss).toFixed(1)} MB | |`,
+      `| RSS after 60 s idle | ${idle.toFixed(1)} MB | |`,
+      `| agent CPU (% of one core, 10 s windows) | ${fmt(cpu).replace(/p99/, 'p99')} | |`,
+      `| \`GET /api/events?limit=10000\` (${ev.events.length} events) | ${eventsMs.toFixed(0)} ms; RSS ${beforeEvents.toFixed(1)} → ${afterEvents.toFixed(1)} MB | |`,
+      '',
+      '<details><summary>samples (s, RSS MB, CPU %)</summary>',
+      '',
+      samples.map((s) => `${s.atS} ${s.rssMB.toFixed(1)} ${Number.isNaN(s.cpuPct) ? '-' : s.cpuPct.toFixed(1)}`).join('  \n'),
+      '',
+      '</details>',
+      '',
+    );
+    log(`churn done: growth ${(last - first).toFixed(1)} MB`);
+  }
+
+  if (PHASES.has('lock')) {
+    log(`lock: BEGIN EXCLUSIVE for ${LOCK_S} s`);
+    const db = path.join(t.env.VIGIL_HOME!, 'vigil.db');
+    const before = (await api.events({ limit: 10_000, types: ['crashed'] })).events.length;
+    const ctl = new AbortController();
+    const probing = probeHealth(socketPath, ctl.signal);
+    const killCtl = new AbortController();
+    const killing = churn(api, killCtl.signal, 2000);
+    const sqlite = spawn('sqlite3', [db], { stdio: ['pipe', 'ignore', 'pipe'] });
+    sqlite.stdin.write('PRAGMA busy_timeout = 5000;\nBEGIN EXCLUSIVE;\nSELECT 1;\n');
+    await sleep(LOCK_S * 1000);
+    const statusDuring = (await api.status()) as StatusDoc;
+    killCtl.abort();
+    const kills = await killing;
+    sqlite.stdin.end('COMMIT;\n');
+    await new Promise((r) => sqlite.on('exit', r));
+    ctl.abort();
+    const h = await probing;
+    const stored = await waitFor('crashes stored', async () => {
+      const n = (await api.events({ limit: 10_000, types: ['crashed'] })).events.length - before;
+      return n >= kills ? n : undefined;
+    }, 20_000, 250).catch(() => -1);
+    out.push(
+      `## 2. Database locked by another process (\`BEGIN EXCLUSIVE\`) for ${LOCK_S} s, a kill every 2 s`,
+      '',
+      '| measure | value | target |',
+      '|---|---|---|',
+      `| /api/health latency, every 100 ms (${h.ms.length} probes, ${h.failed} failed) | ${fmt(h.ms)} ms | p99 ≤ 50 ms |`,
+      `| kills during the lock / \`crashed\` events stored after it | ${kills} / ${stored} | equal |`,
+      `| services not \`running\` in the status at the lock's end | ${statusDuring.services.filter((s) => s.state !== 'running').length} | (crashes seen live) |`,
+      '',
+    );
+    log(`lock done: ${fmt(h.ms)}`);
+  }
+
+  if (PHASES.has('regex')) {
+    log(`regex: catastrophic pattern for ${REGEX_S} s`);
+    const name = names[0]!;
+    const logFile = path.join(t.env.VIGIL_HOME!, 'logs', `${name}.log`);
+    appendFileSync(logFile, `${'a'.repeat(40)}!\n`.repeat(200));
+    const ctl = new AbortController();
+    const probing = probeHealth(socketPath, ctl.signal);
+    const slow = new ApiClient({ socketPath, timeoutMs: 60_000 });
+    const grep = { pattern: '(a+)+$', regex: true, ignoreCase: false };
+    const outcomes = new Map<string, string>();
+    const note = (route: string, r: string): void => void outcomes.set(route, r);
+    const tailLoop = (async () => {
+      while (!ctl.signal.aborted) {
+        await slow.call('logTail', { name }, { lines: 50, level: null, grep, timeoutMs: 10_000 }).then(() => note('tail', 'answered'), (e: Error) => note('tail', e.message.slice(0, 120)));
+      }
+    })();
+    const searchLoop = (async () => {
+      while (!ctl.signal.aborted) {
+        await slow.call('logSearch', { name }, { ...grep, limit: 100, level: null, timeoutMs: 2000 }).then((r) => note('search', `answered, timedOut=${r.timedOut}`), (e: Error) => note('search', e.message.slice(0, 120)));
+      }
+    })();
+    const followLoop = (async () => {
+      while (!ctl.signal.aborted) {
+        const f = new AbortController();
+        const stop = () => f.abort();
+        ctl.signal.addEventListener('abort', stop, { once: true });
+        const timer = setTimeout(stop, 3000);
+        await slow.streamLogs(name, { lines: 0, level: null, grep, timeoutMs: 10_000 }, () => undefined, f.signal).then(() => note('follow', 'ended'), (e: Error) => note('follow', e.message.slice(0, 120)));
+        clearTimeout(timer);
+        ctl.signal.removeEventListener('abort', stop);
+      }
+    })();
+    // The follow route meets the lines as they are written.
+    const writing = (async () => {
+      while (!ctl.signal.aborted) {
+        appendFileSync(logFile, `${'a'.repeat(40)}!\n`);
+        await sleep(500);
+      }
+    })();
+    await sleep(REGEX_S * 1000);
+    ctl.abort();
+    const h = await probing;
+    await Promise.race([Promise.all([tailLoop, searchLoop, followLoop, writing]), sleep(15_000)]);
+    out.push(
+      `## 3. A catastrophic regex \`(a+)+$\` over lines of 40 \`a\` + \`!\`, served on tail, follow and search for ${REGEX_S} s`,
+      '',
+      '| measure | value | target |',
+      '|---|---|---|',
+      `| /api/health latency, every 100 ms (${h.ms.length} probes, ${h.failed} failed) | ${fmt(h.ms)} ms | p99 ≤ 50 ms |`,
+      ...[...outcomes].map(([route, r]) => `| last answer of the ${route} route | ${r.replace(/\|/g, '\\|')} | |`),
+      '',
+    );
+    log(`regex done: ${fmt(h.ms)}`);
+  }
+  const sigterm = performance.now();
+  const code = await agent.stop();
+  out.push(`Agent stopped by SIGTERM in ${(performance.now() - sigterm).toFixed(0)} ms (exit ${code}). Load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}.`, '');
+  agent = null;
+  writeFileSync(values.out, out.join('\n'));
+  process.stdout.write(`${out.join('\n')}\n`);
+} finally {
+  if (agent) await agent.stop();
+  await t.cleanup();
+}

@@ -119,6 +119,35 @@ function sendJson(
   res.end(text);
 }
 
+const LIST_SLICE = 200;
+
+/**
+ * `{"<key>":[…]}` with status 200, chunked: items are serialized LIST_SLICE at a time and each slice
+ * waits for the socket to take the previous one, so a large reply never exists as one string in memory.
+ */
+async function sendJsonList(res: ServerResponse, key: string, items: readonly unknown[]): Promise<void> {
+  res.writeHead(200, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  let ok = res.write(`{${JSON.stringify(key)}:[`);
+  for (let i = 0; i < items.length && !res.destroyed; i += LIST_SLICE) {
+    if (!ok) await new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+    const slice = items.slice(i, i + LIST_SLICE).map((x) => JSON.stringify(x)).join(',');
+    ok = res.write(i === 0 ? slice : `,${slice}`);
+  }
+  res.end(']}');
+}
+
 /** Reads a POST body: JSON only, at most `limit` bytes. Returns undefined when there is none. */
 async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const tooLarge = (): HttpError =>
@@ -199,6 +228,11 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
       const name = (match.params as { name: string }).name;
       const q = query as RouteQuery<'logFollow'>;
       await openLogStream(req, res, { handlers, service: name, query: q, heartbeatMs: opts.heartbeatMs, registry });
+      return;
+    }
+    if (route === 'events') {
+      // Up to 10,000 events with their log tails: written a slice at a time, never as one string.
+      await sendJsonList(res, 'events', handlers.events(query as RouteQuery<'events'>));
       return;
     }
     const run = DISPATCH[route] as (h: ApiHandlers, p: unknown, q: unknown, b: unknown, c: RequestContext) => unknown;

@@ -83,18 +83,28 @@ async function snapshot(t: TestHome, a: Agent, label: string): Promise<string> {
   return dest;
 }
 
-/** Kills one service's main process every `everyMs` until the signal aborts; returns the kill count. */
+/**
+ * Kills a service's main process every `everyMs` until the signal aborts (round robin over the services
+ * the status shows running; one status call per second, so the API's own cost does not set the pace);
+ * returns the kill count.
+ */
 async function churn(api: ApiClient, signal: AbortSignal, everyMs = 500): Promise<number> {
   let kills = 0;
   let i = 0;
+  let pids: number[] = [];
+  let fetchedAt = -Infinity;
   while (!signal.aborted) {
     const t0 = performance.now();
     try {
-      const st = await api.status();
-      const running = st.services.filter((s) => s.state === 'running' && s.pid);
-      const s = running[i++ % Math.max(1, running.length)];
-      if (s?.pid) {
-        process.kill(s.pid, 'SIGKILL');
+      if (t0 - fetchedAt >= 1000 || pids.length === 0) {
+        const st = await api.status();
+        pids = st.services.filter((s) => s.state === 'running' && s.pid).map((s) => s.pid!);
+        fetchedAt = t0;
+      }
+      const pid = pids.length > 0 ? pids[i++ % pids.length] : undefined;
+      if (pid !== undefined) {
+        pids = pids.filter((x) => x !== pid);
+        process.kill(pid, 'SIGKILL');
         kills++;
       }
     } catch {
@@ -105,10 +115,30 @@ async function churn(api: ApiClient, signal: AbortSignal, everyMs = 500): Promis
   return kills;
 }
 
+/** Resident memory of a process by kind of mapping (MB): malloc's [heap], anonymous (V8, thread arenas), files. */
+function rssByKind(pid: number): Record<string, number> {
+  const out: Record<string, number> = { heap: 0, anon: 0, file: 0, arena: 0 };
+  let kind = 'anon';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[3]!.trim();
+      const size = parseInt(head[2]!, 16) - parseInt(head[1]!, 16);
+      // Anonymous regions of 64 MB or more are malloc's per-thread arenas (and V8's code range reservation).
+      kind = name === '[heap]' ? 'heap' : name === '' ? (size >= 60 * MB ? 'arena' : 'anon') : name.startsWith('[') ? 'anon' : 'file';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind]! += Number(rss[1]) / 1024;
+  }
+  return out;
+}
+
 interface Sample {
   atS: number;
   rssMB: number;
   cpuPct: number;
+  kinds: Record<string, number>;
 }
 
 /** Health latencies (ms) probed every `everyMs` until the signal aborts; a failure counts as its time. */
@@ -166,16 +196,16 @@ try {
     const t0 = performance.now();
     let c0 = procCpuTicks(pid).own;
     let w0 = performance.now();
-    samples.push({ atS: 0, rssMB: procRssBytes(pid) / MB, cpuPct: NaN });
+    samples.push({ atS: 0, rssMB: procRssBytes(pid) / MB, cpuPct: NaN, kinds: rssByKind(pid) });
     while (performance.now() - t0 < MINUTES * 60_000) {
       await sleep(10_000);
       const c1 = procCpuTicks(pid).own;
       const w1 = performance.now();
-      samples.push({ atS: Math.round((w1 - t0) / 1000), rssMB: procRssBytes(pid) / MB, cpuPct: ((c1 - c0) / HZ / ((w1 - w0) / 1000)) * 100 });
+      samples.push({ atS: Math.round((w1 - t0) / 1000), rssMB: procRssBytes(pid) / MB, cpuPct: ((c1 - c0) / HZ / ((w1 - w0) / 1000)) * 100, kinds: rssByKind(pid) });
       c0 = c1;
       w0 = w1;
       const last = samples.at(-1)!;
-      if (samples.length % 6 === 1) log(`t=${last.atS}s rss=${last.rssMB.toFixed(1)} MB cpu=${last.cpuPct.toFixed(1)} %`);
+      if (samples.length % 6 === 1) log(`t=${last.atS}s rss=${last.rssMB.toFixed(1)} MB (${Object.entries(last.kinds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}) cpu=${last.cpuPct.toFixed(1)} %`);
     }
     ctl.abort();
     const kills = await killing;
@@ -204,9 +234,9 @@ try {
       `| agent CPU (% of one core, 10 s windows) | ${fmt(cpu).replace(/p99/, 'p99')} | |`,
       `| \`GET /api/events?limit=10000\` (${ev.events.length} events) | ${eventsMs.toFixed(0)} ms; RSS ${beforeEvents.toFixed(1)} → ${afterEvents.toFixed(1)} MB | |`,
       '',
-      '<details><summary>samples (s, RSS MB, CPU %)</summary>',
+      '<details><summary>samples (s, RSS MB, CPU %, RSS by mapping: malloc heap / other anonymous (V8) / 64 MB+ anonymous (thread arenas) / files MB)</summary>',
       '',
-      samples.map((s) => `${s.atS} ${s.rssMB.toFixed(1)} ${Number.isNaN(s.cpuPct) ? '-' : s.cpuPct.toFixed(1)}`).join('  \n'),
+      samples.map((s) => `${s.atS} ${s.rssMB.toFixed(1)} ${Number.isNaN(s.cpuPct) ? '-' : s.cpuPct.toFixed(1)} ${s.kinds.heap!.toFixed(1)}/${s.kinds.anon!.toFixed(1)}/${s.kinds.arena!.toFixed(1)}/${s.kinds.file!.toFixed(1)}`).join('  \n'),
       '',
       '</details>',
       '',

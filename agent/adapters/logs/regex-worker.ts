@@ -3,7 +3,19 @@
  * cannot be interrupted, so the only bound on a pathological one is terminating the thread that runs it
  * (regex-runner.ts does, per batch). Replies with the indices of the lines that match.
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+
+// A pattern that backtracks spins this thread at full speed until it is stopped: on Linux, where the nice
+// value is per thread, it yields the CPU to the agent's main thread (elsewhere it would renice the whole
+// process, so it is left alone).
+if (process.platform === 'linux') {
+  try {
+    setPriority(10);
+  } catch {
+    // not permitted: same priority as the rest
+  }
+}
 
 export interface RegexBatch {
   id: number;

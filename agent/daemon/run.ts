@@ -18,7 +18,7 @@ import { findUiDir } from './ui-dir.js';
 import { eachModule, type AgentServices } from './module.js';
 import { CredentialRuntime } from './credentials.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
-import { shortenBusyWait } from '../adapters/sqlite/busy.js';
+import { tuneAgentConnection } from '../adapters/sqlite/busy.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -36,8 +36,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const credentials = new CredentialRuntime(ctx);
   const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info', secrets: () => credentials.values() });
   const store = ctx.store();
-  // Never a long synchronous busy wait on the event loop: locked writes wait in supervisor.writes instead.
-  if (store instanceof SqliteStore) shortenBusyWait(store.db);
+  // Never a long synchronous busy wait on the event loop (locked writes wait in supervisor.writes instead),
+  // and a bounded page cache.
+  if (store instanceof SqliteStore) tuneAgentConnection(store.db);
   const supervisor = new Supervisor({ manager: ctx.manager, store, journal: ctx.journal, clock: ctx.clock, logger, readLogTail: credentials.redactingTail(ctx.readLogTail) });
   credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();

@@ -15,6 +15,7 @@ import { Supervisor } from './supervisor.js';
 import { agentHandlers } from './handlers.js';
 import { createModules } from './modules.js';
 import { findUiDir } from './ui-dir.js';
+import { HEAP_TRIM_EVERY_MS, startHeapTrim } from './heap-trim.js';
 import { eachModule, type AgentServices } from './module.js';
 import { CredentialRuntime } from './credentials.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
@@ -60,6 +61,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     stopping = true;
     wake?.();
   };
+  // VIGIL_GC_EVERY_MS: how often the heap is trimmed (default 30 s; 0: never, V8 alone decides).
+  const stopTrim = startHeapTrim(opts.env.VIGIL_GC_EVERY_MS === undefined ? HEAP_TRIM_EVERY_MS : Number(opts.env.VIGIL_GC_EVERY_MS));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -111,6 +114,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       { key: `agent-stopped:${process.pid}:${at}`, at, service: null, type: 'agent-stopped', severity: 'info', message: `Vigil agent stopped (pid ${process.pid})` },
     ]);
   } finally {
+    stopTrim();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     watcher?.close();

@@ -122,30 +122,39 @@ function sendJson(
 const LIST_SLICE = 200;
 
 /**
- * `{"<key>":[…]}` with status 200, chunked: items are serialized LIST_SLICE at a time and each slice
- * waits for the socket to take the previous one, so a large reply never exists as one string in memory.
+ * `{"<key>":[…]}` with status 200, chunked: the items (in pages, each read only when the socket has
+ * taken the previous one) are serialized LIST_SLICE at a time, so a large reply never exists whole.
  */
-async function sendJsonList(res: ServerResponse, key: string, items: readonly unknown[]): Promise<void> {
+async function sendJsonList(res: ServerResponse, key: string, pages: Iterable<readonly unknown[]>): Promise<void> {
   res.writeHead(200, {
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   });
   let ok = res.write(`{${JSON.stringify(key)}:[`);
-  for (let i = 0; i < items.length && !res.destroyed; i += LIST_SLICE) {
-    if (!ok) await new Promise<void>((resolve) => {
-      const done = (): void => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
-    const slice = items.slice(i, i + LIST_SLICE).map((x) => JSON.stringify(x)).join(',');
-    ok = res.write(i === 0 ? slice : `,${slice}`);
+  let first = true;
+  for (const items of pages) {
+    for (let i = 0; i < items.length && !res.destroyed; i += LIST_SLICE) {
+      if (!ok) await drained(res);
+      const slice = items.slice(i, i + LIST_SLICE).map((x) => JSON.stringify(x)).join(',');
+      ok = res.write(first ? slice : `,${slice}`);
+      first = false;
+    }
+    if (res.destroyed) break;
   }
   res.end(']}');
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Reads a POST body: JSON only, at most `limit` bytes. Returns undefined when there is none. */
@@ -231,8 +240,9 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
       return;
     }
     if (route === 'events') {
-      // Up to 10,000 events with their log tails: written a slice at a time, never as one string.
-      await sendJsonList(res, 'events', handlers.events(query as RouteQuery<'events'>));
+      // Up to 10,000 events with their log tails: read and written a page at a time, never whole.
+      const q = query as RouteQuery<'events'>;
+      await sendJsonList(res, 'events', handlers.eventPages?.(q) ?? [handlers.events(q)]);
       return;
     }
     const run = DISPATCH[route] as (h: ApiHandlers, p: unknown, q: unknown, b: unknown, c: RequestContext) => unknown;

@@ -5,6 +5,8 @@
  *     Then one `GET /api/events?limit=10000` (RSS before/after) and a minute idle.
  *  2. lock: another process holds `BEGIN EXCLUSIVE` on the database for --lock-seconds while the churn
  *     goes on: /api/health latency (every 100 ms) and whether the crashes during the lock are stored after.
+ *  4. events (not in the default phases): 10,000 stored events with 20-line log tails, one
+ *     `GET /api/events?limit=10000`, and the agent's RSS before, 2 s and 42 s after.
  *  3. regex: a catastrophic pattern `(a+)+$` over lines of 40 `a` and `!` on the tail, follow and search
  *     routes, over and over, while /api/health is probed every 100 ms.
  * Usage: node --import tsx test/bench/soak.ts [--minutes 20] [--warmup 3] [--lock-seconds 30]
@@ -20,6 +22,7 @@ import type { StatusDoc } from '../../agent/core/status.js';
 import { BIN, FIXTURES, ROOT, makeHome, sleep, waitFor, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { percentile, procCpuTicks, procRssBytes } from './measure.js';
+import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 
 const { values } = parseArgs({
   options: {
@@ -186,6 +189,13 @@ try {
   const applied = await t.vigil(['apply', '-f', t.manifest(yaml), '--json']);
   if (applied.code !== 0) throw new Error(applied.stderr);
   const socketPath = path.join(t.env.VIGIL_HOME!, 'agent.sock');
+  if (PHASES.has('events')) {
+    const store = SqliteStore.open(path.join(t.env.VIGIL_HOME!, 'vigil.db'));
+    const at = Date.now() - 86_400_000;
+    const tail = Array.from({ length: 20 }, (_, j) => `2026-12-02T12:00:00.000Z INFO worker ${j}: handled request id=${'x'.repeat(40)} in 12 ms`);
+    store.appendEvents(Array.from({ length: 10_000 }, (_, i) => ({ key: `bench:${i}`, at: at + i, service: names[i % N]!, type: 'crashed' as const, severity: 'warning' as const, message: `killed by SIGKILL (${i})`, logTail: tail })));
+    store.close();
+  }
   agent = await startAgent(t, values.heap === true);
   const pid = agent.child.pid!;
   const api = new ApiClient({ socketPath, timeoutMs: 15_000 });
@@ -299,6 +309,29 @@ try {
       '',
     );
     log(`lock done: ${fmt(h.ms)}`);
+  }
+
+  if (PHASES.has('events')) {
+    await sleep(5000);
+    const before = procRssBytes(pid) / MB;
+    const t1 = performance.now();
+    const ev = await api.events({ limit: 10_000 });
+    const ms = performance.now() - t1;
+    const bytes = Buffer.byteLength(JSON.stringify(ev));
+    await sleep(2000);
+    const after2 = procRssBytes(pid) / MB;
+    await sleep(40_000);
+    const after42 = procRssBytes(pid) / MB;
+    out.push(
+      '## 4. One `GET /api/events?limit=10000` (10,000 stored events with 20-line log tails)',
+      '',
+      '| measure | value |',
+      '|---|---|',
+      `| reply | ${ev.events.length} events, ${(bytes / MB).toFixed(1)} MB of JSON, ${ms.toFixed(0)} ms |`,
+      `| agent RSS before → 2 s after → 42 s after | ${before.toFixed(1)} → ${after2.toFixed(1)} → ${after42.toFixed(1)} MB |`,
+      '',
+    );
+    log(`events done: ${before.toFixed(1)} → ${after2.toFixed(1)} → ${after42.toFixed(1)} MB`);
   }
 
   if (PHASES.has('regex')) {

@@ -119,11 +119,17 @@ function sendJson(
   res.end(text);
 }
 
-const LIST_SLICE = 200;
+/**
+ * Characters written at a time. Below V8's large-object size (128 KiB), so each written string is young
+ * garbage, collected within milliseconds; larger ones would pile up until a major collection (a 10,000
+ * event reply made the agent's RSS jump by 40 MB that way).
+ */
+const WRITE_CHARS = 64 * 1024;
 
 /**
  * `{"<key>":[…]}` with status 200, chunked: the items (in pages, each read only when the socket has
- * taken the previous one) are serialized LIST_SLICE at a time, so a large reply never exists whole.
+ * taken the previous one) are serialized and written about WRITE_CHARS at a time, so a large reply
+ * never exists whole.
  */
 async function sendJsonList(res: ServerResponse, key: string, pages: Iterable<readonly unknown[]>): Promise<void> {
   res.writeHead(200, {
@@ -132,17 +138,21 @@ async function sendJsonList(res: ServerResponse, key: string, pages: Iterable<re
     'X-Content-Type-Options': 'nosniff',
   });
   let ok = res.write(`{${JSON.stringify(key)}:[`);
+  let chunk = '';
   let first = true;
   for (const items of pages) {
-    for (let i = 0; i < items.length && !res.destroyed; i += LIST_SLICE) {
-      if (!ok) await drained(res);
-      const slice = items.slice(i, i + LIST_SLICE).map((x) => JSON.stringify(x)).join(',');
-      ok = res.write(first ? slice : `,${slice}`);
+    for (const item of items) {
+      chunk += (first ? '' : ',') + JSON.stringify(item);
       first = false;
+      if (chunk.length < WRITE_CHARS) continue;
+      if (!ok) await drained(res);
+      if (res.destroyed) return;
+      ok = res.write(chunk);
+      chunk = '';
     }
-    if (res.destroyed) break;
   }
-  res.end(']}');
+  if (!ok) await drained(res);
+  res.end(`${chunk}]}`);
 }
 
 function drained(res: ServerResponse): Promise<void> {

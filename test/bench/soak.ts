@@ -88,7 +88,7 @@ async function snapshot(t: TestHome, a: Agent, label: string): Promise<string> {
 
 /**
  * Kills a service's main process every `everyMs` until the signal aborts, round robin over the PIDs the
- * status shows running. The status is fetched by its own loop (about once a second), so a slow API call
+ * status shows running (or crash-looping). The status is fetched by its own loop (about once a second), so a slow API call
  * never sets the pace of the kills; a PID is killed once. Returns the kill count.
  */
 /** Kills so far, by every churn loop (read at the start and end of a window). */
@@ -103,7 +103,8 @@ async function churn(api: ApiClient, signal: AbortSignal, everyMs = 500): Promis
       const t0 = performance.now();
       try {
         const st = await api.status();
-        pids = st.services.filter((s) => s.state === 'running' && s.pid && !killed.has(s.pid)).map((s) => s.pid!);
+        // 'crashloop' too: killed every 10 s, each service counts as crash-looping (3 crashes in 60 s).
+        pids = st.services.filter((s) => (s.state === 'running' || s.state === 'crashloop') && s.pid && !killed.has(s.pid)).map((s) => s.pid!);
       } catch {
         // the agent was slow or blocked: the next round tries again
       }

@@ -85,6 +85,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   E_LOCKED: 409,
   E_HOME_UNSAFE: 409,
   E_JOURNAL_UNSAFE: 409,
+  E_STORE_BUSY: 503,
+  E_REGEX_TIMEOUT: 422,
 };
 
 export const ERROR_CODES: readonly ErrorCode[] = Object.keys(STATUS_BY_CODE) as ErrorCode[];

@@ -17,6 +17,8 @@ export interface CoreApiHandlers {
   action(service: string, action: ActionVerb): Promise<ActionResult>;
   /** GET /api/events, and the history replayed to an event stream (with afterId) before it goes live. */
   events(q: EventQuery): VigilEvent[];
+  /** The same events a page at a time (GET /api/events writes each as it comes); default: events(q) whole. */
+  eventPages?(q: EventQuery): Iterable<VigilEvent[]>;
   /** Every newly recorded event, in id order; returns the unsubscribe function. */
   subscribe(listener: (e: VigilEvent) => void): () => void;
   /** GET /api/health */

@@ -11,6 +11,9 @@ import { monitorHandlers } from './handlers-monitor.js';
 import { credentialHandlers } from './credentials.js';
 import { logHandlers } from './handlers-logs.js';
 import { usageHandlers } from './handlers-usage.js';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { eventPages } from '../adapters/sqlite/event-pages.js';
+import type { EventQuery } from '../ports/store.js';
 
 export function agentHandlers(deps: { services: AgentRuntime; modules: readonly AgentModule[]; startedAt: number }): ApiHandlers {
   const { supervisor, store, manager } = deps.services;
@@ -30,6 +33,7 @@ export function agentHandlers(deps: { services: AgentRuntime; modules: readonly 
     events(q) {
       return store.queryEvents(q);
     },
+    ...(store instanceof SqliteStore ? { eventPages: (q: EventQuery) => eventPages(store.db, q) } : {}),
     subscribe(listener) {
       return supervisor.subscribe(listener);
     },

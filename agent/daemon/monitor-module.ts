@@ -176,10 +176,14 @@ export class MonitorModule implements AgentModule {
       }),
     );
     if (events.length > 0 || h.changed) {
-      store.transaction(() => {
-        if (events.length > 0) supervisor.record(events);
-        if (h.changed) store.setState(HEALTH_SNAPSHOTS_KEY, this.health.snapshot());
-      });
+      // Through the write queue: while another process holds the database, this waits and lands later.
+      const snapshot = h.changed ? this.health.snapshot() : null;
+      supervisor.writes.submit('health and alert events', () =>
+        store.transaction(() => {
+          if (events.length > 0) supervisor.record(events);
+          if (snapshot !== null) store.setState(HEALTH_SNAPSHOTS_KEY, snapshot);
+        }),
+      );
     }
     this.alerting.deliverDue(now).catch((err: unknown) => logger.warn({ err }, 'notification delivery failed'));
   }

@@ -61,7 +61,7 @@ export class UsageModule implements AgentModule {
   ) {
     const catalog = opts.catalog ?? new GenaiPriceCatalog();
     this.ledger = store.ledgers.usage();
-    const record = (events: Parameters<typeof s.supervisor.record>[0]) => this.notify(s.supervisor.record(events));
+    const record = (events: Parameters<typeof s.supervisor.record>[0]) => s.supervisor.record(events, (rows) => this.notify(rows));
     const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
     // Parsed on the agent's thread, a CHUNK_BYTES chunk (a few ms) at a time: a parsing worker thread cost
     // more memory (its own V8 heap and copy of the price table, ~60 MB RSS while a backlog was read) than the

@@ -31,7 +31,14 @@ describe('usage module', () => {
       store,
       clock,
       manager: manager.asManager(),
-      supervisor: { record: (events: Parameters<SqliteStore['appendEvents']>[0]) => store.appendEvents(events) },
+      supervisor: {
+        // Like Supervisor.record: stores, then hands the new rows to `then` (at once: nothing is locked here).
+        record: (events: Parameters<SqliteStore['appendEvents']>[0], then?: (rows: ReturnType<SqliteStore['appendEvents']>) => void) => {
+          const rows = store.appendEvents(events);
+          then?.(rows);
+          return rows;
+        },
+      },
       logger: pino({ level: 'silent' }),
     } as unknown as AgentRuntime;
     const spec = { name: 'core', command: ['/bin/true'], restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }, usage: { metrics: false, log: {}, provider: 'anthropic', intervalSec: 1 } } as unknown as ServiceSpec;

@@ -53,6 +53,21 @@ export function formatLogMessage(lines: readonly string[]): string {
   return `event: ${LOG_SSE_EVENT}\ndata: ${JSON.stringify({ lines })}\n\n`;
 }
 
+/**
+ * The `event:` name of the message that ends a log stream on an error after it started (e.g.
+ * E_REGEX_TIMEOUT: the pattern met a line it backtracks on for ever), data `{"code","message"}`.
+ */
+export const LOG_SSE_ERROR_EVENT = 'log-error';
+
+export interface LogStreamError {
+  code: string;
+  message: string;
+}
+
+export function formatLogError(e: LogStreamError): string {
+  return `event: ${LOG_SSE_ERROR_EVENT}\ndata: ${JSON.stringify({ code: e.code, message: e.message })}\n\n`;
+}
+
 function parseBool(key: string, raw: string | null): boolean {
   if (raw === null || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;

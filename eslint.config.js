@@ -61,6 +61,26 @@ export default tseslint.config(
       ],
     },
   },
+  ...['systemd', 'launchd'].map((backend) => ({
+    // Each backend stands alone: what both need (the launcher's contract) lives in adapters/launcher/.
+    // (Repeats the adapters rule above: a later rule replaces an earlier one for the same files.)
+    files: [`agent/adapters/${backend}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: "Only electron/ imports 'electron'." }],
+          patterns: [
+            { group: ['**/cli/**', '**/daemon/**', '**/api/**'], message: 'adapters implement ports; they do not call up.' },
+            {
+              group: [`**/${backend === 'systemd' ? 'launchd' : 'systemd'}/**`],
+              message: 'one service-manager backend does not import the other; share through agent/adapters/launcher/ or core.',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     // child processes go through the one ProcessRunner (agent/adapters/process/).
     files: ['agent/**/*.ts'],

@@ -17,6 +17,7 @@ import { autostartEntry } from './navigation.js';
 import { buildTrayMenu, trayIcon, trayIconFile, trayTitle, trayTooltip, type MenuItemSpec, type TrayAction, type TrayState } from './tray-menu.js';
 import { DEFAULT_UI_PORT, runCli, vigilCommand } from './vigil-cli.js';
 import { dashboardOrigin, lockDown, openDashboard } from './window.js';
+import { IPC_CHANNELS } from './ipc-channels.js';
 
 const RESOURCES = fileURLToPath(new URL('../../resources/', import.meta.url));
 const AUTOSTART = path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'autostart', 'vigil.desktop');
@@ -163,8 +164,8 @@ async function start(): Promise<void> {
       return false;
     }
   };
-  ipcMain.handle('vigil:get-start-at-login', (e) => (fromDashboard(e) ? startAtLogin() : false));
-  ipcMain.handle('vigil:set-start-at-login', (e, on: unknown) => {
+  ipcMain.handle(IPC_CHANNELS.getStartAtLogin, (e) => (fromDashboard(e) ? startAtLogin() : false));
+  ipcMain.handle(IPC_CHANNELS.setStartAtLogin, (e, on: unknown) => {
     if (!fromDashboard(e)) return startAtLogin();
     state = { ...state, startAtLogin: setStartAtLogin(on === true) };
     render();

@@ -1,6 +1,7 @@
 /**
- * The agent API client (the CLI's and the app's): node:http over the unix socket or loopback HTTP.
- * Imports only node:http and the contract, so the CLI starts fast.
+ * The agent API client (the CLI's and the app's). A request on the unix socket is one exchange on `net`
+ * alone (socket-exchange.ts); node:http is loaded, on first use, only for loopback TCP and for streams
+ * (SSE). Imports the contract and types otherwise, so the CLI starts fast.
  */
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { MalformedResponse, socketExchange, type SocketResponse } from './socket-exchange.js';
@@ -14,7 +15,9 @@ import {
   SSE_EVENT_NAME,
   SseParser,
   LOG_SSE_EVENT,
+  LOG_SSE_ERROR_EVENT,
   buildPath,
+  isErrorCode,
   isErrorBody,
   type ActionResult,
   type ActionVerb,
@@ -122,11 +125,12 @@ export class ApiClient {
    * the signal aborts (resolves), the server ends the stream (resolves) or the connection breaks (rejects).
    */
   streamLogs(name: string, q: LogTailQuery, onLines: (lines: string[]) => void, signal?: AbortSignal): Promise<void> {
-    return this.stream(buildPath('logFollow', { name }, q), LOG_SSE_EVENT, 'log', signal, (data) => onLines((JSON.parse(data) as LogStreamMessage).lines));
+    return this.stream(buildPath('logFollow', { name }, q), LOG_SSE_EVENT, 'log', signal, (data) => onLines((JSON.parse(data) as LogStreamMessage).lines), LOG_SSE_ERROR_EVENT);
   }
 
   /** One SSE stream: `onData` gets the data of each message named `eventName` (a throw ends the stream). */
-  private async stream(path: string, eventName: string, what: string, signal: AbortSignal | undefined, onData: (data: string, id: string | null) => void): Promise<void> {
+  /** `errorEvent`: a message by that name ends the stream with the server's error ({code, message}). */
+  private async stream(path: string, eventName: string, what: string, signal: AbortSignal | undefined, onData: (data: string, id: string | null) => void, errorEvent?: string): Promise<void> {
     if (signal?.aborted) return;
     const res = await this.openStream(path, signal);
     if (res === null) return;
@@ -155,6 +159,7 @@ export class ApiClient {
           for (const msg of parser.push(chunk)) {
             if (settled) return;
             if (msg.kind === 'event' && msg.event === eventName) onData(msg.data, msg.id);
+            else if (msg.kind === 'event' && errorEvent !== undefined && msg.event === errorEvent) throw streamError(msg.data);
           }
         } catch (err) {
           settle(err);
@@ -298,4 +303,14 @@ function parseResponse(status: number, text: string): unknown {
   if (isErrorBody(body))
     throw new VigilError(body.error.code, body.error.message, { details: { httpStatus: status } });
   throw new VigilError('E_API', `the agent answered HTTP ${status}`, { details: { httpStatus: status } });
+}
+
+function streamError(data: string): VigilError {
+  let e: { code?: unknown; message?: unknown } = {};
+  try {
+    e = JSON.parse(data) as typeof e;
+  } catch {
+    // a malformed error message is still an error
+  }
+  return new VigilError(isErrorCode(e.code) ? e.code : 'E_API', typeof e.message === 'string' ? e.message : 'the agent ended the stream with an error');
 }

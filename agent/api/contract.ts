@@ -25,7 +25,7 @@ export * from './routes/monitor.js';
 export * from './routes/credentials.js';
 export * from './routes/logs.js';
 export * from './routes/usage.js';
-export { parseSince, type HttpMethod, type RouteSpec, type QueryCodec } from './route-spec.js';
+export { parseTimeParam, type HttpMethod, type RouteSpec, type QueryCodec } from './route-spec.js';
 import type { HttpMethod } from './route-spec.js';
 
 /** The body of every failure response. */
@@ -86,6 +86,10 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   E_IO: 500,
   E_CREDENTIAL_UNSAFE: 409,
   E_LOCKED: 409,
+  E_HOME_UNSAFE: 409,
+  E_JOURNAL_UNSAFE: 409,
+  E_STORE_BUSY: 503,
+  E_REGEX_TIMEOUT: 422,
 };
 
 export const ERROR_CODES: readonly ErrorCode[] = Object.keys(STATUS_BY_CODE) as ErrorCode[];

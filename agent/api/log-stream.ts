@@ -9,7 +9,8 @@ import type { LogTailQuery } from '../core/logs/model.js';
 import type { StreamSources } from './route-table.js';
 import type { StreamRegistry } from './event-stream.js';
 import { SSE_HEARTBEAT, SSE_RESPONSE_HEADERS } from './sse-wire.js';
-import { formatLogMessage } from './routes/logs.js';
+import { isVigilError } from '../core/errors.js';
+import { formatLogError, formatLogMessage } from './routes/logs.js';
 
 export interface LogStreamOptions {
   handlers: Pick<StreamSources, 'followLog'>;
@@ -61,6 +62,8 @@ export async function openLogStream(_req: IncomingMessage, res: ServerResponse, 
     await opts.handlers.followLog(opts.service, opts.query, send, ctl.signal);
   } catch (err) {
     if (!started) throw err;
+    // Started: the status line is sent, so the error goes in the stream, and the stream ends.
+    if (isVigilError(err) && !res.writableEnded) res.write(formatLogError({ code: err.code, message: err.message }));
   } finally {
     clearInterval(heartbeat);
     unregister();

@@ -37,29 +37,32 @@ export const noQuery: QueryCodec<NoQuery> = {
   decode: () => ({}),
 };
 
-export function usage(message: string): VigilError {
+export function usageError(message: string): VigilError {
   return new VigilError('E_USAGE', message);
 }
 
 export function parseCount(key: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw)) throw usage(`${key} must be a whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw)) throw usageError(`${key} must be a whole number, got "${raw}"`);
   const n = Number(raw);
-  if (n < min || n > max) throw usage(`${key} must be between ${min} and ${max}, got ${raw}`);
+  if (n < min || n > max) throw usageError(`${key} must be between ${min} and ${max}, got ${raw}`);
   return n;
 }
 
-/** `since` is milliseconds since the epoch or an ISO date/time. */
-export function parseSince(raw: string): number {
+/**
+ * A `since`/`until` query value: milliseconds since the epoch or an ISO date/time (the CLI's --since
+ * also takes 15m/2h/3d: parseSinceFlag in cli/args.ts).
+ */
+export function parseTimeParam(raw: string): number {
   if (/^\d+$/.test(raw)) return Number(raw);
   const ms = Date.parse(raw);
-  if (Number.isNaN(ms)) throw usage(`since must be an ISO time or milliseconds since the epoch, got "${raw}"`);
+  if (Number.isNaN(ms)) throw usageError(`since must be an ISO time or milliseconds since the epoch, got "${raw}"`);
   return ms;
 }
 
 /** Rejects query keys a route does not know. */
 export function onlyKeys(sp: URLSearchParams, allowed: ReadonlySet<string>, path: string): void {
   for (const key of sp.keys()) {
-    if (!allowed.has(key)) throw usage(`unknown query parameter "${key}" for ${path}`);
+    if (!allowed.has(key)) throw usageError(`unknown query parameter "${key}" for ${path}`);
   }
 }
 

@@ -42,6 +42,11 @@ export interface StreamSources {
   /** Every newly recorded event, in id order; returns the unsubscribe function. */
   subscribe(listener: (e: VigilEvent) => void): () => void;
   /**
+   * GET /api/events a page at a time (the server writes each page as the socket takes it); without it
+   * the route's handler answers whole.
+   */
+  eventPages?(q: EventQuery): Iterable<VigilEvent[]>;
+  /**
    * Calls onLines first with the last lines (possibly none; an unknown service throws before that),
    * then with new lines, until the signal aborts.
    */

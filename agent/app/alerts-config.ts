@@ -3,19 +3,14 @@
  * secrets: inline webhook URLs/tokens are flagged, and the agent reads them from the manifest file (the
  * fallback) when the credential store does not have them.
  */
-import { DEFAULT_ALERTS, withoutSecrets, type AlertsConfig } from '../core/alerts/config.js';
+import { DEFAULT_ALERTS, withoutSecrets } from '../core/alerts/config.js';
 import type { Manifest } from '../core/manifest/model.js';
 import type { Store } from '../ports/store.js';
+import type { StoredAlerts } from '../ports/state-keys.js';
 
 export const ALERTS_CONFIG_KEY = 'alerts.config';
 
-export interface StoredAlerts {
-  config: AlertsConfig;
-  /** Which webhooks have an inline url/token in the manifest. */
-  inline: Record<string, { url: boolean; token: boolean }>;
-  /** The manifest file applied last (for inline secrets). */
-  manifestFile: string | null;
-}
+export type { StoredAlerts };
 
 export function saveAlertsConfig(store: Store, manifest: Manifest): void {
   const { inline, ...config } = withoutSecrets(manifest.alerts ?? DEFAULT_ALERTS);
@@ -24,5 +19,5 @@ export function saveAlertsConfig(store: Store, manifest: Manifest): void {
 }
 
 export function loadAlertsConfig(store: Store): StoredAlerts {
-  return store.getState<StoredAlerts>(ALERTS_CONFIG_KEY) ?? { config: DEFAULT_ALERTS, inline: {}, manifestFile: null };
+  return store.getState(ALERTS_CONFIG_KEY) ?? { config: DEFAULT_ALERTS, inline: {}, manifestFile: null };
 }

@@ -38,7 +38,7 @@ export async function executePlan(deps: ApplyDeps, plan: ApplyPlan): Promise<voi
     step = `restart ${updated.join(', ')}`;
     if (updated.length > 0) await manager.restart(updated);
   } catch (err) {
-    const rollback = await rollBack(manager, plan).catch((e: unknown) => `rollback failed too: ${errText(e)}`);
+    const rollback = await rollBack(manager, plan);
     throw new VigilError(
       'E_APPLY_FAILED',
       `apply failed at "${step}": ${errText(err)}\n${rollback}`,
@@ -49,7 +49,11 @@ export async function executePlan(deps: ApplyDeps, plan: ApplyPlan): Promise<voi
   record(deps, plan);
 }
 
-/** Restores the previous unit files of updated services and removes the created ones. */
+/**
+ * Removes the created units and restores the previous unit files of updated services. Each step is tried
+ * even when one before it failed; what could not be undone is named with the command that finishes it
+ * (`vigil remove` finds a unit Vigil wrote by its marker even though apply never recorded it).
+ */
 async function rollBack(manager: ServiceManager, plan: ApplyPlan): Promise<string> {
   const restored: UnitFile[] = plan.update.map((u) => ({
     service: u.current.service,
@@ -59,16 +63,28 @@ async function rollBack(manager: ServiceManager, plan: ApplyPlan): Promise<strin
     hash: u.current.actualHash,
   }));
   const created = plan.create.map((u) => u.service);
-  if (created.length > 0) await manager.remove(created);
-  if (restored.length > 0) {
-    await manager.write(restored);
-    await manager.restart(restored.map((u) => u.service));
+  const done: string[] = [];
+  const failed: string[] = [];
+  if (created.length > 0) {
+    try {
+      await manager.remove(created);
+      done.push(`removed the new units (${created.join(', ')})`);
+    } catch (err) {
+      failed.push(`could not remove the new units (${errText(err)}); they are still installed: run \`vigil remove ${created.join(' ')}\``);
+    }
   }
-  const parts = [
-    created.length ? `removed the new units (${created.join(', ')})` : '',
-    restored.length ? `restored the previous units (${restored.map((u) => u.service).join(', ')})` : '',
-  ].filter(Boolean);
-  return parts.length ? `Rolled back: ${parts.join('; ')}.` : 'Nothing had been changed.';
+  if (restored.length > 0) {
+    const names = restored.map((u) => u.service);
+    try {
+      await manager.write(restored);
+      await manager.restart(names);
+      done.push(`restored the previous units (${names.join(', ')})`);
+    } catch (err) {
+      failed.push(`could not restore the previous units of ${names.join(', ')} (${errText(err)}): run \`vigil apply\` with the previous manifest`);
+    }
+  }
+  if (failed.length > 0) return `Rollback incomplete: ${[...done, ...failed].join('; ')}.`;
+  return done.length ? `Rolled back: ${done.join('; ')}.` : 'Nothing had been changed.';
 }
 
 function record(deps: ApplyDeps, plan: ApplyPlan): void {

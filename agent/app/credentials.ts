@@ -31,7 +31,7 @@ export interface CredentialDeps {
 export function fromDatabase(db: Store | null): Pick<CredentialDeps, 'services' | 'policies'> {
   return {
     services: () => orderedSpecs(db?.listServices().map((r) => r.spec) ?? []),
-    policies: () => db?.getState<CredentialPolicies>(CREDENTIAL_POLICIES_KEY) ?? {},
+    policies: () => db?.getState(CREDENTIAL_POLICIES_KEY) ?? {},
   };
 }
 

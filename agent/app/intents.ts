@@ -5,8 +5,10 @@
  * rotation), so none of them can forget. A failed call puts the previous intents back: nothing changed.
  * The launchd watcher's restarts (Vigil standing in for launchd's memory limit) record intents that keep
  * the crash episode going: its SIGTERM is no `killed` event, and the failure before it still counts.
+ * On systemd a stop or restart also records the intent for the services that require the targets
+ * (`dependsOn: { x: healthy }`): systemd stops or restarts them with their dependency, which is no failure.
  */
-import { intentKey, type Intent, type IntentAction } from '../core/intent.js';
+import { intentKey, requiredDependents, type Intent, type IntentAction } from '../core/intent.js';
 import type { ServiceManager, UnitFile } from '../ports/service-manager.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
 import type { Store } from '../ports/store.js';
@@ -64,15 +66,23 @@ export class IntentRecordingManager implements ServiceManager {
     return this.with('restart', services, () => this.inner.restart(services));
   }
 
+  /** The services the manager stops or restarts along with these (systemd's Requires=); a start pulls in none. */
+  private alongWith(action: IntentAction, services: readonly string[]): string[] {
+    const store = this.store();
+    if (action === 'start' || this.backend !== 'systemd' || !store) return [];
+    return requiredDependents(store.listServices().map((r) => r.spec), services);
+  }
+
   /** The intent is stored before the call, so the exit it causes is never seen without it. */
   private async with(action: IntentAction, services: readonly string[], call: () => Promise<void>): Promise<void> {
     const store = this.store();
     if (!store || services.length === 0) return call();
     const at = this.clock.now();
-    const before = services.map((s) => [s, store.getState<Intent>(intentKey(s))] as const);
+    const all = [...services, ...this.alongWith(action, services)];
+    const before = all.map((s) => [s, store.getState(intentKey(s))] as const);
     store.transaction(() => {
       const intent: Intent = this.opts.keepCrashes ? { action, at, keepCrashes: true } : { action, at };
-      for (const s of services) store.setState(intentKey(s), intent);
+      for (const s of all) store.setState(intentKey(s), intent);
     });
     try {
       await call();

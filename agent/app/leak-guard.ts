@@ -1,7 +1,7 @@
 /**
  * The leak guard: every line of a service's log that Vigil shows (tail, follow, search, crash log tails)
- * goes through `redactLines`, which replaces each exact value held in the credential store with
- * `[redacted:<set>/<KEY>]`, and records a `secret-leaked` event the first time each value is seen
+ * goes through `redactLines`, which replaces each value held in the credential store, in any of the
+ * encodings agent/core/credentials/redact.ts lists (base64, hex, %XX, any case, …), with `[redacted:<set>/<KEY>]`, and records a `secret-leaked` event the first time each value is seen
  * (idempotency key per set/KEY value, so the database holds one event however often it is seen).
  *
  *   const guard = new LeakGuard({ secrets: () => store.allSecrets(), clock, record });
@@ -9,6 +9,7 @@
  */
 import type { NewEvent } from '../core/events.js';
 import { createRedactor, leakKey, secretLeakedEvent, type LeakHit, type Redactor, type SecretRef } from '../core/credentials/redact.js';
+import type { ProbeResult } from '../core/health/probe.js';
 import type { Clock } from '../ports/clock.js';
 
 export interface LeakGuardDeps {
@@ -52,5 +53,26 @@ export class LeakGuard {
       }
     }
     return out;
+  }
+
+  /**
+   * A health probe's result with what the service or probe program said redacted (the error quotes an
+   * exec probe's last line; `reported` and `checks` come from the /health body): these are shown in the
+   * status and stored in events. The prober does not know the service, so its sighting names none.
+   */
+  redactProbe(result: ProbeResult, source = 'health probe'): ProbeResult {
+    const one = (text: string) => this.redactLines(null, [text], source)[0] ?? text;
+    const deep = (v: unknown): unknown => {
+      if (typeof v === 'string') return one(v);
+      if (Array.isArray(v)) return v.map(deep);
+      if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [one(k), deep(x)]));
+      return v;
+    };
+    return {
+      ...result,
+      error: result.error === null ? null : one(result.error),
+      reported: result.reported === null ? null : one(result.reported),
+      checks: result.checks === null ? null : (deep(result.checks) as Record<string, unknown>),
+    };
   }
 }

@@ -4,6 +4,7 @@
  * directly (one batched manager call), service actions, and the unknown-service error.
  */
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
+import { startTimeoutField } from '../core/manifest/wait-args.js';
 import type { ObservedStatus } from '../core/observed.js';
 import type { ServiceStatus, StatusDoc } from '../core/status.js';
 import { loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
@@ -38,6 +39,7 @@ export function serviceView(
     waitsFor: svc.spec.waitFor?.map((w) => w.service) ?? [],
     intent,
     stopTimeoutSec: stopTimeoutOf(svc.spec),
+    ...startTimeoutField(svc.spec),
   });
 }
 
@@ -48,7 +50,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
     deps.manager.status(services.map((s) => s.name)),
     deps.manager.listInstalled(),
   ]);
-  const snapshots = deps.store?.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
+  const snapshots = deps.store?.getState(SNAPSHOTS_KEY) ?? {};
   const drift = new Map(installed.map((u) => [u.service, u.drifted]));
   const byName = new Map(observed.map((o) => [o.service, o]));
   const now = deps.clock.now();
@@ -56,7 +58,7 @@ export async function directStatus(deps: { manager: ServiceManager; store: Store
     services: services.flatMap((svc) => {
       const o = byName.get(svc.name);
       if (!o) return [];
-      const intent = deps.store?.getState<Intent>(intentKey(svc.name)) ?? null;
+      const intent = deps.store?.getState(intentKey(svc.name)) ?? null;
       return [serviceView(svc, o, snapshots[svc.name], now, intent, drift.get(svc.name) ?? false)];
     }),
   };

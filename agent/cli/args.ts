@@ -28,8 +28,8 @@ export function int(v: unknown, name: string, min = 0): number | undefined {
   return n;
 }
 
-/** "2026-11-26T10:00:00Z", "2026-11-26", a ms timestamp, or a relative "15m" / "2h" / "3d" ago. */
-export function parseSince(v: string, now: number): number {
+/** The CLI's --since: "2026-11-26T10:00:00Z", "2026-11-26", a ms timestamp, or a relative "15m" / "2h" / "3d" ago. */
+export function parseSinceFlag(v: string, now: number): number {
   const rel = /^(\d+)\s*(s|m|h|d)$/.exec(v.trim());
   if (rel) return now - Number(rel[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[rel[2] as 's' | 'm' | 'h' | 'd'];
   if (/^\d{10,}$/.test(v)) return Number(v);

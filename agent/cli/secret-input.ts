@@ -4,6 +4,7 @@
  * Piped: all of stdin, without one trailing line break (`echo "$KEY" | vigil secrets set …`).
  */
 import { VigilError } from '../core/errors.js';
+import { firstInvalidByte, requireUtf8 } from '../core/utf8.js';
 import type { Io } from './io.js';
 
 const MAX_INPUT_BYTES = 64 * 1024;
@@ -29,19 +30,16 @@ async function readPiped(stdin: NodeJS.ReadableStream): Promise<string> {
     if (size > MAX_INPUT_BYTES) throw new VigilError('E_USAGE', `the value on stdin is larger than ${MAX_INPUT_BYTES} bytes`);
     chunks.push(b);
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new VigilError('E_USAGE', 'the value on stdin is not valid UTF-8');
-  }
-  return text.replace(/\r?\n$/, '');
+  return requireUtf8(Buffer.concat(chunks), 'the value on stdin').replace(/\r?\n$/, '');
 }
 
 function readHidden(io: Io, stdin: TtyIn, prompt: string): Promise<string> {
   io.err(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
+    let bytes = 0;
+    // Streaming and strict: a key pressed as several chunks is joined, a byte that is not UTF-8 is refused.
+    const decoder = new TextDecoder('utf-8', { fatal: true });
     const finish = (err: VigilError | null) => {
       stdin.removeListener('data', onData);
       stdin.setRawMode!(false);
@@ -51,7 +49,14 @@ function readHidden(io: Io, stdin: TtyIn, prompt: string): Promise<string> {
       else resolve(value);
     };
     const onData = (chunk: Buffer | string) => {
-      const s = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      let s: string;
+      try {
+        s = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      } catch {
+        const at = bytes + Math.max(0, firstInvalidByte(chunk as Buffer));
+        return finish(new VigilError('E_USAGE', `the value typed is not valid UTF-8: byte ${at}`));
+      }
+      bytes += chunk.length;
       for (const ch of s) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish(null);
         if (ch === '\u0003') return finish(new VigilError('E_USAGE', 'cancelled'));

@@ -2,7 +2,6 @@
 import { VigilError } from '../core/errors.js';
 import type { NewEvent } from '../core/events.js';
 import { createContext, type Context } from '../daemon/compose.js';
-import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { credentialDeps, rotateDeps } from '../daemon/credential-wiring.js';
 import { requireSetName, type CredentialDeps } from '../app/credentials.js';
 import { keyProblem } from '../core/credentials/envfile.js';
@@ -24,8 +23,7 @@ export async function directCredentials(io: Io, write: boolean): Promise<DirectC
   const ctx = await createContext(io.env);
   try {
     const db = write ? ctx.store() : ctx.existingStore();
-    const store = new FsCredentialStore(ctx.paths.credentials, () => ctx.clock.now());
-    const deps = credentialDeps(ctx, { store, db, record: (events) => db?.appendEvents(events) });
+    const deps = credentialDeps(ctx, { store: ctx.credentials, db, record: (events) => db?.appendEvents(events) });
     return {
       ctx,
       deps,

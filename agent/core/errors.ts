@@ -24,7 +24,15 @@ export type ErrorCode =
   /** A credential file or directory in a state Vigil refuses (symlink, other owner, readable by others). */
   | 'E_CREDENTIAL_UNSAFE'
   /** Another process is writing or rotating that credential set. */
-  | 'E_LOCKED';
+  | 'E_LOCKED'
+  /** VIGIL_HOME, logs/ or state/ can be written (or is owned) by another user, or is a link: Vigil will not run on it. */
+  | 'E_HOME_UNSAFE'
+  /** The exit journal is a link, another user's, or writable by others: its lines are not trusted. */
+  | 'E_JOURNAL_UNSAFE'
+  /** The database is locked by another process longer than the agent waits on its event loop (try again). */
+  | 'E_STORE_BUSY'
+  /** A user-supplied regular expression ran past its time bound (it backtracks too much). */
+  | 'E_REGEX_TIMEOUT';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -81,4 +89,14 @@ export function formatProblem(p: ManifestProblem): string {
 
 export function isVigilError(err: unknown): err is VigilError {
   return err instanceof VigilError;
+}
+
+/**
+ * Whether an error is SQLite's "database is locked/busy" (better-sqlite3 puts SQLite's extended code in
+ * `code`: SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED…): another connection holds the lock. Pure, on
+ * the code string alone, so the API can answer 503 without importing the driver.
+ */
+export function isStoreBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }

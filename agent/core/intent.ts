@@ -35,7 +35,7 @@ export interface Intent {
 }
 
 /** The store key of a service's latest intent (one key per service: the CLI and the agent both write). */
-export const intentKey = (service: string): string => `intent:${service}`;
+export const intentKey = (service: string): `intent:${string}` => `intent:${service}`;
 
 /** systemd's timestamps are whole seconds: a process started up to 1 s before the intent may be the new one. */
 export const INTENT_SLACK_MS = 1000;
@@ -97,4 +97,25 @@ export function intendedExit(intent: Intent | null, exitAt: number, prev: { acti
   if (exitAt < intent.at - INTENT_SLACK_MS) return false;
   const newProcess = prev.active === 'active' && prev.since !== null && prev.since >= intent.at - INTENT_SLACK_MS;
   return !newProcess;
+}
+
+/**
+ * The services systemd stops or restarts along with `targets`: those that require one of them
+ * (`dependsOn: { x: healthy }` is Requires=, see the unit renderer), transitively, not the targets
+ * themselves. Their exits follow from Vigil's request, so they carry its intent too.
+ */
+export function requiredDependents(services: readonly { name: string; waitFor?: readonly { service: string }[] }[], targets: readonly string[]): string[] {
+  const hit = new Set(targets);
+  const out: string[] = [];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of services) {
+      if (!hit.has(s.name) && (s.waitFor ?? []).some((w) => hit.has(w.service))) {
+        hit.add(s.name);
+        out.push(s.name);
+        grew = true;
+      }
+    }
+  }
+  return out;
 }

@@ -37,11 +37,24 @@ export interface ServiceStatus {
   memoryEnforcement?: MemoryEnforcement;
   /** Seconds a stop may take before the service is killed (the manifest's stopTimeoutSec). */
   stopTimeoutSec?: number;
+  /** The agent's last scrape of its metrics.url for the metric alert rules (agent status; absent before the first). */
+  metricsScrape?: MetricsScrape;
+  /** Its `healthy` dependencies (`dependsOn: { x: healthy }`): systemd stops and restarts it with each. */
+  waitsFor?: string[];
+  /** Seconds a start may take (TimeoutStartSec=: the wait for its healthy dependencies, then the program); only with such dependencies. */
+  startTimeoutSec?: number;
   /** Today's LLM spend (usage module), when the agent tracks usage. */
   spend?: ServiceSpend;
 }
 
 export type MemoryEnforcement = 'systemd' | 'agent' | 'none';
+
+/** A metric rules scrape: whether it answered, when (ISO) and, when it failed, why (the URL and the error). */
+export interface MetricsScrape {
+  ok: boolean;
+  at: string;
+  error: string | null;
+}
 
 export type UsageSource = 'systemd' | 'procfs' | 'ps';
 

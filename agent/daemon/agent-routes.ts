@@ -3,14 +3,14 @@
  * per feature (agent/daemon/<feature>-routes.ts). The compiler checks that no route is left out.
  */
 import type { AgentApi } from '../api/route-table.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 import { coreRoutes } from './core-routes.js';
 import { monitorRoutes } from './monitor-routes.js';
 import { credentialRoutes } from './credential-routes.js';
 import { logRoutes } from './log-routes.js';
 import { usageRoutes } from './usage-routes.js';
 
-export function agentRoutes(deps: { services: AgentServices; modules: readonly AgentModule[]; startedAt: number }): AgentApi {
+export function agentRoutes(deps: { services: AgentRuntime; modules: readonly AgentModule[]; startedAt: number }): AgentApi {
   return {
     ...coreRoutes(deps),
     ...monitorRoutes(deps.modules, () => deps.services.clock.now()),

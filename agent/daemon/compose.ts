@@ -8,6 +8,7 @@ import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { FileExitJournal } from '../adapters/fs/exit-journal.js';
 import { systemClock } from '../adapters/clock/system-clock.js';
 import { tailLines } from '../adapters/fs/log-tail.js';
+import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import type { ServiceManager, Backend } from '../ports/service-manager.js';
 import { IntentRecordingManager } from '../app/intents.js';
 import type { Store } from '../ports/store.js';
@@ -29,6 +30,8 @@ export interface Context {
   store(): Store;
   /** The database if it exists already (read-only commands do not create one). */
   existingStore(): Store | null;
+  /** The credential sets (0600 files under VIGIL_HOME/credentials). */
+  credentials: FsCredentialStore;
   /** The last lines of a service's log; with `until`, those before where a dead process's output ended. */
   readLogTail: LogTailReader;
   close(): void;
@@ -50,7 +53,7 @@ async function createManager(backend: Backend, runner: ProcessRunner, paths: Vig
     const { SystemdManager } = await import('../adapters/systemd/systemd-manager.js');
     return new SystemdManager({ runner, paths, env });
   }
-  const [{ LaunchdManager }, { launcherPath }] = await Promise.all([import('../adapters/launchd/launchd-manager.js'), import('../adapters/launchd/launcher-path.js')]);
+  const [{ LaunchdManager }, { launcherPath }] = await Promise.all([import('../adapters/launchd/launchd-manager.js'), import('../adapters/launcher/contract.js')]);
   return new LaunchdManager({ runner, paths, env, launcher: launcherPath(env), ...(env.VIGIL_LAUNCHD_DOMAIN ? { domain: env.VIGIL_LAUNCHD_DOMAIN } : {}) });
 }
 
@@ -78,6 +81,7 @@ export async function createContext(env: NodeJS.ProcessEnv = process.env): Promi
       return store;
     },
     existingStore,
+    credentials: new FsCredentialStore(paths.credentials, () => systemClock.now()),
     readLogTail: (service, lines, until) => tailLines(serviceLogPath(paths, service), lines, until),
     close() {
       store?.close();

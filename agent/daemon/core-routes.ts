@@ -3,13 +3,16 @@ import type { RouteHandlers, StreamSources } from '../api/route-table.js';
 import type { CoreRouteTypes } from '../api/contract.js';
 import { VERSION } from '../cli/version.js';
 import { serviceAction } from '../app/status.js';
-import { decorate, type AgentModule, type AgentServices } from './module.js';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { eventPages } from '../adapters/sqlite/event-pages.js';
+import type { EventQuery } from '../ports/store.js';
+import { decorate, type AgentModule, type AgentRuntime } from './module.js';
 
 export function coreRoutes(deps: {
-  services: AgentServices;
+  services: AgentRuntime;
   modules: readonly AgentModule[];
   startedAt: number;
-}): Pick<RouteHandlers, keyof CoreRouteTypes> & Pick<StreamSources, 'eventHistory' | 'subscribe'> {
+}): Pick<RouteHandlers, keyof CoreRouteTypes> & Pick<StreamSources, 'eventHistory' | 'subscribe' | 'eventPages'> {
   const { supervisor, store, manager } = deps.services;
   const status = () => decorate(deps.modules, supervisor.currentStatus());
   return {
@@ -20,6 +23,7 @@ export function coreRoutes(deps: {
       serviceAction({ store, manager, refresh: async () => (await supervisor.tick({ full: true }), status()) }, params.name, params.verb),
     events: ({ query }) => ({ events: store.queryEvents(query) }),
     eventHistory: (q) => store.queryEvents(q),
+    ...(store instanceof SqliteStore ? { eventPages: (q: EventQuery) => eventPages(store.db, q) } : {}),
     subscribe: (listener) => supervisor.subscribe(listener),
   };
 }

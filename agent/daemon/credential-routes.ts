@@ -3,10 +3,10 @@ import type { RouteHandlers } from '../api/route-table.js';
 import { actorOf, type CredentialRouteTypes } from '../api/contract.js';
 import { listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
 import { rotateCredentials } from '../app/rotate.js';
-import type { AgentServices } from './module.js';
+import type { AgentRuntime } from './module.js';
 import { credentialDeps, rotateDeps } from './credential-wiring.js';
 
-function deps(services: AgentServices): CredentialDeps {
+function deps(services: AgentRuntime): CredentialDeps {
   const { credentials, store, supervisor } = services;
   return credentialDeps(services, {
     store: credentials.store,
@@ -18,7 +18,7 @@ function deps(services: AgentServices): CredentialDeps {
   });
 }
 
-export function credentialRoutes(services: AgentServices): Pick<RouteHandlers, keyof CredentialRouteTypes> {
+export function credentialRoutes(services: AgentRuntime): Pick<RouteHandlers, keyof CredentialRouteTypes> {
   const { credentials, ctx, manager } = services;
   return {
     async credentials() {

@@ -8,7 +8,6 @@ import type { NewEvent } from '../core/events.js';
 import type { CredentialLedger, CredentialStore } from '../ports/credentials.js';
 import type { Store } from '../ports/store.js';
 import { processAlive } from '../adapters/process/alive.js';
-import { ledgerFor } from '../adapters/sqlite/credential-ledger.js';
 import { KindProber } from '../adapters/probe/kind-prober.js';
 import { fromDatabase, type CredentialDeps } from '../app/credentials.js';
 import type { RotateDeps } from '../app/rotate.js';
@@ -26,7 +25,7 @@ export function credentialDeps(
 ): CredentialDeps {
   return {
     store: parts.store,
-    ledger: parts.db ? ledgerFor(parts.db, { now: () => ctx.clock.now(), alive: processAlive }) : readOnlyLedger,
+    ledger: parts.db ? parts.db.ledgers.credentials({ now: () => ctx.clock.now(), alive: processAlive }) : readOnlyLedger,
     clock: ctx.clock,
     ...fromDatabase(parts.db),
     record: parts.record,

@@ -7,7 +7,8 @@
 import type { NewEvent } from '../core/events.js';
 import type { Context } from './compose.js';
 import type { LogTailReader } from '../ports/log-reader.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { HealthProber } from '../ports/health-prober.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { SecretCache } from '../adapters/credentials/secret-cache.js';
 import { LeakGuard } from '../app/leak-guard.js';
@@ -43,6 +44,14 @@ export class CredentialRuntime {
   redactingTail(read: LogTailReader, source = 'crash log tail'): LogTailReader {
     return async (service, lines, until) => this.guard.redactLines(service, await read(service, lines, until), source);
   }
+
+  /** Redacting wrapper for a health prober (probe errors, /health `status` and `checks` go into events and the status). */
+  redactingProber(prober: HealthProber): HealthProber {
+    return {
+      probe: async (spec, timeoutMs) => this.guard.redactProbe(await prober.probe(spec, timeoutMs)),
+      ...(prober.close ? { close: () => prober.close?.() } : {}),
+    };
+  }
 }
 
 /**
@@ -51,7 +60,7 @@ export class CredentialRuntime {
  */
 export const REFRESH_MS = 5000;
 
-export function credentialModule(services: AgentServices): AgentModule {
+export function credentialModule(services: AgentRuntime): AgentModule {
   let last = -Infinity;
   return {
     name: 'credentials',

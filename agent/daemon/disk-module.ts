@@ -6,7 +6,7 @@
 import type { Notification } from '../core/alerts/model.js';
 import type { StatusDoc } from '../core/status.js';
 import type { Notifier } from '../ports/notifier.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 
 interface AlertingModule {
   alerting: { notify(n: Notification, now: number): void };
@@ -16,7 +16,7 @@ interface AlertingModule {
 const isAlerting = (m: AgentModule): m is AgentModule & AlertingModule =>
   typeof (m as Partial<AlertingModule>).alerting?.notify === 'function' && typeof (m as Partial<AlertingModule>).notifierList === 'function';
 
-export function createDiskModule(services: Pick<AgentServices, 'disk' | 'pendingExits' | 'logger'>, others: readonly AgentModule[]): AgentModule[] {
+export function createDiskModule(services: Pick<AgentRuntime, 'disk' | 'pendingExits' | 'logger'>, others: readonly AgentModule[]): AgentModule[] {
   const { disk, pendingExits, logger } = services;
   if (!disk) return [];
   const monitor = others.find(isAlerting);

@@ -42,7 +42,7 @@ export class LaunchdWatch implements AgentModule {
     const failing = new Set(events.filter((e) => e.service && (FAILURES as readonly string[]).includes(e.type)).map((e) => e.service!));
     if (failing.size === 0) return;
     const now = this.d.clock.now();
-    const gaveUpAt = this.d.store.getState<Record<string, number>>(GAVE_UP_AT_KEY) ?? {};
+    const gaveUpAt = this.d.store.getState(GAVE_UP_AT_KEY) ?? {};
     for (const name of failing) {
       const spec = specs.get(name);
       if (!spec || spec.restart.policy === 'no' || spec.restart.intervalSec === 0) continue;

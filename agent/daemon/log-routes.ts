@@ -3,10 +3,10 @@ import type { RouteHandlers, StreamSources } from '../api/route-table.js';
 import type { LogRouteTypes } from '../api/contract.js';
 import { VigilError } from '../core/errors.js';
 import { FileLogReader } from '../adapters/logs/reader.js';
-import type { AgentServices } from './module.js';
+import type { AgentRuntime } from './module.js';
 import { agentLogRedaction } from './log-redaction.js';
 
-export function logReaderFor(services: Pick<AgentServices, 'ctx' | 'store' | 'credentials'>): FileLogReader {
+export function logReaderFor(services: Pick<AgentRuntime, 'ctx' | 'store' | 'credentials'>): FileLogReader {
   return new FileLogReader({
     logsDir: services.ctx.paths.logs,
     redactFor: agentLogRedaction(services),
@@ -15,7 +15,7 @@ export function logReaderFor(services: Pick<AgentServices, 'ctx' | 'store' | 'cr
 }
 
 export function logRoutes(
-  services: Pick<AgentServices, 'ctx' | 'store' | 'credentials'>,
+  services: Pick<AgentRuntime, 'ctx' | 'store' | 'credentials'>,
 ): Pick<RouteHandlers, keyof LogRouteTypes> & Pick<StreamSources, 'followLog'> {
   const reader = logReaderFor(services);
   return {

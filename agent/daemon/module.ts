@@ -1,7 +1,9 @@
 /**
  * The agent is the supervisor plus feature modules (health probes, usage ingestion, budgets, credential
- * rotation…). A module gets the shared services, hooks into the tick and may decorate the status
- * document; it records events through `services.supervisor.record`, which stores and publishes them.
+ * rotation…). A module gets the agent's runtime (AgentRuntime: the context, store, clock, manager,
+ * supervisor, logger… that every module shares; not to be confused with the services Vigil supervises),
+ * hooks into the tick and may decorate the status document; it records events through
+ * `services.supervisor.record`, which stores and publishes them.
  */
 import type { Logger } from 'pino';
 import type { StatusDoc } from '../core/status.js';
@@ -15,7 +17,7 @@ import type { CredentialRuntime } from './credentials.js';
 import type { DiskWatch } from '../app/disk-watch.js';
 import type { PendingExits } from '../adapters/fs/pending-exits.js';
 
-export interface AgentServices {
+export interface AgentRuntime {
   ctx: Context;
   store: Store;
   clock: Clock;

@@ -1,5 +1,5 @@
 /** The agent's feature modules, in the order their hooks run. Add a feature by adding its factory here. */
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 import type { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import { LaunchdWatch } from './launchd-watch.js';
@@ -17,7 +17,7 @@ import { createDiskModule } from './disk-module.js';
 const isLaunchd = (m: ServiceManager): m is LaunchdManager => m.backend === 'launchd';
 
 
-export function createModules(services: AgentServices): AgentModule[] {
+export function createModules(services: AgentRuntime): AgentModule[] {
   // The backend's own manager: the launchd watcher needs its giveUp (and records its restarts itself).
   const manager = services.ctx.rawManager;
   // macOS has no /proc: CPU and memory come from one batched `ps` (the launchd manager's own when it has them).
@@ -38,7 +38,7 @@ export function createModules(services: AgentServices): AgentModule[] {
   ];
 }
 
-function memoryWatch(services: AgentServices): MemoryWatch {
+function memoryWatch(services: AgentRuntime): MemoryWatch {
   const { store, clock, logger } = services;
   const manager = services.ctx.rawManager;
   // Its restarts are intents (their SIGTERM is not `killed`) that keep the crash episode going: a

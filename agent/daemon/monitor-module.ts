@@ -8,9 +8,7 @@ import os from 'node:os';
 import type { NewEvent, VigilEvent } from '../core/events.js';
 import type { StatusDoc } from '../core/status.js';
 import type { AlertsConfig } from '../core/alerts/config.js';
-import type { DigestItem } from '../core/alerts/model.js';
 import type { OneShot } from '../core/alerts/engine.js';
-import type { HealthSnapshot } from '../core/health/machine.js';
 import { LOCAL_ZONE } from '../core/usage/tz.js';
 import { HealthMonitor } from '../app/health-monitor.js';
 import { Liveness } from '../app/liveness.js';
@@ -21,15 +19,11 @@ import { alertViews } from '../app/alert-views.js';
 import { MetricAlerts } from '../app/metric-alerts.js';
 import { loadUsageSettings } from '../app/usage/settings.js';
 import { METRIC_RULE_IDS } from '../core/alerts/metric-rules.js';
-import type { DailyMinute } from '../core/alerts/metric-window.js';
 import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
 import type { MetricsFetcher } from '../ports/usage-sources.js';
 import { loadAlertsConfig, type StoredAlerts } from '../app/alerts-config.js';
 import { KindProber } from '../adapters/probe/kind-prober.js';
 import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
-import { SqliteResourceHistory } from '../adapters/sqlite/resource-history.js';
-import { SqliteAlertLog } from '../adapters/sqlite/alert-log.js';
-import type { Database } from '../adapters/sqlite/db.js';
 import { DesktopNotifier, desktopAvailable } from '../adapters/notify/desktop.js';
 import { WebhookNotifier } from '../adapters/notify/webhook.js';
 import { CredentialStoreSecrets, secretLookup } from '../adapters/fs/alert-secrets.js';
@@ -39,7 +33,8 @@ import type { ResourceSampler } from '../ports/resource-sampler.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { SecretSource } from '../ports/secrets.js';
 import type { ServiceRecord } from '../ports/store.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AlertLog, ResourceHistory } from '../ports/monitor-store.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 
 export const HEALTH_SNAPSHOTS_KEY = 'health.snapshots';
 export const HELD_KEY = 'alerts.held';
@@ -68,8 +63,8 @@ export class MonitorModule implements AgentModule {
   readonly resources: ResourceMonitor;
   readonly alerting: Alerting;
   readonly metricAlerts: MetricAlerts;
-  readonly history: SqliteResourceHistory;
-  readonly log: SqliteAlertLog;
+  readonly history: ResourceHistory;
+  readonly log: AlertLog;
   readonly metrics: { text(): Promise<string>; contentType: string };
   private stored: StoredAlerts;
   private storedJson: string;
@@ -86,12 +81,12 @@ export class MonitorModule implements AgentModule {
   private dailySavedAt = 0;
 
   constructor(
-    private readonly s: AgentServices,
-    db: Database,
+    private readonly s: AgentRuntime,
+    tables: { history: ResourceHistory; log: AlertLog },
     private readonly opts: MonitorOptions = {},
   ) {
     const { store } = s;
-    this.health = new HealthMonitor(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now()), store.getState<Record<string, HealthSnapshot>>(HEALTH_SNAPSHOTS_KEY) ?? {});
+    this.health = new HealthMonitor(s.credentials.redactingProber(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now())), store.getState(HEALTH_SNAPSHOTS_KEY) ?? {});
     this.liveness = new Liveness({
       // An intent (its SIGTERM is no `killed`) that keeps the crash episode: a service that hangs again
       // and again is crash-looping, so its liveness restarts must not forgive the failures before them.
@@ -102,8 +97,8 @@ export class MonitorModule implements AgentModule {
       onError: (err, service, what) => s.logger.warn({ err: (err as Error).message, service }, `liveness: ${what} failed`),
       readLogTail: s.credentials.redactingTail(s.ctx.readLogTail, 'liveness log tail'),
     });
-    this.history = new SqliteResourceHistory(db);
-    this.log = new SqliteAlertLog(db);
+    this.history = tables.history;
+    this.log = tables.log;
     const everyMs = opts.sampleEveryMs ?? (Number(s.ctx.env.VIGIL_SAMPLE_MS) || 5000);
     this.sampler = opts.sampler ?? new ProcfsSampler();
     this.resources = new ResourceMonitor({ sampler: this.sampler, history: this.history, everyMs });
@@ -116,7 +111,7 @@ export class MonitorModule implements AgentModule {
       {
         log: this.log,
         notifiers: () => this.notifiers,
-        loadHeld: () => store.getState<DigestItem[]>(HELD_KEY) ?? [],
+        loadHeld: () => store.getState(HELD_KEY) ?? [],
         saveHeld: (held) => store.setState(HELD_KEY, held),
         onError: (err, what) => s.logger.warn({ err: (err as Error).message }, what),
       },
@@ -125,7 +120,7 @@ export class MonitorModule implements AgentModule {
     );
     this.metricAlerts = new MetricAlerts(
       { fetcher: opts.fetcher ?? new HttpMetricsFetcher(), onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`) },
-      store.getState<Record<string, DailyMinute[]>>(METRIC_DAILY_KEY) ?? {},
+      store.getState(METRIC_DAILY_KEY) ?? {},
     );
     // Metric alerts still firing when the agent stopped fire on without a new forSec wait (no resolve-and-refire).
     this.metricAlerts.tracker.seed(this.alerting.engine.firing().filter((a) => METRIC_IDS.has(a.rule)), s.clock.now());
@@ -181,16 +176,20 @@ export class MonitorModule implements AgentModule {
       }),
     );
     if (events.length > 0 || h.changed) {
-      store.transaction(() => {
-        if (events.length > 0) supervisor.record(events);
-        if (h.changed) store.setState(HEALTH_SNAPSHOTS_KEY, this.health.snapshot());
-      });
+      // Through the write queue: while another process holds the database, this waits and lands later.
+      const snapshot = h.changed ? this.health.snapshot() : null;
+      supervisor.writes.submit('health and alert events', () =>
+        store.transaction(() => {
+          if (events.length > 0) supervisor.record(events);
+          if (snapshot !== null) store.setState(HEALTH_SNAPSHOTS_KEY, snapshot);
+        }),
+      );
     }
     this.alerting.deliverDue(now).catch((err: unknown) => logger.warn({ err }, 'notification delivery failed'));
   }
 
   decorateStatus(doc: StatusDoc): StatusDoc {
-    return this.resources.decorate(this.health.decorate(doc));
+    return this.metricAlerts.decorate(this.resources.decorate(this.health.decorate(doc)));
   }
 
   stop(): void {

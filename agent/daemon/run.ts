@@ -6,24 +6,29 @@
  * A full disk is a state, not a crash (app/disk-watch.ts): writes that fail for lack of space make the
  * `disk-full` condition, the supervisor retries them on later ticks, and the agent keeps serving.
  */
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
+import { assertPrivateHome, ensurePrivateDir } from '../adapters/fs/private-home.js';
 import path from 'node:path';
-import { VigilError } from '../core/errors.js';
+import { VigilError, isStoreBusy } from '../core/errors.js';
 import type { VigilEvent } from '../core/events.js';
 import { readOrCreateToken } from '../adapters/fs/token.js';
-import { createLogger } from '../adapters/log/logger.js';
+import { createLogger } from '../adapters/agent-log/logger.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { createContext } from './compose.js';
 import { Supervisor } from './supervisor.js';
 import { agentRoutes } from './agent-routes.js';
 import { createModules } from './modules.js';
 import { findUiDir } from './ui-dir.js';
-import { eachModule, type AgentServices } from './module.js';
+import { eachModule, type AgentRuntime } from './module.js';
 import { CredentialRuntime } from './credentials.js';
 import { DiskWatch } from '../app/disk-watch.js';
 import { statfsSpace } from '../adapters/fs/disk-space.js';
 import { PendingExits } from '../adapters/fs/pending-exits.js';
-import { launcherPath } from '../adapters/launchd/launcher-path.js';
+import { launcherPath } from '../adapters/launcher/contract.js';
+import { boundHeapGrowth } from '../adapters/process/heap-bounds.js';
+import { HEAP_TRIM_EVERY_MS, startHeapTrim } from './heap-trim.js';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { tuneAgentConnection } from '../adapters/sqlite/busy.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -35,12 +40,19 @@ export interface AgentOptions {
 }
 
 export async function runAgent(opts: AgentOptions): Promise<void> {
+  boundHeapGrowth(); // an always-on process: a heap near what it holds (see heap-bounds.ts)
   const ctx = await createContext(opts.env);
-  mkdirSync(ctx.paths.home, { recursive: true, mode: 0o700 });
-  mkdirSync(path.dirname(ctx.paths.exits), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(ctx.paths.home);
+  ensurePrivateDir(path.dirname(ctx.paths.exits), { tighten: true });
+  // Another user who can write VIGIL_HOME, logs/ or state/ could forge exits or swap logs: refuse to run.
+  assertPrivateHome(ctx.paths);
   const credentials = new CredentialRuntime(ctx);
   const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info', secrets: () => credentials.values() });
+  ctx.journal.onRefused = (err) => logger.error({ code: err.code, path: err.details?.path }, err.message);
   const store = ctx.store();
+  // Never a long synchronous busy wait on the event loop (locked writes wait in supervisor.writes instead),
+  // and a bounded page cache.
+  if (store instanceof SqliteStore) tuneAgentConnection(store.db);
   // The disk watch and the supervisor refer to each other; the watch is needed first (onDiskFull).
   let supervisorRef: Supervisor | null = null;
   const pendingExits = new PendingExits(ctx.paths.exits, launcherPath(ctx.env), ctx.runner);
@@ -67,7 +79,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   supervisorRef = supervisor;
   credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();
-  const services: AgentServices = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials, disk, pendingExits };
+  const services: AgentRuntime = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials, disk, pendingExits };
   const modules = createModules(services);
   let lastEvents: readonly VigilEvent[] = [];
   let server: ApiServer | null = null;
@@ -85,6 +97,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     stopping = true;
     wake?.();
   };
+  // VIGIL_GC_EVERY_MS: how often the heap is trimmed (default 30 s; 0: never, V8 alone decides).
+  const stopTrim = startHeapTrim(opts.env.VIGIL_GC_EVERY_MS === undefined ? HEAP_TRIM_EVERY_MS : Number(opts.env.VIGIL_GC_EVERY_MS));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -147,13 +161,36 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     const unstored = supervisor.pendingEvents().waiting;
     if (unstored > 0) logger.warn({ events: unstored, disk: disk.view() }, `stopping with ${unstored} event(s) that could not be stored (disk full)`);
   } finally {
+    stopTrim();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     watcher?.close();
     await server?.close();
     await stopModules();
-    ctx.close();
+    await landWaitingWrites(supervisor, logger);
+    closeStore(ctx);
     logger.info('agent stopped');
     logger.flush?.();
+  }
+}
+
+/** Before the database closes: a few more tries for writes still waiting on another process's lock. */
+async function landWaitingWrites(supervisor: Supervisor, logger: ReturnType<typeof createLogger>): Promise<void> {
+  for (let i = 0; i < 10 && supervisor.writes.pending > 0; i++) {
+    if (supervisor.writes.flush()) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  supervisor.writes.close();
+  if (supervisor.writes.pending > 0) {
+    logger.warn({ waiting: supervisor.writes.pending }, 'the database stayed locked: waiting writes dropped (exits are derived again from the journal at the next start)');
+  }
+}
+
+/** close's PRAGMA optimize can meet another process's lock; the connection is closed all the same. */
+function closeStore(ctx: { close(): void }): void {
+  try {
+    ctx.close();
+  } catch (err) {
+    if (!isStoreBusy(err)) throw err;
   }
 }

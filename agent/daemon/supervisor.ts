@@ -7,6 +7,11 @@
  * tick reads the same exit records again from the stored offset and stores them once space returns
  * (event keys make that idempotent). Events recorded outside a tick are kept in memory (bounded) and go
  * into the next tick's transaction.
+ * The status it serves comes from the service manager and the state machine in memory, never from a
+ * write: when another process holds the database locked, the tick's transaction waits in the WriteQueue
+ * (events, the latest snapshots and the offset together) and lands, and its events are published, once
+ * the lock is gone. If the agent dies meanwhile, the stored offset still points before those exits, and
+ * the next agent derives the same events again (same keys).
  */
 import type { Logger } from 'pino';
 import type { NewEvent, VigilEvent } from '../core/events.js';
@@ -24,6 +29,8 @@ import { SNAPSHOTS_KEY, serviceView } from '../app/status.js';
 import { processAlive } from '../adapters/process/alive.js';
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 import { isDiskFullError } from '../core/disk/condition.js';
+import { isStoreBusy } from '../core/errors.js';
+import { WriteQueue } from './write-queue.js';
 
 export { SNAPSHOTS_KEY, serviceView };
 
@@ -53,6 +60,8 @@ export interface SupervisorDeps {
   isAlive?: (pid: number) => boolean;
   /** A write failed for lack of space (the disk-full condition); the work is retried by the next tick. */
   onDiskFull?: (what: string, err: unknown) => void;
+  /** The queue every agent write goes through (default: one retrying SQLITE_BUSY). */
+  writes?: WriteQueue;
 }
 
 const STEADY = new Set(['active', 'inactive', 'failed']);
@@ -74,9 +83,26 @@ export class Supervisor {
   private pending: NewEvent[] = [];
   private droppedPending = 0;
 
+  /** Events of ticks whose transaction has not landed yet (the database was locked), oldest first. */
+  private unsaved: NewEvent[] = [];
+  readonly writes: WriteQueue;
+  /** The snapshots and offset last stored (a tick that cannot be stored for lack of space goes back to them). */
+  private stored: { snapshots: Record<string, ServiceSnapshot>; offset: number };
+
   constructor(private readonly deps: SupervisorDeps) {
-    this.snapshots = deps.store.getState<Record<string, ServiceSnapshot>>(SNAPSHOTS_KEY) ?? {};
-    this.offset = deps.store.getState<number>(JOURNAL_OFFSET_KEY) ?? 0;
+    this.snapshots = deps.store.getState(SNAPSHOTS_KEY) ?? {};
+    this.offset = deps.store.getState(JOURNAL_OFFSET_KEY) ?? 0;
+    this.stored = { snapshots: this.snapshots, offset: this.offset };
+    this.writes =
+      deps.writes ??
+      new WriteQueue({
+        isRetryable: isStoreBusy,
+        onError: (err, label) => deps.logger.error({ err, job: label }, 'database write failed'),
+        onBlocked: (blocked, waiting) =>
+          blocked
+            ? deps.logger.warn({ waiting }, 'the database is locked by another process: writes wait and are retried')
+            : deps.logger.info('the database is writable again: waiting writes stored'),
+      });
   }
 
   /**
@@ -109,22 +135,31 @@ export class Supervisor {
   }
 
   /**
-   * Records an event that did not come from a tick (agent start/stop), and publishes it. On a full disk
-   * the events are kept in memory and stored (and published) by the next tick that can write.
+   * Records events that did not come from a tick (agent start/stop, modules), and publishes the new ones
+   * once stored. Returns them when they were stored at once (outside any other write); [] when they wait
+   * for a lock (or for the write around this call to commit): `then` gets them whenever they land. On a
+   * full disk they are kept in memory (bounded) and go with the next tick that can write.
    */
-  record(events: NewEvent[]): VigilEvent[] {
+  record(events: NewEvent[], then?: (inserted: VigilEvent[]) => void): VigilEvent[] {
     if (events.length === 0) return [];
-    let inserted: VigilEvent[];
-    try {
-      inserted = this.deps.store.appendEvents(events);
-    } catch (err) {
-      if (!isDiskFullError(err)) throw err;
-      this.keep(events);
-      this.deps.onDiskFull?.('the database (events)', err);
-      return [];
-    }
-    this.publish(inserted);
-    return inserted;
+    let out: VigilEvent[] = [];
+    this.writes.submit('record events', () => {
+      let rows: VigilEvent[];
+      try {
+        rows = this.deps.store.appendEvents(events);
+      } catch (err) {
+        if (!isDiskFullError(err)) throw err;
+        this.keep(events);
+        this.deps.onDiskFull?.('the database (events)', err);
+        return;
+      }
+      this.writes.afterCommit(() => {
+        out = rows;
+        this.publish(rows);
+        then?.(rows);
+      });
+    });
+    return out;
   }
 
   /** Events waiting in memory to be stored, and how many were dropped because too many waited. */
@@ -164,7 +199,7 @@ export class Supervisor {
     const byName = new Map(observed.map((o) => [o.service, o]));
     const intents = new Map<string, Intent>();
     for (const n of names) {
-      const i = store.getState<Intent>(intentKey(n));
+      const i = store.getState(intentKey(n));
       if (!i) continue;
       const over = this.intentsOver.get(n);
       intents.set(n, over?.at === i.at ? { ...i, overAt: over.overAt } : i);
@@ -207,29 +242,45 @@ export class Supervisor {
     await this.attachLogTails(events, exitsBy);
 
     const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;
-    // What is running is shown even when it cannot be stored.
-    this.status = { services: statuses };
-    let inserted: VigilEvent[] = [];
-    const waiting = this.pending;
-    if (changed || events.length > 0 || waiting.length > 0) {
-      try {
-        inserted = store.transaction(() => {
-          const rows = store.appendEvents([...waiting, ...events]);
-          store.setState(SNAPSHOTS_KEY, nextSnapshots);
-          store.setState(JOURNAL_OFFSET_KEY, next);
-          return rows;
-        });
-      } catch (err) {
-        if (!isDiskFullError(err)) throw err;
-        // Nothing advanced: the next tick derives the same events from the same journal offset.
-        this.deps.onDiskFull?.('the database (supervisor tick)', err);
-        return [];
-      }
-      this.pending = this.pending.slice(waiting.length);
-    }
     this.snapshots = nextSnapshots;
     this.offset = next;
-    this.publish(inserted);
+    // What is running is shown even when it cannot be stored (a locked database, a full disk).
+    this.status = { services: statuses };
+    let inserted: VigilEvent[] = [];
+    if (changed || events.length > 0 || this.unsaved.length > 0 || this.pending.length > 0) {
+      this.unsaved.push(...events);
+      // One waiting job at most (key): when it runs it stores whatever is unsaved (and kept) by then.
+      this.writes.submit('supervisor tick', () => {
+        const pending = this.unsaved;
+        const kept = this.pending;
+        const state = { snapshots: this.snapshots, offset: this.offset };
+        let rows: VigilEvent[];
+        try {
+          rows = store.transaction(() => {
+            const r = store.appendEvents([...kept, ...pending]);
+            store.setState(SNAPSHOTS_KEY, state.snapshots);
+            store.setState(JOURNAL_OFFSET_KEY, state.offset);
+            return r;
+          });
+        } catch (err) {
+          if (!isDiskFullError(err)) throw err;
+          // Nothing advanced: back to what is stored, so the next tick derives the same events again from
+          // the same journal offset (same keys) and memory stays bounded however long the disk is full.
+          this.snapshots = this.stored.snapshots;
+          this.offset = this.stored.offset;
+          this.unsaved = [];
+          this.deps.onDiskFull?.('the database (supervisor tick)', err);
+          return;
+        }
+        this.writes.afterCommit(() => {
+          this.stored = state;
+          this.unsaved = this.unsaved.slice(pending.length);
+          this.pending = this.pending.slice(kept.length);
+          inserted = rows;
+          this.publish(rows);
+        });
+      }, { key: 'supervisor tick' });
+    }
     return inserted;
   }
 

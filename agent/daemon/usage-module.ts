@@ -10,11 +10,9 @@ import type { StatusDoc } from '../core/status.js';
 import type { Notification } from '../core/alerts/model.js';
 import { noticeTitle } from '../core/alerts/notice-title.js';
 import { serviceLogPath } from '../core/paths.js';
-import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
-import { SqliteUsageLedger } from '../adapters/sqlite/usage-ledger.js';
-import { FileLogReader } from '../adapters/usage/log-reader.js';
+import { FileUsageLogReader } from '../adapters/usage/log-reader.js';
 import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
-import { WorkerChunkParser } from '../adapters/usage/worker-parser.js';
+import { InlineChunkParser } from '../adapters/usage/inline-parser.js';
 import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
 import { registerUsageMetrics, type UsageMetrics } from '../adapters/metrics/usage-metrics.js';
 import { UsageIngester } from '../app/usage/ingest.js';
@@ -23,11 +21,12 @@ import { UsageWatch } from '../app/usage/watch.js';
 import { budgetStatus } from '../app/usage/query.js';
 import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/settings.js';
 import { monthDays } from '../core/usage/tz.js';
-import type { LogReader, MetricsFetcher } from '../ports/usage-sources.js';
+import type { UsageLogReader, MetricsFetcher } from '../ports/usage-sources.js';
 import type { PriceCatalog } from '../ports/price-catalog.js';
-import type { ServiceRecord } from '../ports/store.js';
+import type { ServiceRecord, Store } from '../ports/store.js';
+import type { UsageLedger } from '../ports/usage-ledger.js';
 import type { Sample } from '../core/usage/prom-text.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 
 /** What the monitor module offers other features: its notification queue. */
 interface NotifyingModule extends AgentModule {
@@ -38,7 +37,7 @@ interface NotifyingModule extends AgentModule {
 }
 
 export interface UsageModuleOptions {
-  reader?: LogReader;
+  reader?: UsageLogReader;
   fetcher?: MetricsFetcher;
   catalog?: PriceCatalog;
   /** Budgets are evaluated at least this often (ms); env VIGIL_BUDGET_EVAL_MS, default 30 s. */
@@ -47,28 +46,31 @@ export interface UsageModuleOptions {
 
 export class UsageModule implements AgentModule {
   readonly name = 'usage';
-  readonly ledger: SqliteUsageLedger;
+  readonly ledger: UsageLedger;
   readonly ingester: UsageIngester;
   readonly enforcer: BudgetEnforcer;
   readonly watch: UsageWatch;
   private metrics: UsageMetrics | null = null;
-  private readonly parser: WorkerChunkParser;
+  private readonly parser: InlineChunkParser;
 
   constructor(
-    private readonly s: AgentServices,
-    store: SqliteStore,
+    private readonly s: AgentRuntime,
+    store: Store,
     private readonly notifying: NotifyingModule | null,
     opts: UsageModuleOptions = {},
   ) {
     const catalog = opts.catalog ?? new GenaiPriceCatalog();
-    this.ledger = new SqliteUsageLedger(store.db);
-    const record = (events: Parameters<typeof s.supervisor.record>[0]) => this.notify(s.supervisor.record(events));
+    this.ledger = store.ledgers.usage();
+    const record = (events: Parameters<typeof s.supervisor.record>[0]) => s.supervisor.record(events, (rows) => this.notify(rows));
     const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
-    this.parser = new WorkerChunkParser(quote);
+    // Parsed on the agent's thread, a CHUNK_BYTES chunk (a few ms) at a time: a parsing worker thread cost
+    // more memory (its own V8 heap and copy of the price table, ~60 MB RSS while a backlog was read) than the
+    // agent's whole budget for ingestion (test/bench/RESULTS-usage.md §3).
+    this.parser = new InlineChunkParser(quote);
     this.ingester = new UsageIngester({
       store,
       ledger: this.ledger,
-      reader: opts.reader ?? new FileLogReader(),
+      reader: opts.reader ?? new FileUsageLogReader(),
       fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
       quote,
       clock: s.clock,
@@ -157,11 +159,7 @@ export class UsageModule implements AgentModule {
   }
 }
 
-export function createUsageModule(services: AgentServices, others: readonly AgentModule[] = [], opts: UsageModuleOptions = {}): AgentModule[] {
-  if (!(services.store instanceof SqliteStore)) {
-    services.logger.warn('usage and budgets need the SQLite store; disabled');
-    return [];
-  }
+export function createUsageModule(services: AgentRuntime, others: readonly AgentModule[] = [], opts: UsageModuleOptions = {}): AgentModule[] {
   const notifying = others.find((m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.notify === 'function') ?? null;
   return [new UsageModule(services, services.store, notifying, opts)];
 }

@@ -3,10 +3,10 @@ import { VigilError } from '../core/errors.js';
 import type { RouteHandlers } from '../api/route-table.js';
 import type { UsageRouteTypes } from '../api/contract.js';
 import { budgetStatus, usageReport, usageSeries } from '../app/usage/query.js';
-import type { AgentModule, AgentServices } from './module.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 import { UsageModule } from './usage-module.js';
 
-export function usageRoutes(services: AgentServices, modules: readonly AgentModule[]): Pick<RouteHandlers, keyof UsageRouteTypes> {
+export function usageRoutes(services: AgentRuntime, modules: readonly AgentModule[]): Pick<RouteHandlers, keyof UsageRouteTypes> {
   const mod = modules.find((m): m is UsageModule => m instanceof UsageModule);
   const need = (): UsageModule => {
     if (!mod) throw new VigilError('E_UNAVAILABLE', 'usage tracking is not available in this agent (it needs the SQLite store)');

@@ -18,6 +18,9 @@
  *   journal's tail is searched for it (the nanosecond timestamp makes lines unique): exactly once.
  * - `vigil-launch --exit-flush <journal>` does only the moving; the agent runs it when it sees pending
  *   records, so they reach the journal once space returns even when no other service exits.
+ * - Both files are opened O_NOFOLLOW and must be private (private.c): a journal another user owns or can
+ *   write, or a link in its place, is refused (the hook exits 78 naming the path and the fix) and nothing
+ *   is written to it, so nobody else's lines sit among the records the agent trusts.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -50,13 +53,28 @@ static int write_all_at(int fd, const char *buf, size_t len, off_t at) {
   return 0;
 }
 
+/* Set (with its message said on stderr) when a journal file or its directory was refused as unsafe. */
+static int g_refused;
+
+static int open_checked(const char *path, int flags) {
+  char why[1024];
+  int refused;
+  int fd = open_private(path, flags, why, sizeof why, &refused);
+  if (fd < 0 && refused) {
+    diag("%s", why);
+    g_refused = 1;
+    errno = EPERM;
+  }
+  return fd;
+}
+
 /* Creates `<journal>.pending` in full if it is missing (via a temp file and link(), so never half-made). */
 static int open_pending(const char *pending) {
-  int fd = open(pending, O_RDWR | O_CLOEXEC);
+  int fd = open_checked(pending, O_RDWR);
   if (fd >= 0 || errno != ENOENT) return fd;
   char tmp[4200];
   if (snprintf(tmp, sizeof tmp, "%s.%ld.tmp", pending, (long)getpid()) >= (int)sizeof tmp) return -1;
-  int t = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int t = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (t < 0) return -1;
   static const char zeros[PEND_SLOT];
   int ok = 1;
@@ -64,7 +82,7 @@ static int open_pending(const char *pending) {
   close(t);
   if (ok && link(tmp, pending) != 0 && errno != EEXIST) ok = 0;
   unlink(tmp);
-  return ok ? open(pending, O_RDWR | O_CLOEXEC) : -1;
+  return ok ? open_checked(pending, O_RDWR) : -1;
 }
 
 static int lock_fd(int fd, short type) {
@@ -94,7 +112,7 @@ static int journal_has(int fd, const char *line, size_t len) {
 
 /* Appends one whole line; on failure the journal is cut back to where it ended. 0 on success. */
 static int append_line(const char *journal, const char *line, size_t len, int dedupe) {
-  int fd = open(journal, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  int fd = open_checked(journal, O_RDWR | O_APPEND | O_CREAT);
   if (fd < 0) return -1;
   if (dedupe && journal_has(fd, line, len)) {
     close(fd);
@@ -193,10 +211,16 @@ int journal_record(const char *journal, const char *line) {
     diag("the exit journal path %s is too long", journal);
     return -1;
   }
+  g_refused = 0;
   int pfd = open_pending(pending);
+  if (pfd < 0 && g_refused) {
+    diag("exit record%s not written: the exit journal is not private", len > 0 ? "" : "s");
+    return JOURNAL_REFUSED;
+  }
   if (pfd < 0) {
     /* No slots (the disk filled before they were ever made): the plain append is all there is. */
     if (len == 0 || append_line(journal, line, len, 0) == 0) return 0;
+    if (g_refused) return JOURNAL_REFUSED;
     diag("exit record lost: cannot append to %s (%s) and no pending slots in %s", journal, strerror(errno), pending);
     return -1;
   }
@@ -206,7 +230,9 @@ int journal_record(const char *journal, const char *line) {
   int left = move_pending(pfd, journal, slots);
   if (len > 0) {
     int appended = left <= 0 && append_line(journal, line, len, 0) == 0;
-    if (!appended) {
+    if (!appended && g_refused) {
+      diag("exit record not written: the exit journal %s is not private", journal);
+    } else if (!appended) {
       int e = errno;
       if (left < 0) memset(slots, 1, sizeof slots); /* unreadable: no slot is known to be free */
       if (pend_line(pfd, slots, line, len) == 0)
@@ -223,7 +249,8 @@ int journal_record(const char *journal, const char *line) {
   }
   lock_fd(pfd, F_UNLCK);
   close(pfd);
-  return rc;
+  /* A refused journal is never written and its records are not kept for it either: say so, exit 78. */
+  return g_refused ? JOURNAL_REFUSED : rc;
 }
 
 /*
@@ -246,7 +273,8 @@ static int hook_main(const char *journal, const char *service, const char *end_f
     diag("exit record for %s too long", service);
     return 1;
   }
-  return journal_record(journal, line) == 0 ? 0 : 1;
+  int rc = journal_record(journal, line);
+  return rc == 0 ? 0 : rc == JOURNAL_REFUSED ? EXIT_CONFIG : 1;
 }
 
 int exit_hook_main(int argc, char **argv) {
@@ -256,7 +284,7 @@ int exit_hook_main(int argc, char **argv) {
   }
   if (argc == 3 && strcmp(argv[1], "--exit-flush") == 0) {
     int rc = journal_record(argv[2], NULL);
-    return rc == 0 ? 0 : rc == 1 ? 75 /* EX_TEMPFAIL: still pending */ : 1;
+    return rc == 0 ? 0 : rc == 1 ? 75 /* EX_TEMPFAIL: still pending */ : rc == JOURNAL_REFUSED ? EXIT_CONFIG : 1;
   }
   diag("usage: vigil-launch --exit-hook JOURNAL SERVICE [END-FILE] | --exit-flush JOURNAL");
   return EXIT_USAGE;

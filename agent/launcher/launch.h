@@ -12,7 +12,7 @@
 #define EXIT_USAGE 64      /* EX_USAGE: bad command line */
 #define EXIT_OSERR 71      /* EX_OSERR: pipe/fork/poll failed */
 #define EXIT_CANTCREAT 73  /* EX_CANTCREAT: the log file cannot be opened */
-#define EXIT_CONFIG 78     /* EX_CONFIG: an env file was refused */
+#define EXIT_CONFIG 78     /* EX_CONFIG: an env file, the log file or the exit journal was refused */
 #define EXIT_DEPTIMEOUT 75 /* EX_TEMPFAIL: a --wait-for dependency was not healthy in time */
 #define EXIT_NOEXEC 127    /* the program could not be executed */
 
@@ -77,8 +77,10 @@ int stop_timer_expired(void);
  * Appends `line` (one whole record, with its newline) to the journal after any records pending in
  * `<journal>.pending`; when the journal cannot be written, keeps it in a preallocated slot there instead.
  * `line` NULL only moves pending records. Returns 0 when done, 1 when records are still pending (flush
- * only), -1 when the record was lost (said on stderr).
+ * only), -1 when the record was lost (said on stderr), JOURNAL_REFUSED when the journal, its pending file
+ * or their directory is not private (private.c; said on stderr, nothing written).
  */
+#define JOURNAL_REFUSED (-2)
 int journal_record(const char *journal, const char *line);
 /* `vigil-launch --exit-hook JOURNAL SERVICE` (systemd's ExecStopPost=) and `--exit-flush JOURNAL`. */
 int exit_hook_main(int argc, char **argv);
@@ -96,13 +98,14 @@ struct log_end {
 };
 
 /*
- * Opens (creating, mode 0600) `path` for appending. Rotation happens when a write would take the file
+ * Opens (creating, mode 0600; private.c's checks) `path` for appending. Rotation happens when a write would take the file
  * past `max_bytes`: FILE.(keep-1) -> FILE.keep, ..., FILE -> FILE.1, then a new FILE is opened. Only
  * whole lines are ever moved into a file, so no line is split across two files (except a line longer
  * than the whole buffer, which is written in pieces but never across a rotation).
- * Returns NULL (errno set) when the file cannot be opened.
+ * Returns NULL when the file cannot be opened, with `why` set and *refused = 1 when it was refused as unsafe
+ * (a link, another owner, writable by others: exit 78) rather than just failing (exit 73).
  */
-struct logfile *logfile_open(const char *path, long long max_bytes, int keep);
+struct logfile *logfile_open(const char *path, long long max_bytes, int keep, char *why, size_t why_len, int *refused);
 /* Takes bytes read from the child's pipe; writes every complete line, keeps the partial last one. */
 void logfile_feed(struct logfile *lf, const char *data, size_t len);
 /* Whether a partial line waits in the buffer (the main loop flushes it after a quiet moment). */
@@ -131,6 +134,18 @@ void take_end_fields(const char *file, char *out, size_t len);
 int waitdep_check(const char *spec, char *why, size_t why_len);
 /* Waits, in order, until each --wait-for probe passes; exits EXIT_DEPTIMEOUT when the time runs out. */
 void wait_for_dependencies(const struct options *o, struct logfile *lf);
+
+/* ---- private files (private.c) ---- */
+
+/* 0 when the directory holding `file` is ours (or root's) and not writable by others unless sticky. */
+int private_dir_check(const char *file, char *why, size_t why_len);
+/* 0 when `fd` is a regular file of ours, one link, that nobody else can write (read bits are tightened). */
+int private_fd_check(int fd, const char *path, char *why, size_t why_len);
+/*
+ * open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600) after private_dir_check, then private_fd_check. -1 with
+ * `why` set; *refused = 1 when the file or its directory was refused (not merely missing or unwritable).
+ */
+int open_private(const char *path, int flags, char *why, size_t why_len, int *refused);
 
 /* ---- env files (envfile.c) ---- */
 

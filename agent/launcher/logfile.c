@@ -36,11 +36,13 @@ struct logfile {
   char buf[BUF_SIZE];
 };
 
-static int open_log(const char *path) {
-  return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+/* O_NOFOLLOW, created 0600, refused when another user could read or forge its lines (private.c). */
+static int open_log(const char *path, char *why, size_t why_len, int *refused) {
+  return open_private(path, O_WRONLY | O_APPEND | O_CREAT, why, why_len, refused);
 }
 
-struct logfile *logfile_open(const char *path, long long max_bytes, int keep) {
+struct logfile *logfile_open(const char *path, long long max_bytes, int keep, char *why, size_t why_len, int *refused) {
+  *refused = 0;
   struct logfile *lf = calloc(1, sizeof *lf);
   size_t n = strlen(path) + 24;
   if (lf == NULL) return NULL;
@@ -50,10 +52,11 @@ struct logfile *logfile_open(const char *path, long long max_bytes, int keep) {
   lf->to = malloc(n);
   if (lf->path == NULL || lf->from == NULL || lf->to == NULL) {
     logfile_close(lf);
+    snprintf(why, why_len, "cannot open %s: %s", path, strerror(ENOMEM));
     errno = ENOMEM;
     return NULL;
   }
-  lf->fd = open_log(path);
+  lf->fd = open_log(path, why, why_len, refused);
   if (lf->fd < 0) {
     int e = errno;
     logfile_close(lf);
@@ -145,9 +148,12 @@ static void rotate(struct logfile *lf) {
       return;
     }
   }
-  int fd = open_log(lf->path);
+  char why[1024];
+  int refused;
+  int fd = open_log(lf->path, why, sizeof why, &refused);
   if (fd < 0) {
-    diag("cannot open %s after rotating: %s; still writing to the rotated file", lf->path, strerror(errno));
+    /* e.g. another user slipped a file or a link in after the rename: the output stays in our own file */
+    diag("after rotating: %s; still writing to the rotated file", why);
     return;
   }
   close(lf->fd);

@@ -65,7 +65,8 @@ void write_end_file(const char *file, const char *invocation, const char *fields
     return;
   }
   /* A temp file and rename(): the hook reads either the whole line or the file left by no one. */
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  /* O_NOFOLLOW: a link another user put there is not written through */
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 || write(fd, line, (size_t)n) != n) {
     diag("cannot write the end of run to %s: %s (its exit record will lack where the output ended)", tmp,
          strerror(errno));
@@ -83,8 +84,19 @@ void write_end_file(const char *file, const char *invocation, const char *fields
 void take_end_fields(const char *file, char *out, size_t len) {
   char line[512];
   if (len > 0) out[0] = '\0';
-  FILE *f = fopen(file, "r");
-  if (f == NULL) return; /* the launcher did not end this run (systemd could not start it, or it was killed) */
+  char why[1024];
+  int refused;
+  int fd = open_private(file, O_RDONLY, why, sizeof why, &refused);
+  if (fd < 0) {
+    /* not private: its fields could be anybody's; else the launcher did not end this run (never started) */
+    if (refused) diag("%s; the exit record goes without the launcher's fields", why);
+    return;
+  }
+  FILE *f = fdopen(fd, "r");
+  if (f == NULL) {
+    close(fd);
+    return;
+  }
   int got = fgets(line, sizeof line, f) != NULL;
   fclose(f);
   unlink(file); /* whatever it held, it never speaks for a later run */

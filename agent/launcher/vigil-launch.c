@@ -25,7 +25,8 @@
  *   sent only once the program was executed, so a start job fails when the program cannot run.
  *
  * Exit statuses of its own: 64 usage, 71 OS error, 73 log file cannot be opened, 75 a dependency was not
- * healthy in time, 78 env file refused, 127 program cannot be executed.
+ * healthy in time, 78 env file, log file or exit journal refused as unsafe (private.c), 127 program cannot
+ * be executed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -183,10 +184,16 @@ int main(int argc, char **argv) {
 
   struct logfile *lf = NULL;
   if (o.log != NULL) {
-    lf = logfile_open(o.log, o.max_bytes, o.keep);
+    char why[1024];
+    int refused;
+    lf = logfile_open(o.log, o.max_bytes, o.keep, why, sizeof why, &refused);
     if (lf == NULL) {
-      diag("cannot open the log file %s: %s", o.log, strerror(errno));
-      return EXIT_CANTCREAT;
+      if (!refused) {
+        diag("cannot open the log file %s: %s", o.log, strerror(errno));
+        return EXIT_CANTCREAT;
+      }
+      diag("%s; %s not started (exit %d)", why, o.service, EXIT_CONFIG);
+      return EXIT_CONFIG;
     }
   }
   /* Before the env files: a dependency's exec probe gets none of this service's credentials. */

@@ -1,6 +1,7 @@
 /**
  * Reading services' logs ($VIGIL_HOME/logs/<name>.log and its rotated files). Every line handed out has
- * been through the redactor (secret values replaced by [redacted:<set>/<KEY>]).
+ * been through the redactor (secret values replaced by [redacted:<set>/<KEY>]). (Usage ingestion reads
+ * logs through its own port, UsageLogReader in ports/usage-sources.ts.)
  */
 import type { LogEnd } from '../core/observed.js';
 import type { LogSearchQuery, LogSearchResult, LogTailQuery, LogTailResult } from '../core/logs/model.js';

@@ -22,7 +22,7 @@ export interface SeriesQuery {
   points: number;
 }
 
-export interface SeriesPoint {
+export interface ResourceSeriesPoint {
   /** Bucket start (ms). */
   at: number;
   cpuAvg: number | null;
@@ -37,7 +37,7 @@ export interface ResourceSeries {
   resolution: 'raw' | 'minute';
   /** Bucket width (ms). */
   stepMs: number;
-  points: SeriesPoint[];
+  points: ResourceSeriesPoint[];
 }
 
 export interface ResourceHistory {

@@ -1,6 +1,8 @@
 /** Vigil's persistent state (SQLite in production). Synchronous: better-sqlite3 is, and ticks are short. */
 import type { NewEvent, VigilEvent, EventType } from '../core/events.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
+import type { StoreLedgers } from './store-ledgers.js';
+import type { StateKey, StateKeys } from './state-keys.js';
 
 export interface ServiceRecord {
   name: string;
@@ -31,9 +33,13 @@ export interface Store {
   removeService(name: string): void;
   listServices(): ServiceRecord[];
 
-  /** Small JSON values: the agent's per-service snapshots, journal offsets, settings. */
-  getState<T>(key: string): T | undefined;
-  setState(key: string, value: unknown): void;
+  /** Small JSON values: the agent's per-service snapshots, journal offsets, settings (ports/state-keys.ts). */
+  getState<K extends StateKey>(key: K): StateKeys[K] | undefined;
+  /** Setting undefined deletes the key. */
+  setState<K extends StateKey>(key: K, value: StateKeys[K] | undefined): void;
+
+  /** The feature tables in the same database (usage, resource history, alerts, credential ledger). */
+  readonly ledgers: StoreLedgers;
 
   /** Runs fn in one transaction: everything it writes lands together or not at all. */
   transaction<T>(fn: () => T): T;

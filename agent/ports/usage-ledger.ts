@@ -25,7 +25,7 @@ export interface KeyedTotals extends UsageTotals {
   key: string;
 }
 
-export interface SeriesPoint {
+export interface UsageSeriesPoint {
   /** A day ("2026-11-26") or an hour ("2026-11-26T14"). */
   bucket: string;
   key: string;
@@ -41,9 +41,9 @@ export interface UsageLedger {
   /** Totals per service or model over whole days [from, to] (inclusive, "YYYY-MM-DD"). */
   totals(from: string, to: string, by: Dimension): KeyedTotals[];
   /** Per day per service/model over [from, to]. */
-  daily(from: string, to: string, by: Dimension): SeriesPoint[];
+  daily(from: string, to: string, by: Dimension): UsageSeriesPoint[];
   /** Per hour per service/model over hours [from, to] (inclusive, "YYYY-MM-DDTHH"). */
-  hourly(from: string, to: string, by: Dimension): SeriesPoint[];
+  hourly(from: string, to: string, by: Dimension): UsageSeriesPoint[];
   /** Spend and tokens per (service, model) over days [from, to]. */
   pairs(from: string, to: string): { service: string; model: string; costMicro: number; tokens: number }[];
   /** Priced spend (µ$) over days [from, to], per service. */

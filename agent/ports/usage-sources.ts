@@ -24,7 +24,8 @@ export interface LogChunk {
   gap?: string | null;
 }
 
-export interface LogReader {
+/** Reads a service's log from a cursor for usage ingestion (the log viewer's reader is ports/log-reader.ts). */
+export interface UsageLogReader {
   /**
    * The next chunk after `cursor` (null: from the start of the current file), at most `maxBytes`: complete
    * lines of the file the cursor is in; when that file was rotated away (renamed to FILE.1 … FILE.K), its
@@ -46,11 +47,11 @@ export interface MetricsFetcher {
 }
 
 /**
- * Turns chunks of log bytes into priced ledger entries: finds the llm_usage lines and feeds them to a ChunkBuilder. The
- * agent's parses a backlog in a worker thread, so parsing overlaps with storing; small chunks in place.
+ * Turns chunks of log bytes into priced ledger entries: finds the llm_usage lines and feeds them to a ChunkBuilder.
+ * The agent's parses on its own thread, one small chunk at a time (CHUNK_BYTES in app/usage/ingest.ts).
  */
 export interface ChunkParser {
   parse(chunk: LogChunk, job: ChunkJob): Promise<ParsedChunk>;
-  /** Stops any worker (idempotent). */
+  /** Lets go of whatever the parser holds (idempotent). */
   close(): Promise<void>;
 }

@@ -15,10 +15,11 @@ import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { SqliteUsageLedger } from '../../agent/adapters/sqlite/usage-ledger.js';
 import { openDatabase } from '../../agent/adapters/sqlite/db.js';
 import { migrate } from '../../agent/adapters/sqlite/migrations.js';
-import { FileLogReader } from '../../agent/adapters/usage/log-reader.js';
+import { FileUsageLogReader } from '../../agent/adapters/usage/log-reader.js';
 import { GenaiPriceCatalog } from '../../agent/adapters/pricing/genai-catalog.js';
-import { UsageIngester } from '../../agent/app/usage/ingest.js';
-import { WorkerChunkParser } from '../../agent/adapters/usage/worker-parser.js';
+import { CHUNK_BYTES, UsageIngester } from '../../agent/app/usage/ingest.js';
+import { InlineChunkParser } from '../../agent/adapters/usage/inline-parser.js';
+import { boundHeapGrowth } from '../../agent/adapters/process/heap-bounds.js';
 import { Calendar, addDays } from '../../agent/core/usage/tz.js';
 import { percentile } from './measure.js';
 import { fillLedger, usageLog } from './usage-data.js';
@@ -30,7 +31,8 @@ const ROUNDS = Number(values.rounds);
 const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS-usage.md');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-usage-'));
 const median = (xs: number[]) => percentile(xs, 50);
-const workerStartMs: number[] = [];
+// As in the agent (agent/daemon/run.ts): bounded heap growth.
+boundHeapGrowth();
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function ingestOnce(round: number, log: string): Promise<{ ms: number; rows: unknown[][] }> {
@@ -39,20 +41,13 @@ async function ingestOnce(round: number, log: string): Promise<{ ms: number; row
   const catalog = new GenaiPriceCatalog();
   await catalog.ready();
   const quote = (m: string, p: string | null, at: number) => catalog.quote(m, p, at);
-  // As in the agent: a backlog is parsed in a worker thread while the agent's thread stores.
-  const parser = new WorkerChunkParser(quote);
+  // As in the agent: parsed on the agent's thread, one CHUNK_BYTES chunk at a time.
+  const parser = new InlineChunkParser(quote);
   const ingester = new UsageIngester({
-    store, ledger, reader: new FileLogReader(), fetcher: { fetch: () => Promise.reject(new Error('none')) },
+    store, ledger, reader: new FileUsageLogReader(), fetcher: { fetch: () => Promise.reject(new Error('none')) },
     quote, clock: { now: () => Date.now(), sleep: async () => undefined }, logPath: () => log, parser,
   });
   const spec = { metrics: false, log: { path: log }, intervalSec: 1 };
-  // Throughput is measured warm: the worker is started (and has loaded the price table) before the clock
-  // starts, as it is in an agent that has been reading a backlog for a while. Its start-up is reported apart.
-  const w0 = performance.now();
-  const warm = Buffer.from('{"event":"llm_usage","model":"gpt-4o","input_tokens":1,"output_tokens":1}\n'.repeat(3000));
-  const next = { ino: 0, offset: warm.length, fileId: 'warm', partial: false };
-  await parser.parse({ data: warm, offset: 0, fileId: 'warm', next }, { service: 'warm', provider: null, pricing: undefined, timezone: 'UTC', now: 0 });
-  workerStartMs.push(performance.now() - w0);
   const t0 = performance.now();
   await ingester.ingestLog('core', spec, { pricing: undefined, calendar: new Calendar('UTC') });
   const ms = performance.now() - t0;
@@ -161,7 +156,7 @@ try {
     '## 1. Ingestion from JSON logs vs a raw insert loop of the same rows',
     '',
     `${fmt(LINES)} log lines (${(gen.text.length / 1024 ** 2).toFixed(1)} MiB; ${fmt(gen.usage)} llm_usage events in the Anthropic and OpenAI SDK shapes, the rest other log lines), median of ${ROUNDS} rounds, each into a fresh database.`,
-    'Ingestion = read the file in 1 MiB chunks, find and parse the usage lines, normalize, price (genai-prices), compute the local day/hour, insert with the idempotency key, upsert the daily and hourly rollups, and commit the cursor, one transaction per chunk.',
+    `Ingestion = read the file in ${CHUNK_BYTES / 1024} KiB chunks, find and parse the usage lines, normalize, price (genai-prices), compute the local day/hour, insert with the idempotency key, upsert the daily and hourly rollups, and commit the cursor, one transaction per chunk.`,
     'Baseline = the very rows ingestion stored, already built, inserted by a prepared statement in ONE transaction.',
     '',
     '| path | median ms | entries/s | ratio (ingestion ÷ baseline throughput), median of the rounds | target |',
@@ -171,7 +166,7 @@ try {
     `| baseline: raw inserts into a bare table (no key, no index) | ${fmt(median(bareRaw), 1)} | ${fmt(rate(median(bareRaw)))} | ${ratioBare.toFixed(2)}× | (for scale) |`,
     '',
     `All rounds (ms): ingestion ${ingest.map((x) => x.toFixed(0)).join(', ')}; ledger-table baseline ${ledgerRaw.map((x) => x.toFixed(0)).join(', ')}; bare ${bareRaw.map((x) => x.toFixed(0)).join(', ')}; ratios per round ${paired.map((x) => x.toFixed(2)).join(', ')}.`,
-    `Parsing runs in the agent's worker thread (started before timing; its start-up, loading the price table, took ${workerStartMs.map((x) => x.toFixed(0)).join(', ')} ms here, from TypeScript sources through tsx).`,
+    `Parsing runs on the agent's thread, one ${CHUNK_BYTES / 1024} KiB chunk per transaction, with the agent's memory bounds (heap growth, SQLite page cache); the price table is loaded before timing.`,
     '',
     `## 2. Today's spend and the 30-day by-service breakdown on a ledger of ${fmt(entries)} entries`,
     '',

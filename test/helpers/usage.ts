@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { SqliteUsageLedger } from '../../agent/adapters/sqlite/usage-ledger.js';
-import { FileLogReader } from '../../agent/adapters/usage/log-reader.js';
+import { FileUsageLogReader } from '../../agent/adapters/usage/log-reader.js';
 import { GenaiPriceCatalog } from '../../agent/adapters/pricing/genai-catalog.js';
 import { InlineChunkParser } from '../../agent/adapters/usage/inline-parser.js';
 import { UsageIngester } from '../../agent/app/usage/ingest.js';
@@ -53,7 +53,7 @@ export function usageEnv(start = Date.UTC(2026, 10, 26, 12)): UsageEnv {
     const store = SqliteStore.open(dbFile);
     const ledger = new SqliteUsageLedger(store.db);
     const quote = catalog.quote.bind(catalog);
-    const ingester = new UsageIngester({ store, ledger, reader: new FileLogReader(), fetcher, quote, clock, logPath, parser: new InlineChunkParser(quote) });
+    const ingester = new UsageIngester({ store, ledger, reader: new FileUsageLogReader(), fetcher, quote, clock, logPath, parser: new InlineChunkParser(quote) });
     return { store, ledger, ingester };
   };
   const env: UsageEnv = {

@@ -54,7 +54,7 @@ services:
 
   it('the unit runs the service through the launcher with the manifest’s settings; the log rotated', () => {
     const unit = readFileSync(path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user', `vigil-${svc}.service`), 'utf8');
-    assert.match(unit, /^ExecStart=".*\/dist\/bin\/vigil-launch" "--service" "[^"]+" "--log" "[^"]+\.log" "--max-bytes" "16384" "--keep" "200" "--end-file" "[^"]+\.end" "--" /m);
+    assert.match(unit, /^ExecStart=".*\/dist\/bin\/vigil-launch" "--service" "[^"]+" "--log" "[^"]+\.log" "--max-bytes" "16384" "--keep" "200" "--stop-timeout" "\d+" "--end-file" "[^"]+\.end" "--" /m);
     const rotated = readdirSync(logsDir()).filter((f) => f.startsWith(`${svc}.log.`));
     assert.ok(rotated.length >= 10, `rotated files: ${rotated.length}`);
     for (const f of rotated) assert.ok(readFileSync(path.join(logsDir(), f)).length <= 16384, f);

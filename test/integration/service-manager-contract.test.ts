@@ -21,7 +21,7 @@ import { systemClock } from '../../agent/adapters/clock/system-clock.js';
 import { NodeProcessRunner } from '../../agent/adapters/process/node-runner.js';
 import { SystemdManager } from '../../agent/adapters/systemd/systemd-manager.js';
 import { LaunchdManager } from '../../agent/adapters/launchd/launchd-manager.js';
-import { launcherPath } from '../../agent/adapters/launchd/launcher-path.js';
+import { launcherPath } from '../../agent/adapters/launcher/contract.js';
 import { parsePlistFile, buildPlist } from '../../agent/adapters/launchd/plist-render.js';
 import { parsePs, processTree, PS_ARGS } from '../../agent/adapters/launchd/process-table.js';
 import { vigilPaths, type VigilPaths } from '../../agent/core/paths.js';

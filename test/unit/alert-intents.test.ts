@@ -17,6 +17,7 @@ import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
 import { IntentRecordingManager } from '../../agent/app/intents.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import type { ServiceManager } from '../../agent/ports/service-manager.js';
+import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 
@@ -286,6 +287,26 @@ describe('IntentRecordingManager', () => {
     store.setState(intentKey('a'), { action: 'start', at: 1 });
     await assert.rejects(m.stop(['a']), /systemctl failed/);
     assert.deepEqual(store.getState(intentKey('a')), { action: 'start', at: 1 });
+    store.close();
+  });
+
+  it('a stop or restart also records the intent for the services that require the target (healthy dependsOn), transitively; a start does not', async () => {
+    const { store, clock, m } = setup();
+    const svc = (name: string, waitFor: string[], dependsOn = waitFor) =>
+      store.upsertService({ name, unit: `vigil-${name}.service`, spec: { name, dependsOn, waitFor: waitFor.map((service) => ({ service, probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 }, timeoutSec: 2 })) } as unknown as ServiceSpec, hash: 'h', installedAt: T0, updatedAt: T0 });
+    svc('redis', []);
+    svc('api', ['redis']);
+    svc('worker', ['api']);
+    svc('cron', [], ['redis']); // dependsOn started: Wants=, systemd leaves it alone
+    await m.stop(['redis']);
+    for (const s of ['redis', 'api', 'worker']) assert.deepEqual(store.getState(intentKey(s)), { action: 'stop', at: T0 }, s);
+    assert.equal(store.getState(intentKey('cron')), undefined);
+    await clock.advance(5000);
+    await m.start(['redis']);
+    assert.deepEqual(store.getState(intentKey('api')), { action: 'stop', at: T0 }, 'starting the dependency does not start its dependents');
+    await m.restart(['api']);
+    assert.deepEqual(store.getState(intentKey('worker')), { action: 'restart', at: T0 + 5000 });
+    assert.deepEqual(store.getState(intentKey('redis')), { action: 'start', at: T0 + 5000 }, 'the dependency is not touched by its dependent');
     store.close();
   });
 

@@ -17,5 +17,8 @@ describe('alert precision (short scenario)', () => {
     assert.equal(r.missed, 0);
     assert.ok(r.cases.reduce((a, c) => a + c.truePages, 0) >= 6, 'the scenario has true pages to miss');
     assert.ok(r.simulatedSec >= 600);
+    // the kinds of case are all in it: slow stops, liveness, slow dependencies, the six metric rules
+    const kinds = ['stop-timeout', 'hung-liveness', 'dependency-slow-restart', 'dependency-down', 'metrics-steady', 'error-rate', 'latency-p95', 'memory-of-limit', 'cost-per-hour', 'circuit-breaker', 'tokens-per-request'];
+    assert.deepEqual(kinds.filter((k) => !r.cases.some((c) => c.case === k)), []);
   });
 });

@@ -8,7 +8,7 @@ import { actorOf } from '../../agent/api/contract.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { CredentialRuntime } from '../../agent/daemon/credentials.js';
 import { credentialRoutes } from '../../agent/daemon/credential-routes.js';
-import type { AgentServices } from '../../agent/daemon/module.js';
+import type { AgentRuntime } from '../../agent/daemon/module.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { VigilError } from '../../agent/core/errors.js';
 import { TOKEN, raw, startFixture, type Fixture } from '../helpers/api-fixture.js';
@@ -85,7 +85,7 @@ describe('credential routes (the agent\'s real handlers)', () => {
       manager: { restart: async () => undefined, status: async () => [] },
       supervisor: { record: (e: Parameters<SqliteStore['appendEvents']>[0]) => db.appendEvents(e) },
       credentials,
-    } as unknown as AgentServices;
+    } as unknown as AgentRuntime;
     Object.assign(f.handlers, credentialRoutes(services));
     api = new ApiClient({ socketPath: f.socketPath });
   });

@@ -95,4 +95,24 @@ describe('LeakGuard', () => {
     guard.redactLines(null, ['canary-token-value'], 't');
     assert.equal(recorded.length, 1);
   });
+
+  it('a health probe result: the error (the last line of an exec probe), /health status and checks are redacted, in any encoding', () => {
+    const recorded: NewEvent[] = [];
+    const guard = new LeakGuard({ secrets: () => [ref('core', 'TOKEN', 'canary-token-value')], clock: new FakeClock(), record: (e) => recorded.push(...e) });
+    const b64 = Buffer.from('canary-token-value').toString('base64');
+    const r = guard.redactProbe({
+      health: 'down',
+      httpStatus: 503,
+      latencyMs: 3,
+      reported: 'CANARY-TOKEN-VALUE',
+      checks: { db: { error: `auth ${b64} refused`, list: ['canary-token-valu'] }, 'canary-token-value': 'ok' },
+      error: 'probe.sh exited with code 1: bad key canary%2Dtoken%2Dvalue',
+      at: 1,
+    });
+    assert.equal(r.error, 'probe.sh exited with code 1: bad key [redacted:core/TOKEN]');
+    assert.equal(r.reported, '[redacted:core/TOKEN]');
+    assert.deepEqual(r.checks, { db: { error: 'auth [redacted:core/TOKEN] refused', list: ['[redacted:core/TOKEN]'] }, '[redacted:core/TOKEN]': 'ok' });
+    assert.equal(recorded.length, 1);
+    assert.equal(recorded[0]!.data?.source, 'health probe');
+  });
 });

@@ -5,12 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../agent/adapters/log/logger.js';
+import { createLogger } from '../../agent/adapters/agent-log/logger.js';
 import { CredentialRuntime } from '../../agent/daemon/credentials.js';
 import { CredentialStoreSecrets } from '../../agent/adapters/fs/alert-secrets.js';
 import { FsCredentialStore } from '../../agent/adapters/credentials/fs-store.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { directLogRedaction } from '../../agent/daemon/log-redaction.js';
+import { createContext } from '../../agent/daemon/compose.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { NewEvent } from '../../agent/core/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -59,16 +60,17 @@ describe('credential runtime (agent)', () => {
     }
   });
 
-  it('without an agent (vigil logs direct): lines redacted, the first sighting stored in the database once', () => {
+  it('without an agent (vigil logs direct): lines redacted, the first sighting stored in the database once', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-rt-'));
     try {
-      const paths = vigilPaths({ VIGIL_HOME: path.join(dir, 'vh'), HOME: dir });
+      const env = { VIGIL_HOME: path.join(dir, 'vh'), HOME: dir, VIGIL_BACKEND: 'systemd' };
+      const paths = vigilPaths(env);
       new FsCredentialStore(paths.credentials).write('llm', [{ key: 'API_KEY', value: 'sk-direct-canary-42', updatedAt: 9 }]);
       SqliteStore.open(paths.db).close();
-      const redact = directLogRedaction(paths, new FakeClock())('web', 'log tail');
+      const redact = directLogRedaction(await createContext(env), new FakeClock())('web', 'log tail');
       assert.equal(redact('using sk-direct-canary-42 now'), 'using [redacted:llm/API_KEY] now');
       assert.equal(redact('again sk-direct-canary-42'), 'again [redacted:llm/API_KEY]');
-      const again = directLogRedaction(paths, new FakeClock())('web', 'log tail');
+      const again = directLogRedaction(await createContext(env), new FakeClock())('web', 'log tail');
       again('and sk-direct-canary-42 in another process');
       const db = SqliteStore.open(paths.db);
       try {

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEPENDENCY_WAIT_SEC, maxWaitSec, waitArgs, waitTarget } from '../../agent/core/manifest/wait-args.js';
 import { launchCommand, renderUnit } from '../../agent/adapters/systemd/unit-render.js';
-import { launcherArgs, renderPlist } from '../../agent/adapters/launchd/plist-render.js';
+import { renderPlist } from '../../agent/adapters/launchd/plist-render.js';
+import { launcherArgv } from '../../agent/adapters/launcher/contract.js';
 import type { DependencyWait } from '../../agent/core/manifest/model.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import { makeSpec } from '../helpers/launchd.js';
@@ -97,10 +98,10 @@ describe('systemd unit', () => {
 describe('launchd plist', () => {
   it('the launcher waits before the program, with the same options as on systemd', () => {
     const ctx = { paths, agentDir: '/Users/ada/Library/LaunchAgents', launcher: LAUNCHER };
-    const argv = launcherArgs(web, ctx);
+    const argv = launcherArgv(web, ctx, 'launchd');
     const dashes = argv.indexOf('--');
     assert.deepEqual(argv.slice(dashes - 8, dashes), waitArgs(web));
     assert.match(renderPlist(web, ctx).content, /<string>redis=tcp:127\.0\.0\.1:6379<\/string>/);
-    assert.equal(launcherArgs(makeSpec('w', { dependsOn: ['redis'] }), ctx).includes('--wait-for'), false);
+    assert.equal(launcherArgv(makeSpec('w', { dependsOn: ['redis'] }), ctx, 'launchd').includes('--wait-for'), false);
   });
 });

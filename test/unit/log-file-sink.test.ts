@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileSink, type SinkFs } from '../../agent/adapters/log/file-sink.js';
-import { createLogger } from '../../agent/adapters/log/logger.js';
+import { FileSink, type SinkFs } from '../../agent/adapters/agent-log/file-sink.js';
+import { createLogger } from '../../agent/adapters/agent-log/logger.js';
 
 /** A file system whose disk can be filled: while `full`, writes fail with ENOSPC (or take only `room` bytes). */
 function fakeDisk() {

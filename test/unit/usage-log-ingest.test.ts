@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { catalog, usageEnv, usageLine, usageSpec, type UsageEnv } from '../helpers/usage.js';
 import { cursorKey, UsageIngester } from '../../agent/app/usage/ingest.js';
-import { FileLogReader } from '../../agent/adapters/usage/log-reader.js';
+import { FileUsageLogReader } from '../../agent/adapters/usage/log-reader.js';
 import { InlineChunkParser } from '../../agent/adapters/usage/inline-parser.js';
 
 const DAY = '2026-11-26';
@@ -84,7 +84,7 @@ describe('log ingestion', () => {
     const quote = catalog.quote.bind(catalog);
     const make = () =>
       new UsageIngester({
-        store: env.store, ledger: env.ledger, reader: new FileLogReader(), fetcher: env.fetcher, quote, clock: env.clock,
+        store: env.store, ledger: env.ledger, reader: new FileUsageLogReader(), fetcher: env.fetcher, quote, clock: env.clock,
         logPath: env.logPath, parser: new InlineChunkParser(quote), onNotice: (service, m) => notices.push(`${service}: ${m}`),
       });
     let ingester = make();

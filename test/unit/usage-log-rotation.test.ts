@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FileLogReader, type ReaderFs } from '../../agent/adapters/usage/log-reader.js';
+import { FileUsageLogReader, type ReaderFs } from '../../agent/adapters/usage/log-reader.js';
 import type { LogCursor } from '../../agent/ports/usage-sources.js';
 import { mulberry32 } from '../helpers/crash.js';
 import { tempDbPath } from '../helpers/temp-db.js';
@@ -56,7 +56,7 @@ function hookedFs(before: (call: string, p: string) => void): ReaderFs {
 }
 
 /** Reads like the ingester: chunk after chunk, committing each, until nothing is new. */
-async function drain(reader: FileLogReader, file: string, from: LogCursor | null, out: string[], maxBytes = 64): Promise<LogCursor | null> {
+async function drain(reader: FileUsageLogReader, file: string, from: LogCursor | null, out: string[], maxBytes = 64): Promise<LogCursor | null> {
   let cursor = from;
   for (;;) {
     const chunk = await reader.read(file, cursor, maxBytes);
@@ -67,13 +67,13 @@ async function drain(reader: FileLogReader, file: string, from: LogCursor | null
   }
 }
 
-let readers: FileLogReader[] = [];
+let readers: FileUsageLogReader[] = [];
 afterEach(async () => {
   await Promise.all(readers.map((r) => r.close()));
   readers = [];
 });
 const reader = (fsys?: ReaderFs) => {
-  const r = new FileLogReader(fsys);
+  const r = new FileUsageLogReader(fsys);
   readers.push(r);
   return r;
 };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { createUsageModule, UsageModule } from '../../agent/daemon/usage-module.js';
-import type { AgentModule, AgentServices } from '../../agent/daemon/module.js';
+import type { AgentModule, AgentRuntime } from '../../agent/daemon/module.js';
 import type { Notification } from '../../agent/core/alerts/model.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import { USAGE_SETTINGS_KEY } from '../../agent/app/usage/settings.js';
@@ -31,9 +31,16 @@ describe('usage module', () => {
       store,
       clock,
       manager: manager.asManager(),
-      supervisor: { record: (events: Parameters<SqliteStore['appendEvents']>[0]) => store.appendEvents(events) },
+      supervisor: {
+        // Like Supervisor.record: stores, then hands the new rows to `then` (at once: nothing is locked here).
+        record: (events: Parameters<SqliteStore['appendEvents']>[0], then?: (rows: ReturnType<SqliteStore['appendEvents']>) => void) => {
+          const rows = store.appendEvents(events);
+          then?.(rows);
+          return rows;
+        },
+      },
       logger: pino({ level: 'silent' }),
-    } as unknown as AgentServices;
+    } as unknown as AgentRuntime;
     const spec = { name: 'core', command: ['/bin/true'], restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }, usage: { metrics: false, log: {}, provider: 'anthropic', intervalSec: 1 } } as unknown as ServiceSpec;
     store.upsertService({ name: 'core', unit: 'vigil-core.service', spec, hash: 'h', installedAt: 0, updatedAt: 0 });
     store.setState(USAGE_SETTINGS_KEY, { budget: normalizeBudget(budgetSchema.parse({ timezone: 'UTC', dailyUsd: 0.01, services: { core: { dailyUsd: 0.01, onExceed: 'stop' } } })), pricing: null });

@@ -56,6 +56,11 @@ export function privateProblem(p: string, st: fs.Stats, kind: 'file' | 'dir'): V
   return null;
 }
 
+function loopProblem(file: string): VigilError {
+  const now = lstatOrNull(file);
+  return (now && privateProblem(file, now, 'file')) ?? unsafe(file, 'was a symbolic link when opened (it was swapped while being read)', 'retry; if it repeats, something else is writing the credential directory');
+}
+
 /** The directory exists (created 0700 when `create`), is ours, private and not a link; its parent is not writable by others. */
 export function checkPrivateDir(dir: string, opts: { create: boolean }): boolean {
   let st = lstatOrNull(dir);
@@ -108,7 +113,9 @@ export function readPrivateFile(file: string, opts: { lenient?: boolean } = {}):
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw privateProblem(file, fs.lstatSync(file), 'file')!;
+    // ELOOP: a link at open time. It may be gone again by now (a swap race), so that privateProblem finds
+    // nothing on a second look: the refusal must not depend on it (it used to throw null, a bare HTTP 500).
+    if (code === 'ELOOP') throw loopProblem(file);
     throw ioError(`cannot open ${file}`, err);
   }
   try {

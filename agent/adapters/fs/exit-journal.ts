@@ -18,8 +18,15 @@
  * path for every record, so the next one creates it). A writer that opened the old
  * file just before the rename lands its record in `<path>.1`: the next call reads that file's remainder
  * first, so such a record is still seen, once.
+ *
+ * Trust: the journal says which services crashed and how, so a line another user wrote must never become
+ * an event. It is opened O_NOFOLLOW and must be a regular file of ours that nobody else can write
+ * (vigil-launch's hook refuses to write it otherwise); when it is not, nothing in it is read, the reader
+ * moves past what it holds (once fixed, those lines are still not trusted) and `refused` says why
+ * (E_JOURNAL_UNSAFE; the agent logs it, `vigil doctor` reports it).
  */
-import { open, rename } from 'node:fs/promises';
+import { constants, open, rename } from 'node:fs/promises';
+import { VigilError } from '../../core/errors.js';
 import { normalizeSignal } from '../../core/signals.js';
 import type { LogEnd } from '../../core/observed.js';
 import type { ExitJournal, ExitRecord } from '../../ports/exit-journal.js';
@@ -102,6 +109,10 @@ export const ROTATE_BYTES = 1024 * 1024;
 export class FileExitJournal implements ExitJournal {
   /** Offset in `<path>.1` still to read after a rotation. */
   private rotatedFrom: number | null = null;
+  /** Why the journal was last refused (null while it is trusted). */
+  refused: VigilError | null = null;
+  /** Called when the journal becomes refused (once per change of reason), e.g. to log it. */
+  onRefused: ((err: VigilError) => void) | null = null;
 
   constructor(
     private readonly path: string,
@@ -109,8 +120,31 @@ export class FileExitJournal implements ExitJournal {
   ) {}
 
   async readSince(offset: number): Promise<{ records: ExitRecord[]; next: number }> {
-    const stragglers =
-      this.rotatedFrom === null ? [] : (await readFrom(`${this.path}.1`, this.rotatedFrom)).records;
+    try {
+      const out = await this.readTrusted(offset);
+      this.refused = null;
+      return out;
+    } catch (err) {
+      if (!(err instanceof UnsafeJournal)) throw err;
+      if (this.refused?.message !== err.error.message) this.onRefused?.(err.error);
+      this.refused = err.error;
+      this.rotatedFrom = null;
+      return { records: [], next: err.size };
+    }
+  }
+
+  private async readStragglers(from: number): Promise<ExitRecord[]> {
+    try {
+      return (await readFrom(`${this.path}.1`, from)).records;
+    } catch (err) {
+      if (!(err instanceof UnsafeJournal)) throw err;
+      this.onRefused?.(err.error);
+      return [];
+    }
+  }
+
+  private async readTrusted(offset: number): Promise<{ records: ExitRecord[]; next: number }> {
+    const stragglers = this.rotatedFrom === null ? [] : await this.readStragglers(this.rotatedFrom);
     this.rotatedFrom = null;
     const { records, next, size } = await readFrom(this.path, offset);
     if (offset === size && size >= this.rotateBytes) {
@@ -128,13 +162,18 @@ async function readFrom(
 ): Promise<{ records: ExitRecord[]; next: number; size: number }> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], next: offset, size: -1 };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { records: [], next: offset, size: -1 };
+    if (code === 'ELOOP') throw new UnsafeJournal(unsafeJournal(file, 'is a symbolic link', `remove it (rm ${file})`), offset);
     throw err;
   }
   try {
-    const { size } = await handle.stat();
+    const st = await handle.stat();
+    const { size } = st;
+    const problem = journalProblem(file, st);
+    if (problem) throw new UnsafeJournal(problem, size);
     const start = size < offset || offset < 0 ? 0 : offset;
     const length = Math.min(size - start, MAX_READ_BYTES);
     if (length <= 0) return { records: [], next: start, size };
@@ -165,4 +204,26 @@ function parseChunk(chunk: Buffer, start: number, full: boolean): { records: Exi
   // One line longer than a whole read cannot be a journal record: step over it rather than stall forever.
   if (pos === 0 && full) pos = chunk.length;
   return { records, next: start + pos };
+}
+
+/** A journal that is not ours alone: `size` is where the reader goes on from (past everything in it). */
+class UnsafeJournal extends Error {
+  constructor(
+    readonly error: VigilError,
+    readonly size: number,
+  ) {
+    super(error.message);
+  }
+}
+
+function unsafeJournal(file: string, why: string, fix: string): VigilError {
+  return new VigilError('E_JOURNAL_UNSAFE', `refusing to read the exit journal ${file}: it ${why}, so its lines could be another user's — fix: ${fix}`, { details: { path: file } });
+}
+
+function journalProblem(file: string, st: { uid: number; mode: number; isFile(): boolean }): VigilError | null {
+  const me = process.geteuid?.() ?? 0;
+  if (!st.isFile()) return unsafeJournal(file, 'is not a regular file', 'move it aside');
+  if (st.uid !== me) return unsafeJournal(file, `is owned by uid ${st.uid}, not by you (uid ${me})`, `check who put it there, then move it aside (mv ${file} ${file}.suspect)`);
+  if ((st.mode & 0o022) !== 0) return unsafeJournal(file, `is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`, `vigil doctor --fix (or chmod 600 ${file})`);
+  return null;
 }

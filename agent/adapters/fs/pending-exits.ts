@@ -7,12 +7,11 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { ProcessRunner } from '../../ports/process-runner.js';
+import { EXIT_FLUSH_STILL_PENDING, exitFlushArgs } from '../launcher/contract.js';
 
 /** The slot layout of exitpend.c: PEND_SLOTS slots of PEND_SLOT bytes; a slot is free when its first byte is 0. */
 export const PEND_SLOTS = 256;
 export const PEND_SLOT = 256;
-/** vigil-launch --exit-flush: records still pending (the journal cannot be written yet). */
-const STILL_PENDING = 75;
 /** While the pending file is missing (and cannot be made: a full disk), how often to try again (ms). */
 const CREATE_EVERY_MS = 5000;
 
@@ -46,7 +45,7 @@ export class PendingExits {
     if (create) this.triedCreateAt = now;
     this.flushing = true;
     try {
-      await this.runner.run(this.launcher, ['--exit-flush', this.journal], { okCodes: [0, STILL_PENDING], timeoutMs: 10_000 });
+      await this.runner.run(this.launcher, exitFlushArgs(this.journal), { okCodes: [0, EXIT_FLUSH_STILL_PENDING], timeoutMs: 10_000 });
       this.seen = null; // read it again: the flush changed it
       await this.look();
     } finally {

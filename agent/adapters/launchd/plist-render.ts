@@ -24,10 +24,8 @@ import { createHash } from 'node:crypto';
 import { build, parse, parseBinary, type PlistValue } from 'plist';
 import type { ServiceSpec } from '../../core/manifest/model.js';
 import type { VigilPaths } from '../../core/paths.js';
-import { credentialSetPath, serviceLogPath } from '../../core/paths.js';
-import { logSettings } from '../../core/manifest/logs-settings.js';
-import { waitArgs } from '../../core/manifest/wait-args.js';
 import { LAUNCHER_MARGIN_SEC, stopTimeoutOf } from '../../core/manifest/stop-settings.js';
+import { launcherArgv, launcherLogPath } from '../launcher/contract.js';
 import { VigilError } from '../../core/errors.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { DEFAULT_LABEL_PREFIX, plistPath, serviceLabel, servicePath } from './labels.js';
@@ -51,11 +49,6 @@ export interface Markers {
   hash: string | null;
 }
 
-/** Where the launcher's own messages go (the service's output goes to logs/<name>.log). */
-export function launcherLogPath(paths: VigilPaths, service: string): string {
-  return serviceLogPath(paths, service).replace(/\.log$/, '.launcher.log');
-}
-
 export function labelOf(spec: ServiceSpec): string {
   return serviceLabel(spec.name, spec.launchd?.labelPrefix ?? DEFAULT_LABEL_PREFIX);
 }
@@ -70,30 +63,6 @@ export function throttleIntervalOf(delaySec: number): number {
   return Math.max(1, Math.ceil(delaySec));
 }
 
-/** The launcher's argv: options, `--`, then the service's own argv unchanged. */
-export function launcherArgs(spec: ServiceSpec, ctx: Pick<PlistRenderContext, 'paths' | 'launcher'>): string[] {
-  const { maxBytes, keep } = logSettings(spec);
-  return [
-    ctx.launcher,
-    '--service',
-    spec.name,
-    '--log',
-    serviceLogPath(ctx.paths, spec.name),
-    '--max-bytes',
-    String(maxBytes),
-    '--keep',
-    String(keep),
-    ...spec.credentials.flatMap((set) => ['--env-file', credentialSetPath(ctx.paths, set)]),
-    '--exits',
-    ctx.paths.exits,
-    '--stop-timeout',
-    String(stopTimeoutOf(spec)),
-    ...waitArgs(spec),
-    '--',
-    ...spec.command,
-  ];
-}
-
 export function renderPlist(spec: ServiceSpec, ctx: PlistRenderContext): UnitFile {
   const label = labelOf(spec);
   const env: Record<string, string> = { PATH: servicePath(spec.command[0]) };
@@ -101,7 +70,7 @@ export function renderPlist(spec: ServiceSpec, ctx: PlistRenderContext): UnitFil
   const errLog = launcherLogPath(ctx.paths, spec.name);
   const dict: PlistDict = {
     Label: label,
-    ProgramArguments: launcherArgs(spec, ctx),
+    ProgramArguments: launcherArgv(spec, ctx, 'launchd'),
     ...(spec.cwd === undefined ? {} : { WorkingDirectory: spec.cwd }),
     EnvironmentVariables: env,
     RunAtLoad: true,

@@ -1,11 +1,11 @@
 /**
  * The LogReader over the files vigil-launch writes: tail, search and follow across `<name>.log` and its
- * rotated files, every line served through the redactor. Regular-expression searches run in a worker
- * thread that is stopped at the time bound, whatever the pattern does.
+ * rotated files, every line served through the redactor. No user-supplied regular expression runs on this
+ * thread: searches run whole in a worker thread stopped at the time bound; tail and follow hand their
+ * lines to the bounded regex worker (regex-runner.ts), which answers E_REGEX_TIMEOUT for a batch that
+ * runs too long.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.js';
 import { SERVICE_NAME_RE } from '../../core/manifest/names.js';
 import { passesLevel } from '../../core/logs/level.js';
@@ -15,6 +15,8 @@ import type { LogReader } from '../../ports/log-reader.js';
 import { followLog } from './follow.js';
 import { searchLog, type SearchOutput } from './search.js';
 import { tailLog, type LineRedactor } from './tail.js';
+import { sharedRegexRunner, type RegexRunner } from './regex-runner.js';
+import { startWorker } from './worker-boot.js';
 
 export interface FileLogReaderOptions {
   logsDir: string;
@@ -28,6 +30,8 @@ export interface FileLogReaderOptions {
   pollMs?: number;
   /** Extra time a regex search worker gets past the query's time bound before it is terminated. */
   graceMs?: number;
+  /** Where tail and follow run regular expressions (default: the shared bounded worker). */
+  regex?: RegexRunner;
 }
 
 export type RedactFor = (service: string, source: string) => LineRedactor;
@@ -36,6 +40,10 @@ const identity: LineRedactor = (l) => l;
 
 export class FileLogReader implements LogReader {
   constructor(private readonly opts: FileLogReaderOptions) {}
+
+  private get regex(): RegexRunner {
+    return this.opts.regex ?? sharedRegexRunner();
+  }
 
   private redactor(service: string, source: string): LineRedactor {
     return this.opts.redactFor?.(service, source) ?? identity;
@@ -48,7 +56,7 @@ export class FileLogReader implements LogReader {
   }
 
   async tail(service: string, q: LogTailQuery): Promise<LogTailResult> {
-    const out = await tailLog(this.file(service), q, { redact: this.redactor(service, 'log tail') });
+    const out = await tailLog(this.file(service), q, { redact: this.redactor(service, 'log tail'), regex: this.regex });
     if (out.files.length === 0) this.requireKnown(service);
     return { service, lines: out.lines, files: out.files, timedOut: out.timedOut, scannedBytes: out.scannedBytes };
   }
@@ -60,7 +68,7 @@ export class FileLogReader implements LogReader {
     let out: SearchOutput;
     if (q.regex) {
       out = await searchInWorker(base, q, q.timeoutMs + (this.opts.graceMs ?? 2000));
-      out = { ...out, matches: out.matches.flatMap((m) => reshown(redact, matcher, m.line, m.file)) };
+      out = { ...out, matches: await this.reshown(redact, matcher, out.matches) };
     } else {
       out = await searchLog(base, q, { redact });
     }
@@ -77,22 +85,41 @@ export class FileLogReader implements LogReader {
     const base = this.file(service);
     const matcher = q.grep ? compilePattern(q.grep) : null;
     const redact = this.redactor(service, 'log follow');
-    const first = await tailLog(base, q, { redact, completeOnly: true });
+    const first = await tailLog(base, q, { redact, completeOnly: true, regex: this.regex });
     if (first.files.length === 0) this.requireKnown(service);
     await onLines(first.lines); // even none: the caller knows the log is open
     await followLog(
       base,
       async (lines) => {
-        const shown: string[] = [];
-        for (const line of lines) {
-          if (!passesLevel(line, q.level)) continue;
-          const s = redact(line);
-          if (matcher === null || lineMatches(matcher, s)) shown.push(s);
+        const passed = lines.filter((line) => passesLevel(line, q.level)).map(redact);
+        let shown = passed;
+        if (matcher?.kind === 'regex') {
+          const hits = await this.regex.match(matcher.source, matcher.flags, passed);
+          shown = passed.filter((_, i) => hits[i]);
+        } else if (matcher !== null) {
+          shown = passed.filter((s) => lineMatches(matcher, s));
         }
         if (shown.length > 0) await onLines(shown);
       },
       { from: first.cursor, signal, pollMs: this.opts.pollMs },
     );
+  }
+
+  /**
+   * A worker's matches, redacted; one is dropped when it matched only because of a secret value (the
+   * changed lines are matched again, in the bounded worker too).
+   */
+  private async reshown(redact: LineRedactor, matcher: LineMatcher, matches: readonly LogMatch[]): Promise<LogMatch[]> {
+    const shown = matches.map((m) => ({ file: m.file, line: redact(m.line), changed: false }));
+    shown.forEach((s, i) => (s.changed = s.line !== matches[i]!.line));
+    const changed = shown.filter((s) => s.changed);
+    if (changed.length === 0) return shown.map(({ file, line }) => ({ file, line }));
+    const hits =
+      matcher.kind === 'regex'
+        ? await this.regex.match(matcher.source, matcher.flags, changed.map((s) => s.line))
+        : changed.map((s) => lineMatches(matcher, s.line));
+    const dropped = new Set(changed.filter((_, i) => !hits[i]));
+    return shown.filter((s) => !dropped.has(s)).map(({ file, line }) => ({ file, line }));
   }
 
   private requireKnown(service: string): void {
@@ -102,27 +129,12 @@ export class FileLogReader implements LogReader {
   }
 }
 
-/** A worker's match, redacted; dropped when it matched only because of a secret value. */
-function reshown(redact: LineRedactor, matcher: LineMatcher, line: string, file: string): LogMatch[] {
-  const shown = redact(line);
-  return shown === line || lineMatches(matcher, shown) ? [{ file, line: shown }] : [];
-}
-
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(`./search-worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
-
-/** The compiled worker; when running from TypeScript sources (tests under tsx), tsx is loaded in it first. */
-function startWorker(workerData: unknown): Worker {
-  if (!FROM_SOURCE) return new Worker(fileURLToPath(WORKER_URL), { workerData });
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
-}
 
 type WorkerReply = { ok: true; result: SearchOutput } | { ok: false; code?: string; message: string };
 
 function searchInWorker(base: string, q: LogSearchQuery, hardMs: number): Promise<SearchOutput> {
   const started = performance.now();
-  const worker = startWorker({ base, query: q });
+  const worker = startWorker('search-worker', { base, query: q });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void worker.terminate();

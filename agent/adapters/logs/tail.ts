@@ -8,6 +8,7 @@ import { compilePattern, lineMatches, type LineMatcher } from '../../core/logs/m
 import type { LogTailQuery } from '../../core/logs/model.js';
 import { newestFirst } from './files.js';
 import { scanBackward } from './scan.js';
+import { sharedRegexRunner, type RegexRunner } from './regex-runner.js';
 
 export type LineRedactor = (line: string) => string;
 
@@ -27,6 +28,8 @@ export interface TailOptions {
    * `offset`, then the older files. No lines when that file is gone (rotated out of `keep`).
    */
   endAt?: LogCursor;
+  /** Where a regular expression runs (default: the shared bounded worker; never this thread). */
+  regex?: RegexRunner;
 }
 
 export interface TailOutput {
@@ -43,6 +46,7 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
   const redact = opts.redact ?? ((l: string) => l);
   const matcher: LineMatcher | null = q.grep ? compilePattern(q.grep) : null;
   const filtered = matcher !== null || q.level !== null;
+  const runner = matcher?.kind === 'regex' ? (opts.regex ?? sharedRegexRunner()) : null;
   const deadline = now() + q.timeoutMs;
   const out: string[][] = []; // per region, newest region first
   let count = 0;
@@ -77,7 +81,25 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
       scannedBytes += await scanBackward(
         f.fh,
         end,
-        (buf, start, stop) => {
+        async (buf, start, stop) => {
+          if (runner !== null && matcher?.kind === 'regex') {
+            // The region's lines go to the worker in one batch; the newest matches are kept.
+            const shown = regionLines(buf, start, stop).filter((l) => passesLevel(l, q.level)).map(redact);
+            const hits = await runner.match(matcher.source, matcher.flags, shown);
+            const region: string[] = [];
+            for (let i = 0; i < shown.length && count < q.lines; i++) {
+              if (!hits[i]) continue;
+              region.push(shown[i]!);
+              count++;
+            }
+            out.push(region.reverse());
+            if (count >= q.lines) return false;
+            if (now() > deadline) {
+              timedOut = true;
+              return false;
+            }
+            return true;
+          }
           const region: string[] = [];
           let e = stop;
           // A region's final newline ends its last line; it does not start an empty one. (Only the file's
@@ -112,6 +134,20 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
   }
   if (q.lines <= 0) return { lines: [], files, timedOut, scannedBytes, cursor };
   return { lines: out.reverse().flat(), files, timedOut, scannedBytes, cursor };
+}
+
+/** The lines of buf[start, stop), newest first (a final newline ends the last line; it starts none). */
+function regionLines(buf: Buffer, start: number, stop: number): string[] {
+  const lines: string[] = [];
+  let e = buf[stop - 1] === 0x0a ? stop - 1 : stop;
+  while (e >= start) {
+    const nl = e > start ? buf.lastIndexOf(0x0a, e - 1) : -1;
+    const s = nl >= start ? nl + 1 : start;
+    lines.push(buf.toString('utf8', s, e));
+    if (s === start) break;
+    e = s - 1;
+  }
+  return lines;
 }
 
 /** The offset just after the last newline before `size` (0 when there is none). */

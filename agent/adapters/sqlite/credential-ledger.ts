@@ -4,10 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { VigilError } from '../../core/errors.js';
-import type { Store } from '../../ports/store.js';
 import type { Actor, AuditOutcome, AuditQuery, AuditRecord, CredentialLedger } from '../../ports/credentials.js';
 import type { Database } from './db.js';
-import { SqliteStore } from './sqlite-store.js';
+import type { CredentialLedgerDeps } from '../../ports/store-ledgers.js';
 
 interface AuditRow {
   id: string;
@@ -37,7 +36,7 @@ const MAX_AUDIT_LIMIT = 10_000;
 export class SqliteCredentialLedger implements CredentialLedger {
   constructor(
     private readonly db: Database,
-    private readonly deps: { now: () => number; alive: (pid: number) => boolean; pid?: number },
+    private readonly deps: CredentialLedgerDeps,
   ) {}
 
   lock(set: string, holder: Actor): { release(): void } {
@@ -126,8 +125,3 @@ export class SqliteCredentialLedger implements CredentialLedger {
   }
 }
 
-/** The ledger in the same database as the Store (SQLite only). */
-export function ledgerFor(store: Store, deps: { now: () => number; alive: (pid: number) => boolean }): CredentialLedger {
-  if (!(store instanceof SqliteStore)) throw new VigilError('E_STORE', 'the credential ledger needs the SQLite store');
-  return new SqliteCredentialLedger(store.db, deps);
-}

@@ -12,12 +12,19 @@ export type Database = BetterSqlite3.Database;
 /** Caps the WAL file left on disk after a checkpoint (it is otherwise left at its high-water mark). */
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 const BUSY_TIMEOUT_MS = 5000;
+/**
+ * SQLite's page cache per connection, in KiB. better-sqlite3 builds SQLite with a 16 MB default, which a
+ * long ingestion (200k ledger inserts) fills and keeps: 16 MB of the always-on agent's RSS. The agent's
+ * reads are rollups and recent rows, and the OS page cache holds the file anyway, so SQLite's own default
+ * (about 2 MB) is plenty (test/bench/RESULTS-usage.md §3).
+ */
+export const PAGE_CACHE_KIB = 2048;
 const IN_MEMORY = ':memory:';
 
 /**
  * Opens (creating if needed) the database at `file`: parent dir created 0700, the file and its
  * -wal/-shm companions 0600, WAL journal, synchronous=NORMAL (a process crash loses nothing that was
- * committed; only a power loss can lose the last commits), busy_timeout 5 s, foreign keys on.
+ * committed; only a power loss can lose the last commits), busy_timeout 5 s, foreign keys on, a 2 MB page cache (PAGE_CACHE_KIB).
  * Throws VigilError 'E_STORE' naming the file when it cannot be opened or fails `PRAGMA quick_check`.
  * `:memory:` is accepted (tests) and skips the file handling.
  */
@@ -34,6 +41,7 @@ export function openDatabase(file: string): Database {
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
     db.pragma('synchronous = NORMAL');
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`); // negative: KiB, not pages
     db.pragma('foreign_keys = ON');
     db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     if (onDisk) restrictCompanions(file);

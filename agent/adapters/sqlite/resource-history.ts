@@ -1,6 +1,6 @@
 /** ResourceHistory on SQLite: raw samples + 1-minute rollups folded in on insert; series bucketed in SQL. */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ResourceHistory, ResourceSample, ResourceSeries, SeriesPoint, SeriesQuery } from '../../ports/monitor-store.js';
+import type { ResourceHistory, ResourceSample, ResourceSeries, ResourceSeriesPoint, SeriesQuery } from '../../ports/monitor-store.js';
 import { MINUTE_MS as MINUTE, RAW_RETENTION_MS, ROLLUP_RETENTION_MS } from '../../core/resources/retention.js';
 import type { Database } from './db.js';
 
@@ -77,7 +77,7 @@ export class SqliteResourceHistory implements ResourceHistory {
     const step = Math.max(floor, Math.ceil(span / Math.max(1, q.points) / floor) * floor);
     const stmt = resolution === 'raw' ? this.rawSeries : this.minuteSeries;
     const rows = stmt.all({ service: q.service, since: q.since, until: q.until, step }) as Row[];
-    const points: SeriesPoint[] = rows.map((r) => ({
+    const points: ResourceSeriesPoint[] = rows.map((r) => ({
       at: r.t,
       cpuAvg: round(r.cpu_avg, 2),
       cpuMax: round(r.cpu_max, 2),

@@ -4,6 +4,8 @@ import type { NewEvent, VigilEvent } from '../../core/events.js';
 import type { EventQuery, ServiceRecord, Store } from '../../ports/store.js';
 import { openDatabase, type Database } from './db.js';
 import { migrate } from './migrations.js';
+import { sqliteLedgers } from './ledgers.js';
+import type { StoreLedgers } from '../../ports/store-ledgers.js';
 import {
   eventFromRow,
   eventParams,
@@ -50,9 +52,11 @@ export class SqliteStore implements Store {
    */
   private services: { gen: number; version: number; records: readonly ServiceRecord[] } | null = null;
   private gen = 0;
+  readonly ledgers: StoreLedgers;
 
   /** Wraps an open, migrated database (SqliteStore.open does both). */
   constructor(readonly db: Database) {
+    this.ledgers = sqliteLedgers(db);
     this.insertEvent = db.prepare(
       `INSERT INTO events (key, at, service, type, severity, message, exit, log_tail, data)
        VALUES (@key, @at, @service, @type, @severity, @message, @exit, @log_tail, @data)

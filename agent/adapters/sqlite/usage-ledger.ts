@@ -6,7 +6,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { LedgerEntry } from '../../core/usage/model.js';
-import type { Dimension, KeyedTotals, SeriesPoint, UsageLedger } from '../../ports/usage-ledger.js';
+import type { Dimension, KeyedTotals, UsageSeriesPoint, UsageLedger } from '../../ports/usage-ledger.js';
 import type { Database } from './db.js';
 
 type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
@@ -166,23 +166,23 @@ export class SqliteUsageLedger implements UsageLedger {
     }));
   }
 
-  daily(from: string, to: string, dim: Dimension): SeriesPoint[] {
+  daily(from: string, to: string, dim: Dimension): UsageSeriesPoint[] {
     const by = column(dim);
     return this.stmt(
       `SELECT day AS bucket, ${by} AS key, SUM(cost_micro) AS costMicro,
          SUM(input + output + cache_read + cache_write + cache_write_1h) AS tokens, SUM(requests) AS requests,
          SUM(unpriced_requests) AS unpricedRequests
        FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY day, ${by} ORDER BY day, ${by}`,
-    ).all(from, to) as SeriesPoint[];
+    ).all(from, to) as UsageSeriesPoint[];
   }
 
-  hourly(from: string, to: string, dim: Dimension): SeriesPoint[] {
+  hourly(from: string, to: string, dim: Dimension): UsageSeriesPoint[] {
     const by = column(dim);
     return this.stmt(
       `SELECT hour AS bucket, ${by} AS key, SUM(cost_micro) AS costMicro, SUM(tokens) AS tokens,
          SUM(requests) AS requests, SUM(unpriced_requests) AS unpricedRequests
        FROM usage_hourly WHERE hour >= ? AND hour <= ? GROUP BY hour, ${by} ORDER BY hour, ${by}`,
-    ).all(from, to) as SeriesPoint[];
+    ).all(from, to) as UsageSeriesPoint[];
   }
 
   pairs(from: string, to: string): { service: string; model: string; costMicro: number; tokens: number }[] {

@@ -1,5 +1,6 @@
 /** The Vigil agent's own user unit, vigil-agent.service, so supervision survives logout and reboot. */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile } from '../fs/private-home.js';
 import path from 'node:path';
 import type { ProcessRunner } from '../../ports/process-runner.js';
 import type { VigilPaths } from '../../core/paths.js';
@@ -54,9 +55,12 @@ export interface AgentUnitDeps {
 /** Writes the unit (atomically), reloads, enables and (re)starts it. */
 export async function installAgentUnit(deps: AgentUnitDeps, content: string): Promise<string> {
   const file = agentUnitPath(deps.paths);
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
+  // The agent's log is systemd's StandardOutput=append: (created with the unit's umask, 0644): made first, 0600.
+  ensurePrivateDir(deps.paths.logs, { tighten: true });
+  ensurePrivateFile(deps.paths.agentLog);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o644 });
+  writeFileSync(tmp, content, { mode: 0o600 });
   renameSync(tmp, file);
   const sc = (...args: string[]) => deps.runner.run('systemctl', ['--user', ...args], { env: deps.env });
   await sc('daemon-reload');

@@ -3,10 +3,10 @@
  * vigil-launch wrote meanwhile to `<logs>/<name>.launcher.log` (e.g. "cannot execute /x: No such file or
  * directory") is added to the error, so `vigil apply` says what went wrong without a trip to journalctl.
  */
-import { open, stat } from 'node:fs/promises';
+import { constants, open, stat } from 'node:fs/promises';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { VigilPaths } from '../../core/paths.js';
-import { launcherLogPath } from './unit-render.js';
+import { launcherLogPath } from '../launcher/contract.js';
 
 const MAX_LINES = 3;
 const MAX_BYTES = 4096;
@@ -23,7 +23,8 @@ async function sizeOf(file: string): Promise<number> {
 export async function linesAfter(file: string, from: number): Promise<string[]> {
   let fh;
   try {
-    fh = await open(file, 'r');
+    // O_NOFOLLOW: a link put in place of the launcher log is not read through
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return [];
   }

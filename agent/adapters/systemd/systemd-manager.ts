@@ -2,8 +2,10 @@
  * ServiceManager for systemd user units. Every command is `systemctl --user ...` through the ProcessRunner.
  *
  * Blocking: start/stop/restart wait for their jobs (no --no-block) so that errors surface. That does not
- * hang on a crash-looping unit: units are Type=exec, so a start job completes as soon as execve() of the
- * program succeeded (and fails, with a clear error, when the program cannot be executed), and
+ * hang on a crash-looping unit: units are Type=notify and vigil-launch says READY=1 once it has executed
+ * the program, so a start job completes as soon as that succeeded (and fails, with a clear error, when the
+ * program cannot be executed; a service with `healthy` dependencies stays "activating" while the launcher
+ * waits for them, bounded by TimeoutStartSec=), and
  * a unit stuck at its start limit is reset (reset-failed) before start/restart. A stop waits for the process
  * to exit (systemd sends SIGKILL after TimeoutStopSec=, the manifest's stopTimeoutSec), so stopping calls
  * get a runner timeout beyond the longest stopTimeoutSec the manifest accepts; systemd bounds the wait.
@@ -17,8 +19,10 @@ import { VigilError, isVigilError } from '../../core/errors.js';
 import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/process-runner.js';
 import type { InstalledUnit, ObservedStatus, ServiceManager, UnitFile } from '../../ports/service-manager.js';
 import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
+import { launcherLogPath } from '../launcher/contract.js';
+import { assertPrivateHome, ensurePrivateDir, ensurePrivateFile } from '../fs/private-home.js';
 import { SHOW_PROPERTIES, parseShow, toObservedStatus } from './show-parser.js';
-import { launcherPath } from '../launchd/launcher-path.js';
+import { launcherPath } from '../launcher/contract.js';
 import { withLauncherHints } from './launcher-hints.js';
 import { MAX_STOP_TIMEOUT_SEC } from '../../core/manifest/stop-settings.js';
 
@@ -121,12 +125,17 @@ export class SystemdManager implements ServiceManager {
     await requireLauncher(this.launcher);
     const p = this.paths;
     try {
-      await mkdir(p.systemdUnitDir, { recursive: true });
-      await mkdir(p.logs, { recursive: true });
+      // 0700 whatever the umask: another user who can write logs/ or state/ could swap a log or forge exits.
+      ensurePrivateDir(p.systemdUnitDir);
+      ensurePrivateDir(p.logs, { tighten: true });
       if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined)
         await chmod(p.credentials, 0o700);
-      await mkdir(path.dirname(p.exits), { recursive: true });
+      ensurePrivateDir(path.dirname(p.exits), { tighten: true });
+      assertPrivateHome(p);
+      // systemd creates StandardError=append: files with the unit's umask (0644); made first, they stay 0600.
+      for (const u of units) ensurePrivateFile(launcherLogPath(p, u.service));
     } catch (err) {
+      if (err instanceof VigilError && err.code === 'E_HOME_UNSAFE') throw err;
       throw ioError('cannot create the directories for the units', err);
     }
     for (const u of units) await writeAtomic(u.path, u.content);
@@ -138,8 +147,17 @@ export class SystemdManager implements ServiceManager {
     const present: string[] = [];
     const absent: string[] = [];
     for (const s of services) ((await exists(this.unitPath(s))) ? present : absent).push(unitName(s));
-    if (present.length > 0)
-      await this.systemctl(['disable', '--now', ...present], { timeoutMs: STOP_TIMEOUT_MS });
+    if (present.length > 0) {
+      try {
+        await this.systemctl(['disable', '--now', ...present], { timeoutMs: STOP_TIMEOUT_MS });
+      } catch {
+        // systemd could not disable them (a unit it failed to load, a broken enable): stop them, then undo
+        // the enabling by hand. If even the stop fails, that error stands and the files stay, so that a
+        // later `vigil remove` finds them again (by their X-Vigil-Home= marker).
+        await this.systemctl(['stop', ...present], { tolerate: [5], timeoutMs: STOP_TIMEOUT_MS });
+        await this.unlinkEnabled(present);
+      }
+    }
     // A unit whose file is already gone may still be loaded and running: stop it (5 = not loaded).
     if (absent.length > 0)
       await this.systemctl(['stop', ...absent], { tolerate: [5], timeoutMs: STOP_TIMEOUT_MS });
@@ -195,6 +213,27 @@ export class SystemdManager implements ServiceManager {
     ]);
     const byUnit = parseShow(result.stdout);
     return services.map((s) => toObservedStatus(s, unitName(s), byUnit.get(unitName(s))));
+  }
+
+  /** Removes the `*.wants/` and `*.requires/` links `systemctl enable` makes for these units. */
+  private async unlinkEnabled(units: readonly string[]): Promise<void> {
+    const dir = this.paths.systemdUnitDir;
+    let subdirs: string[];
+    try {
+      subdirs = (await readdir(dir)).filter((d) => d.endsWith('.wants') || d.endsWith('.requires'));
+    } catch (err) {
+      throw ioError(`cannot list ${dir}`, err);
+    }
+    for (const sub of subdirs) {
+      for (const unit of units) {
+        const link = path.join(dir, sub, unit);
+        try {
+          if ((await lstat(link)).isSymbolicLink()) await rm(link);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`cannot delete ${link}`, err);
+        }
+      }
+    }
   }
 
   private unitPath(service: string): string {
@@ -280,10 +319,10 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Unit files are written atomically (agent/adapters/fs/write-atomic.ts), mode 0644. */
+/** Unit files are written atomically (agent/adapters/fs/write-atomic.ts), mode 0600 (only the user's own manager reads them). */
 async function writeAtomic(file: string, content: string): Promise<void> {
   try {
-    await writeFileAtomic(file, content, 0o644);
+    await writeFileAtomic(file, content, 0o600);
   } catch (err) {
     throw ioError(`cannot write ${file}`, err);
   }

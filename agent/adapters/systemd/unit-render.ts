@@ -8,13 +8,13 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
 import type { ServiceSpec } from '../../core/manifest/model.js';
-import { logSettings } from '../../core/manifest/logs-settings.js';
-import { LAUNCHER_MARGIN_SEC, stopTimeoutOf } from '../../core/manifest/stop-settings.js';
+import { stopTimeoutOf } from '../../core/manifest/stop-settings.js';
 import type { VigilPaths } from '../../core/paths.js';
-import { credentialSetPath, runEndPath, serviceLogPath } from '../../core/paths.js';
+import { credentialSetPath, runEndPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { VigilError } from '../../core/errors.js';
-import { maxWaitSec, waitArgs } from '../../core/manifest/wait-args.js';
+import { startTimeoutSec } from '../../core/manifest/wait-args.js';
+import { exitHookArgv, launcherArgv, launcherLogPath } from '../launcher/contract.js';
 import { escapeEnvFilePath, escapePath, escapeText, quoteEnvAssignment, quoteExecLine } from './quote.js';
 
 export const UNIT_PREFIX = 'vigil-';
@@ -28,7 +28,7 @@ const HASH_LINE_RE = /^X-Vigil-Hash=.*(?:\n|$)/gm;
 
 export interface RenderContext {
   paths: VigilPaths;
-  /** Absolute path of vigil-launch (agent/adapters/launcher/locate.ts), which runs every service. */
+  /** Absolute path of vigil-launch (launcherPath in agent/adapters/launcher/contract.ts), which runs every service. */
   launcher: string;
 }
 
@@ -68,7 +68,7 @@ export function readMarkers(content: string): { home: string | null; hash: strin
  * The `-` prefix keeps a failed hook from marking the service failed.
  */
 export function exitHookCommand(service: string, exitsPath: string, launcher: string, endPath: string): string {
-  return `-${quoteExecLine([launcher, '--exit-hook', exitsPath, service, endPath])}`;
+  return `-${quoteExecLine(exitHookArgv(launcher, exitsPath, service, endPath))}`;
 }
 
 function oneLineValue(what: string, value: string): string {
@@ -83,40 +83,18 @@ function oneLineValue(what: string, value: string): string {
 
 /**
  * The service runs under vigil-launch, which owns its stdout/stderr pipe and writes and rotates
- * `<logs>/<name>.log` itself (no line lost: no copytruncate). The launcher's own messages (rare: a
- * failed rotation, a program that cannot be executed) go to `<logs>/<name>.launcher.log`.
+ * `<logs>/<name>.log` itself (no line lost: no copytruncate); its argv is the launcher's contract
+ * (agent/adapters/launcher/contract.ts). systemd refuses an executable path with quotes, backslashes or
+ * control characters, and does not unescape "$$" in it, so such a launcher path is an error here.
  */
 export function launchCommand(spec: ServiceSpec, ctx: RenderContext): string[] {
-  const { maxBytes, keep } = logSettings(spec);
-  // systemd refuses an executable path with quotes, backslashes or control characters, and does not
-  // unescape "$$" in it.
   if (!path.isAbsolute(ctx.launcher) || /["'\\$]/.test(ctx.launcher) || [...ctx.launcher].some((ch) => ch < ' ' || ch === '\x7f')) {
     throw new VigilError(
       'E_SERVICE_MANAGER',
       `cannot run services through the launcher at ${JSON.stringify(ctx.launcher)}: systemd needs an absolute path without quotes, backslashes, $ or control characters (set VIGIL_LAUNCHER, or install Vigil elsewhere)`,
     );
   }
-  return [
-    ctx.launcher,
-    '--service',
-    spec.name,
-    '--log',
-    serviceLogPath(ctx.paths, spec.name),
-    '--max-bytes',
-    String(maxBytes),
-    '--keep',
-    String(keep),
-    // systemd itself kills the whole unit (KillMode=mixed: SIGKILL to every process of the cgroup) at
-    // TimeoutStopSec= and reports Result=timeout. The launcher's own escalation, a little later, only
-    // matters when a SIGTERM reached the launcher alone (a `kill` from outside): the service still ends.
-    '--stop-timeout',
-    String(stopTimeoutOf(spec) + LAUNCHER_MARGIN_SEC),
-    '--end-file',
-    runEndPath(ctx.paths, spec.name),
-    ...waitArgs(spec),
-    '--',
-    ...spec.command,
-  ];
+  return launcherArgv(spec, ctx, 'systemd');
 }
 
 /**
@@ -137,12 +115,8 @@ function dependencyLines(spec: ServiceSpec): string[] {
 
 /** The launcher's whole wait and its last try, plus room to start the program (none without a wait). */
 function startTimeoutLines(spec: ServiceSpec): string[] {
-  const wait = maxWaitSec(spec);
-  return wait > 0 ? [`TimeoutStartSec=${Math.ceil(wait) + 15}`] : [];
-}
-
-export function launcherLogPath(paths: VigilPaths, service: string): string {
-  return path.join(paths.logs, `${service}.launcher.log`);
+  const sec = startTimeoutSec(spec);
+  return sec === undefined ? [] : [`TimeoutStartSec=${sec}`];
 }
 
 function formatNumber(n: number): string {

@@ -1,4 +1,4 @@
-/** The ChunkParser that parses in the calling thread (small chunks, tests, and the worker's fallback). */
+/** The ChunkParser that parses in the calling thread (the agent's: see the note in daemon/usage-module.ts). */
 import type { ChunkJob, ParsedChunk } from '../../core/usage/chunk.js';
 import type { QuoteFn } from '../../core/usage/pricer.js';
 import { Calendar } from '../../core/usage/tz.js';

@@ -20,7 +20,7 @@
 import { open as fsOpen, readdir as fsReaddir, stat as fsStat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
-import type { LogChunk, LogCursor, LogReader } from '../../ports/usage-sources.js';
+import type { LogChunk, LogCursor, UsageLogReader } from '../../ports/usage-sources.js';
 
 const HEAD_BYTES = 4096;
 const NL = 0x0a;
@@ -63,7 +63,7 @@ function fnv(buf: Buffer, end: number): string {
 
 const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
 
-export class FileLogReader implements LogReader {
+export class FileUsageLogReader implements UsageLogReader {
   private readonly follows = new Map<string, Follow>();
   private readonly busy = new Map<string, Promise<unknown>>();
 

@@ -6,8 +6,8 @@ import {
   noQuery,
   onlyKeys,
   parseCount,
-  parseSince,
-  usage,
+  parseTimeParam,
+  usageError,
   type NoParams,
   type NoQuery,
   type QueryCodec,
@@ -105,7 +105,7 @@ const eventQueryCodec: QueryCodec<EventQuery> = {
     onlyKeys(sp, EVENT_QUERY_KEYS, '/api/events');
     const q: EventQuery = {};
     const since = sp.get('since');
-    if (since !== null) q.since = parseSince(since);
+    if (since !== null) q.since = parseTimeParam(since);
     const service = sp.get('service');
     if (service !== null && service !== '') q.service = service;
     const types = sp
@@ -115,7 +115,7 @@ const eventQueryCodec: QueryCodec<EventQuery> = {
       .filter((t) => t !== '');
     for (const t of types) {
       if (!(EVENT_TYPES as readonly string[]).includes(t)) {
-        throw usage(`unknown event type "${t}" (known: ${EVENT_TYPES.join(', ')})`);
+        throw usageError(`unknown event type "${t}" (known: ${EVENT_TYPES.join(', ')})`);
       }
     }
     if (types.length > 0) q.types = types as EventType[];

@@ -23,7 +23,7 @@ import {
   type LogTailQuery,
   type LogTailResult,
 } from '../../core/logs/model.js';
-import { onlyKeys, parseCount, usage, type QueryCodec, type RouteSpec } from '../route-spec.js';
+import { onlyKeys, parseCount, usageError, type QueryCodec, type RouteSpec } from '../route-spec.js';
 
 export type { LogMatch, LogSearchQuery, LogSearchResult, LogTailQuery, LogTailResult } from '../../core/logs/model.js';
 
@@ -53,17 +53,32 @@ export function formatLogMessage(lines: readonly string[]): string {
   return `event: ${LOG_SSE_EVENT}\ndata: ${JSON.stringify({ lines })}\n\n`;
 }
 
+/**
+ * The `event:` name of the message that ends a log stream on an error after it started (e.g.
+ * E_REGEX_TIMEOUT: the pattern met a line it backtracks on for ever), data `{"code","message"}`.
+ */
+export const LOG_SSE_ERROR_EVENT = 'log-error';
+
+export interface LogStreamError {
+  code: string;
+  message: string;
+}
+
+export function formatLogError(e: LogStreamError): string {
+  return `event: ${LOG_SSE_ERROR_EVENT}\ndata: ${JSON.stringify({ code: e.code, message: e.message })}\n\n`;
+}
+
 function parseBool(key: string, raw: string | null): boolean {
   if (raw === null || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
-  throw usage(`${key} must be true or false, got "${raw}"`);
+  throw usageError(`${key} must be true or false, got "${raw}"`);
 }
 
 function decodeLevel(raw: string | null): number | null {
   if (raw === null || raw === '') return null;
   const level = parseLevel(raw);
   if (level === null) {
-    throw usage(`level must be trace, debug, info, warn, error, fatal (or a pino number 10-60), got "${raw}"`);
+    throw usageError(`level must be trace, debug, info, warn, error, fatal (or a pino number 10-60), got "${raw}"`);
   }
   return level;
 }
@@ -118,7 +133,7 @@ const searchCodec: QueryCodec<LogSearchQuery> = {
   decode(sp) {
     onlyKeys(sp, SEARCH_KEYS, '/api/logs/:name/search');
     const pattern = sp.get('q');
-    if (pattern === null || pattern === '') throw usage('q (the text or pattern to search for) is required');
+    if (pattern === null || pattern === '') throw usageError('q (the text or pattern to search for) is required');
     const limit = sp.get('limit');
     return {
       pattern,

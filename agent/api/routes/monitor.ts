@@ -9,15 +9,15 @@ import {
   noQuery,
   onlyKeys,
   parseCount,
-  parseSince,
-  usage,
+  parseTimeParam,
+  usageError,
   type NoParams,
   type NoQuery,
   type QueryCodec,
   type RouteSpec,
 } from '../route-spec.js';
 
-export type { NotificationRecord, ResourceSeries, SeriesPoint, DeliveryRecord } from '../../ports/monitor-store.js';
+export type { NotificationRecord, ResourceSeries, ResourceSeriesPoint, DeliveryRecord } from '../../ports/monitor-store.js';
 
 export interface ResourcesQuery {
   /** One service (or "agent"); all of them when absent. */
@@ -100,10 +100,10 @@ const resourcesCodec: QueryCodec<ResourcesQuery> = {
     const service = sp.get('service');
     if (service !== null && service !== '') q.service = service;
     const since = sp.get('since');
-    if (since !== null) q.since = parseSince(since);
+    if (since !== null) q.since = parseTimeParam(since);
     const until = sp.get('until');
-    if (until !== null) q.until = parseSince(until);
-    if (q.since !== undefined && q.until !== undefined && q.until <= q.since) throw usage('until must be after since');
+    if (until !== null) q.until = parseTimeParam(until);
+    if (q.since !== undefined && q.until !== undefined && q.until <= q.since) throw usageError('until must be after since');
     const points = sp.get('points');
     if (points !== null) q.points = parseCount('points', points, 1, 2000);
     return q;

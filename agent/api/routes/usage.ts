@@ -15,7 +15,7 @@ import type {
   UsageSeries,
   UsageSeriesRange,
 } from '../../core/usage/report.js';
-import { noQuery, onlyKeys, usage, type NoParams, type NoQuery, type QueryCodec, type RouteSpec } from '../route-spec.js';
+import { noQuery, onlyKeys, usageError, type NoParams, type NoQuery, type QueryCodec, type RouteSpec } from '../route-spec.js';
 
 export type {
   BudgetGlance,
@@ -61,7 +61,7 @@ export interface UsageRouteTypes {
 
 function decodeBy(raw: string | null): UsageDimension | undefined {
   if (raw === null || raw === '') return undefined;
-  if (raw !== 'service' && raw !== 'model') throw usage(`by must be service or model, got "${raw}"`);
+  if (raw !== 'service' && raw !== 'model') throw usageError(`by must be service or model, got "${raw}"`);
   return raw;
 }
 
@@ -80,14 +80,14 @@ const usageCodec: QueryCodec<UsageQuery> = {
     const day = sp.get('day');
     const month = sp.get('month');
     if (day !== null && day !== '') {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw usage(`day must be YYYY-MM-DD, got "${day}"`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw usageError(`day must be YYYY-MM-DD, got "${day}"`);
       q.day = day;
     }
     if (month !== null && month !== '') {
-      if (!/^\d{4}-\d{2}$/.test(month)) throw usage(`month must be YYYY-MM, got "${month}"`);
+      if (!/^\d{4}-\d{2}$/.test(month)) throw usageError(`month must be YYYY-MM, got "${month}"`);
       q.month = month;
     }
-    if (q.day !== undefined && q.month !== undefined) throw usage('give day or month, not both');
+    if (q.day !== undefined && q.month !== undefined) throw usageError('give day or month, not both');
     const by = decodeBy(sp.get('by'));
     if (by) q.by = by;
     return q;
@@ -107,7 +107,7 @@ const seriesCodec: QueryCodec<UsageSeriesQuery> = {
     const q: UsageSeriesQuery = {};
     const range = sp.get('range');
     if (range !== null && range !== '') {
-      if (range !== 'today' && range !== '30d') throw usage(`range must be today or 30d, got "${range}"`);
+      if (range !== 'today' && range !== '30d') throw usageError(`range must be today or 30d, got "${range}"`);
       q.range = range;
     }
     const by = decodeBy(sp.get('by'));

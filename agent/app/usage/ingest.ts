@@ -9,21 +9,28 @@ import type { LedgerEntry, SourceKind } from '../../core/usage/model.js';
 import { priceUsage, type QuoteFn } from '../../core/usage/pricer.js';
 import type { ChunkJob, ParsedChunk } from '../../core/usage/chunk.js';
 import { parsePrometheusText, type Sample } from '../../core/usage/prom-text.js';
-import { counterDeltas, type CounterState } from '../../core/usage/counters.js';
+import { counterDeltas } from '../../core/usage/counters.js';
 import { agentCounters, litellmCounters, seriesValues, windowUsage } from '../../core/usage/scrape-map.js';
 import type { Calendar } from '../../core/usage/tz.js';
 import type { Store } from '../../ports/store.js';
+import type { StoredCursor } from '../../ports/state-keys.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import type { ChunkParser, LogChunk, LogCursor, LogReader, MetricsFetcher } from '../../ports/usage-sources.js';
+import type { ChunkParser, LogChunk, LogCursor, UsageLogReader, MetricsFetcher } from '../../ports/usage-sources.js';
 import type { Clock } from '../../ports/clock.js';
 
-export const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Log bytes read, parsed and committed per transaction. Everything a chunk becomes (its lines, entries and
+ * rollup sums) is alive at once, and up to three chunks are in flight (one read ahead, one parsed, one
+ * committed): 64 KiB (~250 usage lines) keeps that under a megabyte and each step on the agent's thread to a
+ * few milliseconds, while still amortizing a transaction over hundreds of rows (1 MiB chunks held ~10 MB).
+ */
+export const CHUNK_BYTES = 64 * 1024;
 export const SCRAPE_TIMEOUT_MS = 5000;
 
 export interface IngestDeps {
   store: Store;
   ledger: UsageLedger;
-  reader: LogReader;
+  reader: UsageLogReader;
   fetcher: MetricsFetcher;
   quote: QuoteFn;
   clock: Clock;
@@ -31,7 +38,7 @@ export interface IngestDeps {
   logPath(service: string): string;
   /** Bytes read (and committed) per transaction; default CHUNK_BYTES. */
   chunkBytes?: number;
-  /** Parses chunks of log bytes (the agent's parses a backlog in a worker thread). */
+  /** Parses chunks of log bytes. */
   parser: ChunkParser;
   /**
    * Said once per service and reason while the agent runs (the agent logs it): a new kind of rejected usage
@@ -70,19 +77,10 @@ export interface SourceState {
   more: boolean;
 }
 
-interface StoredCursor {
-  path: string;
-  cursor: LogCursor;
-  /** Rejected lines by reason, and lost stretches, up to this cursor (committed with it: exact). */
-  reasons?: Record<string, number>;
-  gaps?: number;
-  gap?: string | null;
-}
-
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
-export const cursorKey = (service: string) => `usage.cursor.${service}`;
-export const countersKey = (service: string, kind: 'metrics' | 'litellm') => `usage.counters.${service}.${kind}`;
+export const cursorKey = (service: string): `usage.cursor.${string}` => `usage.cursor.${service}`;
+export const countersKey = (service: string, kind: 'metrics' | 'litellm'): `usage.counters.${string}.${typeof kind}` => `usage.counters.${service}.${kind}`;
 
 export class UsageIngester {
   private readonly states = new Map<string, SourceState>();
@@ -126,7 +124,7 @@ export class UsageIngester {
     const { store, ledger, reader, clock } = this.deps;
     const file = spec.log?.path ?? this.deps.logPath(service);
     const st = this.state(service, 'log');
-    const saved = store.getState<StoredCursor>(cursorKey(service));
+    const saved = store.getState(cursorKey(service));
     const mine = saved && saved.path === file ? saved : null;
     const cursor = mine?.cursor ?? null;
     const reasons = { ...(mine?.reasons ?? {}) };
@@ -143,8 +141,8 @@ export class UsageIngester {
     st.at = clock.now();
     const bytes = this.deps.chunkBytes ?? CHUNK_BYTES;
     const job = (): ChunkJob => ({ service, provider: spec.provider ?? null, pricing: ctx.pricing, timezone: ctx.calendar.timeZone, now: clock.now() });
-    // A pipeline: while chunk k is committed (synchronously, on this thread), chunk k+1 is already being
-    // parsed (in the parser's worker) and chunk k+2 read. Only what is committed moves the cursor.
+    // A pipeline: while chunk k is committed (synchronously, on this thread), chunk k+1 is already parsed
+    // and chunk k+2 being read. Only what is committed moves the cursor.
     const read = (from: LogCursor | null) => reader.read(file, from, bytes);
     let reading = read(cursor);
     let parsing: Promise<{ chunk: LogChunk; parsed: ParsedChunk } | null> | null = null;
@@ -237,7 +235,7 @@ export class UsageIngester {
     const start = samples.find((s) => s.name === 'process_start_time_seconds')?.value ?? null;
     const key = countersKey(service, kind);
     const stored = store.transaction(() => {
-      const prev = store.getState<CounterState>(key);
+      const prev = store.getState(key);
       const { deltas, next } = counterDeltas(prev, seriesValues(infos), start, now);
       const local = ctx.calendar.local(now);
       const entries: LedgerEntry[] = windowUsage(infos, deltas).map((w) => {

@@ -7,7 +7,7 @@ import { VigilError } from '../../core/errors.js';
 import { budgetState, scopeLabel, type BudgetScope } from '../../core/usage/budget.js';
 import { microToUsd, usdToMicro, zeroTokens, addTokens } from '../../core/usage/model.js';
 import { dayRange, isDay, isMonth, monthDays, zoneName } from '../../core/usage/tz.js';
-import type { Dimension, KeyedTotals, SeriesPoint, UsageLedger, UsageTotals } from '../../ports/usage-ledger.js';
+import type { Dimension, KeyedTotals, UsageSeriesPoint, UsageLedger, UsageTotals } from '../../ports/usage-ledger.js';
 import type { Store } from '../../ports/store.js';
 import { calendarFor, loadStopped, loadUsageSettings, timeZoneOf, type StopRecord } from './settings.js';
 import { currentScopes, spendSnapshot } from './budget.js';
@@ -66,7 +66,7 @@ export function usageSeries(deps: QueryDeps, q: { range?: UsageSeriesRange; by?:
   const range = q.range ?? 'today';
   const today = cal.day(now);
   let buckets: string[];
-  let points: SeriesPoint[];
+  let points: UsageSeriesPoint[];
   if (range === 'today') {
     buckets = Array.from({ length: 24 }, (_, h) => `${today}T${String(h).padStart(2, '0')}`);
     points = deps.ledger.hourly(buckets[0]!, buckets[23]!, by);

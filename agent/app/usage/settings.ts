@@ -4,29 +4,16 @@
  * raised by `vigil budget resume`).
  */
 import type { Manifest } from '../../core/manifest/model.js';
-import type { BudgetSpec, PricingSpec } from '../../core/manifest/usage.js';
-import type { Overrides, ScopeId } from '../../core/usage/budget.js';
+import type { Overrides } from '../../core/usage/budget.js';
 import { Calendar, LOCAL_ZONE } from '../../core/usage/tz.js';
 import type { Store } from '../../ports/store.js';
+import type { StopRecord, UsageSettings } from '../../ports/state-keys.js';
 
 export const USAGE_SETTINGS_KEY = 'usage.settings';
 export const STOPPED_KEY = 'usage.budget.stopped';
 export const OVERRIDES_KEY = 'usage.budget.overrides';
 
-export interface UsageSettings {
-  budget: BudgetSpec | null;
-  pricing: PricingSpec | null;
-}
-
-/** A service stopped for spend: by which cap, in which period. */
-export interface StopRecord {
-  service: string;
-  at: number;
-  scope: ScopeId;
-  period: string;
-  capMicro: number;
-  spendMicro: number;
-}
+export type { StopRecord, UsageSettings };
 
 export function saveUsageSettings(store: Store, manifest: Manifest): void {
   const value: UsageSettings = { budget: manifest.budget ?? null, pricing: manifest.pricing ?? null };
@@ -34,15 +21,15 @@ export function saveUsageSettings(store: Store, manifest: Manifest): void {
 }
 
 export function loadUsageSettings(store: Store): UsageSettings {
-  return store.getState<UsageSettings>(USAGE_SETTINGS_KEY) ?? { budget: null, pricing: null };
+  return store.getState(USAGE_SETTINGS_KEY) ?? { budget: null, pricing: null };
 }
 
 export function loadStopped(store: Store): Record<string, StopRecord> {
-  return store.getState<Record<string, StopRecord>>(STOPPED_KEY) ?? {};
+  return store.getState(STOPPED_KEY) ?? {};
 }
 
 export function loadOverrides(store: Store): Overrides {
-  return store.getState<Overrides>(OVERRIDES_KEY) ?? {};
+  return store.getState(OVERRIDES_KEY) ?? {};
 }
 
 /** The budget's time zone: the manifest's, else the machine's (LOCAL_ZONE; zoneName() tells its name). */

@@ -30,7 +30,7 @@ export interface UsageWatchDeps {
   onError?(err: unknown, what: string): void;
   /** Budgets are also evaluated this often without new usage (new day, new month); default 30 s. */
   evaluateEveryMs?: number;
-  /** Most log chunks (1 MiB each) read per source per round, so a backlog never monopolizes a round. */
+  /** Most log chunks (CHUNK_BYTES each) read per source per round, so a backlog never monopolizes a round. */
   maxChunksPerRound?: number;
 }
 
@@ -173,7 +173,7 @@ export class UsageWatch {
     this.deps.onEntries?.(stored);
     const unpriced: NewEvent[] = [];
     for (const e of stored) {
-      this.burn.add(e.service, e.at, totalTokens(e.tokens));
+      this.burn.add(e.service, e.at, totalTokens(e.tokens), now);
       if (e.costSource !== 'unpriced') continue;
       unpriced.push({
         key: `unpriced-model:${e.provider ?? ''}:${e.model}`,

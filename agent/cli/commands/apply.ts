@@ -11,8 +11,9 @@ import { createContext, selectBackend } from '../../daemon/compose.js';
 import { renderUnit } from '../../adapters/systemd/unit-render.js';
 import { renderPlist } from '../../adapters/launchd/plist-render.js';
 import { launchAgentDir } from '../../adapters/launchd/labels.js';
-import { launcherPath } from '../../adapters/launchd/launcher-path.js';
+import { launcherPath } from '../../adapters/launcher/contract.js';
 import { vigilPaths } from '../../core/paths.js';
+import { assertPrivateHome } from '../../adapters/fs/private-home.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { loadManifest } from '../manifest-file.js';
 import { printJson, type Io } from '../io.js';
@@ -25,7 +26,10 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
     { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, ...JSON_FLAG },
     APPLY_USAGE,
   );
-  const { manifest } = loadManifest(io, str(values.file));
+  // The dry run checks what apply needs too: each program can be executed, each cwd is a directory.
+  const { manifest } = loadManifest(io, str(values.file), { checkPaths: true });
+  // Another user who can write VIGIL_HOME, logs/ or state/ could swap a log or forge exits: refuse first.
+  assertPrivateHome(vigilPaths(io.env));
   const ctx = await createContext(io.env);
   try {
     const deps = { manager: ctx.manager, store: ctx.store(), clock: ctx.clock };

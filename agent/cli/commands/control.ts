@@ -10,6 +10,8 @@ import { printJson, type Io } from '../io.js';
 import { statusTable } from '../format.js';
 import { withProgress } from '../progress.js';
 import { stopWaitMs } from '../../core/manifest/stop-settings.js';
+import { startWaitMs } from '../../core/manifest/wait-args.js';
+import { requiredDependents } from '../../core/intent.js';
 
 const VERB_ING: Readonly<Record<ActionVerb, string>> = { start: 'starting', stop: 'stopping', restart: 'restarting' };
 
@@ -23,10 +25,9 @@ export function controlCommand(verb: ActionVerb) {
     let statuses: ServiceStatus[];
     if (client) {
       statuses = [];
-      // A stop may take each service's stopTimeoutSec: wait that long (plus a margin), never the client's 10 s.
-      const timeoutMs = verb === 'start' ? undefined : stopWaitMs((await client.status()).services.filter((s) => positionals.includes(s.name)));
+      const timeoutMs = actionWaitMs(verb, positionals, (await client.status()).services);
       for (const name of positionals) {
-        const r = await withProgress(io, label(name), () => client.action(name, verb, timeoutMs === undefined ? {} : { timeoutMs }));
+        const r = await withProgress(io, label(name), () => client.action(name, verb, { timeoutMs }));
         statuses.push(r.status);
       }
     } else {
@@ -46,4 +47,23 @@ export function controlCommand(verb: ActionVerb) {
     else io.out(`${statusTable(statuses, Date.now())}\n`);
     return EXIT_OK;
   };
+}
+
+type Timeouts = Pick<ServiceStatus, 'name' | 'stopTimeoutSec' | 'startTimeoutSec' | 'waitsFor'>;
+
+/**
+ * How long the CLI waits for the agent's answer to a verb on `names`, never the client's 10 s, so that a
+ * call still in progress never fails: a stop may take each service's stopTimeoutSec, a start its
+ * startTimeoutSec (a service with healthy dependencies waits for them first, up to a minute and a try), a
+ * restart both, each plus a margin. A stop or restart also covers the services that require the named ones
+ * (systemd stops them first, then restarts them after), one after the other.
+ */
+export function actionWaitMs(verb: ActionVerb, names: readonly string[], all: readonly Timeouts[]): number {
+  const named = all.filter((s) => names.includes(s.name));
+  if (verb === 'start') return startWaitMs(named);
+  const along = requiredDependents(all.map((s) => ({ name: s.name, waitFor: (s.waitsFor ?? []).map((service) => ({ service })) })), names);
+  const dependents = all.filter((s) => along.includes(s.name));
+  const stop = stopWaitMs(named) + dependents.reduce((ms, d) => ms + stopWaitMs([d]), 0);
+  if (verb === 'stop') return stop;
+  return stop + startWaitMs(named) + dependents.reduce((ms, d) => ms + startWaitMs([d]), 0);
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseEnv } from '../../core/credentials/envfile.js';
 import type { VigilPaths } from '../../core/paths.js';
 import type { CredentialsDoc } from '../../core/credentials/model.js';
-import { FsCredentialStore, HISTORY_DIR } from '../../adapters/credentials/fs-store.js';
+import { HISTORY_DIR } from '../../adapters/credentials/fs-store.js';
 import { fromDatabase, listCredentials } from '../../app/credentials.js';
 import type { Context } from '../../daemon/compose.js';
 import { isTempName, privateProblem, readPrivateFile, tightenMode } from '../../adapters/credentials/private-file.js';
@@ -105,10 +105,10 @@ export function credentialChecks(paths: Pick<VigilPaths, 'credentials'>, fix: bo
 }
 
 /** The checks with the overdue information from the database (when there is one). */
-export function credentialDoctor(ctx: Pick<Context, 'paths' | 'clock' | 'existingStore'>, fix: boolean): Check[] {
+export function credentialDoctor(ctx: Pick<Context, 'paths' | 'clock' | 'existingStore' | 'credentials'>, fix: boolean): Check[] {
   let doc: CredentialsDoc | null = null;
   try {
-    const store = new FsCredentialStore(ctx.paths.credentials, () => ctx.clock.now());
+    const store = ctx.credentials;
     const noLedger = (): never => {
       throw new Error('read-only');
     };

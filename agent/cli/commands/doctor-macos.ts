@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, lstatSync } from 'node:fs';
 import type { Context } from '../../daemon/compose.js';
 import { LaunchdManager } from '../../adapters/launchd/launchd-manager.js';
 import { AGENT_LABEL, BASE_PATH_DIRS, servicePath } from '../../adapters/launchd/labels.js';
-import { launcherPath } from '../../adapters/launchd/launcher-path.js';
+import { launcherPath } from '../../adapters/launcher/contract.js';
 import type { Check } from './doctor.js';
 
 export async function macosChecks(ctx: Context): Promise<Check[]> {
@@ -21,9 +21,11 @@ export const MACOS_AGENT_FIX = `launchctl print gui/$(id -u)/${AGENT_LABEL}; see
 
 async function domainCheck(ctx: Context): Promise<Check> {
   const name = 'launchd session';
-  if (!(ctx.manager instanceof LaunchdManager)) return { name, level: 'fail', message: 'the launchd backend is not in use' };
+  // The backend's own manager: ctx.manager is the intent-recording wrapper around it.
+  const manager = ctx.rawManager;
+  if (!(manager instanceof LaunchdManager)) return { name, level: 'fail', message: 'the launchd backend is not in use' };
   try {
-    const domain = await ctx.manager.launchctl.domain();
+    const domain = await manager.launchctl.domain();
     if (domain.startsWith('gui/')) return { name, level: 'ok', message: `${domain}: you have a GUI login session; services run in it` };
     return {
       name,
@@ -86,10 +88,11 @@ function pathCheck(ctx: Context): Check {
 }
 
 async function plistModeChecks(ctx: Context): Promise<Check[]> {
-  if (!(ctx.manager instanceof LaunchdManager)) return [];
+  const manager = ctx.rawManager;
+  if (!(manager instanceof LaunchdManager)) return [];
   const uid = process.getuid?.() ?? 0;
   const out: Check[] = [];
-  const dir = ctx.manager.agentDir;
+  const dir = manager.agentDir;
   const bad = (p: string, what: string): Check | null => {
     let st;
     try {

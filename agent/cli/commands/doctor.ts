@@ -7,12 +7,15 @@ import { agentUnitPath } from '../../adapters/systemd/agent-unit.js';
 import { agentPlistPath } from '../../adapters/launchd/agent-plist.js';
 import { macosChecks, MACOS_AGENT_FIX } from './doctor-macos.js';
 import { credentialDoctor, privatePathCheck } from './doctor-credentials.js';
+import { privateDirChecks } from './doctor-private.js';
 import { agentClient } from '../remote.js';
 import { memoryEnforcementHere } from '../../adapters/systemd/memory-enforcement.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { table } from '../format.js';
 import { diskChecks } from './doctor-disk.js';
+import { metricsScrapeCheck } from './doctor-metrics.js';
+import type { ServiceStatus } from '../../core/status.js';
 import { statfsSpace } from '../../adapters/fs/disk-space.js';
 import { describeSpace } from '../../core/disk/condition.js';
 import type { DiskStatus } from '../../core/disk/condition.js';
@@ -44,12 +47,14 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
     if (ctx.manager.backend === 'launchd') await run('launchd', () => macosChecks(ctx));
     else await run('systemd user manager', async () => [await systemdCheck(ctx), lingerCheck()]);
     await run('file modes', () => modeChecks(ctx, fix));
+    await run('logs and state', () => privateDirChecks(ctx.paths, fix));
     await run('credentials', () => credentialDoctor(ctx, fix));
     await run('unit files', () => driftChecks(ctx));
     await run('agent', async () => {
-      const { check, disk } = await agentCheck(ctx, io);
+      const { check, disk, services } = await agentCheck(ctx, io);
       agentDisk = disk;
-      return [memoryCheck(ctx, io, check.level === 'ok'), check];
+      // The scrapes are the agent's: checked only while it runs.
+      return [memoryCheck(ctx, io, check.level === 'ok'), check, ...(services ? [metricsScrapeCheck(services)] : [])];
     });
     await run('disk space', () => diskChecks(ctx.paths, statfsSpace, agentDisk));
   } finally {
@@ -151,12 +156,12 @@ function memoryCheck(ctx: Context, io: Io, agentRunning: boolean): Check {
   };
 }
 
-async function agentCheck(ctx: Context, io: Io): Promise<{ check: Check; disk: DiskStatus | null }> {
+async function agentCheck(ctx: Context, io: Io): Promise<{ check: Check; disk: DiskStatus | null; services?: ServiceStatus[] }> {
   const client = await agentClient(io);
   if (client) {
     const h = await client.health();
-    const disk = (await client.status().catch(() => null))?.disk ?? null;
-    return { check: { name: 'agent', level: 'ok', message: `running (pid ${h.pid}, since ${h.startedAt})` }, disk };
+    const status = await client.status().catch(() => null);
+    return { check: { name: 'agent', level: 'ok', message: `running (pid ${h.pid}, since ${h.startedAt})` }, disk: status?.disk ?? null, ...(status ? { services: status.services } : {}) };
   }
   const onLaunchd = ctx.manager.backend === 'launchd';
   const installed = existsSync(onLaunchd ? agentPlistPath(ctx.env) : agentUnitPath(ctx.paths));

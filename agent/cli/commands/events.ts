@@ -4,7 +4,7 @@ import type { VigilEvent } from '../../core/events.js';
 import type { EventQuery } from '../../ports/store.js';
 import { createContext } from '../../daemon/compose.js';
 import { agentClient } from '../remote.js';
-import { int, JSON_FLAG, parse, parseSince, str } from '../args.js';
+import { int, JSON_FLAG, parse, parseSinceFlag, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { eventLine } from '../format.js';
 import { VigilError } from '../../core/errors.js';
@@ -24,7 +24,7 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
   );
   const since = str(values.since);
   const q: EventQuery = {
-    ...(since ? { since: parseSince(since, Date.now()) } : {}),
+    ...(since ? { since: parseSinceFlag(since, Date.now()) } : {}),
     ...(str(values.service) ? { service: str(values.service)! } : {}),
     limit: int(values.lines, '-n', 1) ?? 50,
   };

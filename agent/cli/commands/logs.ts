@@ -126,7 +126,7 @@ async function direct(io: Io): Promise<LogSource> {
   const ctx = await createContext(io.env);
   return new FileLogReader({
     logsDir: paths.logs,
-    redactFor: directLogRedaction(paths),
+    redactFor: directLogRedaction(ctx),
     known: (service) => {
       try {
         return ctx.existingStore()?.listServices().some((s) => s.name === service) ?? false;

@@ -3,7 +3,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { serviceLogPath } from '../../core/paths.js';
-import { FsCredentialStore } from '../../adapters/credentials/fs-store.js';
+import { launcherLogPath } from '../../adapters/launcher/contract.js';
 import { requireServices } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
 import { JSON_FLAG, parse } from '../args.js';
@@ -16,32 +16,35 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
   const ctx = await createContext(io.env);
   try {
     const store = ctx.store();
-    const records = requireServices(store, positionals);
+    // A unit Vigil wrote but never recorded (an apply whose rollback failed) is found by its marker.
+    const installed = new Set((await ctx.manager.listInstalled()).map((u) => u.service));
+    const recorded = new Set(store.listServices().map((s) => s.name));
+    requireServices(store, positionals.filter((n) => !installed.has(n)));
+    const records = store.listServices().filter((s) => positionals.includes(s.name));
+    const unrecorded = positionals.filter((n) => !recorded.has(n));
     await ctx.manager.remove(positionals);
     const now = ctx.clock.now();
     const purged: string[] = [];
     store.transaction(() => {
       for (const r of records) store.removeService(r.name);
       store.appendEvents(
-        records.map((r) => ({
-          key: `remove:${r.name}:${now}`,
+        [...records.map((r) => r.name), ...unrecorded].map((name) => ({
+          key: `remove:${name}:${now}`,
           at: now,
-          service: r.name,
+          service: name,
           type: 'removed' as const,
           severity: 'info' as const,
-          message: `${r.name} removed${values.purge ? ' (logs and unshared credentials purged)' : ''}`,
+          message: `${name} removed${values.purge ? ' (logs and unshared credentials purged)' : ''}`,
         })),
       );
     });
     if (values.purge) {
       const stillUsed = new Set(store.listServices().flatMap((s) => s.spec.credentials));
+      for (const name of unrecorded) purged.push(...purgeLogs(serviceLogPath(ctx.paths, name), launcherLogPath(ctx.paths, name)));
       for (const r of records) {
-        for (const f of [serviceLogPath(ctx.paths, r.name), ...rotatedLogs(serviceLogPath(ctx.paths, r.name))]) {
-          rmSync(f, { force: true });
-          purged.push(f);
-        }
+        purged.push(...purgeLogs(serviceLogPath(ctx.paths, r.name), launcherLogPath(ctx.paths, r.name)));
         // The set's file and its kept versions (old values must not linger either).
-        const credentials = new FsCredentialStore(ctx.paths.credentials);
+        const { credentials } = ctx;
         for (const set of r.spec.credentials.filter((c) => !stillUsed.has(c))) purged.push(...credentials.purge(set));
       }
     }
@@ -53,11 +56,17 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
   }
 }
 
+function purgeLogs(log: string, launcherLog: string): string[] {
+  const files = [log, ...rotatedLogs(log, launcherLog)];
+  for (const f of files) rmSync(f, { force: true });
+  return files;
+}
+
 /** The files next to a service's log that belong to it: rotated `<name>.log.N` (any N) and `<name>.launcher.log`. */
-function rotatedLogs(file: string): string[] {
+function rotatedLogs(file: string, launcherLogFile: string): string[] {
   const dir = path.dirname(file);
   const base = path.basename(file);
-  const launcherLog = base.replace(/\.log$/, '.launcher.log');
+  const launcherLog = path.basename(launcherLogFile);
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -13,8 +13,11 @@ import { int, JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 import { ago, table } from '../format.js';
 import { readSecretValue } from '../secret-input.js';
+import { requireUtf8 } from '../../core/utf8.js';
 import { directCredentials, setAndKey, type DirectCredentials } from '../secrets-deps.js';
 import { rotateCommand } from './secrets-rotate.js';
+import { vigilPaths } from '../../core/paths.js';
+import { assertPrivateHome } from '../../adapters/fs/private-home.js';
 
 const USAGE = `usage: vigil secrets <command>
   set <set> <KEY>                 value from stdin (hidden on a terminal); never pass it as an argument
@@ -54,6 +57,8 @@ async function setCommand(argv: string[], io: Io): Promise<number> {
   const usage = 'vigil secrets set <set> <KEY> [--json]';
   const { values, positionals } = parse(argv, { ...JSON_FLAG }, usage);
   const [set, key] = setAndKey(positionals, usage);
+  // Before the value is typed: a VIGIL_HOME others can write is refused (E_HOME_UNSAFE), the secret unasked.
+  assertPrivateHome(vigilPaths(io.env));
   const value = await readSecretValue(io, `Value for ${set}/${key} (input hidden): `);
   const client = await agentClient(io);
   let info: CredentialSetInfo;
@@ -86,13 +91,15 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   if (file === '-') text = await readStdin(io);
   else {
     const abs = path.resolve(io.cwd, file);
+    let bytes: Buffer;
     try {
-      text = readFileSync(abs, 'utf8');
+      bytes = readFileSync(abs);
       const mode = statSync(abs).mode & 0o777;
       if ((mode & 0o077) !== 0) looseMode = `${abs} is readable by others (mode ${mode.toString(8)}); now that its values are in the store, consider deleting it`;
     } catch (err) {
       throw new VigilError('E_USAGE', `cannot read ${abs}: ${(err as Error).message}`);
     }
+    text = requireUtf8(bytes, abs);
   }
   const r = await withDirect(io, true, (d) => importEnv(d, set, text, file === '-' ? 'stdin' : file, 'cli'));
   if (values.json) printJson(io, { ...r.info, imported: r.keys });
@@ -183,6 +190,7 @@ function restartHint(info: CredentialSetInfo, key?: string): string {
 }
 
 async function withDirect<T>(io: Io, write: boolean, fn: (d: DirectCredentials['deps']) => T): Promise<T> {
+  if (write) assertPrivateHome(vigilPaths(io.env));
   const direct = await directCredentials(io, write);
   try {
     return fn(direct.deps);
@@ -194,5 +202,5 @@ async function withDirect<T>(io: Io, write: boolean, fn: (d: DirectCredentials['
 async function readStdin(io: Io): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return requireUtf8(Buffer.concat(chunks), 'stdin');
 }

@@ -1,11 +1,11 @@
 /** `vigil status`: through the agent when it runs, else one direct batched call. */
 import { EXIT_OK } from '../../core/errors.js';
-import type { StatusDoc } from '../../core/status.js';
+import type { ServiceStatus, StatusDoc } from '../../core/status.js';
 import { requireInStatus } from '../../app/status.js';
 import { NO_AGENT, readViaAgent } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
-import { statusTable } from '../format.js';
+import { ago, statusTable } from '../format.js';
 
 export async function statusCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { ...JSON_FLAG }, 'vigil status [NAME...] [--json]');
@@ -19,8 +19,21 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     doc = { services: doc.services.filter((s) => positionals.includes(s.name)) };
   }
   if (values.json) printJson(io, doc);
-  else io.out(`${statusTable(doc.services, Date.now())}\n${diskLine(doc)}`);
+  else io.out(`${statusTable(doc.services, Date.now())}\n${scrapeLines(doc.services, Date.now())}${diskLine(doc)}`);
   return EXIT_OK;
+}
+
+/**
+ * Under the table, the metric rules' scrapes (agent status only): one line per scraped service, the last
+ * scrape ok or failed and when; a failing scrape means its metric rules see no data.
+ */
+export function scrapeLines(services: readonly ServiceStatus[], now: number): string {
+  const lines = services.flatMap((s) => {
+    const x = s.metricsScrape;
+    if (!x) return [];
+    return [`  ${s.name}: ${x.ok ? 'ok' : 'FAILED'} ${ago(x.at, now)} ago${x.ok ? '' : ` (${x.error ?? 'no answer'}): its metric alert rules see no data`}`];
+  });
+  return lines.length === 0 ? '' : `\nMetrics scrapes (metric alert rules):\n${lines.join('\n')}\n`;
 }
 
 /** The agent's disk-full condition under the table (nothing while all is well). */

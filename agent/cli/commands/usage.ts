@@ -4,8 +4,8 @@
  * straight from the database (and, for resume, the service manager).
  */
 import { EXIT_OK, VigilError } from '../../core/errors.js';
-import { SqliteStore } from '../../adapters/sqlite/sqlite-store.js';
-import { SqliteUsageLedger } from '../../adapters/sqlite/usage-ledger.js';
+import type { Store } from '../../ports/store.js';
+import type { UsageLedger } from '../../ports/usage-ledger.js';
 import { budgetStatus, usageReport } from '../../app/usage/query.js';
 import { BudgetEnforcer } from '../../app/usage/budget.js';
 import { createContext, type Context } from '../../daemon/compose.js';
@@ -20,10 +20,10 @@ const USAGE = 'vigil usage [--day YYYY-MM-DD | --month YYYY-MM] [--by service|mo
 const BUDGET = 'vigil budget status | vigil budget resume [SERVICE...] [--add USD]  [--json]';
 
 /** The database directly (no agent): null when there is none yet. */
-async function direct<T>(io: Io, fn: (ctx: Context, deps: { store: SqliteStore; ledger: SqliteUsageLedger } | null) => Promise<T> | T): Promise<T> {
+async function direct<T>(io: Io, fn: (ctx: Context, deps: { store: Store; ledger: UsageLedger } | null) => Promise<T> | T): Promise<T> {
   const ctx = await createContext(io.env);
   const store = ctx.existingStore();
-  return await Promise.resolve(fn(ctx, store instanceof SqliteStore ? { store, ledger: new SqliteUsageLedger(store.db) } : null)).finally(() => ctx.close());
+  return await Promise.resolve(fn(ctx, store ? { store, ledger: store.ledgers.usage() } : null)).finally(() => ctx.close());
 }
 
 export async function usageCommand(argv: string[], io: Io): Promise<number> {
@@ -87,7 +87,8 @@ function emptyStore(): Parameters<typeof budgetStatus>[0]['store'] {
   const none = () => {
     throw new VigilError('E_STORE', 'no database');
   };
-  return { getState: () => undefined, setState: none, appendEvents: none, queryEvents: () => [], upsertService: none, removeService: none, listServices: () => [], transaction: none, close: () => undefined };
+  const ledgers = { usage: emptyLedger, resourceHistory: none, alertLog: none, credentials: none };
+  return { getState: () => undefined, setState: none, appendEvents: none, queryEvents: () => [], upsertService: none, removeService: none, listServices: () => [], ledgers, transaction: none, close: () => undefined };
 }
 
 function emptyLedger(): Parameters<typeof budgetStatus>[0]['ledger'] {

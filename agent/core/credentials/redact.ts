@@ -1,19 +1,25 @@
 /**
- * The leak guard's pure part: replace every exact secret value in a line of a service's log with
- * `[redacted:<set>/<KEY>]`, and the `secret-leaked` event its first sighting raises. Anyone who shows a
- * service's log (tail, follow, search, crash log tails) runs each line through a Redactor first.
+ * The leak guard's pure part: replace every secret value in a line of a service's log with
+ * `[redacted:<set>/<KEY>]`, and the `secret-leaked` event its first sighting raises. Anyone who shows or
+ * stores a service's log (tail, follow, search, crash log tails in events) runs each line through a
+ * Redactor first.
  *
  *   const redact = createRedactor(secrets);            // SecretRef[] from the credential store
  *   const safe = redact(line, (hit) => sightings.push(hit));
  *
- * Matched forms: the value as written, JSON-escaped (inside a JSON log line) and URL-encoded (in a
- * logged URL). Values shorter than MIN_GUARDED_LENGTH are not matched: they would shred ordinary text.
- * When two values overlap, the longest wins.
+ * Matched forms (encodings.ts, decode.ts): the value as written, JSON-escaped once or twice, hex, base64
+ * and base64url at any alignment inside a longer encoded text, and percent-encoding or `\uXXXX` escapes
+ * of any of its characters; in any letter case (a value's letters printed in another case give almost all
+ * of it away; for hex keys and hex output case means nothing at all); and any prefix of at least three
+ * quarters of the value (the value minus its last characters). Values shorter than MIN_GUARDED_LENGTH are
+ * not matched: they would shred ordinary text. When two values overlap, the longest match wins.
  */
 import type { NewEvent } from '../events.js';
-import { escapeRegExp } from '../logs/match.js';
+import { decodeEscapes, utf8Bytes } from './decode.js';
+import { MIN_GUARDED_LENGTH, guardedPrefix, lower, secretForms } from './encodings.js';
+import { LiteralSet, type LiteralEntry, type LiteralHit } from './literal-set.js';
 
-export const MIN_GUARDED_LENGTH = 8;
+export { MIN_GUARDED_LENGTH } from './encodings.js';
 
 /** One value held in the credential store. */
 export interface SecretRef {
@@ -42,38 +48,46 @@ export function redactionLabel(set: string, key: string): string {
 
 const identity: Redactor = (line) => line;
 
-export function createRedactor(secrets: readonly SecretRef[]): Redactor {
-  // form → the secret it belongs to; a current value wins over a kept one holding the same bytes.
-  const owner = new Map<string, SecretRef>();
-  const ordered = [...secrets].sort((a, b) => Number(b.current) - Number(a.current) || b.version - a.version);
+/** `label` names what replaces a match (by default `[redacted:<set>/<KEY>]`). */
+export function createRedactor(secrets: readonly SecretRef[], label: (s: SecretRef) => string = (s) => redactionLabel(s.set, s.key)): Redactor {
+  // A current value comes first, so it wins over a kept one holding the same bytes (ties keep the first).
+  const ordered = [...secrets].filter((s) => s.value.length >= MIN_GUARDED_LENGTH).sort((a, b) => Number(b.current) - Number(a.current) || b.version - a.version);
+  const encoded: LiteralEntry<SecretRef>[] = [];
+  const decoded: LiteralEntry<SecretRef>[] = [];
   for (const s of ordered) {
-    if (s.value.length < MIN_GUARDED_LENGTH) continue;
-    for (const form of forms(s.value)) if (!owner.has(form)) owner.set(form, s);
+    for (const f of secretForms(s.value)) encoded.push({ text: f.text, min: f.min, id: s });
+    // After %XX / \uXXXX decoding: the value (\u escapes) and its UTF-8 bytes (%XX of non-ASCII).
+    const prefixLength = guardedPrefix(s.value).length;
+    decoded.push({ text: lower(s.value), min: prefixLength, id: s });
+    const bytes = utf8Bytes(s.value);
+    if (bytes !== s.value) decoded.push({ text: lower(bytes), min: utf8Bytes(guardedPrefix(s.value)).length, id: s });
   }
-  if (owner.size === 0) return identity;
-  const alternatives = [...owner.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  const pattern = new RegExp(alternatives.join('|'), 'g');
+  if (encoded.length === 0) return identity;
+  const direct = new LiteralSet(encoded);
+  const unescaped = new LiteralSet(decoded);
   return (line, onHit) => {
     if (line.length < MIN_GUARDED_LENGTH) return line;
-    pattern.lastIndex = 0;
-    return line.replace(pattern, (match) => {
-      const s = owner.get(match)!;
-      onHit?.({ set: s.set, key: s.key, version: s.version, current: s.current });
-      return redactionLabel(s.set, s.key);
-    });
+    let out = replace(line, direct.scan(lower(line)), label, onHit);
+    const d = decodeEscapes(out);
+    if (d !== null) {
+      const hits = unescaped.scan(lower(d.text)).map((h) => ({ ...h, start: d.starts[h.start]!, end: d.starts[h.end]! }));
+      out = replace(out, hits, label, onHit);
+    }
+    return out;
   };
 }
 
-function forms(value: string): string[] {
-  const out = new Set([value, JSON.stringify(value).slice(1, -1)]);
-  try {
-    out.add(encodeURIComponent(value));
-  } catch {
-    // a lone surrogate: the store refuses those anyway
+function replace(line: string, hits: readonly LiteralHit<SecretRef>[], label: (s: SecretRef) => string, onHit: ((hit: LeakHit) => void) | undefined): string {
+  if (hits.length === 0) return line;
+  let out = '';
+  let at = 0;
+  for (const { start, end, id: s } of hits) {
+    out += line.slice(at, start) + label(s);
+    at = end;
+    onHit?.({ set: s.set, key: s.key, version: s.version, current: s.current });
   }
-  return [...out];
+  return out + line.slice(at);
 }
-
 
 /** The idempotency key of a sighting: one event per set/KEY value (a rotated value is a new one). */
 export function leakKey(hit: Pick<LeakHit, 'set' | 'key' | 'version'>): string {

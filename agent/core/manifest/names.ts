@@ -3,7 +3,13 @@
  * must not load zod (about 14 MB of resident memory) to do so.
  */
 export const SERVICE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
-/** Names that would collide with Vigil's own units (vigil-agent.service). */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set(['agent']);
+/** Names that would collide with Vigil's own units (vigil-agent.service) or files (logs/vigil-agent.log). */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['agent', 'vigil']);
+/** Any `vigil-*` name is Vigil's: `vigil-agent` would write its output into the agent's own log. */
+export const RESERVED_PREFIX = 'vigil-';
+
+export function isReservedName(name: string): boolean {
+  return RESERVED_NAMES.has(name) || name.startsWith(RESERVED_PREFIX);
+}
 export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CREDENTIAL_SET_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;

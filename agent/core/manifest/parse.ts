@@ -10,11 +10,11 @@ import type { LaunchdProcessType, LoadedManifest, ManifestWarning, ServiceSpec }
 import {
   manifestErrorMap,
   manifestShapeSchema,
-  RESERVED_NAMES,
   SERVICE_NAME_RE,
   serviceSchema,
   type RawService,
 } from './schema.js';
+import { isReservedName } from './names.js';
 import { dependencyOrder } from './deps.js';
 import { healthyProblems, withWaits } from './depends-part.js';
 import { parseAlertsPart } from './alerts-part.js';
@@ -23,9 +23,10 @@ import { withStopTimeout } from './stop-settings.js';
 import { parseUsagePart } from './usage-part.js';
 import { normalizeUsage } from './usage.js';
 import { normalizeHealth } from './health-part.js';
-import { resolveProgram, UNEXPANDED_RE } from './program.js';
+import { cwdProblem, programProblem, resolveProgram, UNEXPANDED_RE, type ProbePath } from './program.js';
 import { METRIC_RULE_NAMES, resolveMetricRules, type MetricRuleOverrides } from '../alerts/metric-rules.js';
 import { ruleOverrides } from '../alerts/metric-rules-schema.js';
+import { aliasBombProblem, limitProblems, MANIFEST_LIMITS } from './limits.js';
 import { dotted, keepScalarText, locator, serviceNamesInOrder, yamlProblems, type Locate } from './source.js';
 
 export interface ParseOptions {
@@ -33,6 +34,11 @@ export interface ParseOptions {
   file: string;
   /** Resolves a bare program name ("python3") through PATH; null when not found. */
   which?: (program: string) => string | null;
+  /**
+   * Looks at the program and `cwd` of every service (what starting it needs); given by `vigil apply`,
+   * dry run included, so that a missing program is refused before anything is written.
+   */
+  probe?: ProbePath;
 }
 
 /** Env keys that name a secret: a whole `_`-separated word (OPENAI_API_KEY, GH_TOKEN), not MAX_TOKENS. */
@@ -42,6 +48,9 @@ const SECRETISH_RE =
 type Problem = (p: (string | number)[], message: string) => void;
 
 export function parseManifest(text: string, opts: ParseOptions): LoadedManifest {
+  // A character is at least one byte: a text this long is over the byte limit too (the CLI checks the
+  // exact size before reading the file).
+  if (text.length > MANIFEST_LIMITS.fileBytes) throw tooLarge(opts.file, text.length);
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lc,
@@ -51,9 +60,18 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
   });
   if (doc.errors.length > 0)
     throw new ManifestError('E_MANIFEST_YAML', yamlProblems(doc, lc, text, opts.file));
+  const overLimits = limitProblems(doc, lc, opts.file);
+  if (overLimits.length > 0) throw new ManifestError('E_MANIFEST_INVALID', overLimits);
   keepScalarText(doc);
   const locate = locator(doc, lc);
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MANIFEST_LIMITS.aliases });
+  } catch (err) {
+    // yaml throws a ReferenceError for an alias bomb (and for an alias to an anchor it cannot resolve).
+    if (err instanceof ReferenceError) throw new ManifestError('E_MANIFEST_YAML', [aliasBombProblem(doc, lc, opts.file)]);
+    throw err;
+  }
   if (data === null || data === undefined) {
     throw new ManifestError('E_MANIFEST_INVALID', [
       {
@@ -81,8 +99,8 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
     const at: Problem = (p, message) =>
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message });
     if (!SERVICE_NAME_RE.test(name)) at([], 'service name must match [a-z0-9][a-z0-9-]{0,47}');
-    else if (RESERVED_NAMES.has(name))
-      at([], `"${name}" is reserved for Vigil's own unit; choose another name`);
+    else if (isReservedName(name))
+      at([], `"${name}" is reserved for Vigil's own units and logs (agent, vigil, vigil-*); choose another name`);
     if (!Object.hasOwn(rawServices, name)) continue;
     const parsed = serviceSchema.safeParse(rawServices[name], { error: manifestErrorMap });
     if (!parsed.success) {
@@ -110,7 +128,7 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
   const topStop = top.success ? top.data.stopTimeoutSec : undefined;
   for (const [name, svc] of valid) {
     const base = ['services', name];
-    const spec = normalize(name, svc, baseDir, opts.which, (p, message) =>
+    const spec = normalize(name, svc, baseDir, opts, (p, message) =>
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message }),
     );
     if (!spec) continue;
@@ -199,7 +217,7 @@ function normalize(
   name: string,
   svc: RawService,
   baseDir: string,
-  which: ParseOptions['which'],
+  { which, probe }: ParseOptions,
   problem: Problem,
 ): ServiceSpec | null {
   let ok = true;
@@ -213,6 +231,14 @@ function normalize(
   const cwd = svc.cwd === undefined ? undefined : path.resolve(baseDir, svc.cwd);
   const found = resolveProgram(svc.command[0] ?? '', cwd ?? baseDir, which);
   if ('error' in found) problem(['command', 0], found.error);
+  if (probe) {
+    const why = cwd === undefined || !ok ? null : cwdProblem(cwd, probe);
+    if (why) problem(['cwd'], why);
+    // A relative program in a missing cwd is reported once, at the cwd.
+    const prog = 'error' in found || (why && !path.isAbsolute(svc.command[0] ?? '')) ? null : programProblem(found.path, probe);
+    if (prog) problem(['command', 0], prog);
+    if (why || prog) ok = false;
+  }
   const health = svc.health ? normalizeHealth(svc.health, cwd, baseDir, which, problem) : undefined;
   if ('error' in found || health === null || !ok) return null;
   const resolved = found.path;
@@ -286,4 +312,11 @@ function unknownKey(p: PropertyKey[]): string {
 /** By line, then column; problems without a line first. Stable, so equal positions keep their order. */
 function sortProblems(problems: ManifestProblem[]): ManifestProblem[] {
   return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+/** The manifest is over MANIFEST_LIMITS.fileBytes (`size` in bytes, or characters when only the text is known). */
+export function tooLarge(file: string, size: number): ManifestError {
+  return new ManifestError('E_MANIFEST_READ', [
+    { file, line: null, column: null, path: '', message: `the manifest is ${size} bytes; at most ${MANIFEST_LIMITS.fileBytes} (1 MiB) are allowed` },
+  ]);
 }

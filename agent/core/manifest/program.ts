@@ -18,3 +18,30 @@ export function resolveProgram(
   }
   return { path: path.isAbsolute(program) ? program : path.resolve(dir, program) };
 }
+
+/** What is at a path (the caller looks; parsing stays pure): `exec` is a regular file with an x bit. */
+export type PathKind = 'missing' | 'directory' | 'exec' | 'file' | 'other';
+export type ProbePath = (file: string) => PathKind;
+
+/** Why the resolved program cannot be started, or null. systemd would refuse it only at start. */
+export function programProblem(file: string, probe: ProbePath): string | null {
+  switch (probe(file)) {
+    case 'exec':
+      return null;
+    case 'missing':
+      return `program ${file} does not exist`;
+    case 'directory':
+      return `${file} is a directory, not a program`;
+    case 'file':
+      return `${file} is not executable (chmod +x ${file})`;
+    default:
+      return `${file} is not a regular file`;
+  }
+}
+
+/** Why the working directory cannot be used, or null. */
+export function cwdProblem(dir: string, probe: ProbePath): string | null {
+  const kind = probe(dir);
+  if (kind === 'directory') return null;
+  return kind === 'missing' ? `directory ${dir} does not exist` : `${dir} is not a directory`;
+}

@@ -63,3 +63,33 @@ export function maxWaitSec(spec: Pick<ServiceSpec, 'waitFor'>): number {
   const waits = spec.waitFor ?? [];
   return waits.length === 0 ? 0 : DEPENDENCY_WAIT_SEC + attemptMs(waits) / 1000;
 }
+
+/** Room after the wait for the program to start and the launcher to say READY=1 (s). */
+const START_AFTER_WAIT_SEC = 15;
+
+/** The start timeout rendered for a service with healthy dependencies (TimeoutStartSec=); undefined without. */
+export function startTimeoutSec(spec: Pick<ServiceSpec, 'waitFor'>): number | undefined {
+  const wait = maxWaitSec(spec);
+  return wait > 0 ? Math.ceil(wait) + START_AFTER_WAIT_SEC : undefined;
+}
+
+/** How long a start takes at most without a dependency wait, as far as a client is concerned (s). */
+export const PLAIN_START_WAIT_SEC = 30;
+/** What a client adds to the start timeout (the manager's own steps). */
+export const CLIENT_START_MARGIN_SEC = 15;
+
+/**
+ * How long a client waits for starting these services before it gives up (ms): the longest start timeout
+ * (services with healthy dependencies wait for them first, up to a minute and a try), plus a margin, so
+ * that a start still in progress is never reported as failed.
+ */
+export function startWaitMs(services: readonly { startTimeoutSec?: number }[]): number {
+  const longest = services.reduce((m, s) => Math.max(m, s.startTimeoutSec ?? 0), 0);
+  return (Math.max(longest, PLAIN_START_WAIT_SEC) + CLIENT_START_MARGIN_SEC) * 1000;
+}
+
+/** `{ startTimeoutSec }` for the status document, or nothing for a service that waits for no dependency. */
+export function startTimeoutField(spec: Pick<ServiceSpec, 'waitFor'>): { startTimeoutSec?: number } {
+  const sec = startTimeoutSec(spec);
+  return sec === undefined ? {} : { startTimeoutSec: sec };
+}

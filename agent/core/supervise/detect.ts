@@ -73,7 +73,9 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       });
       continue;
     }
-    if (intendedExit(intent, rec.at, prev)) continue; // Vigil stopped it: neither a crash nor a kill
+    // Vigil stopped it: neither a crash nor a kill. The agent's own memory-limit verdict is written just
+    // before its restart (within the intent's slack) and stays a failure.
+    if (rec.result !== 'memory-limit' && intendedExit(intent, rec.at, prev)) continue;
     if (!isFailure(rec)) {
       // A SIGTERM nobody in Vigil sent: a clean exit to the manager, but the service did not choose it.
       if (rec.signal === null || normalizeSignal(rec.signal) !== 'SIGTERM') continue;

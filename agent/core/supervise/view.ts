@@ -20,6 +20,8 @@ export function serviceStatus(args: {
   intent?: Intent | null;
   /** The service's stopTimeoutSec (clients wait that long for a stop). */
   stopTimeoutSec?: number;
+  /** Its start timeout, when it waits for healthy dependencies (clients wait that long for a start). */
+  startTimeoutSec?: number;
 }): ServiceStatus {
   const { observed: o, snapshot: snap } = args;
   const recentCrashes = (snap?.crashes ?? []).filter((t) => t > args.now - args.rule.windowMs).length;
@@ -41,6 +43,8 @@ export function serviceStatus(args: {
     memoryBytes: o.memoryBytes,
     cpuNsec: o.cpuNsec,
     ...(args.stopTimeoutSec === undefined ? {} : { stopTimeoutSec: args.stopTimeoutSec }),
+    ...(args.startTimeoutSec === undefined ? {} : { startTimeoutSec: args.startTimeoutSec }),
+    ...(args.waitsFor && args.waitsFor.length > 0 ? { waitsFor: [...args.waitsFor] } : {}),
   };
 }
 

@@ -1,8 +1,7 @@
 /**
  * One chunk of a service's log → priced ledger entries: parse the llm_usage lines, normalize them, price
  * them, place them in their local day and hour, and give each its idempotency key (the request id, else
- * the file and byte offset of the line). Pure: the price lookup and the calendar are passed in, so the
- * same code runs in the agent's thread or in a parsing worker.
+ * the file and byte offset of the line). Pure: the price lookup and the calendar are passed in.
  */
 import type { PricingSpec } from '../manifest/usage.js';
 import type { LedgerEntry } from './model.js';

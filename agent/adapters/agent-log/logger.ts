@@ -22,6 +22,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { FileSink } from './file-sink.js';
+import { MIN_GUARDED_LENGTH, createRedactor, type Redactor } from '../../core/credentials/redact.js';
 
 export const REDACTED = '[redacted]';
 
@@ -73,7 +74,8 @@ function openLogFile(file: string, name: string | undefined): NodeJS.WritableStr
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }
-  const fd = fs.openSync(file, 'a', 0o600);
+  // O_NOFOLLOW: a link put in place of the log is refused, its target never appended to
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
   fs.fchmodSync(fd, 0o600);
   return new FileSink({ fd, file, ...(name === undefined ? {} : { name }) }) as unknown as NodeJS.WritableStream;
 }
@@ -109,17 +111,34 @@ export function createScrubbingStream(
   });
 }
 
-/** Replaces each secret (longest first, so one that contains another goes whole) with "[redacted]". */
+/**
+ * Replaces each secret with "[redacted]": values of MIN_GUARDED_LENGTH characters or more in every
+ * encoding the leak guard knows (base64, hex, %XX, any case, …: agent/core/credentials/redact.ts), shorter
+ * ones (down to MIN_SECRET_LENGTH) as written and JSON-escaped only, longest first (so one that contains
+ * another goes whole).
+ */
 export function scrub(text: string, secrets: Iterable<string>): string {
+  const values = [...secrets];
+  let out = guardFor(values)(text);
   const forms = new Set<string>();
-  for (const s of secrets) {
-    if (s.length < MIN_SECRET_LENGTH) continue;
+  for (const s of values) {
+    if (s.length < MIN_SECRET_LENGTH || s.length >= MIN_GUARDED_LENGTH) continue;
     forms.add(s);
     forms.add(JSON.stringify(s).slice(1, -1));
   }
-  let out = text;
   for (const form of [...forms].sort((a, b) => b.length - a.length)) {
     if (out.includes(form)) out = out.split(form).join(REDACTED);
   }
   return out;
+}
+
+/** The compiled matcher for the last list of values (the store's list changes rarely; compiling is not free). */
+let compiled: { key: string; redact: Redactor } = { key: '', redact: (l) => l };
+function guardFor(values: readonly string[]): Redactor {
+  const key = values.join('\0');
+  if (key !== compiled.key) {
+    const refs = values.map((value) => ({ set: '', key: '', value, version: 0, current: true }));
+    compiled = { key, redact: createRedactor(refs, () => REDACTED) };
+  }
+  return compiled.redact;
 }

@@ -1,0 +1,29 @@
+/**
+ * Bounds on how far V8 lets the agent's heap grow past what it really holds. Reading a log backlog (or any
+ * steady stream of short-lived objects: lines, entries, API replies) otherwise costs the always-on agent far
+ * more memory than it keeps (test/bench/RESULTS-usage.md §3):
+ *
+ *  - Young generation: V8 doubles the new space (up to 2 × 16 MB on 64-bit) whenever enough objects have
+ *    survived scavenges since the last growth, which such a stream always triggers, and gives it back only
+ *    once allocation has nearly stopped: ~30 MB of RSS for as long as the work goes on. Its size limit is
+ *    fixed when the heap is created (`--max-semi-space-size` on the command line), but the growth factor is
+ *    read at each growth, so setting it to 1 holds the new space at its size at start-up (1–2 MB per semi-space).
+ *  - Old generation: after each full collection V8 lets the old space grow to up to 4× what survived before
+ *    collecting again; a small new space promotes more short-lived objects, so garbage piled up to ~3× the
+ *    live heap (27 MB used, 12 MB of it live). A fixed growing factor of 1 + OLD_SPACE_GROWING_PERCENT/100
+ *    collects it sooner; the agent's live heap is small (~12 MB), so a full collection is cheap.
+ *
+ * Both are read by V8 when it decides, not only at start-up, so setting them once, early, is enough.
+ */
+import v8 from 'node:v8';
+
+/** New-space growth factor: 1 = never grow past the semi-space size at the call. */
+export const SEMI_SPACE_GROWTH_FACTOR = 1;
+/** The old space may grow to this much more than what survived the last full collection. */
+export const OLD_SPACE_GROWING_PERCENT = 25;
+
+/** Process-wide, once, before the agent starts its work. */
+export function boundHeapGrowth(): void {
+  v8.setFlagsFromString(`--semi-space-growth-factor=${SEMI_SPACE_GROWTH_FACTOR}`);
+  v8.setFlagsFromString(`--heap-growing-percent=${OLD_SPACE_GROWING_PERCENT}`);
+}

@@ -7,7 +7,6 @@
  * Usage: node --import tsx test/bench/health.ts [--seconds 60]
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,21 +14,13 @@ import type { StatusDoc } from '../../agent/core/status.js';
 import { FIXTURES, ROOT, makeHome, startAgent, waitFor, sleep, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { percentile, procCpuTicks, procRssBytes } from './measure.js';
+import { freePort } from '../helpers/free-port.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' } } });
 const SECONDS = Number(values.seconds);
 const N = 20;
 const HZ = 100;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 interface Window {
   ownPct: number;

@@ -1,5 +1,4 @@
 /** A real stack for browser tests: services installed on the real systemd user manager, a real agent with --http. */
-import net from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { FIXTURES, makeHome, startAgent, type AgentProcess, type TestHome } from '../helpers/vigil.js';
@@ -74,12 +73,4 @@ export const KEYED = path.join(FIXTURES, 'services', 'keyed-health.mjs');
 export const USAGE_WRITER = path.join(FIXTURES, 'services', 'usage-writer.mjs');
 
 /** A free loopback port (for a fixture service's health endpoint). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+export { freePort } from '../helpers/free-port.js';

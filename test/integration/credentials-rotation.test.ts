@@ -7,7 +7,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ApiClient } from '../../agent/api/client.js';
@@ -16,6 +15,7 @@ import type { CredentialsDoc } from '../../agent/core/credentials/model.js';
 import type { VigilEvent } from '../../agent/core/events.js';
 import { FIXTURES, makeHome, startAgent, waitFor, type AgentProcess, type RunOutput, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
+import { freePort } from '../helpers/free-port.js';
 
 const SERVICE = path.join(FIXTURES, 'services', 'keyed-health.mjs');
 const tag = randomBytes(6).toString('hex');
@@ -24,15 +24,6 @@ const GOOD2 = `good-canary-${tag}-two`;
 const BAD = `bad-canary-${tag}-three`;
 const CANARIES = [GOOD1, GOOD2, BAD, `good-canary-${tag}-worker-rejects`];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function health(port: number): Promise<{ status: number; keyHash: string | null }> {
   try {

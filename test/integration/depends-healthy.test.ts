@@ -8,24 +8,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FIXTURES, makeHome, sleep, waitFor, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { requireLauncher } from '../helpers/launcher.js';
 import type { StatusDoc } from '../../agent/core/status.js';
+import { freePort } from '../helpers/free-port.js';
 
 const exec = promisify(execFile);
 const SLOW_REDIS = path.join(FIXTURES, 'services', 'slow-redis.sh');
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Connects to the port every 20 ms and remembers each try; `upAfter(t)`: the first success after a failure at or after t. */
 function watchPort(port: number) {

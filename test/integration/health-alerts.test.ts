@@ -2,7 +2,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import type { VigilEvent } from '../../agent/core/events.js';
@@ -10,18 +9,10 @@ import type { AlertsResponse, ResourcesResponse } from '../../agent/api/contract
 import { FIXTURES, makeHome, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { freePort } from '../helpers/free-port.js';
 
 const SERVER = path.join(FIXTURES, 'services', 'health-server.mjs');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 describe('health, resources and alerts (real systemd, real agent)', () => {
   let t: TestHome;

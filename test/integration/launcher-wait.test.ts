@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseExitLine } from '../../agent/adapters/fs/exit-journal.js';
 import { readOr, requireLauncher, runLauncher, startLauncher } from '../helpers/launcher.js';
 import { waitFor } from '../helpers/vigil.js';
+import { freePort } from '../helpers/free-port.js';
 
 let dir: string;
 let n = 0;
@@ -25,13 +26,6 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A free local port (listened on and closed again). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const close = (s: Server | HttpServer) => new Promise<void>((r) => s.close(() => r()));
 

@@ -8,25 +8,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { AlertsResponse } from '../../agent/api/contract.js';
 import { FIXTURES, makeHome, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { freePort } from '../helpers/free-port.js';
 
 const PYTHON = '/usr/bin/python3';
 const SERVER = path.join(FIXTURES, 'services', 'guide_metrics.py');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 interface Hooked {
   kind: string;

@@ -7,22 +7,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { StatusDoc } from '../../agent/core/status.js';
 import { FIXTURES, makeHome, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
+import { freePort } from '../helpers/free-port.js';
 
 const PYTHON = '/usr/bin/python3';
 const SERVER = path.join(FIXTURES, 'services', 'guide_metrics.py');
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('metrics scrape in vigil status and vigil doctor (real systemd, real agent)', () => {
   let t: TestHome;

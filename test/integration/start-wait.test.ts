@@ -6,23 +6,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { FIXTURES, makeHome, sleep, startAgent, type AgentProcess, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { requireLauncher } from '../helpers/launcher.js';
 import { ApiClient } from '../../agent/api/client.js';
 import type { StatusDoc } from '../../agent/core/status.js';
+import { freePort } from '../helpers/free-port.js';
 
 const SLOW_REDIS = path.join(FIXTURES, 'services', 'slow-redis.sh');
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('vigil start waits for a slow healthy dependency (real systemd, agent running)', () => {
   let t: TestHome;

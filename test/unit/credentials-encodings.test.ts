@@ -206,3 +206,14 @@ describe('leak guard: property (seeded random)', () => {
     }
   });
 });
+
+it('the pure base64/base64url encoder writes what Node\'s Buffer writes, at every length', async () => {
+  const { toBase64, utf8 } = await import('../../agent/core/credentials/encodings.js');
+  const { randomBytes } = await import('node:crypto');
+  for (let n = 0; n < 64; n++) {
+    const b = randomBytes(n);
+    assert.equal(toBase64(b, 'base64'), b.toString('base64'));
+    assert.equal(toBase64(b, 'base64url'), b.toString('base64url'));
+  }
+  assert.deepEqual([...utf8('é€😀')], [...Buffer.from('é€😀', 'utf8')]);
+});

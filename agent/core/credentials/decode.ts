@@ -6,6 +6,8 @@
  * it came from. `%XX` decodes to one byte (as a char 0-255: percent-encoded UTF-8 is matched against the
  * value's UTF-8 bytes), `\uXXXX` to one UTF-16 unit.
  */
+import { utf8 } from './encodings.js';
+
 const ESCAPE = /%[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}/;
 const ESCAPES = /%[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}/g;
 
@@ -41,5 +43,7 @@ export function decodeEscapes(line: string): Decoded | null {
 
 /** The value as percent-decoding leaves it: its UTF-8 bytes, one char each. */
 export function utf8Bytes(value: string): string {
-  return Buffer.from(value, 'utf8').toString('latin1');
+  let out = '';
+  for (const b of utf8(value)) out += String.fromCharCode(b);
+  return out;
 }

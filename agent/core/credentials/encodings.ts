@@ -29,25 +29,25 @@ export interface SecretForm {
   kind: string;
 }
 
-type Encoder = (bytes: Buffer, chars: string) => string;
+type Encoder = (bytes: Uint8Array, chars: string) => string;
 
 const ENCODERS: ReadonlyArray<readonly [string, Encoder]> = [
   ['value', (_b, s) => s],
   ['json', (_b, s) => jsonEscape(s)],
   ['json2', (_b, s) => jsonEscape(jsonEscape(s))],
   ['form', (_b, s) => s.replace(/ /g, '+')],
-  ['hex', (b) => b.toString('hex')],
+  ['hex', (b) => toHex(b)],
   ...[0, 1, 2].flatMap((o) => [
-    [`base64/${o}`, (b: Buffer) => base64Inner(b, o, 'base64')] as const,
-    [`base64url/${o}`, (b: Buffer) => base64Inner(b, o, 'base64url')] as const,
+    [`base64/${o}`, (b: Uint8Array) => base64Inner(b, o, 'base64')] as const,
+    [`base64url/${o}`, (b: Uint8Array) => base64Inner(b, o, 'base64url')] as const,
   ]),
 ];
 
 /** Every distinct form of `value`, with the shortest prefix of each that is redacted. */
 export function secretForms(value: string): SecretForm[] {
   const prefix = guardedPrefix(value);
-  const whole = Buffer.from(value, 'utf8');
-  const part = Buffer.from(prefix, 'utf8');
+  const whole = utf8(value);
+  const part = utf8(prefix);
   const out = new Map<string, SecretForm>();
   for (const [kind, encode] of ENCODERS) {
     const text = lower(encode(whole, value));
@@ -72,9 +72,41 @@ export function guardedPrefix(value: string): string {
  * The base64 characters of `bytes` placed at offset `o` (mod 3) inside a longer byte string: the bits of
  * the first ceil(8o/6) characters mix in the bytes before, the bits after floor(8(o+n)/6) the bytes after.
  */
-export function base64Inner(bytes: Buffer, o: number, alphabet: 'base64' | 'base64url'): string {
-  const enc = Buffer.concat([Buffer.alloc(o), bytes]).toString(alphabet);
+export function base64Inner(bytes: Uint8Array, o: number, alphabet: 'base64' | 'base64url'): string {
+  const padded = new Uint8Array(o + bytes.length);
+  padded.set(bytes, o);
+  const enc = toBase64(padded, alphabet);
   return enc.slice(Math.ceil((8 * o) / 6), Math.floor((8 * (o + bytes.length)) / 6));
+}
+
+// core is pure and shared with the dashboard's type checking: no Node Buffer here, plain byte maths.
+const UTF8 = new TextEncoder();
+
+/** The UTF-8 bytes of `s`. */
+export function utf8(s: string): Uint8Array {
+  return UTF8.encode(s);
+}
+
+function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** RFC 4648 base64 (with `=` padding) or base64url (without), as Node's Buffer writes them. */
+export function toBase64(bytes: Uint8Array, alphabet: 'base64' | 'base64url'): string {
+  const table = B64 + (alphabet === 'base64' ? '+/' : '-_');
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const left = bytes.length - i;
+    out += table[(n >> 18) & 63]! + table[(n >> 12) & 63]!;
+    out += left > 1 ? table[(n >> 6) & 63]! : alphabet === 'base64' ? '=' : '';
+    out += left > 2 ? table[n & 63]! : alphabet === 'base64' ? '=' : '';
+  }
+  return out;
 }
 
 function jsonEscape(s: string): string {

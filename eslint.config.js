@@ -4,12 +4,34 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
 
-const NODE_IO = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'os', 'dgram', 'tls', 'worker_threads'];
+const NODE_IO = [
+  'fs',
+  'fs/promises',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'os',
+  'dgram',
+  'tls',
+  'worker_threads',
+];
 const nodeIo = NODE_IO.flatMap((m) => [m, `node:${m}`]);
-const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => (m.startsWith('node:') ? [m] : [m, `node:${m}`])))];
+const nodeBuiltins = [
+  ...new Set(builtinModules.flatMap((m) => (m.startsWith('node:') ? [m] : [m, `node:${m}`]))),
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'renderer/dist/**', 'test-results/**', 'release/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test/fixtures/**',
+      'renderer/dist/**',
+      'test-results/**',
+      'release/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,7 +39,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: "Only electron/ imports 'electron'." }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: "Only electron/ imports 'electron'." }] },
+      ],
     },
   },
   {
@@ -31,9 +56,17 @@ export default tseslint.config(
             { name: 'electron', message: "Only electron/ imports 'electron'." },
             { name: 'better-sqlite3', message: 'agent/core does no I/O: use the Store port.' },
             { name: 'pino', message: 'agent/core does no I/O.' },
-            ...nodeIo.map((name) => ({ name, message: 'agent/core does no I/O: put it behind a port in agent/ports.' })),
+            ...nodeIo.map((name) => ({
+              name,
+              message: 'agent/core does no I/O: put it behind a port in agent/ports.',
+            })),
           ],
-          patterns: [{ group: ['**/adapters/**', '**/cli/**', '**/daemon/**', '**/api/**'], message: 'core depends on nothing but itself.' }],
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/cli/**', '**/daemon/**', '**/api/**'],
+              message: 'core depends on nothing but itself.',
+            },
+          ],
         },
       ],
     },
@@ -44,7 +77,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/adapters/**', '**/cli/**', '**/daemon/**', '**/api/**', 'better-sqlite3'], message: 'ports are interfaces only.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/cli/**', '**/daemon/**', '**/api/**', 'better-sqlite3'],
+              message: 'ports are interfaces only.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -56,7 +96,12 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: "Only electron/ imports 'electron'." }],
-          patterns: [{ group: ['**/cli/**', '**/daemon/**', '**/api/**'], message: 'adapters implement ports; they do not call up.' }],
+          patterns: [
+            {
+              group: ['**/cli/**', '**/daemon/**', '**/api/**'],
+              message: 'adapters implement ports; they do not call up.',
+            },
+          ],
         },
       ],
     },
@@ -71,10 +116,14 @@ export default tseslint.config(
         {
           paths: [{ name: 'electron', message: "Only electron/ imports 'electron'." }],
           patterns: [
-            { group: ['**/cli/**', '**/daemon/**', '**/api/**'], message: 'adapters implement ports; they do not call up.' },
+            {
+              group: ['**/cli/**', '**/daemon/**', '**/api/**'],
+              message: 'adapters implement ports; they do not call up.',
+            },
             {
               group: [`**/${backend === 'systemd' ? 'launchd' : 'systemd'}/**`],
-              message: 'one service-manager backend does not import the other; share through agent/adapters/launcher/ or core.',
+              message:
+                'one service-manager backend does not import the other; share through agent/adapters/launcher/ or core.',
             },
           ],
         },
@@ -89,7 +138,7 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "ImportDeclaration[source.value=/^(node:)?child_process$/]",
+          selector: 'ImportDeclaration[source.value=/^(node:)?child_process$/]',
           message: 'Run child processes through the ProcessRunner port (agent/adapters/process/).',
         },
       ],
@@ -109,16 +158,26 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'electron', message: "Only electron/ imports 'electron'; the page talks to it through window.vigilDesktop." },
-            ...nodeBuiltins.map((name) => ({ name, message: 'renderer/ runs in a browser: no Node built-ins.' })),
+            {
+              name: 'electron',
+              message: "Only electron/ imports 'electron'; the page talks to it through window.vigilDesktop.",
+            },
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'renderer/ runs in a browser: no Node built-ins.',
+            })),
           ],
           patterns: [
             {
               regex: '(^|/)agent/(?!api/(contract|route-spec|sse-wire|routes/[a-z0-9-]+)\\.js$)',
-              message: 'renderer/ imports only the API contract (agent/api/contract.js and the modules it re-exports).',
+              message:
+                'renderer/ imports only the API contract (agent/api/contract.js and the modules it re-exports).',
             },
             { regex: '(^|/)electron/', message: 'renderer/ does not import the desktop shell.' },
-            { regex: '^(better-sqlite3|pino|prom-client|yaml|zod|plist|@pydantic/genai-prices)$', message: 'a server-side package in the browser bundle' },
+            {
+              regex: '^(better-sqlite3|pino|prom-client|yaml|zod|plist|@pydantic/genai-prices)$',
+              message: 'a server-side package in the browser bundle',
+            },
           ],
         },
       ],
@@ -130,7 +189,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)renderer/(?!src/desktop\\.js$)', message: 'electron/ loads the UI from the agent; it shares only the bridge type.' }] },
+        {
+          patterns: [
+            {
+              regex: '(^|/)renderer/(?!src/desktop\\.js$)',
+              message: 'electron/ loads the UI from the agent; it shares only the bridge type.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -94,7 +94,12 @@ export class AgentLink {
       this.streamCtl?.abort();
       this.streamCtl = null;
       const missing = !existsSync(this.opts.socketPath) || /ECONNREFUSED|ENOENT/.test((err as Error).message);
-      this.set({ connection: missing ? 'no-agent' : 'error', problem: (err as Error).message, services: [], budget: null });
+      this.set({
+        connection: missing ? 'no-agent' : 'error',
+        problem: (err as Error).message,
+        services: [],
+        budget: null,
+      });
       this.schedule(this.opts.retryMs ?? 2_000);
     }
   }

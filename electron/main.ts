@@ -5,7 +5,16 @@
  * the dashboard window shows the agent's own web UI. On first launch without an agent, it offers to
  * install and start one, then reconnects by itself (also whenever the agent restarts).
  */
-import { Menu, Notification, Tray, app, dialog, ipcMain, nativeImage, type MenuItemConstructorOptions } from 'electron';
+import {
+  Menu,
+  Notification,
+  Tray,
+  app,
+  dialog,
+  ipcMain,
+  nativeImage,
+  type MenuItemConstructorOptions,
+} from 'electron';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -14,13 +23,26 @@ import { vigilPaths } from '../agent/core/paths.js';
 import { AgentLink } from './agent-link.js';
 import { noticeFor } from './notify.js';
 import { autostartEntry } from './navigation.js';
-import { buildTrayMenu, trayIcon, trayIconFile, trayTitle, trayTooltip, type MenuItemSpec, type TrayAction, type TrayState } from './tray-menu.js';
+import {
+  buildTrayMenu,
+  trayIcon,
+  trayIconFile,
+  trayTitle,
+  trayTooltip,
+  type MenuItemSpec,
+  type TrayAction,
+  type TrayState,
+} from './tray-menu.js';
 import { DEFAULT_UI_PORT, runCli, vigilCommand } from './vigil-cli.js';
 import { dashboardOrigin, lockDown, openDashboard } from './window.js';
 import { IPC_CHANNELS } from './ipc-channels.js';
 
 const RESOURCES = fileURLToPath(new URL('../../resources/', import.meta.url));
-const AUTOSTART = path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'autostart', 'vigil.desktop');
+const AUTOSTART = path.join(
+  process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'),
+  'autostart',
+  'vigil.desktop',
+);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -47,7 +69,15 @@ async function start(): Promise<void> {
   if (process.platform === 'darwin') app.dock?.hide();
   lockDown();
   const paths = vigilPaths(process.env);
-  let state: TrayState = { connection: 'connecting', problem: null, services: [], budget: null, budgetLifted: false, startAtLogin: startAtLogin(), platform: process.platform };
+  let state: TrayState = {
+    connection: 'connecting',
+    problem: null,
+    services: [],
+    budget: null,
+    budgetLifted: false,
+    startAtLogin: startAtLogin(),
+    platform: process.platform,
+  };
   const tray = new Tray(icon(state));
   let askedToInstall = false;
   // `--open` (or a second launch) shows the dashboard as soon as the agent answers.
@@ -70,7 +100,12 @@ async function start(): Promise<void> {
     onEvent: (e) => {
       const n = noticeFor(e);
       if (n === null || !Notification.isSupported()) return;
-      const note = new Notification({ title: n.title, body: n.body, urgency: n.urgency, silent: n.urgency !== 'critical' });
+      const note = new Notification({
+        title: n.title,
+        body: n.body,
+        urgency: n.urgency,
+        silent: n.urgency !== 'critical',
+      });
       note.on('click', () => void show(n.route));
       note.show();
     },
@@ -111,7 +146,13 @@ async function start(): Promise<void> {
   async function installAgent(): Promise<void> {
     const port = Number(process.env.VIGIL_UI_PORT ?? DEFAULT_UI_PORT);
     try {
-      await runCli(vigilCommand(['agent', 'install', '--http', `127.0.0.1:${port}`], { packaged: app.isPackaged, execPath: process.execPath, env: process.env }));
+      await runCli(
+        vigilCommand(['agent', 'install', '--http', `127.0.0.1:${port}`], {
+          packaged: app.isPackaged,
+          execPath: process.execPath,
+          env: process.env,
+        }),
+      );
       link.start();
     } catch (err) {
       dialog.showErrorBox('Vigil', `The agent could not be installed: ${(err as Error).message}`);
@@ -125,7 +166,8 @@ async function start(): Promise<void> {
       defaultId: 0,
       cancelId: 1,
       message: 'Vigil’s agent is not running',
-      detail: 'The agent is a small background service that watches your services, records what happens and serves this app. Install it as a user service and start it now? It keeps running when this app is closed.',
+      detail:
+        'The agent is a small background service that watches your services, records what happens and serves this app. Install it as a user service and start it now? It keeps running when this app is closed.',
     });
     if (response === 0) await installAgent();
   }

@@ -36,6 +36,16 @@ export const WEB_PREFERENCES = {
 
 /** Linux "start at login": an XDG autostart entry (Electron's login items are macOS/Windows only). */
 export function autostartEntry(exec: readonly string[]): string {
-  const quote = (a: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `"${a.replace(/(["`$\\])/g, '\\$1')}"`);
-  return ['[Desktop Entry]', 'Type=Application', 'Name=Vigil', 'Comment=Supervises your AI agent’s services', `Exec=${exec.map(quote).join(' ')}`, 'X-GNOME-Autostart-enabled=true', 'Terminal=false', ''].join('\n');
+  const quote = (a: string) =>
+    /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `"${a.replace(/(["`$\\])/g, '\\$1')}"`;
+  return [
+    '[Desktop Entry]',
+    'Type=Application',
+    'Name=Vigil',
+    'Comment=Supervises your AI agent’s services',
+    `Exec=${exec.map(quote).join(' ')}`,
+    'X-GNOME-Autostart-enabled=true',
+    'Terminal=false',
+    '',
+  ].join('\n');
 }

@@ -52,8 +52,10 @@ const STATE_TEXT: Readonly<Record<ServiceStatus['state'], string>> = {
   unknown: 'unknown',
 };
 
-const bad = (s: TrayState['services'][number]): boolean => s.state === 'failed' || s.state === 'crashloop' || s.health === 'down';
-const warn = (s: TrayState['services'][number]): boolean => s.state === 'starting' || s.state === 'stopping' || s.state === 'unknown' || s.health === 'degraded';
+const bad = (s: TrayState['services'][number]): boolean =>
+  s.state === 'failed' || s.state === 'crashloop' || s.health === 'down';
+const warn = (s: TrayState['services'][number]): boolean =>
+  s.state === 'starting' || s.state === 'stopping' || s.state === 'unknown' || s.health === 'degraded';
 
 /** ok / warning / down: the worst of the services, the budget and the connection. */
 export function trayIcon(s: TrayState): TrayIcon {
@@ -102,7 +104,10 @@ export function summary(s: TrayState): string {
 }
 
 export function trayTooltip(s: TrayState): string {
-  const spend = s.budget === null || s.connection !== 'connected' ? '' : ` · ${usd(s.budget.todayUsd)} today${s.budget.dailyUsd === null ? '' : ` of ${usd(s.budget.dailyUsd)}`}`;
+  const spend =
+    s.budget === null || s.connection !== 'connected'
+      ? ''
+      : ` · ${usd(s.budget.todayUsd)} today${s.budget.dailyUsd === null ? '' : ` of ${usd(s.budget.dailyUsd)}`}`;
   return `Vigil — ${summary(s)}${spend}`;
 }
 
@@ -114,7 +119,10 @@ function serviceItem(svc: TrayState['services'][number]): MenuItemSpec {
     type: 'submenu',
     submenu: [
       { label: `Restart ${svc.name}`, action: { kind: 'restart', service: svc.name } },
-      { label: 'Show details…', action: { kind: 'open', route: `#/service/${encodeURIComponent(svc.name)}` } },
+      {
+        label: 'Show details…',
+        action: { kind: 'open', route: `#/service/${encodeURIComponent(svc.name)}` },
+      },
     ],
   };
 }
@@ -128,9 +136,14 @@ function budgetItems(s: TrayState): MenuItemSpec[] {
       action: { kind: 'open', route: '#/usage' },
     },
   ];
-  if (b.stopped.length > 0) items.push({ label: `Resume ${b.stopped.join(', ')} (lift today's caps)`, action: { kind: 'resume-budget' } });
+  if (b.stopped.length > 0)
+    items.push({
+      label: `Resume ${b.stopped.join(', ')} (lift today's caps)`,
+      action: { kind: 'resume-budget' },
+    });
   else if (s.budgetLifted) items.push({ label: 'Budget enforcement paused until midnight', enabled: false });
-  else if (b.dailyUsd !== null) items.push({ label: 'Pause budget enforcement for today', action: { kind: 'pause-budget' } });
+  else if (b.dailyUsd !== null)
+    items.push({ label: 'Pause budget enforcement for today', action: { kind: 'pause-budget' } });
   return items;
 }
 
@@ -148,7 +161,12 @@ export function buildTrayMenu(s: TrayState): MenuItemSpec[] {
     { type: 'separator' },
     { label: 'Open Dashboard', action: { kind: 'open', route: '#/' }, enabled: s.connection === 'connected' },
     { type: 'separator' },
-    { label: 'Start at Login', type: 'checkbox', checked: s.startAtLogin, action: { kind: 'toggle-start-at-login' } },
+    {
+      label: 'Start at Login',
+      type: 'checkbox',
+      checked: s.startAtLogin,
+      action: { kind: 'toggle-start-at-login' },
+    },
     { label: 'Quit Vigil', action: { kind: 'quit' } },
   );
   return menu;

@@ -14,9 +14,16 @@ export interface CliCommand {
 }
 
 /** The command line for `vigil …args`. */
-export function vigilCommand(args: readonly string[], opts: { packaged: boolean; execPath: string; env: NodeJS.ProcessEnv; binPath?: string }): CliCommand {
-  const bin = (opts.binPath ?? fileURLToPath(new URL('../../bin/vigil.js', import.meta.url))).replace(/([/\\])app\.asar([/\\])/, '$1app.asar.unpacked$2');
-  if (opts.packaged) return { file: opts.execPath, args: [bin, ...args], env: { ...opts.env, ELECTRON_RUN_AS_NODE: '1' } };
+export function vigilCommand(
+  args: readonly string[],
+  opts: { packaged: boolean; execPath: string; env: NodeJS.ProcessEnv; binPath?: string },
+): CliCommand {
+  const bin = (opts.binPath ?? fileURLToPath(new URL('../../bin/vigil.js', import.meta.url))).replace(
+    /([/\\])app\.asar([/\\])/,
+    '$1app.asar.unpacked$2',
+  );
+  if (opts.packaged)
+    return { file: opts.execPath, args: [bin, ...args], env: { ...opts.env, ELECTRON_RUN_AS_NODE: '1' } };
   return { file: opts.env.VIGIL_NODE ?? 'node', args: [bin, ...args], env: { ...opts.env } };
 }
 

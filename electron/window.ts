@@ -33,7 +33,8 @@ export function lockDown(): void {
     contents.on('will-redirect', guard);
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (isExternalLink(url) && (origin === null || !isAllowedNavigation(url, origin))) void shell.openExternal(url);
+      if (isExternalLink(url) && (origin === null || !isAllowedNavigation(url, origin)))
+        void shell.openExternal(url);
       return { action: 'deny' };
     });
   });

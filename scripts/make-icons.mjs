@@ -40,7 +40,12 @@ function png(w, h, rgba) {
   ihdr.writeUInt32BE(h, 4);
   ihdr[8] = 8;
   ihdr[9] = 6; // RGBA
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 // Shapes on a 16×16 design grid; inside(x, y) → true when the point is ink.
@@ -50,15 +55,22 @@ const ring = (cx, cy, r1, r2) => (x, y) => {
   return d <= r1 * r1 && d >= r2 * r2;
 };
 const segment = (ax, ay, bx, by, r) => (x, y) => {
-  const t = Math.max(0, Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)));
+  const t = Math.max(
+    0,
+    Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)),
+  );
   return (x - ax - t * (bx - ax)) ** 2 + (y - ay - t * (by - ay)) ** 2 <= r * r;
 };
-const union = (...fs) => (x, y) => fs.some((f) => f(x, y));
+const union =
+  (...fs) =>
+  (x, y) =>
+    fs.some((f) => f(x, y));
 const minus = (a, b) => (x, y) => a(x, y) && !b(x, y);
 function triangle(x, y) {
   // Rounded-ish triangle pointing up, 1.5 px stroke outline.
   const inTri = (px, py, inset) => {
-    const top = 1.5 + inset * 1.6, base = 14.5 - inset;
+    const top = 1.5 + inset * 1.6,
+      base = 14.5 - inset;
     if (py < top || py > base) return false;
     const half = ((py - 1.5) / 13) * 7;
     return Math.abs(px - 8) <= half - inset * 1.1;
@@ -79,7 +91,8 @@ function render(shape, size, colour) {
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
       let hit = 0;
-      for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) if (shape((px + (sx + 0.5) / 4) * s, (py + (sy + 0.5) / 4) * s)) hit++;
+      for (let sy = 0; sy < 4; sy++)
+        for (let sx = 0; sx < 4; sx++) if (shape((px + (sx + 0.5) / 4) * s, (py + (sy + 0.5) / 4) * s)) hit++;
       const i = (py * size + px) * 4;
       buf[i] = colour[0];
       buf[i + 1] = colour[1];
@@ -96,9 +109,12 @@ function appIcon(size) {
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
       const i = (py * size + px) * 4;
-      const u = (px + 0.5) / size, v = (py + 0.5) / size;
+      const u = (px + 0.5) / size,
+        v = (py + 0.5) / size;
       // Rounded square background (radius 22 %), green gradient; the eye in white.
-      const r = 0.22, dx = Math.max(Math.abs(u - 0.5) - (0.5 - r), 0), dy = Math.max(Math.abs(v - 0.5) - (0.5 - r), 0);
+      const r = 0.22,
+        dx = Math.max(Math.abs(u - 0.5) - (0.5 - r), 0),
+        dy = Math.max(Math.abs(v - 0.5) - (0.5 - r), 0);
       const inside = dx * dx + dy * dy <= r * r * 0.98;
       if (!inside) continue;
       const g = 1 - v * 0.25;

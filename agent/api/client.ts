@@ -85,7 +85,12 @@ export class ApiClient {
 
   /** `timeoutMs` overrides the client's timeout for this call (a stop may take the service's stopTimeoutSec). */
   async action(name: string, verb: ActionVerb, opts: { timeoutMs?: number } = {}): Promise<ActionResult> {
-    const { status, text } = await this.exchange(ROUTES.action.method, buildPath('action', { name, verb }), undefined, opts.timeoutMs);
+    const { status, text } = await this.exchange(
+      ROUTES.action.method,
+      buildPath('action', { name, verb }),
+      undefined,
+      opts.timeoutMs,
+    );
     return parseResponse(status, text) as ActionResult;
   }
 
@@ -124,13 +129,32 @@ export class ApiClient {
    * Follows a service's log (GET /api/logs/:name/follow): first the last q.lines lines, then new ones, until
    * the signal aborts (resolves), the server ends the stream (resolves) or the connection breaks (rejects).
    */
-  streamLogs(name: string, q: LogTailQuery, onLines: (lines: string[]) => void, signal?: AbortSignal): Promise<void> {
-    return this.stream(buildPath('logFollow', { name }, q), LOG_SSE_EVENT, 'log', signal, (data) => onLines((JSON.parse(data) as LogStreamMessage).lines), LOG_SSE_ERROR_EVENT);
+  streamLogs(
+    name: string,
+    q: LogTailQuery,
+    onLines: (lines: string[]) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return this.stream(
+      buildPath('logFollow', { name }, q),
+      LOG_SSE_EVENT,
+      'log',
+      signal,
+      (data) => onLines((JSON.parse(data) as LogStreamMessage).lines),
+      LOG_SSE_ERROR_EVENT,
+    );
   }
 
   /** One SSE stream: `onData` gets the data of each message named `eventName` (a throw ends the stream). */
   /** `errorEvent`: a message by that name ends the stream with the server's error ({code, message}). */
-  private async stream(path: string, eventName: string, what: string, signal: AbortSignal | undefined, onData: (data: string, id: string | null) => void, errorEvent?: string): Promise<void> {
+  private async stream(
+    path: string,
+    eventName: string,
+    what: string,
+    signal: AbortSignal | undefined,
+    onData: (data: string, id: string | null) => void,
+    errorEvent?: string,
+  ): Promise<void> {
     if (signal?.aborted) return;
     const res = await this.openStream(path, signal);
     if (res === null) return;
@@ -159,7 +183,8 @@ export class ApiClient {
           for (const msg of parser.push(chunk)) {
             if (settled) return;
             if (msg.kind === 'event' && msg.event === eventName) onData(msg.data, msg.id);
-            else if (msg.kind === 'event' && errorEvent !== undefined && msg.event === errorEvent) throw streamError(msg.data);
+            else if (msg.kind === 'event' && errorEvent !== undefined && msg.event === errorEvent)
+              throw streamError(msg.data);
           }
         } catch (err) {
           settle(err);
@@ -168,7 +193,8 @@ export class ApiClient {
       res.on('end', () => settle());
       res.on('error', (err) => settle(this.translate(err)));
       res.on('close', () => {
-        if (!res.complete) settle(new VigilError('E_AGENT_UNREACHABLE', `lost the ${what} stream from ${this.target}`));
+        if (!res.complete)
+          settle(new VigilError('E_AGENT_UNREACHABLE', `lost the ${what} stream from ${this.target}`));
         else settle();
       });
     });
@@ -186,7 +212,12 @@ export class ApiClient {
   }
 
   /** One whole request/response, bounded by the timeout: on the socket without node:http (socket-exchange.ts). */
-  private async exchange(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<SocketResponse> {
+  private async exchange(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = this.timeoutMs,
+  ): Promise<SocketResponse> {
     const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
     const { request } = this.socketPath === null ? await import('node:http') : { request: null };
     return new Promise((resolve, reject) => {
@@ -205,7 +236,13 @@ export class ApiClient {
       let cancel: () => void;
       if (request === null) {
         const call = socketExchange(
-          { socketPath: this.socketPath!, method, path, headers: { accept: 'application/json' }, body: payload },
+          {
+            socketPath: this.socketPath!,
+            method,
+            path,
+            headers: { accept: 'application/json' },
+            body: payload,
+          },
           (err) => finish(this.translate(err)),
           (res) => finish(null, res),
         );
@@ -215,7 +252,9 @@ export class ApiClient {
       const req = request(this.options(method, path, 'application/json'), (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', (err) => finish(this.translate(err)));
         res.on('close', () => {
           if (!res.complete)
@@ -262,7 +301,8 @@ export class ApiClient {
 
   private translate(err: unknown): VigilError {
     if (err instanceof VigilError) return err;
-    if (err instanceof MalformedResponse) return new VigilError('E_AGENT_UNREACHABLE', `lost the connection to ${this.target} (${err.message})`);
+    if (err instanceof MalformedResponse)
+      return new VigilError('E_AGENT_UNREACHABLE', `lost the connection to ${this.target} (${err.message})`);
     const code = (err as NodeJS.ErrnoException).code;
     const message = err instanceof Error ? err.message : String(err);
     if (code !== undefined && UNREACHABLE_CODES.has(code)) {
@@ -312,5 +352,8 @@ function streamError(data: string): VigilError {
   } catch {
     // a malformed error message is still an error
   }
-  return new VigilError(isErrorCode(e.code) ? e.code : 'E_API', typeof e.message === 'string' ? e.message : 'the agent ended the stream with an error');
+  return new VigilError(
+    isErrorCode(e.code) ? e.code : 'E_API',
+    typeof e.message === 'string' ? e.message : 'the agent ended the stream with an error',
+  );
 }

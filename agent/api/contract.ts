@@ -14,7 +14,11 @@ import type { RouteSpec, Same, QueryCodec } from './route-spec.js';
 import { CORE_QUERY_CODECS, CORE_ROUTES, type CoreRouteTypes } from './routes/core.js';
 import { SESSION_QUERY_CODECS, SESSION_ROUTES, type SessionRouteTypes } from './routes/session.js';
 import { MONITOR_QUERY_CODECS, MONITOR_ROUTES, type MonitorRouteTypes } from './routes/monitor.js';
-import { CREDENTIAL_QUERY_CODECS, CREDENTIAL_ROUTES, type CredentialRouteTypes } from './routes/credentials.js';
+import {
+  CREDENTIAL_QUERY_CODECS,
+  CREDENTIAL_ROUTES,
+  type CredentialRouteTypes,
+} from './routes/credentials.js';
 import { LOG_QUERY_CODECS, LOG_ROUTES, type LogRouteTypes } from './routes/logs.js';
 import { USAGE_QUERY_CODECS, USAGE_ROUTES, type UsageRouteTypes } from './routes/usage.js';
 
@@ -45,7 +49,12 @@ export const ROUTES = {
 export type RouteName = keyof typeof ROUTES;
 
 /** Per route: path parameters, query, JSON request body and the JSON response body. */
-export type RouteTypes = CoreRouteTypes & SessionRouteTypes & MonitorRouteTypes & CredentialRouteTypes & LogRouteTypes & UsageRouteTypes;
+export type RouteTypes = CoreRouteTypes &
+  SessionRouteTypes &
+  MonitorRouteTypes &
+  CredentialRouteTypes &
+  LogRouteTypes &
+  UsageRouteTypes;
 
 export type RouteParams<K extends RouteName> = RouteTypes[K]['params'];
 export type RouteQuery<K extends RouteName> = RouteTypes[K]['query'];

@@ -3,7 +3,14 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { VigilError, isStoreBusy, isVigilError, type ErrorCode } from '../core/errors.js';
 import type { RequestGuard } from './guard.js';
-import { parseRouteBody, type ApiHandlers, type RouteHandlers, type RouteRequest, type SessionRouteName, type StreamSources } from './route-table.js';
+import {
+  parseRouteBody,
+  type ApiHandlers,
+  type RouteHandlers,
+  type RouteRequest,
+  type SessionRouteName,
+  type StreamSources,
+} from './route-table.js';
 import type { UiServer } from './ui-static.js';
 import { openEventStream, type StreamRegistry } from './event-stream.js';
 import { openLogStream } from './log-stream.js';
@@ -90,7 +97,11 @@ const WRITE_CHARS = 64 * 1024;
  * taken the previous one) are serialized and written about WRITE_CHARS at a time, so a large reply
  * never exists whole.
  */
-async function sendJsonList(res: ServerResponse, key: string, pages: Iterable<readonly unknown[]>): Promise<void> {
+async function sendJsonList(
+  res: ServerResponse,
+  key: string,
+  pages: Iterable<readonly unknown[]>,
+): Promise<void> {
   res.writeHead(200, {
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',
@@ -171,8 +182,7 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
   // Looked up per request, not copied: a test may swap in real handlers after the server started.
   const handlerOf = (route: RouteName): ((r: RouteRequest<RouteName>) => unknown) | undefined =>
     ((opts.sessions as Partial<RouteHandlers>)[route] ?? (handlers as Partial<RouteHandlers>)[route]) as
-      | ((r: RouteRequest<RouteName>) => unknown)
-      | undefined;
+      ((r: RouteRequest<RouteName>) => unknown) | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname, search } = splitUrl(req.url ?? '/');
@@ -200,7 +210,8 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
     const query = QUERY_CODECS[route].decode(new URLSearchParams(search));
     const raw = spec.method === 'GET' ? undefined : await readJsonBody(req, opts.maxBodyBytes);
     if (spec.stream === true && route === 'events' && wantsEventStream(req.headers.accept)) {
-      if (handlers.eventHistory === undefined || handlers.subscribe === undefined) throw unavailable(`${method} ${pathname} (event stream)`);
+      if (handlers.eventHistory === undefined || handlers.subscribe === undefined)
+        throw unavailable(`${method} ${pathname} (event stream)`);
       openEventStream(req, res, {
         handlers: handlers as Pick<StreamSources, 'eventHistory' | 'subscribe'>,
         query: query as RouteQuery<'events'>,
@@ -213,7 +224,13 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
       if (handlers.followLog === undefined) throw unavailable(`${method} ${pathname} (log stream)`);
       const name = (match.params as { name: string }).name;
       const q = query as RouteQuery<'logFollow'>;
-      await openLogStream(req, res, { handlers: handlers as Pick<StreamSources, 'followLog'>, service: name, query: q, heartbeatMs: opts.heartbeatMs, registry });
+      await openLogStream(req, res, {
+        handlers: handlers as Pick<StreamSources, 'followLog'>,
+        service: name,
+        query: q,
+        heartbeatMs: opts.heartbeatMs,
+        registry,
+      });
       return;
     }
     if (route === 'events' && handlers.eventPages !== undefined) {
@@ -224,7 +241,13 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
     const run = handlerOf(route);
     if (run === undefined) throw unavailable(`${method} ${pathname}`);
     const body = await parseRouteBody(route, raw);
-    const out = await run.call(handlers, { params: match.params, query, body, access, res } as RouteRequest<RouteName>);
+    const out = await run.call(handlers, {
+      params: match.params,
+      query,
+      body,
+      access,
+      res,
+    } as RouteRequest<RouteName>);
     if (spec.contentType !== undefined) sendText(res, spec.contentType, String(out));
     else sendJson(res, 200, out);
   }
@@ -259,7 +282,11 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
         return;
       }
       if (isStoreBusy(err)) {
-        sendJson(res, httpStatusFor('E_STORE_BUSY'), errorBody('E_STORE_BUSY', 'the database is locked by another process; try again in a moment'));
+        sendJson(
+          res,
+          httpStatusFor('E_STORE_BUSY'),
+          errorBody('E_STORE_BUSY', 'the database is locked by another process; try again in a moment'),
+        );
         return;
       }
       const message = err instanceof Error ? err.message : String(err);

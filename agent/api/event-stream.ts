@@ -84,7 +84,11 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, opts:
   let history: VigilEvent[] = [];
   try {
     if (resumeAfter !== undefined || query.since !== undefined) {
-      history = handlers.eventHistory({ ...query, afterId: resumeAfter, limit: query.limit ?? MAX_EVENT_LIMIT });
+      history = handlers.eventHistory({
+        ...query,
+        afterId: resumeAfter,
+        limit: query.limit ?? MAX_EVENT_LIMIT,
+      });
     }
   } catch (err) {
     unsubscribe();

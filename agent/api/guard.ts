@@ -7,7 +7,14 @@
 import type { IncomingMessage } from 'node:http';
 import { VigilError } from '../core/errors.js';
 import type { Principal } from './routes/session.js';
-import { SESSION_KEY_HEADER, readCookie, same, sessionCookieName, type Session, type SessionAuthority } from './session.js';
+import {
+  SESSION_KEY_HEADER,
+  readCookie,
+  same,
+  sessionCookieName,
+  type Session,
+  type SessionAuthority,
+} from './session.js';
 
 const LOOPBACK_BIND_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -91,7 +98,10 @@ function crossSite(req: IncomingMessage): VigilError | null {
     return new VigilError('E_FORBIDDEN_HOST', `forbidden: a ${site} request may not use the browser session`);
   }
   if (!SAFE_METHODS.has(req.method ?? 'GET') && req.headers.origin === undefined) {
-    return new VigilError('E_FORBIDDEN_HOST', 'forbidden: a browser session must send an Origin header to change anything');
+    return new VigilError(
+      'E_FORBIDDEN_HOST',
+      'forbidden: a browser session must send an Origin header to change anything',
+    );
   }
   return null;
 }
@@ -107,11 +117,17 @@ export function httpGuard(token: string, port: () => number, sessions?: SessionA
     if (denied !== null) return denied;
     const presented = bearer(req.headers.authorization);
     if (presented !== null) {
-      return tokenMatches(presented, token) ? { principal: 'bearer' } : new VigilError('E_UNAUTHORIZED', 'invalid token');
+      return tokenMatches(presented, token)
+        ? { principal: 'bearer' }
+        : new VigilError('E_UNAUTHORIZED', 'invalid token');
     }
-    const ticket = sessions === undefined ? undefined : readCookie(req.headers.cookie, sessionCookieName(port()));
+    const ticket =
+      sessions === undefined ? undefined : readCookie(req.headers.cookie, sessionCookieName(port()));
     if (sessions === undefined || ticket === undefined) {
-      return new VigilError('E_UNAUTHORIZED', 'missing credentials: send "Authorization: Bearer <token>" (browsers: sign in with "vigil open")');
+      return new VigilError(
+        'E_UNAUTHORIZED',
+        'missing credentials: send "Authorization: Bearer <token>" (browsers: sign in with "vigil open")',
+      );
     }
     const key = req.headers[SESSION_KEY_HEADER];
     const checked = sessions.check(ticket, typeof key === 'string' ? key : undefined);

@@ -21,7 +21,11 @@ export interface LogStreamOptions {
 }
 
 /** Resolves when the stream ends; rejects (before any byte is written) when the log cannot be followed. */
-export async function openLogStream(_req: IncomingMessage, res: ServerResponse, opts: LogStreamOptions): Promise<void> {
+export async function openLogStream(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  opts: LogStreamOptions,
+): Promise<void> {
   const ctl = new AbortController();
   let started = false;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -63,7 +67,8 @@ export async function openLogStream(_req: IncomingMessage, res: ServerResponse, 
   } catch (err) {
     if (!started) throw err;
     // Started: the status line is sent, so the error goes in the stream, and the stream ends.
-    if (isVigilError(err) && !res.writableEnded) res.write(formatLogError({ code: err.code, message: err.message }));
+    if (isVigilError(err) && !res.writableEnded)
+      res.write(formatLogError({ code: err.code, message: err.message }));
   } finally {
     clearInterval(heartbeat);
     unregister();

@@ -55,7 +55,8 @@ export function parseCount(key: string, raw: string, min: number, max: number): 
 export function parseTimeParam(raw: string): number {
   if (/^\d+$/.test(raw)) return Number(raw);
   const ms = Date.parse(raw);
-  if (Number.isNaN(ms)) throw usageError(`since must be an ISO time or milliseconds since the epoch, got "${raw}"`);
+  if (Number.isNaN(ms))
+    throw usageError(`since must be an ISO time or milliseconds since the epoch, got "${raw}"`);
   return ms;
 }
 

@@ -27,7 +27,9 @@ export interface RouteRequest<K extends RouteName> {
   res: ServerResponse;
 }
 
-export type RouteHandler<K extends RouteName> = (req: RouteRequest<K>) => RouteResponse<K> | Promise<RouteResponse<K>>;
+export type RouteHandler<K extends RouteName> = (
+  req: RouteRequest<K>,
+) => RouteResponse<K> | Promise<RouteResponse<K>>;
 
 export type RouteHandlers = { [K in RouteName]: RouteHandler<K> };
 
@@ -50,7 +52,12 @@ export interface StreamSources {
    * Calls onLines first with the last lines (possibly none; an unknown service throws before that),
    * then with new lines, until the signal aborts.
    */
-  followLog(service: string, q: LogTailQuery, onLines: (lines: string[]) => void | Promise<void>, signal: AbortSignal): Promise<void>;
+  followLog(
+    service: string,
+    q: LogTailQuery,
+    onLines: (lines: string[]) => void | Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 /** Everything the agent implements for its API. */
@@ -62,7 +69,9 @@ export type AgentApi = Pick<RouteHandlers, AgentRouteName> & StreamSources;
  */
 export type ApiHandlers = Partial<AgentApi>;
 
-type BodyRouteName = { [K in RouteName]: undefined extends RouteBody<K> ? (RouteBody<K> extends undefined ? never : K) : K }[RouteName];
+type BodyRouteName = {
+  [K in RouteName]: undefined extends RouteBody<K> ? (RouteBody<K> extends undefined ? never : K) : K;
+}[RouteName];
 
 type Parser<K extends RouteName> = (raw: unknown) => RouteBody<K>;
 

@@ -127,7 +127,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let httpPort = 0;
   const sessions = opts.http === undefined ? null : new SessionAuthority(opts.token, opts.now);
   const endpoints = sessionEndpoints(
-    sessions === null || bindHost === null ? null : { sessions, address: () => ({ host: bindHost, port: httpPort }) },
+    sessions === null || bindHost === null
+      ? null
+      : { sessions, address: () => ({ host: bindHost, port: httpPort }) },
   );
   const common = {
     sessions: endpoints,

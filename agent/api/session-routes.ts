@@ -25,11 +25,17 @@ export function sessionEndpoints(
     },
     loginCode({ access }) {
       if (access.principal === 'cookie') {
-        throw new VigilError('E_UNAUTHORIZED', 'a browser session cannot mint login links; use the CLI (vigil open)');
+        throw new VigilError(
+          'E_UNAUTHORIZED',
+          'a browser session cannot mint login links; use the CLI (vigil open)',
+        );
       }
       const base = uiUrl();
       if (http === null || base === null) {
-        throw new VigilError('E_USAGE', 'this agent serves no web UI: run it with --http 127.0.0.1:PORT (vigil agent run|install --http …)');
+        throw new VigilError(
+          'E_USAGE',
+          'this agent serves no web UI: run it with --http 127.0.0.1:PORT (vigil agent run|install --http …)',
+        );
       }
       const { code, expiresAt } = http.sessions.mintCode();
       return { url: `${base}${LOGIN_PATH}?code=${code}`, expiresAt: new Date(expiresAt).toISOString() };

@@ -70,17 +70,25 @@ export class SessionAuthority {
     if (match === null) return null;
     this.codes.delete(match);
     const session: Session = { nonce: b64(randomBytes(18)), expiresAt: now + this.ttlMs };
-    return { ticket: this.ticketFor(session), key: this.keyFor(session.nonce), session, maxAgeMs: this.ttlMs };
+    return {
+      ticket: this.ticketFor(session),
+      key: this.keyFor(session.nonce),
+      session,
+      maxAgeMs: this.ttlMs,
+    };
   }
 
   /** Checks a cookie ticket and the page's key header together. */
   check(ticket: string | undefined, key: string | undefined): SessionCheck {
-    if (ticket === undefined) return { ok: false, reason: 'not signed in: run "vigil open" for a login link' };
+    if (ticket === undefined)
+      return { ok: false, reason: 'not signed in: run "vigil open" for a login link' };
     const parts = ticket.split('.');
-    if (parts.length !== 3 || !/^\d+$/.test(parts[0]!)) return { ok: false, reason: 'malformed session cookie' };
+    if (parts.length !== 3 || !/^\d+$/.test(parts[0]!))
+      return { ok: false, reason: 'malformed session cookie' };
     const session: Session = { expiresAt: Number(parts[0]), nonce: parts[1]! };
     if (!same(ticket, this.ticketFor(session))) return { ok: false, reason: 'invalid session cookie' };
-    if (session.expiresAt <= this.now()) return { ok: false, reason: 'session expired: run "vigil open" again' };
+    if (session.expiresAt <= this.now())
+      return { ok: false, reason: 'session expired: run "vigil open" again' };
     if (this.revoked.has(session.nonce)) return { ok: false, reason: 'signed out: run "vigil open" again' };
     if (key === undefined || !same(key, this.keyFor(session.nonce))) {
       return { ok: false, reason: `missing or wrong session key (the ${SESSION_KEY_HEADER} header)` };

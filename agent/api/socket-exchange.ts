@@ -25,7 +25,11 @@ export interface SocketResponse {
 export class MalformedResponse extends Error {}
 
 /** Sends the request; resolves with the response when the agent closes the connection. `cancel` aborts. */
-export function socketExchange(req: SocketRequest, onError: (err: Error) => void, onDone: (res: SocketResponse) => void): { cancel(): void } {
+export function socketExchange(
+  req: SocketRequest,
+  onError: (err: Error) => void,
+  onDone: (res: SocketResponse) => void,
+): { cancel(): void } {
   const head = [`${req.method} ${req.path} HTTP/1.1`, 'host: localhost', 'connection: close'];
   for (const [k, v] of Object.entries(req.headers)) head.push(`${k}: ${v}`);
   if (req.body) head.push('content-type: application/json', `content-length: ${req.body.length}`);
@@ -59,8 +63,13 @@ export function parseHttpResponse(raw: Buffer): SocketResponse {
   const r = parse(raw, Infinity, true);
   if (r === null) {
     const first = raw.subarray(0, Math.max(0, raw.indexOf('\r\n'))).toString('latin1');
-    throw new MalformedResponse(raw.includes('\r\n\r\n') ? `not an HTTP response: ${JSON.stringify(first.slice(0, 40))}` : 'the connection closed before the response headers ended');
+    throw new MalformedResponse(
+      raw.includes('\r\n\r\n')
+        ? `not an HTTP response: ${JSON.stringify(first.slice(0, 40))}`
+        : 'the connection closed before the response headers ended',
+    );
   }
-  if (!r.complete) throw new MalformedResponse(`the response body was cut short after ${Buffer.byteLength(r.body)} bytes`);
+  if (!r.complete)
+    throw new MalformedResponse(`the response body was cut short after ${Buffer.byteLength(r.body)} bytes`);
   return { status: r.status, text: r.body };
 }

@@ -87,7 +87,11 @@ export function resolveStatic(dir: string, pathname: string): string | null {
     return null;
   }
   if (rel === '/' || rel === '') rel = '/index.html';
-  if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((seg) => seg === '..' || (seg.startsWith('.') && seg !== ''))) {
+  if (
+    rel.includes('\0') ||
+    rel.includes('\\') ||
+    rel.split('/').some((seg) => seg === '..' || (seg.startsWith('.') && seg !== ''))
+  ) {
     return null;
   }
   const file = path.resolve(dir, `.${rel}`);
@@ -101,7 +105,12 @@ export function createUiServer(opts: UiServerOptions): UiServer {
     const code = new URLSearchParams(search).get('code');
     const redeemed = code === null || code === '' ? null : opts.sessions.redeem(code);
     if (redeemed === null) {
-      page(res, 401, 'Vigil: login link not valid', 'This login link is invalid, already used or expired (links work once, within a minute). Run <code>vigil open</code> for a new one.');
+      page(
+        res,
+        401,
+        'Vigil: login link not valid',
+        'This login link is invalid, already used or expired (links work once, within a minute). Run <code>vigil open</code> for a new one.',
+      );
       return;
     }
     res.writeHead(303, {
@@ -115,7 +124,12 @@ export function createUiServer(opts: UiServerOptions): UiServer {
 
   async function file(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (dir === null) {
-      page(res, 503, 'Vigil: the UI is not built', 'This agent has no built UI. Build it with <code>npm run build</code> in the Vigil checkout, then restart the agent.');
+      page(
+        res,
+        503,
+        'Vigil: the UI is not built',
+        'This agent has no built UI. Build it with <code>npm run build</code> in the Vigil checkout, then restart the agent.',
+      );
       return;
     }
     const target = resolveStatic(dir, pathname);
@@ -128,7 +142,12 @@ export function createUiServer(opts: UiServerOptions): UiServer {
     } catch (err) {
       if (err instanceof VigilError) throw err;
       if (target.endsWith(`${path.sep}index.html`)) {
-        page(res, 503, 'Vigil: the UI is not built', 'This agent has no built UI. Build it with <code>npm run build</code> in the Vigil checkout.');
+        page(
+          res,
+          503,
+          'Vigil: the UI is not built',
+          'This agent has no built UI. Build it with <code>npm run build</code> in the Vigil checkout.',
+        );
         return;
       }
       throw new VigilError('E_NOT_FOUND', `no such file: ${pathname}`);

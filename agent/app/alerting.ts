@@ -69,7 +69,10 @@ export class Alerting {
 
   /** Queues a notification for every channel that takes its severity (no quiet hours: callers decide). */
   enqueue(n: Notification, now: number): void {
-    const channels = this.deps.notifiers().filter((c) => atLeast(n.severity, c.minSeverity)).map((c) => c.channel);
+    const channels = this.deps
+      .notifiers()
+      .filter((c) => atLeast(n.severity, c.minSeverity))
+      .map((c) => c.channel);
     this.deps.log.enqueue(n, channels, now);
   }
 
@@ -90,7 +93,8 @@ export class Alerting {
         const notifier = byChannel.get(delivery.channel);
         const attempt = delivery.attempts + 1;
         try {
-          if (!notifier) throw new DeliveryError(`channel "${delivery.channel}" is no longer configured`, false);
+          if (!notifier)
+            throw new DeliveryError(`channel "${delivery.channel}" is no longer configured`, false);
           await notifier.send(notification);
           this.deps.log.attempt(delivery.id, { status: 'sent', nextAt: null, error: null }, now);
         } catch (err) {
@@ -99,10 +103,18 @@ export class Alerting {
           const last = !retryable || attempt >= this.config.retry.maxAttempts;
           this.deps.log.attempt(
             delivery.id,
-            { status: last ? 'failed' : 'pending', nextAt: last ? null : now + backoffMs(attempt, this.config.retry.backoffSec), error: message },
+            {
+              status: last ? 'failed' : 'pending',
+              nextAt: last ? null : now + backoffMs(attempt, this.config.retry.backoffSec),
+              error: message,
+            },
             now,
           );
-          if (last) this.deps.onError?.(err, `delivery to ${delivery.channel} failed for good after ${attempt} attempt(s)`);
+          if (last)
+            this.deps.onError?.(
+              err,
+              `delivery to ${delivery.channel} failed for good after ${attempt} attempt(s)`,
+            );
         }
       }),
     );

@@ -39,11 +39,10 @@ export async function executePlan(deps: ApplyDeps, plan: ApplyPlan): Promise<voi
     if (updated.length > 0) await manager.restart(updated);
   } catch (err) {
     const rollback = await rollBack(manager, plan);
-    throw new VigilError(
-      'E_APPLY_FAILED',
-      `apply failed at "${step}": ${errText(err)}\n${rollback}`,
-      { cause: err, details: { step } },
-    );
+    throw new VigilError('E_APPLY_FAILED', `apply failed at "${step}": ${errText(err)}\n${rollback}`, {
+      cause: err,
+      details: { step },
+    });
   }
   if (plan.remove.length > 0) await manager.remove(plan.remove.map((c) => c.service));
   record(deps, plan);
@@ -70,7 +69,9 @@ async function rollBack(manager: ServiceManager, plan: ApplyPlan): Promise<strin
       await manager.remove(created);
       done.push(`removed the new units (${created.join(', ')})`);
     } catch (err) {
-      failed.push(`could not remove the new units (${errText(err)}); they are still installed: run \`vigil remove ${created.join(' ')}\``);
+      failed.push(
+        `could not remove the new units (${errText(err)}); they are still installed: run \`vigil remove ${created.join(' ')}\``,
+      );
     }
   }
   if (restored.length > 0) {
@@ -80,7 +81,9 @@ async function rollBack(manager: ServiceManager, plan: ApplyPlan): Promise<strin
       await manager.restart(names);
       done.push(`restored the previous units (${names.join(', ')})`);
     } catch (err) {
-      failed.push(`could not restore the previous units of ${names.join(', ')} (${errText(err)}): run \`vigil apply\` with the previous manifest`);
+      failed.push(
+        `could not restore the previous units of ${names.join(', ')} (${errText(err)}): run \`vigil apply\` with the previous manifest`,
+      );
     }
   }
   if (failed.length > 0) return `Rollback incomplete: ${[...done, ...failed].join('; ')}.`;
@@ -93,7 +96,14 @@ function record(deps: ApplyDeps, plan: ApplyPlan): void {
   deps.store.transaction(() => {
     const known = new Map(deps.store.listServices().map((s) => [s.name, s]));
     for (const u of plan.create) {
-      deps.store.upsertService({ name: u.service, unit: u.unit, spec: u.spec, hash: u.hash, installedAt: now, updatedAt: now });
+      deps.store.upsertService({
+        name: u.service,
+        unit: u.unit,
+        spec: u.spec,
+        hash: u.hash,
+        installedAt: now,
+        updatedAt: now,
+      });
       events.push(applyEvent(u.service, 'installed', u.hash, now, `${u.service} installed and started`));
     }
     for (const { desired: u, reason } of plan.update) {
@@ -107,14 +117,23 @@ function record(deps: ApplyDeps, plan: ApplyPlan): void {
         updatedAt: now,
       });
       const why = reason === 'drifted' ? 'unit restored after a hand edit' : 'configuration changed';
-      events.push(applyEvent(u.service, 'updated', u.hash, now, `${u.service} updated (${why}) and restarted`));
+      events.push(
+        applyEvent(u.service, 'updated', u.hash, now, `${u.service} updated (${why}) and restarted`),
+      );
     }
     for (const u of plan.unchanged) {
       // Keeps the record in step when the database was created after the units (or lost), and when only
       // settings outside the unit changed (health, usage…).
       const prev = known.get(u.service);
       if (!prev || prev.hash !== u.hash || JSON.stringify(prev.spec) !== JSON.stringify(u.spec)) {
-        deps.store.upsertService({ name: u.service, unit: u.unit, spec: u.spec, hash: u.hash, installedAt: prev?.installedAt ?? now, updatedAt: now });
+        deps.store.upsertService({
+          name: u.service,
+          unit: u.unit,
+          spec: u.spec,
+          hash: u.hash,
+          installedAt: prev?.installedAt ?? now,
+          updatedAt: now,
+        });
       }
     }
     for (const c of plan.remove) {
@@ -125,7 +144,13 @@ function record(deps: ApplyDeps, plan: ApplyPlan): void {
   });
 }
 
-function applyEvent(service: string, type: 'installed' | 'updated' | 'removed', hash: string, at: number, message: string): NewEvent {
+function applyEvent(
+  service: string,
+  type: 'installed' | 'updated' | 'removed',
+  hash: string,
+  at: number,
+  message: string,
+): NewEvent {
   return { key: `apply:${type}:${service}:${hash}:${at}`, at, service, type, severity: 'info', message };
 }
 

@@ -5,8 +5,19 @@
  */
 import { VigilError } from '../core/errors.js';
 import type { NewEvent } from '../core/events.js';
-import { keyProblem, parseEnv, setNameProblem, valueProblem, type CredentialEntry } from '../core/credentials/envfile.js';
-import { describeSet, type CredentialPolicies, type CredentialSetInfo, type CredentialsDoc } from '../core/credentials/model.js';
+import {
+  keyProblem,
+  parseEnv,
+  setNameProblem,
+  valueProblem,
+  type CredentialEntry,
+} from '../core/credentials/envfile.js';
+import {
+  describeSet,
+  type CredentialPolicies,
+  type CredentialSetInfo,
+  type CredentialsDoc,
+} from '../core/credentials/model.js';
 import { dependencyOrder } from '../core/manifest/deps.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
 import type { Actor, AuditAction, CredentialLedger, CredentialStore } from '../ports/credentials.js';
@@ -68,11 +79,19 @@ export function listCredentials(deps: CredentialDeps, only?: string): Credential
     throw new VigilError('E_NOT_FOUND', `no credential set "${only}" (none at ${deps.store.pathOf(only)})`);
   }
   const now = deps.clock.now();
-  const sets = [...(only === undefined ? names : new Set([only]))].sort().map((set) => setInfo(deps, set, services, policies, now));
+  const sets = [...(only === undefined ? names : new Set([only]))]
+    .sort()
+    .map((set) => setInfo(deps, set, services, policies, now));
   return { dir: deps.store.dir, sets };
 }
 
-function setInfo(deps: CredentialDeps, set: string, services: readonly ServiceSpec[], policies: CredentialPolicies, now: number): CredentialSetInfo {
+function setInfo(
+  deps: CredentialDeps,
+  set: string,
+  services: readonly ServiceSpec[],
+  policies: CredentialPolicies,
+  now: number,
+): CredentialSetInfo {
   const file = deps.store.pathOf(set);
   let problem: string | null = null;
   let read = null;
@@ -85,7 +104,16 @@ function setInfo(deps: CredentialDeps, set: string, services: readonly ServiceSp
     if (!(err instanceof VigilError)) throw err;
     problem = err.message;
   }
-  return describeSet({ set, file, entries: read?.entries ?? null, fileUpdatedAt: read?.mtimeMs ?? null, services, policies, problem, now });
+  return describeSet({
+    set,
+    file,
+    entries: read?.entries ?? null,
+    fileUpdatedAt: read?.mtimeMs ?? null,
+    services,
+    policies,
+    problem,
+    now,
+  });
 }
 
 /** Reads a set for rewriting: null when new; refuses a file with unreadable lines (they would be lost). */
@@ -94,18 +122,30 @@ export function readForWrite(store: CredentialStore, set: string): CredentialEnt
   if (cur === null) return null;
   if (cur.problems.length > 0) {
     const p = cur.problems[0]!;
-    throw new VigilError('E_CREDENTIAL_UNSAFE', `${cur.path}:${p.line}: ${p.message}; Vigil does not rewrite a set it cannot fully read — fix: correct that line by hand`);
+    throw new VigilError(
+      'E_CREDENTIAL_UNSAFE',
+      `${cur.path}:${p.line}: ${p.message}; Vigil does not rewrite a set it cannot fully read — fix: correct that line by hand`,
+    );
   }
   return cur.entries;
 }
 
 /** Sets (adds or replaces) keys. `action` is what the audit says: set, or import. */
-export function setKeys(deps: CredentialDeps, set: string, values: Readonly<Record<string, string>>, actor: Actor, action: AuditAction = 'set'): CredentialSetInfo {
+export function setKeys(
+  deps: CredentialDeps,
+  set: string,
+  values: Readonly<Record<string, string>>,
+  actor: Actor,
+  action: AuditAction = 'set',
+): CredentialSetInfo {
   requireSetName(set);
   checkValues(values);
   return change(deps, set, actor, action, Object.keys(values), (entries, now) => {
-    const next = entries.map((e) => (Object.hasOwn(values, e.key) ? { key: e.key, value: values[e.key]!, updatedAt: now } : e));
-    for (const k of Object.keys(values)) if (!entries.some((e) => e.key === k)) next.push({ key: k, value: values[k]!, updatedAt: now });
+    const next = entries.map((e) =>
+      Object.hasOwn(values, e.key) ? { key: e.key, value: values[e.key]!, updatedAt: now } : e,
+    );
+    for (const k of Object.keys(values))
+      if (!entries.some((e) => e.key === k)) next.push({ key: k, value: values[k]!, updatedAt: now });
     return next;
   });
 }
@@ -115,16 +155,26 @@ export function removeKey(deps: CredentialDeps, set: string, key: string, actor:
   const kp = keyProblem(key);
   if (kp !== null) throw new VigilError('E_USAGE', kp);
   return change(deps, set, actor, 'remove', [key], (entries) => {
-    if (!entries.some((e) => e.key === key)) throw new VigilError('E_NOT_FOUND', `credential set "${set}" has no key ${key}`);
+    if (!entries.some((e) => e.key === key))
+      throw new VigilError('E_NOT_FOUND', `credential set "${set}" has no key ${key}`);
     return entries.filter((e) => e.key !== key);
   });
 }
 
 /** Imports a .env file's text (dotenv rules): every problem is reported with its line, and nothing is written then. */
-export function importEnv(deps: CredentialDeps, set: string, text: string, source: string, actor: Actor): { info: CredentialSetInfo; keys: string[] } {
+export function importEnv(
+  deps: CredentialDeps,
+  set: string,
+  text: string,
+  source: string,
+  actor: Actor,
+): { info: CredentialSetInfo; keys: string[] } {
   const parsed = parseEnv(text, 'dotenv');
   if (parsed.problems.length > 0) {
-    throw new VigilError('E_USAGE', `cannot import ${source}:\n${parsed.problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n')}`);
+    throw new VigilError(
+      'E_USAGE',
+      `cannot import ${source}:\n${parsed.problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n')}`,
+    );
   }
   if (parsed.entries.length === 0) throw new VigilError('E_USAGE', `${source} has no KEY=value lines`);
   const values = Object.fromEntries(parsed.entries.map((e) => [e.key, e.value]));
@@ -135,7 +185,8 @@ export function importEnv(deps: CredentialDeps, set: string, text: string, sourc
 export function exampleText(deps: CredentialDeps, set: string): string {
   requireSetName(set);
   const cur = deps.store.read(set);
-  if (cur === null) throw new VigilError('E_NOT_FOUND', `no credential set "${set}" (none at ${deps.store.pathOf(set)})`);
+  if (cur === null)
+    throw new VigilError('E_NOT_FOUND', `no credential set "${set}" (none at ${deps.store.pathOf(set)})`);
   const lines = [
     `# Keys of the Vigil credential set "${set}". Values are placeholders: set each one with`,
     `#   vigil secrets set ${set} KEY      (reads the value from stdin)`,
@@ -156,7 +207,8 @@ function change(
   try {
     const now = deps.clock.now();
     const current = readForWrite(deps.store, set);
-    if (current === null && action === 'remove') throw new VigilError('E_NOT_FOUND', `no credential set "${set}"`);
+    if (current === null && action === 'remove')
+      throw new VigilError('E_NOT_FOUND', `no credential set "${set}"`);
     const next = edit(current ?? [], now);
     deps.store.write(set, next);
     const id = globalThis.crypto.randomUUID();

@@ -87,7 +87,8 @@ export class DiskWatch {
       this.deps.store.setState(DISK_PROBE_KEY, now);
     } catch (err) {
       // Another kind of failure (a locked database) says nothing about space: try again next tick.
-      if (!this.failed(`the database (probe write)`, err)) this.deps.log('warn', `disk probe write failed: ${(err as Error).message}`, {});
+      if (!this.failed(`the database (probe write)`, err))
+        this.deps.log('warn', `disk probe write failed: ${(err as Error).message}`, {});
       return;
     }
     this.changed(this.condition.wrote(space, now));
@@ -98,36 +99,60 @@ export class DiskWatch {
     const now = this.deps.clock.now();
     if (change.kind === 'full') {
       this.deps.log('warn', `disk full: ${change.message}`, { condition: 'disk-full', what: change.what });
-      this.alert({
-        id: `firing:disk-full:${change.since}`,
-        kind: 'firing',
-        severity: 'critical',
-        title: 'Vigil: disk full',
-        text: `Vigil cannot write its files: ${change.message}. Services keep running; events and exit records are kept and stored once space is freed.`,
-        service: null,
-        rule: null,
-        alertKey: 'disk-full',
-        at: change.since,
-      }, now);
+      this.alert(
+        {
+          id: `firing:disk-full:${change.since}`,
+          kind: 'firing',
+          severity: 'critical',
+          title: 'Vigil: disk full',
+          text: `Vigil cannot write its files: ${change.message}. Services keep running; events and exit records are kept and stored once space is freed.`,
+          service: null,
+          rule: null,
+          alertKey: 'disk-full',
+          at: change.since,
+        },
+        now,
+      );
       return;
     }
     const lasted = Math.round((change.at - change.since) / 1000);
-    this.deps.log('info', `disk-full cleared after ${lasted} s: ${change.message}`, { condition: 'disk-full', failures: change.failures });
+    this.deps.log('info', `disk-full cleared after ${lasted} s: ${change.message}`, {
+      condition: 'disk-full',
+      failures: change.failures,
+    });
     this.deps.record([
-      { key: `disk-full:${change.since}`, at: change.since, service: null, type: 'disk-full', severity: 'critical', message: `Disk full: Vigil could not write to its home (${change.failures} failed write(s))`, data: { failures: change.failures } },
-      { key: `disk-recovered:${change.since}`, at: change.at, service: null, type: 'disk-recovered', severity: 'info', message: `Disk space is back after ${lasted} s: ${change.message}` },
+      {
+        key: `disk-full:${change.since}`,
+        at: change.since,
+        service: null,
+        type: 'disk-full',
+        severity: 'critical',
+        message: `Disk full: Vigil could not write to its home (${change.failures} failed write(s))`,
+        data: { failures: change.failures },
+      },
+      {
+        key: `disk-recovered:${change.since}`,
+        at: change.at,
+        service: null,
+        type: 'disk-recovered',
+        severity: 'info',
+        message: `Disk space is back after ${lasted} s: ${change.message}`,
+      },
     ]);
-    this.alert({
-      id: `resolved:disk-full:${change.since}`,
-      kind: 'resolved',
-      severity: 'info',
-      title: 'Vigil: disk space is back',
-      text: `Writes succeed again after ${lasted} s; ${change.message}.`,
-      service: null,
-      rule: null,
-      alertKey: 'disk-full',
-      at: change.at,
-    }, now);
+    this.alert(
+      {
+        id: `resolved:disk-full:${change.since}`,
+        kind: 'resolved',
+        severity: 'info',
+        title: 'Vigil: disk space is back',
+        text: `Writes succeed again after ${lasted} s; ${change.message}.`,
+        service: null,
+        rule: null,
+        alertKey: 'disk-full',
+        at: change.at,
+      },
+      now,
+    );
   }
 
   /** Queues `n` after any notice still unsent (so a recovery never goes out before its alert). */

@@ -12,7 +12,13 @@
  */
 import type { NewEvent } from '../core/events.js';
 import type { Health, ServiceStatus, StatusDoc } from '../core/status.js';
-import { initialHealth, overallHealth, stepHealth, withRaw, type HealthSnapshot } from '../core/health/machine.js';
+import {
+  initialHealth,
+  overallHealth,
+  stepHealth,
+  withRaw,
+  type HealthSnapshot,
+} from '../core/health/machine.js';
 import type { ProbeResult } from '../core/health/probe.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
 import type { HealthProber } from '../ports/health-prober.js';
@@ -108,7 +114,10 @@ export class HealthMonitor {
     return { events, changed, restarts: this.dueRestarts(services, byName) };
   }
 
-  private dueRestarts(services: readonly HealthServiceInput[], byName: Map<string, ServiceStatus>): LivenessRestart[] {
+  private dueRestarts(
+    services: readonly HealthServiceInput[],
+    byName: Map<string, ServiceStatus>,
+  ): LivenessRestart[] {
     const out: LivenessRestart[] = [];
     for (const svc of services) {
       const limit = svc.spec.health?.restartAfterFailures;
@@ -116,7 +125,13 @@ export class HealthMonitor {
       if (!limit || !p || p.held || p.failures < limit) continue;
       const st = byName.get(svc.name);
       if (st?.state !== 'running' || st.pid !== p.pid) continue;
-      out.push({ service: svc.name, pid: p.pid, failures: p.failures, error: p.lastError, probe: svc.spec.health!.probe });
+      out.push({
+        service: svc.name,
+        pid: p.pid,
+        failures: p.failures,
+        error: p.lastError,
+        probe: svc.spec.health!.probe,
+      });
       p.failures = 0;
       p.held = true;
     }
@@ -129,7 +144,11 @@ export class HealthMonitor {
     if (p) p.held = false;
   }
 
-  private schedule(services: readonly HealthServiceInput[], byName: Map<string, ServiceStatus>, now: number): void {
+  private schedule(
+    services: readonly HealthServiceInput[],
+    byName: Map<string, ServiceStatus>,
+    now: number,
+  ): void {
     const wanted = new Set<string>();
     for (const svc of services) {
       const h = svc.spec.health;
@@ -139,7 +158,17 @@ export class HealthMonitor {
       let p = this.probes.get(svc.name);
       const key = JSON.stringify(h.probe);
       if (!p || p.key !== key) {
-        p = { last: null, nextAt: now, inFlight: null, pid: st?.pid ?? null, key, counts: { healthy: 0, degraded: 0, down: 0 }, failures: 0, lastError: null, held: false };
+        p = {
+          last: null,
+          nextAt: now,
+          inFlight: null,
+          pid: st?.pid ?? null,
+          key,
+          counts: { healthy: 0, degraded: 0, down: 0 },
+          failures: 0,
+          lastError: null,
+          held: false,
+        };
         this.probes.set(svc.name, p);
       }
       const pid = st?.pid ?? null;
@@ -150,7 +179,8 @@ export class HealthMonitor {
         p.held = false;
       }
       // A live process is probed, in a crash loop too: when the loop ends, its health is already known.
-      const live = st !== undefined && (st.state === 'running' || (st.state === 'crashloop' && st.pid !== null));
+      const live =
+        st !== undefined && (st.state === 'running' || (st.state === 'crashloop' && st.pid !== null));
       if (p.inFlight || now < p.nextAt || !live) continue;
       p.nextAt = now + h.intervalSec * 1000;
       const entry = p;
@@ -195,7 +225,14 @@ export class HealthMonitor {
   view(service: string): HealthView | null {
     const s = this.snapshots[service];
     if (!s) return null;
-    return { health: s.health, since: s.since, reason: s.reason, probe: this.probes.get(service)?.last ?? null, raw: s.raw, rawSince: s.rawSince };
+    return {
+      health: s.health,
+      since: s.since,
+      reason: s.reason,
+      probe: this.probes.get(service)?.last ?? null,
+      raw: s.raw,
+      rawSince: s.rawSince,
+    };
   }
 
   probeCounts(service: string): Record<'healthy' | 'degraded' | 'down', number> | null {
@@ -214,7 +251,15 @@ export class HealthMonitor {
         healthReason: v.reason,
         healthSince: new Date(v.since).toISOString(),
         probe: p
-          ? { health: p.health, httpStatus: p.httpStatus, latencyMs: p.latencyMs, reported: p.reported, checks: p.checks, error: p.error, at: new Date(p.at).toISOString() }
+          ? {
+              health: p.health,
+              httpStatus: p.httpStatus,
+              latencyMs: p.latencyMs,
+              reported: p.reported,
+              checks: p.checks,
+              error: p.error,
+              at: new Date(p.at).toISOString(),
+            }
           : null,
       };
     });
@@ -223,5 +268,12 @@ export class HealthMonitor {
 }
 
 function sameSnapshot(a: HealthSnapshot, b: HealthSnapshot): boolean {
-  return a.health === b.health && a.since === b.since && a.streakSince === b.streakSince && a.reason === b.reason && a.raw === b.raw && a.rawSince === b.rawSince;
+  return (
+    a.health === b.health &&
+    a.since === b.since &&
+    a.streakSince === b.streakSince &&
+    a.reason === b.reason &&
+    a.raw === b.raw &&
+    a.rawSince === b.rawSince
+  );
 }

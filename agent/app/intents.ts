@@ -70,11 +70,18 @@ export class IntentRecordingManager implements ServiceManager {
   private alongWith(action: IntentAction, services: readonly string[]): string[] {
     const store = this.store();
     if (action === 'start' || this.backend !== 'systemd' || !store) return [];
-    return requiredDependents(store.listServices().map((r) => r.spec), services);
+    return requiredDependents(
+      store.listServices().map((r) => r.spec),
+      services,
+    );
   }
 
   /** The intent is stored before the call, so the exit it causes is never seen without it. */
-  private async with(action: IntentAction, services: readonly string[], call: () => Promise<void>): Promise<void> {
+  private async with(
+    action: IntentAction,
+    services: readonly string[],
+    call: () => Promise<void>,
+  ): Promise<void> {
     const store = this.store();
     if (!store || services.length === 0) return call();
     const at = this.clock.now();

@@ -8,7 +8,14 @@
  *   const safe = guard.redactLines('web', lines, 'log search');
  */
 import type { NewEvent } from '../core/events.js';
-import { createRedactor, leakKey, secretLeakedEvent, type LeakHit, type Redactor, type SecretRef } from '../core/credentials/redact.js';
+import {
+  createRedactor,
+  leakKey,
+  secretLeakedEvent,
+  type LeakHit,
+  type Redactor,
+  type SecretRef,
+} from '../core/credentials/redact.js';
 import type { ProbeResult } from '../core/health/probe.js';
 import type { Clock } from '../ports/clock.js';
 
@@ -65,7 +72,8 @@ export class LeakGuard {
     const deep = (v: unknown): unknown => {
       if (typeof v === 'string') return one(v);
       if (Array.isArray(v)) return v.map(deep);
-      if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [one(k), deep(x)]));
+      if (v !== null && typeof v === 'object')
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [one(k), deep(x)]));
       return v;
     };
     return {

@@ -40,7 +40,10 @@ export function scrapeIntervalMs(spec: ServiceSpec): number {
 function keepMs(spec: ServiceSpec): number {
   const r = spec.metricAlerts;
   if (!r) return 0;
-  return Math.max(0, ...[r.errorRate, r.latencyP95, r.tokensPerRequest].map((x) => (x ? x.windowSec * 1000 : 0)));
+  return Math.max(
+    0,
+    ...[r.errorRate, r.latencyP95, r.tokensPerRequest].map((x) => (x ? x.windowSec * 1000 : 0)),
+  );
 }
 
 export class MetricAlerts {
@@ -57,7 +60,9 @@ export class MetricAlerts {
   ) {
     // A condition is held through missing data for three scrape intervals (at least 10 s: the first scrapes
     // after an agent restart need a moment), then dropped.
-    this.tracker = new ConditionTracker((s) => Math.max(10_000, 3 * (this.intervals.get(s) ?? DEFAULT_METRICS_INTERVAL_SEC * 1000)));
+    this.tracker = new ConditionTracker((s) =>
+      Math.max(10_000, 3 * (this.intervals.get(s) ?? DEFAULT_METRICS_INTERVAL_SEC * 1000)),
+    );
   }
 
   /** Starts the due scrapes and returns the conditions that hold now (past their forSec). */
@@ -133,7 +138,10 @@ export class MetricAlerts {
     if (!spec.metricAlerts || spec.metrics?.url !== url) return;
     this.window(service.name, spec).add(at, samples);
     this.scrapes.set(service.name, { ok: true, at, error: null });
-    this.due.set(service.name, Math.max(this.due.get(service.name) ?? -Infinity, at + scrapeIntervalMs(spec)));
+    this.due.set(
+      service.name,
+      Math.max(this.due.get(service.name) ?? -Infinity, at + scrapeIntervalMs(spec)),
+    );
   }
 
   private window(name: string, spec: ServiceSpec): MetricWindow {
@@ -156,7 +164,9 @@ export class MetricAlerts {
       ...doc,
       services: doc.services.map((s) => {
         const x = this.scrapes.get(s.name);
-        return x ? { ...s, metricsScrape: { ok: x.ok, at: new Date(x.at).toISOString(), error: x.error } } : s;
+        return x
+          ? { ...s, metricsScrape: { ok: x.ok, at: new Date(x.at).toISOString(), error: x.error } }
+          : s;
       }),
     };
   }

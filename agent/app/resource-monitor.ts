@@ -68,7 +68,13 @@ export class ResourceMonitor {
       managerMemoryBytes: s.memoryBytes,
       managerCpuNsec: s.cpuNsec,
     }));
-    targets.push({ service: AGENT_SERIES, pid: this.selfPid, processOnly: true, managerMemoryBytes: null, managerCpuNsec: null });
+    targets.push({
+      service: AGENT_SERIES,
+      pid: this.selfPid,
+      processOnly: true,
+      managerMemoryBytes: null,
+      managerCpuNsec: null,
+    });
     const readings = await this.opts.sampler.sample(targets);
     const pids = new Map(targets.map((t) => [t.service, t.pid]));
     const samples: ResourceSample[] = [];
@@ -77,7 +83,14 @@ export class ResourceMonitor {
       seen.add(r.service);
       const u = this.usage(r, pids.get(r.service) ?? null, now);
       this.current.set(r.service, u);
-      if (u.cpuPercent !== null || u.memoryBytes !== null) samples.push({ service: r.service, at: now, cpuPercent: u.cpuPercent, memoryBytes: u.memoryBytes, source: u.source });
+      if (u.cpuPercent !== null || u.memoryBytes !== null)
+        samples.push({
+          service: r.service,
+          at: now,
+          cpuPercent: u.cpuPercent,
+          memoryBytes: u.memoryBytes,
+          source: u.source,
+        });
     }
     for (const k of [...this.current.keys()]) if (!seen.has(k)) this.current.delete(k);
     this.opts.history.record(samples);
@@ -104,7 +117,12 @@ export class ResourceMonitor {
 
   agent(): AgentUsage {
     const u = this.current.get(AGENT_SERIES);
-    return { pid: this.selfPid, cpuPercent: u?.cpuPercent ?? null, memoryBytes: u?.memoryBytes ?? null, usageSource: u?.source ?? null };
+    return {
+      pid: this.selfPid,
+      cpuPercent: u?.cpuPercent ?? null,
+      memoryBytes: u?.memoryBytes ?? null,
+      usageSource: u?.source ?? null,
+    };
   }
 
   decorate(doc: StatusDoc): StatusDoc {
@@ -113,7 +131,12 @@ export class ResourceMonitor {
       services: doc.services.map((s) => {
         const u = this.current.get(s.name);
         if (!u) return { ...s, cpuPercent: null, usageSource: null };
-        return { ...s, memoryBytes: u.memoryBytes ?? s.memoryBytes, cpuPercent: u.cpuPercent, usageSource: u.source };
+        return {
+          ...s,
+          memoryBytes: u.memoryBytes ?? s.memoryBytes,
+          cpuPercent: u.cpuPercent,
+          usageSource: u.source,
+        };
       }),
       agent: this.agent(),
     };

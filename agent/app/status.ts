@@ -43,7 +43,11 @@ export function serviceView(
   });
 }
 
-export async function directStatus(deps: { manager: ServiceManager; store: Store | null; clock: Clock }): Promise<StatusDoc> {
+export async function directStatus(deps: {
+  manager: ServiceManager;
+  store: Store | null;
+  clock: Clock;
+}): Promise<StatusDoc> {
   const services = deps.store?.listServices() ?? [];
   if (services.length === 0) return { services: [] };
   const [observed, installed] = await Promise.all([

@@ -24,17 +24,20 @@ export function str(v: unknown): string | undefined {
 export function int(v: unknown, name: string, min = 0): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new VigilError('E_USAGE', `${name} must be a whole number ≥ ${min}, not "${v}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new VigilError('E_USAGE', `${name} must be a whole number ≥ ${min}, not "${v}"`);
   return n;
 }
 
 /** The CLI's --since: "2026-11-26T10:00:00Z", "2026-11-26", a ms timestamp, or a relative "15m" / "2h" / "3d" ago. */
 export function parseSinceFlag(v: string, now: number): number {
   const rel = /^(\d+)\s*(s|m|h|d)$/.exec(v.trim());
-  if (rel) return now - Number(rel[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+  if (rel)
+    return now - Number(rel[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[rel[2] as 's' | 'm' | 'h' | 'd'];
   if (/^\d{10,}$/.test(v)) return Number(v);
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new VigilError('E_USAGE', `--since: "${v}" is not a time (use ISO 8601, or 15m, 2h, 3d)`);
+  if (Number.isNaN(t))
+    throw new VigilError('E_USAGE', `--since: "${v}" is not a time (use ISO 8601, or 15m, 2h, 3d)`);
   return t;
 }
 

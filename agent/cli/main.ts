@@ -89,7 +89,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.out(HELP);
       return EXIT_OK;
     }
-    return await (await load())(rest, io);
+    return await (
+      await load()
+    )(rest, io);
   } catch (err) {
     return reportError(err, io, json);
   }
@@ -97,7 +99,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
 function reportError(err: unknown, io: Io, json: boolean): number {
   if (isVigilError(err)) {
-    if (json) io.out(`${JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details ?? {}) } })}\n`);
+    if (json)
+      io.out(
+        `${JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details ?? {}) } })}\n`,
+      );
     io.err(`vigil: ${err.message}\n`);
     return err.exitCode;
   }

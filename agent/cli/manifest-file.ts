@@ -1,5 +1,13 @@
 /** Reads and parses the manifest file named by -f (default ./vigil.yaml). */
-import { accessSync, closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { delimiter } from 'node:path';
 import { ManifestError } from '../core/errors.js';
@@ -12,7 +20,11 @@ import type { PathKind } from '../core/manifest/program.js';
 import type { Io } from './io.js';
 
 /** `checkPaths`: also look at each service's program and cwd (what `vigil apply` needs to start it). */
-export function loadManifest(io: Io, file: string | undefined, opts: { checkPaths?: boolean } = {}): LoadedManifest {
+export function loadManifest(
+  io: Io,
+  file: string | undefined,
+  opts: { checkPaths?: boolean } = {},
+): LoadedManifest {
   const abs = path.resolve(io.cwd, file ?? 'vigil.yaml');
   let bytes: Buffer;
   try {
@@ -21,7 +33,9 @@ export function loadManifest(io: Io, file: string | undefined, opts: { checkPath
     if (err instanceof ManifestError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file (create one, or pass -f FILE)' : (err as Error).message;
-    throw new ManifestError('E_MANIFEST_READ', [{ file: abs, line: null, column: null, path: '', message: why }]);
+    throw new ManifestError('E_MANIFEST_READ', [
+      { file: abs, line: null, column: null, path: '', message: why },
+    ]);
   }
   const loaded = parseManifest(manifestText(bytes, abs), {
     file: abs,
@@ -43,7 +57,7 @@ function readBounded(file: string): Buffer {
     // One byte more than allowed: a file that grew since fstat (or a pipe) is still caught.
     const buf = Buffer.alloc(MANIFEST_LIMITS.fileBytes + 1);
     let n = 0;
-    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0;) n += r;
     if (n > MANIFEST_LIMITS.fileBytes) throw tooLarge(file, n);
     return buf.subarray(0, n);
   } finally {

@@ -11,7 +11,12 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-export async function withProgress<T>(io: Io, label: string, run: () => Promise<T>, opts: ProgressOptions = {}): Promise<T> {
+export async function withProgress<T>(
+  io: Io,
+  label: string,
+  run: () => Promise<T>,
+  opts: ProgressOptions = {},
+): Promise<T> {
   if (io.errIsTTY !== true) return run();
   const now = opts.now ?? Date.now;
   const started = now();

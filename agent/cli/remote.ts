@@ -11,7 +11,10 @@ import { VigilError } from '../core/errors.js';
  */
 export const NO_AGENT = Symbol('no-agent');
 
-export async function readViaAgent<T>(io: Io, call: (c: ApiClient) => Promise<T>): Promise<T | typeof NO_AGENT> {
+export async function readViaAgent<T>(
+  io: Io,
+  call: (c: ApiClient) => Promise<T>,
+): Promise<T | typeof NO_AGENT> {
   if (io.env.VIGIL_NO_AGENT === '1') return NO_AGENT;
   const { socket } = vigilPaths(io.env);
   if (!existsSync(socket)) return NO_AGENT;

@@ -16,7 +16,10 @@ interface TtyIn extends NodeJS.ReadableStream {
 
 export async function readSecretValue(io: Io, prompt: string): Promise<string> {
   const stdin = io.stdin as TtyIn;
-  const value = stdin.isTTY && typeof stdin.setRawMode === 'function' ? await readHidden(io, stdin, prompt) : await readPiped(stdin);
+  const value =
+    stdin.isTTY && typeof stdin.setRawMode === 'function'
+      ? await readHidden(io, stdin, prompt)
+      : await readPiped(stdin);
   if (value === '') throw new VigilError('E_USAGE', 'no value given on stdin');
   return value;
 }
@@ -27,7 +30,8 @@ async function readPiped(stdin: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stdin) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += b.length;
-    if (size > MAX_INPUT_BYTES) throw new VigilError('E_USAGE', `the value on stdin is larger than ${MAX_INPUT_BYTES} bytes`);
+    if (size > MAX_INPUT_BYTES)
+      throw new VigilError('E_USAGE', `the value on stdin is larger than ${MAX_INPUT_BYTES} bytes`);
     chunks.push(b);
   }
   return requireUtf8(Buffer.concat(chunks), 'the value on stdin').replace(/\r?\n$/, '');

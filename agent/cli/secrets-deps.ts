@@ -23,7 +23,11 @@ export async function directCredentials(io: Io, write: boolean): Promise<DirectC
   const ctx = await createContext(io.env);
   try {
     const db = write ? ctx.store() : ctx.existingStore();
-    const deps = credentialDeps(ctx, { store: ctx.credentials, db, record: (events) => db?.appendEvents(events) });
+    const deps = credentialDeps(ctx, {
+      store: ctx.credentials,
+      db,
+      record: (events) => db?.appendEvents(events),
+    });
     return {
       ctx,
       deps,
@@ -46,7 +50,10 @@ export async function directCredentials(io: Io, write: boolean): Promise<DirectC
 /** `<set> <KEY>` exactly; a third argument is refused: it would be a value on the command line. */
 export function setAndKey(positionals: string[], usage: string): [string, string] {
   if (positionals.length > 2) {
-    throw new VigilError('E_USAGE', `too many arguments: never pass a secret value on the command line (ps and your shell history keep it); give it on stdin, e.g.  printf %s "$VALUE" | ${usage.replace(/ \[.*$/, '')}\nusage: ${usage}`);
+    throw new VigilError(
+      'E_USAGE',
+      `too many arguments: never pass a secret value on the command line (ps and your shell history keep it); give it on stdin, e.g.  printf %s "$VALUE" | ${usage.replace(/ \[.*$/, '')}\nusage: ${usage}`,
+    );
   }
   const [set, key] = positionals;
   if (!set || !key) throw new VigilError('E_USAGE', `usage: ${usage}`);

@@ -1,6 +1,11 @@
 /** Plain-text tables for `vigil usage` and `vigil budget`. */
 import { formatUsd } from '../core/usage/model.js';
-import type { BudgetResumeResponse, BudgetStatusDoc, UsageReport, UsageSourceDoc } from '../core/usage/report.js';
+import type {
+  BudgetResumeResponse,
+  BudgetStatusDoc,
+  UsageReport,
+  UsageSourceDoc,
+} from '../core/usage/report.js';
 import { table } from './format.js';
 
 /** 1234 → "1,234"; 1234567 → "1.23M" (exact figures are in --json). */
@@ -17,7 +22,9 @@ function sourceNote(s: UsageSourceDoc): string {
   if (!s.ok || s.error !== null) parts.push(`${s.ok ? '' : 'failing: '}${s.error ?? ''}`);
   if (s.rejected > 0) {
     const by = Object.entries(s.reasons ?? {}).sort((a, b) => b[1] - a[1]);
-    parts.push(`${s.rejected.toLocaleString('en-US')} unusable llm_usage lines${by.length > 0 ? `: ${by.map(([why, n]) => `${n.toLocaleString('en-US')} × ${why}`).join('; ')}` : ''}`);
+    parts.push(
+      `${s.rejected.toLocaleString('en-US')} unusable llm_usage lines${by.length > 0 ? `: ${by.map(([why, n]) => `${n.toLocaleString('en-US')} × ${why}`).join('; ')}` : ''}`,
+    );
   }
   if ((s.gaps ?? 0) > 0) parts.push(`lines lost to rotation ${s.gaps} time(s), last: ${s.lastGap ?? '?'}`);
   return `  ${s.service} (${s.kind}): ${parts.join('; ')}\n`;
@@ -26,11 +33,25 @@ function sourceNote(s: UsageSourceDoc): string {
 export function usageText(r: UsageReport): string {
   const period = r.period.kind === 'day' ? r.period.day : r.period.month;
   const head = `Usage ${period} (${r.timezone}), by ${r.by}`;
-  const problems = (r.sources ?? []).filter((s) => !s.ok || s.error !== null || s.rejected > 0 || (s.gaps ?? 0) > 0);
+  const problems = (r.sources ?? []).filter(
+    (s) => !s.ok || s.error !== null || s.rejected > 0 || (s.gaps ?? 0) > 0,
+  );
   const notes = problems.map(sourceNote).join('');
   const tail = notes === '' ? '' : `\nUsage sources with problems:\n${notes}`;
   if (r.rows.length === 0) return `${head}\nNo usage recorded.\n${tail}`;
-  const rows = [[r.by.toUpperCase(), 'REQUESTS', 'INPUT', 'OUTPUT', 'REASONING', 'CACHE READ', 'CACHE WRITE', 'COST', 'UNPRICED']];
+  const rows = [
+    [
+      r.by.toUpperCase(),
+      'REQUESTS',
+      'INPUT',
+      'OUTPUT',
+      'REASONING',
+      'CACHE READ',
+      'CACHE WRITE',
+      'COST',
+      'UNPRICED',
+    ],
+  ];
   const line = (key: string, t: UsageReport['total']) => [
     key,
     compact(t.requests),
@@ -40,30 +61,49 @@ export function usageText(r: UsageReport): string {
     compact(t.tokens.cacheRead),
     compact(t.tokens.cacheWrite + t.tokens.cacheWrite1h),
     `${formatUsd(t.costMicro)}${t.reportedMicro > 0 ? (t.reportedMicro === t.costMicro ? ' (reported)' : ' (part reported)') : ''}`,
-    t.unpricedRequests > 0 || t.unpricedTokens > 0 ? `${compact(t.unpricedRequests)} req, ${compact(t.unpricedTokens)} tok` : '-',
+    t.unpricedRequests > 0 || t.unpricedTokens > 0
+      ? `${compact(t.unpricedRequests)} req, ${compact(t.unpricedTokens)} tok`
+      : '-',
   ];
   for (const row of r.rows) rows.push(line(row.key, row));
   if (r.rows.length > 1) rows.push(line('TOTAL', r.total));
   let out = `${head}\n${table(rows)}\n`;
   if (r.unpricedModels.length > 0) {
     out += `\nUnpriced (no known price, not in the cost; add them under "pricing:" in the manifest):\n`;
-    for (const m of r.unpricedModels) out += `  ${m.model} (${m.service}): ${compact(m.requests)} requests, ${compact(m.tokens)} tokens\n`;
+    for (const m of r.unpricedModels)
+      out += `  ${m.model} (${m.service}): ${compact(m.requests)} requests, ${compact(m.tokens)} tokens\n`;
   }
   return out + tail;
 }
 
 export function budgetText(b: BudgetStatusDoc, now: number): string {
   const lines: string[] = [];
-  const ofCap = (spend: number, cap: number | null) => (cap === null ? formatUsd(spend) : `${formatUsd(spend)} of ${formatUsd(Math.round(cap * 1e6))}`);
+  const ofCap = (spend: number, cap: number | null) =>
+    cap === null ? formatUsd(spend) : `${formatUsd(spend)} of ${formatUsd(Math.round(cap * 1e6))}`;
   lines.push(`Budget (${b.timezone}): ${b.state.toUpperCase()}`);
-  lines.push(`  today ${b.day}: ${ofCap(b.todayMicro, b.dailyUsd)}    month ${b.month}: ${ofCap(b.monthMicro, b.monthlyUsd)}`);
-  if (b.hourlyUsd !== null) lines.push(`  this hour ${b.hour.hour.slice(11)}:00: ${ofCap(b.hour.spendMicro, b.hourlyUsd)}${b.hour.pct === null ? '' : ` (${b.hour.pct.toFixed(1)} %)`}`);
-  if (!b.configured) lines.push('  No budget configured: add "budget:" (dailyUsd, monthlyUsd, services…) to the manifest and apply it.');
+  lines.push(
+    `  today ${b.day}: ${ofCap(b.todayMicro, b.dailyUsd)}    month ${b.month}: ${ofCap(b.monthMicro, b.monthlyUsd)}`,
+  );
+  if (b.hourlyUsd !== null)
+    lines.push(
+      `  this hour ${b.hour.hour.slice(11)}:00: ${ofCap(b.hour.spendMicro, b.hourlyUsd)}${b.hour.pct === null ? '' : ` (${b.hour.pct.toFixed(1)} %)`}`,
+    );
+  if (!b.configured)
+    lines.push(
+      '  No budget configured: add "budget:" (dailyUsd, monthlyUsd, services…) to the manifest and apply it.',
+    );
   if (b.scopes.length > 0) {
     const rows = [['CAP', 'PERIOD', 'SPENT', 'CAP USD', '%', 'AT 100 %']];
     for (const s of b.scopes) {
       const action = s.onExceed === 'stop' && s.targets.length > 0 ? `stop ${s.targets.join(', ')}` : 'alert';
-      rows.push([s.label, s.period, formatUsd(s.spendMicro), s.lifted ? 'lifted' : formatUsd(s.capMicro), s.pct === null ? '∞' : s.pct.toFixed(1), action]);
+      rows.push([
+        s.label,
+        s.period,
+        formatUsd(s.spendMicro),
+        s.lifted ? 'lifted' : formatUsd(s.capMicro),
+        s.pct === null ? '∞' : s.pct.toFixed(1),
+        action,
+      ]);
     }
     lines.push('', table(rows));
   }
@@ -71,7 +111,9 @@ export function budgetText(b: BudgetStatusDoc, now: number): string {
     lines.push('', 'Stopped for spend (resume with: vigil budget resume [--add USD]):');
     for (const s of b.stopped) {
       const mins = Math.max(0, Math.round((now - Date.parse(s.at)) / 60_000));
-      lines.push(`  ${s.service}: ${s.scope === 'daily' ? 'daily budget' : s.scope === 'monthly' ? 'monthly budget' : 'its daily cap'} ${s.period} (${formatUsd(s.spendMicro)} of ${formatUsd(s.capMicro)}), ${mins} min ago`);
+      lines.push(
+        `  ${s.service}: ${s.scope === 'daily' ? 'daily budget' : s.scope === 'monthly' ? 'monthly budget' : 'its daily cap'} ${s.period} (${formatUsd(s.spendMicro)} of ${formatUsd(s.capMicro)}), ${mins} min ago`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -80,7 +122,11 @@ export function budgetText(b: BudgetStatusDoc, now: number): string {
 export function resumeText(r: BudgetResumeResponse): string {
   const lines: string[] = [];
   for (const x of r.raised) {
-    lines.push(x.lifted ? `Lifted ${x.scope} for ${x.period} (alerts still fire).` : `Raised ${x.scope} for ${x.period} to ${formatUsd(x.capMicro ?? 0)}.`);
+    lines.push(
+      x.lifted
+        ? `Lifted ${x.scope} for ${x.period} (alerts still fire).`
+        : `Raised ${x.scope} for ${x.period} to ${formatUsd(x.capMicro ?? 0)}.`,
+    );
   }
   lines.push(r.resumed.length > 0 ? `Started: ${r.resumed.join(', ')}.` : 'Nothing was stopped for spend.');
   return `${lines.join('\n')}\n`;

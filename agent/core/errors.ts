@@ -51,7 +51,11 @@ export class VigilError extends Error {
   /** Extra structured detail safe to show (never secret values). */
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VigilError';
     this.code = code;
@@ -75,7 +79,10 @@ export interface ManifestProblem {
 export class ManifestError extends VigilError {
   readonly problems: readonly ManifestProblem[];
 
-  constructor(code: 'E_MANIFEST_READ' | 'E_MANIFEST_YAML' | 'E_MANIFEST_INVALID', problems: ManifestProblem[]) {
+  constructor(
+    code: 'E_MANIFEST_READ' | 'E_MANIFEST_YAML' | 'E_MANIFEST_INVALID',
+    problems: ManifestProblem[],
+  ) {
     super(code, problems.map(formatProblem).join('\n'), { details: { problems } });
     this.name = 'ManifestError';
     this.problems = problems;

@@ -47,7 +47,13 @@ export const SETTLE_MAX_MS = 10 * 60_000;
 export const NOOP_AFTER_MS = 5000;
 
 /** States in which a unit has finished its transition (anything else, e.g. `starting`, is in between). */
-const SETTLED: ReadonlySet<string> = new Set<ServiceState>(['running', 'stopped', 'failed', 'crashloop', 'unknown']);
+const SETTLED: ReadonlySet<string> = new Set<ServiceState>([
+  'running',
+  'stopped',
+  'failed',
+  'crashloop',
+  'unknown',
+]);
 
 export interface ProcessView {
   state: ServiceState;
@@ -65,7 +71,12 @@ function settledAfter(intent: Intent, p: ProcessView): boolean {
  * When the down timer may start under this intent, given the time the service stopped being up
  * (`downSince`); null while the intent holds the page back.
  */
-export function downTimerStart(downSince: number, intent: Intent | null, p: ProcessView, now: number): number | null {
+export function downTimerStart(
+  downSince: number,
+  intent: Intent | null,
+  p: ProcessView,
+  now: number,
+): number | null {
   if (!intent) return downSince;
   const settled = settledAfter(intent, p);
   if (intent.overAt !== undefined) return Math.max(downSince, intent.overAt);
@@ -92,10 +103,15 @@ export function intentOver(intent: Intent, p: ProcessView): boolean {
  * Whether an exit at `exitAt` is the one Vigil asked for: a stop/restart intent before it, and the
  * process that ended was not one started after the intent (`prev` is the last state seen before the exit).
  */
-export function intendedExit(intent: Intent | null, exitAt: number, prev: { active: string; since: number | null }): boolean {
+export function intendedExit(
+  intent: Intent | null,
+  exitAt: number,
+  prev: { active: string; since: number | null },
+): boolean {
   if (!intent || intent.action === 'start' || intent.overAt !== undefined) return false;
   if (exitAt < intent.at - INTENT_SLACK_MS) return false;
-  const newProcess = prev.active === 'active' && prev.since !== null && prev.since >= intent.at - INTENT_SLACK_MS;
+  const newProcess =
+    prev.active === 'active' && prev.since !== null && prev.since >= intent.at - INTENT_SLACK_MS;
   return !newProcess;
 }
 
@@ -104,10 +120,13 @@ export function intendedExit(intent: Intent | null, exitAt: number, prev: { acti
  * (`dependsOn: { x: healthy }` is Requires=, see the unit renderer), transitively, not the targets
  * themselves. Their exits follow from Vigil's request, so they carry its intent too.
  */
-export function requiredDependents(services: readonly { name: string; waitFor?: readonly { service: string }[] }[], targets: readonly string[]): string[] {
+export function requiredDependents(
+  services: readonly { name: string; waitFor?: readonly { service: string }[] }[],
+  targets: readonly string[],
+): string[] {
   const hit = new Set(targets);
   const out: string[] = [];
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const s of services) {
       if (!hit.has(s.name) && (s.waitFor ?? []).some((w) => hit.has(w.service))) {

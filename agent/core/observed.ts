@@ -1,6 +1,7 @@
 /** What the OS service manager reports about one service, normalized across systemd and launchd. */
 
-export type ActiveState = 'active' | 'activating' | 'deactivating' | 'inactive' | 'failed' | 'reloading' | 'unknown';
+export type ActiveState =
+  'active' | 'activating' | 'deactivating' | 'inactive' | 'failed' | 'reloading' | 'unknown';
 
 /** One service as the manager sees it right now. */
 export interface ObservedStatus {

@@ -3,7 +3,8 @@ import type { BudgetGlance, ServiceSpend } from './usage/report.js';
 import type { DiskStatus } from './disk/condition.js';
 
 /** `stopping`: a stop is under way (systemd `deactivating`); it may take up to the service's stopTimeoutSec. */
-export type ServiceState = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'crashloop' | 'unknown';
+export type ServiceState =
+  'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'crashloop' | 'unknown';
 export type Health = 'healthy' | 'degraded' | 'down' | 'unknown';
 
 export interface ServiceStatus {

@@ -10,7 +10,11 @@ import { credentialRoutes } from './credential-routes.js';
 import { logRoutes } from './log-routes.js';
 import { usageRoutes } from './usage-routes.js';
 
-export function agentRoutes(deps: { services: AgentRuntime; modules: readonly AgentModule[]; startedAt: number }): AgentApi {
+export function agentRoutes(deps: {
+  services: AgentRuntime;
+  modules: readonly AgentModule[];
+  startedAt: number;
+}): AgentApi {
   return {
     ...coreRoutes(deps),
     ...monitorRoutes(deps.modules, () => deps.services.clock.now()),

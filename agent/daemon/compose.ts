@@ -40,7 +40,8 @@ export interface Context {
 export function selectBackend(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Backend {
   const wanted = env.VIGIL_BACKEND;
   if (wanted === 'systemd' || wanted === 'launchd') return wanted;
-  if (wanted) throw new VigilError('E_USAGE', `VIGIL_BACKEND must be "systemd" or "launchd", not "${wanted}"`);
+  if (wanted)
+    throw new VigilError('E_USAGE', `VIGIL_BACKEND must be "systemd" or "launchd", not "${wanted}"`);
   return platform === 'darwin' ? 'launchd' : 'systemd';
 }
 
@@ -48,13 +49,27 @@ export function selectBackend(env: NodeJS.ProcessEnv, platform: NodeJS.Platform 
  * The backend's module is imported only on its platform: the launchd one brings the plist library (about
  * 12 MB of resident memory in a process that never writes a plist on Linux).
  */
-async function createManager(backend: Backend, runner: ProcessRunner, paths: VigilPaths, env: NodeJS.ProcessEnv): Promise<ServiceManager> {
+async function createManager(
+  backend: Backend,
+  runner: ProcessRunner,
+  paths: VigilPaths,
+  env: NodeJS.ProcessEnv,
+): Promise<ServiceManager> {
   if (backend === 'systemd') {
     const { SystemdManager } = await import('../adapters/systemd/systemd-manager.js');
     return new SystemdManager({ runner, paths, env });
   }
-  const [{ LaunchdManager }, { launcherPath }] = await Promise.all([import('../adapters/launchd/launchd-manager.js'), import('../adapters/launcher/contract.js')]);
-  return new LaunchdManager({ runner, paths, env, launcher: launcherPath(env), ...(env.VIGIL_LAUNCHD_DOMAIN ? { domain: env.VIGIL_LAUNCHD_DOMAIN } : {}) });
+  const [{ LaunchdManager }, { launcherPath }] = await Promise.all([
+    import('../adapters/launchd/launchd-manager.js'),
+    import('../adapters/launcher/contract.js'),
+  ]);
+  return new LaunchdManager({
+    runner,
+    paths,
+    env,
+    launcher: launcherPath(env),
+    ...(env.VIGIL_LAUNCHD_DOMAIN ? { domain: env.VIGIL_LAUNCHD_DOMAIN } : {}),
+  });
 }
 
 export async function createContext(env: NodeJS.ProcessEnv = process.env): Promise<Context> {

@@ -12,15 +12,25 @@ export function coreRoutes(deps: {
   services: AgentRuntime;
   modules: readonly AgentModule[];
   startedAt: number;
-}): Pick<RouteHandlers, keyof CoreRouteTypes> & Pick<StreamSources, 'eventHistory' | 'subscribe' | 'eventPages'> {
+}): Pick<RouteHandlers, keyof CoreRouteTypes> &
+  Pick<StreamSources, 'eventHistory' | 'subscribe' | 'eventPages'> {
   const { supervisor, store, manager } = deps.services;
   const status = () => decorate(deps.modules, supervisor.currentStatus());
   return {
-    health: () => ({ ok: true, version: VERSION, pid: process.pid, startedAt: new Date(deps.startedAt).toISOString() }),
+    health: () => ({
+      ok: true,
+      version: VERSION,
+      pid: process.pid,
+      startedAt: new Date(deps.startedAt).toISOString(),
+    }),
     status: () => status(),
     action: ({ params }) =>
       // The fresh status after the command: a full tick, then the decorated document (health, spend…).
-      serviceAction({ store, manager, refresh: async () => (await supervisor.tick({ full: true }), status()) }, params.name, params.verb),
+      serviceAction(
+        { store, manager, refresh: async () => (await supervisor.tick({ full: true }), status()) },
+        params.name,
+        params.verb,
+      ),
     events: ({ query }) => ({ events: store.queryEvents(query) }),
     eventHistory: (q) => store.queryEvents(q),
     ...(store instanceof SqliteStore ? { eventPages: (q: EventQuery) => eventPages(store.db, q) } : {}),

@@ -25,7 +25,12 @@ export function credentialRoutes(services: AgentRuntime): Pick<RouteHandlers, ke
       return listCredentials(deps(services));
     },
     async credentialSet({ params, body, access }) {
-      return setKeys(deps(services), params.set, { [params.key]: body.value }, actorOf(access.principal, body.actor));
+      return setKeys(
+        deps(services),
+        params.set,
+        { [params.key]: body.value },
+        actorOf(access.principal, body.actor),
+      );
     },
     async credentialRemove({ params, body, access }) {
       return removeKey(deps(services), params.set, params.key, actorOf(access.principal, body?.actor));

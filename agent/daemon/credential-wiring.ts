@@ -17,7 +17,12 @@ const readOnly = (): never => {
   throw new VigilError('E_STORE', 'internal: a credential command without a database tried to write');
 };
 /** Without a database: nothing to lock or audit, and an empty trail. */
-const readOnlyLedger: CredentialLedger = { lock: readOnly, begin: readOnly, finish: readOnly, list: () => [] };
+const readOnlyLedger: CredentialLedger = {
+  lock: readOnly,
+  begin: readOnly,
+  finish: readOnly,
+  list: () => [],
+};
 
 export function credentialDeps(
   ctx: Pick<Context, 'clock'>,
@@ -25,7 +30,9 @@ export function credentialDeps(
 ): CredentialDeps {
   return {
     store: parts.store,
-    ledger: parts.db ? parts.db.ledgers.credentials({ now: () => ctx.clock.now(), alive: processAlive }) : readOnlyLedger,
+    ledger: parts.db
+      ? parts.db.ledgers.credentials({ now: () => ctx.clock.now(), alive: processAlive })
+      : readOnlyLedger,
     clock: ctx.clock,
     ...fromDatabase(parts.db),
     record: parts.record,
@@ -33,7 +40,10 @@ export function credentialDeps(
 }
 
 /** What a rotation needs besides: the manager to restart services, the health probes, the log tails. */
-export function rotateDeps(ctx: Pick<Context, 'manager' | 'runner' | 'readLogTail'>, deps: CredentialDeps): RotateDeps {
+export function rotateDeps(
+  ctx: Pick<Context, 'manager' | 'runner' | 'readLogTail'>,
+  deps: CredentialDeps,
+): RotateDeps {
   return {
     ...deps,
     manager: ctx.manager,

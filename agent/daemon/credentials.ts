@@ -42,7 +42,8 @@ export class CredentialRuntime {
 
   /** Redacting wrapper for a log-tail reader (crash events' last lines). */
   redactingTail(read: LogTailReader, source = 'crash log tail'): LogTailReader {
-    return async (service, lines, until) => this.guard.redactLines(service, await read(service, lines, until), source);
+    return async (service, lines, until) =>
+      this.guard.redactLines(service, await read(service, lines, until), source);
   }
 
   /** Redacting wrapper for a health prober (probe errors, /health `status` and `checks` go into events and the status). */

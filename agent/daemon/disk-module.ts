@@ -14,9 +14,13 @@ interface AlertingModule {
 }
 
 const isAlerting = (m: AgentModule): m is AgentModule & AlertingModule =>
-  typeof (m as Partial<AlertingModule>).alerting?.notify === 'function' && typeof (m as Partial<AlertingModule>).notifierList === 'function';
+  typeof (m as Partial<AlertingModule>).alerting?.notify === 'function' &&
+  typeof (m as Partial<AlertingModule>).notifierList === 'function';
 
-export function createDiskModule(services: Pick<AgentRuntime, 'disk' | 'pendingExits' | 'logger'>, others: readonly AgentModule[]): AgentModule[] {
+export function createDiskModule(
+  services: Pick<AgentRuntime, 'disk' | 'pendingExits' | 'logger'>,
+  others: readonly AgentModule[],
+): AgentModule[] {
   const { disk, pendingExits, logger } = services;
   if (!disk) return [];
   const monitor = others.find(isAlerting);
@@ -36,7 +40,9 @@ export function createDiskModule(services: Pick<AgentRuntime, 'disk' | 'pendingE
         disk.tick();
         // Exit records kept while the journal could not be written: into it once it can be. A process is
         // started only while records wait; a failure is only logged and the next tick tries again.
-        await pendingExits?.tick().catch((err: unknown) => logger.warn({ err }, 'cannot move pending exit records into the journal'));
+        await pendingExits
+          ?.tick()
+          .catch((err: unknown) => logger.warn({ err }, 'cannot move pending exit records into the journal'));
       },
       decorateStatus(doc: StatusDoc): StatusDoc {
         return { ...doc, disk: disk.view() };

@@ -38,8 +38,16 @@ export class LaunchdWatch implements AgentModule {
     await this.enforceStartLimit(status, events, specs);
   }
 
-  private async enforceStartLimit(status: StatusDoc, events: readonly VigilEvent[], specs: Map<string, ServiceSpec>): Promise<void> {
-    const failing = new Set(events.filter((e) => e.service && (FAILURES as readonly string[]).includes(e.type)).map((e) => e.service!));
+  private async enforceStartLimit(
+    status: StatusDoc,
+    events: readonly VigilEvent[],
+    specs: Map<string, ServiceSpec>,
+  ): Promise<void> {
+    const failing = new Set(
+      events
+        .filter((e) => e.service && (FAILURES as readonly string[]).includes(e.type))
+        .map((e) => e.service!),
+    );
     if (failing.size === 0) return;
     const now = this.d.clock.now();
     const gaveUpAt = this.d.store.getState(GAVE_UP_AT_KEY) ?? {};
@@ -47,12 +55,23 @@ export class LaunchdWatch implements AgentModule {
       const spec = specs.get(name);
       if (!spec || spec.restart.policy === 'no' || spec.restart.intervalSec === 0) continue;
       const since = Math.max(now - spec.restart.intervalSec * 1000, (gaveUpAt[name] ?? 0) + 1);
-      const failures = this.d.store.queryEvents({ service: name, types: [...FAILURES], since, limit: 10_000 });
+      const failures = this.d.store.queryEvents({
+        service: name,
+        types: [...FAILURES],
+        since,
+        limit: 10_000,
+      });
       if (failures.length < spec.restart.burst) continue;
       const last = failures[failures.length - 1]?.exit;
       const restarts = status.services.find((s) => s.name === name)?.restarts ?? failures.length;
-      this.d.logger.warn({ service: name, failures: failures.length, burst: spec.restart.burst }, 'start limit reached: giving up on it');
-      await this.d.manager.giveUp(name, { restarts: Math.max(restarts, failures.length), lastExit: last ? { code: last.code, signal: last.signal } : null });
+      this.d.logger.warn(
+        { service: name, failures: failures.length, burst: spec.restart.burst },
+        'start limit reached: giving up on it',
+      );
+      await this.d.manager.giveUp(name, {
+        restarts: Math.max(restarts, failures.length),
+        lastExit: last ? { code: last.code, signal: last.signal } : null,
+      });
       gaveUpAt[name] = now;
       this.d.store.setState(GAVE_UP_AT_KEY, gaveUpAt);
     }

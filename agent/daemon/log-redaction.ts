@@ -13,7 +13,8 @@ import type { Context } from './compose.js';
 
 /** In the agent: the leak guard (cached values; the first sighting of a value records a secret-leaked event). */
 export function agentLogRedaction(services: Pick<AgentRuntime, 'credentials'>): RedactFor {
-  return (service, source) => (line) => services.credentials.guard.redactLines(service, [line], source)[0] ?? line;
+  return (service, source) => (line) =>
+    services.credentials.guard.redactLines(service, [line], source)[0] ?? line;
 }
 
 /**
@@ -21,7 +22,10 @@ export function agentLogRedaction(services: Pick<AgentRuntime, 'credentials'>): 
  * in the database (when there is one) as the same secret-leaked event the agent records (same key: once).
  * The database is closed again after each record: a `vigil logs -f` must not hold it open.
  */
-export function directLogRedaction(ctx: Pick<Context, 'credentials' | 'existingStore' | 'close'>, clock: Clock = systemClock): RedactFor {
+export function directLogRedaction(
+  ctx: Pick<Context, 'credentials' | 'existingStore' | 'close'>,
+  clock: Clock = systemClock,
+): RedactFor {
   let secrets: readonly SecretRef[] | null = null;
   const guard = new LeakGuard({
     secrets: () => (secrets ??= ctx.credentials.allSecrets()),

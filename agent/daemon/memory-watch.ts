@@ -49,7 +49,9 @@ export class MemoryWatch implements AgentModule {
   async afterTick(status: StatusDoc): Promise<void> {
     if (this.d.enforcement !== 'agent') return;
     const specs = new Map(this.d.store.listServices().map((s) => [s.name, s.spec]));
-    const limited = status.services.filter((s) => s.pid !== null && s.state === 'running' && specs.get(s.name)?.limits.memoryBytes !== undefined);
+    const limited = status.services.filter(
+      (s) => s.pid !== null && s.state === 'running' && specs.get(s.name)?.limits.memoryBytes !== undefined,
+    );
     if (limited.length === 0) return;
     const memory = await this.memoryOf(limited);
     for (const s of limited) {
@@ -68,7 +70,9 @@ export class MemoryWatch implements AgentModule {
       ...doc,
       services: doc.services.map((s) => {
         const limit = limits.get(s.name);
-        return limit === undefined ? s : { ...s, memoryLimitBytes: limit, memoryEnforcement: this.d.enforcement };
+        return limit === undefined
+          ? s
+          : { ...s, memoryLimitBytes: limit, memoryEnforcement: this.d.enforcement };
       }),
     };
   }
@@ -85,7 +89,12 @@ export class MemoryWatch implements AgentModule {
   private async memoryOf(services: StatusDoc['services']): Promise<Map<string, number | null>> {
     if (!this.d.sampler) return new Map(services.map((s) => [s.name, s.memoryBytes]));
     const readings = await this.d.sampler.sample(
-      services.map((s) => ({ service: s.name, pid: s.pid, managerMemoryBytes: s.memoryBytes, managerCpuNsec: null })),
+      services.map((s) => ({
+        service: s.name,
+        pid: s.pid,
+        managerMemoryBytes: s.memoryBytes,
+        managerCpuNsec: null,
+      })),
     );
     return new Map(readings.map((r) => [r.service, r.memoryBytes]));
   }
@@ -93,7 +102,10 @@ export class MemoryWatch implements AgentModule {
   private async enforce(spec: ServiceSpec, pid: number, used: number, limit: number): Promise<void> {
     const { logger } = this.d;
     const policy = spec.restart.policy;
-    logger.warn({ service: spec.name, pid, memoryBytes: used, limit }, `over its memory limit: ${policy === 'no' ? 'stopping' : 'restarting'} it`);
+    logger.warn(
+      { service: spec.name, pid, memoryBytes: used, limit },
+      `over its memory limit: ${policy === 'no' ? 'stopping' : 'restarting'} it`,
+    );
     await (this.d.appendExit ?? appendExitRecord)(this.d.exitsPath, {
       at: this.d.clock.now(),
       service: spec.name,
@@ -102,7 +114,9 @@ export class MemoryWatch implements AgentModule {
       status: 'KILL',
     });
     const p = (policy === 'no' ? this.d.manager.stop([spec.name]) : this.d.manager.restart([spec.name]))
-      .catch((err: unknown) => logger.error({ err, service: spec.name }, 'could not restart a service over its memory limit'))
+      .catch((err: unknown) =>
+        logger.error({ err, service: spec.name }, 'could not restart a service over its memory limit'),
+      )
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
   }

@@ -16,15 +16,19 @@ import { createDiskModule } from './disk-module.js';
 /** By its backend, not instanceof: the launchd module is not even loaded on Linux (see compose.ts). */
 const isLaunchd = (m: ServiceManager): m is LaunchdManager => m.backend === 'launchd';
 
-
 export function createModules(services: AgentRuntime): AgentModule[] {
   // The backend's own manager: the launchd watcher needs its giveUp (and records its restarts itself).
   const manager = services.ctx.rawManager;
   // macOS has no /proc: CPU and memory come from one batched `ps` (the launchd manager's own when it has them).
-  const monitor = createMonitorModule(services, isLaunchd(manager) ? { sampler: new PsSampler(services.ctx.runner, services.ctx.env) } : {});
+  const monitor = createMonitorModule(
+    services,
+    isLaunchd(manager) ? { sampler: new PsSampler(services.ctx.runner, services.ctx.env) } : {},
+  );
   return [
     // macOS only: the start limit that launchd does not enforce.
-    ...(isLaunchd(manager) ? [new LaunchdWatch({ manager, store: services.store, clock: services.clock, logger: services.logger })] : []),
+    ...(isLaunchd(manager)
+      ? [new LaunchdWatch({ manager, store: services.store, clock: services.clock, logger: services.logger })]
+      : []),
     // limits.memory where the service manager does not enforce it (launchd; systemd on cgroup v1/hybrid).
     memoryWatch(services),
     // Health probes, resource history, alerts and notifications, /metrics.
@@ -46,8 +50,17 @@ function memoryWatch(services: AgentRuntime): MemoryWatch {
   const recording = new IntentRecordingManager(manager, () => store, clock, { keepCrashes: true });
   const base = { manager: recording, store, clock, logger, exitsPath: services.ctx.paths.exits };
   const { by, why } = memoryEnforcementHere(manager.backend, services.ctx.env);
-  logger.info({ why }, by === 'systemd' ? 'limits.memory: enforced by systemd (MemoryMax=)' : 'limits.memory: enforced by the agent');
+  logger.info(
+    { why },
+    by === 'systemd'
+      ? 'limits.memory: enforced by systemd (MemoryMax=)'
+      : 'limits.memory: enforced by the agent',
+  );
   if (by === 'systemd') return new MemoryWatch({ ...base, enforcement: 'systemd' });
   // launchd: the status's memory already comes from the tick's batched `ps`; Linux: read /proc.
-  return new MemoryWatch({ ...base, enforcement: 'agent', ...(isLaunchd(manager) ? {} : { sampler: new ProcfsSampler() }) });
+  return new MemoryWatch({
+    ...base,
+    enforcement: 'agent',
+    ...(isLaunchd(manager) ? {} : { sampler: new ProcfsSampler() }),
+  });
 }

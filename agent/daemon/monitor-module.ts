@@ -86,7 +86,10 @@ export class MonitorModule implements AgentModule {
     private readonly opts: MonitorOptions = {},
   ) {
     const { store } = s;
-    this.health = new HealthMonitor(s.credentials.redactingProber(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now())), store.getState(HEALTH_SNAPSHOTS_KEY) ?? {});
+    this.health = new HealthMonitor(
+      s.credentials.redactingProber(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now())),
+      store.getState(HEALTH_SNAPSHOTS_KEY) ?? {},
+    );
     this.liveness = new Liveness({
       // An intent (its SIGTERM is no `killed`) that keeps the crash episode: a service that hangs again
       // and again is crash-looping, so its liveness restarts must not forgive the failures before them.
@@ -94,7 +97,8 @@ export class MonitorModule implements AgentModule {
       record: (events) => s.supervisor.record(events),
       countFailure: (service, at) => s.supervisor.noteFailure(service, at),
       released: (service) => this.health.releaseRestart(service),
-      onError: (err, service, what) => s.logger.warn({ err: (err as Error).message, service }, `liveness: ${what} failed`),
+      onError: (err, service, what) =>
+        s.logger.warn({ err: (err as Error).message, service }, `liveness: ${what} failed`),
       readLogTail: s.credentials.redactingTail(s.ctx.readLogTail, 'liveness log tail'),
     });
     this.history = tables.history;
@@ -119,11 +123,17 @@ export class MonitorModule implements AgentModule {
       tz,
     );
     this.metricAlerts = new MetricAlerts(
-      { fetcher: opts.fetcher ?? new HttpMetricsFetcher(), onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`) },
+      {
+        fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
+        onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`),
+      },
       store.getState(METRIC_DAILY_KEY) ?? {},
     );
     // Metric alerts still firing when the agent stopped fire on without a new forSec wait (no resolve-and-refire).
-    this.metricAlerts.tracker.seed(this.alerting.engine.firing().filter((a) => METRIC_IDS.has(a.rule)), s.clock.now());
+    this.metricAlerts.tracker.seed(
+      this.alerting.engine.firing().filter((a) => METRIC_IDS.has(a.rule)),
+      s.clock.now(),
+    );
     this.hourlyUsd = loadUsageSettings(store).budget?.hourlyUsd ?? null;
     this.metrics = registerVigilMetrics({
       status: () => this.decorateStatus(s.supervisor.currentStatus()),
@@ -143,7 +153,11 @@ export class MonitorModule implements AgentModule {
     const recent = this.s.store.queryEvents({ types: ['agent-started', 'agent-stopped'], limit: 2 });
     const before = recent.length === 2 && recent[1]!.id === e.id ? recent[0]! : null;
     if (before?.type === 'agent-started') {
-      this.oneShots.push({ rule: 'agent-restarted', at: e.at, message: `The Vigil agent restarted at ${new Date(e.at).toISOString()} without a clean stop before (the previous one started ${new Date(before.at).toISOString()})` });
+      this.oneShots.push({
+        rule: 'agent-restarted',
+        at: e.at,
+        message: `The Vigil agent restarted at ${new Date(e.at).toISOString()} without a clean stop before (the previous one started ${new Date(before.at).toISOString()})`,
+      });
     }
   }
 
@@ -155,11 +169,17 @@ export class MonitorModule implements AgentModule {
     const h = this.health.tick(services, status, now);
     this.liveness.restart(h.restarts, now);
     const events: NewEvent[] = [...h.events];
-    this.resources.maybeSample(status, now).catch((err: unknown) => logger.warn({ err }, 'resource sampling failed'));
+    this.resources
+      .maybeSample(status, now)
+      .catch((err: unknown) => logger.warn({ err }, 'resource sampling failed'));
     const states = new Map(status.services.map((x) => [x.name, x.state]));
     const metricConditions = this.metricAlerts.tick(
       services,
-      { state: (n) => states.get(n), memoryBytes: (n) => this.resources.get(n)?.memoryBytes ?? null, hourlyUsd: this.hourlyUsd },
+      {
+        state: (n) => states.get(n),
+        memoryBytes: (n) => this.resources.get(n)?.memoryBytes ?? null,
+        hourlyUsd: this.hourlyUsd,
+      },
       now,
     );
     if (now - this.dailySavedAt >= 60_000) {
@@ -169,7 +189,11 @@ export class MonitorModule implements AgentModule {
     events.push(
       ...this.alerting.tick({
         // Health straight from the health monitor (what decorateStatus shows), without building the document.
-        services: alertViews(status, (name) => this.health.view(name), (name) => supervisor.intentOf(name)),
+        services: alertViews(
+          status,
+          (name) => this.health.view(name),
+          (name) => supervisor.intentOf(name),
+        ),
         oneShots: this.oneShots.splice(0),
         now,
         extra: metricConditions,
@@ -185,7 +209,9 @@ export class MonitorModule implements AgentModule {
         }),
       );
     }
-    this.alerting.deliverDue(now).catch((err: unknown) => logger.warn({ err }, 'notification delivery failed'));
+    this.alerting
+      .deliverDue(now)
+      .catch((err: unknown) => logger.warn({ err }, 'notification delivery failed'));
   }
 
   decorateStatus(doc: StatusDoc): StatusDoc {
@@ -252,8 +278,14 @@ export class MonitorModule implements AgentModule {
       return;
     }
     const out: Notifier[] = [];
-    if (config.desktop === true || (config.desktop === 'auto' && desktopAvailable(this.s.ctx.env))) out.push(new DesktopNotifier(this.s.ctx.runner));
-    const lookup = secretLookup(this.secrets, () => this.stored.config.credentials, () => this.stored.manifestFile, () => this.stored.inline);
+    if (config.desktop === true || (config.desktop === 'auto' && desktopAvailable(this.s.ctx.env)))
+      out.push(new DesktopNotifier(this.s.ctx.runner));
+    const lookup = secretLookup(
+      this.secrets,
+      () => this.stored.config.credentials,
+      () => this.stored.manifestFile,
+      () => this.stored.inline,
+    );
     for (const w of config.webhooks) out.push(new WebhookNotifier(w, lookup, this.host));
     this.notifiers = out;
   }

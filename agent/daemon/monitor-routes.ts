@@ -10,10 +10,14 @@ import { MonitorModule } from './monitor-module.js';
 
 const HOUR = 3600_000;
 
-export function monitorRoutes(modules: readonly AgentModule[], now: () => number): Pick<RouteHandlers, keyof MonitorRouteTypes> {
+export function monitorRoutes(
+  modules: readonly AgentModule[],
+  now: () => number,
+): Pick<RouteHandlers, keyof MonitorRouteTypes> {
   const m = modules.find((x): x is MonitorModule => x instanceof MonitorModule) ?? null;
   const need = (): MonitorModule => {
-    if (!m) throw new VigilError('E_UNAVAILABLE', 'health, resources and alerts are not available in this agent');
+    if (!m)
+      throw new VigilError('E_UNAVAILABLE', 'health, resources and alerts are not available in this agent');
     return m;
   };
   return {
@@ -22,11 +26,22 @@ export function monitorRoutes(modules: readonly AgentModule[], now: () => number
       const t = now();
       const until = q.until ?? t;
       const since = q.since ?? until - HOUR;
-      const names = q.service !== undefined ? [q.service] : [...mod.status().services.map((s) => s.name), AGENT_SERIES];
-      if (q.service !== undefined && q.service !== AGENT_SERIES && !mod.status().services.some((s) => s.name === q.service) && !mod.history.services().includes(q.service)) {
+      const names =
+        q.service !== undefined ? [q.service] : [...mod.status().services.map((s) => s.name), AGENT_SERIES];
+      if (
+        q.service !== undefined &&
+        q.service !== AGENT_SERIES &&
+        !mod.status().services.some((s) => s.name === q.service) &&
+        !mod.history.services().includes(q.service)
+      ) {
         throw new VigilError('E_UNKNOWN_SERVICE', `no resource history for "${q.service}"`);
       }
-      return { now: t, series: names.map((service) => mod.history.series({ service, since, until, points: q.points ?? 120 }, t)) };
+      return {
+        now: t,
+        series: names.map((service) =>
+          mod.history.series({ service, since, until, points: q.points ?? 120 }, t),
+        ),
+      };
     },
     alerts({ query: q }) {
       const mod = need();
@@ -40,7 +55,12 @@ export function monitorRoutes(modules: readonly AgentModule[], now: () => number
         notified: a.notified,
         pending: a.pending,
       }));
-      return { firing, quietNow: mod.alerting.engine.quiet(now()), channels: mod.channels(), notifications: mod.log.recent(q.limit ?? 50) };
+      return {
+        firing,
+        quietNow: mod.alerting.engine.quiet(now()),
+        channels: mod.channels(),
+        notifications: mod.log.recent(q.limit ?? 50),
+      };
     },
     async alertTest() {
       const mod = need();

@@ -47,7 +47,12 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   // Another user who can write VIGIL_HOME, logs/ or state/ could forge exits or swap logs: refuse to run.
   assertPrivateHome(ctx.paths);
   const credentials = new CredentialRuntime(ctx);
-  const logger = createLogger({ destination: ctx.paths.agentLog, name: 'vigil-agent', level: opts.env.VIGIL_LOG_LEVEL ?? 'info', secrets: () => credentials.values() });
+  const logger = createLogger({
+    destination: ctx.paths.agentLog,
+    name: 'vigil-agent',
+    level: opts.env.VIGIL_LOG_LEVEL ?? 'info',
+    secrets: () => credentials.values(),
+  });
   ctx.journal.onRefused = (err) => logger.error({ code: err.code, path: err.details?.path }, err.message);
   const store = ctx.store();
   // Never a long synchronous busy wait on the event loop (locked writes wait in supervisor.writes instead),
@@ -79,7 +84,17 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   supervisorRef = supervisor;
   credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();
-  const services: AgentRuntime = { ctx, store, clock: ctx.clock, manager: ctx.manager, supervisor, logger, credentials, disk, pendingExits };
+  const services: AgentRuntime = {
+    ctx,
+    store,
+    clock: ctx.clock,
+    manager: ctx.manager,
+    supervisor,
+    logger,
+    credentials,
+    disk,
+    pendingExits,
+  };
   const modules = createModules(services);
   let lastEvents: readonly VigilEvent[] = [];
   let server: ApiServer | null = null;
@@ -98,16 +113,31 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     wake?.();
   };
   // VIGIL_GC_EVERY_MS: how often the heap is trimmed (default 30 s; 0: never, V8 alone decides).
-  const stopTrim = startHeapTrim(opts.env.VIGIL_GC_EVERY_MS === undefined ? HEAP_TRIM_EVERY_MS : Number(opts.env.VIGIL_GC_EVERY_MS));
+  const stopTrim = startHeapTrim(
+    opts.env.VIGIL_GC_EVERY_MS === undefined ? HEAP_TRIM_EVERY_MS : Number(opts.env.VIGIL_GC_EVERY_MS),
+  );
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   opts.signal?.addEventListener('abort', stop, { once: true });
   try {
     lastEvents = await supervisor.tick();
     await eachModule(modules, logger, 'start', (m) => m.start?.(), onModuleError);
-    await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents), onModuleError);
+    await eachModule(
+      modules,
+      logger,
+      'afterTick',
+      (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents),
+      onModuleError,
+    );
     supervisor.record([
-      { key: `agent-started:${process.pid}:${startedAt}`, at: startedAt, service: null, type: 'agent-started', severity: 'info', message: `Vigil agent started (pid ${process.pid})` },
+      {
+        key: `agent-started:${process.pid}:${startedAt}`,
+        at: startedAt,
+        service: null,
+        type: 'agent-started',
+        severity: 'info',
+        message: `Vigil agent started (pid ${process.pid})`,
+      },
     ]);
     server = await startApiServer({
       handlers: agentRoutes({ services, modules, startedAt }),
@@ -138,7 +168,13 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       if (stopping) break;
       try {
         lastEvents = await supervisor.tick();
-        await eachModule(modules, logger, 'afterTick', (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents), onModuleError);
+        await eachModule(
+          modules,
+          logger,
+          'afterTick',
+          (m) => m.afterTick?.(supervisor.currentStatus(), lastEvents),
+          onModuleError,
+        );
       } catch (err) {
         if (disk.failed('the database (tick)', err)) {
           try {
@@ -155,11 +191,22 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     await stopModules();
     const at = ctx.clock.now();
     supervisor.record([
-      { key: `agent-stopped:${process.pid}:${at}`, at, service: null, type: 'agent-stopped', severity: 'info', message: `Vigil agent stopped (pid ${process.pid})` },
+      {
+        key: `agent-stopped:${process.pid}:${at}`,
+        at,
+        service: null,
+        type: 'agent-stopped',
+        severity: 'info',
+        message: `Vigil agent stopped (pid ${process.pid})`,
+      },
     ]);
     // Exit records are safe in the journal (the next agent reads them again); events kept in memory are not.
     const unstored = supervisor.pendingEvents().waiting;
-    if (unstored > 0) logger.warn({ events: unstored, disk: disk.view() }, `stopping with ${unstored} event(s) that could not be stored (disk full)`);
+    if (unstored > 0)
+      logger.warn(
+        { events: unstored, disk: disk.view() },
+        `stopping with ${unstored} event(s) that could not be stored (disk full)`,
+      );
   } finally {
     stopTrim();
     process.off('SIGTERM', stop);
@@ -175,14 +222,20 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
 }
 
 /** Before the database closes: a few more tries for writes still waiting on another process's lock. */
-async function landWaitingWrites(supervisor: Supervisor, logger: ReturnType<typeof createLogger>): Promise<void> {
+async function landWaitingWrites(
+  supervisor: Supervisor,
+  logger: ReturnType<typeof createLogger>,
+): Promise<void> {
   for (let i = 0; i < 10 && supervisor.writes.pending > 0; i++) {
     if (supervisor.writes.flush()) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   supervisor.writes.close();
   if (supervisor.writes.pending > 0) {
-    logger.warn({ waiting: supervisor.writes.pending }, 'the database stayed locked: waiting writes dropped (exits are derived again from the journal at the next start)');
+    logger.warn(
+      { waiting: supervisor.writes.pending },
+      'the database stayed locked: waiting writes dropped (exits are derived again from the journal at the next start)',
+    );
   }
 }
 

@@ -36,7 +36,14 @@ export { SNAPSHOTS_KEY, serviceView };
 
 export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
 const LOG_TAIL_LINES = 20;
-const TAIL_EVENTS = new Set(['crashed', 'killed', 'oom-killed', 'crashloop', 'start-limit-hit', 'stop-timeout']);
+const TAIL_EVENTS = new Set([
+  'crashed',
+  'killed',
+  'oom-killed',
+  'crashloop',
+  'start-limit-hit',
+  'stop-timeout',
+]);
 /** Events kept in memory while they cannot be stored; beyond this the oldest are dropped (and counted). */
 export const MAX_PENDING_EVENTS = 1000;
 
@@ -100,7 +107,10 @@ export class Supervisor {
         onError: (err, label) => deps.logger.error({ err, job: label }, 'database write failed'),
         onBlocked: (blocked, waiting) =>
           blocked
-            ? deps.logger.warn({ waiting }, 'the database is locked by another process: writes wait and are retried')
+            ? deps.logger.warn(
+                { waiting },
+                'the database is locked by another process: writes wait and are retried',
+              )
             : deps.logger.info('the database is writable again: waiting writes stored'),
       });
   }
@@ -173,7 +183,10 @@ export class Supervisor {
     if (over > 0) {
       this.pending.splice(0, over);
       this.droppedPending += over;
-      this.deps.logger.warn({ dropped: this.droppedPending }, `more than ${MAX_PENDING_EVENTS} events waited for disk space; the oldest were dropped`);
+      this.deps.logger.warn(
+        { dropped: this.droppedPending },
+        `more than ${MAX_PENDING_EVENTS} events waited for disk space; the oldest were dropped`,
+      );
     }
   }
 
@@ -225,14 +238,21 @@ export class Supervisor {
         now,
         intent: intents.get(svc.name) ?? null,
         stopTimeoutSec: stopTimeoutOf(svc.spec),
-        ...(svc.spec.limits.memoryBytes === undefined ? {} : { memoryLimitBytes: svc.spec.limits.memoryBytes }),
+        ...(svc.spec.limits.memoryBytes === undefined
+          ? {}
+          : { memoryLimitBytes: svc.spec.limits.memoryBytes }),
         ...(svc.spec.command[0] === undefined ? {} : { program: svc.spec.command[0] }),
         restartDelayMs: svc.spec.restart.delaySec * 1000,
       });
       nextSnapshots[svc.name] = out.next;
       events.push(...out.events);
       const intent = intents.get(svc.name);
-      if (intent && intent.overAt === undefined && o.since !== null && intentOver(intent, { state: out.next.state, since: o.since })) {
+      if (
+        intent &&
+        intent.overAt === undefined &&
+        o.since !== null &&
+        intentOver(intent, { state: out.next.state, since: o.since })
+      ) {
         this.intentsOver.set(svc.name, { at: intent.at, overAt: o.since });
         intents.set(svc.name, { ...intent, overAt: o.since });
       }
@@ -250,36 +270,40 @@ export class Supervisor {
     if (changed || events.length > 0 || this.unsaved.length > 0 || this.pending.length > 0) {
       this.unsaved.push(...events);
       // One waiting job at most (key): when it runs it stores whatever is unsaved (and kept) by then.
-      this.writes.submit('supervisor tick', () => {
-        const pending = this.unsaved;
-        const kept = this.pending;
-        const state = { snapshots: this.snapshots, offset: this.offset };
-        let rows: VigilEvent[];
-        try {
-          rows = store.transaction(() => {
-            const r = store.appendEvents([...kept, ...pending]);
-            store.setState(SNAPSHOTS_KEY, state.snapshots);
-            store.setState(JOURNAL_OFFSET_KEY, state.offset);
-            return r;
+      this.writes.submit(
+        'supervisor tick',
+        () => {
+          const pending = this.unsaved;
+          const kept = this.pending;
+          const state = { snapshots: this.snapshots, offset: this.offset };
+          let rows: VigilEvent[];
+          try {
+            rows = store.transaction(() => {
+              const r = store.appendEvents([...kept, ...pending]);
+              store.setState(SNAPSHOTS_KEY, state.snapshots);
+              store.setState(JOURNAL_OFFSET_KEY, state.offset);
+              return r;
+            });
+          } catch (err) {
+            if (!isDiskFullError(err)) throw err;
+            // Nothing advanced: back to what is stored, so the next tick derives the same events again from
+            // the same journal offset (same keys) and memory stays bounded however long the disk is full.
+            this.snapshots = this.stored.snapshots;
+            this.offset = this.stored.offset;
+            this.unsaved = [];
+            this.deps.onDiskFull?.('the database (supervisor tick)', err);
+            return;
+          }
+          this.writes.afterCommit(() => {
+            this.stored = state;
+            this.unsaved = this.unsaved.slice(pending.length);
+            this.pending = this.pending.slice(kept.length);
+            inserted = rows;
+            this.publish(rows);
           });
-        } catch (err) {
-          if (!isDiskFullError(err)) throw err;
-          // Nothing advanced: back to what is stored, so the next tick derives the same events again from
-          // the same journal offset (same keys) and memory stays bounded however long the disk is full.
-          this.snapshots = this.stored.snapshots;
-          this.offset = this.stored.offset;
-          this.unsaved = [];
-          this.deps.onDiskFull?.('the database (supervisor tick)', err);
-          return;
-        }
-        this.writes.afterCommit(() => {
-          this.stored = state;
-          this.unsaved = this.unsaved.slice(pending.length);
-          this.pending = this.pending.slice(kept.length);
-          inserted = rows;
-          this.publish(rows);
-        });
-      }, { key: 'supervisor tick' });
+        },
+        { key: 'supervisor tick' },
+      );
     }
     return inserted;
   }
@@ -297,7 +321,9 @@ export class Supervisor {
     return false;
   }
 
-  private async maybeCheckDrift(now: number): Promise<Map<string, { drifted: boolean; hash: string }> | null> {
+  private async maybeCheckDrift(
+    now: number,
+  ): Promise<Map<string, { drifted: boolean; hash: string }> | null> {
     if (now - this.lastDriftCheck < (this.deps.driftEveryMs ?? 10_000)) return null;
     this.lastDriftCheck = now;
     const installed = await this.deps.manager.listInstalled();
@@ -310,7 +336,10 @@ export class Supervisor {
    * a crash loop or a given-up unit gets that of the service's newest exit in this tick. Exits recorded
    * without that position (older records, a launcher killed outright) get the log's end as it is now.
    */
-  private async attachLogTails(events: NewEvent[], exitsBy: ReadonlyMap<string, ExitRecord[]>): Promise<void> {
+  private async attachLogTails(
+    events: NewEvent[],
+    exitsBy: ReadonlyMap<string, ExitRecord[]>,
+  ): Promise<void> {
     const endOf = new Map<string, LogEnd>();
     const newest = new Map<string, LogEnd>();
     for (const [service, recs] of exitsBy) {
@@ -337,7 +366,8 @@ export class Supervisor {
     };
     await Promise.all(
       wanted.map(async (e) => {
-        const until = e.type === 'crashed' || e.type === 'oom-killed' ? endOf.get(e.key) : newest.get(e.service!);
+        const until =
+          e.type === 'crashed' || e.type === 'oom-killed' ? endOf.get(e.key) : newest.get(e.service!);
         e.logTail = await read(e.service!, until);
       }),
     );

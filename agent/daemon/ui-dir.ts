@@ -3,7 +3,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export function findUiDir(env: NodeJS.ProcessEnv, from: string = fileURLToPath(import.meta.url)): string | null {
+export function findUiDir(
+  env: NodeJS.ProcessEnv,
+  from: string = fileURLToPath(import.meta.url),
+): string | null {
   if (env.VIGIL_UI_DIR) return path.resolve(env.VIGIL_UI_DIR);
   let dir = path.dirname(from);
   for (;;) {

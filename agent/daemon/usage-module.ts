@@ -61,7 +61,8 @@ export class UsageModule implements AgentModule {
   ) {
     const catalog = opts.catalog ?? new GenaiPriceCatalog();
     this.ledger = store.ledgers.usage();
-    const record = (events: Parameters<typeof s.supervisor.record>[0]) => s.supervisor.record(events, (rows) => this.notify(rows));
+    const record = (events: Parameters<typeof s.supervisor.record>[0]) =>
+      s.supervisor.record(events, (rows) => this.notify(rows));
     const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
     // Parsed on the agent's thread, a CHUNK_BYTES chunk (a few ms) at a time: a parsing worker thread cost
     // more memory (its own V8 heap and copy of the price table, ~60 MB RSS while a backlog was read) than the
@@ -78,7 +79,9 @@ export class UsageModule implements AgentModule {
       parser: this.parser,
       onNotice: (service, message) => s.logger.warn({ service }, message),
       onScrape: (service, url, samples, at) => {
-        const rec = notifying?.metricAlerts ? store.listServices().find((x) => x.name === service) : undefined;
+        const rec = notifying?.metricAlerts
+          ? store.listServices().find((x) => x.name === service)
+          : undefined;
         if (rec) notifying!.metricAlerts!.feed(rec, url, samples, at);
       },
     });
@@ -106,8 +109,16 @@ export class UsageModule implements AgentModule {
       budget: () => {
         const b = budgetStatus({ store, ledger: this.ledger }, this.s.clock.now());
         if (!b.configured && b.stopped.length === 0) return null;
-        const services = b.scopes.filter((x) => x.scope.startsWith('service:')).map((x) => ({ service: x.scope.slice(8), dailyUsd: x.capUsd }));
-        return { dailyUsd: b.dailyUsd, monthlyUsd: b.monthlyUsd, services, state: b.state, stopped: b.stopped.map((x) => x.service) };
+        const services = b.scopes
+          .filter((x) => x.scope.startsWith('service:'))
+          .map((x) => ({ service: x.scope.slice(8), dailyUsd: x.capUsd }));
+        return {
+          dailyUsd: b.dailyUsd,
+          monthlyUsd: b.monthlyUsd,
+          services,
+          state: b.state,
+          stopped: b.stopped.map((x) => x.service),
+        };
       },
     });
   }
@@ -159,7 +170,14 @@ export class UsageModule implements AgentModule {
   }
 }
 
-export function createUsageModule(services: AgentRuntime, others: readonly AgentModule[] = [], opts: UsageModuleOptions = {}): AgentModule[] {
-  const notifying = others.find((m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.notify === 'function') ?? null;
+export function createUsageModule(
+  services: AgentRuntime,
+  others: readonly AgentModule[] = [],
+  opts: UsageModuleOptions = {},
+): AgentModule[] {
+  const notifying =
+    others.find(
+      (m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.notify === 'function',
+    ) ?? null;
   return [new UsageModule(services, services.store, notifying, opts)];
 }

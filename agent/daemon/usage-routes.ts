@@ -6,10 +6,17 @@ import { budgetStatus, usageReport, usageSeries } from '../app/usage/query.js';
 import type { AgentModule, AgentRuntime } from './module.js';
 import { UsageModule } from './usage-module.js';
 
-export function usageRoutes(services: AgentRuntime, modules: readonly AgentModule[]): Pick<RouteHandlers, keyof UsageRouteTypes> {
+export function usageRoutes(
+  services: AgentRuntime,
+  modules: readonly AgentModule[],
+): Pick<RouteHandlers, keyof UsageRouteTypes> {
   const mod = modules.find((m): m is UsageModule => m instanceof UsageModule);
   const need = (): UsageModule => {
-    if (!mod) throw new VigilError('E_UNAVAILABLE', 'usage tracking is not available in this agent (it needs the SQLite store)');
+    if (!mod)
+      throw new VigilError(
+        'E_UNAVAILABLE',
+        'usage tracking is not available in this agent (it needs the SQLite store)',
+      );
     return mod;
   };
   const deps = () => ({ store: services.store, ledger: need().ledger });
@@ -17,18 +24,20 @@ export function usageRoutes(services: AgentRuntime, modules: readonly AgentModul
   return {
     usage: ({ query: q }) => ({
       ...usageReport(deps(), q, now()),
-      sources: need().ingester.sources().map((s) => ({
-        service: s.service,
-        kind: s.kind,
-        ok: s.ok,
-        at: s.at > 0 ? new Date(s.at).toISOString() : null,
-        error: s.error,
-        entries: s.entries,
-        rejected: s.rejected,
-        reasons: s.reasons,
-        gaps: s.gaps,
-        lastGap: s.lastGap,
-      })),
+      sources: need()
+        .ingester.sources()
+        .map((s) => ({
+          service: s.service,
+          kind: s.kind,
+          ok: s.ok,
+          at: s.at > 0 ? new Date(s.at).toISOString() : null,
+          error: s.error,
+          entries: s.entries,
+          rejected: s.rejected,
+          reasons: s.reasons,
+          gaps: s.gaps,
+          lastGap: s.lastGap,
+        })),
     }),
     usageSeries: ({ query }) => usageSeries(deps(), query, now()),
     budget: () => budgetStatus(deps(), now()),

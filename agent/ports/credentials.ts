@@ -48,7 +48,8 @@ export interface CredentialStore {
 }
 
 export type AuditAction = 'set' | 'remove' | 'import' | 'rotate';
-export type AuditOutcome = 'in-progress' | 'done' | 'succeeded' | 'rolled-back' | 'rollback-failed' | 'interrupted';
+export type AuditOutcome =
+  'in-progress' | 'done' | 'succeeded' | 'rolled-back' | 'rollback-failed' | 'interrupted';
 export type Actor = 'cli' | 'ui';
 
 /** One change to the store: who, what (key names only), which services, the outcome. Never a value. */
@@ -80,8 +81,21 @@ export interface CredentialLedger {
    * process is gone is taken over (its in-progress audit record becomes "interrupted").
    */
   lock(set: string, holder: Actor): { release(): void };
-  begin(record: Omit<AuditRecord, 'finishedAt' | 'durationMs' | 'outcome' | 'failedService' | 'reason'> & { outcome?: AuditOutcome }): void;
-  finish(id: string, patch: { outcome: AuditOutcome; services?: string[]; failedService?: string | null; reason?: string | null; finishedAt: number }): void;
+  begin(
+    record: Omit<AuditRecord, 'finishedAt' | 'durationMs' | 'outcome' | 'failedService' | 'reason'> & {
+      outcome?: AuditOutcome;
+    },
+  ): void;
+  finish(
+    id: string,
+    patch: {
+      outcome: AuditOutcome;
+      services?: string[];
+      failedService?: string | null;
+      reason?: string | null;
+      finishedAt: number;
+    },
+  ): void;
   /** Newest first. */
   list(q?: AuditQuery): AuditRecord[];
 }

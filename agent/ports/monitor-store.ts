@@ -83,7 +83,11 @@ export interface AlertLog {
   /** Pending deliveries due at `now`, oldest first, with their notifications. */
   due(now: number, limit: number): { delivery: DeliveryRecord; notification: Notification }[];
   /** Records an attempt: sent, failed for good, or retry at nextAt. */
-  attempt(id: number, outcome: { status: DeliveryStatus; nextAt: number | null; error: string | null }, now: number): void;
+  attempt(
+    id: number,
+    outcome: { status: DeliveryStatus; nextAt: number | null; error: string | null },
+    now: number,
+  ): void;
   recent(limit: number): NotificationRecord[];
   /** Deletes notifications (and deliveries) older than `before`, and resolved alerts resolved before it. */
   prune(before: number): void;

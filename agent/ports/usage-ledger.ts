@@ -49,7 +49,10 @@ export interface UsageLedger {
   /** Priced spend (µ$) over days [from, to], per service. */
   spendByService(from: string, to: string): Map<string, number>;
   /** Models seen without a price over days [from, to]. */
-  unpricedModels(from: string, to: string): { model: string; service: string; requests: number; tokens: number }[];
+  unpricedModels(
+    from: string,
+    to: string,
+  ): { model: string; service: string; requests: number; tokens: number }[];
   /** Drops hourly rollups older than `before` (an hour key); the daily rollups and entries are kept. */
   pruneHourly(before: string): number;
 }

@@ -23,7 +23,11 @@ export const STATE_LABEL: Readonly<Record<ServiceState, string>> = {
   unknown: 'Unknown',
 };
 
-export const SEVERITY_TONE: Readonly<Record<VigilEvent['severity'], Tone>> = { info: 'idle', warning: 'warn', critical: 'bad' };
+export const SEVERITY_TONE: Readonly<Record<VigilEvent['severity'], Tone>> = {
+  info: 'idle',
+  warning: 'warn',
+  critical: 'bad',
+};
 
 export const HEALTH_TONE: Readonly<Record<Health, Tone>> = {
   healthy: 'ok',
@@ -114,7 +118,8 @@ export function dateTime(ms: number): string {
 /** "Why it died", in one sentence, from a crash-like event. */
 export function whyItDied(e: VigilEvent): string {
   const x = e.exit;
-  if (x?.result === 'memory-limit') return 'Over its memory limit: Vigil ended it (the service manager does not enforce the limit here).';
+  if (x?.result === 'memory-limit')
+    return 'Over its memory limit: Vigil ended it (the service manager does not enforce the limit here).';
   if (e.type === 'oom-killed' || x?.result === 'oom-kill')
     return 'Killed by the kernel: out of memory (its memory limit or the machine’s).';
   if (e.type === 'start-limit-hit' || x?.result === 'start-limit-hit')

@@ -18,9 +18,28 @@ const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6'
 const rounds = Number(values.rounds);
 
 const r = await runSimulation(phases(rounds));
-const byCase = new Map<string, { runs: number; truePages: number; sent: number; falsePages: string[]; missed: string[]; stale: string[]; latencies: number[] }>();
+const byCase = new Map<
+  string,
+  {
+    runs: number;
+    truePages: number;
+    sent: number;
+    falsePages: string[];
+    missed: string[];
+    stale: string[];
+    latencies: number[];
+  }
+>();
 for (const c of r.cases) {
-  const a = byCase.get(c.case) ?? { runs: 0, truePages: 0, sent: 0, falsePages: [], missed: [], stale: [], latencies: [] };
+  const a = byCase.get(c.case) ?? {
+    runs: 0,
+    truePages: 0,
+    sent: 0,
+    falsePages: [],
+    missed: [],
+    stale: [],
+    latencies: [],
+  };
   a.runs++;
   a.truePages += c.truePages;
   a.sent += c.sent;
@@ -33,14 +52,22 @@ for (const c of r.cases) {
 const rows = [...CASES, AGENT_LATE].map((c) => {
   const a = byCase.get(c.name)!;
   const lat = a.latencies.length > 0 ? `${Math.min(...a.latencies)}–${Math.max(...a.latencies)} s` : '—';
-  const windows = c.pages.map((p) => `${p.rule} ≤ ${p.windowSec + (c.service?.intervalSec ?? 5)} s`).join(', ') || '—';
+  const windows =
+    c.pages.map((p) => `${p.rule} ≤ ${p.windowSec + (c.service?.intervalSec ?? 5)} s`).join(', ') || '—';
   return `| ${c.name} | ${c.what} | ${a.runs} | ${a.truePages} | ${a.sent} | ${a.falsePages.length + a.stale.length} | ${a.missed.length} | ${lat} | ${windows} |`;
 });
-const problems = r.cases.flatMap((c) => [...c.falsePages.map((x) => `${c.service}: false ${x}`), ...c.stale.map((x) => `${c.service}: stale ${x}`), ...c.missed.map((x) => `${c.service}: missed ${x}`)]);
+const problems = r.cases.flatMap((c) => [
+  ...c.falsePages.map((x) => `${c.service}: false ${x}`),
+  ...c.stale.map((x) => `${c.service}: stale ${x}`),
+  ...c.missed.map((x) => `${c.service}: missed ${x}`),
+]);
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const md = `# Benchmark: alert precision
 
-Machine: ${cpu} × ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the machine is shared; the result does not depend on it: the clock is simulated).
+Machine: ${cpu} × ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}; load average at the end ${os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ')} (the machine is shared; the result does not depend on it: the clock is simulated).
 Run: ${new Date().toISOString()} — \`node --import tsx test/bench/alert-precision.ts --rounds ${rounds}\`: ${Math.round(r.simulatedSec / 60)} min of simulated time, ${r.ticks} agent ticks (1 s), ${r.cases.length} service runs, in ${(r.wallMs / 1000).toFixed(1)} s of wall time.
 
 What runs for real: the Supervisor (core/supervise step, exit journal reading, stop-timeout detection, intents read from a real SQLite store), the HealthMonitor and health state machine, Liveness (\`restartAfterFailures\`), MetricAlerts (scrapes parsed as Prometheus text, the six metric rules and their forSec), the AlertEngine and the IntentRecordingManager that \`vigil stop/start/restart\`, apply, budgets and rotation go through (with the intents it records for the services that require a stopped or restarted one). What is simulated: a systemd-like manager (Restart=, RestartSec=, start limit, slow stops, TimeoutStopSec= kills, Requires= stopping and restarting a dependent with its dependency, vigil-launch's wait for a healthy dependency with its 62 s limit, the exit journal), the probe endpoints (warm-up, hangs that time out after timeoutSec) and the services' own metrics (prometheus_client's series, counters growing with simulated time), on a fake clock. Alerts: downForSec 15, cooldown 600 s; probes every 5 s, stableSec 10; metrics scraped every 5 s, limits.memory 100 MB, budget.hourlyUsd $1, a day of history at 100 tokens per request.

@@ -49,7 +49,10 @@ async function main(): Promise<void> {
     const p = uniquePrefix();
     const names = Array.from({ length: SERVICES }, (_, i) => `${p}-c${i}`);
     const yaml = `services:\n${names
-      .map((n, i) => `  ${n}:\n    command: [${script}, "${i}"]\n    restart: { policy: always, delaySec: 0.1, burst: 1000, intervalSec: 60 }\n    logs: { maxBytes: 4K, keep: 3 }\n`)
+      .map(
+        (n, i) =>
+          `  ${n}:\n    command: [${script}, "${i}"]\n    restart: { policy: always, delaySec: 0.1, burst: 1000, intervalSec: 60 }\n    logs: { maxBytes: 4K, keep: 3 }\n`,
+      )
       .join('')}`;
     const applied = await t.vigil(['apply', '-f', t.manifest(yaml)], { timeoutMs: 120_000 });
     if (applied.code !== 0) throw new Error(`apply failed (${applied.code}): ${applied.stderr}`);
@@ -78,7 +81,9 @@ async function main(): Promise<void> {
     let reconstructed = 0;
     const examples: string[] = [];
     for (const n of names) {
-      const all: VigilEvent[] = (await api.events({ limit: 10000, service: n })).events.sort((a, b) => a.at - b.at || a.id - b.id);
+      const all: VigilEvent[] = (await api.events({ limit: 10000, service: n })).events.sort(
+        (a, b) => a.at - b.at || a.id - b.id,
+      );
       const cs = all.filter((e) => e.type === 'crashed');
       crashes += cs.length;
       for (const c of cs) {
@@ -103,7 +108,10 @@ async function main(): Promise<void> {
     const cpus = os.cpus();
     const md = `# Crash evidence under churn
 
-Machine: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length} cores (shared with other jobs), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}.
+Machine: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length} cores (shared with other jobs), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}; load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}.
 Run: ${new Date().toISOString()} — \`node --import tsx test/bench/crash-tails.ts --services ${SERVICES} --seconds ${SECONDS}\`.
 
 ${SERVICES} services on real systemd through vigil-launch, each run printing 8 numbered lines over ~0.2 s and exiting 3, restarted after 0.1 s, logs rotated at 4 KiB (keep 3); the agent stopped twice for ${outages.map((o) => (o / 1000).toFixed(1)).join(' s and ')} s.

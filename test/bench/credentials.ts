@@ -21,7 +21,9 @@ import { scrub } from '../../agent/adapters/agent-log/logger.js';
 import { percentile } from './measure.js';
 import { ROOT } from '../helpers/vigil.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '500' }, lines: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '500' }, lines: { type: 'string', default: '100000' } },
+});
 const RUNS = Number(values.runs);
 const LINES = Number(values.lines);
 
@@ -44,7 +46,14 @@ try {
   const store = new FsCredentialStore(dir);
   // A typical set: 6 keys, ~300 bytes.
   const entries = (i: number): CredentialEntry[] =>
-    ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'TELEGRAM_BOT_TOKEN', 'DATABASE_URL', 'REDIS_PASSWORD', 'WEBHOOK_SECRET'].map((key, k) => ({
+    [
+      'ANTHROPIC_API_KEY',
+      'OPENAI_API_KEY',
+      'TELEGRAM_BOT_TOKEN',
+      'DATABASE_URL',
+      'REDIS_PASSWORD',
+      'WEBHOOK_SECRET',
+    ].map((key, k) => ({
       key,
       value: `sk-${key.toLowerCase()}-${i}-${'x'.repeat(24 + k)}`,
       updatedAt: Date.now(),
@@ -58,9 +67,17 @@ try {
   const read = time(RUNS, () => store.read('bench'));
 
   // 3. redaction: 20 secrets; log lines of ~120 characters, 1 in 1000 holding a secret.
-  const secrets: SecretRef[] = Array.from({ length: 20 }, (_, i) => ({ set: `s${i % 4}`, key: `KEY_${i}`, value: `sk-secret-${i}-${'q'.repeat(30)}`, version: 1, current: true }));
+  const secrets: SecretRef[] = Array.from({ length: 20 }, (_, i) => ({
+    set: `s${i % 4}`,
+    key: `KEY_${i}`,
+    value: `sk-secret-${i}-${'q'.repeat(30)}`,
+    version: 1,
+    current: true,
+  }));
   const log = Array.from({ length: LINES }, (_, i) =>
-    i % 1000 === 0 ? `2026-01-01T00:00:00Z INFO request ${i} used ${secrets[i % 20]!.value} ok` : `2026-01-01T00:00:00Z INFO handled request ${i} in 12 ms path=/v1/messages status=200 tokens=${i * 7}`,
+    i % 1000 === 0
+      ? `2026-01-01T00:00:00Z INFO request ${i} used ${secrets[i % 20]!.value} ok`
+      : `2026-01-01T00:00:00Z INFO handled request ${i} in 12 ms path=/v1/messages status=200 tokens=${i * 7}`,
   );
   const redact = createRedactor(secrets);
   const before = legacyRedactor(secrets);
@@ -72,7 +89,8 @@ try {
     if (n === 0) throw new Error('unreachable');
     return performance.now() - t0;
   };
-  const best = (log: readonly string[], f: (l: string) => string) => Math.min(...[0, 1, 2, 3, 4].map(() => runLines(log, f)));
+  const best = (log: readonly string[], f: (l: string) => string) =>
+    Math.min(...[0, 1, 2, 3, 4].map(() => runLines(log, f)));
   runLines(log, (l) => l);
   const identity = best(log, (l) => l.slice(0));
   const legacy = best(log, before);
@@ -82,8 +100,14 @@ try {
   // The realistic log: random 40-character keys, URLs with %XX, secrets printed in their encodings.
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   let seed = 42;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
-  const randomSecrets: SecretRef[] = Array.from({ length: 20 }, (_, i) => ({ set: `s${i % 4}`, key: `KEY_${i}`, value: `sk-${Array.from({ length: 40 }, () => alphabet[rnd(62)]).join('')}`, version: 1, current: true }));
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const randomSecrets: SecretRef[] = Array.from({ length: 20 }, (_, i) => ({
+    set: `s${i % 4}`,
+    key: `KEY_${i}`,
+    value: `sk-${Array.from({ length: 40 }, () => alphabet[rnd(62)]).join('')}`,
+    version: 1,
+    current: true,
+  }));
   const encodings = [
     (v: string) => v,
     (v: string) => Buffer.from(`{"k":"${v}"}`).toString('base64'),
@@ -94,8 +118,10 @@ try {
     (v: string) => v.slice(0, -1),
   ];
   const realistic = Array.from({ length: LINES }, (_, i) => {
-    if (i % 1000 === 0) return `2026-01-01T00:00:00Z INFO request ${i} auth=${encodings[(i / 1000) % encodings.length]!(randomSecrets[i % 20]!.value)} ok`;
-    if (i % 20 === 0) return `2026-01-01T00:00:00Z INFO GET /v1/search?q=caf%C3%A9%20au%20lait&page=${i % 7} status=200 ${i * 3} bytes`;
+    if (i % 1000 === 0)
+      return `2026-01-01T00:00:00Z INFO request ${i} auth=${encodings[(i / 1000) % encodings.length]!(randomSecrets[i % 20]!.value)} ok`;
+    if (i % 20 === 0)
+      return `2026-01-01T00:00:00Z INFO GET /v1/search?q=caf%C3%A9%20au%20lait&page=${i % 7} status=200 ${i * 3} bytes`;
     return `2026-01-01T00:00:00Z INFO handled request ${i} in 12 ms path=/v1/messages status=200 tokens=${i * 7}`;
   });
   const redactReal = createRedactor(randomSecrets);
@@ -108,7 +134,10 @@ try {
   const leaking = realistic.filter((l, i) => i % 1000 === 0).length;
   const formsPerSecret = secretForms(randomSecrets[0]!.value).length;
   const perSec = (ms: number) => Math.round((LINES / ms) * 1000).toLocaleString('en-US');
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   lines.push(

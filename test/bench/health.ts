@@ -21,7 +21,6 @@ const SECONDS = Number(values.seconds);
 const N = 20;
 const HZ = 100;
 
-
 interface Window {
   ownPct: number;
   childPct: number;
@@ -40,7 +39,8 @@ function probes(): number {
 async function measure(t: TestHome, scrapeEverySec = 0): Promise<Window> {
   const agent = await startAgent(t, ['--http', '127.0.0.1:0']);
   const token = readFileSync(path.join(t.env.VIGIL_HOME!, 'agent.token'), 'utf8').trim();
-  const scrape = async () => (await fetch(`${agent.httpUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  const scrape = async () =>
+    (await fetch(`${agent.httpUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
   let lastScrape = 0;
   try {
     const pid = agent.child.pid!;
@@ -86,22 +86,31 @@ const manifest = (withHealth: boolean) =>
     .map(
       (n, i) =>
         `  ${n}:\n    command: [${process.execPath}, ${server}, "${ports[i]}", /nonexistent]\n    env: { HEALTH_COUNT_FILE: "${countFile(n)}" }\n    restart: { policy: always, delaySec: 0.5 }\n` +
-        (withHealth ? `    health: { url: "http://127.0.0.1:${ports[i]}/health", intervalSec: 5, timeoutSec: 2 }\n` : ''),
+        (withHealth
+          ? `    health: { url: "http://127.0.0.1:${ports[i]}/health", intervalSec: 5, timeoutSec: 2 }\n`
+          : ''),
     )
     .join('')}`;
 try {
   const applied = await t.vigil(['apply', '-f', t.manifest(manifest(false)), '--json']);
   if (applied.code !== 0) throw new Error(applied.stderr);
-  await waitFor('20 running', async () => {
-    const d = JSON.parse((await t.vigil(['status', '--json'])).stdout) as StatusDoc;
-    return d.services.filter((s) => s.state === 'running').length === N || undefined;
-  }, 60_000);
+  await waitFor(
+    '20 running',
+    async () => {
+      const d = JSON.parse((await t.vigil(['status', '--json'])).stdout) as StatusDoc;
+      return d.services.filter((s) => s.state === 'running').length === N || undefined;
+    },
+    60_000,
+  );
   const base = await measure(t);
   const again = await t.vigil(['apply', '-f', t.manifest(manifest(true)), '--json']);
   if (again.code !== 0) throw new Error(again.stderr);
   const probed = await measure(t);
   const scraped = await measure(t, 15);
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const mb = (b: number) => (b / 1024 ** 2).toFixed(1);
   const lines = [
     '# Benchmark: health probing',

@@ -10,9 +10,16 @@ export function legacyRedactor(secrets: readonly SecretRef[]): (line: string) =>
   const owner = new Map<string, SecretRef>();
   for (const s of secrets) {
     if (s.value.length < 8) continue;
-    for (const form of new Set([s.value, JSON.stringify(s.value).slice(1, -1), encodeURIComponent(s.value)])) if (!owner.has(form)) owner.set(form, s);
+    for (const form of new Set([s.value, JSON.stringify(s.value).slice(1, -1), encodeURIComponent(s.value)]))
+      if (!owner.has(form)) owner.set(form, s);
   }
-  const pattern = new RegExp([...owner.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+  const pattern = new RegExp(
+    [...owner.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|'),
+    'g',
+  );
   return (line) => {
     if (line.length < 8) return line;
     pattern.lastIndex = 0;

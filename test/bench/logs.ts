@@ -21,7 +21,9 @@ import { runFlood } from '../helpers/flood.js';
 import { percentile } from './measure.js';
 
 const exec = promisify(execFile);
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' }, 'search-runs': { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '21' }, 'search-runs': { type: 'string', default: '7' } },
+});
 const RUNS = Number(values.runs);
 const SEARCH_RUNS = Number(values['search-runs']);
 const GiB = 1024 ** 3;
@@ -51,7 +53,11 @@ try {
   let tailOut = '';
   for (let i = -2; i < RUNS; i++) {
     let t0 = performance.now();
-    const r: LogTailResult = await api.call('logTail', { name: 'big2g' }, { lines: 1000, level: null, grep: null, timeoutMs: 10_000 });
+    const r: LogTailResult = await api.call(
+      'logTail',
+      { name: 'big2g' },
+      { lines: 1000, level: null, grep: null, timeoutMs: 10_000 },
+    );
     const a = performance.now() - t0;
     t0 = performance.now();
     const { stdout } = await exec('tail', ['-n', '1000', f2], { maxBuffer: 64 * 1024 * 1024 });
@@ -83,11 +89,31 @@ try {
   }
   const base = { ignoreCase: false, limit: 10_000, timeoutMs: 120_000, level: null };
   const cases: Case[] = [
-    { label: 'text `NEEDLE-` (the target case)', q: { ...base, pattern: 'NEEDLE-', regex: false }, grep: ['-c', 'NEEDLE-'] },
-    { label: 'regex `"needle":"NEEDLE-[0-9]*7"` (a literal in it)', q: { ...base, pattern: '"needle":"NEEDLE-[0-9]*7"', regex: true }, grep: ['-cE', '"needle":"NEEDLE-[0-9]*7"'] },
-    { label: 'regex `upstream failed|cannot bind` (a literal per branch)', q: { ...base, pattern: 'upstream failed|cannot bind', regex: true }, grep: ['-cE', 'upstream failed|cannot bind'] },
-    { label: 'regex `[A-Z]{6}-[0-9]+7"` (no literal: every line decoded)', q: { ...base, pattern: '[A-Z]{6}-[0-9]+7"', regex: true }, grep: ['-cE', '[A-Z]{6}-[0-9]+7"'] },
-    { label: 'text `needle-`, ignoring case (every line decoded)', q: { ...base, pattern: 'needle-', regex: false, ignoreCase: true }, grep: ['-ci', 'needle-'] },
+    {
+      label: 'text `NEEDLE-` (the target case)',
+      q: { ...base, pattern: 'NEEDLE-', regex: false },
+      grep: ['-c', 'NEEDLE-'],
+    },
+    {
+      label: 'regex `"needle":"NEEDLE-[0-9]*7"` (a literal in it)',
+      q: { ...base, pattern: '"needle":"NEEDLE-[0-9]*7"', regex: true },
+      grep: ['-cE', '"needle":"NEEDLE-[0-9]*7"'],
+    },
+    {
+      label: 'regex `upstream failed|cannot bind` (a literal per branch)',
+      q: { ...base, pattern: 'upstream failed|cannot bind', regex: true },
+      grep: ['-cE', 'upstream failed|cannot bind'],
+    },
+    {
+      label: 'regex `[A-Z]{6}-[0-9]+7"` (no literal: every line decoded)',
+      q: { ...base, pattern: '[A-Z]{6}-[0-9]+7"', regex: true },
+      grep: ['-cE', '[A-Z]{6}-[0-9]+7"'],
+    },
+    {
+      label: 'text `needle-`, ignoring case (every line decoded)',
+      q: { ...base, pattern: 'needle-', regex: false, ignoreCase: true },
+      grep: ['-ci', 'needle-'],
+    },
   ];
   const searchRows: string[] = [];
   for (const c of cases) {
@@ -120,7 +146,13 @@ try {
 
   // 3. rotation loss check
   const floodDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-flood-'));
-  const flood = await runFlood({ dir: floodDir, maxBytes: 512 * 1024, keep: 1000, seconds: 10, rate: 150_000 });
+  const flood = await runFlood({
+    dir: floodDir,
+    maxBytes: 512 * 1024,
+    keep: 1000,
+    seconds: 10,
+    rate: 150_000,
+  });
   rmSync(floodDir, { recursive: true, force: true });
 
   const tailRatio = percentile(tailApi, 50) / percentile(tailCmd, 50);
@@ -131,7 +163,7 @@ try {
     '',
     `Machine: ${cpu[0]?.model ?? '?'} × ${cpu.length} cores, ${Math.round(os.totalmem() / GiB)} GiB, Linux ${os.release()}, Node ${pkgNode}; files in ${os.tmpdir()} (page cache warm).`,
     `Run: ${new Date().toISOString()} — ${RUNS} tail runs, ${SEARCH_RUNS} search runs per case, interleaved with the baseline (API call and tool run alternately). Load average (1 min) at the start / end: ${loadStart} / ${os.loadavg()[0]!.toFixed(2)} — other engineers' test suites share these 2 cores, so both sides are slowed alike.`,
-    'The API side is a request over the agent\'s unix socket to the running agent (`vigil agent run`), from a client in the benchmark process; the tool side includes starting the tool.',
+    "The API side is a request over the agent's unix socket to the running agent (`vigil agent run`), from a client in the benchmark process; the tool side includes starting the tool.",
     '',
     `## 1. The last 1000 lines of a ${(big2.bytes / GiB).toFixed(2)} GiB log`,
     '',

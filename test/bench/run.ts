@@ -16,7 +16,13 @@ import { FIXTURES, ROOT, makeHome, run, startAgent, waitFor, sleep, BIN } from '
 import { uniquePrefix } from '../helpers/systemd.js';
 import { percentile, timeRuns, procCpuTicks, procRssBytes } from './measure.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, kills: { type: 'string', default: '50' }, runs: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    kills: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '30' },
+  },
+});
 const SECONDS = Number(values.seconds);
 const KILLS = Number(values.kills);
 const RUNS = Number(values.runs);
@@ -30,20 +36,29 @@ try {
   const yaml = `services:\n${names.map((n) => `  ${n}:\n    command: [${path.join(FIXTURES, 'services', 'sleeper.sh')}]\n    restart: { policy: always, delaySec: 0.1, burst: 1000, intervalSec: 1 }\n`).join('')}`;
   const applied = await t.vigil(['apply', '-f', t.manifest(yaml), '--json']);
   if (applied.code !== 0) throw new Error(applied.stderr);
-  await waitFor('20 running', async () => {
-    const d = JSON.parse((await t.vigil(['status', '--json'])).stdout) as StatusDoc;
-    return d.services.filter((s) => s.state === 'running').length === N || undefined;
-  }, 30_000);
+  await waitFor(
+    '20 running',
+    async () => {
+      const d = JSON.parse((await t.vigil(['status', '--json'])).stdout) as StatusDoc;
+      return d.services.filter((s) => s.state === 'running').length === N || undefined;
+    },
+    30_000,
+  );
 
   // 1. status vs systemctl show
   const units = names.map((n) => `vigil-${n}.service`);
-  const props = 'Id,LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,ExecMainStatus,Result,StateChangeTimestamp,MemoryCurrent,CPUUsageNSec';
+  const props =
+    'Id,LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,ExecMainStatus,Result,StateChangeTimestamp,MemoryCurrent,CPUUsageNSec';
   // NODE_EXTRA_CA_CERTS (set on these build machines) makes every Node start parse a CA bundle (~70 ms);
   // a user's shell rarely has it, so the CLI is measured both ways.
   const clean = { ...t.env };
   delete clean.NODE_EXTRA_CA_CERTS;
-  const systemctl = await timeRuns(RUNS, () => run('systemctl', ['--user', 'show', '-p', props, '--timestamp=unix', ...units], t.env, {}));
-  const direct = await timeRuns(RUNS, () => run(process.execPath, [BIN, 'status', '--json'], { ...clean, VIGIL_NO_AGENT: '1' }, {}));
+  const systemctl = await timeRuns(RUNS, () =>
+    run('systemctl', ['--user', 'show', '-p', props, '--timestamp=unix', ...units], t.env, {}),
+  );
+  const direct = await timeRuns(RUNS, () =>
+    run(process.execPath, [BIN, 'status', '--json'], { ...clean, VIGIL_NO_AGENT: '1' }, {}),
+  );
   const agent = await startAgent(t);
   const viaAgent = await timeRuns(RUNS, () => run(process.execPath, [BIN, 'status', '--json'], clean, {}));
   const viaAgentCa = await timeRuns(RUNS, () => run(process.execPath, [BIN, 'status', '--json'], t.env, {}));
@@ -73,14 +88,22 @@ try {
   const api = new ApiClient({ socketPath: path.join(t.env.VIGIL_HOME!, 'agent.sock') });
   const ctl = new AbortController();
   const waiters = new Map<string, (e: VigilEvent) => void>();
-  const streaming = api.streamEvents({}, (e) => {
-    if (e.type === 'crashed' && e.service) waiters.get(e.service)?.(e);
-  }, ctl.signal).catch(() => undefined);
+  const streaming = api
+    .streamEvents(
+      {},
+      (e) => {
+        if (e.type === 'crashed' && e.service) waiters.get(e.service)?.(e);
+      },
+      ctl.signal,
+    )
+    .catch(() => undefined);
   await sleep(300);
   const latencies: number[] = [];
   for (let i = 0; i < KILLS; i++) {
     const name = names[i % N]!;
-    const st = await waitFor('target running', async () => (await api.status()).services.find((s) => s.name === name && s.state === 'running' && s.pid));
+    const st = await waitFor('target running', async () =>
+      (await api.status()).services.find((s) => s.name === name && s.state === 'running' && s.pid),
+    );
     const got = new Promise<number>((resolve) => waiters.set(name, () => resolve(performance.now())));
     const killedAt = performance.now();
     process.kill(st.pid!, 'SIGKILL');

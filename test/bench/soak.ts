@@ -44,7 +44,8 @@ const N = 20;
 const MB = 1024 * 1024;
 const HZ = 100;
 
-const log = (s: string): void => void process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+const log = (s: string): void =>
+  void process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 interface Agent {
   child: ChildProcess;
@@ -55,14 +56,23 @@ interface Agent {
 /** `vigil agent run` (from dist/), optionally writing a heap snapshot on SIGUSR2 into `cwd`. */
 async function startAgent(t: TestHome, heap: boolean): Promise<Agent> {
   const args = [...(heap ? ['--heapsnapshot-signal=SIGUSR2'] : []), BIN, 'agent', 'run'];
-  const child = spawn(process.execPath, args, { env: t.env, cwd: t.home, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: t.env,
+    cwd: t.home,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await waitFor('agent listening', () => {
-    if (child.exitCode !== null) throw new Error(`agent exited: ${stderr}`);
-    return stderr.includes('vigil agent listening');
-  }, 20_000, 25);
+  await waitFor(
+    'agent listening',
+    () => {
+      if (child.exitCode !== null) throw new Error(`agent exited: ${stderr}`);
+      return stderr.includes('vigil agent listening');
+    },
+    20_000,
+    25,
+  );
   return { child, stderr: () => stderr, stop: async () => (child.kill('SIGTERM'), exited) };
 }
 
@@ -70,15 +80,25 @@ async function startAgent(t: TestHome, heap: boolean): Promise<Agent> {
 async function snapshot(t: TestHome, a: Agent, label: string): Promise<string> {
   const before = new Set(readdirSync(t.home).filter((f) => f.endsWith('.heapsnapshot')));
   a.child.kill('SIGUSR2');
-  const file = await waitFor('heap snapshot', () => readdirSync(t.home).find((f) => f.endsWith('.heapsnapshot') && !before.has(f)), 60_000, 200);
+  const file = await waitFor(
+    'heap snapshot',
+    () => readdirSync(t.home).find((f) => f.endsWith('.heapsnapshot') && !before.has(f)),
+    60_000,
+    200,
+  );
   let size = -1;
-  await waitFor('snapshot written', async () => {
-    await sleep(500);
-    const s = readFileSync(path.join(t.home, file)).length;
-    const done = s === size;
-    size = s;
-    return done;
-  }, 120_000, 0);
+  await waitFor(
+    'snapshot written',
+    async () => {
+      await sleep(500);
+      const s = readFileSync(path.join(t.home, file)).length;
+      const done = s === size;
+      size = s;
+      return done;
+    },
+    120_000,
+    0,
+  );
   const dir = path.join(ROOT, 'test-results', 'heap');
   mkdirSync(dir, { recursive: true });
   const dest = path.join(dir, `${label}.heapsnapshot`);
@@ -104,7 +124,9 @@ async function churn(api: ApiClient, signal: AbortSignal, everyMs = 500): Promis
       try {
         const st = await api.status();
         // 'crashloop' too: killed every 10 s, each service counts as crash-looping (3 crashes in 60 s).
-        pids = st.services.filter((s) => (s.state === 'running' || s.state === 'crashloop') && s.pid && !killed.has(s.pid)).map((s) => s.pid!);
+        pids = st.services
+          .filter((s) => (s.state === 'running' || s.state === 'crashloop') && s.pid && !killed.has(s.pid))
+          .map((s) => s.pid!);
       } catch {
         // the agent was slow or blocked: the next round tries again
       }
@@ -141,7 +163,16 @@ function rssByKind(pid: number): Record<string, number> {
       const name = head[3]!.trim();
       const size = parseInt(head[2]!, 16) - parseInt(head[1]!, 16);
       // Anonymous regions of 64 MB or more are malloc's per-thread arenas (and V8's code range reservation).
-      kind = name === '[heap]' ? 'heap' : name === '' ? (size >= 60 * MB ? 'arena' : 'anon') : name.startsWith('[') ? 'anon' : 'file';
+      kind =
+        name === '[heap]'
+          ? 'heap'
+          : name === ''
+            ? size >= 60 * MB
+              ? 'arena'
+              : 'anon'
+            : name.startsWith('[')
+              ? 'anon'
+              : 'file';
       continue;
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
@@ -158,7 +189,11 @@ interface Sample {
 }
 
 /** Health latencies (ms) probed every `everyMs` until the signal aborts; a failure counts as its time. */
-async function probeHealth(socketPath: string, signal: AbortSignal, everyMs = 100): Promise<{ ms: number[]; failed: number }> {
+async function probeHealth(
+  socketPath: string,
+  signal: AbortSignal,
+  everyMs = 100,
+): Promise<{ ms: number[]; failed: number }> {
   const api = new ApiClient({ socketPath, timeoutMs: 10_000 });
   const ms: number[] = [];
   let failed = 0;
@@ -177,7 +212,9 @@ async function probeHealth(socketPath: string, signal: AbortSignal, everyMs = 10
 }
 
 const fmt = (xs: number[]): string =>
-  xs.length === 0 ? 'n/a' : `p50 ${percentile(xs, 50).toFixed(1)} / p99 ${percentile(xs, 99).toFixed(1)} / max ${Math.max(...xs).toFixed(1)}`;
+  xs.length === 0
+    ? 'n/a'
+    : `p50 ${percentile(xs, 50).toFixed(1)} / p99 ${percentile(xs, 99).toFixed(1)} / max ${Math.max(...xs).toFixed(1)}`;
 
 const out: string[] = [];
 const loadBefore = os.loadavg();
@@ -193,14 +230,32 @@ try {
   if (PHASES.has('events')) {
     const store = SqliteStore.open(path.join(t.env.VIGIL_HOME!, 'vigil.db'));
     const at = Date.now() - 86_400_000;
-    const tail = Array.from({ length: 20 }, (_, j) => `2026-12-02T12:00:00.000Z INFO worker ${j}: handled request id=${'x'.repeat(40)} in 12 ms`);
-    store.appendEvents(Array.from({ length: 10_000 }, (_, i) => ({ key: `bench:${i}`, at: at + i, service: names[i % N]!, type: 'crashed' as const, severity: 'warning' as const, message: `killed by SIGKILL (${i})`, logTail: tail })));
+    const tail = Array.from(
+      { length: 20 },
+      (_, j) => `2026-12-02T12:00:00.000Z INFO worker ${j}: handled request id=${'x'.repeat(40)} in 12 ms`,
+    );
+    store.appendEvents(
+      Array.from({ length: 10_000 }, (_, i) => ({
+        key: `bench:${i}`,
+        at: at + i,
+        service: names[i % N]!,
+        type: 'crashed' as const,
+        severity: 'warning' as const,
+        message: `killed by SIGKILL (${i})`,
+        logTail: tail,
+      })),
+    );
     store.close();
   }
   agent = await startAgent(t, values.heap === true);
   const pid = agent.child.pid!;
   const api = new ApiClient({ socketPath, timeoutMs: 15_000 });
-  await waitFor('20 running', async () => (await api.status()).services.filter((s) => s.state === 'running').length === N || undefined, 60_000, 200);
+  await waitFor(
+    '20 running',
+    async () => (await api.status()).services.filter((s) => s.state === 'running').length === N || undefined,
+    60_000,
+    200,
+  );
   out.push(
     '# Soak and stall benchmarks',
     '',
@@ -225,11 +280,21 @@ try {
       await sleep(10_000);
       const c1 = procCpuTicks(pid).own;
       const w1 = performance.now();
-      samples.push({ atS: Math.round((w1 - t0) / 1000), rssMB: procRssBytes(pid) / MB, cpuPct: ((c1 - c0) / HZ / ((w1 - w0) / 1000)) * 100, kinds: rssByKind(pid) });
+      samples.push({
+        atS: Math.round((w1 - t0) / 1000),
+        rssMB: procRssBytes(pid) / MB,
+        cpuPct: ((c1 - c0) / HZ / ((w1 - w0) / 1000)) * 100,
+        kinds: rssByKind(pid),
+      });
       c0 = c1;
       w0 = w1;
       const last = samples.at(-1)!;
-      if (samples.length % 6 === 1) log(`t=${last.atS}s rss=${last.rssMB.toFixed(1)} MB (${Object.entries(last.kinds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}) cpu=${last.cpuPct.toFixed(1)} %`);
+      if (samples.length % 6 === 1)
+        log(
+          `t=${last.atS}s rss=${last.rssMB.toFixed(1)} MB (${Object.entries(last.kinds)
+            .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            .join(', ')}) cpu=${last.cpuPct.toFixed(1)} %`,
+        );
     }
     const kills = killCount - killsAtStart;
     ctl.abort();
@@ -239,7 +304,11 @@ try {
     const last = samples.at(-1)!.rssMB;
     // V8's heap saws up and down by a few MB: the growth is also given between the medians of the first
     // and the last minute of samples.
-    const medianOf = (xs: Sample[]) => percentile(xs.map((s) => s.rssMB), 50);
+    const medianOf = (xs: Sample[]) =>
+      percentile(
+        xs.map((s) => s.rssMB),
+        50,
+      );
     const firstMin = medianOf(samples.slice(0, 7));
     const lastMin = medianOf(samples.slice(-7));
     const rss = samples.map((s) => s.rssMB);
@@ -269,7 +338,12 @@ try {
       '',
       '<details><summary>samples (s, RSS MB, CPU %, RSS by mapping: malloc heap / other anonymous (V8) / 64 MB+ anonymous (thread arenas) / files MB)</summary>',
       '',
-      samples.map((s) => `${s.atS} ${s.rssMB.toFixed(1)} ${Number.isNaN(s.cpuPct) ? '-' : s.cpuPct.toFixed(1)} ${s.kinds.heap!.toFixed(1)}/${s.kinds.anon!.toFixed(1)}/${s.kinds.arena!.toFixed(1)}/${s.kinds.file!.toFixed(1)}`).join('  \n'),
+      samples
+        .map(
+          (s) =>
+            `${s.atS} ${s.rssMB.toFixed(1)} ${Number.isNaN(s.cpuPct) ? '-' : s.cpuPct.toFixed(1)} ${s.kinds.heap!.toFixed(1)}/${s.kinds.anon!.toFixed(1)}/${s.kinds.arena!.toFixed(1)}/${s.kinds.file!.toFixed(1)}`,
+        )
+        .join('  \n'),
       '',
       '</details>',
       '',
@@ -295,10 +369,15 @@ try {
     await new Promise((r) => sqlite.on('exit', r));
     ctl.abort();
     const h = await probing;
-    const stored = await waitFor('crashes stored', async () => {
-      const n = (await api.events({ limit: 10_000, types: ['crashed'] })).events.length - before;
-      return n >= kills ? n : undefined;
-    }, 20_000, 250).catch(() => -1);
+    const stored = await waitFor(
+      'crashes stored',
+      async () => {
+        const n = (await api.events({ limit: 10_000, types: ['crashed'] })).events.length - before;
+        return n >= kills ? n : undefined;
+      },
+      20_000,
+      250,
+    ).catch(() => -1);
     out.push(
       `## 2. Database locked by another process (\`BEGIN EXCLUSIVE\`) for ${LOCK_S} s, a kill every 2 s`,
       '',
@@ -348,12 +427,18 @@ try {
     const note = (route: string, r: string): void => void outcomes.set(route, r);
     const tailLoop = (async () => {
       while (!ctl.signal.aborted) {
-        await slow.call('logTail', { name }, { lines: 50, level: null, grep, timeoutMs: 10_000 }).then(() => note('tail', 'answered'), (e: Error) => note('tail', e.message.slice(0, 120)));
+        await slow.call('logTail', { name }, { lines: 50, level: null, grep, timeoutMs: 10_000 }).then(
+          () => note('tail', 'answered'),
+          (e: Error) => note('tail', e.message.slice(0, 120)),
+        );
       }
     })();
     const searchLoop = (async () => {
       while (!ctl.signal.aborted) {
-        await slow.call('logSearch', { name }, { ...grep, limit: 100, level: null, timeoutMs: 2000 }).then((r) => note('search', `answered, timedOut=${r.timedOut}`), (e: Error) => note('search', e.message.slice(0, 120)));
+        await slow.call('logSearch', { name }, { ...grep, limit: 100, level: null, timeoutMs: 2000 }).then(
+          (r) => note('search', `answered, timedOut=${r.timedOut}`),
+          (e: Error) => note('search', e.message.slice(0, 120)),
+        );
       }
     })();
     const followLoop = (async () => {
@@ -362,7 +447,12 @@ try {
         const stop = () => f.abort();
         ctl.signal.addEventListener('abort', stop, { once: true });
         const timer = setTimeout(stop, 3000);
-        await slow.streamLogs(name, { lines: 0, level: null, grep, timeoutMs: 10_000 }, () => undefined, f.signal).then(() => note('follow', 'ended'), (e: Error) => note('follow', e.message.slice(0, 120)));
+        await slow
+          .streamLogs(name, { lines: 0, level: null, grep, timeoutMs: 10_000 }, () => undefined, f.signal)
+          .then(
+            () => note('follow', 'ended'),
+            (e: Error) => note('follow', e.message.slice(0, 120)),
+          );
         clearTimeout(timer);
         ctl.signal.removeEventListener('abort', stop);
       }
@@ -384,14 +474,22 @@ try {
       '| measure | value | target |',
       '|---|---|---|',
       `| /api/health latency, every 100 ms (${h.ms.length} probes, ${h.failed} failed) | ${fmt(h.ms)} ms | p99 ≤ 50 ms |`,
-      ...[...outcomes].map(([route, r]) => `| last answer of the ${route} route | ${r.replace(/\|/g, '\\|')} | |`),
+      ...[...outcomes].map(
+        ([route, r]) => `| last answer of the ${route} route | ${r.replace(/\|/g, '\\|')} | |`,
+      ),
       '',
     );
     log(`regex done: ${fmt(h.ms)}`);
   }
   const sigterm = performance.now();
   const code = await agent.stop();
-  out.push(`Agent stopped by SIGTERM in ${(performance.now() - sigterm).toFixed(0)} ms (exit ${code}). Load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}.`, '');
+  out.push(
+    `Agent stopped by SIGTERM in ${(performance.now() - sigterm).toFixed(0)} ms (exit ${code}). Load average at the end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}.`,
+    '',
+  );
   agent = null;
   writeFileSync(values.out, out.join('\n'));
   process.stdout.write(`${out.join('\n')}\n`);

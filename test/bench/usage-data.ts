@@ -1,8 +1,30 @@
 /** Data for the usage benchmarks: a realistic usage log, and a 10M-entry ledger built in SQL. */
 import type { Database } from '../../agent/adapters/sqlite/db.js';
 
-const SERVICES = ['core', 'planner', 'memory', 'researcher', 'coder', 'reviewer', 'mailer', 'scheduler', 'proxy', 'watchdog', 'monitor', 'summarizer'];
-const MODELS = ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1', 'gpt-4o', 'gpt-5', 'gpt-4.1-mini', 'o3', 'gemini-2.5-pro'];
+const SERVICES = [
+  'core',
+  'planner',
+  'memory',
+  'researcher',
+  'coder',
+  'reviewer',
+  'mailer',
+  'scheduler',
+  'proxy',
+  'watchdog',
+  'monitor',
+  'summarizer',
+];
+const MODELS = [
+  'claude-sonnet-4-5',
+  'claude-haiku-4-5',
+  'claude-opus-4-1',
+  'gpt-4o',
+  'gpt-5',
+  'gpt-4.1-mini',
+  'o3',
+  'gemini-2.5-pro',
+];
 
 /**
  * `count` log lines as agents write them: 4 in 5 are llm_usage events (Anthropic and OpenAI SDK shapes,
@@ -15,23 +37,51 @@ export function usageLog(count: number, start: number): { text: string; usage: n
     const ts = new Date(start + i * 250).toISOString();
     const k = i % 5;
     if (k === 4) {
-      lines.push(JSON.stringify({ level: 30, time: start + i * 250, msg: 'tool call finished', tool: 'search', ms: (i * 7) % 900 }));
+      lines.push(
+        JSON.stringify({
+          level: 30,
+          time: start + i * 250,
+          msg: 'tool call finished',
+          tool: 'search',
+          ms: (i * 7) % 900,
+        }),
+      );
       continue;
     }
     usage++;
     if (k < 2) {
       lines.push(
         JSON.stringify({
-          event: 'llm_usage', ts, model: 'claude-sonnet-4-5', provider: 'anthropic', request_id: `msg_${i.toString(36)}`,
-          usage: { input_tokens: 100 + (i % 3000), cache_creation_input_tokens: i % 1500, cache_read_input_tokens: (i * 13) % 20000, cache_creation: { ephemeral_5m_input_tokens: i % 1500, ephemeral_1h_input_tokens: 0 }, output_tokens: 50 + (i % 1200) },
+          event: 'llm_usage',
+          ts,
+          model: 'claude-sonnet-4-5',
+          provider: 'anthropic',
+          request_id: `msg_${i.toString(36)}`,
+          usage: {
+            input_tokens: 100 + (i % 3000),
+            cache_creation_input_tokens: i % 1500,
+            cache_read_input_tokens: (i * 13) % 20000,
+            cache_creation: { ephemeral_5m_input_tokens: i % 1500, ephemeral_1h_input_tokens: 0 },
+            output_tokens: 50 + (i % 1200),
+          },
         }),
       );
     } else {
       const prompt = 200 + (i % 8000);
       lines.push(
         JSON.stringify({
-          event: 'llm_usage', ts, model: 'gpt-4o', provider: 'openai', request_id: `chatcmpl-${i.toString(36)}`,
-          usage: { prompt_tokens: prompt, completion_tokens: 30 + (i % 900), total_tokens: prompt + 30 + (i % 900), prompt_tokens_details: { cached_tokens: (i * 7) % prompt }, completion_tokens_details: { reasoning_tokens: 0 } },
+          event: 'llm_usage',
+          ts,
+          model: 'gpt-4o',
+          provider: 'openai',
+          request_id: `chatcmpl-${i.toString(36)}`,
+          usage: {
+            prompt_tokens: prompt,
+            completion_tokens: 30 + (i % 900),
+            total_tokens: prompt + 30 + (i % 900),
+            prompt_tokens_details: { cached_tokens: (i * 7) % prompt },
+            completion_tokens_details: { reasoning_tokens: 0 },
+          },
         }),
       );
     }
@@ -45,7 +95,9 @@ export function usageLog(count: number, start: number): { text: string; usage: n
  * GROUP BY over the entries: the same rows the incremental upserts produce).
  */
 export function fillLedger(db: Database, count: number, days: number, lastDay: string): void {
-  db.exec(`CREATE TEMP TABLE svc (i INTEGER PRIMARY KEY, name TEXT); CREATE TEMP TABLE mdl (i INTEGER PRIMARY KEY, name TEXT);`);
+  db.exec(
+    `CREATE TEMP TABLE svc (i INTEGER PRIMARY KEY, name TEXT); CREATE TEMP TABLE mdl (i INTEGER PRIMARY KEY, name TEXT);`,
+  );
   const s = db.prepare('INSERT INTO svc VALUES (?, ?)');
   SERVICES.forEach((n, i) => s.run(i, n));
   const m = db.prepare('INSERT INTO mdl VALUES (?, ?)');

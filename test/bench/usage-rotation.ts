@@ -15,7 +15,13 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { rotationRun, type RotationRunResult } from '../helpers/usage-rotation.js';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, rate: { type: 'string', default: '5000' }, kills: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '200000' },
+    rate: { type: 'string', default: '5000' },
+    kills: { type: 'string', default: '20' },
+  },
+});
 const LINES = Number(values.lines);
 const RATE = Number(values.rate);
 const KILLS = Number(values.kills);
@@ -24,18 +30,34 @@ const BEGIN = '<!-- usage-rotation: begin (test/bench/usage-rotation.ts) -->';
 const END = '<!-- usage-rotation: end -->';
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 const loadAtStart = load();
 const runs: { kills: number; r: RotationRunResult; loadAfter: string }[] = [];
 for (const kills of [0, KILLS]) {
   process.stderr.write(`run: ${fmt(LINES)} lines at ${fmt(RATE)}/s, ${kills} kills\n`);
-  const r = await rotationRun({ lines: LINES, rate: RATE, maxBytes: '1M', keep: 50, kills, badEvery: 1000, timeoutMs: 600_000, log: (m) => process.stderr.write(`  ${m}\n`) });
+  const r = await rotationRun({
+    lines: LINES,
+    rate: RATE,
+    maxBytes: '1M',
+    keep: 50,
+    kills,
+    badEvery: 1000,
+    timeoutMs: 600_000,
+    log: (m) => process.stderr.write(`  ${m}\n`),
+  });
   runs.push({ kills, r, loadAfter: load() });
-  process.stderr.write(`  ${JSON.stringify({ got: r.got, want: r.want, gaps: r.source?.gaps, completeMs: r.completeMs, maxRssMb: r.maxRssMb })}\n`);
+  process.stderr.write(
+    `  ${JSON.stringify({ got: r.got, want: r.want, gaps: r.source?.gaps, completeMs: r.completeMs, maxRssMb: r.maxRssMb })}\n`,
+  );
 }
 
 const cpu = os.cpus();
-const exact = (r: RotationRunResult) => JSON.stringify(r.got) === JSON.stringify(r.want) && (r.source?.gaps ?? 0) === 0;
+const exact = (r: RotationRunResult) =>
+  JSON.stringify(r.got) === JSON.stringify(r.want) && (r.source?.gaps ?? 0) === 0;
 const lines = [
   BEGIN,
   '## 3. Exact ingestion through fast log rotation (real systemd, vigil-launch and agent)',
@@ -44,7 +66,7 @@ const lines = [
   `Run: ${new Date().toISOString()}. Reproduce: \`node --import tsx test/bench/usage-rotation.ts\` (options --lines ${LINES} --rate ${RATE} --kills ${KILLS}; needs \`npx tsc -p tsconfig.build.json\` first).`,
   '',
   `A systemd unit writes ${fmt(LINES)} llm_usage lines (~250 bytes, request ids; every 1,000th line cut short) at ${fmt(RATE)} lines/s through vigil-launch, which rotates its log at 1 MB keeping 50 files; the agent ingests every second (\`usage.intervalSec: 1\`).`,
-  'Exact = the ledger\'s entries, input, output and cache-read tokens, and the rejected-line count, equal to what was written, and no lines reported lost.',
+  "Exact = the ledger's entries, input, output and cache-read tokens, and the rejected-line count, equal to what was written, and no lines reported lost.",
   '',
   '| agent kill -9s | written (lines/s) | entries stored / written | input tokens stored / written | rejected (cut-short) lines | exact | ledger complete after | agent max RSS | load after |',
   '|---|---|---|---|---|---|---|---|---|',
@@ -60,7 +82,10 @@ const section = lines.join('\n');
 const before = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '# Usage benchmarks\n';
 const a = before.indexOf(BEGIN);
 const b = before.indexOf(END);
-const next = a !== -1 && b !== -1 ? `${before.slice(0, a)}${section}${before.slice(b + END.length)}` : `${before.trimEnd()}\n\n${section}\n`;
+const next =
+  a !== -1 && b !== -1
+    ? `${before.slice(0, a)}${section}${before.slice(b + END.length)}`
+    : `${before.trimEnd()}\n\n${section}\n`;
 fs.writeFileSync(OUT, next);
 process.stdout.write(`${section}\n`);
 if (!runs.every(({ r }) => exact(r))) process.exitCode = 1;

@@ -24,7 +24,13 @@ import { Calendar, addDays } from '../../agent/core/usage/tz.js';
 import { percentile } from './measure.js';
 import { fillLedger, usageLog } from './usage-data.js';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, events: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '200000' },
+    events: { type: 'string', default: '10000000' },
+    rounds: { type: 'string', default: '5' },
+  },
+});
 const LINES = Number(values.lines);
 const EVENTS = Number(values.events);
 const ROUNDS = Number(values.rounds);
@@ -33,7 +39,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-usage-'));
 const median = (xs: number[]) => percentile(xs, 50);
 // As in the agent (agent/daemon/run.ts): bounded heap growth.
 boundHeapGrowth();
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function ingestOnce(round: number, log: string): Promise<{ ms: number; rows: unknown[][] }> {
   const store = SqliteStore.open(path.join(dir, `ingest-${round}.db`));
@@ -44,15 +51,26 @@ async function ingestOnce(round: number, log: string): Promise<{ ms: number; row
   // As in the agent: parsed on the agent's thread, one CHUNK_BYTES chunk at a time.
   const parser = new InlineChunkParser(quote);
   const ingester = new UsageIngester({
-    store, ledger, reader: new FileUsageLogReader(), fetcher: { fetch: () => Promise.reject(new Error('none')) },
-    quote, clock: { now: () => Date.now(), sleep: async () => undefined }, logPath: () => log, parser,
+    store,
+    ledger,
+    reader: new FileUsageLogReader(),
+    fetcher: { fetch: () => Promise.reject(new Error('none')) },
+    quote,
+    clock: { now: () => Date.now(), sleep: async () => undefined },
+    logPath: () => log,
+    parser,
   });
   const spec = { metrics: false, log: { path: log }, intervalSec: 1 };
   const t0 = performance.now();
   await ingester.ingestLog('core', spec, { pricing: undefined, calendar: new Calendar('UTC') });
   const ms = performance.now() - t0;
   await parser.close();
-  const rows = store.db.prepare('SELECT key, at, day, service, model, provider, source, requests, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost_micro, cost_source, pricing FROM usage_events ORDER BY id').raw().all() as unknown[][];
+  const rows = store.db
+    .prepare(
+      'SELECT key, at, day, service, model, provider, source, requests, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost_micro, cost_source, pricing FROM usage_events ORDER BY id',
+    )
+    .raw()
+    .all() as unknown[][];
   store.close();
   return { ms, rows };
 }
@@ -62,10 +80,13 @@ function rawInsert(round: number, rows: unknown[][], schema: 'ledger' | 'bare'):
   let insert;
   if (schema === 'ledger') {
     migrate(db);
-    insert = db.prepare(`INSERT INTO usage_events (key, at, day, service, model, provider, source, requests, input, output, cache_read,
+    insert =
+      db.prepare(`INSERT INTO usage_events (key, at, day, service, model, provider, source, requests, input, output, cache_read,
       cache_write, cache_write_1h, reasoning, cost_micro, cost_source, pricing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`);
   } else {
-    db.exec('CREATE TABLE bare (key TEXT, at INTEGER, day TEXT, service TEXT, model TEXT, provider TEXT, source TEXT, requests INTEGER, input INTEGER, output INTEGER, cache_read INTEGER, cache_write INTEGER, cache_write_1h INTEGER, reasoning INTEGER, cost_micro INTEGER, cost_source TEXT, pricing TEXT)');
+    db.exec(
+      'CREATE TABLE bare (key TEXT, at INTEGER, day TEXT, service TEXT, model TEXT, provider TEXT, source TEXT, requests INTEGER, input INTEGER, output INTEGER, cache_read INTEGER, cache_write INTEGER, cache_write_1h INTEGER, reasoning INTEGER, cost_micro INTEGER, cost_source TEXT, pricing TEXT)',
+    );
     insert = db.prepare('INSERT INTO bare VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   }
   const t0 = performance.now();
@@ -112,7 +133,8 @@ try {
     paired.push(ledgerRaw[r]! / ingest[r]!);
     pairedBare.push(bareRaw[r]! / ingest[r]!);
   }
-  if (rows.length !== gen.usage) throw new Error(`ingested ${rows.length} entries of ${gen.usage} usage lines`);
+  if (rows.length !== gen.usage)
+    throw new Error(`ingested ${rows.length} entries of ${gen.usage} usage lines`);
   const rate = (ms: number) => rows.length / (ms / 1000);
   const ratioLedger = median(paired);
   const ratioBare = median(pairedBare);
@@ -129,14 +151,19 @@ try {
   const ledger = new SqliteUsageLedger(db);
   const fastToday = () => [...ledger.spendByService(lastDay, lastDay).values()].reduce((a, b) => a + b, 0);
   const fast30 = () => ledger.daily(from30, lastDay, 'service');
-  const naiveTodayStmt = db.prepare('SELECT service, SUM(cost_micro) AS c FROM usage_events WHERE day = ? GROUP BY service');
-  const naive30Stmt = db.prepare('SELECT day, service, SUM(cost_micro) AS c FROM usage_events WHERE day >= ? AND day <= ? GROUP BY day, service');
+  const naiveTodayStmt = db.prepare(
+    'SELECT service, SUM(cost_micro) AS c FROM usage_events WHERE day = ? GROUP BY service',
+  );
+  const naive30Stmt = db.prepare(
+    'SELECT day, service, SUM(cost_micro) AS c FROM usage_events WHERE day >= ? AND day <= ? GROUP BY day, service',
+  );
   const naiveToday = () => (naiveTodayStmt.all(lastDay) as { c: number }[]).reduce((a, r) => a + r.c, 0);
   const naive30 = () => naive30Stmt.all(from30, lastDay) as { day: string; service: string; c: number }[];
   if (fastToday() !== naiveToday()) throw new Error(`today: rollup ${fastToday()} ≠ raw ${naiveToday()}`);
   const f30 = new Map(fast30().map((p) => [`${p.bucket} ${p.key}`, p.costMicro]));
   const n30 = naive30();
-  if (n30.length !== f30.size || n30.some((r) => f30.get(`${r.day} ${r.service}`) !== r.c)) throw new Error('30-day breakdown: rollup ≠ raw');
+  if (n30.length !== f30.size || n30.some((r) => f30.get(`${r.day} ${r.service}`) !== r.c))
+    throw new Error('30-day breakdown: rollup ≠ raw');
   const tFastToday = time(200, fastToday);
   const tFast30 = time(200, fast30);
   const tNaiveToday = time(3, naiveToday);

@@ -59,13 +59,23 @@ describe('desktop app (Electron)', { skip, timeout: 180_000 }, () => {
   it('is locked down: isolation, sandbox, no Node, no popups, no foreign navigation, the bridge only', async () => {
     const win = await app.firstWindow();
     assert.equal(await win.evaluate('typeof require'), 'undefined', 'no Node in the page');
-    assert.equal(await win.evaluate('typeof process'), 'undefined', 'context isolation: nothing of the preload leaks but the bridge');
+    assert.equal(
+      await win.evaluate('typeof process'),
+      'undefined',
+      'context isolation: nothing of the preload leaks but the bridge',
+    );
     assert.equal(await win.evaluate('window.open("https://example.com") === null'), true);
-    assert.deepEqual(await win.evaluate('Object.keys(window.vigilDesktop).sort()'), ['getStartAtLogin', 'platform', 'setStartAtLogin']);
+    assert.deepEqual(await win.evaluate('Object.keys(window.vigilDesktop).sort()'), [
+      'getStartAtLogin',
+      'platform',
+      'setStartAtLogin',
+    ]);
     await win.evaluate('location.href = "https://example.com/"').catch(() => undefined);
     await win.waitForTimeout(500);
     assert.equal(new URL(win.url()).origin, stack.url, 'navigation away was refused');
-    const perm = await win.evaluate('navigator.permissions.query({ name: "notifications" }).then((p) => p.state).catch(() => "denied")');
+    const perm = await win.evaluate(
+      'navigator.permissions.query({ name: "notifications" }).then((p) => p.state).catch(() => "denied")',
+    );
     assert.notEqual(perm, 'granted');
   });
 });

@@ -26,7 +26,10 @@ export interface StackOptions {
   before?: (t: TestHome, names: Record<string, string>) => Promise<void>;
 }
 
-export async function startStack(services: Record<string, string>, opts: StackOptions = {}): Promise<Stack & { names: Record<string, string> }> {
+export async function startStack(
+  services: Record<string, string>,
+  opts: StackOptions = {},
+): Promise<Stack & { names: Record<string, string> }> {
   const t = await makeHome('vigil-e2e-');
   const prefix = uniquePrefix();
   const names: Record<string, string> = {};

@@ -32,7 +32,9 @@ describe('web UI (real agent, real systemd, Chromium)', { skip: skip ?? false, t
       {
         top: 'pricing:\n  test-model: { input: 1000, output: 1000 }\nbudget:\n  dailyUsd: 20\n  timezone: UTC\ncredentials:\n  e2ekeys: { rotateAfterDays: 30 }\n',
         before: async (t) => {
-          const r = await t.vigil(['secrets', 'set', 'e2ekeys', 'API_KEY'], { input: 'good-e2e-initial-value\n' });
+          const r = await t.vigil(['secrets', 'set', 'e2ekeys', 'API_KEY'], {
+            input: 'good-e2e-initial-value\n',
+          });
           assert.equal(r.code, 0, r.stderr);
         },
       },
@@ -46,7 +48,8 @@ describe('web UI (real agent, real systemd, Chromium)', { skip: skip ?? false, t
   });
 
   const row = (short: string) => b.page.locator(`tr[data-service="${stack.names[short]}"]`);
-  const pidOf = async (short: string) => Number(/pid (\d+)/.exec((await row(short).getByTestId('pid').textContent()) ?? '')?.[1] ?? NaN);
+  const pidOf = async (short: string) =>
+    Number(/pid (\d+)/.exec((await row(short).getByTestId('pid').textContent()) ?? '')?.[1] ?? NaN);
   const restartsOf = async (short: string) => Number(await row(short).getByTestId('restarts').textContent());
 
   it('refuses the API without a session, and shows how to sign in', async () => {
@@ -74,7 +77,11 @@ describe('web UI (real agent, real systemd, Chromium)', { skip: skip ?? false, t
     assert.equal(session.sameSite, 'Strict');
     assert.doesNotMatch(b.page.url(), /key=/, 'the session key does not stay in the address bar');
     await row('web').waitFor();
-    await waitFor('all four services running', async () => (await b.page.locator('tr[data-service] .badge', { hasText: 'Running' }).count()) === 4, 30_000);
+    await waitFor(
+      'all four services running',
+      async () => (await b.page.locator('tr[data-service] .badge', { hasText: 'Running' }).count()) === 4,
+      30_000,
+    );
   });
 
   it('a cookie alone (as another local server would see it) is refused', async () => {
@@ -94,16 +101,30 @@ describe('web UI (real agent, real systemd, Chromium)', { skip: skip ?? false, t
     const restarts = await restartsOf('web');
     assert.ok(pid > 0);
     await screenshot(b.page, '02-overview');
-    await row('web').getByRole('button', { name: `Restart ${stack.names.web}` }).click();
-    await waitFor('a new PID in the Overview', async () => {
-      const p = await pidOf('web');
-      return p > 0 && p !== pid ? p : undefined;
-    }, 30_000);
-    assert.equal(await restartsOf('web'), restarts, 'a restart you asked for is not counted as a crash restart');
+    await row('web')
+      .getByRole('button', { name: `Restart ${stack.names.web}` })
+      .click();
+    await waitFor(
+      'a new PID in the Overview',
+      async () => {
+        const p = await pidOf('web');
+        return p > 0 && p !== pid ? p : undefined;
+      },
+      30_000,
+    );
+    assert.equal(
+      await restartsOf('web'),
+      restarts,
+      'a restart you asked for is not counted as a crash restart',
+    );
     // The count is the service manager's automatic restarts: kill the process and watch it move, live.
     const newPid = await pidOf('web');
     process.kill(newPid, 'SIGKILL');
-    await waitFor('restart count up and another PID', async () => (await restartsOf('web')) === restarts + 1 && (await pidOf('web')) !== newPid, 30_000);
+    await waitFor(
+      'restart count up and another PID',
+      async () => (await restartsOf('web')) === restarts + 1 && (await pidOf('web')) !== newPid,
+      30_000,
+    );
   });
 
   it('stops (with confirmation) and starts a service from its detail view', async () => {
@@ -170,8 +191,16 @@ describe('web UI (real agent, real systemd, Chromium)', { skip: skip ?? false, t
     assert.match(text, /is not healthy/);
     assert.match(text, /healthy again on the previous value/);
     await screenshot(b.page, '08-rotation-rolled-back');
-    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/health`)).status, 200, 'the service is healthy on the old key');
-    assert.doesNotMatch(await b.page.content(), /bad-e2e-value|good-e2e-rotated-value/, 'no value on the page');
+    assert.equal(
+      (await fetch(`http://127.0.0.1:${apiPort}/health`)).status,
+      200,
+      'the service is healthy on the old key',
+    );
+    assert.doesNotMatch(
+      await b.page.content(),
+      /bad-e2e-value|good-e2e-rotated-value/,
+      'no value on the page',
+    );
     await panel.getByRole('button', { name: 'Close' }).click();
   });
 

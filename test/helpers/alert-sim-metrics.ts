@@ -17,7 +17,15 @@ export interface MetricRates {
   memoryMb: number;
 }
 
-export const METRIC_NORMAL: MetricRates = { rps: 10, errorFrac: 0, slowFrac: 0, tokensPerRequest: 100, costPerHour: 0.5, breakerOpen: 0, memoryMb: 40 };
+export const METRIC_NORMAL: MetricRates = {
+  rps: 10,
+  errorFrac: 0,
+  slowFrac: 0,
+  tokensPerRequest: 100,
+  costPerHour: 0.5,
+  breakerOpen: 0,
+  memoryMb: 40,
+};
 
 /** What a case can do to a service's metrics (from then on). */
 export const METRIC_ACTIONS = {

@@ -25,7 +25,11 @@ import type { ProbeResult } from '../../agent/core/health/probe.js';
 import type { HealthSnapshot } from '../../agent/core/health/machine.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import type { EventType } from '../../agent/core/events.js';
-import { resolveMetricRules, METRIC_RULE_IDS, type MetricRuleOverrides } from '../../agent/core/alerts/metric-rules.js';
+import {
+  resolveMetricRules,
+  METRIC_RULE_IDS,
+  type MetricRuleOverrides,
+} from '../../agent/core/alerts/metric-rules.js';
 import type { DailyMinute } from '../../agent/core/alerts/metric-window.js';
 import { HealthMonitor } from '../../agent/app/health-monitor.js';
 import { Liveness } from '../../agent/app/liveness.js';
@@ -162,7 +166,12 @@ export const SIM_DEFAULTS: SimServiceSpec = {
 /** budget.hourlyUsd in the simulation (the cost-per-hour rule's threshold is 2× this). */
 export const SIM_HOURLY_USD = 1;
 
-export const SIM_ALERTS: AlertsConfig = { ...DEFAULT_ALERTS, downForSec: 15, degradedForSec: 120, cooldownSec: 600 };
+export const SIM_ALERTS: AlertsConfig = {
+  ...DEFAULT_ALERTS,
+  downForSec: 15,
+  degradedForSec: 120,
+  cooldownSec: 600,
+};
 
 interface Proc {
   spec: SimServiceSpec;
@@ -183,7 +192,10 @@ interface Proc {
   waitStart: number | null;
   metrics: SimMetrics | null;
   /** The next transition the manager or the process makes by itself. */
-  next: { at: number; what: 'start' | 'crash' | 'stopped' | 'stop-killed' | 'begin-stop' | 'wait-check' } | null;
+  next: {
+    at: number;
+    what: 'start' | 'crash' | 'stopped' | 'stop-killed' | 'begin-stop' | 'wait-check';
+  } | null;
   /** After a stop in progress: start again (a restart). */
   thenStart: boolean;
 }
@@ -198,7 +210,24 @@ export class SimWorld {
 
   add(service: string, spec: SimServiceSpec, requires: string | null = null): void {
     const now = this.clock.now();
-    const p: Proc = { spec, active: 'inactive', sub: 'dead', pid: null, since: now, restarts: 0, result: 'success', autoStarts: [], hung: false, hungProcess: false, broken: false, requires: null, waitStart: null, metrics: spec.metrics ? new SimMetrics(now) : null, next: null, thenStart: false };
+    const p: Proc = {
+      spec,
+      active: 'inactive',
+      sub: 'dead',
+      pid: null,
+      since: now,
+      restarts: 0,
+      result: 'success',
+      autoStarts: [],
+      hung: false,
+      hungProcess: false,
+      broken: false,
+      requires: null,
+      waitStart: null,
+      metrics: spec.metrics ? new SimMetrics(now) : null,
+      next: null,
+      thenStart: false,
+    };
     this.procs.set(service, p);
     this.startProcess(service, p, now - 3_600_000, true); // running (and warm) for an hour already
     p.requires = requires;
@@ -207,7 +236,8 @@ export class SimWorld {
   /** The service's metrics endpoint (Prometheus text); it answers only while the process runs. */
   metricsText(service: string): string {
     const p = this.procs.get(service);
-    if (!p?.metrics || p.active !== 'active' || p.hung || p.hungProcess) throw new Error('connection refused');
+    if (!p?.metrics || p.active !== 'active' || p.hung || p.hungProcess)
+      throw new Error('connection refused');
     return p.metrics.text(this.clock.now());
   }
 
@@ -220,20 +250,25 @@ export class SimWorld {
   advance(to: number): void {
     for (;;) {
       let first: [string, Proc] | null = null;
-      for (const e of this.procs) if (e[1].next && e[1].next.at <= to && (!first || e[1].next.at < first[1].next!.at)) first = e;
+      for (const e of this.procs)
+        if (e[1].next && e[1].next.at <= to && (!first || e[1].next.at < first[1].next!.at)) first = e;
       if (!first) return;
       const [name, p] = first;
       const { at, what } = p.next!;
       p.next = null;
       if (what === 'start') this.startProcess(name, p, at, false);
-      else if (what === 'crash') this.exit(name, p, at, { result: 'exit-code', how: 'exited', code: 1, signal: null });
+      else if (what === 'crash')
+        this.exit(name, p, at, { result: 'exit-code', how: 'exited', code: 1, signal: null });
       else if (what === 'begin-stop') this.beginStop(p, at);
       else if (what === 'wait-check') this.waitCheck(name, p, at);
       else this.stopped(name, p, at, what === 'stop-killed');
     }
   }
 
-  act(service: string, action: 'kill9' | 'sigterm' | 'hang' | 'unhang' | 'hang-process' | 'break' | 'fix' | MetricAction): void {
+  act(
+    service: string,
+    action: 'kill9' | 'sigterm' | 'hang' | 'unhang' | 'hang-process' | 'break' | 'fix' | MetricAction,
+  ): void {
     const p = this.procs.get(service)!;
     const now = this.clock.now();
     if (isMetricAction(action)) p.metrics!.set(action, now);
@@ -241,9 +276,17 @@ export class SimWorld {
     else if (action === 'hang' || action === 'unhang') p.hung = action === 'hang';
     else if (action === 'break' || action === 'fix') p.broken = action === 'break';
     else if (p.active === 'active' && p.pid !== null) {
-      this.exit(service, p, now, action === 'kill9' ? { result: 'signal', how: 'killed', code: null, signal: 'KILL' } : { result: 'success', how: 'killed', code: null, signal: 'TERM' });
+      this.exit(
+        service,
+        p,
+        now,
+        action === 'kill9'
+          ? { result: 'signal', how: 'killed', code: null, signal: 'KILL' }
+          : { result: 'success', how: 'killed', code: null, signal: 'TERM' },
+      );
     }
-    if (action === 'break' && p.active === 'active') this.exit(service, p, now, { result: 'exit-code', how: 'exited', code: 1, signal: null });
+    if (action === 'break' && p.active === 'active')
+      this.exit(service, p, now, { result: 'exit-code', how: 'exited', code: 1, signal: null });
   }
 
   /** The manager's commands (what SystemdManager does through systemctl). */
@@ -259,7 +302,11 @@ export class SimWorld {
         // Requires=: its dependents are stopped (and restarted) with it, before it (After= reversed).
         let after = 0;
         for (const q of this.procs.values()) {
-          if (q.requires !== s || !(q.active === 'active' || q.active === 'activating' || q.active === 'deactivating')) continue;
+          if (
+            q.requires !== s ||
+            !(q.active === 'active' || q.active === 'activating' || q.active === 'deactivating')
+          )
+            continue;
           q.thenStart = verb === 'restart';
           if (q.active !== 'deactivating') this.beginStop(q, now);
           after = Math.max(after, q.spec.stopMs);
@@ -278,12 +325,27 @@ export class SimWorld {
     return services.map((s) => {
       const p = this.procs.get(s)!;
       const note = p.waitStart !== null && p.requires ? { note: `waiting for ${p.requires}` } : {};
-      return { service: s, unit: `vigil-${s}.service`, loaded: true, active: p.active, sub: p.sub, pid: p.pid, restarts: p.restarts, result: p.result, lastExit: null, since: p.since, memoryBytes: null, cpuNsec: null, ...note };
+      return {
+        service: s,
+        unit: `vigil-${s}.service`,
+        loaded: true,
+        active: p.active,
+        sub: p.sub,
+        pid: p.pid,
+        restarts: p.restarts,
+        result: p.result,
+        lastExit: null,
+        since: p.since,
+        memoryBytes: null,
+        cpuNsec: null,
+        ...note,
+      };
     });
   }
 
   alive(pid: number): boolean {
-    for (const p of this.procs.values()) if (p.pid === pid && (p.active === 'active' || p.active === 'deactivating')) return true;
+    for (const p of this.procs.values())
+      if (p.pid === pid && (p.active === 'active' || p.active === 'deactivating')) return true;
     return false;
   }
 
@@ -292,9 +354,21 @@ export class SimWorld {
     const p = this.procs.get(service)!;
     const at = this.clock.now();
     const base = { latencyMs: 1, reported: null, checks: null, at };
-    if (p.active !== 'active' || p.pid === null) return { result: { ...base, health: 'down', httpStatus: null, error: 'connection refused' }, dueAt: at };
-    if (p.hung || p.hungProcess) return { result: { ...base, health: 'down', httpStatus: null, error: `timed out after ${timeoutMs} ms` }, dueAt: at + timeoutMs };
-    if (at - p.since < p.spec.warmupMs) return { result: { ...base, health: 'down', httpStatus: null, error: 'connection refused' }, dueAt: at };
+    if (p.active !== 'active' || p.pid === null)
+      return {
+        result: { ...base, health: 'down', httpStatus: null, error: 'connection refused' },
+        dueAt: at,
+      };
+    if (p.hung || p.hungProcess)
+      return {
+        result: { ...base, health: 'down', httpStatus: null, error: `timed out after ${timeoutMs} ms` },
+        dueAt: at + timeoutMs,
+      };
+    if (at - p.since < p.spec.warmupMs)
+      return {
+        result: { ...base, health: 'down', httpStatus: null, error: 'connection refused' },
+        dueAt: at,
+      };
     return { result: { ...base, health: 'healthy', httpStatus: 200, error: null }, dueAt: at };
   }
 
@@ -326,7 +400,15 @@ export class SimWorld {
   /** Whether the service's probe would pass now (what the launcher's --wait-for checks). */
   private healthyAt(service: string, at: number): boolean {
     const d = this.procs.get(service);
-    return !!d && d.active === 'active' && d.pid !== null && !d.hung && !d.hungProcess && at - d.since >= d.spec.warmupMs && d.next?.what !== 'begin-stop';
+    return (
+      !!d &&
+      d.active === 'active' &&
+      d.pid !== null &&
+      !d.hung &&
+      !d.hungProcess &&
+      at - d.since >= d.spec.warmupMs &&
+      d.next?.what !== 'begin-stop'
+    );
   }
 
   private waitCheck(service: string, p: Proc, at: number): void {
@@ -344,11 +426,20 @@ export class SimWorld {
     p.waitStart = null;
     this.set(p, 'deactivating', 'stop-sigterm', p.pid, at);
     // Past its stop timeout the manager kills it (systemd: SIGKILL, Result=timeout).
-    p.next = p.spec.stopMs > p.spec.stopTimeoutMs ? { at: at + p.spec.stopTimeoutMs, what: 'stop-killed' } : { at: at + p.spec.stopMs, what: 'stopped' };
+    p.next =
+      p.spec.stopMs > p.spec.stopTimeoutMs
+        ? { at: at + p.spec.stopTimeoutMs, what: 'stop-killed' }
+        : { at: at + p.spec.stopMs, what: 'stopped' };
   }
 
   private stopped(service: string, p: Proc, at: number, killed = false): void {
-    this.record(service, at, killed ? { result: 'timeout', how: 'killed', code: null, signal: 'KILL' } : { result: 'success', how: 'killed', code: null, signal: 'TERM' });
+    this.record(
+      service,
+      at,
+      killed
+        ? { result: 'timeout', how: 'killed', code: null, signal: 'KILL' }
+        : { result: 'success', how: 'killed', code: null, signal: 'TERM' },
+    );
     this.set(p, 'inactive', 'dead', null, at);
     if (p.thenStart) {
       p.thenStart = false;
@@ -356,7 +447,12 @@ export class SimWorld {
     }
   }
 
-  private exit(service: string, p: Proc, at: number, how: Pick<ExitRecord, 'result' | 'how' | 'code' | 'signal'>): void {
+  private exit(
+    service: string,
+    p: Proc,
+    at: number,
+    how: Pick<ExitRecord, 'result' | 'how' | 'code' | 'signal'>,
+  ): void {
     this.record(service, at, how);
     const failure = how.result !== 'success';
     const restart = p.spec.policy === 'always' || (p.spec.policy === 'on-failure' && failure);
@@ -379,7 +475,11 @@ export class SimWorld {
     p.next = { at: at + p.spec.delaySec * 1000, what: 'start' };
   }
 
-  private record(service: string, at: number, how: Pick<ExitRecord, 'result' | 'how' | 'code' | 'signal'>): void {
+  private record(
+    service: string,
+    at: number,
+    how: Pick<ExitRecord, 'result' | 'how' | 'code' | 'signal'>,
+  ): void {
     this.journal.push({ offset: this.journal.length, at, service, ...how });
   }
 }
@@ -415,8 +515,18 @@ class SimAgent {
   readonly liveness: Liveness;
   readonly metrics: MetricAlerts;
 
-  constructor(store: SqliteStore, world: SimWorld, clock: FakeClock, prober: HealthProber, manager: ServiceManager, saved: Saved) {
-    const observer = { status: async (names: readonly string[]) => world.status(names), listInstalled: async () => [] } as unknown as ServiceManager;
+  constructor(
+    store: SqliteStore,
+    world: SimWorld,
+    clock: FakeClock,
+    prober: HealthProber,
+    manager: ServiceManager,
+    saved: Saved,
+  ) {
+    const observer = {
+      status: async (names: readonly string[]) => world.status(names),
+      listInstalled: async () => [],
+    } as unknown as ServiceManager;
     let read = 0;
     const journal = {
       readSince: async (offset: number) => {
@@ -424,7 +534,16 @@ class SimAgent {
         return { records: world.journal.slice(offset), next: read };
       },
     };
-    this.supervisor = new Supervisor({ manager: observer, store, journal, clock, logger: pino({ level: 'silent' }), readLogTail: async () => [], isAlive: (pid) => world.alive(pid), driftEveryMs: 3_600_000 });
+    this.supervisor = new Supervisor({
+      manager: observer,
+      store,
+      journal,
+      clock,
+      logger: pino({ level: 'silent' }),
+      readLogTail: async () => [],
+      isAlive: (pid) => world.alive(pid),
+      driftEveryMs: 3_600_000,
+    });
     this.health = new HealthMonitor(prober, saved.health);
     this.engine = new AlertEngine(SIM_ALERTS, 'UTC', saved.engine);
     // As the agent wires it (daemon/monitor-module.ts): restarts keep the crash episode, count as failures.
@@ -437,8 +556,14 @@ class SimAgent {
         throw err;
       },
     });
-    this.metrics = new MetricAlerts({ fetcher: { fetch: async (url) => world.metricsText(url.slice('sim-metrics://'.length)) } }, saved.daily);
-    this.metrics.tracker.seed(this.engine.firing().filter((a) => METRIC_IDS.has(a.rule)), clock.now());
+    this.metrics = new MetricAlerts(
+      { fetcher: { fetch: async (url) => world.metricsText(url.slice('sim-metrics://'.length)) } },
+      saved.daily,
+    );
+    this.metrics.tracker.seed(
+      this.engine.firing().filter((a) => METRIC_IDS.has(a.rule)),
+      clock.now(),
+    );
   }
 }
 
@@ -468,26 +593,46 @@ interface SimService {
 
 function serviceSpec(s: SimService): ServiceSpec {
   const { spec, name } = s;
-  const waitFor = !s.isDep && s.dep ? [{ service: s.dep, probe: { kind: 'http', url: `sim://${s.dep}` }, timeoutSec: 2 }] : undefined;
+  const waitFor =
+    !s.isDep && s.dep
+      ? [{ service: s.dep, probe: { kind: 'http', url: `sim://${s.dep}` }, timeoutSec: 2 }]
+      : undefined;
   return {
     name,
     command: ['/bin/true'],
     dependsOn: waitFor ? [s.dep] : [],
     ...(waitFor ? { waitFor } : {}),
     limits: spec.metrics ? { memoryBytes: 100 * 1048576 } : {},
-    restart: { policy: spec.policy, delaySec: spec.delaySec, burst: spec.burst, intervalSec: spec.limitIntervalSec },
+    restart: {
+      policy: spec.policy,
+      delaySec: spec.delaySec,
+      burst: spec.burst,
+      intervalSec: spec.limitIntervalSec,
+    },
     stopTimeoutSec: spec.stopTimeoutMs / 1000,
     health: spec.probed
-      ? { probe: { kind: 'http', url: `sim://${name}` }, intervalSec: spec.intervalSec, timeoutSec: spec.timeoutSec, stableSec: spec.stableSec, ...(spec.restartAfterFailures ? { restartAfterFailures: spec.restartAfterFailures } : {}) }
+      ? {
+          probe: { kind: 'http', url: `sim://${name}` },
+          intervalSec: spec.intervalSec,
+          timeoutSec: spec.timeoutSec,
+          stableSec: spec.stableSec,
+          ...(spec.restartAfterFailures ? { restartAfterFailures: spec.restartAfterFailures } : {}),
+        }
       : undefined,
-    ...(spec.metrics ? { metrics: { url: `sim-metrics://${name}`, intervalSec: 5 }, metricAlerts: resolveMetricRules({}, s.isDep ? {} : s.c.metricRules) } : {}),
+    ...(spec.metrics
+      ? {
+          metrics: { url: `sim-metrics://${name}`, intervalSec: 5 },
+          metricAlerts: resolveMetricRules({}, s.isDep ? {} : s.c.metricRules),
+        }
+      : {}),
   } as unknown as ServiceSpec;
 }
 
 /** A day of steady traffic before the case (100 tokens per request): the norm of the tokens-per-request rule. */
 function dayOfHistory(t0: number): DailyMinute[] {
   const out: DailyMinute[] = [];
-  for (let m = 1439; m >= 1; m--) out.push({ minute: Math.floor((t0 - m * 60_000) / 60_000) * 60_000, tokens: 60_000, requests: 600 });
+  for (let m = 1439; m >= 1; m--)
+    out.push({ minute: Math.floor((t0 - m * 60_000) / 60_000) * 60_000, tokens: 60_000, requests: 600 });
   return out;
 }
 
@@ -518,20 +663,44 @@ export async function runSimulation(phases: readonly SimPhase[]): Promise<SimRep
         const name = `${c.name}${phase.suffix}`;
         const dep = c.dependency ? `${name}-dep` : null;
         const main: SimService = { c, name, spec: { ...SIM_DEFAULTS, ...c.service }, dep, isDep: false };
-        return dep ? [{ c, name: dep, spec: { ...SIM_DEFAULTS, ...c.dependency }, dep, isDep: true }, main] : [main];
+        return dep
+          ? [{ c, name: dep, spec: { ...SIM_DEFAULTS, ...c.dependency }, dep, isDep: true }, main]
+          : [main];
       });
       for (const s of services) {
-        store.upsertService({ name: s.name, unit: `vigil-${s.name}.service`, spec: serviceSpec(s), hash: 'h', installedAt: t0, updatedAt: t0 });
+        store.upsertService({
+          name: s.name,
+          unit: `vigil-${s.name}.service`,
+          spec: serviceSpec(s),
+          hash: 'h',
+          installedAt: t0,
+          updatedAt: t0,
+        });
         world.add(s.name, s.spec, s.isDep ? null : s.dep);
         // Installed long ago and healthy: the first minutes of a case are ordinary running.
-        saved.health[s.name] = { health: 'healthy', since: t0 - 3_600_000, streakSince: t0 - 3_600_000, reason: 'probe: HTTP 200', raw: 'healthy', rawSince: t0 - 3_600_000 };
+        saved.health[s.name] = {
+          health: 'healthy',
+          since: t0 - 3_600_000,
+          streakSince: t0 - 3_600_000,
+          reason: 'probe: HTTP 200',
+          raw: 'healthy',
+          rawSince: t0 - 3_600_000,
+        };
         if (s.spec.metrics) saved.daily[s.name] = dayOfHistory(t0);
       }
       const mains = services.filter((s) => !s.isDep);
       const script = mains
-        .flatMap((s) => s.c.script.map(([at, action, who]) => ({ at: t0 + at * 1000, service: who === 'dep' ? s.dep! : s.name, action })))
+        .flatMap((s) =>
+          s.c.script.map(([at, action, who]) => ({
+            at: t0 + at * 1000,
+            service: who === 'dep' ? s.dep! : s.name,
+            action,
+          })),
+        )
         .sort((a, b) => a.at - b.at);
-      const stale: { service: string; rule: AlertRule; at: number }[] = mains.flatMap((s) => (s.c.clearBy ?? []).map((x) => ({ service: s.name, rule: x.rule, at: t0 + x.at * 1000 })));
+      const stale: { service: string; rule: AlertRule; at: number }[] = mains.flatMap((s) =>
+        (s.c.clearBy ?? []).map((x) => ({ service: s.name, rule: x.rule, at: t0 + x.at * 1000 })),
+      );
       const staleHits = new Map<string, string[]>();
       let agent: SimAgent | null = new SimAgent(store, world, clock, prober, manager, saved);
       for (let sec = 0; sec <= phase.durationSec; sec++) {
@@ -541,7 +710,12 @@ export async function runSimulation(phases: readonly SimPhase[]): Promise<SimRep
         while (script.length > 0 && script[0]!.at <= now) {
           const step = script.shift()!;
           world.advance(step.at);
-          if (step.action === 'vigil-stop' || step.action === 'vigil-start' || step.action === 'vigil-restart') await manager[step.action.slice(6) as 'stop' | 'start' | 'restart']([step.service]);
+          if (
+            step.action === 'vigil-stop' ||
+            step.action === 'vigil-start' ||
+            step.action === 'vigil-restart'
+          )
+            await manager[step.action.slice(6) as 'stop' | 'start' | 'restart']([step.service]);
           else if (step.action === 'outside-start') world.command([step.service], 'start');
           else world.act(step.service, step.action);
         }
@@ -567,12 +741,37 @@ export async function runSimulation(phases: readonly SimPhase[]): Promise<SimRep
         if (h.events.length > 0) agent.supervisor.record(h.events);
         agent.liveness.restart(h.restarts, now);
         const states = new Map(status.services.map((x) => [x.name, x.state]));
-        const extra = agent.metrics.tick(records, { state: (n) => states.get(n), memoryBytes: (n) => world.memoryBytes(n), hourlyUsd: SIM_HOURLY_USD }, now);
-        const out = agent.engine.step({ services: alertViews(status, (n) => agent!.health.view(n), (n) => agent!.supervisor.intentOf(n)), oneShots: [], now, extra });
-        for (const n of [...out.send, ...out.held]) if (n.kind === 'firing' && n.rule && n.service) sent.push({ at: now, rule: n.rule, service: n.service });
+        const extra = agent.metrics.tick(
+          records,
+          {
+            state: (n) => states.get(n),
+            memoryBytes: (n) => world.memoryBytes(n),
+            hourlyUsd: SIM_HOURLY_USD,
+          },
+          now,
+        );
+        const out = agent.engine.step({
+          services: alertViews(
+            status,
+            (n) => agent!.health.view(n),
+            (n) => agent!.supervisor.intentOf(n),
+          ),
+          oneShots: [],
+          now,
+          extra,
+        });
+        for (const n of [...out.send, ...out.held])
+          if (n.kind === 'firing' && n.rule && n.service)
+            sent.push({ at: now, rule: n.rule, service: n.service });
         for (const x of stale) {
-          if (x.at === now && agent.engine.firing().some((a) => a.service === x.service && a.rule === x.rule)) {
-            staleHits.set(x.service, [...(staleHits.get(x.service) ?? []), `${x.rule} still firing at ${(x.at - t0) / 1000} s`]);
+          if (
+            x.at === now &&
+            agent.engine.firing().some((a) => a.service === x.service && a.rule === x.rule)
+          ) {
+            staleHits.set(x.service, [
+              ...(staleHits.get(x.service) ?? []),
+              `${x.rule} still firing at ${(x.at - t0) / 1000} s`,
+            ]);
           }
         }
       }
@@ -582,8 +781,24 @@ export async function runSimulation(phases: readonly SimPhase[]): Promise<SimRep
       saved.engine = agent?.engine.state() ?? saved.engine;
       for (const s of mains) {
         const names = s.dep ? [s.name, s.dep] : [s.name];
-        const events = (s.c.events ?? []).map((e) => ({ ...e, seen: store.queryEvents({ service: e.service === 'dep' ? s.dep! : s.name, types: [e.type], since: t0, limit: 1000 }).length }));
-        results.push(score(s, t0, sent.filter((x) => names.includes(x.service)), staleHits.get(s.name) ?? [], events));
+        const events = (s.c.events ?? []).map((e) => ({
+          ...e,
+          seen: store.queryEvents({
+            service: e.service === 'dep' ? s.dep! : s.name,
+            types: [e.type],
+            since: t0,
+            limit: 1000,
+          }).length,
+        }));
+        results.push(
+          score(
+            s,
+            t0,
+            sent.filter((x) => names.includes(x.service)),
+            staleHits.get(s.name) ?? [],
+            events,
+          ),
+        );
       }
       // the phase's services leave (the next phase's are new)
       for (const s of services) {
@@ -609,7 +824,13 @@ export async function runSimulation(phases: readonly SimPhase[]): Promise<SimRep
   };
 }
 
-function score(s: SimService, t0: number, sent: readonly Sent[], stale: string[], events: readonly { type: EventType; count: number; service?: 'dep'; seen: number }[]): CaseResult {
+function score(
+  s: SimService,
+  t0: number,
+  sent: readonly Sent[],
+  stale: string[],
+  events: readonly { type: EventType; count: number; service?: 'dep'; seen: number }[],
+): CaseResult {
   const { c, spec } = s;
   const left = [...sent];
   const missed: string[] = [];
@@ -619,9 +840,13 @@ function score(s: SimService, t0: number, sent: readonly Sent[], stale: string[]
     const from = t0 + p.at * 1000;
     const deadline = from + (p.windowSec + spec.intervalSec) * 1000;
     const who = p.service === 'dep' ? s.dep! : s.name;
-    const i = left.findIndex((x) => x.rule === p.rule && x.service === who && x.at >= from && x.at <= deadline);
+    const i = left.findIndex(
+      (x) => x.rule === p.rule && x.service === who && x.at >= from && x.at <= deadline,
+    );
     if (i < 0) {
-      missed.push(`${p.rule}${p.service === 'dep' ? ' (dependency)' : ''} from ${p.at} s not paged by ${(deadline - t0) / 1000} s`);
+      missed.push(
+        `${p.rule}${p.service === 'dep' ? ' (dependency)' : ''} from ${p.at} s not paged by ${(deadline - t0) / 1000} s`,
+      );
       continue;
     }
     latencies.push((left[i]!.at - from) / 1000);
@@ -630,14 +855,20 @@ function score(s: SimService, t0: number, sent: readonly Sent[], stale: string[]
   for (const e of events) {
     const whose = e.service === 'dep' ? ' (dependency)' : '';
     if (e.seen < e.count) missed.push(`${e.count - e.seen} ${e.type} event(s)${whose} not recorded`);
-    if (e.seen > e.count) falsePages.push(`${e.seen - e.count} ${e.type} event(s)${whose} more than expected`);
+    if (e.seen > e.count)
+      falsePages.push(`${e.seen - e.count} ${e.type} event(s)${whose} more than expected`);
   }
   return {
     service: s.name,
     case: c.name,
     truePages: c.pages.length,
     sent: sent.length,
-    falsePages: [...left.map((x) => `${x.rule}${x.service === s.name ? '' : ` (${x.service})`} at ${(x.at - t0) / 1000} s`), ...falsePages],
+    falsePages: [
+      ...left.map(
+        (x) => `${x.rule}${x.service === s.name ? '' : ` (${x.service})`} at ${(x.at - t0) / 1000} s`,
+      ),
+      ...falsePages,
+    ],
     missed,
     stale,
     latencies,

@@ -3,10 +3,20 @@
  * the test exercises; the core routes' fakes are FakeHandlers in api-fixture.ts.
  */
 import { VigilError } from '../../agent/core/errors.js';
-import { actorOf, type AlertTestResponse, type AlertsResponse, type ResourcesResponse } from '../../agent/api/contract.js';
+import {
+  actorOf,
+  type AlertTestResponse,
+  type AlertsResponse,
+  type ResourcesResponse,
+} from '../../agent/api/contract.js';
 import type { AgentApi, RouteRequest } from '../../agent/api/route-table.js';
 import type { LogSearchResult, LogTailQuery, LogTailResult } from '../../agent/core/logs/model.js';
-import type { AuditDoc, CredentialSetInfo, CredentialsDoc, RotationResult } from '../../agent/api/routes/credentials.js';
+import type {
+  AuditDoc,
+  CredentialSetInfo,
+  CredentialsDoc,
+  RotationResult,
+} from '../../agent/api/routes/credentials.js';
 import { fakeBudget, fakeResume, fakeUsageReport, fakeUsageSeries } from './usage-fakes.js';
 
 type Slice<K extends keyof AgentApi> = Pick<AgentApi, K>;
@@ -21,29 +31,72 @@ export class FakeMonitor implements Slice<'resources' | 'alerts' | 'alertTest' |
 
   alertTest = async (): Promise<AlertTestResponse> => ({ notification: null });
 
-  metrics = async (): Promise<string> => '# HELP vigil_test a test metric\n# TYPE vigil_test gauge\nvigil_test 1\n';
+  metrics = async (): Promise<string> =>
+    '# HELP vigil_test a test metric\n# TYPE vigil_test gauge\nvigil_test 1\n';
 }
 
-export class FakeCredentials implements Slice<'credentials' | 'credentialSet' | 'credentialRemove' | 'credentialRotate' | 'credentialAudit'> {
+export class FakeCredentials implements Slice<
+  'credentials' | 'credentialSet' | 'credentialRemove' | 'credentialRotate' | 'credentialAudit'
+> {
   /** Credential calls as received (values included: the fake is where a test checks they arrived). */
   readonly credentialCalls: unknown[][] = [];
 
   credentials = async (): Promise<CredentialsDoc> => ({ dir: '/fake/credentials', sets: [] });
 
   /** Records the validated body and the actor the agent's slice derives from it (actorOf). */
-  credentialSet = async ({ params: { set, key }, body, access }: RouteRequest<'credentialSet'>): Promise<CredentialSetInfo> => {
+  credentialSet = async ({
+    params: { set, key },
+    body,
+    access,
+  }: RouteRequest<'credentialSet'>): Promise<CredentialSetInfo> => {
     this.credentialCalls.push(['set', set, key, body.value, actorOf(access.principal, body.actor)]);
-    return { set, file: `/fake/credentials/${set}.env`, exists: true, keys: [{ key, masked: '••••', updatedAt: null, ageDays: null, overdue: false }], services: [], rotateAfterDays: null, overdue: false, problem: null };
+    return {
+      set,
+      file: `/fake/credentials/${set}.env`,
+      exists: true,
+      keys: [{ key, masked: '••••', updatedAt: null, ageDays: null, overdue: false }],
+      services: [],
+      rotateAfterDays: null,
+      overdue: false,
+      problem: null,
+    };
   };
 
-  credentialRemove = async ({ params: { set, key }, body, access }: RouteRequest<'credentialRemove'>): Promise<CredentialSetInfo> => {
+  credentialRemove = async ({
+    params: { set, key },
+    body,
+    access,
+  }: RouteRequest<'credentialRemove'>): Promise<CredentialSetInfo> => {
     this.credentialCalls.push(['remove', set, key, actorOf(access.principal, body?.actor)]);
-    return { set, file: `/fake/credentials/${set}.env`, exists: true, keys: [], services: [], rotateAfterDays: null, overdue: false, problem: null };
+    return {
+      set,
+      file: `/fake/credentials/${set}.env`,
+      exists: true,
+      keys: [],
+      services: [],
+      rotateAfterDays: null,
+      overdue: false,
+      problem: null,
+    };
   };
 
-  credentialRotate = async ({ params: { set }, body }: RouteRequest<'credentialRotate'>): Promise<RotationResult> => {
+  credentialRotate = async ({
+    params: { set },
+    body,
+  }: RouteRequest<'credentialRotate'>): Promise<RotationResult> => {
     this.credentialCalls.push(['rotate', set, body]);
-    return { id: 'r1', set, keys: Object.keys(body.values), outcome: 'succeeded', services: [], checks: [], failed: null, rollback: null, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 1 };
+    return {
+      id: 'r1',
+      set,
+      keys: Object.keys(body.values),
+      outcome: 'succeeded',
+      services: [],
+      checks: [],
+      failed: null,
+      rollback: null,
+      startedAt: '2024-01-01T00:00:00.000Z',
+      durationMs: 1,
+    };
   };
 
   credentialAudit = async (): Promise<AuditDoc> => ({ records: [] });
@@ -65,24 +118,51 @@ export class FakeLogs implements Slice<'logTail' | 'logSearch' | 'logFollow' | '
     if (service !== 'web') throw new VigilError('E_UNKNOWN_SERVICE', `unknown service "${service}"`);
   }
 
-  logTail = async ({ params: { name: service }, query: q }: RouteRequest<'logTail'>): Promise<LogTailResult> => {
+  logTail = async ({
+    params: { name: service },
+    query: q,
+  }: RouteRequest<'logTail'>): Promise<LogTailResult> => {
     this.requireLog(service);
     this.logQueries.push(q);
-    return { service, lines: this.logLines.slice(-q.lines), files: ['web.log'], timedOut: false, scannedBytes: 0 };
+    return {
+      service,
+      lines: this.logLines.slice(-q.lines),
+      files: ['web.log'],
+      timedOut: false,
+      scannedBytes: 0,
+    };
   };
 
-  logSearch = async ({ params: { name: service }, query: q }: RouteRequest<'logSearch'>): Promise<LogSearchResult> => {
+  logSearch = async ({
+    params: { name: service },
+    query: q,
+  }: RouteRequest<'logSearch'>): Promise<LogSearchResult> => {
     this.requireLog(service);
     this.logQueries.push(q);
-    const matches = this.logLines.filter((l) => l.includes(q.pattern)).map((line) => ({ file: 'web.log', line }));
-    return { service, matches: matches.slice(-q.limit), truncated: false, timedOut: false, scannedBytes: 0, elapsedMs: 0, files: ['web.log'] };
+    const matches = this.logLines
+      .filter((l) => l.includes(q.pattern))
+      .map((line) => ({ file: 'web.log', line }));
+    return {
+      service,
+      matches: matches.slice(-q.limit),
+      truncated: false,
+      timedOut: false,
+      scannedBytes: 0,
+      elapsedMs: 0,
+      files: ['web.log'],
+    };
   };
 
   logFollow = (): never => {
     throw new VigilError('E_USAGE', 'this endpoint streams: ask with Accept: text/event-stream');
   };
 
-  async followLog(service: string, q: LogTailQuery, onLines: (lines: string[]) => void | Promise<void>, signal: AbortSignal): Promise<void> {
+  async followLog(
+    service: string,
+    q: LogTailQuery,
+    onLines: (lines: string[]) => void | Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
     this.requireLog(service);
     this.logQueries.push(q);
     await onLines(this.logLines.slice(-q.lines));

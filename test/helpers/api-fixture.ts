@@ -34,7 +34,10 @@ export function serviceStatus(name: string): ServiceStatus {
  * feature passes that feature's fake (api-fakes.ts) as startFixture({ handlers }); the routes a server
  * is not given answer E_UNAVAILABLE.
  */
-export class FakeHandlers implements Pick<AgentApi, 'status' | 'action' | 'events' | 'eventHistory' | 'subscribe' | 'health'> {
+export class FakeHandlers implements Pick<
+  AgentApi,
+  'status' | 'action' | 'events' | 'eventHistory' | 'subscribe' | 'health'
+> {
   readonly history: VigilEvent[] = [];
   readonly queries: EventQuery[] = [];
   readonly listeners = new Set<(e: VigilEvent) => void>();
@@ -49,7 +52,9 @@ export class FakeHandlers implements Pick<AgentApi, 'status' | 'action' | 'event
     return { services: [serviceStatus('web')] };
   };
 
-  action = async ({ params: { name: service, verb: action } }: RouteRequest<'action'>): Promise<ActionResult> => {
+  action = async ({
+    params: { name: service, verb: action },
+  }: RouteRequest<'action'>): Promise<ActionResult> => {
     if (service !== 'web') throw new VigilError('E_UNKNOWN_SERVICE', `unknown service "${service}"`);
     return { service, action, ok: true, status: serviceStatus(service) };
   };
@@ -78,7 +83,12 @@ export class FakeHandlers implements Pick<AgentApi, 'status' | 'action' | 'event
     };
   }
 
-  health = (): HealthDoc => ({ ok: true, version: '9.9.9', pid: process.pid, startedAt: '2024-01-01T00:00:00.000Z' });
+  health = (): HealthDoc => ({
+    ok: true,
+    version: '9.9.9',
+    pid: process.pid,
+    startedAt: '2024-01-01T00:00:00.000Z',
+  });
 
   /** Records an event (next id) and tells the subscribers. */
   emit(type: EventType = 'started', service: string | null = 'web', at = 1_700_000_000_000): VigilEvent {

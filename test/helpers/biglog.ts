@@ -1,7 +1,8 @@
 /** Big generated logs for the tail/search tests and benchmarks: pino-style lines, needles at known places. */
 import { closeSync, openSync, writeSync } from 'node:fs';
 
-const filler = (i: number) => `{"level":30,"time":1795729527164,"pid":4242,"hostname":"box","req":${i % 1000},"msg":"request completed in 12ms"}\n`;
+const filler = (i: number) =>
+  `{"level":30,"time":1795729527164,"pid":4242,"hostname":"box","req":${i % 1000},"msg":"request completed in 12ms"}\n`;
 
 export interface BigLog {
   bytes: number;
@@ -20,9 +21,13 @@ export function writeBigLog(file: string, target: number, tailLines = 2000): Big
   try {
     for (let b = 0; bytes < target; b++) {
       bytes += writeSync(fd, block);
-      if (b % 4 === 2) bytes += writeSync(fd, `{"level":50,"msg":"upstream failed","needle":"NEEDLE-${needles++}"}\n`);
+      if (b % 4 === 2)
+        bytes += writeSync(fd, `{"level":50,"msg":"upstream failed","needle":"NEEDLE-${needles++}"}\n`);
     }
-    const tail = Array.from({ length: tailLines }, (_, i) => `{"level":${i % 100 === 99 ? 50 : 30},"msg":"tail line","i":${i}}\n`).join('');
+    const tail = Array.from(
+      { length: tailLines },
+      (_, i) => `{"level":${i % 100 === 99 ? 50 : 30},"msg":"tail line","i":${i}}\n`,
+    ).join('');
     bytes += writeSync(fd, tail);
   } finally {
     closeSync(fd);

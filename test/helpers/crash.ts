@@ -29,7 +29,10 @@ export interface KilledRun {
  * with null lets it finish and requires exit 0. Rejects when it ends by itself though a kill was planned,
  * and when it hangs past `guardMs` (killed by the guard, which is not a kill the test chose).
  */
-export function runAndKill(args: readonly string[], opts: { ready: string; killAfterMs: number | null; guardMs: number }): Promise<KilledRun> {
+export function runAndKill(
+  args: readonly string[],
+  opts: { ready: string; killAfterMs: number | null; guardMs: number },
+): Promise<KilledRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -42,16 +45,21 @@ export function runAndKill(args: readonly string[], opts: { ready: string; killA
     }, opts.guardMs);
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
       out += c;
-      if (opts.killAfterMs !== null && killTimer === undefined && out.startsWith(`${opts.ready}\n`)) killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
+      if (opts.killAfterMs !== null && killTimer === undefined && out.startsWith(`${opts.ready}\n`))
+        killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
     });
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(guard);
       clearTimeout(killTimer);
-      if (hung) return reject(new Error(`${args.at(-1)}: no end within ${opts.guardMs} ms (killed by the guard): ${err}`));
+      if (hung)
+        return reject(
+          new Error(`${args.at(-1)}: no end within ${opts.guardMs} ms (killed by the guard): ${err}`),
+        );
       const planned = opts.killAfterMs === null ? code === 0 : signal === 'SIGKILL';
-      if (!planned) return reject(new Error(`${args.join(' ')} ended with code ${code}, signal ${signal}: ${err}`));
+      if (!planned)
+        return reject(new Error(`${args.join(' ')} ended with code ${code}, signal ${signal}: ${err}`));
       resolve({ lines: out.split('\n').slice(0, -1), stdout: out });
     });
   });

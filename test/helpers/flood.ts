@@ -46,7 +46,19 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
   const log = path.join(o.dir, 'flood.log');
   const stats = path.join(o.dir, 'flood-stats.json');
   const r = await runLauncher(
-    ['--service', 'flood', '--log', log, '--max-bytes', String(o.maxBytes), '--keep', String(o.keep), '--', process.execPath, FLOOD],
+    [
+      '--service',
+      'flood',
+      '--log',
+      log,
+      '--max-bytes',
+      String(o.maxBytes),
+      '--keep',
+      String(o.keep),
+      '--',
+      process.execPath,
+      FLOOD,
+    ],
     { ...process.env, FLOOD_RATE: String(o.rate), FLOOD_SECONDS: String(o.seconds), FLOOD_STATS: stats },
     o.seconds * 1000 + 120_000,
   );

@@ -36,7 +36,13 @@ export async function startHttpFixture(): Promise<HttpFixture> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r: Received = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const r: Received = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       received.push(r);
       const spec = replies.get((req.url ?? '/').split('?')[0]!) ?? { status: 404, body: 'not found' };
       const reply = typeof spec === 'function' ? spec(r) : spec;
@@ -50,7 +56,9 @@ export async function startHttpFixture(): Promise<HttpFixture> {
       }
       const send = () => {
         const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
-        res.writeHead(reply.status ?? 200, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json' });
+        res.writeHead(reply.status ?? 200, {
+          'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',
+        });
         res.end(body);
       };
       if (reply.delayMs) setTimeout(send, reply.delayMs);

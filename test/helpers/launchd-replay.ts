@@ -44,17 +44,32 @@ export function replay(opts: { domain?: string } = {}): Replay {
     ...(opts.domain ? { domain: opts.domain } : {}),
     kill: (pid, sig) => kills.push([pid, sig]),
   });
-  return { dir, paths, agentDir, runner, clock, kills, manager, close: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    paths,
+    agentDir,
+    runner,
+    clock,
+    kills,
+    manager,
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 const LC = '/bin/launchctl';
-export const lc = (args: string[], reply: Omit<Step, 'argv'> = {}): Step => ({ argv: [LC, ...args], ...reply });
+export const lc = (args: string[], reply: Omit<Step, 'argv'> = {}): Step => ({
+  argv: [LC, ...args],
+  ...reply,
+});
 export const notFound: Omit<Step, 'argv'> = { exitCode: 113, stderr: ERR.printNotFound!.stderr };
 /** The domain probe: print of the agent's label in gui/501 (113 = the domain exists). */
 export const probeGui = (): Step => lc(['print', 'gui/501/dev.vigil.agent'], notFound);
 
 /** A `launchctl print` in the real format, for a label (fields as on a Mac, TAB-indented). */
-export function printOut(label: string, f: { state: string; pid?: number; runs?: number; last?: string; signal?: string }): string {
+export function printOut(
+  label: string,
+  f: { state: string; pid?: number; runs?: number; last?: string; signal?: string },
+): string {
   return [
     `gui/501/${label} = {`,
     '\tactive count = 1',
@@ -79,6 +94,16 @@ export function printOut(label: string, f: { state: string; pid?: number; runs?:
 export const LSTART = 'Mon Jan  6 10:00:00 2025';
 /** `ps -A -o pid=,ppid=,rss=,time=,lstart=` output (macOS formats) for [pid, ppid, rssKiB, time]. */
 export function psOut(rows: Array<[number, number, number, string]>): string {
-  return rows.map(([pid, ppid, rss, time]) => `${String(pid).padStart(5)} ${String(ppid).padStart(5)} ${String(rss).padStart(6)} ${time.padStart(8)} ${LSTART}`).join('\n') + '\n';
+  return (
+    rows
+      .map(
+        ([pid, ppid, rss, time]) =>
+          `${String(pid).padStart(5)} ${String(ppid).padStart(5)} ${String(rss).padStart(6)} ${time.padStart(8)} ${LSTART}`,
+      )
+      .join('\n') + '\n'
+  );
 }
-export const ps = (rows: Array<[number, number, number, string]>): Step => ({ argv: ['ps', ...PS_ARGS], stdout: psOut(rows) });
+export const ps = (rows: Array<[number, number, number, string]>): Step => ({
+  argv: ['ps', ...PS_ARGS],
+  stdout: psOut(rows),
+});

@@ -32,7 +32,9 @@ export function findPython(): string | null {
 
 /** Why the plistlib tests are skipped (no python3 here), or false. In CI (CI=true) they never are: they fail. */
 export function noPython(python: string | null): string | false {
-  return python === null && !process.env.CI ? 'python3 not found (install python3 to run the plistlib checks)' : false;
+  return python === null && !process.env.CI
+    ? 'python3 not found (install python3 to run the plistlib checks)'
+    : false;
 }
 
 /** A plist value with its plist type, as python's plistlib read it. */

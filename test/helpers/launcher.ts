@@ -18,7 +18,10 @@ export interface LaunchResult {
   stderr: string;
 }
 
-export function startLauncher(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess & { done: Promise<LaunchResult> } {
+export function startLauncher(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess & { done: Promise<LaunchResult> } {
   const child = spawn(LAUNCHER, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -31,7 +34,11 @@ export function startLauncher(args: string[], env: NodeJS.ProcessEnv = process.e
   return Object.assign(child, { done });
 }
 
-export function runLauncher(args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<LaunchResult> {
+export function runLauncher(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<LaunchResult> {
   const child = startLauncher(args, env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return child.done.finally(() => clearTimeout(timer));

@@ -4,7 +4,12 @@
  * runner does for the call's okCodes, so the code under test sees what it would on a real machine.
  */
 import assert from 'node:assert/strict';
-import { ProcessError, type ProcessRunner, type RunOptions, type RunResult } from '../../agent/ports/process-runner.js';
+import {
+  ProcessError,
+  type ProcessRunner,
+  type RunOptions,
+  type RunResult,
+} from '../../agent/ports/process-runner.js';
 
 export interface Reply {
   exitCode?: number;
@@ -40,7 +45,11 @@ export class ScriptedRunner implements ProcessRunner {
   /** Every scripted call was made, and every call made was the scripted one. */
   done(): void {
     assert.deepEqual(this.mismatches, [], 'calls that differed from the script');
-    assert.deepEqual(this.steps.map((s) => s.argv.join(' ')), [], 'scripted calls that were never made');
+    assert.deepEqual(
+      this.steps.map((s) => s.argv.join(' ')),
+      [],
+      'scripted calls that were never made',
+    );
   }
 
   async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
@@ -51,7 +60,8 @@ export class ScriptedRunner implements ProcessRunner {
       this.mismatches.push(`#${this.calls.length}: ${argv.join(' ')} (script is empty)`);
       throw new Error(`unexpected call (script is empty): ${argv.join(' ')}`);
     }
-    if (argv.join('\0') !== next.argv.join('\0')) this.mismatches.push(`#${this.calls.length}: ${argv.join(' ')} instead of ${next.argv.join(' ')}`);
+    if (argv.join('\0') !== next.argv.join('\0'))
+      this.mismatches.push(`#${this.calls.length}: ${argv.join(' ')} instead of ${next.argv.join(' ')}`);
     assert.deepEqual(argv, [...next.argv], `call #${this.calls.length} differs from the script`);
     const result: RunResult = {
       command,

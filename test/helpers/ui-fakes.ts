@@ -5,7 +5,12 @@ import { createAppStore, type AppStore } from '../../renderer/src/store/index.js
 import type { StoreDeps, Timers } from '../../renderer/src/store/deps.js';
 import type { ServiceStatus } from '../../renderer/src/store/types.js';
 
-export type Handler = (req: { method: string; url: URL; body: unknown; headers: Headers }) => Response | Promise<Response>;
+export type Handler = (req: {
+  method: string;
+  url: URL;
+  body: unknown;
+  headers: Headers;
+}) => Response | Promise<Response>;
 
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -81,7 +86,10 @@ export function memoryKeys(initial: string | null = 'k'.repeat(43)): KeyStore & 
   return ks;
 }
 
-export function makeStore(f: FakeFetch, extra: Partial<StoreDeps> = {}): { store: AppStore; timers: ManualTimers; keys: ReturnType<typeof memoryKeys> } {
+export function makeStore(
+  f: FakeFetch,
+  extra: Partial<StoreDeps> = {},
+): { store: AppStore; timers: ManualTimers; keys: ReturnType<typeof memoryKeys> } {
   const timers = new ManualTimers();
   const keys = memoryKeys();
   let now = 1_700_000_000_000;

@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import { BudgetEnforcer } from '../../agent/app/usage/budget.js';
 import { UsageWatch } from '../../agent/app/usage/watch.js';
 import { USAGE_SETTINGS_KEY, type UsageSettings } from '../../agent/app/usage/settings.js';
-import { budgetSchema, normalizeBudget, normalizePricing, type UsageSpec } from '../../agent/core/manifest/usage.js';
+import {
+  budgetSchema,
+  normalizeBudget,
+  normalizePricing,
+  type UsageSpec,
+} from '../../agent/core/manifest/usage.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import type { NewEvent, VigilEvent } from '../../agent/core/events.js';
 import type { ServiceState, StatusDoc } from '../../agent/core/status.js';
@@ -54,8 +59,21 @@ export function agentEnv(start?: number): AgentEnv {
       env.events.push(...inserted);
       return inserted;
     };
-    const enforcer = new BudgetEnforcer({ store: env.store, ledger: env.ledger, manager: env.manager.asManager(), record });
-    env.watch = new UsageWatch({ store: env.store, ledger: env.ledger, ingester: env.ingester, enforcer, clock: env.clock, record, evaluateEveryMs: 1000 });
+    const enforcer = new BudgetEnforcer({
+      store: env.store,
+      ledger: env.ledger,
+      manager: env.manager.asManager(),
+      record,
+    });
+    env.watch = new UsageWatch({
+      store: env.store,
+      ledger: env.ledger,
+      ingester: env.ingester,
+      enforcer,
+      clock: env.clock,
+      record,
+      evaluateEveryMs: 1000,
+    });
   };
   make();
   env.restart = () => {
@@ -63,13 +81,23 @@ export function agentEnv(start?: number): AgentEnv {
     make();
   };
   env.round = async (events = []) => {
-    const doc: StatusDoc = { services: Object.entries(env.states).map(([name, state]) => ({ ...serviceStatus(name), state })) };
+    const doc: StatusDoc = {
+      services: Object.entries(env.states).map(([name, state]) => ({ ...serviceStatus(name), state })),
+    };
     env.watch.observe(doc, events);
     await env.watch.idle();
   };
   env.spend = (service, tokens, extra = {}) => {
     seq++;
-    const line = { event: 'llm_usage', model: 'test-model', request_id: `${service}-${seq}`, input_tokens: tokens, output_tokens: 0, ts: env.clock.now(), ...extra };
+    const line = {
+      event: 'llm_usage',
+      model: 'test-model',
+      request_id: `${service}-${seq}`,
+      input_tokens: tokens,
+      output_tokens: 0,
+      ts: env.clock.now(),
+      ...extra,
+    };
     fs.appendFileSync(env.logPath(service), `${JSON.stringify(line)}\n`);
   };
   env.settings = (budget) => {
@@ -80,8 +108,20 @@ export function agentEnv(start?: number): AgentEnv {
     env.store.setState(USAGE_SETTINGS_KEY, value);
   };
   env.addService = (name, usage = usageSpec()) => {
-    const spec = { name, command: ['/bin/true'], restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }, usage } as unknown as ServiceSpec;
-    env.store.upsertService({ name, unit: `vigil-${name}.service`, spec, hash: 'h', installedAt: 0, updatedAt: 0 });
+    const spec = {
+      name,
+      command: ['/bin/true'],
+      restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 },
+      usage,
+    } as unknown as ServiceSpec;
+    env.store.upsertService({
+      name,
+      unit: `vigil-${name}.service`,
+      spec,
+      hash: 'h',
+      installedAt: 0,
+      updatedAt: 0,
+    });
     env.states[name] = 'running';
   };
   return env;

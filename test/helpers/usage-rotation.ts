@@ -113,7 +113,10 @@ services:
     await t.json(['apply', '-f', t.manifest(yaml)]);
     const report = async (): Promise<UsageReport | null> => {
       try {
-        const r = await raw({ socketPath }, { path: `/api/usage?day=${USAGE_DAY}`, headers: { host: 'localhost' } });
+        const r = await raw(
+          { socketPath },
+          { path: `/api/usage?day=${USAGE_DAY}`, headers: { host: 'localhost' } },
+        );
         return r.status === 200 ? (r.json as UsageReport) : null;
       } catch {
         return null; // the agent is being restarted
@@ -152,7 +155,9 @@ services:
     };
     const logDir = path.join(t.env.VIGIL_HOME!, 'logs');
     const files = fs.readdirSync(logDir).filter((f) => f.startsWith(`${svc}.log`)).length;
-    const written = fs.existsSync(stats) ? (JSON.parse(fs.readFileSync(stats, 'utf8')) as { lines: number; seconds: number }) : { lines: 0, seconds: 0 };
+    const written = fs.existsSync(stats)
+      ? (JSON.parse(fs.readFileSync(stats, 'utf8')) as { lines: number; seconds: number })
+      : { lines: 0, seconds: 0 };
     return { want, got, source, written, kills, files, completeMs, maxRssMb: Math.round(maxRss * 10) / 10 };
   } finally {
     clearInterval(sampler);

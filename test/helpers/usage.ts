@@ -53,7 +53,16 @@ export function usageEnv(start = Date.UTC(2026, 10, 26, 12)): UsageEnv {
     const store = SqliteStore.open(dbFile);
     const ledger = new SqliteUsageLedger(store.db);
     const quote = catalog.quote.bind(catalog);
-    const ingester = new UsageIngester({ store, ledger, reader: new FileUsageLogReader(), fetcher, quote, clock, logPath, parser: new InlineChunkParser(quote) });
+    const ingester = new UsageIngester({
+      store,
+      ledger,
+      reader: new FileUsageLogReader(),
+      fetcher,
+      quote,
+      clock,
+      logPath,
+      parser: new InlineChunkParser(quote),
+    });
     return { store, ledger, ingester };
   };
   const env: UsageEnv = {

@@ -32,7 +32,8 @@ export async function makeHome(prefix = 'vigil-it-'): Promise<TestHome> {
   const base = await ensureUserManager();
   const home = mkdtempSync(path.join(tmpdir(), prefix));
   const env: NodeJS.ProcessEnv = { ...base, VIGIL_HOME: path.join(home, 'vh') };
-  const vigil = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => run(process.execPath, [BIN, ...args], env, opts);
+  const vigil = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) =>
+    run(process.execPath, [BIN, ...args], env, opts);
   return {
     home,
     env,
@@ -44,13 +45,19 @@ export async function makeHome(prefix = 'vigil-it-'): Promise<TestHome> {
     vigil,
     async json<T>(args: string[], expectCode = 0): Promise<T> {
       const r = await vigil([...args, '--json']);
-      if (r.code !== expectCode) throw new Error(`vigil ${args.join(' ')} exited ${r.code} (wanted ${expectCode}): ${r.stderr}`);
+      if (r.code !== expectCode)
+        throw new Error(`vigil ${args.join(' ')} exited ${r.code} (wanted ${expectCode}): ${r.stderr}`);
       return JSON.parse(r.stdout) as T;
     },
     async cleanup() {
       const unitDir = path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user');
       const mine = existsSync(unitDir)
-        ? readdirSync(unitDir).filter((f) => f.startsWith('vigil-') && f.endsWith('.service') && readFileSync(path.join(unitDir, f), 'utf8').includes(`X-Vigil-Home=${env.VIGIL_HOME}`))
+        ? readdirSync(unitDir).filter(
+            (f) =>
+              f.startsWith('vigil-') &&
+              f.endsWith('.service') &&
+              readFileSync(path.join(unitDir, f), 'utf8').includes(`X-Vigil-Home=${env.VIGIL_HOME}`),
+          )
         : [];
       if (mine.length > 0) {
         await run('systemctl', ['--user', 'disable', '--now', ...mine], env, {});
@@ -63,7 +70,12 @@ export async function makeHome(prefix = 'vigil-it-'): Promise<TestHome> {
   };
 }
 
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string; timeoutMs?: number }): Promise<RunOutput> {
+export function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { input?: string; timeoutMs?: number },
+): Promise<RunOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -94,7 +106,10 @@ export interface AgentProcess {
 
 /** Starts `vigil agent run` and waits until its socket answers. */
 export async function startAgent(t: TestHome, extraArgs: string[] = []): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [BIN, 'agent', 'run', ...extraArgs], { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'agent', 'run', ...extraArgs], {
+    env: t.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -123,7 +138,12 @@ export async function startAgent(t: TestHome, extraArgs: string[] = []): Promise
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until fn returns a value other than undefined/false, or throws after timeoutMs. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -133,7 +153,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await sleep(everyMs);
   }
 }

@@ -12,7 +12,15 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from '../../agent/api/client.js';
 import { isVigilError } from '../../agent/core/errors.js';
-import { FIXTURES, makeHome, sleep, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
+import {
+  FIXTURES,
+  makeHome,
+  sleep,
+  startAgent,
+  waitFor,
+  type AgentProcess,
+  type TestHome,
+} from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 
 const HEALTH_BOUND_MS = 500;
@@ -26,7 +34,10 @@ function probe(api: ApiClient): { stop(): Promise<number[]> } {
   const loop = (async () => {
     while (on) {
       const t0 = performance.now();
-      const ok = await api.health().then(() => true, () => false);
+      const ok = await api.health().then(
+        () => true,
+        () => false,
+      );
       ms.push(ok ? performance.now() - t0 : Infinity);
       await sleep(100);
     }
@@ -43,7 +54,10 @@ function probe(api: ApiClient): { stop(): Promise<number[]> } {
 function assertFast(ms: number[], what: string): void {
   assert.ok(ms.length >= 5, `${what}: probed ${ms.length} times`);
   const worst = Math.max(...ms);
-  assert.ok(worst < HEALTH_BOUND_MS, `${what}: /api/health worst ${worst.toFixed(0)} ms (bound ${HEALTH_BOUND_MS}); all: ${ms.map((x) => x.toFixed(0)).join(' ')}`);
+  assert.ok(
+    worst < HEALTH_BOUND_MS,
+    `${what}: /api/health worst ${worst.toFixed(0)} ms (bound ${HEALTH_BOUND_MS}); all: ${ms.map((x) => x.toFixed(0)).join(' ')}`,
+  );
 }
 
 describe('the agent never stalls (real systemd)', () => {
@@ -59,7 +73,11 @@ describe('the agent never stalls (real systemd)', () => {
     await t.json(['apply', '-f', t.manifest(yaml)]);
     agent = await startAgent(t);
     api = new ApiClient({ socketPath: path.join(t.env.VIGIL_HOME!, 'agent.sock'), timeoutMs: 20_000 });
-    await waitFor('running', async () => (await api.status()).services[0]?.state === 'running' || undefined, 20_000);
+    await waitFor(
+      'running',
+      async () => (await api.status()).services[0]?.state === 'running' || undefined,
+      20_000,
+    );
   });
   after(async () => {
     await agent?.stop().catch(() => undefined);
@@ -67,9 +85,12 @@ describe('the agent never stalls (real systemd)', () => {
   });
 
   it('a database held in BEGIN EXCLUSIVE by another process: health answers fast, the status shows the crashes, and they are stored after', async () => {
-    const crashed = async () => (await api.events({ types: ['crashed'], service: svc, limit: 1000 })).events.length;
+    const crashed = async () =>
+      (await api.events({ types: ['crashed'], service: svc, limit: 1000 })).events.length;
     const before = await crashed();
-    const sqlite = spawn('sqlite3', [path.join(t.env.VIGIL_HOME!, 'vigil.db')], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const sqlite = spawn('sqlite3', [path.join(t.env.VIGIL_HOME!, 'vigil.db')], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
     const exited = new Promise((r) => sqlite.on('exit', r));
     try {
       sqlite.stdin.write('BEGIN EXCLUSIVE;\nSELECT 1;\n');
@@ -77,17 +98,29 @@ describe('the agent never stalls (real systemd)', () => {
       const health = probe(api);
       const killed: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const st = await waitFor('running with a pid', async () => {
-          const s = (await api.status()).services[0]!;
-          return s.state === 'running' && s.pid !== null && !killed.includes(s.pid) ? s : undefined;
-        }, 15_000, 100);
+        const st = await waitFor(
+          'running with a pid',
+          async () => {
+            const s = (await api.status()).services[0]!;
+            return s.state === 'running' && s.pid !== null && !killed.includes(s.pid) ? s : undefined;
+          },
+          15_000,
+          100,
+        );
         process.kill(st.pid!, 'SIGKILL');
         killed.push(st.pid!);
         // The status follows systemd during the lock: the crash is seen, the restarted process too.
-        await waitFor('the crash in the status', async () => {
-          const s = (await api.status()).services[0]!;
-          return s.lastExit?.signal === 'SIGKILL' && s.pid !== st.pid && s.restarts > st.restarts ? s : undefined;
-        }, 15_000, 100);
+        await waitFor(
+          'the crash in the status',
+          async () => {
+            const s = (await api.status()).services[0]!;
+            return s.lastExit?.signal === 'SIGKILL' && s.pid !== st.pid && s.restarts > st.restarts
+              ? s
+              : undefined;
+          },
+          15_000,
+          100,
+        );
       }
       assertFast(await health.stop(), 'while locked');
       assert.equal(await crashed(), before, 'nothing could be stored while the lock was held');
@@ -95,7 +128,12 @@ describe('the agent never stalls (real systemd)', () => {
       sqlite.stdin.end('COMMIT;\n');
       await exited;
     }
-    await waitFor('the 3 crashes stored after the lock', async () => ((await crashed()) === before + 3 ? true : undefined), 15_000, 200);
+    await waitFor(
+      'the 3 crashes stored after the lock',
+      async () => ((await crashed()) === before + 3 ? true : undefined),
+      15_000,
+      200,
+    );
     await sleep(1500);
     assert.equal(await crashed(), before + 3, 'each stored once');
   });
@@ -106,24 +144,49 @@ describe('the agent never stalls (real systemd)', () => {
     const grep = { pattern: EVIL, regex: true, ignoreCase: false };
     const health = probe(api);
 
-    const tail = await api.call('logTail', { name: svc }, { lines: 20, level: null, grep, timeoutMs: 10_000 }).then(() => null, (e: unknown) => e);
+    const tail = await api
+      .call('logTail', { name: svc }, { lines: 20, level: null, grep, timeoutMs: 10_000 })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     assert.ok(isVigilError(tail) && tail.code === 'E_REGEX_TIMEOUT', `tail: ${String(tail)}`);
 
-    const search = await api.call('logSearch', { name: svc }, { ...grep, limit: 10, level: null, timeoutMs: 1000 });
+    const search = await api.call(
+      'logSearch',
+      { name: svc },
+      { ...grep, limit: 10, level: null, timeoutMs: 1000 },
+    );
     assert.equal(search.timedOut, true, 'search: stopped at its time bound');
 
     // follow: its first lines (the tail) meet the pattern at once…
-    const first = await api.streamLogs(svc, { lines: 20, level: null, grep, timeoutMs: 10_000 }, () => undefined).then(() => null, (e: unknown) => e);
-    assert.ok(isVigilError(first) && first.code === 'E_REGEX_TIMEOUT', `follow (tail part): ${String(first)}`);
+    const first = await api
+      .streamLogs(svc, { lines: 20, level: null, grep, timeoutMs: 10_000 }, () => undefined)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    assert.ok(
+      isVigilError(first) && first.code === 'E_REGEX_TIMEOUT',
+      `follow (tail part): ${String(first)}`,
+    );
     // …or, following from the end, a new line does: the stream ends with the error.
     const ctl = new AbortController();
-    const later = api.streamLogs(svc, { lines: 0, level: null, grep, timeoutMs: 10_000 }, () => undefined, ctl.signal).then(() => null, (e: unknown) => e);
+    const later = api
+      .streamLogs(svc, { lines: 0, level: null, grep, timeoutMs: 10_000 }, () => undefined, ctl.signal)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     await sleep(500);
     appendFileSync(logFile, `${EVIL_LINE}\n`);
     const timer = setTimeout(() => ctl.abort(), 15_000);
     const followed = await later;
     clearTimeout(timer);
-    assert.ok(isVigilError(followed) && followed.code === 'E_REGEX_TIMEOUT', `follow (new line): ${String(followed)}`);
+    assert.ok(
+      isVigilError(followed) && followed.code === 'E_REGEX_TIMEOUT',
+      `follow (new line): ${String(followed)}`,
+    );
 
     const cli = await t.vigil(['logs', svc, '-f', '-E', '--grep', EVIL], { timeoutMs: 30_000 });
     assert.equal(cli.code, 1, `vigil logs -f -E exits 1: ${cli.stderr}`);
@@ -134,7 +197,9 @@ describe('the agent never stalls (real systemd)', () => {
 
   it('SIGTERM stops the agent while a catastrophic regex is being served', async () => {
     const grep = { pattern: EVIL, regex: true, ignoreCase: false };
-    const pending = api.call('logTail', { name: svc }, { lines: 20, level: null, grep, timeoutMs: 10_000 }).catch(() => undefined);
+    const pending = api
+      .call('logTail', { name: svc }, { lines: 20, level: null, grep, timeoutMs: 10_000 })
+      .catch(() => undefined);
     await sleep(200);
     const t0 = performance.now();
     const code = await agent.stop();

@@ -6,7 +6,15 @@ import path from 'node:path';
 import type { StatusDoc } from '../../agent/core/status.js';
 import type { VigilEvent } from '../../agent/core/events.js';
 import { ApiClient } from '../../agent/api/client.js';
-import { FIXTURES, makeHome, startAgent, waitFor, sleep, type AgentProcess, type TestHome } from '../helpers/vigil.js';
+import {
+  FIXTURES,
+  makeHome,
+  startAgent,
+  waitFor,
+  sleep,
+  type AgentProcess,
+  type TestHome,
+} from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 
 const SLEEPER = path.join(FIXTURES, 'services', 'sleeper.sh');
@@ -39,14 +47,22 @@ describe('vigil agent (real systemd)', () => {
     await t.cleanup();
   });
 
-  const events = async (service?: string): Promise<VigilEvent[]> => (await api.events({ limit: 10000, ...(service ? { service } : {}) })).events;
+  const events = async (service?: string): Promise<VigilEvent[]> =>
+    (await api.events({ limit: 10000, ...(service ? { service } : {}) })).events;
 
   it('a service that exits 3 at once becomes crashloop, with code 3 and its last log lines', async () => {
-    const loop = await waitFor('crashloop event', async () => (await events(bad)).find((e) => e.type === 'crashloop'), 15_000);
+    const loop = await waitFor(
+      'crashloop event',
+      async () => (await events(bad)).find((e) => e.type === 'crashloop'),
+      15_000,
+    );
     assert.equal(loop.severity, 'critical');
     assert.equal(loop.exit?.code, 3);
     assert.match(loop.exit?.reason ?? '', /exited with code 3/);
-    assert.ok(loop.logTail?.some((l) => l.includes('fatal: cannot connect to upstream')), `log tail: ${loop.logTail?.join(' | ')}`);
+    assert.ok(
+      loop.logTail?.some((l) => l.includes('fatal: cannot connect to upstream')),
+      `log tail: ${loop.logTail?.join(' | ')}`,
+    );
     const crashes = (await events(bad)).filter((e) => e.type === 'crashed');
     assert.ok(crashes.length >= 3, `crashed events: ${crashes.length}`);
     const s = await waitFor('status crashloop', async () => {
@@ -59,25 +75,42 @@ describe('vigil agent (real systemd)', () => {
   });
 
   it('kill -9 → a crashed event within 1 s and the restart counted', async () => {
-    const before = await waitFor('web running', async () => (await api.status()).services.find((s) => s.name === web && s.state === 'running' && s.pid));
+    const before = await waitFor('web running', async () =>
+      (await api.status()).services.find((s) => s.name === web && s.state === 'running' && s.pid),
+    );
     const seen = new Set((await events(web)).map((e) => e.id));
     const killedAt = Date.now();
     process.kill(before.pid!, 'SIGKILL');
-    const crashed = await waitFor('crashed event', async () => (await events(web)).find((e) => !seen.has(e.id) && e.type === 'crashed'), 5000, 10);
+    const crashed = await waitFor(
+      'crashed event',
+      async () => (await events(web)).find((e) => !seen.has(e.id) && e.type === 'crashed'),
+      5000,
+      10,
+    );
     const latency = Date.now() - killedAt;
     assert.ok(latency < 1000, `event after ${latency} ms`);
     assert.equal(crashed.exit?.signal, 'SIGKILL');
     assert.match(crashed.message, /SIGKILL/);
-    const after = await waitFor('restarted', async () => (await api.status()).services.find((s) => s.name === web && s.state === 'running' && s.pid !== before.pid));
+    const after = await waitFor('restarted', async () =>
+      (await api.status()).services.find(
+        (s) => s.name === web && s.state === 'running' && s.pid !== before.pid,
+      ),
+    );
     assert.equal(after.restarts, before.restarts + 1);
-    const restarted = await waitFor('restarted event', async () => (await events(web)).find((e) => !seen.has(e.id) && e.type === 'restarted'));
+    const restarted = await waitFor('restarted event', async () =>
+      (await events(web)).find((e) => !seen.has(e.id) && e.type === 'restarted'),
+    );
     assert.equal(restarted.data?.pid, after.pid);
   });
 
   it('stopping and killing the agent and starting it again records no duplicate events', async () => {
     // web was killed by the previous test: let it become healthy again (its stable period), so the only
     // events it could add later would be duplicates — which is what this test looks for.
-    await waitFor('web healthy again', async () => (await api.status()).services.find((s) => s.name === web && s.health === 'healthy'), 30_000);
+    await waitFor(
+      'web healthy again',
+      async () => (await api.status()).services.find((s) => s.name === web && s.health === 'healthy'),
+      30_000,
+    );
     await sleep(1500);
     const snapshot = (await events()).filter((e) => !e.type.startsWith('agent-'));
     assert.equal(await agent.stop(), 0, 'SIGTERM exits 0');
@@ -91,7 +124,10 @@ describe('vigil agent (real systemd)', () => {
     assert.equal(new Set(keys).size, keys.length, 'keys unique');
     // Only the crash-looping service may have produced new events meanwhile; web produced none.
     const newWeb = now.filter((e) => e.service === web && !snapshot.some((s) => s.id === e.id));
-    assert.deepEqual(newWeb.map((e) => `${e.type}:${e.message}`), []);
+    assert.deepEqual(
+      newWeb.map((e) => `${e.type}:${e.message}`),
+      [],
+    );
     const types = (await events()).map((e) => e.type);
     assert.equal(types.filter((x) => x === 'agent-started').length, 3);
     assert.equal(types.filter((x) => x === 'agent-stopped').length, 1, 'only the SIGTERM stop is recorded');

@@ -43,12 +43,25 @@ describe('bounded input and failed applies (real CLI, real systemd)', () => {
   });
 
   it('refuses a 10 MB description before reading it, in a small heap', async () => {
-    const file = t.manifest(`services:\n  ${p}-big:\n    command: [${SLEEPER}]\n    description: "${'x'.repeat(10 * 1024 * 1024)}"\n`, 'big.yaml');
+    const file = t.manifest(
+      `services:\n  ${p}-big:\n    command: [${SLEEPER}]\n    description: "${'x'.repeat(10 * 1024 * 1024)}"\n`,
+      'big.yaml',
+    );
     // 48 MB of heap: reading and parsing the 10 MB manifest (459 MB resident before) cannot fit.
-    const r = await run(process.execPath, ['--max-old-space-size=48', BIN, 'apply', '--dry-run', '-f', file], t.env, {});
+    const r = await run(
+      process.execPath,
+      ['--max-old-space-size=48', BIN, 'apply', '--dry-run', '-f', file],
+      t.env,
+      {},
+    );
     assert.equal(r.code, 2, r.stderr);
     // The size from fstat, before reading: the whole file's size is named, not the 1 MiB + 1 read.
-    assert.match(r.stderr, new RegExp(`big\\.yaml: the manifest is ${statSync(file).size} bytes; at most 1048576 \\(1 MiB\\) are allowed`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `big\\.yaml: the manifest is ${statSync(file).size} bytes; at most 1048576 \\(1 MiB\\) are allowed`,
+      ),
+    );
     assert.equal(existsSync(unitFile(`${p}-big`)), false);
   });
 
@@ -59,8 +72,16 @@ describe('bounded input and failed applies (real CLI, real systemd)', () => {
     );
     const r = await t.vigil(['apply', '--dry-run', '-f', file]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`paths\\.yaml:3:15: services\\.${p}-dir\\.command\\[0\\]: ${FIXTURES} is a directory, not a program`));
-    assert.match(r.stderr, new RegExp(`paths\\.yaml:6:5: services\\.${p}-cwd\\.cwd: directory ${t.home}/nowhere does not exist`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `paths\\.yaml:3:15: services\\.${p}-dir\\.command\\[0\\]: ${FIXTURES} is a directory, not a program`,
+      ),
+    );
+    assert.match(
+      r.stderr,
+      new RegExp(`paths\\.yaml:6:5: services\\.${p}-cwd\\.cwd: directory ${t.home}/nowhere does not exist`),
+    );
   });
 
   it('a failed enable whose disable fails too leaves no unit behind', async () => {
@@ -81,13 +102,23 @@ describe('bounded input and failed applies (real CLI, real systemd)', () => {
     const file = t.manifest(`services:\n  ${p}-b:\n    command: [${SLEEPER}]\n`, 'b.yaml');
     const r = await run(process.execPath, [BIN, 'apply', '-f', file], env, {});
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`Rollback incomplete: could not remove the new units .*run \`vigil remove ${p}-b\``));
-    assert.equal(existsSync(unitFile(`${p}-b`)), true, 'the stop failed, so the unit stays for remove to find');
+    assert.match(
+      r.stderr,
+      new RegExp(`Rollback incomplete: could not remove the new units .*run \`vigil remove ${p}-b\``),
+    );
+    assert.equal(
+      existsSync(unitFile(`${p}-b`)),
+      true,
+      'the stop failed, so the unit stays for remove to find',
+    );
     // Nothing recorded it, yet Vigil knows it is its own.
     const removed = await t.vigil(['remove', `${p}-b`]);
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(existsSync(unitFile(`${p}-b`)), false);
     assert.equal(existsSync(wantsLink(`${p}-b`)), false);
-    assert.equal(readdirSync(UNIT_DIR).some((f) => f.includes(`${p}-b`)), false);
+    assert.equal(
+      readdirSync(UNIT_DIR).some((f) => f.includes(`${p}-b`)),
+      false,
+    );
   });
 });

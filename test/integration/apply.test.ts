@@ -9,7 +9,8 @@ import { uniquePrefix } from '../helpers/systemd.js';
 
 const SLEEPER = path.join(FIXTURES, 'services', 'sleeper.sh');
 const ECHO = path.join(FIXTURES, 'services', 'echo-argv.mjs');
-const unitFile = (name: string) => path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user', `vigil-${name}.service`);
+const unitFile = (name: string) =>
+  path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user', `vigil-${name}.service`);
 
 function threeServices(p: string, mark = 'one'): string {
   return `services:
@@ -46,7 +47,9 @@ describe('vigil apply (real systemd)', () => {
     assert.deepEqual([...r.create].sort(), [`${p}-core`, `${p}-memory`, `${p}-proxy`]);
     const doc = await waitFor('three running', async () => {
       const d = await status(t);
-      return d.services.length === 3 && d.services.every((s) => s.state === 'running' && s.pid) ? d : undefined;
+      return d.services.length === 3 && d.services.every((s) => s.state === 'running' && s.pid)
+        ? d
+        : undefined;
     });
     for (const s of doc.services) {
       assert.equal(s.unit, `vigil-${s.name}.service`);
@@ -59,19 +62,42 @@ describe('vigil apply (real systemd)', () => {
 
   it('a second apply changes nothing and keeps the PIDs', async () => {
     const before = await status(t);
-    const r = await t.json<{ create: string[]; update: unknown[]; unchanged: string[] }>(['apply', '-f', t.manifest(threeServices(p))]);
+    const r = await t.json<{ create: string[]; update: unknown[]; unchanged: string[] }>([
+      'apply',
+      '-f',
+      t.manifest(threeServices(p)),
+    ]);
     assert.equal(r.create.length + r.update.length, 0);
     assert.equal(r.unchanged.length, 3);
-    assert.deepEqual((await status(t)).services.map((s) => s.pid), before.services.map((s) => s.pid));
+    assert.deepEqual(
+      (await status(t)).services.map((s) => s.pid),
+      before.services.map((s) => s.pid),
+    );
   });
 
   it('changing one service env restarts only that service', async () => {
     const before = new Map((await status(t)).services.map((s) => [s.name, s.pid]));
-    const dry = await t.json<{ dryRun: boolean; update: { service: string }[] }>(['apply', '--dry-run', '-f', t.manifest(threeServices(p, 'two'))]);
+    const dry = await t.json<{ dryRun: boolean; update: { service: string }[] }>([
+      'apply',
+      '--dry-run',
+      '-f',
+      t.manifest(threeServices(p, 'two')),
+    ]);
     assert.equal(dry.dryRun, true);
-    assert.deepEqual(dry.update.map((u) => u.service), [`${p}-core`]);
-    assert.equal((await status(t)).services.find((s) => s.name === `${p}-core`)!.pid, before.get(`${p}-core`), 'dry run touched nothing');
-    const r = await t.json<{ update: { service: string; reason: string }[] }>(['apply', '-f', t.manifest(threeServices(p, 'two'))]);
+    assert.deepEqual(
+      dry.update.map((u) => u.service),
+      [`${p}-core`],
+    );
+    assert.equal(
+      (await status(t)).services.find((s) => s.name === `${p}-core`)!.pid,
+      before.get(`${p}-core`),
+      'dry run touched nothing',
+    );
+    const r = await t.json<{ update: { service: string; reason: string }[] }>([
+      'apply',
+      '-f',
+      t.manifest(threeServices(p, 'two')),
+    ]);
     assert.deepEqual(r.update, [{ service: `${p}-core`, reason: 'changed' }]);
     const after = await waitFor('core running again', async () => {
       const d = await status(t);
@@ -86,25 +112,57 @@ describe('vigil apply (real systemd)', () => {
 
   it('an invalid manifest exits 2, names file, line and key, and touches nothing', async () => {
     const before = await status(t);
-    const file = t.manifest(`services:\n  ${p}-core:\n    command: [${SLEEPER}]\n    restart: { polcy: always }\n  ${p}-new:\n    command: [${SLEEPER}]\n`, 'bad.yaml');
+    const file = t.manifest(
+      `services:\n  ${p}-core:\n    command: [${SLEEPER}]\n    restart: { polcy: always }\n  ${p}-new:\n    command: [${SLEEPER}]\n`,
+      'bad.yaml',
+    );
     const r = await t.vigil(['apply', '-f', file]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: services\\.${p}-core\\.restart\\.polcy: unknown key`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: services\\.${p}-core\\.restart\\.polcy: unknown key`,
+      ),
+    );
     assert.equal(existsSync(unitFile(`${p}-new`)), false);
-    assert.deepEqual((await status(t)).services.map((s) => s.pid), before.services.map((s) => s.pid));
+    assert.deepEqual(
+      (await status(t)).services.map((s) => s.pid),
+      before.services.map((s) => s.pid),
+    );
     const j = await t.vigil(['apply', '-f', file, '--json']);
     assert.equal(j.code, 2);
-    const body = JSON.parse(j.stdout) as { error: { code: string; problems: { line: number; path: string }[] } };
+    const body = JSON.parse(j.stdout) as {
+      error: { code: string; problems: { line: number; path: string }[] };
+    };
     assert.equal(body.error.code, 'E_MANIFEST_INVALID');
-    assert.deepEqual(body.error.problems.map((x) => [x.line, x.path]), [[4, `services.${p}-core.restart.polcy`]]);
+    assert.deepEqual(
+      body.error.problems.map((x) => [x.line, x.path]),
+      [[4, `services.${p}-core.restart.polcy`]],
+    );
   });
 
   it('argv with shell metacharacters reaches the process byte for byte', async () => {
-    const args = ['two words', 'quote"double', "quote'single", '$HOME', '${PATH}', 'semi;colon', '100%', 'back\\slash', 'tab\there', 'héllo ✓ 日本', '', '*', '--flag=a b'];
+    const args = [
+      'two words',
+      'quote"double',
+      "quote'single",
+      '$HOME',
+      '${PATH}',
+      'semi;colon',
+      '100%',
+      'back\\slash',
+      'tab\there',
+      'héllo ✓ 日本',
+      '',
+      '*',
+      '--flag=a b',
+    ];
     const out = path.join(t.home, 'argv.json');
     const yaml = `services:\n  ${p}-echo:\n    command: ${JSON.stringify([process.execPath, ECHO, ...args])}\n    env: { ARGV_OUT: ${JSON.stringify(out)} }\n`;
     await t.json(['apply', '-f', t.manifest(yaml, 'echo.yaml')]);
-    const got = await waitFor('argv written', () => (existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as string[]) : undefined));
+    const got = await waitFor('argv written', () =>
+      existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as string[]) : undefined,
+    );
     assert.deepEqual(got, args);
   });
 
@@ -118,11 +176,17 @@ describe('vigil apply (real systemd)', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /apply failed at "start/);
     // Type=notify: the launcher says READY only once the program runs; its reason ends the error.
-    assert.match(r.stderr, /vigil-launch\[[a-z0-9-]+-broken\]: cannot execute .*broken\.sh: No such file or directory/);
+    assert.match(
+      r.stderr,
+      /vigil-launch\[[a-z0-9-]+-broken\]: cannot execute .*broken\.sh: No such file or directory/,
+    );
     assert.match(r.stderr, /Rolled back/);
     assert.equal(existsSync(unitFile(`${p}-broken`)), false, 'new unit removed');
     assert.equal(readFileSync(unitFile(`${p}-core`), 'utf8'), beforeCore, 'changed unit restored');
-    await waitFor('all running', async () => (await status(t)).services.every((s) => s.state === 'running') || undefined);
+    await waitFor(
+      'all running',
+      async () => (await status(t)).services.every((s) => s.state === 'running') || undefined,
+    );
   });
 
   it('remove deletes the unit and keeps the log; --purge deletes the log', async () => {

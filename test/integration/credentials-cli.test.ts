@@ -19,7 +19,10 @@ const mode = (p: string) => fs.lstatSync(p).mode & 0o777;
 function onTty(t: TestHome, args: string[], typed: string): Promise<{ code: number | null; screen: string }> {
   return new Promise((resolve, reject) => {
     const cmd = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const child = spawn('script', ['-qefc', cmd, '/dev/null'], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qefc', cmd, '/dev/null'], {
+      env: t.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     let sent = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -88,9 +91,17 @@ describe('vigil secrets (CLI)', () => {
       assert.equal((await sh(`${vig} secrets rotate ${set} A`, 'value-a2')).code, 0);
       assert.equal(mode(cred), 0o700);
       for (const d of [cred, path.join(cred, '.history')]) {
-        for (const f of fs.readdirSync(d)) if (!fs.lstatSync(path.join(d, f)).isDirectory()) assert.equal(mode(path.join(d, f)), 0o600, `${f} under umask ${umask}`);
+        for (const f of fs.readdirSync(d))
+          if (!fs.lstatSync(path.join(d, f)).isDirectory())
+            assert.equal(mode(path.join(d, f)), 0o600, `${f} under umask ${umask}`);
       }
-      assert.deepEqual(new FsCredentialStore(cred).read(set)!.entries.map((e) => [e.key, e.value]), [['A', 'value-a2'], ['C', 'value c']]);
+      assert.deepEqual(
+        new FsCredentialStore(cred).read(set)!.entries.map((e) => [e.key, e.value]),
+        [
+          ['A', 'value-a2'],
+          ['C', 'value c'],
+        ],
+      );
     });
   }
 
@@ -114,11 +125,15 @@ describe('vigil secrets (CLI)', () => {
     assert.equal(list.code, 1);
     assert.match(list.stderr, /mode 644/);
     const doc = await t.vigil(['doctor', '--json']);
-    const check = (JSON.parse(doc.stdout) as { checks: { name: string; level: string; message: string; fix?: string }[] }).checks.find((c) => c.name === 'credential set pipe')!;
+    const check = (
+      JSON.parse(doc.stdout) as { checks: { name: string; level: string; message: string; fix?: string }[] }
+    ).checks.find((c) => c.name === 'credential set pipe')!;
     assert.equal(check.level, 'fail');
     assert.match(check.fix!, /vigil doctor --fix/);
     const fixed = await t.vigil(['doctor', '--fix', '--json']);
-    const after = (JSON.parse(fixed.stdout) as { checks: { name: string; level: string; message: string }[] }).checks.find((c) => c.name === 'credential set pipe')!;
+    const after = (
+      JSON.parse(fixed.stdout) as { checks: { name: string; level: string; message: string }[] }
+    ).checks.find((c) => c.name === 'credential set pipe')!;
     assert.equal(after.level, 'ok');
     assert.match(after.message, /was mode 644, now 600 \(fixed\)/);
     assert.equal(mode(file), 0o600);
@@ -133,44 +148,91 @@ describe('vigil secrets (CLI)', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /evil\.env is a symbolic link/);
     const fixed = await t.vigil(['doctor', '--fix', '--json']);
-    const c = (JSON.parse(fixed.stdout) as { checks: { name: string; level: string }[] }).checks.find((x) => x.name === 'credential set evil')!;
+    const c = (JSON.parse(fixed.stdout) as { checks: { name: string; level: string }[] }).checks.find(
+      (x) => x.name === 'credential set evil',
+    )!;
     assert.equal(c.level, 'fail');
     assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
     assert.equal(mode(victim), 0o644, 'the victim keeps its mode');
     fs.unlinkSync(path.join(cred, 'evil.env'));
   });
 
-  it('a set owned by another user (uid 65534) is refused', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
-    const file = path.join(cred, 'nobody.env');
-    fs.writeFileSync(file, 'A=x\n', { mode: 0o600 });
-    fs.chownSync(file, 65534, 65534);
-    const r = await t.vigil(['secrets', 'rm', 'nobody', 'A']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /owned by uid 65534, not by you/);
-    const fixed = await t.vigil(['doctor', '--fix', '--json']);
-    const c = (JSON.parse(fixed.stdout) as { checks: { name: string; level: string }[] }).checks.find((x) => x.name === 'credential set nobody')!;
-    assert.equal(c.level, 'fail', 'doctor does not "fix" ownership');
-    fs.unlinkSync(file);
-  });
+  it(
+    'a set owned by another user (uid 65534) is refused',
+    { skip: process.getuid?.() !== 0 ? 'needs root' : false },
+    async () => {
+      const file = path.join(cred, 'nobody.env');
+      fs.writeFileSync(file, 'A=x\n', { mode: 0o600 });
+      fs.chownSync(file, 65534, 65534);
+      const r = await t.vigil(['secrets', 'rm', 'nobody', 'A']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /owned by uid 65534, not by you/);
+      const fixed = await t.vigil(['doctor', '--fix', '--json']);
+      const c = (JSON.parse(fixed.stdout) as { checks: { name: string; level: string }[] }).checks.find(
+        (x) => x.name === 'credential set nobody',
+      )!;
+      assert.equal(c.level, 'fail', 'doctor does not "fix" ownership');
+      fs.unlinkSync(file);
+    },
+  );
 
   it('real systemd EnvironmentFile= and vigil-launch --env-file read exactly the values Vigil wrote (and a hand edit as our parser does)', async () => {
-    new FsCredentialStore(cred).write('tricky', Object.entries(TRICKY_VALUES).map(([key, value]) => ({ key, value, updatedAt: 1 })));
+    new FsCredentialStore(cred).write(
+      'tricky',
+      Object.entries(TRICKY_VALUES).map(([key, value]) => ({ key, value, updatedAt: 1 })),
+    );
     const envOf = async (file: string) => {
-      const r = await run('systemd-run', ['--user', '--wait', '--pipe', '--quiet', '-p', `EnvironmentFile=${file}`, '/usr/bin/env', '-0'], t.env, {});
+      const r = await run(
+        'systemd-run',
+        ['--user', '--wait', '--pipe', '--quiet', '-p', `EnvironmentFile=${file}`, '/usr/bin/env', '-0'],
+        t.env,
+        {},
+      );
       assert.equal(r.code, 0, r.stderr);
-      return Object.fromEntries(r.stdout.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      return Object.fromEntries(
+        r.stdout
+          .split('\0')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
     };
     const got = await envOf(path.join(cred, 'tricky.env'));
     for (const [k, v] of Object.entries(TRICKY_VALUES)) assert.equal(got[k], v, `systemd read ${k}`);
     // vigil-launch --env-file (macOS services) reads the same bytes.
-    const launched = await run(path.join(ROOT, 'dist', 'bin', 'vigil-launch'), ['--env-file', path.join(cred, 'tricky.env'), '--', '/usr/bin/env', '-0'], t.env, {});
+    const launched = await run(
+      path.join(ROOT, 'dist', 'bin', 'vigil-launch'),
+      ['--env-file', path.join(cred, 'tricky.env'), '--', '/usr/bin/env', '-0'],
+      t.env,
+      {},
+    );
     assert.equal(launched.code, 0, launched.stderr);
-    const viaLauncher = Object.fromEntries(launched.stdout.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    for (const [k, v] of Object.entries(TRICKY_VALUES)) assert.equal(viaLauncher[k], v, `vigil-launch read ${k}`);
+    const viaLauncher = Object.fromEntries(
+      launched.stdout
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    for (const [k, v] of Object.entries(TRICKY_VALUES))
+      assert.equal(viaLauncher[k], v, `vigil-launch read ${k}`);
     const hand = path.join(t.home, 'hand.env');
-    fs.writeFileSync(hand, ['# c', '; c', '  SP = a b  ', "CC='a'\"b\"", 'ES=a\\ b\\#c', 'DQ="x \\" \\$ \\\\ \\n y"', 'IN=v # x', 'D=1', 'D=2', ''].join('\n'));
+    fs.writeFileSync(
+      hand,
+      [
+        '# c',
+        '; c',
+        '  SP = a b  ',
+        'CC=\'a\'"b"',
+        'ES=a\\ b\\#c',
+        'DQ="x \\" \\$ \\\\ \\n y"',
+        'IN=v # x',
+        'D=1',
+        'D=2',
+        '',
+      ].join('\n'),
+    );
     const sys = await envOf(hand);
-    for (const e of parseEnv(fs.readFileSync(hand, 'utf8'), 'systemd').entries) assert.equal(sys[e.key], e.value, `hand-edited ${e.key}`);
+    for (const e of parseEnv(fs.readFileSync(hand, 'utf8'), 'systemd').entries)
+      assert.equal(sys[e.key], e.value, `hand-edited ${e.key}`);
   });
 
   it('vigil logs without an agent: the value shows as [redacted:<set>/<KEY>] and one secret-leaked event is stored', async () => {
@@ -182,7 +244,11 @@ describe('vigil secrets (CLI)', () => {
     assert.ok(!r.stdout.includes('sk-tty-typed-secret'), r.stdout);
     assert.match(r.stdout, /using \[redacted:tty\/API_KEY\] for upstream/);
     await t.vigil(['logs', 'leaky']);
-    const ev = await t.json<{ events: { type: string; service: string; message: string }[] }>(['events', '-n', '1000']);
+    const ev = await t.json<{ events: { type: string; service: string; message: string }[] }>([
+      'events',
+      '-n',
+      '1000',
+    ]);
     const leaked = ev.events.filter((e) => e.type === 'secret-leaked');
     assert.equal(leaked.length, 1, 'one event however often it is seen');
     assert.equal(leaked[0]!.service, 'leaky');
@@ -192,7 +258,9 @@ describe('vigil secrets (CLI)', () => {
   it('list --json and rm', async () => {
     const doc = await waitFor('list', async () => {
       const r = await t.vigil(['secrets', 'list', '--json']);
-      return r.code === 0 ? (JSON.parse(r.stdout) as { sets: { set: string; keys: { key: string; masked: string }[] }[] }) : undefined;
+      return r.code === 0
+        ? (JSON.parse(r.stdout) as { sets: { set: string; keys: { key: string; masked: string }[] }[] })
+        : undefined;
     });
     assert.ok(doc.sets.some((s) => s.set === 'tty' && s.keys[0]!.masked === '••••0042'));
     assert.ok(!JSON.stringify(doc).includes('sk-tty-typed-secret'));

@@ -20,7 +20,6 @@ import { freePort } from '../helpers/free-port.js';
 const exec = promisify(execFile);
 const SLOW_REDIS = path.join(FIXTURES, 'services', 'slow-redis.sh');
 
-
 /** Connects to the port every 20 ms and remembers each try; `upAfter(t)`: the first success after a failure at or after t. */
 function watchPort(port: number) {
   const tries: { at: number; ok: boolean }[] = [];
@@ -95,10 +94,14 @@ describe('dependsOn: healthy (real systemd, real redis-server)', () => {
     const t0 = Date.now();
     const applying = t.vigil(['apply', '-f', file], { timeoutMs: 120_000 });
     // While it waits, the unit is "activating" and its status text says for what.
-    const status = await waitFor('the waiting status', async () => {
-      const s = await show(`vigil-${web}.service`, 'StatusText');
-      return s.startsWith('waiting for') ? s : undefined;
-    }, 10_000);
+    const status = await waitFor(
+      'the waiting status',
+      async () => {
+        const s = await show(`vigil-${web}.service`, 'StatusText');
+        return s.startsWith('waiting for') ? s : undefined;
+      },
+      10_000,
+    );
     assert.equal(status, `waiting for ${redis} (tcp 127.0.0.1:${port}) to be healthy`);
     assert.equal(await show(`vigil-${web}.service`, 'ActiveState'), 'activating');
     const r = await applying;
@@ -110,9 +113,22 @@ describe('dependsOn: healthy (real systemd, real redis-server)', () => {
     assert.ok(first!.at >= up - 50, `first output ${first!.at - up} ms after Redis accepted connections`);
     assert.ok(first!.at - t0 >= 2500, 'redis started 3 s late, and so did the dependent');
     const log = webLog();
-    assert.match(log, new RegExp(`^vigil-launch: waiting for ${redis} \\(tcp 127\\.0\\.0\\.1:${port}\\) to be healthy before starting ${web} \\(up to 60 s\\)$`, 'm'));
-    assert.match(log, new RegExp(`^vigil-launch: ${redis} is healthy after \\d+\\.\\d s; starting ${web}$`, 'm'));
-    assert.equal(await show(`vigil-${web}.service`, 'StatusText'), '', 'the status text is cleared once started');
+    assert.match(
+      log,
+      new RegExp(
+        `^vigil-launch: waiting for ${redis} \\(tcp 127\\.0\\.0\\.1:${port}\\) to be healthy before starting ${web} \\(up to 60 s\\)$`,
+        'm',
+      ),
+    );
+    assert.match(
+      log,
+      new RegExp(`^vigil-launch: ${redis} is healthy after \\d+\\.\\d s; starting ${web}$`, 'm'),
+    );
+    assert.equal(
+      await show(`vigil-${web}.service`, 'StatusText'),
+      '',
+      'the status text is cleared once started',
+    );
   });
 
   it('a restart of Redis restarts the dependent, which waits for Redis again (shown in vigil status)', async () => {
@@ -120,10 +136,15 @@ describe('dependsOn: healthy (real systemd, real redis-server)', () => {
     const t0 = Date.now();
     const restarting = t.vigil(['restart', redis], { timeoutMs: 120_000 });
     // `vigil status` says what it waits for while it waits.
-    const waiting = await waitFor('status: waiting', async () => {
-      const doc = await t.json<StatusDoc>(['status']);
-      return doc.services.find((s) => s.name === web && s.waiting !== undefined);
-    }, 10_000, 200);
+    const waiting = await waitFor(
+      'status: waiting',
+      async () => {
+        const doc = await t.json<StatusDoc>(['status']);
+        return doc.services.find((s) => s.name === web && s.waiting !== undefined);
+      },
+      10_000,
+      200,
+    );
     assert.equal(waiting.state, 'starting');
     assert.equal(waiting.waiting, `waiting for ${redis} (tcp 127.0.0.1:${port}) to be healthy`);
     const r = await restarting;
@@ -142,7 +163,11 @@ describe('dependsOn: healthy (real systemd, real redis-server)', () => {
     const before = firsts().length;
     const t0 = Date.now();
     // What default.target does with the enabled units: queue both start jobs and not wait for them.
-    await exec('systemctl', ['--user', 'start', '--no-block', `vigil-${redis}.service`, `vigil-${web}.service`], { env });
+    await exec(
+      'systemctl',
+      ['--user', 'start', '--no-block', `vigil-${redis}.service`, `vigil-${web}.service`],
+      { env },
+    );
     const next = await waitFor('a first line after the boot-like start', () => firsts()[before], 20_000);
     const up = watch.upAfter(t0);
     assert.ok(up !== undefined, 'redis came up');

@@ -73,7 +73,8 @@ function fill(file: string): void {
   }
 }
 
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+const lines = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 
 describe('a full disk (real tmpfs, real systemd)', () => {
   let t: TestHome;
@@ -123,10 +124,14 @@ describe('a full disk (real tmpfs, real systemd)', () => {
     }
     const marks: string[] = [];
     const events = async (): Promise<VigilEvent[]> => (await api.events({ limit: 10000 })).events;
-    await waitFor('both running', async () => {
-      const s = await api.status();
-      return s.services.filter((x) => x.state === 'running').length === 2;
-    }, 20_000);
+    await waitFor(
+      'both running',
+      async () => {
+        const s = await api.status();
+        return s.services.filter((x) => x.state === 'running').length === 2;
+      },
+      20_000,
+    );
 
     // Fill it, then end the agent log and the exit journal on a page boundary, so their next line needs
     // space that is not there (a tmpfs gives out whole pages).
@@ -137,7 +142,11 @@ describe('a full disk (real tmpfs, real systemd)', () => {
     padToPage(agentLog);
     padToPage(exits, `${exits}.pending`);
     marks.push(`filled ${Date.now() / 1000}`);
-    assert.equal(Number(execFileSync('stat', ['-f', '-c', '%a', home]).toString().trim()), 0, 'no free block left');
+    assert.equal(
+      Number(execFileSync('stat', ['-f', '-c', '%a', home]).toString().trim()),
+      0,
+      'no free block left',
+    );
 
     // Crashes while full: the crasher exits 3 every ~1.5 s; the sleeper is killed with SIGKILL twice.
     for (let i = 0; i < 2; i++) {
@@ -166,63 +175,125 @@ describe('a full disk (real tmpfs, real systemd)', () => {
 
     const doctor = await t.vigil(['doctor', '--json']);
     assert.equal(doctor.code, 1, `doctor fails (but answers): ${doctor.stderr}`);
-    const report = JSON.parse(doctor.stdout) as { checks: { name: string; level: string; message: string }[] };
+    const report = JSON.parse(doctor.stdout) as {
+      checks: { name: string; level: string; message: string }[];
+    };
     const space = report.checks.find((c) => c.name === 'disk space')!;
     assert.equal(space.level, 'fail');
-    assert.match(space.message, /^disk full: 0 B free of 20\.0 MiB on .* — VIGIL_HOME uses logs\/ .*, state\/ .*, database .*; biggest: filler /);
-    assert.ok(report.checks.some((c) => c.name === 'exit records' && /exit record\(s\) kept in/.test(c.message)), JSON.stringify(report.checks));
-    assert.ok(report.checks.some((c) => c.name === 'agent: disk-full' && c.level === 'fail'), JSON.stringify(report.checks));
+    assert.match(
+      space.message,
+      /^disk full: 0 B free of 20\.0 MiB on .* — VIGIL_HOME uses logs\/ .*, state\/ .*, database .*; biggest: filler /,
+    );
+    assert.ok(
+      report.checks.some((c) => c.name === 'exit records' && /exit record\(s\) kept in/.test(c.message)),
+      JSON.stringify(report.checks),
+    );
+    assert.ok(
+      report.checks.some((c) => c.name === 'agent: disk-full' && c.level === 'fail'),
+      JSON.stringify(report.checks),
+    );
 
     // Space returns.
     rmSync(filler);
     marks.push(`freed ${Date.now() / 1000}`);
-    const cleared = await waitFor('disk ok again', async () => {
-      const doc = await api.status();
-      return doc.disk?.state === 'ok' ? doc : undefined;
-    }, 20_000);
+    const cleared = await waitFor(
+      'disk ok again',
+      async () => {
+        const doc = await api.status();
+        return doc.disk?.state === 'ok' ? doc : undefined;
+      },
+      20_000,
+    );
     assert.equal(cleared.disk!.pendingEvents, 0);
 
     // The crasher ends by itself after RUNS starts: then every start has exactly one exit record.
     const startCount = () => lines(path.join(t.home, `${crasher}.starts`)).length;
-    const records = () => lines(exits).map((l, i) => parseExitLine(l, i)).filter((r) => r !== null);
+    const records = () =>
+      lines(exits)
+        .map((l, i) => parseExitLine(l, i))
+        .filter((r) => r !== null);
     const tally = () => {
       const r = records();
       const pendingLeft = readFileSync(pendingFile).filter((b, i) => i % 256 === 0 && b !== 0).length;
-      return { pendingLeft, crasher: [r.filter((x) => x.service === crasher).length, startCount()], sleeperKills: r.filter((x) => x.service === sleeper && x.signal === 'SIGKILL').length };
+      return {
+        pendingLeft,
+        crasher: [r.filter((x) => x.service === crasher).length, startCount()],
+        sleeperKills: r.filter((x) => x.service === sleeper && x.signal === 'SIGKILL').length,
+      };
     };
     // Done when it no longer runs (after RUNS starts; or earlier if the shared user manager was restarted
     // under the test, which stops every unit: then too each start must have its one record).
     const inactive = () => {
       try {
-        return execFileSync('systemctl', ['--user', 'is-active', `vigil-${crasher}.service`], { env: t.env }).toString().trim() === 'inactive';
+        return (
+          execFileSync('systemctl', ['--user', 'is-active', `vigil-${crasher}.service`], { env: t.env })
+            .toString()
+            .trim() === 'inactive'
+        );
       } catch (err) {
         return ['inactive', 'failed'].includes((err as { stdout?: Buffer }).stdout?.toString().trim() ?? '');
       }
     };
-    await waitFor('every exit in the journal', async () => {
-      const n = tally();
-      return n.pendingLeft === 0 && inactive() && n.crasher[0] === n.crasher[1];
-    }, 60_000).catch((err: Error) => {
+    await waitFor(
+      'every exit in the journal',
+      async () => {
+        const n = tally();
+        return n.pendingLeft === 0 && inactive() && n.crasher[0] === n.crasher[1];
+      },
+      60_000,
+    ).catch((err: Error) => {
       const startLines = lines(path.join(t.home, `${crasher}.starts`));
-      throw new Error(`${err.message}: ${JSON.stringify(tally())} (records, starts); ${marks.join(', ')}; starts:\n${startLines.join('\n')}\njournal:\n${lines(exits).filter((l) => !l.startsWith('x')).join('\n')}`);
+      throw new Error(
+        `${err.message}: ${JSON.stringify(tally())} (records, starts); ${marks.join(', ')}; starts:\n${startLines.join('\n')}\njournal:\n${lines(
+          exits,
+        )
+          .filter((l) => !l.startsWith('x'))
+          .join('\n')}`,
+      );
     });
     const r = records();
-    assert.equal(new Set(r.map((x) => `${x.at}:${x.service}:${lines(exits)[x.offset]}`)).size, r.length, 'no record twice');
-    assert.equal(r.filter((x) => x.service === sleeper && x.signal === 'SIGKILL').length, 2, 'both kill -9s recorded, once');
-    assert.equal(r.filter((x) => x.service === crasher && x.result === 'success').length, 1, 'the last run exited 0');
+    assert.equal(
+      new Set(r.map((x) => `${x.at}:${x.service}:${lines(exits)[x.offset]}`)).size,
+      r.length,
+      'no record twice',
+    );
+    assert.equal(
+      r.filter((x) => x.service === sleeper && x.signal === 'SIGKILL').length,
+      2,
+      'both kill -9s recorded, once',
+    );
+    assert.equal(
+      r.filter((x) => x.service === crasher && x.result === 'success').length,
+      1,
+      'the last run exited 0',
+    );
     const crashExits = r.filter((x) => x.service === crasher && x.result === 'exit-code').length;
-    await waitFor('a crashed event for each', async () => (await events()).filter((e) => e.service === crasher && e.type === 'crashed').length === crashExits, 10_000);
+    await waitFor(
+      'a crashed event for each',
+      async () =>
+        (await events()).filter((e) => e.service === crasher && e.type === 'crashed').length === crashExits,
+      10_000,
+    );
     const ev = await events();
     const keys = ev.map((e) => e.key);
     assert.equal(new Set(keys).size, keys.length, 'no event twice');
-    assert.equal(ev.filter((e) => e.service === sleeper && e.type === 'crashed' && e.exit?.signal === 'SIGKILL').length, 2);
-    assert.deepEqual(ev.filter((e) => e.type === 'disk-full' || e.type === 'disk-recovered').map((e) => e.type), ['disk-full', 'disk-recovered']);
+    assert.equal(
+      ev.filter((e) => e.service === sleeper && e.type === 'crashed' && e.exit?.signal === 'SIGKILL').length,
+      2,
+    );
+    assert.deepEqual(
+      ev.filter((e) => e.type === 'disk-full' || e.type === 'disk-recovered').map((e) => e.type),
+      ['disk-full', 'disk-recovered'],
+    );
 
     // The agent log resumed, with one note for what it could not write.
     const log = lines(agentLog).map((l) => JSON.parse(l) as { msg?: string });
     const notes = log.filter((l) => /^dropped \d+ log lines while the disk was full$/.test(l.msg ?? ''));
     assert.equal(notes.length, 1, `notes: ${JSON.stringify(notes)}`);
     const after = log.slice(log.indexOf(notes[0]!) + 1).map((l) => l.msg);
-    assert.ok(after.some((m) => m?.startsWith('disk-full cleared after')), `lines after the note: ${after.join(' | ')}`);
+    assert.ok(
+      after.some((m) => m?.startsWith('disk-full cleared after')),
+      `lines after the note: ${after.join(' | ')}`,
+    );
   });
 });

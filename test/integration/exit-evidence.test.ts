@@ -12,7 +12,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VigilEvent } from '../../agent/core/events.js';
 import { ApiClient } from '../../agent/api/client.js';
-import { makeHome, run, sleep, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
+import {
+  makeHome,
+  run,
+  sleep,
+  startAgent,
+  waitFor,
+  type AgentProcess,
+  type TestHome,
+} from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { LAUNCHER } from '../helpers/launcher.js';
 import { parseExitLine } from '../../agent/adapters/fs/exit-journal.js';
@@ -77,8 +85,12 @@ describe('crash evidence from the moment of death (real systemd, real launcher)'
   const events = async (service: string): Promise<VigilEvent[]> =>
     (await api.events({ limit: 10000, service })).events.sort((a, b) => a.at - b.at || a.id - b.id);
 
-  it('each crash tail ends with that process\'s last line, never the next one\'s, across an agent outage; restarts nobody saw are reconstructed', async () => {
-    await waitFor('two live crashes', async () => (await events(num)).filter((e) => e.type === 'crashed').length >= 2, 20_000);
+  it("each crash tail ends with that process's last line, never the next one's, across an agent outage; restarts nobody saw are reconstructed", async () => {
+    await waitFor(
+      'two live crashes',
+      async () => (await events(num)).filter((e) => e.type === 'crashed').length >= 2,
+      20_000,
+    );
     await agent!.stop();
     agent = undefined;
     const outageFrom = Date.now();
@@ -95,8 +107,14 @@ describe('crash evidence from the moment of death (real systemd, real launcher)'
       const tail = c.logTail ?? [];
       const last = tail[tail.length - 1] ?? '';
       const n = runOf(last);
-      assert.ok(n !== null && last === `run ${n} last`, `crash at ${c.at}: tail ends with ${JSON.stringify(last)} (${tail.join(' | ')})`);
-      assert.ok(tail.every((l) => (runOf(l) ?? 0) <= n), `crash of run ${n}: a later run's line in its tail: ${tail.join(' | ')}`);
+      assert.ok(
+        n !== null && last === `run ${n} last`,
+        `crash at ${c.at}: tail ends with ${JSON.stringify(last)} (${tail.join(' | ')})`,
+      );
+      assert.ok(
+        tail.every((l) => (runOf(l) ?? 0) <= n),
+        `crash of run ${n}: a later run's line in its tail: ${tail.join(' | ')}`,
+      );
       assert.ok(!seen.has(n), `run ${n} has two crash events`);
       seen.add(n);
     }
@@ -109,24 +127,44 @@ describe('crash evidence from the moment of death (real systemd, real launcher)'
       const between = runs.filter((r) => r.at >= crashes[i]!.at && r.at <= crashes[i + 1]!.at);
       assert.equal(between.length, 1, `runs between crash ${i} and ${i + 1}: ${between.length}\n${story}`);
     }
-    assert.ok(restarts.some((r) => r.data?.reconstructed === true && r.at > outageFrom), 'some restarts were read back from the journal');
+    assert.ok(
+      restarts.some((r) => r.data?.reconstructed === true && r.at > outageFrom),
+      'some restarts were read back from the journal',
+    );
   });
 
   it('a program that exits 217 itself is "exited with code 217", not systemd failing to switch user', async () => {
-    const crash = await waitFor('crash of own', async () => (await events(own)).find((e) => e.type === 'crashed'), 20_000);
+    const crash = await waitFor(
+      'crash of own',
+      async () => (await events(own)).find((e) => e.type === 'crashed'),
+      20_000,
+    );
     assert.equal(crash.exit?.code, 217);
     assert.equal(crash.exit?.reason, 'exited with code 217');
     assert.equal(crash.message, `${own} exited with code 217`);
     assert.deepEqual(crash.logTail?.slice(-1), ['choosing 217']);
     // burst 2: two runs, one restart (systemd's NRestarts says 2: it counts the restart it refused).
-    const limit = await waitFor('start-limit-hit of own', async () => (await events(own)).find((e) => e.type === 'start-limit-hit'), 20_000);
+    const limit = await waitFor(
+      'start-limit-hit of own',
+      async () => (await events(own)).find((e) => e.type === 'start-limit-hit'),
+      20_000,
+    );
     assert.match(limit.message, /restarted 1 time and was given up on/);
   });
 
   it('a missing program is explained as such', async () => {
-    await waitFor('gone running', async () => (await api.status()).services.find((s) => s.name === gone && s.state === 'running'), 20_000);
+    await waitFor(
+      'gone running',
+      async () => (await api.status()).services.find((s) => s.name === gone && s.state === 'running'),
+      20_000,
+    );
     rmSync(goneProgram);
-    const killed = await run('systemctl', ['--user', 'kill', '--signal=SIGKILL', `vigil-${gone}.service`], t.env, {});
+    const killed = await run(
+      'systemctl',
+      ['--user', 'kill', '--signal=SIGKILL', `vigil-${gone}.service`],
+      t.env,
+      {},
+    );
     assert.equal(killed.code, 0, killed.stderr);
     const crash = await waitFor(
       'exec failure event',
@@ -137,28 +175,43 @@ describe('crash evidence from the moment of death (real systemd, real launcher)'
   });
 });
 
-describe('the ExecStopPost hook takes the launcher\'s fields only from its own run', () => {
+describe("the ExecStopPost hook takes the launcher's fields only from its own run", () => {
   it('appends them under a matching INVOCATION_ID, never from a file another run left; removes the file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-hook-'));
     try {
       const journal = path.join(dir, 'exits.log');
       const end = path.join(dir, 'web.end');
       const hook = (inv: string) =>
-        run(LAUNCHER, ['--exit-hook', journal, 'web', end], {
-          PATH: process.env.PATH, INVOCATION_ID: inv, SERVICE_RESULT: 'exit-code', EXIT_CODE: 'exited', EXIT_STATUS: '217',
-        }, {});
+        run(
+          LAUNCHER,
+          ['--exit-hook', journal, 'web', end],
+          {
+            PATH: process.env.PATH,
+            INVOCATION_ID: inv,
+            SERVICE_RESULT: 'exit-code',
+            EXIT_CODE: 'exited',
+            EXIT_STATUS: '217',
+          },
+          {},
+        );
       writeFileSync(end, 'run-1 via=vigil-launch log-end=1:2:3\n');
       assert.equal((await hook('run-1')).code, 0);
       assert.equal(existsSync(end), false, 'the end file is consumed');
       writeFileSync(end, 'run-1 via=vigil-launch log-end=1:2:9\n');
       await hook('run-2'); // the launcher of run 2 never ran: systemd could not execute it
       await hook('run-3'); // no end file at all (the launcher was killed outright)
-      const recs = readFileSync(journal, 'utf8').trim().split('\n').map((l, i) => parseExitLine(l, i));
-      assert.deepEqual(recs.map((r) => [r?.code, r?.launcher]), [
-        [217, { ran: true, execError: null, logEnd: { dev: 1, ino: 2, offset: 3 } }],
-        [217, undefined],
-        [217, undefined],
-      ]);
+      const recs = readFileSync(journal, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l, i) => parseExitLine(l, i));
+      assert.deepEqual(
+        recs.map((r) => [r?.code, r?.launcher]),
+        [
+          [217, { ran: true, execError: null, logEnd: { dev: 1, ino: 2, offset: 3 } }],
+          [217, undefined],
+          [217, undefined],
+        ],
+      );
       assert.equal(existsSync(end), false, 'a stale end file is removed too');
     } finally {
       rmSync(dir, { recursive: true, force: true });

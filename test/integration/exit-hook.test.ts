@@ -6,7 +6,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers/vigil.js';
@@ -52,7 +63,9 @@ describe('exit hook on a full disk (real tmpfs)', () => {
   });
 
   const hook = (service: string, status: string) =>
-    spawnSync(LAUNCHER, ['--exit-hook', journal, service], { env: { SERVICE_RESULT: 'exit-code', EXIT_CODE: 'exited', EXIT_STATUS: status } });
+    spawnSync(LAUNCHER, ['--exit-hook', journal, service], {
+      env: { SERVICE_RESULT: 'exit-code', EXIT_CODE: 'exited', EXIT_STATUS: status },
+    });
   const flush = () => spawnSync(LAUNCHER, ['--exit-flush', journal]);
   const journalLines = () => readFileSync(journal, 'utf8').split('\n').filter(Boolean);
   const pendingCount = () => {
@@ -67,7 +80,7 @@ describe('exit hook on a full disk (real tmpfs)', () => {
       t.skip(skip);
       return;
     }
-    assert.equal(flush().status, 0, 'the agent\'s start-up flush creates the slots');
+    assert.equal(flush().status, 0, "the agent's start-up flush creates the slots");
     assert.equal(statSync(`${journal}.pending`).size, 256 * SLOT);
     // 4092 bytes: the next record fits 4 bytes into the journal's page, then needs a new one.
     writeFileSync(journal, '1700000000.000000000 old exit-code exited 1\n'.repeat(93));
@@ -95,13 +108,16 @@ describe('exit hook on a full disk (real tmpfs)', () => {
 
     assert.equal(hook('web', '6').status, 0, 'the next exit moves the pending ones first');
     const lines = journalLines().slice(93);
-    assert.deepEqual(lines.map((l) => l.split(' ').slice(1).join(' ')), [
-      'api exit-code exited 9', // appended by the writer that died; not again from its slot
-      'web exit-code exited 3',
-      'db exit-code exited 4',
-      'web exit-code exited 5',
-      'web exit-code exited 6',
-    ]);
+    assert.deepEqual(
+      lines.map((l) => l.split(' ').slice(1).join(' ')),
+      [
+        'api exit-code exited 9', // appended by the writer that died; not again from its slot
+        'web exit-code exited 3',
+        'db exit-code exited 4',
+        'web exit-code exited 5',
+        'web exit-code exited 6',
+      ],
+    );
     assert.equal(pendingCount(), 0);
     assert.equal(flush().status, 0);
     assert.equal(journalLines().length, 93 + 5, 'nothing twice');
@@ -119,7 +135,10 @@ describe('exit hook on a full disk (real tmpfs)', () => {
     fill(filler);
     const r = hook('web', '7');
     assert.equal(r.status, 1);
-    assert.match(r.stderr.toString(), /exit record lost: cannot append to .*exits\.log \(No space left on device\) and no pending slots/);
+    assert.match(
+      r.stderr.toString(),
+      /exit record lost: cannot append to .*exits\.log \(No space left on device\) and no pending slots/,
+    );
     assert.equal(existsSync(`${journal}.pending`), false);
     rmSync(filler);
   });

@@ -6,13 +6,19 @@ import path from 'node:path';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import type { VigilEvent } from '../../agent/core/events.js';
 import type { AlertsResponse, ResourcesResponse } from '../../agent/api/contract.js';
-import { FIXTURES, makeHome, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
+import {
+  FIXTURES,
+  makeHome,
+  startAgent,
+  waitFor,
+  type AgentProcess,
+  type TestHome,
+} from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 import { freePort } from '../helpers/free-port.js';
 
 const SERVER = path.join(FIXTURES, 'services', 'health-server.mjs');
-
 
 describe('health, resources and alerts (real systemd, real agent)', () => {
   let t: TestHome;
@@ -24,12 +30,18 @@ describe('health, resources and alerts (real systemd, real agent)', () => {
   const web = `${p}-web`;
 
   const status = async (): Promise<ServiceStatus> => (await t.json<StatusDoc>(['status', web])).services[0]!;
-  const api = async <T>(route: string, auth = true): Promise<{ status: number; text: string; json: () => T }> => {
-    const res = await fetch(`${agent.httpUrl}${route}`, { headers: auth ? { authorization: `Bearer ${token}` } : {} });
+  const api = async <T>(
+    route: string,
+    auth = true,
+  ): Promise<{ status: number; text: string; json: () => T }> => {
+    const res = await fetch(`${agent.httpUrl}${route}`, {
+      headers: auth ? { authorization: `Bearer ${token}` } : {},
+    });
     const text = await res.text();
     return { status: res.status, text, json: () => JSON.parse(text) as T };
   };
-  const bodies = (p: string) => rx.received.filter((r) => r.path === p).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+  const bodies = (p: string) =>
+    rx.received.filter((r) => r.path === p).map((r) => JSON.parse(r.body) as Record<string, unknown>);
 
   before(async () => {
     t = await makeHome();
@@ -67,10 +79,15 @@ alerts:
   });
 
   it('status carries health, the last probe, CPU and memory (with their source) and the agent itself', async () => {
-    const s = await waitFor('healthy with usage', async () => {
-      const x = await status();
-      return x.health === 'healthy' && x.cpuPercent != null && x.cpuPercent > 0 ? x : undefined;
-    }, 30_000, 250);
+    const s = await waitFor(
+      'healthy with usage',
+      async () => {
+        const x = await status();
+        return x.health === 'healthy' && x.cpuPercent != null && x.cpuPercent > 0 ? x : undefined;
+      },
+      30_000,
+      250,
+    );
     assert.equal(s.probe?.health, 'healthy');
     assert.equal(s.probe?.httpStatus, 200);
     assert.deepEqual(s.probe?.checks, { self: 'ok' });
@@ -88,36 +105,71 @@ alerts:
 
   it('a failing probe makes it down, alerts through the JSON and Slack webhooks, then recovers', async () => {
     writeFileSync(control, JSON.stringify({ code: 503, body: { status: 'unhealthy' } }));
-    const down = await waitFor('down', async () => ((await status()).health === 'down' ? await status() : undefined), 15_000, 200);
+    const down = await waitFor(
+      'down',
+      async () => ((await status()).health === 'down' ? await status() : undefined),
+      15_000,
+      200,
+    );
     assert.equal(down.probe?.httpStatus, 503);
-    const fired = await waitFor('json webhook', () => bodies('/hook').find((b) => b.kind === 'firing'), 15_000, 100);
+    const fired = await waitFor(
+      'json webhook',
+      () => bodies('/hook').find((b) => b.kind === 'firing'),
+      15_000,
+      100,
+    );
     assert.equal(fired.title, `${web} is down`);
     assert.equal(fired.severity, 'critical');
     assert.equal(fired.rule, 'service-down');
-    const slack = await waitFor('slack webhook', () => bodies('/slack').find((b) => String(b.text).includes('is down')), 15_000, 100);
+    const slack = await waitFor(
+      'slack webhook',
+      () => bodies('/slack').find((b) => String(b.text).includes('is down')),
+      15_000,
+      100,
+    );
     assert.ok(Array.isArray(slack.blocks), 'Slack blocks');
     writeFileSync(control, JSON.stringify({ code: 200, body: { status: 'healthy' } }));
     await waitFor('healthy again', async () => (await status()).health === 'healthy', 20_000, 200);
-    const resolved = await waitFor('recovery notice', () => bodies('/hook').find((b) => b.kind === 'resolved'), 15_000, 100);
+    const resolved = await waitFor(
+      'recovery notice',
+      () => bodies('/hook').find((b) => b.kind === 'resolved'),
+      15_000,
+      100,
+    );
     assert.equal(resolved.title, `${web} recovered`);
     const alerts = await t.json<AlertsResponse>(['alerts']);
     assert.deepEqual(alerts.channels, ['hook', 'slack']);
     const sent = alerts.notifications.filter((n) => n.service === web);
     assert.ok(sent.length >= 2);
-    for (const n of sent) assert.deepEqual(n.deliveries.map((d) => [d.channel, d.status]), [['hook', 'sent'], ['slack', 'sent']]);
-    const types = (await t.json<{ events: VigilEvent[] }>(['events', '--service', web, '-n', '500'])).events.map((e) => e.type);
-    for (const want of ['health-ok', 'health-down', 'alert-firing', 'alert-resolved'] as const) assert.ok(types.includes(want), `${want} in ${types.join(',')}`);
+    for (const n of sent)
+      assert.deepEqual(
+        n.deliveries.map((d) => [d.channel, d.status]),
+        [
+          ['hook', 'sent'],
+          ['slack', 'sent'],
+        ],
+      );
+    const types = (
+      await t.json<{ events: VigilEvent[] }>(['events', '--service', web, '-n', '500'])
+    ).events.map((e) => e.type);
+    for (const want of ['health-ok', 'health-down', 'alert-firing', 'alert-resolved'] as const)
+      assert.ok(types.includes(want), `${want} in ${types.join(',')}`);
   });
 
   it('serves resource history for sparklines, and Prometheus metrics with the token', async () => {
-    const r = await api<ResourcesResponse>(`/api/resources?service=${web}&since=${Date.now() - 120_000}&points=120`);
+    const r = await api<ResourcesResponse>(
+      `/api/resources?service=${web}&since=${Date.now() - 120_000}&points=120`,
+    );
     assert.equal(r.status, 200);
     const series = r.json().series[0]!;
     assert.equal(series.resolution, 'raw');
     assert.ok(series.points.length >= 3, `${series.points.length} points`);
     assert.ok(series.points.some((x) => (x.cpuMax ?? 0) > 0));
     const all = (await api<ResourcesResponse>('/api/resources')).json();
-    assert.deepEqual(all.series.map((s) => s.service), [web, 'agent']);
+    assert.deepEqual(
+      all.series.map((s) => s.service),
+      [web, 'agent'],
+    );
     assert.equal((await api('/metrics', false)).status, 401);
     const m = await api('/metrics');
     assert.equal(m.status, 200);
@@ -138,14 +190,27 @@ alerts:
   it('an agent killed without a clean stop alerts once it is back', async () => {
     await agent.kill();
     agent = await startAgent(t, ['--http', '127.0.0.1:0']);
-    const shot = await waitFor('agent-restarted alert', () => bodies('/hook').find((b) => b.rule === 'agent-restarted'), 15_000, 100);
+    const shot = await waitFor(
+      'agent-restarted alert',
+      () => bodies('/hook').find((b) => b.rule === 'agent-restarted'),
+      15_000,
+      100,
+    );
     assert.equal(shot.title, 'Vigil agent restarted after an unclean stop');
     assert.equal(shot.severity, 'warning');
     await agent.stop();
     agent = await startAgent(t, ['--http', '127.0.0.1:0']);
     await new Promise((r) => setTimeout(r, 2500));
-    assert.equal(bodies('/hook').filter((b) => b.rule === 'agent-restarted').length, 1, 'a clean stop and start: no alert');
-    assert.equal((await status()).health, 'healthy', 'health survives the restart (persisted), no flap to unknown');
+    assert.equal(
+      bodies('/hook').filter((b) => b.rule === 'agent-restarted').length,
+      1,
+      'a clean stop and start: no alert',
+    );
+    assert.equal(
+      (await status()).health,
+      'healthy',
+      'health survives the restart (persisted), no flap to unknown',
+    );
   });
 
   it('vigil alerts test reaches every channel', async () => {

@@ -34,8 +34,26 @@ it(`loses and duplicates no line at ≥100k lines/s for ${SECONDS} s, rotating e
   assert.equal(r.launcherStderr, '', 'the launcher had nothing to complain about');
   assert.equal(r.firstProblem, null);
   assert.deepEqual(
-    { lost: r.lost, duplicated: r.duplicated, malformed: r.malformed, nulFiles: r.nulFiles, oversize: r.oversize, splitEnds: r.splitEnds, early: r.early, contiguous: r.contiguous },
-    { lost: 0, duplicated: 0, malformed: 0, nulFiles: 0, oversize: 0, splitEnds: 0, early: 0, contiguous: true },
+    {
+      lost: r.lost,
+      duplicated: r.duplicated,
+      malformed: r.malformed,
+      nulFiles: r.nulFiles,
+      oversize: r.oversize,
+      splitEnds: r.splitEnds,
+      early: r.early,
+      contiguous: r.contiguous,
+    },
+    {
+      lost: 0,
+      duplicated: 0,
+      malformed: 0,
+      nulFiles: 0,
+      oversize: 0,
+      splitEnds: 0,
+      early: 0,
+      contiguous: true,
+    },
   );
   assert.ok(r.rotations >= 100 && r.rotations < KEEP, `rotations: ${r.rotations} (all kept)`);
 });

@@ -15,7 +15,16 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ApiClient } from '../../agent/api/client.js';
 import type { VigilEvent } from '../../agent/core/events.js';
-import { BIN, FIXTURES, makeHome, run, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
+import {
+  BIN,
+  FIXTURES,
+  makeHome,
+  run,
+  startAgent,
+  waitFor,
+  type AgentProcess,
+  type TestHome,
+} from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 
@@ -26,7 +35,21 @@ const tag = randomBytes(6).toString('hex');
 const SECRET = `leak-canary-${tag}-Zq9w-end`;
 const TAIL = { lines: 500, level: null, grep: null, timeoutMs: 5000 };
 const LABEL = '[redacted:leak/API_KEY]';
-const PRINTED = ['plain', 'upper', 'minus-last', 'hex', 'HEX', 'base64-0', 'base64-1', 'base64-2', 'base64url', 'json2', 'percent-dash', 'percent-all', 'unicode-escape'];
+const PRINTED = [
+  'plain',
+  'upper',
+  'minus-last',
+  'hex',
+  'HEX',
+  'base64-0',
+  'base64-1',
+  'base64-2',
+  'base64url',
+  'json2',
+  'percent-dash',
+  'percent-all',
+  'unicode-escape',
+];
 
 /**
  * Pieces of each printed form that only the secret can produce, computed here without the redactor:
@@ -34,8 +57,21 @@ const PRINTED = ['plain', 'upper', 'minus-last', 'hex', 'HEX', 'base64-0', 'base
  * full percent-encoding) and exact ones (base64 characters carrying only the secret's bits, any alignment).
  */
 const bytes = Buffer.from(SECRET);
-const NEEDLES_CI = [tag, bytes.toString('hex').slice(2, -2), [...bytes].map((c) => `%${c.toString(16)}`).join('').slice(12, 60)];
-const NEEDLES = [0, 1, 2].flatMap((o) => (['base64', 'base64url'] as const).map((a) => Buffer.concat([Buffer.alloc(o), bytes]).toString(a).slice(4, 28)));
+const NEEDLES_CI = [
+  tag,
+  bytes.toString('hex').slice(2, -2),
+  [...bytes]
+    .map((c) => `%${c.toString(16)}`)
+    .join('')
+    .slice(12, 60),
+];
+const NEEDLES = [0, 1, 2].flatMap((o) =>
+  (['base64', 'base64url'] as const).map((a) =>
+    Buffer.concat([Buffer.alloc(o), bytes])
+      .toString(a)
+      .slice(4, 28),
+  ),
+);
 
 /** Which needles `text` holds (none: no form of the secret is in it). */
 function leaks(text: string): string[] {
@@ -87,7 +123,11 @@ alerts:
 
   it('sanity: the service log on disk holds every form (the needles find them)', async () => {
     const file = path.join(t.env.VIGIL_HOME!, 'logs', `${svc}.log`);
-    await waitFor('the service printed', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('fatal: upstream'), 20_000);
+    await waitFor(
+      'the service printed',
+      () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('fatal: upstream'),
+      20_000,
+    );
     const raw = fs.readFileSync(file, 'utf8');
     assert.deepEqual(leaks(raw), [...NEEDLES_CI, ...NEEDLES]);
   });
@@ -95,15 +135,27 @@ alerts:
   it('the crash events (API, event stream) carry the log tail with every form redacted', async () => {
     const streamed: VigilEvent[] = [];
     const ac = new AbortController();
-    const stream = api.streamEvents({ service: svc }, (e) => streamed.push(e), ac.signal).catch(() => undefined);
-    const crashed = await waitFor('a crash event with its log tail', async () => {
-      const e = (await api.events({ limit: 10_000, service: svc })).events.filter((x) => (x.type === 'crashed' || x.type === 'crashloop') && x.logTail?.length);
-      return e.length > 0 ? e : undefined;
-    }, 30_000, 200);
+    const stream = api
+      .streamEvents({ service: svc }, (e) => streamed.push(e), ac.signal)
+      .catch(() => undefined);
+    const crashed = await waitFor(
+      'a crash event with its log tail',
+      async () => {
+        const e = (await api.events({ limit: 10_000, service: svc })).events.filter(
+          (x) => (x.type === 'crashed' || x.type === 'crashloop') && x.logTail?.length,
+        );
+        return e.length > 0 ? e : undefined;
+      },
+      30_000,
+      200,
+    );
     await waitFor('the crash on the event stream', () => streamed.some((e) => e.logTail?.length), 10_000);
     ac.abort();
     await stream;
-    served.push(['/api/events', JSON.stringify(await api.events({ limit: 10_000 }))], ['event stream', JSON.stringify(streamed)]);
+    served.push(
+      ['/api/events', JSON.stringify(await api.events({ limit: 10_000 }))],
+      ['event stream', JSON.stringify(streamed)],
+    );
     const tail = crashed[0]!.logTail!;
     for (const form of PRINTED) {
       const line = tail.find((l) => l.startsWith(`${form} `));
@@ -112,26 +164,48 @@ alerts:
   });
 
   it('a health probe that prints the key: the status and the health events show it redacted', async () => {
-    const st = await waitFor('the probe failed', async () => {
-      const doc = await api.status();
-      const x = doc.services.find((s) => s.name === probed);
-      return x?.probe?.error ? doc : undefined;
-    }, 20_000, 200);
-    const down = await waitFor('a health event', async () => {
-      const e = (await api.events({ limit: 10_000, service: probed })).events;
-      return e.some((x) => x.message.includes('probe:')) ? e : undefined;
-    }, 20_000, 200);
+    const st = await waitFor(
+      'the probe failed',
+      async () => {
+        const doc = await api.status();
+        const x = doc.services.find((s) => s.name === probed);
+        return x?.probe?.error ? doc : undefined;
+      },
+      20_000,
+      200,
+    );
+    const down = await waitFor(
+      'a health event',
+      async () => {
+        const e = (await api.events({ limit: 10_000, service: probed })).events;
+        return e.some((x) => x.message.includes('probe:')) ? e : undefined;
+      },
+      20_000,
+      200,
+    );
     const cli = await t.vigil(['status', probed, '--json']);
-    served.push(['status (probe)', JSON.stringify(st)], ['health events', JSON.stringify(down)], ['vigil status', cli.stdout]);
+    served.push(
+      ['status (probe)', JSON.stringify(st)],
+      ['health events', JSON.stringify(down)],
+      ['vigil status', cli.stdout],
+    );
     const error = st.services.find((s) => s.name === probed)!.probe!.error!;
     assert.match(error, /refused key \[redacted:leak\/API_KEY\] \(base64 .{0,2}\[redacted:leak\/API_KEY\]/);
   });
 
   it('the log API, the log stream and vigil logs (with and without the agent) show every form redacted', async () => {
     const tail = await api.call('logTail', { name: svc }, TAIL);
-    const search = await api.call('logSearch', { name: svc }, { pattern: 'key', regex: false, ignoreCase: false, limit: 500, level: null, timeoutMs: 5000 });
+    const search = await api.call(
+      'logSearch',
+      { name: svc },
+      { pattern: 'key', regex: false, ignoreCase: false, limit: 500, level: null, timeoutMs: 5000 },
+    );
     served.push(['log API tail', JSON.stringify(tail)], ['log API search', JSON.stringify(search)]);
-    for (const form of PRINTED) assert.ok(tail.lines.some((l) => l.startsWith(`${form} `) && l.includes(LABEL)), `log API, ${form}`);
+    for (const form of PRINTED)
+      assert.ok(
+        tail.lines.some((l) => l.startsWith(`${form} `) && l.includes(LABEL)),
+        `log API, ${form}`,
+      );
     assert.ok(search.matches.length > 0);
     const followed: string[] = [];
     const ac = new AbortController();
@@ -140,17 +214,35 @@ alerts:
     ac.abort();
     await follow;
     served.push(['log stream', JSON.stringify(followed)]);
-    for (const form of PRINTED) assert.ok(followed.some((l) => l.startsWith(`${form} `) && l.includes(LABEL)), `log stream, ${form}`);
+    for (const form of PRINTED)
+      assert.ok(
+        followed.some((l) => l.startsWith(`${form} `) && l.includes(LABEL)),
+        `log stream, ${form}`,
+      );
     const viaAgent = await t.vigil(['logs', svc, '-n', '500']);
-    const direct = await run(process.execPath, [BIN, 'logs', svc, '-n', '500'], { ...t.env, VIGIL_NO_AGENT: '1' }, { timeoutMs: 60_000 });
+    const direct = await run(
+      process.execPath,
+      [BIN, 'logs', svc, '-n', '500'],
+      { ...t.env, VIGIL_NO_AGENT: '1' },
+      { timeoutMs: 60_000 },
+    );
     const events = await t.vigil(['events', '-n', '1000', '--json']);
-    served.push(['vigil logs (agent)', viaAgent.stdout + viaAgent.stderr], ['vigil logs (direct)', direct.stdout + direct.stderr], ['vigil events', events.stdout]);
+    served.push(
+      ['vigil logs (agent)', viaAgent.stdout + viaAgent.stderr],
+      ['vigil logs (direct)', direct.stdout + direct.stderr],
+      ['vigil events', events.stdout],
+    );
     for (const r of [viaAgent, direct, events]) assert.equal(r.code, 0, r.stderr);
     assert.ok(direct.stdout.includes(`percent-all GET /x?key=${LABEL}`), direct.stdout);
   });
 
   it('nothing served, alerted or stored holds the secret in any form: responses, webhook, database', async () => {
-    await waitFor('an alert sent to the webhook', () => rx.received.some((r) => r.path === '/hook'), 20_000, 100);
+    await waitFor(
+      'an alert sent to the webhook',
+      () => rx.received.some((r) => r.path === '/hook'),
+      20_000,
+      100,
+    );
     served.push(['webhook', rx.received.map((r) => r.body).join('\n')]);
     await agent!.stop();
     agent = null;
@@ -162,7 +254,9 @@ alerts:
       const file = path.join(t.env.VIGIL_HOME!, f);
       if (fs.existsSync(file)) served.push([f, fs.readFileSync(file).toString('latin1')]);
     }
-    const found = served.map(([where, text]) => [where, leaks(text).length] as const).filter(([, n]) => n > 0);
+    const found = served
+      .map(([where, text]) => [where, leaks(text).length] as const)
+      .filter(([, n]) => n > 0);
     assert.deepEqual(found, [], 'where the secret is, and how many of its forms');
     assert.ok(served.length >= 15, served.map(([w]) => w).join(', '));
   });

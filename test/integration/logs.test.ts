@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, FIXTURES, makeHome, run as exec, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
+import {
+  BIN,
+  FIXTURES,
+  makeHome,
+  run as exec,
+  startAgent,
+  waitFor,
+  type AgentProcess,
+  type TestHome,
+} from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 
 const BURST = path.join(FIXTURES, 'services', 'log-burst.mjs');
@@ -45,7 +54,11 @@ services:
     logs: { maxBytes: 16K }
 `;
     await t.json(['apply', '-f', t.manifest(yaml)]);
-    await waitFor('burst written', () => readFileSync(path.join(logsDir(), `${svc}.log`), 'utf8').includes('tick 0'), 30_000);
+    await waitFor(
+      'burst written',
+      () => readFileSync(path.join(logsDir(), `${svc}.log`), 'utf8').includes('tick 0'),
+      30_000,
+    );
   });
   after(async () => {
     await agent?.stop().catch(() => undefined);
@@ -53,8 +66,14 @@ services:
   });
 
   it('the unit runs the service through the launcher with the manifest’s settings; the log rotated', () => {
-    const unit = readFileSync(path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user', `vigil-${svc}.service`), 'utf8');
-    assert.match(unit, /^ExecStart=".*\/dist\/bin\/vigil-launch" "--service" "[^"]+" "--log" "[^"]+\.log" "--max-bytes" "16384" "--keep" "200" "--stop-timeout" "\d+" "--end-file" "[^"]+\.end" "--" /m);
+    const unit = readFileSync(
+      path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user', `vigil-${svc}.service`),
+      'utf8',
+    );
+    assert.match(
+      unit,
+      /^ExecStart=".*\/dist\/bin\/vigil-launch" "--service" "[^"]+" "--log" "[^"]+\.log" "--max-bytes" "16384" "--keep" "200" "--stop-timeout" "\d+" "--end-file" "[^"]+\.end" "--" /m,
+    );
     const rotated = readdirSync(logsDir()).filter((f) => f.startsWith(`${svc}.log.`));
     assert.ok(rotated.length >= 10, `rotated files: ${rotated.length}`);
     for (const f of rotated) assert.ok(readFileSync(path.join(logsDir(), f)).length <= 16384, f);
@@ -72,7 +91,10 @@ services:
       const all = await run<TailJson>(['logs', svc, '-n', String(N + 5000)]); // the burst, and the ticks since
       const burst = all.lines.filter((l) => l.startsWith('{'));
       assert.equal(burst.length, N, 'every burst line, none twice');
-      assert.deepEqual(burst.map((l) => (JSON.parse(l) as { n: number }).n), Array.from({ length: N }, (_, i) => i));
+      assert.deepEqual(
+        burst.map((l) => (JSON.parse(l) as { n: number }).n),
+        Array.from({ length: N }, (_, i) => i),
+      );
       assert.ok(all.files.length >= 10, `read ${all.files.length} files`);
 
       const redacted = all.lines.find((l) => l.startsWith('calling upstream'));
@@ -80,13 +102,22 @@ services:
       assert.ok(!all.lines.some((l) => l.includes(TOKEN_VALUE)), 'the secret value is never served');
 
       const one = await run<SearchJson>(['logs', svc, '--grep', '"n":2999,']);
-      assert.deepEqual(one.matches.map((m) => (JSON.parse(m.line) as { n: number }).n), [2999]);
+      assert.deepEqual(
+        one.matches.map((m) => (JSON.parse(m.line) as { n: number }).n),
+        [2999],
+      );
       const re = await run<SearchJson>(['logs', svc, '-E', '--grep', '"n":10[0-9]5,', '-n', '1000']);
-      assert.deepEqual(re.matches.map((m) => (JSON.parse(m.line) as { n: number }).n), Array.from({ length: 10 }, (_, i) => 1005 + 10 * i));
+      assert.deepEqual(
+        re.matches.map((m) => (JSON.parse(m.line) as { n: number }).n),
+        Array.from({ length: 10 }, (_, i) => 1005 + 10 * i),
+      );
       const limited = await run<SearchJson>(['logs', svc, '--grep', 'burst line', '-n', '5']);
       assert.deepEqual([limited.matches.length, limited.truncated], [5, true]);
       const errors = await run<TailJson>(['logs', svc, '--level', 'error', '-n', '3']);
-      assert.deepEqual(errors.lines.map((l) => (JSON.parse(l) as { n: number }).n), [2700, 2800, 2900]);
+      assert.deepEqual(
+        errors.lines.map((l) => (JSON.parse(l) as { n: number }).n),
+        [2700, 2800, 2900],
+      );
       const secret = await run<SearchJson>(['logs', svc, '--grep', TOKEN_VALUE]);
       assert.deepEqual(secret.matches, [], 'searching for the value finds nothing');
     });
@@ -94,13 +125,31 @@ services:
 
   it('-f follows through the agent: new lines as they are written, until interrupted', async () => {
     agent ??= await startAgent(t);
-    const child = spawn(process.execPath, [BIN, 'logs', svc, '-n', '1', '-f', '--grep', 'tick'], { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'logs', svc, '-n', '1', '-f', '--grep', 'tick'], {
+      env: t.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await waitFor('three followed ticks', () => out.trim().split('\n').filter((l) => /^tick \d+$/.test(l)).length >= 4, 15_000);
-    const ticks = out.trim().split('\n').map((l) => Number(l.slice(5)));
-    assert.deepEqual(ticks, ticks.map((_, i) => ticks[0]! + i), `consecutive: ${out}`);
+    await waitFor(
+      'three followed ticks',
+      () =>
+        out
+          .trim()
+          .split('\n')
+          .filter((l) => /^tick \d+$/.test(l)).length >= 4,
+      15_000,
+    );
+    const ticks = out
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.slice(5)));
+    assert.deepEqual(
+      ticks,
+      ticks.map((_, i) => ticks[0]! + i),
+      `consecutive: ${out}`,
+    );
     child.kill('SIGINT');
     assert.equal(await exited, 0);
   });

@@ -9,13 +9,19 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import type { VigilEvent } from '../../agent/core/events.js';
-import { FIXTURES, makeHome, startAgent, waitFor, type AgentProcess, type TestHome } from '../helpers/vigil.js';
+import {
+  FIXTURES,
+  makeHome,
+  startAgent,
+  waitFor,
+  type AgentProcess,
+  type TestHome,
+} from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { freePort } from '../helpers/free-port.js';
 
 const HANG = path.join(FIXTURES, 'services', 'hang-after.py');
 const SLEEPER = path.join(FIXTURES, 'services', 'sleeper.sh');
-
 
 describe('tcp and exec probes, liveness restarts (real systemd, real agent, real redis)', () => {
   let t: TestHome;
@@ -28,8 +34,10 @@ describe('tcp and exec probes, liveness restarts (real systemd, real agent, real
   let redisPort: number;
   let nobodyPort: number;
 
-  const status = async (name: string): Promise<ServiceStatus> => (await t.json<StatusDoc>(['status', name])).services[0]!;
-  const events = async (name: string): Promise<VigilEvent[]> => (await t.json<{ events: VigilEvent[] }>(['events', '--service', name, '-n', '500'])).events;
+  const status = async (name: string): Promise<ServiceStatus> =>
+    (await t.json<StatusDoc>(['status', name])).services[0]!;
+  const events = async (name: string): Promise<VigilEvent[]> =>
+    (await t.json<{ events: VigilEvent[] }>(['events', '--service', name, '-n', '500'])).events;
 
   before(async () => {
     t = await makeHome();
@@ -64,17 +72,27 @@ describe('tcp and exec probes, liveness restarts (real systemd, real agent, real
   });
 
   it('tcp: redis-server accepting connections is healthy; a port nobody listens on is down, connection refused', async () => {
-    const r = await waitFor('redis healthy', async () => {
-      const s = await status(redis);
-      return s.health === 'healthy' ? s : undefined;
-    }, 20_000, 200);
+    const r = await waitFor(
+      'redis healthy',
+      async () => {
+        const s = await status(redis);
+        return s.health === 'healthy' ? s : undefined;
+      },
+      20_000,
+      200,
+    );
     assert.equal(r.probe?.health, 'healthy');
     assert.equal(r.probe?.httpStatus, null);
     assert.equal(r.healthReason, 'probe: passed');
-    const l = await waitFor('lonely down by its probe', async () => {
-      const s = await status(lonely);
-      return s.state === 'running' && s.probe?.health === 'down' ? s : undefined;
-    }, 20_000, 200);
+    const l = await waitFor(
+      'lonely down by its probe',
+      async () => {
+        const s = await status(lonely);
+        return s.state === 'running' && s.probe?.health === 'down' ? s : undefined;
+      },
+      20_000,
+      200,
+    );
     assert.equal(l.health, 'down');
     assert.equal(l.probe?.error, `connection refused (127.0.0.1:${nobodyPort})`);
   });
@@ -83,42 +101,86 @@ describe('tcp and exec probes, liveness restarts (real systemd, real agent, real
     await waitFor('worker healthy', async () => (await status(worker)).health === 'healthy', 20_000, 200);
     const stop = await t.vigil(['stop', redis]);
     assert.equal(stop.code, 0, stop.stderr);
-    const w = await waitFor('worker down', async () => {
-      const s = await status(worker);
-      return s.health === 'down' ? s : undefined;
-    }, 20_000, 200);
+    const w = await waitFor(
+      'worker down',
+      async () => {
+        const s = await status(worker);
+        return s.health === 'down' ? s : undefined;
+      },
+      20_000,
+      200,
+    );
     assert.equal(w.state, 'running', 'the worker itself runs on; only its probe fails');
-    assert.equal(w.probe?.error, `/usr/bin/redis-cli exited with code 1: Could not connect to Redis at 127.0.0.1:${redisPort}: Connection refused`);
+    assert.equal(
+      w.probe?.error,
+      `/usr/bin/redis-cli exited with code 1: Could not connect to Redis at 127.0.0.1:${redisPort}: Connection refused`,
+    );
     const start = await t.vigil(['start', redis]);
     assert.equal(start.code, 0, start.stderr);
-    await waitFor('worker healthy again', async () => (await status(worker)).health === 'healthy', 20_000, 200);
+    await waitFor(
+      'worker healthy again',
+      async () => (await status(worker)).health === 'healthy',
+      20_000,
+      200,
+    );
   });
 
   it('liveness: a /health that stops answering is restarted after 2 failed probes (new PID, restarted-unhealthy), and a service that keeps hanging becomes a crash loop', async () => {
     // (It may have been restarted already while the tests above ran: the first such event is looked at.)
-    const restartedEvent = await waitFor('restarted-unhealthy', async () => (await events(hung)).find((e) => e.type === 'restarted-unhealthy'), 30_000, 250);
+    const restartedEvent = await waitFor(
+      'restarted-unhealthy',
+      async () => (await events(hung)).find((e) => e.type === 'restarted-unhealthy'),
+      30_000,
+      250,
+    );
     const oldPid = restartedEvent.data?.pid as number;
-    const before = (await events(hung)).filter((e) => e.type === 'started' || e.type === 'restarted').map((e) => e.data?.pid);
-    assert.ok(before.includes(oldPid), `the restarted PID ${oldPid} was one the agent saw start (${before.join(', ')})`);
+    const before = (await events(hung))
+      .filter((e) => e.type === 'started' || e.type === 'restarted')
+      .map((e) => e.data?.pid);
+    assert.ok(
+      before.includes(oldPid),
+      `the restarted PID ${oldPid} was one the agent saw start (${before.join(', ')})`,
+    );
     assert.equal(restartedEvent.severity, 'warning');
     assert.equal(restartedEvent.data?.failures, 2);
     assert.equal(restartedEvent.data?.error, 'timed out after 1000 ms');
-    assert.match(restartedEvent.message, /was restarted after 2 failed health checks in a row \(last: timed out after 1000 ms\)/);
+    assert.match(
+      restartedEvent.message,
+      /was restarted after 2 failed health checks in a row \(last: timed out after 1000 ms\)/,
+    );
     // The log's tail as the hung process left it, read before the restart: its last answer (the third, unless
     // a slow machine timed out an earlier one), not the new process's start-up line.
-    assert.match(restartedEvent.logTail?.at(-1) ?? '', /^hang-after pid=\d+ request [1-3]: "GET \/health HTTP\/1.1" 200/, `log tail: ${restartedEvent.logTail?.join(' | ')}`);
-    const now = await waitFor('a new process', async () => {
-      const s = await status(hung);
-      return s.state !== 'stopped' && s.pid && s.pid !== oldPid ? s : undefined;
-    }, 20_000, 200);
+    assert.match(
+      restartedEvent.logTail?.at(-1) ?? '',
+      /^hang-after pid=\d+ request [1-3]: "GET \/health HTTP\/1.1" 200/,
+      `log tail: ${restartedEvent.logTail?.join(' | ')}`,
+    );
+    const now = await waitFor(
+      'a new process',
+      async () => {
+        const s = await status(hung);
+        return s.state !== 'stopped' && s.pid && s.pid !== oldPid ? s : undefined;
+      },
+      20_000,
+      200,
+    );
     assert.notEqual(now.pid, oldPid);
     // It hangs again after 3 answers, every time: the third liveness restart inside a minute is a crash loop.
-    const loop = await waitFor('crashloop', async () => (await events(hung)).find((e) => e.type === 'crashloop'), 60_000, 500);
+    const loop = await waitFor(
+      'crashloop',
+      async () => (await events(hung)).find((e) => e.type === 'crashloop'),
+      60_000,
+      500,
+    );
     const all = await events(hung);
     const restarts = all.filter((e) => e.type === 'restarted-unhealthy');
     assert.ok(restarts.length >= 3, `${restarts.length} liveness restarts before the crash loop`);
     assert.equal(all.filter((e) => e.type === 'crashed').length, 0, 'it never exited on its own');
     assert.match(loop.message, /is crash-looping: 3 failures/);
-    assert.equal(new Set(restarts.map((e) => e.data?.pid)).size, restarts.length, 'each restart replaced a different process');
+    assert.equal(
+      new Set(restarts.map((e) => e.data?.pid)).size,
+      restarts.length,
+      'each restart replaced a different process',
+    );
   });
 });

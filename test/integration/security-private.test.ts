@@ -9,7 +9,16 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BIN, ROOT, makeHome, run, sleep, startAgent, waitFor, type TestHome } from '../helpers/vigil.js';
@@ -42,8 +51,18 @@ describe('private files and folders against another local user (real systemd, re
   };
   const systemctl = (...args: string[]) => spawnSync('systemctl', ['--user', ...args], { env: h.env });
   const show = () => {
-    const out = systemctl('show', '-p', 'ExecMainStatus,ActiveState', `vigil-${svc}.service`).stdout.toString();
-    return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
+    const out = systemctl(
+      'show',
+      '-p',
+      'ExecMainStatus,ActiveState',
+      `vigil-${svc}.service`,
+    ).stdout.toString();
+    return Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=', 2) as [string, string]),
+    );
   };
   /** Restarts the unit and waits until the launcher has ended or the program runs. */
   const restart = async () => {
@@ -64,9 +83,16 @@ describe('private files and folders against another local user (real systemd, re
     svc = uniquePrefix();
     logs = path.join(h.env.VIGIL_HOME!, 'logs');
     victimDir = mkdtempSync(path.join(tmpdir(), 'vigil-victim-'));
-    const file = h.manifest(`version: 1\nservices:\n  ${svc}:\n    command: [/bin/sh, -c, "echo CANARY-$$; exec sleep 600"]\n    restart: { policy: "no" }\n`);
+    const file = h.manifest(
+      `version: 1\nservices:\n  ${svc}:\n    command: [/bin/sh, -c, "echo CANARY-$$; exec sleep 600"]\n    restart: { policy: "no" }\n`,
+    );
     // The apply runs with umask 000, as in the issue.
-    const r = await run('/bin/sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, BIN, 'apply', '-f', file], h.env, {});
+    const r = await run(
+      '/bin/sh',
+      ['-c', 'umask 000; exec "$0" "$@"', process.execPath, BIN, 'apply', '-f', file],
+      h.env,
+      {},
+    );
     assert.equal(r.code, 0, r.stderr);
     lookIn();
   });
@@ -119,7 +145,10 @@ describe('private files and folders against another local user (real systemd, re
     const err = (JSON.parse(a.stdout) as { error: { code: string; message: string; path: string } }).error;
     assert.equal(err.code, 'E_HOME_UNSAFE');
     assert.equal(err.path, logs);
-    assert.match(err.message, /is writable by other users \(mode 0777\); Vigil will not run on it — fix: vigil doctor --fix \(or chmod 700 /);
+    assert.match(
+      err.message,
+      /is writable by other users \(mode 0777\); Vigil will not run on it — fix: vigil doctor --fix \(or chmod 700 /,
+    );
     // Neither does the agent, nor secrets set (asked before the value is read).
     const agent = await h.vigil(['agent', 'run'], { timeoutMs: 20_000 });
     assert.equal(agent.code, 1, agent.stderr);
@@ -128,8 +157,17 @@ describe('private files and folders against another local user (real systemd, re
     assert.equal(secret.code, 1, secret.stderr);
     assert.match(secret.stderr, /logs is writable by other users \(mode 0777\)/);
     const d = await h.vigil(['doctor', '--json']);
-    const checks = (JSON.parse(d.stdout) as { checks: { name: string; level: string; message: string }[] }).checks;
-    assert.ok(checks.some((c) => c.name === 'logs dir' && c.level === 'fail' && /writable by other users \(mode 0777\)/.test(c.message)), d.stdout);
+    const checks = (JSON.parse(d.stdout) as { checks: { name: string; level: string; message: string }[] })
+      .checks;
+    assert.ok(
+      checks.some(
+        (c) =>
+          c.name === 'logs dir' &&
+          c.level === 'fail' &&
+          /writable by other users \(mode 0777\)/.test(c.message),
+      ),
+      d.stdout,
+    );
     await h.vigil(['doctor', '--fix']);
     assert.equal(mode(logs), '700');
   });
@@ -145,7 +183,10 @@ describe('private files and folders against another local user (real systemd, re
     const s = await restart();
     assert.equal(s.ExecMainStatus, '78', JSON.stringify(s));
     assert.equal(readFileSync(log, 'utf8'), '', 'nothing the service printed is in their file');
-    assert.match(readFileSync(path.join(logs, `${svc}.launcher.log`), 'utf8'), /refusing .*\.log: its directory .*logs has mode 0777, so other users can replace the file; fix: chmod 700/);
+    assert.match(
+      readFileSync(path.join(logs, `${svc}.launcher.log`), 'utf8'),
+      /refusing .*\.log: its directory .*logs has mode 0777, so other users can replace the file; fix: chmod 700/,
+    );
   });
 
   it("another user's 0666 file in a sticky logs/ (1777): refused as theirs, exit 78", async (t) => {
@@ -159,11 +200,19 @@ describe('private files and folders against another local user (real systemd, re
     // Through the CLI: the failed start says the launcher's refusal.
     const cli = await h.vigil(['restart', svc]);
     assert.equal(cli.code, 1, cli.stderr);
-    assert.match(cli.stderr, new RegExp(`vigil-launch\\[${svc}\\]: refusing .*${svc}\\.log: it is owned by uid ${uid}, not by uid 0 that runs the service.*; ${svc} not started \\(exit 78\\)`));
+    assert.match(
+      cli.stderr,
+      new RegExp(
+        `vigil-launch\\[${svc}\\]: refusing .*${svc}\\.log: it is owned by uid ${uid}, not by uid 0 that runs the service.*; ${svc} not started \\(exit 78\\)`,
+      ),
+    );
     const s = await restart();
     assert.equal(s.ExecMainStatus, '78', JSON.stringify(s));
     assert.equal(readFileSync(log, 'utf8'), '');
-    assert.match(readFileSync(path.join(logs, `${svc}.launcher.log`), 'utf8'), new RegExp(`refusing .*${svc}\\.log: it is owned by uid ${uid}, not by uid 0 that runs the service`));
+    assert.match(
+      readFileSync(path.join(logs, `${svc}.launcher.log`), 'utf8'),
+      new RegExp(`refusing .*${svc}\\.log: it is owned by uid ${uid}, not by uid 0 that runs the service`),
+    );
   });
 
   it('a link to a root-owned 0600 victim in place of logs/<svc>.log: not followed, exit 78, the victim untouched', async (t) => {
@@ -181,7 +230,10 @@ describe('private files and folders against another local user (real systemd, re
     assert.equal(s.ExecMainStatus, '78', JSON.stringify(s));
     assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
     assert.ok(lstatSync(log).isSymbolicLink());
-    assert.match(readFileSync(path.join(logs, `${svc}.launcher.log`), 'utf8'), /refusing .*\.log: it is a symbolic link \(not followed, its target untouched\)/);
+    assert.match(
+      readFileSync(path.join(logs, `${svc}.launcher.log`), 'utf8'),
+      /refusing .*\.log: it is a symbolic link \(not followed, its target untouched\)/,
+    );
     rmSync(log);
     chmodSync(logs, 0o700);
   });
@@ -202,7 +254,9 @@ describe('private files and folders against another local user (real systemd, re
     assert.deepEqual(got.records, [], 'the fake line is not an exit record');
     assert.equal(reader.refused?.code, 'E_JOURNAL_UNSAFE');
     assert.match(reader.refused?.message ?? '', new RegExp(`is owned by uid ${uid}`));
-    const hook = spawnSync(LAUNCHER, ['--exit-hook', journal, svc], { env: { SERVICE_RESULT: 'success', EXIT_CODE: 'exited', EXIT_STATUS: '0' } });
+    const hook = spawnSync(LAUNCHER, ['--exit-hook', journal, svc], {
+      env: { SERVICE_RESULT: 'success', EXIT_CODE: 'exited', EXIT_STATUS: '0' },
+    });
     assert.equal(hook.status, 78, hook.stderr.toString());
     assert.match(hook.stderr.toString(), /refusing .*exits\.log(\.pending)?: /);
     assert.equal(readFileSync(journal, 'utf8'), `${fake}\n`, 'nothing of ours was added to their file');
@@ -228,10 +282,27 @@ describe('private files and folders against another local user (real systemd, re
       const w = asOther(`echo "${fake}" > ${journal} && chmod 666 ${journal}`);
       assert.equal(w.status, 0, w.stderr);
       const agentLog = path.join(logs, 'vigil-agent.log');
-      await waitFor('the agent to refuse the journal', () => existsSync(agentLog) && /refusing to read the exit journal .*exits\.log: it is owned by uid/.test(readFileSync(agentLog, 'utf8')), 10_000);
+      await waitFor(
+        'the agent to refuse the journal',
+        () =>
+          existsSync(agentLog) &&
+          /refusing to read the exit journal .*exits\.log: it is owned by uid/.test(
+            readFileSync(agentLog, 'utf8'),
+          ),
+        10_000,
+      );
       await sleep(2500); // several more ticks
-      const events = await h.json<{ service: string | null; message?: string }[]>(['events', '--since', '10m', '--service', svc]);
-      assert.ok(!JSON.stringify(events).includes('KILL'), `no crash by SIGKILL was made up: ${JSON.stringify(events)}`);
+      const events = await h.json<{ service: string | null; message?: string }[]>([
+        'events',
+        '--since',
+        '10m',
+        '--service',
+        svc,
+      ]);
+      assert.ok(
+        !JSON.stringify(events).includes('KILL'),
+        `no crash by SIGKILL was made up: ${JSON.stringify(events)}`,
+      );
     } finally {
       await agent.stop();
       rmSync(journal, { force: true });

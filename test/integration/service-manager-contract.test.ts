@@ -50,13 +50,23 @@ before(async () => {
   [A, B, BOOM, NEVER] = [`${p}-a`, `${p}-b`, `${p}-boom`, `${p}-never`];
   if (BACKEND === 'systemd') {
     const env = await ensureUserManager();
-    paths = vigilPaths({ HOME: env.HOME, XDG_CONFIG_HOME: env.XDG_CONFIG_HOME, VIGIL_HOME: path.join(tmp, 'vh') });
+    paths = vigilPaths({
+      HOME: env.HOME,
+      XDG_CONFIG_HOME: env.XDG_CONFIG_HOME,
+      VIGIL_HOME: path.join(tmp, 'vh'),
+    });
     manager = new SystemdManager({ runner: new NodeProcessRunner(env), paths, env });
   } else {
     const launcher = launcherPath(process.env);
-    if (!existsSync(launcher)) execFileSync('bash', [path.join(ROOT, 'scripts', 'build-launcher.sh')], { stdio: 'inherit' });
+    if (!existsSync(launcher))
+      execFileSync('bash', [path.join(ROOT, 'scripts', 'build-launcher.sh')], { stdio: 'inherit' });
     paths = vigilPaths({ HOME: process.env.HOME, VIGIL_HOME: path.join(tmp, 'vh') });
-    manager = new LaunchdManager({ runner: new NodeProcessRunner(process.env), paths, launcher, env: process.env });
+    manager = new LaunchdManager({
+      runner: new NodeProcessRunner(process.env),
+      paths,
+      launcher,
+      env: process.env,
+    });
   }
   store = SqliteStore.open(paths.db);
   journal = new FileExitJournal(paths.exits);
@@ -69,9 +79,21 @@ after(async () => {
 });
 
 const sleeper = (name: string, env: Record<string, string> = {}): ServiceSpec =>
-  makeSpec(name, { command: ['/bin/sh', '-c', 'echo "up $MARK"; exec sleep 1000'], env: { MARK: name, ...env }, restart: { policy: 'always', delaySec: 0.2, burst: 5, intervalSec: 60 } });
-const boom = (): ServiceSpec => makeSpec(BOOM, { command: ['/bin/sh', '-c', 'echo boom; exit 3'], restart: { policy: 'always', delaySec: 0, burst: 3, intervalSec: 60 } });
-const manifest = (...services: ServiceSpec[]): Manifest => ({ file: path.join(tmp, 'vigil.yaml'), version: 1, services });
+  makeSpec(name, {
+    command: ['/bin/sh', '-c', 'echo "up $MARK"; exec sleep 1000'],
+    env: { MARK: name, ...env },
+    restart: { policy: 'always', delaySec: 0.2, burst: 5, intervalSec: 60 },
+  });
+const boom = (): ServiceSpec =>
+  makeSpec(BOOM, {
+    command: ['/bin/sh', '-c', 'echo boom; exit 3'],
+    restart: { policy: 'always', delaySec: 0, burst: 3, intervalSec: 60 },
+  });
+const manifest = (...services: ServiceSpec[]): Manifest => ({
+  file: path.join(tmp, 'vigil.yaml'),
+  version: 1,
+  services,
+});
 const apply = async (m: Manifest) => {
   const deps = { manager, store, clock: systemClock };
   const plan = await computePlan(deps, m, false);
@@ -80,10 +102,15 @@ const apply = async (m: Manifest) => {
 };
 const one = async (s: string): Promise<ObservedStatus> => (await manager.status([s]))[0]!;
 const running = (s: string, not?: number | null) =>
-  waitFor(`${s} running`, async () => {
-    const o = await one(s);
-    return o.active === 'active' && o.pid !== null && o.pid !== not && o;
-  }, WAIT, 100);
+  waitFor(
+    `${s} running`,
+    async () => {
+      const o = await one(s);
+      return o.active === 'active' && o.pid !== null && o.pid !== not && o;
+    },
+    WAIT,
+    100,
+  );
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -94,7 +121,9 @@ const alive = (pid: number) => {
 };
 /** The service's own process: the leaf of the job's tree (the job's pid is Vigil's launcher on launchd). */
 const leaf = (pid: number): number => {
-  const table = parsePs(execFileSync('ps', [...PS_ARGS], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }));
+  const table = parsePs(
+    execFileSync('ps', [...PS_ARGS], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }),
+  );
   const tree = processTree(table, pid);
   return tree.find((p) => !tree.some((c) => c.ppid === p.pid))?.pid ?? pid;
 };
@@ -105,14 +134,33 @@ test(`[${BACKEND}] install: apply installs and starts both services; they are li
   const [a, b] = [await running(A), await running(B)];
   assert.notEqual(a.pid, b.pid);
   const installed = await manager.listInstalled();
-  assert.deepEqual(installed.map((u) => [u.service, u.drifted]).sort(), [[A, false], [B, false]].sort());
+  assert.deepEqual(
+    installed.map((u) => [u.service, u.drifted]).sort(),
+    [
+      [A, false],
+      [B, false],
+    ].sort(),
+  );
   assert.equal(installed.find((u) => u.service === A)!.unit, manager.render(sleeper(A)).unit);
-  await waitFor('log line', () => existsSync(path.join(paths.logs, `${A}.log`)) && readFileSync(path.join(paths.logs, `${A}.log`), 'utf8').includes(`up ${A}`), WAIT);
+  await waitFor(
+    'log line',
+    () =>
+      existsSync(path.join(paths.logs, `${A}.log`)) &&
+      readFileSync(path.join(paths.logs, `${A}.log`), 'utf8').includes(`up ${A}`),
+    WAIT,
+  );
 });
 
 test(`[${BACKEND}] status: one batched call, in the order asked; unknown services are not loaded`, async () => {
   const all = await manager.status([B, NEVER, A]);
-  assert.deepEqual(all.map((s) => [s.service, s.loaded, s.active]), [[B, true, 'active'], [NEVER, false, 'inactive'], [A, true, 'active']]);
+  assert.deepEqual(
+    all.map((s) => [s.service, s.loaded, s.active]),
+    [
+      [B, true, 'active'],
+      [NEVER, false, 'inactive'],
+      [A, true, 'active'],
+    ],
+  );
   assert.equal(all[1]!.pid, null);
   assert.ok(all[0]!.memoryBytes === null || all[0]!.memoryBytes > 0);
 });
@@ -122,18 +170,34 @@ test(`[${BACKEND}] kill -9 of the service: the manager restarts it, the exit jou
   process.kill(leaf(before.pid!), 'SIGKILL');
   const after = await running(A, before.pid);
   assert.ok(after.restarts > before.restarts, `restarts ${before.restarts} → ${after.restarts}`);
-  const rec = await waitFor('exit record', async () => (await journal.readSince(0)).records.find((r) => r.service === A && r.how === 'killed'), WAIT);
+  const rec = await waitFor(
+    'exit record',
+    async () => (await journal.readSince(0)).records.find((r) => r.service === A && r.how === 'killed'),
+    WAIT,
+  );
   assert.deepEqual([rec.result, rec.signal, rec.code], ['signal', 'SIGKILL', null]);
 });
 
 test(`[${BACKEND}] crash loop: a service exiting 3 is restarted, and the supervisor reports a crash loop`, async () => {
   await apply(manifest(sleeper(A), sleeper(B), boom()));
-  const supervisor = new Supervisor({ manager, store, journal, clock: systemClock, logger: pino({ level: 'silent' }), readLogTail: async () => [] });
-  const events = await waitFor('crashloop event', async () => {
-    await supervisor.tick();
-    const evs = store.queryEvents({ service: BOOM, limit: 100 });
-    return evs.some((e) => e.type === 'crashloop') && evs;
-  }, WAIT, 300);
+  const supervisor = new Supervisor({
+    manager,
+    store,
+    journal,
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+    readLogTail: async () => [],
+  });
+  const events = await waitFor(
+    'crashloop event',
+    async () => {
+      await supervisor.tick();
+      const evs = store.queryEvents({ service: BOOM, limit: 100 });
+      return evs.some((e) => e.type === 'crashloop') && evs;
+    },
+    WAIT,
+    300,
+  );
   const crashes = events.filter((e) => e.type === 'crashed');
   assert.ok(crashes.length >= 3, `${crashes.length} crashed events`);
   for (const c of crashes) assert.deepEqual([c.exit?.code, c.exit?.reason], [3, 'exited with code 3']);
@@ -148,21 +212,35 @@ test(`[${BACKEND}] crash loop: a service exiting 3 is restarted, and the supervi
 test(`[${BACKEND}] change one service: only it is rewritten and restarted; the other keeps its pid`, async () => {
   const [a, b] = [await running(A), await running(B)];
   const plan = await apply(manifest(sleeper(A, { LEVEL: 'debug' }), sleeper(B), boom()));
-  assert.deepEqual(plan.update.map((u) => u.desired.service), [A]);
+  assert.deepEqual(
+    plan.update.map((u) => u.desired.service),
+    [A],
+  );
   const a2 = await running(A, a.pid);
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal((await one(B)).pid, b.pid, 'B untouched');
   assert.notEqual(a2.pid, a.pid);
-  await waitFor('new env in the log', () => readFileSync(path.join(paths.logs, `${A}.log`), 'utf8').split('\n').filter((l) => l === `up ${A}`).length >= 2, WAIT);
+  await waitFor(
+    'new env in the log',
+    () =>
+      readFileSync(path.join(paths.logs, `${A}.log`), 'utf8')
+        .split('\n')
+        .filter((l) => l === `up ${A}`).length >= 2,
+    WAIT,
+  );
 });
 
 test(`[${BACKEND}] a unit edited by hand is drift, and the next apply restores it`, async () => {
   const u = (await manager.listInstalled()).find((x) => x.service === B)!;
-  if (BACKEND === 'launchd') writeFileSync(u.path, buildPlist({ ...parsePlistFile(readFileSync(u.path))!, ThrottleInterval: 99 }));
+  if (BACKEND === 'launchd')
+    writeFileSync(u.path, buildPlist({ ...parsePlistFile(readFileSync(u.path))!, ThrottleInterval: 99 }));
   else writeFileSync(u.path, `${readFileSync(u.path, 'utf8')}# edited by hand\n`);
   assert.equal((await manager.listInstalled()).find((x) => x.service === B)!.drifted, true);
   const plan = await apply(manifest(sleeper(A, { LEVEL: 'debug' }), sleeper(B), boom()));
-  assert.deepEqual(plan.update.map((x) => [x.desired.service, x.reason]), [[B, 'drifted']]);
+  assert.deepEqual(
+    plan.update.map((x) => [x.desired.service, x.reason]),
+    [[B, 'drifted']],
+  );
   assert.equal((await manager.listInstalled()).find((x) => x.service === B)!.drifted, false);
   await running(B);
 });
@@ -171,8 +249,14 @@ test(`[${BACKEND}] remove: stopped, uninstalled, processes gone`, async () => {
   const pids = await Promise.all([A, B].map(async (s) => (await running(s)).pid!));
   const leaves = pids.map(leaf);
   await manager.remove([A, B, BOOM]);
-  assert.deepEqual((await manager.listInstalled()).map((u) => u.service), []);
+  assert.deepEqual(
+    (await manager.listInstalled()).map((u) => u.service),
+    [],
+  );
   const after = await manager.status([A, B, BOOM]);
-  assert.deepEqual(after.map((o) => [o.service, o.loaded, o.pid]), [A, B, BOOM].map((s) => [s, false, null]));
+  assert.deepEqual(
+    after.map((o) => [o.service, o.loaded, o.pid]),
+    [A, B, BOOM].map((s) => [s, false, null]),
+  );
   await waitFor('processes gone', () => [...pids, ...leaves].every((p) => !alive(p)), WAIT);
 });

@@ -16,7 +16,6 @@ import { freePort } from '../helpers/free-port.js';
 
 const SLOW_REDIS = path.join(FIXTURES, 'services', 'slow-redis.sh');
 
-
 describe('vigil start waits for a slow healthy dependency (real systemd, agent running)', () => {
   let t: TestHome;
   let agent: AgentProcess;
@@ -29,7 +28,11 @@ describe('vigil start waits for a slow healthy dependency (real systemd, agent r
     requireLauncher();
     t = await makeHome();
     const port = await freePort();
-    const applied = await t.vigil(['apply', '-f', t.manifest(`services:
+    const applied = await t.vigil(
+      [
+        'apply',
+        '-f',
+        t.manifest(`services:
   ${redis}:
     command: [${SLOW_REDIS}]
     env: { PORT: "${port}", DELAY: "14" }
@@ -37,7 +40,10 @@ describe('vigil start waits for a slow healthy dependency (real systemd, agent r
   ${web}:
     command: [/bin/sh, -c, 'echo up; exec sleep 1000']
     dependsOn: { ${redis}: healthy }
-`)], { timeoutMs: 120_000 });
+`),
+      ],
+      { timeoutMs: 120_000 },
+    );
     assert.equal(applied.code, 0, applied.stderr);
     agent = await startAgent(t);
     api = new ApiClient({ socketPath: path.join(t.env.VIGIL_HOME!, 'agent.sock') });
@@ -55,7 +61,11 @@ describe('vigil start waits for a slow healthy dependency (real systemd, agent r
     const stop = await t.vigil(['stop', redis], { timeoutMs: 120_000 });
     assert.equal(stop.code, 0, stop.stderr);
     const doc = await t.json<StatusDoc>(['status']);
-    assert.equal(doc.services.find((s) => s.name === web)?.state, 'stopped', 'Requires=: stopped with its dependency');
+    assert.equal(
+      doc.services.find((s) => s.name === web)?.state,
+      'stopped',
+      'Requires=: stopped with its dependency',
+    );
     assert.equal(doc.services.find((s) => s.name === web)?.startTimeoutSec, 77);
     const t0 = Date.now();
     const start = await t.vigil(['start', web], { timeoutMs: 150_000 });
@@ -65,8 +75,14 @@ describe('vigil start waits for a slow healthy dependency (real systemd, agent r
     const after = await t.json<StatusDoc>(['status']);
     assert.equal(after.services.find((s) => s.name === web)?.state, 'running');
     const events = (await api.events({ limit: 1000, service: web })).events.filter((e) => e.at >= since);
-    assert.deepEqual(events.filter((e) => e.type === 'killed' || e.type === 'crashed').map((e) => e.message), []);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'killed' || e.type === 'crashed').map((e) => e.message),
+      [],
+    );
     const alerts = events.filter((e) => e.type === 'alert-firing');
-    assert.deepEqual(alerts.map((e) => e.message), []);
+    assert.deepEqual(
+      alerts.map((e) => e.message),
+      [],
+    );
   });
 });

@@ -9,13 +9,28 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CUT_REASON, rotationRun, type RotationRunOptions } from '../helpers/usage-rotation.js';
 
-const RUN: Omit<RotationRunOptions, 'kills'> = { lines: 60_000, rate: 5000, maxBytes: '256K', keep: 50, badEvery: 1000, timeoutMs: 120_000 };
+const RUN: Omit<RotationRunOptions, 'kills'> = {
+  lines: 60_000,
+  rate: 5000,
+  maxBytes: '256K',
+  keep: 50,
+  badEvery: 1000,
+  timeoutMs: 120_000,
+};
 
 async function exact(kills: number): Promise<void> {
   // Kills 100–600 ms after each start, so that most of them come while the lines are being written.
-  const r = await rotationRun({ ...RUN, kills, killAfterMs: [100, 600], log: (m) => process.stderr.write(`  ${m}\n`) });
+  const r = await rotationRun({
+    ...RUN,
+    kills,
+    killAfterMs: [100, 600],
+    log: (m) => process.stderr.write(`  ${m}\n`),
+  });
   assert.equal(r.written.lines, RUN.lines, 'the writer wrote every line');
-  assert.ok(r.written.lines / r.written.seconds >= 4500, `written at ${Math.round(r.written.lines / r.written.seconds)} lines/s`);
+  assert.ok(
+    r.written.lines / r.written.seconds >= 4500,
+    `written at ${Math.round(r.written.lines / r.written.seconds)} lines/s`,
+  );
   assert.ok(r.files >= 40, `log files at the end: ${r.files}`);
   assert.deepEqual(r.got, r.want, `ledger (kills: ${r.kills}) vs written`);
   assert.deepEqual(r.source?.reasons, { [CUT_REASON]: r.want.rejected });

@@ -10,7 +10,13 @@ import { DEFAULT_ALERTS } from '../../agent/core/alerts/config.js';
 import { initialHealth, stepHealth, type HealthSnapshot } from '../../agent/core/health/machine.js';
 import type { ProbeResult } from '../../agent/core/health/probe.js';
 import type { ServiceState } from '../../agent/core/status.js';
-import { downTimerStart, intentKey, intentOver, SETTLE_MAX_MS, type Intent } from '../../agent/core/intent.js';
+import {
+  downTimerStart,
+  intentKey,
+  intentOver,
+  SETTLE_MAX_MS,
+  type Intent,
+} from '../../agent/core/intent.js';
 import { step, type StepInput } from '../../agent/core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../../agent/core/supervise/model.js';
 import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
@@ -26,21 +32,64 @@ const S = 1000;
 
 /** One service through the real health machine and alert engine, one step per simulated second. */
 class Pipeline {
-  snap: HealthSnapshot = { ...initialHealth(T0), health: 'healthy', raw: 'healthy', rawSince: T0 - 3600 * S, since: T0 - 3600 * S, streakSince: T0 - 3600 * S };
+  snap: HealthSnapshot = {
+    ...initialHealth(T0),
+    health: 'healthy',
+    raw: 'healthy',
+    rawSince: T0 - 3600 * S,
+    since: T0 - 3600 * S,
+    streakSince: T0 - 3600 * S,
+  };
   readonly engine = new AlertEngine({ ...DEFAULT_ALERTS, downForSec: 15 }, 'UTC');
   readonly pages: string[] = [];
   intent: Intent | null = null;
 
   /** `probeAt`: when the probe read this tick was taken (default now; a probe every 5 s is re-read in between). */
-  tick(now: number, state: ServiceState, processSince: number, probe: ProbeResult['health'] | null, stableSec = 10, probeAt = now): void {
-    const p: ProbeResult | null = probe === null ? null : { health: probe, httpStatus: probe === 'healthy' ? 200 : null, latencyMs: 1, reported: null, checks: null, error: probe === 'healthy' ? null : 'connection refused', at: probeAt };
-    this.snap = stepHealth(this.snap, { service: 'api', state, processSince, probed: true, probe: p, stableMs: stableSec * S, now }).next;
+  tick(
+    now: number,
+    state: ServiceState,
+    processSince: number,
+    probe: ProbeResult['health'] | null,
+    stableSec = 10,
+    probeAt = now,
+  ): void {
+    const p: ProbeResult | null =
+      probe === null
+        ? null
+        : {
+            health: probe,
+            httpStatus: probe === 'healthy' ? 200 : null,
+            latencyMs: 1,
+            reported: null,
+            checks: null,
+            error: probe === 'healthy' ? null : 'connection refused',
+            at: probeAt,
+          };
+    this.snap = stepHealth(this.snap, {
+      service: 'api',
+      state,
+      processSince,
+      probed: true,
+      probe: p,
+      stableMs: stableSec * S,
+      now,
+    }).next;
     const view: AlertServiceView = {
-      name: 'api', state, health: this.snap.health, healthSince: this.snap.since, healthReason: this.snap.reason, drifted: false,
-      rawHealth: this.snap.raw, rawSince: this.snap.rawSince, processSince, intent: this.intent,
+      name: 'api',
+      state,
+      health: this.snap.health,
+      healthSince: this.snap.since,
+      healthReason: this.snap.reason,
+      drifted: false,
+      rawHealth: this.snap.raw,
+      rawSince: this.snap.rawSince,
+      processSince,
+      intent: this.intent,
     };
     const out = this.engine.step({ services: [view], oneShots: [], now });
-    this.pages.push(...out.send.filter((n) => n.kind === 'firing').map((n) => `${(now - T0) / S}s ${n.rule}`));
+    this.pages.push(
+      ...out.send.filter((n) => n.kind === 'firing').map((n) => `${(now - T0) / S}s ${n.rule}`),
+    );
   }
 }
 
@@ -134,30 +183,82 @@ describe('intents hold back pages of stops and restarts Vigil asked for', () => 
 
   it('downTimerStart: a stop holds until a process started after it; a start that never settles counts from the intent', () => {
     const stop: Intent = { action: 'stop', at: T0 };
-    assert.equal(downTimerStart(T0, stop, { state: 'running', since: T0 - 60 * S }, T0 + 5 * S), null, 'the old process, still stopping');
-    assert.equal(downTimerStart(T0, stop, { state: 'running', since: T0 + 30 * S }, T0 + 40 * S), T0 + 30 * S, 'started again by someone');
+    assert.equal(
+      downTimerStart(T0, stop, { state: 'running', since: T0 - 60 * S }, T0 + 5 * S),
+      null,
+      'the old process, still stopping',
+    );
+    assert.equal(
+      downTimerStart(T0, stop, { state: 'running', since: T0 + 30 * S }, T0 + 40 * S),
+      T0 + 30 * S,
+      'started again by someone',
+    );
     const start: Intent = { action: 'start', at: T0 };
-    assert.equal(downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS - 1), null);
-    assert.equal(downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS), T0);
-    assert.equal(downTimerStart(T0 - 999 * S, null, { state: 'starting', since: T0 }, T0), T0 - 999 * S, 'no intent: when it stopped being up');
-    assert.equal(intentOver(stop, { state: 'stopped', since: T0 + 1 * S }), false, 'stopped as asked: still meant to be down');
+    assert.equal(
+      downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS - 1),
+      null,
+    );
+    assert.equal(
+      downTimerStart(T0 - 999 * S, start, { state: 'starting', since: T0 }, T0 + SETTLE_MAX_MS),
+      T0,
+    );
+    assert.equal(
+      downTimerStart(T0 - 999 * S, null, { state: 'starting', since: T0 }, T0),
+      T0 - 999 * S,
+      'no intent: when it stopped being up',
+    );
+    assert.equal(
+      intentOver(stop, { state: 'stopped', since: T0 + 1 * S }),
+      false,
+      'stopped as asked: still meant to be down',
+    );
     assert.equal(intentOver(stop, { state: 'running', since: T0 + 30 * S }), true);
     assert.equal(intentOver(start, { state: 'starting', since: T0 }), false);
-    assert.equal(intentOver(start, { state: 'failed', since: T0 + 2 * S }), true, 'a start that failed is settled');
+    assert.equal(
+      intentOver(start, { state: 'failed', since: T0 + 2 * S }),
+      true,
+      'a start that failed is settled',
+    );
     // a stop is over once a process started after it runs: from then on nothing is held
     const over: Intent = { action: 'stop', at: T0, overAt: T0 + 30 * S };
-    assert.equal(downTimerStart(T0 + 60 * S, over, { state: 'starting', since: T0 + 60 * S }, T0 + 61 * S), T0 + 60 * S, 'an auto-restart after it is down for real');
-    assert.equal(downTimerStart(T0, over, { state: 'starting', since: T0 + 60 * S }, T0 + 61 * S), T0 + 30 * S);
+    assert.equal(
+      downTimerStart(T0 + 60 * S, over, { state: 'starting', since: T0 + 60 * S }, T0 + 61 * S),
+      T0 + 60 * S,
+      'an auto-restart after it is down for real',
+    );
+    assert.equal(
+      downTimerStart(T0, over, { state: 'starting', since: T0 + 60 * S }, T0 + 61 * S),
+      T0 + 30 * S,
+    );
     // vigil start of a service already running changes nothing: after a few seconds it holds nothing
     const old = { state: 'running' as const, since: T0 - 3600 * S };
-    assert.equal(downTimerStart(T0 + 2 * S, start, old, T0 + 4 * S), null, 'the manager may not have acted yet');
+    assert.equal(
+      downTimerStart(T0 + 2 * S, start, old, T0 + 4 * S),
+      null,
+      'the manager may not have acted yet',
+    );
     assert.equal(downTimerStart(T0 + 2 * S, start, old, T0 + 5 * S), T0 + 2 * S);
   });
 
   it('a crash loop under a stop intent does not page; under no intent it does', () => {
     for (const intent of [{ action: 'stop', at: T0 } as Intent, null]) {
       const e = new AlertEngine({ ...DEFAULT_ALERTS }, 'UTC');
-      const out = e.step({ services: [{ name: 'x', state: 'crashloop', health: 'down', healthSince: T0, healthReason: null, drifted: false, processSince: T0 - 5 * S, intent }], oneShots: [], now: T0 + 5 * S });
+      const out = e.step({
+        services: [
+          {
+            name: 'x',
+            state: 'crashloop',
+            health: 'down',
+            healthSince: T0,
+            healthReason: null,
+            drifted: false,
+            processSince: T0 - 5 * S,
+            intent,
+          },
+        ],
+        oneShots: [],
+        now: T0 + 5 * S,
+      });
       assert.equal(out.send.length, intent ? 0 : 1);
     }
   });
@@ -166,21 +267,67 @@ describe('intents hold back pages of stops and restarts Vigil asked for', () => 
 // ---- the supervision state machine with intents ----
 
 function obs(over: Partial<ObservedStatus> = {}): ObservedStatus {
-  return { service: 'web', unit: 'vigil-web.service', loaded: true, active: 'active', sub: 'running', pid: 100, restarts: 0, result: 'success', lastExit: null, since: T0, memoryBytes: null, cpuNsec: null, ...over };
+  return {
+    service: 'web',
+    unit: 'vigil-web.service',
+    loaded: true,
+    active: 'active',
+    sub: 'running',
+    pid: 100,
+    restarts: 0,
+    result: 'success',
+    lastExit: null,
+    since: T0,
+    memoryBytes: null,
+    cpuNsec: null,
+    ...over,
+  };
 }
-const crash = (offset: number, at: number): ExitRecord => ({ offset, at, service: 'web', result: 'exit-code', how: 'exited', code: 1, signal: null });
-const term = (offset: number, at: number): ExitRecord => ({ offset, at, service: 'web', result: 'success', how: 'killed', code: null, signal: 'TERM' });
+const crash = (offset: number, at: number): ExitRecord => ({
+  offset,
+  at,
+  service: 'web',
+  result: 'exit-code',
+  how: 'exited',
+  code: 1,
+  signal: null,
+});
+const term = (offset: number, at: number): ExitRecord => ({
+  offset,
+  at,
+  service: 'web',
+  result: 'success',
+  how: 'killed',
+  code: null,
+  signal: 'TERM',
+});
 const rule = loopRule({ burst: 5, intervalSec: 10 });
-const run = (prev: ServiceSnapshot, over: Partial<StepInput>) => step(prev, { service: 'web', observed: obs(), exits: [], policy: 'always', rule, now: T0, ...over });
+const run = (prev: ServiceSnapshot, over: Partial<StepInput>) =>
+  step(prev, { service: 'web', observed: obs(), exits: [], policy: 'always', rule, now: T0, ...over });
 
 describe('crash episodes and intents', () => {
   it('a fixed crash loop (start limit hit, fixed command applied) clears as soon as the new process runs', () => {
     let s = run(emptySnapshot(), {}).next;
     const exits = [0, 1, 2, 3, 4].map((i) => crash(i, T0 + (i + 1) * 1500));
-    s = run(s, { now: T0 + 8000, observed: obs({ active: 'failed', sub: 'failed', pid: null, restarts: 5, result: 'start-limit-hit', since: T0 + 7600 }), exits }).next;
+    s = run(s, {
+      now: T0 + 8000,
+      observed: obs({
+        active: 'failed',
+        sub: 'failed',
+        pid: null,
+        restarts: 5,
+        result: 'start-limit-hit',
+        since: T0 + 7600,
+      }),
+      exits,
+    }).next;
     assert.equal(s.state, 'crashloop');
     const intent: Intent = { action: 'restart', at: T0 + 20_000 }; // vigil apply with the fixed command
-    const fixed = run(s, { now: T0 + 21_000, observed: obs({ pid: 300, restarts: 0, since: T0 + 20_100 }), intent });
+    const fixed = run(s, {
+      now: T0 + 21_000,
+      observed: obs({ pid: 300, restarts: 0, since: T0 + 20_100 }),
+      intent,
+    });
     assert.equal(fixed.next.state, 'running');
     assert.equal(fixed.next.loopKey, null);
     assert.deepEqual(fixed.next.crashes, []);
@@ -189,9 +336,17 @@ describe('crash episodes and intents', () => {
   it('the agent started within 60 s of the fix reads the old crashes and still sees no loop', () => {
     const exits = [0, 1, 2, 3, 4].map((i) => crash(i, T0 + (i + 1) * 1500));
     const intent: Intent = { action: 'restart', at: T0 + 20_000 };
-    const first = run(emptySnapshot(), { now: T0 + 30_000, observed: obs({ pid: 300, since: T0 + 20_100 }), exits, intent });
+    const first = run(emptySnapshot(), {
+      now: T0 + 30_000,
+      observed: obs({ pid: 300, since: T0 + 20_100 }),
+      exits,
+      intent,
+    });
     assert.equal(first.next.state, 'running');
-    assert.deepEqual(first.events.map((e) => e.type).filter((t) => t === 'crashloop'), []);
+    assert.deepEqual(
+      first.events.map((e) => e.type).filter((t) => t === 'crashloop'),
+      [],
+    );
   });
 
   it('still crashing after the fix: a new loop from crashes after the intent', () => {
@@ -199,7 +354,12 @@ describe('crash episodes and intents', () => {
     let s = run(emptySnapshot(), { intent }).next;
     const types: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const out = run(s, { now: T0 + (i + 1) * 2000, observed: obs({ pid: 400 + i, restarts: i + 1, since: T0 + (i + 1) * 2000 - 400 }), exits: [crash(10 + i, T0 + (i + 1) * 2000 - 500)], intent });
+      const out = run(s, {
+        now: T0 + (i + 1) * 2000,
+        observed: obs({ pid: 400 + i, restarts: i + 1, since: T0 + (i + 1) * 2000 - 400 }),
+        exits: [crash(10 + i, T0 + (i + 1) * 2000 - 500)],
+        intent,
+      });
       s = out.next;
       types.push(...out.events.map((e) => e.type));
     }
@@ -209,9 +369,18 @@ describe('crash episodes and intents', () => {
 
   it('a restart because it failed (launchd memory limit: keepCrashes) keeps the episode; its SIGTERM is intended', () => {
     let s = run(emptySnapshot(), { observed: obs({ since: T0 - 60_000 }) }).next;
-    s = run(s, { now: T0 + 2000, observed: obs({ pid: 101, restarts: 1, since: T0 + 1600 }), exits: [crash(0, T0 + 1500)] }).next;
+    s = run(s, {
+      now: T0 + 2000,
+      observed: obs({ pid: 101, restarts: 1, since: T0 + 1600 }),
+      exits: [crash(0, T0 + 1500)],
+    }).next;
     const intent: Intent = { action: 'restart', at: T0 + 3000, keepCrashes: true };
-    const out = run(s, { now: T0 + 4000, observed: obs({ pid: 102, since: T0 + 3500 }), exits: [term(1, T0 + 3200)], intent });
+    const out = run(s, {
+      now: T0 + 4000,
+      observed: obs({ pid: 102, since: T0 + 3500 }),
+      exits: [term(1, T0 + 3200)],
+      intent,
+    });
     assert.deepEqual(out.next.crashes, [T0 + 1500], 'the crash before still counts');
     assert.ok(!out.events.some((e) => e.type === 'killed'));
   });
@@ -220,11 +389,18 @@ describe('crash episodes and intents', () => {
     let s = run(emptySnapshot(), {}).next;
     const types: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const out = run(s, { now: T0 + (i + 1) * 2000, observed: obs({ pid: 500 + i, restarts: i + 1, since: T0 + (i + 1) * 2000 - 400 }), exits: [term(i, T0 + (i + 1) * 2000 - 500)] });
+      const out = run(s, {
+        now: T0 + (i + 1) * 2000,
+        observed: obs({ pid: 500 + i, restarts: i + 1, since: T0 + (i + 1) * 2000 - 400 }),
+        exits: [term(i, T0 + (i + 1) * 2000 - 500)],
+      });
       s = out.next;
       types.push(...out.events.map((e) => `${e.type}:${e.severity}`));
     }
-    assert.deepEqual(types.filter((t) => t.startsWith('killed')), ['killed:warning', 'killed:warning', 'killed:warning']);
+    assert.deepEqual(
+      types.filter((t) => t.startsWith('killed')),
+      ['killed:warning', 'killed:warning', 'killed:warning'],
+    );
     assert.ok(types.includes('crashloop:critical'));
     assert.equal(s.state, 'crashloop');
   });
@@ -232,11 +408,28 @@ describe('crash episodes and intents', () => {
   it('the SIGTERM of vigil stop/restart is neither killed nor a crash; a later outside one is', () => {
     const s = run(emptySnapshot(), { observed: obs({ since: T0 - 60_000 }) }).next;
     const intent: Intent = { action: 'restart', at: T0 + 1000 };
-    const r = run(s, { now: T0 + 3000, observed: obs({ pid: 101, since: T0 + 2000 }), exits: [term(0, T0 + 1500)], intent });
-    assert.deepEqual(r.events.map((e) => e.type), ['started']);
+    const r = run(s, {
+      now: T0 + 3000,
+      observed: obs({ pid: 101, since: T0 + 2000 }),
+      exits: [term(0, T0 + 1500)],
+      intent,
+    });
+    assert.deepEqual(
+      r.events.map((e) => e.type),
+      ['started'],
+    );
     assert.deepEqual(r.next.crashes, []);
-    const later = run(r.next, { now: T0 + 60_000, observed: obs({ pid: 102, restarts: 1, since: T0 + 59_000 }), exits: [term(1, T0 + 58_500)], intent });
-    assert.deepEqual(later.events.map((e) => e.type), ['killed', 'restarted'], 'the process that ended was started after the intent');
+    const later = run(r.next, {
+      now: T0 + 60_000,
+      observed: obs({ pid: 102, restarts: 1, since: T0 + 59_000 }),
+      exits: [term(1, T0 + 58_500)],
+      intent,
+    });
+    assert.deepEqual(
+      later.events.map((e) => e.type),
+      ['killed', 'restarted'],
+      'the process that ended was started after the intent',
+    );
   });
 });
 
@@ -274,7 +467,11 @@ describe('IntentRecordingManager', () => {
     assert.deepEqual(store.getState(intentKey('b')), { action: 'stop', at: T0 });
     await clock.advance(5000);
     await m.restart(['a']);
-    assert.equal(calls.at(-1), `restart a intent=${JSON.stringify({ action: 'restart', at: T0 + 5000 })}`, 'stored before the call');
+    assert.equal(
+      calls.at(-1),
+      `restart a intent=${JSON.stringify({ action: 'restart', at: T0 + 5000 })}`,
+      'stored before the call',
+    );
     await m.enableAndStart(['c']);
     assert.deepEqual(store.getState(intentKey('c')), { action: 'start', at: T0 + 5000 });
     await m.remove(['a']);
@@ -293,27 +490,54 @@ describe('IntentRecordingManager', () => {
   it('a stop or restart also records the intent for the services that require the target (healthy dependsOn), transitively; a start does not', async () => {
     const { store, clock, m } = setup();
     const svc = (name: string, waitFor: string[], dependsOn = waitFor) =>
-      store.upsertService({ name, unit: `vigil-${name}.service`, spec: { name, dependsOn, waitFor: waitFor.map((service) => ({ service, probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 }, timeoutSec: 2 })) } as unknown as ServiceSpec, hash: 'h', installedAt: T0, updatedAt: T0 });
+      store.upsertService({
+        name,
+        unit: `vigil-${name}.service`,
+        spec: {
+          name,
+          dependsOn,
+          waitFor: waitFor.map((service) => ({
+            service,
+            probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 },
+            timeoutSec: 2,
+          })),
+        } as unknown as ServiceSpec,
+        hash: 'h',
+        installedAt: T0,
+        updatedAt: T0,
+      });
     svc('redis', []);
     svc('api', ['redis']);
     svc('worker', ['api']);
     svc('cron', [], ['redis']); // dependsOn started: Wants=, systemd leaves it alone
     await m.stop(['redis']);
-    for (const s of ['redis', 'api', 'worker']) assert.deepEqual(store.getState(intentKey(s)), { action: 'stop', at: T0 }, s);
+    for (const s of ['redis', 'api', 'worker'])
+      assert.deepEqual(store.getState(intentKey(s)), { action: 'stop', at: T0 }, s);
     assert.equal(store.getState(intentKey('cron')), undefined);
     await clock.advance(5000);
     await m.start(['redis']);
-    assert.deepEqual(store.getState(intentKey('api')), { action: 'stop', at: T0 }, 'starting the dependency does not start its dependents');
+    assert.deepEqual(
+      store.getState(intentKey('api')),
+      { action: 'stop', at: T0 },
+      'starting the dependency does not start its dependents',
+    );
     await m.restart(['api']);
     assert.deepEqual(store.getState(intentKey('worker')), { action: 'restart', at: T0 + 5000 });
-    assert.deepEqual(store.getState(intentKey('redis')), { action: 'start', at: T0 + 5000 }, 'the dependency is not touched by its dependent');
+    assert.deepEqual(
+      store.getState(intentKey('redis')),
+      { action: 'start', at: T0 + 5000 },
+      'the dependency is not touched by its dependent',
+    );
     store.close();
   });
 
   it('without a database it only forwards', async () => {
     const clock = new FakeClock(T0);
     const calls: string[] = [];
-    const inner = { backend: 'systemd', start: async (s: readonly string[]) => void calls.push(s.join(',')) } as unknown as ServiceManager;
+    const inner = {
+      backend: 'systemd',
+      start: async (s: readonly string[]) => void calls.push(s.join(',')),
+    } as unknown as ServiceManager;
     await new IntentRecordingManager(inner, () => null, clock).start(['x']);
     assert.deepEqual(calls, ['x']);
   });

@@ -6,15 +6,29 @@ import { inWindow, lastOccurrence, msOfDay } from '../../agent/core/alerts/clock
 import type { Health, ServiceState } from '../../agent/core/status.js';
 
 const DAY0 = Date.UTC(2025, 0, 6); // a Monday, 00:00 UTC
-const at = (hhmm: string, day = 0) => DAY0 + day * 86_400_000 + (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))) * 60_000;
+const at = (hhmm: string, day = 0) =>
+  DAY0 + day * 86_400_000 + (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))) * 60_000;
 const S = 1000;
 
 function cfg(over: Partial<AlertsConfig> = {}): AlertsConfig {
   return { ...DEFAULT_ALERTS, cooldownSec: 600, downForSec: 10, degradedForSec: 60, ...over };
 }
 
-function svc(name: string, health: Health, healthSince: number, state: ServiceState = 'running', drifted = false): AlertServiceView {
-  return { name, state, health, healthSince, healthReason: health === 'down' ? 'probe: HTTP 503' : null, drifted };
+function svc(
+  name: string,
+  health: Health,
+  healthSince: number,
+  state: ServiceState = 'running',
+  drifted = false,
+): AlertServiceView {
+  return {
+    name,
+    state,
+    health,
+    healthSince,
+    healthReason: health === 'down' ? 'probe: HTTP 503' : null,
+    drifted,
+  };
 }
 
 describe('alert rules', () => {
@@ -28,7 +42,10 @@ describe('alert rules', () => {
     assert.equal(out.send[0]!.title, 'api is down');
     assert.equal(out.send[0]!.severity, 'critical');
     assert.match(out.send[0]!.text, /down for 10 s \(probe: HTTP 503\)/);
-    assert.deepEqual(out.events.map((x) => x.type), ['alert-firing']);
+    assert.deepEqual(
+      out.events.map((x) => x.type),
+      ['alert-firing'],
+    );
     for (let i = 11; i < 100; i++) {
       out = e.step({ services: [svc('api', 'down', t)], oneShots: [], now: t + i * S });
       assert.equal(out.send.length, 0, 'still down: no repeat');
@@ -39,7 +56,10 @@ describe('alert rules', () => {
     assert.equal(out.send[0]!.kind, 'resolved');
     assert.equal(out.send[0]!.title, 'api recovered');
     assert.match(out.send[0]!.text, /api was down for 1 min 30 s/);
-    assert.deepEqual(out.events.map((x) => x.type), ['alert-resolved']);
+    assert.deepEqual(
+      out.events.map((x) => x.type),
+      ['alert-resolved'],
+    );
     assert.equal(e.firing().length, 0);
   });
 
@@ -86,22 +106,68 @@ describe('alert rules', () => {
   });
 
   it('quiet hours hold non-critical notices for the morning digest; critical ones go out at once', () => {
-    const e = new AlertEngine(cfg({ quietHours: { from: '22:00', to: '07:00' }, digestAt: '07:30', downForSec: 0, degradedForSec: 0 }), 'UTC');
+    const e = new AlertEngine(
+      cfg({
+        quietHours: { from: '22:00', to: '07:00' },
+        digestAt: '07:30',
+        downForSec: 0,
+        degradedForSec: 0,
+      }),
+      'UTC',
+    );
     const n1 = at('23:00');
-    let out = e.step({ services: [svc('slow', 'degraded', n1), svc('api', 'down', n1)], oneShots: [], now: n1 });
-    assert.deepEqual(out.send.map((n) => n.title), ['api is down'], 'critical: at once, even at night');
-    assert.deepEqual(out.held.map((n) => n.title), ['slow is degraded']);
+    let out = e.step({
+      services: [svc('slow', 'degraded', n1), svc('api', 'down', n1)],
+      oneShots: [],
+      now: n1,
+    });
+    assert.deepEqual(
+      out.send.map((n) => n.title),
+      ['api is down'],
+      'critical: at once, even at night',
+    );
+    assert.deepEqual(
+      out.held.map((n) => n.title),
+      ['slow is degraded'],
+    );
     assert.equal(out.heldChanged, true);
-    out = e.step({ services: [svc('slow', 'healthy', n1), svc('api', 'down', n1)], oneShots: [], now: at('02:00', 1) });
+    out = e.step({
+      services: [svc('slow', 'healthy', n1), svc('api', 'down', n1)],
+      oneShots: [],
+      now: at('02:00', 1),
+    });
     assert.equal(out.send.length, 0, 'recovery of a held alert goes into the digest too');
-    out = e.step({ services: [svc('slow', 'healthy', n1), svc('api', 'healthy', n1), svc('edit', 'healthy', n1, 'running', true)], oneShots: [], now: at('03:00', 1) });
-    assert.deepEqual(out.send.map((n) => n.title), ['api recovered'], 'recovery of a critical alert at once');
-    assert.deepEqual(out.held.map((n) => n.rule), ['unit-drift']);
+    out = e.step({
+      services: [
+        svc('slow', 'healthy', n1),
+        svc('api', 'healthy', n1),
+        svc('edit', 'healthy', n1, 'running', true),
+      ],
+      oneShots: [],
+      now: at('03:00', 1),
+    });
+    assert.deepEqual(
+      out.send.map((n) => n.title),
+      ['api recovered'],
+      'recovery of a critical alert at once',
+    );
+    assert.deepEqual(
+      out.held.map((n) => n.rule),
+      ['unit-drift'],
+    );
     for (const hhmm of ['06:59', '07:00', '07:29']) {
-      out = e.step({ services: [svc('edit', 'healthy', n1, 'running', true)], oneShots: [], now: at(hhmm, 1) });
+      out = e.step({
+        services: [svc('edit', 'healthy', n1, 'running', true)],
+        oneShots: [],
+        now: at(hhmm, 1),
+      });
       assert.equal(out.send.length, 0, `no digest at ${hhmm}`);
     }
-    out = e.step({ services: [svc('edit', 'healthy', n1, 'running', true)], oneShots: [], now: at('07:30', 1) });
+    out = e.step({
+      services: [svc('edit', 'healthy', n1, 'running', true)],
+      oneShots: [],
+      now: at('07:30', 1),
+    });
     assert.equal(out.send.length, 1);
     const d = out.send[0]!;
     assert.equal(d.kind, 'digest');
@@ -109,7 +175,11 @@ describe('alert rules', () => {
     assert.match(d.title, /2 alerts during quiet hours, 1 still open/);
     assert.match(d.text, /23:00 slow is degraded \(recovered 02:00\)/);
     assert.match(d.text, /03:00 edit: unit file edited outside Vigil/);
-    out = e.step({ services: [svc('edit', 'healthy', n1, 'running', true)], oneShots: [], now: at('07:31', 1) });
+    out = e.step({
+      services: [svc('edit', 'healthy', n1, 'running', true)],
+      oneShots: [],
+      now: at('07:31', 1),
+    });
     assert.equal(out.send.length, 0, 'one digest');
     assert.deepEqual(e.state().held, []);
   });
@@ -119,8 +189,16 @@ describe('alert rules', () => {
     const e = new AlertEngine(config, 'UTC');
     e.step({ services: [svc('slow', 'degraded', at('23:00'))], oneShots: [], now: at('23:00') });
     const restored = new AlertEngine(config, 'UTC', e.state());
-    assert.equal(restored.step({ services: [svc('slow', 'degraded', at('23:00'))], oneShots: [], now: at('06:59', 1) }).send.length, 0);
-    const out = restored.step({ services: [svc('slow', 'degraded', at('23:00'))], oneShots: [], now: at('07:00', 1) });
+    assert.equal(
+      restored.step({ services: [svc('slow', 'degraded', at('23:00'))], oneShots: [], now: at('06:59', 1) })
+        .send.length,
+      0,
+    );
+    const out = restored.step({
+      services: [svc('slow', 'degraded', at('23:00'))],
+      oneShots: [],
+      now: at('07:00', 1),
+    });
     assert.equal(out.send[0]?.kind, 'digest');
     assert.match(out.send[0]!.title, /1 alert during quiet hours, 1 still open/);
   });
@@ -130,7 +208,10 @@ describe('alert rules', () => {
     const t = at('12:00');
     const shot = { rule: 'agent-restarted' as const, at: t, message: 'The Vigil agent restarted' };
     let out = e.step({ services: [], oneShots: [shot], now: t });
-    assert.deepEqual(out.send.map((n) => [n.rule, n.severity, n.title]), [['agent-restarted', 'warning', 'Vigil agent restarted after an unclean stop']]);
+    assert.deepEqual(
+      out.send.map((n) => [n.rule, n.severity, n.title]),
+      [['agent-restarted', 'warning', 'Vigil agent restarted after an unclean stop']],
+    );
     out = e.step({ services: [], oneShots: [shot], now: t + S });
     assert.equal(out.send.length, 0, 'the same happening twice is one alert');
     assert.equal(e.firing().length, 0);
@@ -158,6 +239,10 @@ describe('local time of day', () => {
     assert.equal(inWindow(at('12:00'), '09:00', '09:00', 'UTC'), false);
     assert.equal(lastOccurrence(at('08:00', 1), '07:30', 'UTC'), at('07:30', 1));
     assert.equal(lastOccurrence(at('07:00', 1), '07:30', 'UTC'), at('07:30', 0));
-    assert.equal(inWindow(Date.UTC(2025, 6, 1, 20, 30), '22:00', '07:00', 'Europe/Berlin'), true, '22:30 in Berlin');
+    assert.equal(
+      inWindow(Date.UTC(2025, 6, 1, 20, 30), '22:00', '07:00', 'Europe/Berlin'),
+      true,
+      '22:30 in Berlin',
+    );
   });
 });

@@ -15,13 +15,23 @@ const unit = (service: string, content = 'new'): UnitFile & { spec: ServiceSpec 
   hash: content,
   spec: { name: service } as ServiceSpec,
 });
-const installed = (service: string): InstalledUnit => ({ ...unit(service, 'old'), recordedHash: 'old', actualHash: 'old', drifted: false });
+const installed = (service: string): InstalledUnit => ({
+  ...unit(service, 'old'),
+  recordedHash: 'old',
+  actualHash: 'old',
+  drifted: false,
+});
 
 /** Records every call; the named methods throw. */
-function fakeManager(failing: Partial<Record<keyof ServiceManager, string>>): { manager: ServiceManager; calls: string[] } {
+function fakeManager(failing: Partial<Record<keyof ServiceManager, string>>): {
+  manager: ServiceManager;
+  calls: string[];
+} {
   const calls: string[] = [];
   const step = (name: keyof ServiceManager) => async (arg: readonly (string | UnitFile)[]) => {
-    calls.push(`${name} ${arg.map((a) => (typeof a === 'string' ? a : `${a.service}:${a.content}`)).join(',')}`);
+    calls.push(
+      `${name} ${arg.map((a) => (typeof a === 'string' ? a : `${a.service}:${a.content}`)).join(',')}`,
+    );
     const why = failing[name];
     if (why) throw new Error(why);
   };
@@ -58,14 +68,26 @@ describe('apply rollback', () => {
   it('removes the new units and restores the previous ones', async () => {
     const { manager, calls } = fakeManager({ enableAndStart: 'no buffer space' });
     const msg = await failure(manager);
-    assert.match(msg, /^apply failed at "start new1": no buffer space\nRolled back: removed the new units \(new1\); restored the previous units \(web\)\.$/);
-    assert.deepEqual(calls, ['write new1:new,web:new', 'enableAndStart new1', 'remove new1', 'write web:old', 'restart web']);
+    assert.match(
+      msg,
+      /^apply failed at "start new1": no buffer space\nRolled back: removed the new units \(new1\); restored the previous units \(web\)\.$/,
+    );
+    assert.deepEqual(calls, [
+      'write new1:new,web:new',
+      'enableAndStart new1',
+      'remove new1',
+      'write web:old',
+      'restart web',
+    ]);
   });
 
   it('a failed removal does not stop the restore, and names the command that finishes it', async () => {
     const { manager, calls } = fakeManager({ enableAndStart: 'no buffer space', remove: 'disable failed' });
     const msg = await failure(manager);
-    assert.match(msg, /Rollback incomplete: restored the previous units \(web\); could not remove the new units \(disable failed\); they are still installed: run `vigil remove new1`\.$/);
+    assert.match(
+      msg,
+      /Rollback incomplete: restored the previous units \(web\); could not remove the new units \(disable failed\); they are still installed: run `vigil remove new1`\.$/,
+    );
     assert.ok(calls.includes('write web:old') && calls.includes('restart web'), calls.join('\n'));
   });
 });

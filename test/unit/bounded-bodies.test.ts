@@ -14,13 +14,17 @@ import { readPrivateFile } from '../../agent/adapters/credentials/private-file.j
 import type { Io } from '../../agent/cli/io.js';
 import { hostHeaders, raw, startFixture } from '../helpers/api-fixture.js';
 
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 const usage = (re: RegExp) => (e: unknown) => isVigilError(e) && e.code === 'E_USAGE' && re.test(e.message);
 
 describe('API bodies', () => {
   it('refuses a body that is not UTF-8, with the byte position, without quoting it', () => {
     const body = bytes('{"value":"sk-', [0xc3, 0x28], '"}');
-    assert.throws(() => decodeJsonBody(body), usage(/^request body is not valid UTF-8: byte 13 \(0xc3\), line 1, column 14$/));
+    assert.throws(
+      () => decodeJsonBody(body),
+      usage(/^request body is not valid UTF-8: byte 13 \(0xc3\), line 1, column 14$/),
+    );
   });
 
   it('parses a UTF-8 body (U+FFFD written as such is a character like any other)', () => {
@@ -34,12 +38,18 @@ describe('API bodies through the server', () => {
     const fx = await startFixture();
     try {
       const body = bytes('{"value":"sk-live-', [0xff], '"}');
-      const r = await raw({ port: fx.port }, {
-        method: 'PUT',
-        path: '/api/credentials/llm/keys/API_KEY',
-        headers: hostHeaders(fx.port, { 'content-type': 'application/json', 'content-length': String(body.length) }),
-        body,
-      });
+      const r = await raw(
+        { port: fx.port },
+        {
+          method: 'PUT',
+          path: '/api/credentials/llm/keys/API_KEY',
+          headers: hostHeaders(fx.port, {
+            'content-type': 'application/json',
+            'content-length': String(body.length),
+          }),
+          body,
+        },
+      );
       assert.equal(r.status, 400, r.text);
       assert.deepEqual((r.json as { error: { code: string } }).error.code, 'E_USAGE');
       assert.match(r.text, /request body is not valid UTF-8: byte 18 \(0xff\), line 1, column 19/);
@@ -51,10 +61,19 @@ describe('API bodies through the server', () => {
 });
 
 describe('credential values', () => {
-  const io = (chunks: Buffer[]): Io => ({ out: () => {}, err: () => {}, stdin: Readable.from(chunks), env: {}, cwd: '/' });
+  const io = (chunks: Buffer[]): Io => ({
+    out: () => {},
+    err: () => {},
+    stdin: Readable.from(chunks),
+    env: {},
+    cwd: '/',
+  });
 
   it('vigil secrets set: a piped value that is not UTF-8 is refused at its byte', async () => {
-    await assert.rejects(readSecretValue(io([bytes('abc'), bytes([0xff], 'def\n')]), ''), usage(/^the value on stdin is not valid UTF-8: byte 3 \(0xff\), line 1, column 4$/));
+    await assert.rejects(
+      readSecretValue(io([bytes('abc'), bytes([0xff], 'def\n')]), ''),
+      usage(/^the value on stdin is not valid UTF-8: byte 3 \(0xff\), line 1, column 4$/),
+    );
     assert.equal(await readSecretValue(io([bytes('clé\n')]), ''), 'clé');
   });
 
@@ -64,12 +83,18 @@ describe('credential values', () => {
       setImmediate(() => chunks.forEach((c) => stdin.push(c)));
       return { out: () => {}, err: () => {}, stdin, env: {}, cwd: '/' };
     };
-    await assert.rejects(readSecretValue(typed([bytes('ab'), bytes('c', [0xc3, 0x28], '\r')]), ''), usage(/^the value typed is not valid UTF-8: byte 3$/));
+    await assert.rejects(
+      readSecretValue(typed([bytes('ab'), bytes('c', [0xc3, 0x28], '\r')]), ''),
+      usage(/^the value typed is not valid UTF-8: byte 3$/),
+    );
     assert.equal(await readSecretValue(typed([bytes('cl', [0xc3]), bytes([0xa9], '\r')]), ''), 'clé');
   });
 
   it('an env file for secrets import: the line of the bad byte', () => {
-    assert.throws(() => requireUtf8(bytes('A=1\nB=', [0xfe], '\n'), '/tmp/x.env'), usage(/^\/tmp\/x\.env is not valid UTF-8: byte 6 \(0xfe\), line 2, column 3$/));
+    assert.throws(
+      () => requireUtf8(bytes('A=1\nB=', [0xfe], '\n'), '/tmp/x.env'),
+      usage(/^\/tmp\/x\.env is not valid UTF-8: byte 6 \(0xfe\), line 2, column 3$/),
+    );
   });
 });
 
@@ -82,7 +107,13 @@ describe('a credential file swapped for a link while being opened', () => {
     t.mock.method(fs, 'openSync', () => {
       throw Object.assign(new Error('ELOOP: too many symbolic links'), { code: 'ELOOP' });
     });
-    assert.throws(() => readPrivateFile(file), (e: unknown) => isVigilError(e) && e.code === 'E_CREDENTIAL_UNSAFE' && /was a symbolic link when opened/.test(e.message));
+    assert.throws(
+      () => readPrivateFile(file),
+      (e: unknown) =>
+        isVigilError(e) &&
+        e.code === 'E_CREDENTIAL_UNSAFE' &&
+        /was a symbolic link when opened/.test(e.message),
+    );
     mock.restoreAll();
   });
 });

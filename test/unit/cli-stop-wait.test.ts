@@ -19,16 +19,21 @@ describe('progress while waiting', () => {
   it('on a terminal: "stopping web… N s" redrawn, then the line cleared', async () => {
     const io = fakeIo(true);
     let t = 0;
-    const v = await withProgress(io, 'stopping web', async () => {
-      for (let i = 0; i < 3; i++) {
-        t += 1000;
-        await sleep(30);
-      }
-      return 7;
-    }, { everyMs: 20, now: () => t });
+    const v = await withProgress(
+      io,
+      'stopping web',
+      async () => {
+        for (let i = 0; i < 3; i++) {
+          t += 1000;
+          await sleep(30);
+        }
+        return 7;
+      },
+      { everyMs: 20, now: () => t },
+    );
     assert.equal(v, 7);
     assert.ok(io.errs.length >= 2, io.errs.join('|'));
-    assert.match(io.errs[0]!.replace("\r\x1b[K", "<clear>"), /^<clear>stopping web… \d s$/);
+    assert.match(io.errs[0]!.replace('\r\x1b[K', '<clear>'), /^<clear>stopping web… \d s$/);
     assert.equal(io.errs.at(-1), '\r\x1b[K', 'the progress line is cleared at the end');
   });
 
@@ -39,7 +44,10 @@ describe('progress while waiting', () => {
     const quick = fakeIo(true);
     await withProgress(quick, 'stopping web', async () => 1, { everyMs: 1000 });
     assert.deepEqual(quick.errs, []);
-    await assert.rejects(withProgress(fakeIo(true), 'x', () => Promise.reject(new Error('boom')), { everyMs: 5 }), /boom/);
+    await assert.rejects(
+      withProgress(fakeIo(true), 'x', () => Promise.reject(new Error('boom')), { everyMs: 5 }),
+      /boom/,
+    );
   });
 });
 
@@ -54,7 +62,14 @@ describe('the client waits as long as the action may take', () => {
     server = createServer((req, res) => {
       setTimeout(() => {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ service: 'web', action: 'stop', ok: true, status: { name: 'web', state: 'stopped' } }));
+        res.end(
+          JSON.stringify({
+            service: 'web',
+            action: 'stop',
+            ok: true,
+            status: { name: 'web', state: 'stopped' },
+          }),
+        );
       }, 300);
       req.resume();
     });

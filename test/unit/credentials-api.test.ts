@@ -27,7 +27,10 @@ describe('credential routes (fake handlers): bodies and actors', () => {
   after(() => f.close());
 
   it('PUT carries the value in the body only; the socket may say it is the CLI', async () => {
-    await api.call('credentialSet', { set: 'llm', key: 'API_KEY' }, undefined, { value: CANARY, actor: 'cli' });
+    await api.call('credentialSet', { set: 'llm', key: 'API_KEY' }, undefined, {
+      value: CANARY,
+      actor: 'cli',
+    });
     await api.call('credentialSet', { set: 'llm', key: 'API_KEY' }, undefined, { value: CANARY });
     assert.deepEqual(f.handlers.credentialCalls.slice(-2), [
       ['set', 'llm', 'API_KEY', CANARY, 'cli'],
@@ -41,10 +44,22 @@ describe('credential routes (fake handlers): bodies and actors', () => {
       { method: 'PUT', path: '/api/credentials/llm/keys/K', body: { value: CANARY, extra: CANARY } },
       { method: 'PUT', path: '/api/credentials/llm/keys/K', body: { value: CANARY, actor: CANARY } },
       { method: 'POST', path: '/api/credentials/llm/rotate', body: { values: { K: 7 } } },
-      { method: 'POST', path: '/api/credentials/llm/rotate', body: { values: { K: CANARY }, timeoutSec: -1 } },
+      {
+        method: 'POST',
+        path: '/api/credentials/llm/rotate',
+        body: { values: { K: CANARY }, timeoutSec: -1 },
+      },
     ];
     for (const b of bad) {
-      const r = await raw({ socketPath: f.socketPath }, { method: b.method, path: b.path, headers: { host: 'localhost', 'content-type': 'application/json' }, body: JSON.stringify(b.body) });
+      const r = await raw(
+        { socketPath: f.socketPath },
+        {
+          method: b.method,
+          path: b.path,
+          headers: { host: 'localhost', 'content-type': 'application/json' },
+          body: JSON.stringify(b.body),
+        },
+      );
       assert.equal(r.status, 400, `${b.method} ${JSON.stringify(b.body)}: ${r.text}`);
       assert.ok(!r.text.includes('canary'), r.text);
     }
@@ -57,15 +72,30 @@ describe('credential routes (fake handlers): bodies and actors', () => {
   });
 
   it('rotate passes the validated body on; audit takes set and limit', async () => {
-    await api.call('credentialRotate', { set: 'llm' }, undefined, { values: { K: CANARY }, timeoutSec: 5, stableSec: 2, actor: 'cli' });
-    assert.deepEqual(f.handlers.credentialCalls.at(-1), ['rotate', 'llm', { values: { K: CANARY }, timeoutSec: 5, stableSec: 2, actor: 'cli' }]);
+    await api.call('credentialRotate', { set: 'llm' }, undefined, {
+      values: { K: CANARY },
+      timeoutSec: 5,
+      stableSec: 2,
+      actor: 'cli',
+    });
+    assert.deepEqual(f.handlers.credentialCalls.at(-1), [
+      'rotate',
+      'llm',
+      { values: { K: CANARY }, timeoutSec: 5, stableSec: 2, actor: 'cli' },
+    ]);
     assert.deepEqual(await api.call('credentialAudit', {}, { set: 'llm', limit: 5 }), { records: [] });
-    const r = await raw({ port: f.port }, { path: '/api/credentials/audit?bogus=1', headers: { host: `127.0.0.1:${f.port}`, authorization: `Bearer ${TOKEN}` } });
+    const r = await raw(
+      { port: f.port },
+      {
+        path: '/api/credentials/audit?bogus=1',
+        headers: { host: `127.0.0.1:${f.port}`, authorization: `Bearer ${TOKEN}` },
+      },
+    );
     assert.equal(r.status, 400);
   });
 });
 
-describe('credential routes (the agent\'s real handlers)', () => {
+describe("credential routes (the agent's real handlers)", () => {
   let f: Fixture<FakeCredentials>;
   let api: ApiClient;
   let db: SqliteStore;
@@ -96,42 +126,76 @@ describe('credential routes (the agent\'s real handlers)', () => {
 
   it('set, list, rotate, audit, remove: the canary never comes back, not in the events either', async () => {
     const responses: unknown[] = [];
-    responses.push(await api.call('credentialSet', { set: 'llm', key: 'API_KEY' }, undefined, { value: CANARY }));
+    responses.push(
+      await api.call('credentialSet', { set: 'llm', key: 'API_KEY' }, undefined, { value: CANARY }),
+    );
     responses.push(await api.call('credentials', {}));
-    responses.push(await api.call('credentialRotate', { set: 'llm' }, undefined, { values: { API_KEY: `${CANARY}-2` } }));
+    responses.push(
+      await api.call('credentialRotate', { set: 'llm' }, undefined, { values: { API_KEY: `${CANARY}-2` } }),
+    );
     responses.push(await api.call('credentialAudit', {}));
-    responses.push(await api.call('credentialRemove', { set: 'llm', key: 'API_KEY' }, undefined, { actor: 'cli' }));
+    responses.push(
+      await api.call('credentialRemove', { set: 'llm', key: 'API_KEY' }, undefined, { actor: 'cli' }),
+    );
     const text = JSON.stringify(responses);
     assert.ok(!text.includes('canary'), text);
     assert.match(text, /••••ZZZZ/, 'masked to the last 4 characters');
     const audit = (responses[3] as { records: { action: string; actor: string }[] }).records;
-    assert.deepEqual(audit.map((r) => [r.action, r.actor]), [['rotate', 'ui'], ['set', 'ui']]);
+    assert.deepEqual(
+      audit.map((r) => [r.action, r.actor]),
+      [
+        ['rotate', 'ui'],
+        ['set', 'ui'],
+      ],
+    );
     const events = db.queryEvents({});
-    assert.ok(events.some((e) => e.type === 'credential-changed') && events.some((e) => e.type === 'credential-rotation'));
+    assert.ok(
+      events.some((e) => e.type === 'credential-changed') &&
+        events.some((e) => e.type === 'credential-rotation'),
+    );
     assert.ok(!JSON.stringify(events).includes('canary'));
-    assert.ok(fs.readFileSync(path.join(home, 'credentials', 'llm.env'), 'utf8').includes('API_KEY') === false, 'removed');
+    assert.ok(
+      fs.readFileSync(path.join(home, 'credentials', 'llm.env'), 'utf8').includes('API_KEY') === false,
+      'removed',
+    );
   });
 
   it('a value with a line break is refused with 400 naming the key, not the value', async () => {
-    await assert.rejects(api.call('credentialSet', { set: 'llm', key: 'K' }, undefined, { value: `${CANARY}\nX=1` }), (err: VigilError) => {
-      assert.equal(err.code, 'E_USAGE');
-      assert.match(err.message, /K: the value contains a line break/);
-      assert.ok(!err.message.includes('canary'));
-      return true;
-    });
+    await assert.rejects(
+      api.call('credentialSet', { set: 'llm', key: 'K' }, undefined, { value: `${CANARY}\nX=1` }),
+      (err: VigilError) => {
+        assert.equal(err.code, 'E_USAGE');
+        assert.match(err.message, /K: the value contains a line break/);
+        assert.ok(!err.message.includes('canary'));
+        return true;
+      },
+    );
   });
 
   it('unknown set or key: 404; a bad set name: 400', async () => {
-    await assert.rejects(api.call('credentialRemove', { set: 'nope', key: 'K' }, undefined, undefined), (e: VigilError) => e.code === 'E_NOT_FOUND');
-    await assert.rejects(api.call('credentialSet', { set: 'Bad.Name', key: 'K' }, undefined, { value: 'x' }), (e: VigilError) => e.code === 'E_USAGE');
+    await assert.rejects(
+      api.call('credentialRemove', { set: 'nope', key: 'K' }, undefined, undefined),
+      (e: VigilError) => e.code === 'E_NOT_FOUND',
+    );
+    await assert.rejects(
+      api.call('credentialSet', { set: 'Bad.Name', key: 'K' }, undefined, { value: 'x' }),
+      (e: VigilError) => e.code === 'E_USAGE',
+    );
   });
 
   it('an unsafe set file is 409 with the path and the fix', async () => {
     await api.call('credentialSet', { set: 'loose', key: 'K' }, undefined, { value: 'value-1234' });
     fs.chmodSync(path.join(home, 'credentials', 'loose.env'), 0o644);
-    await assert.rejects(api.call('credentialSet', { set: 'loose', key: 'K' }, undefined, { value: 'value-5678' }), (e: VigilError) => e.code === 'E_CREDENTIAL_UNSAFE' && /mode 644.*fix: vigil doctor --fix/.test(e.message));
+    await assert.rejects(
+      api.call('credentialSet', { set: 'loose', key: 'K' }, undefined, { value: 'value-5678' }),
+      (e: VigilError) =>
+        e.code === 'E_CREDENTIAL_UNSAFE' && /mode 644.*fix: vigil doctor --fix/.test(e.message),
+    );
     const doc = await api.call('credentials', {});
-    assert.match(doc.sets.find((s) => s.set === 'loose')!.problem ?? '', /mode 644/, 'the list reports it per set instead of failing');
+    assert.match(
+      doc.sets.find((s) => s.set === 'loose')!.problem ?? '',
+      /mode 644/,
+      'the list reports it per set instead of failing',
+    );
   });
 });
-

@@ -6,7 +6,13 @@ import { base64Inner, guardedPrefix, secretForms } from '../../agent/core/creden
 import { decodeEscapes } from '../../agent/core/credentials/decode.js';
 import { LiteralSet } from '../../agent/core/credentials/literal-set.js';
 
-const ref = (set: string, key: string, value: string, version = 1, current = true): SecretRef => ({ set, key, value, version, current });
+const ref = (set: string, key: string, value: string, version = 1, current = true): SecretRef => ({
+  set,
+  key,
+  value,
+  version,
+  current,
+});
 const LABEL = '[redacted:t/K]';
 const VALUE = 'sk-live-Abc123-def456-XYZ789'; // 28 characters: the prefix rule keeps 21
 const one = (value: string) => createRedactor([ref('t', 'K', value)]);
@@ -47,13 +53,24 @@ describe('leak guard: encodings', () => {
     it(`base64 and base64url of a longer text with the value at offset ${o} mod 3`, () => {
       // Bytes whose base64 holds + and /, so the two alphabets differ.
       const value = `key\u00fb\u00ff\u00fe>>>??~~~${o}abc`;
-      const text = Buffer.concat([Buffer.from('{"a":"'.slice(0, 3 + o)), Buffer.from(value), Buffer.from('","b":1}')]);
+      const text = Buffer.concat([
+        Buffer.from('{"a":"'.slice(0, 3 + o)),
+        Buffer.from(value),
+        Buffer.from('","b":1}'),
+      ]);
       for (const alphabet of ['base64', 'base64url'] as const) {
         const encoded = text.toString(alphabet);
-        assert.ok(encoded.includes(base64Inner(Buffer.from(value), (3 + o) % 3, alphabet)), 'the fixture puts the value where the test says');
+        assert.ok(
+          encoded.includes(base64Inner(Buffer.from(value), (3 + o) % 3, alphabet)),
+          'the fixture puts the value where the test says',
+        );
         const got = assertGone(value, encoded);
         // At most one character on each side mixes the value's bits with its neighbours'.
-        assert.ok(got.length - LABEL.length < encoded.length - base64Inner(Buffer.from(value), (3 + o) % 3, alphabet).length + 12, got);
+        assert.ok(
+          got.length - LABEL.length <
+            encoded.length - base64Inner(Buffer.from(value), (3 + o) % 3, alphabet).length + 12,
+          got,
+        );
       }
     });
   }
@@ -62,14 +79,19 @@ describe('leak guard: encodings', () => {
     const value = 'p@ss "word"\\x-9';
     assert.equal(one(value)(JSON.stringify({ pw: value })), `{"pw":"${LABEL}"}`);
     const twice = JSON.stringify({ msg: JSON.stringify({ pw: value }) });
-    assert.equal(one(value)(twice), JSON.stringify({ msg: JSON.stringify({ pw: LABEL }) }).replace(/\\\\\\"/g, '\\\\\\"'));
+    assert.equal(
+      one(value)(twice),
+      JSON.stringify({ msg: JSON.stringify({ pw: LABEL }) }).replace(/\\\\\\"/g, '\\\\\\"'),
+    );
     assert.ok(!one(value)(twice).includes('word'));
   });
 
   it('percent-encoding of any character: unreserved ones too, either case of hex digit, any mix', () => {
     assert.equal(one(VALUE)(`GET /?k=${VALUE.replace(/-/g, '%2D')}`), `GET /?k=${LABEL}`);
     assert.equal(one(VALUE)(`GET /?k=${VALUE.replace(/-/g, '%2d')}`), `GET /?k=${LABEL}`);
-    const all = [...VALUE].map((c, i) => `%${c.charCodeAt(0).toString(16)[i % 2 ? 'toUpperCase' : 'toLowerCase']()}`).join('');
+    const all = [...VALUE]
+      .map((c, i) => `%${c.charCodeAt(0).toString(16)[i % 2 ? 'toUpperCase' : 'toLowerCase']()}`)
+      .join('');
     assert.equal(one(VALUE)(`GET /?k=${all}&x=1`), `GET /?k=${LABEL}&x=1`);
     const some = [...VALUE].map((c, i) => (i % 3 ? c : `%${c.charCodeAt(0).toString(16)}`)).join('');
     assert.equal(one(VALUE)(`u=${some}`), `u=${LABEL}`);
@@ -95,15 +117,24 @@ describe('leak guard: encodings', () => {
     assert.equal(keep, 21);
     for (let n = VALUE.length - 1; n >= keep; n--) {
       assert.equal(r(`k=${VALUE.slice(0, n)};`), `k=${LABEL};`, `minus ${VALUE.length - n}`);
-      assert.ok(r(`k=${Buffer.from(VALUE.slice(0, n)).toString('base64')};`).includes(LABEL), `base64 minus ${VALUE.length - n}`);
-      assert.ok(r(`k=${Buffer.from(VALUE.slice(0, n)).toString('hex')};`).includes(LABEL), `hex minus ${VALUE.length - n}`);
+      assert.ok(
+        r(`k=${Buffer.from(VALUE.slice(0, n)).toString('base64')};`).includes(LABEL),
+        `base64 minus ${VALUE.length - n}`,
+      );
+      assert.ok(
+        r(`k=${Buffer.from(VALUE.slice(0, n)).toString('hex')};`).includes(LABEL),
+        `hex minus ${VALUE.length - n}`,
+      );
     }
     // Shorter than three quarters: not the value any more (and a vendor's shared prefix stays readable).
     assert.equal(r(`k=${VALUE.slice(0, keep - 1)};`), `k=${VALUE.slice(0, keep - 1)};`);
   });
 
   it('two values sharing a start: the longer match wins whichever comes first, nothing of it is left', () => {
-    const r = createRedactor([ref('a', 'SHORT', 'shared-start-AAAA1'), ref('b', 'LONG', 'shared-start-AAAA2-and-a-long-tail')]);
+    const r = createRedactor([
+      ref('a', 'SHORT', 'shared-start-AAAA1'),
+      ref('b', 'LONG', 'shared-start-AAAA2-and-a-long-tail'),
+    ]);
     assert.equal(r('x shared-start-AAAA2-and-a-long-tail y'), 'x [redacted:b/LONG] y');
     assert.equal(r('x shared-start-AAAA1 y'), 'x [redacted:a/SHORT] y');
   });
@@ -165,7 +196,8 @@ describe('leak guard: property (seeded random)', () => {
   // in the output can only have come from the secret.
   const SECRET_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!@#$+/=é';
   const TEXT_CHARS = 'abcdefghijklmnopqrstuvwxyz ';
-  const pick = (chars: string, n: number) => Array.from({ length: n }, () => chars[rnd(chars.length)]).join('');
+  const pick = (chars: string, n: number) =>
+    Array.from({ length: n }, () => chars[rnd(chars.length)]).join('');
   const B64RUN = /[A-Za-z0-9+/=_-]{4,}/g;
 
   it('500 random secrets inside base64 of longer text at random alignment: no 4 bytes of the secret survive decoding', () => {
@@ -180,7 +212,11 @@ describe('leak guard: property (seeded random)', () => {
       for (const run of out.match(B64RUN) ?? []) {
         for (let k = 0; k < 4; k++) {
           const decoded = Buffer.from(run.slice(k), alphabet);
-          for (let w = 0; w + 4 <= bytes.length; w++) assert.ok(!decoded.includes(bytes.subarray(w, w + 4)), `case ${i}: bytes ${w}..${w + 4} of the secret survive in ${run}`);
+          for (let w = 0; w + 4 <= bytes.length; w++)
+            assert.ok(
+              !decoded.includes(bytes.subarray(w, w + 4)),
+              `case ${i}: bytes ${w}..${w + 4} of the secret survive in ${run}`,
+            );
         }
       }
     }
@@ -193,21 +229,28 @@ describe('leak guard: property (seeded random)', () => {
       (v) => Buffer.from(v).toString('hex'),
       (v) => Buffer.from(v).toString('hex').toUpperCase(),
       (v) => JSON.stringify(JSON.stringify(v)),
-      (v) => [...Buffer.from(v)].map((b) => (rnd(2) ? `%${b.toString(16)}` : `%${b.toString(16).toUpperCase()}`)).join(''),
+      (v) =>
+        [...Buffer.from(v)]
+          .map((b) => (rnd(2) ? `%${b.toString(16)}` : `%${b.toString(16).toUpperCase()}`))
+          .join(''),
       (v) => encodeURIComponent(v),
     ];
     for (let i = 0; i < 500; i++) {
       const secret = pick(SECRET_CHARS, 8 + rnd(40));
       const cut = rnd(Array.from(secret).length - Array.from(guardedPrefix(secret)).length + 1);
-      const shown = Array.from(secret).slice(0, Array.from(secret).length - cut).join('');
+      const shown = Array.from(secret)
+        .slice(0, Array.from(secret).length - cut)
+        .join('');
       const e = rnd(encodings.length);
-      const out = one(secret)(`${pick(TEXT_CHARS, rnd(20))} ${encodings[e]!(shown)} ${pick(TEXT_CHARS, rnd(20))}`);
+      const out = one(secret)(
+        `${pick(TEXT_CHARS, rnd(20))} ${encodings[e]!(shown)} ${pick(TEXT_CHARS, rnd(20))}`,
+      );
       assert.ok(out.includes(LABEL), `case ${i} (encoding ${e}, minus ${cut}): ${out}`);
     }
   });
 });
 
-it('the pure base64/base64url encoder writes what Node\'s Buffer writes, at every length', async () => {
+it("the pure base64/base64url encoder writes what Node's Buffer writes, at every length", async () => {
   const { toBase64, utf8 } = await import('../../agent/core/credentials/encodings.js');
   const { randomBytes } = await import('node:crypto');
   for (let n = 0; n < 64; n++) {

@@ -17,7 +17,11 @@ import { TRICKY_VALUES } from '../helpers/credentials.js';
 const dotenv = createRequire(import.meta.url)('dotenv') as { parse(src: string): Record<string, string> };
 
 function entries(values: Record<string, string>): CredentialEntry[] {
-  return Object.entries(values).map(([key, value]) => ({ key, value, updatedAt: Date.UTC(2026, 0, 2, 3, 4, 5) }));
+  return Object.entries(values).map(([key, value]) => ({
+    key,
+    value,
+    updatedAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+  }));
 }
 
 describe('credential file syntax', () => {
@@ -27,7 +31,10 @@ describe('credential file syntax', () => {
     assert.deepEqual(ours.problems, []);
     assert.deepEqual(Object.fromEntries(ours.entries.map((e) => [e.key, e.value])), TRICKY_VALUES);
     assert.deepEqual(dotenv.parse(text), TRICKY_VALUES, 'dotenv reads exactly the same values');
-    assert.ok(ours.entries.every((e) => e.updatedAt === Date.UTC(2026, 0, 2, 3, 4, 5)), 'the # updated: comments date each key');
+    assert.ok(
+      ours.entries.every((e) => e.updatedAt === Date.UTC(2026, 0, 2, 3, 4, 5)),
+      'the # updated: comments date each key',
+    );
   });
 
   it('writes simple values unquoted, others single-quoted, a single quote in double quotes', () => {
@@ -62,7 +69,11 @@ describe('credential file syntax', () => {
     assert.equal(keyProblem('_X1'), null);
     for (const bad of ['lower', '1ABC', 'A-B', 'A B', '', 'A=B']) assert.notEqual(keyProblem(bad), null, bad);
     for (const name of ['anthropic', 'a', 'x_y-1', 'A', '-x', 'a'.repeat(64), 'a'.repeat(65)])
-      assert.equal(setNameProblem(name) === null, CREDENTIAL_SET_RE.test(name), `the store and the manifest agree on "${name}"`);
+      assert.equal(
+        setNameProblem(name) === null,
+        CREDENTIAL_SET_RE.test(name),
+        `the store and the manifest agree on "${name}"`,
+      );
     assert.equal(setNameProblem('anthropic'), null);
     for (const bad of ['../x', 'A', '.hidden', 'a/b', '']) assert.notEqual(setNameProblem(bad), null, bad);
   });
@@ -72,7 +83,7 @@ describe('credential file syntax', () => {
       '# comment',
       '; also a comment',
       '  INDENTED = spaced value  ',
-      "CONCAT='a'\"b\"",
+      'CONCAT=\'a\'"b"',
       'ESC=a\\ b\\#c',
       'DQ="x \\" \\$ \\\\ \\n y"',
       'INLINE=value # not a comment for systemd',
@@ -100,9 +111,23 @@ describe('credential file syntax', () => {
   });
 
   it('imports dotenv files: export, inline comments, quotes, \\n expansion refused as a line break', () => {
-    const text = ['# c', 'export A=1', 'B = two # comment', "C='x # y'", 'D="q \\" r"', 'E="multi\\nline"', 'lower=x', ''].join('\r\n');
+    const text = [
+      '# c',
+      'export A=1',
+      'B = two # comment',
+      "C='x # y'",
+      'D="q \\" r"',
+      'E="multi\\nline"',
+      'lower=x',
+      '',
+    ].join('\r\n');
     const r = parseEnv(text, 'dotenv');
-    assert.deepEqual(Object.fromEntries(r.entries.map((e) => [e.key, e.value])), { A: '1', B: 'two', C: 'x # y', D: 'q \\" r' });
+    assert.deepEqual(Object.fromEntries(r.entries.map((e) => [e.key, e.value])), {
+      A: '1',
+      B: 'two',
+      C: 'x # y',
+      D: 'q \\" r',
+    });
     assert.deepEqual(
       r.problems.map((p) => p.line),
       [6, 7],
@@ -112,7 +137,29 @@ describe('credential file syntax', () => {
   });
 
   it('a random value either round-trips through both readers or is refused (1000 cases)', () => {
-    const alphabet = ['a', 'Z', '0', ' ', '\t', '#', '$', '\\', '"', "'", '`', '=', ';', '!', '*', 'é', '🔑', '{', '}', '\n', '\x01'];
+    const alphabet = [
+      'a',
+      'Z',
+      '0',
+      ' ',
+      '\t',
+      '#',
+      '$',
+      '\\',
+      '"',
+      "'",
+      '`',
+      '=',
+      ';',
+      '!',
+      '*',
+      'é',
+      '🔑',
+      '{',
+      '}',
+      '\n',
+      '\x01',
+    ];
     let seed = 42;
     const rnd = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;

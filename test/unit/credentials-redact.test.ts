@@ -1,12 +1,24 @@
 /** The leak guard: exact values become [redacted:<set>/<KEY>], and each value's first sighting is one secret-leaked event. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MIN_GUARDED_LENGTH, createRedactor, secretLeakedEvent, type LeakHit, type SecretRef } from '../../agent/core/credentials/redact.js';
+import {
+  MIN_GUARDED_LENGTH,
+  createRedactor,
+  secretLeakedEvent,
+  type LeakHit,
+  type SecretRef,
+} from '../../agent/core/credentials/redact.js';
 import { LeakGuard } from '../../agent/app/leak-guard.js';
 import type { NewEvent } from '../../agent/core/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
-const ref = (set: string, key: string, value: string, version = 1, current = true): SecretRef => ({ set, key, value, version, current });
+const ref = (set: string, key: string, value: string, version = 1, current = true): SecretRef => ({
+  set,
+  key,
+  value,
+  version,
+  current,
+});
 
 describe('redactor', () => {
   const secrets = [
@@ -19,12 +31,18 @@ describe('redactor', () => {
   const redact = createRedactor(secrets);
 
   it('replaces every exact value, the longest first', () => {
-    assert.equal(redact('key=sk-ant-AAAA1111 and sk-ant-AAAA1111-and-more!'), 'key=[redacted:anthropic/API_KEY] and [redacted:anthropic/API_KEY_LONG]!');
+    assert.equal(
+      redact('key=sk-ant-AAAA1111 and sk-ant-AAAA1111-and-more!'),
+      'key=[redacted:anthropic/API_KEY] and [redacted:anthropic/API_KEY_LONG]!',
+    );
   });
 
   it('catches the JSON-escaped and URL-encoded forms', () => {
     assert.equal(redact(JSON.stringify({ pw: 'p@ss "word"\\x' })), '{"pw":"[redacted:db/PASSWORD]"}');
-    assert.equal(redact(`GET /x?pw=${encodeURIComponent('p@ss "word"\\x')}`), 'GET /x?pw=[redacted:db/PASSWORD]');
+    assert.equal(
+      redact(`GET /x?pw=${encodeURIComponent('p@ss "word"\\x')}`),
+      'GET /x?pw=[redacted:db/PASSWORD]',
+    );
   });
 
   it(`leaves values shorter than ${MIN_GUARDED_LENGTH} characters alone (they would shred ordinary text)`, () => {
@@ -52,12 +70,18 @@ describe('redactor', () => {
   });
 
   it('the secret-leaked event recommends rotating a current key and says an old one is already replaced', () => {
-    const e = secretLeakedEvent({ set: 'anthropic', key: 'API_KEY', version: 7, current: true }, { service: 'web', source: 'vigil logs', at: 1 });
+    const e = secretLeakedEvent(
+      { set: 'anthropic', key: 'API_KEY', version: 7, current: true },
+      { service: 'web', source: 'vigil logs', at: 1 },
+    );
     assert.equal(e.type, 'secret-leaked');
     assert.equal(e.severity, 'critical');
     assert.equal(e.key, 'secret-leaked:anthropic/API_KEY:7');
     assert.match(e.message, /vigil secrets rotate anthropic API_KEY/);
-    const old = secretLeakedEvent({ set: 'a', key: 'K', version: 1, current: false }, { service: null, source: 's', at: 1 });
+    const old = secretLeakedEvent(
+      { set: 'a', key: 'K', version: 1, current: false },
+      { service: null, source: 's', at: 1 },
+    );
     assert.equal(old.severity, 'warning');
     assert.match(old.message, /already replaced/);
   });
@@ -67,8 +91,15 @@ describe('LeakGuard', () => {
   it('redacts lines and records one event per value, however often it is seen', () => {
     const recorded: NewEvent[] = [];
     let secrets: SecretRef[] = [ref('core', 'TOKEN', 'canary-token-value')];
-    const guard = new LeakGuard({ secrets: () => secrets, clock: new FakeClock(), record: (e) => recorded.push(...e) });
-    assert.deepEqual(guard.redactLines('web', ['a canary-token-value b', 'again canary-token-value'], 'test'), ['a [redacted:core/TOKEN] b', 'again [redacted:core/TOKEN]']);
+    const guard = new LeakGuard({
+      secrets: () => secrets,
+      clock: new FakeClock(),
+      record: (e) => recorded.push(...e),
+    });
+    assert.deepEqual(
+      guard.redactLines('web', ['a canary-token-value b', 'again canary-token-value'], 'test'),
+      ['a [redacted:core/TOKEN] b', 'again [redacted:core/TOKEN]'],
+    );
     guard.redactLines('web', ['canary-token-value'], 'test');
     assert.equal(recorded.length, 1);
     assert.equal(recorded[0]!.service, 'web');
@@ -98,20 +129,30 @@ describe('LeakGuard', () => {
 
   it('a health probe result: the error (the last line of an exec probe), /health status and checks are redacted, in any encoding', () => {
     const recorded: NewEvent[] = [];
-    const guard = new LeakGuard({ secrets: () => [ref('core', 'TOKEN', 'canary-token-value')], clock: new FakeClock(), record: (e) => recorded.push(...e) });
+    const guard = new LeakGuard({
+      secrets: () => [ref('core', 'TOKEN', 'canary-token-value')],
+      clock: new FakeClock(),
+      record: (e) => recorded.push(...e),
+    });
     const b64 = Buffer.from('canary-token-value').toString('base64');
     const r = guard.redactProbe({
       health: 'down',
       httpStatus: 503,
       latencyMs: 3,
       reported: 'CANARY-TOKEN-VALUE',
-      checks: { db: { error: `auth ${b64} refused`, list: ['canary-token-valu'] }, 'canary-token-value': 'ok' },
+      checks: {
+        db: { error: `auth ${b64} refused`, list: ['canary-token-valu'] },
+        'canary-token-value': 'ok',
+      },
       error: 'probe.sh exited with code 1: bad key canary%2Dtoken%2Dvalue',
       at: 1,
     });
     assert.equal(r.error, 'probe.sh exited with code 1: bad key [redacted:core/TOKEN]');
     assert.equal(r.reported, '[redacted:core/TOKEN]');
-    assert.deepEqual(r.checks, { db: { error: 'auth [redacted:core/TOKEN] refused', list: ['[redacted:core/TOKEN]'] }, '[redacted:core/TOKEN]': 'ok' });
+    assert.deepEqual(r.checks, {
+      db: { error: 'auth [redacted:core/TOKEN] refused', list: ['[redacted:core/TOKEN]'] },
+      '[redacted:core/TOKEN]': 'ok',
+    });
     assert.equal(recorded.length, 1);
     assert.equal(recorded[0]!.data?.source, 'health probe');
   });

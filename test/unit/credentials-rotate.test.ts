@@ -29,7 +29,9 @@ function spec(name: string, dependsOn: string[], health: boolean, credentials = 
     credentials,
     dependsOn,
     restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 },
-    health: health ? { probe: { kind: 'http', url: `http://127.0.0.1/${name}/health` }, intervalSec: 10, timeoutSec: 2 } : undefined,
+    health: health
+      ? { probe: { kind: 'http', url: `http://127.0.0.1/${name}/health` }, intervalSec: 10, timeoutSec: 2 }
+      : undefined,
     metrics: undefined,
     limits: { memoryBytes: undefined, cpuPercent: undefined },
   };
@@ -43,7 +45,10 @@ class FakeManager implements ServiceManager {
   readonly broken = new Set<string>();
   private pid = 100;
   private readonly pids = new Map<string, number>();
-  constructor(private readonly keyNow: () => string, private readonly crashes: (svc: string) => boolean) {}
+  constructor(
+    private readonly keyNow: () => string,
+    private readonly crashes: (svc: string) => boolean,
+  ) {}
   render(): UnitFile {
     throw new Error('unused');
   }
@@ -109,7 +114,9 @@ describe('credential rotation', () => {
     probe: async (p) => {
       assert.equal(p.kind, 'http');
       const svc = /\/([^/]+)\/health$/.exec(p.kind === 'http' ? p.url : '')![1]!;
-      return manager.healthy(svc) ? { health: 'healthy', error: null } : { health: 'down', error: 'HTTP 503' };
+      return manager.healthy(svc)
+        ? { health: 'healthy', error: null }
+        : { health: 'down', error: 'HTTP 503' };
     },
     readLogTail: async (svc) => logs[svc] ?? [],
   });
@@ -117,7 +124,14 @@ describe('credential rotation', () => {
   /** Runs a rotation to the end, moving the fake clock along. */
   async function rotate(value: string, opts: { timeoutMs?: number; stableMs?: number } = {}) {
     let done = false;
-    const p = rotateCredentials(deps(), { set: 'llm', values: { API_KEY: value }, actor: 'cli', timeoutMs: 10_000, stableMs: 3000, ...opts }).finally(() => (done = true));
+    const p = rotateCredentials(deps(), {
+      set: 'llm',
+      values: { API_KEY: value },
+      actor: 'cli',
+      timeoutMs: 10_000,
+      stableMs: 3000,
+      ...opts,
+    }).finally(() => (done = true));
     p.catch(() => undefined);
     while (!done) await clock.advance(250);
     return p;
@@ -129,14 +143,27 @@ describe('credential rotation', () => {
     store = new FsCredentialStore(path.join(dir, 'credentials'), () => clock.now());
     db = SqliteStore.open(':memory:');
     alive = new Set();
-    ledger = new SqliteCredentialLedger(db.db, { now: () => clock.now(), alive: (pid) => alive.has(pid) || pid === process.pid });
+    ledger = new SqliteCredentialLedger(db.db, {
+      now: () => clock.now(),
+      alive: (pid) => alive.has(pid) || pid === process.pid,
+    });
     events = [];
     logs = {};
     // Listed out of order: core depends on proxy, so proxy restarts first.
-    services = [spec('core', ['proxy'], false), spec('proxy', [], true), spec('unrelated', [], true, ['other'])];
+    services = [
+      spec('core', ['proxy'], false),
+      spec('proxy', [], true),
+      spec('unrelated', [], true, ['other']),
+    ];
     services = [services[1]!, services[0]!, services[2]!];
-    manager = new FakeManager(() => store.read('llm')?.entries.find((e) => e.key === 'API_KEY')?.value ?? '', (svc) => svc === 'core');
-    store.write('llm', [{ key: 'API_KEY', value: OLD, updatedAt: 1 }, { key: 'OTHER', value: 'untouched-value', updatedAt: 1 }]);
+    manager = new FakeManager(
+      () => store.read('llm')?.entries.find((e) => e.key === 'API_KEY')?.value ?? '',
+      (svc) => svc === 'core',
+    );
+    store.write('llm', [
+      { key: 'API_KEY', value: OLD, updatedAt: 1 },
+      { key: 'OTHER', value: 'untouched-value', updatedAt: 1 },
+    ]);
   });
   afterEach(() => {
     db.close();
@@ -145,22 +172,39 @@ describe('credential rotation', () => {
 
   const noValues = (x: unknown) => {
     const text = JSON.stringify(x);
-    for (const v of [OLD, GOOD, BAD, 'untouched-value']) assert.ok(!text.includes(v), `a value leaked into ${text.slice(0, 200)}`);
+    for (const v of [OLD, GOOD, BAD, 'untouched-value'])
+      assert.ok(!text.includes(v), `a value leaked into ${text.slice(0, 200)}`);
   };
 
   it('a good key: restarts the services that load the set in dependsOn order, each healthy, and succeeds', async () => {
     const r = await rotate(GOOD);
     assert.equal(r.outcome, 'succeeded');
-    assert.deepEqual(manager.restarts, ['proxy', 'core'], 'proxy first (core depends on it); unrelated untouched');
-    assert.deepEqual(r.checks.map((c) => [c.service, c.healthy]), [['proxy', true], ['core', true]]);
+    assert.deepEqual(
+      manager.restarts,
+      ['proxy', 'core'],
+      'proxy first (core depends on it); unrelated untouched',
+    );
+    assert.deepEqual(
+      r.checks.map((c) => [c.service, c.healthy]),
+      [
+        ['proxy', true],
+        ['core', true],
+      ],
+    );
     assert.match(r.checks[0]!.reason, /healthy \(http/);
     assert.match(r.checks[1]!.reason, /running for 3 s without a restart/);
     assert.equal(store.read('llm')!.entries.find((e) => e.key === 'API_KEY')!.value, GOOD);
     assert.equal(store.read('llm')!.entries.find((e) => e.key === 'OTHER')!.value, 'untouched-value');
     const [audit] = ledger.list();
-    assert.deepEqual([audit!.action, audit!.outcome, audit!.actor, audit!.keys, audit!.services], ['rotate', 'succeeded', 'cli', ['API_KEY'], ['proxy', 'core']]);
+    assert.deepEqual(
+      [audit!.action, audit!.outcome, audit!.actor, audit!.keys, audit!.services],
+      ['rotate', 'succeeded', 'cli', ['API_KEY'], ['proxy', 'core']],
+    );
     assert.ok(audit!.durationMs! > 0);
-    assert.deepEqual(events.map((e) => e.data?.phase), ['started', 'restarting', 'healthy', 'restarting', 'healthy', 'succeeded']);
+    assert.deepEqual(
+      events.map((e) => e.data?.phase),
+      ['started', 'restarting', 'healthy', 'restarting', 'healthy', 'succeeded'],
+    );
     assert.ok(events.every((e) => e.type === 'credential-rotation'));
     noValues([r, events, ledger.list(), db.queryEvents({})]);
   });
@@ -172,10 +216,21 @@ describe('credential rotation', () => {
     assert.equal(r.outcome, 'rolled-back');
     assert.equal(r.failed!.service, 'proxy');
     assert.match(r.failed!.reason, /not healthy within 10 s \(last: health check down: HTTP 503\)/);
-    assert.deepEqual(r.failed!.logTail, ['auth failed with key [redacted:llm/API_KEY]', 'falling back from [redacted:llm/API_KEY]'], 'the log tail is redacted, both values');
+    assert.deepEqual(
+      r.failed!.logTail,
+      ['auth failed with key [redacted:llm/API_KEY]', 'falling back from [redacted:llm/API_KEY]'],
+      'the log tail is redacted, both values',
+    );
     assert.deepEqual(manager.restarts, ['proxy', 'proxy']);
-    assert.deepEqual(r.rollback!.map((c) => c.healthy), [true]);
-    assert.equal(store.read('llm')!.entries.find((e) => e.key === 'API_KEY')!.value, OLD, 'the previous version is back');
+    assert.deepEqual(
+      r.rollback!.map((c) => c.healthy),
+      [true],
+    );
+    assert.equal(
+      store.read('llm')!.entries.find((e) => e.key === 'API_KEY')!.value,
+      OLD,
+      'the previous version is back',
+    );
     assert.equal(ledger.list()[0]!.outcome, 'rolled-back');
     assert.equal(ledger.list()[0]!.failedService, 'proxy');
     const last = events.at(-1)!;
@@ -195,8 +250,18 @@ describe('credential rotation', () => {
     assert.equal(r.failed!.service, 'core');
     assert.match(r.failed!.reason, /exited with code 1 and was restarted/);
     assert.ok(clock.now() - t0 < 30_000, 'did not wait for the 60 s timeout');
-    assert.deepEqual(manager.restarts, ['proxy', 'core', 'proxy', 'core'], 'both restarted again on the old key, in order');
-    assert.deepEqual(r.rollback!.map((c) => [c.service, c.healthy]), [['proxy', true], ['core', true]]);
+    assert.deepEqual(
+      manager.restarts,
+      ['proxy', 'core', 'proxy', 'core'],
+      'both restarted again on the old key, in order',
+    );
+    assert.deepEqual(
+      r.rollback!.map((c) => [c.service, c.healthy]),
+      [
+        ['proxy', true],
+        ['core', true],
+      ],
+    );
   });
 
   it('when the old key does not bring a service back either: rollback-failed, previous version still restored', async () => {
@@ -204,14 +269,27 @@ describe('credential rotation', () => {
     services = [spec('proxy', [], true)];
     const r = await rotate(GOOD);
     assert.equal(r.outcome, 'rollback-failed');
-    assert.deepEqual(r.rollback!.map((c) => c.healthy), [false]);
+    assert.deepEqual(
+      r.rollback!.map((c) => c.healthy),
+      [false],
+    );
     assert.equal(store.read('llm')!.entries.find((e) => e.key === 'API_KEY')!.value, OLD);
   });
 
   it('a second rotation of the same set while one runs is refused (E_LOCKED); the lock is released afterwards', async () => {
     let done = false;
-    const first = rotateCredentials(deps(), { set: 'llm', values: { API_KEY: GOOD }, actor: 'ui', timeoutMs: 10_000, stableMs: 3000 }).finally(() => (done = true));
-    await assert.rejects(rotateCredentials(deps(), { set: 'llm', values: { API_KEY: BAD }, actor: 'cli' }), (err: VigilError) => err.code === 'E_LOCKED' && /being changed by another request from the app/.test(err.message));
+    const first = rotateCredentials(deps(), {
+      set: 'llm',
+      values: { API_KEY: GOOD },
+      actor: 'ui',
+      timeoutMs: 10_000,
+      stableMs: 3000,
+    }).finally(() => (done = true));
+    await assert.rejects(
+      rotateCredentials(deps(), { set: 'llm', values: { API_KEY: BAD }, actor: 'cli' }),
+      (err: VigilError) =>
+        err.code === 'E_LOCKED' && /being changed by another request from the app/.test(err.message),
+    );
     assert.throws(() => setKeys(deps(), 'llm', { API_KEY: BAD }, 'cli'), /being changed/);
     while (!done) await clock.advance(250);
     assert.equal((await first).outcome, 'succeeded');
@@ -222,7 +300,15 @@ describe('credential rotation', () => {
     alive.add(4242);
     const dead = new SqliteCredentialLedger(db.db, { now: () => clock.now(), alive: () => true, pid: 4242 });
     dead.lock('llm', 'cli');
-    dead.begin({ id: 'x', startedAt: clock.now(), actor: 'cli', action: 'rotate', set: 'llm', keys: ['API_KEY'], services: [] });
+    dead.begin({
+      id: 'x',
+      startedAt: clock.now(),
+      actor: 'cli',
+      action: 'rotate',
+      set: 'llm',
+      keys: ['API_KEY'],
+      services: [],
+    });
     assert.throws(() => ledger.lock('llm', 'cli'), /pid 4242/);
     alive.delete(4242);
     ledger.lock('llm', 'cli').release();
@@ -230,9 +316,18 @@ describe('credential rotation', () => {
   });
 
   it('refuses an unknown key or set, and bad values, before anything is written or restarted', async () => {
-    await assert.rejects(rotateCredentials(deps(), { set: 'llm', values: { NOPE: GOOD }, actor: 'cli' }), /has no key NOPE/);
-    await assert.rejects(rotateCredentials(deps(), { set: 'nope', values: { API_KEY: GOOD }, actor: 'cli' }), /no credential set "nope"/);
-    await assert.rejects(rotateCredentials(deps(), { set: 'llm', values: { API_KEY: 'a\nb' }, actor: 'cli' }), /line break/);
+    await assert.rejects(
+      rotateCredentials(deps(), { set: 'llm', values: { NOPE: GOOD }, actor: 'cli' }),
+      /has no key NOPE/,
+    );
+    await assert.rejects(
+      rotateCredentials(deps(), { set: 'nope', values: { API_KEY: GOOD }, actor: 'cli' }),
+      /no credential set "nope"/,
+    );
+    await assert.rejects(
+      rotateCredentials(deps(), { set: 'llm', values: { API_KEY: 'a\nb' }, actor: 'cli' }),
+      /line break/,
+    );
     assert.deepEqual(manager.restarts, []);
     assert.equal(store.versions('llm').length, 0);
     assert.deepEqual(ledger.list(), []);
@@ -252,8 +347,22 @@ describe('credential rotation', () => {
   });
 
   it('migration 2: the audit and lock tables hold names, outcomes and times — no column for a value', () => {
-    const cols = (t: string) => (db.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
-    assert.deepEqual(cols('credential_audit'), ['id', 'started_at', 'finished_at', 'actor', 'action', 'set_name', 'keys', 'services', 'outcome', 'failed_service', 'reason', 'duration_ms']);
+    const cols = (t: string) =>
+      (db.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
+    assert.deepEqual(cols('credential_audit'), [
+      'id',
+      'started_at',
+      'finished_at',
+      'actor',
+      'action',
+      'set_name',
+      'keys',
+      'services',
+      'outcome',
+      'failed_service',
+      'reason',
+      'duration_ms',
+    ]);
     assert.deepEqual(cols('credential_locks'), ['set_name', 'holder', 'pid', 'token', 'acquired_at']);
   });
 
@@ -262,7 +371,10 @@ describe('credential rotation', () => {
     assert.deepEqual(info.services, ['proxy', 'core']);
     assert.equal(info.keys.find((k) => k.key === 'NEW_KEY')!.masked, '••••9876');
     const doc = listCredentials(deps());
-    assert.deepEqual(doc.sets.map((s) => s.set), ['llm']);
+    assert.deepEqual(
+      doc.sets.map((s) => s.set),
+      ['llm'],
+    );
     assert.equal(ledger.list()[0]!.action, 'set');
     assert.equal(events.at(-1)!.type, 'credential-changed');
     assert.ok(!JSON.stringify([doc, events, ledger.list()]).includes('sk-brand-new-value'));

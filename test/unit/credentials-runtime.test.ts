@@ -52,7 +52,10 @@ describe('credential runtime (agent)', () => {
       const tail = rt.redactingTail(async () => ['connecting with sk-tail-canary-789', 'fatal']);
       assert.deepEqual(await tail('web', 20), ['connecting with [redacted:llm/API_KEY]', 'fatal']);
       await tail('web', 20);
-      assert.deepEqual(events.map((e) => [e.type, e.service, e.key]), [['secret-leaked', 'web', 'secret-leaked:llm/API_KEY:5']]);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.service, e.key]),
+        [['secret-leaked', 'web', 'secret-leaked:llm/API_KEY:5']],
+      );
       assert.equal(await new CredentialStoreSecrets(rt.store).get('llm', 'API_KEY'), 'sk-tail-canary-789');
       assert.equal(await new CredentialStoreSecrets(rt.store).get('llm', 'NOPE'), undefined);
     } finally {
@@ -65,7 +68,9 @@ describe('credential runtime (agent)', () => {
     try {
       const env = { VIGIL_HOME: path.join(dir, 'vh'), HOME: dir, VIGIL_BACKEND: 'systemd' };
       const paths = vigilPaths(env);
-      new FsCredentialStore(paths.credentials).write('llm', [{ key: 'API_KEY', value: 'sk-direct-canary-42', updatedAt: 9 }]);
+      new FsCredentialStore(paths.credentials).write('llm', [
+        { key: 'API_KEY', value: 'sk-direct-canary-42', updatedAt: 9 },
+      ]);
       SqliteStore.open(paths.db).close();
       const redact = directLogRedaction(await createContext(env), new FakeClock())('web', 'log tail');
       assert.equal(redact('using sk-direct-canary-42 now'), 'using [redacted:llm/API_KEY] now');
@@ -75,7 +80,10 @@ describe('credential runtime (agent)', () => {
       const db = SqliteStore.open(paths.db);
       try {
         const leaked = db.queryEvents({ types: ['secret-leaked'] });
-        assert.deepEqual(leaked.map((e) => [e.service, e.key, e.severity]), [['web', 'secret-leaked:llm/API_KEY:9', 'critical']]);
+        assert.deepEqual(
+          leaked.map((e) => [e.service, e.key, e.severity]),
+          [['web', 'secret-leaked:llm/API_KEY:9', 'critical']],
+        );
         assert.ok(!JSON.stringify(leaked).includes('canary'));
       } finally {
         db.close();

@@ -12,7 +12,11 @@ import type { CredentialEntry } from '../../agent/core/credentials/envfile.js';
 import { readForWrite } from '../../agent/app/credentials.js';
 
 const mode = (p: string) => fs.lstatSync(p).mode & 0o7777;
-const entry = (key: string, value: string, updatedAt: number | null = 1): CredentialEntry => ({ key, value, updatedAt });
+const entry = (key: string, value: string, updatedAt: number | null = 1): CredentialEntry => ({
+  key,
+  value,
+  updatedAt,
+});
 
 function refused(fn: () => unknown, re: RegExp): VigilError {
   try {
@@ -63,7 +67,11 @@ describe('credential store files', () => {
           assert.equal(mode(p), 0o600, `${p} is ${mode(p).toString(8)}`);
         }
       }
-      assert.equal(store.read('core')!.entries[0]!.value, 'one-value-1', 'restore brought back the previous version');
+      assert.equal(
+        store.read('core')!.entries[0]!.value,
+        'one-value-1',
+        'restore brought back the previous version',
+      );
     });
   }
 
@@ -74,7 +82,10 @@ describe('credential store files', () => {
     assert.ok(versions[0]!.at > versions[4]!.at);
     store.restore('core', versions[0]!.id);
     assert.equal(store.read('core')!.entries[0]!.value, 'value-6');
-    const values = store.allSecrets().filter((s) => !s.current).map((s) => s.value);
+    const values = store
+      .allSecrets()
+      .filter((s) => !s.current)
+      .map((s) => s.value);
     assert.ok(values.includes('value-7'), 'the replaced version is kept');
   });
 
@@ -101,7 +112,10 @@ describe('credential store files', () => {
     assert.equal(mode(victim), 0o644, 'mode of the victim unchanged');
     assert.throws(() => tightenMode(path.join(dir, 'core.env'), 'file'), /symbolic link/);
     assert.equal(mode(victim), 0o644, 'tightenMode never follows the link');
-    assert.ok(!store.allSecrets().some((s) => s.set === 'core'), 'the leak guard does not read through the link either');
+    assert.ok(
+      !store.allSecrets().some((s) => s.set === 'core'),
+      'the leak guard does not read through the link either',
+    );
   });
 
   it('a symlinked credentials directory or history directory is refused', () => {
@@ -119,16 +133,20 @@ describe('credential store files', () => {
     assert.deepEqual(fs.readdirSync(elsewhere), []);
   });
 
-  it('a file owned by another user is refused (uid 65534)', { skip: process.getuid?.() !== 0 ? 'needs root to chown' : false }, () => {
-    store.write('core', [entry('A', 'v')]);
-    fs.chownSync(path.join(dir, 'core.env'), 65534, 65534);
-    refused(() => store.read('core'), /owned by uid 65534, not by you/);
-    refused(() => store.write('core', [entry('A', 'w')]), /owned by uid 65534/);
-    assert.throws(() => tightenMode(path.join(dir, 'core.env'), 'file'), /owned by uid 65534/);
-    fs.chownSync(path.join(dir, 'core.env'), 0, 0);
-    fs.chownSync(dir, 65534, 65534);
-    refused(() => store.listSets(), /credentials is owned by uid 65534/);
-  });
+  it(
+    'a file owned by another user is refused (uid 65534)',
+    { skip: process.getuid?.() !== 0 ? 'needs root to chown' : false },
+    () => {
+      store.write('core', [entry('A', 'v')]);
+      fs.chownSync(path.join(dir, 'core.env'), 65534, 65534);
+      refused(() => store.read('core'), /owned by uid 65534, not by you/);
+      refused(() => store.write('core', [entry('A', 'w')]), /owned by uid 65534/);
+      assert.throws(() => tightenMode(path.join(dir, 'core.env'), 'file'), /owned by uid 65534/);
+      fs.chownSync(path.join(dir, 'core.env'), 0, 0);
+      fs.chownSync(dir, 65534, 65534);
+      refused(() => store.listSets(), /credentials is owned by uid 65534/);
+    },
+  );
 
   it('a second hard link, a FIFO and a directory at a set path are refused (and a FIFO does not hang)', () => {
     store.write('core', [entry('A', 'v')]);
@@ -160,7 +178,7 @@ describe('credential store files', () => {
     assert.ok(fs.lstatSync(path.join(dir, '.history', `core.${next}.env`)).isSymbolicLink());
   });
 
-  it('stale temp files of a dead writer are removed by the next write; a live writer\'s are left', () => {
+  it("stale temp files of a dead writer are removed by the next write; a live writer's are left", () => {
     store.write('core', [entry('A', 'v')]);
     const dead = path.join(dir, '.core.env.tmp-999999-abcdef');
     const live = path.join(dir, `.core.env.tmp-${process.pid}-abcdef`);
@@ -179,10 +197,27 @@ describe('credential store files', () => {
     assert.equal(r.problems.length, 1);
     assert.equal(r.entries.length, 1);
     const before = fs.readFileSync(path.join(dir, 'core.env'));
-    assert.throws(() => readForWrite(store, 'core'), (e: unknown) => e instanceof VigilError && e.code === 'E_CREDENTIAL_UNSAFE' && /core\.env:\d+: B: .*does not rewrite/.test(e.message));
-    assert.deepEqual(fs.readFileSync(path.join(dir, 'core.env')), before, 'the hand-edited file is left as it was');
+    assert.throws(
+      () => readForWrite(store, 'core'),
+      (e: unknown) =>
+        e instanceof VigilError &&
+        e.code === 'E_CREDENTIAL_UNSAFE' &&
+        /core\.env:\d+: B: .*does not rewrite/.test(e.message),
+    );
+    assert.deepEqual(
+      fs.readFileSync(path.join(dir, 'core.env')),
+      before,
+      'the hand-edited file is left as it was',
+    );
     fs.writeFileSync(path.join(dir, 'core.env'), "A=v\nB='fixed'\n", { mode: 0o600 });
-    assert.deepEqual(readForWrite(store, 'core')!.map((e) => [e.key, e.value]), [['A', 'v'], ['B', 'fixed']], 'once every line reads, it may be rewritten');
+    assert.deepEqual(
+      readForWrite(store, 'core')!.map((e) => [e.key, e.value]),
+      [
+        ['A', 'v'],
+        ['B', 'fixed'],
+      ],
+      'once every line reads, it may be rewritten',
+    );
   });
 
   it('allSecrets lists current and kept values with their set, key and version', () => {

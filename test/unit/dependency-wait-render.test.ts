@@ -4,7 +4,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEPENDENCY_WAIT_SEC, maxWaitSec, waitArgs, waitTarget } from '../../agent/core/manifest/wait-args.js';
+import {
+  DEPENDENCY_WAIT_SEC,
+  maxWaitSec,
+  waitArgs,
+  waitTarget,
+} from '../../agent/core/manifest/wait-args.js';
 import { launchCommand, renderUnit } from '../../agent/adapters/systemd/unit-render.js';
 import { renderPlist } from '../../agent/adapters/launchd/plist-render.js';
 import { launcherArgv } from '../../agent/adapters/launcher/contract.js';
@@ -15,15 +20,26 @@ import { makeSpec } from '../helpers/launchd.js';
 const paths = vigilPaths({ HOME: '/home/ada', VIGIL_HOME: '/home/ada/.vigil' });
 const LAUNCHER = '/opt/vigil/dist/bin/vigil-launch';
 
-const REDIS: DependencyWait = { service: 'redis', probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 }, timeoutSec: 2 };
-const API: DependencyWait = { service: 'api', probe: { kind: 'http', url: 'http://127.0.0.1:8000/health?deep=1#x' }, timeoutSec: 5 };
+const REDIS: DependencyWait = {
+  service: 'redis',
+  probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 },
+  timeoutSec: 2,
+};
+const API: DependencyWait = {
+  service: 'api',
+  probe: { kind: 'http', url: 'http://127.0.0.1:8000/health?deep=1#x' },
+  timeoutSec: 5,
+};
 const web = makeSpec('web', { dependsOn: ['redis', 'proxy', 'api'], waitFor: [REDIS, API] });
 
 describe('waitTarget', () => {
   it('writes each probe kind as the launcher reads it', () => {
     assert.equal(waitTarget({ kind: 'tcp', host: '127.0.0.1', port: 6379 }), 'tcp:127.0.0.1:6379');
     assert.equal(waitTarget({ kind: 'tcp', host: '::1', port: 5432 }), 'tcp:[::1]:5432');
-    assert.equal(waitTarget({ kind: 'http', url: 'http://127.0.0.1:8000/health?deep=1#x' }), 'http:http://127.0.0.1:8000/health?deep=1');
+    assert.equal(
+      waitTarget({ kind: 'http', url: 'http://127.0.0.1:8000/health?deep=1#x' }),
+      'http:http://127.0.0.1:8000/health?deep=1',
+    );
     assert.equal(waitTarget({ kind: 'http', url: 'http://localhost/' }), 'http:http://localhost:80/');
     assert.equal(waitTarget({ kind: 'http', url: 'http://[::1]:9/a b' }), 'http:http://[::1]:9/a%20b');
     // No TLS in the launcher: an https probe is awaited as a connect to its port.
@@ -43,10 +59,14 @@ describe('waitTarget', () => {
 describe('waitArgs', () => {
   it('one --wait-for per healthy dependency, the wait bound, and the longest probe timeout per try', () => {
     assert.deepEqual(waitArgs(web), [
-      '--wait-for', 'redis=tcp:127.0.0.1:6379',
-      '--wait-for', 'api=http:http://127.0.0.1:8000/health?deep=1',
-      '--wait-timeout', String(DEPENDENCY_WAIT_SEC),
-      '--wait-attempt-ms', '5000',
+      '--wait-for',
+      'redis=tcp:127.0.0.1:6379',
+      '--wait-for',
+      'api=http:http://127.0.0.1:8000/health?deep=1',
+      '--wait-timeout',
+      String(DEPENDENCY_WAIT_SEC),
+      '--wait-attempt-ms',
+      '5000',
     ]);
     assert.equal(maxWaitSec(web), DEPENDENCY_WAIT_SEC + 5);
   });
@@ -102,6 +122,9 @@ describe('launchd plist', () => {
     const dashes = argv.indexOf('--');
     assert.deepEqual(argv.slice(dashes - 8, dashes), waitArgs(web));
     assert.match(renderPlist(web, ctx).content, /<string>redis=tcp:127\.0\.0\.1:6379<\/string>/);
-    assert.equal(launcherArgv(makeSpec('w', { dependsOn: ['redis'] }), ctx, 'launchd').includes('--wait-for'), false);
+    assert.equal(
+      launcherArgv(makeSpec('w', { dependsOn: ['redis'] }), ctx, 'launchd').includes('--wait-for'),
+      false,
+    );
   });
 });

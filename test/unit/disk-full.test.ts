@@ -9,7 +9,12 @@ import pino from 'pino';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { Supervisor } from '../../agent/daemon/supervisor.js';
 import { DiskWatch } from '../../agent/app/disk-watch.js';
-import { DiskCondition, describeWriteFailure, isDiskFullError, type SpaceInfo } from '../../agent/core/disk/condition.js';
+import {
+  DiskCondition,
+  describeWriteFailure,
+  isDiskFullError,
+  type SpaceInfo,
+} from '../../agent/core/disk/condition.js';
 import type { Notification } from '../../agent/core/alerts/model.js';
 import type { ObservedStatus, ExitRecord } from '../../agent/core/observed.js';
 import type { ServiceManager } from '../../agent/ports/service-manager.js';
@@ -62,7 +67,9 @@ describe('disk-full classification', () => {
     assert.ok(isDiskFullError(full));
     assert.ok(isDiskFullError(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' })));
     assert.ok(isDiskFullError(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })));
-    assert.ok(isDiskFullError(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })));
+    assert.ok(
+      isDiskFullError(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })),
+    );
     assert.ok(isDiskFullError(new Error('wrapped', { cause: full })), 'looks through causes');
     assert.ok(!isDiskFullError(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })));
     assert.ok(!isDiskFullError(Object.assign(new Error('no such table: x'), { code: 'SQLITE_ERROR' })));
@@ -85,26 +92,58 @@ describe('disk-full classification', () => {
     assert.equal(c.view({ events: 0, exits: 0 }).state, 'ok');
     assert.equal(c.failed('the database', sqliteFullError(), full, T0 + 1)?.kind, 'full');
     assert.equal(c.failed('the database', sqliteFullError(), full, T0 + 2), null, 'begins once');
-    assert.equal(c.wrote(full, T0 + 3), null, 'a write into an already allocated page on a full disk does not clear it');
+    assert.equal(
+      c.wrote(full, T0 + 3),
+      null,
+      'a write into an already allocated page on a full disk does not clear it',
+    );
     const v = c.view({ events: 3, exits: 0 });
-    assert.deepEqual([v.state, v.since, v.failures, v.pendingEvents, v.freeBytes], ['disk-full', new Date(T0 + 1).toISOString(), 2, 3, 4096]);
+    assert.deepEqual(
+      [v.state, v.since, v.failures, v.pendingEvents, v.freeBytes],
+      ['disk-full', new Date(T0 + 1).toISOString(), 2, 3, 4096],
+    );
     const cleared = c.wrote(roomy, T0 + 5000);
     assert.deepEqual(cleared?.kind === 'cleared' ? [cleared.since, cleared.failures] : cleared, [T0 + 1, 2]);
     assert.equal(c.view({ events: 0, exits: 0 }).state, 'ok');
-    assert.equal(c.observed(full, T0 + 6000)?.kind, 'full', 'no free space at all begins it without a failed write');
+    assert.equal(
+      c.observed(full, T0 + 6000)?.kind,
+      'full',
+      'no free space at all begins it without a failed write',
+    );
   });
 });
 
 function spec(name: string): ServiceSpec {
   return {
-    name, description: undefined, command: ['/bin/true'], cwd: undefined, env: {}, credentials: [], dependsOn: [],
-    restart: { policy: 'always', delaySec: 1, burst: 3, intervalSec: 60 }, health: undefined, metrics: undefined,
+    name,
+    description: undefined,
+    command: ['/bin/true'],
+    cwd: undefined,
+    env: {},
+    credentials: [],
+    dependsOn: [],
+    restart: { policy: 'always', delaySec: 1, burst: 3, intervalSec: 60 },
+    health: undefined,
+    metrics: undefined,
     limits: { memoryBytes: undefined, cpuPercent: undefined },
   };
 }
 
 function running(name: string, pid: number, restarts = 0): ObservedStatus {
-  return { service: name, unit: `vigil-${name}.service`, loaded: true, active: 'active', sub: 'running', pid, restarts, result: 'success', lastExit: null, since: T0 + pid, memoryBytes: null, cpuNsec: null };
+  return {
+    service: name,
+    unit: `vigil-${name}.service`,
+    loaded: true,
+    active: 'active',
+    sub: 'running',
+    pid,
+    restarts,
+    result: 'success',
+    lastExit: null,
+    since: T0 + pid,
+    memoryBytes: null,
+    cpuNsec: null,
+  };
 }
 
 describe('the supervisor on a full database', () => {
@@ -116,13 +155,19 @@ describe('the supervisor on a full database', () => {
     const journal: ExitJournal = {
       async readSince(offset) {
         const recs = records.filter((r) => r.offset >= offset);
-        return { records: recs, next: records.length ? Math.max(offset, ...records.map((r) => r.offset + 1)) : offset };
+        return {
+          records: recs,
+          next: records.length ? Math.max(offset, ...records.map((r) => r.offset + 1)) : offset,
+        };
       },
     };
     const failures: string[] = [];
     const sup = new Supervisor({
       isAlive: () => true,
-      manager: { status: async (names: readonly string[]) => names.map((n) => observed.get(n)!), listInstalled: async () => [] } as unknown as ServiceManager,
+      manager: {
+        status: async (names: readonly string[]) => names.map((n) => observed.get(n)!),
+        listInstalled: async () => [],
+      } as unknown as ServiceManager,
       store,
       journal,
       clock,
@@ -130,30 +175,75 @@ describe('the supervisor on a full database', () => {
       readLogTail: async () => [],
       onDiskFull: (what) => failures.push(what),
     });
-    store.upsertService({ name: 'a', unit: 'vigil-a.service', spec: spec('a'), hash: 'h', installedAt: T0, updatedAt: T0 });
-    assert.deepEqual((await sup.tick()).map((e) => e.type), ['started']);
+    store.upsertService({
+      name: 'a',
+      unit: 'vigil-a.service',
+      spec: spec('a'),
+      hash: 'h',
+      installedAt: T0,
+      updatedAt: T0,
+    });
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['started'],
+    );
 
     fill(store);
-    records.push({ offset: 0, at: T0 + 900, service: 'a', result: 'signal', how: 'killed', code: null, signal: 'SIGKILL' });
+    records.push({
+      offset: 0,
+      at: T0 + 900,
+      service: 'a',
+      result: 'signal',
+      how: 'killed',
+      code: null,
+      signal: 'SIGKILL',
+    });
     observed.set('a', running('a', 11, 1));
     await clock.advance(1000);
     assert.deepEqual(await sup.tick(), [], 'nothing stored while full');
-    assert.deepEqual(sup.currentStatus().services.map((s) => [s.state, s.pid, s.restarts]), [['running', 11, 1]], 'the status is fresh all the same');
+    assert.deepEqual(
+      sup.currentStatus().services.map((s) => [s.state, s.pid, s.restarts]),
+      [['running', 11, 1]],
+      'the status is fresh all the same',
+    );
     // (a long message: SQLite's page limit, unlike a full disk, still lets a short row into a page's free bytes)
-    assert.deepEqual(sup.record([{ key: 'agent-started:1', at: T0 + 1000, service: null, type: 'agent-started', severity: 'info', message: 'started'.padEnd(5000, '.') }]), []);
+    assert.deepEqual(
+      sup.record([
+        {
+          key: 'agent-started:1',
+          at: T0 + 1000,
+          service: null,
+          type: 'agent-started',
+          severity: 'info',
+          message: 'started'.padEnd(5000, '.'),
+        },
+      ]),
+      [],
+    );
     assert.deepEqual(sup.pendingEvents(), { waiting: 1, dropped: 0 });
     await clock.advance(1000);
     assert.deepEqual(await sup.tick(), [], 'still full: retried, nothing stored');
-    assert.deepEqual(failures, ['the database (supervisor tick)', 'the database (events)', 'the database (supervisor tick)']);
+    assert.deepEqual(failures, [
+      'the database (supervisor tick)',
+      'the database (events)',
+      'the database (supervisor tick)',
+    ]);
 
     free(store);
     await clock.advance(1000);
     const stored = await sup.tick();
-    assert.deepEqual(stored.map((e) => e.type), ['agent-started', 'crashed', 'restarted']);
+    assert.deepEqual(
+      stored.map((e) => e.type),
+      ['agent-started', 'crashed', 'restarted'],
+    );
     assert.deepEqual(sup.pendingEvents(), { waiting: 0, dropped: 0 });
     await clock.advance(1000);
     assert.deepEqual(await sup.tick(), []);
-    assert.deepEqual(store.queryEvents({ limit: 100 }).map((e) => e.type), ['started', 'crashed', 'agent-started', 'restarted'], 'each once, in time order');
+    assert.deepEqual(
+      store.queryEvents({ limit: 100 }).map((e) => e.type),
+      ['started', 'crashed', 'agent-started', 'restarted'],
+      'each once, in time order',
+    );
     store.close();
   });
 
@@ -194,12 +284,22 @@ describe('DiskWatch', () => {
     });
     fill(store);
     assert.equal(disk.failed('the database (supervisor tick)', sqliteFullError()), true);
-    assert.equal(disk.failed('the database', new Error('no such table')), false, 'other errors are not the condition');
+    assert.equal(
+      disk.failed('the database', new Error('no such table')),
+      false,
+      'other errors are not the condition',
+    );
     const v = disk.view();
     assert.deepEqual([v.state, v.pendingEvents, v.what], ['disk-full', 7, 'the database (supervisor tick)']);
-    assert.match(v.message ?? '', /^cannot write the database \(supervisor tick\): SQLITE_FULL: database or disk is full; 0 B free of 20\.0 MiB on \/h$/);
+    assert.match(
+      v.message ?? '',
+      /^cannot write the database \(supervisor tick\): SQLITE_FULL: database or disk is full; 0 B free of 20\.0 MiB on \/h$/,
+    );
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(direct.map((n) => [n.kind, n.severity, n.title]), [['firing', 'critical', 'Vigil: disk full']]);
+    assert.deepEqual(
+      direct.map((n) => [n.kind, n.severity, n.title]),
+      [['firing', 'critical', 'Vigil: disk full']],
+    );
     assert.equal(queued.length, 0);
 
     await clock.advance(1000);
@@ -213,8 +313,15 @@ describe('DiskWatch', () => {
     disk.tick();
     assert.equal(disk.view().state, 'ok');
     assert.deepEqual(recorded, ['disk-full@0', 'disk-recovered@2000']);
-    assert.deepEqual(queued.map((n) => n.kind), ['resolved'], 'the firing notice went out directly, so only the recovery is queued');
-    assert.ok(logs.some((l) => l.startsWith('disk full: cannot write')) && logs.some((l) => l.startsWith('disk-full cleared after 2 s')));
+    assert.deepEqual(
+      queued.map((n) => n.kind),
+      ['resolved'],
+      'the firing notice went out directly, so only the recovery is queued',
+    );
+    assert.ok(
+      logs.some((l) => l.startsWith('disk full: cannot write')) &&
+        logs.some((l) => l.startsWith('disk-full cleared after 2 s')),
+    );
     store.close();
   });
 
@@ -223,7 +330,15 @@ describe('DiskWatch', () => {
     const clock = new FakeClock(T0);
     let space: SpaceInfo = { path: '/h', freeBytes: 0, totalBytes: 20 * MiB };
     const queued: string[] = [];
-    const disk = new DiskWatch({ store, space: { space: () => space }, clock, home: '/h', record: () => undefined, pendingEvents: () => 0, log: () => undefined });
+    const disk = new DiskWatch({
+      store,
+      space: { space: () => space },
+      clock,
+      home: '/h',
+      record: () => undefined,
+      pendingEvents: () => 0,
+      log: () => undefined,
+    });
     disk.bindAlerts({
       notify: (n) => {
         store.setState(`queued.${n.id}`, n.kind);

@@ -35,7 +35,10 @@ test('where the space went: logs/, state/, the database with its WAL, the bigges
     assert.ok(u.logs >= 4 * MiB && u.logs < 4.2 * MiB, `logs ${u.logs}`);
     assert.ok(u.database >= 2.5 * MiB && u.database < 2.7 * MiB, `database ${u.database}`);
     assert.ok(u.state >= 64 * 1024 && u.state < 100 * 1024, `state ${u.state}`);
-    assert.deepEqual(u.biggest.map((b) => b.file), ['logs/web.log', 'vigil.db', 'logs/web.log.1']);
+    assert.deepEqual(
+      u.biggest.map((b) => b.file),
+      ['logs/web.log', 'vigil.db', 'logs/web.log.1'],
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -44,18 +47,49 @@ test('where the space went: logs/, state/, the database with its WAL, the bigges
 test('a full disk fails the check with the free bytes and the parts; kept exit records and the agent condition are reported', () => {
   const { dir, paths } = home();
   try {
-    const agent: DiskStatus = { state: 'disk-full', since: '2026-12-02T12:00:00.000Z', what: 'the database (supervisor tick)', message: 'cannot write the database (supervisor tick): SQLITE_FULL: database or disk is full; 0 B free of 20.0 MiB on /v', freeBytes: 0, totalBytes: 20 * MiB, failures: 4, pendingEvents: 2, pendingExits: 2 };
-    const checks = diskChecks(paths, { space: (p) => ({ path: p, freeBytes: 0, totalBytes: 20 * MiB }) }, agent);
+    const agent: DiskStatus = {
+      state: 'disk-full',
+      since: '2026-12-02T12:00:00.000Z',
+      what: 'the database (supervisor tick)',
+      message:
+        'cannot write the database (supervisor tick): SQLITE_FULL: database or disk is full; 0 B free of 20.0 MiB on /v',
+      freeBytes: 0,
+      totalBytes: 20 * MiB,
+      failures: 4,
+      pendingEvents: 2,
+      pendingExits: 2,
+    };
+    const checks = diskChecks(
+      paths,
+      { space: (p) => ({ path: p, freeBytes: 0, totalBytes: 20 * MiB }) },
+      agent,
+    );
     const [space, exits, cond] = checks;
     assert.equal(space!.level, 'fail');
-    assert.match(space!.message, /^disk full: 0 B free of 20\.0 MiB on .*\/v — VIGIL_HOME uses logs\/ 4\.0 MiB, state\/ \d+\.\d KiB, database 2\.5 MiB, other 0 B; biggest: logs\/web\.log 3\.0 MiB, vigil\.db 2\.0 MiB, logs\/web\.log\.1 1\.0 MiB$/);
+    assert.match(
+      space!.message,
+      /^disk full: 0 B free of 20\.0 MiB on .*\/v — VIGIL_HOME uses logs\/ 4\.0 MiB, state\/ \d+\.\d KiB, database 2\.5 MiB, other 0 B; biggest: logs\/web\.log 3\.0 MiB, vigil\.db 2\.0 MiB, logs\/web\.log\.1 1\.0 MiB$/,
+    );
     assert.match(exits!.message, /^2 exit record\(s\) kept in .*exits\.log\.pending/);
     assert.equal(cond!.level, 'fail');
     assert.match(cond!.message, /SQLITE_FULL.*4 failed write\(s\), 2 event\(s\) kept in memory/);
-    assert.match(diskLine({ services: [], disk: agent }), /^\nDISK FULL since 2026-12-02T12:00:00\.000Z: cannot write .*; 2 event\(s\) and 2 exit record\(s\) kept until space is freed\n$/);
+    assert.match(
+      diskLine({ services: [], disk: agent }),
+      /^\nDISK FULL since 2026-12-02T12:00:00\.000Z: cannot write .*; 2 event\(s\) and 2 exit record\(s\) kept until space is freed\n$/,
+    );
 
-    const roomy = diskChecks(paths, { space: (p) => ({ path: p, freeBytes: 50 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 }) }, { ...agent, state: 'ok' });
-    assert.deepEqual(roomy.map((c) => [c.name, c.level]), [['disk space', 'ok'], ['exit records', 'warn']]);
+    const roomy = diskChecks(
+      paths,
+      { space: (p) => ({ path: p, freeBytes: 50 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 }) },
+      { ...agent, state: 'ok' },
+    );
+    assert.deepEqual(
+      roomy.map((c) => [c.name, c.level]),
+      [
+        ['disk space', 'ok'],
+        ['exit records', 'warn'],
+      ],
+    );
     assert.equal(diskLine({ services: [], disk: { ...agent, state: 'ok' } }), '');
     assert.equal(diskChecks(paths, { space: () => null }, null)[0]!.level, 'warn');
   } finally {

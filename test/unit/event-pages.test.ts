@@ -11,7 +11,15 @@ const T0 = Date.UTC(2026, 11, 2);
 
 function ev(i: number): NewEvent {
   // Several events share a time (ties are ordered by id), services and types alternate.
-  return { key: `k${i}`, at: T0 + Math.floor(i / 3) * 1000, service: i % 2 ? 'a' : 'b', type: i % 3 ? 'crashed' : 'started', severity: 'info', message: `m${i}`, logTail: [`line ${i}`] };
+  return {
+    key: `k${i}`,
+    at: T0 + Math.floor(i / 3) * 1000,
+    service: i % 2 ? 'a' : 'b',
+    type: i % 3 ? 'crashed' : 'started',
+    severity: 'info',
+    message: `m${i}`,
+    logTail: [`line ${i}`],
+  };
 }
 
 describe('eventPages', () => {
@@ -19,13 +27,24 @@ describe('eventPages', () => {
     const store = SqliteStore.open(tempDbPath());
     store.appendEvents(Array.from({ length: 25 }, (_, i) => ev(i)));
     const queries: EventQuery[] = [
-      {}, { limit: 0 }, { limit: 1 }, { limit: 7 }, { limit: 25 }, { limit: 100 },
-      { service: 'a', limit: 5 }, { types: ['crashed'], limit: 9 }, { since: T0 + 4000, limit: 50 }, { afterId: 10, limit: 4 },
+      {},
+      { limit: 0 },
+      { limit: 1 },
+      { limit: 7 },
+      { limit: 25 },
+      { limit: 100 },
+      { service: 'a', limit: 5 },
+      { types: ['crashed'], limit: 9 },
+      { since: T0 + 4000, limit: 50 },
+      { afterId: 10, limit: 4 },
       { service: 'b', types: ['started'], since: T0 + 2000 },
     ];
     for (const q of queries) {
       const pages = [...eventPages(store.db, q, 3)];
-      assert.ok(pages.every((p) => p.length > 0 && p.length <= 3), `page sizes for ${JSON.stringify(q)}`);
+      assert.ok(
+        pages.every((p) => p.length > 0 && p.length <= 3),
+        `page sizes for ${JSON.stringify(q)}`,
+      );
       assert.deepEqual(pages.flat(), store.queryEvents(q), JSON.stringify(q));
     }
     store.close();

@@ -204,10 +204,16 @@ describe('FileExitJournal rotation', () => {
     const line = (n: number) => `1795729527.${String(n).padStart(3, '0')} web exit-code exited ${n}\n`;
     for (let i = 0; i < 4; i++) appendFileSync(file, line(i));
     const read = await journal.readSince(0);
-    assert.deepEqual(read.records.map((r) => r.code), [0, 1, 2, 3]);
+    assert.deepEqual(
+      read.records.map((r) => r.code),
+      [0, 1, 2, 3],
+    );
     assert.equal(existsSync(`${file}.1`), false, 'not rotated before the caller stored what it read');
     // A caller that could not store them (a full disk) asks again from its old offset: the same records.
-    assert.deepEqual((await journal.readSince(0)).records.map((r) => r.code), [0, 1, 2, 3]);
+    assert.deepEqual(
+      (await journal.readSince(0)).records.map((r) => r.code),
+      [0, 1, 2, 3],
+    );
     const first = await journal.readSince(read.next);
     assert.deepEqual(first.records, []);
     assert.equal(first.next, 0, 'rotated: start over in the new file');
@@ -216,7 +222,10 @@ describe('FileExitJournal rotation', () => {
     appendFileSync(`${file}.1`, line(4)); // a writer that opened the old file before the rename
     appendFileSync(file, line(5));
     const second = await journal.readSince(first.next);
-    assert.deepEqual(second.records.map((r) => r.code), [4, 5]);
+    assert.deepEqual(
+      second.records.map((r) => r.code),
+      [4, 5],
+    );
     const third = await journal.readSince(second.next);
     assert.deepEqual(third.records, [], 'nothing twice');
   });

@@ -1,6 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialHealth, overallHealth, stepHealth, worstHealth, type HealthInput, type HealthSnapshot } from '../../agent/core/health/machine.js';
+import {
+  initialHealth,
+  overallHealth,
+  stepHealth,
+  worstHealth,
+  type HealthInput,
+  type HealthSnapshot,
+} from '../../agent/core/health/machine.js';
 import { HealthMonitor } from '../../agent/app/health-monitor.js';
 import { KindProber } from '../../agent/adapters/probe/kind-prober.js';
 import { NodeProcessRunner } from '../../agent/adapters/process/node-runner.js';
@@ -12,11 +19,28 @@ import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
 const T0 = Date.UTC(2025, 0, 1);
 
 function probe(health: ProbeResult['health'], at: number): ProbeResult {
-  return { health, httpStatus: health === 'down' ? 503 : 200, latencyMs: 3, reported: null, checks: null, error: health === 'down' ? 'HTTP 503' : null, at };
+  return {
+    health,
+    httpStatus: health === 'down' ? 503 : 200,
+    latencyMs: 3,
+    reported: null,
+    checks: null,
+    error: health === 'down' ? 'HTTP 503' : null,
+    at,
+  };
 }
 
 function input(over: Partial<HealthInput>): HealthInput {
-  return { service: 'web', state: 'running', processSince: T0 - 60_000, probed: true, probe: null, stableMs: 10_000, now: T0, ...over };
+  return {
+    service: 'web',
+    state: 'running',
+    processSince: T0 - 60_000,
+    probed: true,
+    probe: null,
+    stableMs: 10_000,
+    now: T0,
+    ...over,
+  };
 }
 
 describe('health state machine (pure)', () => {
@@ -39,7 +63,12 @@ describe('health state machine (pure)', () => {
     out = stepHealth(out.next, input({ probe: probe('down', T0 + 12_000), now: T0 + 12_000 }));
     assert.equal(out.next.health, 'down');
     assert.equal(out.event?.type, 'health-down');
-    assert.deepEqual(out.event?.data?.probe, { health: 'down', httpStatus: 503, error: 'HTTP 503', latencyMs: 3 });
+    assert.deepEqual(out.event?.data?.probe, {
+      health: 'down',
+      httpStatus: 503,
+      error: 'HTTP 503',
+      latencyMs: 3,
+    });
   });
 
   it('a flapping service never looks green', () => {
@@ -55,8 +84,15 @@ describe('health state machine (pure)', () => {
   });
 
   it('process state decides when not running; without a probe a running service is healthy after the stable period', () => {
-    const cases: [ServiceState, string][] = [['stopped', 'down'], ['failed', 'down'], ['crashloop', 'down'], ['starting', 'down'], ['unknown', 'unknown']];
-    for (const [state, want] of cases) assert.equal(stepHealth(initialHealth(T0), input({ state, probed: false })).next.health, want, state);
+    const cases: [ServiceState, string][] = [
+      ['stopped', 'down'],
+      ['failed', 'down'],
+      ['crashloop', 'down'],
+      ['starting', 'down'],
+      ['unknown', 'unknown'],
+    ];
+    for (const [state, want] of cases)
+      assert.equal(stepHealth(initialHealth(T0), input({ state, probed: false })).next.health, want, state);
     const fresh = stepHealth(initialHealth(T0), input({ probed: false, processSince: T0 - 2000 }));
     assert.equal(fresh.next.health, 'unknown', 'started 2 s ago');
     const old = stepHealth(initialHealth(T0), input({ probed: false, processSince: T0 - 60_000 }));
@@ -64,8 +100,18 @@ describe('health state machine (pure)', () => {
   });
 
   it('a probe older than the current process says nothing about it', () => {
-    const prev = { health: 'down' as const, since: T0, streakSince: null, reason: 'starting', raw: 'down' as const, rawSince: T0 };
-    const out = stepHealth(prev, input({ processSince: T0 + 5000, probe: probe('healthy', T0 + 1000), now: T0 + 6000, stableMs: 0 }));
+    const prev = {
+      health: 'down' as const,
+      since: T0,
+      streakSince: null,
+      reason: 'starting',
+      raw: 'down' as const,
+      rawSince: T0,
+    };
+    const out = stepHealth(
+      prev,
+      input({ processSince: T0 + 5000, probe: probe('healthy', T0 + 1000), now: T0 + 6000, stableMs: 0 }),
+    );
     assert.equal(out.next.health, 'down');
     assert.equal(out.event, null);
   });
@@ -75,26 +121,61 @@ describe('health state machine (pure)', () => {
     s = stepHealth(s, input({ probe: probe('down', T0 + 1000), now: T0 + 1000 })).next;
     assert.deepEqual([s.health, s.raw, s.rawSince], ['down', 'down', T0 + 1000]);
     s = stepHealth(s, input({ probe: probe('healthy', T0 + 3000), now: T0 + 3000 })).next;
-    assert.deepEqual([s.health, s.raw, s.rawSince], ['down', 'healthy', T0 + 3000], 'up again at once, still red until stable');
+    assert.deepEqual(
+      [s.health, s.raw, s.rawSince],
+      ['down', 'healthy', T0 + 3000],
+      'up again at once, still red until stable',
+    );
     s = stepHealth(s, input({ probe: probe('healthy', T0 + 8000), now: T0 + 8000 })).next;
-    assert.deepEqual([s.health, s.raw, s.rawSince], ['down', 'healthy', T0 + 3000], 'raw since kept while it stays up');
+    assert.deepEqual(
+      [s.health, s.raw, s.rawSince],
+      ['down', 'healthy', T0 + 3000],
+      'raw since kept while it stays up',
+    );
     s = stepHealth(s, input({ probe: probe('healthy', T0 + 13_000), now: T0 + 13_000 })).next;
     assert.equal(s.health, 'healthy');
     // A new process with no probe of its own yet says nothing: the raw health stays what it was.
-    const waiting = stepHealth({ ...s, raw: 'down', rawSince: T0 + 20_000 }, input({ processSince: T0 + 21_000, probe: probe('healthy', T0 + 13_000), now: T0 + 21_500 })).next;
+    const waiting = stepHealth(
+      { ...s, raw: 'down', rawSince: T0 + 20_000 },
+      input({ processSince: T0 + 21_000, probe: probe('healthy', T0 + 13_000), now: T0 + 21_500 }),
+    ).next;
     assert.deepEqual([waiting.raw, waiting.rawSince], ['down', T0 + 20_000]);
   });
 
   it('overall is the worst health of the services meant to run', () => {
     assert.equal(worstHealth([]), 'healthy');
     assert.equal(worstHealth(['healthy', 'unknown', 'degraded']), 'degraded');
-    assert.equal(overallHealth([{ state: 'running', health: 'healthy' }, { state: 'stopped', health: 'down' }]), 'healthy');
-    assert.equal(overallHealth([{ state: 'running', health: 'healthy' }, { state: 'failed', health: 'down' }]), 'down');
+    assert.equal(
+      overallHealth([
+        { state: 'running', health: 'healthy' },
+        { state: 'stopped', health: 'down' },
+      ]),
+      'healthy',
+    );
+    assert.equal(
+      overallHealth([
+        { state: 'running', health: 'healthy' },
+        { state: 'failed', health: 'down' },
+      ]),
+      'down',
+    );
   });
 });
 
 function status(name: string, pid: number | null, state: ServiceState = 'running'): ServiceStatus {
-  return { name, unit: `vigil-${name}.service`, state, pid, restarts: 0, since: new Date(T0 - 60_000).toISOString(), lastExit: null, health: 'unknown', drifted: false, memoryBytes: null, cpuNsec: null };
+  return {
+    name,
+    unit: `vigil-${name}.service`,
+    state,
+    pid,
+    restarts: 0,
+    since: new Date(T0 - 60_000).toISOString(),
+    lastExit: null,
+    health: 'unknown',
+    drifted: false,
+    memoryBytes: null,
+    cpuNsec: null,
+  };
 }
 
 describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
@@ -109,7 +190,19 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
   it('drives healthy → degraded → down → healthy, with the stable period before green', async () => {
     const clock = new FakeClock(T0);
     const mon = new HealthMonitor(new KindProber(new NodeProcessRunner(), () => clock.now()));
-    const services = [{ name: 'web', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/h') }, intervalSec: 5, timeoutSec: 1, stableSec: 20 } } }];
+    const services = [
+      {
+        name: 'web',
+        spec: {
+          health: {
+            probe: { kind: 'http' as const, url: fx.url('/h') },
+            intervalSec: 5,
+            timeoutSec: 1,
+            stableSec: 20,
+          },
+        },
+      },
+    ];
     const doc: StatusDoc = { services: [status('web', 100)] };
     const types: string[] = [];
     const tick = async () => {
@@ -170,8 +263,28 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
     fx.set('/hung', { hang: true });
     fx.set('/a', { status: 200, body: { status: 'ok' } });
     const services = [
-      { name: 'hung', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/hung') }, intervalSec: 1, timeoutSec: 2, stableSec: 0 } } },
-      { name: 'a', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/a') }, intervalSec: 2, timeoutSec: 1, stableSec: 0 } } },
+      {
+        name: 'hung',
+        spec: {
+          health: {
+            probe: { kind: 'http' as const, url: fx.url('/hung') },
+            intervalSec: 1,
+            timeoutSec: 2,
+            stableSec: 0,
+          },
+        },
+      },
+      {
+        name: 'a',
+        spec: {
+          health: {
+            probe: { kind: 'http' as const, url: fx.url('/a') },
+            intervalSec: 2,
+            timeoutSec: 1,
+            stableSec: 0,
+          },
+        },
+      },
     ];
     const doc: StatusDoc = { services: [status('hung', 10), status('a', 11)] };
     const before = fx.received.filter((r) => r.path === '/a').length;
@@ -201,7 +314,14 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
     const clock = new FakeClock(T0);
     fx.set('/r', { status: 200, body: { status: 'ok' } });
     const mon = new HealthMonitor(new KindProber(new NodeProcessRunner(), () => clock.now()));
-    const services = [{ name: 'r', spec: { health: { probe: { kind: 'http' as const, url: fx.url('/r') }, intervalSec: 60, timeoutSec: 1 } } }];
+    const services = [
+      {
+        name: 'r',
+        spec: {
+          health: { probe: { kind: 'http' as const, url: fx.url('/r') }, intervalSec: 60, timeoutSec: 1 },
+        },
+      },
+    ];
     const count = () => fx.received.filter((x) => x.path === '/r').length;
     const n0 = count();
     mon.tick(services, { services: [status('r', 20)] }, clock.now());

@@ -13,7 +13,9 @@ const NEVER_ACCEPTS =
   'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(30)';
 
 const listen = (server: net.Server): Promise<number> =>
-  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
 
 describe('tcp probe', () => {
   let server: net.Server;
@@ -30,10 +32,24 @@ describe('tcp probe', () => {
 
   it('passes when the port accepts a connection, and closes it again', async () => {
     const r = await probeTcp('127.0.0.1', port, 1000, () => 42);
-    assert.deepEqual({ ...r, latencyMs: 0 }, { health: 'healthy', httpStatus: null, latencyMs: 0, reported: null, checks: null, error: null, at: 42 });
+    assert.deepEqual(
+      { ...r, latencyMs: 0 },
+      {
+        health: 'healthy',
+        httpStatus: null,
+        latencyMs: 0,
+        reported: null,
+        checks: null,
+        error: null,
+        at: 42,
+      },
+    );
     await new Promise((res) => setTimeout(res, 50));
     assert.ok(accepted.length >= 1);
-    assert.ok(accepted.every((s) => s.readableEnded || s.destroyed), 'the probe hung up');
+    assert.ok(
+      accepted.every((s) => s.readableEnded || s.destroyed),
+      'the probe hung up',
+    );
   });
 
   it('fails with "connection refused" when nothing listens', async () => {
@@ -49,8 +65,12 @@ describe('tcp probe', () => {
     // A listener that never accepts: once its backlog is full, Linux drops further SYNs and connect hangs.
     const child = spawn('/usr/bin/python3', ['-c', NEVER_ACCEPTS], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      const fullPort = Number(await new Promise<string>((res) => child.stdout.once('data', (b: Buffer) => res(b.toString()))));
-      const fillers = Array.from({ length: 3 }, () => net.connect(fullPort, '127.0.0.1').on('error', () => undefined));
+      const fullPort = Number(
+        await new Promise<string>((res) => child.stdout.once('data', (b: Buffer) => res(b.toString()))),
+      );
+      const fillers = Array.from({ length: 3 }, () =>
+        net.connect(fullPort, '127.0.0.1').on('error', () => undefined),
+      );
       await new Promise((res) => setTimeout(res, 100));
       const t0 = performance.now();
       const r = await probeTcp('127.0.0.1', fullPort, 300);
@@ -75,7 +95,11 @@ describe('exec probe (real processes, no shell)', () => {
   });
 
   it('fails on another exit code, with the last line it wrote', async () => {
-    const r = await probeExec(runner, { argv: ['/bin/sh', '-c', 'echo starting; echo "NOAUTH Authentication required" >&2; exit 3'] }, 2000);
+    const r = await probeExec(
+      runner,
+      { argv: ['/bin/sh', '-c', 'echo starting; echo "NOAUTH Authentication required" >&2; exit 3'] },
+      2000,
+    );
     assert.equal(r.health, 'down');
     assert.equal(r.error, '/bin/sh exited with code 3: NOAUTH Authentication required');
   });
@@ -93,15 +117,26 @@ describe('exec probe (real processes, no shell)', () => {
     const t0 = performance.now();
     const r = await probeExec(runner, { argv: ['/bin/sh', '-c', `${marker}; true`] }, 300);
     assert.equal(r.error, '/bin/sh did not finish within 300 ms');
-    assert.ok(performance.now() - t0 < 2000, `ended at the timeout, not when sleep did (${Math.round(performance.now() - t0)} ms)`);
+    assert.ok(
+      performance.now() - t0 < 2000,
+      `ended at the timeout, not when sleep did (${Math.round(performance.now() - t0)} ms)`,
+    );
     const ps = await new NodeProcessRunner().run('/bin/ps', ['-eo', 'args']);
     assert.ok(!ps.stdout.includes(marker), 'the shell and its sleep are gone');
   });
 
   it('runs in the given cwd and passes arguments as they are (no shell)', async () => {
-    const inTmp = await probeExec(runner, { argv: ['/bin/sh', '-c', '[ "$(pwd)" = /tmp ]'], cwd: '/tmp' }, 2000);
+    const inTmp = await probeExec(
+      runner,
+      { argv: ['/bin/sh', '-c', '[ "$(pwd)" = /tmp ]'], cwd: '/tmp' },
+      2000,
+    );
     assert.equal(inTmp.health, 'healthy');
-    const elsewhere = await probeExec(runner, { argv: ['/bin/sh', '-c', '[ "$(pwd)" = /tmp ]'], cwd: '/' }, 2000);
+    const elsewhere = await probeExec(
+      runner,
+      { argv: ['/bin/sh', '-c', '[ "$(pwd)" = /tmp ]'], cwd: '/' },
+      2000,
+    );
     assert.equal(elsewhere.health, 'down');
     const literal = await probeExec(runner, { argv: ['/usr/bin/test', '$HOME', '=', '$HOME'] }, 2000);
     assert.equal(literal.health, 'healthy', '$HOME reached the program unexpanded');
@@ -118,13 +153,20 @@ describe('KindProber', () => {
   it('runs exec probes through the injected ProcessRunner, argv exactly', async () => {
     const runner = new ScriptedRunner([
       { argv: ['/usr/bin/redis-cli', '-p', '6379', 'ping'], stdout: 'PONG\n' },
-      { argv: ['/usr/bin/redis-cli', '-p', '6379', 'ping'], exitCode: 1, stdout: 'Could not connect to Redis at 127.0.0.1:6379: Connection refused\n' },
+      {
+        argv: ['/usr/bin/redis-cli', '-p', '6379', 'ping'],
+        exitCode: 1,
+        stdout: 'Could not connect to Redis at 127.0.0.1:6379: Connection refused\n',
+      },
     ]);
     const prober = new KindProber(runner);
     const spec = { kind: 'exec' as const, argv: ['/usr/bin/redis-cli', '-p', '6379', 'ping'] };
     assert.equal((await prober.probe(spec, 1000)).health, 'healthy');
     const down = await prober.probe(spec, 1000);
-    assert.equal(down.error, '/usr/bin/redis-cli exited with code 1: Could not connect to Redis at 127.0.0.1:6379: Connection refused');
+    assert.equal(
+      down.error,
+      '/usr/bin/redis-cli exited with code 1: Could not connect to Redis at 127.0.0.1:6379: Connection refused',
+    );
     runner.done();
   });
 

@@ -20,8 +20,10 @@ describe('interpret (pure)', () => {
     assert.equal(r.health, 'degraded');
     assert.equal(r.reported, 'degraded');
     assert.deepEqual(r.checks, { db: 'ok', cache: 'slow' });
-    for (const s of ['healthy', 'OK', 'pass', 'UP', 'green', 'serving']) assert.equal(interpret(200, JSON.stringify({ status: s })).health, 'healthy', s);
-    for (const s of ['warn', 'Warning', 'yellow', 'partial']) assert.equal(interpret(200, JSON.stringify({ status: s })).health, 'degraded', s);
+    for (const s of ['healthy', 'OK', 'pass', 'UP', 'green', 'serving'])
+      assert.equal(interpret(200, JSON.stringify({ status: s })).health, 'healthy', s);
+    for (const s of ['warn', 'Warning', 'yellow', 'partial'])
+      assert.equal(interpret(200, JSON.stringify({ status: s })).health, 'degraded', s);
     const bad = interpret(200, JSON.stringify({ status: 'unhealthy' }));
     assert.equal(bad.health, 'down');
     assert.match(bad.error ?? '', /reported status "unhealthy"/);
@@ -122,14 +124,18 @@ describe('probeHealth against a real local HTTP server', () => {
     await new Promise((r) => setImmediate(r));
     assert.equal(hungSettled, false, 'the fast probes finished while the hung one was still waiting');
     assert.equal((await hung).health, 'down');
-    assert.ok(Math.max(...fastDone) < hungAt, `fast probes (${Math.max(...fastDone).toFixed(0)} ms) finished before the hung one (${hungAt.toFixed(0)} ms)`);
+    assert.ok(
+      Math.max(...fastDone) < hungAt,
+      `fast probes (${Math.max(...fastDone).toFixed(0)} ms) finished before the hung one (${hungAt.toFixed(0)} ms)`,
+    );
     assert.ok(Math.max(...fastDone) < 1000, 'and without waiting for its timeout');
   });
 
   it('reads the answers of odd servers: chunked, no length (close-delimited), HTTP/1.0, keep-alive ignoring our close', async () => {
     const { createServer } = await import('node:net');
     const answers: Record<string, string> = {
-      '/chunked': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{"statu\r\n14\r\ns":"degraded","x":1}\r\n0\r\n\r\n',
+      '/chunked':
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{"statu\r\n14\r\ns":"degraded","x":1}\r\n0\r\n\r\n',
       '/close': 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\nbusy',
       '/http10': 'HTTP/1.0 200 OK\r\n\r\n{"status":"ok"}',
       '/keepalive': 'HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: keep-alive\r\n\r\n{"status":"ok"}',

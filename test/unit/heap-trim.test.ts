@@ -16,7 +16,15 @@ describe('heap trim', () => {
   it('collects on its schedule, unref’d, until stopped; 0 means never', () => {
     const scheduled: Array<{ fn: () => void; ms: number; unrefd: boolean; stopped: boolean }> = [];
     const every = (fn: () => void, ms: number) => {
-      const t = { fn, ms, unrefd: false, stopped: false, unref() { t.unrefd = true; } };
+      const t = {
+        fn,
+        ms,
+        unrefd: false,
+        stopped: false,
+        unref() {
+          t.unrefd = true;
+        },
+      };
       scheduled.push(t);
       return t;
     };

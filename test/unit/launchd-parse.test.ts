@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeListStatus, launchdErrorNumber, parseList, parsePrint } from '../../agent/adapters/launchd/launchctl-parse.js';
+import {
+  decodeListStatus,
+  launchdErrorNumber,
+  parseList,
+  parsePrint,
+} from '../../agent/adapters/launchd/launchctl-parse.js';
 import { darwinSignalName } from '../../agent/adapters/launchd/darwin-signals.js';
 import { FIXTURES } from '../helpers/vigil.js';
 
@@ -77,13 +82,21 @@ test('"N: NAME" exit codes, SIGTERMed and running-after-many-respawns fragments'
   assert.equal(ex.fields.has('/opt/homebrew/cellar/skhd-zig/0.0.17/bin/skhd'), false);
   assert.equal(parsePrint(fx('print-fragment-sigtermed.txt')).state, 'SIGTERMed');
   const loop = parsePrint(fx('print-fragment-crashloop-running.txt'));
-  assert.deepEqual([loop.state, loop.pid, loop.runs, loop.lastExit], ['running', 60560, 38771, { code: 1, signal: null }]);
+  assert.deepEqual(
+    [loop.state, loop.pid, loop.runs, loop.lastExit],
+    ['running', 60560, 38771, { code: 1, signal: null }],
+  );
 });
 
 test('last terminating signal uses macOS numbers, and outranks an exit code line', () => {
-  const p = parsePrint('gui/501/dev.vigil.web = {\n\tstate = not running\n\tlast exit code = (never exited)\n\tlast terminating signal = Bus error: 10\n}\n');
+  const p = parsePrint(
+    'gui/501/dev.vigil.web = {\n\tstate = not running\n\tlast exit code = (never exited)\n\tlast terminating signal = Bus error: 10\n}\n',
+  );
   assert.deepEqual(p.lastExit, { code: null, signal: 'SIGBUS' }, '10 is SIGBUS on macOS, not SIGUSR1');
-  assert.equal(parsePrint('gui/501/dev.vigil.web = {\n\tlast exit reason = OS_REASON_CODESIGNING\n}').lastExitReason, 'OS_REASON_CODESIGNING');
+  assert.equal(
+    parsePrint('gui/501/dev.vigil.web = {\n\tlast exit reason = OS_REASON_CODESIGNING\n}').lastExitReason,
+    'OS_REASON_CODESIGNING',
+  );
 });
 
 test('launchctl list: header skipped, pids and statuses, labels kept whole', () => {
@@ -97,18 +110,40 @@ test('launchctl list: header skipped, pids and statuses, labels kept whole', () 
 
 test('launchctl list: negative statuses are signals (macOS numbering)', () => {
   const rows = parseList(fx('list-signals-grep.txt'));
-  assert.deepEqual(rows.get('com.apple.cache_delete'), { label: 'com.apple.cache_delete', pid: 28644, status: -9 });
-  assert.deepEqual(decodeListStatus(rows.get('com.apple.cache_delete')!.status), { code: null, signal: 'SIGKILL' });
-  assert.deepEqual(decodeListStatus(rows.get('com.apple.AssetCacheLocatorService')!.status), { code: null, signal: 'SIGKILL' });
+  assert.deepEqual(rows.get('com.apple.cache_delete'), {
+    label: 'com.apple.cache_delete',
+    pid: 28644,
+    status: -9,
+  });
+  assert.deepEqual(decodeListStatus(rows.get('com.apple.cache_delete')!.status), {
+    code: null,
+    signal: 'SIGKILL',
+  });
+  assert.deepEqual(decodeListStatus(rows.get('com.apple.AssetCacheLocatorService')!.status), {
+    code: null,
+    signal: 'SIGKILL',
+  });
   const segv = parseList(fx('list-segv-inspec.txt')).get('com.example.test')!;
   assert.deepEqual(decodeListStatus(segv.status), { code: null, signal: 'SIGSEGV' });
   assert.deepEqual(decodeListStatus(78), { code: 78, signal: null });
-  assert.deepEqual(decodeListStatus(3840), { code: 15, signal: null }, 'a raw wait status (15 << 8) is an exit code');
+  assert.deepEqual(
+    decodeListStatus(3840),
+    { code: 15, signal: null },
+    'a raw wait status (15 << 8) is an exit code',
+  );
   assert.equal(decodeListStatus(null), null);
 });
 
 test('darwin signal names differ from Linux beyond the first few', () => {
-  assert.deepEqual([9, 10, 11, 12, 15, 30, 31].map(darwinSignalName), ['SIGKILL', 'SIGBUS', 'SIGSEGV', 'SIGSYS', 'SIGTERM', 'SIGUSR1', 'SIGUSR2']);
+  assert.deepEqual([9, 10, 11, 12, 15, 30, 31].map(darwinSignalName), [
+    'SIGKILL',
+    'SIGBUS',
+    'SIGSEGV',
+    'SIGSYS',
+    'SIGTERM',
+    'SIGUSR1',
+    'SIGUSR2',
+  ]);
   assert.equal(darwinSignalName(77), 'SIG77');
 });
 

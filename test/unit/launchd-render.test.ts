@@ -10,18 +10,55 @@ import path from 'node:path';
 import { buildBinary } from 'plist';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
-import { buildPlist, parsePlistFile, plistHash, readMarkers, renderPlist, keepAliveOf, throttleIntervalOf } from '../../agent/adapters/launchd/plist-render.js';
+import {
+  buildPlist,
+  parsePlistFile,
+  plistHash,
+  readMarkers,
+  renderPlist,
+  keepAliveOf,
+  throttleIntervalOf,
+} from '../../agent/adapters/launchd/plist-render.js';
 import { servicePath } from '../../agent/adapters/launchd/labels.js';
 import { selectBackend } from '../../agent/daemon/compose.js';
-import { arr, bool, dict, noPython, findPython, int, makeSpec, plistlibLoad, str, type Typed } from '../helpers/launchd.js';
+import {
+  arr,
+  bool,
+  dict,
+  noPython,
+  findPython,
+  int,
+  makeSpec,
+  plistlibLoad,
+  str,
+  type Typed,
+} from '../helpers/launchd.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'vigil-plist-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const paths = vigilPaths({ HOME: '/Users/me', VIGIL_HOME: '/Users/me/.vigil home' });
-const ctx = { paths, agentDir: '/Users/me/Library/LaunchAgents', launcher: '/opt/vigil/dist/bin/vigil-launch' };
+const ctx = {
+  paths,
+  agentDir: '/Users/me/Library/LaunchAgents',
+  launcher: '/opt/vigil/dist/bin/vigil-launch',
+};
 const python = findPython();
 
-const WEIRD = ['a b', 'q"uote', "it's", '$HOME', '${HOME}', ';', '%n %% 100%', 'back\\slash\\', 'héllo ✓', 'tab\there', '', '<&>', ']]>'];
+const WEIRD = [
+  'a b',
+  'q"uote',
+  "it's",
+  '$HOME',
+  '${HOME}',
+  ';',
+  '%n %% 100%',
+  'back\\slash\\',
+  'héllo ✓',
+  'tab\there',
+  '',
+  '<&>',
+  ']]>',
+];
 
 const SPECS: ServiceSpec[] = [
   makeSpec('proxy', {
@@ -37,7 +74,13 @@ const SPECS: ServiceSpec[] = [
     restart: { policy: 'on-failure', delaySec: 0, burst: 3, intervalSec: 30 },
     launchd: { labelPrefix: 'com.example.vigil', processType: 'Interactive' },
   }),
-  makeSpec('once', { command: ['/bin/echo', 'done'], restart: { policy: 'no', delaySec: 12.5, burst: 5, intervalSec: 60 }, credentials: [], logs: { maxBytes: 1024 ** 2, keep: 0 }, stopTimeoutSec: 120 }),
+  makeSpec('once', {
+    command: ['/bin/echo', 'done'],
+    restart: { policy: 'no', delaySec: 12.5, burst: 5, intervalSec: 60 },
+    credentials: [],
+    logs: { maxBytes: 1024 ** 2, keep: 0 },
+    stopTimeoutSec: 120,
+  }),
 ];
 
 /** What the plist must say, written out from the spec independently of the renderer. */
@@ -45,7 +88,11 @@ function expected(spec: ServiceSpec, hash: string): Typed {
   const label = `${spec.launchd?.labelPrefix ?? 'dev.vigil'}.${spec.name}`;
   const log = `/Users/me/.vigil home/logs/${spec.name}.log`;
   const keepAlive: Typed =
-    spec.restart.policy === 'always' ? bool(true) : spec.restart.policy === 'on-failure' ? dict({ SuccessfulExit: bool(false) }) : bool(false);
+    spec.restart.policy === 'always'
+      ? bool(true)
+      : spec.restart.policy === 'on-failure'
+        ? dict({ SuccessfulExit: bool(false) })
+        : bool(false);
   const env: Record<string, Typed> = { PATH: str(servicePath(spec.command[0])) };
   for (const [k, v] of Object.entries(spec.env)) env[k] = str(v);
   return dict({
@@ -82,26 +129,31 @@ function expected(spec: ServiceSpec, hash: string): Typed {
   });
 }
 
-test('every rendered plist, read back by python3 plistlib, has exactly the expected keys, values and types', { skip: noPython(python) }, () => {
-  const units = SPECS.map((s) => renderPlist(s, ctx));
-  const files = units.map((u, i) => {
-    const f = path.join(tmp, `${i}-${path.basename(u.path)}`);
-    writeFileSync(f, u.content);
-    return f;
-  });
-  const parsed = plistlibLoad(python!, files);
-  SPECS.forEach((spec, i) => {
-    const got = parsed[i]!;
-    const want = expected(spec, units[i]!.hash);
-    assert.ok('dict' in got && 'dict' in want);
-    // Key by key first (a clear message for the first difference), then the whole tree.
-    assert.deepEqual(Object.keys(got.dict).sort(), Object.keys(want.dict).sort(), `${spec.name}: keys`);
-    for (const key of Object.keys(want.dict)) assert.deepEqual(got.dict[key], want.dict[key], `${spec.name}: ${key}`);
-  });
-  assert.equal(units[1]!.unit, 'com.example.vigil.core');
-  assert.equal(units[1]!.path, '/Users/me/Library/LaunchAgents/com.example.vigil.core.plist');
-  assert.equal(units[0]!.path, '/Users/me/Library/LaunchAgents/dev.vigil.proxy.plist');
-});
+test(
+  'every rendered plist, read back by python3 plistlib, has exactly the expected keys, values and types',
+  { skip: noPython(python) },
+  () => {
+    const units = SPECS.map((s) => renderPlist(s, ctx));
+    const files = units.map((u, i) => {
+      const f = path.join(tmp, `${i}-${path.basename(u.path)}`);
+      writeFileSync(f, u.content);
+      return f;
+    });
+    const parsed = plistlibLoad(python!, files);
+    SPECS.forEach((spec, i) => {
+      const got = parsed[i]!;
+      const want = expected(spec, units[i]!.hash);
+      assert.ok('dict' in got && 'dict' in want);
+      // Key by key first (a clear message for the first difference), then the whole tree.
+      assert.deepEqual(Object.keys(got.dict).sort(), Object.keys(want.dict).sort(), `${spec.name}: keys`);
+      for (const key of Object.keys(want.dict))
+        assert.deepEqual(got.dict[key], want.dict[key], `${spec.name}: ${key}`);
+    });
+    assert.equal(units[1]!.unit, 'com.example.vigil.core');
+    assert.equal(units[1]!.path, '/Users/me/Library/LaunchAgents/com.example.vigil.core.plist');
+    assert.equal(units[0]!.path, '/Users/me/Library/LaunchAgents/dev.vigil.proxy.plist');
+  },
+);
 
 test('policy → KeepAlive, delaySec → ThrottleInterval (whole seconds, at least 1)', () => {
   assert.equal(keepAliveOf('always'), true);
@@ -111,15 +163,30 @@ test('policy → KeepAlive, delaySec → ThrottleInterval (whole seconds, at lea
 });
 
 test('PATH: the program directory first, then Homebrew (both prefixes), then the system; absolute only', () => {
-  assert.equal(servicePath('/Users/me/.venv/bin/python'), '/Users/me/.venv/bin:/opt/homebrew/bin:/opt/homebrew/sbin:/usr/local/bin:/usr/local/sbin:/usr/bin:/bin:/usr/sbin:/sbin');
-  assert.equal(servicePath('/usr/bin/python3').split(':').filter((d) => d === '/usr/bin').length, 1);
+  assert.equal(
+    servicePath('/Users/me/.venv/bin/python'),
+    '/Users/me/.venv/bin:/opt/homebrew/bin:/opt/homebrew/sbin:/usr/local/bin:/usr/local/sbin:/usr/bin:/bin:/usr/sbin:/sbin',
+  );
+  assert.equal(
+    servicePath('/usr/bin/python3')
+      .split(':')
+      .filter((d) => d === '/usr/bin').length,
+    1,
+  );
   const user = renderPlist(makeSpec('p', { env: { PATH: '/custom/bin' } }), ctx);
-  assert.match(user.content, /<key>PATH<\/key>\s*<string>\/custom\/bin<\/string>/, "the manifest's own PATH wins");
+  assert.match(
+    user.content,
+    /<key>PATH<\/key>\s*<string>\/custom\/bin<\/string>/,
+    "the manifest's own PATH wins",
+  );
 });
 
 test('no secret reaches the plist: credential sets are paths for the launcher, never values', () => {
   const u = renderPlist(SPECS[0]!, ctx);
-  assert.match(u.content, /--env-file<\/string>\s*<string>\/Users\/me\/\.vigil home\/credentials\/anthropic\.env<\/string>/);
+  assert.match(
+    u.content,
+    /--env-file<\/string>\s*<string>\/Users\/me\/\.vigil home\/credentials\/anthropic\.env<\/string>/,
+  );
   const dictOut = parsePlistFile(Buffer.from(u.content))!;
   const env = dictOut.EnvironmentVariables as Record<string, string>;
   assert.deepEqual(Object.keys(env).sort(), ['LITELLM_LOG', 'ODD', 'PATH']);
@@ -152,7 +219,7 @@ test('backend selection: VIGIL_BACKEND wins, else the platform', () => {
   assert.throws(() => selectBackend({ VIGIL_BACKEND: 'upstart' }, 'linux'), /VIGIL_BACKEND/);
 });
 
-test('a stop waits the plist\'s own ExitTimeOut: scanInstalled reads it (launchd\'s 20 s when absent)', async () => {
+test("a stop waits the plist's own ExitTimeOut: scanInstalled reads it (launchd's 20 s when absent)", async () => {
   const { scanInstalled } = await import('../../agent/adapters/launchd/installed.js');
   const dir = mkdtempSync(path.join(tmp, 'agents-'));
   const here = { ...ctx, agentDir: dir };

@@ -18,7 +18,10 @@ function setup(limits: { memoryBytes?: number } = {}, policy: 'always' | 'no' = 
     store.upsertService({
       name,
       unit: `dev.vigil.${name}`,
-      spec: makeSpec(name, { limits: { memoryBytes: limits.memoryBytes, cpuPercent: undefined }, restart: { policy, delaySec: 1, burst: 3, intervalSec } }),
+      spec: makeSpec(name, {
+        limits: { memoryBytes: limits.memoryBytes, cpuPercent: undefined },
+        restart: { policy, delaySec: 1, burst: 3, intervalSec },
+      }),
       hash: 'h',
       installedAt: 0,
       updatedAt: 0,
@@ -35,13 +38,32 @@ function setup(limits: { memoryBytes?: number } = {}, policy: 'always' | 'no' = 
 }
 
 const svc = (name: string, over: Partial<ServiceStatus>): ServiceStatus => ({
-  name, unit: `dev.vigil.${name}`, state: 'running', pid: 100, restarts: 0, since: null, lastExit: null, health: 'unknown', drifted: false, memoryBytes: 1000, cpuNsec: 0, ...over,
+  name,
+  unit: `dev.vigil.${name}`,
+  state: 'running',
+  pid: 100,
+  restarts: 0,
+  since: null,
+  lastExit: null,
+  health: 'unknown',
+  drifted: false,
+  memoryBytes: 1000,
+  cpuNsec: 0,
+  ...over,
 });
 const doc = (...services: ServiceStatus[]): StatusDoc => ({ services });
 
 let nextId = 1;
 function crash(store: SqliteStore, at: number, service = 'web'): VigilEvent[] {
-  const e: NewEvent = { key: `c${nextId++}`, at, service, type: 'crashed', severity: 'warning', message: 'x', exit: { code: 3, signal: null, result: 'exit-code', reason: 'exited with code 3' } };
+  const e: NewEvent = {
+    key: `c${nextId++}`,
+    at,
+    service,
+    type: 'crashed',
+    severity: 'warning',
+    message: 'x',
+    exit: { code: 3, signal: null, result: 'exit-code', reason: 'exited with code 3' },
+  };
   return store.appendEvents([e]);
 }
 
@@ -70,6 +92,11 @@ test('start limit: policy "no" and intervalSec 0 (no rate limit) never give up',
   for (let i = 0; i < 5; i++) await watch.afterTick(doc(svc('web', {})), crash(store, clock.now() - i));
   assert.deepEqual(calls, []);
   const unlimited = setup({}, 'always', 0);
-  for (let i = 0; i < 5; i++) await unlimited.watch.afterTick(doc(svc('web', {})), crash(unlimited.store, unlimited.clock.now()));
-  assert.deepEqual(unlimited.calls, [], 'intervalSec 0: five failures in the same instant, still not given up');
+  for (let i = 0; i < 5; i++)
+    await unlimited.watch.afterTick(doc(svc('web', {})), crash(unlimited.store, unlimited.clock.now()));
+  assert.deepEqual(
+    unlimited.calls,
+    [],
+    'intervalSec 0: five failures in the same instant, still not given up',
+  );
 });

@@ -6,7 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { vigilPaths } from '../../agent/core/paths.js';
-import { exitFlushArgs, exitHookArgv, launcherArgv, launcherLogPath } from '../../agent/adapters/launcher/contract.js';
+import {
+  exitFlushArgs,
+  exitHookArgv,
+  launcherArgv,
+  launcherLogPath,
+} from '../../agent/adapters/launcher/contract.js';
 import { makeSpec } from '../helpers/launchd.js';
 
 const paths = vigilPaths({ HOME: '/home/me', VIGIL_HOME: '/home/me/.vigil' });
@@ -39,7 +44,13 @@ test('systemd: no credentials or journal (systemd does both), a later stop escal
 });
 
 test('the exit hook, the flush and the launcher log', () => {
-  assert.deepEqual(exitHookArgv(ctx.launcher, '/j/exits.log', 'web', '/j/web.end'), [ctx.launcher, '--exit-hook', '/j/exits.log', 'web', '/j/web.end']);
+  assert.deepEqual(exitHookArgv(ctx.launcher, '/j/exits.log', 'web', '/j/web.end'), [
+    ctx.launcher,
+    '--exit-hook',
+    '/j/exits.log',
+    'web',
+    '/j/web.end',
+  ]);
   assert.deepEqual(exitFlushArgs('/j/exits.log'), ['--exit-flush', '/j/exits.log']);
   assert.equal(launcherLogPath(paths, 'web'), `${paths.logs}/web.launcher.log`);
 });

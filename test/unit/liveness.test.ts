@@ -6,7 +6,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { HealthMonitor, type HealthServiceInput, type LivenessRestart } from '../../agent/app/health-monitor.js';
+import {
+  HealthMonitor,
+  type HealthServiceInput,
+  type LivenessRestart,
+} from '../../agent/app/health-monitor.js';
 import { Liveness } from '../../agent/app/liveness.js';
 import { Supervisor } from '../../agent/daemon/supervisor.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
@@ -28,7 +32,10 @@ const PROBE: ProbeSpec = { kind: 'tcp', host: '127.0.0.1', port: 6379 };
 /** Answers each probe with the next scripted health (then keeps the last one). */
 class ScriptedProber implements HealthProber {
   calls = 0;
-  constructor(private readonly script: ProbeHealth[], private readonly now: () => number) {}
+  constructor(
+    private readonly script: ProbeHealth[],
+    private readonly now: () => number,
+  ) {}
   async probe(): Promise<ProbeResult> {
     const health = this.script[Math.min(this.calls++, this.script.length - 1)]!;
     const error = health === 'down' ? `no connection within 1000 ms (probe ${this.calls})` : null;
@@ -37,16 +44,44 @@ class ScriptedProber implements HealthProber {
 }
 
 function status(pid: number | null, state: ServiceState = 'running'): StatusDoc {
-  const s: ServiceStatus = { name: 'r', unit: 'vigil-r.service', state, pid, restarts: 0, since: new Date(T0 - 60_000).toISOString(), lastExit: null, health: 'unknown', drifted: false, memoryBytes: null, cpuNsec: null };
+  const s: ServiceStatus = {
+    name: 'r',
+    unit: 'vigil-r.service',
+    state,
+    pid,
+    restarts: 0,
+    since: new Date(T0 - 60_000).toISOString(),
+    lastExit: null,
+    health: 'unknown',
+    drifted: false,
+    memoryBytes: null,
+    cpuNsec: null,
+  };
   return { services: [s] };
 }
 
 const svc = (restartAfterFailures?: number): HealthServiceInput[] => [
-  { name: 'r', spec: { health: { probe: PROBE, intervalSec: 1, timeoutSec: 1, stableSec: 0, ...(restartAfterFailures ? { restartAfterFailures } : {}) } } },
+  {
+    name: 'r',
+    spec: {
+      health: {
+        probe: PROBE,
+        intervalSec: 1,
+        timeoutSec: 1,
+        stableSec: 0,
+        ...(restartAfterFailures ? { restartAfterFailures } : {}),
+      },
+    },
+  },
 ];
 
 /** One probe per call: tick (starts the due probe), let it answer, tick again; the restarts asked for. */
-async function probeOnce(mon: HealthMonitor, clock: FakeClock, services: HealthServiceInput[], doc: StatusDoc): Promise<LivenessRestart[]> {
+async function probeOnce(
+  mon: HealthMonitor,
+  clock: FakeClock,
+  services: HealthServiceInput[],
+  doc: StatusDoc,
+): Promise<LivenessRestart[]> {
   const a = mon.tick(services, doc, clock.now()).restarts;
   await mon.settle();
   const b = mon.tick(services, doc, clock.now()).restarts;
@@ -57,12 +92,20 @@ async function probeOnce(mon: HealthMonitor, clock: FakeClock, services: HealthS
 describe('liveness counting (HealthMonitor)', () => {
   it('asks for a restart after N consecutive failures, with the last error; a passing or degraded probe resets the count', async () => {
     const clock = new FakeClock(T0);
-    const prober = new ScriptedProber(['down', 'down', 'healthy', 'down', 'degraded', 'down', 'down', 'down'], () => clock.now());
+    const prober = new ScriptedProber(
+      ['down', 'down', 'healthy', 'down', 'degraded', 'down', 'down', 'down'],
+      () => clock.now(),
+    );
     const mon = new HealthMonitor(prober);
     const asked: LivenessRestart[][] = [];
     for (let i = 0; i < 8; i++) asked.push(await probeOnce(mon, clock, svc(3), status(100)));
-    assert.deepEqual(asked.map((a) => a.length), [0, 0, 0, 0, 0, 0, 0, 1]);
-    assert.deepEqual(asked[7], [{ service: 'r', pid: 100, failures: 3, error: 'no connection within 1000 ms (probe 8)', probe: PROBE }]);
+    assert.deepEqual(
+      asked.map((a) => a.length),
+      [0, 0, 0, 0, 0, 0, 0, 1],
+    );
+    assert.deepEqual(asked[7], [
+      { service: 'r', pid: 100, failures: 3, error: 'no connection within 1000 ms (probe 8)', probe: PROBE },
+    ]);
   });
 
   it('one restart per hung process: held until the PID changes, then counted afresh', async () => {
@@ -86,7 +129,11 @@ describe('liveness counting (HealthMonitor)', () => {
     assert.equal((await probeOnce(mon, clock, svc(1), status(100))).length, 1);
     assert.equal((await probeOnce(mon, clock, svc(1), status(100))).length, 0, 'held');
     mon.releaseRestart('r');
-    assert.equal((await probeOnce(mon, clock, svc(1), status(100))).length, 1, 'released: the next failure asks again');
+    assert.equal(
+      (await probeOnce(mon, clock, svc(1), status(100))).length,
+      1,
+      'released: the next failure asks again',
+    );
   });
 
   it('never without restartAfterFailures; never for a service that is not running; a result from a replaced process is not counted', async () => {
@@ -95,20 +142,46 @@ describe('liveness counting (HealthMonitor)', () => {
     for (let i = 0; i < 5; i++) assert.equal((await probeOnce(mon, clock, svc(), status(100))).length, 0);
 
     const slow = new HealthMonitor({
-      probe: () => new Promise((res) => setTimeout(() => res({ health: 'down', httpStatus: null, latencyMs: 1, reported: null, checks: null, error: 'late', at: T0 }), 30)),
+      probe: () =>
+        new Promise((res) =>
+          setTimeout(
+            () =>
+              res({
+                health: 'down',
+                httpStatus: null,
+                latencyMs: 1,
+                reported: null,
+                checks: null,
+                error: 'late',
+                at: T0,
+              }),
+            30,
+          ),
+        ),
     });
     slow.tick(svc(1), status(200), clock.now()); // probe of pid 200 in flight
     slow.tick(svc(1), status(201), clock.now()); // replaced before it answers
     await slow.settle();
-    assert.deepEqual(slow.tick(svc(1), status(201), clock.now()).restarts, [], 'the old process failure is not the new one’s');
+    assert.deepEqual(
+      slow.tick(svc(1), status(201), clock.now()).restarts,
+      [],
+      'the old process failure is not the new one’s',
+    );
 
     const stopped = new HealthMonitor(new ScriptedProber(['down'], () => clock.now()));
-    for (let i = 0; i < 3; i++) assert.equal((await probeOnce(stopped, clock, svc(1), status(null, 'starting'))).length, 0);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await probeOnce(stopped, clock, svc(1), status(null, 'starting'))).length, 0);
   });
 });
 
 describe('Liveness restarts', () => {
-  const req: LivenessRestart = { service: 'r', pid: 100, failures: 3, error: 'timed out after 2000 ms', probe: { kind: 'http', url: 'http://127.0.0.1:8080/health' } };
+  const req: LivenessRestart = {
+    service: 'r',
+    pid: 100,
+    failures: 3,
+    error: 'timed out after 2000 ms',
+    probe: { kind: 'http', url: 'http://127.0.0.1:8080/health' },
+  };
 
   it('restarts through the manager, records restarted-unhealthy with the last probe error, counts a failure', async () => {
     const restarted: string[][] = [];
@@ -136,7 +209,12 @@ describe('Liveness restarts', () => {
         type: 'restarted-unhealthy',
         severity: 'warning',
         message: 'r was restarted after 3 failed health checks in a row (last: timed out after 2000 ms)',
-        data: { pid: 100, failures: 3, probe: 'http://127.0.0.1:8080/health', error: 'timed out after 2000 ms' },
+        data: {
+          pid: 100,
+          failures: 3,
+          probe: 'http://127.0.0.1:8080/health',
+          error: 'timed out after 2000 ms',
+        },
         logTail: ['r: 20 lines', 'restarted so far: 0'],
       },
     ]);
@@ -164,7 +242,9 @@ describe('Liveness restarts', () => {
     const released: string[] = [];
     const errors: string[] = [];
     const live = new Liveness({
-      manager: { restart: async () => Promise.reject(new Error('Failed to restart vigil-r.service: Access denied')) },
+      manager: {
+        restart: async () => Promise.reject(new Error('Failed to restart vigil-r.service: Access denied')),
+      },
       record: () => assert.fail('no event'),
       countFailure: () => assert.fail('no failure counted'),
       released: (s) => released.push(s),
@@ -182,17 +262,56 @@ describe('liveness restarts count toward crash-loop detection (Supervisor)', () 
     const clock = new FakeClock(T0);
     const store = SqliteStore.open(tempDbPath());
     const spec: ServiceSpec = {
-      name: 'r', description: undefined, command: ['/bin/true'], cwd: undefined, env: {}, credentials: ['r'], dependsOn: [],
+      name: 'r',
+      description: undefined,
+      command: ['/bin/true'],
+      cwd: undefined,
+      env: {},
+      credentials: ['r'],
+      dependsOn: [],
       restart: { policy: 'always', delaySec: 1, burst: 3, intervalSec: 60 },
-      health: { probe: PROBE, intervalSec: 1, timeoutSec: 1, restartAfterFailures: 1 }, metrics: undefined,
+      health: { probe: PROBE, intervalSec: 1, timeoutSec: 1, restartAfterFailures: 1 },
+      metrics: undefined,
       limits: { memoryBytes: undefined, cpuPercent: undefined },
     };
-    store.upsertService({ name: 'r', unit: 'vigil-r.service', spec, hash: 'h', installedAt: T0, updatedAt: T0 });
+    store.upsertService({
+      name: 'r',
+      unit: 'vigil-r.service',
+      spec,
+      hash: 'h',
+      installedAt: T0,
+      updatedAt: T0,
+    });
     let pid = 100;
-    const observed = (): ObservedStatus => ({ service: 'r', unit: 'vigil-r.service', loaded: true, active: 'active', sub: 'running', pid, restarts: 0, result: 'success', lastExit: null, since: T0, memoryBytes: null, cpuNsec: null });
+    const observed = (): ObservedStatus => ({
+      service: 'r',
+      unit: 'vigil-r.service',
+      loaded: true,
+      active: 'active',
+      sub: 'running',
+      pid,
+      restarts: 0,
+      result: 'success',
+      lastExit: null,
+      since: T0,
+      memoryBytes: null,
+      cpuNsec: null,
+    });
     const journal: ExitJournal = { readSince: async (offset) => ({ records: [], next: offset }) };
-    const manager = { status: async () => [observed()], listInstalled: async () => [], restart: async () => void pid++ };
-    const sup = new Supervisor({ manager: manager as unknown as ServiceManager, store, journal, clock, logger: pino({ level: 'silent' }), readLogTail: async () => [], isAlive: () => true });
+    const manager = {
+      status: async () => [observed()],
+      listInstalled: async () => [],
+      restart: async () => void pid++,
+    };
+    const sup = new Supervisor({
+      manager: manager as unknown as ServiceManager,
+      store,
+      journal,
+      clock,
+      logger: pino({ level: 'silent' }),
+      readLogTail: async () => [],
+      isAlive: () => true,
+    });
     const live = new Liveness({
       manager,
       record: (e) => sup.record(e),
@@ -205,11 +324,17 @@ describe('liveness restarts count toward crash-loop detection (Supervisor)', () 
     await sup.tick();
     for (let i = 0; i < 3; i++) {
       await clock.advance(5000);
-      live.restart([{ service: 'r', pid, failures: 1, error: 'connection refused', probe: PROBE }], clock.now());
+      live.restart(
+        [{ service: 'r', pid, failures: 1, error: 'connection refused', probe: PROBE }],
+        clock.now(),
+      );
       await live.settle();
       await sup.tick({ full: true });
     }
-    assert.deepEqual(types.filter((t) => t !== 'started'), ['restarted-unhealthy', 'restarted-unhealthy', 'restarted-unhealthy', 'crashloop']);
+    assert.deepEqual(
+      types.filter((t) => t !== 'started'),
+      ['restarted-unhealthy', 'restarted-unhealthy', 'restarted-unhealthy', 'crashloop'],
+    );
     assert.equal(sup.currentStatus().services[0]!.state, 'crashloop');
     store.close();
   });

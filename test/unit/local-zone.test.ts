@@ -11,9 +11,13 @@ afterEach(() => {
 });
 
 // Every 7 minutes 13 seconds through the spring-forward and fall-back weekends of 2026 (EU and US), and a normal day.
-const moments = [Date.UTC(2026, 2, 7), Date.UTC(2026, 2, 28), Date.UTC(2026, 9, 24), Date.UTC(2026, 10, 1), Date.UTC(2026, 5, 15)].flatMap((start) =>
-  Array.from({ length: 3 * 24 * 8 }, (_, i) => start + i * 433_000),
-);
+const moments = [
+  Date.UTC(2026, 2, 7),
+  Date.UTC(2026, 2, 28),
+  Date.UTC(2026, 9, 24),
+  Date.UTC(2026, 10, 1),
+  Date.UTC(2026, 5, 15),
+].flatMap((start) => Array.from({ length: 3 * 24 * 8 }, (_, i) => start + i * 433_000));
 
 describe('LOCAL_ZONE', () => {
   for (const tz of ['Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC']) {

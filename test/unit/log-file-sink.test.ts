@@ -13,7 +13,10 @@ function fakeDisk() {
     writeSync(_fd, data) {
       if (state.full) {
         const take = Math.min(state.room, data.length);
-        if (take === 0) throw Object.assign(new Error(`${state.code}: no space left on device, write`), { code: state.code });
+        if (take === 0)
+          throw Object.assign(new Error(`${state.code}: no space left on device, write`), {
+            code: state.code,
+          });
         state.room -= take;
         state.data += Buffer.from(data.subarray(0, take)).toString('utf8');
         return take;
@@ -25,11 +28,21 @@ function fakeDisk() {
   return { state, sinkFs };
 }
 
-const parse = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const parse = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 test('a full disk: writes never throw, lines are counted, and the log resumes with one note', () => {
   const { state, sinkFs } = fakeDisk();
-  const sink = new FileSink({ fd: 99, file: '/x/vigil-agent.log', name: 'vigil-agent', fs: sinkFs, now: () => 1_800_000_000_000 });
+  const sink = new FileSink({
+    fd: 99,
+    file: '/x/vigil-agent.log',
+    name: 'vigil-agent',
+    fs: sinkFs,
+    now: () => 1_800_000_000_000,
+  });
   assert.equal(sink.write('{"msg":"before"}\n'), true);
   state.full = true;
   state.room = 0;
@@ -40,7 +53,10 @@ test('a full disk: writes never throw, lines are counted, and the log resumes wi
   sink.write('{"msg":"after"}\n');
   sink.write('{"msg":"later"}\n');
   const lines = parse(state.data);
-  assert.deepEqual(lines.map((l) => l.msg), ['before', 'dropped 3 log lines while the disk was full', 'after', 'later']);
+  assert.deepEqual(
+    lines.map((l) => l.msg),
+    ['before', 'dropped 3 log lines while the disk was full', 'after', 'later'],
+  );
   assert.equal(lines[1]!.level, 40);
   assert.equal(lines[1]!.name, 'vigil-agent');
   assert.equal(lines[1]!.dropped, 3);
@@ -73,7 +89,10 @@ test('the note is retried while the disk stays full, and says which error when i
   assert.equal(state.data, '');
   state.full = false;
   sink.write('{"msg":"c"}\n');
-  assert.deepEqual(parse(state.data).map((l) => l.msg), ['dropped 2 log lines: cannot write /x/a.log (EIO)', 'c']);
+  assert.deepEqual(
+    parse(state.data).map((l) => l.msg),
+    ['dropped 2 log lines: cannot write /x/a.log (EIO)', 'c'],
+  );
 });
 
 test('real ENOSPC from the kernel (/dev/full): logger.error() through the sink does not throw', () => {
@@ -94,7 +113,10 @@ test('createLogger on a file path writes through the sink (lines land synchronou
   try {
     const file = path.join(dir, 'agent.log');
     createLogger({ destination: file, name: 'vigil-agent' }).info('one');
-    assert.deepEqual(parse(fs.readFileSync(file, 'utf8')).map((l) => l.msg), ['one']);
+    assert.deepEqual(
+      parse(fs.readFileSync(file, 'utf8')).map((l) => l.msg),
+      ['one'],
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

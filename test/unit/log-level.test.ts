@@ -5,7 +5,10 @@ import path from 'node:path';
 import { levelName, lineLevel, parseLevel, passesLevel } from '../../agent/core/logs/level.js';
 import { FIXTURES } from '../helpers/vigil.js';
 
-const lines = (name: string) => readFileSync(path.join(FIXTURES, 'logs', name), 'utf8').trimEnd().split('\n');
+const lines = (name: string) =>
+  readFileSync(path.join(FIXTURES, 'logs', name), 'utf8')
+    .trimEnd()
+    .split('\n');
 
 test('pino lines (real pino output): numeric levels 10…60', () => {
   const pino = lines('pino.log');
@@ -26,7 +29,14 @@ test('structlog and other Python/JSON loggers: level, levelname, severity string
       const o = JSON.parse(l) as { event?: string; message?: string };
       return o.event ?? o.message;
     }),
-    ['slow tool call', 'memory consolidation skipped', 'tool call failed', 'out of budget', 'python-json-logger style', 'GCP-style severity'],
+    [
+      'slow tool call',
+      'memory consolidation skipped',
+      'tool call failed',
+      'out of budget',
+      'python-json-logger style',
+      'GCP-style severity',
+    ],
   );
   // Lines without a level (plain text, a traceback, JSON without one) never pass a filter, and all pass none.
   assert.equal(passesLevel('Traceback (most recent call last):', 10), false);
@@ -35,11 +45,20 @@ test('structlog and other Python/JSON loggers: level, levelname, severity string
 
 test('level names and numbers for --level', () => {
   assert.deepEqual(
-    ['trace', 'debug', 'INFO', 'warn', 'Warning', 'error', 'err', 'critical', 'fatal', '40', ' 50 '].map(parseLevel),
+    ['trace', 'debug', 'INFO', 'warn', 'Warning', 'error', 'err', 'critical', 'fatal', '40', ' 50 '].map(
+      parseLevel,
+    ),
     [10, 20, 30, 40, 40, 50, 50, 60, 60, 40, 50],
   );
   for (const bad of ['', 'loud', '0', '101', '-1', '4.5']) assert.equal(parseLevel(bad), null, bad);
-  assert.deepEqual([10, 25, 30, 45, 60, 70].map(levelName), ['trace', 'debug', 'info', 'warn', 'fatal', 'fatal']);
+  assert.deepEqual([10, 25, 30, 45, 60, 70].map(levelName), [
+    'trace',
+    'debug',
+    'info',
+    'warn',
+    'fatal',
+    'fatal',
+  ]);
 });
 
 test('not fooled: arrays, numbers as strings, nested levels, broken JSON', () => {

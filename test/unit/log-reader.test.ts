@@ -1,7 +1,15 @@
 /** The log reader over real files: tail and search across rotated files, filters, bounds, redaction, follow. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileLogReader } from '../../agent/adapters/logs/reader.js';
@@ -18,7 +26,13 @@ const freshDir = (): string => {
   return d;
 };
 
-const tailQ = (lines: number, over: Partial<LogTailQuery> = {}): LogTailQuery => ({ lines, level: null, grep: null, timeoutMs: 10_000, ...over });
+const tailQ = (lines: number, over: Partial<LogTailQuery> = {}): LogTailQuery => ({
+  lines,
+  level: null,
+  grep: null,
+  timeoutMs: 10_000,
+  ...over,
+});
 const searchQ = (pattern: string, over: Partial<LogSearchQuery> = {}): LogSearchQuery => ({
   pattern,
   regex: false,
@@ -28,7 +42,8 @@ const searchQ = (pattern: string, over: Partial<LogSearchQuery> = {}): LogSearch
   level: null,
   ...over,
 });
-const seq = (from: number, to: number, prefix = 'line'): string[] => Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}`);
+const seq = (from: number, to: number, prefix = 'line'): string[] =>
+  Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}`);
 const text = (lines: string[]): string => lines.map((l) => `${l}\n`).join('');
 
 /** web.log.2 = lines 0-99, web.log.1 = 100-199, web.log = 200-249 (+ optional partial last line). */
@@ -87,8 +102,15 @@ describe('tail', () => {
     );
     assert.match(errors.lines[0]!, /"level":60/);
     assert.deepEqual(errors.files, ['svc.log', 'svc.log.1']);
-    const grep = await r.tail('svc', tailQ(3, { grep: { pattern: 'NOISE 12', regex: false, ignoreCase: true } }));
-    assert.deepEqual(grep.lines, ['noise 1297', 'noise 1298', 'noise 1299'], 'the last matches are in the rotated file');
+    const grep = await r.tail(
+      'svc',
+      tailQ(3, { grep: { pattern: 'NOISE 12', regex: false, ignoreCase: true } }),
+    );
+    assert.deepEqual(
+      grep.lines,
+      ['noise 1297', 'noise 1298', 'noise 1299'],
+      'the last matches are in the rotated file',
+    );
   });
 
   it('gives up at the time bound with a filter (timedOut), never without one', async () => {
@@ -140,22 +162,35 @@ describe('search', () => {
     );
     assert.deepEqual([all.truncated, all.timedOut], [false, false]);
     const limited = await searchLog(base, searchQ('line 1', { limit: 5 }));
-    assert.deepEqual(limited.matches.map((m) => m.line), ['line 195', 'line 196', 'line 197', 'line 198', 'line 199']);
+    assert.deepEqual(
+      limited.matches.map((m) => m.line),
+      ['line 195', 'line 196', 'line 197', 'line 198', 'line 199'],
+    );
     assert.equal(limited.truncated, true);
   });
 
   it('agrees with a plain line-by-line filter on a file of many chunks', async () => {
     const d = freshDir();
     const base = path.join(d, 'many.log');
-    const lines = Array.from({ length: 300_000 }, (_, i) => `${i} ${'é✓'.repeat(i % 13)} ${i % 1000 === 0 ? 'NEEDLE' : 'hay'} ${'z'.repeat((i * 7) % 90)}`);
+    const lines = Array.from(
+      { length: 300_000 },
+      (_, i) =>
+        `${i} ${'é✓'.repeat(i % 13)} ${i % 1000 === 0 ? 'NEEDLE' : 'hay'} ${'z'.repeat((i * 7) % 90)}`,
+    );
     writeFileSync(base, text(lines)); // ~20 MB: several regions, lines crossing region boundaries
     const want = lines.filter((l) => l.includes('NEEDLE'));
     const got = await searchLog(base, searchQ('NEEDLE', { limit: 10_000 }));
-    assert.deepEqual(got.matches.map((m) => m.line), want);
+    assert.deepEqual(
+      got.matches.map((m) => m.line),
+      want,
+    );
     assert.equal(got.scannedBytes, readFileSync(base).length);
     const r = new FileLogReader({ logsDir: d });
     const re = await r.search('many', searchQ('^\\d*000 é✓ NEEDLE', { regex: true, limit: 10_000 }));
-    assert.deepEqual(re.matches.map((m) => m.line), want.filter((l) => /^\d*000 é✓ NEEDLE/.test(l)));
+    assert.deepEqual(
+      re.matches.map((m) => m.line),
+      want.filter((l) => /^\d*000 é✓ NEEDLE/.test(l)),
+    );
     assert.ok(re.matches.length > 10);
   });
 
@@ -163,7 +198,8 @@ describe('search', () => {
     const d = freshDir();
     writeFileSync(path.join(d, 're.log'), text(['alpha', 'beta end', 'Gamma', 'a', 'b', 'x ALPHA y']));
     const r = new FileLogReader({ logsDir: d });
-    const lines = async (q: Partial<LogSearchQuery> & { pattern: string }) => (await r.search('re', searchQ(q.pattern, q))).matches.map((m) => m.line);
+    const lines = async (q: Partial<LogSearchQuery> & { pattern: string }) =>
+      (await r.search('re', searchQ(q.pattern, q))).matches.map((m) => m.line);
     assert.deepEqual(await lines({ pattern: 'end$', regex: true }), ['beta end']);
     assert.deepEqual(await lines({ pattern: '^a', regex: true }), ['alpha', 'a']);
     assert.deepEqual(await lines({ pattern: 'a\\sb', regex: true }), [], 'a newline is not inside any line');
@@ -178,7 +214,10 @@ describe('search', () => {
     writeFileSync(path.join(d, 'p.log'), readFileSync(path.join(FIXTURES, 'logs', 'pino.log')));
     const r = new FileLogReader({ logsDir: d });
     const got = await r.search('p', searchQ('"msg"', { level: 40 }));
-    assert.deepEqual(got.matches.map((m) => (JSON.parse(m.line) as { msg: string }).msg), ['rate limit close: 90%', 'upstream failed', 'retrying', 'cannot bind port 4000']);
+    assert.deepEqual(
+      got.matches.map((m) => (JSON.parse(m.line) as { msg: string }).msg),
+      ['rate limit close: 90%', 'upstream failed', 'retrying', 'cannot bind port 4000'],
+    );
   });
 
   it('stops at the time bound: soft (between regions) and hard (a regex that never finishes is terminated)', async () => {
@@ -186,7 +225,9 @@ describe('search', () => {
     const base = path.join(d, 't.log');
     writeFileSync(base, text(seq(0, 400_000)));
     let t = 0;
-    const soft = await searchLog(base, searchQ('never there', { timeoutMs: 500 }), { now: () => (t += 1000) });
+    const soft = await searchLog(base, searchQ('never there', { timeoutMs: 500 }), {
+      now: () => (t += 1000),
+    });
     assert.equal(soft.timedOut, true);
     assert.ok(soft.scannedBytes < readFileSync(base).length);
     writeFileSync(path.join(d, 'redos.log'), `${'a'.repeat(40)}!\n`);
@@ -206,11 +247,21 @@ describe('search', () => {
         return (l) => l.replaceAll('SECRETVALUE42', '[redacted:api/TOKEN]');
       },
     });
-    assert.deepEqual((await r.tail('s', tailQ(5))).lines, ['token=[redacted:api/TOKEN] ok', 'plain line', '[redacted:api/TOKEN]']);
+    assert.deepEqual((await r.tail('s', tailQ(5))).lines, [
+      'token=[redacted:api/TOKEN] ok',
+      'plain line',
+      '[redacted:api/TOKEN]',
+    ]);
     assert.deepEqual((await r.search('s', searchQ('SECRETVALUE'))).matches, []);
     assert.deepEqual((await r.search('s', searchQ('SECRET.*42', { regex: true }))).matches, []);
-    assert.deepEqual((await r.search('s', searchQ('ok$', { regex: true }))).matches.map((m) => m.line), ['token=[redacted:api/TOKEN] ok']);
-    assert.deepEqual((await r.search('s', searchQ('token='))).matches.map((m) => m.line), ['token=[redacted:api/TOKEN] ok']);
+    assert.deepEqual(
+      (await r.search('s', searchQ('ok$', { regex: true }))).matches.map((m) => m.line),
+      ['token=[redacted:api/TOKEN] ok'],
+    );
+    assert.deepEqual(
+      (await r.search('s', searchQ('token='))).matches.map((m) => m.line),
+      ['token=[redacted:api/TOKEN] ok'],
+    );
     assert.deepEqual([...new Set(sources)], ['s/log tail', 's/log search']);
   });
 });
@@ -235,7 +286,8 @@ describe('follow', () => {
     const waitUntil = async (pred: () => boolean, ms = 10_000): Promise<void> => {
       const deadline = Date.now() + ms;
       while (!pred()) {
-        if (Date.now() > deadline) throw new Error(`follow: timed out with ${got.length} lines: ${gaps(got)}`);
+        if (Date.now() > deadline)
+          throw new Error(`follow: timed out with ${got.length} lines: ${gaps(got)}`);
         await new Promise((r) => setTimeout(r, 5));
       }
     };
@@ -281,10 +333,15 @@ describe('follow', () => {
     const c = collector();
     let ready = false;
     const r = new FileLogReader({ logsDir: d, pollMs: 3 });
-    const done = r.follow('busy', tailQ(0), (ls) => {
-      ready = true;
-      c.onLines(ls);
-    }, c.ctl.signal);
+    const done = r.follow(
+      'busy',
+      tailQ(0),
+      (ls) => {
+        ready = true;
+        c.onLines(ls);
+      },
+      c.ctl.signal,
+    );
     const total = 30_000;
     try {
       await c.waitUntil(() => ready);
@@ -306,7 +363,9 @@ describe('follow', () => {
     const d = freshDir();
     const r = new FileLogReader({ logsDir: d, known: () => false });
     const c = collector();
-    await assert.rejects(r.follow('nobody', tailQ(5), c.onLines, c.ctl.signal), { code: 'E_UNKNOWN_SERVICE' });
+    await assert.rejects(r.follow('nobody', tailQ(5), c.onLines, c.ctl.signal), {
+      code: 'E_UNKNOWN_SERVICE',
+    });
     assert.deepEqual(c.got, []);
   });
 });

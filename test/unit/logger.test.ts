@@ -91,13 +91,20 @@ test('scrubbing stream: JSON-escaped secrets, secrets split across writes, trail
   assert.equal(out.text(), `{"msg":"x ${REDACTED} y"}\na ${REDACTED} b\nno newline ${REDACTED}`);
 });
 
-test('scrubbing stream: values of 8+ characters in the leak guard\'s encodings too (base64, hex, %XX, upper case); short ones as written', async () => {
+test("scrubbing stream: values of 8+ characters in the leak guard's encodings too (base64, hex, %XX, upper case); short ones as written", async () => {
   const out = sink();
   const v = 'agent-log-secret-42';
   const scrubber = createScrubbingStream(out.stream, () => [v, 'pin7']);
-  scrubber.write(`b64 ${Buffer.from(`:${v}`).toString('base64')} hex ${Buffer.from(v).toString('hex')} url ${v.replace(/-/g, '%2d')} up ${v.toUpperCase()} pin7\n`);
+  scrubber.write(
+    `b64 ${Buffer.from(`:${v}`).toString('base64')} hex ${Buffer.from(v).toString('hex')} url ${v.replace(/-/g, '%2d')} up ${v.toUpperCase()} pin7\n`,
+  );
   await new Promise<void>((resolve) => scrubber.end(resolve));
-  assert.match(out.text(), new RegExp(`^b64 .{0,2}\\[redacted\\].{0,3} hex \\[redacted\\] url \\[redacted\\] up \\[redacted\\] \\[redacted\\]\\n$`));
+  assert.match(
+    out.text(),
+    new RegExp(
+      `^b64 .{0,2}\\[redacted\\].{0,3} hex \\[redacted\\] url \\[redacted\\] up \\[redacted\\] \\[redacted\\]\\n$`,
+    ),
+  );
 });
 
 test('file destination: created 0600 under umask 0, appended, dir created 0700', () => {

@@ -10,9 +10,18 @@ describe('manifest: health.stableSec', () => {
     const a = parse(yaml(...svc, '    health: { url: "http://x/h" }')).manifest.services[0]!;
     assert.equal(a.health?.stableSec, undefined);
     const b = parse(yaml(...svc, '    health: { url: "http://x/h", stableSec: 30 }')).manifest.services[0]!;
-    assert.deepEqual(b.health, { probe: { kind: 'http', url: 'http://x/h' }, intervalSec: 10, timeoutSec: 2, stableSec: 30 });
-    assert.deepEqual(problems(yaml(...svc, '    health: { url: "http://x/h", stableSec: -1 }')), [[4, 'services.w.health.stableSec', 'must be >= 0']]);
-    assert.deepEqual(problems(yaml(...svc, '    health: { url: "http://x/h", stableSec: "soon" }')), [[4, 'services.w.health.stableSec', 'must be a number, not the string "soon"']]);
+    assert.deepEqual(b.health, {
+      probe: { kind: 'http', url: 'http://x/h' },
+      intervalSec: 10,
+      timeoutSec: 2,
+      stableSec: 30,
+    });
+    assert.deepEqual(problems(yaml(...svc, '    health: { url: "http://x/h", stableSec: -1 }')), [
+      [4, 'services.w.health.stableSec', 'must be >= 0'],
+    ]);
+    assert.deepEqual(problems(yaml(...svc, '    health: { url: "http://x/h", stableSec: "soon" }')), [
+      [4, 'services.w.health.stableSec', 'must be a number, not the string "soon"'],
+    ]);
   });
 });
 
@@ -50,8 +59,24 @@ describe('manifest: alerts', () => {
     assert.deepEqual(a.retry, { maxAttempts: 4, backoffSec: 10 });
     assert.deepEqual(a.webhooks, [
       { name: 'ops', type: 'slack', url: null, token: null, chatId: null, apiUrl: null, minSeverity: 'info' },
-      { name: 'phone', type: 'telegram', url: null, token: null, chatId: '-1001234', apiUrl: null, minSeverity: 'critical' },
-      { name: 'hook', type: 'json', url: 'https://example.com/hook', token: null, chatId: null, apiUrl: null, minSeverity: 'info' },
+      {
+        name: 'phone',
+        type: 'telegram',
+        url: null,
+        token: null,
+        chatId: '-1001234',
+        apiUrl: null,
+        minSeverity: 'critical',
+      },
+      {
+        name: 'hook',
+        type: 'json',
+        url: 'https://example.com/hook',
+        token: null,
+        chatId: null,
+        apiUrl: null,
+        minSeverity: 'info',
+      },
     ]);
     assert.deepEqual(warnings, [], 'secrets come from the credential store: no warning');
   });
@@ -77,7 +102,11 @@ describe('manifest: alerts', () => {
     assert.match(warnings[1]!.message, /credential store \(set "alerts", key MY_PHONE_TOKEN/);
     const stored = withoutSecrets(manifest.alerts!);
     assert.ok(!JSON.stringify(stored).includes('XXXX') && !JSON.stringify(stored).includes('123:ABC'));
-    assert.deepEqual(stored.inline, { ops: { url: true, token: false }, 'my-phone': { url: false, token: true }, plain: { url: true, token: false } });
+    assert.deepEqual(stored.inline, {
+      ops: { url: true, token: false },
+      'my-phone': { url: false, token: true },
+      plain: { url: true, token: false },
+    });
     assert.equal(webhookSecretKey('my-phone', 'url'), 'MY_PHONE_URL');
   });
 
@@ -101,7 +130,11 @@ describe('manifest: alerts', () => {
         [5, 'alerts.quietHours.from', 'must be a local time HH:MM (24 h), e.g. "22:00"'],
         [5, 'alerts.quietHours.to', 'must be a local time HH:MM (24 h), e.g. "22:00"'],
         [6, 'alerts.timezone', 'must be an IANA time zone such as Europe/Berlin'],
-        [7, 'alerts.cooldown', 'unknown key; the metric alert rules are errorRate, latencyP95, memory, costPerHour, circuitBreaker, tokensPerRequest'],
+        [
+          7,
+          'alerts.cooldown',
+          'unknown key; the metric alert rules are errorRate, latencyP95, memory, costPerHour, circuitBreaker, tokensPerRequest',
+        ],
         [9, 'alerts.webhooks.ops.type', 'must be json, slack or telegram'],
         [10, 'alerts.webhooks.tg.chatId', 'is required for a telegram webhook'],
         [10, 'alerts.webhooks.tg.url', 'telegram webhooks take token and chatId (and apiUrl), not url'],

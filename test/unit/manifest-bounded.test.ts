@@ -18,7 +18,11 @@ describe('manifest limits', () => {
   });
 
   it('manifestText refuses more than 1 MiB of bytes', () => {
-    assert.throws(() => manifestText(new Uint8Array(MANIFEST_LIMITS.fileBytes + 1), FILE), (e: unknown) => e instanceof ManifestError && e.code === 'E_MANIFEST_READ' && /1048577 bytes/.test(e.message));
+    assert.throws(
+      () => manifestText(new Uint8Array(MANIFEST_LIMITS.fileBytes + 1), FILE),
+      (e: unknown) =>
+        e instanceof ManifestError && e.code === 'E_MANIFEST_READ' && /1048577 bytes/.test(e.message),
+    );
   });
 
   it('a description over 1 KiB, at its line and key path', () => {
@@ -29,7 +33,13 @@ describe('manifest limits', () => {
   });
 
   it('an env value over 8 KiB and an argument over 4 KiB', () => {
-    const text = yaml('services:', '  web:', `    command: [python3, ${'a'.repeat(4097)}]`, '    env:', `      BIG: ${'v'.repeat(8193)}`);
+    const text = yaml(
+      'services:',
+      '  web:',
+      `    command: [python3, ${'a'.repeat(4097)}]`,
+      '    env:',
+      `      BIG: ${'v'.repeat(8193)}`,
+    );
     assert.deepEqual(problems(text), [
       [3, 'services.web.command[1]', 'is 4097 characters long; at most 4096 are allowed'],
       [5, 'services.web.env.BIG', 'is 8193 characters long; at most 8192 are allowed'],
@@ -42,7 +52,9 @@ describe('manifest limits', () => {
     assert.deepEqual(problems(yaml('services:', '  web:', `    command: [python3, ${args}]`)), [
       [3, 'services.web.command', 'has 258 arguments; at most 256 are allowed'],
     ]);
-    assert.deepEqual(problems(svc(`    env: {${env}}`)), [[4, 'services.web.env', 'has 257 variables; at most 256 are allowed']]);
+    assert.deepEqual(problems(svc(`    env: {${env}}`)), [
+      [4, 'services.web.env', 'has 257 variables; at most 256 are allowed'],
+    ]);
   });
 
   it('a long map key anywhere', () => {
@@ -72,13 +84,27 @@ describe('YAML aliases', () => {
 
   it('more than 100 aliases', () => {
     const aliases = Array.from({ length: 101 }, () => '*v').join(', ');
-    const p = onlyProblem(yaml('services:', '  web:', '    command: [python3]', 'x: &v 1', `y: [${aliases}]`));
+    const p = onlyProblem(
+      yaml('services:', '  web:', '    command: [python3]', 'x: &v 1', `y: [${aliases}]`),
+    );
     assert.equal(p.line, 5);
     assert.match(p.message, /more than 100 YAML aliases/);
   });
 
   it('a few aliases are fine', () => {
-    assert.doesNotThrow(() => parse(yaml('services:', '  web:', '    command: [python3]', '    env: &e { A: "1" }', '  api:', '    command: [python3]', '    env: *e')));
+    assert.doesNotThrow(() =>
+      parse(
+        yaml(
+          'services:',
+          '  web:',
+          '    command: [python3]',
+          '    env: &e { A: "1" }',
+          '  api:',
+          '    command: [python3]',
+          '    env: *e',
+        ),
+      ),
+    );
   });
 });
 
@@ -118,11 +144,18 @@ describe('reserved service names', () => {
     it(`refuses "${name}" at file:line`, () => {
       const p = onlyProblem(yaml('services:', `  ${name}:`, '    command: [python3]'));
       assert.deepEqual([p.line, p.path], [2, `services.${name}`]);
-      assert.match(p.message, new RegExp(`"${name}" is reserved for Vigil's own units and logs \\(agent, vigil, vigil-\\*\\)`));
+      assert.match(
+        p.message,
+        new RegExp(`"${name}" is reserved for Vigil's own units and logs \\(agent, vigil, vigil-\\*\\)`),
+      );
     });
   }
   it('accepts names that only contain vigil', () => {
-    assert.doesNotThrow(() => parse(yaml('services:', '  my-vigil:', '    command: [python3]', '  vigilant:', '    command: [python3]')));
+    assert.doesNotThrow(() =>
+      parse(
+        yaml('services:', '  my-vigil:', '    command: [python3]', '  vigilant:', '    command: [python3]'),
+      ),
+    );
   });
 });
 
@@ -157,7 +190,15 @@ describe('program and cwd checks (what apply needs)', () => {
   });
 
   it('a missing cwd and a cwd that is a file', () => {
-    const text = yaml('services:', '  a:', '    command: [python3]', '    cwd: missing', '  b:', '    command: [python3]', '    cwd: run.sh');
+    const text = yaml(
+      'services:',
+      '  a:',
+      '    command: [python3]',
+      '    cwd: missing',
+      '  b:',
+      '    command: [python3]',
+      '    cwd: run.sh',
+    );
     assert.deepEqual(problems(text, { probe }), [
       [4, 'services.a.cwd', 'directory /srv/agent/missing does not exist'],
       [7, 'services.b.cwd', '/srv/agent/run.sh is not a directory'],
@@ -166,6 +207,8 @@ describe('program and cwd checks (what apply needs)', () => {
 
   it('without a probe (render, export, tests) nothing is looked at', () => {
     assert.doesNotThrow(() => parse(yaml('services:', '  a:', '    command: [python3]', '    cwd: missing')));
-    assert.doesNotThrow(() => parse(yaml('services:', '  a:', '    command: [python3]', '    cwd: data'), { probe }));
+    assert.doesNotThrow(() =>
+      parse(yaml('services:', '  a:', '    command: [python3]', '    cwd: data'), { probe }),
+    );
   });
 });

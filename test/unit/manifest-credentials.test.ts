@@ -5,11 +5,25 @@ import { onlyProblem, parse, yaml } from '../helpers/manifest.js';
 
 describe('manifest credentials', () => {
   it('reads rotateAfterDays per set; none at all is an empty map', () => {
-    const m = parse(yaml('credentials:', '  anthropic: { rotateAfterDays: 90 }', '  telegram: {}', 'services:', '  core:', '    command: [python3]', '    credentials: [anthropic, telegram]')).manifest;
+    const m = parse(
+      yaml(
+        'credentials:',
+        '  anthropic: { rotateAfterDays: 90 }',
+        '  telegram: {}',
+        'services:',
+        '  core:',
+        '    command: [python3]',
+        '    credentials: [anthropic, telegram]',
+      ),
+    ).manifest;
     assert.deepEqual(m.credentials, { anthropic: { rotateAfterDays: 90 }, telegram: {} });
     assert.deepEqual(m.services[0]!.credentials, ['anthropic', 'telegram']);
     assert.deepEqual(parse(yaml('services:', '  core:', '    command: [python3]')).manifest.credentials, {});
-    assert.deepEqual(parse(yaml('services:', '  core:', '    command: [python3]')).manifest.services[0]!.credentials, ['core'], 'a service loads its own set by default');
+    assert.deepEqual(
+      parse(yaml('services:', '  core:', '    command: [python3]')).manifest.services[0]!.credentials,
+      ['core'],
+      'a service loads its own set by default',
+    );
   });
 
   it('an unknown key in a set entry is an error at its line', () => {
@@ -20,10 +34,22 @@ describe('manifest credentials', () => {
   });
 
   it('rotateAfterDays must be a whole number of days from 1 to 3650', () => {
-    assert.match(onlyProblem(yaml('credentials:', '  a: { rotateAfterDays: 0 }', 'services: {}')).message, />= 1/);
-    assert.match(onlyProblem(yaml('credentials:', '  a: { rotateAfterDays: 1.5 }', 'services: {}')).message, /whole number/);
-    assert.match(onlyProblem(yaml('credentials:', '  a: { rotateAfterDays: 5000 }', 'services: {}')).message, /<= 3650/);
-    assert.match(onlyProblem(yaml('credentials:', '  a: { rotateAfterDays: "90" }', 'services: {}')).message, /must be a number/);
+    assert.match(
+      onlyProblem(yaml('credentials:', '  a: { rotateAfterDays: 0 }', 'services: {}')).message,
+      />= 1/,
+    );
+    assert.match(
+      onlyProblem(yaml('credentials:', '  a: { rotateAfterDays: 1.5 }', 'services: {}')).message,
+      /whole number/,
+    );
+    assert.match(
+      onlyProblem(yaml('credentials:', '  a: { rotateAfterDays: 5000 }', 'services: {}')).message,
+      /<= 3650/,
+    );
+    assert.match(
+      onlyProblem(yaml('credentials:', '  a: { rotateAfterDays: "90" }', 'services: {}')).message,
+      /must be a number/,
+    );
   });
 
   it('set names follow the credential set rule', () => {

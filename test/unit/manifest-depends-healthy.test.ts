@@ -33,7 +33,14 @@ describe('dependsOn: map form', () => {
 
   it('the list form and "started" wait for nothing (no waitFor at all)', () => {
     const { manifest } = parse(
-      services('  a:', '    command: [a]', '    dependsOn: [redis]', '  b:', '    command: [b]', '    dependsOn: { redis: started }'),
+      services(
+        '  a:',
+        '    command: [a]',
+        '    dependsOn: [redis]',
+        '  b:',
+        '    command: [b]',
+        '    dependsOn: { redis: started }',
+      ),
     );
     for (const name of ['a', 'b']) {
       const s = manifest.services.find((x) => x.name === name);
@@ -53,7 +60,15 @@ describe('dependsOn: map form', () => {
 
   it('refuses healthy on a dependency probed at a URL with credentials (the launcher would not send them)', () => {
     const p = onlyProblem(
-      yaml('services:', '  api:', '    command: [api]', '    health: { url: "http://u:pw@127.0.0.1:1/" }', '  web:', '    command: [web]', '    dependsOn: { api: healthy }'),
+      yaml(
+        'services:',
+        '  api:',
+        '    command: [api]',
+        '    health: { url: "http://u:pw@127.0.0.1:1/" }',
+        '  web:',
+        '    command: [web]',
+        '    dependsOn: { api: healthy }',
+      ),
     );
     assert.deepEqual([p.line, p.path], [7, 'services.web.dependsOn.api']);
     assert.match(p.message, /URL with credentials/);
@@ -78,7 +93,11 @@ describe('dependsOn: map form', () => {
     );
     assert.deepEqual(manifest.services.find((s) => s.name === 'web')?.waitFor, [
       { service: 'redis', probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 }, timeoutSec: 2 },
-      { service: 'db', probe: { kind: 'exec', argv: ['/usr/bin/pg_isready', '-q'], cwd: '/srv/db' }, timeoutSec: 4 },
+      {
+        service: 'db',
+        probe: { kind: 'exec', argv: ['/usr/bin/pg_isready', '-q'], cwd: '/srv/db' },
+        timeoutSec: 4,
+      },
     ]);
   });
 
@@ -97,14 +116,26 @@ describe('dependsOn: map form', () => {
       ),
       [
         [10, 'services.web.dependsOn.redis', 'must be healthy or started, not "ready"'],
-        [13, 'services.w2.dependsOn', 'must be a list of services or a map of service: healthy | started, not the string "redis"'],
+        [
+          13,
+          'services.w2.dependsOn',
+          'must be a list of services or a map of service: healthy | started, not the string "redis"',
+        ],
       ],
     );
   });
 
   it('refuses an unknown service and the service itself, at the key', () => {
     assert.deepEqual(
-      problems(services('  web:', '    command: [web]', '    dependsOn:', '      nope: healthy', '      web: started')),
+      problems(
+        services(
+          '  web:',
+          '    command: [web]',
+          '    dependsOn:',
+          '      nope: healthy',
+          '      web: started',
+        ),
+      ),
       [
         [10, 'services.web.dependsOn.nope', 'unknown service "nope"'],
         [11, 'services.web.dependsOn.web', 'a service cannot depend on itself'],

@@ -56,7 +56,11 @@ describe('parseManifest: unknown keys and wrong types', () => {
         [7, 'services.w.restart.burst', 'must be an integer, not the number 1.5'],
         [8, 'services.w.restart.policy', 'must be one of always, on-failure, no'],
         [9, 'services.w.restart.intervalSec', 'must be >= 0'],
-        [10, 'services.w.dependsOn', 'must be a list of services or a map of service: healthy | started, not the string "db"'],
+        [
+          10,
+          'services.w.dependsOn',
+          'must be a list of services or a map of service: healthy | started, not the string "db"',
+        ],
         [11, 'services.w.credentials[0]', 'must be a credential set name ([a-z0-9][a-z0-9_-]*)'],
         [12, 'services.w.env', 'must be a map, not a list'],
       ],

@@ -8,7 +8,10 @@ const byName = (text: string) => new Map(parse(text).manifest.services.map((s) =
 
 describe('manifest: logs', () => {
   it('defaults to 10 MiB and 5 kept files', () => {
-    assert.deepEqual(byName(yaml('services:', '  a:', '    command: [x]')).get('a'), { maxBytes: DEFAULT_LOG_MAX_BYTES, keep: DEFAULT_LOG_KEEP });
+    assert.deepEqual(byName(yaml('services:', '  a:', '    command: [x]')).get('a'), {
+      maxBytes: DEFAULT_LOG_MAX_BYTES,
+      keep: DEFAULT_LOG_KEEP,
+    });
     assert.deepEqual([DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_KEEP], [10 * 1024 * 1024, 5]);
   });
 

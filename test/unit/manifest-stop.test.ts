@@ -1,10 +1,15 @@
 /** The manifest's `stopTimeoutSec`: top level, per service, the default, and located errors. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_STOP_TIMEOUT_SEC, stopTimeoutOf, stopWaitMs } from '../../agent/core/manifest/stop-settings.js';
+import {
+  DEFAULT_STOP_TIMEOUT_SEC,
+  stopTimeoutOf,
+  stopWaitMs,
+} from '../../agent/core/manifest/stop-settings.js';
 import { parse, problems, yaml } from '../helpers/manifest.js';
 
-const byName = (text: string) => Object.fromEntries(parse(text).manifest.services.map((s) => [s.name, s.stopTimeoutSec]));
+const byName = (text: string) =>
+  Object.fromEntries(parse(text).manifest.services.map((s) => [s.name, s.stopTimeoutSec]));
 
 describe('manifest: stopTimeoutSec', () => {
   it('defaults to 30 s', () => {
@@ -14,7 +19,17 @@ describe('manifest: stopTimeoutSec', () => {
 
   it('the top level applies to every service; a service overrides it', () => {
     assert.deepEqual(
-      byName(yaml('stopTimeoutSec: 90', 'services:', '  a:', '    command: [x]', '  b:', '    command: [x]', '    stopTimeoutSec: 2')),
+      byName(
+        yaml(
+          'stopTimeoutSec: 90',
+          'services:',
+          '  a:',
+          '    command: [x]',
+          '  b:',
+          '    command: [x]',
+          '    stopTimeoutSec: 2',
+        ),
+      ),
       { a: 90, b: 2 },
     );
   });

@@ -49,21 +49,37 @@ describe('manifest: usage, pricing, budget', () => {
       ),
     );
     const byName = new Map(manifest.services.map((s) => [s.name, s]));
-    assert.deepEqual(byName.get('core')!.usage, { metrics: true, log: {}, provider: 'anthropic', intervalSec: 5 });
+    assert.deepEqual(byName.get('core')!.usage, {
+      metrics: true,
+      log: {},
+      provider: 'anthropic',
+      intervalSec: 5,
+    });
     assert.deepEqual(byName.get('proxy')!.usage, {
       metrics: false,
-      litellm: { url: 'http://127.0.0.1:4000/metrics', keyAliases: { 'core-key': 'core' }, teams: { research: 'core' } },
+      litellm: {
+        url: 'http://127.0.0.1:4000/metrics',
+        keyAliases: { 'core-key': 'core' },
+        teams: { research: 'core' },
+      },
       intervalSec: 10,
     });
     for (const svc of manifest.services) {
       // As the database stores it: `vigil apply` compares the stored spec with the parsed one.
-      assert.deepStrictEqual(decodeSpec(encodeSpec(svc)), svc, `${svc.name} round-trips through the store's codec`);
+      assert.deepStrictEqual(
+        decodeSpec(encodeSpec(svc)),
+        svc,
+        `${svc.name} round-trips through the store's codec`,
+      );
     }
     assert.deepEqual(byName.get('quiet')!.usage?.log, { path: '/var/log/quiet.jsonl' });
     assert.deepEqual(manifest.pricing, {
       'my-local-model': { input: 0, output: 0 },
       'ft:gpt-4o-mini:*': { input: 0.3, output: 1.2, cacheRead: 0.15 },
-      big: { input: { base: 3, tiers: [{ start: 200000, price: 6 }] }, output: { base: 15, tiers: [{ start: 200000, price: 22.5 }] } },
+      big: {
+        input: { base: 3, tiers: [{ start: 200000, price: 6 }] },
+        output: { base: 15, tiers: [{ start: 200000, price: 22.5 }] },
+      },
     });
     assert.deepEqual(manifest.budget, {
       timezone: 'Europe/Paris',
@@ -140,7 +156,11 @@ describe('manifest: usage, pricing, budget', () => {
         [7, 'services.proxy.usage.litellm.keyAliases.k1', 'unknown service "nobody"'],
         [9, 'pricing.free-ish', 'needs at least input or output (USD per million tokens)'],
         [10, 'pricing.a*b', 'a "*" may only end the model name (a prefix)'],
-        [10, 'pricing.a*b.longContext.cacheRead', 'needs a base price: cacheRead is not set for the model itself'],
+        [
+          10,
+          'pricing.a*b.longContext.cacheRead',
+          'needs a base price: cacheRead is not set for the model itself',
+        ],
         [12, 'budget.stop', 'needs dailyUsd or monthlyUsd: there is no global budget to exceed'],
         [12, 'budget.stop[0]', 'unknown service "ghost"'],
         [13, 'budget.services.phantom', 'unknown service "phantom"'],
@@ -152,7 +172,10 @@ describe('manifest: usage, pricing, budget', () => {
     const file = fileURLToPath(new URL('../../examples/vigil.yaml', import.meta.url));
     const { manifest } = parseManifest(readFileSync(file, 'utf8'), { file, which: (p) => `/usr/bin/${p}` });
     const svc = (n: string) => manifest.services.find((s) => s.name === n)!;
-    assert.deepEqual(svc('llm-proxy').usage?.litellm?.keyAliases, { 'agent-core-key': 'agent-core', 'memory-key': 'memory-worker' });
+    assert.deepEqual(svc('llm-proxy').usage?.litellm?.keyAliases, {
+      'agent-core-key': 'agent-core',
+      'memory-key': 'memory-worker',
+    });
     assert.equal(svc('llm-proxy').usage?.litellm?.url, 'http://127.0.0.1:4000/metrics');
     assert.deepEqual(svc('agent-core').usage?.log, {});
     assert.deepEqual(Object.keys(manifest.pricing ?? {}), ['local-llama-*', 'ft:gpt-4o-mini:*']);

@@ -63,7 +63,11 @@ describe('parseManifest: a valid manifest', () => {
       credentials: ['api', 'shared_llm'],
       dependsOn: [],
       restart: { policy: 'on-failure', delaySec: 2.5, burst: 3, intervalSec: 30 },
-      health: { probe: { kind: 'http', url: 'http://127.0.0.1:8080/healthz' }, intervalSec: 5, timeoutSec: 1 },
+      health: {
+        probe: { kind: 'http', url: 'http://127.0.0.1:8080/healthz' },
+        intervalSec: 5,
+        timeoutSec: 1,
+      },
       metrics: { url: 'https://127.0.0.1:8080/metrics' },
       limits: { memoryBytes: 2 * 1024 ** 3, cpuPercent: 200 },
       metricAlerts: METRIC_RULE_DEFAULTS,
@@ -83,7 +87,11 @@ describe('parseManifest: a valid manifest', () => {
       ),
     );
     assert.deepEqual(spec.restart, { policy: 'no', delaySec: 1, burst: 5, intervalSec: 60 });
-    assert.deepEqual(spec.health, { probe: { kind: 'http', url: 'http://localhost/h' }, intervalSec: 10, timeoutSec: 2 });
+    assert.deepEqual(spec.health, {
+      probe: { kind: 'http', url: 'http://localhost/h' },
+      intervalSec: 10,
+      timeoutSec: 2,
+    });
   });
 
   it('accepts an empty credentials list (no credential set at all)', () => {

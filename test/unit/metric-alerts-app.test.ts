@@ -26,7 +26,14 @@ class ScriptFetcher implements MetricsFetcher {
 }
 
 const records = (text: string): ServiceRecord[] =>
-  parse(text).manifest.services.map((spec) => ({ name: spec.name, unit: `vigil-${spec.name}.service`, spec, hash: 'h', installedAt: 0, updatedAt: 0 }));
+  parse(text).manifest.services.map((spec) => ({
+    name: spec.name,
+    unit: `vigil-${spec.name}.service`,
+    spec,
+    hash: 'h',
+    installedAt: 0,
+    updatedAt: 0,
+  }));
 
 const MANIFEST = yaml(
   'services:',
@@ -40,7 +47,8 @@ const MANIFEST = yaml(
   '    alerts: { memory: { forSec: 0 } }',
 );
 
-const requests = (ok: number, err: number) => `# TYPE agent_requests_total counter\nagent_requests_total{status="ok"} ${ok}\nagent_requests_total{status="error"} ${err}\n`;
+const requests = (ok: number, err: number) =>
+  `# TYPE agent_requests_total counter\nagent_requests_total{status="ok"} ${ok}\nagent_requests_total{status="error"} ${err}\n`;
 
 function ctx(over: Partial<MetricTickContext> = {}): MetricTickContext {
   return { state: () => 'running', memoryBytes: () => null, hourlyUsd: null, ...over };
@@ -101,7 +109,14 @@ describe('MetricAlerts (the agent side of the metric rules)', () => {
   it('a failing scrape is no data: a firing condition is held for three intervals, then dropped', async () => {
     const f = new ScriptFetcher();
     const m = new MetricAlerts({ fetcher: f });
-    const svcs = records(yaml('services:', '  core:', '    command: [x]', '    metrics: { url: "http://127.0.0.1:9/metrics", intervalSec: 5 }'));
+    const svcs = records(
+      yaml(
+        'services:',
+        '  core:',
+        '    command: [x]',
+        '    metrics: { url: "http://127.0.0.1:9/metrics", intervalSec: 5 }',
+      ),
+    );
     const url = 'http://127.0.0.1:9/metrics';
     f.text.set(url, 'agent_circuit_breaker_open{breaker="llm"} 1\n');
     m.tick(svcs, ctx(), 0);
@@ -116,7 +131,11 @@ describe('MetricAlerts (the agent side of the metric rules)', () => {
     await m.settle();
     assert.equal(m.tick(svcs, ctx(), 16_000).length, 1, 'stale (no data): the firing condition is held…');
     await m.settle();
-    assert.deepEqual(m.tick(svcs, ctx(), 22_000), [], '…for three intervals after it was last seen, then dropped');
+    assert.deepEqual(
+      m.tick(svcs, ctx(), 22_000),
+      [],
+      '…for three intervals after it was last seen, then dropped',
+    );
     await m.settle();
     assert.deepEqual(m.tick([], ctx(), 23_000), [], 'a service no longer there has no conditions');
   });
@@ -147,8 +166,11 @@ describe('MetricAlerts (the agent side of the metric rules)', () => {
     m.tick([core!], ctx(), 4500);
     const [c] = m.tick([core!], ctx(), 14_500);
     assert.equal(f.calls.length, 1, 'not fed for an interval: it scrapes itself');
-    assert.match(c!.message, /error rate 50 % over 1 min \(50 of 100 requests/, 'the fed scrapes count; another URL does not');
+    assert.match(
+      c!.message,
+      /error rate 50 % over 1 min \(50 of 100 requests/,
+      'the fed scrapes count; another URL does not',
+    );
     await m.settle();
   });
 });
-

@@ -1,8 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConditionTracker, readRules, type MetricInputs, type Reading } from '../../agent/core/alerts/metric-eval.js';
+import {
+  ConditionTracker,
+  readRules,
+  type MetricInputs,
+  type Reading,
+} from '../../agent/core/alerts/metric-eval.js';
 import { MetricWindow } from '../../agent/core/alerts/metric-window.js';
-import { DEFAULT_METRIC_NAMES, METRIC_RULE_DEFAULTS, resolveMetricRules, type MetricRules } from '../../agent/core/alerts/metric-rules.js';
+import {
+  DEFAULT_METRIC_NAMES,
+  METRIC_RULE_DEFAULTS,
+  resolveMetricRules,
+  type MetricRules,
+} from '../../agent/core/alerts/metric-rules.js';
 import { AlertEngine } from '../../agent/core/alerts/engine.js';
 import { DEFAULT_ALERTS } from '../../agent/core/alerts/config.js';
 import type { Sample } from '../../agent/core/usage/prom-text.js';
@@ -11,19 +21,44 @@ const all = resolveMetricRules({}, undefined);
 const s = (name: string, labels: Record<string, string>, value: number): Sample => ({ name, labels, value });
 
 function inputs(w: MetricWindow | null, over: Partial<MetricInputs> = {}): MetricInputs {
-  return { service: 'core', rules: all, names: DEFAULT_METRIC_NAMES, window: w, memoryBytes: null, memoryLimitBytes: null, hourlyUsd: null, ...over };
+  return {
+    service: 'core',
+    rules: all,
+    names: DEFAULT_METRIC_NAMES,
+    window: w,
+    memoryBytes: null,
+    memoryLimitBytes: null,
+    hourlyUsd: null,
+    ...over,
+  };
 }
 const only = (rs: Reading[], rule: string) => rs.find((r) => r.rule === rule);
 
 /** Two scrapes 60 s apart: `ok` and `err` requests in between (and tokens, buckets…). */
-function window(opts: { ok: number; err: number; slow?: number; fast?: number; tokens?: number; breaker?: number; cost?: number }): MetricWindow {
+function window(opts: {
+  ok: number;
+  err: number;
+  slow?: number;
+  fast?: number;
+  tokens?: number;
+  breaker?: number;
+  cost?: number;
+}): MetricWindow {
   const w = new MetricWindow(DEFAULT_METRIC_NAMES, 300_000);
   const at = (k: number): Sample[] => [
     s('agent_requests_total', { model: 'm', status: 'ok' }, k * opts.ok),
     s('agent_requests_total', { model: 'm', status: 'error' }, k * opts.err),
     s('agent_request_duration_seconds_bucket', { model: 'm', le: '1' }, k * (opts.fast ?? 0)),
-    s('agent_request_duration_seconds_bucket', { model: 'm', le: '30' }, k * ((opts.fast ?? 0) + (opts.slow ?? 0))),
-    s('agent_request_duration_seconds_bucket', { model: 'm', le: '+Inf' }, k * ((opts.fast ?? 0) + (opts.slow ?? 0))),
+    s(
+      'agent_request_duration_seconds_bucket',
+      { model: 'm', le: '30' },
+      k * ((opts.fast ?? 0) + (opts.slow ?? 0)),
+    ),
+    s(
+      'agent_request_duration_seconds_bucket',
+      { model: 'm', le: '+Inf' },
+      k * ((opts.fast ?? 0) + (opts.slow ?? 0)),
+    ),
     s('agent_tokens_total', { model: 'm', direction: 'input' }, k * (opts.tokens ?? 0)),
     s('agent_circuit_breaker_open', { breaker: 'anthropic' }, opts.breaker ?? 0),
     s('agent_cost_estimate_hourly', {}, opts.cost ?? 0),
@@ -54,37 +89,76 @@ describe('metric rules: readings', () => {
   });
 
   it('memory against limits.memory, only for a service with a limit', () => {
-    const r = only(readRules(inputs(null, { memoryBytes: 900 * 1048576, memoryLimitBytes: 1024 * 1048576 }), 0), 'memory')!;
+    const r = only(
+      readRules(inputs(null, { memoryBytes: 900 * 1048576, memoryLimitBytes: 1024 * 1048576 }), 0),
+      'memory',
+    )!;
     assert.equal(r.above, true);
     assert.match(r.text, /memory 900 MB, 87\.9 % of its 1024 MB limit \(threshold 80 %\)/);
-    assert.equal(only(readRules(inputs(null, { memoryBytes: 700 * 1048576, memoryLimitBytes: 1024 * 1048576 }), 0), 'memory')!.above, false);
-    assert.equal(only(readRules(inputs(null, { memoryBytes: 700 }), 0), 'memory'), undefined, 'no limit: no rule');
-    assert.deepEqual(readRules(inputs(null, { names: null, memoryBytes: 1, memoryLimitBytes: 100 }), 0).map((r) => r.rule), ['memory'], 'no metrics.url: only memory');
+    assert.equal(
+      only(
+        readRules(inputs(null, { memoryBytes: 700 * 1048576, memoryLimitBytes: 1024 * 1048576 }), 0),
+        'memory',
+      )!.above,
+      false,
+    );
+    assert.equal(
+      only(readRules(inputs(null, { memoryBytes: 700 }), 0), 'memory'),
+      undefined,
+      'no limit: no rule',
+    );
+    assert.deepEqual(
+      readRules(inputs(null, { names: null, memoryBytes: 1, memoryLimitBytes: 100 }), 0).map((r) => r.rule),
+      ['memory'],
+      'no metrics.url: only memory',
+    );
     assert.deepEqual(
       readRules(inputs(null, { hourlyUsd: 1 }), 0).map((r) => [r.rule, r.value]),
-      [['errorRate', null], ['latencyP95', null], ['costPerHour', null], ['circuitBreaker', null], ['tokensPerRequest', null]],
+      [
+        ['errorRate', null],
+        ['latencyP95', null],
+        ['costPerHour', null],
+        ['circuitBreaker', null],
+        ['tokensPerRequest', null],
+      ],
       'metrics.url but nothing (fresh) scraped: no data, rule by rule',
     );
   });
 
   it('cost per hour against factor × budget.hourlyUsd, only with an hourly budget', () => {
-    const hi = only(readRules(inputs(window({ ok: 1, err: 0, cost: 25 }), { hourlyUsd: 10 }), 60_000), 'costPerHour')!;
+    const hi = only(
+      readRules(inputs(window({ ok: 1, err: 0, cost: 25 }), { hourlyUsd: 10 }), 60_000),
+      'costPerHour',
+    )!;
     assert.equal(hi.above, true);
     assert.match(hi.text, /cost per hour \$25\.00 \(threshold \$20\.00: 2× the hourly budget of \$10\.00\)/);
-    assert.equal(only(readRules(inputs(window({ ok: 1, err: 0, cost: 15 }), { hourlyUsd: 10 }), 60_000), 'costPerHour')!.above, false);
-    assert.equal(only(readRules(inputs(window({ ok: 1, err: 0, cost: 25 })), 60_000), 'costPerHour'), undefined);
+    assert.equal(
+      only(readRules(inputs(window({ ok: 1, err: 0, cost: 15 }), { hourlyUsd: 10 }), 60_000), 'costPerHour')!
+        .above,
+      false,
+    );
+    assert.equal(
+      only(readRules(inputs(window({ ok: 1, err: 0, cost: 25 })), 60_000), 'costPerHour'),
+      undefined,
+    );
   });
 
   it('circuit breaker: any series of the gauge above 0, named by its labels', () => {
     const hi = only(readRules(inputs(window({ ok: 1, err: 0, breaker: 1 })), 60_000), 'circuitBreaker')!;
     assert.equal(hi.above, true);
     assert.match(hi.text, /1 open circuit breaker: \{breaker="anthropic"\}/);
-    assert.equal(only(readRules(inputs(window({ ok: 1, err: 0, breaker: 0 })), 60_000), 'circuitBreaker')!.above, false);
+    assert.equal(
+      only(readRules(inputs(window({ ok: 1, err: 0, breaker: 0 })), 60_000), 'circuitBreaker')!.above,
+      false,
+    );
   });
 
   it('tokens per request against factor × the daily average', () => {
     const w = new MetricWindow(DEFAULT_METRIC_NAMES, 300_000);
-    const at = (reqs: number, toks: number): Sample[] => [s('agent_requests_total', { status: 'ok' }, reqs), s('agent_tokens_total', { direction: 'input' }, toks)];
+    const at = (reqs: number, toks: number): Sample[] => [
+      s('agent_requests_total', { status: 'ok' }, reqs),
+      s('agent_tokens_total', { direction: 'input' }, toks),
+    ];
     // An hour of 100 tokens a request, then 5 minutes of 1000.
     let reqs = 0;
     let toks = 0;
@@ -95,20 +169,45 @@ describe('metric rules: readings', () => {
     const hi = only(readRules(inputs(w), 3_900_000), 'tokensPerRequest')!;
     assert.equal(hi.value, 1000);
     assert.equal(hi.above, true);
-    assert.match(hi.text, /1000 tokens per request over 5 min \(threshold 3\d\d\.\d: 2× the daily average of 1\d\d\.\d\)/);
+    assert.match(
+      hi.text,
+      /1000 tokens per request over 5 min \(threshold 3\d\d\.\d: 2× the daily average of 1\d\d\.\d\)/,
+    );
   });
 
   it('a rule switched off is not read; thresholds come from the resolved rules', () => {
-    const rules: MetricRules = resolveMetricRules({ errorRate: false, latencyP95: { aboveSec: 30 } }, { errorRate: { abovePercent: 20 } });
-    assert.deepEqual(rules.errorRate, { ...METRIC_RULE_DEFAULTS.errorRate, abovePercent: 20 }, "the service's own setting turns it back on");
+    const rules: MetricRules = resolveMetricRules(
+      { errorRate: false, latencyP95: { aboveSec: 30 } },
+      { errorRate: { abovePercent: 20 } },
+    );
+    assert.deepEqual(
+      rules.errorRate,
+      { ...METRIC_RULE_DEFAULTS.errorRate, abovePercent: 20 },
+      "the service's own setting turns it back on",
+    );
     assert.deepEqual(rules.latencyP95, { ...METRIC_RULE_DEFAULTS.latencyP95, aboveSec: 30 });
     const off = resolveMetricRules({}, { circuitBreaker: false });
     assert.equal(off.circuitBreaker, false);
-    assert.equal(only(readRules(inputs(window({ ok: 1, err: 0, breaker: 1 }), { rules: off }), 60_000), 'circuitBreaker'), undefined);
+    assert.equal(
+      only(
+        readRules(inputs(window({ ok: 1, err: 0, breaker: 1 }), { rules: off }), 60_000),
+        'circuitBreaker',
+      ),
+      undefined,
+    );
   });
 });
 
-const reading = (value: number | null, over: Partial<Reading> = {}): Reading => ({ rule: 'errorRate', value, threshold: 5, above: value !== null && value > 5, forSec: 120, severity: 'warning', text: `error rate ${value} %`, ...over });
+const reading = (value: number | null, over: Partial<Reading> = {}): Reading => ({
+  rule: 'errorRate',
+  value,
+  threshold: 5,
+  above: value !== null && value > 5,
+  forSec: 120,
+  severity: 'warning',
+  text: `error rate ${value} %`,
+  ...over,
+});
 
 describe('ConditionTracker: forSec pending semantics', () => {
   it('pending from the first reading above, firing after forSec, gone at the first reading below', () => {
@@ -116,7 +215,14 @@ describe('ConditionTracker: forSec pending semantics', () => {
     assert.deepEqual(t.step('core', [reading(10)], 0), []);
     assert.deepEqual(t.step('core', [reading(12)], 119_000), [], 'still pending');
     const [c] = t.step('core', [reading(12)], 120_000);
-    assert.deepEqual(c, { key: 'error-rate:core', rule: 'error-rate', service: 'core', severity: 'warning', since: 0, message: 'core: error rate 12 %' });
+    assert.deepEqual(c, {
+      key: 'error-rate:core',
+      rule: 'error-rate',
+      service: 'core',
+      severity: 'warning',
+      since: 0,
+      message: 'core: error rate 12 %',
+    });
     assert.deepEqual(t.step('core', [reading(3)], 130_000), []);
     assert.deepEqual(t.step('core', [reading(10)], 140_000), [], 'a new episode waits forSec again');
   });
@@ -140,7 +246,11 @@ describe('ConditionTracker: forSec pending semantics', () => {
   it('seeded keys (firing before an agent restart) fire at once when the condition holds', () => {
     const t = new ConditionTracker(() => 30_000);
     t.seed([{ key: 'error-rate:core', message: 'core: error rate 9 %' }], 0);
-    assert.equal(t.step('core', [reading(null)], 500)[0]?.message, 'core: error rate 9 %', 'no data yet: its last text');
+    assert.equal(
+      t.step('core', [reading(null)], 500)[0]?.message,
+      'core: error rate 9 %',
+      'no data yet: its last text',
+    );
     assert.equal(t.step('core', [reading(10)], 1000)[0]?.message, 'core: error rate 10 %');
   });
 
@@ -155,7 +265,14 @@ describe('ConditionTracker: forSec pending semantics', () => {
 describe('alert engine: metric conditions', () => {
   it('notify once with the value and threshold, and resolve with a recovery notice', () => {
     const e = new AlertEngine({ ...DEFAULT_ALERTS }, 'UTC');
-    const cond = { key: 'error-rate:core', rule: 'error-rate' as const, service: 'core', severity: 'warning' as const, since: 0, message: 'core: error rate 12.5 % over 5 min (threshold 5 %)' };
+    const cond = {
+      key: 'error-rate:core',
+      rule: 'error-rate' as const,
+      service: 'core',
+      severity: 'warning' as const,
+      since: 0,
+      message: 'core: error rate 12.5 % over 5 min (threshold 5 %)',
+    };
     const a = e.step({ services: [], oneShots: [], now: 1000, extra: [cond] });
     assert.equal(a.send.length, 1);
     assert.equal(a.send[0]!.title, "core's error rate is high");
@@ -168,10 +285,30 @@ describe('alert engine: metric conditions', () => {
 
   it('quiet hours hold a warning for the digest; a critical one (costPerHour) goes out at once', () => {
     const e = new AlertEngine({ ...DEFAULT_ALERTS, quietHours: { from: '00:00', to: '23:59' } }, 'UTC');
-    const warn = { key: 'latency-p95:core', rule: 'latency-p95' as const, service: 'core', severity: 'warning' as const, since: 0, message: 'core: p95 request latency 28 s over 5 min (threshold 10 s)' };
-    const crit = { key: 'cost-per-hour:core', rule: 'cost-per-hour' as const, service: 'core', severity: 'critical' as const, since: 0, message: 'core: cost per hour $25.00 (threshold $20.00)' };
+    const warn = {
+      key: 'latency-p95:core',
+      rule: 'latency-p95' as const,
+      service: 'core',
+      severity: 'warning' as const,
+      since: 0,
+      message: 'core: p95 request latency 28 s over 5 min (threshold 10 s)',
+    };
+    const crit = {
+      key: 'cost-per-hour:core',
+      rule: 'cost-per-hour' as const,
+      service: 'core',
+      severity: 'critical' as const,
+      since: 0,
+      message: 'core: cost per hour $25.00 (threshold $20.00)',
+    };
     const out = e.step({ services: [], oneShots: [], now: Date.UTC(2026, 0, 1, 3), extra: [warn, crit] });
-    assert.deepEqual(out.send.map((n) => n.alertKey), ['cost-per-hour:core']);
-    assert.deepEqual(out.held.map((n) => n.alertKey), ['latency-p95:core']);
+    assert.deepEqual(
+      out.send.map((n) => n.alertKey),
+      ['cost-per-hour:core'],
+    );
+    assert.deepEqual(
+      out.held.map((n) => n.alertKey),
+      ['latency-p95:core'],
+    );
   });
 });

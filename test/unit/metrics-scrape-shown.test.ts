@@ -22,9 +22,28 @@ const records: ServiceRecord[] = parse(
     '  plain:',
     '    command: [x]',
   ),
-).manifest.services.map((spec) => ({ name: spec.name, unit: `vigil-${spec.name}.service`, spec, hash: 'h', installedAt: 0, updatedAt: 0 }));
+).manifest.services.map((spec) => ({
+  name: spec.name,
+  unit: `vigil-${spec.name}.service`,
+  spec,
+  hash: 'h',
+  installedAt: 0,
+  updatedAt: 0,
+}));
 
-const status = (name: string): ServiceStatus => ({ name, unit: `vigil-${name}.service`, state: 'running', pid: 1, restarts: 0, since: null, lastExit: null, health: 'unknown', drifted: false, memoryBytes: null, cpuNsec: null });
+const status = (name: string): ServiceStatus => ({
+  name,
+  unit: `vigil-${name}.service`,
+  state: 'running',
+  pid: 1,
+  restarts: 0,
+  since: null,
+  lastExit: null,
+  health: 'unknown',
+  drifted: false,
+  memoryBytes: null,
+  cpuNsec: null,
+});
 
 async function scraped(): Promise<StatusDoc> {
   const m = new MetricAlerts({
@@ -45,7 +64,11 @@ describe('metric rules scrapes in the status', () => {
     const doc = await scraped();
     const by = new Map(doc.services.map((s) => [s.name, s.metricsScrape]));
     assert.deepEqual(by.get('api'), { ok: true, at: new Date(T0).toISOString(), error: null });
-    assert.deepEqual(by.get('worker'), { ok: false, at: new Date(T0).toISOString(), error: 'http://127.0.0.1:9102/metrics: connect ECONNREFUSED 127.0.0.1:9102' });
+    assert.deepEqual(by.get('worker'), {
+      ok: false,
+      at: new Date(T0).toISOString(),
+      error: 'http://127.0.0.1:9102/metrics: connect ECONNREFUSED 127.0.0.1:9102',
+    });
     assert.equal(by.get('plain'), undefined, 'no metrics.url: nothing scraped, nothing shown');
   });
 
@@ -53,7 +76,10 @@ describe('metric rules scrapes in the status', () => {
     const text = scrapeLines((await scraped()).services, T0 + 12_000);
     assert.match(text, /Metrics scrapes/);
     assert.match(text, /^ {2}api: ok 12s ago$/m);
-    assert.match(text, /^ {2}worker: FAILED 12s ago \(http:\/\/127\.0\.0\.1:9102\/metrics: connect ECONNREFUSED[^)]*\): its metric alert rules see no data$/m);
+    assert.match(
+      text,
+      /^ {2}worker: FAILED 12s ago \(http:\/\/127\.0\.0\.1:9102\/metrics: connect ECONNREFUSED[^)]*\): its metric alert rules see no data$/m,
+    );
     assert.doesNotMatch(text, /plain/);
     assert.equal(scrapeLines([status('plain')], T0), '', 'nothing when nothing is scraped');
   });
@@ -63,7 +89,10 @@ describe('vigil doctor: metrics scrape', () => {
   it('warns naming each service whose scrape fails, with the error; ok otherwise', async () => {
     const c = metricsScrapeCheck((await scraped()).services);
     assert.equal(c.level, 'warn');
-    assert.match(c.message, /^failing for worker \(http:\/\/127\.0\.0\.1:9102\/metrics: connect ECONNREFUSED 127\.0\.0\.1:9102, at 2026-12-02T03:00:00\.000Z\)/);
+    assert.match(
+      c.message,
+      /^failing for worker \(http:\/\/127\.0\.0\.1:9102\/metrics: connect ECONNREFUSED 127\.0\.0\.1:9102, at 2026-12-02T03:00:00\.000Z\)/,
+    );
     assert.doesNotMatch(c.message, /api/);
     assert.ok(c.fix);
     const ok = metricsScrapeCheck((await scraped()).services.filter((s) => s.name !== 'worker'));

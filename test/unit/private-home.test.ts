@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { assertPrivateHome, ensurePrivateDir, ensurePrivateFile } from '../../agent/adapters/fs/private-home.js';
+import {
+  assertPrivateHome,
+  ensurePrivateDir,
+  ensurePrivateFile,
+} from '../../agent/adapters/fs/private-home.js';
 import { FileExitJournal } from '../../agent/adapters/fs/exit-journal.js';
 import { privateDirChecks } from '../../agent/cli/commands/doctor-private.js';
 import { vigilPaths } from '../../agent/core/paths.js';
@@ -51,12 +55,19 @@ describe('private home', () => {
     ensurePrivateFile(f);
     assert.equal(mode(f), 0o600);
     fs.chmodSync(f, 0o666);
-    assert.throws(() => ensurePrivateFile(f), (e: VigilError) => e.code === 'E_HOME_UNSAFE' && /writable by other users \(mode 0666\)/.test(e.message));
+    assert.throws(
+      () => ensurePrivateFile(f),
+      (e: VigilError) =>
+        e.code === 'E_HOME_UNSAFE' && /writable by other users \(mode 0666\)/.test(e.message),
+    );
     const victim = path.join(base, 'victim');
     fs.writeFileSync(victim, 'v', { mode: 0o600 });
     const link = path.join(base, 'l.log');
     fs.symlinkSync(victim, link);
-    assert.throws(() => ensurePrivateFile(link), (e: VigilError) => e.code === 'E_HOME_UNSAFE' && /symbolic link/.test(e.message));
+    assert.throws(
+      () => ensurePrivateFile(link),
+      (e: VigilError) => e.code === 'E_HOME_UNSAFE' && /symbolic link/.test(e.message),
+    );
     assert.equal(fs.readFileSync(victim, 'utf8'), 'v');
   });
 
@@ -66,9 +77,15 @@ describe('private home', () => {
     ensurePrivateDir(paths.logs);
     ensurePrivateDir(path.dirname(paths.exits));
     assertPrivateHome(paths);
-    const refused = (re: RegExp) => assert.throws(() => assertPrivateHome(paths), (e: VigilError) => e.code === 'E_HOME_UNSAFE' && re.test(e.message));
+    const refused = (re: RegExp) =>
+      assert.throws(
+        () => assertPrivateHome(paths),
+        (e: VigilError) => e.code === 'E_HOME_UNSAFE' && re.test(e.message),
+      );
     fs.chmodSync(paths.home, 0o757);
-    refused(/vh is writable by other users \(mode 0757\); Vigil will not run on it — fix: vigil doctor --fix \(or chmod 700 /);
+    refused(
+      /vh is writable by other users \(mode 0757\); Vigil will not run on it — fix: vigil doctor --fix \(or chmod 700 /,
+    );
     fs.chmodSync(paths.home, 0o755); // readable is doctor's warning, not a refusal
     assertPrivateHome(paths);
     fs.chmodSync(path.dirname(paths.exits), 0o770);
@@ -93,11 +110,18 @@ describe('private home', () => {
     assert.deepEqual(got.records, []);
     assert.equal(got.next, fs.statSync(journal).size, 'moved past what it held');
     assert.equal(reader.refused?.code, 'E_JOURNAL_UNSAFE');
-    assert.match(seen[0] ?? '', /refusing to read the exit journal .*exits\.log: it is writable by other users \(mode 0622\).*fix: vigil doctor --fix/);
+    assert.match(
+      seen[0] ?? '',
+      /refusing to read the exit journal .*exits\.log: it is writable by other users \(mode 0622\).*fix: vigil doctor --fix/,
+    );
     await reader.readSince(got.next);
     assert.equal(seen.length, 1, 'said once, not every tick');
     fs.chmodSync(journal, 0o600);
-    assert.deepEqual((await reader.readSince(got.next)).records, [], 'the lines written while it was open to others stay unread');
+    assert.deepEqual(
+      (await reader.readSince(got.next)).records,
+      [],
+      'the lines written while it was open to others stay unread',
+    );
     assert.equal(reader.refused, null);
     fs.rmSync(journal);
     fs.symlinkSync(path.join(base, 'other'), journal);
@@ -105,7 +129,7 @@ describe('private home', () => {
     assert.match((reader.refused as VigilError | null)?.message ?? '', /is a symbolic link/);
   });
 
-  it("doctor checks logs/ and state/ and their files; --fix tightens modes but never a link", () => {
+  it('doctor checks logs/ and state/ and their files; --fix tightens modes but never a link', () => {
     const paths = vigilPaths({ VIGIL_HOME: path.join(base, 'vh') });
     fs.mkdirSync(paths.logs, { recursive: true, mode: 0o777 });
     fs.mkdirSync(path.dirname(paths.exits), { mode: 0o777 });

@@ -10,7 +10,8 @@ import { vigilPaths } from '../../agent/core/paths.js';
 import { parse, yaml } from '../helpers/manifest.js';
 
 const manifest = (...health: string[]) =>
-  parse(yaml('services:', '  redis:', '    command: [redis-server, --port, 6390]', ...health)).manifest.services[0]!;
+  parse(yaml('services:', '  redis:', '    command: [redis-server, --port, 6390]', ...health)).manifest
+    .services[0]!;
 
 test('tcp, exec and http probes with restartAfterFailures render on systemd and launchd like no probe at all', () => {
   const plain = manifest();
@@ -19,9 +20,16 @@ test('tcp, exec and http probes with restartAfterFailures render on systemd and 
     manifest('    health: { exec: [redis-cli, -p, 6390, ping], timeoutSec: 1 }'),
     manifest('    health: { url: "http://127.0.0.1:6390/health", restartAfterFailures: 1 }'),
   ];
-  assert.deepEqual(probed.map((s) => s.health?.probe.kind), ['tcp', 'exec', 'http']);
+  assert.deepEqual(
+    probed.map((s) => s.health?.probe.kind),
+    ['tcp', 'exec', 'http'],
+  );
   const unitCtx = { paths: vigilPaths({ HOME: '/home/ada' }), launcher: '/opt/vigil/bin/vigil-launch' };
-  const plistCtx = { paths: vigilPaths({ HOME: '/Users/ada' }), agentDir: '/Users/ada/Library/LaunchAgents', launcher: '/opt/vigil/bin/vigil-launch' };
+  const plistCtx = {
+    paths: vigilPaths({ HOME: '/Users/ada' }),
+    agentDir: '/Users/ada/Library/LaunchAgents',
+    launcher: '/opt/vigil/bin/vigil-launch',
+  };
   const unit = renderUnit(plain, unitCtx);
   const plist = renderPlist(plain, plistCtx);
   for (const s of probed) {

@@ -18,7 +18,8 @@ import { FakeMonitor } from '../helpers/api-fakes.js';
 function promtool(): string | null {
   const r = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
   if (r.status === 0) return 'promtool';
-  if (process.env.CI) throw new Error('promtool is missing: .ci/run installs the Debian package "prometheus"');
+  if (process.env.CI)
+    throw new Error('promtool is missing: .ci/run installs the Debian package "prometheus"');
   return null;
 }
 const PROMTOOL = promtool();
@@ -38,7 +39,9 @@ function io(cwd: string): Io & { stdout: string; stderr: string } {
 
 /** A scraped series: the agent's labels plus the job/instance Prometheus adds. */
 const scraped = (name: string, instance: string, labels: Record<string, string> = {}) =>
-  `${name}{${Object.entries({ job: 'vigil', instance, ...labels }).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+  `${name}{${Object.entries({ job: 'vigil', instance, ...labels })
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',')}}`;
 
 /**
  * Cost rules on series shaped like the agent's /metrics (usage-metrics.ts) as scraped from three agents:
@@ -46,8 +49,12 @@ const scraped = (name: string, instance: string, labels: Record<string, string> 
  * box:9 is under 80 % with no monthly budget (+Inf).
  */
 function costTest() {
-  const s = (name: string, instance: string, values: string, labels: Record<string, string> = {}) => ({ series: scraped(name, instance, labels), values });
-  const today = (instance: string, service: string, model: string, usd: number) => s('vigil_spend_usd_today', instance, `${usd}x20`, { service, model });
+  const s = (name: string, instance: string, values: string, labels: Record<string, string> = {}) => ({
+    series: scraped(name, instance, labels),
+    values,
+  });
+  const today = (instance: string, service: string, model: string, usd: number) =>
+    s('vigil_spend_usd_today', instance, `${usd}x20`, { service, model });
   const mac = { job: 'vigil', instance: 'mac:9' };
   return {
     interval: '15s',
@@ -75,17 +82,41 @@ function costTest() {
       {
         eval_time: '1m',
         alertname: 'VigilDailyBudgetExceeded',
-        exp_alerts: [{ exp_labels: { severity: 'critical', ...mac }, exp_annotations: { summary: 'Daily model spend is over budget', description: 'Spend today on mac:9 is 12.00 USD, above the daily budget.' } }],
+        exp_alerts: [
+          {
+            exp_labels: { severity: 'critical', ...mac },
+            exp_annotations: {
+              summary: 'Daily model spend is over budget',
+              description: 'Spend today on mac:9 is 12.00 USD, above the daily budget.',
+            },
+          },
+        ],
       },
       {
         eval_time: '1m',
         alertname: 'VigilDailyBudgetNearlyExhausted',
-        exp_alerts: [{ exp_labels: { severity: 'warning', job: 'vigil', instance: 'pi:9' }, exp_annotations: { summary: 'Daily model spend passed 80 % of the budget', description: 'Spend today on pi:9 is 9.00 USD.' } }],
+        exp_alerts: [
+          {
+            exp_labels: { severity: 'warning', job: 'vigil', instance: 'pi:9' },
+            exp_annotations: {
+              summary: 'Daily model spend passed 80 % of the budget',
+              description: 'Spend today on pi:9 is 9.00 USD.',
+            },
+          },
+        ],
       },
       {
         eval_time: '1m',
         alertname: 'VigilMonthlyBudgetExceeded',
-        exp_alerts: [{ exp_labels: { severity: 'critical', ...mac }, exp_annotations: { summary: 'Monthly model spend is over budget', description: 'Spend this month on mac:9 is 210.00 USD, above the monthly budget.' } }],
+        exp_alerts: [
+          {
+            exp_labels: { severity: 'critical', ...mac },
+            exp_annotations: {
+              summary: 'Monthly model spend is over budget',
+              description: 'Spend this month on mac:9 is 210.00 USD, above the monthly budget.',
+            },
+          },
+        ],
       },
       {
         eval_time: '1m',
@@ -93,7 +124,10 @@ function costTest() {
         exp_alerts: [
           {
             exp_labels: { severity: 'critical', ...mac, service: 'core' },
-            exp_annotations: { summary: 'core is over its daily spend cap', description: 'core on mac:9 spent 9.00 USD today, above its daily cap.' },
+            exp_annotations: {
+              summary: 'core is over its daily spend cap',
+              description: 'core on mac:9 spent 9.00 USD today, above its daily cap.',
+            },
           },
         ],
       },
@@ -105,7 +139,8 @@ function costTest() {
             exp_labels: { severity: 'critical', ...mac, service: 'core' },
             exp_annotations: {
               summary: 'core was stopped for spend',
-              description: 'Vigil on mac:9 stopped core because a budget was exceeded; it stays stopped until the next budget period or "vigil budget resume".',
+              description:
+                'Vigil on mac:9 stopped core because a budget was exceeded; it stays stopped until the next budget period or "vigil budget resume".',
             },
           },
         ],
@@ -118,72 +153,139 @@ function costTest() {
 describe('vigil export alerts', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-prom-'));
 
-  it('writes rules that pass `promtool check rules`', { skip: PROMTOOL === null && 'promtool not installed' }, async () => {
-    const o = io(dir);
-    assert.equal(await main(['export', 'alerts', '--out', 'rules.yml'], o), 0, o.stderr);
-    const file = path.join(dir, 'rules.yml');
-    const text = readFileSync(file, 'utf8');
-    for (const name of ['VigilServiceDown', 'VigilServiceCrashLooping', 'VigilHighProbeErrorRate', 'VigilDailyBudgetExceeded', 'VigilMonthlyBudgetExceeded', 'VigilServiceBudgetExceeded', 'VigilServiceStoppedForBudget']) {
-      assert.match(text, new RegExp(`alert: ${name}`));
-    }
-    assert.match(text, /sum without \(service, model\) \(vigil_spend_usd_today\) > vigil_budget_daily_usd/);
-    assert.doesNotMatch(text, /expr: vigil_spend_usd_today > /, 'a {service,model} vector never matches the label-less budget');
-    const out = execFileSync(PROMTOOL!, ['check', 'rules', file], { encoding: 'utf8' });
-    assert.match(out, /SUCCESS: 15 rules found/, 'and the 4 metric rules that need no manifest (no memory limit, no hourly budget)');
-  });
+  it(
+    'writes rules that pass `promtool check rules`',
+    { skip: PROMTOOL === null && 'promtool not installed' },
+    async () => {
+      const o = io(dir);
+      assert.equal(await main(['export', 'alerts', '--out', 'rules.yml'], o), 0, o.stderr);
+      const file = path.join(dir, 'rules.yml');
+      const text = readFileSync(file, 'utf8');
+      for (const name of [
+        'VigilServiceDown',
+        'VigilServiceCrashLooping',
+        'VigilHighProbeErrorRate',
+        'VigilDailyBudgetExceeded',
+        'VigilMonthlyBudgetExceeded',
+        'VigilServiceBudgetExceeded',
+        'VigilServiceStoppedForBudget',
+      ]) {
+        assert.match(text, new RegExp(`alert: ${name}`));
+      }
+      assert.match(text, /sum without \(service, model\) \(vigil_spend_usd_today\) > vigil_budget_daily_usd/);
+      assert.doesNotMatch(
+        text,
+        /expr: vigil_spend_usd_today > /,
+        'a {service,model} vector never matches the label-less budget',
+      );
+      const out = execFileSync(PROMTOOL!, ['check', 'rules', file], { encoding: 'utf8' });
+      assert.match(
+        out,
+        /SUCCESS: 15 rules found/,
+        'and the 4 metric rules that need no manifest (no memory limit, no hourly budget)',
+      );
+    },
+  );
 
-  it('the rules fire as meant: promtool test rules on synthetic series', { skip: PROMTOOL === null && 'promtool not installed' }, async () => {
-    const o = io(dir);
-    assert.equal(await main(['export', 'alerts'], o), 0);
-    writeFileSync(path.join(dir, 'rules2.yml'), o.stdout);
-    const tests = {
-      rule_files: ['rules2.yml'],
-      evaluation_interval: '15s',
-      tests: [
-        {
-          interval: '15s',
-          input_series: [
-            { series: 'vigil_service_up{service="api"}', values: '0x10' },
-            { series: 'vigil_service_state{service="api",state="stopped"}', values: '0x10' },
-            { series: 'vigil_service_up{service="off"}', values: '0x10' },
-            { series: 'vigil_service_state{service="off",state="stopped"}', values: '1x10' },
-            { series: 'vigil_service_restarts_total{service="loop"}', values: '0+1x60' },
-          ],
-          alert_rule_test: [
-            {
-              eval_time: '2m',
-              alertname: 'VigilServiceDown',
-              exp_alerts: [{ exp_labels: { severity: 'critical', service: 'api' }, exp_annotations: { summary: 'api is down', description: 'The Vigil service api on  has not been running for 1m.' } }],
-            },
-            { eval_time: '10m', alertname: 'VigilServiceCrashLooping', exp_alerts: [{ exp_labels: { severity: 'critical', service: 'loop' }, exp_annotations: { summary: 'loop is crash-looping', description: 'loop on  keeps crashing and being restarted.' } }] },
-          ],
-        },
-        costTest(),
-      ],
-    };
-    writeFileSync(path.join(dir, 'tests.yml'), stringify(tests));
-    const r = spawnSync(PROMTOOL!, ['test', 'rules', path.join(dir, 'tests.yml')], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-  });
+  it(
+    'the rules fire as meant: promtool test rules on synthetic series',
+    { skip: PROMTOOL === null && 'promtool not installed' },
+    async () => {
+      const o = io(dir);
+      assert.equal(await main(['export', 'alerts'], o), 0);
+      writeFileSync(path.join(dir, 'rules2.yml'), o.stdout);
+      const tests = {
+        rule_files: ['rules2.yml'],
+        evaluation_interval: '15s',
+        tests: [
+          {
+            interval: '15s',
+            input_series: [
+              { series: 'vigil_service_up{service="api"}', values: '0x10' },
+              { series: 'vigil_service_state{service="api",state="stopped"}', values: '0x10' },
+              { series: 'vigil_service_up{service="off"}', values: '0x10' },
+              { series: 'vigil_service_state{service="off",state="stopped"}', values: '1x10' },
+              { series: 'vigil_service_restarts_total{service="loop"}', values: '0+1x60' },
+            ],
+            alert_rule_test: [
+              {
+                eval_time: '2m',
+                alertname: 'VigilServiceDown',
+                exp_alerts: [
+                  {
+                    exp_labels: { severity: 'critical', service: 'api' },
+                    exp_annotations: {
+                      summary: 'api is down',
+                      description: 'The Vigil service api on  has not been running for 1m.',
+                    },
+                  },
+                ],
+              },
+              {
+                eval_time: '10m',
+                alertname: 'VigilServiceCrashLooping',
+                exp_alerts: [
+                  {
+                    exp_labels: { severity: 'critical', service: 'loop' },
+                    exp_annotations: {
+                      summary: 'loop is crash-looping',
+                      description: 'loop on  keeps crashing and being restarted.',
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+          costTest(),
+        ],
+      };
+      writeFileSync(path.join(dir, 'tests.yml'), stringify(tests));
+      const r = spawnSync(PROMTOOL!, ['test', 'rules', path.join(dir, 'tests.yml')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    },
+  );
 
   it('--json prints the same rules as one JSON document; a bad argument is a usage error', async () => {
     const o = io(dir);
     assert.equal(await main(['export', 'alerts', '--json'], o), 0);
     const doc = JSON.parse(o.stdout) as { groups: { name: string }[] };
-    assert.deepEqual(doc.groups.map((g) => g.name), ['vigil-services', 'vigil-cost', 'vigil-metrics']);
+    assert.deepEqual(
+      doc.groups.map((g) => g.name),
+      ['vigil-services', 'vigil-cost', 'vigil-metrics'],
+    );
     assert.equal(await main(['export', 'dashboards'], io(dir)), 2);
     assert.equal(await main(['export', 'alerts', '--down-for', 'soon'], io(dir)), 2);
   });
 });
 
 function svc(name: string, over: Partial<ServiceStatus> = {}): ServiceStatus {
-  return { name, unit: `vigil-${name}.service`, state: 'running', pid: 1, restarts: 0, since: null, lastExit: null, health: 'healthy', drifted: false, memoryBytes: 1024, cpuNsec: null, cpuPercent: 2.5, ...over };
+  return {
+    name,
+    unit: `vigil-${name}.service`,
+    state: 'running',
+    pid: 1,
+    restarts: 0,
+    since: null,
+    lastExit: null,
+    health: 'healthy',
+    drifted: false,
+    memoryBytes: 1024,
+    cpuNsec: null,
+    cpuPercent: 2.5,
+    ...over,
+  };
 }
 
 describe('/metrics', () => {
   it('exposes per-service up, restarts, health, cpu, memory, probes, alerts and the agent', async () => {
     const registry = new Registry();
-    let doc: StatusDoc = { services: [svc('api'), svc('loop', { state: 'crashloop', health: 'down', restarts: 4, memoryBytes: null, cpuPercent: null })], agent: { pid: 9, cpuPercent: 0.3, memoryBytes: 50e6, usageSource: 'procfs' } };
+    let doc: StatusDoc = {
+      services: [
+        svc('api'),
+        svc('loop', { state: 'crashloop', health: 'down', restarts: 4, memoryBytes: null, cpuPercent: null }),
+      ],
+      agent: { pid: 9, cpuPercent: 0.3, memoryBytes: 50e6, usageSource: 'procfs' },
+    };
     const m = registerVigilMetrics(
       {
         status: () => doc,
@@ -211,10 +313,16 @@ describe('/metrics', () => {
     ]) {
       assert.ok(text.includes(line), `missing ${line}\n${text}`);
     }
-    assert.ok(!text.includes('vigil_service_memory_bytes{service="loop"}'), 'unknown values are left out, not 0');
+    assert.ok(
+      !text.includes('vigil_service_memory_bytes{service="loop"}'),
+      'unknown values are left out, not 0',
+    );
     await new Promise((r) => setTimeout(r, 250));
     doc = { ...doc, services: [svc('api'), svc('loop', { restarts: 7 })] };
-    assert.ok((await m.text()).includes('vigil_service_restarts_total{service="loop"} 3'), 'restarts counted as they happen');
+    assert.ok(
+      (await m.text()).includes('vigil_service_restarts_total{service="loop"} 3'),
+      'restarts counted as they happen',
+    );
     if (PROMTOOL) {
       const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
@@ -236,7 +344,9 @@ describe('/metrics', () => {
           const req = request({ path: '/metrics', method: 'GET', ...opts }, (res) => {
             let body = '';
             res.on('data', (c: Buffer) => (body += c.toString()));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
+            );
           });
           req.on('error', reject);
           req.end();
@@ -247,7 +357,11 @@ describe('/metrics', () => {
       assert.match(viaSocket.body, /^# HELP vigil_test/);
       const noToken = await get({ host: '127.0.0.1', port: fx.port });
       assert.equal(noToken.status, 401);
-      const withToken = await get({ host: '127.0.0.1', port: fx.port, headers: { authorization: `Bearer ${'a'.repeat(64)}` } });
+      const withToken = await get({
+        host: '127.0.0.1',
+        port: fx.port,
+        headers: { authorization: `Bearer ${'a'.repeat(64)}` },
+      });
       assert.equal(withToken.status, 200);
       assert.match(withToken.body, /vigil_test 1/);
     });

@@ -36,7 +36,12 @@ describe('WorkerRegexRunner', () => {
   it('answers which lines match, in order, with flags', async () => {
     const r = new WorkerRegexRunner();
     try {
-      assert.deepEqual(await r.match('^err\\d', 'i', ['ERR1 x', 'ok', 'err2', 'xerr3']), [true, false, true, false]);
+      assert.deepEqual(await r.match('^err\\d', 'i', ['ERR1 x', 'ok', 'err2', 'xerr3']), [
+        true,
+        false,
+        true,
+        false,
+      ]);
       assert.deepEqual(await r.match('x', '', []), []);
     } finally {
       await r.close();
@@ -54,7 +59,11 @@ describe('WorkerRegexRunner', () => {
       assert.match((value as Error).message, /\(a\+\)\+\$.*300 ms on 2 lines/);
       assert.ok(took >= 290 && took < 3000, `stopped at the bound (${Math.round(took)} ms)`);
       assert.ok(stallMs < 150, `the main thread kept running (longest stall ${Math.round(stallMs)} ms)`);
-      assert.deepEqual(await r.match('b', '', ['abc', 'x']), [true, false], 'a fresh worker serves the next batch');
+      assert.deepEqual(
+        await r.match('b', '', ['abc', 'x']),
+        [true, false],
+        'a fresh worker serves the next batch',
+      );
       assert.equal(r.started, 2);
     } finally {
       await r.close();
@@ -65,7 +74,10 @@ describe('WorkerRegexRunner', () => {
     const r = new WorkerRegexRunner({ batchMs: 300 });
     try {
       await r.match('a', '', ['a']);
-      const [evil, fine] = await Promise.allSettled([r.match(EVIL, '', [EVIL_LINE]), r.match('^ok$', '', ['ok'])]);
+      const [evil, fine] = await Promise.allSettled([
+        r.match(EVIL, '', [EVIL_LINE]),
+        r.match('^ok$', '', ['ok']),
+      ]);
       assert.ok(evil.status === 'rejected' && regexTimeout(evil.reason));
       assert.deepEqual(fine.status === 'fulfilled' && fine.value, [true]);
     } finally {
@@ -88,19 +100,35 @@ describe('WorkerRegexRunner', () => {
     writeFileSync(base, `${EVIL_LINE}\n`.repeat(50));
     const grep = { pattern: EVIL, regex: true, ignoreCase: false };
     try {
-      const { value, stallMs } = await maxStall(tailLog(base, { lines: 10, level: null, grep, timeoutMs: 10_000 }, { regex: r }));
+      const { value, stallMs } = await maxStall(
+        tailLog(base, { lines: 10, level: null, grep, timeoutMs: 10_000 }, { regex: r }),
+      );
       assert.ok(regexTimeout(value), `tail: E_REGEX_TIMEOUT, got ${String(value)}`);
       assert.ok(stallMs < 150, `tail: longest stall ${Math.round(stallMs)} ms`);
       // A harmless regex through the same path still finds lines.
       writeFileSync(base, 'one\ntwo 2\nthree\nfour 4\n');
-      const ok = await tailLog(base, { lines: 10, level: null, grep: { pattern: '\\d$', regex: true, ignoreCase: false }, timeoutMs: 10_000 }, { regex: r });
+      const ok = await tailLog(
+        base,
+        {
+          lines: 10,
+          level: null,
+          grep: { pattern: '\\d$', regex: true, ignoreCase: false },
+          timeoutMs: 10_000,
+        },
+        { regex: r },
+      );
       assert.deepEqual(ok.lines, ['two 2', 'four 4']);
 
       // follow: the first lines are harmless; the catastrophic one arrives later and ends the follow.
       const reader = new FileLogReader({ logsDir: dir, regex: r, pollMs: 20 });
       const got: string[][] = [];
       const ctl = new AbortController();
-      const following = reader.follow('svc', { lines: 5, level: null, grep, timeoutMs: 10_000 }, (lines) => void got.push(lines), ctl.signal);
+      const following = reader.follow(
+        'svc',
+        { lines: 5, level: null, grep, timeoutMs: 10_000 },
+        (lines) => void got.push(lines),
+        ctl.signal,
+      );
       await new Promise((res) => setTimeout(res, 200));
       writeFileSync(base, `aaa\n${EVIL_LINE}\n`, { flag: 'a' });
       const followed = await maxStall(following);

@@ -15,7 +15,11 @@ import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 const T0 = Date.UTC(2025, 0, 6, 12);
 
 /** A fake /proc and /sys/fs/cgroup: a hybrid host, unit cgroup in the unified and the systemd hierarchies. */
-function fakeHost(procs: Record<number, { ticks: [number, number, number, number]; rss: number }>, cgroupProcs: number[], layout: 'hybrid' | 'v1' | 'v2' = 'hybrid') {
+function fakeHost(
+  procs: Record<number, { ticks: [number, number, number, number]; rss: number }>,
+  cgroupProcs: number[],
+  layout: 'hybrid' | 'v1' | 'v2' = 'hybrid',
+) {
   const root = mkdtempSync(path.join(tmpdir(), 'vigil-procfs-'));
   const proc = path.join(root, 'proc');
   const cg = path.join(root, 'cgroup');
@@ -23,17 +27,36 @@ function fakeHost(procs: Record<number, { ticks: [number, number, number, number
   for (const [pid, p] of Object.entries(procs)) {
     mkdirSync(path.join(proc, pid), { recursive: true });
     const [u, s, cu, cs] = p.ticks;
-    writeFileSync(path.join(proc, pid, 'stat'), `${pid} (my (odd) name) S 1 ${pid} ${pid} 0 -1 4194304 168 0 0 0 ${u} ${s} ${cu} ${cs} 20 0 1 0 151040 2990080 ${p.rss}\n`);
-    const lines = layout === 'v2' ? [`0::${rel}`] : layout === 'v1' ? [`9:name=systemd:${rel}`, '4:memory:/'] : [`9:name=systemd:${rel}`, '1:cpu:/', `0::${rel}`];
+    writeFileSync(
+      path.join(proc, pid, 'stat'),
+      `${pid} (my (odd) name) S 1 ${pid} ${pid} 0 -1 4194304 168 0 0 0 ${u} ${s} ${cu} ${cs} 20 0 1 0 151040 2990080 ${p.rss}\n`,
+    );
+    const lines =
+      layout === 'v2'
+        ? [`0::${rel}`]
+        : layout === 'v1'
+          ? [`9:name=systemd:${rel}`, '4:memory:/']
+          : [`9:name=systemd:${rel}`, '1:cpu:/', `0::${rel}`];
     writeFileSync(path.join(proc, pid, 'cgroup'), `${lines.join('\n')}\n`);
   }
-  const dir = layout === 'hybrid' ? path.join(cg, 'unified', rel) : layout === 'v1' ? path.join(cg, 'systemd', rel) : path.join(cg, rel);
+  const dir =
+    layout === 'hybrid'
+      ? path.join(cg, 'unified', rel)
+      : layout === 'v1'
+        ? path.join(cg, 'systemd', rel)
+        : path.join(cg, rel);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'cgroup.procs'), cgroupProcs.map((p) => `${p}\n`).join(''));
   return { proc, cgroup: cg, dir };
 }
 
-const target = (over: Partial<ResourceTarget> = {}): ResourceTarget => ({ service: 'web', pid: 100, managerMemoryBytes: null, managerCpuNsec: null, ...over });
+const target = (over: Partial<ResourceTarget> = {}): ResourceTarget => ({
+  service: 'web',
+  pid: 100,
+  managerMemoryBytes: null,
+  managerCpuNsec: null,
+  ...over,
+});
 
 describe('ProcfsSampler', () => {
   it('parses /proc/<pid>/stat with spaces and parentheses in the command', () => {
@@ -48,22 +71,40 @@ describe('ProcfsSampler', () => {
     const statm = readFileSync(`/proc/${process.pid}/statm`, 'utf8');
     const u = parseProcUsage(stat)!;
     const resident = Number(statm.split(' ')[1]);
-    assert.ok(Math.abs(u.rssPages - resident) <= resident * 0.05, `stat rss ${u.rssPages} vs statm ${resident}`);
+    assert.ok(
+      Math.abs(u.rssPages - resident) <= resident * 0.05,
+      `stat rss ${u.rssPages} vs statm ${resident}`,
+    );
     assert.ok(u.ticks > 0);
   });
 
   for (const layout of ['hybrid', 'v1', 'v2'] as const) {
     it(`sums every process of the unit's cgroup (${layout})`, async () => {
-      const host = fakeHost({ 100: { ticks: [100, 50, 10, 0], rss: 1000 }, 101: { ticks: [20, 20, 0, 0], rss: 500 } }, [100, 101, 999], layout);
+      const host = fakeHost(
+        { 100: { ticks: [100, 50, 10, 0], rss: 1000 }, 101: { ticks: [20, 20, 0, 0], rss: 500 } },
+        [100, 101, 999],
+        layout,
+      );
       const s = new ProcfsSampler({ proc: host.proc, cgroup: host.cgroup, clockTicks: 100, pageSize: 4096 });
       assert.equal(await s.findCgroupDir(100), host.dir);
       const [r] = await s.sample([target()]);
-      assert.deepEqual(r, { service: 'web', cpuNsec: 2_000_000_000, memoryBytes: 1500 * 4096, processes: 2, source: 'procfs' }, 'pid 999 exited meanwhile: skipped');
+      assert.deepEqual(
+        r,
+        { service: 'web', cpuNsec: 2_000_000_000, memoryBytes: 1500 * 4096, processes: 2, source: 'procfs' },
+        'pid 999 exited meanwhile: skipped',
+      );
     });
   }
 
   it('keeps each stat file open between samples: new values are read, gone processes closed and skipped', async () => {
-    const child = spawn(process.execPath, ['-e', 'let x = 0; const t = setInterval(() => { for (let i = 0; i < 3e6; i++) x += i; }, 5); setTimeout(() => clearInterval(t), 60000)'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'let x = 0; const t = setInterval(() => { for (let i = 0; i < 3e6; i++) x += i; }, 5); setTimeout(() => clearInterval(t), 60000)',
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       await new Promise((r) => child.once('spawn', r));
       const s = new ProcfsSampler();
@@ -72,7 +113,10 @@ describe('ProcfsSampler', () => {
       const open = fds();
       await new Promise((r) => setTimeout(r, 300));
       const [second] = await s.sample([target({ pid: child.pid!, processOnly: true })]);
-      assert.ok(second!.cpuNsec! > first!.cpuNsec!, `the busy child's CPU grows: ${first!.cpuNsec} → ${second!.cpuNsec}`);
+      assert.ok(
+        second!.cpuNsec! > first!.cpuNsec!,
+        `the busy child's CPU grows: ${first!.cpuNsec} → ${second!.cpuNsec}`,
+      );
       assert.equal(fds(), open, 'the same descriptor is read again, none added');
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
@@ -90,14 +134,23 @@ describe('ProcfsSampler', () => {
   });
 
   it('prefers the service manager counters; processOnly reads one process; no pid, no reading', async () => {
-    const host = fakeHost({ 100: { ticks: [100, 0, 0, 0], rss: 10 }, 101: { ticks: [100, 0, 0, 0], rss: 10 } }, [100, 101]);
+    const host = fakeHost(
+      { 100: { ticks: [100, 0, 0, 0], rss: 10 }, 101: { ticks: [100, 0, 0, 0], rss: 10 } },
+      [100, 101],
+    );
     const s = new ProcfsSampler({ proc: host.proc, cgroup: host.cgroup });
     const [a, b, c] = await s.sample([
       target({ managerMemoryBytes: 123, managerCpuNsec: 456 }),
       target({ service: 'agent', processOnly: true }),
       target({ service: 'off', pid: null }),
     ]);
-    assert.deepEqual(a, { service: 'web', cpuNsec: 456, memoryBytes: 123, processes: null, source: 'systemd' });
+    assert.deepEqual(a, {
+      service: 'web',
+      cpuNsec: 456,
+      memoryBytes: 123,
+      processes: null,
+      source: 'systemd',
+    });
     assert.deepEqual([b!.processes, b!.memoryBytes, b!.source], [1, 10 * 4096, 'procfs']);
     assert.deepEqual(c, { service: 'off', cpuNsec: null, memoryBytes: null, processes: null, source: null });
   });
@@ -128,7 +181,11 @@ describe('resource history: raw samples, minute rollups, retention, series', () 
       { service: 'web', at: m0 + 60_000, cpuPercent: 50, memoryBytes: 400, source: 'systemd' },
     ]);
     history.record([{ service: 'web', at: m0 + 5000, cpuPercent: 99, memoryBytes: 9, source: 'procfs' }]); // replayed: ignored
-    const rows = db.prepare('SELECT minute, cpu_sum, cpu_n, cpu_max, mem_sum, mem_n, mem_max FROM resource_minutes ORDER BY minute').all();
+    const rows = db
+      .prepare(
+        'SELECT minute, cpu_sum, cpu_n, cpu_max, mem_sum, mem_n, mem_max FROM resource_minutes ORDER BY minute',
+      )
+      .all();
     assert.deepEqual(rows, [
       { minute: m0, cpu_sum: 40, cpu_n: 2, cpu_max: 30, mem_sum: 600, mem_n: 3, mem_max: 300 },
       { minute: m0 + 60_000, cpu_sum: 50, cpu_n: 1, cpu_max: 50, mem_sum: 400, mem_n: 1, mem_max: 400 },
@@ -140,7 +197,10 @@ describe('resource history: raw samples, minute rollups, retention, series', () 
       { at: m0, cpuAvg: 20, cpuMax: 30, memAvg: 200, memMax: 300 },
       { at: m0 + 60_000, cpuAvg: 50, cpuMax: 50, memAvg: 400, memMax: 400 },
     ]);
-    const old = history.series({ service: 'web', since: m0, until: m0 + 120_000, points: 1 }, m0 + 2 * 86_400_000);
+    const old = history.series(
+      { service: 'web', since: m0, until: m0 + 120_000, points: 1 },
+      m0 + 2 * 86_400_000,
+    );
     assert.equal(old.resolution, 'minute', 'older than the raw retention: rollups');
     assert.deepEqual(old.points, [{ at: m0, cpuAvg: 30, cpuMax: 50, memAvg: 250, memMax: 400 }]);
   });
@@ -161,12 +221,32 @@ describe('resource history: raw samples, minute rollups, retention, series', () 
 class ScriptedSampler implements ResourceSampler {
   readings = new Map<string, Omit<ResourceReading, 'service'>>();
   async sample(targets: readonly ResourceTarget[]): Promise<ResourceReading[]> {
-    return targets.map((t) => ({ service: t.service, ...(this.readings.get(t.service) ?? { cpuNsec: null, memoryBytes: null, processes: null, source: null }) }));
+    return targets.map((t) => ({
+      service: t.service,
+      ...(this.readings.get(t.service) ?? {
+        cpuNsec: null,
+        memoryBytes: null,
+        processes: null,
+        source: null,
+      }),
+    }));
   }
 }
 
 function svc(name: string, pid: number | null): ServiceStatus {
-  return { name, unit: `vigil-${name}.service`, state: 'running', pid, restarts: 0, since: null, lastExit: null, health: 'unknown', drifted: false, memoryBytes: null, cpuNsec: null };
+  return {
+    name,
+    unit: `vigil-${name}.service`,
+    state: 'running',
+    pid,
+    restarts: 0,
+    since: null,
+    lastExit: null,
+    health: 'unknown',
+    drifted: false,
+    memoryBytes: null,
+    cpuNsec: null,
+  };
 }
 
 describe('ResourceMonitor', () => {
@@ -176,15 +256,30 @@ describe('ResourceMonitor', () => {
     const mon = new ResourceMonitor({ sampler, history, everyMs: 5000, selfPid: 4242 });
     const doc: StatusDoc = { services: [svc('web', 10)] };
     sampler.readings.set('web', { cpuNsec: 1e9, memoryBytes: 50 << 20, processes: 2, source: 'procfs' });
-    sampler.readings.set(AGENT_SERIES, { cpuNsec: 5e8, memoryBytes: 40 << 20, processes: 1, source: 'procfs' });
+    sampler.readings.set(AGENT_SERIES, {
+      cpuNsec: 5e8,
+      memoryBytes: 40 << 20,
+      processes: 1,
+      source: 'procfs',
+    });
     assert.equal(await mon.maybeSample(doc, T0), true);
     let d = mon.decorate(doc);
     assert.equal(d.services[0]!.cpuPercent, null, 'one reading: no rate yet');
     assert.equal(d.services[0]!.memoryBytes, 50 << 20);
     assert.equal(d.services[0]!.usageSource, 'procfs');
     assert.equal(await mon.maybeSample(doc, T0 + 4999), false, 'not due');
-    sampler.readings.set('web', { cpuNsec: 1e9 + 2.5e9, memoryBytes: 60 << 20, processes: 2, source: 'procfs' });
-    sampler.readings.set(AGENT_SERIES, { cpuNsec: 5e8 + 5e6, memoryBytes: 41 << 20, processes: 1, source: 'procfs' });
+    sampler.readings.set('web', {
+      cpuNsec: 1e9 + 2.5e9,
+      memoryBytes: 60 << 20,
+      processes: 2,
+      source: 'procfs',
+    });
+    sampler.readings.set(AGENT_SERIES, {
+      cpuNsec: 5e8 + 5e6,
+      memoryBytes: 41 << 20,
+      processes: 1,
+      source: 'procfs',
+    });
     assert.equal(await mon.maybeSample(doc, T0 + 5000), true);
     d = mon.decorate(doc);
     assert.equal(d.services[0]!.cpuPercent, 50, '2.5 s of CPU in 5 s');
@@ -192,9 +287,27 @@ describe('ResourceMonitor', () => {
     const restarted: StatusDoc = { services: [svc('web', 11)] };
     sampler.readings.set('web', { cpuNsec: 1e8, memoryBytes: 10 << 20, processes: 1, source: 'procfs' });
     await mon.maybeSample(restarted, T0 + 10_000);
-    assert.equal(mon.decorate(restarted).services[0]!.cpuPercent, null, 'a new process tree: no rate across it');
-    const series = history.series({ service: 'web', since: T0 - 1, until: T0 + 20_000, points: 100 }, T0 + 20_000);
-    assert.deepEqual(series.points.map((p) => [p.at - T0, p.cpuAvg, p.memMax]), [[0, null, 50 << 20], [5000, 50, 60 << 20], [10_000, null, 10 << 20]]);
-    assert.equal(history.series({ service: AGENT_SERIES, since: T0 - 1, until: T0 + 20_000, points: 100 }, T0).points.length, 3);
+    assert.equal(
+      mon.decorate(restarted).services[0]!.cpuPercent,
+      null,
+      'a new process tree: no rate across it',
+    );
+    const series = history.series(
+      { service: 'web', since: T0 - 1, until: T0 + 20_000, points: 100 },
+      T0 + 20_000,
+    );
+    assert.deepEqual(
+      series.points.map((p) => [p.at - T0, p.cpuAvg, p.memMax]),
+      [
+        [0, null, 50 << 20],
+        [5000, 50, 60 << 20],
+        [10_000, null, 10 << 20],
+      ],
+    );
+    assert.equal(
+      history.series({ service: AGENT_SERIES, since: T0 - 1, until: T0 + 20_000, points: 100 }, T0).points
+        .length,
+      3,
+    );
   });
 });

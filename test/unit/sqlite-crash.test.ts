@@ -11,10 +11,13 @@ const WRITER = fileURLToPath(new URL('../fixtures/sqlite-crash-writer.ts', impor
 const RUNS = 20;
 const MAX_KILL_DELAY_MS = 120;
 
-
 /** Runs the writer, SIGKILLs it `delayMs` after it has opened the store; returns the batches it acknowledged. */
 async function killWriter(file: string, run: number, delayMs: number): Promise<number[]> {
-  const { lines } = await runAndKill(['--import', 'tsx', WRITER, file, String(run)], { ready: 'open', killAfterMs: delayMs, guardMs: 15_000 });
+  const { lines } = await runAndKill(['--import', 'tsx', WRITER, file, String(run)], {
+    ready: 'open',
+    killAfterMs: delayMs,
+    guardMs: 15_000,
+  });
   return lines.filter((l) => l !== 'open').map(Number);
 }
 

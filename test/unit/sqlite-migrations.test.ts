@@ -23,7 +23,15 @@ test('migrations run once; re-open is a no-op and keeps user_version', () => {
     .pluck()
     .all();
   // Migration 1's tables (later migrations add their own, checked by their tests).
-  for (const name of ['events', 'events_at', 'events_service_at', 'services', 'sqlite_autoindex_events_1', 'sqlite_autoindex_services_1', 'state']) {
+  for (const name of [
+    'events',
+    'events_at',
+    'events_service_at',
+    'services',
+    'sqlite_autoindex_events_1',
+    'sqlite_autoindex_services_1',
+    'state',
+  ]) {
     assert.ok(tables.includes(name), `${name} missing`);
   }
   assert.deepEqual(migrate(db), { from: MIGRATIONS.length, to: MIGRATIONS.length, applied: [] });

@@ -232,21 +232,50 @@ test('listServices is cached, yet sees every change: its own writes, a rolled-ba
   const store = SqliteStore.open(file);
   const other = SqliteStore.open(file); // `vigil apply` in another process
   try {
-    const record = (name: string, hash: string) => ({ name, unit: `vigil-${name}.service`, spec: { ...spec, name }, hash, installedAt: 1, updatedAt: 1 });
+    const record = (name: string, hash: string) => ({
+      name,
+      unit: `vigil-${name}.service`,
+      spec: { ...spec, name },
+      hash,
+      installedAt: 1,
+      updatedAt: 1,
+    });
     store.upsertService(record('api', 'h1'));
     const first = store.listServices();
     assert.equal(store.listServices()[0], first[0], 'the same decoded record while nothing changed');
-    assert.ok(Object.isFrozen(first[0]) && Object.isFrozen(first[0]!.spec.command), 'shared records are frozen');
-    assert.throws(() => store.transaction(() => {
-      store.upsertService(record('tmp', 'h'));
-      assert.deepEqual(store.listServices().map((s) => s.name), ['api', 'tmp'], 'visible inside the transaction');
-      throw new Error('roll back');
-    }), /roll back/);
-    assert.deepEqual(store.listServices().map((s) => s.name), ['api'], 'gone after the rollback');
+    assert.ok(
+      Object.isFrozen(first[0]) && Object.isFrozen(first[0]!.spec.command),
+      'shared records are frozen',
+    );
+    assert.throws(
+      () =>
+        store.transaction(() => {
+          store.upsertService(record('tmp', 'h'));
+          assert.deepEqual(
+            store.listServices().map((s) => s.name),
+            ['api', 'tmp'],
+            'visible inside the transaction',
+          );
+          throw new Error('roll back');
+        }),
+      /roll back/,
+    );
+    assert.deepEqual(
+      store.listServices().map((s) => s.name),
+      ['api'],
+      'gone after the rollback',
+    );
     other.upsertService(record('db', 'h2'));
-    assert.deepEqual(store.listServices().map((s) => s.name), ['api', 'db'], "another connection's commit is seen");
+    assert.deepEqual(
+      store.listServices().map((s) => s.name),
+      ['api', 'db'],
+      "another connection's commit is seen",
+    );
     other.removeService('api');
-    assert.deepEqual(store.listServices().map((s) => s.name), ['db']);
+    assert.deepEqual(
+      store.listServices().map((s) => s.name),
+      ['db'],
+    );
     store.upsertService(record('db', 'h3'));
     assert.equal(store.listServices()[0]!.hash, 'h3', 'its own write is seen');
   } finally {
@@ -256,13 +285,24 @@ test('listServices is cached, yet sees every change: its own writes, a rolled-ba
 });
 
 test('a service record stored before probe kinds (health.url) reads back as an http probe', () => {
-  const legacy = JSON.stringify({ ...spec, health: { url: 'http://127.0.0.1:8080/health', intervalSec: 5, timeoutSec: 1, stableSec: null } });
+  const legacy = JSON.stringify({
+    ...spec,
+    health: { url: 'http://127.0.0.1:8080/health', intervalSec: 5, timeoutSec: 1, stableSec: null },
+  });
   assert.deepStrictEqual(decodeSpec(legacy).health, {
     probe: { kind: 'http', url: 'http://127.0.0.1:8080/health' },
     intervalSec: 5,
     timeoutSec: 1,
     stableSec: undefined,
   });
-  const tcp: ServiceSpec = { ...spec, health: { probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 }, intervalSec: 5, timeoutSec: 1, restartAfterFailures: 3 } };
+  const tcp: ServiceSpec = {
+    ...spec,
+    health: {
+      probe: { kind: 'tcp', host: '127.0.0.1', port: 6379 },
+      intervalSec: 5,
+      timeoutSec: 1,
+      restartAfterFailures: 3,
+    },
+  };
   assert.deepStrictEqual(decodeSpec(encodeSpec(tcp)), tcp);
 });

@@ -29,7 +29,10 @@ test('template-literal keys through the Store port: written, read back typed, de
   try {
     store.setState(intentKey('web'), { action: 'stop', at: 5 });
     assert.equal(store.getState(intentKey('web'))?.action, 'stop');
-    store.setState(cursorKey('web'), { path: '/l/web.log', cursor: { ino: 1, offset: 10, fileId: '1-a', partial: false } });
+    store.setState(cursorKey('web'), {
+      path: '/l/web.log',
+      cursor: { ino: 1, offset: 10, fileId: '1-a', partial: false },
+    });
     assert.equal(store.getState(cursorKey('web'))?.path, '/l/web.log');
     assert.equal(store.getState(countersKey('web', 'metrics')), undefined);
     store.setState(intentKey('web'), undefined);

@@ -38,7 +38,10 @@ function run(prev: ServiceSnapshot, over: Partial<StepInput>) {
 describe('supervision state machine', () => {
   it('first sight of a running service: one started event, keyed by pid and start time', () => {
     const { next, events } = run(emptySnapshot(), {});
-    assert.deepEqual(events.map((e) => [e.type, e.key]), [['started', `run:web:100:${T0}`]]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.key]),
+      [['started', `run:web:100:${T0}`]],
+    );
     assert.equal(next.state, 'running');
     const again = run(next, { now: T0 + 1000 });
     assert.deepEqual(again.events, [], 'a steady state emits nothing');
@@ -51,7 +54,10 @@ describe('supervision state machine', () => {
       observed: obs({ pid: 101, restarts: 1, since: T0 + 1500 }),
       exits: [exit(0, T0 + 1400, { result: 'signal', how: 'killed', code: null, signal: 'SIGKILL' })],
     });
-    assert.deepEqual(events.map((e) => e.type), ['crashed', 'restarted']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['crashed', 'restarted'],
+    );
     assert.equal(events[0]!.exit?.signal, 'SIGKILL');
     assert.match(events[0]!.message, /SIGKILL/);
     assert.equal(events[0]!.at, T0 + 1400, 'the crash is dated when it happened');
@@ -63,15 +69,26 @@ describe('supervision state machine', () => {
 
   it('replaying the same step yields the same keys (dedupe by key across agent restarts)', () => {
     const s1 = run(emptySnapshot(), {}).next;
-    const input = { now: T0 + 2000, observed: obs({ pid: 101, restarts: 1, since: T0 + 1500 }), exits: [exit(0, T0 + 1400)] };
-    assert.deepEqual(run(s1, input).events.map((e) => e.key), run(s1, input).events.map((e) => e.key));
+    const input = {
+      now: T0 + 2000,
+      observed: obs({ pid: 101, restarts: 1, since: T0 + 1500 }),
+      exits: [exit(0, T0 + 1400)],
+    };
+    assert.deepEqual(
+      run(s1, input).events.map((e) => e.key),
+      run(s1, input).events.map((e) => e.key),
+    );
   });
 
   it('three failures inside the window: one crashloop event, state crashloop, then recovery when the window passes', () => {
     let s = run(emptySnapshot(), {}).next;
     const all = [];
     for (let i = 0; i < 4; i++) {
-      const out = run(s, { now: T0 + (i + 1) * 1000, observed: obs({ pid: 200 + i, restarts: i + 1, since: T0 + (i + 1) * 1000 }), exits: [exit(i * 40, T0 + (i + 1) * 1000 - 10)] });
+      const out = run(s, {
+        now: T0 + (i + 1) * 1000,
+        observed: obs({ pid: 200 + i, restarts: i + 1, since: T0 + (i + 1) * 1000 }),
+        exits: [exit(i * 40, T0 + (i + 1) * 1000 - 10)],
+      });
       s = out.next;
       all.push(...out.events);
     }
@@ -87,29 +104,60 @@ describe('supervision state machine', () => {
 
   it('systemd gave up (failed after restarts) → start-limit-hit and crashloop, even with Result=exit-code', () => {
     const s = run(emptySnapshot(), {}).next;
-    const { next, events } = run(s, { now: T0 + 5000, observed: obs({ active: 'failed', sub: 'failed', pid: null, restarts: 3, result: 'exit-code', since: T0 + 4000 }), exits: [exit(0, T0 + 3900)] });
+    const { next, events } = run(s, {
+      now: T0 + 5000,
+      observed: obs({
+        active: 'failed',
+        sub: 'failed',
+        pid: null,
+        restarts: 3,
+        result: 'exit-code',
+        since: T0 + 4000,
+      }),
+      exits: [exit(0, T0 + 3900)],
+    });
     assert.deepEqual(events.map((e) => e.type).sort(), ['crashed', 'crashloop', 'start-limit-hit']);
     assert.equal(next.state, 'crashloop');
   });
 
   it('a failed service with Restart=no is failed, not a crash loop', () => {
     const s = run(emptySnapshot(), {}).next;
-    const { next, events } = run(s, { policy: 'no', now: T0 + 5000, observed: obs({ active: 'failed', pid: null, restarts: 0, result: 'exit-code' }), exits: [exit(0, T0 + 4000)] });
-    assert.deepEqual(events.map((e) => e.type), ['crashed']);
+    const { next, events } = run(s, {
+      policy: 'no',
+      now: T0 + 5000,
+      observed: obs({ active: 'failed', pid: null, restarts: 0, result: 'exit-code' }),
+      exits: [exit(0, T0 + 4000)],
+    });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['crashed'],
+    );
     assert.equal(next.state, 'failed');
   });
 
   it('a requested stop: stopped event, no crash', () => {
     const s = run(emptySnapshot(), {}).next;
-    const { next, events } = run(s, { intent: { action: 'stop', at: T0 + 4000 }, now: T0 + 5000, observed: obs({ active: 'inactive', sub: 'dead', pid: null, since: T0 + 4500 }), exits: [exit(0, T0 + 4400, { result: 'success', how: 'killed', code: null, signal: 'SIGTERM' })] });
-    assert.deepEqual(events.map((e) => e.type), ['stopped']);
+    const { next, events } = run(s, {
+      intent: { action: 'stop', at: T0 + 4000 },
+      now: T0 + 5000,
+      observed: obs({ active: 'inactive', sub: 'dead', pid: null, since: T0 + 4500 }),
+      exits: [exit(0, T0 + 4400, { result: 'success', how: 'killed', code: null, signal: 'SIGTERM' })],
+    });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['stopped'],
+    );
     assert.equal(next.state, 'stopped');
     assert.deepEqual(next.crashes, []);
   });
 
   it('OOM kill is its own event type', () => {
     const s = run(emptySnapshot(), {}).next;
-    const { events } = run(s, { now: T0 + 5000, observed: obs({ pid: 300, restarts: 1, since: T0 + 4900 }), exits: [exit(0, T0 + 4800, { result: 'oom-kill', how: 'killed', code: null, signal: 'SIGKILL' })] });
+    const { events } = run(s, {
+      now: T0 + 5000,
+      observed: obs({ pid: 300, restarts: 1, since: T0 + 4900 }),
+      exits: [exit(0, T0 + 4800, { result: 'oom-kill', how: 'killed', code: null, signal: 'SIGKILL' })],
+    });
     assert.equal(events[0]!.type, 'oom-killed');
     assert.match(events[0]!.message, /out-of-memory/);
   });
@@ -117,14 +165,20 @@ describe('supervision state machine', () => {
   it('drift is reported once, when it appears', () => {
     const s = run(emptySnapshot(), {}).next;
     const a = run(s, { drift: { drifted: true, hash: 'abc' } });
-    assert.deepEqual(a.events.map((e) => e.type), ['drift']);
+    assert.deepEqual(
+      a.events.map((e) => e.type),
+      ['drift'],
+    );
     assert.deepEqual(run(a.next, { drift: { drifted: true, hash: 'abc' } }).events, []);
     assert.equal(run(a.next, { drift: { drifted: false, hash: 'def' } }).next.drifted, false);
   });
 
   it('derives states from manager states', () => {
     assert.equal(deriveState(obs({ loaded: false }), false), 'unknown');
-    assert.equal(deriveState(obs({ active: 'activating', sub: 'auto-restart', pid: null }), false), 'starting');
+    assert.equal(
+      deriveState(obs({ active: 'activating', sub: 'auto-restart', pid: null }), false),
+      'starting',
+    );
     assert.equal(deriveState(obs({ active: 'inactive', pid: null }), false), 'stopped');
     assert.equal(deriveState(obs({ active: 'failed', pid: null }), false), 'failed');
     assert.equal(deriveState(obs(), true), 'crashloop');

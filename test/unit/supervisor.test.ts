@@ -30,23 +30,53 @@ class FakeJournal implements ExitJournal {
   records: ExitRecord[] = [];
   async readSince(offset: number) {
     const recs = this.records.filter((r) => r.offset >= offset);
-    return { records: recs, next: this.records.length ? Math.max(offset, ...this.records.map((r) => r.offset + 1)) : offset };
+    return {
+      records: recs,
+      next: this.records.length ? Math.max(offset, ...this.records.map((r) => r.offset + 1)) : offset,
+    };
   }
 }
 
 function spec(name: string): ServiceSpec {
   return {
-    name, description: undefined, command: ['/bin/true'], cwd: undefined, env: {}, credentials: [name], dependsOn: [],
-    restart: { policy: 'always', delaySec: 1, burst: 3, intervalSec: 60 }, health: undefined, metrics: undefined,
+    name,
+    description: undefined,
+    command: ['/bin/true'],
+    cwd: undefined,
+    env: {},
+    credentials: [name],
+    dependsOn: [],
+    restart: { policy: 'always', delaySec: 1, burst: 3, intervalSec: 60 },
+    health: undefined,
+    metrics: undefined,
     limits: { memoryBytes: undefined, cpuPercent: undefined },
   };
 }
 
 function running(name: string, pid: number, restarts = 0): ObservedStatus {
-  return { service: name, unit: `vigil-${name}.service`, loaded: true, active: 'active', sub: 'running', pid, restarts, result: 'success', lastExit: null, since: T0 + pid, memoryBytes: null, cpuNsec: null };
+  return {
+    service: name,
+    unit: `vigil-${name}.service`,
+    loaded: true,
+    active: 'active',
+    sub: 'running',
+    pid,
+    restarts,
+    result: 'success',
+    lastExit: null,
+    since: T0 + pid,
+    memoryBytes: null,
+    cpuNsec: null,
+  };
 }
 
-function setup(file: string, manager: FakeManager, journal: FakeJournal, clock: FakeClock, alive: (pid: number) => boolean = () => true) {
+function setup(
+  file: string,
+  manager: FakeManager,
+  journal: FakeJournal,
+  clock: FakeClock,
+  alive: (pid: number) => boolean = () => true,
+) {
   const store = SqliteStore.open(file);
   const sup = new Supervisor({
     isAlive: alive,
@@ -67,7 +97,15 @@ describe('Supervisor tick', () => {
     const manager = new FakeManager();
     const journal = new FakeJournal();
     let { store, sup } = setup(file, manager, journal, clock);
-    for (const n of ['a', 'b']) store.upsertService({ name: n, unit: `vigil-${n}.service`, spec: spec(n), hash: 'h', installedAt: T0, updatedAt: T0 });
+    for (const n of ['a', 'b'])
+      store.upsertService({
+        name: n,
+        unit: `vigil-${n}.service`,
+        spec: spec(n),
+        hash: 'h',
+        installedAt: T0,
+        updatedAt: T0,
+      });
     manager.observed.set('a', running('a', 10));
     manager.observed.set('b', running('b', 20));
     const seen: string[] = [];
@@ -75,15 +113,36 @@ describe('Supervisor tick', () => {
     const first = await sup.tick();
     assert.deepEqual(first.map((e) => `${e.service}:${e.type}`).sort(), ['a:started', 'b:started']);
     assert.equal(manager.statusCalls, 1, 'one call for both services');
-    assert.deepEqual(sup.currentStatus().services.map((s) => [s.name, s.state, s.pid]), [['a', 'running', 10], ['b', 'running', 20]]);
+    assert.deepEqual(
+      sup.currentStatus().services.map((s) => [s.name, s.state, s.pid]),
+      [
+        ['a', 'running', 10],
+        ['b', 'running', 20],
+      ],
+    );
 
     await clock.advance(1000);
-    journal.records.push({ offset: 0, at: T0 + 900, service: 'a', result: 'signal', how: 'killed', code: null, signal: 'SIGKILL' });
+    journal.records.push({
+      offset: 0,
+      at: T0 + 900,
+      service: 'a',
+      result: 'signal',
+      how: 'killed',
+      code: null,
+      signal: 'SIGKILL',
+    });
     manager.observed.set('a', running('a', 11, 1));
     const second = await sup.tick();
-    assert.deepEqual(second.map((e) => e.type), ['crashed', 'restarted']);
+    assert.deepEqual(
+      second.map((e) => e.type),
+      ['crashed', 'restarted'],
+    );
     assert.deepEqual(second[0]!.logTail, ['a: last line', 'n=20']);
-    assert.deepEqual(seen, ['started', 'started', 'crashed', 'restarted'], 'subscribers get every stored event once');
+    assert.deepEqual(
+      seen,
+      ['started', 'started', 'crashed', 'restarted'],
+      'subscribers get every stored event once',
+    );
 
     // The agent restarts: same database, nothing new happened → no events.
     store.close();
@@ -99,15 +158,36 @@ describe('Supervisor tick', () => {
     const manager = new FakeManager();
     const journal = new FakeJournal();
     let { store, sup } = setup(file, manager, journal, clock);
-    store.upsertService({ name: 'a', unit: 'vigil-a.service', spec: spec('a'), hash: 'h', installedAt: T0, updatedAt: T0 });
+    store.upsertService({
+      name: 'a',
+      unit: 'vigil-a.service',
+      spec: spec('a'),
+      hash: 'h',
+      installedAt: T0,
+      updatedAt: T0,
+    });
     manager.observed.set('a', running('a', 10));
     await sup.tick();
     store.close();
-    journal.records.push({ offset: 0, at: T0 + 100, service: 'a', result: 'exit-code', how: 'exited', code: 2, signal: null });
+    journal.records.push({
+      offset: 0,
+      at: T0 + 100,
+      service: 'a',
+      result: 'exit-code',
+      how: 'exited',
+      code: 2,
+      signal: null,
+    });
     manager.observed.set('a', running('a', 12, 1));
     ({ store, sup } = setup(file, manager, journal, clock));
     const evs = await sup.tick();
-    assert.deepEqual(evs.map((e) => [e.type, e.exit?.code ?? null]), [['crashed', 2], ['restarted', null]]);
+    assert.deepEqual(
+      evs.map((e) => [e.type, e.exit?.code ?? null]),
+      [
+        ['crashed', 2],
+        ['restarted', null],
+      ],
+    );
     assert.deepEqual(await sup.tick(), []);
     store.close();
   });
@@ -117,14 +197,38 @@ describe('Supervisor tick', () => {
     const clock = new FakeClock(T0);
     const manager = new FakeManager();
     const { store, sup } = setup(file, manager, new FakeJournal(), clock);
-    store.upsertService({ name: 'a', unit: 'vigil-a.service', spec: spec('a'), hash: 'h', installedAt: T0, updatedAt: T0 });
+    store.upsertService({
+      name: 'a',
+      unit: 'vigil-a.service',
+      spec: spec('a'),
+      hash: 'h',
+      installedAt: T0,
+      updatedAt: T0,
+    });
     manager.observed.set('a', running('a', 10));
     await sup.tick();
-    manager.installed = [{ service: 'a', unit: 'vigil-a.service', path: '/x', content: '', recordedHash: 'h', actualHash: 'edited', drifted: true }];
+    manager.installed = [
+      {
+        service: 'a',
+        unit: 'vigil-a.service',
+        path: '/x',
+        content: '',
+        recordedHash: 'h',
+        actualHash: 'edited',
+        drifted: true,
+      },
+    ];
     await clock.advance(1000);
-    assert.deepEqual((await sup.tick()).map((e) => e.type), [], 'not re-read within 10 s');
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      [],
+      'not re-read within 10 s',
+    );
     await clock.advance(10_000);
-    assert.deepEqual((await sup.tick()).map((e) => e.type), ['drift']);
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['drift'],
+    );
     assert.equal(sup.currentStatus().services[0]!.drifted, true);
     store.close();
   });
@@ -136,7 +240,14 @@ describe('Supervisor tick', () => {
     const journal = new FakeJournal();
     const dead = new Set<number>();
     const { store, sup } = setup(file, manager, journal, clock, (pid) => !dead.has(pid));
-    store.upsertService({ name: 'a', unit: 'vigil-a.service', spec: spec('a'), hash: 'h', installedAt: T0, updatedAt: T0 });
+    store.upsertService({
+      name: 'a',
+      unit: 'vigil-a.service',
+      spec: spec('a'),
+      hash: 'h',
+      installedAt: T0,
+      updatedAt: T0,
+    });
     manager.observed.set('a', running('a', 10));
     await sup.tick();
     assert.equal(manager.statusCalls, 1);
@@ -152,7 +263,11 @@ describe('Supervisor tick', () => {
     assert.equal(manager.statusCalls, 2, 'dead main PID: poll');
     manager.observed.set('a', running('a', 11, 1));
     await clock.advance(1000);
-    assert.deepEqual((await sup.tick()).map((e) => e.type), ['restarted'], 'in transition: poll every tick');
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['restarted'],
+      'in transition: poll every tick',
+    );
     assert.equal(manager.statusCalls, 3);
     await clock.advance(1000);
     await sup.tick();
@@ -160,7 +275,15 @@ describe('Supervisor tick', () => {
     await clock.advance(5000);
     await sup.tick();
     assert.equal(manager.statusCalls, 4, 'full poll after 5 s');
-    journal.records.push({ offset: 0, at: clock.now(), service: 'a', result: 'exit-code', how: 'exited', code: 1, signal: null });
+    journal.records.push({
+      offset: 0,
+      at: clock.now(),
+      service: 'a',
+      result: 'exit-code',
+      how: 'exited',
+      code: 1,
+      signal: null,
+    });
     await clock.advance(100);
     await sup.tick();
     assert.equal(manager.statusCalls, 5, 'a new exit record: poll');

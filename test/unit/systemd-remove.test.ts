@@ -15,14 +15,23 @@ const sc = (...args: string[]) => ['systemctl', '--user', ...args];
 function setup(steps: ConstructorParameters<typeof ScriptedRunner>[0]) {
   const root = mkdtempSync(path.join(tmpdir(), 'vigil-rm-'));
   const unitDir = path.join(root, 'units');
-  const paths = vigilPaths({ VIGIL_HOME: path.join(root, 'vh'), VIGIL_SYSTEMD_UNIT_DIR: unitDir, HOME: root });
+  const paths = vigilPaths({
+    VIGIL_HOME: path.join(root, 'vh'),
+    VIGIL_SYSTEMD_UNIT_DIR: unitDir,
+    HOME: root,
+  });
   mkdirSync(path.join(unitDir, 'default.target.wants'), { recursive: true });
   const file = path.join(unitDir, UNIT);
   const link = path.join(unitDir, 'default.target.wants', UNIT);
   writeFileSync(file, '[Unit]\n');
   symlinkSync(file, link);
   const runner = new ScriptedRunner(steps);
-  const manager = new SystemdManager({ runner, paths, env: { XDG_RUNTIME_DIR: '/run/user/0' }, launcher: '/bin/true' });
+  const manager = new SystemdManager({
+    runner,
+    paths,
+    env: { XDG_RUNTIME_DIR: '/run/user/0' },
+    launcher: '/bin/true',
+  });
   return { manager, runner, file, link };
 }
 
@@ -47,7 +56,13 @@ describe('SystemdManager.remove when disable fails', () => {
       { argv: sc('disable', '--now', UNIT), ...failed },
       { argv: sc('stop', UNIT), exitCode: 1, stderr: 'Failed to stop: timeout' },
     ]);
-    await assert.rejects(manager.remove(['web']), (e: unknown) => isVigilError(e) && e.code === 'E_SERVICE_MANAGER' && /stop vigil-web\.service failed \(exit 1\): Failed to stop: timeout/.test(e.message));
+    await assert.rejects(
+      manager.remove(['web']),
+      (e: unknown) =>
+        isVigilError(e) &&
+        e.code === 'E_SERVICE_MANAGER' &&
+        /stop vigil-web\.service failed \(exit 1\): Failed to stop: timeout/.test(e.message),
+    );
     runner.done();
     assert.equal(existsSync(file), true);
   });

@@ -117,16 +117,29 @@ test('the service runs under the launcher with the rotation settings of its spec
     '"/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
       '"--max-bytes" "65536" "--keep" "12" "--stop-timeout" "35" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-c" "exec sleep 1000"',
   );
-  assert.deepEqual(launchCommand(spec({ logs: { maxBytes: 65536, keep: 0 } }), ctx).slice(5, 9), ['--max-bytes', '65536', '--keep', '0']);
+  assert.deepEqual(launchCommand(spec({ logs: { maxBytes: 65536, keep: 0 } }), ctx).slice(5, 9), [
+    '--max-bytes',
+    '65536',
+    '--keep',
+    '0',
+  ]);
   // Without settings (a spec not from the parser): the launcher's defaults, 10 MiB and 5 files.
   assert.deepEqual(launchCommand(spec(), ctx).slice(5, 9), ['--max-bytes', '10485760', '--keep', '5']);
-  assert.notEqual(renderUnit(spec({ logs: { maxBytes: 65536, keep: 12 } }), ctx).hash, renderUnit(spec(), ctx).hash, 'rotation settings are part of the hash');
+  assert.notEqual(
+    renderUnit(spec({ logs: { maxBytes: 65536, keep: 12 } }), ctx).hash,
+    renderUnit(spec(), ctx).hash,
+    'rotation settings are part of the hash',
+  );
   assert.match(u.content, /^Type=notify$/m);
   assert.match(u.content, /^KillMode=mixed$/m);
-  assert.doesNotMatch(u.content, /^Standard(Output|Error)=append:.*\/web\.log$/m, 'systemd does not write the rotated log');
+  assert.doesNotMatch(
+    u.content,
+    /^Standard(Output|Error)=append:.*\/web\.log$/m,
+    'systemd does not write the rotated log',
+  );
 });
 
-test('stopTimeoutSec is systemd\'s TimeoutStopSec=; the launcher escalates only a little later, as a backstop', () => {
+test("stopTimeoutSec is systemd's TimeoutStopSec=; the launcher escalates only a little later, as a backstop", () => {
   const u = renderUnit(spec({ stopTimeoutSec: 2 }), ctx);
   assert.match(u.content, /^TimeoutStopSec=2$/m);
   assert.deepEqual(launchCommand(spec({ stopTimeoutSec: 2 }), ctx).slice(9, 11), ['--stop-timeout', '7']);
@@ -137,7 +150,10 @@ test('stopTimeoutSec is systemd\'s TimeoutStopSec=; the launcher escalates only 
 
 test('the exit hook is the launcher, given the journal path and service name as separate quoted words', () => {
   const hook = exitHookCommand('db', '/tmp/a b/$x/exits.log', LAUNCHER, '/tmp/a b/$x/db.end');
-  assert.equal(hook, `-"/opt/vigil 1%%/dist/bin/vigil-launch" "--exit-hook" "/tmp/a b/$$x/exits.log" "db" "/tmp/a b/$$x/db.end"`);
+  assert.equal(
+    hook,
+    `-"/opt/vigil 1%%/dist/bin/vigil-launch" "--exit-hook" "/tmp/a b/$$x/exits.log" "db" "/tmp/a b/$$x/db.end"`,
+  );
 });
 
 test('unit names map both ways; the agent unit is not a service', () => {
@@ -157,7 +173,10 @@ test('the hash is stable, recorded in the file, and changes with the spec', () =
   assert.deepEqual(readMarkers(a.content), { home: '/home/ada/my vigil', hash: a.hash });
   const c = renderUnit({ ...FULL, env: { ...FULL.env, PORT: '8081' } }, ctx);
   assert.notEqual(c.hash, a.hash);
-  const other = renderUnit(FULL, { paths: vigilPaths({ HOME: '/home/ada', VIGIL_HOME: '/srv/v2' }), launcher: LAUNCHER });
+  const other = renderUnit(FULL, {
+    paths: vigilPaths({ HOME: '/home/ada', VIGIL_HOME: '/srv/v2' }),
+    launcher: LAUNCHER,
+  });
   assert.notEqual(other.hash, a.hash);
 });
 
@@ -175,7 +194,14 @@ test('drift: an edited file no longer matches its recorded hash', () => {
 });
 
 test('values that cannot be written are refused', () => {
-  for (const launcher of ['relative/vigil-launch', '/opt/"q"/vigil-launch', "/opt/it's/vigil-launch", '/opt/back\\slash/vigil-launch', '/opt/$HOME/vigil-launch', '/opt/tab\there/vigil-launch']) {
+  for (const launcher of [
+    'relative/vigil-launch',
+    '/opt/"q"/vigil-launch',
+    "/opt/it's/vigil-launch",
+    '/opt/back\\slash/vigil-launch',
+    '/opt/$HOME/vigil-launch',
+    '/opt/tab\there/vigil-launch',
+  ]) {
     assert.throws(() => renderUnit(spec(), { paths, launcher }), { code: 'E_SERVICE_MANAGER' }, launcher);
   }
   assert.throws(() => renderUnit(spec({ cwd: '/tmp/a\nb' }), ctx), { code: 'E_SERVICE_MANAGER' });

@@ -18,11 +18,22 @@ describe('browser API client against the real server', { timeout: 20_000 }, () =
   });
 
   test('typed calls by the contract, with the bearer token (programs) ', async () => {
-    const api = createApi({ fetch, key: () => null, base: fx.baseUrl, headers: { authorization: `Bearer ${TOKEN}` } });
+    const api = createApi({
+      fetch,
+      key: () => null,
+      base: fx.baseUrl,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     assert.equal((await api.call('status', {})).services[0]!.name, 'web');
     assert.equal((await api.call('action', { name: 'web', verb: 'restart' })).action, 'restart');
-    await assert.rejects(api.call('action', { name: 'nope', verb: 'stop' }), (err) => isApiError(err) && err.status === 404 && err.code === 'E_UNKNOWN_SERVICE' && !err.unavailable);
-    await assert.rejects(api.json('GET', '/api/no-such-feature'), (err) => isApiError(err) && err.unavailable);
+    await assert.rejects(
+      api.call('action', { name: 'nope', verb: 'stop' }),
+      (err) => isApiError(err) && err.status === 404 && err.code === 'E_UNKNOWN_SERVICE' && !err.unavailable,
+    );
+    await assert.rejects(
+      api.json('GET', '/api/no-such-feature'),
+      (err) => isApiError(err) && err.unavailable,
+    );
     const anon = createApi({ fetch, key: () => null, base: fx.baseUrl });
     await assert.rejects(anon.call('status', {}), (err) => isApiError(err) && err.unauthorized);
   });
@@ -34,7 +45,12 @@ describe('browser API client against the real server', { timeout: 20_000 }, () =
     const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
     const key = /#key=(.+)$/.exec(res.headers.get('location')!)![1]!;
     const keys = memoryKeys(key);
-    const api = createApi({ fetch, key: () => keys.get(), base: fx.baseUrl, headers: { cookie, origin: fx.baseUrl } });
+    const api = createApi({
+      fetch,
+      key: () => keys.get(),
+      base: fx.baseUrl,
+      headers: { cookie, origin: fx.baseUrl },
+    });
     const store = createAppStore({ api, keys, now: Date.now, timers: realTimers });
     assert.equal(await store.getState().checkSession(), true);
     assert.equal(store.getState().session.principal, 'cookie');
@@ -47,8 +63,12 @@ describe('browser API client against the real server', { timeout: 20_000 }, () =
       await fx.handlers.waitForSubscribers(1);
       const e = fx.handlers.emit('crashed', 'web');
       const deadline = Date.now() + 5_000;
-      while (!store.getState().events.some((x) => x.id === e.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(store.getState().events.some((x) => x.id === e.id), 'the live event arrived');
+      while (!store.getState().events.some((x) => x.id === e.id) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.ok(
+        store.getState().events.some((x) => x.id === e.id),
+        'the live event arrived',
+      );
       assert.equal(store.getState().live, 'live');
     } finally {
       stop();

@@ -5,7 +5,16 @@ import { FakeFetch, flush, json, makeStore } from '../helpers/ui-fakes.js';
 import { credentialProblem, rotationStep } from '../../renderer/src/store/credentials-slice.js';
 import type { VigilEvent } from '../../renderer/src/store/types.js';
 
-const e = (over: Partial<VigilEvent>): VigilEvent => ({ id: 1, key: 'k', at: 0, service: 'web', type: 'started', severity: 'info', message: '', ...over });
+const e = (over: Partial<VigilEvent>): VigilEvent => ({
+  id: 1,
+  key: 'k',
+  at: 0,
+  service: 'web',
+  type: 'started',
+  severity: 'info',
+  message: '',
+  ...over,
+});
 
 describe('credentials', () => {
   test('key names and values are validated before anything is sent', () => {
@@ -33,17 +42,15 @@ describe('credentials', () => {
       extra: Record<string, unknown> = {},
       rotationId = 'r1',
     ) =>
-      store
-        .getState()
-        .ingest([
-          e({
-            id,
-            type: 'credential-rotation',
-            service,
-            message,
-            data: { rotationId, set: 'openai', keys: ['OPENAI_API_KEY'], phase, ...extra },
-          }),
-        ]);
+      store.getState().ingest([
+        e({
+          id,
+          type: 'credential-rotation',
+          service,
+          message,
+          data: { rotationId, set: 'openai', keys: ['OPENAI_API_KEY'], phase, ...extra },
+        }),
+      ]);
     step(1, 'started', 'new version written', null, { services: ['web'] });
     step(2, 'restarting', 'restarting web on the new openai credentials', 'web');
     step(3, 'started', 'another rotation', null, {}, 'r2');
@@ -139,4 +146,3 @@ describe('credentials', () => {
     assert.equal(rotationStep(e({ type: 'credential-rotation', data: { phase: 'weird' } })), null);
   });
 });
-

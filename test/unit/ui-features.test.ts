@@ -254,4 +254,3 @@ describe('alerts and settings', () => {
     assert.equal(plain.getState().startAtLogin, null);
   });
 });
-

@@ -6,7 +6,16 @@ import { storageKeyStore, takeKeyFromHash } from '../../renderer/src/api/session
 import { duration, usd, whyItDied, bytes } from '../../renderer/src/format.js';
 import type { VigilEvent } from '../../renderer/src/store/types.js';
 
-const e = (over: Partial<VigilEvent>): VigilEvent => ({ id: 1, key: 'k', at: 0, service: 'web', type: 'started', severity: 'info', message: '', ...over });
+const e = (over: Partial<VigilEvent>): VigilEvent => ({
+  id: 1,
+  key: 'k',
+  at: 0,
+  service: 'web',
+  type: 'started',
+  severity: 'info',
+  message: '',
+  ...over,
+});
 
 describe('routes, session key, formatting', () => {
   test('hash routes round-trip', () => {

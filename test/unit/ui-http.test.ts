@@ -8,13 +8,24 @@ import { ApiClient } from '../../agent/api/client.js';
 import { CONTENT_SECURITY_POLICY, resolveStatic } from '../../agent/api/ui-static.js';
 import type { LoginCodeDoc, SessionDoc } from '../../agent/api/contract.js';
 import { openCommand } from '../../agent/cli/commands/open.js';
-import { FakeHandlers, TOKEN, hostHeaders, raw, startFixture, tempDir, type Fixture } from '../helpers/api-fixture.js';
+import {
+  FakeHandlers,
+  TOKEN,
+  hostHeaders,
+  raw,
+  startFixture,
+  tempDir,
+  type Fixture,
+} from '../helpers/api-fixture.js';
 import { startApiServer } from '../../agent/api/server.js';
 
 function uiDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-ui-'));
   mkdirSync(path.join(dir, 'assets'));
-  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Vigil</title><script type="module" src="/assets/app-1.js"></script>');
+  writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><title>Vigil</title><script type="module" src="/assets/app-1.js"></script>',
+  );
   writeFileSync(path.join(dir, 'assets', 'app-1.js'), 'console.log(1)');
   writeFileSync(path.join(dir, 'favicon.svg'), '<svg/>');
   writeFileSync(path.join(dir, '.secret'), 'no');
@@ -66,7 +77,10 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     assert.equal(js.status, 200);
     assert.match(String(js.headers['content-type']), /^text\/javascript/);
     assert.match(String(js.headers['cache-control']), /immutable/);
-    assert.equal((await raw({ port: fx.port }, { path: '/favicon.svg', headers: host() })).headers['content-type'], 'image/svg+xml');
+    assert.equal(
+      (await raw({ port: fx.port }, { path: '/favicon.svg', headers: host() })).headers['content-type'],
+      'image/svg+xml',
+    );
   });
 
   test('refuses other Host headers (DNS rebinding) for the UI and the login link too', async () => {
@@ -77,7 +91,13 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
   });
 
   test('never serves files outside the build or hidden ones', async () => {
-    for (const p of ['/assets/../../../etc/passwd', '/assets/%2e%2e/%2e%2e/etc/passwd', '/.secret', '/assets/nope.js', '/assets/..%2F..%2Fetc%2Fpasswd']) {
+    for (const p of [
+      '/assets/../../../etc/passwd',
+      '/assets/%2e%2e/%2e%2e/etc/passwd',
+      '/.secret',
+      '/assets/nope.js',
+      '/assets/..%2F..%2Fetc%2Fpasswd',
+    ]) {
       const res = await raw({ port: fx.port }, { path: p, headers: host() });
       assert.ok(res.status === 404 || res.status === 401, `${p}: ${res.status}`);
       assert.doesNotMatch(res.text, /root:|no$/);
@@ -98,17 +118,40 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     assert.match(again.text, /vigil open/);
     assert.equal(again.headers['set-cookie'], undefined);
 
-    const ok = await raw({ port: fx.port }, { path: '/api/status', headers: { ...host(), cookie, 'x-vigil-key': key } });
+    const ok = await raw(
+      { port: fx.port },
+      { path: '/api/status', headers: { ...host(), cookie, 'x-vigil-key': key } },
+    );
     assert.equal(ok.status, 200);
-    assert.equal(ok.headers['content-security-policy'], CONTENT_SECURITY_POLICY, 'API responses carry the CSP too');
+    assert.equal(
+      ok.headers['content-security-policy'],
+      CONTENT_SECURITY_POLICY,
+      'API responses carry the CSP too',
+    );
     assert.equal(ok.headers['cache-control'], 'no-store');
     const noKey = await raw({ port: fx.port }, { path: '/api/status', headers: { ...host(), cookie } });
-    assert.equal(noKey.status, 401, 'a cookie seen by another local server cannot be replayed without the key');
-    const noCookie = await raw({ port: fx.port }, { path: '/api/status', headers: { ...host(), 'x-vigil-key': key } });
+    assert.equal(
+      noKey.status,
+      401,
+      'a cookie seen by another local server cannot be replayed without the key',
+    );
+    const noCookie = await raw(
+      { port: fx.port },
+      { path: '/api/status', headers: { ...host(), 'x-vigil-key': key } },
+    );
     assert.equal(noCookie.status, 401);
-    const wrongPort = await raw({ port: fx.port }, { path: '/api/status', headers: { ...host(), cookie: cookie.replace(`_${fx.port}=`, '_1='), 'x-vigil-key': key } });
+    const wrongPort = await raw(
+      { port: fx.port },
+      {
+        path: '/api/status',
+        headers: { ...host(), cookie: cookie.replace(`_${fx.port}=`, '_1='), 'x-vigil-key': key },
+      },
+    );
     assert.equal(wrongPort.status, 401);
-    const session = await raw({ port: fx.port }, { path: '/api/session', headers: { ...host(), cookie, 'x-vigil-key': key } });
+    const session = await raw(
+      { port: fx.port },
+      { path: '/api/session', headers: { ...host(), cookie, 'x-vigil-key': key } },
+    );
     const doc = session.json as SessionDoc;
     assert.equal(doc.principal, 'cookie');
     assert.equal(doc.uiUrl, `http://127.0.0.1:${fx.port}`);
@@ -118,14 +161,22 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
   test('a session changes things only from this origin (Origin required, cross-site refused)', async () => {
     const { cookie, key } = await login();
     const base = { ...host(), cookie, 'x-vigil-key': key };
-    const post = (headers: Record<string, string>) => raw({ port: fx.port }, { method: 'POST', path: '/api/services/web/restart', headers });
+    const post = (headers: Record<string, string>) =>
+      raw({ port: fx.port }, { method: 'POST', path: '/api/services/web/restart', headers });
     assert.equal((await post(base)).status, 403, 'no Origin');
     assert.equal((await post({ ...base, origin: 'http://127.0.0.1:1' })).status, 403, 'another port');
     assert.equal((await post({ ...base, origin: 'http://evil.example' })).status, 403);
-    assert.equal((await post({ ...base, origin: origin(), 'sec-fetch-site': 'same-site' })).status, 403, 'same-site is another port');
+    assert.equal(
+      (await post({ ...base, origin: origin(), 'sec-fetch-site': 'same-site' })).status,
+      403,
+      'same-site is another port',
+    );
     const ok = await post({ ...base, origin: origin(), 'sec-fetch-site': 'same-origin' });
     assert.equal(ok.status, 200, ok.text);
-    const get = await raw({ port: fx.port }, { path: '/api/status', headers: { ...base, 'sec-fetch-site': 'cross-site' } });
+    const get = await raw(
+      { port: fx.port },
+      { path: '/api/status', headers: { ...base, 'sec-fetch-site': 'cross-site' } },
+    );
     assert.equal(get.status, 403);
   });
 
@@ -135,19 +186,32 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     const minted: LoginCodeDoc = await bearer.call('loginCode', {});
     assert.match(minted.url, /\/login\?code=/);
     const { cookie, key } = await login();
-    const res = await raw({ port: fx.port }, { method: 'POST', path: '/api/session/login-code', headers: { ...host(), cookie, 'x-vigil-key': key, origin: origin() } });
+    const res = await raw(
+      { port: fx.port },
+      {
+        method: 'POST',
+        path: '/api/session/login-code',
+        headers: { ...host(), cookie, 'x-vigil-key': key, origin: origin() },
+      },
+    );
     assert.equal(res.status, 401);
     assert.equal((await socketClient.call('session', {})).principal, 'socket');
     const noAuth = await raw({ port: fx.port }, { path: '/api/status', headers: host() });
     assert.equal(noAuth.status, 401);
-    assert.equal((await raw({ port: fx.port }, { path: '/api/status', headers: hostHeaders(fx.port) })).status, 200);
+    assert.equal(
+      (await raw({ port: fx.port }, { path: '/api/status', headers: hostHeaders(fx.port) })).status,
+      200,
+    );
   });
 
   test('codes expire after a minute; sessions end on sign-out', async () => {
     const { url } = await socketClient.call('loginCode', {});
     clock.now += 61_000;
     const u = new URL(url);
-    assert.equal((await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() })).status, 401);
+    assert.equal(
+      (await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() })).status,
+      401,
+    );
     const { cookie, key } = await login();
     const headers = { ...host(), cookie, 'x-vigil-key': key, origin: origin() };
     const out = await raw({ port: fx.port }, { method: 'POST', path: '/api/session/logout', headers });
@@ -171,7 +235,10 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     const doc = JSON.parse(out) as LoginCodeDoc & { opened: boolean };
     assert.equal(doc.opened, false);
     const u = new URL(doc.url);
-    assert.equal((await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() })).status, 303);
+    assert.equal(
+      (await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() })).status,
+      303,
+    );
   });
 });
 
@@ -180,7 +247,16 @@ describe('static paths', () => {
     const dir = '/srv/ui';
     assert.equal(resolveStatic(dir, '/'), '/srv/ui/index.html');
     assert.equal(resolveStatic(dir, '/assets/app-1.js'), '/srv/ui/assets/app-1.js');
-    for (const p of ['/assets/../secret', '/assets/%2e%2e/x', '/..%2f..%2fetc/passwd', '/.env', '/assets/.hidden', '/a%00b', '/a\\b', '/%E0%A4%A']) {
+    for (const p of [
+      '/assets/../secret',
+      '/assets/%2e%2e/x',
+      '/..%2f..%2fetc/passwd',
+      '/.env',
+      '/assets/.hidden',
+      '/a%00b',
+      '/a\\b',
+      '/%E0%A4%A',
+    ]) {
       assert.equal(resolveStatic(dir, p), null, p);
     }
   });
@@ -200,11 +276,17 @@ describe('web UI not built', { timeout: 10_000 }, () => {
 
   test('an agent without HTTP says how to get a login link', async () => {
     const dir = tempDir();
-    const server = await startApiServer({ handlers: new FakeHandlers(), socketPath: path.join(dir, 'agent.sock'), token: TOKEN });
+    const server = await startApiServer({
+      handlers: new FakeHandlers(),
+      socketPath: path.join(dir, 'agent.sock'),
+      token: TOKEN,
+    });
     try {
       const c = new ApiClient({ socketPath: server.socketPath });
       assert.equal((await c.call('session', {})).uiUrl, null);
-      await assert.rejects(c.call('loginCode', {}), (err: Error) => /--http 127\.0\.0\.1:PORT/.test(err.message));
+      await assert.rejects(c.call('loginCode', {}), (err: Error) =>
+        /--http 127\.0\.0\.1:PORT/.test(err.message),
+      );
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,14 @@
 /** The log viewer's data: levels, the buffer, filtering 100k lines, highlight/redaction segments, virtual rows. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogBuffer, filterLines, levelName, levelOf, segments, visibleRange } from '../../renderer/src/logs/lines.js';
+import {
+  LogBuffer,
+  filterLines,
+  levelName,
+  levelOf,
+  segments,
+  visibleRange,
+} from '../../renderer/src/logs/lines.js';
 import { linesOfMessage } from '../../renderer/src/store/logs-slice.js';
 import { FakeFetch, errorResponse, flush, json, makeStore } from '../helpers/ui-fakes.js';
 
@@ -28,7 +35,10 @@ describe('LogBuffer and filtering', () => {
     b.append(['a', 'b', 'c']);
     b.append(['d', 'e', 'f', 'g']);
     assert.equal(b.length, 5);
-    assert.deepEqual(Array.from({ length: b.length }, (_, i) => b.line(i)), ['c', 'd', 'e', 'f', 'g']);
+    assert.deepEqual(
+      Array.from({ length: b.length }, (_, i) => b.line(i)),
+      ['c', 'd', 'e', 'f', 'g'],
+    );
     for (let i = 0; i < 20; i++) b.append([`x${i}`]);
     assert.equal(b.line(4), 'x19');
     assert.equal(b.line(0), 'x15');
@@ -38,7 +48,13 @@ describe('LogBuffer and filtering', () => {
     const b = new LogBuffer();
     const lines: string[] = [];
     for (let i = 0; i < 100_000; i++) {
-      lines.push(i % 10 === 0 ? `ERROR request ${i} failed` : i % 3 === 0 ? `{"level":40,"msg":"slow ${i}"}` : `INFO request ${i} ok`);
+      lines.push(
+        i % 10 === 0
+          ? `ERROR request ${i} failed`
+          : i % 3 === 0
+            ? `{"level":40,"msg":"slow ${i}"}`
+            : `INFO request ${i} ok`,
+      );
     }
     b.append(lines);
     assert.equal(filterLines(b, { minLevel: 0, query: '' }), null, 'no filter: no index array');
@@ -46,9 +62,15 @@ describe('LogBuffer and filtering', () => {
     assert.equal(errors.length, 10_000);
     assert.ok(Array.from(errors.slice(0, 3)).every((i) => b.line(i).startsWith('ERROR')));
     const warnPlus = filterLines(b, { minLevel: 40, query: '' })!;
-    assert.equal(warnPlus.length, lines.filter((l) => l.startsWith('ERROR') || l.includes('"level":40')).length);
+    assert.equal(
+      warnPlus.length,
+      lines.filter((l) => l.startsWith('ERROR') || l.includes('"level":40')).length,
+    );
     const q = filterLines(b, { minLevel: 0, query: 'REQUEST 4243 ' })!;
-    assert.deepEqual(Array.from(q).map((i) => b.line(i)), ['INFO request 4243 ok']);
+    assert.deepEqual(
+      Array.from(q).map((i) => b.line(i)),
+      ['INFO request 4243 ok'],
+    );
   });
 
   test('segments: case-insensitive highlights and redacted secrets as their own parts', () => {
@@ -58,7 +80,10 @@ describe('LogBuffer and filtering', () => {
       { kind: 'text', text: ' sent to ' },
       { kind: 'match', text: 'api' },
     ]);
-    assert.deepEqual(segments('aAa', 'a').map((s) => s.kind), ['match', 'match', 'match']);
+    assert.deepEqual(
+      segments('aAa', 'a').map((s) => s.kind),
+      ['match', 'match', 'match'],
+    );
     assert.deepEqual(segments('plain', ''), [{ kind: 'text', text: 'plain' }]);
   });
 
@@ -72,7 +97,14 @@ describe('LogBuffer and filtering', () => {
 
 describe('logs slice', () => {
   test('without follow: loads the tail; a 404 means the agent has no logs API; other errors are errors', async () => {
-    const f = new FakeFetch().on('GET /api/logs/web', ({ url }) => json({ service: 'web', lines: [`tail of ${url.searchParams.get('lines')}`, 'WARN x'], files: ['web.log'], timedOut: false }));
+    const f = new FakeFetch().on('GET /api/logs/web', ({ url }) =>
+      json({
+        service: 'web',
+        lines: [`tail of ${url.searchParams.get('lines')}`, 'WARN x'],
+        files: ['web.log'],
+        timedOut: false,
+      }),
+    );
     const { store } = makeStore(f);
     store.getState().setFollow(false);
     await store.getState().openLogs('web', 1000);
@@ -110,7 +142,8 @@ describe('logs slice', () => {
     });
     const { store, timers } = makeStore(f);
     void store.getState().openLogs('web');
-    const lines = () => Array.from({ length: store.getState().logBuffer.length }, (_, i) => store.getState().logBuffer.line(i));
+    const lines = () =>
+      Array.from({ length: store.getState().logBuffer.length }, (_, i) => store.getState().logBuffer.line(i));
     for (let i = 0; i < 30 && store.getState().followState !== 'reconnecting'; i++) await flush();
     assert.deepEqual(lines(), ['a', 'b', 'c']);
     timers.run();
@@ -125,7 +158,18 @@ describe('logs slice', () => {
     let query: string | null = null;
     const f = new FakeFetch().on('GET /api/logs/web/search', ({ url }) => {
       query = url.searchParams.get('q');
-      return json({ service: 'web', matches: [{ file: 'web.log.1', line: 'ERROR timeout 1' }, { file: 'web.log', line: 'ERROR timeout 2' }], truncated: false, timedOut: false, scannedBytes: 10, elapsedMs: 1, files: [] });
+      return json({
+        service: 'web',
+        matches: [
+          { file: 'web.log.1', line: 'ERROR timeout 1' },
+          { file: 'web.log', line: 'ERROR timeout 2' },
+        ],
+        truncated: false,
+        timedOut: false,
+        scannedBytes: 10,
+        elapsedMs: 1,
+        files: [],
+      });
     });
     f.on('GET /api/logs/web', { service: 'web', lines: ['x'], files: [], timedOut: false });
     const { store } = makeStore(f);

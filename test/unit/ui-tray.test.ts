@@ -1,13 +1,34 @@
 /** The desktop shell's pure parts: tray icon/title/menu from the agent's state, notifications, navigation rules. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTrayMenu, summary, trayIcon, trayIconFile, trayTitle, trayTooltip, type MenuItemSpec, type TrayState } from '../../electron/tray-menu.js';
+import {
+  buildTrayMenu,
+  summary,
+  trayIcon,
+  trayIconFile,
+  trayTitle,
+  trayTooltip,
+  type MenuItemSpec,
+  type TrayState,
+} from '../../electron/tray-menu.js';
 import { noticeFor } from '../../electron/notify.js';
-import { autostartEntry, isAllowedNavigation, isExternalLink, WEB_PREFERENCES } from '../../electron/navigation.js';
+import {
+  autostartEntry,
+  isAllowedNavigation,
+  isExternalLink,
+  WEB_PREFERENCES,
+} from '../../electron/navigation.js';
 import { vigilCommand } from '../../electron/vigil-cli.js';
 import type { VigilEvent } from '../../renderer/src/store/types.js';
 
-const glance = { day: '2026-11-26', todayUsd: 12.5, dailyUsd: 20, pct: 62.5, state: 'ok' as const, stopped: [] as string[] };
+const glance = {
+  day: '2026-11-26',
+  todayUsd: 12.5,
+  dailyUsd: 20,
+  pct: 62.5,
+  state: 'ok' as const,
+  stopped: [] as string[],
+};
 
 function st(over: Partial<TrayState> = {}): TrayState {
   return {
@@ -30,7 +51,10 @@ const labels = (m: MenuItemSpec[]) => m.map((i) => (i.type === 'separator' ? '--
 describe('tray', () => {
   test('icon: the worst of services, budget and connection', () => {
     assert.equal(trayIcon(st()), 'ok');
-    assert.equal(trayIcon(st({ services: [{ name: 'a', state: 'running', health: 'degraded' }] })), 'warning');
+    assert.equal(
+      trayIcon(st({ services: [{ name: 'a', state: 'running', health: 'degraded' }] })),
+      'warning',
+    );
     assert.equal(trayIcon(st({ services: [{ name: 'a', state: 'crashloop', health: 'down' }] })), 'down');
     assert.equal(trayIcon(st({ budget: { ...glance, state: 'warning' } })), 'warning');
     assert.equal(trayIcon(st({ budget: { ...glance, state: 'exceeded' } })), 'down');
@@ -64,16 +88,30 @@ describe('tray', () => {
       'Start at Login',
       'Quit Vigil',
     ]);
-    assert.deepEqual(menu[2]!.submenu!.map((i) => i.action), [{ kind: 'restart', service: 'proxy' }, { kind: 'open', route: '#/service/proxy' }]);
+    assert.deepEqual(
+      menu[2]!.submenu!.map((i) => i.action),
+      [
+        { kind: 'restart', service: 'proxy' },
+        { kind: 'open', route: '#/service/proxy' },
+      ],
+    );
     assert.equal(menu[0]!.enabled, false);
     const login = menu.find((i) => i.label === 'Start at Login')!;
     assert.deepEqual([login.type, login.checked], ['checkbox', false]);
-    assert.equal(buildTrayMenu(st({ startAtLogin: true })).find((i) => i.label === 'Start at Login')!.checked, true);
+    assert.equal(
+      buildTrayMenu(st({ startAtLogin: true })).find((i) => i.label === 'Start at Login')!.checked,
+      true,
+    );
     assert.deepEqual(menu.at(-1)!.action, { kind: 'quit' });
   });
 
   test('menu: services stopped for spend can be resumed; lifted caps say so; down services are marked', () => {
-    const stopped = buildTrayMenu(st({ budget: { ...glance, state: 'exceeded', stopped: ['core'] }, services: [{ name: 'core', state: 'stopped', health: 'unknown' }] }));
+    const stopped = buildTrayMenu(
+      st({
+        budget: { ...glance, state: 'exceeded', stopped: ['core'] },
+        services: [{ name: 'core', state: 'stopped', health: 'unknown' }],
+      }),
+    );
     assert.ok(labels(stopped).includes('○ core — stopped'));
     assert.deepEqual(stopped.find((i) => i.label?.startsWith('Resume'))!.action, { kind: 'resume-budget' });
     const lifted = buildTrayMenu(st({ budgetLifted: true }));
@@ -81,7 +119,10 @@ describe('tray', () => {
     const down = buildTrayMenu(st({ services: [{ name: 'x', state: 'failed', health: 'down' }] }));
     assert.equal(down[0]!.label, '1 of 1 down');
     assert.equal(down[2]!.label, '✖ x — failed');
-    assert.deepEqual(labels(buildTrayMenu(st({ budget: null }))).filter((l) => l?.startsWith('Spent')), []);
+    assert.deepEqual(
+      labels(buildTrayMenu(st({ budget: null }))).filter((l) => l?.startsWith('Spent')),
+      [],
+    );
   });
 
   test('menu without an agent offers to install it; the dashboard needs a connection', () => {
@@ -89,22 +130,49 @@ describe('tray', () => {
     assert.equal(summary(st({ connection: 'no-agent' })), 'The Vigil agent is not running');
     assert.deepEqual(menu[1]!.action, { kind: 'install-agent' });
     assert.equal(menu.find((i) => i.label === 'Open Dashboard')!.enabled, false);
-    assert.equal(buildTrayMenu(st({ connection: 'error', problem: 'EACCES' }))[0]!.label, 'Vigil agent: EACCES');
+    assert.equal(
+      buildTrayMenu(st({ connection: 'error', problem: 'EACCES' }))[0]!.label,
+      'Vigil agent: EACCES',
+    );
   });
 });
 
-const ev = (over: Partial<VigilEvent>): VigilEvent => ({ id: 1, key: 'k', at: 0, service: 'core', type: 'started', severity: 'info', message: 'm', ...over });
+const ev = (over: Partial<VigilEvent>): VigilEvent => ({
+  id: 1,
+  key: 'k',
+  at: 0,
+  service: 'core',
+  type: 'started',
+  severity: 'info',
+  message: 'm',
+  ...over,
+});
 
 describe('notifications', () => {
   test('budget 80 % and 100 %, service down, crash loop, rotation result; a click opens the view', () => {
-    assert.deepEqual(noticeFor(ev({ type: 'budget-threshold', service: null, data: { threshold: 80 } })), { title: 'Budget 80 % reached', body: 'm', route: '#/usage', urgency: 'normal' });
+    assert.deepEqual(noticeFor(ev({ type: 'budget-threshold', service: null, data: { threshold: 80 } })), {
+      title: 'Budget 80 % reached',
+      body: 'm',
+      route: '#/usage',
+      urgency: 'normal',
+    });
     assert.equal(noticeFor(ev({ type: 'budget-threshold', data: { threshold: 100 } }))!.urgency, 'critical');
     assert.deepEqual(noticeFor(ev({ type: 'health-down' }))!.route, '#/service/core');
     assert.equal(noticeFor(ev({ type: 'crashloop' }))!.title, 'core is crash-looping');
     assert.equal(noticeFor(ev({ type: 'budget-stopped' }))!.route, '#/usage');
-    assert.equal(noticeFor(ev({ type: 'credential-rotation', data: { phase: 'succeeded' } }))!.title, 'Credential rotated');
-    assert.equal(noticeFor(ev({ type: 'credential-rotation', data: { phase: 'rolled-back' } }))!.title, 'Rotation rolled back');
-    assert.equal(noticeFor(ev({ type: 'credential-rotation', data: { phase: 'restarting' } })), null, 'no notice for each step');
+    assert.equal(
+      noticeFor(ev({ type: 'credential-rotation', data: { phase: 'succeeded' } }))!.title,
+      'Credential rotated',
+    );
+    assert.equal(
+      noticeFor(ev({ type: 'credential-rotation', data: { phase: 'rolled-back' } }))!.title,
+      'Rotation rolled back',
+    );
+    assert.equal(
+      noticeFor(ev({ type: 'credential-rotation', data: { phase: 'restarting' } })),
+      null,
+      'no notice for each step',
+    );
     assert.equal(noticeFor(ev({ type: 'started' })), null);
   });
 });
@@ -120,7 +188,15 @@ describe('window hardening', () => {
     assert.equal(isExternalLink('https://docs.example/x'), true);
     assert.equal(isExternalLink('file:///x'), false);
     assert.equal(isExternalLink('smb://host/share'), false);
-    assert.deepEqual([WEB_PREFERENCES.contextIsolation, WEB_PREFERENCES.sandbox, WEB_PREFERENCES.nodeIntegration, WEB_PREFERENCES.webviewTag], [true, true, false, false]);
+    assert.deepEqual(
+      [
+        WEB_PREFERENCES.contextIsolation,
+        WEB_PREFERENCES.sandbox,
+        WEB_PREFERENCES.nodeIntegration,
+        WEB_PREFERENCES.webviewTag,
+      ],
+      [true, true, false, false],
+    );
   });
 
   test('Linux autostart entry quotes the command', () => {
@@ -130,9 +206,22 @@ describe('window hardening', () => {
   });
 
   test('the CLI runs on Node in a checkout, on the app’s Electron in node mode when packaged', () => {
-    const dev = vigilCommand(['agent', 'install'], { packaged: false, execPath: '/e', env: {}, binPath: '/repo/bin/vigil.js' });
+    const dev = vigilCommand(['agent', 'install'], {
+      packaged: false,
+      execPath: '/e',
+      env: {},
+      binPath: '/repo/bin/vigil.js',
+    });
     assert.deepEqual([dev.file, dev.args], ['node', ['/repo/bin/vigil.js', 'agent', 'install']]);
-    const app = vigilCommand(['open'], { packaged: true, execPath: '/opt/Vigil/vigil', env: {}, binPath: '/opt/Vigil/resources/app.asar/bin/vigil.js' });
-    assert.deepEqual([app.file, app.args[0], app.env.ELECTRON_RUN_AS_NODE], ['/opt/Vigil/vigil', '/opt/Vigil/resources/app.asar.unpacked/bin/vigil.js', '1']);
+    const app = vigilCommand(['open'], {
+      packaged: true,
+      execPath: '/opt/Vigil/vigil',
+      env: {},
+      binPath: '/opt/Vigil/resources/app.asar/bin/vigil.js',
+    });
+    assert.deepEqual(
+      [app.file, app.args[0], app.env.ELECTRON_RUN_AS_NODE],
+      ['/opt/Vigil/vigil', '/opt/Vigil/resources/app.asar.unpacked/bin/vigil.js', '1'],
+    );
   });
 });

@@ -31,7 +31,13 @@ describe('usage API', () => {
   });
 
   it('refuses malformed queries with 400 E_USAGE', async () => {
-    for (const path of ['/api/usage?day=26-11-2026', '/api/usage?day=2026-11-26&month=2026-11', '/api/usage?by=team', '/api/usage?week=1', '/api/usage/series?range=7d']) {
+    for (const path of [
+      '/api/usage?day=26-11-2026',
+      '/api/usage?day=2026-11-26&month=2026-11',
+      '/api/usage?by=team',
+      '/api/usage?week=1',
+      '/api/usage/series?range=7d',
+    ]) {
       const res = await raw({ socketPath: f.socketPath }, { path, headers: { host: 'localhost' } });
       assert.equal(res.status, 400, path);
       assert.equal((res.json as { error: { code: string } }).error.code, 'E_USAGE');

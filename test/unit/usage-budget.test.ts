@@ -22,12 +22,21 @@ describe('budget thresholds', () => {
     env.settings({ dailyUsd: 1, thresholds: [50, 80, 100] });
     env.spend('core', 600_000); // $0.60: 60 %
     await env.round();
-    assert.deepEqual(types('budget-threshold').map((e) => [e.data?.threshold, e.severity]), [[50, 'warning']]);
+    assert.deepEqual(
+      types('budget-threshold').map((e) => [e.data?.threshold, e.severity]),
+      [[50, 'warning']],
+    );
     env.spend('core', 500_000); // $1.10: past 80 and 100 at once: one critical alert
     await later();
-    assert.deepEqual(types('budget-threshold').map((e) => e.data?.threshold), [50, 100]);
+    assert.deepEqual(
+      types('budget-threshold').map((e) => e.data?.threshold),
+      [50, 100],
+    );
     assert.equal(types('budget-threshold')[1]!.severity, 'critical');
-    assert.match(types('budget-threshold')[1]!.message, /Daily budget 2026-11-26: \$1\.10 of \$1\.00 spent \(110 %/);
+    assert.match(
+      types('budget-threshold')[1]!.message,
+      /Daily budget 2026-11-26: \$1\.10 of \$1\.00 spent \(110 %/,
+    );
     env.spend('core', 100_000);
     await later();
     env.restart();
@@ -55,7 +64,10 @@ describe('budget thresholds', () => {
     await env.clock.set(Date.UTC(2026, 10, 30, 23, 30)); // 00:30 on 1 Dec in Paris
     env.spend('core', 2_000_000);
     await env.round();
-    assert.deepEqual(types('budget-threshold').map((e) => e.data?.period), ['2026-11', '2026-12']);
+    assert.deepEqual(
+      types('budget-threshold').map((e) => e.data?.period),
+      ['2026-11', '2026-12'],
+    );
   });
 });
 
@@ -70,7 +82,10 @@ describe('enforcement', () => {
     await env.round();
     assert.deepEqual(env.manager.calls, ['stop core']);
     assert.equal(types('budget-stopped').length, 1);
-    assert.match(types('budget-stopped')[0]!.message, /core stopped: Daily cap of core 2026-11-26 exceeded \(\$1\.00 of \$1\.00\)/);
+    assert.match(
+      types('budget-stopped')[0]!.message,
+      /core stopped: Daily cap of core 2026-11-26 exceeded \(\$1\.00 of \$1\.00\)/,
+    );
     assert.equal(loadStopped(env.store).core?.scope, 'service:core');
     env.states.core = 'stopped';
     await later();
@@ -83,7 +98,9 @@ describe('enforcement', () => {
 
     const r = await env.watch.resume({ addUsd: 0.5 });
     assert.deepEqual(r.resumed, ['core']);
-    assert.deepEqual(r.raised, [{ scope: 'service:core', period: '2026-11-26', capMicro: 1_500_000, lifted: false }]);
+    assert.deepEqual(r.raised, [
+      { scope: 'service:core', period: '2026-11-26', capMicro: 1_500_000, lifted: false },
+    ]);
     assert.deepEqual(env.manager.calls.slice(2), ['start core']);
     assert.equal(types('budget-resumed').length, 1);
     env.states.core = 'running';
@@ -108,7 +125,10 @@ describe('enforcement', () => {
     env.spend('core', 2_000_000);
     await later();
     assert.deepEqual(env.manager.calls, ['stop core', 'start core']);
-    assert.equal(budgetStatus({ store: env.store, ledger: env.ledger }, env.clock.now()).scopes[0]!.lifted, true);
+    assert.equal(
+      budgetStatus({ store: env.store, ledger: env.ledger }, env.clock.now()).scopes[0]!.lifted,
+      true,
+    );
     await env.clock.set(Date.UTC(2026, 10, 27, 9));
     env.spend('core', 1_000_000);
     await env.round();

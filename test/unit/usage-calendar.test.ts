@@ -10,8 +10,14 @@ import { zeroTokens } from '../../agent/core/usage/model.js';
 describe('budget calendar', () => {
   it('the budget day starts at local midnight, in the configured zone', () => {
     const paris = new Calendar('Europe/Paris');
-    assert.deepEqual(paris.local(Date.UTC(2026, 10, 26, 22, 59)), { day: '2026-11-26', hour: '2026-11-26T23' });
-    assert.deepEqual(paris.local(Date.UTC(2026, 10, 26, 23, 0)), { day: '2026-11-27', hour: '2026-11-27T00' });
+    assert.deepEqual(paris.local(Date.UTC(2026, 10, 26, 22, 59)), {
+      day: '2026-11-26',
+      hour: '2026-11-26T23',
+    });
+    assert.deepEqual(paris.local(Date.UTC(2026, 10, 26, 23, 0)), {
+      day: '2026-11-27',
+      hour: '2026-11-27T00',
+    });
     assert.equal(new Calendar('UTC').day(Date.UTC(2026, 10, 26, 23, 0)), '2026-11-26');
     // half-hour and 45-minute zones
     assert.equal(new Calendar('Asia/Kolkata').hour(Date.UTC(2026, 0, 1, 18, 29)), '2026-01-01T23');
@@ -47,11 +53,33 @@ describe('spend and budget on /metrics', () => {
       {
         today: () => [{ service: 'core', model: 'claude-sonnet-4-5', costMicro: 1_250_000, tokens: 10 }],
         month: () => new Map([['core', 9_500_000]]),
-        budget: () => ({ dailyUsd: 20, monthlyUsd: null, services: [{ service: 'core', dailyUsd: 1 }], state: 'exceeded', stopped: ['core'] }),
+        budget: () => ({
+          dailyUsd: 20,
+          monthlyUsd: null,
+          services: [{ service: 'core', dailyUsd: 1 }],
+          state: 'exceeded',
+          stopped: ['core'],
+        }),
       },
       lazy,
     );
-    m.count([{ key: 'k', at: 0, day: 'd', hour: 'h', service: 'core', model: 'x', provider: null, source: 'log', requests: 2, tokens: { ...zeroTokens(), input: 7, output: 3 }, costMicro: null, costSource: 'unpriced', pricing: null }]);
+    m.count([
+      {
+        key: 'k',
+        at: 0,
+        day: 'd',
+        hour: 'h',
+        service: 'core',
+        model: 'x',
+        provider: null,
+        source: 'log',
+        requests: 2,
+        tokens: { ...zeroTokens(), input: 7, output: 3 },
+        costMicro: null,
+        costSource: 'unpriced',
+        pricing: null,
+      },
+    ]);
     assert.equal(await registry.metrics(), '\n', 'nothing is defined before the first scrape');
     const text = await lazy.text();
     assert.match(text, /vigil_spend_usd_today\{service="core",model="claude-sonnet-4-5"\} 1\.25/);
@@ -63,9 +91,29 @@ describe('spend and budget on /metrics', () => {
     assert.match(text, /vigil_budget_stopped\{service="core"\} 1/);
     assert.match(text, /vigil_usage_tokens_total\{service="core",model="x",kind="input"\} 7/);
     assert.match(text, /vigil_usage_unpriced_requests_total\{service="core",model="x"\} 2/);
-    m.count([{ key: 'k2', at: 0, day: 'd', hour: 'h', service: 'core', model: 'x', provider: null, source: 'log', requests: 1, tokens: { ...zeroTokens(), input: 5 }, costMicro: 10, costSource: 'computed', pricing: null }]);
+    m.count([
+      {
+        key: 'k2',
+        at: 0,
+        day: 'd',
+        hour: 'h',
+        service: 'core',
+        model: 'x',
+        provider: null,
+        source: 'log',
+        requests: 1,
+        tokens: { ...zeroTokens(), input: 5 },
+        costMicro: 10,
+        costSource: 'computed',
+        pricing: null,
+      },
+    ]);
     const later = await lazy.text();
-    assert.match(later, /vigil_usage_tokens_total\{service="core",model="x",kind="input"\} 12/, 'counters add up across scrapes');
+    assert.match(
+      later,
+      /vigil_usage_tokens_total\{service="core",model="x",kind="input"\} 12/,
+      'counters add up across scrapes',
+    );
     assert.match(later, /vigil_usage_unpriced_requests_total\{service="core",model="x"\} 2/);
     m.unregister();
     assert.equal(await lazy.text(), '\n');

@@ -26,7 +26,10 @@ describe('spend spikes', () => {
     await env.round();
     const spikes = types('spend-spike');
     assert.deepEqual(spikes.map((e) => e.data?.scope).sort(), ['core', 'total']);
-    assert.match(spikes.find((e) => e.data?.scope === 'total')!.message, /Spend this hour \(12:00\) is \$2\.50, 2\.5× the trailing hourly average of \$1\.00/);
+    assert.match(
+      spikes.find((e) => e.data?.scope === 'total')!.message,
+      /Spend this hour \(12:00\) is \$2\.50, 2\.5× the trailing hourly average of \$1\.00/,
+    );
     env.spend('core', 5_000_000);
     await env.clock.advance(10_000);
     await env.round();
@@ -59,7 +62,15 @@ describe('spend spikes', () => {
     for (let h = 1; h <= 24; h++) env.spend('core', 1_000_000, { ts: NOW - h * HOUR }); // $1 an hour
     env.spend('core', 3_000_000); // $3: a spike (3×), under the $10 cap
     await env.round();
-    assert.deepEqual(types('spend-spike').map((e) => [e.data?.scope, e.severity]).sort(), [['core', 'warning'], ['total', 'warning']]);
+    assert.deepEqual(
+      types('spend-spike')
+        .map((e) => [e.data?.scope, e.severity])
+        .sort(),
+      [
+        ['core', 'warning'],
+        ['total', 'warning'],
+      ],
+    );
     env.spend('core', 13_000_000); // $16 this hour
     await env.clock.advance(10_000);
     await env.round();
@@ -73,14 +84,36 @@ describe('spend spikes', () => {
     assert.equal(types('spend-spike').filter((e) => e.data?.overCap === true).length, 1, 'once per hour');
     const b = budgetStatus({ store: env.store, ledger: env.ledger }, env.clock.now());
     assert.equal(b.hourlyUsd, 10);
-    assert.deepEqual(b.hour, { hour: '2026-11-26T12', spendMicro: 16_000_000, spendUsd: 16, capUsd: 10, pct: 160 });
+    assert.deepEqual(b.hour, {
+      hour: '2026-11-26T12',
+      spendMicro: 16_000_000,
+      spendUsd: 16,
+      capUsd: 10,
+      pct: 160,
+    });
     assert.match(budgetText(b, env.clock.now()), /this hour 12:00: \$16\.00 of \$10\.00 \(160\.0 %\)/);
   });
 });
 
 describe('runaway services', () => {
-  const crashed = (service: string, at: number, n: number): VigilEvent => ({ id: n, key: `c${n}`, at, service, type: 'crashed', severity: 'warning', message: 'crashed' });
-  const restarted = (service: string, at: number, n: number): VigilEvent => ({ id: n, key: `r${n}`, at, service, type: 'restarted', severity: 'info', message: 'restarted' });
+  const crashed = (service: string, at: number, n: number): VigilEvent => ({
+    id: n,
+    key: `c${n}`,
+    at,
+    service,
+    type: 'crashed',
+    severity: 'warning',
+    message: 'crashed',
+  });
+  const restarted = (service: string, at: number, n: number): VigilEvent => ({
+    id: n,
+    key: `r${n}`,
+    at,
+    service,
+    type: 'restarted',
+    severity: 'info',
+    message: 'restarted',
+  });
 
   it('burn rising together with restarts is a critical runaway alert', async () => {
     env = agentEnv(NOW);
@@ -99,7 +132,10 @@ describe('runaway services', () => {
     const r = types('runaway');
     assert.equal(r.length, 1);
     assert.equal(r[0]!.severity, 'critical');
-    assert.match(r[0]!.message, /core looks like a runaway: 45000 tokens\/min, 188× its norm of 240\/min, while crashing \(3 crashes in 10 min\)/);
+    assert.match(
+      r[0]!.message,
+      /core looks like a runaway: 45000 tokens\/min, 188× its norm of 240\/min, while crashing \(3 crashes in 10 min\)/,
+    );
   });
 
   it('restarts Vigil asked for or the manager did after a crash are not crashes: no runaway from them', async () => {
@@ -168,7 +204,20 @@ describe('unpriced models and the status document', () => {
     await env.round();
     assert.equal(types('unpriced-model').length, 1);
     assert.match(types('unpriced-model')[0]!.message, /acme-llm-9000 has no known price/);
-    assert.deepEqual(env.watch.spendOf('core'), { todayMicro: 2_000_000, todayUsd: 2, unpricedRequests: 3, capUsd: 4, stoppedForBudget: false });
-    assert.deepEqual(env.watch.budgetGlance(), { day: '2026-11-26', todayUsd: 2, dailyUsd: 10, pct: 20, state: 'ok', stopped: [] });
+    assert.deepEqual(env.watch.spendOf('core'), {
+      todayMicro: 2_000_000,
+      todayUsd: 2,
+      unpricedRequests: 3,
+      capUsd: 4,
+      stoppedForBudget: false,
+    });
+    assert.deepEqual(env.watch.budgetGlance(), {
+      day: '2026-11-26',
+      todayUsd: 2,
+      dailyUsd: 10,
+      pct: 20,
+      state: 'ok',
+      stopped: [],
+    });
   });
 });

@@ -42,7 +42,14 @@ describe('log ingestion', () => {
     env.store.setState(cursorKey('core'), undefined);
     assert.equal(await ingest(), 0);
     assert.equal(total()!.costMicro, want);
-    assert.deepEqual(total()!.tokens, { input: 3005, output: 305, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 });
+    assert.deepEqual(total()!.tokens, {
+      input: 3005,
+      output: 305,
+      cacheRead: 0,
+      cacheWrite: 0,
+      cacheWrite1h: 0,
+      reasoning: 0,
+    });
   });
 
   it('waits for the end of a line that is still being written', async () => {
@@ -62,7 +69,11 @@ describe('log ingestion', () => {
       env.logPath('core'),
       [
         JSON.stringify({ event: 'llm_usage', input_tokens: 5 }), // no model
-        JSON.stringify({ event: 'llm_usage', model: 'gpt-4o', usage: { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 11 } } }),
+        JSON.stringify({
+          event: 'llm_usage',
+          model: 'gpt-4o',
+          usage: { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 11 } },
+        }),
         usageLine({ request_id: 'ok', input_tokens: 1, output_tokens: 1 }),
       ].join('\n'),
     );
@@ -71,11 +82,18 @@ describe('log ingestion', () => {
     assert.equal(src.rejected, 2);
     assert.equal(src.error, null, 'the source itself works');
     // By reason, without the values of the line (a line can carry secrets): counted exactly, across a restart.
-    const reasons = { 'the event has no "model"': 1, 'prompt_tokens_details.cached_tokens exceeds prompt_tokens': 1 };
+    const reasons = {
+      'the event has no "model"': 1,
+      'prompt_tokens_details.cached_tokens exceeds prompt_tokens': 1,
+    };
     assert.deepEqual(src.reasons, reasons);
     env.reopen();
     assert.equal(await ingest(), 0);
-    assert.deepEqual(env.ingester.sources().find((s) => s.kind === 'log')!.reasons, reasons, 'stored with the cursor, not counted again');
+    assert.deepEqual(
+      env.ingester.sources().find((s) => s.kind === 'log')!.reasons,
+      reasons,
+      'stored with the cursor, not counted again',
+    );
   });
 
   it('logs each reason for unusable lines once, never the line; counts a file rotated away unread as a gap', async () => {
@@ -84,8 +102,15 @@ describe('log ingestion', () => {
     const quote = catalog.quote.bind(catalog);
     const make = () =>
       new UsageIngester({
-        store: env.store, ledger: env.ledger, reader: new FileUsageLogReader(), fetcher: env.fetcher, quote, clock: env.clock,
-        logPath: env.logPath, parser: new InlineChunkParser(quote), onNotice: (service, m) => notices.push(`${service}: ${m}`),
+        store: env.store,
+        ledger: env.ledger,
+        reader: new FileUsageLogReader(),
+        fetcher: env.fetcher,
+        quote,
+        clock: env.clock,
+        logPath: env.logPath,
+        parser: new InlineChunkParser(quote),
+        onNotice: (service, m) => notices.push(`${service}: ${m}`),
       });
     let ingester = make();
     const file = env.logPath('core');
@@ -169,13 +194,19 @@ describe('log ingestion', () => {
   it('starts over when the file is truncated or replaced in place', async () => {
     env = usageEnv();
     const file = env.logPath('core');
-    fs.writeFileSync(file, usageLine({ input_tokens: 100, output_tokens: 0 }) + usageLine({ input_tokens: 200, output_tokens: 0 }));
+    fs.writeFileSync(
+      file,
+      usageLine({ input_tokens: 100, output_tokens: 0 }) + usageLine({ input_tokens: 200, output_tokens: 0 }),
+    );
     await ingest();
     fs.truncateSync(file, 0); // copytruncate
     fs.appendFileSync(file, usageLine({ input_tokens: 7, output_tokens: 0 }));
     await ingest();
     // replaced in place, longer than the cursor's offset: noticed by its first line
-    fs.writeFileSync(file, usageLine({ input_tokens: 1000, output_tokens: 0, ts: Date.UTC(2026, 10, 26, 1) }).repeat(3));
+    fs.writeFileSync(
+      file,
+      usageLine({ input_tokens: 1000, output_tokens: 0, ts: Date.UTC(2026, 10, 26, 1) }).repeat(3),
+    );
     await ingest();
     assert.equal(total()!.requests, 6);
     assert.equal(total()!.costMicro, 3 * (100 + 200 + 7 + 3000));
@@ -193,6 +224,9 @@ describe('log ingestion', () => {
     assert.equal(env.ledger.totals('2026-11-25', '2026-11-25', 'service')[0]!.tokens.input, 1);
     assert.equal(total()!.tokens.input, 6);
     const hours = env.ledger.hourly(`${DAY}T00`, `${DAY}T23`, 'service');
-    assert.deepEqual(hours.map((h) => [h.bucket, h.tokens]), [[`${DAY}T09`, 6]]);
+    assert.deepEqual(
+      hours.map((h) => [h.bucket, h.tokens]),
+      [[`${DAY}T09`, 6]],
+    );
   });
 });

@@ -56,12 +56,23 @@ function hookedFs(before: (call: string, p: string) => void): ReaderFs {
 }
 
 /** Reads like the ingester: chunk after chunk, committing each, until nothing is new. */
-async function drain(reader: FileUsageLogReader, file: string, from: LogCursor | null, out: string[], maxBytes = 64): Promise<LogCursor | null> {
+async function drain(
+  reader: FileUsageLogReader,
+  file: string,
+  from: LogCursor | null,
+  out: string[],
+  maxBytes = 64,
+): Promise<LogCursor | null> {
   let cursor = from;
   for (;;) {
     const chunk = await reader.read(file, cursor, maxBytes);
     if (!chunk) return cursor;
-    out.push(...Buffer.from(chunk.data).toString('utf8').split('\n').filter((l) => l !== ''));
+    out.push(
+      ...Buffer.from(chunk.data)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
     cursor = chunk.next;
     reader.committed(file, cursor);
   }
@@ -171,7 +182,10 @@ describe('usage log reader: rotation by descriptor and inode', () => {
     await drain(r, file, first.next, out);
     const lost = w.written.filter((l) => !out.includes(l));
     // Only files never opened (created and deleted between two reads) can be lost; the held one is not.
-    assert.deepEqual(out.slice(0, w.written.indexOf(lost[0]!)), w.written.slice(0, w.written.indexOf(lost[0]!)));
+    assert.deepEqual(
+      out.slice(0, w.written.indexOf(lost[0]!)),
+      w.written.slice(0, w.written.indexOf(lost[0]!)),
+    );
     assert.ok(out.includes('line 2 xxxxxxxx') && out.at(-1) === w.written.at(-1));
     assert.equal(new Set(out).size, out.length, 'nothing twice');
   });

@@ -30,7 +30,8 @@ describe('memory bounds of usage ingestion', () => {
     const file = env.logPath('core');
     const lines = 4000; // ~600 KB: many chunks
     let text = '';
-    for (let i = 0; i < lines; i++) text += usageLine({ request_id: `r${i}`, input_tokens: 10, output_tokens: 1, note: 'x'.repeat(40) });
+    for (let i = 0; i < lines; i++)
+      text += usageLine({ request_id: `r${i}`, input_tokens: 10, output_tokens: 1, note: 'x'.repeat(40) });
     fs.writeFileSync(file, text);
     assert.ok(text.length > 8 * CHUNK_BYTES);
     const asked: number[] = [];
@@ -41,7 +42,12 @@ describe('memory bounds of usage ingestion', () => {
     const ledger = env.ledger;
     const ingester = new UsageIngester({
       store: env.store,
-      ledger: { record: (entries: Parameters<typeof ledger.record>[0]) => (batches.push(entries.length), ledger.record(entries)) } as unknown as typeof ledger,
+      ledger: {
+        record: (entries: Parameters<typeof ledger.record>[0]) => (
+          batches.push(entries.length),
+          ledger.record(entries)
+        ),
+      } as unknown as typeof ledger,
       reader: {
         read: (f, cursor, maxBytes) => (asked.push(maxBytes), reader.read(f, cursor, maxBytes)),
         committed: (f, c) => reader.committed(f, c),
@@ -52,21 +58,36 @@ describe('memory bounds of usage ingestion', () => {
       clock: env.clock,
       logPath: env.logPath,
       parser: {
-        parse: (chunk: LogChunk, job: ChunkJob): Promise<ParsedChunk> => (chunkBytes.push(chunk.data.byteLength), inline.parse(chunk, job)),
+        parse: (chunk: LogChunk, job: ChunkJob): Promise<ParsedChunk> => (
+          chunkBytes.push(chunk.data.byteLength),
+          inline.parse(chunk, job)
+        ),
         close: () => inline.close(),
       },
     });
     try {
-      assert.equal(await ingester.ingestLog('core', usageSpec(), { pricing: undefined, calendar: env.calendar }), lines);
+      assert.equal(
+        await ingester.ingestLog('core', usageSpec(), { pricing: undefined, calendar: env.calendar }),
+        lines,
+      );
     } finally {
       await reader.close();
     }
-    assert.ok(asked.every((n) => n === CHUNK_BYTES), `reads asked for ${[...new Set(asked)].join(', ')} bytes`);
+    assert.ok(
+      asked.every((n) => n === CHUNK_BYTES),
+      `reads asked for ${[...new Set(asked)].join(', ')} bytes`,
+    );
     assert.ok(Math.max(...chunkBytes) <= CHUNK_BYTES, `largest chunk ${Math.max(...chunkBytes)} bytes`);
     assert.ok(chunkBytes.length >= 8, `${chunkBytes.length} chunks`);
     // A 150-byte line at least: a batch (one transaction) holds at most CHUNK_BYTES / 150 entries.
-    assert.ok(Math.max(...batches) <= Math.ceil(CHUNK_BYTES / 150), `largest batch ${Math.max(...batches)} entries`);
-    assert.equal(batches.reduce((a, b) => a + b, 0), lines);
+    assert.ok(
+      Math.max(...batches) <= Math.ceil(CHUNK_BYTES / 150),
+      `largest batch ${Math.max(...batches)} entries`,
+    );
+    assert.equal(
+      batches.reduce((a, b) => a + b, 0),
+      lines,
+    );
   });
 
   it("SQLite's page cache is PAGE_CACHE_KIB (2 MB), not better-sqlite3's 16 MB default", () => {
@@ -81,17 +102,29 @@ describe('memory bounds of usage ingestion', () => {
 
   it('the young generation stays at its size at start-up under a stream of short-lived objects (and grows without the bound)', () => {
     const [free0, free1] = heapRun('none', YOUNG);
-    assert.ok(free1 >= 4 * free0 && free1 > 8 * MB, `without the bound V8 grows the new space (${free0} → ${free1} bytes; else this test shows nothing)`);
+    assert.ok(
+      free1 >= 4 * free0 && free1 > 8 * MB,
+      `without the bound V8 grows the new space (${free0} → ${free1} bytes; else this test shows nothing)`,
+    );
     const [bound0, bound1] = heapRun('module', YOUNG);
-    assert.ok(bound1 <= bound0 && bound1 <= 4 * MB, `with the bound the new space went ${(bound0 / MB).toFixed(1)} → ${(bound1 / MB).toFixed(1)} MB`);
+    assert.ok(
+      bound1 <= bound0 && bound1 <= 4 * MB,
+      `with the bound the new space went ${(bound0 / MB).toFixed(1)} → ${(bound1 / MB).toFixed(1)} MB`,
+    );
   });
 
   it('the old generation is collected before promoted garbage piles up to several times the live heap', () => {
     // 10 MB live, then chunks that live through a few scavenges (promoted) before they are dropped.
     const [, semiOnly] = heapRun('semi', OLD);
     const [, bound] = heapRun('module', OLD);
-    assert.ok(semiOnly > 50 * MB, `with only the young-generation bound the heap peaks at ${(semiOnly / MB).toFixed(1)} MB (else this test shows nothing)`);
-    assert.ok(bound < 0.6 * semiOnly, `with both bounds the heap peaks at ${(bound / MB).toFixed(1)} MB, against ${(semiOnly / MB).toFixed(1)} MB`);
+    assert.ok(
+      semiOnly > 50 * MB,
+      `with only the young-generation bound the heap peaks at ${(semiOnly / MB).toFixed(1)} MB (else this test shows nothing)`,
+    );
+    assert.ok(
+      bound < 0.6 * semiOnly,
+      `with both bounds the heap peaks at ${(bound / MB).toFixed(1)} MB, against ${(semiOnly / MB).toFixed(1)} MB`,
+    );
   });
 });
 
@@ -161,5 +194,10 @@ function heapRun(mode: 'none' | 'semi' | 'module', body: string): [number, numbe
         : '';
   const script = `import v8 from 'node:v8';\n${setup}\n${body}`;
   const args = [...(mode === 'module' ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script];
-  return JSON.parse(execFileSync(process.execPath, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' })) as [number, number];
+  return JSON.parse(
+    execFileSync(process.execPath, args, {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+    }),
+  ) as [number, number];
 }

@@ -25,7 +25,10 @@ describe('usage module', () => {
     const clock = new FakeClock(Date.UTC(2026, 10, 26, 12));
     const manager = new FakeManager();
     const sent: Notification[] = [];
-    const monitor = { name: 'monitor', alerting: { notify: (n: Notification) => sent.push(n) } } as unknown as AgentModule;
+    const monitor = {
+      name: 'monitor',
+      alerting: { notify: (n: Notification) => sent.push(n) },
+    } as unknown as AgentModule;
     const services = {
       ctx: { env: {}, paths: vigilPaths({ VIGIL_HOME: home }) },
       store,
@@ -33,7 +36,10 @@ describe('usage module', () => {
       manager: manager.asManager(),
       supervisor: {
         // Like Supervisor.record: stores, then hands the new rows to `then` (at once: nothing is locked here).
-        record: (events: Parameters<SqliteStore['appendEvents']>[0], then?: (rows: ReturnType<SqliteStore['appendEvents']>) => void) => {
+        record: (
+          events: Parameters<SqliteStore['appendEvents']>[0],
+          then?: (rows: ReturnType<SqliteStore['appendEvents']>) => void,
+        ) => {
           const rows = store.appendEvents(events);
           then?.(rows);
           return rows;
@@ -41,12 +47,36 @@ describe('usage module', () => {
       },
       logger: pino({ level: 'silent' }),
     } as unknown as AgentRuntime;
-    const spec = { name: 'core', command: ['/bin/true'], restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 }, usage: { metrics: false, log: {}, provider: 'anthropic', intervalSec: 1 } } as unknown as ServiceSpec;
-    store.upsertService({ name: 'core', unit: 'vigil-core.service', spec, hash: 'h', installedAt: 0, updatedAt: 0 });
-    store.setState(USAGE_SETTINGS_KEY, { budget: normalizeBudget(budgetSchema.parse({ timezone: 'UTC', dailyUsd: 0.01, services: { core: { dailyUsd: 0.01, onExceed: 'stop' } } })), pricing: null });
+    const spec = {
+      name: 'core',
+      command: ['/bin/true'],
+      restart: { policy: 'always', delaySec: 1, burst: 5, intervalSec: 60 },
+      usage: { metrics: false, log: {}, provider: 'anthropic', intervalSec: 1 },
+    } as unknown as ServiceSpec;
+    store.upsertService({
+      name: 'core',
+      unit: 'vigil-core.service',
+      spec,
+      hash: 'h',
+      installedAt: 0,
+      updatedAt: 0,
+    });
+    store.setState(USAGE_SETTINGS_KEY, {
+      budget: normalizeBudget(
+        budgetSchema.parse({
+          timezone: 'UTC',
+          dailyUsd: 0.01,
+          services: { core: { dailyUsd: 0.01, onExceed: 'stop' } },
+        }),
+      ),
+      pricing: null,
+    });
     fs.mkdirSync(path.join(home, 'logs'), { recursive: true });
     // claude-sonnet-4-5: 1000 output tokens × $15/MTok = $0.015
-    fs.writeFileSync(path.join(home, 'logs', 'core.log'), `${JSON.stringify({ event: 'llm_usage', model: 'claude-sonnet-4-5', request_id: 'r1', input_tokens: 0, output_tokens: 1000 })}\n`);
+    fs.writeFileSync(
+      path.join(home, 'logs', 'core.log'),
+      `${JSON.stringify({ event: 'llm_usage', model: 'claude-sonnet-4-5', request_id: 'r1', input_tokens: 0, output_tokens: 1000 })}\n`,
+    );
 
     const [mod] = createUsageModule(services, [monitor], { evaluateEveryMs: 1000 });
     assert.ok(mod instanceof UsageModule);
@@ -55,8 +85,21 @@ describe('usage module', () => {
       mod.afterTick!({ services: [serviceStatus('core')] }, []);
       await mod.watch.idle();
       const doc = mod.decorateStatus!({ services: [serviceStatus('core')] });
-      assert.deepEqual(doc.services[0]!.spend, { todayMicro: 15_000, todayUsd: 0.015, unpricedRequests: 0, capUsd: 0.01, stoppedForBudget: true });
-      assert.deepEqual(doc.budget, { day: '2026-11-26', todayUsd: 0.015, dailyUsd: 0.01, pct: 150, state: 'exceeded', stopped: ['core'] });
+      assert.deepEqual(doc.services[0]!.spend, {
+        todayMicro: 15_000,
+        todayUsd: 0.015,
+        unpricedRequests: 0,
+        capUsd: 0.01,
+        stoppedForBudget: true,
+      });
+      assert.deepEqual(doc.budget, {
+        day: '2026-11-26',
+        todayUsd: 0.015,
+        dailyUsd: 0.01,
+        pct: 150,
+        state: 'exceeded',
+        stopped: ['core'],
+      });
       assert.deepEqual(manager.calls, ['stop core']);
       const kinds = sent.map((n) => [n.severity, n.title]);
       assert.deepEqual(kinds.sort(), [

@@ -39,7 +39,14 @@ describe('exact cost: Anthropic', () => {
         output_tokens: 500,
       },
     });
-    assert.deepEqual(r.tokens, { input: 1000, cacheWrite: 2000, cacheWrite1h: 1000, cacheRead: 20000, output: 500, reasoning: 0 });
+    assert.deepEqual(r.tokens, {
+      input: 1000,
+      cacheWrite: 2000,
+      cacheWrite1h: 1000,
+      cacheRead: 20000,
+      output: 500,
+      reasoning: 0,
+    });
     // 1000×3 + 2000×3.75 + 1000×6 + 20000×0.3 + 500×15 = 3000 + 7500 + 6000 + 6000 + 7500
     assert.equal(r.costMicro, 30_000);
     assert.equal(r.costSource, 'computed');
@@ -47,16 +54,25 @@ describe('exact cost: Anthropic', () => {
   });
 
   it('a cache write without the TTL split is a 5-minute write', () => {
-    const r = price({ model: 'claude-haiku-4-5', usage: { input_tokens: 10, cache_creation_input_tokens: 4000, output_tokens: 100 } });
+    const r = price({
+      model: 'claude-haiku-4-5',
+      usage: { input_tokens: 10, cache_creation_input_tokens: 4000, output_tokens: 100 },
+    });
     // haiku 4.5: input $1, 5m write $1.25, output $5 → 10 + 5000 + 500
     assert.equal(r.costMicro, 5_510);
   });
 
   it('long context: 200,000 input tokens (cache included) is base price; 200,001 reprices every token', () => {
-    const under = price({ model: 'claude-sonnet-4-5', usage: { input_tokens: 150_000, cache_read_input_tokens: 50_000, output_tokens: 1000 } });
+    const under = price({
+      model: 'claude-sonnet-4-5',
+      usage: { input_tokens: 150_000, cache_read_input_tokens: 50_000, output_tokens: 1000 },
+    });
     // 150000×3 + 50000×0.3 + 1000×15
     assert.equal(under.costMicro, 450_000 + 15_000 + 15_000);
-    const over = price({ model: 'claude-sonnet-4-5', usage: { input_tokens: 150_001, cache_read_input_tokens: 50_000, output_tokens: 1000 } });
+    const over = price({
+      model: 'claude-sonnet-4-5',
+      usage: { input_tokens: 150_001, cache_read_input_tokens: 50_000, output_tokens: 1000 },
+    });
     // all tokens at the long-context rates: 150001×6 + 50000×0.6 + 1000×22.5
     assert.equal(over.costMicro, 900_006 + 30_000 + 22_500);
   });
@@ -68,9 +84,21 @@ describe('exact cost: OpenAI', () => {
     const r = price({
       model: 'gpt-4o',
       provider: 'openai',
-      usage: { prompt_tokens: 10_000, completion_tokens: 2000, total_tokens: 12_000, prompt_tokens_details: { cached_tokens: 4000 } },
+      usage: {
+        prompt_tokens: 10_000,
+        completion_tokens: 2000,
+        total_tokens: 12_000,
+        prompt_tokens_details: { cached_tokens: 4000 },
+      },
     });
-    assert.deepEqual(r.tokens, { input: 6000, cacheRead: 4000, cacheWrite: 0, cacheWrite1h: 0, output: 2000, reasoning: 0 });
+    assert.deepEqual(r.tokens, {
+      input: 6000,
+      cacheRead: 4000,
+      cacheWrite: 0,
+      cacheWrite1h: 0,
+      output: 2000,
+      reasoning: 0,
+    });
     assert.equal(r.costMicro, 6000 * 2.5 + 4000 * 1.25 + 2000 * 10);
   });
 
@@ -96,9 +124,21 @@ describe('exact cost: OpenAI', () => {
     const r = price({
       model: 'gpt-5',
       provider: 'openai',
-      usage: { input_tokens: 8000, input_tokens_details: { cached_tokens: 2000 }, output_tokens: 1000, output_tokens_details: { reasoning_tokens: 600 } },
+      usage: {
+        input_tokens: 8000,
+        input_tokens_details: { cached_tokens: 2000 },
+        output_tokens: 1000,
+        output_tokens_details: { reasoning_tokens: 600 },
+      },
     });
-    assert.deepEqual(r.tokens, { input: 6000, cacheRead: 2000, cacheWrite: 0, cacheWrite1h: 0, output: 1000, reasoning: 600 });
+    assert.deepEqual(r.tokens, {
+      input: 6000,
+      cacheRead: 2000,
+      cacheWrite: 0,
+      cacheWrite1h: 0,
+      output: 1000,
+      reasoning: 600,
+    });
     assert.equal(r.costMicro, 7500 + 250 + 10_000);
   });
 
@@ -124,16 +164,34 @@ describe('unknown models, overrides, reported costs', () => {
       'gpt-4o': { input: 100, output: 100 },
     });
     const t: TokenCounts = { ...zeroTokens(), input: 1000, output: 10 };
-    const p = (model: string, tokens = t) => priceUsage({ model, provider: null, at: AT, tokens, requests: 1, reportedMicro: null, aggregated: false }, pricing, quote);
-    assert.deepEqual(p('acme-llm-9000'), { costMicro: 500 + 15, costSource: 'override', pricing: 'manifest acme-llm-9000' });
+    const p = (model: string, tokens = t) =>
+      priceUsage(
+        { model, provider: null, at: AT, tokens, requests: 1, reportedMicro: null, aggregated: false },
+        pricing,
+        quote,
+      );
+    assert.deepEqual(p('acme-llm-9000'), {
+      costMicro: 500 + 15,
+      costSource: 'override',
+      pricing: 'manifest acme-llm-9000',
+    });
     assert.equal(p('acme-llm-9000', { ...t, input: 1001 }).costMicro, 1001 + 15);
-    assert.deepEqual(p('ACME-other'), { costMicro: 1000 + 20, costSource: 'override', pricing: 'manifest acme-*' });
+    assert.deepEqual(p('ACME-other'), {
+      costMicro: 1000 + 20,
+      costSource: 'override',
+      pricing: 'manifest acme-*',
+    });
     assert.equal(p('openai/gpt-4o').costMicro, 100_000 + 1000);
     assert.equal(overrideQuote(pricing, 'claude-sonnet-4-5'), null);
   });
 
   it('a provider-reported cost wins and is marked reported', () => {
-    const r = price({ model: 'claude-sonnet-4-5', input_tokens: 1000, output_tokens: 10, cost_usd: 0.123456 });
+    const r = price({
+      model: 'claude-sonnet-4-5',
+      input_tokens: 1000,
+      output_tokens: 10,
+      cost_usd: 0.123456,
+    });
     assert.deepEqual([r.costMicro, r.costSource, r.pricing], [123_456, 'reported', 'reported']);
   });
 
@@ -187,7 +245,10 @@ describe('agreement with @pydantic/genai-prices calcPrice', () => {
       );
       assert.ok(theirs && mine !== null, `${model}: no price`);
       const diff = Math.abs(mine - theirs.total_price * 1e6);
-      assert.ok(diff <= 0.5 + 1e-6, `${model} ${JSON.stringify(t)}: mine ${mine} µ$, calcPrice ${theirs.total_price * 1e6} µ$`);
+      assert.ok(
+        diff <= 0.5 + 1e-6,
+        `${model} ${JSON.stringify(t)}: mine ${mine} µ$, calcPrice ${theirs.total_price * 1e6} µ$`,
+      );
     }
   });
 });

@@ -22,7 +22,11 @@ describe('Prometheus text format', () => {
     ].join('\r\n');
     const m = parsePrometheusText(text);
     assert.equal(m.types.agent_tokens_total, 'counter');
-    assert.deepEqual(m.samples[0], { name: 'agent_tokens_total', labels: { model: 'claude-sonnet-4-5', direction: 'input' }, value: 1200 });
+    assert.deepEqual(m.samples[0], {
+      name: 'agent_tokens_total',
+      labels: { model: 'claude-sonnet-4-5', direction: 'input' },
+      value: 1200,
+    });
     assert.deepEqual(m.samples[1]!.labels, { model: 'a"b\\c\nd', direction: 'output' });
     assert.equal(m.samples[1]!.value, 350);
     assert.equal(m.samples[2]!.value, 1);
@@ -44,7 +48,13 @@ describe('counter deltas', () => {
     const b = counterDeltas(a.next, vals({ x: 130 }), null, 2);
     assert.deepEqual([...b.deltas], [['x', 30]]);
     const c = counterDeltas(b.next, vals({ x: 20, y: 5 }), null, 3);
-    assert.deepEqual([...c.deltas], [['x', 20], ['y', 5]]);
+    assert.deepEqual(
+      [...c.deltas],
+      [
+        ['x', 20],
+        ['y', 5],
+      ],
+    );
     assert.equal(c.resets, 1);
   });
 
@@ -52,12 +62,25 @@ describe('counter deltas', () => {
     const a = counterDeltas(undefined, vals({ x: 10, y: 10 }), 1000, 1);
     const b = counterDeltas(a.next, vals({ x: 15 }), 1000, 2);
     const c = counterDeltas(b.next, vals({ x: 16, y: 12 }), 1000, 3);
-    assert.deepEqual([...c.deltas], [['x', 1], ['y', 2]]);
+    assert.deepEqual(
+      [...c.deltas],
+      [
+        ['x', 1],
+        ['y', 2],
+      ],
+    );
     // restarted and already counted past the old values before the scrape: still counted from zero
     const d = counterDeltas(c.next, vals({ x: 40 }), 2000, 4);
     assert.deepEqual([...d.deltas], [['x', 40]]);
     const e = counterDeltas(d.next, vals({ x: 41, y: 3 }), 2000, 5);
-    assert.deepEqual([...e.deltas], [['x', 1], ['y', 3]], 'y restarted at 0 with the process');
+    assert.deepEqual(
+      [...e.deltas],
+      [
+        ['x', 1],
+        ['y', 3],
+      ],
+      'y restarted at 0 with the process',
+    );
   });
 });
 
@@ -133,8 +156,15 @@ describe('a LiteLLM proxy', () => {
 
   it('attributes reported spend by key alias, then team, else to the proxy; reads only the _metric token names', async () => {
     env = usageEnv();
-    const spec = usageSpec({ log: undefined, litellm: { url: 'u', keyAliases: { 'core-key': 'core' }, teams: { research: 'batch' } } });
-    env.fetcher.queue.push(proxyText(1.5, 0.25, 0.1, 1000), proxyText(1.750001, 0.5, 0.1, 3000), proxyText(0.000002, 0.5, 0.3, 100));
+    const spec = usageSpec({
+      log: undefined,
+      litellm: { url: 'u', keyAliases: { 'core-key': 'core' }, teams: { research: 'batch' } },
+    });
+    env.fetcher.queue.push(
+      proxyText(1.5, 0.25, 0.1, 1000),
+      proxyText(1.750001, 0.5, 0.1, 3000),
+      proxyText(0.000002, 0.5, 0.3, 100),
+    );
     for (let i = 0; i < 3; i++) {
       await env.ingester.scrape('proxy', spec, 'litellm', 'u', ctx());
       await env.clock.advance(10_000);
@@ -147,6 +177,6 @@ describe('a LiteLLM proxy', () => {
     assert.equal(by.get('core')!.tokens.output, 200 + 10);
     assert.equal(by.get('core')!.requests, 20 + 1);
     assert.equal(by.get('batch')!.costMicro, 250_000);
-    assert.equal(by.get('proxy')!.costMicro, 200_000, 'an unmapped key is the proxy\'s own spend');
+    assert.equal(by.get('proxy')!.costMicro, 200_000, "an unmapped key is the proxy's own spend");
   });
 });

@@ -97,7 +97,13 @@ describe('WriteQueue', () => {
 
   it('any other error is thrown at once, or reported (and the job dropped) when it comes on a retry', () => {
     const { q, fire, errors } = manual();
-    assert.throws(() => q.submit('bad', () => { throw new Error('constraint'); }), /constraint/);
+    assert.throws(
+      () =>
+        q.submit('bad', () => {
+          throw new Error('constraint');
+        }),
+      /constraint/,
+    );
     assert.equal(q.pending, 0);
     let first = true;
     const done: string[] = [];

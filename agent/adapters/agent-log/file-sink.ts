@@ -79,9 +79,10 @@ export class FileSink {
   end(): void {}
 
   private note(): string {
-    const what = this.lastError !== null && FULL_CODES.has(this.lastError)
-      ? `dropped ${this.dropped} log lines while the disk was full`
-      : `dropped ${this.dropped} log lines: cannot write ${this.opts.file} (${this.lastError ?? 'unknown error'})`;
+    const what =
+      this.lastError !== null && FULL_CODES.has(this.lastError)
+        ? `dropped ${this.dropped} log lines while the disk was full`
+        : `dropped ${this.dropped} log lines: cannot write ${this.opts.file} (${this.lastError ?? 'unknown error'})`;
     const line = {
       level: WARN_LEVEL,
       time: this.now(),

@@ -75,9 +75,17 @@ function openLogFile(file: string, name: string | undefined): NodeJS.WritableStr
     fs.chmodSync(dir, 0o700);
   }
   // O_NOFOLLOW: a link put in place of the log is refused, its target never appended to
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+  const fd = fs.openSync(
+    file,
+    fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW,
+    0o600,
+  );
   fs.fchmodSync(fd, 0o600);
-  return new FileSink({ fd, file, ...(name === undefined ? {} : { name }) }) as unknown as NodeJS.WritableStream;
+  return new FileSink({
+    fd,
+    file,
+    ...(name === undefined ? {} : { name }),
+  }) as unknown as NodeJS.WritableStream;
 }
 
 /**

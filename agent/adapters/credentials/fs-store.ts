@@ -6,7 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
-import { parseEnv, serializeSet, setNameProblem, type CredentialEntry } from '../../core/credentials/envfile.js';
+import {
+  parseEnv,
+  serializeSet,
+  setNameProblem,
+  type CredentialEntry,
+} from '../../core/credentials/envfile.js';
 import type { SecretRef } from '../../core/credentials/redact.js';
 import type { CredentialSetFile, CredentialStore, CredentialVersion } from '../../ports/credentials.js';
 import { checkPrivateDir, readPrivateFile, staleTemps, writePrivateFileAtomic } from './private-file.js';
@@ -34,7 +39,9 @@ export class FsCredentialStore implements CredentialStore {
 
   listSets(): string[] {
     if (!checkPrivateDir(this.dir, { create: false })) return [];
-    return this.names(this.dir, SET_FILE_RE).map((m) => m[1]!).sort();
+    return this.names(this.dir, SET_FILE_RE)
+      .map((m) => m[1]!)
+      .sort();
   }
 
   read(set: string): CredentialSetFile | null {
@@ -67,7 +74,8 @@ export class FsCredentialStore implements CredentialStore {
 
   versions(set: string): CredentialVersion[] {
     this.pathOf(set);
-    if (!checkPrivateDir(this.dir, { create: false }) || !checkPrivateDir(this.history, { create: false })) return [];
+    if (!checkPrivateDir(this.dir, { create: false }) || !checkPrivateDir(this.history, { create: false }))
+      return [];
     return this.names(this.history, VERSION_RE)
       .filter((m) => m[1] === set)
       .map((m) => ({ id: m[2]!, at: Number(m[2]) }))
@@ -79,10 +87,14 @@ export class FsCredentialStore implements CredentialStore {
     if (!/^\d{15}$/.test(versionId)) throw new VigilError('E_USAGE', `"${versionId}" is not a version id`);
     checkPrivateDir(this.history, { create: false });
     const kept = readPrivateFile(path.join(this.history, `${set}.${versionId}.env`));
-    if (kept === null) throw new VigilError('E_NOT_FOUND', `no kept version ${versionId} of credential set "${set}"`);
+    if (kept === null)
+      throw new VigilError('E_NOT_FOUND', `no kept version ${versionId} of credential set "${set}"`);
     const parsed = parseEnv(kept.text, 'systemd');
     if (parsed.problems.length > 0) {
-      throw new VigilError('E_IO', `kept version ${versionId} of "${set}" cannot be read: line ${parsed.problems[0]!.line}: ${parsed.problems[0]!.message}`);
+      throw new VigilError(
+        'E_IO',
+        `kept version ${versionId} of "${set}" cannot be read: line ${parsed.problems[0]!.line}: ${parsed.problems[0]!.message}`,
+      );
     }
     this.write(set, parsed.entries);
   }
@@ -96,11 +108,14 @@ export class FsCredentialStore implements CredentialStore {
         fs.unlinkSync(p);
         gone.push(p);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new VigilError('E_IO', `cannot remove ${p}: ${(err as Error).message}`, { cause: err });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new VigilError('E_IO', `cannot remove ${p}: ${(err as Error).message}`, { cause: err });
       }
     };
     rm(file);
-    if (isRealDir(this.history)) for (const m of this.names(this.history, VERSION_RE)) if (m[1] === set) rm(path.join(this.history, m[0]));
+    if (isRealDir(this.history))
+      for (const m of this.names(this.history, VERSION_RE))
+        if (m[1] === set) rm(path.join(this.history, m[0]));
     return gone;
   }
 
@@ -121,7 +136,8 @@ export class FsCredentialStore implements CredentialStore {
     if (!isRealDir(this.dir)) return out;
     for (const m of this.names(this.dir, SET_FILE_RE)) add(path.join(this.dir, m[0]), m[1]!, true, null);
     if (isRealDir(this.history)) {
-      for (const m of this.names(this.history, VERSION_RE)) add(path.join(this.history, m[0]), m[1]!, false, Number(m[2]));
+      for (const m of this.names(this.history, VERSION_RE))
+        add(path.join(this.history, m[0]), m[1]!, false, Number(m[2]));
     }
     return out;
   }

@@ -43,22 +43,47 @@ function lstatOrNull(p: string): fs.Stats | null {
 /** What is wrong with a file or directory that should be private to us (null when nothing). */
 export function privateProblem(p: string, st: fs.Stats, kind: 'file' | 'dir'): VigilError | null {
   if (st.isSymbolicLink()) {
-    return unsafe(p, 'is a symbolic link; Vigil never follows links for credentials (the link target was not touched)', `remove the link and re-create the ${kind === 'dir' ? 'directory' : 'set'} (vigil secrets import)`);
+    return unsafe(
+      p,
+      'is a symbolic link; Vigil never follows links for credentials (the link target was not touched)',
+      `remove the link and re-create the ${kind === 'dir' ? 'directory' : 'set'} (vigil secrets import)`,
+    );
   }
-  if (kind === 'dir' ? !st.isDirectory() : !st.isFile()) return unsafe(p, `is not a ${kind === 'dir' ? 'directory' : 'regular file'}`, 'move it aside');
-  if (st.uid !== uid()) return unsafe(p, `is owned by uid ${st.uid}, not by you (uid ${uid()})`, `check who created it; then as root: chown ${uid()} ${p}`);
+  if (kind === 'dir' ? !st.isDirectory() : !st.isFile())
+    return unsafe(p, `is not a ${kind === 'dir' ? 'directory' : 'regular file'}`, 'move it aside');
+  if (st.uid !== uid())
+    return unsafe(
+      p,
+      `is owned by uid ${st.uid}, not by you (uid ${uid()})`,
+      `check who created it; then as root: chown ${uid()} ${p}`,
+    );
   if ((st.mode & 0o077) !== 0) {
-    return unsafe(p, `is accessible by others (mode ${octal(st.mode)}); it must be ${kind === 'dir' ? '0700' : '0600'}`, `vigil doctor --fix (or chmod ${kind === 'dir' ? '700' : '600'} ${p})`);
+    return unsafe(
+      p,
+      `is accessible by others (mode ${octal(st.mode)}); it must be ${kind === 'dir' ? '0700' : '0600'}`,
+      `vigil doctor --fix (or chmod ${kind === 'dir' ? '700' : '600'} ${p})`,
+    );
   }
   if (kind === 'file' && st.nlink > 1) {
-    return unsafe(p, `has ${st.nlink} hard links; another name could expose it`, `remove the other links (find / -samefile ${p})`);
+    return unsafe(
+      p,
+      `has ${st.nlink} hard links; another name could expose it`,
+      `remove the other links (find / -samefile ${p})`,
+    );
   }
   return null;
 }
 
 function loopProblem(file: string): VigilError {
   const now = lstatOrNull(file);
-  return (now && privateProblem(file, now, 'file')) ?? unsafe(file, 'was a symbolic link when opened (it was swapped while being read)', 'retry; if it repeats, something else is writing the credential directory');
+  return (
+    (now && privateProblem(file, now, 'file')) ??
+    unsafe(
+      file,
+      'was a symbolic link when opened (it was swapped while being read)',
+      'retry; if it repeats, something else is writing the credential directory',
+    )
+  );
 }
 
 /** The directory exists (created 0700 when `create`), is ours, private and not a link; its parent is not writable by others. */
@@ -90,9 +115,14 @@ function checkParent(dir: string): void {
     fs.mkdirSync(parent, { recursive: true, mode: 0o700 });
     return;
   }
-  if (st.uid !== uid() && st.uid !== 0) throw unsafe(parent, `is owned by uid ${st.uid}, neither you nor root`, 'use a VIGIL_HOME of your own');
+  if (st.uid !== uid() && st.uid !== 0)
+    throw unsafe(parent, `is owned by uid ${st.uid}, neither you nor root`, 'use a VIGIL_HOME of your own');
   if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0 /* sticky, like /tmp */) {
-    throw unsafe(parent, `is writable by others (mode ${octal(st.mode)}), who could replace ${path.basename(dir)}/`, `chmod go-w ${parent}`);
+    throw unsafe(
+      parent,
+      `is writable by others (mode ${octal(st.mode)}), who could replace ${path.basename(dir)}/`,
+      `chmod go-w ${parent}`,
+    );
   }
 }
 
@@ -120,14 +150,23 @@ export function readPrivateFile(file: string, opts: { lenient?: boolean } = {}):
   }
   try {
     const fst = fs.fstatSync(fd);
-    if (fst.ino !== st.ino || fst.dev !== st.dev) throw unsafe(file, 'was replaced while being opened', 'retry; if it repeats, something else is writing the credential directory');
+    if (fst.ino !== st.ino || fst.dev !== st.dev)
+      throw unsafe(
+        file,
+        'was replaced while being opened',
+        'retry; if it repeats, something else is writing the credential directory',
+      );
     const again = privateProblem(file, fst, 'file');
     if (again && !opts.lenient) throw again;
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(fd));
     } catch {
-      throw unsafe(file, 'is not valid UTF-8 text (systemd would skip its values)', 'fix the file, or remove it and import the set again');
+      throw unsafe(
+        file,
+        'is not valid UTF-8 text (systemd would skip its values)',
+        'fix the file, or remove it and import the set again',
+      );
     }
     return { text, mtimeMs: fst.mtimeMs };
   } finally {
@@ -176,12 +215,22 @@ export function syncDir(dir: string): void {
 export function tightenMode(p: string, kind: 'file' | 'dir'): number {
   const want = kind === 'dir' ? 0o700 : 0o600;
   const st = fs.lstatSync(p);
-  if (st.isSymbolicLink()) throw unsafe(p, 'is a symbolic link; its target was not touched', 'remove the link');
-  const fd = fs.openSync(p, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK | C.O_NOCTTY | (kind === 'dir' ? C.O_DIRECTORY : 0));
+  if (st.isSymbolicLink())
+    throw unsafe(p, 'is a symbolic link; its target was not touched', 'remove the link');
+  const fd = fs.openSync(
+    p,
+    C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK | C.O_NOCTTY | (kind === 'dir' ? C.O_DIRECTORY : 0),
+  );
   try {
     const fst = fs.fstatSync(fd);
-    if (fst.ino !== st.ino || fst.dev !== st.dev) throw unsafe(p, 'was replaced while being fixed', 'run it again');
-    if (fst.uid !== uid()) throw unsafe(p, `is owned by uid ${fst.uid}, not by you (uid ${uid()})`, `check who created it; then as root: chown ${uid()} ${p}`);
+    if (fst.ino !== st.ino || fst.dev !== st.dev)
+      throw unsafe(p, 'was replaced while being fixed', 'run it again');
+    if (fst.uid !== uid())
+      throw unsafe(
+        p,
+        `is owned by uid ${fst.uid}, not by you (uid ${uid()})`,
+        `check who created it; then as root: chown ${uid()} ${p}`,
+      );
     if ((fst.mode & 0o7777) !== want) fs.fchmodSync(fd, want);
     return fst.mode & 0o7777;
   } finally {
@@ -217,4 +266,3 @@ export function staleTemps(dir: string, remove: boolean): string[] {
 export function isTempName(name: string): boolean {
   return TEMP_RE.test(name);
 }
-

@@ -19,10 +19,16 @@ export class CredentialStoreSecrets implements SecretSource {
 }
 
 /** A webhook's url/token as written in the manifest file (the fallback). */
-export async function manifestInlineSecret(file: string, webhook: string, what: 'url' | 'token'): Promise<string | undefined> {
+export async function manifestInlineSecret(
+  file: string,
+  webhook: string,
+  what: 'url' | 'token',
+): Promise<string | undefined> {
   try {
     const { parse } = await import('yaml'); // rarely needed: not loaded with the agent
-    const doc = parse(await readFile(file, 'utf8')) as { alerts?: { webhooks?: Record<string, Record<string, unknown>> } } | null;
+    const doc = parse(await readFile(file, 'utf8')) as {
+      alerts?: { webhooks?: Record<string, Record<string, unknown>> };
+    } | null;
     const v = doc?.alerts?.webhooks?.[webhook]?.[what];
     return typeof v === 'string' && v !== '' ? v : undefined;
   } catch {
@@ -31,7 +37,12 @@ export async function manifestInlineSecret(file: string, webhook: string, what: 
 }
 
 /** Credential store first, then the manifest's inline value (when the manifest had one at apply). */
-export function secretLookup(source: SecretSource, set: () => string, manifestFile: () => string | null, inline: () => Record<string, { url: boolean; token: boolean }>) {
+export function secretLookup(
+  source: SecretSource,
+  set: () => string,
+  manifestFile: () => string | null,
+  inline: () => Record<string, { url: boolean; token: boolean }>,
+) {
   return async (w: WebhookConfig, what: 'url' | 'token'): Promise<string | undefined> => {
     const stored = await source.get(set(), webhookSecretKey(w.name, what));
     if (stored) return stored;

@@ -166,7 +166,8 @@ async function readFrom(
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { records: [], next: offset, size: -1 };
-    if (code === 'ELOOP') throw new UnsafeJournal(unsafeJournal(file, 'is a symbolic link', `remove it (rm ${file})`), offset);
+    if (code === 'ELOOP')
+      throw new UnsafeJournal(unsafeJournal(file, 'is a symbolic link', `remove it (rm ${file})`), offset);
     throw err;
   }
   try {
@@ -217,13 +218,30 @@ class UnsafeJournal extends Error {
 }
 
 function unsafeJournal(file: string, why: string, fix: string): VigilError {
-  return new VigilError('E_JOURNAL_UNSAFE', `refusing to read the exit journal ${file}: it ${why}, so its lines could be another user's — fix: ${fix}`, { details: { path: file } });
+  return new VigilError(
+    'E_JOURNAL_UNSAFE',
+    `refusing to read the exit journal ${file}: it ${why}, so its lines could be another user's — fix: ${fix}`,
+    { details: { path: file } },
+  );
 }
 
-function journalProblem(file: string, st: { uid: number; mode: number; isFile(): boolean }): VigilError | null {
+function journalProblem(
+  file: string,
+  st: { uid: number; mode: number; isFile(): boolean },
+): VigilError | null {
   const me = process.geteuid?.() ?? 0;
   if (!st.isFile()) return unsafeJournal(file, 'is not a regular file', 'move it aside');
-  if (st.uid !== me) return unsafeJournal(file, `is owned by uid ${st.uid}, not by you (uid ${me})`, `check who put it there, then move it aside (mv ${file} ${file}.suspect)`);
-  if ((st.mode & 0o022) !== 0) return unsafeJournal(file, `is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`, `vigil doctor --fix (or chmod 600 ${file})`);
+  if (st.uid !== me)
+    return unsafeJournal(
+      file,
+      `is owned by uid ${st.uid}, not by you (uid ${me})`,
+      `check who put it there, then move it aside (mv ${file} ${file}.suspect)`,
+    );
+  if ((st.mode & 0o022) !== 0)
+    return unsafeJournal(
+      file,
+      `is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`,
+      `vigil doctor --fix (or chmod 600 ${file})`,
+    );
   return null;
 }

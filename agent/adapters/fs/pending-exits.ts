@@ -45,7 +45,10 @@ export class PendingExits {
     if (create) this.triedCreateAt = now;
     this.flushing = true;
     try {
-      await this.runner.run(this.launcher, exitFlushArgs(this.journal), { okCodes: [0, EXIT_FLUSH_STILL_PENDING], timeoutMs: 10_000 });
+      await this.runner.run(this.launcher, exitFlushArgs(this.journal), {
+        okCodes: [0, EXIT_FLUSH_STILL_PENDING],
+        timeoutMs: 10_000,
+      });
       this.seen = null; // read it again: the flush changed it
       await this.look();
     } finally {
@@ -63,7 +66,8 @@ export class PendingExits {
       return;
     }
     this.missing = false;
-    if (this.seen && this.seen.mtimeMs === st.mtimeMs && this.seen.size === st.size && this.waiting === 0) return;
+    if (this.seen && this.seen.mtimeMs === st.mtimeMs && this.seen.size === st.size && this.waiting === 0)
+      return;
     this.seen = { mtimeMs: st.mtimeMs, size: st.size };
     const handle = await open(this.file, 'r');
     try {

@@ -16,7 +16,9 @@ const octal = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, 
 const myUid = (): number => process.geteuid?.() ?? 0;
 
 function unsafeHome(p: string, why: string, fix: string): VigilError {
-  return new VigilError('E_HOME_UNSAFE', `${p} ${why}; Vigil will not run on it — fix: ${fix}`, { details: { path: p } });
+  return new VigilError('E_HOME_UNSAFE', `${p} ${why}; Vigil will not run on it — fix: ${fix}`, {
+    details: { path: p },
+  });
 }
 
 /** What is wrong with one of Vigil's directories (null when nothing, or when it does not exist). */
@@ -28,10 +30,25 @@ export function homeDirProblem(p: string, opts: { followLink: boolean }): VigilE
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new VigilError('E_IO', `cannot check ${p}: ${(err as Error).message}`, { cause: err });
   }
-  if (st.isSymbolicLink()) return unsafeHome(p, 'is a symbolic link (another user could point it anywhere)', `replace it with a directory of your own (mkdir -m 700 ${p})`);
+  if (st.isSymbolicLink())
+    return unsafeHome(
+      p,
+      'is a symbolic link (another user could point it anywhere)',
+      `replace it with a directory of your own (mkdir -m 700 ${p})`,
+    );
   if (!st.isDirectory()) return unsafeHome(p, 'is not a directory', 'move it aside');
-  if (st.uid !== myUid()) return unsafeHome(p, `is owned by uid ${st.uid}, not by you (uid ${myUid()})`, `use a VIGIL_HOME of your own, or as root: chown ${myUid()} ${p}`);
-  if ((st.mode & 0o022) !== 0) return unsafeHome(p, `is writable by other users (mode ${octal(st.mode)})`, `vigil doctor --fix (or chmod 700 ${p})`);
+  if (st.uid !== myUid())
+    return unsafeHome(
+      p,
+      `is owned by uid ${st.uid}, not by you (uid ${myUid()})`,
+      `use a VIGIL_HOME of your own, or as root: chown ${myUid()} ${p}`,
+    );
+  if ((st.mode & 0o022) !== 0)
+    return unsafeHome(
+      p,
+      `is writable by other users (mode ${octal(st.mode)})`,
+      `vigil doctor --fix (or chmod 700 ${p})`,
+    );
   return null;
 }
 
@@ -56,7 +73,8 @@ export function ensurePrivateDir(dir: string, opts: { tighten?: boolean } = {}):
   if (first === undefined) {
     if (opts.tighten) {
       const st = fs.lstatSync(dir);
-      if (st.isDirectory() && st.uid === myUid() && (st.mode & 0o077) !== 0 && (st.mode & 0o022) === 0) fs.chmodSync(dir, 0o700);
+      if (st.isDirectory() && st.uid === myUid() && (st.mode & 0o077) !== 0 && (st.mode & 0o022) === 0)
+        fs.chmodSync(dir, 0o700);
     }
     return;
   }
@@ -77,14 +95,25 @@ export function ensurePrivateFile(file: string): void {
   try {
     fd = fs.openSync(file, C.O_WRONLY | C.O_APPEND | C.O_CREAT | C.O_NOFOLLOW | C.O_NONBLOCK, 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw unsafeHome(file, 'is a symbolic link', `remove it (rm ${file})`);
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw unsafeHome(file, 'is a symbolic link', `remove it (rm ${file})`);
     throw new VigilError('E_IO', `cannot create ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw unsafeHome(file, 'is not a regular file', `move it aside`);
-    if (st.uid !== myUid()) throw unsafeHome(file, `is owned by uid ${st.uid}, not by you (uid ${myUid()})`, `check who put it there, then move it aside (mv ${file} ${file}.suspect)`);
-    if ((st.mode & 0o022) !== 0) throw unsafeHome(file, `is writable by other users (mode ${octal(st.mode)})`, `vigil doctor --fix (or chmod 600 ${file})`);
+    if (st.uid !== myUid())
+      throw unsafeHome(
+        file,
+        `is owned by uid ${st.uid}, not by you (uid ${myUid()})`,
+        `check who put it there, then move it aside (mv ${file} ${file}.suspect)`,
+      );
+    if ((st.mode & 0o022) !== 0)
+      throw unsafeHome(
+        file,
+        `is writable by other users (mode ${octal(st.mode)})`,
+        `vigil doctor --fix (or chmod 600 ${file})`,
+      );
     if ((st.mode & 0o7777) !== 0o600) fs.fchmodSync(fd, 0o600);
   } finally {
     fs.closeSync(fd);

@@ -15,11 +15,20 @@ export type { ProbeHealth, ProbeResult } from '../../core/health/probe.js';
 const MAX_BODY = 64 * 1024;
 const HEADERS = { accept: 'application/json', 'user-agent': 'vigil-probe' };
 
-export function probeHealth(url: string, timeoutMs: number, now: () => number = Date.now): Promise<ProbeResult> {
+export function probeHealth(
+  url: string,
+  timeoutMs: number,
+  now: () => number = Date.now,
+): Promise<ProbeResult> {
   const started = performance.now();
   const at = now();
-  const done = (r: Omit<ProbeResult, 'latencyMs' | 'at'>): ProbeResult => ({ ...r, latencyMs: Math.round(performance.now() - started), at });
-  const down = (error: string, httpStatus: number | null = null) => done({ health: 'down', httpStatus, reported: null, checks: null, error });
+  const done = (r: Omit<ProbeResult, 'latencyMs' | 'at'>): ProbeResult => ({
+    ...r,
+    latencyMs: Math.round(performance.now() - started),
+    at,
+  });
+  const down = (error: string, httpStatus: number | null = null) =>
+    done({ health: 'down', httpStatus, reported: null, checks: null, error });
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -37,31 +46,39 @@ export function probeHealth(url: string, timeoutMs: number, now: () => number = 
       resolve(r);
     };
     const timer = setTimeout(() => finish(down(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    const failed = (err: { code?: string | undefined; message: string }) => finish(down(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message));
+    const failed = (err: { code?: string | undefined; message: string }) =>
+      finish(down(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message));
     if (parsed.protocol === 'http:') {
       const get = rawGet(parsed, MAX_BODY, HEADERS);
       abort = get.abort;
-      get.done.then((r) => finish(done(interpret(r.status, r.body))), (err: RawHttpError) => failed(err));
+      get.done.then(
+        (r) => finish(done(interpret(r.status, r.body))),
+        (err: RawHttpError) => failed(err),
+      );
       return;
     }
     if (parsed.protocol !== 'https:') {
       finish(down(`unsupported protocol ${parsed.protocol}`));
       return;
     }
-    httpLib('https:').then((https) => {
-      if (settled || !https) return;
-      const req = https.get(parsed, { headers: HEADERS, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= MAX_BODY) chunks.push(c);
+    httpLib('https:')
+      .then((https) => {
+        if (settled || !https) return;
+        const req = https.get(parsed, { headers: HEADERS, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= MAX_BODY) chunks.push(c);
+          });
+          res.on('end', () =>
+            finish(done(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')))),
+          );
+          res.on('error', (err) => finish(down(err.message, res.statusCode ?? null)));
         });
-        res.on('end', () => finish(done(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')))));
-        res.on('error', (err) => finish(down(err.message, res.statusCode ?? null)));
-      });
-      abort = () => req.destroy();
-      req.on('error', (err: NodeJS.ErrnoException) => failed(err));
-    }).catch((err: unknown) => finish(down((err as Error).message)));
+        abort = () => req.destroy();
+        req.on('error', (err: NodeJS.ErrnoException) => failed(err));
+      })
+      .catch((err: unknown) => finish(down((err as Error).message)));
   });
 }

@@ -25,7 +25,11 @@ export class RawHttpError extends Error {
 }
 
 /** Resolves with the status and (capped) body; rejects with RawHttpError on a socket error or a malformed answer. */
-export function rawGet(url: URL, maxBody: number, headers: Record<string, string>): { done: Promise<RawResponse>; abort(): void } {
+export function rawGet(
+  url: URL,
+  maxBody: number,
+  headers: Record<string, string>,
+): { done: Promise<RawResponse>; abort(): void } {
   const port = url.port === '' ? 80 : Number(url.port);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const sock = net.connect({ host, port });
@@ -42,8 +46,12 @@ export function rawGet(url: URL, maxBody: number, headers: Record<string, string
     };
     sock.setNoDelay(true);
     sock.on('connect', () => {
-      const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      sock.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${extra}Connection: close\r\n\r\n`);
+      const extra = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      sock.write(
+        `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${extra}Connection: close\r\n\r\n`,
+      );
     });
     sock.on('data', (d: Buffer) => {
       size += d.length;
@@ -79,7 +87,8 @@ export function parse(buf: Buffer, maxBody: number, ended: boolean): RawResponse
     if (i > 0) fields.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
   }
   const rest = buf.subarray(headEnd + 4);
-  if (status === 204 || status === 304 || (status >= 100 && status < 200)) return { status, body: '', complete: true };
+  if (status === 204 || status === 304 || (status >= 100 && status < 200))
+    return { status, body: '', complete: true };
   if ((fields.get('transfer-encoding') ?? '').toLowerCase().includes('chunked')) {
     const body = dechunk(rest, maxBody);
     if (body.complete || ended || body.capped) return { status, body: body.text, complete: body.complete };
@@ -88,10 +97,16 @@ export function parse(buf: Buffer, maxBody: number, ended: boolean): RawResponse
   const length = fields.get('content-length');
   if (length !== undefined && /^\d+$/.test(length)) {
     const n = Number(length);
-    if (rest.length >= n || rest.length >= maxBody || ended) return { status, body: rest.subarray(0, Math.min(n, maxBody)).toString('utf8'), complete: rest.length >= n };
+    if (rest.length >= n || rest.length >= maxBody || ended)
+      return {
+        status,
+        body: rest.subarray(0, Math.min(n, maxBody)).toString('utf8'),
+        complete: rest.length >= n,
+      };
     return null;
   }
-  if (rest.length >= maxBody || ended) return { status, body: rest.subarray(0, maxBody).toString('utf8'), complete: ended };
+  if (rest.length >= maxBody || ended)
+    return { status, body: rest.subarray(0, maxBody).toString('utf8'), complete: ended };
   return null;
 }
 
@@ -108,7 +123,12 @@ function dechunk(buf: Buffer, maxBody: number): { text: string; complete: boolea
     if (buf.length < eol + 2 + n) break;
     parts.push(buf.subarray(eol + 2, eol + 2 + n));
     size += n;
-    if (size >= maxBody) return { text: Buffer.concat(parts).subarray(0, maxBody).toString('utf8'), complete: false, capped: true };
+    if (size >= maxBody)
+      return {
+        text: Buffer.concat(parts).subarray(0, maxBody).toString('utf8'),
+        complete: false,
+        capped: true,
+      };
     at = eol + 2 + n + 2;
   }
   return { text: Buffer.concat(parts).toString('utf8'), complete: false, capped: false };

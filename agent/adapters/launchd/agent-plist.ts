@@ -26,7 +26,11 @@ export function agentPlistPath(env: Readonly<Record<string, string | undefined>>
 }
 
 /** argv: node's absolute path, the CLI script, `agent run` and its options. */
-export function renderAgentPlist(paths: VigilPaths, argv: readonly string[], env: Readonly<Record<string, string>>): string {
+export function renderAgentPlist(
+  paths: VigilPaths,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+): string {
   return buildPlist({
     Label: AGENT_LABEL,
     ProgramArguments: [...argv],

@@ -11,5 +11,7 @@ export async function appendExitRecord(
   r: { at: number; service: string; result: string; how: 'exited' | 'killed'; status: string },
 ): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await appendFile(file, `${(r.at / 1000).toFixed(3)} ${r.service} ${r.result} ${r.how} ${r.status}\n`, { mode: 0o600 });
+  await appendFile(file, `${(r.at / 1000).toFixed(3)} ${r.service} ${r.result} ${r.how} ${r.status}\n`, {
+    mode: 0o600,
+  });
 }

@@ -44,7 +44,8 @@ export async function scanInstalled(dir: string, paths: VigilPaths): Promise<Map
     const dict = parsePlistFile(data);
     if (!dict) continue;
     const m = readMarkers(dict);
-    if (m.home !== paths.home || m.service === null || !SERVICE_RE.test(m.service) || m.service === 'agent') continue;
+    if (m.home !== paths.home || m.service === null || !SERVICE_RE.test(m.service) || m.service === 'agent')
+      continue;
     const label = typeof dict.Label === 'string' ? dict.Label : name.replace(/\.plist$/, '');
     const actualHash = plistHash(dict);
     const ka = dict.KeepAlive;
@@ -79,7 +80,10 @@ export async function readGaveUp(paths: VigilPaths): Promise<Record<string, Gave
 }
 
 /** Applies `change` to the gave-up records and writes them back (atomically, 0600). */
-export async function updateGaveUp(paths: VigilPaths, change: (all: Record<string, GaveUp>) => boolean): Promise<void> {
+export async function updateGaveUp(
+  paths: VigilPaths,
+  change: (all: Record<string, GaveUp>) => boolean,
+): Promise<void> {
   const all = await readGaveUp(paths);
   if (!change(all)) return;
   const file = gaveUpPath(paths);

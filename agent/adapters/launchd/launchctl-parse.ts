@@ -105,7 +105,9 @@ export function parseList(stdout: string): Map<string, ListRow> {
  * The status column decoded: negative = the signal that stopped the job (launchctl(1): "-15" means
  * SIGTERM); a raw wait status (exit code << 8, seen in some versions' dict form) is decoded too.
  */
-export function decodeListStatus(status: number | null): { code: number | null; signal: string | null } | null {
+export function decodeListStatus(
+  status: number | null,
+): { code: number | null; signal: string | null } | null {
   if (status === null) return null;
   if (status < 0) return { code: null, signal: darwinSignalName(-status) };
   if (status > 255 && status % 256 === 0) return { code: status >> 8, signal: null };

@@ -15,7 +15,13 @@ import { VigilError } from '../../core/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/process-runner.js';
 import { AGENT_LABEL } from './labels.js';
-import { launchdErrorNumber, parseList, parsePrint, type ListRow, type PrintInfo } from './launchctl-parse.js';
+import {
+  launchdErrorNumber,
+  parseList,
+  parsePrint,
+  type ListRow,
+  type PrintInfo,
+} from './launchctl-parse.js';
 
 export const LAUNCHCTL = '/bin/launchctl';
 
@@ -94,7 +100,8 @@ export class Launchctl {
   async bootstrap(label: string, plistPath: string): Promise<void> {
     const domain = await this.domain();
     const recent = this.o.clock.now() - (this.bootedOut.get(label) ?? -Infinity) < RECENT_BOOTOUT_MS;
-    const deadline = this.o.clock.now() + (recent ? (this.o.bootstrapRetryMs ?? BOOTSTRAP_RETRY_MS) : BOOTSTRAP_GRACE_MS);
+    const deadline =
+      this.o.clock.now() + (recent ? (this.o.bootstrapRetryMs ?? BOOTSTRAP_RETRY_MS) : BOOTSTRAP_GRACE_MS);
     for (;;) {
       const r = await this.call(['bootstrap', domain, plistPath], [LAUNCHD.EIO, LAUNCHD.EALREADY]);
       if (r.exitCode === 0) return;
@@ -119,7 +126,11 @@ export class Launchctl {
     const deadline = this.o.clock.now() + Math.max(this.o.stopTimeoutMs ?? 45_000, waitMs);
     let wasLoaded = false;
     for (;;) {
-      const r = await this.call(['bootout', target], [LAUNCHD.ESRCH, LAUNCHD.NOT_FOUND, LAUNCHD.EINPROGRESS], Math.max(90_000, waitMs));
+      const r = await this.call(
+        ['bootout', target],
+        [LAUNCHD.ESRCH, LAUNCHD.NOT_FOUND, LAUNCHD.EINPROGRESS],
+        Math.max(90_000, waitMs),
+      );
       if (r.exitCode === LAUNCHD.ESRCH || r.exitCode === LAUNCHD.NOT_FOUND) break;
       wasLoaded = true;
       if (r.exitCode === 0) {
@@ -144,14 +155,26 @@ export class Launchctl {
   }
 
   /** Runs launchctl; exit 0 and `tolerate` resolve, anything else is a mapped VigilError (null: everything resolves). */
-  private async call(args: string[], tolerate: readonly number[] | null = [], timeoutMs = 30_000): Promise<RunResult> {
+  private async call(
+    args: string[],
+    tolerate: readonly number[] | null = [],
+    timeoutMs = 30_000,
+  ): Promise<RunResult> {
     try {
-      const r = await this.o.runner.run(LAUNCHCTL, args, { env: this.o.env, okCodes: tolerate === null ? range256() : [0, ...tolerate], timeoutMs });
+      const r = await this.o.runner.run(LAUNCHCTL, args, {
+        env: this.o.env,
+        okCodes: tolerate === null ? range256() : [0, ...tolerate],
+        timeoutMs,
+      });
       return r;
     } catch (err) {
       if (err instanceof ProcessError) throw launchctlError(args, err.result);
       const msg = err instanceof Error ? err.message : String(err);
-      throw new VigilError('E_SERVICE_MANAGER', `cannot run launchctl (${msg}); the launchd backend works on macOS only (VIGIL_BACKEND=systemd on Linux)`, { cause: err });
+      throw new VigilError(
+        'E_SERVICE_MANAGER',
+        `cannot run launchctl (${msg}); the launchd backend works on macOS only (VIGIL_BACKEND=systemd on Linux)`,
+        { cause: err },
+      );
     }
   }
 }
@@ -170,13 +193,23 @@ function stuck(label: string, target: string): VigilError {
 }
 
 /** What launchd's numbers mean for the person reading the error. */
-export function launchctlError(args: readonly string[], r: RunResult, ctx: { label?: string; plistPath?: string } = {}): VigilError {
+export function launchctlError(
+  args: readonly string[],
+  r: RunResult,
+  ctx: { label?: string; plistPath?: string } = {},
+): VigilError {
   const shown = `launchctl ${args.join(' ')}`;
   const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
   const code = r.exitCode ?? launchdErrorNumber(r.stderr);
   const last = args[args.length - 1] ?? '';
   // The label: from the plist's file name (bootstrap) or the service target "<domain>/<label>".
-  const what = ctx.label ?? (last.endsWith('.plist') ? last.split('/').pop()!.slice(0, -6) : /^(?:gui|user)\/\d+\//.test(last) ? last.split('/').slice(2).join('/') : last);
+  const what =
+    ctx.label ??
+    (last.endsWith('.plist')
+      ? last.split('/').pop()!.slice(0, -6)
+      : /^(?:gui|user)\/\d+\//.test(last)
+        ? last.split('/').slice(2).join('/')
+        : last);
   const domain = args.map((a) => /^(?:gui|user)\/\d+/.exec(a)?.[0]).find(Boolean) ?? 'gui/$(id -u)';
   const details = { command: shown, exitCode: r.exitCode, launchdError: code, stderr: r.stderr };
   let why: string;
@@ -207,5 +240,7 @@ export function launchctlError(args: readonly string[], r: RunResult, ctx: { lab
     default:
       why = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `failed (exit ${r.exitCode})`;
   }
-  return new VigilError('E_SERVICE_MANAGER', `${shown}: ${why}${said ? ` [launchctl: ${said}]` : ''}`, { details });
+  return new VigilError('E_SERVICE_MANAGER', `${shown}: ${why}${said ? ` [launchctl: ${said}]` : ''}`, {
+    details,
+  });
 }

@@ -83,7 +83,12 @@ export class LaunchdManager implements ServiceManager {
       uid,
       ...(deps.domain ? { domain: deps.domain } : {}),
     });
-    this.reaper = new JobReaper({ runner: deps.runner, env: this.env, clock: this.clock, kill: deps.kill ?? ((pid, sig) => process.kill(pid, sig)) });
+    this.reaper = new JobReaper({
+      runner: deps.runner,
+      env: this.env,
+      clock: this.clock,
+      kill: deps.kill ?? ((pid, sig) => process.kill(pid, sig)),
+    });
   }
 
   render(spec: ServiceSpec): UnitFile {
@@ -102,7 +107,8 @@ export class LaunchdManager implements ServiceManager {
       await mkdir(this.agentDir, { recursive: true, mode: 0o755 });
       // 0700 whatever the umask: another user who can write logs/ or state/ could swap a log or forge exits.
       ensurePrivateDir(p.logs, { tighten: true });
-      if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined) await chmod(p.credentials, 0o700);
+      if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined)
+        await chmod(p.credentials, 0o700);
       ensurePrivateDir(path.dirname(p.exits), { tighten: true });
       assertPrivateHome(p);
       // launchd creates StandardErrorPath with the job's umask (0644); made first, it stays 0600.
@@ -131,7 +137,10 @@ export class LaunchdManager implements ServiceManager {
     for (const s of services) {
       const u = units.get(s);
       await this.stopLabel(u?.label ?? serviceLabel(s));
-      if (u) await rm(u.path, { force: true }).catch((err: unknown) => Promise.reject(ioError(`cannot delete ${u.path}`, err)));
+      if (u)
+        await rm(u.path, { force: true }).catch((err: unknown) =>
+          Promise.reject(ioError(`cannot delete ${u.path}`, err)),
+        );
       this.pendingReload.delete(s);
     }
     await updateGaveUp(this.d.paths, (all) => services.map((s) => delete all[s]).some(Boolean));
@@ -152,7 +161,8 @@ export class LaunchdManager implements ServiceManager {
 
   async stop(services: readonly string[]): Promise<void> {
     const units = await this.installed(SCAN_TTL_MS);
-    for (const s of services) await this.stopLabel(units.get(s)?.label ?? serviceLabel(s), units.get(s)?.exitTimeOutSec);
+    for (const s of services)
+      await this.stopLabel(units.get(s)?.label ?? serviceLabel(s), units.get(s)?.exitTimeOutSec);
   }
 
   /**
@@ -161,14 +171,21 @@ export class LaunchdManager implements ServiceManager {
    */
   async giveUp(service: string, info: Omit<GaveUp, 'at'>): Promise<void> {
     const units = await this.installed(SCAN_TTL_MS);
-    await this.stopLabel(units.get(service)?.label ?? serviceLabel(service), units.get(service)?.exitTimeOutSec);
+    await this.stopLabel(
+      units.get(service)?.label ?? serviceLabel(service),
+      units.get(service)?.exitTimeOutSec,
+    );
     const at = this.clock.now();
     await updateGaveUp(this.d.paths, (all) => ((all[service] = { ...info, at }), true));
   }
 
   async status(services: readonly string[]): Promise<ObservedStatus[]> {
     if (services.length === 0) return [];
-    const [units, rows, gaveUp] = await Promise.all([this.installed(SCAN_TTL_MS), this.launchctl.list(), readGaveUp(this.d.paths)]);
+    const [units, rows, gaveUp] = await Promise.all([
+      this.installed(SCAN_TTL_MS),
+      this.launchctl.list(),
+      readGaveUp(this.d.paths),
+    ]);
     const now = this.clock.now();
     const prints = new Map<string, PrintInfo | null>();
     await Promise.all(
@@ -192,7 +209,10 @@ export class LaunchdManager implements ServiceManager {
       const pid = label ? (rows.get(label)?.pid ?? prints.get(label)?.pid ?? null) : null;
       return pid === null ? [] : [pid];
     });
-    const table = pids.length > 0 ? await readProcessTable(this.d.runner, this.env).catch(() => new Map<number, ProcessEntry>()) : new Map<number, ProcessEntry>();
+    const table =
+      pids.length > 0
+        ? await readProcessTable(this.d.runner, this.env).catch(() => new Map<number, ProcessEntry>())
+        : new Map<number, ProcessEntry>();
     return services.map((s) => {
       const u = units.get(s);
       const label = u?.label ?? serviceLabel(s);
@@ -221,12 +241,22 @@ export class LaunchdManager implements ServiceManager {
   /** enable + bootstrap when not loaded (or loaded with an outdated plist); else kickstart (-k to restart). */
   private async startOne(service: string, how: 'start' | 'restart'): Promise<void> {
     const u = (await this.installed(SCAN_TTL_MS)).get(service) ?? (await this.installed(0)).get(service);
-    if (!u) throw new VigilError('E_SERVICE_MANAGER', `${service} has no LaunchAgent in ${this.agentDir} for ${this.d.paths.home}; run vigil apply`);
+    if (!u)
+      throw new VigilError(
+        'E_SERVICE_MANAGER',
+        `${service} has no LaunchAgent in ${this.agentDir} for ${this.d.paths.home}; run vigil apply`,
+      );
     await updateGaveUp(this.d.paths, (all) => delete all[service]);
     this.absent.delete(u.label);
     const loaded = await this.launchctl.print(u.label);
     if (loaded && !this.pendingReload.has(service)) {
-      if (how === 'restart') await this.reaper.restart(u.label, loaded.pid, () => this.launchctl.kickstart(u.label, true), u.exitTimeOutSec);
+      if (how === 'restart')
+        await this.reaper.restart(
+          u.label,
+          loaded.pid,
+          () => this.launchctl.kickstart(u.label, true),
+          u.exitTimeOutSec,
+        );
       else await this.launchctl.kickstart(u.label, false);
       return;
     }
@@ -236,7 +266,8 @@ export class LaunchdManager implements ServiceManager {
     this.pendingReload.delete(service);
     // RunAtLoad normally spawns it; launchd has been seen to leave a fresh job unspawned (openbase#15).
     const after = await this.launchctl.print(u.label);
-    if (after && after.pid === null && (after.runs ?? 0) === 0) await this.launchctl.kickstart(u.label, false);
+    if (after && after.pid === null && (after.runs ?? 0) === 0)
+      await this.launchctl.kickstart(u.label, false);
   }
 
   private async stopLabel(label: string, exitTimeOutSec?: number): Promise<void> {
@@ -258,7 +289,10 @@ export class LaunchdManager implements ServiceManager {
     try {
       await access(this.d.launcher, constants.X_OK);
     } catch {
-      throw new VigilError('E_SERVICE_MANAGER', `Vigil's launcher ${this.d.launcher} is missing or not executable; build it with \`npm run build\` (needs a C compiler: xcode-select --install)`);
+      throw new VigilError(
+        'E_SERVICE_MANAGER',
+        `Vigil's launcher ${this.d.launcher} is missing or not executable; build it with \`npm run build\` (needs a C compiler: xcode-select --install)`,
+      );
     }
   }
 

@@ -84,7 +84,10 @@ export function renderPlist(spec: ServiceSpec, ctx: PlistRenderContext): UnitFil
   };
   checkStrings(spec.name, dict);
   const hash = plistHash(dict);
-  const content = buildPlist({ ...dict, [MARKER_KEY]: { Home: ctx.paths.home, Service: spec.name, Hash: hash } });
+  const content = buildPlist({
+    ...dict,
+    [MARKER_KEY]: { Home: ctx.paths.home, Service: spec.name, Hash: hash },
+  });
   return { service: spec.name, unit: label, path: plistPath(ctx.agentDir, label), content, hash };
 }
 
@@ -110,7 +113,8 @@ export function plistHash(dict: PlistDict): string {
 export function parsePlistFile(bytes: Uint8Array): PlistDict | null {
   const data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    const value = data.subarray(0, 6).toString('latin1') === 'bplist' ? parseBinary(data) : parse(data.toString('utf8'));
+    const value =
+      data.subarray(0, 6).toString('latin1') === 'bplist' ? parseBinary(data) : parse(data.toString('utf8'));
     return isDict(value) ? value : null;
   } catch {
     return null;
@@ -120,17 +124,22 @@ export function parsePlistFile(bytes: Uint8Array): PlistDict | null {
 export function readMarkers(dict: PlistDict): Markers {
   const m = dict[MARKER_KEY];
   const str = (v: PlistValue | undefined) => (typeof v === 'string' ? v : null);
-  return isDict(m) ? { home: str(m.Home), service: str(m.Service), hash: str(m.Hash) } : { home: null, service: null, hash: null };
+  return isDict(m)
+    ? { home: str(m.Home), service: str(m.Service), hash: str(m.Hash) }
+    : { home: null, service: null, hash: null };
 }
 
 export function isDict(v: PlistValue | undefined | null): v is PlistDict {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !ArrayBuffer.isView(v);
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !ArrayBuffer.isView(v)
+  );
 }
 
 function canonical(v: PlistValue): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v instanceof Date) return JSON.stringify(v.toISOString());
-  if (ArrayBuffer.isView(v)) return JSON.stringify(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'));
+  if (ArrayBuffer.isView(v))
+    return JSON.stringify(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'));
   if (isDict(v)) {
     return `{${Object.keys(v)
       .sort()
@@ -155,5 +164,6 @@ function checkStrings(service: string, v: PlistValue, where = ''): void {
     return;
   }
   if (Array.isArray(v)) v.forEach((x, i) => checkStrings(service, x as PlistValue, `${where}[${i}]`));
-  else if (isDict(v)) for (const [k, x] of Object.entries(v)) checkStrings(service, x, where ? `${where}.${k}` : k);
+  else if (isDict(v))
+    for (const [k, x] of Object.entries(v)) checkStrings(service, x, where ? `${where}.${k}` : k);
 }

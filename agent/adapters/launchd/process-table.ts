@@ -81,7 +81,10 @@ export function processTree(table: Map<number, ProcessEntry>, root: number): Pro
   return out;
 }
 
-export function treeUsage(table: Map<number, ProcessEntry>, root: number): { memoryBytes: number; cpuNsec: number; startedAt: number | null } | null {
+export function treeUsage(
+  table: Map<number, ProcessEntry>,
+  root: number,
+): { memoryBytes: number; cpuNsec: number; startedAt: number | null } | null {
   const tree = processTree(table, root);
   if (tree.length === 0) return null;
   return {
@@ -91,7 +94,10 @@ export function treeUsage(table: Map<number, ProcessEntry>, root: number): { mem
   };
 }
 
-export async function readProcessTable(runner: ProcessRunner, env: NodeJS.ProcessEnv): Promise<Map<number, ProcessEntry>> {
+export async function readProcessTable(
+  runner: ProcessRunner,
+  env: NodeJS.ProcessEnv,
+): Promise<Map<number, ProcessEntry>> {
   const r = await runner.run('ps', PS_ARGS, { env: { ...env, LC_ALL: 'C' }, timeoutMs: 10_000 });
   return parsePs(r.stdout);
 }

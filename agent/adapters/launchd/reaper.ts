@@ -28,7 +28,12 @@ export class JobReaper {
   }
 
   /** Snapshot, kickstart -k, wait until the old job process is gone, kill survivors of its tree. */
-  async restart(_label: string, pid: number | null, doKick: () => Promise<unknown>, exitTimeOutSec: number): Promise<void> {
+  async restart(
+    _label: string,
+    pid: number | null,
+    doKick: () => Promise<unknown>,
+    exitTimeOutSec: number,
+  ): Promise<void> {
     const before = pid === null ? [] : await this.tree(pid);
     await doKick();
     if (before.length === 0) return;
@@ -50,7 +55,10 @@ export class JobReaper {
     return readProcessTable(this.d.runner, this.d.env).catch(() => new Map<number, ProcessEntry>());
   }
 
-  private async killSurvivors(before: readonly ProcessEntry[], table: Map<number, ProcessEntry>): Promise<void> {
+  private async killSurvivors(
+    before: readonly ProcessEntry[],
+    table: Map<number, ProcessEntry>,
+  ): Promise<void> {
     for (const p of before) {
       if (!same(table.get(p.pid), p)) continue;
       try {

@@ -39,7 +39,8 @@ export function launcherPath(env: Readonly<Record<string, string | undefined>>):
 export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bin', 'vigil.js'))) return dir;
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bin', 'vigil.js')))
+      return dir;
     const up = path.dirname(dir);
     if (up === dir) return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
     dir = up;
@@ -56,7 +57,11 @@ export function launcherLogPath(paths: VigilPaths, service: string): string {
 }
 
 /** The launcher's argv for one run: the launcher, its options, `--`, then the service's own argv unchanged. */
-export function launcherArgv(spec: ServiceSpec, ctx: { paths: VigilPaths; launcher: string }, host: LauncherHost): string[] {
+export function launcherArgv(
+  spec: ServiceSpec,
+  ctx: { paths: VigilPaths; launcher: string },
+  host: LauncherHost,
+): string[] {
   const { maxBytes, keep } = logSettings(spec);
   const hostOptions =
     host === 'launchd'

@@ -10,7 +10,13 @@ import { VigilError } from '../../core/errors.js';
 import { SERVICE_NAME_RE } from '../../core/manifest/names.js';
 import { passesLevel } from '../../core/logs/level.js';
 import { compilePattern, lineMatches, type LineMatcher } from '../../core/logs/match.js';
-import type { LogMatch, LogSearchQuery, LogSearchResult, LogTailQuery, LogTailResult } from '../../core/logs/model.js';
+import type {
+  LogMatch,
+  LogSearchQuery,
+  LogSearchResult,
+  LogTailQuery,
+  LogTailResult,
+} from '../../core/logs/model.js';
 import type { LogReader } from '../../ports/log-reader.js';
 import { followLog } from './follow.js';
 import { searchLog, type SearchOutput } from './search.js';
@@ -56,9 +62,18 @@ export class FileLogReader implements LogReader {
   }
 
   async tail(service: string, q: LogTailQuery): Promise<LogTailResult> {
-    const out = await tailLog(this.file(service), q, { redact: this.redactor(service, 'log tail'), regex: this.regex });
+    const out = await tailLog(this.file(service), q, {
+      redact: this.redactor(service, 'log tail'),
+      regex: this.regex,
+    });
     if (out.files.length === 0) this.requireKnown(service);
-    return { service, lines: out.lines, files: out.files, timedOut: out.timedOut, scannedBytes: out.scannedBytes };
+    return {
+      service,
+      lines: out.lines,
+      files: out.files,
+      timedOut: out.timedOut,
+      scannedBytes: out.scannedBytes,
+    };
   }
 
   async search(service: string, q: LogSearchQuery): Promise<LogSearchResult> {
@@ -109,14 +124,22 @@ export class FileLogReader implements LogReader {
    * A worker's matches, redacted; one is dropped when it matched only because of a secret value (the
    * changed lines are matched again, in the bounded worker too).
    */
-  private async reshown(redact: LineRedactor, matcher: LineMatcher, matches: readonly LogMatch[]): Promise<LogMatch[]> {
+  private async reshown(
+    redact: LineRedactor,
+    matcher: LineMatcher,
+    matches: readonly LogMatch[],
+  ): Promise<LogMatch[]> {
     const shown = matches.map((m) => ({ file: m.file, line: redact(m.line), changed: false }));
     shown.forEach((s, i) => (s.changed = s.line !== matches[i]!.line));
     const changed = shown.filter((s) => s.changed);
     if (changed.length === 0) return shown.map(({ file, line }) => ({ file, line }));
     const hits =
       matcher.kind === 'regex'
-        ? await this.regex.match(matcher.source, matcher.flags, changed.map((s) => s.line))
+        ? await this.regex.match(
+            matcher.source,
+            matcher.flags,
+            changed.map((s) => s.line),
+          )
         : changed.map((s) => lineMatches(matcher, s.line));
     const dropped = new Set(changed.filter((_, i) => !hits[i]));
     return shown.filter((s) => !dropped.has(s)).map(({ file, line }) => ({ file, line }));
@@ -124,11 +147,13 @@ export class FileLogReader implements LogReader {
 
   private requireKnown(service: string): void {
     if (this.opts.known && !this.opts.known(service)) {
-      throw new VigilError('E_UNKNOWN_SERVICE', `unknown service "${service}": it has no log in ${this.opts.logsDir}`);
+      throw new VigilError(
+        'E_UNKNOWN_SERVICE',
+        `unknown service "${service}": it has no log in ${this.opts.logsDir}`,
+      );
     }
   }
 }
-
 
 type WorkerReply = { ok: true; result: SearchOutput } | { ok: false; code?: string; message: string };
 

@@ -63,7 +63,8 @@ export class WorkerRegexRunner implements RegexRunner {
   /** Stops the worker; batches still queued are rejected. */
   async close(): Promise<void> {
     if (this.idle) clearTimeout(this.idle);
-    for (const p of this.queue.splice(0)) p.reject(new VigilError('E_IO', 'the regular-expression worker was stopped'));
+    for (const p of this.queue.splice(0))
+      p.reject(new VigilError('E_IO', 'the regular-expression worker was stopped'));
     await this.stopWorker();
   }
 

@@ -26,12 +26,19 @@ export type SearchOutput = Omit<LogSearchResult, 'service'>;
 /** Shorter literals are in nearly every line: not worth a byte search first. */
 const MIN_LITERAL = 3;
 
-export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOptions = {}): Promise<SearchOutput> {
+export async function searchLog(
+  base: string,
+  q: LogSearchQuery,
+  opts: SearchOptions = {},
+): Promise<SearchOutput> {
   const now = opts.now ?? (() => performance.now());
   const redact = opts.redact ?? ((l: string) => l);
   const matcher = compilePattern(q);
   // A regex with a literal every match contains: find candidate lines by that literal, test only those.
-  const literals = matcher.kind === 'regex' && !matcher.flags.includes('i') ? requiredLiterals(matcher.source, MIN_LITERAL) : null;
+  const literals =
+    matcher.kind === 'regex' && !matcher.flags.includes('i')
+      ? requiredLiterals(matcher.source, MIN_LITERAL)
+      : null;
   // Decoded regions stay small, so their strings are young-generation garbage (measured ~3× faster).
   const region = matcher.kind === 'fixed' || literals !== null ? 256 * 1024 : 64 * 1024;
   const started = now();
@@ -64,7 +71,8 @@ export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOpt
             if (shown !== null) found.push({ file: f.name, line: shown });
           };
           if (matcher.kind === 'fixed') findFixed(buf, start, end, matcher.needle, push);
-          else if (literals !== null) findAny(buf, start, end, literals, (line) => matcher.test(line) && push(line));
+          else if (literals !== null)
+            findAny(buf, start, end, literals, (line) => matcher.test(line) && push(line));
           else findRegex(decode(buf, start, end), matcher, push);
           regions.push(found);
           count += found.length;
@@ -97,7 +105,13 @@ export async function searchLog(base: string, q: LogSearchQuery, opts: SearchOpt
 }
 
 /** Lines in buf[start, end) (newline-separated) that contain `needle`, in order. */
-function findFixed(buf: Buffer, start: number, end: number, needle: string, push: (line: string) => unknown): void {
+function findFixed(
+  buf: Buffer,
+  start: number,
+  end: number,
+  needle: string,
+  push: (line: string) => unknown,
+): void {
   const view = buf.subarray(0, end);
   const pat = Buffer.from(needle, 'utf8');
   let i = start;
@@ -114,7 +128,13 @@ function findFixed(buf: Buffer, start: number, end: number, needle: string, push
 }
 
 /** Lines in buf[start, end) holding any of the literals, each once, in order. */
-function findAny(buf: Buffer, start: number, end: number, literals: readonly string[], push: (line: string) => unknown): void {
+function findAny(
+  buf: Buffer,
+  start: number,
+  end: number,
+  literals: readonly string[],
+  push: (line: string) => unknown,
+): void {
   if (literals.length === 1) {
     findFixed(buf, start, end, literals[0]!, push);
     return;
@@ -140,11 +160,17 @@ function findAny(buf: Buffer, start: number, end: number, literals: readonly str
 
 /** A region as text: pure ASCII (most logs) decodes as latin1, which is the same string and much faster. */
 function decode(buf: Buffer, start: number, end: number): string {
-  return isAscii(buf.subarray(start, end)) ? buf.toString('latin1', start, end) : buf.toString('utf8', start, end);
+  return isAscii(buf.subarray(start, end))
+    ? buf.toString('latin1', start, end)
+    : buf.toString('utf8', start, end);
 }
 
 /** Lines of `text` (newline-separated) matched by the regular expression, in order. */
-function findRegex(text: string, m: Extract<LineMatcher, { kind: 'regex' }>, push: (line: string) => void): void {
+function findRegex(
+  text: string,
+  m: Extract<LineMatcher, { kind: 'regex' }>,
+  push: (line: string) => void,
+): void {
   const re = new RegExp(m.source, `${m.flags}gm`);
   for (;;) {
     const hit = re.exec(text);

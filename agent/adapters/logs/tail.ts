@@ -84,7 +84,9 @@ export async function tailLog(base: string, q: LogTailQuery, opts: TailOptions =
         async (buf, start, stop) => {
           if (runner !== null && matcher?.kind === 'regex') {
             // The region's lines go to the worker in one batch; the newest matches are kept.
-            const shown = regionLines(buf, start, stop).filter((l) => passesLevel(l, q.level)).map(redact);
+            const shown = regionLines(buf, start, stop)
+              .filter((l) => passesLevel(l, q.level))
+              .map(redact);
             const hits = await runner.match(matcher.source, matcher.flags, shown);
             const region: string[] = [];
             for (let i = 0; i < shown.length && count < q.lines; i++) {

@@ -32,12 +32,20 @@ const NAMES = [
   'vigil_agent_memory_bytes',
 ];
 
-export function registerVigilMetrics(source: MetricsSource, metrics: LazyMetrics = agentMetrics): { text(): Promise<string>; contentType: string } {
+export function registerVigilMetrics(
+  source: MetricsSource,
+  metrics: LazyMetrics = agentMetrics,
+): { text(): Promise<string>; contentType: string } {
   metrics.add('vigil', NAMES, ({ Counter, Gauge }, registers) => define(source, Counter, Gauge, registers));
   return { text: () => metrics.text(), contentType: metrics.contentType };
 }
 
-function define(source: MetricsSource, Counter: PromClient['Counter'], Gauge: PromClient['Gauge'], registers: Registry[]): void {
+function define(
+  source: MetricsSource,
+  Counter: PromClient['Counter'],
+  Gauge: PromClient['Gauge'],
+  registers: Registry[],
+): void {
   let cached: { at: number; doc: StatusDoc } | null = null;
   const doc = (): StatusDoc => {
     const now = Date.now();
@@ -47,21 +55,31 @@ function define(source: MetricsSource, Counter: PromClient['Counter'], Gauge: Pr
   const lastRestarts = new Map<string, number>();
 
   new Gauge({
-    name: 'vigil_service_up', help: '1 when the service is running, else 0', labelNames: ['service'], registers,
+    name: 'vigil_service_up',
+    help: '1 when the service is running, else 0',
+    labelNames: ['service'],
+    registers,
     collect() {
       this.reset();
       for (const s of doc().services) this.set({ service: s.name }, s.state === 'running' ? 1 : 0);
     },
   });
   new Gauge({
-    name: 'vigil_service_state', help: 'The service state (1 for the current one)', labelNames: ['service', 'state'], registers,
+    name: 'vigil_service_state',
+    help: 'The service state (1 for the current one)',
+    labelNames: ['service', 'state'],
+    registers,
     collect() {
       this.reset();
-      for (const s of doc().services) for (const st of STATES) this.set({ service: s.name, state: st }, s.state === st ? 1 : 0);
+      for (const s of doc().services)
+        for (const st of STATES) this.set({ service: s.name, state: st }, s.state === st ? 1 : 0);
     },
   });
   new Counter({
-    name: 'vigil_service_restarts_total', help: 'Restarts by the service manager seen by the agent', labelNames: ['service'], registers,
+    name: 'vigil_service_restarts_total',
+    help: 'Restarts by the service manager seen by the agent',
+    labelNames: ['service'],
+    registers,
     collect() {
       for (const s of doc().services) {
         const prev = lastRestarts.get(s.name);
@@ -72,28 +90,42 @@ function define(source: MetricsSource, Counter: PromClient['Counter'], Gauge: Pr
     },
   });
   new Gauge({
-    name: 'vigil_service_health', help: 'The service health (1 for the current one)', labelNames: ['service', 'health'], registers,
+    name: 'vigil_service_health',
+    help: 'The service health (1 for the current one)',
+    labelNames: ['service', 'health'],
+    registers,
     collect() {
       this.reset();
-      for (const s of doc().services) for (const h of HEALTHS) this.set({ service: s.name, health: h }, s.health === h ? 1 : 0);
+      for (const s of doc().services)
+        for (const h of HEALTHS) this.set({ service: s.name, health: h }, s.health === h ? 1 : 0);
     },
   });
   new Gauge({
-    name: 'vigil_service_cpu_percent', help: 'CPU of the service process tree in % of one core', labelNames: ['service'], registers,
+    name: 'vigil_service_cpu_percent',
+    help: 'CPU of the service process tree in % of one core',
+    labelNames: ['service'],
+    registers,
     collect() {
       this.reset();
       for (const s of doc().services) if (s.cpuPercent != null) this.set({ service: s.name }, s.cpuPercent);
     },
   });
   new Gauge({
-    name: 'vigil_service_memory_bytes', help: 'Memory of the service process tree', labelNames: ['service'], registers,
+    name: 'vigil_service_memory_bytes',
+    help: 'Memory of the service process tree',
+    labelNames: ['service'],
+    registers,
     collect() {
       this.reset();
-      for (const s of doc().services) if (s.memoryBytes !== null) this.set({ service: s.name }, s.memoryBytes);
+      for (const s of doc().services)
+        if (s.memoryBytes !== null) this.set({ service: s.name }, s.memoryBytes);
     },
   });
   new Counter({
-    name: 'vigil_health_probes_total', help: 'Health probes by result', labelNames: ['service', 'result'], registers,
+    name: 'vigil_health_probes_total',
+    help: 'Health probes by result',
+    labelNames: ['service', 'result'],
+    registers,
     collect() {
       this.reset();
       for (const s of doc().services) {
@@ -103,7 +135,10 @@ function define(source: MetricsSource, Counter: PromClient['Counter'], Gauge: Pr
     },
   });
   new Gauge({
-    name: 'vigil_health_probe_latency_seconds', help: 'Latency of the last health probe', labelNames: ['service'], registers,
+    name: 'vigil_health_probe_latency_seconds',
+    help: 'Latency of the last health probe',
+    labelNames: ['service'],
+    registers,
     collect() {
       this.reset();
       for (const s of doc().services) {
@@ -113,21 +148,29 @@ function define(source: MetricsSource, Counter: PromClient['Counter'], Gauge: Pr
     },
   });
   new Gauge({
-    name: 'vigil_alerts_firing', help: 'Alerts firing now (1 each)', labelNames: ['rule', 'service', 'severity'], registers,
+    name: 'vigil_alerts_firing',
+    help: 'Alerts firing now (1 each)',
+    labelNames: ['rule', 'service', 'severity'],
+    registers,
     collect() {
       this.reset();
-      for (const a of source.firing()) this.set({ rule: a.rule, service: a.service ?? '', severity: a.severity }, 1);
+      for (const a of source.firing())
+        this.set({ rule: a.rule, service: a.service ?? '', severity: a.severity }, 1);
     },
   });
   new Gauge({
-    name: 'vigil_agent_cpu_percent', help: 'CPU of the Vigil agent in % of one core', registers,
+    name: 'vigil_agent_cpu_percent',
+    help: 'CPU of the Vigil agent in % of one core',
+    registers,
     collect() {
       const a = doc().agent;
       if (a?.cpuPercent != null) this.set(a.cpuPercent);
     },
   });
   new Gauge({
-    name: 'vigil_agent_memory_bytes', help: 'Resident memory of the Vigil agent', registers,
+    name: 'vigil_agent_memory_bytes',
+    help: 'Resident memory of the Vigil agent',
+    registers,
     collect() {
       const a = doc().agent;
       if (a?.memoryBytes != null) this.set(a.memoryBytes);

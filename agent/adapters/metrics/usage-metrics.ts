@@ -34,7 +34,11 @@ const GAUGES = [
   'vigil_budget_state',
   'vigil_budget_stopped',
 ];
-const COUNTERS = ['vigil_usage_tokens_total', 'vigil_usage_requests_total', 'vigil_usage_unpriced_requests_total'];
+const COUNTERS = [
+  'vigil_usage_tokens_total',
+  'vigil_usage_requests_total',
+  'vigil_usage_unpriced_requests_total',
+];
 const STATE_VALUE: Readonly<Record<BudgetState, number>> = { ok: 0, warning: 1, exceeded: 2 };
 
 export interface UsageMetrics {
@@ -51,15 +55,21 @@ function add(totals: Totals, labels: readonly string[], n: number): void {
   totals.set(key, (totals.get(key) ?? 0) + n);
 }
 
-export function registerUsageMetrics(source: UsageMetricsSource, metrics: LazyMetrics = agentMetrics): UsageMetrics {
+export function registerUsageMetrics(
+  source: UsageMetricsSource,
+  metrics: LazyMetrics = agentMetrics,
+): UsageMetrics {
   const tokens: Totals = new Map();
   const requests: Totals = new Map();
   const unpriced: Totals = new Map();
-  metrics.add('usage', [...GAUGES, ...COUNTERS], (prom, registers) => define(source, { tokens, requests, unpriced }, prom, registers));
+  metrics.add('usage', [...GAUGES, ...COUNTERS], (prom, registers) =>
+    define(source, { tokens, requests, unpriced }, prom, registers),
+  );
   return {
     count(entries) {
       for (const e of entries) {
-        for (const kind of TOKEN_KINDS) if (e.tokens[kind] > 0) add(tokens, [e.service, e.model, kind], e.tokens[kind]);
+        for (const kind of TOKEN_KINDS)
+          if (e.tokens[kind] > 0) add(tokens, [e.service, e.model, kind], e.tokens[kind]);
         if (e.requests > 0) add(requests, [e.service, e.model], e.requests);
         if (e.costMicro === null && e.requests > 0) add(unpriced, [e.service, e.model], e.requests);
       }
@@ -70,49 +80,72 @@ export function registerUsageMetrics(source: UsageMetricsSource, metrics: LazyMe
   };
 }
 
-function define(source: UsageMetricsSource, totals: Record<'tokens' | 'requests' | 'unpriced', Totals>, { Counter, Gauge }: PromClient, registers: Registry[]): void {
+function define(
+  source: UsageMetricsSource,
+  totals: Record<'tokens' | 'requests' | 'unpriced', Totals>,
+  { Counter, Gauge }: PromClient,
+  registers: Registry[],
+): void {
   const usd = (micro: number) => micro / MICRO_PER_USD;
   new Gauge({
-    name: 'vigil_spend_usd_today', help: 'LLM spend today (local budget day) in USD, priced usage only', labelNames: ['service', 'model'], registers,
+    name: 'vigil_spend_usd_today',
+    help: 'LLM spend today (local budget day) in USD, priced usage only',
+    labelNames: ['service', 'model'],
+    registers,
     collect() {
       this.reset();
       for (const r of source.today()) this.set({ service: r.service, model: r.model }, usd(r.costMicro));
     },
   });
   new Gauge({
-    name: 'vigil_spend_usd_month', help: 'LLM spend this month in USD', labelNames: ['service'], registers,
+    name: 'vigil_spend_usd_month',
+    help: 'LLM spend this month in USD',
+    labelNames: ['service'],
+    registers,
     collect() {
       this.reset();
       for (const [service, micro] of source.month()) this.set({ service }, usd(micro));
     },
   });
   new Gauge({
-    name: 'vigil_budget_daily_usd', help: 'The global daily budget in USD (+Inf when there is none)', registers,
+    name: 'vigil_budget_daily_usd',
+    help: 'The global daily budget in USD (+Inf when there is none)',
+    registers,
     collect() {
       this.set(source.budget()?.dailyUsd ?? Infinity);
     },
   });
   new Gauge({
-    name: 'vigil_budget_monthly_usd', help: 'The global monthly budget in USD (+Inf when there is none)', registers,
+    name: 'vigil_budget_monthly_usd',
+    help: 'The global monthly budget in USD (+Inf when there is none)',
+    registers,
     collect() {
       this.set(source.budget()?.monthlyUsd ?? Infinity);
     },
   });
   new Gauge({
-    name: 'vigil_budget_service_daily_usd', help: 'Daily cap of a service in USD', labelNames: ['service'], registers,
+    name: 'vigil_budget_service_daily_usd',
+    help: 'Daily cap of a service in USD',
+    labelNames: ['service'],
+    registers,
     collect() {
       this.reset();
       for (const s of source.budget()?.services ?? []) this.set({ service: s.service }, s.dailyUsd);
     },
   });
   new Gauge({
-    name: 'vigil_budget_state', help: 'Budget state: 0 ok, 1 warning (a threshold below 100 % reached), 2 exceeded', registers,
+    name: 'vigil_budget_state',
+    help: 'Budget state: 0 ok, 1 warning (a threshold below 100 % reached), 2 exceeded',
+    registers,
     collect() {
       this.set(STATE_VALUE[source.budget()?.state ?? 'ok']);
     },
   });
   new Gauge({
-    name: 'vigil_budget_stopped', help: '1 for a service stopped by Vigil because of spend', labelNames: ['service'], registers,
+    name: 'vigil_budget_stopped',
+    help: '1 for a service stopped by Vigil because of spend',
+    labelNames: ['service'],
+    registers,
     collect() {
       this.reset();
       for (const s of source.budget()?.stopped ?? []) this.set({ service: s }, 1);
@@ -120,13 +153,32 @@ function define(source: UsageMetricsSource, totals: Record<'tokens' | 'requests'
   });
   const counter = (name: string, help: string, labelNames: string[], from: Totals) =>
     new Counter({
-      name, help, labelNames, registers,
+      name,
+      help,
+      labelNames,
+      registers,
       collect() {
         this.reset();
-        for (const [key, n] of from) this.inc(Object.fromEntries(key.split('\0').map((v, i) => [labelNames[i]!, v])), n);
+        for (const [key, n] of from)
+          this.inc(Object.fromEntries(key.split('\0').map((v, i) => [labelNames[i]!, v])), n);
       },
     });
-  counter('vigil_usage_tokens_total', 'Tokens ingested since the agent started, by kind', ['service', 'model', 'kind'], totals.tokens);
-  counter('vigil_usage_requests_total', 'LLM requests ingested since the agent started', ['service', 'model'], totals.requests);
-  counter('vigil_usage_unpriced_requests_total', 'Requests of models without a known price', ['service', 'model'], totals.unpriced);
+  counter(
+    'vigil_usage_tokens_total',
+    'Tokens ingested since the agent started, by kind',
+    ['service', 'model', 'kind'],
+    totals.tokens,
+  );
+  counter(
+    'vigil_usage_requests_total',
+    'LLM requests ingested since the agent started',
+    ['service', 'model'],
+    totals.requests,
+  );
+  counter(
+    'vigil_usage_unpriced_requests_total',
+    'Requests of models without a known price',
+    ['service', 'model'],
+    totals.unpriced,
+  );
 }

@@ -33,14 +33,27 @@ export class WebhookNotifier implements Notifier {
     const c = this.config;
     if (c.type === 'telegram') {
       const token = await this.secret(c, 'token');
-      if (!token) throw new DeliveryError(`webhook ${c.name}: no bot token (credential store or alerts.webhooks.${c.name}.token)`, false);
+      if (!token)
+        throw new DeliveryError(
+          `webhook ${c.name}: no bot token (credential store or alerts.webhooks.${c.name}.token)`,
+          false,
+        );
       const base = (c.apiUrl ?? TELEGRAM_API).replace(/\/+$/, '');
-      const res = await post(`${base}/bot${token}/sendMessage`, telegramPayload(n, this.host, c.chatId ?? ''), c.name);
-      if (!telegramConfirmed(res.body)) throw new DeliveryError(`webhook ${c.name}: Telegram did not confirm the message`, true);
+      const res = await post(
+        `${base}/bot${token}/sendMessage`,
+        telegramPayload(n, this.host, c.chatId ?? ''),
+        c.name,
+      );
+      if (!telegramConfirmed(res.body))
+        throw new DeliveryError(`webhook ${c.name}: Telegram did not confirm the message`, true);
       return;
     }
     const url = await this.secret(c, 'url');
-    if (!url) throw new DeliveryError(`webhook ${c.name}: no URL (credential store or alerts.webhooks.${c.name}.url)`, false);
+    if (!url)
+      throw new DeliveryError(
+        `webhook ${c.name}: no URL (credential store or alerts.webhooks.${c.name}.url)`,
+        false,
+      );
     await post(url, c.type === 'slack' ? slackPayload(n, this.host) : jsonPayload(n, this.host), c.name);
   }
 }
@@ -54,7 +67,11 @@ function telegramConfirmed(body: string): boolean {
 }
 
 /** POSTs JSON; resolves on 2xx with the (bounded) body; throws DeliveryError otherwise. */
-export async function post(url: string, body: unknown, channel: string): Promise<{ status: number; body: string }> {
+export async function post(
+  url: string,
+  body: unknown,
+  channel: string,
+): Promise<{ status: number; body: string }> {
   const payload = Buffer.from(JSON.stringify(body));
   let u: URL;
   try {
@@ -75,7 +92,15 @@ export async function post(url: string, body: unknown, channel: string): Promise
     };
     const req = lib.request(
       u,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': payload.length, 'user-agent': 'vigil-alerts' } },
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': payload.length,
+          'user-agent': 'vigil-alerts',
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -87,7 +112,13 @@ export async function post(url: string, body: unknown, channel: string): Promise
           const status = res.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString('utf8');
           if (status >= 200 && status < 300) finish(null, { status, body: text });
-          else finish(new DeliveryError(`webhook ${channel}: HTTP ${status}`, status === 408 || status === 429 || status >= 500));
+          else
+            finish(
+              new DeliveryError(
+                `webhook ${channel}: HTTP ${status}`,
+                status === 408 || status === 429 || status >= 500,
+              ),
+            );
         });
         res.on('error', (err) => finish(new DeliveryError(`webhook ${channel}: ${err.message}`, true)));
       },
@@ -96,7 +127,9 @@ export async function post(url: string, body: unknown, channel: string): Promise
       req.destroy();
       finish(new DeliveryError(`webhook ${channel}: no answer within ${TIMEOUT_MS / 1000} s`, true));
     }, TIMEOUT_MS);
-    req.on('error', (err: NodeJS.ErrnoException) => finish(new DeliveryError(`webhook ${channel}: ${err.code ?? 'error'}`, true)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish(new DeliveryError(`webhook ${channel}: ${err.code ?? 'error'}`, true)),
+    );
     req.end(payload);
   });
 }

@@ -15,7 +15,9 @@ import type { PriceCatalog } from '../../ports/price-catalog.js';
 function libraryVersion(): string {
   try {
     const main = fileURLToPath(import.meta.resolve('@pydantic/genai-prices'));
-    const pkg = JSON.parse(readFileSync(path.join(path.dirname(main), '..', 'package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(main), '..', 'package.json'), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -55,7 +57,14 @@ export class GenaiPriceCatalog implements PriceCatalog {
     if (hit === undefined || hit?.timed) {
       const found = this.lookup(model, provider, at);
       hit = found
-        ? { quote: { rates: ratesFromGenai(found.model_price as Record<string, never>), version: `${this.version} ${found.model.id}`, source: 'computed' }, timed: Array.isArray(found.model.prices) }
+        ? {
+            quote: {
+              rates: ratesFromGenai(found.model_price as Record<string, never>),
+              version: `${this.version} ${found.model.id}`,
+              source: 'computed',
+            },
+            timed: Array.isArray(found.model.prices),
+          }
         : null;
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(key, hit);

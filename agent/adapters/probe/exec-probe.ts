@@ -28,7 +28,11 @@ export async function probeExec(
   });
   const [program = '', ...args] = spec.argv;
   try {
-    await runner.run(program, args, { timeoutMs, killGroup: true, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }) });
+    await runner.run(program, args, {
+      timeoutMs,
+      killGroup: true,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+    });
     return result(null);
   } catch (err) {
     if (!(err instanceof ProcessError)) return result((err as Error).message);

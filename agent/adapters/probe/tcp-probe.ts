@@ -5,7 +5,12 @@
 import net from 'node:net';
 import type { ProbeResult } from '../../core/health/probe.js';
 
-export function probeTcp(host: string, port: number, timeoutMs: number, now: () => number = Date.now): Promise<ProbeResult> {
+export function probeTcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  now: () => number = Date.now,
+): Promise<ProbeResult> {
   const started = performance.now();
   const at = now();
   const result = (error: string | null): ProbeResult => ({
@@ -24,7 +29,10 @@ export function probeTcp(host: string, port: number, timeoutMs: number, now: () 
       socket.destroy();
       resolve(result(error));
     };
-    const timer = setTimeout(() => finish(`no connection to ${host}:${port} within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(
+      () => finish(`no connection to ${host}:${port} within ${timeoutMs} ms`),
+      timeoutMs,
+    );
     socket.once('connect', () => finish(null));
     socket.once('error', (err: NodeJS.ErrnoException) => finish(connectError(err, host, port)));
   });

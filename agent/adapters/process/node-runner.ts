@@ -1,6 +1,11 @@
 /** The real ProcessRunner: child_process.spawn without a shell, output captured, typed errors. */
 import { spawn } from 'node:child_process';
-import { ProcessError, type ProcessRunner, type RunOptions, type RunResult } from '../../ports/process-runner.js';
+import {
+  ProcessError,
+  type ProcessRunner,
+  type RunOptions,
+  type RunResult,
+} from '../../ports/process-runner.js';
 import { signalName } from '../../core/signals.js';
 import { VigilError } from '../../core/errors.js';
 import { constants } from 'node:os';
@@ -23,7 +28,9 @@ export class NodeProcessRunner implements ProcessRunner {
           detached: options.killGroup === true, // its own process group (setsid), killed as one below
         });
       } catch (err) {
-        reject(new VigilError('E_PROCESS', `could not run ${command}: ${(err as Error).message}`, { cause: err }));
+        reject(
+          new VigilError('E_PROCESS', `could not run ${command}: ${(err as Error).message}`, { cause: err }),
+        );
         return;
       }
       const out: Buffer[] = [];

@@ -94,9 +94,16 @@ export class ProcfsSampler implements ResourceSampler {
 
   private one(t: ResourceTarget): ResourceReading {
     if (!t.processOnly && t.managerCpuNsec !== null && t.managerMemoryBytes !== null) {
-      return { service: t.service, cpuNsec: t.managerCpuNsec, memoryBytes: t.managerMemoryBytes, processes: null, source: 'systemd' };
+      return {
+        service: t.service,
+        cpuNsec: t.managerCpuNsec,
+        memoryBytes: t.managerMemoryBytes,
+        processes: null,
+        source: 'systemd',
+      };
     }
-    if (t.pid === null) return { service: t.service, cpuNsec: null, memoryBytes: null, processes: null, source: null };
+    if (t.pid === null)
+      return { service: t.service, cpuNsec: null, memoryBytes: null, processes: null, source: null };
     const pids = t.processOnly ? [t.pid] : this.members(t.pid);
     let ticks = 0;
     let pages = 0;
@@ -108,7 +115,13 @@ export class ProcfsSampler implements ResourceSampler {
       n++;
     }
     if (n === 0) return { service: t.service, cpuNsec: null, memoryBytes: null, processes: 0, source: null };
-    return { service: t.service, cpuNsec: Math.round((ticks / this.hz) * 1e9), memoryBytes: pages * this.page, processes: n, source: 'procfs' };
+    return {
+      service: t.service,
+      cpuNsec: Math.round((ticks / this.hz) * 1e9),
+      memoryBytes: pages * this.page,
+      processes: n,
+      source: 'procfs',
+    };
   }
 
   /** The PIDs in the main PID's unit cgroup (just the main PID when the cgroup cannot be read). */
@@ -121,7 +134,11 @@ export class ProcfsSampler implements ResourceSampler {
     if (dir === null) return [pid];
     try {
       const text = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8');
-      const pids = text.split('\n').filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+      const pids = text
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .filter((n) => Number.isInteger(n) && n > 0);
       return pids.length > 0 ? pids : [pid];
     } catch {
       this.cgroupDirs.delete(pid);
@@ -147,7 +164,8 @@ export class ProcfsSampler implements ResourceSampler {
       if (!m) continue;
       const [, id, controllers, rel] = m as unknown as [string, string, string, string];
       if (rel === '/') continue;
-      if (id === '0' && controllers === '') candidates.push(path.join(this.cgroupRoot, 'unified', rel), path.join(this.cgroupRoot, rel));
+      if (id === '0' && controllers === '')
+        candidates.push(path.join(this.cgroupRoot, 'unified', rel), path.join(this.cgroupRoot, rel));
       else if (controllers === 'name=systemd') candidates.push(path.join(this.cgroupRoot, 'systemd', rel));
     }
     for (const dir of candidates) {
@@ -171,7 +189,10 @@ export class ProcfsSampler implements ResourceSampler {
 export function parseProcUsage(stat: string): ProcUsage | null {
   const close = stat.lastIndexOf(')');
   if (close < 0) return null;
-  const f = stat.slice(close + 2).trim().split(/\s+/);
+  const f = stat
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // f[0] is field 3 (state): field n is f[n - 3].
   const nums = [14, 15, 16, 17].map((n) => Number(f[n - 3]));
   const rss = f.length > 24 - 3 ? Number(f[24 - 3]) : NaN;

@@ -1,8 +1,20 @@
 /** AlertLog on SQLite: alert states, notifications and their deliveries (one row per channel). */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { AlertRule, AlertState, DigestItem, Notification, NotificationKind } from '../../core/alerts/model.js';
+import type {
+  AlertRule,
+  AlertState,
+  DigestItem,
+  Notification,
+  NotificationKind,
+} from '../../core/alerts/model.js';
 import type { Severity } from '../../core/events.js';
-import type { AlertLog, DeliveryRecord, DeliveryStatus, NotificationRecord, NotificationStatus } from '../../ports/monitor-store.js';
+import type {
+  AlertLog,
+  DeliveryRecord,
+  DeliveryStatus,
+  NotificationRecord,
+  NotificationStatus,
+} from '../../ports/monitor-store.js';
 import type { Database } from './db.js';
 
 type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
@@ -158,10 +170,21 @@ export class SqliteAlertLog implements AlertLog {
     return out;
   }
 
-  attempt(id: number, outcome: { status: DeliveryStatus; nextAt: number | null; error: string | null }, now: number): void {
+  attempt(
+    id: number,
+    outcome: { status: DeliveryStatus; nextAt: number | null; error: string | null },
+    now: number,
+  ): void {
     this.db.transaction(() => {
-      this.updateDelivery.run({ id, status: outcome.status, next_at: outcome.nextAt, error: outcome.error, now });
-      const row = this.db.prepare('SELECT notification_id FROM deliveries WHERE id = ?').pluck().get(id) as string | undefined;
+      this.updateDelivery.run({
+        id,
+        status: outcome.status,
+        next_at: outcome.nextAt,
+        error: outcome.error,
+        now,
+      });
+      const row = this.db.prepare('SELECT notification_id FROM deliveries WHERE id = ?').pluck().get(id) as
+        string | undefined;
       if (row !== undefined) this.settleNotification.run({ id: row });
     })();
   }

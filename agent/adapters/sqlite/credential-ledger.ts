@@ -4,7 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { VigilError } from '../../core/errors.js';
-import type { Actor, AuditOutcome, AuditQuery, AuditRecord, CredentialLedger } from '../../ports/credentials.js';
+import type {
+  Actor,
+  AuditOutcome,
+  AuditQuery,
+  AuditRecord,
+  CredentialLedger,
+} from '../../ports/credentials.js';
 import type { Database } from './db.js';
 import type { CredentialLedgerDeps } from '../../ports/store-ledgers.js';
 
@@ -44,7 +50,9 @@ export class SqliteCredentialLedger implements CredentialLedger {
     const token = randomBytes(8).toString('hex');
     this.db
       .transaction(() => {
-        const row = this.db.prepare('SELECT holder, pid, token, acquired_at FROM credential_locks WHERE set_name = ?').get(set) as LockRow | undefined;
+        const row = this.db
+          .prepare('SELECT holder, pid, token, acquired_at FROM credential_locks WHERE set_name = ?')
+          .get(set) as LockRow | undefined;
         if (row) {
           if (this.deps.alive(row.pid)) {
             throw new VigilError(
@@ -55,7 +63,9 @@ export class SqliteCredentialLedger implements CredentialLedger {
           }
           // Its process is gone (killed mid-rotation): what it left in progress is marked interrupted.
           this.db
-            .prepare(`UPDATE credential_audit SET outcome = 'interrupted', finished_at = ? WHERE set_name = ? AND outcome = 'in-progress'`)
+            .prepare(
+              `UPDATE credential_audit SET outcome = 'interrupted', finished_at = ? WHERE set_name = ? AND outcome = 'in-progress'`,
+            )
             .run(this.deps.now(), set);
         }
         this.db
@@ -82,7 +92,16 @@ export class SqliteCredentialLedger implements CredentialLedger {
         `INSERT INTO credential_audit (id, started_at, actor, action, set_name, keys, services, outcome)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(r.id, r.startedAt, r.actor, r.action, r.set, JSON.stringify(r.keys), JSON.stringify(r.services), r.outcome ?? 'in-progress');
+      .run(
+        r.id,
+        r.startedAt,
+        r.actor,
+        r.action,
+        r.set,
+        JSON.stringify(r.keys),
+        JSON.stringify(r.services),
+        r.outcome ?? 'in-progress',
+      );
   }
 
   finish(id: string, p: Parameters<CredentialLedger['finish']>[1]): void {
@@ -105,8 +124,14 @@ export class SqliteCredentialLedger implements CredentialLedger {
     const limit = Math.min(MAX_AUDIT_LIMIT, Math.max(1, Math.floor(q.limit ?? DEFAULT_AUDIT_LIMIT)));
     const rows = (
       q.set === undefined
-        ? this.db.prepare('SELECT * FROM credential_audit ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit)
-        : this.db.prepare('SELECT * FROM credential_audit WHERE set_name = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(q.set, limit)
+        ? this.db
+            .prepare('SELECT * FROM credential_audit ORDER BY started_at DESC, rowid DESC LIMIT ?')
+            .all(limit)
+        : this.db
+            .prepare(
+              'SELECT * FROM credential_audit WHERE set_name = ? ORDER BY started_at DESC, rowid DESC LIMIT ?',
+            )
+            .all(q.set, limit)
     ) as AuditRow[];
     return rows.map((r) => ({
       id: r.id,
@@ -124,4 +149,3 @@ export class SqliteCredentialLedger implements CredentialLedger {
     }));
   }
 }
-

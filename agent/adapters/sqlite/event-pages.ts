@@ -72,7 +72,14 @@ export function* eventPages(db: Database, q: EventQuery, pageSize = EVENT_PAGE):
   let cursor: Key = oldest ? { at: oldest.at, id: oldest.id - 1 } : { at: Number.MIN_SAFE_INTEGER, id: 0 };
   let left = limit;
   while (left > 0) {
-    const rows = page.all({ ...params, cat: cursor.at, cid: cursor.id, mat: newest.at, mid: newest.id, page: Math.min(pageSize, left) }) as EventRow[];
+    const rows = page.all({
+      ...params,
+      cat: cursor.at,
+      cid: cursor.id,
+      mat: newest.at,
+      mid: newest.id,
+      page: Math.min(pageSize, left),
+    }) as EventRow[];
     if (rows.length === 0) return;
     left -= rows.length;
     const last = rows[rows.length - 1]!;

@@ -1,7 +1,17 @@
 /** ResourceHistory on SQLite: raw samples + 1-minute rollups folded in on insert; series bucketed in SQL. */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ResourceHistory, ResourceSample, ResourceSeries, ResourceSeriesPoint, SeriesQuery } from '../../ports/monitor-store.js';
-import { MINUTE_MS as MINUTE, RAW_RETENTION_MS, ROLLUP_RETENTION_MS } from '../../core/resources/retention.js';
+import type {
+  ResourceHistory,
+  ResourceSample,
+  ResourceSeries,
+  ResourceSeriesPoint,
+  SeriesQuery,
+} from '../../ports/monitor-store.js';
+import {
+  MINUTE_MS as MINUTE,
+  RAW_RETENTION_MS,
+  ROLLUP_RETENTION_MS,
+} from '../../core/resources/retention.js';
 import type { Database } from './db.js';
 
 type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
@@ -60,7 +70,12 @@ export class SqliteResourceHistory implements ResourceHistory {
       for (const s of samples) {
         const r = this.insertRaw.run(s.service, s.at, s.cpuPercent, s.memoryBytes, s.source);
         if (r.changes === 0) continue;
-        this.foldMinute.run({ service: s.service, minute: Math.floor(s.at / MINUTE) * MINUTE, cpu: s.cpuPercent, mem: s.memoryBytes });
+        this.foldMinute.run({
+          service: s.service,
+          minute: Math.floor(s.at / MINUTE) * MINUTE,
+          cpu: s.cpuPercent,
+          mem: s.memoryBytes,
+        });
       }
     });
   }
@@ -87,7 +102,11 @@ export class SqliteResourceHistory implements ResourceHistory {
     return { service: q.service, resolution, stepMs: step, points };
   }
 
-  prune(now: number, rawMs: number = RAW_RETENTION_MS, rollupMs: number = ROLLUP_RETENTION_MS): { raw: number; minutes: number } {
+  prune(
+    now: number,
+    rawMs: number = RAW_RETENTION_MS,
+    rollupMs: number = ROLLUP_RETENTION_MS,
+  ): { raw: number; minutes: number } {
     let raw = 0;
     let minutes = 0;
     this.db.transaction(() => {

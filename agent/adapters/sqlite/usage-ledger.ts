@@ -94,9 +94,23 @@ export class SqliteUsageLedger implements UsageLedger {
     for (const e of entries) {
       const t = e.tokens;
       const r = this.insert.run(
-        e.key, e.at, e.day, e.service, e.model, e.provider, e.source, e.requests,
-        t.input, t.output, t.cacheRead, t.cacheWrite, t.cacheWrite1h, t.reasoning,
-        e.costMicro, e.costSource, e.pricing,
+        e.key,
+        e.at,
+        e.day,
+        e.service,
+        e.model,
+        e.provider,
+        e.source,
+        e.requests,
+        t.input,
+        t.output,
+        t.cacheRead,
+        t.cacheWrite,
+        t.cacheWrite1h,
+        t.reasoning,
+        e.costMicro,
+        e.costSource,
+        e.pricing,
       );
       if (r.changes === 0) continue;
       inserted.push(e);
@@ -108,7 +122,11 @@ export class SqliteUsageLedger implements UsageLedger {
       if (!slot) {
         const dk = `${e.day}\u0000${e.service}\u0000${e.model}`;
         let d = daily.get(dk);
-        if (!d) daily.set(dk, (d = { day: e.day, service: e.service, model: e.model, v: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }));
+        if (!d)
+          daily.set(
+            dk,
+            (d = { day: e.day, service: e.service, model: e.model, v: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }),
+          );
         slot = { d, h: { hour: e.hour, service: e.service, model: e.model, v: [0, 0, 0, 0] } };
         byModel.set(e.model, slot);
       }
@@ -138,7 +156,8 @@ export class SqliteUsageLedger implements UsageLedger {
     }
     for (const d of daily.values()) this.upsertDaily.run(d.day, d.service, d.model, ...d.v);
     for (const byService of slots.values()) {
-      for (const byModel of byService.values()) for (const { h } of byModel.values()) this.upsertHourly.run(h.hour, h.service, h.model, ...h.v);
+      for (const byModel of byService.values())
+        for (const { h } of byModel.values()) this.upsertHourly.run(h.hour, h.service, h.model, ...h.v);
     }
     return inserted;
   }
@@ -158,7 +177,14 @@ export class SqliteUsageLedger implements UsageLedger {
       key: r.key,
       entries: r.entries,
       requests: r.requests,
-      tokens: { input: r.input, output: r.output, cacheRead: r.cache_read, cacheWrite: r.cache_write, cacheWrite1h: r.cache_write_1h, reasoning: r.reasoning },
+      tokens: {
+        input: r.input,
+        output: r.output,
+        cacheRead: r.cache_read,
+        cacheWrite: r.cache_write,
+        cacheWrite1h: r.cache_write_1h,
+        reasoning: r.reasoning,
+      },
       costMicro: r.cost_micro,
       reportedMicro: r.reported_micro,
       unpricedRequests: r.unpriced_requests,
@@ -199,7 +225,10 @@ export class SqliteUsageLedger implements UsageLedger {
     return new Map(rows.map((r) => [r.service, r.cost]));
   }
 
-  unpricedModels(from: string, to: string): { model: string; service: string; requests: number; tokens: number }[] {
+  unpricedModels(
+    from: string,
+    to: string,
+  ): { model: string; service: string; requests: number; tokens: number }[] {
     return this.stmt(
       `SELECT model, service, SUM(unpriced_requests) AS requests, SUM(unpriced_tokens) AS tokens FROM usage_daily
        WHERE day >= ? AND day <= ? AND (unpriced_requests > 0 OR unpriced_tokens > 0)

@@ -33,22 +33,35 @@ export async function linesAfter(file: string, from: number): Promise<string[]> 
     const start = Math.max(size < from ? 0 : from, size - MAX_BYTES);
     const buf = Buffer.alloc(size - start);
     const { bytesRead } = await fh.read(buf, 0, buf.length, start);
-    return buf.toString('utf8', 0, bytesRead).split('\n').filter((l) => l.trim() !== '').slice(-MAX_LINES);
+    return buf
+      .toString('utf8', 0, bytesRead)
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-MAX_LINES);
   } finally {
     await fh.close();
   }
 }
 
 /** Runs a start-type call; a failure gets what the launcher said meanwhile about these services. */
-export async function withLauncherHints(paths: VigilPaths, services: readonly string[], call: () => Promise<void>): Promise<void> {
+export async function withLauncherHints(
+  paths: VigilPaths,
+  services: readonly string[],
+  call: () => Promise<void>,
+): Promise<void> {
   const files = services.map((s) => launcherLogPath(paths, s));
   const before = await Promise.all(files.map(sizeOf));
   try {
     await call();
   } catch (err) {
     if (!isVigilError(err)) throw err;
-    const hints = (await Promise.all(files.map((f, i) => linesAfter(f, before[i] ?? 0).catch(() => [])))).flat();
+    const hints = (
+      await Promise.all(files.map((f, i) => linesAfter(f, before[i] ?? 0).catch(() => [])))
+    ).flat();
     if (hints.length === 0) throw err;
-    throw new VigilError(err.code, `${err.message}\n${hints.join('\n')}`, { cause: err, details: { ...err.details } });
+    throw new VigilError(err.code, `${err.message}\n${hints.join('\n')}`, {
+      cause: err,
+      details: { ...err.details },
+    });
   }
 }

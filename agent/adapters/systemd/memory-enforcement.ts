@@ -24,11 +24,17 @@ export const readTextSync: ReadText = (file) => {
   }
 };
 
-export function detectMemoryMax(read: ReadText, uid: number, roots: { cgroup?: string; proc?: string } = {}): MemoryMaxSupport {
+export function detectMemoryMax(
+  read: ReadText,
+  uid: number,
+  roots: { cgroup?: string; proc?: string } = {},
+): MemoryMaxSupport {
   const cg = roots.cgroup ?? '/sys/fs/cgroup';
   const rootControllers = read(`${cg}/cgroup.controllers`);
   if (rootControllers === null) {
-    const v1 = read(`${cg}/memory/memory.limit_in_bytes`) !== null || read(`${roots.proc ?? '/proc'}/self/cgroup`)?.includes(':memory:') === true;
+    const v1 =
+      read(`${cg}/memory/memory.limit_in_bytes`) !== null ||
+      read(`${roots.proc ?? '/proc'}/self/cgroup`)?.includes(':memory:') === true;
     return {
       enforced: false,
       why: `${v1 ? 'cgroup v1/hybrid' : 'no unified cgroup root'}: user units get no memory controller, so MemoryMax= is not enforced`,
@@ -47,7 +53,11 @@ export function detectMemoryMax(read: ReadText, uid: number, roots: { cgroup?: s
 
 /** The user manager's cgroup: from our own cgroup when we run under it, else the standard place. */
 function userManagerCgroup(selfCgroup: string | null, uid: number): string {
-  const unified = selfCgroup?.split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '';
+  const unified =
+    selfCgroup
+      ?.split('\n')
+      .find((l) => l.startsWith('0::'))
+      ?.slice(3) ?? '';
   const marker = `/user@${uid}.service`;
   const at = unified.indexOf(marker);
   return at >= 0 ? unified.slice(0, at + marker.length) : `/user.slice/user-${uid}.slice/user@${uid}.service`;
@@ -58,9 +68,14 @@ function userManagerCgroup(selfCgroup: string | null, uid: number): string {
  * systemd where MemoryMax= is ignored). VIGIL_MEMORY_ENFORCEMENT=agent|systemd overrides the detection
  * (e.g. to have the agent enforce on a cgroup v2 host).
  */
-export function memoryEnforcementHere(backend: 'systemd' | 'launchd', env: NodeJS.ProcessEnv, read: ReadText = readTextSync): { by: 'systemd' | 'agent'; why: string } {
+export function memoryEnforcementHere(
+  backend: 'systemd' | 'launchd',
+  env: NodeJS.ProcessEnv,
+  read: ReadText = readTextSync,
+): { by: 'systemd' | 'agent'; why: string } {
   const forced = env.VIGIL_MEMORY_ENFORCEMENT;
-  if (forced === 'agent' || forced === 'systemd') return { by: forced, why: `VIGIL_MEMORY_ENFORCEMENT=${forced}` };
+  if (forced === 'agent' || forced === 'systemd')
+    return { by: forced, why: `VIGIL_MEMORY_ENFORCEMENT=${forced}` };
   if (backend === 'launchd') return { by: 'agent', why: 'launchd enforces no memory limit' };
   const s = detectMemoryMax(read, process.getuid?.() ?? 0);
   return { by: s.enforced ? 'systemd' : 'agent', why: s.why };

@@ -10,7 +10,17 @@
  * to exit (systemd sends SIGKILL after TimeoutStopSec=, the manifest's stopTimeoutSec), so stopping calls
  * get a runner timeout beyond the longest stopTimeoutSec the manifest accepts; systemd bounds the wait.
  */
-import { access, chmod, constants as fsConstants, lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  constants as fsConstants,
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  rm,
+  stat,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/write-atomic.js';
 import type { ServiceSpec } from '../../core/manifest/model.js';
@@ -112,7 +122,18 @@ export class SystemdManager implements ServiceManager {
       }
       const markers = readMarkers(content);
       const actualHash = contentHash(content);
-      const parsed = markers.home !== this.paths.home ? null : { service, unit, path: file, content, recordedHash: markers.hash, actualHash, drifted: markers.hash !== actualHash };
+      const parsed =
+        markers.home !== this.paths.home
+          ? null
+          : {
+              service,
+              unit,
+              path: file,
+              content,
+              recordedHash: markers.hash,
+              actualHash,
+              drifted: markers.hash !== actualHash,
+            };
       this.parsed.set(file, { id, unit: parsed });
       if (parsed) out.push(parsed);
     }
@@ -197,7 +218,9 @@ export class SystemdManager implements ServiceManager {
     if (services.length === 0) return;
     await this.resetFailed(services);
     await withLauncherHints(this.paths, services, async () => {
-      await this.systemctl(['restart', ...services.map(unitName)], { timeoutMs: STOP_TIMEOUT_MS + START_TIMEOUT_MS });
+      await this.systemctl(['restart', ...services.map(unitName)], {
+        timeoutMs: STOP_TIMEOUT_MS + START_TIMEOUT_MS,
+      });
     });
   }
 

@@ -67,7 +67,12 @@ export function readMarkers(content: string): { home: string | null; hash: strin
  * run ended, taken only when it begins with this run's INVOCATION_ID, and the file is removed either way.
  * The `-` prefix keeps a failed hook from marking the service failed.
  */
-export function exitHookCommand(service: string, exitsPath: string, launcher: string, endPath: string): string {
+export function exitHookCommand(
+  service: string,
+  exitsPath: string,
+  launcher: string,
+  endPath: string,
+): string {
   return `-${quoteExecLine(exitHookArgv(launcher, exitsPath, service, endPath))}`;
 }
 
@@ -88,7 +93,11 @@ function oneLineValue(what: string, value: string): string {
  * control characters, and does not unescape "$$" in it, so such a launcher path is an error here.
  */
 export function launchCommand(spec: ServiceSpec, ctx: RenderContext): string[] {
-  if (!path.isAbsolute(ctx.launcher) || /["'\\$]/.test(ctx.launcher) || [...ctx.launcher].some((ch) => ch < ' ' || ch === '\x7f')) {
+  if (
+    !path.isAbsolute(ctx.launcher) ||
+    /["'\\$]/.test(ctx.launcher) ||
+    [...ctx.launcher].some((ch) => ch < ' ' || ch === '\x7f')
+  ) {
     throw new VigilError(
       'E_SERVICE_MANAGER',
       `cannot run services through the launcher at ${JSON.stringify(ctx.launcher)}: systemd needs an absolute path without quotes, backslashes, $ or control characters (set VIGIL_LAUNCHER, or install Vigil elsewhere)`,

@@ -16,30 +16,39 @@ export class HttpMetricsFetcher implements MetricsFetcher {
         if (err) reject(err);
         else resolve(body ?? '');
       };
-      const req = lib.get(url, { headers: { accept: 'text/plain;version=0.0.4, */*;q=0.1', 'user-agent': 'vigil-usage' }, agent: false }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status < 200 || status >= 300) {
-          res.resume();
-          finish(new Error(`HTTP ${status}`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY) {
-            req.destroy();
-            finish(new Error(`body larger than ${MAX_BODY} bytes`));
-          } else chunks.push(c);
-        });
-        res.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
-        res.on('error', (err) => finish(err));
-      });
+      const req = lib.get(
+        url,
+        {
+          headers: { accept: 'text/plain;version=0.0.4, */*;q=0.1', 'user-agent': 'vigil-usage' },
+          agent: false,
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) {
+            res.resume();
+            finish(new Error(`HTTP ${status}`));
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_BODY) {
+              req.destroy();
+              finish(new Error(`body larger than ${MAX_BODY} bytes`));
+            } else chunks.push(c);
+          });
+          res.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
+          res.on('error', (err) => finish(err));
+        },
+      );
       const timer = setTimeout(() => {
         req.destroy();
         finish(new Error(`timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => finish(new Error(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message)));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        finish(new Error(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message)),
+      );
     });
   }
 }

@@ -37,7 +37,11 @@ export interface ReaderFs {
   readdir(dir: string): Promise<string[]>;
 }
 
-const nodeFs: ReaderFs = { open: (p) => fsOpen(p, 'r'), stat: (p) => fsStat(p), readdir: (d) => fsReaddir(d) };
+const nodeFs: ReaderFs = {
+  open: (p) => fsOpen(p, 'r'),
+  stat: (p) => fsStat(p),
+  readdir: (d) => fsReaddir(d),
+};
 
 interface Held {
   fh: FileHandle;
@@ -196,12 +200,19 @@ export class FileUsageLogReader implements UsageLogReader {
    * counts only if FILE is still the file it opened first (a held file never gets its name back, and its
    * inode number cannot be reused while it is open); otherwise it is done again.
    */
-  private async walk(file: string, stop: (h: Held) => Promise<boolean>): Promise<{ files: Held[]; found: boolean }> {
+  private async walk(
+    file: string,
+    stop: (h: Held) => Promise<boolean>,
+  ): Promise<{ files: Held[]; found: boolean }> {
     for (let attempt = 1; ; attempt++) {
       const r = await this.walkOnce(file, stop);
       if ((await this.inoOf(file)) === r.first) return r;
       await Promise.all(r.files.map((h) => h.fh.close().catch(() => undefined)));
-      if (attempt === MAX_WALKS) throw new VigilError('E_IO', `${file} was rotated during each of ${MAX_WALKS} attempts to list its files; trying again later`);
+      if (attempt === MAX_WALKS)
+        throw new VigilError(
+          'E_IO',
+          `${file} was rotated during each of ${MAX_WALKS} attempts to list its files; trying again later`,
+        );
     }
   }
 
@@ -214,7 +225,10 @@ export class FileUsageLogReader implements UsageLogReader {
     }
   }
 
-  private async walkOnce(file: string, stop: (h: Held) => Promise<boolean>): Promise<{ files: Held[]; found: boolean; first: number | null }> {
+  private async walkOnce(
+    file: string,
+    stop: (h: Held) => Promise<boolean>,
+  ): Promise<{ files: Held[]; found: boolean; first: number | null }> {
     const files: Held[] = [];
     const seen = new Set<number>();
     const names = [file, ...(await this.rotatedNames(file))];
@@ -266,7 +280,9 @@ export class FileUsageLogReader implements UsageLogReader {
       throw err;
     }
     const nums: number[] = [];
-    for (const n of names) if (n.startsWith(prefix) && /^[1-9]\d{0,5}$/.test(n.slice(prefix.length))) nums.push(Number(n.slice(prefix.length)));
+    for (const n of names)
+      if (n.startsWith(prefix) && /^[1-9]\d{0,5}$/.test(n.slice(prefix.length)))
+        nums.push(Number(n.slice(prefix.length)));
     return nums.sort((a, b) => a - b).map((n) => `${file}.${n}`);
   }
 
@@ -274,7 +290,10 @@ export class FileUsageLogReader implements UsageLogReader {
   private async rebuild(f: Follow, file: string, cursor: LogCursor | null): Promise<number> {
     await Promise.all(f.chain.map((h) => h.fh.close().catch(() => undefined)));
     f.chain = [];
-    const { files, found } = await this.walk(file, async (h) => cursor !== null && h.ino === cursor.ino && (await this.idOf(h, false)) === cursor.fileId);
+    const { files, found } = await this.walk(
+      file,
+      async (h) => cursor !== null && h.ino === cursor.ino && (await this.idOf(h, false)) === cursor.fileId,
+    );
     f.chain = files.reverse();
     return found ? 0 : -1;
   }
@@ -302,7 +321,14 @@ export class FileUsageLogReader implements UsageLogReader {
    * Lines of `h` from `offset` up to `size`: up to the last newline of at most maxBytes. A complete file (its
    * writer has moved on) will not grow, so its unterminated last line is complete.
    */
-  private async readFrom(h: Held, offset: number, partial: boolean, size: number, complete: boolean, maxBytes: number): Promise<LogChunk | null> {
+  private async readFrom(
+    h: Held,
+    offset: number,
+    partial: boolean,
+    size: number,
+    complete: boolean,
+    maxBytes: number,
+  ): Promise<LogChunk | null> {
     if (size <= offset) return null;
     const fileId = await this.idOf(h, false);
     if (fileId === null) return null;
@@ -325,6 +351,12 @@ export class FileUsageLogReader implements UsageLogReader {
       start = end;
       nextPartial = true;
     }
-    return { data: buf.subarray(start, end), offset: offset + start, fileId, next: { ino: h.ino, offset: offset + end, fileId, partial: nextPartial }, gap: null };
+    return {
+      data: buf.subarray(start, end),
+      offset: offset + start,
+      fileId,
+      next: { ino: h.ino, offset: offset + end, fileId, partial: nextPartial },
+      gap: null,
+    };
   }
 }

@@ -12,7 +12,11 @@ const NL = 0x0a;
 const NEEDLE = Buffer.from(USAGE_EVENT);
 
 /** Calls fn(line, fileOffset) for each llm_usage line of the chunk, in order. */
-export function forEachUsageLine(data: Uint8Array, offset: number, fn: (line: string, offset: number) => void): void {
+export function forEachUsageLine(
+  data: Uint8Array,
+  offset: number,
+  fn: (line: string, offset: number) => void,
+): void {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const end = buf.length;
   let pos = buf.indexOf(NEEDLE);
@@ -26,7 +30,12 @@ export function forEachUsageLine(data: Uint8Array, offset: number, fn: (line: st
 }
 
 /** Parses a chunk of log bytes line by line into priced entries. */
-export function parseLogChunk(chunk: LogChunk, job: ChunkJob, quote: QuoteFn, calendar: Calendar): ParsedChunk {
+export function parseLogChunk(
+  chunk: LogChunk,
+  job: ChunkJob,
+  quote: QuoteFn,
+  calendar: Calendar,
+): ParsedChunk {
   const b = new ChunkBuilder(job, chunk.fileId, quote, calendar);
   forEachUsageLine(chunk.data, chunk.offset, (line, at) => b.add(line, at));
   return b.result();

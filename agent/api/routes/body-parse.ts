@@ -9,7 +9,8 @@ import { decodeUtf8, describeBadByte } from '../../core/utf8.js';
  */
 export function decodeJsonBody(bytes: Uint8Array): unknown {
   const r = decodeUtf8(bytes);
-  if ('badByte' in r) throw new VigilError('E_USAGE', `request body is not valid UTF-8: ${describeBadByte(bytes, r.badByte)}`);
+  if ('badByte' in r)
+    throw new VigilError('E_USAGE', `request body is not valid UTF-8: ${describeBadByte(bytes, r.badByte)}`);
   try {
     return JSON.parse(r.text) as unknown;
   } catch {
@@ -23,5 +24,8 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string):
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
-  throw new VigilError('E_USAGE', `${what}: ${where}: ${issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')}` : issue.message}`);
+  throw new VigilError(
+    'E_USAGE',
+    `${what}: ${where}: ${issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')}` : issue.message}`,
+  );
 }

@@ -47,7 +47,12 @@ export const CORE_ROUTES = {
 export interface CoreRouteTypes {
   health: { params: NoParams; query: NoQuery; body: undefined; response: HealthDoc };
   status: { params: NoParams; query: NoQuery; body: undefined; response: StatusDoc };
-  action: { params: { name: string; verb: ActionVerb }; query: NoQuery; body: undefined; response: ActionResult };
+  action: {
+    params: { name: string; verb: ActionVerb };
+    query: NoQuery;
+    body: undefined;
+    response: ActionResult;
+  };
   events: { params: NoParams; query: EventQuery; body: undefined; response: EventsResponse };
 }
 
@@ -127,7 +132,9 @@ const eventQueryCodec: QueryCodec<EventQuery> = {
   },
 };
 
-export const CORE_QUERY_CODECS: { readonly [K in keyof CoreRouteTypes]: QueryCodec<CoreRouteTypes[K]['query']> } = {
+export const CORE_QUERY_CODECS: {
+  readonly [K in keyof CoreRouteTypes]: QueryCodec<CoreRouteTypes[K]['query']>;
+} = {
   health: noQuery,
   status: noQuery,
   action: noQuery,

@@ -17,6 +17,9 @@ const rotateBody = z.strictObject({
   actor,
 });
 
-export const parseSetBody = (b: unknown): SetCredentialBody => parse(setBody, b, 'PUT /api/credentials/:set/keys/:key');
-export const parseRemoveBody = (b: unknown): RemoveCredentialBody | undefined => parse(removeBody, b, 'DELETE /api/credentials/:set/keys/:key');
-export const parseRotateBody = (b: unknown): RotateCredentialsBody => parse(rotateBody, b, 'POST /api/credentials/:set/rotate');
+export const parseSetBody = (b: unknown): SetCredentialBody =>
+  parse(setBody, b, 'PUT /api/credentials/:set/keys/:key');
+export const parseRemoveBody = (b: unknown): RemoveCredentialBody | undefined =>
+  parse(removeBody, b, 'DELETE /api/credentials/:set/keys/:key');
+export const parseRotateBody = (b: unknown): RotateCredentialsBody =>
+  parse(rotateBody, b, 'POST /api/credentials/:set/rotate');

@@ -12,7 +12,15 @@
 import type { CredentialSetInfo, CredentialsDoc } from '../../core/credentials/model.js';
 import type { RotationResult } from '../../core/credentials/rotation.js';
 import type { AuditQuery, AuditRecord } from '../../ports/credentials.js';
-import { noQuery, onlyKeys, parseCount, type NoParams, type NoQuery, type QueryCodec, type RouteSpec } from '../route-spec.js';
+import {
+  noQuery,
+  onlyKeys,
+  parseCount,
+  type NoParams,
+  type NoQuery,
+  type QueryCodec,
+  type RouteSpec,
+} from '../route-spec.js';
 
 export type { CredentialKeyInfo, CredentialSetInfo, CredentialsDoc } from '../../core/credentials/model.js';
 export type { RotationResult, ServiceCheck, RotationOutcome } from '../../core/credentials/rotation.js';
@@ -60,9 +68,24 @@ export const CREDENTIAL_ROUTES = {
 
 export interface CredentialRouteTypes {
   credentials: { params: NoParams; query: NoQuery; body: undefined; response: CredentialsDoc };
-  credentialSet: { params: { set: string; key: string }; query: NoQuery; body: SetCredentialBody; response: CredentialSetInfo };
-  credentialRemove: { params: { set: string; key: string }; query: NoQuery; body: RemoveCredentialBody | undefined; response: CredentialSetInfo };
-  credentialRotate: { params: { set: string }; query: NoQuery; body: RotateCredentialsBody; response: RotationResult };
+  credentialSet: {
+    params: { set: string; key: string };
+    query: NoQuery;
+    body: SetCredentialBody;
+    response: CredentialSetInfo;
+  };
+  credentialRemove: {
+    params: { set: string; key: string };
+    query: NoQuery;
+    body: RemoveCredentialBody | undefined;
+    response: CredentialSetInfo;
+  };
+  credentialRotate: {
+    params: { set: string };
+    query: NoQuery;
+    body: RotateCredentialsBody;
+    response: RotationResult;
+  };
   credentialAudit: { params: NoParams; query: AuditQuery; body: undefined; response: AuditDoc };
 }
 
@@ -86,7 +109,9 @@ const auditQueryCodec: QueryCodec<AuditQuery> = {
   },
 };
 
-export const CREDENTIAL_QUERY_CODECS: { readonly [K in keyof CredentialRouteTypes]: QueryCodec<CredentialRouteTypes[K]['query']> } = {
+export const CREDENTIAL_QUERY_CODECS: {
+  readonly [K in keyof CredentialRouteTypes]: QueryCodec<CredentialRouteTypes[K]['query']>;
+} = {
   credentials: noQuery,
   credentialSet: noQuery,
   credentialRemove: noQuery,

@@ -25,7 +25,13 @@ import {
 } from '../../core/logs/model.js';
 import { onlyKeys, parseCount, usageError, type QueryCodec, type RouteSpec } from '../route-spec.js';
 
-export type { LogMatch, LogSearchQuery, LogSearchResult, LogTailQuery, LogTailResult } from '../../core/logs/model.js';
+export type {
+  LogMatch,
+  LogSearchQuery,
+  LogSearchResult,
+  LogTailQuery,
+  LogTailResult,
+} from '../../core/logs/model.js';
 
 export const LOG_ROUTES = {
   logTail: { method: 'GET', path: '/api/logs/:name' },
@@ -78,7 +84,9 @@ function decodeLevel(raw: string | null): number | null {
   if (raw === null || raw === '') return null;
   const level = parseLevel(raw);
   if (level === null) {
-    throw usageError(`level must be trace, debug, info, warn, error, fatal (or a pino number 10-60), got "${raw}"`);
+    throw usageError(
+      `level must be trace, debug, info, warn, error, fatal (or a pino number 10-60), got "${raw}"`,
+    );
   }
   return level;
 }
@@ -133,7 +141,8 @@ const searchCodec: QueryCodec<LogSearchQuery> = {
   decode(sp) {
     onlyKeys(sp, SEARCH_KEYS, '/api/logs/:name/search');
     const pattern = sp.get('q');
-    if (pattern === null || pattern === '') throw usageError('q (the text or pattern to search for) is required');
+    if (pattern === null || pattern === '')
+      throw usageError('q (the text or pattern to search for) is required');
     const limit = sp.get('limit');
     return {
       pattern,
@@ -146,7 +155,9 @@ const searchCodec: QueryCodec<LogSearchQuery> = {
   },
 };
 
-export const LOG_QUERY_CODECS: { readonly [K in keyof LogRouteTypes]: QueryCodec<LogRouteTypes[K]['query']> } = {
+export const LOG_QUERY_CODECS: {
+  readonly [K in keyof LogRouteTypes]: QueryCodec<LogRouteTypes[K]['query']>;
+} = {
   logTail: tailCodec('/api/logs/:name'),
   logSearch: searchCodec,
   logFollow: tailCodec('/api/logs/:name/follow'),

@@ -17,7 +17,12 @@ import {
   type RouteSpec,
 } from '../route-spec.js';
 
-export type { NotificationRecord, ResourceSeries, ResourceSeriesPoint, DeliveryRecord } from '../../ports/monitor-store.js';
+export type {
+  NotificationRecord,
+  ResourceSeries,
+  ResourceSeriesPoint,
+  DeliveryRecord,
+} from '../../ports/monitor-store.js';
 
 export interface ResourcesQuery {
   /** One service (or "agent"); all of them when absent. */
@@ -103,7 +108,8 @@ const resourcesCodec: QueryCodec<ResourcesQuery> = {
     if (since !== null) q.since = parseTimeParam(since);
     const until = sp.get('until');
     if (until !== null) q.until = parseTimeParam(until);
-    if (q.since !== undefined && q.until !== undefined && q.until <= q.since) throw usageError('until must be after since');
+    if (q.since !== undefined && q.until !== undefined && q.until <= q.since)
+      throw usageError('until must be after since');
     const points = sp.get('points');
     if (points !== null) q.points = parseCount('points', points, 1, 2000);
     return q;

@@ -15,7 +15,15 @@ import type {
   UsageSeries,
   UsageSeriesRange,
 } from '../../core/usage/report.js';
-import { noQuery, onlyKeys, usageError, type NoParams, type NoQuery, type QueryCodec, type RouteSpec } from '../route-spec.js';
+import {
+  noQuery,
+  onlyKeys,
+  usageError,
+  type NoParams,
+  type NoQuery,
+  type QueryCodec,
+  type RouteSpec,
+} from '../route-spec.js';
 
 export type {
   BudgetGlance,
@@ -56,7 +64,12 @@ export interface UsageRouteTypes {
   usage: { params: NoParams; query: UsageQuery; body: undefined; response: UsageReport };
   usageSeries: { params: NoParams; query: UsageSeriesQuery; body: undefined; response: UsageSeries };
   budget: { params: NoParams; query: NoQuery; body: undefined; response: BudgetStatusDoc };
-  budgetResume: { params: NoParams; query: NoQuery; body: BudgetResumeRequest; response: BudgetResumeResponse };
+  budgetResume: {
+    params: NoParams;
+    query: NoQuery;
+    body: BudgetResumeRequest;
+    response: BudgetResumeResponse;
+  };
 }
 
 function decodeBy(raw: string | null): UsageDimension | undefined {
@@ -107,7 +120,8 @@ const seriesCodec: QueryCodec<UsageSeriesQuery> = {
     const q: UsageSeriesQuery = {};
     const range = sp.get('range');
     if (range !== null && range !== '') {
-      if (range !== 'today' && range !== '30d') throw usageError(`range must be today or 30d, got "${range}"`);
+      if (range !== 'today' && range !== '30d')
+        throw usageError(`range must be today or 30d, got "${range}"`);
       q.range = range;
     }
     const by = decodeBy(sp.get('by'));
@@ -116,7 +130,9 @@ const seriesCodec: QueryCodec<UsageSeriesQuery> = {
   },
 };
 
-export const USAGE_QUERY_CODECS: { readonly [K in keyof UsageRouteTypes]: QueryCodec<UsageRouteTypes[K]['query']> } = {
+export const USAGE_QUERY_CODECS: {
+  readonly [K in keyof UsageRouteTypes]: QueryCodec<UsageRouteTypes[K]['query']>;
+} = {
   usage: usageCodec,
   usageSeries: seriesCodec,
   budget: noQuery,

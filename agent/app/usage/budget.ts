@@ -21,7 +21,16 @@ import { monthDays, type Calendar } from '../../core/usage/tz.js';
 import type { ServiceManager } from '../../ports/service-manager.js';
 import type { Store } from '../../ports/store.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import { calendarFor, loadOverrides, loadStopped, loadUsageSettings, OVERRIDES_KEY, STOPPED_KEY, timeZoneOf, type UsageSettings } from './settings.js';
+import {
+  calendarFor,
+  loadOverrides,
+  loadStopped,
+  loadUsageSettings,
+  OVERRIDES_KEY,
+  STOPPED_KEY,
+  timeZoneOf,
+  type UsageSettings,
+} from './settings.js';
 
 export interface BudgetDeps {
   store: Store;
@@ -39,13 +48,29 @@ export function spendSnapshot(ledger: UsageLedger, calendar: Calendar, now: numb
   const month = day.slice(0, 7);
   const dayByService = ledger.spendByService(day, day);
   const sum = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  return { day, month, dayTotal: sum(dayByService), monthTotal: sum(ledger.spendByService(monthDays(month)[0], day)), dayByService };
+  return {
+    day,
+    month,
+    dayTotal: sum(dayByService),
+    monthTotal: sum(ledger.spendByService(monthDays(month)[0], day)),
+    dayByService,
+  };
 }
 
 /** The budget's scopes now: caps (with resume's overrides) against the spend of their periods. */
-export function currentScopes(store: Store, ledger: UsageLedger, now: number, settings: UsageSettings = loadUsageSettings(store), snapshot?: SpendSnapshot): BudgetScope[] {
+export function currentScopes(
+  store: Store,
+  ledger: UsageLedger,
+  now: number,
+  settings: UsageSettings = loadUsageSettings(store),
+  snapshot?: SpendSnapshot,
+): BudgetScope[] {
   if (!settings.budget) return [];
-  return budgetScopes(settings.budget, snapshot ?? spendSnapshot(ledger, calendarFor(timeZoneOf(settings)), now), loadOverrides(store));
+  return budgetScopes(
+    settings.budget,
+    snapshot ?? spendSnapshot(ledger, calendarFor(timeZoneOf(settings)), now),
+    loadOverrides(store),
+  );
 }
 
 export interface Evaluation {
@@ -71,10 +96,16 @@ export class BudgetEnforcer {
    * Fires threshold alerts, stops what a cap at 100 % says to stop (when it is running), and starts again
    * what was stopped for a reason that no longer holds. `state` tells whether a service is running.
    */
-  async evaluate(now: number, state: (service: string) => ServiceState | undefined, settings: UsageSettings = loadUsageSettings(this.deps.store)): Promise<Evaluation> {
+  async evaluate(
+    now: number,
+    state: (service: string) => ServiceState | undefined,
+    settings: UsageSettings = loadUsageSettings(this.deps.store),
+  ): Promise<Evaluation> {
     const { store, manager } = this.deps;
     const scopes = this.scopes(now, settings);
-    const events = settings.budget ? this.deps.record(thresholdEvents(scopes, settings.budget.thresholds, now)) : [];
+    const events = settings.budget
+      ? this.deps.record(thresholdEvents(scopes, settings.budget.thresholds, now))
+      : [];
     const stoppedMap = loadStopped(store);
     const enforced = new Map<string, BudgetScope>();
     for (const s of enforcing(scopes)) for (const t of s.targets) if (!enforced.has(t)) enforced.set(t, s);
@@ -86,7 +117,15 @@ export class BudgetEnforcer {
       if (state(rec.service) === undefined) continue; // removed from the manifest meanwhile
       await manager.start([rec.service]);
       restarted.push(rec.service);
-      events.push(...this.deps.record([resumedEvent(rec.service, now, `${scopeLabel(rec.scope)} no longer holds (new period, or the cap was raised)`)]));
+      events.push(
+        ...this.deps.record([
+          resumedEvent(
+            rec.service,
+            now,
+            `${scopeLabel(rec.scope)} no longer holds (new period, or the cap was raised)`,
+          ),
+        ]),
+      );
     }
 
     const stopped: string[] = [];
@@ -95,7 +134,14 @@ export class BudgetEnforcer {
       if (st === undefined || !ACTIVE.has(st)) continue;
       await manager.stop([service]);
       stopped.push(service);
-      stoppedMap[service] = { service, at: now, scope: scope.id, period: scope.period, capMicro: scope.capMicro, spendMicro: scope.spendMicro };
+      stoppedMap[service] = {
+        service,
+        at: now,
+        scope: scope.id,
+        period: scope.period,
+        capMicro: scope.capMicro,
+        spendMicro: scope.spendMicro,
+      };
       events.push(
         ...this.deps.record([
           {
@@ -105,7 +151,12 @@ export class BudgetEnforcer {
             type: 'budget-stopped',
             severity: 'critical',
             message: `${service} stopped: ${scopeLabel(scope.id)} ${scope.period} exceeded (${formatUsd(scope.spendMicro)} of ${formatUsd(scope.capMicro)}); resume with "vigil budget resume [--add USD]"`,
-            data: { scope: scope.id, period: scope.period, spendMicro: scope.spendMicro, capMicro: scope.capMicro },
+            data: {
+              scope: scope.id,
+              period: scope.period,
+              spendMicro: scope.spendMicro,
+              capMicro: scope.capMicro,
+            },
           },
         ]),
       );
@@ -119,13 +170,21 @@ export class BudgetEnforcer {
    * (default: all stopped for spend) or that would stop them now, then starts them. With nothing stopped and
    * no service named, raises today's global cap.
    */
-  async resume(opts: { addUsd?: number; services?: string[] }, now: number, known: readonly string[]): Promise<ResumeResult> {
+  async resume(
+    opts: { addUsd?: number; services?: string[] },
+    now: number,
+    known: readonly string[],
+  ): Promise<ResumeResult> {
     const { store, manager } = this.deps;
     if (opts.addUsd !== undefined && !(opts.addUsd > 0 && Number.isFinite(opts.addUsd))) {
       throw new VigilError('E_USAGE', `--add must be an amount in USD above 0, not ${opts.addUsd}`);
     }
     const unknown = (opts.services ?? []).filter((s) => !known.includes(s));
-    if (unknown.length > 0) throw new VigilError('E_UNKNOWN_SERVICE', `unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new VigilError(
+        'E_UNKNOWN_SERVICE',
+        `unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+      );
     const { budget } = loadUsageSettings(store);
     const stoppedMap = loadStopped(store);
     const targets = opts.services ?? Object.keys(stoppedMap);
@@ -139,7 +198,11 @@ export class BudgetEnforcer {
       affected = scopes.filter((s) => s.pct >= 100);
       if (affected.length === 0) affected = scopes.filter((s) => s.id === 'daily');
     }
-    if (!budget && targets.length === 0) throw new VigilError('E_USAGE', 'no budget is configured (add "budget:" to the manifest) and nothing is stopped');
+    if (!budget && targets.length === 0)
+      throw new VigilError(
+        'E_USAGE',
+        'no budget is configured (add "budget:" to the manifest) and nothing is stopped',
+      );
 
     const overrides = loadOverrides(store);
     const raised: ResumeResult['raised'] = [];
@@ -149,7 +212,12 @@ export class BudgetEnforcer {
       if (opts.addUsd !== undefined) o.addMicro += usdToMicro(opts.addUsd);
       else o.lifted = true;
       overrides[key] = o;
-      raised.push({ scope: s.id, period: s.period, capMicro: o.lifted ? null : s.capMicro + (opts.addUsd !== undefined ? usdToMicro(opts.addUsd) : 0), lifted: o.lifted });
+      raised.push({
+        scope: s.id,
+        period: s.period,
+        capMicro: o.lifted ? null : s.capMicro + (opts.addUsd !== undefined ? usdToMicro(opts.addUsd) : 0),
+        lifted: o.lifted,
+      });
     }
     const resumed = targets.filter((t) => stoppedMap[t] !== undefined && known.includes(t));
     store.transaction(() => {
@@ -158,12 +226,23 @@ export class BudgetEnforcer {
       store.setState(STOPPED_KEY, stoppedMap);
     });
     if (resumed.length > 0) await manager.start(resumed);
-    const how = opts.addUsd !== undefined ? `cap raised by ${formatUsd(usdToMicro(opts.addUsd))}` : 'cap lifted for the rest of the period';
+    const how =
+      opts.addUsd !== undefined
+        ? `cap raised by ${formatUsd(usdToMicro(opts.addUsd))}`
+        : 'cap lifted for the rest of the period';
     this.deps.record(resumed.map((s) => resumedEvent(s, now, `vigil budget resume (${how})`)));
     return { resumed, raised };
   }
 }
 
 function resumedEvent(service: string, at: number, why: string): NewEvent {
-  return { key: `budget-resumed:${service}:${at}`, at, service, type: 'budget-resumed', severity: 'info', message: `${service} started again: ${why}`, data: { reason: why } };
+  return {
+    key: `budget-resumed:${service}:${at}`,
+    at,
+    service,
+    type: 'budget-resumed',
+    severity: 'info',
+    message: `${service} started again: ${why}`,
+    data: { reason: why },
+  };
 }

@@ -15,7 +15,13 @@ import type { Calendar } from '../../core/usage/tz.js';
 import type { Store } from '../../ports/store.js';
 import type { StoredCursor } from '../../ports/state-keys.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import type { ChunkParser, LogChunk, LogCursor, UsageLogReader, MetricsFetcher } from '../../ports/usage-sources.js';
+import type {
+  ChunkParser,
+  LogChunk,
+  LogCursor,
+  UsageLogReader,
+  MetricsFetcher,
+} from '../../ports/usage-sources.js';
 import type { Clock } from '../../ports/clock.js';
 
 /**
@@ -80,7 +86,10 @@ export interface SourceState {
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 export const cursorKey = (service: string): `usage.cursor.${string}` => `usage.cursor.${service}`;
-export const countersKey = (service: string, kind: 'metrics' | 'litellm'): `usage.counters.${string}.${typeof kind}` => `usage.counters.${service}.${kind}`;
+export const countersKey = (
+  service: string,
+  kind: 'metrics' | 'litellm',
+): `usage.counters.${string}.${typeof kind}` => `usage.counters.${service}.${kind}`;
 
 export class UsageIngester {
   private readonly states = new Map<string, SourceState>();
@@ -105,7 +114,23 @@ export class UsageIngester {
   private state(service: string, kind: SourceKind): SourceState {
     const id = `${service}\u0000${kind}`;
     let s = this.states.get(id);
-    if (!s) this.states.set(id, (s = { service, kind, ok: true, at: 0, error: null, entries: 0, rejected: 0, reasons: {}, gaps: 0, lastGap: null, more: false }));
+    if (!s)
+      this.states.set(
+        id,
+        (s = {
+          service,
+          kind,
+          ok: true,
+          at: 0,
+          error: null,
+          entries: 0,
+          rejected: 0,
+          reasons: {},
+          gaps: 0,
+          lastGap: null,
+          more: false,
+        }),
+      );
     return s;
   }
 
@@ -140,7 +165,13 @@ export class UsageIngester {
     let stored = 0;
     st.at = clock.now();
     const bytes = this.deps.chunkBytes ?? CHUNK_BYTES;
-    const job = (): ChunkJob => ({ service, provider: spec.provider ?? null, pricing: ctx.pricing, timezone: ctx.calendar.timeZone, now: clock.now() });
+    const job = (): ChunkJob => ({
+      service,
+      provider: spec.provider ?? null,
+      pricing: ctx.pricing,
+      timezone: ctx.calendar.timeZone,
+      now: clock.now(),
+    });
     // A pipeline: while chunk k is committed (synchronously, on this thread), chunk k+1 is already parsed
     // and chunk k+2 being read. Only what is committed moves the cursor.
     const read = (from: LogCursor | null) => reader.read(file, from, bytes);
@@ -149,7 +180,9 @@ export class UsageIngester {
     const dispatch = async (): Promise<void> => {
       const chunk = await reading;
       if (chunk) reading = read(chunk.next);
-      parsing = chunk ? this.deps.parser.parse(chunk, job()).then((parsed) => ({ chunk, parsed })) : Promise.resolve(null);
+      parsing = chunk
+        ? this.deps.parser.parse(chunk, job()).then((parsed) => ({ chunk, parsed }))
+        : Promise.resolve(null);
     };
     try {
       st.more = false;
@@ -173,7 +206,8 @@ export class UsageIngester {
         });
         reader.committed(file, chunk.next);
         show();
-        for (const why of Object.keys(parsed.reasons)) this.notice(service, `unusable llm_usage lines in ${file}: ${why}`);
+        for (const why of Object.keys(parsed.reasons))
+          this.notice(service, `unusable llm_usage lines in ${file}: ${why}`);
         if (chunk.gap) this.notice(service, `usage lines lost in ${file}: ${chunk.gap}`, true);
         stored += inserted.length;
         if (inserted.length > 0) opts.onStored?.(inserted);
@@ -209,7 +243,13 @@ export class UsageIngester {
    * One scrape of a Prometheus endpoint (the service's own `agent_*` counters, or a LiteLLM proxy's): counter
    * deltas since the last scrape become one entry per (service, model). A failed scrape stores nothing.
    */
-  async scrape(service: string, spec: UsageSpec, kind: 'metrics' | 'litellm', url: string, ctx: IngestContext): Promise<LedgerEntry[]> {
+  async scrape(
+    service: string,
+    spec: UsageSpec,
+    kind: 'metrics' | 'litellm',
+    url: string,
+    ctx: IngestContext,
+  ): Promise<LedgerEntry[]> {
     const { store, ledger, clock } = this.deps;
     const st = this.state(service, kind);
     st.at = clock.now();
@@ -231,7 +271,11 @@ export class UsageIngester {
     const infos =
       kind === 'metrics'
         ? agentCounters(samples, service)
-        : litellmCounters(samples, { keyAliases: spec.litellm?.keyAliases ?? {}, teams: spec.litellm?.teams ?? {} }, service);
+        : litellmCounters(
+            samples,
+            { keyAliases: spec.litellm?.keyAliases ?? {}, teams: spec.litellm?.teams ?? {} },
+            service,
+          );
     const start = samples.find((s) => s.name === 'process_start_time_seconds')?.value ?? null;
     const key = countersKey(service, kind);
     const stored = store.transaction(() => {

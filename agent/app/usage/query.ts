@@ -7,11 +7,23 @@ import { VigilError } from '../../core/errors.js';
 import { budgetState, scopeLabel, type BudgetScope } from '../../core/usage/budget.js';
 import { microToUsd, usdToMicro, zeroTokens, addTokens } from '../../core/usage/model.js';
 import { dayRange, isDay, isMonth, monthDays, zoneName } from '../../core/usage/tz.js';
-import type { Dimension, KeyedTotals, UsageSeriesPoint, UsageLedger, UsageTotals } from '../../ports/usage-ledger.js';
+import type {
+  Dimension,
+  KeyedTotals,
+  UsageSeriesPoint,
+  UsageLedger,
+  UsageTotals,
+} from '../../ports/usage-ledger.js';
 import type { Store } from '../../ports/store.js';
 import { calendarFor, loadStopped, loadUsageSettings, timeZoneOf, type StopRecord } from './settings.js';
 import { currentScopes, spendSnapshot } from './budget.js';
-import type { BudgetScopeDoc, BudgetStatusDoc, UsageReport, UsageSeries, UsageSeriesRange } from '../../core/usage/report.js';
+import type {
+  BudgetScopeDoc,
+  BudgetStatusDoc,
+  UsageReport,
+  UsageSeries,
+  UsageSeriesRange,
+} from '../../core/usage/report.js';
 
 export interface QueryDeps {
   store: Store;
@@ -23,7 +35,15 @@ function withUsd<T extends UsageTotals>(t: T): T & { costUsd: number } {
 }
 
 function sumTotals(rows: readonly UsageTotals[]): UsageTotals {
-  const out: UsageTotals = { entries: 0, requests: 0, tokens: zeroTokens(), costMicro: 0, reportedMicro: 0, unpricedRequests: 0, unpricedTokens: 0 };
+  const out: UsageTotals = {
+    entries: 0,
+    requests: 0,
+    tokens: zeroTokens(),
+    costMicro: 0,
+    reportedMicro: 0,
+    unpricedRequests: 0,
+    unpricedTokens: 0,
+  };
   for (const r of rows) {
     out.entries += r.entries;
     out.requests += r.requests;
@@ -37,10 +57,17 @@ function sumTotals(rows: readonly UsageTotals[]): UsageTotals {
 }
 
 /** Usage of one day (default today) or one month, by service or model. */
-export function usageReport(deps: QueryDeps, q: { day?: string; month?: string; by?: Dimension }, now: number): UsageReport {
-  if (q.day !== undefined && q.month !== undefined) throw new VigilError('E_USAGE', 'give a day or a month, not both');
-  if (q.day !== undefined && !isDay(q.day)) throw new VigilError('E_USAGE', `day must be YYYY-MM-DD, not "${q.day}"`);
-  if (q.month !== undefined && !isMonth(q.month)) throw new VigilError('E_USAGE', `month must be YYYY-MM, not "${q.month}"`);
+export function usageReport(
+  deps: QueryDeps,
+  q: { day?: string; month?: string; by?: Dimension },
+  now: number,
+): UsageReport {
+  if (q.day !== undefined && q.month !== undefined)
+    throw new VigilError('E_USAGE', 'give a day or a month, not both');
+  if (q.day !== undefined && !isDay(q.day))
+    throw new VigilError('E_USAGE', `day must be YYYY-MM-DD, not "${q.day}"`);
+  if (q.month !== undefined && !isMonth(q.month))
+    throw new VigilError('E_USAGE', `month must be YYYY-MM, not "${q.month}"`);
   const tz = timeZoneOf(loadUsageSettings(deps.store));
   const by = q.by ?? 'service';
   let from: string;
@@ -49,7 +76,10 @@ export function usageReport(deps: QueryDeps, q: { day?: string; month?: string; 
   else from = to = q.day ?? calendarFor(tz).day(now);
   const rows: KeyedTotals[] = deps.ledger.totals(from, to, by);
   return {
-    period: q.month !== undefined ? { kind: 'month', month: q.month, from, to } : { kind: 'day', day: from, from, to },
+    period:
+      q.month !== undefined
+        ? { kind: 'month', month: q.month, from, to }
+        : { kind: 'day', day: from, from, to },
     by,
     timezone: zoneName(tz),
     rows: rows.map(withUsd),
@@ -59,7 +89,11 @@ export function usageReport(deps: QueryDeps, q: { day?: string; month?: string; 
 }
 
 /** Per hour of today (local), or per day of the last 30 days, by service or model, with empty buckets. */
-export function usageSeries(deps: QueryDeps, q: { range?: UsageSeriesRange; by?: Dimension }, now: number): UsageSeries {
+export function usageSeries(
+  deps: QueryDeps,
+  q: { range?: UsageSeriesRange; by?: Dimension },
+  now: number,
+): UsageSeries {
   const tz = timeZoneOf(loadUsageSettings(deps.store));
   const cal = calendarFor(tz);
   const by = q.by ?? 'service';
@@ -125,9 +159,16 @@ export function budgetStatus(deps: QueryDeps, now: number): BudgetStatusDoc {
       spendMicro: hourMicro,
       spendUsd: microToUsd(hourMicro),
       capUsd: hourlyUsd,
-      pct: hourlyUsd === null || hourlyUsd <= 0 ? null : Math.round((hourMicro / usdToMicro(hourlyUsd)) * 1000) / 10,
+      pct:
+        hourlyUsd === null || hourlyUsd <= 0
+          ? null
+          : Math.round((hourMicro / usdToMicro(hourlyUsd)) * 1000) / 10,
     },
-    byService: [...byService].map(([service, micro]) => ({ service, spendMicro: micro, spendUsd: microToUsd(micro) })),
+    byService: [...byService].map(([service, micro]) => ({
+      service,
+      spendMicro: micro,
+      spendUsd: microToUsd(micro),
+    })),
     scopes: scopes.map(scopeDoc),
     stopped: stopped.map((s) => ({ ...s, at: new Date(s.at).toISOString() })),
   };

@@ -7,7 +7,14 @@ import type { NewEvent, VigilEvent } from '../../core/events.js';
 import type { StatusDoc, ServiceState } from '../../core/status.js';
 import type { Clock } from '../../ports/clock.js';
 import { budgetState, type BudgetScope } from '../../core/usage/budget.js';
-import { BurnWindow, RunawayDetector, spikeEvents, usageNorm, RUNAWAY_DEFAULTS, type SpikeInput } from '../../core/usage/detect.js';
+import {
+  BurnWindow,
+  RunawayDetector,
+  spikeEvents,
+  usageNorm,
+  RUNAWAY_DEFAULTS,
+  type SpikeInput,
+} from '../../core/usage/detect.js';
 import { microToUsd, totalTokens, type LedgerEntry } from '../../core/usage/model.js';
 import type { BudgetGlance, ServiceSpend } from '../../core/usage/report.js';
 import type { UsageIngester } from './ingest.js';
@@ -147,7 +154,9 @@ export class UsageWatch {
         }
       };
       if (spec.log) {
-        await run('log', () => deps.ingester.ingestLog(svc.name, spec, ctx, { maxChunks: deps.maxChunksPerRound ?? 64, onStored }));
+        await run('log', () =>
+          deps.ingester.ingestLog(svc.name, spec, ctx, { maxChunks: deps.maxChunksPerRound ?? 64, onStored }),
+        );
         if (deps.ingester.hasMore(svc.name)) {
           this.due.delete(`${svc.name}\u0000log`); // the rest of a backlog is read in the next round, at once
           backlog = true;
@@ -158,7 +167,8 @@ export class UsageWatch {
         if (entries.length > 0) onStored(entries);
         return entries.length;
       };
-      if (spec.metrics && svc.spec.metrics) await run('metrics', () => scrape('metrics', svc.spec.metrics!.url));
+      if (spec.metrics && svc.spec.metrics)
+        await run('metrics', () => scrape('metrics', svc.spec.metrics!.url));
       if (spec.litellm) await run('litellm', () => scrape('litellm', spec.litellm!.url));
     }
     const now = deps.clock.now();
@@ -196,7 +206,10 @@ export class UsageWatch {
       const cal = calendarFor(timeZoneOf(settings));
       const hour = cal.hour(now);
       const previous = cal.previousHours(now, 24);
-      const rows = previous.length > 0 ? deps.ledger.hourly(previous[0]!, hour, 'service') : deps.ledger.hourly(hour, hour, 'service');
+      const rows =
+        previous.length > 0
+          ? deps.ledger.hourly(previous[0]!, hour, 'service')
+          : deps.ledger.hourly(hour, hour, 'service');
       const byService = new Map<string, Map<string, { cost: number; tokens: number }>>();
       for (const r of rows) {
         const m = byService.get(r.key) ?? new Map<string, { cost: number; tokens: number }>();
@@ -205,9 +218,21 @@ export class UsageWatch {
       }
       const spikes: SpikeInput[] = [];
       const total = (h: string) => [...byService.values()].reduce((a, m) => a + (m.get(h)?.cost ?? 0), 0);
-      spikes.push({ scope: 'total', hour, currentMicro: total(hour), previousMicro: previous.map(total), trailingHours: 24 });
+      spikes.push({
+        scope: 'total',
+        hour,
+        currentMicro: total(hour),
+        previousMicro: previous.map(total),
+        trailingHours: 24,
+      });
       for (const [service, m] of byService) {
-        spikes.push({ scope: service, hour, currentMicro: m.get(hour)?.cost ?? 0, previousMicro: previous.map((h) => m.get(h)?.cost ?? 0), trailingHours: 24 });
+        spikes.push({
+          scope: service,
+          hour,
+          currentMicro: m.get(hour)?.cost ?? 0,
+          previousMicro: previous.map((h) => m.get(h)?.cost ?? 0),
+          trailingHours: 24,
+        });
       }
       const b = settings.budget;
       const spike = b?.spike ?? { factor: 2, minUsd: 1 };
@@ -218,7 +243,13 @@ export class UsageWatch {
         const norm = usageNorm(previous.map((h) => m?.get(h)?.tokens ?? 0));
         const restarts = (this.restarts.get(service) ?? []).filter((t) => t >= windowStart);
         this.restarts.set(service, restarts);
-        return { service, burnPerMin: this.burn.perMinute(service, now), normPerMin: norm, restarts: restarts.length, hour };
+        return {
+          service,
+          burnPerMin: this.burn.perMinute(service, now),
+          normPerMin: norm,
+          restarts: restarts.length,
+          hour,
+        };
       });
       events.push(...this.runaway.check(runaway, now));
       if (events.length > 0) deps.record(events);
@@ -234,7 +265,11 @@ export class UsageWatch {
   }
 
   /** The per-service spend and budget glance the status document shows (`scopes`: the evaluation's, when it ran). */
-  private refresh(now: number, settings: UsageSettings = loadUsageSettings(this.deps.store), evaluated?: BudgetScope[]): void {
+  private refresh(
+    now: number,
+    settings: UsageSettings = loadUsageSettings(this.deps.store),
+    evaluated?: BudgetScope[],
+  ): void {
     const { deps } = this;
     const day = calendarFor(timeZoneOf(settings)).day(now);
     const stopped = loadStopped(deps.store);

@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { vigilPaths } from '../../core/paths.js';
 import { NodeProcessRunner } from '../../adapters/process/node-runner.js';
-import { installAgentUnit, renderAgentUnit, uninstallAgentUnit, AGENT_UNIT } from '../../adapters/systemd/agent-unit.js';
+import {
+  installAgentUnit,
+  renderAgentUnit,
+  uninstallAgentUnit,
+  AGENT_UNIT,
+} from '../../adapters/systemd/agent-unit.js';
 import { runAgent } from '../../daemon/run.js';
 import { selectBackend } from '../../daemon/compose.js';
 import type { AgentPlistDeps } from '../../adapters/launchd/agent-plist.js';
@@ -28,21 +33,37 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
       await runAgent({
         env: io.env,
         ...(http ? { http } : {}),
-        onReady: (info) => io.err(`vigil agent listening on ${info.socket}${info.http ? ` and http://${info.http.host}:${info.http.port}` : ''}\n`),
+        onReady: (info) =>
+          io.err(
+            `vigil agent listening on ${info.socket}${info.http ? ` and http://${info.http.host}:${info.http.port}` : ''}\n`,
+          ),
       });
       return EXIT_OK;
     case 'install': {
       const paths = vigilPaths(io.env);
-      const argvRun = [process.execPath, path.join(packageRoot(), 'bin', 'vigil.js'), 'agent', 'run', ...(values.http ? ['--http', str(values.http)!] : [])];
-      const env: Record<string, string> = { VIGIL_HOME: paths.home, PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+      const argvRun = [
+        process.execPath,
+        path.join(packageRoot(), 'bin', 'vigil.js'),
+        'agent',
+        'run',
+        ...(values.http ? ['--http', str(values.http)!] : []),
+      ];
+      const env: Record<string, string> = {
+        VIGIL_HOME: paths.home,
+        PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      };
       // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
       if (io.env.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';
       const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
-      if (selectBackend(io.env) === 'launchd') return installOnLaunchd(io, deps, argvRun, values.json === true);
+      if (selectBackend(io.env) === 'launchd')
+        return installOnLaunchd(io, deps, argvRun, values.json === true);
       const file = await installAgentUnit(deps, renderAgentUnit(paths, argvRun, env));
       await waitForAgent(paths.socket, 15_000);
       if (values.json) printJson(io, { installed: AGENT_UNIT, file, socket: paths.socket });
-      else io.out(`installed ${file}; the agent is running (socket ${paths.socket})\nTo keep it running after logout: loginctl enable-linger\n`);
+      else
+        io.out(
+          `installed ${file}; the agent is running (socket ${paths.socket})\nTo keep it running after logout: loginctl enable-linger\n`,
+        );
       return EXIT_OK;
     }
     case 'uninstall': {
@@ -50,7 +71,9 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
       const onLaunchd = selectBackend(io.env) === 'launchd';
       const name = onLaunchd ? AGENT_LABEL : AGENT_UNIT;
       const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
-      const removed = onLaunchd ? await (await plists()).uninstallAgentPlist(deps) : await uninstallAgentUnit(deps);
+      const removed = onLaunchd
+        ? await (await plists()).uninstallAgentPlist(deps)
+        : await uninstallAgentUnit(deps);
       if (values.json) printJson(io, { removed });
       else io.out(removed ? `removed ${name}\n` : `${name} was not installed\n`);
       return EXIT_OK;
@@ -61,22 +84,38 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
 }
 
 /** macOS: the agent as the LaunchAgent dev.vigil.agent (starts at login, restarted by launchd). */
-async function installOnLaunchd(io: Io, deps: AgentPlistDeps, argvRun: string[], json: boolean): Promise<number> {
-  const keep = ['VIGIL_BACKEND', 'VIGIL_LAUNCHD_DOMAIN', 'VIGIL_LAUNCHD_AGENT_DIR', 'VIGIL_LAUNCHER', 'VIGIL_LOG_LEVEL', 'ELECTRON_RUN_AS_NODE'];
+async function installOnLaunchd(
+  io: Io,
+  deps: AgentPlistDeps,
+  argvRun: string[],
+  json: boolean,
+): Promise<number> {
+  const keep = [
+    'VIGIL_BACKEND',
+    'VIGIL_LAUNCHD_DOMAIN',
+    'VIGIL_LAUNCHD_AGENT_DIR',
+    'VIGIL_LAUNCHER',
+    'VIGIL_LOG_LEVEL',
+    'ELECTRON_RUN_AS_NODE',
+  ];
   const env: Record<string, string> = { VIGIL_HOME: deps.paths.home };
   for (const k of keep) if (io.env[k]) env[k] = io.env[k]!;
   const { installAgentPlist, renderAgentPlist } = await plists();
   const file = await installAgentPlist(deps, renderAgentPlist(deps.paths, argvRun, env));
   await waitForAgent(deps.paths.socket, 15_000);
   if (json) printJson(io, { installed: AGENT_LABEL, file, socket: deps.paths.socket });
-  else io.out(`installed ${file}; the agent is running (socket ${deps.paths.socket})\nIt starts when you log in; see \`vigil doctor\` for what that means with FileVault.\n`);
+  else
+    io.out(
+      `installed ${file}; the agent is running (socket ${deps.paths.socket})\nIt starts when you log in; see \`vigil doctor\` for what that means with FileVault.\n`,
+    );
   return EXIT_OK;
 }
 
 export function parseHostPort(v: string): { host: string; port: number } {
   const m = /^(\[[0-9a-f:]+\]|[^:]+):(\d{1,5})$/i.exec(v);
   const port = Number(m?.[2]);
-  if (!m || port > 65535) throw new VigilError('E_USAGE', `--http must be HOST:PORT such as 127.0.0.1:7878, not "${v}"`);
+  if (!m || port > 65535)
+    throw new VigilError('E_USAGE', `--http must be HOST:PORT such as 127.0.0.1:7878, not "${v}"`);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
@@ -103,5 +142,8 @@ async function waitForAgent(socketPath: string, timeoutMs: number): Promise<void
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new VigilError('E_AGENT_UNREACHABLE', `the agent did not answer on ${socketPath} within ${timeoutMs / 1000} s: ${(last as Error)?.message ?? ''}; see its log in $VIGIL_HOME/logs/vigil-agent.log`);
+  throw new VigilError(
+    'E_AGENT_UNREACHABLE',
+    `the agent did not answer on ${socketPath} within ${timeoutMs / 1000} s: ${(last as Error)?.message ?? ''}; see its log in $VIGIL_HOME/logs/vigil-agent.log`,
+  );
 }

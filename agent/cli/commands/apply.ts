@@ -23,7 +23,12 @@ const APPLY_USAGE = 'vigil apply [-f FILE] [--dry-run] [--prune] [--json]';
 export async function applyCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(
     argv,
-    { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, ...JSON_FLAG },
+    {
+      file: { type: 'string', short: 'f' },
+      'dry-run': { type: 'boolean' },
+      prune: { type: 'boolean' },
+      ...JSON_FLAG,
+    },
     APPLY_USAGE,
   );
   // The dry run checks what apply needs too: each program can be executed, each cwd is a directory.
@@ -43,7 +48,11 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
     if (values.json) printJson(io, { dryRun: values['dry-run'] === true, ...planJson(plan) });
     else {
       const lines = describePlan(plan);
-      const head = values['dry-run'] ? 'Plan (dry run, nothing changed):' : planIsEmpty(plan) ? 'Nothing to do:' : 'Applied:';
+      const head = values['dry-run']
+        ? 'Plan (dry run, nothing changed):'
+        : planIsEmpty(plan)
+          ? 'Nothing to do:'
+          : 'Applied:';
       io.out(`${head}\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
     }
     return EXIT_OK;
@@ -67,7 +76,12 @@ const RENDER_USAGE = 'vigil render [-f FILE] --out DIR [--backend systemd|launch
 export async function renderCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(
     argv,
-    { file: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' }, backend: { type: 'string' }, ...JSON_FLAG },
+    {
+      file: { type: 'string', short: 'f' },
+      out: { type: 'string', short: 'o' },
+      backend: { type: 'string' },
+      ...JSON_FLAG,
+    },
     RENDER_USAGE,
   );
   const out = str(values.out);
@@ -83,7 +97,10 @@ export async function renderCommand(argv: string[], io: Io): Promise<number> {
   const written: string[] = [];
   const plistCtx = { paths, agentDir: launchAgentDir(io.env), launcher: launcherPath(io.env) };
   for (const spec of manifest.services) {
-    const unit = backend === 'launchd' ? renderPlist(spec, plistCtx) : renderUnit(spec, { paths, launcher: plistCtx.launcher });
+    const unit =
+      backend === 'launchd'
+        ? renderPlist(spec, plistCtx)
+        : renderUnit(spec, { paths, launcher: plistCtx.launcher });
     const file = path.join(dir, path.basename(unit.path));
     writeFileSync(file, unit.content);
     written.push(file);

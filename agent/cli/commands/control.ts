@@ -13,13 +13,18 @@ import { stopWaitMs } from '../../core/manifest/stop-settings.js';
 import { startWaitMs } from '../../core/manifest/wait-args.js';
 import { requiredDependents } from '../../core/intent.js';
 
-const VERB_ING: Readonly<Record<ActionVerb, string>> = { start: 'starting', stop: 'stopping', restart: 'restarting' };
+const VERB_ING: Readonly<Record<ActionVerb, string>> = {
+  start: 'starting',
+  stop: 'stopping',
+  restart: 'restarting',
+};
 
 export function controlCommand(verb: ActionVerb) {
   return async (argv: string[], io: Io): Promise<number> => {
     const usage = `vigil ${verb} NAME... [--json]`;
     const { values, positionals } = parse(argv, { ...JSON_FLAG }, usage);
-    if (positionals.length === 0) throw new VigilError('E_USAGE', `name at least one service\nusage: ${usage}`);
+    if (positionals.length === 0)
+      throw new VigilError('E_USAGE', `name at least one service\nusage: ${usage}`);
     const client = await agentClient(io);
     const label = (names: string) => `${VERB_ING[verb]} ${names}`;
     let statuses: ServiceStatus[];
@@ -61,7 +66,10 @@ type Timeouts = Pick<ServiceStatus, 'name' | 'stopTimeoutSec' | 'startTimeoutSec
 export function actionWaitMs(verb: ActionVerb, names: readonly string[], all: readonly Timeouts[]): number {
   const named = all.filter((s) => names.includes(s.name));
   if (verb === 'start') return startWaitMs(named);
-  const along = requiredDependents(all.map((s) => ({ name: s.name, waitFor: (s.waitsFor ?? []).map((service) => ({ service })) })), names);
+  const along = requiredDependents(
+    all.map((s) => ({ name: s.name, waitFor: (s.waitsFor ?? []).map((service) => ({ service })) })),
+    names,
+  );
   const dependents = all.filter((s) => along.includes(s.name));
   const stop = stopWaitMs(named) + dependents.reduce((ms, d) => ms + stopWaitMs([d]), 0);
   if (verb === 'stop') return stop;

@@ -12,7 +12,12 @@ import type { CredentialsDoc } from '../../core/credentials/model.js';
 import { HISTORY_DIR } from '../../adapters/credentials/fs-store.js';
 import { fromDatabase, listCredentials } from '../../app/credentials.js';
 import type { Context } from '../../daemon/compose.js';
-import { isTempName, privateProblem, readPrivateFile, tightenMode } from '../../adapters/credentials/private-file.js';
+import {
+  isTempName,
+  privateProblem,
+  readPrivateFile,
+  tightenMode,
+} from '../../adapters/credentials/private-file.js';
 import { processAlive } from '../../adapters/process/alive.js';
 import type { Check } from './doctor.js';
 
@@ -28,20 +33,38 @@ export function privatePathCheck(name: string, p: string, kind: 'file' | 'dir', 
   }
   const problem = privateProblem(p, st, kind);
   if (problem === null) return null;
-  const fixable = !st.isSymbolicLink() && (kind === 'dir' ? st.isDirectory() : st.isFile()) && st.uid === (process.getuid?.() ?? 0) && (st.mode & 0o077) !== 0 && (kind === 'dir' || st.nlink === 1);
+  const fixable =
+    !st.isSymbolicLink() &&
+    (kind === 'dir' ? st.isDirectory() : st.isFile()) &&
+    st.uid === (process.getuid?.() ?? 0) &&
+    (st.mode & 0o077) !== 0 &&
+    (kind === 'dir' || st.nlink === 1);
   if (fixable && fix) {
     try {
       const before = tightenMode(p, kind);
-      return { name, level: 'ok', message: `${p} was mode ${octal(before)}, now ${kind === 'dir' ? '700' : '600'} (fixed)` };
+      return {
+        name,
+        level: 'ok',
+        message: `${p} was mode ${octal(before)}, now ${kind === 'dir' ? '700' : '600'} (fixed)`,
+      };
     } catch (err) {
       return { name, level: 'fail', message: (err as Error).message };
     }
   }
   const [what, how] = problem.message.split(' — fix: ');
-  return { name, level: 'fail', message: what!, fix: fixable ? `vigil doctor --fix (or chmod ${kind === 'dir' ? '700' : '600'} ${p})` : how! };
+  return {
+    name,
+    level: 'fail',
+    message: what!,
+    fix: fixable ? `vigil doctor --fix (or chmod ${kind === 'dir' ? '700' : '600'} ${p})` : how!,
+  };
 }
 
-export function credentialChecks(paths: Pick<VigilPaths, 'credentials'>, fix: boolean, doc: CredentialsDoc | null): Check[] {
+export function credentialChecks(
+  paths: Pick<VigilPaths, 'credentials'>,
+  fix: boolean,
+  doc: CredentialsDoc | null,
+): Check[] {
   const dir = paths.credentials;
   const checks: Check[] = [];
   let st: fs.Stats;
@@ -69,12 +92,23 @@ export function credentialChecks(paths: Pick<VigilPaths, 'credentials'>, fix: bo
       const p = path.join(sub, n);
       if (isTempName(n)) {
         const pid = Number(/tmp-(\d+)-/.exec(n)?.[1]);
-        if (!processAlive(pid)) checks.push({ name: 'credential temp file', level: 'warn', message: `${p} was left by a writer that was killed mid-write (mode ${octal(fs.lstatSync(p).mode)})`, fix: 'nothing to do: the next write removes it' });
+        if (!processAlive(pid))
+          checks.push({
+            name: 'credential temp file',
+            level: 'warn',
+            message: `${p} was left by a writer that was killed mid-write (mode ${octal(fs.lstatSync(p).mode)})`,
+            fix: 'nothing to do: the next write removes it',
+          });
         continue;
       }
       if (!n.endsWith('.env')) continue;
       files++;
-      const c = privatePathCheck(sub === dir ? `credential set ${n.slice(0, -4)}` : 'kept credential version', p, 'file', fix);
+      const c = privatePathCheck(
+        sub === dir ? `credential set ${n.slice(0, -4)}` : 'kept credential version',
+        p,
+        'file',
+        fix,
+      );
       if (c) {
         checks.push(c);
         if (c.level !== 'ok') continue;
@@ -83,9 +117,19 @@ export function credentialChecks(paths: Pick<VigilPaths, 'credentials'>, fix: bo
       try {
         const r = readPrivateFile(p);
         const bad = r ? parseEnv(r.text, 'systemd').problems[0] : undefined;
-        if (bad) checks.push({ name: `credential set ${n.slice(0, -4)}`, level: 'warn', message: `${p}:${bad.line}: ${bad.message}`, fix: 'correct that line; Vigil does not rewrite a set it cannot fully read' });
+        if (bad)
+          checks.push({
+            name: `credential set ${n.slice(0, -4)}`,
+            level: 'warn',
+            message: `${p}:${bad.line}: ${bad.message}`,
+            fix: 'correct that line; Vigil does not rewrite a set it cannot fully read',
+          });
       } catch (err) {
-        checks.push({ name: `credential set ${n.slice(0, -4)}`, level: 'fail', message: (err as Error).message });
+        checks.push({
+          name: `credential set ${n.slice(0, -4)}`,
+          level: 'fail',
+          message: (err as Error).message,
+        });
       }
     }
   }
@@ -100,19 +144,33 @@ export function credentialChecks(paths: Pick<VigilPaths, 'credentials'>, fix: bo
       });
     }
   }
-  if (checks.every((c) => c.level === 'ok')) checks.push({ name: 'credentials', level: 'ok', message: `${files} file(s) in ${dir}: directory 0700, files 0600, no links` });
+  if (checks.every((c) => c.level === 'ok'))
+    checks.push({
+      name: 'credentials',
+      level: 'ok',
+      message: `${files} file(s) in ${dir}: directory 0700, files 0600, no links`,
+    });
   return checks;
 }
 
 /** The checks with the overdue information from the database (when there is one). */
-export function credentialDoctor(ctx: Pick<Context, 'paths' | 'clock' | 'existingStore' | 'credentials'>, fix: boolean): Check[] {
+export function credentialDoctor(
+  ctx: Pick<Context, 'paths' | 'clock' | 'existingStore' | 'credentials'>,
+  fix: boolean,
+): Check[] {
   let doc: CredentialsDoc | null = null;
   try {
     const store = ctx.credentials;
     const noLedger = (): never => {
       throw new Error('read-only');
     };
-    doc = listCredentials({ store, ledger: { lock: noLedger, begin: noLedger, finish: noLedger, list: () => [] }, clock: ctx.clock, ...fromDatabase(ctx.existingStore()), record: () => undefined });
+    doc = listCredentials({
+      store,
+      ledger: { lock: noLedger, begin: noLedger, finish: noLedger, list: () => [] },
+      clock: ctx.clock,
+      ...fromDatabase(ctx.existingStore()),
+      record: () => undefined,
+    });
   } catch {
     // the per-file checks say what is wrong
   }

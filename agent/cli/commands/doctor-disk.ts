@@ -65,7 +65,10 @@ export function spaceUse(paths: VigilPaths): SpaceUse {
     }
   };
   walk(paths.home);
-  use.biggest = files.sort((a, b) => b.bytes - a.bytes).slice(0, 3).filter((f) => f.bytes > 0);
+  use.biggest = files
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .filter((f) => f.bytes > 0);
   return use;
 }
 
@@ -85,7 +88,9 @@ export function pendingExitCount(exits: string): number {
 
 function whereItWent(u: SpaceUse): string {
   const parts = `logs/ ${formatBytes(u.logs)}, state/ ${formatBytes(u.state)}, database ${formatBytes(u.database)}, other ${formatBytes(u.other)}`;
-  const big = u.biggest.length ? `; biggest: ${u.biggest.map((b) => `${b.file} ${formatBytes(b.bytes)}`).join(', ')}` : '';
+  const big = u.biggest.length
+    ? `; biggest: ${u.biggest.map((b) => `${b.file} ${formatBytes(b.bytes)}`).join(', ')}`
+    : '';
   return `${parts}${big}${u.truncated ? ` (first ${MAX_ENTRIES} entries only)` : ''}`;
 }
 
@@ -96,16 +101,36 @@ export function diskChecks(paths: VigilPaths, space: DiskSpace, agentDisk: DiskS
   const use = existsSync(paths.home) ? spaceUse(paths) : null;
   const where = use ? ` — VIGIL_HOME uses ${whereItWent(use)}` : '';
   const checks: Check[] = [];
-  if (info === null) checks.push({ name: 'disk space', level: 'warn', message: `cannot read the free space under ${dir} (statfs failed)${where}` });
+  if (info === null)
+    checks.push({
+      name: 'disk space',
+      level: 'warn',
+      message: `cannot read the free space under ${dir} (statfs failed)${where}`,
+    });
   else if (info.freeBytes < FULL_BELOW_BYTES)
-    checks.push({ name: 'disk space', level: 'fail', message: `disk full: ${describeSpace(info)}${where}`, fix: 'free space (old rotated logs: logs/*.log.N; lower logs.keep or logs.maxBytes in the manifest) or move VIGIL_HOME' });
+    checks.push({
+      name: 'disk space',
+      level: 'fail',
+      message: `disk full: ${describeSpace(info)}${where}`,
+      fix: 'free space (old rotated logs: logs/*.log.N; lower logs.keep or logs.maxBytes in the manifest) or move VIGIL_HOME',
+    });
   else if (info.freeBytes < LOW_FREE_BYTES)
-    checks.push({ name: 'disk space', level: 'warn', message: `${describeSpace(info)}: logs and the database may fill it${where}`, fix: 'free space or move VIGIL_HOME' });
+    checks.push({
+      name: 'disk space',
+      level: 'warn',
+      message: `${describeSpace(info)}: logs and the database may fill it${where}`,
+      fix: 'free space or move VIGIL_HOME',
+    });
   else checks.push({ name: 'disk space', level: 'ok', message: `${describeSpace(info)}${where}` });
 
   const pending = pendingExitCount(paths.exits);
   if (pending > 0)
-    checks.push({ name: 'exit records', level: 'warn', message: `${pending} exit record(s) kept in ${paths.exits}.pending: the journal could not be written; the agent moves them in once there is space`, fix: 'free space; keep the agent running' });
+    checks.push({
+      name: 'exit records',
+      level: 'warn',
+      message: `${pending} exit record(s) kept in ${paths.exits}.pending: the journal could not be written; the agent moves them in once there is space`,
+      fix: 'free space; keep the agent running',
+    });
   if (agentDisk?.state === 'disk-full')
     checks.push({
       name: 'agent: disk-full',

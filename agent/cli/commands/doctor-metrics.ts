@@ -6,7 +6,9 @@ export function metricsScrapeCheck(services: readonly ServiceStatus[]): Check {
   const scraped = services.filter((s) => s.metricsScrape);
   const failing = scraped.filter((s) => s.metricsScrape!.ok === false);
   if (failing.length > 0) {
-    const what = failing.map((s) => `${s.name} (${s.metricsScrape!.error ?? 'no answer'}, at ${s.metricsScrape!.at})`).join('; ');
+    const what = failing
+      .map((s) => `${s.name} (${s.metricsScrape!.error ?? 'no answer'}, at ${s.metricsScrape!.at})`)
+      .join('; ');
     return {
       name: 'metrics scrape',
       level: 'warn',
@@ -14,6 +16,15 @@ export function metricsScrapeCheck(services: readonly ServiceStatus[]): Check {
       fix: 'check that each service serves its metrics.url (curl it), or correct metrics.url and vigil apply',
     };
   }
-  if (scraped.length === 0) return { name: 'metrics scrape', level: 'ok', message: 'no service is scraped for metric alert rules yet' };
-  return { name: 'metrics scrape', level: 'ok', message: `scraped: ${scraped.map((s) => s.name).join(', ')}` };
+  if (scraped.length === 0)
+    return {
+      name: 'metrics scrape',
+      level: 'ok',
+      message: 'no service is scraped for metric alert rules yet',
+    };
+  return {
+    name: 'metrics scrape',
+    level: 'ok',
+    message: `scraped: ${scraped.map((s) => s.name).join(', ')}`,
+  };
 }

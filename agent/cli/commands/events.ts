@@ -40,13 +40,22 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   if (values.follow) {
-    if (values.json) throw new VigilError('E_USAGE', '--follow prints a stream of lines; it does not combine with --json');
-    if (!client) throw new VigilError('E_AGENT_UNREACHABLE', 'following events needs the agent: start it with "vigil agent run" or "vigil agent install"');
+    if (values.json)
+      throw new VigilError('E_USAGE', '--follow prints a stream of lines; it does not combine with --json');
+    if (!client)
+      throw new VigilError(
+        'E_AGENT_UNREACHABLE',
+        'following events needs the agent: start it with "vigil agent run" or "vigil agent install"',
+      );
     for (const e of events) io.out(`${eventLine(e)}\n`);
     const ctl = new AbortController();
     process.once('SIGINT', () => ctl.abort());
     const last = events.at(-1)?.id;
-    await client.streamEvents({ ...q, ...(last !== undefined ? { afterId: last } : {}) }, (e) => io.out(`${eventLine(e)}\n`), ctl.signal);
+    await client.streamEvents(
+      { ...q, ...(last !== undefined ? { afterId: last } : {}) },
+      (e) => io.out(`${eventLine(e)}\n`),
+      ctl.signal,
+    );
     return EXIT_OK;
   }
   if (values.json) printJson(io, { events });

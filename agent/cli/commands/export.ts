@@ -17,11 +17,28 @@ import { printJson, type Io } from '../io.js';
 const USAGE = 'vigil export alerts [-f vigil.yaml] [--out FILE] [--down-for 1m] [--json]';
 
 export async function exportCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { file: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' }, 'down-for': { type: 'string' }, ...JSON_FLAG }, USAGE);
-  if (positionals.length !== 1 || positionals[0] !== 'alerts') throw new VigilError('E_USAGE', `what to export? usage: ${USAGE}`);
+  const { values, positionals } = parse(
+    argv,
+    {
+      file: { type: 'string', short: 'f' },
+      out: { type: 'string', short: 'o' },
+      'down-for': { type: 'string' },
+      ...JSON_FLAG,
+    },
+    USAGE,
+  );
+  if (positionals.length !== 1 || positionals[0] !== 'alerts')
+    throw new VigilError('E_USAGE', `what to export? usage: ${USAGE}`);
   const downFor = str(values['down-for']);
-  if (downFor !== undefined && !/^\d+[smhd]$/.test(downFor)) throw new VigilError('E_USAGE', `--down-for must be a Prometheus duration such as 30s, 1m or 5m, not "${downFor}"`);
-  const rules = promAlertRules({ ...(downFor ? { downFor } : {}), metricTargets: metricTargets(io, str(values.file)) });
+  if (downFor !== undefined && !/^\d+[smhd]$/.test(downFor))
+    throw new VigilError(
+      'E_USAGE',
+      `--down-for must be a Prometheus duration such as 30s, 1m or 5m, not "${downFor}"`,
+    );
+  const rules = promAlertRules({
+    ...(downFor ? { downFor } : {}),
+    metricTargets: metricTargets(io, str(values.file)),
+  });
   const yaml = `# Prometheus alerting rules for Vigil (vigil export alerts). Load with rule_files: in prometheus.yml.\n${stringify(rules, { lineWidth: 0 })}`;
   const out = str(values.out);
   if (out) {
@@ -31,7 +48,8 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
     } catch (err) {
       throw new VigilError('E_IO', `cannot write ${file}: ${(err as Error).message}`);
     }
-    if (values.json) printJson(io, { file, groups: rules.groups.map((g) => ({ name: g.name, rules: g.rules.length })) });
+    if (values.json)
+      printJson(io, { file, groups: rules.groups.map((g) => ({ name: g.name, rules: g.rules.length })) });
     else io.err(`wrote ${file}\n`);
   } else if (values.json) printJson(io, rules);
   else io.out(yaml);
@@ -48,7 +66,16 @@ function metricTargets(io: Io, file: string | undefined): MetricRuleTarget[] {
       ? [
           {
             service: s.name,
-            rules: s.metrics ? s.metricAlerts : { ...s.metricAlerts, errorRate: false, latencyP95: false, costPerHour: false, circuitBreaker: false, tokensPerRequest: false },
+            rules: s.metrics
+              ? s.metricAlerts
+              : {
+                  ...s.metricAlerts,
+                  errorRate: false,
+                  latencyP95: false,
+                  costPerHour: false,
+                  circuitBreaker: false,
+                  tokensPerRequest: false,
+                },
             names: metricNamesOf(s.metrics),
             memoryLimitBytes: s.limits.memoryBytes ?? null,
             hourlyUsd,

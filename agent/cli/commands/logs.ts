@@ -44,7 +44,8 @@ export async function logsCommand(argv: string[], io: Io): Promise<number> {
   const [name, ...extra] = positionals;
   if (!name || extra.length > 0) throw new VigilError('E_USAGE', `name exactly one service\nusage: ${USAGE}`);
   if (!SERVICE_NAME_RE.test(name)) throw new VigilError('E_USAGE', `"${name}" is not a service name`);
-  if (values.follow && values.json) throw new VigilError('E_USAGE', '--follow prints a stream of lines; it does not combine with --json');
+  if (values.follow && values.json)
+    throw new VigilError('E_USAGE', '--follow prints a stream of lines; it does not combine with --json');
   const grepText = str(values.grep);
   if ((values.regex || values['ignore-case']) && grepText === undefined) {
     throw new VigilError('E_USAGE', '-E and -i apply to --grep TEXT');
@@ -52,12 +53,18 @@ export async function logsCommand(argv: string[], io: Io): Promise<number> {
   const rawLevel = str(values.level);
   const level = rawLevel === undefined ? null : parseLevel(rawLevel);
   if (level === null && rawLevel !== undefined) {
-    throw new VigilError('E_USAGE', `--level must be trace, debug, info, warn, error or fatal (or a pino number), not "${rawLevel}"`);
+    throw new VigilError(
+      'E_USAGE',
+      `--level must be trace, debug, info, warn, error or fatal (or a pino number), not "${rawLevel}"`,
+    );
   }
   const grep: LogPattern | null =
-    grepText === undefined ? null : { pattern: grepText, regex: values.regex === true, ignoreCase: values['ignore-case'] === true };
+    grepText === undefined
+      ? null
+      : { pattern: grepText, regex: values.regex === true, ignoreCase: values['ignore-case'] === true };
   const n = int(values.lines, '-n', 0) ?? DEFAULT_TAIL_LINES;
-  if (n > (grep ? MAX_SEARCH_LIMIT : MAX_TAIL_LINES)) throw new VigilError('E_USAGE', `-n must be at most ${grep ? MAX_SEARCH_LIMIT : MAX_TAIL_LINES}`);
+  if (n > (grep ? MAX_SEARCH_LIMIT : MAX_TAIL_LINES))
+    throw new VigilError('E_USAGE', `-n must be at most ${grep ? MAX_SEARCH_LIMIT : MAX_TAIL_LINES}`);
   const tailQuery: LogTailQuery = { lines: n, level, grep, timeoutMs: DEFAULT_SEARCH_TIMEOUT_MS };
 
   const client = await agentClient(io);
@@ -69,9 +76,14 @@ export async function logsCommand(argv: string[], io: Io): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      await source.follow(name, tailQuery, (lines) => {
-        if (lines.length > 0) io.out(`${lines.join('\n')}\n`);
-      }, ctl.signal);
+      await source.follow(
+        name,
+        tailQuery,
+        (lines) => {
+          if (lines.length > 0) io.out(`${lines.join('\n')}\n`);
+        },
+        ctl.signal,
+      );
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -93,13 +105,19 @@ export async function logsCommand(argv: string[], io: Io): Promise<number> {
   if (values.json) printJson(io, r);
   else {
     if (r.lines.length > 0) io.out(`${r.lines.join('\n')}\n`);
-    if (r.timedOut) io.err(`vigil: stopped looking after ${DEFAULT_SEARCH_TIMEOUT_MS / 1000} s; older lines were not searched\n`);
+    if (r.timedOut)
+      io.err(
+        `vigil: stopped looking after ${DEFAULT_SEARCH_TIMEOUT_MS / 1000} s; older lines were not searched\n`,
+      );
   }
   return EXIT_OK;
 }
 
 function noteLimits(io: Io, r: LogSearchResult, n: number): void {
-  if (r.timedOut) io.err(`vigil: stopped searching after ${DEFAULT_SEARCH_TIMEOUT_MS / 1000} s; older lines were not searched\n`);
+  if (r.timedOut)
+    io.err(
+      `vigil: stopped searching after ${DEFAULT_SEARCH_TIMEOUT_MS / 1000} s; older lines were not searched\n`,
+    );
   else if (r.truncated) io.err(`vigil: showing the last ${n} matches; use -n for more\n`);
 }
 
@@ -110,7 +128,11 @@ function viaAgent(client: ApiClient, io: Io): LogSource {
     tail: (name, q): Promise<LogTailResult> => client.call('logTail', { name }, q),
     // The search may take its whole time bound: give the request longer than that.
     search: (name, q): Promise<LogSearchResult> =>
-      new ApiClient({ socketPath: vigilPaths(io.env).socket, timeoutMs: q.timeoutMs + 5000 }).call('logSearch', { name }, q),
+      new ApiClient({ socketPath: vigilPaths(io.env).socket, timeoutMs: q.timeoutMs + 5000 }).call(
+        'logSearch',
+        { name },
+        q,
+      ),
     follow: (name, q, onLines, signal) => client.streamLogs(name, q, onLines, signal),
   };
 }
@@ -129,7 +151,12 @@ async function direct(io: Io): Promise<LogSource> {
     redactFor: directLogRedaction(ctx),
     known: (service) => {
       try {
-        return ctx.existingStore()?.listServices().some((s) => s.name === service) ?? false;
+        return (
+          ctx
+            .existingStore()
+            ?.listServices()
+            .some((s) => s.name === service) ?? false
+        );
       } finally {
         ctx.close();
       }

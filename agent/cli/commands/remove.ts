@@ -19,7 +19,10 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
     // A unit Vigil wrote but never recorded (an apply whose rollback failed) is found by its marker.
     const installed = new Set((await ctx.manager.listInstalled()).map((u) => u.service));
     const recorded = new Set(store.listServices().map((s) => s.name));
-    requireServices(store, positionals.filter((n) => !installed.has(n)));
+    requireServices(
+      store,
+      positionals.filter((n) => !installed.has(n)),
+    );
     const records = store.listServices().filter((s) => positionals.includes(s.name));
     const unrecorded = positionals.filter((n) => !recorded.has(n));
     await ctx.manager.remove(positionals);
@@ -40,16 +43,21 @@ export async function removeCommand(argv: string[], io: Io): Promise<number> {
     });
     if (values.purge) {
       const stillUsed = new Set(store.listServices().flatMap((s) => s.spec.credentials));
-      for (const name of unrecorded) purged.push(...purgeLogs(serviceLogPath(ctx.paths, name), launcherLogPath(ctx.paths, name)));
+      for (const name of unrecorded)
+        purged.push(...purgeLogs(serviceLogPath(ctx.paths, name), launcherLogPath(ctx.paths, name)));
       for (const r of records) {
         purged.push(...purgeLogs(serviceLogPath(ctx.paths, r.name), launcherLogPath(ctx.paths, r.name)));
         // The set's file and its kept versions (old values must not linger either).
         const { credentials } = ctx;
-        for (const set of r.spec.credentials.filter((c) => !stillUsed.has(c))) purged.push(...credentials.purge(set));
+        for (const set of r.spec.credentials.filter((c) => !stillUsed.has(c)))
+          purged.push(...credentials.purge(set));
       }
     }
     if (values.json) printJson(io, { removed: positionals, purged });
-    else io.out(`removed ${positionals.join(', ')}${values.purge ? ' (purged logs and unshared credential sets)' : ''}\n`);
+    else
+      io.out(
+        `removed ${positionals.join(', ')}${values.purge ? ' (purged logs and unshared credential sets)' : ''}\n`,
+      );
     return EXIT_OK;
   } finally {
     ctx.close();

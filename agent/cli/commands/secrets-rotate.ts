@@ -20,7 +20,11 @@ const AGENT_WAIT_MS = 60 * 60 * 1000;
 
 export async function rotateCommand(argv: string[], io: Io): Promise<number> {
   const usage = 'vigil secrets rotate <set> <KEY> [--timeout SEC] [--stable SEC] [--json]';
-  const { values, positionals } = parse(argv, { timeout: { type: 'string' }, stable: { type: 'string' }, ...JSON_FLAG }, usage);
+  const { values, positionals } = parse(
+    argv,
+    { timeout: { type: 'string' }, stable: { type: 'string' }, ...JSON_FLAG },
+    usage,
+  );
   const [set, key] = setAndKey(positionals, usage);
   const timeoutSec = seconds(str(values.timeout), '--timeout', 1);
   const stableSec = seconds(str(values.stable), '--stable', 0);
@@ -33,9 +37,13 @@ export async function rotateCommand(argv: string[], io: Io): Promise<number> {
     const last = (await client.events({ limit: 1 })).events.at(-1)?.id ?? 0;
     const ctl = new AbortController();
     const streaming = client
-      .streamEvents({ afterId: last, types: ['credential-rotation'] }, (e) => {
-        if (e.data?.set === set) progress(e);
-      }, ctl.signal)
+      .streamEvents(
+        { afterId: last, types: ['credential-rotation'] },
+        (e) => {
+          if (e.data?.set === set) progress(e);
+        },
+        ctl.signal,
+      )
       .catch(() => undefined);
     try {
       const long = new ApiClient({ socketPath: vigilPaths(io.env).socket, timeoutMs: AGENT_WAIT_MS });
@@ -73,7 +81,11 @@ export async function rotateCommand(argv: string[], io: Io): Promise<number> {
 function seconds(v: string | undefined, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > 3600) throw new VigilError('E_USAGE', `${name} must be a number of seconds between ${min} and 3600, not "${v}"`);
+  if (!Number.isFinite(n) || n < min || n > 3600)
+    throw new VigilError(
+      'E_USAGE',
+      `${name} must be a number of seconds between ${min} and 3600, not "${v}"`,
+    );
   return n;
 }
 
@@ -85,9 +97,13 @@ export function summary(r: RotationResult): string {
       ? `rotated ${what}: ${r.services.join(', ')} healthy on the new value (${took})\n`
       : `rotated ${what} (no installed service loads "${r.set}")\n`;
   }
-  const lines = [`rotation of ${what} ${r.outcome === 'rolled-back' ? 'ROLLED BACK' : 'FAILED, and the rollback did not recover every service'}: ${r.failed?.service} ${r.failed?.reason}`];
-  if (r.failed && r.failed.logTail.length > 0) lines.push(`last log lines of ${r.failed.service}:`, ...r.failed.logTail.map((l) => `  | ${l}`));
-  for (const c of r.rollback ?? []) lines.push(`on the previous value: ${c.service} ${c.healthy ? 'healthy' : 'NOT healthy'} (${c.reason})`);
+  const lines = [
+    `rotation of ${what} ${r.outcome === 'rolled-back' ? 'ROLLED BACK' : 'FAILED, and the rollback did not recover every service'}: ${r.failed?.service} ${r.failed?.reason}`,
+  ];
+  if (r.failed && r.failed.logTail.length > 0)
+    lines.push(`last log lines of ${r.failed.service}:`, ...r.failed.logTail.map((l) => `  | ${l}`));
+  for (const c of r.rollback ?? [])
+    lines.push(`on the previous value: ${c.service} ${c.healthy ? 'healthy' : 'NOT healthy'} (${c.reason})`);
   lines.push(`the previous value of ${what} is restored (${took})`);
   return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,14 @@ import path from 'node:path';
 import { EXIT_FAILED, EXIT_OK, VigilError } from '../../core/errors.js';
 import type { CredentialSetInfo, CredentialsDoc } from '../../core/credentials/model.js';
 import type { AuditRecord } from '../../ports/credentials.js';
-import { exampleText, importEnv, listCredentials, removeKey, requireSetName, setKeys } from '../../app/credentials.js';
+import {
+  exampleText,
+  importEnv,
+  listCredentials,
+  removeKey,
+  requireSetName,
+  setKeys,
+} from '../../app/credentials.js';
 import { agentClient, NO_AGENT, readViaAgent } from '../remote.js';
 import { int, JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
@@ -49,7 +56,10 @@ export async function secretsCommand(argv: string[], io: Io): Promise<number> {
     case 'audit':
       return auditCommand(rest, io);
     default:
-      throw new VigilError('E_USAGE', sub === undefined ? USAGE : `unknown secrets command "${sub}"\n${USAGE}`);
+      throw new VigilError(
+        'E_USAGE',
+        sub === undefined ? USAGE : `unknown secrets command "${sub}"\n${USAGE}`,
+      );
   }
 }
 
@@ -65,7 +75,10 @@ async function setCommand(argv: string[], io: Io): Promise<number> {
   if (client) info = await client.call('credentialSet', { set, key }, undefined, { value, actor: 'cli' });
   else info = await withDirect(io, true, (d) => setKeys(d, set, { [key]: value }, 'cli'));
   if (values.json) printJson(io, info);
-  else io.out(`set ${set}/${key} (${info.keys.find((k) => k.key === key)?.masked ?? '••••'}) in ${info.file}\n${restartHint(info, key)}`);
+  else
+    io.out(
+      `set ${set}/${key} (${info.keys.find((k) => k.key === key)?.masked ?? '••••'}) in ${info.file}\n${restartHint(info, key)}`,
+    );
   return EXIT_OK;
 }
 
@@ -74,9 +87,14 @@ async function rmCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { ...JSON_FLAG }, usage);
   const [set, key] = setAndKey(positionals, usage);
   const client = await agentClient(io);
-  const info = client ? await client.call('credentialRemove', { set, key }, undefined, { actor: 'cli' }) : await withDirect(io, true, (d) => removeKey(d, set, key, 'cli'));
+  const info = client
+    ? await client.call('credentialRemove', { set, key }, undefined, { actor: 'cli' })
+    : await withDirect(io, true, (d) => removeKey(d, set, key, 'cli'));
   if (values.json) printJson(io, info);
-  else io.out(`removed ${set}/${key} from ${info.file}\n${info.services.length ? `${info.services.join(', ')} still have it until they restart\n` : ''}`);
+  else
+    io.out(
+      `removed ${set}/${key} from ${info.file}\n${info.services.length ? `${info.services.join(', ')} still have it until they restart\n` : ''}`,
+    );
   return EXIT_OK;
 }
 
@@ -95,7 +113,8 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
     try {
       bytes = readFileSync(abs);
       const mode = statSync(abs).mode & 0o777;
-      if ((mode & 0o077) !== 0) looseMode = `${abs} is readable by others (mode ${mode.toString(8)}); now that its values are in the store, consider deleting it`;
+      if ((mode & 0o077) !== 0)
+        looseMode = `${abs} is readable by others (mode ${mode.toString(8)}); now that its values are in the store, consider deleting it`;
     } catch (err) {
       throw new VigilError('E_USAGE', `cannot read ${abs}: ${(err as Error).message}`);
     }
@@ -110,13 +129,18 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
 
 async function exampleCommand(argv: string[], io: Io): Promise<number> {
   const usage = 'vigil secrets example <set> [-o FILE|-] [--force] [--json]';
-  const { values, positionals } = parse(argv, { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, ...JSON_FLAG }, usage);
+  const { values, positionals } = parse(
+    argv,
+    { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, ...JSON_FLAG },
+    usage,
+  );
   const [set, ...extra] = positionals;
   if (!set || extra.length > 0) throw new VigilError('E_USAGE', `usage: ${usage}`);
   const text = await withDirect(io, false, (d) => exampleText(d, set));
   const out = str(values.out) ?? '.env.example';
   if (out === '-') {
-    if (values.json) throw new VigilError('E_USAGE', '-o - prints the file itself; it does not combine with --json');
+    if (values.json)
+      throw new VigilError('E_USAGE', '-o - prints the file itself; it does not combine with --json');
     io.out(text);
     return EXIT_OK;
   }
@@ -124,7 +148,8 @@ async function exampleCommand(argv: string[], io: Io): Promise<number> {
   try {
     writeFileSync(abs, text, { flag: values.force ? 'w' : 'wx', mode: 0o644 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new VigilError('E_USAGE', `${abs} exists; pass --force to overwrite it`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new VigilError('E_USAGE', `${abs} exists; pass --force to overwrite it`);
     throw new VigilError('E_IO', `cannot write ${abs}: ${(err as Error).message}`);
   }
   if (values.json) printJson(io, { set, file: abs });
@@ -152,13 +177,23 @@ async function auditCommand(argv: string[], io: Io): Promise<number> {
   if (set !== undefined) requireSetName(set);
   const q = { ...(set === undefined ? {} : { set }), limit: int(values.lines, '-n', 1) ?? 20 };
   const viaAgent = await readViaAgent(io, (c) => c.call('credentialAudit', {}, q));
-  const records: AuditRecord[] = viaAgent !== NO_AGENT ? viaAgent.records : await withDirect(io, false, (d) => d.ledger.list(q));
+  const records: AuditRecord[] =
+    viaAgent !== NO_AGENT ? viaAgent.records : await withDirect(io, false, (d) => d.ledger.list(q));
   if (values.json) printJson(io, { records });
   else if (records.length === 0) io.out('No changes recorded.\n');
   else {
     const rows = [['WHEN', 'WHO', 'ACTION', 'SET', 'KEYS', 'OUTCOME', 'SERVICES', 'DETAIL']];
     for (const r of records) {
-      rows.push([new Date(r.startedAt).toISOString(), r.actor, r.action, r.set, r.keys.join(','), r.outcome, r.services.join(',') || '-', r.failedService ? `${r.failedService}: ${r.reason ?? ''}` : (r.reason ?? '')]);
+      rows.push([
+        new Date(r.startedAt).toISOString(),
+        r.actor,
+        r.action,
+        r.set,
+        r.keys.join(','),
+        r.outcome,
+        r.services.join(',') || '-',
+        r.failedService ? `${r.failedService}: ${r.reason ?? ''}` : (r.reason ?? ''),
+      ]);
     }
     io.out(`${table(rows)}\n`);
   }
@@ -166,18 +201,35 @@ async function auditCommand(argv: string[], io: Io): Promise<number> {
 }
 
 function listTable(doc: CredentialsDoc): string {
-  if (doc.sets.length === 0) return `No credential sets in ${doc.dir}. Add one: vigil secrets set <set> <KEY>`;
+  if (doc.sets.length === 0)
+    return `No credential sets in ${doc.dir}. Add one: vigil secrets set <set> <KEY>`;
   const now = Date.now();
   const rows = [['SET', 'KEY', 'VALUE', 'UPDATED', 'AGE', 'ROTATE', 'SERVICES']];
   for (const s of doc.sets) {
     const rotate = s.rotateAfterDays === null ? '-' : `${s.rotateAfterDays}d`;
     const services = s.services.join(', ') || '-';
     if (s.keys.length === 0) {
-      rows.push([s.set, s.problem ? '(unreadable)' : s.exists ? '(empty)' : '(no file)', '', '', '', rotate, services]);
+      rows.push([
+        s.set,
+        s.problem ? '(unreadable)' : s.exists ? '(empty)' : '(no file)',
+        '',
+        '',
+        '',
+        rotate,
+        services,
+      ]);
       continue;
     }
     for (const k of s.keys) {
-      rows.push([s.set, k.key, k.masked, k.updatedAt ?? '-', ago(k.updatedAt, now), k.overdue ? `${rotate} OVERDUE` : rotate, services]);
+      rows.push([
+        s.set,
+        k.key,
+        k.masked,
+        k.updatedAt ?? '-',
+        ago(k.updatedAt, now),
+        k.overdue ? `${rotate} OVERDUE` : rotate,
+        services,
+      ]);
     }
   }
   return table(rows);
@@ -185,7 +237,9 @@ function listTable(doc: CredentialsDoc): string {
 
 function restartHint(info: CredentialSetInfo, key?: string): string {
   if (info.services.length === 0) return '';
-  const rotate = key ? `; next time, vigil secrets rotate ${info.set} ${key} restarts them for you with health checks and rollback` : '';
+  const rotate = key
+    ? `; next time, vigil secrets rotate ${info.set} ${key} restarts them for you with health checks and rollback`
+    : '';
   return `${info.services.join(', ')} load "${info.set}": they see the change at their next restart (vigil restart ${info.services.join(' ')})${rotate}\n`;
 }
 

@@ -19,7 +19,10 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     doc = { services: doc.services.filter((s) => positionals.includes(s.name)) };
   }
   if (values.json) printJson(io, doc);
-  else io.out(`${statusTable(doc.services, Date.now())}\n${scrapeLines(doc.services, Date.now())}${diskLine(doc)}`);
+  else
+    io.out(
+      `${statusTable(doc.services, Date.now())}\n${scrapeLines(doc.services, Date.now())}${diskLine(doc)}`,
+    );
   return EXIT_OK;
 }
 
@@ -31,7 +34,9 @@ export function scrapeLines(services: readonly ServiceStatus[], now: number): st
   const lines = services.flatMap((s) => {
     const x = s.metricsScrape;
     if (!x) return [];
-    return [`  ${s.name}: ${x.ok ? 'ok' : 'FAILED'} ${ago(x.at, now)} ago${x.ok ? '' : ` (${x.error ?? 'no answer'}): its metric alert rules see no data`}`];
+    return [
+      `  ${s.name}: ${x.ok ? 'ok' : 'FAILED'} ${ago(x.at, now)} ago${x.ok ? '' : ` (${x.error ?? 'no answer'}): its metric alert rules see no data`}`,
+    ];
   });
   return lines.length === 0 ? '' : `\nMetrics scrapes (metric alert rules):\n${lines.join('\n')}\n`;
 }
@@ -40,6 +45,11 @@ export function scrapeLines(services: readonly ServiceStatus[], now: number): st
 export function diskLine(doc: StatusDoc): string {
   const d = doc.disk;
   if (d?.state !== 'disk-full') return '';
-  const kept = [d.pendingEvents ? `${d.pendingEvents} event(s)` : '', d.pendingExits ? `${d.pendingExits} exit record(s)` : ''].filter(Boolean).join(' and ');
+  const kept = [
+    d.pendingEvents ? `${d.pendingEvents} event(s)` : '',
+    d.pendingExits ? `${d.pendingExits} exit record(s)` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   return `\nDISK FULL since ${d.since}: ${d.message ?? 'writes fail'}${kept ? `; ${kept} kept until space is freed` : ''}\n`;
 }

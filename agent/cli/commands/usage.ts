@@ -20,23 +20,35 @@ const USAGE = 'vigil usage [--day YYYY-MM-DD | --month YYYY-MM] [--by service|mo
 const BUDGET = 'vigil budget status | vigil budget resume [SERVICE...] [--add USD]  [--json]';
 
 /** The database directly (no agent): null when there is none yet. */
-async function direct<T>(io: Io, fn: (ctx: Context, deps: { store: Store; ledger: UsageLedger } | null) => Promise<T> | T): Promise<T> {
+async function direct<T>(
+  io: Io,
+  fn: (ctx: Context, deps: { store: Store; ledger: UsageLedger } | null) => Promise<T> | T,
+): Promise<T> {
   const ctx = await createContext(io.env);
   const store = ctx.existingStore();
-  return await Promise.resolve(fn(ctx, store ? { store, ledger: store.ledgers.usage() } : null)).finally(() => ctx.close());
+  return await Promise.resolve(fn(ctx, store ? { store, ledger: store.ledgers.usage() } : null)).finally(() =>
+    ctx.close(),
+  );
 }
 
 export async function usageCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { day: { type: 'string' }, month: { type: 'string' }, by: { type: 'string' }, ...JSON_FLAG }, USAGE);
-  if (positionals.length > 0) throw new VigilError('E_USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  const { values, positionals } = parse(
+    argv,
+    { day: { type: 'string' }, month: { type: 'string' }, by: { type: 'string' }, ...JSON_FLAG },
+    USAGE,
+  );
+  if (positionals.length > 0)
+    throw new VigilError('E_USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
   const by = str(values.by);
-  if (by !== undefined && by !== 'service' && by !== 'model') throw new VigilError('E_USAGE', `--by must be service or model, not "${by}"\nusage: ${USAGE}`);
+  if (by !== undefined && by !== 'service' && by !== 'model')
+    throw new VigilError('E_USAGE', `--by must be service or model, not "${by}"\nusage: ${USAGE}`);
   const q = {
     ...(str(values.day) !== undefined ? { day: str(values.day)! } : {}),
     ...(str(values.month) !== undefined ? { month: str(values.month)! } : {}),
     ...(by !== undefined ? { by: by as UsageDimension } : {}),
   };
-  if (q.day !== undefined && q.month !== undefined) throw new VigilError('E_USAGE', `give --day or --month, not both\nusage: ${USAGE}`);
+  if (q.day !== undefined && q.month !== undefined)
+    throw new VigilError('E_USAGE', `give --day or --month, not both\nusage: ${USAGE}`);
   let report: UsageReport | typeof NO_AGENT = await readViaAgent(io, (c) => c.call('usage', {}, q));
   if (report === NO_AGENT) {
     report = await direct(io, (_ctx, deps) => {
@@ -53,25 +65,39 @@ export async function budgetCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { add: { type: 'string' }, ...JSON_FLAG }, BUDGET);
   const [sub = 'status', ...names] = positionals;
   if (sub === 'status') {
-    if (names.length > 0 || values.add !== undefined) throw new VigilError('E_USAGE', `"budget status" takes no arguments\nusage: ${BUDGET}`);
+    if (names.length > 0 || values.add !== undefined)
+      throw new VigilError('E_USAGE', `"budget status" takes no arguments\nusage: ${BUDGET}`);
     let doc: BudgetStatusDoc | typeof NO_AGENT = await readViaAgent(io, (c) => c.call('budget', {}));
-    if (doc === NO_AGENT) doc = await direct(io, (_ctx, deps) => budgetStatus(deps ?? { store: emptyStore(), ledger: emptyLedger() }, Date.now()));
+    if (doc === NO_AGENT)
+      doc = await direct(io, (_ctx, deps) =>
+        budgetStatus(deps ?? { store: emptyStore(), ledger: emptyLedger() }, Date.now()),
+      );
     if (values.json) printJson(io, doc);
     else io.out(budgetText(doc, Date.now()));
     return EXIT_OK;
   }
-  if (sub !== 'resume') throw new VigilError('E_USAGE', `unknown subcommand "budget ${sub}"\nusage: ${BUDGET}`);
+  if (sub !== 'resume')
+    throw new VigilError('E_USAGE', `unknown subcommand "budget ${sub}"\nusage: ${BUDGET}`);
   const addRaw = str(values.add);
   const addUsd = addRaw === undefined ? undefined : Number(addRaw.replace(/^\$/, ''));
-  if (addUsd !== undefined && !(Number.isFinite(addUsd) && addUsd > 0)) throw new VigilError('E_USAGE', `--add must be an amount in USD above 0, not "${addRaw}"`);
-  const body = { ...(addUsd !== undefined ? { addUsd } : {}), ...(names.length > 0 ? { services: names } : {}) };
+  if (addUsd !== undefined && !(Number.isFinite(addUsd) && addUsd > 0))
+    throw new VigilError('E_USAGE', `--add must be an amount in USD above 0, not "${addRaw}"`);
+  const body = {
+    ...(addUsd !== undefined ? { addUsd } : {}),
+    ...(names.length > 0 ? { services: names } : {}),
+  };
   const client = await agentClient(io);
   let result: BudgetResumeResponse;
   if (client) result = await client.call('budgetResume', {}, undefined, body);
   else {
     result = await direct(io, async (ctx, deps) => {
-      if (!deps) throw new VigilError('E_USAGE', 'nothing to resume: Vigil has no database yet (run vigil apply)');
-      const enforcer = new BudgetEnforcer({ ...deps, manager: ctx.manager, record: (events) => deps.store.appendEvents(events) });
+      if (!deps)
+        throw new VigilError('E_USAGE', 'nothing to resume: Vigil has no database yet (run vigil apply)');
+      const enforcer = new BudgetEnforcer({
+        ...deps,
+        manager: ctx.manager,
+        record: (events) => deps.store.appendEvents(events),
+      });
       const known = deps.store.listServices().map((s) => s.name);
       const r = await enforcer.resume(body, Date.now(), known);
       return { ...r, budget: budgetStatus(deps, Date.now()) };
@@ -88,9 +114,29 @@ function emptyStore(): Parameters<typeof budgetStatus>[0]['store'] {
     throw new VigilError('E_STORE', 'no database');
   };
   const ledgers = { usage: emptyLedger, resourceHistory: none, alertLog: none, credentials: none };
-  return { getState: () => undefined, setState: none, appendEvents: none, queryEvents: () => [], upsertService: none, removeService: none, listServices: () => [], ledgers, transaction: none, close: () => undefined };
+  return {
+    getState: () => undefined,
+    setState: none,
+    appendEvents: none,
+    queryEvents: () => [],
+    upsertService: none,
+    removeService: none,
+    listServices: () => [],
+    ledgers,
+    transaction: none,
+    close: () => undefined,
+  };
 }
 
 function emptyLedger(): Parameters<typeof budgetStatus>[0]['ledger'] {
-  return { record: () => [], totals: () => [], daily: () => [], hourly: () => [], pairs: () => [], spendByService: () => new Map(), unpricedModels: () => [], pruneHourly: () => 0 };
+  return {
+    record: () => [],
+    totals: () => [],
+    daily: () => [],
+    hourly: () => [],
+    pairs: () => [],
+    spendByService: () => new Map(),
+    unpricedModels: () => [],
+    pruneHourly: () => 0,
+  };
 }

@@ -7,7 +7,13 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formatters.set(tz, f);
   }
   return f;
@@ -21,7 +27,9 @@ export function msOfDay(at: number, tz: string): number {
   }
   const parts = formatter(tz).formatToParts(new Date(at));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return ((get('hour') % 24) * 3600 + get('minute') * 60 + get('second')) * 1000 + (at % 1000 + 1000) % 1000;
+  return (
+    ((get('hour') % 24) * 3600 + get('minute') * 60 + get('second')) * 1000 + (((at % 1000) + 1000) % 1000)
+  );
 }
 
 export function hhmmToMs(hhmm: string): number {

@@ -20,21 +20,41 @@ const webhookSchema = z
   })
   .superRefine((w, ctx) => {
     if (w.type === 'telegram') {
-      if (w.chatId === undefined) ctx.addIssue({ code: 'custom', path: ['chatId'], message: 'is required for a telegram webhook' });
-      if (w.url !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'telegram webhooks take token and chatId (and apiUrl), not url' });
+      if (w.chatId === undefined)
+        ctx.addIssue({ code: 'custom', path: ['chatId'], message: 'is required for a telegram webhook' });
+      if (w.url !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: 'telegram webhooks take token and chatId (and apiUrl), not url',
+        });
     } else {
       for (const k of ['token', 'chatId', 'apiUrl'] as const)
-        if (w[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `only telegram webhooks take ${k}` });
+        if (w[k] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [k], message: `only telegram webhooks take ${k}` });
     }
   });
 
-
 export const alertsSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  desktop: z.union([z.boolean(), z.literal('auto')], { error: 'must be true, false or "auto"' }).default('auto'),
-  cooldownSec: z.number().min(0, 'must be >= 0').max(7 * 86400, 'must be <= 604800').default(DEFAULT_ALERTS.cooldownSec),
-  downForSec: z.number().min(0, 'must be >= 0').max(86400, 'must be <= 86400').default(DEFAULT_ALERTS.downForSec),
-  degradedForSec: z.number().min(0, 'must be >= 0').max(86400, 'must be <= 86400').default(DEFAULT_ALERTS.degradedForSec),
+  desktop: z
+    .union([z.boolean(), z.literal('auto')], { error: 'must be true, false or "auto"' })
+    .default('auto'),
+  cooldownSec: z
+    .number()
+    .min(0, 'must be >= 0')
+    .max(7 * 86400, 'must be <= 604800')
+    .default(DEFAULT_ALERTS.cooldownSec),
+  downForSec: z
+    .number()
+    .min(0, 'must be >= 0')
+    .max(86400, 'must be <= 86400')
+    .default(DEFAULT_ALERTS.downForSec),
+  degradedForSec: z
+    .number()
+    .min(0, 'must be >= 0')
+    .max(86400, 'must be <= 86400')
+    .default(DEFAULT_ALERTS.degradedForSec),
   quietHours: z.strictObject({ from: hhmm, to: hhmm }).optional(),
   digestAt: hhmm.optional(),
   timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
@@ -45,7 +65,9 @@ export const alertsSchema = z.strictObject({
       backoffSec: z.number().min(0.1, 'must be >= 0.1').max(3600, 'must be <= 3600').default(5),
     })
     .default({ maxAttempts: 6, backoffSec: 5 }),
-  webhooks: z.record(z.string().regex(WEBHOOK_NAME_RE, 'must be a webhook name ([a-z0-9][a-z0-9_-]*)'), webhookSchema).default({}),
+  webhooks: z
+    .record(z.string().regex(WEBHOOK_NAME_RE, 'must be a webhook name ([a-z0-9][a-z0-9_-]*)'), webhookSchema)
+    .default({}),
   // The metric alert rules' top-level settings (resolved into each service's spec: see metric-rules.ts).
   ...metricRuleShape,
 });
@@ -75,4 +97,3 @@ export function normalizeAlerts(raw: RawAlerts): AlertsConfig {
     })),
   };
 }
-

@@ -69,7 +69,8 @@ export function webhookSecretKey(name: string, what: 'url' | 'token'): string {
 export function inlineSecrets(config: AlertsConfig): { path: (string | number)[]; key: string }[] {
   const out: { path: (string | number)[]; key: string }[] = [];
   for (const w of config.webhooks) {
-    if (w.token !== null) out.push({ path: ['webhooks', w.name, 'token'], key: webhookSecretKey(w.name, 'token') });
+    if (w.token !== null)
+      out.push({ path: ['webhooks', w.name, 'token'], key: webhookSecretKey(w.name, 'token') });
     if (w.url !== null && (w.type === 'slack' || /[?@]|\/\/[^/]*:[^/]*@/.test(w.url)))
       out.push({ path: ['webhooks', w.name, 'url'], key: webhookSecretKey(w.name, 'url') });
   }
@@ -77,7 +78,9 @@ export function inlineSecrets(config: AlertsConfig): { path: (string | number)[]
 }
 
 /** The config without secret values (what may be stored in the database): inline ones are flagged instead. */
-export function withoutSecrets(config: AlertsConfig): AlertsConfig & { inline: Record<string, { url: boolean; token: boolean }> } {
+export function withoutSecrets(
+  config: AlertsConfig,
+): AlertsConfig & { inline: Record<string, { url: boolean; token: boolean }> } {
   const inline: Record<string, { url: boolean; token: boolean }> = {};
   for (const w of config.webhooks) inline[w.name] = { url: w.url !== null, token: w.token !== null };
   return { ...config, webhooks: config.webhooks.map((w) => ({ ...w, url: null, token: null })), inline };

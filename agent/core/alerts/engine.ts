@@ -108,7 +108,10 @@ export class AlertEngine {
   }
 
   state(): EngineState {
-    return { alerts: [...this.alerts.values()].map((a) => ({ ...a })), held: this.held.map((h) => ({ ...h })) };
+    return {
+      alerts: [...this.alerts.values()].map((a) => ({ ...a })),
+      held: this.held.map((h) => ({ ...h })),
+    };
   }
 
   firing(): AlertState[] {
@@ -129,17 +132,57 @@ export class AlertEngine {
       const rawSince = s.rawSince ?? s.healthSince ?? now;
       const why = s.healthReason ? ` (${s.healthReason})` : '';
       // An intent holds the down and crash-loop pages back, and the down timer starts after its transition.
-      const start = downTimerStart(rawSince, s.intent ?? null, { state: s.state, since: s.processSince ?? null }, now);
+      const start = downTimerStart(
+        rawSince,
+        s.intent ?? null,
+        { state: s.state, since: s.processSince ?? null },
+        now,
+      );
       if (s.state === 'crashloop') {
-        if (start !== null) out.push({ key: `crash-loop:${s.name}`, rule: 'crash-loop', service: s.name, severity: 'critical', since: s.healthSince ?? now, message: `${s.name} keeps crashing and restarting` });
-      } else if (raw === 'down' && s.state !== 'stopped' && s.state !== 'stopping' && start !== null && now - start >= c.downForSec * 1000) {
-        out.push({ key: `service-down:${s.name}`, rule: 'service-down', service: s.name, severity: 'critical', since: start, message: `${s.name} has been down for ${fmtDuration(now - start)}${why}` });
+        if (start !== null)
+          out.push({
+            key: `crash-loop:${s.name}`,
+            rule: 'crash-loop',
+            service: s.name,
+            severity: 'critical',
+            since: s.healthSince ?? now,
+            message: `${s.name} keeps crashing and restarting`,
+          });
+      } else if (
+        raw === 'down' &&
+        s.state !== 'stopped' &&
+        s.state !== 'stopping' &&
+        start !== null &&
+        now - start >= c.downForSec * 1000
+      ) {
+        out.push({
+          key: `service-down:${s.name}`,
+          rule: 'service-down',
+          service: s.name,
+          severity: 'critical',
+          since: start,
+          message: `${s.name} has been down for ${fmtDuration(now - start)}${why}`,
+        });
       }
       if (raw === 'degraded' && now - rawSince >= c.degradedForSec * 1000) {
-        out.push({ key: `health-degraded:${s.name}`, rule: 'health-degraded', service: s.name, severity: 'warning', since: rawSince, message: `${s.name} has been degraded for ${fmtDuration(now - rawSince)}${why}` });
+        out.push({
+          key: `health-degraded:${s.name}`,
+          rule: 'health-degraded',
+          service: s.name,
+          severity: 'warning',
+          since: rawSince,
+          message: `${s.name} has been degraded for ${fmtDuration(now - rawSince)}${why}`,
+        });
       }
       if (s.drifted) {
-        out.push({ key: `unit-drift:${s.name}`, rule: 'unit-drift', service: s.name, severity: 'warning', since: now, message: `${s.name}: its unit file was edited by hand; run "vigil apply" to restore it` });
+        out.push({
+          key: `unit-drift:${s.name}`,
+          rule: 'unit-drift',
+          service: s.name,
+          severity: 'warning',
+          since: now,
+          message: `${s.name}: its unit file was edited by hand; run "vigil apply" to restore it`,
+        });
       }
     }
     return out;
@@ -237,19 +280,36 @@ export class AlertEngine {
   }
 
   private notify(a: AlertState, kind: 'firing' | 'resolved', now: number, out: AlertTickOutput): void {
-    const title = kind === 'firing' ? TITLES[a.rule](a.service ?? 'Vigil') : `${a.service ?? 'Vigil'} recovered`;
+    const title =
+      kind === 'firing' ? TITLES[a.rule](a.service ?? 'Vigil') : `${a.service ?? 'Vigil'} recovered`;
     const lasted = now - a.since;
     const text =
       kind === 'firing'
         ? a.message
         : `${TITLES[a.rule](a.service ?? 'Vigil').replace(/ is /, ' was ')} for ${fmtDuration(lasted)}; it is fine again`;
-    const n: Notification = { id: `${kind}:${a.key}:${now}`, kind, severity: a.severity, title, text, service: a.service, rule: a.rule, alertKey: a.key, at: now };
+    const n: Notification = {
+      id: `${kind}:${a.key}:${now}`,
+      kind,
+      severity: a.severity,
+      title,
+      text,
+      service: a.service,
+      rule: a.rule,
+      alertKey: a.key,
+      at: now,
+    };
     if (kind === 'firing') {
       a.notifiedAt = now;
       a.notified = true;
     }
     if (a.severity !== 'critical' && this.quiet(now)) {
-      this.held.push({ alertKey: kind === 'firing' ? a.key : null, severity: a.severity, title: kind === 'firing' ? title : `${title}: ${text}`, at: now, resolvedAt: null });
+      this.held.push({
+        alertKey: kind === 'firing' ? a.key : null,
+        severity: a.severity,
+        title: kind === 'firing' ? title : `${title}: ${text}`,
+        at: now,
+        resolvedAt: null,
+      });
       out.heldChanged = true;
       out.held.push(n);
     } else {
@@ -303,7 +363,8 @@ export class AlertEngine {
   /** Resolved alerts are kept a day (cooldown memory), then dropped from memory. */
   private forgetOld(now: number): void {
     const keep = Math.max(this.config.cooldownSec * 1000, 86_400_000);
-    for (const [k, a] of this.alerts) if (!a.firing && a.resolvedAt !== null && now - a.resolvedAt > keep) this.alerts.delete(k);
+    for (const [k, a] of this.alerts)
+      if (!a.firing && a.resolvedAt !== null && now - a.resolvedAt > keep) this.alerts.delete(k);
   }
 
   private event(a: AlertState, type: 'alert-firing' | 'alert-resolved', now: number): NewEvent {

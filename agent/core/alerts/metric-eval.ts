@@ -47,9 +47,23 @@ export function readRules(x: MetricInputs, now: number): Reading[] {
   const out: Reading[] = [];
   const r = x.rules;
   const w = x.window;
-  const push = (rule: MetricRuleName, value: number | null, threshold: number, text: (v: number) => string, c: { forSec: number; severity: Severity }) => {
+  const push = (
+    rule: MetricRuleName,
+    value: number | null,
+    threshold: number,
+    text: (v: number) => string,
+    c: { forSec: number; severity: Severity },
+  ) => {
     const ok = value !== null && Number.isFinite(value);
-    out.push({ rule, value: ok ? value : null, threshold, above: ok && value > threshold, forSec: c.forSec, severity: c.severity, text: ok ? text(value) : 'no data' });
+    out.push({
+      rule,
+      value: ok ? value : null,
+      threshold,
+      above: ok && value > threshold,
+      forSec: c.forSec,
+      severity: c.severity,
+      text: ok ? text(value) : 'no data',
+    });
   };
   const names = x.names;
   if (r.errorRate && names) {
@@ -57,32 +71,66 @@ export function readRules(x: MetricInputs, now: number): Reading[] {
     const total = w ? w.counterSum(ms, now, names.requests) : null;
     const errors = w ? w.counterSum(ms, now, names.requests, { label: 'status', value: 'error' }) : null;
     const v = total !== null && errors !== null && total > 0 ? (errors / total) * 100 : null;
-    push('errorRate', v, r.errorRate.abovePercent, (v) => `error rate ${pct(v)} ${over(r.errorRate ? r.errorRate.windowSec : 0)} (${num(errors ?? 0)} of ${num(total ?? 0)} requests; threshold ${pct(r.errorRate ? r.errorRate.abovePercent : 0)})`, r.errorRate);
+    push(
+      'errorRate',
+      v,
+      r.errorRate.abovePercent,
+      (v) =>
+        `error rate ${pct(v)} ${over(r.errorRate ? r.errorRate.windowSec : 0)} (${num(errors ?? 0)} of ${num(total ?? 0)} requests; threshold ${pct(r.errorRate ? r.errorRate.abovePercent : 0)})`,
+      r.errorRate,
+    );
   }
   if (r.latencyP95 && names) {
     const rule = r.latencyP95;
     const b = w ? w.buckets(rule.windowSec * 1000, now) : null;
     const v = b === null ? null : histogramQuantile(0.95, b);
-    push('latencyP95', v, rule.aboveSec, (v) => `p95 request latency ${secs(v)} ${over(rule.windowSec)} (threshold ${secs(rule.aboveSec)})`, rule);
+    push(
+      'latencyP95',
+      v,
+      rule.aboveSec,
+      (v) => `p95 request latency ${secs(v)} ${over(rule.windowSec)} (threshold ${secs(rule.aboveSec)})`,
+      rule,
+    );
   }
   if (r.memory && x.memoryLimitBytes !== null && x.memoryLimitBytes > 0) {
     const rule = r.memory;
     const v = x.memoryBytes === null ? null : (x.memoryBytes / x.memoryLimitBytes) * 100;
     const mb = (b: number) => `${Math.round(b / 1048576)} MB`;
-    push('memory', v, rule.abovePercentOfLimit, (v) => `memory ${mb(x.memoryBytes ?? 0)}, ${pct(v)} of its ${mb(x.memoryLimitBytes ?? 0)} limit (threshold ${pct(rule.abovePercentOfLimit)})`, rule);
+    push(
+      'memory',
+      v,
+      rule.abovePercentOfLimit,
+      (v) =>
+        `memory ${mb(x.memoryBytes ?? 0)}, ${pct(v)} of its ${mb(x.memoryLimitBytes ?? 0)} limit (threshold ${pct(rule.abovePercentOfLimit)})`,
+      rule,
+    );
   }
   if (r.costPerHour && names && x.hourlyUsd !== null) {
     const rule = r.costPerHour;
     const g = w ? w.gauge(names.costPerHour) : null;
     const v = g === null ? null : g.reduce((a, s) => a + s.value, 0);
     const threshold = rule.aboveFactorOfHourlyBudget * x.hourlyUsd;
-    push('costPerHour', v, threshold, (v) => `cost per hour ${usd(v)} (threshold ${usd(threshold)}: ${num(rule.aboveFactorOfHourlyBudget)}× the hourly budget of ${usd(x.hourlyUsd ?? 0)})`, rule);
+    push(
+      'costPerHour',
+      v,
+      threshold,
+      (v) =>
+        `cost per hour ${usd(v)} (threshold ${usd(threshold)}: ${num(rule.aboveFactorOfHourlyBudget)}× the hourly budget of ${usd(x.hourlyUsd ?? 0)})`,
+      rule,
+    );
   }
   if (r.circuitBreaker && names) {
     const g = w ? w.gauge(names.circuitBreaker) : null;
     const open = g?.filter((s) => s.value > 0) ?? [];
     const v = g === null ? null : open.length;
-    push('circuitBreaker', v, 0, (v) => `${v} open circuit breaker${v === 1 ? '' : 's'}${open.length > 0 ? `: ${open.map((s) => (s.series === '{}' ? names.circuitBreaker : s.series)).join(', ')}` : ''} (threshold: any open)`, r.circuitBreaker);
+    push(
+      'circuitBreaker',
+      v,
+      0,
+      (v) =>
+        `${v} open circuit breaker${v === 1 ? '' : 's'}${open.length > 0 ? `: ${open.map((s) => (s.series === '{}' ? names.circuitBreaker : s.series)).join(', ')}` : ''} (threshold: any open)`,
+      r.circuitBreaker,
+    );
   }
   if (r.tokensPerRequest && names) {
     const rule = r.tokensPerRequest;
@@ -93,7 +141,14 @@ export function readRules(x: MetricInputs, now: number): Reading[] {
     const avg = day.requests > 0 ? day.tokens / day.requests : null;
     const v = tokens !== null && requests !== null && requests > 0 && avg !== null ? tokens / requests : null;
     const threshold = avg === null ? Infinity : rule.aboveFactorOfDailyAverage * avg;
-    push('tokensPerRequest', v, threshold, (v) => `${num(v)} tokens per request ${over(rule.windowSec)} (threshold ${num(threshold)}: ${num(rule.aboveFactorOfDailyAverage)}× the daily average of ${num(avg ?? 0)})`, rule);
+    push(
+      'tokensPerRequest',
+      v,
+      threshold,
+      (v) =>
+        `${num(v)} tokens per request ${over(rule.windowSec)} (threshold ${num(threshold)}: ${num(rule.aboveFactorOfDailyAverage)}× the daily average of ${num(avg ?? 0)})`,
+      rule,
+    );
   }
   return out;
 }
@@ -165,13 +220,15 @@ export class ConditionTracker {
       if (t.firing) out.push(this.condition(key, id, service, r, t));
     }
     // A rule switched off (or no longer applying) ends its condition.
-    for (const k of [...this.tracks.keys()]) if (k.slice(k.indexOf(':') + 1) === service && !seen.has(k)) this.tracks.delete(k);
+    for (const k of [...this.tracks.keys()])
+      if (k.slice(k.indexOf(':') + 1) === service && !seen.has(k)) this.tracks.delete(k);
     return out;
   }
 
   /** Services no longer there: their conditions go. */
   retain(services: ReadonlySet<string>): void {
-    for (const k of [...this.tracks.keys()]) if (!services.has(k.slice(k.indexOf(':') + 1))) this.tracks.delete(k);
+    for (const k of [...this.tracks.keys()])
+      if (!services.has(k.slice(k.indexOf(':') + 1))) this.tracks.delete(k);
   }
 
   private condition(key: string, rule: MetricRuleId, service: string, r: Reading, t: Track): MetricCondition {

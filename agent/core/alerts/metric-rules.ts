@@ -4,7 +4,14 @@
  */
 import type { Severity } from '../events.js';
 
-export const METRIC_RULE_NAMES = ['errorRate', 'latencyP95', 'memory', 'costPerHour', 'circuitBreaker', 'tokensPerRequest'] as const;
+export const METRIC_RULE_NAMES = [
+  'errorRate',
+  'latencyP95',
+  'memory',
+  'costPerHour',
+  'circuitBreaker',
+  'tokensPerRequest',
+] as const;
 export type MetricRuleName = (typeof METRIC_RULE_NAMES)[number];
 
 /** The engine's rule id of each (alert keys are `<id>:<service>`). */
@@ -54,7 +61,9 @@ export interface MetricRules {
 }
 
 /** As written in the manifest: each rule `false` (off), `true` (on, with the fields given elsewhere) or some of its fields. */
-export type MetricRuleOverrides = { [K in MetricRuleName]?: boolean | Partial<Exclude<MetricRules[K], false>> };
+export type MetricRuleOverrides = {
+  [K in MetricRuleName]?: boolean | Partial<Exclude<MetricRules[K], false>>;
+};
 
 export const METRIC_RULE_DEFAULTS: { [K in MetricRuleName]: Exclude<MetricRules[K], false> } = {
   errorRate: { abovePercent: 5, windowSec: 300, forSec: 120, severity: 'warning' },
@@ -88,8 +97,14 @@ export const DEFAULT_METRIC_NAMES: MetricNames = {
 };
 
 /** A service's metric names: `metrics.names` and `metrics.circuitBreaker` over the defaults. */
-export function metricNamesOf(m: { names?: Partial<Omit<MetricNames, 'circuitBreaker'>>; circuitBreaker?: string } | undefined): MetricNames {
-  return { ...DEFAULT_METRIC_NAMES, ...(m?.names ?? {}), ...(m?.circuitBreaker ? { circuitBreaker: m.circuitBreaker } : {}) };
+export function metricNamesOf(
+  m: { names?: Partial<Omit<MetricNames, 'circuitBreaker'>>; circuitBreaker?: string } | undefined,
+): MetricNames {
+  return {
+    ...DEFAULT_METRIC_NAMES,
+    ...(m?.names ?? {}),
+    ...(m?.circuitBreaker ? { circuitBreaker: m.circuitBreaker } : {}),
+  };
 }
 
 /** How often the agent scrapes `metrics.url` for the rules, by default (s). */
@@ -99,7 +114,10 @@ export const DEFAULT_METRICS_INTERVAL_SEC = 15;
  * The rules of one service: its own setting of a rule wins over the top-level one, field by field over
  * the defaults; `false` at either level switches the rule off unless the service turns it back on.
  */
-export function resolveMetricRules(top: MetricRuleOverrides, own: MetricRuleOverrides | undefined): MetricRules {
+export function resolveMetricRules(
+  top: MetricRuleOverrides,
+  own: MetricRuleOverrides | undefined,
+): MetricRules {
   const out = {} as Record<MetricRuleName, unknown>;
   for (const name of METRIC_RULE_NAMES) {
     const t = top[name];
@@ -117,4 +135,10 @@ export function resolveMetricRules(top: MetricRuleOverrides, own: MetricRuleOver
 }
 
 /** Rules that need a scrape of `metrics.url` (memory needs only the resource samples). */
-export const SCRAPED_RULES: readonly MetricRuleName[] = ['errorRate', 'latencyP95', 'costPerHour', 'circuitBreaker', 'tokensPerRequest'];
+export const SCRAPED_RULES: readonly MetricRuleName[] = [
+  'errorRate',
+  'latencyP95',
+  'costPerHour',
+  'circuitBreaker',
+  'tokensPerRequest',
+];

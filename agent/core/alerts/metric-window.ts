@@ -67,7 +67,13 @@ export class MetricWindow {
   /** Keeps the series the rules read; adds the scrape's token/request increases to the day's minutes. */
   add(at: number, samples: readonly Sample[]): void {
     const n = this.names;
-    const keep = new Set([n.requests, `${n.requestDuration}_bucket`, n.tokens, n.costPerHour, n.circuitBreaker]);
+    const keep = new Set([
+      n.requests,
+      `${n.requestDuration}_bucket`,
+      n.tokens,
+      n.costPerHour,
+      n.circuitBreaker,
+    ]);
     const values = new Map<string, number>();
     for (const s of samples) if (keep.has(s.name)) values.set(seriesKey(s.name, s.labels), s.value);
     const scrape: Scrape = { at, values };
@@ -111,13 +117,19 @@ export class MetricWindow {
       const after = this.scrapes[i]!;
       if (after.at <= now - windowMs || after.at > now) continue;
       pairs++;
-      for (const [k, d] of deltas(this.scrapes[i - 1]!, after)) if (nameOf(k) === name) out.set(k, (out.get(k) ?? 0) + d);
+      for (const [k, d] of deltas(this.scrapes[i - 1]!, after))
+        if (nameOf(k) === name) out.set(k, (out.get(k) ?? 0) + d);
     }
     return pairs === 0 ? null : out;
   }
 
   /** Sum of a counter's increases over the window (all series), split by one label's value if asked. */
-  counterSum(windowMs: number, now: number, name: string, where?: { label: string; value: string }): number | null {
+  counterSum(
+    windowMs: number,
+    now: number,
+    name: string,
+    where?: { label: string; value: string },
+  ): number | null {
     const inc = this.increases(windowMs, now, name);
     if (inc === null) return null;
     let sum = 0;
@@ -145,7 +157,8 @@ export class MetricWindow {
     const last = this.latest();
     if (!last) return null;
     const out: { series: string; value: number }[] = [];
-    for (const [k, v] of last.values) if (nameOf(k) === name) out.push({ series: k.slice(name.length), value: v });
+    for (const [k, v] of last.values)
+      if (nameOf(k) === name) out.push({ series: k.slice(name.length), value: v });
     return out.length === 0 ? null : out;
   }
 

@@ -2,7 +2,8 @@
 import type { Severity } from '../events.js';
 import type { MetricRuleId } from './metric-rules.js';
 
-export type AlertRule = 'service-down' | 'crash-loop' | 'health-degraded' | 'unit-drift' | 'agent-restarted' | MetricRuleId;
+export type AlertRule =
+  'service-down' | 'crash-loop' | 'health-degraded' | 'unit-drift' | 'agent-restarted' | MetricRuleId;
 
 /** One alert (a rule for a service) as the engine remembers it. */
 export interface AlertState {

@@ -47,7 +47,12 @@ export function slackPayload(n: Notification, host: string): Record<string, unkn
     text: `${head}: ${escapeMarkup(n.text.split('\n')[0] ?? '')}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${head}*\n${escapeMarkup(n.text)}` } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${escapeMarkup(host)} · ${n.severity} · ${new Date(n.at).toISOString()}` }] },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: `${escapeMarkup(host)} · ${n.severity} · ${new Date(n.at).toISOString()}` },
+        ],
+      },
     ],
   };
 }

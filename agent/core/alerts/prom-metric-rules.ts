@@ -5,7 +5,12 @@
  * `vigil_service_memory_bytes`. Pure.
  */
 import type { PromRule, PromRuleGroup } from './prom-rules.js';
-import { DEFAULT_METRIC_NAMES, METRIC_RULE_DEFAULTS, type MetricNames, type MetricRules } from './metric-rules.js';
+import {
+  DEFAULT_METRIC_NAMES,
+  METRIC_RULE_DEFAULTS,
+  type MetricNames,
+  type MetricRules,
+} from './metric-rules.js';
 
 export interface MetricRuleTarget {
   /** Null: no manifest; rules over every scraped target, grouped by job and instance. */
@@ -30,7 +35,13 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** The default targets when there is no manifest: the guide's thresholds, no memory or cost rule (no limit, no budget). */
 export function defaultMetricTarget(): MetricRuleTarget {
-  return { service: null, rules: METRIC_RULE_DEFAULTS, names: DEFAULT_METRIC_NAMES, memoryLimitBytes: null, hourlyUsd: null };
+  return {
+    service: null,
+    rules: METRIC_RULE_DEFAULTS,
+    names: DEFAULT_METRIC_NAMES,
+    memoryLimitBytes: null,
+    hourlyUsd: null,
+  };
 }
 
 export function promMetricRules(targets: readonly MetricRuleTarget[]): PromRuleGroup {
@@ -117,7 +128,8 @@ function targetRules(t: MetricRuleTarget): PromRule[] {
   }
   if (r.tokensPerRequest) {
     const w = promDuration(r.tokensPerRequest.windowSec);
-    const ratio = (range: string) => `(sum ${by} (increase(${n.tokens}${sel()}[${range}])) / sum ${by} (increase(${n.requests}${sel()}[${range}])))`;
+    const ratio = (range: string) =>
+      `(sum ${by} (increase(${n.tokens}${sel()}[${range}])) / sum ${by} (increase(${n.requests}${sel()}[${range}])))`;
     out.push({
       alert: 'VigilHighTokensPerRequest',
       expr: `${ratio(w)} > ${lit(r.tokensPerRequest.aboveFactorOfDailyAverage)} * ${ratio('1d')}`,

@@ -40,7 +40,8 @@ const NOT_STOPPED = 'unless on (service) (vigil_service_state{state="stopped"} =
 const DAY_TOTAL = 'sum without (service, model) (vigil_spend_usd_today)';
 
 export function promAlertRules(opts: PromRulesOptions = {}): { groups: PromRuleGroup[] } {
-  const metric = opts.metricTargets && opts.metricTargets.length > 0 ? [promMetricRules(opts.metricTargets)] : [];
+  const metric =
+    opts.metricTargets && opts.metricTargets.length > 0 ? [promMetricRules(opts.metricTargets)] : [];
   const base = baseRules(opts);
   return { groups: [...base.groups, ...metric] };
 }
@@ -61,7 +62,10 @@ function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
             labels: { severity: 'critical' },
             annotations: {
               summary: '{{ $labels.service }} is down',
-              description: 'The Vigil service {{ $labels.service }} on {{ $labels.instance }} has not been running for ' + downFor + '.',
+              description:
+                'The Vigil service {{ $labels.service }} on {{ $labels.instance }} has not been running for ' +
+                downFor +
+                '.',
             },
           },
           {
@@ -71,7 +75,10 @@ function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
             labels: { severity: 'critical' },
             annotations: {
               summary: '{{ $labels.service }} fails its health check',
-              description: 'The health probe of {{ $labels.service }} on {{ $labels.instance }} has said "down" for ' + downFor + '.',
+              description:
+                'The health probe of {{ $labels.service }} on {{ $labels.instance }} has said "down" for ' +
+                downFor +
+                '.',
             },
           },
           {
@@ -81,7 +88,8 @@ function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
             labels: { severity: 'warning' },
             annotations: {
               summary: '{{ $labels.service }} is degraded',
-              description: '{{ $labels.service }} on {{ $labels.instance }} has reported a degraded health for 5 minutes.',
+              description:
+                '{{ $labels.service }} on {{ $labels.instance }} has reported a degraded health for 5 minutes.',
             },
           },
           {
@@ -94,7 +102,8 @@ function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
             labels: { severity: 'critical' },
             annotations: {
               summary: '{{ $labels.service }} is crash-looping',
-              description: '{{ $labels.service }} on {{ $labels.instance }} keeps crashing and being restarted.',
+              description:
+                '{{ $labels.service }} on {{ $labels.instance }} keeps crashing and being restarted.',
             },
           },
           {
@@ -116,7 +125,8 @@ function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
             labels: { severity: 'critical' },
             annotations: {
               summary: 'The Vigil agent reports no metrics',
-              description: 'No vigil_agent_memory_bytes series for 5 minutes: the agent is down or not scraped.',
+              description:
+                'No vigil_agent_memory_bytes series for 5 minutes: the agent is down or not scraped.',
             },
           },
         ],
@@ -130,7 +140,8 @@ function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
             labels: { severity: 'critical' },
             annotations: {
               summary: 'Daily model spend is over budget',
-              description: 'Spend today on {{ $labels.instance }} is {{ $value | printf "%.2f" }} USD, above the daily budget.',
+              description:
+                'Spend today on {{ $labels.instance }} is {{ $value | printf "%.2f" }} USD, above the daily budget.',
             },
           },
           {
@@ -148,7 +159,8 @@ function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
             labels: { severity: 'critical' },
             annotations: {
               summary: 'Monthly model spend is over budget',
-              description: 'Spend this month on {{ $labels.instance }} is {{ $value | printf "%.2f" }} USD, above the monthly budget.',
+              description:
+                'Spend this month on {{ $labels.instance }} is {{ $value | printf "%.2f" }} USD, above the monthly budget.',
             },
           },
           {
@@ -158,7 +170,8 @@ function baseRules(opts: PromRulesOptions): { groups: PromRuleGroup[] } {
             labels: { severity: 'critical' },
             annotations: {
               summary: '{{ $labels.service }} is over its daily spend cap',
-              description: '{{ $labels.service }} on {{ $labels.instance }} spent {{ $value | printf "%.2f" }} USD today, above its daily cap.',
+              description:
+                '{{ $labels.service }} on {{ $labels.instance }} spent {{ $value | printf "%.2f" }} USD today, above its daily cap.',
             },
           },
           {

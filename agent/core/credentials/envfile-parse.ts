@@ -121,7 +121,8 @@ export function parseSystemd(text: string): RawParse {
       trailingWs = 0;
     }
     if (state === 'plain' && trailingWs > 0) value = value.slice(0, value.length - trailingWs);
-    if (state === 'single' || state === 'double') problems.push({ line: startLine, message: `${key}: unterminated quote` });
+    if (state === 'single' || state === 'double')
+      problems.push({ line: startLine, message: `${key}: unterminated quote` });
     else if (multiline) problems.push({ line: startLine, message: `${key}: the value spans several lines` });
     else assignments.push({ key, value, line: startLine, updatedAt: pendingUpdated });
     pendingUpdated = null;
@@ -154,7 +155,10 @@ export function parseDotenv(text: string): RawParse {
       let close = findClose(rest, q);
       if (close === -1) close = rest.indexOf(q, 1);
       if (close === -1) {
-        problems.push({ line: lineNo, message: `${key}: the quoted value does not end on this line (multi-line values are not supported)` });
+        problems.push({
+          line: lineNo,
+          message: `${key}: the quoted value does not end on this line (multi-line values are not supported)`,
+        });
         continue;
       }
       const after = rest.slice(close + 1).trim();
@@ -168,7 +172,12 @@ export function parseDotenv(text: string): RawParse {
       continue;
     }
     const hash = rest.indexOf('#');
-    assignments.push({ key, value: (hash === -1 ? rest : rest.slice(0, hash)).trim(), line: lineNo, updatedAt: null });
+    assignments.push({
+      key,
+      value: (hash === -1 ? rest : rest.slice(0, hash)).trim(),
+      line: lineNo,
+      updatedAt: null,
+    });
   }
   return { assignments, problems };
 }

@@ -42,7 +42,9 @@ export interface ParsedEnv {
 }
 
 export function setNameProblem(set: string): string | null {
-  return CREDENTIAL_SET_RE.test(set) ? null : `"${printable(set)}" is not a credential set name: use a-z, 0-9, _ and -, starting with a letter or digit (e.g. anthropic)`;
+  return CREDENTIAL_SET_RE.test(set)
+    ? null
+    : `"${printable(set)}" is not a credential set name: use a-z, 0-9, _ and -, starting with a letter or digit (e.g. anthropic)`;
 }
 
 export function keyProblem(key: string): string | null {
@@ -58,9 +60,11 @@ export function valueProblem(value: string): string | null {
   if (value.length > MAX_VALUE_LENGTH) return `the value is longer than ${MAX_VALUE_LENGTH} characters`;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === 0x0a || c === 0x0d) return 'the value contains a line break; a credential value must be one line';
+    if (c === 0x0a || c === 0x0d)
+      return 'the value contains a line break; a credential value must be one line';
     if (c === 0x00) return 'the value contains a NUL byte';
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return `the value contains the control character U+${hex4(c)}`;
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f)
+      return `the value contains the control character U+${hex4(c)}`;
     if (c >= 0xd800 && c <= 0xdbff) {
       const d = value.charCodeAt(i + 1);
       if (!(d >= 0xdc00 && d <= 0xdfff)) return 'the value is not valid Unicode (a lone surrogate)';
@@ -69,7 +73,8 @@ export function valueProblem(value: string): string | null {
     }
     if (c >= 0xdc00 && c <= 0xdfff) return 'the value is not valid Unicode (a lone surrogate)';
     if (c === 0xfeff) return 'the value contains U+FEFF (byte order mark), which systemd refuses';
-    if ((c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) === 0xfffe) return `the value contains the Unicode noncharacter U+${hex4(c)}, which systemd refuses`;
+    if ((c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) === 0xfffe)
+      return `the value contains the Unicode noncharacter U+${hex4(c)}, which systemd refuses`;
   }
   if (value.includes("'") && (value.includes('"') || value.includes('\\'))) {
     return 'the value contains a single quote together with a double quote or a backslash: systemd and dotenv would read it differently';

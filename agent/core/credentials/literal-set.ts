@@ -26,7 +26,9 @@ export class LiteralSet<T> {
   private readonly pattern: RegExp | null;
 
   constructor(private readonly entries: readonly LiteralEntry<T>[]) {
-    const required = [...new Set(entries.map((e) => e.text.slice(0, e.min)))].sort((a, b) => b.length - a.length);
+    const required = [...new Set(entries.map((e) => e.text.slice(0, e.min)))].sort(
+      (a, b) => b.length - a.length,
+    );
     this.pattern = required.length === 0 ? null : new RegExp(required.map(escapeRegExp).join('|'), 'g');
   }
 

@@ -52,7 +52,12 @@ export function maskValue(value: string): string {
   return value.length >= MIN_MASKED_REVEAL ? `${MASK}${value.slice(-4)}` : MASK;
 }
 
-export function keyInfo(e: CredentialEntry, fallbackUpdatedAt: number | null, rotateAfterDays: number | null, now: number): CredentialKeyInfo {
+export function keyInfo(
+  e: CredentialEntry,
+  fallbackUpdatedAt: number | null,
+  rotateAfterDays: number | null,
+  now: number,
+): CredentialKeyInfo {
   const at = e.updatedAt ?? fallbackUpdatedAt;
   const ageDays = at === null ? null : Math.max(0, Math.floor((now - at) / DAY_MS));
   return {
@@ -65,7 +70,10 @@ export function keyInfo(e: CredentialEntry, fallbackUpdatedAt: number | null, ro
 }
 
 /** The services that load `set`, in dependency order (`services` must already be in that order). */
-export function servicesLoading(services: readonly { name: string; credentials: readonly string[] }[], set: string): string[] {
+export function servicesLoading(
+  services: readonly { name: string; credentials: readonly string[] }[],
+  set: string,
+): string[] {
   return services.filter((s) => s.credentials.includes(set)).map((s) => s.name);
 }
 

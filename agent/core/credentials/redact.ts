@@ -49,9 +49,14 @@ export function redactionLabel(set: string, key: string): string {
 const identity: Redactor = (line) => line;
 
 /** `label` names what replaces a match (by default `[redacted:<set>/<KEY>]`). */
-export function createRedactor(secrets: readonly SecretRef[], label: (s: SecretRef) => string = (s) => redactionLabel(s.set, s.key)): Redactor {
+export function createRedactor(
+  secrets: readonly SecretRef[],
+  label: (s: SecretRef) => string = (s) => redactionLabel(s.set, s.key),
+): Redactor {
   // A current value comes first, so it wins over a kept one holding the same bytes (ties keep the first).
-  const ordered = [...secrets].filter((s) => s.value.length >= MIN_GUARDED_LENGTH).sort((a, b) => Number(b.current) - Number(a.current) || b.version - a.version);
+  const ordered = [...secrets]
+    .filter((s) => s.value.length >= MIN_GUARDED_LENGTH)
+    .sort((a, b) => Number(b.current) - Number(a.current) || b.version - a.version);
   const encoded: LiteralEntry<SecretRef>[] = [];
   const decoded: LiteralEntry<SecretRef>[] = [];
   for (const s of ordered) {
@@ -60,7 +65,8 @@ export function createRedactor(secrets: readonly SecretRef[], label: (s: SecretR
     const prefixLength = guardedPrefix(s.value).length;
     decoded.push({ text: lower(s.value), min: prefixLength, id: s });
     const bytes = utf8Bytes(s.value);
-    if (bytes !== s.value) decoded.push({ text: lower(bytes), min: utf8Bytes(guardedPrefix(s.value)).length, id: s });
+    if (bytes !== s.value)
+      decoded.push({ text: lower(bytes), min: utf8Bytes(guardedPrefix(s.value)).length, id: s });
   }
   if (encoded.length === 0) return identity;
   const direct = new LiteralSet(encoded);
@@ -70,14 +76,21 @@ export function createRedactor(secrets: readonly SecretRef[], label: (s: SecretR
     let out = replace(line, direct.scan(lower(line)), label, onHit);
     const d = decodeEscapes(out);
     if (d !== null) {
-      const hits = unescaped.scan(lower(d.text)).map((h) => ({ ...h, start: d.starts[h.start]!, end: d.starts[h.end]! }));
+      const hits = unescaped
+        .scan(lower(d.text))
+        .map((h) => ({ ...h, start: d.starts[h.start]!, end: d.starts[h.end]! }));
       out = replace(out, hits, label, onHit);
     }
     return out;
   };
 }
 
-function replace(line: string, hits: readonly LiteralHit<SecretRef>[], label: (s: SecretRef) => string, onHit: ((hit: LeakHit) => void) | undefined): string {
+function replace(
+  line: string,
+  hits: readonly LiteralHit<SecretRef>[],
+  label: (s: SecretRef) => string,
+  onHit: ((hit: LeakHit) => void) | undefined,
+): string {
   if (hits.length === 0) return line;
   let out = '';
   let at = 0;
@@ -98,7 +111,10 @@ export function leakKey(hit: Pick<LeakHit, 'set' | 'key' | 'version'>): string {
  * The first sighting of a secret in a log. Critical for a value services load now (rotate it), a warning
  * for a kept previous value (already replaced; make sure it is revoked at the provider).
  */
-export function secretLeakedEvent(hit: LeakHit, where: { service: string | null; source: string; at: number }): NewEvent {
+export function secretLeakedEvent(
+  hit: LeakHit,
+  where: { service: string | null; source: string; at: number },
+): NewEvent {
   const name = `${hit.set}/${hit.key}`;
   const whose = where.service === null ? 'a log' : `the log of ${where.service}`;
   const recommendation = hit.current

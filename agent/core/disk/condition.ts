@@ -39,7 +39,13 @@ export interface DiskStatus {
 /** Below this many free bytes the file system counts as full even before a write has failed. */
 export const FULL_BELOW_BYTES = 64 * 1024;
 
-const FULL_SQLITE = new Set(['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_IOERR_SHMSIZE', 'SQLITE_IOERR_TRUNCATE']);
+const FULL_SQLITE = new Set([
+  'SQLITE_FULL',
+  'SQLITE_IOERR_WRITE',
+  'SQLITE_IOERR_FSYNC',
+  'SQLITE_IOERR_SHMSIZE',
+  'SQLITE_IOERR_TRUNCATE',
+]);
 const FULL_ERRNO = new Set(['ENOSPC', 'EDQUOT']);
 
 /** The error's code, looking through VigilError causes (at most a few levels). */
@@ -48,7 +54,10 @@ function codes(err: unknown): { code: string; message: string }[] {
   let e: unknown = err;
   for (let i = 0; i < 4 && e !== null && typeof e === 'object'; i++) {
     const o = e as { code?: unknown; message?: unknown; cause?: unknown };
-    out.push({ code: typeof o.code === 'string' ? o.code : '', message: typeof o.message === 'string' ? o.message : '' });
+    out.push({
+      code: typeof o.code === 'string' ? o.code : '',
+      message: typeof o.message === 'string' ? o.message : '',
+    });
     e = o.cause;
   }
   return out;
@@ -138,7 +147,13 @@ export class DiskCondition {
     if (!room) return null;
     const { since, failures } = this.full;
     this.full = null;
-    return { kind: 'cleared', since, at: now, failures, message: `writes succeed again; ${describeSpace(this.space)}` };
+    return {
+      kind: 'cleared',
+      since,
+      at: now,
+      failures,
+      message: `writes succeed again; ${describeSpace(this.space)}`,
+    };
   }
 
   isFull(): boolean {

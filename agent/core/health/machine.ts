@@ -49,7 +49,9 @@ export function initialHealth(now: number): HealthSnapshot {
 }
 
 /** A snapshot persisted before `raw` existed: its raw health is taken to be the shown one. */
-export function withRaw(s: Omit<HealthSnapshot, 'raw' | 'rawSince'> & Partial<HealthSnapshot>): HealthSnapshot {
+export function withRaw(
+  s: Omit<HealthSnapshot, 'raw' | 'rawSince'> & Partial<HealthSnapshot>,
+): HealthSnapshot {
   return { ...s, raw: s.raw ?? s.health, rawSince: s.rawSince ?? s.since };
 }
 
@@ -98,14 +100,26 @@ export function stepHealth(prev: HealthSnapshot, input: HealthInput): HealthStep
     next = { ...prev, reason: prev.reason ?? 'waiting for the first probe' };
   } else if (seen.health === 'healthy') {
     const streakSince =
-      prev.streakSince ?? (input.probed ? (input.probe?.at ?? now) : Math.min(now, input.processSince ?? now));
+      prev.streakSince ??
+      (input.probed ? (input.probe?.at ?? now) : Math.min(now, input.processSince ?? now));
     const stable = now - streakSince >= input.stableMs;
     const raw = rawStep(prev, 'healthy', input);
     if (stable || prev.health === 'healthy') {
-      next = { health: 'healthy', since: prev.health === 'healthy' ? prev.since : now, streakSince, reason: seen.reason, ...raw };
+      next = {
+        health: 'healthy',
+        since: prev.health === 'healthy' ? prev.since : now,
+        streakSince,
+        reason: seen.reason,
+        ...raw,
+      };
     } else {
       const left = Math.ceil((input.stableMs - (now - streakSince)) / 1000);
-      next = { ...prev, streakSince, reason: `${seen.reason}; healthy after ${left} s more of stability`, ...raw };
+      next = {
+        ...prev,
+        streakSince,
+        reason: `${seen.reason}; healthy after ${left} s more of stability`,
+        ...raw,
+      };
     }
   } else {
     next = {
@@ -125,7 +139,11 @@ export function stepHealth(prev: HealthSnapshot, input: HealthInput): HealthStep
  * probe's time for probe news, the process state's change for state news (a crash seen a tick late is
  * down from the crash); never before the previous change, never in the future.
  */
-function rawStep(prev: HealthSnapshot, raw: Health, input: HealthInput): Pick<HealthSnapshot, 'raw' | 'rawSince'> {
+function rawStep(
+  prev: HealthSnapshot,
+  raw: Health,
+  input: HealthInput,
+): Pick<HealthSnapshot, 'raw' | 'rawSince'> {
   if (prev.raw === raw) return { raw, rawSince: prev.rawSince };
   const fromProbe = input.state === 'running' && input.probed;
   const happened = (fromProbe ? input.probe?.at : input.processSince) ?? input.now;
@@ -133,7 +151,8 @@ function rawStep(prev: HealthSnapshot, raw: Health, input: HealthInput): Pick<He
 }
 
 function healthEvent(service: string, from: Health, to: HealthSnapshot, probe: ProbeResult | null): NewEvent {
-  const type = to.health === 'healthy' ? 'health-ok' : to.health === 'degraded' ? 'health-degraded' : 'health-down';
+  const type =
+    to.health === 'healthy' ? 'health-ok' : to.health === 'degraded' ? 'health-degraded' : 'health-down';
   const words = to.health === 'healthy' ? 'is healthy' : to.health === 'degraded' ? 'is degraded' : 'is down';
   return {
     key: `health:${service}:${to.health}:${to.since}`,
@@ -145,7 +164,16 @@ function healthEvent(service: string, from: Health, to: HealthSnapshot, probe: P
     data: {
       from,
       to: to.health,
-      ...(probe ? { probe: { health: probe.health, httpStatus: probe.httpStatus, error: probe.error, latencyMs: probe.latencyMs } } : {}),
+      ...(probe
+        ? {
+            probe: {
+              health: probe.health,
+              httpStatus: probe.httpStatus,
+              error: probe.error,
+              latencyMs: probe.latencyMs,
+            },
+          }
+        : {}),
     },
   };
 }
@@ -162,5 +190,7 @@ export function worstHealth(list: readonly Health[]): Health {
  * purpose (state `stopped`, or `stopping` on its way there) does not make the whole machine look down.
  */
 export function overallHealth(services: readonly { state: ServiceState; health: Health }[]): Health {
-  return worstHealth(services.filter((s) => s.state !== 'stopped' && s.state !== 'stopping').map((s) => s.health));
+  return worstHealth(
+    services.filter((s) => s.state !== 'stopped' && s.state !== 'stopping').map((s) => s.health),
+  );
 }

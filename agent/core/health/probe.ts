@@ -38,6 +38,7 @@ export function interpret(status: number, body: string): Omit<ProbeResult, 'late
   if (!ok) return { health: 'down', httpStatus: status, reported, checks, error: `HTTP ${status}` };
   const r = reported?.toLowerCase();
   if (r && DEGRADED.has(r)) return { health: 'degraded', httpStatus: status, reported, checks, error: null };
-  if (r && !HEALTHY.has(r)) return { health: 'down', httpStatus: status, reported, checks, error: `reported status "${reported}"` };
+  if (r && !HEALTHY.has(r))
+    return { health: 'down', httpStatus: status, reported, checks, error: `reported status "${reported}"` };
   return { health: 'healthy', httpStatus: status, reported, checks, error: null };
 }

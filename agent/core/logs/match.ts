@@ -9,7 +9,8 @@ export type LineMatcher =
 /** Throws VigilError E_USAGE for an empty pattern, a line break in it, or an invalid regular expression. */
 export function compilePattern(p: LogPattern): LineMatcher {
   if (p.pattern === '') throw new VigilError('E_USAGE', 'the search pattern is empty');
-  if (/[\n\r]/.test(p.pattern)) throw new VigilError('E_USAGE', 'the search pattern must not contain a line break');
+  if (/[\n\r]/.test(p.pattern))
+    throw new VigilError('E_USAGE', 'the search pattern must not contain a line break');
   if (!p.regex && !p.ignoreCase) return { kind: 'fixed', needle: p.pattern };
   const source = p.regex ? p.pattern : escapeRegExp(p.pattern);
   const flags = p.ignoreCase ? 'i' : '';
@@ -63,7 +64,8 @@ export function requiredLiteral(source: string): string | null {
       if (e === undefined) return null;
       i++;
       if (/[\\^$.*+?()[\]{}|/-]/.test(e)) lit = e;
-      else if (e === 'u' || e === 'x' || e === 'c' || /[0-9kpP]/.test(e)) return depth === 0 && best.length > 0 ? best : null;
+      else if (e === 'u' || e === 'x' || e === 'c' || /[0-9kpP]/.test(e))
+        return depth === 0 && best.length > 0 ? best : null;
     } else if (c === '(') {
       end();
       depth++;
@@ -132,7 +134,8 @@ export function requiredLiterals(source: string, min = 3): string[] | null {
   if (one !== null && one.length >= min) return [one];
   // A whole pattern that is one group (optionally anchored): look inside it.
   const inner = /^\^?\((?:\?:)?(.*)\)\$?$/s.exec(source)?.[1];
-  const body = inner !== undefined && splitTopLevel(`(${inner})`).length === 1 && balanced(inner) ? inner : source;
+  const body =
+    inner !== undefined && splitTopLevel(`(${inner})`).length === 1 && balanced(inner) ? inner : source;
   const branches = splitTopLevel(body);
   if (branches.length < 2) return null;
   const lits: string[] = [];

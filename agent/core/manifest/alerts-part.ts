@@ -9,17 +9,33 @@ import type { ManifestWarning } from './model.js';
 import { manifestErrorMap } from './schema.js';
 import { dotted, type Locate } from './source.js';
 
-type ZodProblems = (error: z.ZodError, base: PropertyKey[], file: string, locate: Locate) => ManifestProblem[];
+type ZodProblems = (
+  error: z.ZodError,
+  base: PropertyKey[],
+  file: string,
+  locate: Locate,
+) => ManifestProblem[];
 
 export function parseAlertsPart(
   raw: unknown,
   file: string,
   locate: Locate,
   zodProblems: ZodProblems,
-): { alerts: AlertsConfig; rules: MetricRuleOverrides; problems: ManifestProblem[]; warnings: ManifestWarning[] } {
+): {
+  alerts: AlertsConfig;
+  rules: MetricRuleOverrides;
+  problems: ManifestProblem[];
+  warnings: ManifestWarning[];
+} {
   if (raw === undefined) return { alerts: DEFAULT_ALERTS, rules: {}, problems: [], warnings: [] };
   const parsed = alertsSchema.safeParse(raw ?? {}, { error: manifestErrorMap });
-  if (!parsed.success) return { alerts: DEFAULT_ALERTS, rules: {}, problems: zodProblems(parsed.error, ['alerts'], file, locate), warnings: [] };
+  if (!parsed.success)
+    return {
+      alerts: DEFAULT_ALERTS,
+      rules: {},
+      problems: zodProblems(parsed.error, ['alerts'], file, locate),
+      warnings: [],
+    };
   const alerts = normalizeAlerts(parsed.data);
   const warnings = inlineSecrets(alerts).map(({ path, key }) => {
     const p = ['alerts', ...path];

@@ -8,7 +8,11 @@ import type { RawService } from './schema.js';
 import { dotted, type Locate } from './source.js';
 
 /** `healthy` needs something to wait for: the dependency must have a health probe the launcher can run. */
-export function healthyProblems(valid: Map<string, RawService>, file: string, locate: Locate): ManifestProblem[] {
+export function healthyProblems(
+  valid: Map<string, RawService>,
+  file: string,
+  locate: Locate,
+): ManifestProblem[] {
   const out: ManifestProblem[] = [];
   for (const [name, svc] of valid) {
     for (const dep of svc.dependsOn) {

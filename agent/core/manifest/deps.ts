@@ -27,10 +27,19 @@ export function readDependsOn(
   } else if (typeof value === 'object' && value !== null) {
     for (const [service, cond] of Object.entries(value)) {
       if (cond === 'started' || cond === 'healthy') deps.push({ service, condition: cond, key: service });
-      else problems.push({ path: [service], message: `must be healthy or started, not ${JSON.stringify(cond)}` });
+      else
+        problems.push({
+          path: [service],
+          message: `must be healthy or started, not ${JSON.stringify(cond)}`,
+        });
     }
   } else {
-    const found = typeof value === 'string' ? `the string ${JSON.stringify(value)}` : value === null ? 'empty' : typeof value;
+    const found =
+      typeof value === 'string'
+        ? `the string ${JSON.stringify(value)}`
+        : value === null
+          ? 'empty'
+          : typeof value;
     problems.push({
       path: [],
       message: `must be a list of services or a map of service: healthy | started, not ${found}`,

@@ -27,13 +27,19 @@ export function normalizeHealth(
       problem(['health', 'exec', 0], found.error);
       return null;
     }
-    probe = { kind: 'exec', argv: [found.path, ...health.exec.slice(1)], ...(cwd === undefined ? {} : { cwd }) };
+    probe = {
+      kind: 'exec',
+      argv: [found.path, ...health.exec.slice(1)],
+      ...(cwd === undefined ? {} : { cwd }),
+    };
   } else return null;
   return {
     probe,
     intervalSec: health.intervalSec,
     timeoutSec: health.timeoutSec,
     ...(health.stableSec === undefined ? {} : { stableSec: health.stableSec }),
-    ...(health.restartAfterFailures === undefined ? {} : { restartAfterFailures: health.restartAfterFailures }),
+    ...(health.restartAfterFailures === undefined
+      ? {}
+      : { restartAfterFailures: health.restartAfterFailures }),
   };
 }

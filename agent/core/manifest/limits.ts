@@ -48,7 +48,8 @@ export function limitProblems(doc: Document, lc: LineCounter, file: string): Man
     if (isScalar(node)) {
       if (typeof node.value !== 'string') return;
       const max = stringLimit(p);
-      if (node.value.length > max) at(node, p, `is ${node.value.length} characters long; at most ${max} are allowed`);
+      if (node.value.length > max)
+        at(node, p, `is ${node.value.length} characters long; at most ${max} are allowed`);
       return;
     }
     if (isSeq(node)) {
@@ -63,8 +64,16 @@ export function limitProblems(doc: Document, lc: LineCounter, file: string): Man
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const key = isScalar(pair.key) ? String(pair.key.value) : '?';
-        if (isScalar(pair.key) && typeof pair.key.value === 'string' && pair.key.value.length > MANIFEST_LIMITS.string) {
-          at(pair.key, p, `has a key ${pair.key.value.length} characters long; at most ${MANIFEST_LIMITS.string} are allowed`);
+        if (
+          isScalar(pair.key) &&
+          typeof pair.key.value === 'string' &&
+          pair.key.value.length > MANIFEST_LIMITS.string
+        ) {
+          at(
+            pair.key,
+            p,
+            `has a key ${pair.key.value.length} characters long; at most ${MANIFEST_LIMITS.string} are allowed`,
+          );
           continue;
         }
         if (isAlias(pair.key)) visit(pair.key, p);
@@ -85,7 +94,12 @@ export function aliasBombProblem(doc: Document, lc: LineCounter, file: string): 
   const find = (node: unknown): void => {
     if (isAlias(node)) last = node;
     else if (isSeq(node)) node.items.forEach(find);
-    else if (isMap(node)) for (const pair of node.items) if (isPair(pair)) { find(pair.key); find(pair.value); }
+    else if (isMap(node))
+      for (const pair of node.items)
+        if (isPair(pair)) {
+          find(pair.key);
+          find(pair.value);
+        }
   };
   find(doc.contents);
   const range = (last as Node | null)?.range;
@@ -106,5 +120,6 @@ function stringLimit(p: Path): number {
 }
 
 const isArgv = (p: Path): boolean =>
-  p[0] === 'services' && ((p.length === 3 && p[2] === 'command') || (p.length === 4 && p[2] === 'health' && p[3] === 'exec'));
+  p[0] === 'services' &&
+  ((p.length === 3 && p[2] === 'command') || (p.length === 4 && p[2] === 'health' && p[3] === 'exec'));
 const isEnv = (p: Path): boolean => p.length === 3 && p[0] === 'services' && p[2] === 'env';

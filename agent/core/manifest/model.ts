@@ -29,7 +29,14 @@ export interface ServiceSpec {
   restart: { policy: RestartPolicy; delaySec: number; burst: number; intervalSec: number };
   health: HealthSpec | undefined;
   /** Its Prometheus endpoint; `intervalSec` (scrapes for the metric alert rules) and metric names as written. */
-  metrics: { url: string; intervalSec?: number; circuitBreaker?: string; names?: Partial<Omit<MetricNames, 'circuitBreaker'>> } | undefined;
+  metrics:
+    | {
+        url: string;
+        intervalSec?: number;
+        circuitBreaker?: string;
+        names?: Partial<Omit<MetricNames, 'circuitBreaker'>>;
+      }
+    | undefined;
   limits: { memoryBytes: number | undefined; cpuPercent: number | undefined };
   /** Seconds between the stop request (SIGTERM) and SIGKILL; always set by the parser (see stop-settings.ts). */
   stopTimeoutSec?: number;

@@ -69,7 +69,8 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
     data = doc.toJS({ maxAliasCount: MANIFEST_LIMITS.aliases });
   } catch (err) {
     // yaml throws a ReferenceError for an alias bomb (and for an alias to an anchor it cannot resolve).
-    if (err instanceof ReferenceError) throw new ManifestError('E_MANIFEST_YAML', [aliasBombProblem(doc, lc, opts.file)]);
+    if (err instanceof ReferenceError)
+      throw new ManifestError('E_MANIFEST_YAML', [aliasBombProblem(doc, lc, opts.file)]);
     throw err;
   }
   if (data === null || data === undefined) {
@@ -100,7 +101,10 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
       problems.push({ file: opts.file, ...locate([...base, ...p]), path: dotted([...base, ...p]), message });
     if (!SERVICE_NAME_RE.test(name)) at([], 'service name must match [a-z0-9][a-z0-9-]{0,47}');
     else if (isReservedName(name))
-      at([], `"${name}" is reserved for Vigil's own units and logs (agent, vigil, vigil-*); choose another name`);
+      at(
+        [],
+        `"${name}" is reserved for Vigil's own units and logs (agent, vigil, vigil-*); choose another name`,
+      );
     if (!Object.hasOwn(rawServices, name)) continue;
     const parsed = serviceSchema.safeParse(rawServices[name], { error: manifestErrorMap });
     if (!parsed.success) {
@@ -133,10 +137,23 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
     );
     if (!spec) continue;
     // The metric alert rules travel in the spec, resolved (top-level settings under the service's own).
-    const withRules = spec.metrics || spec.limits.memoryBytes !== undefined
-      ? { ...spec, metricAlerts: resolveMetricRules(alertsPart.rules, svc.alerts ? ruleOverrides(svc.alerts) : undefined) }
-      : spec;
-    services.push(withStopTimeout(withLogs(withLaunchd(withRules, topLaunchd, svc.launchd), topLogs, svc.logs), topStop, svc.stopTimeoutSec));
+    const withRules =
+      spec.metrics || spec.limits.memoryBytes !== undefined
+        ? {
+            ...spec,
+            metricAlerts: resolveMetricRules(
+              alertsPart.rules,
+              svc.alerts ? ruleOverrides(svc.alerts) : undefined,
+            ),
+          }
+        : spec;
+    services.push(
+      withStopTimeout(
+        withLogs(withLaunchd(withRules, topLaunchd, svc.launchd), topLogs, svc.logs),
+        topStop,
+        svc.stopTimeoutSec,
+      ),
+    );
   }
   if (problems.length > 0) throw new ManifestError('E_MANIFEST_INVALID', sortProblems(problems));
 
@@ -176,7 +193,12 @@ function cycleProblems(valid: Map<string, RawService>, file: string, locate: Loc
   const order = dependencyOrder(nodes);
   if (!('cycle' in order)) return [];
   const [first = '', next = ''] = order.cycle;
-  const p = ['services', first, 'dependsOn', valid.get(first)?.dependsOn.find((d) => d.service === next)?.key ?? 0];
+  const p = [
+    'services',
+    first,
+    'dependsOn',
+    valid.get(first)?.dependsOn.find((d) => d.service === next)?.key ?? 0,
+  ];
   return [{ file, ...locate(p), path: dotted(p), message: `dependency cycle: ${order.cycle.join(' → ')}` }];
 }
 
@@ -209,7 +231,10 @@ function withLaunchd(
   if (labelPrefix === undefined && processType === undefined) return spec;
   return {
     ...spec,
-    launchd: { ...(labelPrefix === undefined ? {} : { labelPrefix }), ...(processType === undefined ? {} : { processType }) },
+    launchd: {
+      ...(labelPrefix === undefined ? {} : { labelPrefix }),
+      ...(processType === undefined ? {} : { processType }),
+    },
   };
 }
 
@@ -235,7 +260,10 @@ function normalize(
     const why = cwd === undefined || !ok ? null : cwdProblem(cwd, probe);
     if (why) problem(['cwd'], why);
     // A relative program in a missing cwd is reported once, at the cwd.
-    const prog = 'error' in found || (why && !path.isAbsolute(svc.command[0] ?? '')) ? null : programProblem(found.path, probe);
+    const prog =
+      'error' in found || (why && !path.isAbsolute(svc.command[0] ?? ''))
+        ? null
+        : programProblem(found.path, probe);
     if (prog) problem(['command', 0], prog);
     if (why || prog) ok = false;
   }
@@ -289,23 +317,29 @@ function ruleWarnings(
   locate: Locate,
 ): ManifestWarning[] {
   const out: ManifestWarning[] = [];
-  const warn = (p: (string | number)[], message: string) => out.push({ file, line: locate(p).line, path: dotted(p), message });
+  const warn = (p: (string | number)[], message: string) =>
+    out.push({ file, line: locate(p).line, path: dotted(p), message });
   for (const [name, svc] of valid) {
     if (!svc.alerts) continue;
     if (!svc.metrics && svc.limits.memory === undefined)
-      warn(['services', name, 'alerts'], 'has no effect: the metric alert rules need metrics.url (or limits.memory for the memory rule)');
+      warn(
+        ['services', name, 'alerts'],
+        'has no effect: the metric alert rules need metrics.url (or limits.memory for the memory rule)',
+      );
     else if (!svc.metrics && Object.keys(svc.alerts).some((k) => k !== 'memory'))
       warn(['services', name, 'alerts'], 'only the memory rule applies without metrics.url');
     if (typeof svc.alerts.costPerHour === 'object' && hourlyUsd === null)
       warn(['services', name, 'alerts', 'costPerHour'], 'has no effect without budget.hourlyUsd');
   }
-  if (typeof top.costPerHour === 'object' && hourlyUsd === null) warn(['alerts', 'costPerHour'], 'has no effect without budget.hourlyUsd');
+  if (typeof top.costPerHour === 'object' && hourlyUsd === null)
+    warn(['alerts', 'costPerHour'], 'has no effect without budget.hourlyUsd');
   return out;
 }
 
 /** An unknown key in an `alerts:` map is most likely a misspelt rule: name them. */
 function unknownKey(p: PropertyKey[]): string {
-  const inAlerts = (p.length === 2 && p[0] === 'alerts') || (p.length === 4 && p[0] === 'services' && p[2] === 'alerts');
+  const inAlerts =
+    (p.length === 2 && p[0] === 'alerts') || (p.length === 4 && p[0] === 'services' && p[2] === 'alerts');
   return inAlerts ? `unknown key; the metric alert rules are ${METRIC_RULE_NAMES.join(', ')}` : 'unknown key';
 }
 
@@ -317,6 +351,12 @@ function sortProblems(problems: ManifestProblem[]): ManifestProblem[] {
 /** The manifest is over MANIFEST_LIMITS.fileBytes (`size` in bytes, or characters when only the text is known). */
 export function tooLarge(file: string, size: number): ManifestError {
   return new ManifestError('E_MANIFEST_READ', [
-    { file, line: null, column: null, path: '', message: `the manifest is ${size} bytes; at most ${MANIFEST_LIMITS.fileBytes} (1 MiB) are allowed` },
+    {
+      file,
+      line: null,
+      column: null,
+      path: '',
+      message: `the manifest is ${size} bytes; at most ${MANIFEST_LIMITS.fileBytes} (1 MiB) are allowed`,
+    },
   ]);
 }

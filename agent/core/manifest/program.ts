@@ -14,7 +14,9 @@ export function resolveProgram(
     return { error: '"~" and "$VARIABLES" are not expanded; give an absolute path or a program name' };
   if (!program.includes('/')) {
     const found = which ? which(program) : null;
-    return found === null ? { error: `program "${program}" not found on PATH; give an absolute path` } : { path: found };
+    return found === null
+      ? { error: `program "${program}" not found on PATH; give an absolute path` }
+      : { path: found };
   }
   return { path: path.isAbsolute(program) ? program : path.resolve(dir, program) };
 }

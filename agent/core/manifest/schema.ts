@@ -78,8 +78,7 @@ const argvSchema = z
   .array(argString, { error: argvError })
   .min(1, 'must name at least the program to run')
   .superRefine((argv, ctx) => {
-    if (argv[0] === '')
-      ctx.addIssue({ code: 'custom', path: [0], message: 'the program must not be empty' });
+    if (argv[0] === '') ctx.addIssue({ code: 'custom', path: [0], message: 'the program must not be empty' });
   });
 
 const healthSchema = z
@@ -191,7 +190,12 @@ const credentialPoliciesSchema = z
   .record(
     z.string().regex(CREDENTIAL_SET_RE, 'must be a credential set name ([a-z0-9][a-z0-9_-]*)'),
     z.strictObject({
-      rotateAfterDays: z.number().int('must be a whole number of days').min(1, 'must be >= 1').max(3650, 'must be <= 3650').optional(),
+      rotateAfterDays: z
+        .number()
+        .int('must be a whole number of days')
+        .min(1, 'must be >= 1')
+        .max(3650, 'must be <= 3650')
+        .optional(),
     }),
   )
   .default({});

@@ -19,7 +19,11 @@ export const LAUNCHER_MARGIN_SEC = 5;
 export const CLIENT_STOP_MARGIN_SEC = 15;
 
 /** The service's stop timeout: its own key over the top-level one over the default. */
-export function withStopTimeout(spec: ServiceSpec, top: number | undefined, own: number | undefined): ServiceSpec {
+export function withStopTimeout(
+  spec: ServiceSpec,
+  top: number | undefined,
+  own: number | undefined,
+): ServiceSpec {
   return { ...spec, stopTimeoutSec: own ?? top ?? DEFAULT_STOP_TIMEOUT_SEC };
 }
 

@@ -14,6 +14,12 @@ export function manifestText(bytes: Uint8Array, file: string): string {
   const { line, column } = bytePosition(bytes, r.badByte);
   const hex = bytes[r.badByte]!.toString(16).padStart(2, '0');
   throw new ManifestError('E_MANIFEST_READ', [
-    { file, line, column, path: '', message: `not valid UTF-8: byte ${r.badByte} (0x${hex}); save the file as UTF-8` },
+    {
+      file,
+      line,
+      column,
+      path: '',
+      message: `not valid UTF-8: byte ${r.badByte} (0x${hex}); save the file as UTF-8`,
+    },
   ]);
 }

@@ -16,7 +16,12 @@ import {
   type RawUsage,
 } from './usage.js';
 
-type ZodProblems = (error: z.ZodError, base: PropertyKey[], file: string, locate: Locate) => ManifestProblem[];
+type ZodProblems = (
+  error: z.ZodError,
+  base: PropertyKey[],
+  file: string,
+  locate: Locate,
+) => ManifestProblem[];
 
 export function parseUsagePart(
   top: { budget?: unknown; pricing?: unknown },

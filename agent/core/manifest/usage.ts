@@ -54,7 +54,10 @@ const modelPriceSchema = z.strictObject({
 export const pricingSchema = z.record(z.string().min(1, 'must not be empty'), modelPriceSchema);
 
 export const budgetSchema = z.strictObject({
-  timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Paris or UTC').optional(),
+  timezone: z
+    .string()
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Paris or UTC')
+    .optional(),
   dailyUsd: usd().optional(),
   monthlyUsd: usd().optional(),
   hourlyUsd: usd().optional(),
@@ -64,7 +67,9 @@ export const budgetSchema = z.strictObject({
     .default([80, 100]),
   onExceed: onExceed.default('alert'),
   stop: z.array(z.string()).default([]),
-  services: z.record(z.string(), z.strictObject({ dailyUsd: usd(), onExceed: onExceed.optional() })).default({}),
+  services: z
+    .record(z.string(), z.strictObject({ dailyUsd: usd(), onExceed: onExceed.optional() }))
+    .default({}),
   spike: z
     .strictObject({ factor: z.number().gt(1, 'must be > 1').default(2), minUsd: usd().default(1) })
     .default({ factor: 2, minUsd: 1 }),
@@ -106,7 +111,15 @@ export function normalizeUsage(raw: RawUsage, metricsUrl: string | undefined): U
   return {
     metrics: raw.metrics,
     ...(raw.log === false ? {} : { log: raw.log === true ? {} : { path: raw.log.path } }),
-    ...(raw.litellm ? { litellm: { url: raw.litellm.url ?? metricsUrl ?? '', keyAliases: raw.litellm.keyAliases, teams: raw.litellm.teams } } : {}),
+    ...(raw.litellm
+      ? {
+          litellm: {
+            url: raw.litellm.url ?? metricsUrl ?? '',
+            keyAliases: raw.litellm.keyAliases,
+            teams: raw.litellm.teams,
+          },
+        }
+      : {}),
     ...(raw.provider !== undefined ? { provider: raw.provider } : {}),
     intervalSec: raw.intervalSec,
   };
@@ -122,7 +135,10 @@ export function normalizeBudget(raw: RawBudget): BudgetSpec {
     onExceed: raw.onExceed,
     stop: raw.stop,
     services: Object.fromEntries(
-      Object.entries(raw.services).map(([name, s]) => [name, { dailyUsd: s.dailyUsd, onExceed: s.onExceed ?? raw.onExceed }]),
+      Object.entries(raw.services).map(([name, s]) => [
+        name,
+        { dailyUsd: s.dailyUsd, onExceed: s.onExceed ?? raw.onExceed },
+      ]),
     ),
     spike: raw.spike,
   };
@@ -138,7 +154,10 @@ export function normalizePricing(raw: RawPricing): PricingSpec {
       const base = p[key];
       if (base === undefined) continue;
       const tier = p.longContext?.[key];
-      const rate: Rate = tier === undefined ? base : { base, tiers: [{ start: p.longContext!.aboveInputTokens, price: tier }] };
+      const rate: Rate =
+        tier === undefined
+          ? base
+          : { base, tiers: [{ start: p.longContext!.aboveInputTokens, price: tier }] };
       rates[key] = rate;
     }
     out[model.toLowerCase()] = rates;
@@ -163,11 +182,20 @@ export function usageProblems(
     const u = svc.usage;
     if (!u) continue;
     const base = ['services', name, 'usage'];
-    if (u.metrics && !svc.metrics) out.push({ path: [...base, 'metrics'], message: 'needs the service\'s metrics.url to scrape' });
-    if (u.litellm && !u.litellm.url && !svc.metrics) out.push({ path: [...base, 'litellm', 'url'], message: 'is required when the service has no metrics.url' });
-    for (const [kind, map] of [['keyAliases', u.litellm?.keyAliases ?? {}], ['teams', u.litellm?.teams ?? {}]] as const) {
+    if (u.metrics && !svc.metrics)
+      out.push({ path: [...base, 'metrics'], message: "needs the service's metrics.url to scrape" });
+    if (u.litellm && !u.litellm.url && !svc.metrics)
+      out.push({
+        path: [...base, 'litellm', 'url'],
+        message: 'is required when the service has no metrics.url',
+      });
+    for (const [kind, map] of [
+      ['keyAliases', u.litellm?.keyAliases ?? {}],
+      ['teams', u.litellm?.teams ?? {}],
+    ] as const) {
       for (const [key, target] of Object.entries(map)) {
-        if (!known(target)) out.push({ path: [...base, 'litellm', kind, key], message: `unknown service "${target}"` });
+        if (!known(target))
+          out.push({ path: [...base, 'litellm', kind, key], message: `unknown service "${target}"` });
       }
     }
   }
@@ -179,20 +207,30 @@ export function usageProblems(
       if (!known(s)) out.push({ path: ['budget', 'services', s], message: `unknown service "${s}"` });
     }
     if (budget.stop.length > 0 && budget.dailyUsd === undefined && budget.monthlyUsd === undefined) {
-      out.push({ path: ['budget', 'stop'], message: 'needs dailyUsd or monthlyUsd: there is no global budget to exceed' });
+      out.push({
+        path: ['budget', 'stop'],
+        message: 'needs dailyUsd or monthlyUsd: there is no global budget to exceed',
+      });
     }
   }
   for (const [model, p] of Object.entries(pricing ?? {})) {
     if (p.input === undefined && p.output === undefined) {
-      out.push({ path: ['pricing', model], message: 'needs at least input or output (USD per million tokens)' });
+      out.push({
+        path: ['pricing', model],
+        message: 'needs at least input or output (USD per million tokens)',
+      });
     }
     for (const key of Object.keys(p.longContext ?? {})) {
       if (key !== 'aboveInputTokens' && p[key as keyof RawRates] === undefined) {
-        out.push({ path: ['pricing', model, 'longContext', key], message: `needs a base price: ${key} is not set for the model itself` });
+        out.push({
+          path: ['pricing', model, 'longContext', key],
+          message: `needs a base price: ${key} is not set for the model itself`,
+        });
       }
     }
     const star = model.indexOf('*');
-    if (star !== -1 && star !== model.length - 1) out.push({ path: ['pricing', model], message: 'a "*" may only end the model name (a prefix)' });
+    if (star !== -1 && star !== model.length - 1)
+      out.push({ path: ['pricing', model], message: 'a "*" may only end the model name (a prefix)' });
   }
   return out;
 }

@@ -78,7 +78,10 @@ export function decodeExit(f: ExitFacts, program?: string): ExitInfo {
   }
   if (f.how === 'exited' && f.code !== null) {
     if (f.launcher?.execError) {
-      return { ...base, reason: `could not execute ${program ?? 'the program'}: ${execErrorText(f.launcher.execError)}` };
+      return {
+        ...base,
+        reason: `could not execute ${program ?? 'the program'}: ${execErrorText(f.launcher.execError)}`,
+      };
     }
     if (f.launcher?.ran) return { ...base, reason: `exited with code ${f.code}` };
     const known = SYSTEMD_EXIT[f.code] ?? SHELL_EXIT[f.code];

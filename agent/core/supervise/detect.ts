@@ -80,12 +80,22 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       // A SIGTERM nobody in Vigil sent: a clean exit to the manager, but the service did not choose it.
       if (rec.signal === null || normalizeSignal(rec.signal) !== 'SIGTERM') continue;
       crashes.push(rec.at);
-      emit({ key: `exit:${service}:${rec.offset}:${rec.at}`, at: rec.at, type: 'killed', severity: 'warning', message: `${service} was ${info.reason} from outside Vigil`, exit: info });
+      emit({
+        key: `exit:${service}:${rec.offset}:${rec.at}`,
+        at: rec.at,
+        type: 'killed',
+        severity: 'warning',
+        message: `${service} was ${info.reason} from outside Vigil`,
+        exit: info,
+      });
       continue;
     }
     crashes.push(rec.at);
     const oom = rec.result === 'oom-kill' || rec.result === 'memory-limit';
-    const limit = oom && input.memoryLimitBytes !== undefined ? ` (limits.memory ${formatBytes(input.memoryLimitBytes)})` : '';
+    const limit =
+      oom && input.memoryLimitBytes !== undefined
+        ? ` (limits.memory ${formatBytes(input.memoryLimitBytes)})`
+        : '';
     emit({
       key: exitEventKey(service, rec),
       at: rec.at,
@@ -98,7 +108,9 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   crashes.push(...(input.failures ?? []));
   // An intent ends the crash episode: failures before it (read late too, e.g. by an agent started after
   // the fix) belong to what ran before it, such as the command an apply just replaced.
-  crashes = crashes.filter((t) => t > now - rule.windowMs && (intent === null || intent.keepCrashes === true || t >= intent.at));
+  crashes = crashes.filter(
+    (t) => t > now - rule.windowMs && (intent === null || intent.keepCrashes === true || t >= intent.at),
+  );
 
   const gaveUp = managerGaveUp(o, input.policy, intent);
   if (gaveUp && prev.active !== 'failed') {
@@ -186,9 +198,18 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
  * a stop Vigil asked for: a process that exits non-zero on SIGTERM leaves the unit failed, not given up on;
  * and a unit that had to be killed on stop is left failed with Result=timeout: stopped, not given up on.
  */
-export function managerGaveUp(o: ObservedStatus, policy: 'always' | 'on-failure' | 'no', intent: Intent | null): boolean {
+export function managerGaveUp(
+  o: ObservedStatus,
+  policy: 'always' | 'on-failure' | 'no',
+  intent: Intent | null,
+): boolean {
   if (intent?.action === 'stop') return false;
-  return o.loaded && o.active === 'failed' && o.result !== 'timeout' && (o.result === 'start-limit-hit' || (policy !== 'no' && o.restarts > 0));
+  return (
+    o.loaded &&
+    o.active === 'failed' &&
+    o.result !== 'timeout' &&
+    (o.result === 'start-limit-hit' || (policy !== 'no' && o.restarts > 0))
+  );
 }
 
 /** The key of the crash event of an exit record (the supervisor finds the record of an event by it). */
@@ -209,7 +230,10 @@ export function restartsDone(o: ObservedStatus): number {
 }
 
 /** The exit when the manager restarts a process after it (a later exit then proves a run between). */
-function restartableExit(rec: ExitRecord, policy: StepInput['policy']): { offset: number; at: number } | null {
+function restartableExit(
+  rec: ExitRecord,
+  policy: StepInput['policy'],
+): { offset: number; at: number } | null {
   if (policy === 'no') return null;
   // A clean exit is restarted by `always`; a clean end by a signal (TERM, INT…) is most likely a stop.
   const restarted = isFailure(rec) || (policy === 'always' && rec.how === 'exited');
@@ -236,7 +260,11 @@ function reconstructedRestart(input: StepInput, after: { offset: number; at: num
  * restarts and no run after it was observed, so that a later step that finds a newer exit first (the run
  * came and went between two steps) still counts that restart.
  */
-function restartDue(prev: ServiceSnapshot, input: StepInput, running: boolean): ServiceSnapshot['restartDue'] {
+function restartDue(
+  prev: ServiceSnapshot,
+  input: StepInput,
+  running: boolean,
+): ServiceSnapshot['restartDue'] {
   const o = input.observed;
   // A run seen after the exits read (the observation comes after them), or a manager no longer restarting.
   if (running && (o.pid !== prev.pid || prev.active !== 'active')) return null;

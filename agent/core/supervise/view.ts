@@ -51,10 +51,16 @@ export function serviceStatus(args: {
 /** vigil-launch exits 75 when a healthy dependency was not healthy in time (agent/launcher/waitdep.c). */
 export const LAUNCHER_DEPENDENCY_TIMEOUT = 75;
 
-function launcherGaveUp<E extends { code: number | null; reason: string }>(exit: E | null, waitsFor: readonly string[]): E | null {
+function launcherGaveUp<E extends { code: number | null; reason: string }>(
+  exit: E | null,
+  waitsFor: readonly string[],
+): E | null {
   if (exit === null || waitsFor.length === 0 || exit.code !== LAUNCHER_DEPENDENCY_TIMEOUT) return exit;
   const which = waitsFor.length === 1 ? waitsFor[0] : `one of ${waitsFor.join(', ')}`;
-  return { ...exit, reason: `not started: ${which} was not healthy in time (vigil-launch gave up, exit 75; see its log)` };
+  return {
+    ...exit,
+    reason: `not started: ${which} was not healthy in time (vigil-launch gave up, exit 75; see its log)`,
+  };
 }
 
 function observedExit(o: ObservedStatus) {

@@ -59,13 +59,31 @@ function pct(spend: number, cap: number): number {
 
 export function budgetScopes(spec: BudgetSpec, spend: SpendSnapshot, overrides: Overrides): BudgetScope[] {
   const out: BudgetScope[] = [];
-  const add = (id: ScopeId, period: string, capUsd: number, spent: number, onExceed: 'alert' | 'stop', targets: string[]) => {
+  const add = (
+    id: ScopeId,
+    period: string,
+    capUsd: number,
+    spent: number,
+    onExceed: 'alert' | 'stop',
+    targets: string[],
+  ) => {
     const o = overrides[overrideKey(id, period)];
     const capMicro = usdToMicro(capUsd) + (o?.addMicro ?? 0);
-    out.push({ id, period, capMicro, spendMicro: spent, pct: pct(spent, capMicro), onExceed, targets, lifted: o?.lifted ?? false });
+    out.push({
+      id,
+      period,
+      capMicro,
+      spendMicro: spent,
+      pct: pct(spent, capMicro),
+      onExceed,
+      targets,
+      lifted: o?.lifted ?? false,
+    });
   };
-  if (spec.dailyUsd !== null) add('daily', spend.day, spec.dailyUsd, spend.dayTotal, spec.onExceed, spec.stop);
-  if (spec.monthlyUsd !== null) add('monthly', spend.month, spec.monthlyUsd, spend.monthTotal, spec.onExceed, spec.stop);
+  if (spec.dailyUsd !== null)
+    add('daily', spend.day, spec.dailyUsd, spend.dayTotal, spec.onExceed, spec.stop);
+  if (spec.monthlyUsd !== null)
+    add('monthly', spend.month, spec.monthlyUsd, spend.monthTotal, spec.onExceed, spec.stop);
   for (const [name, s] of Object.entries(spec.services)) {
     add(`service:${name}`, spend.day, s.dailyUsd, spend.dayByService.get(name) ?? 0, s.onExceed, [name]);
   }
@@ -80,14 +98,21 @@ export function reachedThreshold(scope: BudgetScope, thresholds: readonly number
 }
 
 /** One event per scope for the highest threshold reached (a jump from 0 to 120 % is one alert, not two). */
-export function thresholdEvents(scopes: readonly BudgetScope[], thresholds: readonly number[], at: number): NewEvent[] {
+export function thresholdEvents(
+  scopes: readonly BudgetScope[],
+  thresholds: readonly number[],
+  at: number,
+): NewEvent[] {
   const events: NewEvent[] = [];
   for (const s of scopes) {
     const t = reachedThreshold(s, thresholds);
     if (t === null) continue;
     const service = s.id.startsWith('service:') ? s.id.slice('service:'.length) : null;
     const over = t >= 100;
-    const action = over && s.onExceed === 'stop' && !s.lifted && s.targets.length > 0 ? `; stopping ${s.targets.join(', ')}` : '';
+    const action =
+      over && s.onExceed === 'stop' && !s.lifted && s.targets.length > 0
+        ? `; stopping ${s.targets.join(', ')}`
+        : '';
     events.push({
       key: `budget:${s.id}:${s.period}:${t}:${s.capMicro}`,
       at,
@@ -95,7 +120,14 @@ export function thresholdEvents(scopes: readonly BudgetScope[], thresholds: read
       type: 'budget-threshold',
       severity: over ? 'critical' : 'warning',
       message: `${scopeLabel(s.id)} ${s.period}: ${formatUsd(s.spendMicro)} of ${formatUsd(s.capMicro)} spent (${Math.floor(Math.min(s.pct, 9999))} %, threshold ${t} %)${action}`,
-      data: { scope: s.id, period: s.period, threshold: t, spendMicro: s.spendMicro, capMicro: s.capMicro, pct: Number.isFinite(s.pct) ? s.pct : null },
+      data: {
+        scope: s.id,
+        period: s.period,
+        threshold: t,
+        spendMicro: s.spendMicro,
+        capMicro: s.capMicro,
+        pct: Number.isFinite(s.pct) ? s.pct : null,
+      },
     });
   }
   return events;

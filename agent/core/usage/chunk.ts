@@ -69,10 +69,25 @@ export class ChunkBuilder {
     const at = u.at ?? job.now;
     const model = this.intern(u.model);
     const provider = u.provider !== null ? this.intern(u.provider) : job.provider;
-    const cost = priceUsage({ model, provider, at, tokens: u.tokens, requests: 1, reportedMicro: u.reportedMicro, aggregated: false }, job.pricing, this.quote);
+    const cost = priceUsage(
+      {
+        model,
+        provider,
+        at,
+        tokens: u.tokens,
+        requests: 1,
+        reportedMicro: u.reportedMicro,
+        aggregated: false,
+      },
+      job.pricing,
+      this.quote,
+    );
     const local = this.calendar.local(at);
     this.entries.push({
-      key: u.requestId !== null ? `log:${job.service}:req:${u.requestId}` : `log:${job.service}:${this.fileId}:${offset}`,
+      key:
+        u.requestId !== null
+          ? `log:${job.service}:req:${u.requestId}`
+          : `log:${job.service}:${this.fileId}:${offset}`,
       at,
       day: local.day,
       hour: local.hour,

@@ -37,7 +37,12 @@ export function spikeEvents(
     const avg = s.previousMicro.reduce((a, b) => a + b, 0) / Math.max(1, s.trailingHours);
     const what = s.scope === 'total' ? 'Spend' : `Spend of ${s.scope}`;
     const head = `${what} this hour (${s.hour.slice(11)}:00) is ${formatUsd(s.currentMicro)}`;
-    const data = { scope: s.scope, hour: s.hour, currentMicro: s.currentMicro, averageMicro: Math.round(avg) };
+    const data = {
+      scope: s.scope,
+      hour: s.hour,
+      currentMicro: s.currentMicro,
+      averageMicro: Math.round(avg),
+    };
     // The cap and the spike are two conditions with two keys: a spike warning never hides the cap.
     if (s.scope === 'total' && opts.hourlyUsd !== null && s.currentMicro > usdToMicro(opts.hourlyUsd)) {
       const capMicro = usdToMicro(opts.hourlyUsd);
@@ -119,7 +124,10 @@ export class RunawayDetector {
       const sustained = since !== undefined && now - since >= o.sustainMs;
       const looping = hot && s.restarts >= o.restartCount && s.burnPerMin >= o.restartFactor * s.normPerMin;
       if (!sustained && !looping) continue;
-      const norm = s.normPerMin > 0 ? `${Math.round(s.burnPerMin / s.normPerMin)}× its norm of ${Math.round(s.normPerMin)}/min` : 'with no usage in its recent history';
+      const norm =
+        s.normPerMin > 0
+          ? `${Math.round(s.burnPerMin / s.normPerMin)}× its norm of ${Math.round(s.normPerMin)}/min`
+          : 'with no usage in its recent history';
       const why = looping
         ? `while crashing (${s.restarts} crashes in ${Math.round(o.windowMs / 60_000)} min)`
         : `for ${Math.round((now - since!) / 60_000)} min`;
@@ -130,7 +138,13 @@ export class RunawayDetector {
         type: 'runaway',
         severity: 'critical',
         message: `${s.service} looks like a runaway: ${Math.round(s.burnPerMin)} tokens/min, ${norm}, ${why}`,
-        data: { burnPerMin: Math.round(s.burnPerMin), normPerMin: Math.round(s.normPerMin), restarts: s.restarts, looping, sustained },
+        data: {
+          burnPerMin: Math.round(s.burnPerMin),
+          normPerMin: Math.round(s.normPerMin),
+          restarts: s.restarts,
+          looping,
+          sustained,
+        },
       });
     }
     return events;

@@ -20,7 +20,14 @@ export interface TokenCounts {
   reasoning: number;
 }
 
-export const TOKEN_KINDS = ['input', 'output', 'cacheRead', 'cacheWrite', 'cacheWrite1h', 'reasoning'] as const;
+export const TOKEN_KINDS = [
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite',
+  'cacheWrite1h',
+  'reasoning',
+] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 export function zeroTokens(): TokenCounts {

@@ -36,7 +36,8 @@ class Bad extends Error {}
 function count(o: Obj | undefined, key: string): number {
   const v = o?.[key];
   if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Bad(`${key} must be a whole number ≥ 0`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new Bad(`${key} must be a whole number ≥ 0`);
   return v;
 }
 
@@ -155,7 +156,11 @@ export function normalizeUsageEvent(value: unknown): NormalizeResult {
     const u = sub(value, 'usage') ?? sub(value, 'usageMetadata') ?? sub(value, 'usage_metadata');
     const tokens = u ? nested(u, provider) : flat(value);
     const cost = value.cost_usd ?? value.costUsd;
-    if (cost !== undefined && cost !== null && (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0)) {
+    if (
+      cost !== undefined &&
+      cost !== null &&
+      (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0)
+    ) {
       throw new Bad('cost_usd must be a number ≥ 0');
     }
     return {

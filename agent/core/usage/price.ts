@@ -51,7 +51,9 @@ interface Compiled {
 function toPico(rate: Rate | undefined, scale: number): PicoRate | undefined {
   if (rate === undefined) return undefined;
   if (typeof rate === 'number') return Math.round(rate * scale);
-  const tiers = [...rate.tiers].sort((a, b) => a.start - b.start).map((t) => ({ start: t.start, pico: Math.round(t.price * scale) }));
+  const tiers = [...rate.tiers]
+    .sort((a, b) => a.start - b.start)
+    .map((t) => ({ start: t.start, pico: Math.round(t.price * scale) }));
   return { base: Math.round(rate.base * scale), tiers };
 }
 
@@ -95,7 +97,8 @@ export function costMicro(
   inputTotal: number = totalInput(tokens),
 ): number | null {
   const c = compile(rates);
-  const reasoning = c.reasoning !== undefined && tokens.reasoning > 0 ? Math.min(tokens.reasoning, tokens.output) : 0;
+  const reasoning =
+    c.reasoning !== undefined && tokens.reasoning > 0 ? Math.min(tokens.reasoning, tokens.output) : 0;
   const acc = { pico: 0, big: null as bigint | null };
   const ok =
     add(acc, tokens.input, c.input, inputTotal) &&
@@ -111,16 +114,21 @@ export function costMicro(
 }
 
 /** Adds count × rate (pico-dollars) to the sum: Number while exact, BigInt beyond 2^53. False: no rate. */
-function add(acc: { pico: number; big: bigint | null }, count: number, rate: PicoRate | undefined, inputTotal: number): boolean {
+function add(
+  acc: { pico: number; big: bigint | null },
+  count: number,
+  rate: PicoRate | undefined,
+  inputTotal: number,
+): boolean {
   if (count <= 0) return true;
   if (rate === undefined) return false;
   const p = picoAt(rate, inputTotal);
   const product = count * p;
-  if (acc.big === null && Number.isSafeInteger(product) && Number.isSafeInteger(acc.pico + product)) acc.pico += product;
+  if (acc.big === null && Number.isSafeInteger(product) && Number.isSafeInteger(acc.pico + product))
+    acc.pico += product;
   else acc.big = (acc.big ?? BigInt(acc.pico)) + BigInt(count) * BigInt(p);
   return true;
 }
-
 
 /** The price keys of @pydantic/genai-prices (per million tokens, `requests_kcount` per thousand requests). */
 const GENAI_KEYS: Readonly<Record<string, keyof ModelRates>> = {
@@ -146,7 +154,10 @@ export function ratesFromGenai(price: Readonly<Record<string, GenaiValue>>): Mod
     rates[to] =
       typeof value === 'number'
         ? value * scale
-        : { base: value.base * scale, tiers: value.tiers.map((t) => ({ start: t.start, price: t.price * scale })) };
+        : {
+            base: value.base * scale,
+            tiers: value.tiers.map((t) => ({ start: t.start, price: t.price * scale })),
+          };
   }
   return rates;
 }

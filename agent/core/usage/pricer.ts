@@ -27,7 +27,12 @@ export function overrideQuote(pricing: PricingSpec | undefined, model: string): 
     if (exact) return { rates: exact, version: `manifest ${name}`, source: 'override' };
     let best: string | null = null;
     for (const key of Object.keys(pricing)) {
-      if (key.endsWith('*') && name.startsWith(key.slice(0, -1)) && (best === null || key.length > best.length)) best = key;
+      if (
+        key.endsWith('*') &&
+        name.startsWith(key.slice(0, -1)) &&
+        (best === null || key.length > best.length)
+      )
+        best = key;
     }
     if (best !== null) return { rates: pricing[best]!, version: `manifest ${best}`, source: 'override' };
   }
@@ -48,10 +53,14 @@ export interface PriceInput {
 const UNPRICED: PricedCost = Object.freeze({ costMicro: null, costSource: 'unpriced', pricing: null });
 
 export function priceUsage(u: PriceInput, pricing: PricingSpec | undefined, catalog: QuoteFn): PricedCost {
-  if (u.reportedMicro !== null) return { costMicro: u.reportedMicro, costSource: 'reported', pricing: 'reported' };
-  const quote = (pricing === undefined ? null : overrideQuote(pricing, u.model)) ?? catalog(u.model, u.provider, u.at);
+  if (u.reportedMicro !== null)
+    return { costMicro: u.reportedMicro, costSource: 'reported', pricing: 'reported' };
+  const quote =
+    (pricing === undefined ? null : overrideQuote(pricing, u.model)) ?? catalog(u.model, u.provider, u.at);
   if (quote === null) return UNPRICED;
-  const cost = u.aggregated ? costMicro(quote.rates, u.tokens, u.requests, 0) : costMicro(quote.rates, u.tokens, u.requests);
+  const cost = u.aggregated
+    ? costMicro(quote.rates, u.tokens, u.requests, 0)
+    : costMicro(quote.rates, u.tokens, u.requests);
   if (cost === null) return UNPRICED;
   return { costMicro: cost, costSource: quote.source, pricing: quote.version };
 }

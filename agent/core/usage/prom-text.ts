@@ -118,7 +118,9 @@ export function parsePrometheusText(text: string): ParsedMetrics {
 /** A stable identity for a series: name plus its labels in key order. */
 export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
   const keys = Object.keys(labels).sort();
-  return keys.length === 0 ? name : `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+  return keys.length === 0
+    ? name
+    : `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
 }
 
 /** Counter names as exposed: prometheus_client appends `_total` (and exports `_created`). */

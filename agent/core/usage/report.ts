@@ -20,7 +20,9 @@ export interface UsageTotalsDoc {
 }
 
 export interface UsageReport {
-  period: { kind: 'day'; day: string; from: string; to: string } | { kind: 'month'; month: string; from: string; to: string };
+  period:
+    | { kind: 'day'; day: string; from: string; to: string }
+    | { kind: 'month'; month: string; from: string; to: string };
   by: UsageDimension;
   timezone: string;
   /** One row per service or model, most expensive first. */

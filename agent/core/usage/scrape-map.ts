@@ -81,14 +81,23 @@ const LITELLM: readonly { kind: CounterKind; names: readonly string[] }[] = [
   { kind: 'requests', names: ['litellm_requests_metric'] },
 ];
 
-export function litellmService(labels: Readonly<Record<string, string>>, map: LitellmMapping, proxy: string): string {
+export function litellmService(
+  labels: Readonly<Record<string, string>>,
+  map: LitellmMapping,
+  proxy: string,
+): string {
   const alias = labels.api_key_alias;
   if (alias && Object.hasOwn(map.keyAliases, alias)) return map.keyAliases[alias]!;
-  for (const t of [labels.team, labels.team_alias]) if (t && Object.hasOwn(map.teams, t)) return map.teams[t]!;
+  for (const t of [labels.team, labels.team_alias])
+    if (t && Object.hasOwn(map.teams, t)) return map.teams[t]!;
   return proxy;
 }
 
-export function litellmCounters(samples: readonly Sample[], map: LitellmMapping, proxy: string): Map<string, SeriesInfo> {
+export function litellmCounters(
+  samples: readonly Sample[],
+  map: LitellmMapping,
+  proxy: string,
+): Map<string, SeriesInfo> {
   const byBase = new Map<string, Sample[]>();
   for (const s of samples) {
     if (s.name.endsWith('_created')) continue;
@@ -122,7 +131,10 @@ export function seriesValues(infos: ReadonlyMap<string, SeriesInfo>): Map<string
 }
 
 /** Deltas per series → usage per (service, model). Groups with nothing in them are left out. */
-export function windowUsage(infos: ReadonlyMap<string, SeriesInfo>, deltas: ReadonlyMap<string, number>): WindowUsage[] {
+export function windowUsage(
+  infos: ReadonlyMap<string, SeriesInfo>,
+  deltas: ReadonlyMap<string, number>,
+): WindowUsage[] {
   const groups = new Map<string, WindowUsage & { total: number }>();
   for (const [key, delta] of deltas) {
     const info = infos.get(key);
@@ -130,7 +142,15 @@ export function windowUsage(infos: ReadonlyMap<string, SeriesInfo>, deltas: Read
     const id = `${info.service}\u0000${info.model}`;
     let g = groups.get(id);
     if (!g) {
-      g = { service: info.service, model: info.model, provider: info.provider, requests: 0, tokens: zeroTokens(), reportedMicro: null, total: 0 };
+      g = {
+        service: info.service,
+        model: info.model,
+        provider: info.provider,
+        requests: 0,
+        tokens: zeroTokens(),
+        reportedMicro: null,
+        total: 0,
+      };
       groups.set(id, g);
     }
     if (info.kind === 'requests') g.requests += delta;

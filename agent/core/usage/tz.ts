@@ -57,7 +57,14 @@ export class Calendar {
     this.fmt =
       timeZone === LOCAL_ZONE
         ? null
-        : new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
+        : new Intl.DateTimeFormat('en-CA', {
+            timeZone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            hourCycle: 'h23',
+          });
   }
 
   local(ms: number): LocalTime {

@@ -1,7 +1,14 @@
 /** The frame: skip link, navigation, the headline bar (overall state, spend vs budget, live), toasts. */
 import type { ReactNode } from 'react';
 import { useActions, useApp } from '../hooks.js';
-import { overallOf, selectBudgetGlance, selectDiskFull, selectLive, selectRoute, selectToasts } from '../store/selectors.js';
+import {
+  overallOf,
+  selectBudgetGlance,
+  selectDiskFull,
+  selectLive,
+  selectRoute,
+  selectToasts,
+} from '../store/selectors.js';
 import type { BudgetGlance } from '../store/types.js';
 import { usd } from '../format.js';
 import type { ViewName } from '../store/route.js';
@@ -69,9 +76,10 @@ function Headline() {
       {budget !== null && <Spend budget={budget} />}
       {disk !== null && (
         <span className="tag bad" role="alert" title={disk.message ?? undefined}>
-          Disk full since {new Date(disk.since ?? Date.now()).toLocaleTimeString()}: Vigil cannot write its files
-          {disk.freeBytes !== null ? ` (${disk.freeBytes} bytes free)` : ''}. Services keep running; events and exit
-          records are kept until space is freed.
+          Disk full since {new Date(disk.since ?? Date.now()).toLocaleTimeString()}: Vigil cannot write its
+          files
+          {disk.freeBytes !== null ? ` (${disk.freeBytes} bytes free)` : ''}. Services keep running; events
+          and exit records are kept until space is freed.
         </span>
       )}
       <span className={`live live-${live}`} role="status" title="Updates from the agent">

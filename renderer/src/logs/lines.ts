@@ -4,7 +4,12 @@
  * (search matches highlighted, redacted secrets marked). Pure: no DOM.
  */
 
-import { LEVELS, LEVEL_BY_NAME as NAMES, levelName as nameOnScale, type LevelName } from '../../../agent/api/contract.js';
+import {
+  LEVELS,
+  LEVEL_BY_NAME as NAMES,
+  levelName as nameOnScale,
+  type LevelName,
+} from '../../../agent/api/contract.js';
 
 /** pino's scale (the agent's, through the contract); 0 = no level. */
 export { LEVELS, type LevelName };

@@ -57,7 +57,10 @@ function computeOverall(s: Pick<AppState, 'services' | 'order'>): {
   if (list.length === 0)
     return { tone: 'idle', label: 'No services', detail: 'Apply a manifest: vigil apply -f vigil.yaml' };
   const bad = list.filter((x) => x.state === 'failed' || x.state === 'crashloop' || x.health === 'down');
-  const warn = list.filter((x) => x.state === 'starting' || x.state === 'stopping' || x.state === 'unknown' || x.health === 'degraded');
+  const warn = list.filter(
+    (x) =>
+      x.state === 'starting' || x.state === 'stopping' || x.state === 'unknown' || x.health === 'degraded',
+  );
   const stopped = list.filter((x) => x.state === 'stopped');
   const worst = list.reduce((w, x) => (RANK[x.state] > RANK[w.state] ? x : w), list[0]!);
   if (bad.length > 0)

@@ -204,7 +204,9 @@ function ByService({ u }: { u: UsageData }) {
         <li key={r.key}>
           <a href={`#/service/${encodeURIComponent(r.key)}`}>{r.key}</a>
           <span className="num">{usd(r.costMicro)}</span>
-          <span className="muted small">{count(r.requests)} request{r.requests === 1 ? '' : 's'}</span>
+          <span className="muted small">
+            {count(r.requests)} request{r.requests === 1 ? '' : 's'}
+          </span>
         </li>
       ))}
     </ul>

@@ -1,0 +1,78 @@
+/**
+ * The lazy-loading rule, checked: the idle agent (agent/daemon/run.ts and everything it imports
+ * statically) and the CLI's entry (agent/cli/main.ts) load neither zod, plist, prom-client, yaml nor TLS.
+ * Those come in with `await import()` where they are first needed (a request body to validate, a
+ * launchd plist, /metrics, a manifest, an https URL), which keeps the idle agent's memory and every CLI
+ * start small. Type-only imports are erased and do not count.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HEAVY = ['zod', 'plist', 'prom-client', 'yaml', 'node:tls', 'node:https', 'tls', 'https'];
+
+/** Static value imports of a TypeScript file: `import x from 'm'`, `import { a } from 'm'`, `export … from 'm'`. */
+export function staticImports(source: string): string[] {
+  const out: string[] = [];
+  const re = /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
+  for (const m of source.matchAll(re)) {
+    // `import { type A, type B } from 'm'` names only types: erased too. (A default or `* as` import
+    // before the braces is a value.)
+    const named = /^\s*(?:import|export)\s+\{([^}]*)\}/.exec(m[0]);
+    const parts =
+      named?.[1]
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean) ?? [];
+    if (parts.length > 0 && parts.every((p) => p.startsWith('type '))) continue;
+    out.push(m[1]!);
+  }
+  return out;
+}
+
+function resolveLocal(from: string, spec: string): string | null {
+  if (!spec.startsWith('.')) return null;
+  const ts = path.resolve(path.dirname(from), spec).replace(/\.js$/, '.ts');
+  if (existsSync(ts)) return ts;
+  const tsx = ts.replace(/\.ts$/, '.tsx');
+  return existsSync(tsx) ? tsx : null;
+}
+
+/** Every package (bare specifier) reached by static imports from `entry`, with the chain that reaches it. */
+function reachedPackages(entry: string): Map<string, string[]> {
+  const seen = new Set<string>();
+  const packages = new Map<string, string[]>();
+  const walk = (file: string, chain: string[]) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of staticImports(readFileSync(file, 'utf8'))) {
+      const local = resolveLocal(file, spec);
+      if (local) walk(local, [...chain, path.relative(ROOT, local)]);
+      else if (!spec.startsWith('.') && !packages.has(spec)) packages.set(spec, chain);
+    }
+  };
+  walk(entry, [path.relative(ROOT, entry)]);
+  return packages;
+}
+
+describe('lazy loading', () => {
+  for (const entry of ['agent/daemon/run.ts', 'agent/cli/main.ts']) {
+    it(`${entry} loads none of ${HEAVY.join(', ')} statically`, () => {
+      const reached = reachedPackages(path.join(ROOT, entry));
+      const heavy = HEAVY.filter((p) => reached.has(p)).map((p) => `${p} via ${reached.get(p)!.join(' → ')}`);
+      assert.deepEqual(heavy, []);
+      assert.ok(reached.has('better-sqlite3') || entry.includes('cli'), 'the walk follows the imports');
+    });
+  }
+
+  it('counts value imports, not type-only ones', () => {
+    assert.deepEqual(staticImports("import type { A } from 'zod';\nimport { type B } from 'plist';\n"), []);
+    assert.deepEqual(
+      staticImports("import { z } from 'zod';\nexport { x } from './y.js';\nimport 'side';\n"),
+      ['zod', './y.js', 'side'],
+    );
+  });
+});

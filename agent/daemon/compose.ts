@@ -5,6 +5,7 @@ import { VigilError } from '../core/errors.js';
 import { vigilPaths, serviceLogPath, type VigilPaths } from '../core/paths.js';
 import { NodeProcessRunner } from '../adapters/process/node-runner.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { tuneAgentConnection } from '../adapters/sqlite/busy.js';
 import { FileExitJournal } from '../adapters/fs/exit-journal.js';
 import { systemClock } from '../adapters/clock/system-clock.js';
 import { tailLines } from '../adapters/fs/log-tail.js';
@@ -72,15 +73,27 @@ async function createManager(
   });
 }
 
-export async function createContext(env: NodeJS.ProcessEnv = process.env): Promise<Context> {
+/**
+ * `agent`: the database connection is the agent's — never a long synchronous busy wait on its event loop
+ * (locked writes wait in the supervisor's WriteQueue instead) and a bounded page cache; the CLI's waits.
+ */
+export async function createContext(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { agent?: boolean } = {},
+): Promise<Context> {
   const paths = vigilPaths(env);
+  const open = (): SqliteStore => {
+    const s = SqliteStore.open(paths.db);
+    if (opts.agent === true) tuneAgentConnection(s.db);
+    return s;
+  };
   const runner = new NodeProcessRunner(env);
   const rawManager = await createManager(selectBackend(env), runner, paths, env);
   let store: Store | null = null;
   const existingStore = (): Store | null => {
     if (store) return store;
     if (!existsSync(paths.db)) return null;
-    store = SqliteStore.open(paths.db);
+    store = open();
     return store;
   };
   return {
@@ -92,7 +105,7 @@ export async function createContext(env: NodeJS.ProcessEnv = process.env): Promi
     rawManager,
     journal: new FileExitJournal(paths.exits),
     store() {
-      store ??= SqliteStore.open(paths.db);
+      store ??= open();
       return store;
     },
     existingStore,

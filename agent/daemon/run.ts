@@ -27,8 +27,6 @@ import { PendingExits } from '../adapters/fs/pending-exits.js';
 import { launcherPath } from '../adapters/launcher/contract.js';
 import { boundHeapGrowth } from '../adapters/process/heap-bounds.js';
 import { HEAP_TRIM_EVERY_MS, startHeapTrim } from './heap-trim.js';
-import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
-import { tuneAgentConnection } from '../adapters/sqlite/busy.js';
 
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
@@ -41,7 +39,7 @@ export interface AgentOptions {
 
 export async function runAgent(opts: AgentOptions): Promise<void> {
   boundHeapGrowth(); // an always-on process: a heap near what it holds (see heap-bounds.ts)
-  const ctx = await createContext(opts.env);
+  const ctx = await createContext(opts.env, { agent: true });
   ensurePrivateDir(ctx.paths.home);
   ensurePrivateDir(path.dirname(ctx.paths.exits), { tighten: true });
   // Another user who can write VIGIL_HOME, logs/ or state/ could forge exits or swap logs: refuse to run.
@@ -55,9 +53,6 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   });
   ctx.journal.onRefused = (err) => logger.error({ code: err.code, path: err.details?.path }, err.message);
   const store = ctx.store();
-  // Never a long synchronous busy wait on the event loop (locked writes wait in supervisor.writes instead),
-  // and a bounded page cache.
-  if (store instanceof SqliteStore) tuneAgentConnection(store.db);
   // The disk watch and the supervisor refer to each other; the watch is needed first (onDiskFull).
   let supervisorRef: Supervisor | null = null;
   const pendingExits = new PendingExits(ctx.paths.exits, launcherPath(ctx.env), ctx.runner);

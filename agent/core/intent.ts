@@ -109,7 +109,11 @@ export function intendedExit(
   prev: { active: string; since: number | null },
 ): boolean {
   if (!intent || intent.action === 'start' || intent.overAt !== undefined) return false;
-  if (exitAt < intent.at - INTENT_SLACK_MS) return false;
+  // Exit records carry the exact time (the hook's and the launcher's clock, the agent's too), and the
+  // intent is written before Vigil asks the manager: an exit before it was not caused by it. (The slack
+  // is for systemd's whole-second start times only: a crash loop ended by a fix within a second of the
+  // last crash is still a crash loop in the history.)
+  if (exitAt < intent.at) return false;
   const newProcess =
     prev.active === 'active' && prev.since !== null && prev.since >= intent.at - INTENT_SLACK_MS;
   return !newProcess;

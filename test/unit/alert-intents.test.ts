@@ -542,3 +542,15 @@ describe('IntentRecordingManager', () => {
     assert.deepEqual(calls, ['x']);
   });
 });
+
+describe('an exit before the intent was not caused by it', () => {
+  it('crashes a moment before a fix is applied stay crashes in the history (the agent started late)', async () => {
+    const { intendedExit } = await import('../../agent/core/intent.js');
+    const intent = { action: 'restart' as const, at: 10_000 };
+    const unseen = { active: 'unknown', since: null };
+    // Three crashes of a start-limit loop within the second before the apply's restart.
+    for (const at of [9_100, 9_400, 9_800])
+      assert.equal(intendedExit(intent, at, unseen), false, `exit at ${at}`);
+    assert.equal(intendedExit(intent, 10_050, unseen), true, 'the restart’s own exit');
+  });
+});

@@ -59,6 +59,11 @@ export interface RotationRunOptions {
   /** Give up waiting for the ledger to be complete after this long. */
   timeoutMs: number;
   log?: (msg: string) => void;
+  /**
+   * Called once the first agent listens, with its socket, before the unit starts; the returned stop is
+   * awaited after the run (before the home is removed). test/bench/ingest-stall.ts probes /api/health so.
+   */
+  watch?: (socketPath: string) => () => Promise<void>;
 }
 
 export interface RotationRunResult {
@@ -95,6 +100,7 @@ export async function rotationRun(o: RotationRunOptions): Promise<RotationRunRes
   const want = usageFloodTotals(o.lines, o.badEvery);
   let agent: AgentProcess | null = null;
   let maxRss = 0;
+  let stopWatch: (() => Promise<void>) | null = null;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(agent?.child.pid))), 500);
   try {
     const yaml = `pricing:
@@ -109,6 +115,7 @@ services:
 `;
     // The agent first, then the unit: the agent is reading from the first line on.
     agent = await startAgent(t);
+    stopWatch = o.watch?.(socketPath) ?? null;
     const started = Date.now();
     await t.json(['apply', '-f', t.manifest(yaml)]);
     const report = async (): Promise<UsageReport | null> => {
@@ -161,6 +168,7 @@ services:
     return { want, got, source, written, kills, files, completeMs, maxRssMb: Math.round(maxRss * 10) / 10 };
   } finally {
     clearInterval(sampler);
+    await stopWatch?.();
     await agent?.kill().catch(() => undefined);
     await t.cleanup();
   }

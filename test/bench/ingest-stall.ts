@@ -26,7 +26,10 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '5000' },
     'every-ms': { type: 'string', default: '20' },
     note: { type: 'string', default: '' },
-    out: { type: 'string', default: path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS-soak.md') },
+    out: {
+      type: 'string',
+      default: path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS-soak.md'),
+    },
   },
 });
 const LINES = Number(values.lines);
@@ -35,7 +38,11 @@ const EVERY = Number(values['every-ms']);
 const BEGIN = '<!-- ingest-stall: begin (test/bench/ingest-stall.ts) -->';
 const END = '<!-- ingest-stall: end -->';
 const fmtN = (n: number) => n.toLocaleString('en-US');
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 
 interface Probe {
   /** ms since the probing started (the agent listens; the unit starts right after). */
@@ -53,7 +60,10 @@ function probeHealth(socketPath: string): () => Promise<void> {
   const loop = (async () => {
     while (!stopped) {
       const s = performance.now();
-      const ok = await api.health().then(() => true, () => false);
+      const ok = await api.health().then(
+        () => true,
+        () => false,
+      );
       const ms = performance.now() - s;
       probes.push({ at: s - t0, ms, ok });
       await sleep(Math.max(0, EVERY - ms));
@@ -66,8 +76,19 @@ function probeHealth(socketPath: string): () => Promise<void> {
 }
 
 const loadAtStart = load();
-process.stderr.write(`ingest-stall: ${fmtN(LINES)} lines at ${fmtN(RATE)}/s, /api/health every ${EVERY} ms\n`);
-const r = await rotationRun({ lines: LINES, rate: RATE, maxBytes: '1M', keep: 50, kills: 0, badEvery: 1000, timeoutMs: 600_000, watch: probeHealth });
+process.stderr.write(
+  `ingest-stall: ${fmtN(LINES)} lines at ${fmtN(RATE)}/s, /api/health every ${EVERY} ms\n`,
+);
+const r = await rotationRun({
+  lines: LINES,
+  rate: RATE,
+  maxBytes: '1M',
+  keep: 50,
+  kills: 0,
+  badEvery: 1000,
+  timeoutMs: 600_000,
+  watch: probeHealth,
+});
 const loadAtEnd = load();
 const during = probes.filter((p) => p.at <= r.completeMs);
 const after = probes.filter((p) => p.at > r.completeMs);
@@ -78,7 +99,10 @@ const stats = (ps: Probe[]) => {
     : `${fmtN(ms.length)} probes, ${ps.filter((p) => !p.ok).length} failed | ${percentile(ms, 50).toFixed(1)} | **${percentile(ms, 99).toFixed(1)}** | ${Math.max(...ms).toFixed(1)} | ${ms.filter((x) => x > 50).length}`;
 };
 const exact = JSON.stringify(r.got) === JSON.stringify(r.want) && (r.source?.gaps ?? 0) === 0;
-const p99 = percentile(during.map((p) => p.ms), 99);
+const p99 = percentile(
+  during.map((p) => p.ms),
+  99,
+);
 const slowest = [...during].sort((a, b) => b.ms - a.ms).slice(0, 5);
 const cpu = os.cpus();
 const section = [
@@ -98,9 +122,16 @@ const section = [
   `Slowest probes during ingestion (s after the start: ms): ${slowest.map((p) => `${(p.at / 1000).toFixed(1)}: ${p.ms.toFixed(0)}`).join(', ')}.`,
   END,
 ].join('\n');
-const before = fs.existsSync(values.out) ? fs.readFileSync(values.out, 'utf8') : '# Soak and stall benchmarks\n';
+const before = fs.existsSync(values.out)
+  ? fs.readFileSync(values.out, 'utf8')
+  : '# Soak and stall benchmarks\n';
 const a = before.indexOf(BEGIN);
 const b = before.indexOf(END);
-fs.writeFileSync(values.out, a !== -1 && b !== -1 ? `${before.slice(0, a)}${section}${before.slice(b + END.length)}` : `${before.trimEnd()}\n\n${section}\n`);
+fs.writeFileSync(
+  values.out,
+  a !== -1 && b !== -1
+    ? `${before.slice(0, a)}${section}${before.slice(b + END.length)}`
+    : `${before.trimEnd()}\n\n${section}\n`,
+);
 process.stdout.write(`${section}\n`);
 if (!exact || !(p99 <= 50)) process.exitCode = 1;

@@ -26,6 +26,7 @@ import type { ServiceManager } from '../../agent/ports/service-manager.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDbPath } from '../helpers/temp-db.js';
+import { observedRunning } from '../helpers/observed.js';
 
 const T0 = Date.UTC(2026, 11, 2, 3, 0, 0);
 const S = 1000;
@@ -266,23 +267,7 @@ describe('intents hold back pages of stops and restarts Vigil asked for', () => 
 
 // ---- the supervision state machine with intents ----
 
-function obs(over: Partial<ObservedStatus> = {}): ObservedStatus {
-  return {
-    service: 'web',
-    unit: 'vigil-web.service',
-    loaded: true,
-    active: 'active',
-    sub: 'running',
-    pid: 100,
-    restarts: 0,
-    result: 'success',
-    lastExit: null,
-    since: T0,
-    memoryBytes: null,
-    cpuNsec: null,
-    ...over,
-  };
-}
+const obs = (over: Partial<ObservedStatus> = {}): ObservedStatus => observedRunning(T0, over);
 const crash = (offset: number, at: number): ExitRecord => ({
   offset,
   at,

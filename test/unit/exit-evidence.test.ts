@@ -15,6 +15,7 @@ import { serviceStatus } from '../../agent/core/supervise/view.js';
 import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
 import { parseExitLine } from '../../agent/adapters/fs/exit-journal.js';
 import { tailLines } from '../../agent/adapters/fs/log-tail.js';
+import { observedRunning } from '../helpers/observed.js';
 
 const T0 = Date.UTC(2026, 11, 2, 12);
 const RAN = { ran: true as const, execError: null, logEnd: null };
@@ -89,23 +90,7 @@ describe('exit codes a program chose itself', () => {
   });
 });
 
-function obs(over: Partial<ObservedStatus> = {}): ObservedStatus {
-  return {
-    service: 'web',
-    unit: 'vigil-web.service',
-    loaded: true,
-    active: 'active',
-    sub: 'running',
-    pid: 100,
-    restarts: 0,
-    result: 'success',
-    lastExit: null,
-    since: T0,
-    memoryBytes: null,
-    cpuNsec: null,
-    ...over,
-  };
-}
+const obs = (over: Partial<ObservedStatus> = {}): ObservedStatus => observedRunning(T0, over);
 
 function exit(offset: number, at: number, over: Partial<ExitRecord> = {}): ExitRecord {
   return { offset, at, service: 'web', result: 'exit-code', how: 'exited', code: 3, signal: null, ...over };

@@ -8,26 +8,11 @@ import { instantHealth, overallHealth } from '../../agent/core/health/machine.js
 import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
 import { AlertEngine } from '../../agent/core/alerts/engine.js';
 import { DEFAULT_ALERTS } from '../../agent/core/alerts/config.js';
+import { observedRunning } from '../helpers/observed.js';
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0, 0);
 
-function obs(over: Partial<ObservedStatus> = {}): ObservedStatus {
-  return {
-    service: 'web',
-    unit: 'vigil-web.service',
-    loaded: true,
-    active: 'active',
-    sub: 'running',
-    pid: 100,
-    restarts: 0,
-    result: 'success',
-    lastExit: null,
-    since: T0,
-    memoryBytes: null,
-    cpuNsec: null,
-    ...over,
-  };
-}
+const obs = (over: Partial<ObservedStatus> = {}): ObservedStatus => observedRunning(T0, over);
 /** What systemd's ExecStopPost hook writes after it had to SIGKILL a unit on stop. */
 const timeoutExit = (offset: number, at: number): ExitRecord => ({
   offset,

@@ -4,26 +4,11 @@ import assert from 'node:assert/strict';
 import { step, deriveState, type StepInput } from '../../agent/core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../../agent/core/supervise/model.js';
 import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
+import { observedRunning } from '../helpers/observed.js';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 
-function obs(over: Partial<ObservedStatus> = {}): ObservedStatus {
-  return {
-    service: 'web',
-    unit: 'vigil-web.service',
-    loaded: true,
-    active: 'active',
-    sub: 'running',
-    pid: 100,
-    restarts: 0,
-    result: 'success',
-    lastExit: null,
-    since: T0,
-    memoryBytes: null,
-    cpuNsec: null,
-    ...over,
-  };
-}
+const obs = (over: Partial<ObservedStatus> = {}): ObservedStatus => observedRunning(T0, over);
 
 function exit(offset: number, at: number, over: Partial<ExitRecord> = {}): ExitRecord {
   return { offset, at, service: 'web', result: 'exit-code', how: 'exited', code: 3, signal: null, ...over };

@@ -99,7 +99,7 @@ export function isVigilError(err: unknown): err is VigilError {
 }
 
 /**
- * Whether an error is SQLite's "database is locked/busy" (better-sqlite3 puts SQLite's extended code in
+ * Whether an error is SQLite's "database is locked/busy" (the SQLite driver puts SQLite's extended code in
  * `code`: SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED…): another connection holds the lock. Pure, on
  * the code string alone, so the API can answer 503 without importing the driver.
  */

@@ -10,6 +10,7 @@ import type { ExitJournal } from '../../agent/ports/exit-journal.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDbPath } from '../helpers/temp-db.js';
+import { runningService, serviceSpec } from '../helpers/observed.js';
 
 const T0 = Date.UTC(2026, 10, 26, 12);
 
@@ -37,38 +38,10 @@ class FakeJournal implements ExitJournal {
   }
 }
 
-function spec(name: string): ServiceSpec {
-  return {
-    name,
-    description: undefined,
-    command: ['/bin/true'],
-    cwd: undefined,
-    env: {},
-    credentials: [name],
-    dependsOn: [],
-    restart: { policy: 'always', delaySec: 1, burst: 3, intervalSec: 60 },
-    health: undefined,
-    metrics: undefined,
-    limits: { memoryBytes: undefined, cpuPercent: undefined },
-  };
-}
+const spec = (name: string): ServiceSpec => serviceSpec(name, { credentials: [name] });
 
-function running(name: string, pid: number, restarts = 0): ObservedStatus {
-  return {
-    service: name,
-    unit: `vigil-${name}.service`,
-    loaded: true,
-    active: 'active',
-    sub: 'running',
-    pid,
-    restarts,
-    result: 'success',
-    lastExit: null,
-    since: T0 + pid,
-    memoryBytes: null,
-    cpuNsec: null,
-  };
-}
+const running = (name: string, pid: number, restarts = 0): ObservedStatus =>
+  runningService(name, pid, T0 + pid, restarts);
 
 function setup(
   file: string,

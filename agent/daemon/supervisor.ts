@@ -194,13 +194,19 @@ export class Supervisor {
     const { manager, store, journal, clock } = this.deps;
     const services = store.listServices();
     const names = services.map((s) => s.name);
-    const { records, next } = await journal.readSince(this.offset);
+    let { records, next } = await journal.readSince(this.offset);
     const now = clock.now();
     let observed: ObservedStatus[];
     if (forceFull || records.length > 0 || this.mustPoll(names, now)) {
       observed = await manager.status(names);
       this.observed = new Map(observed.map((o) => [o.service, o]));
       this.lastPoll = now;
+      // Read again after the status: a process it shows replaced (a restart that finished meanwhile) had
+      // its exit written before its successor started, so that exit is judged in this step, against the
+      // process it ended, and never later against the new one (an intended restart read as a kill).
+      const late = await journal.readSince(next);
+      records = [...records, ...late.records];
+      next = late.next;
     } else {
       observed = names.map((n) => this.observed.get(n)!);
     }

@@ -174,8 +174,19 @@ describe('tcp and exec probes, liveness restarts (real systemd, real agent, real
     );
     const all = await events(hung);
     const restarts = all.filter((e) => e.type === 'restarted-unhealthy');
-    assert.ok(restarts.length >= 3, `${restarts.length} liveness restarts before the crash loop`);
+    const story = all.map(
+      (e) => `${new Date(e.at).toISOString().slice(17, 23)} ${e.type} ${e.data?.pid ?? ''}`,
+    );
+    assert.ok(
+      restarts.length >= 3,
+      `${restarts.length} liveness restarts before the crash loop:\n${story.join('\n')}`,
+    );
     assert.equal(all.filter((e) => e.type === 'crashed').length, 0, 'it never exited on its own');
+    assert.equal(
+      all.filter((e) => e.type === 'killed').length,
+      0,
+      `its liveness restarts are intended exits, never kills:\n${story.join('\n')}`,
+    );
     assert.match(loop.message, /is crash-looping: 3 failures/);
     assert.equal(
       new Set(restarts.map((e) => e.data?.pid)).size,

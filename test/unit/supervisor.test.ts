@@ -11,6 +11,7 @@ import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 import { runningService, serviceSpec } from '../helpers/observed.js';
+import { intentKey } from '../../agent/core/intent.js';
 
 const T0 = Date.UTC(2026, 10, 26, 12);
 
@@ -162,6 +163,52 @@ describe('Supervisor tick', () => {
       ],
     );
     assert.deepEqual(await sup.tick(), []);
+    store.close();
+  });
+
+  it('a restart that finishes between the journal read and the status is an intended exit, never a kill', async () => {
+    const file = tempDbPath();
+    const clock = new FakeClock(T0);
+    const manager = new FakeManager();
+    const journal = new FakeJournal();
+    const { store, sup } = setup(file, manager, journal, clock);
+    store.upsertService({
+      name: 'a',
+      unit: 'vigil-a.service',
+      spec: spec('a'),
+      hash: 'h',
+      installedAt: T0,
+      updatedAt: T0,
+    });
+    manager.observed.set('a', running('a', 10));
+    await sup.tick();
+    clock.advance(5000);
+    const intentAt = clock.now();
+    store.setState(intentKey('a'), { action: 'restart', at: intentAt });
+    // The old process's SIGTERM exit lands in the journal while the status call runs, and the status
+    // already shows its successor (started after the intent).
+    const status = manager.status.bind(manager);
+    manager.status = async (names) => {
+      journal.records.push({
+        offset: 0,
+        at: intentAt + 20,
+        service: 'a',
+        result: 'success',
+        how: 'killed',
+        code: null,
+        signal: 'TERM',
+      });
+      manager.observed.set('a', runningService('a', 11, intentAt + 40, 0));
+      return status(names);
+    };
+    const evs = [...(await sup.tick({ full: true }))];
+    manager.status = status;
+    clock.advance(5000);
+    evs.push(...(await sup.tick({ full: true })));
+    assert.deepEqual(
+      evs.filter((e) => e.type === 'killed' || e.type === 'crashed').map((e) => e.message),
+      [],
+    );
     store.close();
   });
 

@@ -6,6 +6,7 @@
 import { VigilError } from '../core/errors.js';
 import type { Manifest, ServiceSpec } from '../core/manifest/model.js';
 import { planApply, type Plan } from '../core/plan.js';
+import { expandReplicas } from '../core/manifest/replicas.js';
 import type { NewEvent } from '../core/events.js';
 import type { InstalledUnit, ServiceManager, UnitFile } from '../ports/service-manager.js';
 import type { Store } from '../ports/store.js';
@@ -20,7 +21,7 @@ export interface ApplyDeps {
 }
 
 export async function computePlan(deps: ApplyDeps, manifest: Manifest, prune: boolean): Promise<ApplyPlan> {
-  const desired = manifest.services.map((spec) => ({ ...deps.manager.render(spec), spec }));
+  const desired = expandReplicas(manifest.services).map((spec) => ({ ...deps.manager.render(spec), spec }));
   const installed = await deps.manager.listInstalled();
   return planApply(desired, installed, prune);
 }

@@ -1,4 +1,5 @@
 /** What `vigil apply` will do: desired units (from the manifest) against installed ones. Pure. */
+import { groupOf } from './manifest/replicas.js';
 
 export interface DesiredUnit {
   service: string;
@@ -15,7 +16,10 @@ export interface Plan<D extends DesiredUnit, C extends CurrentUnit> {
   create: D[];
   update: { desired: D; current: C; reason: 'changed' | 'drifted' }[];
   unchanged: D[];
-  /** Installed but no longer in the manifest: removed only with --prune. */
+  /**
+   * Installed but no longer in the manifest: removed only with --prune; an instance beyond a service's
+   * `replicas:` (or the plain unit of a service that now has replicas, and back) always.
+   */
   remove: C[];
   orphans: C[];
 }
@@ -27,6 +31,7 @@ export function planApply<D extends DesiredUnit, C extends CurrentUnit>(
 ): Plan<D, C> {
   const byService = new Map(current.map((c) => [c.service, c]));
   const wanted = new Set(desired.map((d) => d.service));
+  const groups = new Set(desired.map((d) => groupOf(d.service)));
   const plan: Plan<D, C> = { create: [], update: [], unchanged: [], remove: [], orphans: [] };
   for (const d of desired) {
     const c = byService.get(d.service);
@@ -36,7 +41,8 @@ export function planApply<D extends DesiredUnit, C extends CurrentUnit>(
     else plan.unchanged.push(d);
   }
   for (const c of current) {
-    if (!wanted.has(c.service)) (prune ? plan.remove : plan.orphans).push(c);
+    if (!wanted.has(c.service))
+      (prune || groups.has(groupOf(c.service)) ? plan.remove : plan.orphans).push(c);
   }
   return plan;
 }

@@ -13,6 +13,7 @@ import type { VigilPaths } from '../../core/paths.js';
 import { credentialSetPath, runEndPath } from '../../core/paths.js';
 import type { UnitFile } from '../../ports/service-manager.js';
 import { VigilError } from '../../core/errors.js';
+import { reindexed } from '../../core/manifest/replicas.js';
 import { startTimeoutSec } from '../../core/manifest/wait-args.js';
 import { exitHookArgv, launcherArgv, launcherLogPath } from '../launcher/contract.js';
 import { escapeEnvFilePath, escapePath, escapeText, quoteEnvAssignment, quoteExecLine } from './quote.js';
@@ -32,8 +33,20 @@ export interface RenderContext {
   launcher: string;
 }
 
+/** "web" → "vigil-web.service"; an instance "worker@2" → "vigil-worker@2.service". */
 export function unitName(service: string): string {
   return `${UNIT_PREFIX}${service}${UNIT_SUFFIX}`;
+}
+
+/** The template unit of a replicated service: "worker" → "vigil-worker@.service". */
+export function templateUnitName(group: string): string {
+  return `${UNIT_PREFIX}${group}@${UNIT_SUFFIX}`;
+}
+
+/** The file a service's unit is in: its own, or its group's template for an instance. */
+export function unitFileName(service: string): string {
+  const at = service.indexOf('@');
+  return at < 0 ? unitName(service) : templateUnitName(service.slice(0, at));
 }
 
 /** "vigil-web.service" → "web"; null for other names and for Vigil's own agent unit. */
@@ -41,6 +54,18 @@ export function serviceOfUnit(unit: string): string | null {
   if (unit === AGENT_UNIT || !unit.startsWith(UNIT_PREFIX) || !unit.endsWith(UNIT_SUFFIX)) return null;
   const name = unit.slice(UNIT_PREFIX.length, -UNIT_SUFFIX.length);
   return /^[a-z0-9][a-z0-9-]*$/.test(name) ? name : null;
+}
+
+/** "vigil-worker@.service" → "worker"; null for any other name. */
+export function groupOfTemplate(unit: string): string | null {
+  const m = /^vigil-([a-z0-9][a-z0-9-]*)@\.service$/.exec(unit);
+  return m ? (m[1] ?? null) : null;
+}
+
+/** "vigil-worker@3.service" → "worker@3" (an instance of a template); null for any other name. */
+export function instanceOfUnit(unit: string): string | null {
+  const m = /^vigil-([a-z0-9][a-z0-9-]*@[0-9]{1,2})\.service$/.exec(unit);
+  return m ? (m[1] ?? null) : null;
 }
 
 /** sha256 (first 16 hex digits) of the content with any X-Vigil-Hash= line removed. */
@@ -132,7 +157,36 @@ function formatNumber(n: number): string {
   return String(Math.round(n * 1000) / 1000);
 }
 
+/**
+ * Stands for the instance index while an instance's template unit is rendered, then becomes systemd's `%i`
+ * (which the quoting would have doubled): lowercase letters, left as they are by every escape.
+ */
+const INSTANCE_MARK = 'vigilreplicaindexmark';
+
+/**
+ * A service's unit; for an instance of a replicated service (`worker@2`), the template unit
+ * `vigil-worker@.service` that all its instances share: rendered with `%i` for the index wherever
+ * `{replica}` is (argv, env, VIGIL_REPLICA, the log and exit-journal names), so one file serves every
+ * instance and `vigil scale` only enables or disables instances of it.
+ */
 export function renderUnit(spec: ServiceSpec, ctx: RenderContext): UnitFile {
+  if (!spec.replica) return renderOne(spec, ctx);
+  const marked = reindexed(spec, INSTANCE_MARK);
+  if (JSON.stringify(spec).includes(INSTANCE_MARK))
+    throw new VigilError('E_SERVICE_MANAGER', `cannot render ${spec.name}: it contains "${INSTANCE_MARK}"`);
+  const content = renderOne(marked, ctx).content.replaceAll(INSTANCE_MARK, '%i');
+  const hash = contentHash(content);
+  const file = templateUnitName(spec.replica.group);
+  return {
+    service: spec.name,
+    unit: unitName(spec.name),
+    path: path.join(ctx.paths.systemdUnitDir, file),
+    content: content.replace(/^X-Vigil-Hash=.*$/m, `${HASH_KEY}=${hash}`),
+    hash,
+  };
+}
+
+function renderOne(spec: ServiceSpec, ctx: RenderContext): UnitFile {
   const { paths } = ctx;
   const unit = unitName(spec.name);
   const launcherLog = escapePath(launcherLogPath(paths, spec.name));

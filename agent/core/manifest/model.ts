@@ -9,7 +9,12 @@ import type { MetricNames, MetricRules } from '../alerts/metric-rules.js';
 export type RestartPolicy = 'always' | 'on-failure' | 'no';
 
 export interface ServiceSpec {
+  /** The service's name; for an instance of a replicated service `<group>@<index>` (see replicas.ts). */
   name: string;
+  /** `replicas:` as written (1–64), on the manifest's spec of a replicated service; absent: one plain service. */
+  replicas?: number;
+  /** Set on each instance of a replicated service (what `vigil apply` installs; see replicas.ts). */
+  replica?: ReplicaOf;
   description: string | undefined;
   /** argv; argv[0] is an absolute path after loading. */
   command: string[];
@@ -48,6 +53,16 @@ export interface ServiceSpec {
   usage?: UsageSpec;
   /** The guide's metric alert rules for it (top-level `alerts:` with its own `alerts:` over them), when it has metrics.url or limits.memory. */
   metricAlerts?: MetricRules;
+}
+
+/** Which replicated service an instance belongs to, and what its unit is rendered from. */
+export interface ReplicaOf {
+  /** The service's name in the manifest (usage, budgets and the status groups are under it). */
+  group: string;
+  /** 1..replicas: `{replica}` and VIGIL_REPLICA. */
+  index: number;
+  /** The service's argv and env with `{replica}` not yet substituted (systemd's template unit). */
+  template: { command: string[]; env: Record<string, string> };
 }
 
 /** What a dependent waits for: the dependency's probe, each try bounded by that probe's timeout. */

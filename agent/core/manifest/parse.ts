@@ -17,6 +17,7 @@ import {
 import { isReservedName } from './names.js';
 import { dependencyOrder } from './deps.js';
 import { healthyProblems, withWaits } from './depends-part.js';
+import { replicaProblems } from './replicas-part.js';
 import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
 import { withStopTimeout } from './stop-settings.js';
@@ -120,6 +121,7 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
 
   problems.push(...cycleProblems(valid, opts.file, locate));
   problems.push(...healthyProblems(valid, opts.file, locate));
+  problems.push(...replicaProblems(valid, opts.file, locate));
   const alertsPart = parseAlertsPart(mapOrEmpty(data).alerts, opts.file, locate, zodProblems);
   problems.push(...alertsPart.problems);
   const everyService = new Map([...names].map((n) => [n, valid.get(n) ?? {}]));
@@ -272,6 +274,7 @@ function normalize(
   const resolved = found.path;
   return {
     name,
+    ...(svc.replicas === undefined ? {} : { replicas: svc.replicas }),
     description: svc.description,
     command: [resolved, ...svc.command.slice(1)],
     cwd,

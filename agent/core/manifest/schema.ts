@@ -12,6 +12,7 @@ import { MAX_STOP_TIMEOUT_SEC, MIN_STOP_TIMEOUT_SEC } from './stop-settings.js';
 import { metricsSchema, serviceAlertsSchema } from '../alerts/metric-rules-schema.js';
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
+import { MAX_REPLICAS, REPLICA_TOKEN } from './replicas.js';
 
 export { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE };
 
@@ -58,10 +59,11 @@ const restartSchema = z.strictObject({
   intervalSec: z.number().min(0, 'must be >= 0').max(86400, 'must be <= 86400').default(60),
 });
 
-const httpUrl = z.url({
-  protocol: /^https?$/,
-  error: (iss) => (iss.input === undefined ? 'is required' : 'must be an http(s) URL'),
-});
+const plainHttpUrl = z.url({ protocol: /^https?$/ });
+/** An http(s) URL; `{replica}` (services with replicas, see replicas.ts) is checked as if it were a digit. */
+const httpUrl = z
+  .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be an http(s) URL') })
+  .refine((s) => plainHttpUrl.safeParse(s.replaceAll(REPLICA_TOKEN, '1')).success, 'must be an http(s) URL');
 
 const TCP_HINT = 'must be host:port, such as "127.0.0.1:6379" or "[::1]:6379"';
 /** `health.tcp: "127.0.0.1:6379"` → { host, port }. */
@@ -153,6 +155,13 @@ const launchdTopSchema = z.strictObject({
 });
 
 export const serviceSchema = z.strictObject({
+  /** How many instances run on this machine (see replicas.ts); absent: one plain service. */
+  replicas: z
+    .number({ error: `must be a whole number from 1 to ${MAX_REPLICAS}` })
+    .int(`must be a whole number from 1 to ${MAX_REPLICAS}`)
+    .min(1, 'must be >= 1')
+    .max(MAX_REPLICAS, `must be <= ${MAX_REPLICAS}`)
+    .optional(),
   description: z.string().refine(noControl, 'must be one line').optional(),
   command: argvSchema,
   cwd: z.string().min(1, 'must not be empty').refine(noControl, 'must be one line').optional(),

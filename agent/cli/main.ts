@@ -13,7 +13,8 @@ Usage: vigil <command> [options]
 Services (from the manifest, default ./vigil.yaml):
   apply [-f FILE] [--dry-run] [--prune]   install, update (and with --prune remove) services
   render [-f FILE] --out DIR [--backend systemd|launchd]   write unit files / plists for review, install nothing
-  status [NAME...]                        state, pid, restarts, last exit of each service
+  status [NAME...]                        state, pid, restarts, last exit of each service (replicas grouped)
+  scale NAME N [-f FILE]                  run N replicas of a service (1–64); the ones it keeps are not restarted
   start|stop|restart NAME...              command services through the OS service manager
   remove NAME... [--purge]                uninstall (logs and credentials kept unless --purge)
   events [--since T] [--service S] [-n N] [-f]   the event history (crashes, restarts, drift…)
@@ -55,6 +56,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   apply: async () => (await import('./commands/apply.js')).applyCommand,
   render: async () => (await import('./commands/apply.js')).renderCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
+  scale: async () => (await import('./commands/scale.js')).scaleCommand,
   start: async () => (await import('./commands/control.js')).controlCommand('start'),
   stop: async () => (await import('./commands/control.js')).controlCommand('stop'),
   restart: async () => (await import('./commands/control.js')).controlCommand('restart'),

@@ -28,7 +28,17 @@ import type { VigilPaths } from '../../core/paths.js';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/process-runner.js';
 import type { InstalledUnit, ObservedStatus, ServiceManager, UnitFile } from '../../ports/service-manager.js';
-import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
+import {
+  contentHash,
+  groupOfTemplate,
+  instanceOfUnit,
+  readMarkers,
+  renderUnit,
+  serviceOfUnit,
+  unitFileName,
+  unitName,
+} from './unit-render.js';
+import { groupOf, replicaIndexOf } from '../../core/manifest/replicas.js';
 import { launcherLogPath } from '../launcher/contract.js';
 import { assertPrivateHome, ensurePrivateDir, ensurePrivateFile } from '../fs/private-home.js';
 import { SHOW_PROPERTIES, parseShow, toObservedStatus } from './show-parser.js';
@@ -99,9 +109,18 @@ export class SystemdManager implements ServiceManager {
     }
     const out: InstalledUnit[] = [];
     const seen = new Set<string>();
+    const enabled = names.some((n) => groupOfTemplate(n) !== null) ? await this.enabledInstances() : [];
     for (const unit of names.sort()) {
-      const service = serviceOfUnit(unit);
+      const group = groupOfTemplate(unit);
+      const service = serviceOfUnit(unit) ?? group;
       if (service === null) continue;
+      // A template unit is installed as its enabled instances (`systemctl enable vigil-worker@2.service`).
+      const emit = (u: InstalledUnit) => {
+        if (group === null) out.push(u);
+        else
+          for (const inst of enabled.filter((i) => groupOf(i) === group))
+            out.push({ ...u, service: inst, unit: unitName(inst) });
+      };
       const file = path.join(dir, unit);
       seen.add(file);
       let content: string;
@@ -111,7 +130,7 @@ export class SystemdManager implements ServiceManager {
         id = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
         const known = this.parsed.get(file);
         if (known?.id === id) {
-          if (known.unit) out.push(known.unit);
+          if (known.unit) emit(known.unit);
           continue;
         }
         content = await readFile(file, 'utf8');
@@ -135,7 +154,7 @@ export class SystemdManager implements ServiceManager {
               drifted: markers.hash !== actualHash,
             };
       this.parsed.set(file, { id, unit: parsed });
-      if (parsed) out.push(parsed);
+      if (parsed) emit(parsed);
     }
     for (const file of this.parsed.keys()) if (!seen.has(file)) this.parsed.delete(file);
     return out;
@@ -182,15 +201,33 @@ export class SystemdManager implements ServiceManager {
     // A unit whose file is already gone may still be loaded and running: stop it (5 = not loaded).
     if (absent.length > 0)
       await this.systemctl(['stop', ...absent], { tolerate: [5], timeoutMs: STOP_TIMEOUT_MS });
-    for (const s of services) {
+    // A template unit goes with its last instance: the others keep running from it.
+    const still = new Set((await this.enabledInstances()).map(groupOf));
+    const files = new Set(
+      services.filter((s) => !s.includes('@') || !still.has(groupOf(s))).map((s) => this.unitPath(s)),
+    );
+    for (const file of files) {
       try {
-        await rm(this.unitPath(s), { force: true });
+        await rm(file, { force: true });
       } catch (err) {
-        throw ioError(`cannot delete ${this.unitPath(s)}`, err);
+        throw ioError(`cannot delete ${file}`, err);
       }
     }
     await this.systemctl(['daemon-reload']);
     await this.resetFailed(services);
+  }
+
+  /** The instances of template units that are enabled (`default.target.wants/vigil-worker@2.service`). */
+  private async enabledInstances(): Promise<string[]> {
+    const wants = path.join(this.paths.systemdUnitDir, 'default.target.wants');
+    let names: string[];
+    try {
+      names = await readdir(wants);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw ioError(`cannot list ${wants}`, err);
+    }
+    return names.flatMap((n) => instanceOfUnit(n) ?? []).sort(byInstance);
   }
 
   async enableAndStart(services: readonly string[]): Promise<void> {
@@ -259,8 +296,9 @@ export class SystemdManager implements ServiceManager {
     }
   }
 
+  /** The file of a service's unit: an instance's is its group's template (`vigil-worker@.service`). */
   private unitPath(service: string): string {
-    return path.join(this.paths.systemdUnitDir, unitName(service));
+    return path.join(this.paths.systemdUnitDir, unitFileName(service));
   }
 
   /** Clears the failed state and start-limit counter; units that are not loaded are fine (exit 1). */
@@ -327,6 +365,11 @@ async function requireLauncher(file: string): Promise<void> {
       `the service launcher ${file} is missing or not executable; build it with \`npm run build\` (needs a C compiler)`,
     );
   }
+}
+
+/** `worker@2` before `worker@10`. */
+function byInstance(a: string, b: string): number {
+  return groupOf(a).localeCompare(groupOf(b)) || (replicaIndexOf(a) ?? 0) - (replicaIndexOf(b) ?? 0);
 }
 
 function ioError(message: string, err: unknown): VigilError {

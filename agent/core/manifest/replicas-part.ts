@@ -36,7 +36,10 @@ export function replicaProblems(
       if (!use.substituted)
         at(p, `${REPLICA_TOKEN} is not substituted here (only in arguments, env values and health.url)`);
       else if (svc.replicas === undefined)
-        at(p, `${REPLICA_TOKEN} is only substituted in a service with replicas (set services.${name}.replicas)`);
+        at(
+          p,
+          `${REPLICA_TOKEN} is only substituted in a service with replicas (set services.${name}.replicas)`,
+        );
     }
     for (const dep of svc.dependsOn) {
       if (valid.get(dep.service)?.replicas === undefined) continue;

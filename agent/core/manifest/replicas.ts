@@ -82,9 +82,7 @@ export function reindexed(spec: ServiceSpec, index: string): ServiceSpec {
 /** The services as installed: each replicated one as its instances 1..replicas, in place; the others as they are. */
 export function expandReplicas(services: readonly ServiceSpec[]): ServiceSpec[] {
   return services.flatMap((s) =>
-    s.replicas === undefined
-      ? [s]
-      : Array.from({ length: s.replicas }, (_, i) => instanceSpec(s, i + 1)),
+    s.replicas === undefined ? [s] : Array.from({ length: s.replicas }, (_, i) => instanceSpec(s, i + 1)),
   );
 }
 

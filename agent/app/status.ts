@@ -14,6 +14,7 @@ import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
 import { VigilError } from '../core/errors.js';
+import { withGroups } from '../core/replicas-status.js';
 import type { ActionResult, ActionVerb } from '../api/routes/core.js';
 
 export const SNAPSHOTS_KEY = 'supervisor.snapshots';
@@ -27,7 +28,7 @@ export function serviceView(
   intent: Intent | null = null,
   drifted: boolean = snap?.drifted ?? false,
 ): ServiceStatus {
-  return serviceStatus({
+  const view = serviceStatus({
     name: svc.name,
     unit: svc.unit,
     observed: o,
@@ -41,6 +42,8 @@ export function serviceView(
     stopTimeoutSec: stopTimeoutOf(svc.spec),
     ...startTimeoutField(svc.spec),
   });
+  const r = svc.spec.replica;
+  return r ? { ...view, group: r.group, replica: r.index } : view;
 }
 
 export async function directStatus(deps: {
@@ -58,14 +61,14 @@ export async function directStatus(deps: {
   const drift = new Map(installed.map((u) => [u.service, u.drifted]));
   const byName = new Map(observed.map((o) => [o.service, o]));
   const now = deps.clock.now();
-  return {
+  return withGroups({
     services: services.flatMap((svc) => {
       const o = byName.get(svc.name);
       if (!o) return [];
       const intent = deps.store?.getState(intentKey(svc.name)) ?? null;
       return [serviceView(svc, o, snapshots[svc.name], now, intent, drift.get(svc.name) ?? false)];
     }),
-  };
+  });
 }
 
 /** E_UNKNOWN_SERVICE naming the missing services and what is installed. */

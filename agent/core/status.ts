@@ -10,6 +10,9 @@ export type Health = 'healthy' | 'degraded' | 'down' | 'unknown';
 export interface ServiceStatus {
   name: string;
   unit: string;
+  /** An instance of a replicated service (`worker@2`): the service it belongs to, and its index. */
+  group?: string;
+  replica?: number;
   state: ServiceState;
   pid: number | null;
   restarts: number;
@@ -79,8 +82,29 @@ export interface AgentUsage {
   usageSource: UsageSource | null;
 }
 
+/**
+ * A replicated service as a whole (see core/replicas-status.ts): a replica that dies is one replica down
+ * (`degraded`, "2/3 running"), not the service.
+ */
+export interface ServiceGroup {
+  name: string;
+  /** How many instances are installed. */
+  replicas: number;
+  /** How many of them are running. */
+  running: number;
+  state: ServiceState;
+  health: Health;
+  /** Instance names, by index. */
+  instances: string[];
+  /** Today's LLM spend of all its instances together (usage module). */
+  spend?: ServiceSpend;
+}
+
 export interface StatusDoc {
+  /** One row per service; a replicated service's instances each have their own (with `group`). */
   services: ServiceStatus[];
+  /** The replicated services, each summed over its instances (absent when there are none). */
+  groups?: ServiceGroup[];
   /** The worst health of the services meant to run (stopped ones do not count). */
   overall?: Health;
   agent?: AgentUsage;

@@ -135,6 +135,14 @@ export class UsageModule implements AgentModule {
         const spend = this.watch.spendOf(svc.name);
         return spend ? { ...svc, spend } : svc;
       }),
+      ...(doc.groups
+        ? {
+            groups: doc.groups.map((g) => {
+              const spend = this.watch.spendOf(g.name);
+              return spend ? { ...g, spend } : g;
+            }),
+          }
+        : {}),
       ...(glance ? { budget: glance } : {}),
     };
   }

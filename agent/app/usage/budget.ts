@@ -4,6 +4,7 @@
  * month, a raised cap), and `vigil budget resume [--add USD]`. Used by the agent and, without an agent, by
  * the CLI directly.
  */
+import { groupOf } from '../../core/manifest/replicas.js';
 import type { NewEvent, VigilEvent } from '../../core/events.js';
 import { VigilError } from '../../core/errors.js';
 import type { ServiceState } from '../../core/status.js';
@@ -114,8 +115,9 @@ export class BudgetEnforcer {
     for (const rec of Object.values(stoppedMap)) {
       if (enforced.has(rec.service)) continue;
       delete stoppedMap[rec.service];
-      if (state(rec.service) === undefined) continue; // removed from the manifest meanwhile
-      await manager.start([rec.service]);
+      const names = this.members(rec.service);
+      if (names.every((n) => state(n) === undefined)) continue; // removed from the manifest meanwhile
+      await manager.start(names);
       restarted.push(rec.service);
       events.push(
         ...this.deps.record([
@@ -130,9 +132,13 @@ export class BudgetEnforcer {
 
     const stopped: string[] = [];
     for (const [service, scope] of enforced) {
-      const st = state(service);
-      if (st === undefined || !ACTIVE.has(st)) continue;
-      await manager.stop([service]);
+      // A replicated service's cap stops all its instances.
+      const active = this.members(service).filter((n) => {
+        const st = state(n);
+        return st !== undefined && ACTIVE.has(st);
+      });
+      if (active.length === 0) continue;
+      await manager.stop(active);
       stopped.push(service);
       stoppedMap[service] = {
         service,
@@ -163,6 +169,15 @@ export class BudgetEnforcer {
     }
     if (stopped.length > 0 || restarted.length > 0) store.setState(STOPPED_KEY, stoppedMap);
     return { scopes, events, stopped, restarted };
+  }
+
+  /** The units a budget target stands for: a replicated service's instances, else the service itself. */
+  private members(service: string): string[] {
+    const instances = this.deps.store
+      .listServices()
+      .map((s) => s.name)
+      .filter((n) => n !== service && groupOf(n) === service);
+    return instances.length > 0 ? instances : [service];
   }
 
   /**
@@ -225,7 +240,7 @@ export class BudgetEnforcer {
       for (const t of targets) delete stoppedMap[t];
       store.setState(STOPPED_KEY, stoppedMap);
     });
-    if (resumed.length > 0) await manager.start(resumed);
+    if (resumed.length > 0) await manager.start(resumed.flatMap((t) => this.members(t)));
     const how =
       opts.addUsd !== undefined
         ? `cap raised by ${formatUsd(usdToMicro(opts.addUsd))}`

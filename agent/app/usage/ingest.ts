@@ -10,6 +10,7 @@ import { priceUsage, type QuoteFn } from '../../core/usage/pricer.js';
 import type { ChunkJob, ParsedChunk } from '../../core/usage/chunk.js';
 import { parsePrometheusText, type Sample } from '../../core/usage/prom-text.js';
 import { counterDeltas } from '../../core/usage/counters.js';
+import { groupOf } from '../../core/manifest/replicas.js';
 import { agentCounters, litellmCounters, seriesValues, windowUsage } from '../../core/usage/scrape-map.js';
 import type { Calendar } from '../../core/usage/tz.js';
 import type { Store } from '../../ports/store.js';
@@ -270,11 +271,11 @@ export class UsageIngester {
     }
     const infos =
       kind === 'metrics'
-        ? agentCounters(samples, service)
+        ? agentCounters(samples, groupOf(service))
         : litellmCounters(
             samples,
             { keyAliases: spec.litellm?.keyAliases ?? {}, teams: spec.litellm?.teams ?? {} },
-            service,
+            groupOf(service),
           );
     const start = samples.find((s) => s.name === 'process_start_time_seconds')?.value ?? null;
     const key = countersKey(service, kind);

@@ -3,6 +3,7 @@
  * background, never holding up the supervisor tick), then evaluates budgets, spikes and runaways, and keeps
  * the small summary the status document shows. Rounds and `resume` run one at a time.
  */
+import { groupOf } from '../../core/manifest/replicas.js';
 import type { NewEvent, VigilEvent } from '../../core/events.js';
 import type { StatusDoc, ServiceState } from '../../core/status.js';
 import type { Clock } from '../../ports/clock.js';
@@ -96,7 +97,7 @@ export class UsageWatch {
   /** `vigil budget resume`, serialized with the rounds. */
   resume(opts: { addUsd?: number; services?: string[] }): Promise<ResumeResult> {
     return this.exclusive(async () => {
-      const known = this.deps.store.listServices().map((s) => s.name);
+      const known = [...new Set(this.deps.store.listServices().flatMap((s) => [s.name, groupOf(s.name)]))];
       const r = await this.deps.enforcer.resume(opts, this.deps.clock.now(), known);
       this.refresh(this.deps.clock.now());
       return r;
@@ -276,14 +277,16 @@ export class UsageWatch {
     const totals = new Map(deps.ledger.totals(day, day, 'service').map((t) => [t.key, t]));
     const spend = new Map<string, ServiceSpend>();
     for (const svc of deps.store.listServices()) {
-      const t = totals.get(svc.name);
-      if (!t && !svc.spec.usage && !settings.budget?.services[svc.name]) continue;
-      spend.set(svc.name, {
+      // A replicated service's usage is under its name, summed over its instances (see replicas.ts).
+      const name = groupOf(svc.name);
+      const t = totals.get(name);
+      if (spend.has(name) || (!t && !svc.spec.usage && !settings.budget?.services[name])) continue;
+      spend.set(name, {
         todayMicro: t?.costMicro ?? 0,
         todayUsd: microToUsd(t?.costMicro ?? 0),
         unpricedRequests: t?.unpricedRequests ?? 0,
-        capUsd: settings.budget?.services[svc.name]?.dailyUsd ?? null,
-        stoppedForBudget: stopped[svc.name] !== undefined,
+        capUsd: settings.budget?.services[name]?.dailyUsd ?? null,
+        stoppedForBudget: stopped[name] !== undefined || stopped[svc.name] !== undefined,
       });
     }
     this.spend = spend;

@@ -6,6 +6,7 @@
 import type { PricingSpec } from '../manifest/usage.js';
 import type { LedgerEntry } from './model.js';
 import { parseUsageLine } from './normalize.js';
+import { groupOf } from '../manifest/replicas.js';
 import { priceUsage, type QuoteFn } from './pricer.js';
 import type { Calendar } from './tz.js';
 
@@ -91,7 +92,8 @@ export class ChunkBuilder {
       at,
       day: local.day,
       hour: local.hour,
-      service: job.service,
+      // An instance's usage is its service's (replicas.ts); the key above keeps each instance's lines apart.
+      service: groupOf(job.service),
       model,
       provider,
       source: 'log',

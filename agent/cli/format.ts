@@ -1,6 +1,7 @@
 /** Plain-text tables and times for people. */
 import type { ServiceStatus } from '../core/status.js';
 import type { VigilEvent } from '../core/events.js';
+import { groupStatuses, groupSummary } from '../core/replicas-status.js';
 
 export function table(rows: string[][]): string {
   const widths: number[] = [];
@@ -19,12 +20,40 @@ export function ago(iso: string | null, now: number): string {
   return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
 }
 
+/**
+ * One row per service; a replicated service as a row of its own ("2/3 running", CPU and memory summed)
+ * with its instances indented under it.
+ */
 export function statusTable(services: readonly ServiceStatus[], now: number): string {
   if (services.length === 0) return 'No services installed. Write a vigil.yaml and run: vigil apply';
   const rows = [['NAME', 'STATE', 'HEALTH', 'PID', 'RESTARTS', 'SINCE', 'CPU', 'MEM', 'LAST EXIT']];
+  const groups = new Map(groupStatuses(services).map((g) => [g.name, g]));
+  const shown = new Set<string>();
   for (const s of services) {
+    const g = s.group === undefined ? undefined : groups.get(s.group);
+    if (g && !shown.has(g.name)) {
+      shown.add(g.name);
+      const members = services.filter((x) => x.group === g.name);
+      rows.push([
+        g.name,
+        groupSummary(g),
+        g.health,
+        '-',
+        String(members.reduce((a, x) => a + x.restarts, 0)),
+        '-',
+        sumCell(
+          members.map((x) => x.cpuPercent),
+          (v) => `${v.toFixed(1)}%`,
+        ),
+        sumCell(
+          members.map((x) => x.memoryBytes),
+          bytes,
+        ),
+        '-',
+      ]);
+    }
     rows.push([
-      s.name,
+      g ? `  ${s.name}` : s.name,
       s.drifted ? `${s.state} (drifted)` : s.waiting ? `${s.state}: ${s.waiting}` : s.state,
       s.health,
       s.pid === null ? '-' : String(s.pid),
@@ -36,6 +65,12 @@ export function statusTable(services: readonly ServiceStatus[], now: number): st
     ]);
   }
   return table(rows);
+}
+
+/** The sum when every instance has a value, else "-". */
+function sumCell(values: readonly (number | null | undefined)[], show: (v: number) => string): string {
+  if (values.some((v) => v == null)) return '-';
+  return show(values.reduce<number>((a, v) => a + (v ?? 0), 0));
 }
 
 /** "70.0M", or with a limit "70.0M/64.0M agent" (who enforces it: systemd, agent, none). */

@@ -12,6 +12,7 @@ import { withProgress } from '../progress.js';
 import { stopWaitMs } from '../../core/manifest/stop-settings.js';
 import { startWaitMs } from '../../core/manifest/wait-args.js';
 import { requiredDependents } from '../../core/intent.js';
+import { expandNames } from '../../core/manifest/replicas.js';
 
 const VERB_ING: Readonly<Record<ActionVerb, string>> = {
   start: 'starting',
@@ -22,7 +23,8 @@ const VERB_ING: Readonly<Record<ActionVerb, string>> = {
 export function controlCommand(verb: ActionVerb) {
   return async (argv: string[], io: Io): Promise<number> => {
     const usage = `vigil ${verb} NAME... [--json]`;
-    const { values, positionals } = parse(argv, { ...JSON_FLAG }, usage);
+    const { values, positionals: given } = parse(argv, { ...JSON_FLAG }, usage);
+    let positionals = given;
     if (positionals.length === 0)
       throw new VigilError('E_USAGE', `name at least one service\nusage: ${usage}`);
     const client = await agentClient(io);
@@ -30,7 +32,12 @@ export function controlCommand(verb: ActionVerb) {
     let statuses: ServiceStatus[];
     if (client) {
       statuses = [];
-      const timeoutMs = actionWaitMs(verb, positionals, (await client.status()).services);
+      const all = (await client.status()).services;
+      positionals = expandNames(
+        given,
+        all.map((s) => s.name),
+      );
+      const timeoutMs = actionWaitMs(verb, positionals, all);
       for (const name of positionals) {
         const r = await withProgress(io, label(name), () => client.action(name, verb, { timeoutMs }));
         statuses.push(r.status);
@@ -39,6 +46,10 @@ export function controlCommand(verb: ActionVerb) {
       const ctx = await createContext(io.env);
       try {
         const store = ctx.existingStore();
+        positionals = expandNames(
+          given,
+          (store?.listServices() ?? []).map((s) => s.name),
+        );
         requireServices(store, positionals);
         // One manager call for all the names (the agent path goes one by one, through serviceAction).
         await withProgress(io, label(positionals.join(', ')), () => ctx.manager[verb](positionals));

@@ -8,17 +8,20 @@ import { requireServices } from '../../app/status.js';
 import { createContext } from '../../daemon/compose.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
+import { expandNames } from '../../core/manifest/replicas.js';
 
 export async function removeCommand(argv: string[], io: Io): Promise<number> {
   const usage = 'vigil remove NAME... [--purge] [--json]';
-  const { values, positionals } = parse(argv, { purge: { type: 'boolean' }, ...JSON_FLAG }, usage);
-  if (positionals.length === 0) throw new VigilError('E_USAGE', `name at least one service\nusage: ${usage}`);
+  const { values, positionals: given } = parse(argv, { purge: { type: 'boolean' }, ...JSON_FLAG }, usage);
+  if (given.length === 0) throw new VigilError('E_USAGE', `name at least one service\nusage: ${usage}`);
   const ctx = await createContext(io.env);
   try {
     const store = ctx.store();
     // A unit Vigil wrote but never recorded (an apply whose rollback failed) is found by its marker.
     const installed = new Set((await ctx.manager.listInstalled()).map((u) => u.service));
     const recorded = new Set(store.listServices().map((s) => s.name));
+    // A replicated service's name stands for all its instances.
+    const positionals = expandNames(given, [...new Set([...installed, ...recorded])]);
     requireServices(
       store,
       positionals.filter((n) => !installed.has(n)),

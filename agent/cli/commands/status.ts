@@ -2,6 +2,7 @@
 import { EXIT_OK } from '../../core/errors.js';
 import type { ServiceStatus, StatusDoc } from '../../core/status.js';
 import { requireInStatus } from '../../app/status.js';
+import { withGroups } from '../../core/replicas-status.js';
 import { NO_AGENT, readViaAgent } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
@@ -15,8 +16,15 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     doc = await directStatusFor(io);
   }
   if (positionals.length > 0) {
-    requireInStatus(doc, positionals);
-    doc = { services: doc.services.filter((s) => positionals.includes(s.name)) };
+    // A replicated service's name stands for all its instances.
+    const groups = new Set(doc.services.flatMap((s) => (s.group === undefined ? [] : [s.group])));
+    requireInStatus(
+      doc,
+      positionals.filter((n) => !groups.has(n)),
+    );
+    const picked = (s: ServiceStatus) =>
+      positionals.includes(s.name) || (s.group !== undefined && positionals.includes(s.group));
+    doc = withGroups({ services: doc.services.filter(picked) });
   }
   if (values.json) printJson(io, doc);
   else

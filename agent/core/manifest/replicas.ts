@@ -90,3 +90,14 @@ export function expandReplicas(services: readonly ServiceSpec[]): ServiceSpec[] 
 export function usesReplica(text: string): boolean {
   return text.includes(REPLICA_TOKEN);
 }
+
+/** Names as the user gave them, a replicated service's name standing for all its instances (by index). */
+export function expandNames(names: readonly string[], known: readonly string[]): string[] {
+  return names.flatMap((n) => {
+    if (known.includes(n)) return [n];
+    const inst = known
+      .filter((k) => k !== n && groupOf(k) === n)
+      .sort((a, b) => (replicaIndexOf(a) ?? 0) - (replicaIndexOf(b) ?? 0));
+    return inst.length > 0 ? inst : [n];
+  });
+}

@@ -59,8 +59,21 @@ export async function makeHome(prefix = 'vigil-it-'): Promise<TestHome> {
               readFileSync(path.join(unitDir, f), 'utf8').includes(`X-Vigil-Home=${env.VIGIL_HOME}`),
           )
         : [];
+      // A template unit (vigil-x@.service) is disabled through its enabled instances.
+      const wants = path.join(unitDir, 'default.target.wants');
+      const instances = existsSync(wants)
+        ? readdirSync(wants).filter((f) =>
+            mine.some((m) => m.endsWith('@.service') && f.startsWith(m.slice(0, -'.service'.length))),
+          )
+        : [];
+      if (instances.length > 0) await run('systemctl', ['--user', 'disable', '--now', ...instances], env, {});
       if (mine.length > 0) {
-        await run('systemctl', ['--user', 'disable', '--now', ...mine], env, {});
+        await run(
+          'systemctl',
+          ['--user', 'disable', '--now', ...mine.filter((m) => !m.endsWith('@.service'))],
+          env,
+          {},
+        );
         for (const f of mine) rmSync(path.join(unitDir, f), { force: true });
         await run('systemctl', ['--user', 'daemon-reload'], env, {});
         await run('systemctl', ['--user', 'reset-failed', ...mine], env, {});

@@ -43,11 +43,12 @@ let A: string;
 let B: string;
 let BOOM: string;
 let NEVER: string;
+let W: string;
 
 before(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'vigil-contract-'));
   const p = uniquePrefix();
-  [A, B, BOOM, NEVER] = [`${p}-a`, `${p}-b`, `${p}-boom`, `${p}-never`];
+  [A, B, BOOM, NEVER, W] = [`${p}-a`, `${p}-b`, `${p}-boom`, `${p}-never`, `${p}-w`];
   if (BACKEND === 'systemd') {
     const env = await ensureUserManager();
     paths = vigilPaths({
@@ -73,7 +74,10 @@ before(async () => {
 });
 
 after(async () => {
-  await manager.remove([A, B, BOOM]).catch((err: unknown) => console.error('cleanup failed:', err));
+  const replicas = [1, 2, 3].map((i) => `${W}@${i}`);
+  await manager
+    .remove([A, B, BOOM, ...replicas])
+    .catch((err: unknown) => console.error('cleanup failed:', err));
   store?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -259,4 +263,53 @@ test(`[${BACKEND}] remove: stopped, uninstalled, processes gone`, async () => {
     [A, B, BOOM].map((s) => [s, false, null]),
   );
   await waitFor('processes gone', () => [...pids, ...leaves].every((p) => !alive(p)), WAIT);
+});
+
+test(`[${BACKEND}] replicas: 3 instances with their own pid and {replica}; down to 1 keeps the first, removes the rest`, async () => {
+  const w = (replicas: number): ServiceSpec => ({
+    ...makeSpec(W, {
+      command: ['/bin/sh', '-c', 'echo "up $VIGIL_REPLICA $1"; exec sleep 1000', 'sh', 'arg{replica}'],
+      restart: { policy: 'always', delaySec: 0.2, burst: 5, intervalSec: 60 },
+    }),
+    replicas,
+  });
+  const names = [1, 2, 3].map((i) => `${W}@${i}`);
+  const plan = await apply(manifest(w(3)));
+  assert.deepEqual(
+    plan.create.map((u) => u.service),
+    names,
+  );
+  const pids = await Promise.all(names.map(async (s) => (await running(s)).pid!));
+  assert.equal(new Set(pids).size, 3);
+  assert.deepEqual(
+    (await manager.listInstalled()).map((u) => [u.service, u.drifted]),
+    names.map((s) => [s, false]),
+  );
+  for (const [i, s] of names.entries())
+    await waitFor(
+      `${s} log`,
+      () =>
+        existsSync(path.join(paths.logs, `${s}.log`)) &&
+        readFileSync(path.join(paths.logs, `${s}.log`), 'utf8').includes(`up ${i + 1} arg${i + 1}`),
+      WAIT,
+    );
+  const down = await apply(manifest(w(1)));
+  assert.deepEqual(
+    down.remove.map((u) => u.service),
+    names.slice(1),
+  );
+  assert.deepEqual(
+    down.unchanged.map((u) => u.service),
+    [names[0]],
+  );
+  assert.equal((await one(names[0]!)).pid, pids[0], 'the kept instance was not restarted');
+  assert.deepEqual(
+    (await manager.status(names.slice(1))).map((o) => o.active === 'active'),
+    [false, false],
+  );
+  await manager.remove([names[0]!]);
+  assert.deepEqual(
+    (await manager.listInstalled()).map((u) => u.service),
+    [],
+  );
 });

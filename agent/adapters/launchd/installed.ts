@@ -7,6 +7,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../fs/write-atomic.js';
 import { VigilError } from '../../core/errors.js';
 import type { VigilPaths } from '../../core/paths.js';
+import { INSTALLED_NAME_RE } from '../../core/manifest/names.js';
 import type { InstalledUnit } from '../../ports/service-manager.js';
 import { buildPlist, isDict, parsePlistFile, plistHash, readMarkers, MARKER_KEY } from './plist-render.js';
 import type { GaveUp, KeepAliveMode } from './status-map.js';
@@ -18,7 +19,6 @@ export interface InstalledPlist extends InstalledUnit {
   exitTimeOutSec: number;
 }
 
-const SERVICE_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
 
 /** Every plist in `dir` whose marker names this VIGIL_HOME, by service name. */
 export async function scanInstalled(dir: string, paths: VigilPaths): Promise<Map<string, InstalledPlist>> {
@@ -44,7 +44,7 @@ export async function scanInstalled(dir: string, paths: VigilPaths): Promise<Map
     const dict = parsePlistFile(data);
     if (!dict) continue;
     const m = readMarkers(dict);
-    if (m.home !== paths.home || m.service === null || !SERVICE_RE.test(m.service) || m.service === 'agent')
+    if (m.home !== paths.home || m.service === null || !INSTALLED_NAME_RE.test(m.service) || m.service === 'agent')
       continue;
     const label = typeof dict.Label === 'string' ? dict.Label : name.replace(/\.plist$/, '');
     const actualHash = plistHash(dict);

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
-import { SERVICE_NAME_RE } from '../../core/manifest/names.js';
+import { INSTALLED_NAME_RE } from '../../core/manifest/names.js';
 import { passesLevel } from '../../core/logs/level.js';
 import { compilePattern, lineMatches, type LineMatcher } from '../../core/logs/match.js';
 import type {
@@ -57,7 +57,7 @@ export class FileLogReader implements LogReader {
 
   /** `$logs/<name>.log`; refuses anything that is not a service name (no path tricks). */
   file(service: string): string {
-    if (!SERVICE_NAME_RE.test(service)) throw new VigilError('E_USAGE', `"${service}" is not a service name`);
+    if (!INSTALLED_NAME_RE.test(service)) throw new VigilError('E_USAGE', `"${service}" is not a service name`);
     return path.join(this.opts.logsDir, `${service}.log`);
   }
 

@@ -5,7 +5,7 @@
  * Through the agent when it runs (lines redacted by its leak guard), else straight from the files.
  */
 import { EXIT_OK, VigilError } from '../../core/errors.js';
-import { SERVICE_NAME_RE } from '../../core/manifest/names.js';
+import { INSTALLED_NAME_RE } from '../../core/manifest/names.js';
 import { parseLevel } from '../../core/logs/level.js';
 import {
   DEFAULT_SEARCH_TIMEOUT_MS,
@@ -43,7 +43,7 @@ export async function logsCommand(argv: string[], io: Io): Promise<number> {
   );
   const [name, ...extra] = positionals;
   if (!name || extra.length > 0) throw new VigilError('E_USAGE', `name exactly one service\nusage: ${USAGE}`);
-  if (!SERVICE_NAME_RE.test(name)) throw new VigilError('E_USAGE', `"${name}" is not a service name`);
+  if (!INSTALLED_NAME_RE.test(name)) throw new VigilError('E_USAGE', `"${name}" is not a service name`);
   if (values.follow && values.json)
     throw new VigilError('E_USAGE', '--follow prints a stream of lines; it does not combine with --json');
   const grepText = str(values.grep);

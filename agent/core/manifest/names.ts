@@ -3,6 +3,8 @@
  * must not load zod (about 14 MB of resident memory) to do so.
  */
 export const SERVICE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
+/** A service as installed: a service's name, or an instance of a replicated one (`worker@2`, 1–64). */
+export const INSTALLED_NAME_RE = /^[a-z0-9][a-z0-9-]{0,47}(?:@[1-9][0-9]?)?$/;
 /** Names that would collide with Vigil's own units (vigil-agent.service) or files (logs/vigil-agent.log). */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(['agent', 'vigil']);
 /** Any `vigil-*` name is Vigil's: `vigil-agent` would write its output into the agent's own log. */

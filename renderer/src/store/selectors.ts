@@ -2,6 +2,7 @@
  * Narrow selectors: each component subscribes to exactly what it draws. Derived lists are memoized on
  * their inputs' identity, so a selector returns the same array until its inputs change.
  */
+import { wholes } from './groups.js';
 import type { AppState } from './index.js';
 import type { ServiceState, VigilEvent } from './types.js';
 import { CRASH_TYPES, type Tone } from '../format.js';
@@ -16,7 +17,7 @@ export const selectLive = (s: AppState) => s.live;
 export const selectToasts = (s: AppState) => s.toasts;
 export const selectStatusState = (s: AppState) => s.statusState;
 export const selectTodaySpend = (name: string) => (s: AppState) =>
-  s.services[name]?.spend?.todayMicro ?? null;
+  s.services[name]?.spend?.todayMicro ?? s.groupSpend[name] ?? null;
 export const selectBudgetGlance = (s: AppState) => s.budgetGlance;
 /** The disk-full condition, when the agent has it now. */
 export const selectDiskFull = (s: AppState) => (s.disk?.state === 'disk-full' ? s.disk : null);
@@ -53,7 +54,8 @@ function computeOverall(s: Pick<AppState, 'services' | 'order'>): {
   label: string;
   detail: string;
 } {
-  const list = s.order.map((n) => s.services[n]!).filter(Boolean);
+  // A replicated service counts once, as a whole: one dead replica makes it degraded, not down.
+  const list = wholes(s.order.map((n) => s.services[n]!).filter(Boolean));
   if (list.length === 0)
     return { tone: 'idle', label: 'No services', detail: 'Apply a manifest: vigil apply -f vigil.yaml' };
   const bad = list.filter((x) => x.state === 'failed' || x.state === 'crashloop' || x.health === 'down');

@@ -11,6 +11,8 @@ export interface StatusSlice {
   services: Readonly<Record<string, ServiceStatus>>;
   /** Service names in the agent's order. */
   order: readonly string[];
+  /** Today's spend (µ$) of each replicated service, summed over its instances by the agent. */
+  groupSpend: Readonly<Record<string, number>>;
   /** Today's spend against the daily budget (agents that track usage). */
   budgetGlance: BudgetGlance | null;
   /** The agent's disk condition (null from agents that do not report it). */
@@ -59,6 +61,9 @@ export const createStatusSlice =
         series[s.name] = addSample(prev.series[s.name] ?? emptySeries(), s, at);
       }
       const order = doc.services.map((s) => s.name);
+      const groupSpend = Object.fromEntries(
+        (doc.groups ?? []).flatMap((g) => (g.spend ? [[g.name, g.spend.todayMicro]] : [])),
+      );
       if (Object.keys(prev.services).length !== order.length) changed = true;
       set({
         ...(changed ? { services } : {}),
@@ -67,6 +72,7 @@ export const createStatusSlice =
           ? prev.budgetGlance
           : (doc.budget ?? null),
         disk: sameJson(prev.disk, doc.disk ?? null) ? prev.disk : (doc.disk ?? null),
+        groupSpend: sameJson(prev.groupSpend, groupSpend) ? prev.groupSpend : groupSpend,
         series,
         statusState: { kind: 'ready', at },
       });
@@ -84,6 +90,7 @@ export const createStatusSlice =
     return {
       services: {},
       order: [],
+      groupSpend: {},
       budgetGlance: null,
       disk: null,
       statusState: IDLE,

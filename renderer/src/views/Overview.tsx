@@ -1,5 +1,5 @@
 /** Every service at a glance: state and health (colour and text), uptime, restarts, CPU/memory, spend, Restart. */
-import { memo } from 'react';
+import { Fragment, memo } from 'react';
 import { useActions, useApp, useNow } from '../hooks.js';
 import {
   selectOrder,
@@ -14,6 +14,7 @@ import { SEVERITY_TONE, bytes, clockTime, dateTime, percent, since, usd } from '
 import { Badge, Gate, HealthBadge, Section, StateBadge } from '../components/bits.js';
 import { Sparkline } from '../components/charts.js';
 import { formatHash } from '../store/route.js';
+import { runningOf, wholes, type Whole } from '../store/groups.js';
 
 function Uptime({ iso, running }: { iso: string | null; running: boolean }) {
   const now = useNow(1_000);
@@ -49,6 +50,34 @@ function Spend({ name }: { name: string }) {
   );
 }
 
+/** A replicated service as a whole: "2/3 running", its health over the instances, and its spend. */
+function GroupRow({ whole }: { whole: Whole }) {
+  const spendShown = useApp(selectTracksSpend);
+  return (
+    <tr data-group={whole.name} className={`group-row row-${whole.state}`}>
+      <th scope="row">
+        {whole.name}
+        <div className="muted small" data-testid="replicas">
+          {whole.instances?.length ?? 0} replicas
+        </div>
+      </th>
+      <td>
+        <div className="status-cell">
+          <span className="tag" data-testid="replicas-running">
+            {runningOf(whole)}
+          </span>
+          <HealthBadge health={whole.health} reason={null} />
+        </div>
+      </td>
+      <td className="num">—</td>
+      <td className="num">{(whole.instances ?? []).reduce((a, x) => a + x.restarts, 0)}</td>
+      <td className="num" colSpan={2} />
+      {spendShown && <Spend name={whole.name} />}
+      <td className="actions" />
+    </tr>
+  );
+}
+
 const ServiceRow = memo(function ServiceRow({ name }: { name: string }) {
   const s = useApp(selectService(name));
   const pending = useApp(selectPending(name));
@@ -56,7 +85,7 @@ const ServiceRow = memo(function ServiceRow({ name }: { name: string }) {
   const { runAction } = useActions();
   if (s === undefined) return null;
   return (
-    <tr data-service={name} className={`row-${s.state}`}>
+    <tr data-service={name} className={`row-${s.state}${s.group !== undefined ? ' replica-row' : ''}`}>
       <th scope="row">
         <a href={formatHash({ view: 'service', name })} className="service-link">
           {name}
@@ -130,6 +159,7 @@ function RecentEvents() {
 
 export function Overview() {
   const order = useApp(selectOrder);
+  const services = useApp((s) => s.services);
   const state = useApp(selectStatusState);
   const spendShown = useApp(selectTracksSpend);
   const { loadStatus } = useActions();
@@ -175,9 +205,18 @@ export function Overview() {
                   </tr>
                 </thead>
                 <tbody>
-                  {order.map((name) => (
-                    <ServiceRow key={name} name={name} />
-                  ))}
+                  {wholes(order.flatMap((n) => services[n] ?? [])).map((w) =>
+                    w.instances ? (
+                      <Fragment key={`group:${w.name}`}>
+                        <GroupRow whole={w} />
+                        {w.instances.map((i) => (
+                          <ServiceRow key={i.name} name={i.name} />
+                        ))}
+                      </Fragment>
+                    ) : (
+                      <ServiceRow key={w.name} name={w.name} />
+                    ),
+                  )}
                 </tbody>
               </table>
             </div>

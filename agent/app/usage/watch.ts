@@ -168,9 +168,12 @@ export class UsageWatch {
         if (entries.length > 0) onStored(entries);
         return entries.length;
       };
-      if (spec.metrics && svc.spec.metrics)
+      // A replicated service's instances share its endpoints (metrics.url is not substituted): one of
+      // them scrapes, or every instance would count the same counters again.
+      const scrapes = (svc.spec.replica?.index ?? 1) === 1;
+      if (scrapes && spec.metrics && svc.spec.metrics)
         await run('metrics', () => scrape('metrics', svc.spec.metrics!.url));
-      if (spec.litellm) await run('litellm', () => scrape('litellm', spec.litellm!.url));
+      if (scrapes && spec.litellm) await run('litellm', () => scrape('litellm', spec.litellm!.url));
     }
     const now = deps.clock.now();
     if (stored > 0 || now - this.lastEval >= evaluateEveryMs) {

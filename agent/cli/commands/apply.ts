@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { describePlan, planIsEmpty } from '../../core/plan.js';
+import { expandReplicas } from '../../core/manifest/replicas.js';
 import { computePlan, executePlan, type ApplyPlan } from '../../app/apply.js';
 import { CREDENTIAL_POLICIES_KEY } from '../../app/credentials.js';
 import { saveAlertsConfig } from '../../app/alerts-config.js';
@@ -96,12 +97,14 @@ export async function renderCommand(argv: string[], io: Io): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const plistCtx = { paths, agentDir: launchAgentDir(io.env), launcher: launcherPath(io.env) };
-  for (const spec of manifest.services) {
+  // A replicated service's instances: N plists, or one systemd template unit that all of them share.
+  for (const spec of expandReplicas(manifest.services)) {
     const unit =
       backend === 'launchd'
         ? renderPlist(spec, plistCtx)
         : renderUnit(spec, { paths, launcher: plistCtx.launcher });
     const file = path.join(dir, path.basename(unit.path));
+    if (written.includes(file)) continue;
     writeFileSync(file, unit.content);
     written.push(file);
   }

@@ -56,6 +56,11 @@ services:
     command: [${WORKER}, "--port=900{replica}"]
     restart: { policy: always, delaySec: 0.2 }
     usage: { log: true, intervalSec: 1 }
+    # Each instance's probe is its own: healthy when its own log says it got its own port.
+    health:
+      exec: [/bin/sh, -c, 'grep -q "arg --port=900$1 " "$2"', sh, "{replica}", "${t.env.VIGIL_HOME}/logs/${svc}@{replica}.log"]
+      intervalSec: 1
+      stableSec: 0
 `);
     await t.json(['apply', '-f', manifest]);
     agent = await startAgent(t);
@@ -95,6 +100,18 @@ services:
       status.services.filter((s) => s.group === svc).map((s) => s.replica),
       [1, 2, 3],
     );
+    // Each probe ran with its own index: all three healthy (a literal {replica} would fail every one).
+    const healthy = await waitFor(
+      'three healthy instances',
+      async () => {
+        const d = await api.status();
+        const mine = d.services.filter((s) => s.group === svc);
+        return mine.length === 3 && mine.every((s) => s.health === 'healthy') ? d : undefined;
+      },
+      20_000,
+      200,
+    );
+    assert.equal(healthy.groups?.[0]?.health, 'healthy');
     const text = (await t.vigil(['status'])).stdout;
     assert.match(text, new RegExp(`^${svc}\\s+3/3 running`, 'm'));
     assert.match(text, new RegExp(`^  ${svc}@2\\s+running`, 'm'));
@@ -148,7 +165,8 @@ services:
       const d = await api.status();
       return d.groups?.[0]?.running === 2 ? d : undefined;
     });
-    assert.equal(degraded.groups?.[0]?.health === 'down', false);
+    assert.equal(degraded.groups?.[0]?.health, 'degraded');
+    assert.notEqual(degraded.overall, 'down');
     assert.match((await t.vigil(['status', svc])).stdout, new RegExp(`^${svc}\\s+2/3 running`, 'm'));
     await t.vigil(['start', `${svc}@3`]);
     await waitFor('replica 3 back', async () => (await activeState(3)) === 'active');

@@ -15,6 +15,7 @@ import {
   unitName,
 } from '../../agent/adapters/systemd/unit-render.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
+import { instanceSpec } from '../../agent/core/manifest/replicas.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import { ensureUserManager } from '../helpers/systemd.js';
 
@@ -267,6 +268,18 @@ test('systemd-analyze --user verify accepts every generated unit (exit 0, empty 
       restart: { policy: 'no', delaySec: 0, burst: 1, intervalSec: 0 },
       limits: { memoryBytes: 1024 * 1024 * 64, cpuPercent: 12.345 },
     }),
+    // An instance of a replicated service: the template unit, with %i where {replica} is.
+    instanceSpec(
+      {
+        ...spec({
+          name: 'rep',
+          command: ['/bin/sh', '-c', 'echo $0 $1', '--port=90{replica}', '50%'],
+          env: { P: '{replica}%' },
+        }),
+        replicas: 2,
+      },
+      2,
+    ),
   ];
   for (const s of specs) {
     const u = renderUnit(s, { paths: p, launcher });

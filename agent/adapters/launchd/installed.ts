@@ -19,7 +19,6 @@ export interface InstalledPlist extends InstalledUnit {
   exitTimeOutSec: number;
 }
 
-
 /** Every plist in `dir` whose marker names this VIGIL_HOME, by service name. */
 export async function scanInstalled(dir: string, paths: VigilPaths): Promise<Map<string, InstalledPlist>> {
   let names: string[];
@@ -44,7 +43,12 @@ export async function scanInstalled(dir: string, paths: VigilPaths): Promise<Map
     const dict = parsePlistFile(data);
     if (!dict) continue;
     const m = readMarkers(dict);
-    if (m.home !== paths.home || m.service === null || !INSTALLED_NAME_RE.test(m.service) || m.service === 'agent')
+    if (
+      m.home !== paths.home ||
+      m.service === null ||
+      !INSTALLED_NAME_RE.test(m.service) ||
+      m.service === 'agent'
+    )
       continue;
     const label = typeof dict.Label === 'string' ? dict.Label : name.replace(/\.plist$/, '');
     const actualHash = plistHash(dict);

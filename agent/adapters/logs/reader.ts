@@ -57,7 +57,8 @@ export class FileLogReader implements LogReader {
 
   /** `$logs/<name>.log`; refuses anything that is not a service name (no path tricks). */
   file(service: string): string {
-    if (!INSTALLED_NAME_RE.test(service)) throw new VigilError('E_USAGE', `"${service}" is not a service name`);
+    if (!INSTALLED_NAME_RE.test(service))
+      throw new VigilError('E_USAGE', `"${service}" is not a service name`);
     return path.join(this.opts.logsDir, `${service}.log`);
   }
 

@@ -115,6 +115,9 @@ services:
     const text = (await t.vigil(['status'])).stdout;
     assert.match(text, new RegExp(`^${svc}\\s+3/3 running`, 'm'));
     assert.match(text, new RegExp(`^  ${svc}@2\\s+running`, 'm'));
+    const one = (await t.vigil(['status', `${svc}@2`])).stdout;
+    assert.match(one, new RegExp(`^${svc}@2\\s+running`, 'm'));
+    assert.doesNotMatch(one, /\d+\/\d+ running/, 'no row of its service for one instance');
   });
 
   it('sums the usage of the replicas under the service', async () => {

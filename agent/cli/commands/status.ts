@@ -2,7 +2,6 @@
 import { EXIT_OK } from '../../core/errors.js';
 import type { ServiceStatus, StatusDoc } from '../../core/status.js';
 import { requireInStatus } from '../../app/status.js';
-import { withGroups } from '../../core/replicas-status.js';
 import { NO_AGENT, readViaAgent } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
@@ -24,13 +23,18 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     );
     const picked = (s: ServiceStatus) =>
       positionals.includes(s.name) || (s.group !== undefined && positionals.includes(s.group));
-    doc = withGroups({ services: doc.services.filter(picked) });
+    const shown = (doc.groups ?? []).filter((g) => positionals.includes(g.name));
+    doc = { services: doc.services.filter(picked), ...(shown.length > 0 ? { groups: shown } : {}) };
   }
+  // An instance named on its own is a row of its own (its service's row would sum only part of it).
+  const asked = new Set((doc.groups ?? []).map((g) => g.name));
+  const rows = doc.services.map((s) => {
+    if (s.group === undefined || asked.has(s.group) || positionals.length === 0) return s;
+    const { group: _g, replica: _r, ...row } = s;
+    return row;
+  });
   if (values.json) printJson(io, doc);
-  else
-    io.out(
-      `${statusTable(doc.services, Date.now())}\n${scrapeLines(doc.services, Date.now())}${diskLine(doc)}`,
-    );
+  else io.out(`${statusTable(rows, Date.now())}\n${scrapeLines(doc.services, Date.now())}${diskLine(doc)}`);
   return EXIT_OK;
 }
 

@@ -3,8 +3,12 @@
  * the plan (extra instances removed, kept ones untouched), the systemd template unit, the launchd plists,
  * the status groups and the manifest edit of `vigil scale`.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../agent/cli/main.js';
 import { parse, problems, yaml } from '../helpers/manifest.js';
 import {
   expandNames,
@@ -303,4 +307,40 @@ describe('vigil scale: the manifest edit', () => {
     assert.equal(parse(added).manifest.services.find((s) => s.name === 'w')!.replicas, 5);
     assert.throws(() => setReplicasInText(text, 'nope', 2), /no service "nope"/);
   });
+});
+
+describe('vigil scale: refused before anything is touched', () => {
+  const io = (cwd: string) => {
+    const err: string[] = [];
+    return {
+      err,
+      io: {
+        out: () => undefined,
+        err: (t: string) => void err.push(t),
+        stdin: process.stdin,
+        env: { VIGIL_HOME: path.join(cwd, 'vh'), PATH: process.env.PATH },
+        cwd,
+      },
+    };
+  };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-scale-'));
+  writeFileSync(
+    path.join(dir, 'vigil.yaml'),
+    'services:\n  db: { command: [/bin/sleep, "9"] }\n  api: { command: [/bin/sleep, "9"], dependsOn: [db] }\n',
+  );
+
+  for (const [args, code, message] of [
+    [['scale', 'db', '2'], 2, /cannot scale db: api depends on it/],
+    [['scale', 'nope', '2'], 2, /has no service "nope" \(services: db, api\)/],
+    [['scale', 'api', '65'], 2, /N must be a whole number from 1 to 64, not "65"/],
+    [['scale', 'api', '0'], 2, /N must be a whole number from 1 to 64, not "0"/],
+    [['scale', 'api'], 2, /usage: vigil scale NAME N/],
+  ] as const)
+    it(`${args.join(' ')} → exit ${code}`, async () => {
+      const { io: fake, err } = io(dir);
+      assert.equal(await main([...args], fake), code);
+      assert.match(err.join(''), message);
+      assert.ok(!existsSync(path.join(dir, 'vh')), 'nothing written');
+    });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 });

@@ -40,6 +40,13 @@ export async function scaleCommand(argv: string[], io: Io): Promise<number> {
       'E_UNKNOWN_SERVICE',
       `${manifest.file} has no service "${name}" (services: ${manifest.services.map((s) => s.name).join(', ')})`,
     );
+  // What the manifest check says of `replicas:` (replicas-part.ts), for the count set here.
+  const dependents = manifest.services.filter((s) => s.dependsOn.includes(name)).map((s) => s.name);
+  if (dependents.length > 0)
+    throw new VigilError(
+      'E_USAGE',
+      `cannot scale ${name}: ${dependents.join(', ')} depend${dependents.length > 1 ? '' : 's'} on it, and a service cannot depend on a replicated one (scaling it would restart them)`,
+    );
   assertPrivateHome(vigilPaths(io.env));
   const scaled = {
     ...manifest,

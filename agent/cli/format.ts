@@ -1,6 +1,6 @@
 /** Plain-text tables and times for people. */
 import type { ServiceStatus } from '../core/status.js';
-import type { VigilEvent } from '../core/events.js';
+import type { ExitInfo, VigilEvent } from '../core/events.js';
 
 export function table(rows: string[][]): string {
   const widths: number[] = [];
@@ -57,7 +57,38 @@ export function bytes(n: number): string {
   return i === 0 ? `${v}B` : `${v.toFixed(1)}${units[i]}`;
 }
 
+/** Lines of a service's log shown under an event that carries them (its last ones). */
+export const EVENT_TAIL_LINES = 5;
+
+/**
+ * One event for `vigil events`: time, severity mark, type and message; then, when the event says why a
+ * process ended, the exit reason with its code, signal and manager result, and the last lines of the log.
+ */
 export function eventLine(e: VigilEvent): string {
   const mark = e.severity === 'critical' ? '!!' : e.severity === 'warning' ? '! ' : '  ';
-  return `${new Date(e.at).toISOString()} ${mark} ${e.type.padEnd(15)} ${e.message}`;
+  const head = `${new Date(e.at).toISOString()} ${mark} ${e.type.padEnd(15)} `;
+  const pad = ' '.repeat(head.length);
+  const lines = [`${head}${e.message}`];
+  if (e.exit) lines.push(`${pad}why: ${exitText(e.exit)}`);
+  const tail = (e.logTail ?? []).slice(-EVENT_TAIL_LINES);
+  if (tail.length > 0) {
+    lines.push(`${pad}last log lines:`);
+    for (const l of tail) lines.push(`${pad}  | ${oneLine(l)}`);
+  }
+  return lines.join('\n');
+}
+
+function exitText(x: ExitInfo): string {
+  const facts = [
+    x.code !== null ? `code ${x.code}` : null,
+    x.signal !== null ? `signal ${x.signal}` : null,
+    x.result !== null ? `result ${x.result}` : null,
+  ].filter((f) => f !== null);
+  return facts.length > 0 ? `${x.reason} (${facts.join(', ')})` : x.reason;
+}
+
+/** A log line on one terminal line: control characters (escape sequences, CR) shown as spaces. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ');
 }

@@ -1,6 +1,7 @@
 /** Plain-text tables and times for people. */
 import type { ServiceStatus } from '../core/status.js';
 import type { ExitInfo, VigilEvent } from '../core/events.js';
+import type { HostDoc } from '../core/host.js';
 
 export function table(rows: string[][]): string {
   const widths: number[] = [];
@@ -91,4 +92,37 @@ function exitText(x: ExitInfo): string {
 function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ');
+}
+
+/** Seconds → "3d 4h", "5h 12m", "7m". */
+function uptime(sec: number): string {
+  const m = Math.floor(sec / 60);
+  const h = Math.floor(m / 60);
+  const d = Math.floor(h / 24);
+  if (d > 0) return `${d}d ${h % 24}h`;
+  if (h > 0) return `${h}h ${m % 60}m`;
+  return `${m}m`;
+}
+
+/** The host strip of `vigil status`: CPU, memory, load, free space where VIGIL_HOME lives, uptime, power. */
+export function hostLine(h: HostDoc): string {
+  const used = h.memory.totalBytes - h.memory.availableBytes;
+  const parts = [
+    `CPU ${h.cpu.percent === null ? '—' : `${Math.round(h.cpu.percent)}%`} of ${h.cpu.cores} cores`,
+    `memory ${bytes(used)} of ${bytes(h.memory.totalBytes)} (${h.memory.usedPercent.toFixed(1)} %)`,
+  ];
+  if (h.load) parts.push(`load ${h.load.map((x) => x.toFixed(2)).join(' ')}`);
+  parts.push(
+    h.disk
+      ? `disk ${bytes(h.disk.freeBytes)} free of ${bytes(h.disk.totalBytes)} (${h.disk.path})`
+      : 'disk unknown',
+  );
+  parts.push(`up ${uptime(h.uptimeSec)}`);
+  if (h.power)
+    parts.push(
+      h.power.source === 'battery'
+        ? `on battery${h.power.batteryPercent === null ? '' : ` ${h.power.batteryPercent} %`}`
+        : `on mains${h.power.charging ? ', charging' : ''}`,
+    );
+  return `Host ${h.hostname}: ${parts.join(' · ')}`;
 }

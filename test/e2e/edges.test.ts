@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromiumMissing, openBrowser, screenshot, type Browser } from './browser.js';
 import { SLEEPER, USAGE_WRITER, login, startStack, type Stack } from './stack.js';
-import { waitFor } from '../helpers/vigil.js';
+import { BIN, run, waitFor } from '../helpers/vigil.js';
 import type { BudgetStatusDoc } from '../../agent/core/usage/report.js';
 import type { HostDoc } from '../../agent/core/host.js';
 
@@ -108,6 +108,27 @@ describe(
         /Disk free\s*[\d.]+ (GB|TB|MB)/,
       );
       assert.equal(await strip.getByTestId('host-power').count(), 0, 'no power source off macOS');
+      // vigil status: the same strip as its first line, through the agent and without one.
+      const hostRe = new RegExp(
+        `^Host ${os.hostname()}: CPU \\d+% of ${os.cpus().length} cores · memory \\S+ of \\S+ \\([\\d.]+ %\\) · load [\\d.]+ [\\d.]+ [\\d.]+ · disk \\S+ free of \\S+ \\(${stack.t.env.VIGIL_HOME}\\) · up \\S+`,
+      );
+      const via = await stack.t.vigil(['status']);
+      assert.match(via.stdout.split('\n')[0]!, hostRe, via.stdout);
+      const direct = await run(
+        process.execPath,
+        [BIN, 'status'],
+        { ...stack.t.env, VIGIL_NO_AGENT: '1' },
+        {},
+      );
+      assert.equal(direct.code, 0, direct.stderr);
+      assert.match(direct.stdout.split('\n')[0]!, hostRe, direct.stdout);
+      const json = await stack.t.json<{ host?: HostDoc }>(['status', '--host']);
+      assert.equal(json.host?.cpu.cores, os.cpus().length);
+      assert.equal(
+        (await stack.t.json<{ host?: HostDoc }>(['status'])).host,
+        undefined,
+        'JSON: only when asked',
+      );
     });
 
     it('a service with no process shows no memory ("—"), in the Overview and its detail', async () => {

@@ -170,6 +170,13 @@ describe(
       );
       assert.ok(m.top + m.height >= m.full - 1, `scrolled to the end: ${JSON.stringify(m)}`);
       await screenshot(b.page, 'edges-02-crash-tail-at-end');
+      // vigil events (text) says why it died, and ends with the cause from its log.
+      const events = await stack.t.vigil(['events', '--service', stack.names['nightly-crash']!]);
+      assert.match(
+        events.stdout,
+        /crashed .* exited with code 3\n +why: exited with code 3 \(code 3, result exit-code\)\n +last log lines:\n/,
+      );
+      assert.match(events.stdout, /\n +\| FATAL: upstream refused the API key\n/);
     });
 
     it('a model with no known price says "unpriced", never $0.00', async () => {

@@ -6,7 +6,7 @@ export interface HostDoc {
   hostname: string;
   platform: string;
   cpu: {
-    /** Busy share of all cores since the previous reading (the first one measures half a second), 0–100. */
+    /** Busy share of all cores over the last few seconds at most (a fresh window after a long gap), 0–100. */
     percent: number | null;
     cores: number;
   };

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SiHostFacts, type HostLibrary } from '../../agent/adapters/host/si-host-facts.js';
+import { CPU_WINDOW_MS, SiHostFacts, type HostLibrary } from '../../agent/adapters/host/si-host-facts.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -82,8 +82,12 @@ describe('lazy loading', () => {
 
   it('systeminformation loads on the first host read, once, not when the agent builds its host facts', async () => {
     let loads = 0;
+    let cpuCalls = 0;
     const lib = {
-      currentLoad: async () => ({ currentLoad: 12.34, cpus: [{}, {}] }),
+      currentLoad: async () => {
+        cpuCalls++;
+        return { currentLoad: 12.34, cpus: [{}, {}] };
+      },
       mem: async () => ({ total: 8e9, available: 6e9 }),
       time: () => ({ uptime: 3600.4 }),
       battery: async () => ({ hasBattery: true, acConnected: false, percent: 81, isCharging: false }),
@@ -115,9 +119,19 @@ describe('lazy loading', () => {
       ],
     );
     await facts.read();
+    assert.equal(cpuCalls, 1, 'a second read within a second shares the first');
     await clock.advance(5_000);
     await facts.read();
     assert.equal(loads, 1, 'loaded once');
+    assert.equal(cpuCalls, 2, 'a recent reading: the share since then');
+    // Read an hour later: not the hour's average, a new window first.
+    await clock.advance(3600_000);
+    const late = facts.read();
+    for (let i = 0; i < 50 && clock.pending === 0; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(cpuCalls, 3, 'the window starts');
+    await clock.advance(CPU_WINDOW_MS);
+    await late;
+    assert.equal(cpuCalls, 4);
   });
 
   it('counts value imports, not type-only ones', () => {

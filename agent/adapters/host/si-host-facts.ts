@@ -29,6 +29,12 @@ export interface SiHostFactsOptions {
 }
 
 const SHARE_MS = 1000;
+/**
+ * systeminformation's CPU share is the busy time since its previous call: after a long gap that is an
+ * average over hours. A reading older than this starts a new window of CPU_WINDOW_MS first.
+ */
+export const CPU_FRESH_MS = 10_000;
+export const CPU_WINDOW_MS = 300;
 
 async function loadSystemInformation(): Promise<HostLibrary> {
   const mod = (await import('systeminformation')) as Si & { default?: Si };
@@ -38,6 +44,8 @@ async function loadSystemInformation(): Promise<HostLibrary> {
 export class SiHostFacts implements HostFacts {
   private lib: Promise<HostLibrary> | null = null;
   private last: { at: number; doc: Promise<HostDoc> } | null = null;
+  /** When the library last measured CPU (null: never; its first call measures half a second itself). */
+  private cpuAt: number | null = null;
 
   constructor(private readonly opts: SiHostFactsOptions) {}
 
@@ -61,11 +69,16 @@ export class SiHostFacts implements HostFacts {
     this.lib ??= (this.opts.load ?? loadSystemInformation)();
     const si = await this.lib;
     const platform = this.opts.platform ?? process.platform;
+    if (this.cpuAt !== null && now - this.cpuAt > CPU_FRESH_MS) {
+      await si.currentLoad();
+      await this.opts.clock.sleep(CPU_WINDOW_MS);
+    }
     const [cpu, mem, power] = await Promise.all([
       si.currentLoad(),
       si.mem(),
       platform === 'darwin' ? si.battery() : Promise.resolve(null),
     ]);
+    this.cpuAt = this.opts.clock.now();
     const time = si.time();
     const space = this.opts.disk.space(this.opts.home);
     const loads = os.loadavg();

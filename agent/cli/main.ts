@@ -13,10 +13,11 @@ Usage: vigil <command> [options]
 Services (from the manifest, default ./vigil.yaml):
   apply [-f FILE] [--dry-run] [--prune]   install, update (and with --prune remove) services
   render [-f FILE] --out DIR [--backend systemd|launchd]   write unit files / plists for review, install nothing
-  status [NAME...]                        state, pid, restarts, last exit of each service
+  status [NAME...] [--json [--host]]      this machine (CPU, memory, load, disk, uptime), then state, pid,
+                                          restarts, last exit of each service
   start|stop|restart NAME...              command services through the OS service manager
   remove NAME... [--purge]                uninstall (logs and credentials kept unless --purge)
-  events [--since T] [--service S] [-n N] [-f]   the event history (crashes, restarts, drift…)
+  events [--since T] [--service S] [-n N] [-f]   the event history (crashes with why and the log's last lines…)
   logs NAME [-n N] [-f]                   the last lines of a service's log, or follow it
 
 The agent (background supervisor):

@@ -9,6 +9,7 @@ import { monitorRoutes } from './monitor-routes.js';
 import { credentialRoutes } from './credential-routes.js';
 import { logRoutes } from './log-routes.js';
 import { usageRoutes } from './usage-routes.js';
+import { hostRoutes } from './host-routes.js';
 
 export function agentRoutes(deps: {
   services: AgentRuntime;
@@ -21,5 +22,6 @@ export function agentRoutes(deps: {
     ...credentialRoutes(deps.services),
     ...logRoutes(deps.services),
     ...usageRoutes(deps.services, deps.modules),
+    ...hostRoutes(deps.services.host),
   };
 }

@@ -102,7 +102,9 @@ function Spend({ budget }: { budget: BudgetGlance }) {
       <span className="spend-figure" data-testid="today-spend">
         {usd(today)}
       </span>
-      <span className="muted small">{cap !== null ? `of ${usd(cap)} today` : 'today · no daily budget'}</span>
+      <span className="muted small" data-testid="header-cap">
+        {cap !== null ? `of ${usd(cap)} today${budget.lifted ? ' (lifted)' : ''}` : 'today · no daily budget'}
+      </span>
       <Meter
         value={today}
         limit={cap}

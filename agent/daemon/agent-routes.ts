@@ -14,6 +14,7 @@ export function agentRoutes(deps: {
   services: AgentRuntime;
   modules: readonly AgentModule[];
   startedAt: number;
+  demo?: boolean;
 }): AgentApi {
   return {
     ...coreRoutes(deps),

@@ -48,7 +48,7 @@ export const TIERS = {
     tasks: ['architecture', 'root_cause_analysis', 'code_review'],
     input: [2000, 9000],
     output: [600, 3000],
-    cached: [15000, 40000],
+    cached: [8000, 20000],
     latency: [4, 18],
   },
 };

@@ -52,7 +52,7 @@ serve(port, {
     }
     // A prompt cache per tier: the first call writes it, later ones read it (as Anthropic bills it).
     const cached = randInt(...tier.cached);
-    const warm = cacheWarm.has(tier.model) && Math.random() > 0.1;
+    const warm = cacheWarm.has(tier.model) && Math.random() > 0.05;
     cacheWarm.add(tier.model);
     const usage = {
       input_tokens: inputTokens,

@@ -73,6 +73,8 @@ export interface AgentServiceOptions {
   unit?: string;
   /** LaunchAgent label (default dev.vigil.agent). */
   label?: string;
+  /** Extra environment of the agent (the demo's VIGIL_DEMO=1). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function installAgentService(
       'VIGIL_LOG_LEVEL',
       'ELECTRON_RUN_AS_NODE',
     ];
-    const env: Record<string, string> = { VIGIL_HOME: paths.home };
+    const env: Record<string, string> = { VIGIL_HOME: paths.home, ...opts.env };
     for (const k of keep) if (io.env[k]) env[k] = io.env[k]!;
     const label = opts.label ?? AGENT_LABEL;
     const { installAgentPlist, renderAgentPlist } = await plists();
@@ -114,6 +116,7 @@ export async function installAgentService(
   const env: Record<string, string> = {
     VIGIL_HOME: paths.home,
     PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    ...opts.env,
   };
   // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
   if (io.env.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';

@@ -105,6 +105,7 @@ async function up(io: Io, demoIo: Io, home: string, values: Record<string, unkno
     http: `127.0.0.1:${ports.http}`,
     unit: DEMO_AGENT_UNIT,
     label: DEMO_AGENT_LABEL,
+    env: { VIGIL_DEMO: '1' },
   });
   const client = await agentClient(demoIo);
   if (!client)

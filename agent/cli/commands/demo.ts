@@ -76,8 +76,8 @@ async function up(io: Io, demoIo: Io, home: string, values: Record<string, unkno
       throw new VigilError('E_USAGE', (err as Error).message);
     }
   })();
-  claimHome(home);
   refuseForeignUnits(demoIo.env, home);
+  claimHome(home);
   const stack = path.join(home, 'stack');
   mkdirSync(stack, { recursive: true, mode: 0o700 });
   const assets = path.join(packageRoot(), 'resources', 'demo');

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../helpers/vigil.js';
 
@@ -32,6 +33,11 @@ export function chromiumMissing(): string | null {
 export function requireChromium(): void {
   const missing = chromiumMissing();
   if (missing) throw new Error(missing);
+}
+
+/** A test of its own that fails, with the command to run, where Chromium is missing (before the suite's hook cancels the rest). */
+export function chromiumPresentTest(): void {
+  test('Chromium is installed (the browser tests need it)', () => requireChromium());
 }
 
 export interface Browser {

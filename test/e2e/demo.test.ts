@@ -15,7 +15,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DOC_SCREENSHOTS, openBrowser, requireChromium, screenshot, type Browser } from './browser.js';
+import {
+  DOC_SCREENSHOTS,
+  openBrowser,
+  chromiumPresentTest,
+  requireChromium,
+  screenshot,
+  type Browser,
+} from './browser.js';
 import { ROOT, makeHome, run, waitFor, type TestHome } from '../helpers/vigil.js';
 import { SLEEPER } from './stack.js';
 import { uniquePrefix } from '../helpers/systemd.js';
@@ -39,6 +46,8 @@ const PACE = {
 interface StatusDoc {
   services: { name: string; state: string; pid: number | null; restarts: number }[];
 }
+
+chromiumPresentTest();
 
 describe('vigil demo (real systemd, Chromium)', { timeout: 240_000 }, () => {
   let user: TestHome;

@@ -7,9 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { openBrowser, requireChromium, screenshot, type Browser } from './browser.js';
+import { openBrowser, chromiumPresentTest, requireChromium, screenshot, type Browser } from './browser.js';
 import { CHATTY, KEYED, SLEEPER, USAGE_WRITER, freePort, login, startStack, type Stack } from './stack.js';
 import { waitFor } from '../helpers/vigil.js';
+
+chromiumPresentTest();
 
 describe('web UI (real agent, real systemd, Chromium)', { timeout: 600_000 }, () => {
   let stack: Stack & { names: Record<string, string> };

@@ -106,6 +106,10 @@ describe('vigil demo (real systemd, Chromium)', { timeout: 240_000 }, () => {
   });
 
   it('npx vigil demo --no-browser installs the stack and prints the login link, saying nothing real is called', async () => {
+    // The README's own set-up commands (npm ci has built this checkout; the demo is the second one).
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    assert.match(readme, /^npm ci\b/m);
+    assert.match(readme, /^npx vigil demo\b/m);
     const t0 = Date.now();
     const r = await npx(['demo', '--no-browser']);
     assert.equal(r.code, 0, r.stderr);

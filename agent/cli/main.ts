@@ -45,6 +45,10 @@ Usage and budgets (tokens and spend per service, model and day; see the manifest
   budget status                           spend against the caps, and the services stopped for spend
   budget resume [NAME...] [--add USD]     raise today's cap by USD (or lift it) and start what was stopped
 
+Try it (a simulated AI-agent stack, its own VIGIL_HOME ~/.vigil-demo; nothing real is called, no money spent):
+  demo [--no-browser]                     install and start it with its own agent, open the dashboard
+  demo --down                             remove every demo service, process and file
+
 Options: --json prints exactly one JSON document on stdout.  -h, --help.  --version.
 Environment: VIGIL_HOME (default ~/.vigil) holds every path Vigil owns.
 Exit codes: 0 ok, 1 operation failed, 2 bad usage or invalid input.
@@ -70,6 +74,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./commands/export.js')).exportCommand,
   usage: async () => (await import('./commands/usage.js')).usageCommand,
   budget: async () => (await import('./commands/usage.js')).budgetCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {

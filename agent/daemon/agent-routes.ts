@@ -15,6 +15,7 @@ export function agentRoutes(deps: {
   services: AgentRuntime;
   modules: readonly AgentModule[];
   startedAt: number;
+  demo?: boolean;
 }): AgentApi {
   return {
     ...coreRoutes(deps),

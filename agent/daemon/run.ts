@@ -137,7 +137,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       },
     ]);
     server = await startApiServer({
-      handlers: agentRoutes({ services, modules, startedAt }),
+      handlers: agentRoutes({ services, modules, startedAt, demo: opts.env.VIGIL_DEMO === '1' }),
       socketPath: ctx.paths.socket,
       token: readOrCreateToken(ctx.paths.token),
       ...(opts.http ? { http: opts.http } : {}),

@@ -7,6 +7,7 @@ import { parseEnv } from '../credentials/envfile.js';
 import { SERVICE_NAME_RE } from '../manifest/names.js';
 import { importError, type ImportedHealth, type ImportedService, type ImportNote, type Original } from './model.js';
 import { isSecret } from './secrets.js';
+import { formatBytes } from '../manifest/units.js';
 
 /** A service as the manifest will say it (keys as in vigil.yaml). */
 export interface ManifestService {
@@ -83,7 +84,7 @@ export function assemble(imported: ImportedService[], opts: AssembleOptions): As
     }
     const deps: Record<string, 'started' | 'healthy'> = {};
     for (const d of s.dependsOn) {
-      const target = byAlias.get(d.ref);
+      const target = byAlias.get(d.ref) ?? byAlias.get(d.ref.replace(/\.service$/, ''));
       if (!target || target === s) {
         notes.push({ ...d.at, message: `depends on ${d.ref}, which is not among the imported files; not mapped` });
         continue;
@@ -105,7 +106,7 @@ export function assemble(imported: ImportedService[], opts: AssembleOptions): As
       ...(s.restart ? { restart: clean(s.restart) } : {}),
       ...(s.health ? { health: healthBody(s.health) } : {}),
       ...(s.limits && (s.limits.memoryBytes !== undefined || s.limits.cpuPercent !== undefined)
-        ? { limits: clean({ memory: s.limits.memoryBytes, cpu: s.limits.cpuPercent === undefined ? undefined : `${s.limits.cpuPercent}%` }) }
+        ? { limits: clean({ memory: s.limits.memoryBytes === undefined ? undefined : formatBytes(s.limits.memoryBytes), cpu: s.limits.cpuPercent === undefined ? undefined : `${s.limits.cpuPercent}%` }) }
         : {}),
       ...(s.stopTimeoutSec !== undefined ? { stopTimeoutSec: s.stopTimeoutSec } : {}),
       ...(s.logs && Object.keys(s.logs).length > 0 ? { logs: clean(s.logs) } : {}),

@@ -50,7 +50,8 @@ export function readEcosystem(file: string, text: string, value: unknown): Impor
       throw importError({ file, line: findLine(text, '"script"') ?? findLine(text, 'script') }, `apps[${i}] has no "script"`);
     const name = typeof app.name === 'string' ? app.name : path.basename(app.script).replace(/\.[^.]+$/, '');
     const appLine = findLine(text, JSON.stringify(name)) ?? findLine(text, `'${name}'`) ?? findLine(text, name) ?? 1;
-    const lineOf = (key: string) => findLine(text, key, appLine) ?? appLine;
+    const lineOf = (key: string) =>
+      findLine(text, `"${key}"`, appLine) ?? findLine(text, `${key}:`, appLine) ?? appLine;
     const notes: ImportNote[] = [];
     const note = (key: string, message: string) => notes.push({ file, line: lineOf(key), message });
     const cwd = typeof app.cwd === 'string' ? path.resolve(baseDir, app.cwd) : baseDir;

@@ -1,0 +1,131 @@
+/**
+ * `vigil import` on real systemd: an imported compose file (env_file, healthcheck, depends_on
+ * service_healthy) applies and its services run; a canary secret is in no manifest, output, unit or log;
+ * `--replace` and `--restore` round-trip on a real original user unit made by hand.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { makeHome, waitFor, type TestHome } from '../helpers/vigil.js';
+import { uniquePrefix } from '../helpers/systemd.js';
+import { main } from '../../agent/cli/main.js';
+
+const exec = promisify(execFile);
+const CANARY = `sk-canary-${uniquePrefix()}-import-0042`;
+const unitDir = path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user');
+
+async function vigil(t: TestHome, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s), stdin: process.stdin, env: t.env, cwd: t.home });
+  return { code, out, err };
+}
+
+async function systemctl(t: TestHome, ...args: string[]): Promise<string> {
+  const r = await exec('systemctl', ['--user', ...args], { env: t.env }).catch((e: { stdout: string }) => e);
+  return r.stdout.trim();
+}
+
+function everything(dir: string): string {
+  let all = '';
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const p = path.join(e.parentPath, e.name);
+    if (e.isFile() && !p.includes(`${path.sep}credentials${path.sep}`)) all += fs.readFileSync(p, 'latin1');
+  }
+  return all;
+}
+
+describe('vigil import (real systemd)', () => {
+  let t: TestHome;
+  const p = uniquePrefix();
+  const orig = `${p}-orig.service`;
+  before(async () => {
+    t = await makeHome('vigil-import-');
+  });
+  after(async () => {
+    await systemctl(t, 'disable', '--now', orig);
+    fs.rmSync(path.join(unitDir, orig), { force: true });
+    await systemctl(t, 'daemon-reload');
+    await t.cleanup();
+  });
+
+  it('an imported compose file applies and its services run; the canary is nowhere', async () => {
+    fs.writeFileSync(path.join(t.home, 'proxy.env'), `PROXY_API_KEY=${CANARY}\nPROXY_MODE=fast\n`);
+    fs.writeFileSync(
+      path.join(t.home, 'docker-compose.yml'),
+      `services:
+  ${p}-proxy:
+    command: ["/bin/sh", "-c", "test -n \\"$PROXY_API_KEY\\" && echo proxy $PROXY_MODE && exec sleep 100000"]
+    env_file: [./proxy.env]
+    healthcheck: { test: ["CMD", "/bin/true"], interval: 1s }
+    restart: always
+  ${p}-app:
+    command: ["/bin/sh", "-c", "echo app; exec sleep 100000"]
+    depends_on: { ${p}-proxy: { condition: service_healthy } }
+`,
+    );
+    const imp = await vigil(t, ['import', 'docker-compose.yml', '-o', 'vigil.yaml']);
+    assert.equal(imp.code, 0, imp.err);
+    const apply = await vigil(t, ['apply', '-f', 'vigil.yaml']);
+    assert.equal(apply.code, 0, apply.err);
+    for (const s of [`${p}-proxy`, `${p}-app`])
+      await waitFor(`${s} active`, async () => (await systemctl(t, 'is-active', `vigil-${s}.service`)) === 'active', 30_000);
+    // The proxy only runs with the key in its environment, loaded from the credential store.
+    await waitFor('proxy log', () => {
+      const f = path.join(t.env.VIGIL_HOME!, 'logs', `${p}-proxy.log`);
+      return fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes('proxy fast');
+    }, 15_000);
+    const seen = [imp.out, imp.err, apply.out, apply.err, fs.readFileSync(path.join(t.home, 'vigil.yaml'), 'utf8'), everything(t.env.VIGIL_HOME!), fs.readFileSync(path.join(unitDir, `vigil-${p}-proxy.service`), 'utf8')];
+    assert.ok(seen.every((s) => !s.includes(CANARY)), 'the canary appears outside the credential store');
+    assert.match(fs.readFileSync(path.join(t.env.VIGIL_HOME!, 'credentials', `${p}-proxy.env`), 'utf8'), new RegExp(CANARY));
+  });
+
+  it('--replace takes a real original unit over, all or nothing; --restore gives it back', async () => {
+    fs.mkdirSync(unitDir, { recursive: true });
+    fs.writeFileSync(path.join(t.home, 'orig.env'), `ORIG_TOKEN=${CANARY}\n`);
+    fs.writeFileSync(
+      path.join(unitDir, orig),
+      `[Unit]\nDescription=hand-made original\n\n[Service]\nExecStart=/bin/sh -c "exec sleep 100000"\nEnvironmentFile=${path.join(t.home, 'orig.env')}\nRestart=always\nMemoryMax=64M\n\n[Install]\nWantedBy=default.target\n`,
+    );
+    await systemctl(t, 'daemon-reload');
+    await exec('systemctl', ['--user', 'enable', '--now', orig], { env: t.env });
+    assert.equal(await systemctl(t, 'is-active', orig), 'active');
+
+    const r = await vigil(t, ['import', path.join(unitDir, orig), '-o', 'orig.yaml', '--replace', '--timeout', '30']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(!r.out.includes(CANARY) && !fs.readFileSync(path.join(t.home, 'orig.yaml'), 'utf8').includes(CANARY));
+    assert.equal(await systemctl(t, 'is-active', `vigil-${p}-orig.service`), 'active');
+    assert.equal(await systemctl(t, 'is-active', orig), 'inactive');
+    assert.equal(await systemctl(t, 'is-enabled', orig), 'disabled');
+    assert.ok(fs.existsSync(path.join(unitDir, orig)), 'the original is kept on disk');
+
+    const back = await vigil(t, ['import', '--restore']);
+    assert.equal(back.code, 0, back.err);
+    assert.equal(await systemctl(t, 'is-active', orig), 'active');
+    assert.equal(await systemctl(t, 'is-enabled', orig), 'enabled');
+    assert.ok(!fs.existsSync(path.join(unitDir, `vigil-${p}-orig.service`)), "Vigil's copy is removed");
+  });
+
+  it('--replace rolls back when the imported service does not become healthy: the original keeps running', async () => {
+    const bad = `${p}-bad.service`;
+    fs.writeFileSync(path.join(unitDir, bad), `[Service]\nExecStart=/bin/sh -c "exec sleep 100000"\nWorkingDirectory=/tmp\n[Install]\nWantedBy=default.target\n`);
+    await systemctl(t, 'daemon-reload');
+    await exec('systemctl', ['--user', 'enable', '--now', bad], { env: t.env });
+    // The imported copy exits at once (an ExecStart that cannot run as Vigil's service).
+    const copy = path.join(t.home, bad);
+    fs.writeFileSync(copy, `[Service]\nExecStart=/bin/false\nRestart=no\n`);
+    const r = await vigil(t, ['import', copy, '-o', 'bad.yaml', '--replace', '--timeout', '5']);
+    try {
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.err, /did not become healthy/);
+      assert.ok(!fs.existsSync(path.join(unitDir, `vigil-${p}-bad.service`)), 'the new service is removed');
+      assert.equal(await systemctl(t, 'is-active', bad), 'active', 'the original is left running');
+    } finally {
+      await systemctl(t, 'disable', '--now', bad);
+      fs.rmSync(path.join(unitDir, bad), { force: true });
+    }
+  });
+});

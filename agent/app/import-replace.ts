@@ -73,7 +73,10 @@ export async function replaceOriginals(
   const why = await waitHealthy(deps, manifest.services, opts);
   if (why !== null) {
     await removeCreated();
-    throw new VigilError('E_APPLY_FAILED', `the imported services did not become healthy (${why}); the originals were left running and the new services removed`);
+    throw new VigilError(
+      'E_APPLY_FAILED',
+      `the imported services did not become healthy (${why}); the originals were left running and the new services removed`,
+    );
   }
   const done: { service: string; original: Original }[] = [];
   for (const o of originals) {
@@ -98,7 +101,9 @@ export async function replaceOriginals(
   }
   const at = deps.clock.now();
   const replaced = done.map((d) => ({ ...d, at }));
-  const kept = (deps.store.getState('import.replaced') ?? []).filter((r) => !replaced.some((n) => n.service === r.service));
+  const kept = (deps.store.getState('import.replaced') ?? []).filter(
+    (r) => !replaced.some((n) => n.service === r.service),
+  );
   deps.store.setState('import.replaced', [...kept, ...replaced]);
   return replaced;
 }
@@ -106,7 +111,11 @@ export async function replaceOriginals(
 /** Loads every replaced original again, then removes Vigil's units of those services. */
 export async function restoreOriginals(deps: ReplaceDeps): Promise<ReplacedOriginal[]> {
   const replaced = deps.store.getState('import.replaced') ?? [];
-  if (replaced.length === 0) throw new VigilError('E_NOT_FOUND', 'nothing to restore: vigil import --replace has not replaced any service');
+  if (replaced.length === 0)
+    throw new VigilError(
+      'E_NOT_FOUND',
+      'nothing to restore: vigil import --replace has not replaced any service',
+    );
   const installed = new Set((await deps.manager.listInstalled()).map((u) => u.service));
   const ours = replaced.map((r) => r.service).filter((s) => installed.has(s));
   // Vigil's copies stop first, so that the originals find their ports and files free.
@@ -120,7 +129,10 @@ export async function restoreOriginals(deps: ReplaceDeps): Promise<ReplacedOrigi
   } catch (err) {
     for (const r of restored) await deps.originals.unload(r.original).catch(() => undefined);
     if (ours.length > 0) await deps.manager.start(ours);
-    throw new VigilError('E_APPLY_FAILED', `cannot restore: ${(err as Error).message}; Vigil's services were started again`);
+    throw new VigilError(
+      'E_APPLY_FAILED',
+      `cannot restore: ${(err as Error).message}; Vigil's services were started again`,
+    );
   }
   if (ours.length > 0) await deps.manager.remove(ours);
   deps.store.setState('import.replaced', []);

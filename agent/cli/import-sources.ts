@@ -23,10 +23,15 @@ function readBytes(file: string): Buffer {
     const code = (err as NodeJS.ErrnoException).code;
     throw importError(
       { file, line: null },
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read: ${(err as Error).message}`,
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : `cannot be read: ${(err as Error).message}`,
     );
   }
-  if (bytes.length > MAX_BYTES) throw importError({ file, line: null }, `is ${bytes.length} bytes; at most 1 MiB is imported`);
+  if (bytes.length > MAX_BYTES)
+    throw importError({ file, line: null }, `is ${bytes.length} bytes; at most 1 MiB is imported`);
   return bytes;
 }
 
@@ -63,9 +68,16 @@ export async function readSources(
       out.push(...readEcosystem(file, text, value));
     } else {
       if (!opts.allowJs)
-        throw importError({ file, line: null }, 'a JavaScript ecosystem file is code: it is evaluated only with --allow-js (in a separate Node process)');
+        throw importError(
+          { file, line: null },
+          'a JavaScript ecosystem file is code: it is evaluated only with --allow-js (in a separate Node process)',
+        );
       const r = await opts.runner
-        .run(process.execPath, ['-e', EVAL_JS, path.resolve(file)], { cwd: path.dirname(path.resolve(file)), timeoutMs: 10_000, env: opts.env })
+        .run(process.execPath, ['-e', EVAL_JS, path.resolve(file)], {
+          cwd: path.dirname(path.resolve(file)),
+          timeoutMs: 10_000,
+          env: opts.env,
+        })
         .catch((err: Error) => {
           throw importError({ file, line: null }, `evaluating it failed: ${err.message}`);
         });

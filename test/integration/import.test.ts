@@ -20,7 +20,13 @@ const unitDir = path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'us
 async function vigil(t: TestHome, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s), stdin: process.stdin, env: t.env, cwd: t.home });
+  const code = await main(args, {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    stdin: process.stdin,
+    env: t.env,
+    cwd: t.home,
+  });
   return { code, out, err };
 }
 
@@ -72,15 +78,37 @@ describe('vigil import (real systemd)', () => {
     const apply = await vigil(t, ['apply', '-f', 'vigil.yaml']);
     assert.equal(apply.code, 0, apply.err);
     for (const s of [`${p}-proxy`, `${p}-app`])
-      await waitFor(`${s} active`, async () => (await systemctl(t, 'is-active', `vigil-${s}.service`)) === 'active', 30_000);
+      await waitFor(
+        `${s} active`,
+        async () => (await systemctl(t, 'is-active', `vigil-${s}.service`)) === 'active',
+        30_000,
+      );
     // The proxy only runs with the key in its environment, loaded from the credential store.
-    await waitFor('proxy log', () => {
-      const f = path.join(t.env.VIGIL_HOME!, 'logs', `${p}-proxy.log`);
-      return fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes('proxy fast');
-    }, 15_000);
-    const seen = [imp.out, imp.err, apply.out, apply.err, fs.readFileSync(path.join(t.home, 'vigil.yaml'), 'utf8'), everything(t.env.VIGIL_HOME!), fs.readFileSync(path.join(unitDir, `vigil-${p}-proxy.service`), 'utf8')];
-    assert.ok(seen.every((s) => !s.includes(CANARY)), 'the canary appears outside the credential store');
-    assert.match(fs.readFileSync(path.join(t.env.VIGIL_HOME!, 'credentials', `${p}-proxy.env`), 'utf8'), new RegExp(CANARY));
+    await waitFor(
+      'proxy log',
+      () => {
+        const f = path.join(t.env.VIGIL_HOME!, 'logs', `${p}-proxy.log`);
+        return fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes('proxy fast');
+      },
+      15_000,
+    );
+    const seen = [
+      imp.out,
+      imp.err,
+      apply.out,
+      apply.err,
+      fs.readFileSync(path.join(t.home, 'vigil.yaml'), 'utf8'),
+      everything(t.env.VIGIL_HOME!),
+      fs.readFileSync(path.join(unitDir, `vigil-${p}-proxy.service`), 'utf8'),
+    ];
+    assert.ok(
+      seen.every((s) => !s.includes(CANARY)),
+      'the canary appears outside the credential store',
+    );
+    assert.match(
+      fs.readFileSync(path.join(t.env.VIGIL_HOME!, 'credentials', `${p}-proxy.env`), 'utf8'),
+      new RegExp(CANARY),
+    );
   });
 
   it('--replace takes a real original unit over, all or nothing; --restore gives it back', async () => {
@@ -94,9 +122,19 @@ describe('vigil import (real systemd)', () => {
     await exec('systemctl', ['--user', 'enable', '--now', orig], { env: t.env });
     assert.equal(await systemctl(t, 'is-active', orig), 'active');
 
-    const r = await vigil(t, ['import', path.join(unitDir, orig), '-o', 'orig.yaml', '--replace', '--timeout', '30']);
+    const r = await vigil(t, [
+      'import',
+      path.join(unitDir, orig),
+      '-o',
+      'orig.yaml',
+      '--replace',
+      '--timeout',
+      '30',
+    ]);
     assert.equal(r.code, 0, r.err);
-    assert.ok(!r.out.includes(CANARY) && !fs.readFileSync(path.join(t.home, 'orig.yaml'), 'utf8').includes(CANARY));
+    assert.ok(
+      !r.out.includes(CANARY) && !fs.readFileSync(path.join(t.home, 'orig.yaml'), 'utf8').includes(CANARY),
+    );
     assert.equal(await systemctl(t, 'is-active', `vigil-${p}-orig.service`), 'active');
     assert.equal(await systemctl(t, 'is-active', orig), 'inactive');
     assert.equal(await systemctl(t, 'is-enabled', orig), 'disabled');
@@ -111,7 +149,10 @@ describe('vigil import (real systemd)', () => {
 
   it('--replace rolls back when the imported service does not become healthy: the original keeps running', async () => {
     const bad = `${p}-bad.service`;
-    fs.writeFileSync(path.join(unitDir, bad), `[Service]\nExecStart=/bin/sh -c "exec sleep 100000"\nWorkingDirectory=/tmp\n[Install]\nWantedBy=default.target\n`);
+    fs.writeFileSync(
+      path.join(unitDir, bad),
+      `[Service]\nExecStart=/bin/sh -c "exec sleep 100000"\nWorkingDirectory=/tmp\n[Install]\nWantedBy=default.target\n`,
+    );
     await systemctl(t, 'daemon-reload');
     await exec('systemctl', ['--user', 'enable', '--now', bad], { env: t.env });
     // The imported copy exits at once (an ExecStart that cannot run as Vigil's service).

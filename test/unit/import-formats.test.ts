@@ -29,7 +29,11 @@ test('plist: KeepAlive as a dict, EnvironmentVariables (secret split off), Throt
   const svc = readLaunchAgent(fx('com.example.litellm.plist'), readFileSync(fx('com.example.litellm.plist')));
   assert.equal(svc.name, 'litellm');
   assert.deepEqual(svc.command, ['/bin/sh', '-c', 'echo proxy up; exec sleep 100000']);
-  assert.deepEqual(svc.original, { kind: 'launchd', label: 'com.example.litellm', path: fx('com.example.litellm.plist') });
+  assert.deepEqual(svc.original, {
+    kind: 'launchd',
+    label: 'com.example.litellm',
+    path: fx('com.example.litellm.plist'),
+  });
   const { a, yaml, m } = manifestOf([svc]);
   const s = m.services[0]!;
   assert.equal(s.restart.policy, 'on-failure');
@@ -52,14 +56,22 @@ test('systemd: ExecStart quoting, Environment=, EnvironmentFile=, MemoryMax=, CP
   const { a, yaml, m } = manifestOf([svc], envFiles);
   const s = m.services[0]!;
   assert.equal(s.description, 'Agent worker (% of queue)');
-  assert.deepEqual(s.env, { LOG_LEVEL: 'info debug', MAX_TOKENS: '4096', QUEUE_URL: 'redis://127.0.0.1:6379/0', WORKER_MODE: 'batch' });
+  assert.deepEqual(s.env, {
+    LOG_LEVEL: 'info debug',
+    MAX_TOKENS: '4096',
+    QUEUE_URL: 'redis://127.0.0.1:6379/0',
+    WORKER_MODE: 'batch',
+  });
   assert.deepEqual(a.secrets.get('agent-worker'), { ANTHROPIC_API_KEY: 'sk-ant-canary-unit-4d2f8e' });
   assert.deepEqual(s.restart, { policy: 'on-failure', delaySec: 3, burst: 4, intervalSec: 120 });
   assert.equal(s.limits.memoryBytes, 512 * 1024 * 1024);
   assert.equal(s.limits.cpuPercent, 150);
   assert.equal(s.stopTimeoutSec, 90);
   assert.match(yaml, /agent-worker\.service:20: User= is not mapped/);
-  assert.match(yaml, /agent-worker\.service:3: depends on model-proxy\.service, which is not among the imported files/);
+  assert.match(
+    yaml,
+    /agent-worker\.service:3: depends on model-proxy\.service, which is not among the imported files/,
+  );
   assert.ok(!yaml.includes('canary'));
 });
 
@@ -78,7 +90,10 @@ test('compose: env_file, healthcheck, depends_on service_healthy, restart, limit
   assert.deepEqual(proxy.env, { PROXY_LOG_LEVEL: 'info', PROXY_PORT: '4000' });
   assert.deepEqual(a.secrets.get('model-proxy'), { LITELLM_MASTER_KEY: 'sk-canary-compose-91b0d3' });
   assert.deepEqual(agent.command, ['/bin/sh', '-c', 'echo agent; exec sleep 100000']);
-  assert.deepEqual(agent.waitFor?.map((w) => w.service), ['model-proxy']);
+  assert.deepEqual(
+    agent.waitFor?.map((w) => w.service),
+    ['model-proxy'],
+  );
   assert.equal(agent.restart.policy, 'on-failure');
   assert.equal(agent.stopTimeoutSec, 45);
   assert.match(yaml, /docker-compose\.yml:36: HOME_DIR takes its value from the shell/);
@@ -110,7 +125,15 @@ test('--all-env-to-credentials puts every value in the store', () => {
 });
 
 test('words: systemd quoting and spans; key-looking values', () => {
-  assert.deepEqual(splitSystemd(`/bin/echo "a b" 'c d' e\\ f "x\\"y" 100%% $$HOME`).words, ['/bin/echo', 'a b', 'c d', 'e f', 'x"y', '100%', '$HOME']);
+  assert.deepEqual(splitSystemd(`/bin/echo "a b" 'c d' e\\ f "x\\"y" 100%% $$HOME`).words, [
+    '/bin/echo',
+    'a b',
+    'c d',
+    'e f',
+    'x"y',
+    '100%',
+    '$HOME',
+  ]);
   assert.deepEqual(splitSystemd('/bin/echo $HOME').unexpanded, ['$HOME']);
   assert.equal(splitSystemd('/bin/echo "open').error, 'an unterminated " quote');
   assert.equal(parseSpanSec('1min 30s'), 90);

@@ -57,7 +57,10 @@ function carried(s: ServiceSpec, deps = true) {
 }
 
 function reimport(files: { file: string; read: () => ReturnType<typeof readSystemdUnit> }[]): Manifest {
-  const a = assemble(files.map((f) => f.read()), { allEnvToCredentials: false, envFiles: new Map() });
+  const a = assemble(
+    files.map((f) => f.read()),
+    { allEnvToCredentials: false, envFiles: new Map() },
+  );
   return parseManifest(emitManifest(a.services, [], []), { file: '/tmp/re/vigil.yaml', which }).manifest;
 }
 
@@ -68,7 +71,8 @@ const launcher = '/opt/vigil/dist/bin/vigil-launch';
 test("importing Vigil's own systemd units gives back an equivalent manifest", () => {
   const units = original.services.map((s) => renderUnit(s, { paths, launcher }));
   const back = reimport(units.map((u) => ({ file: u.path, read: () => readSystemdUnit(u.path, u.content) })));
-  const byName = (m: Manifest) => m.services.map((s) => carried(s)).sort((x, y) => x.name.localeCompare(y.name));
+  const byName = (m: Manifest) =>
+    m.services.map((s) => carried(s)).sort((x, y) => x.name.localeCompare(y.name));
   assert.deepEqual(byName(back), byName(original));
 });
 
@@ -76,10 +80,18 @@ test("importing Vigil's own systemd units gives back an equivalent manifest", ()
 test("importing Vigil's own plists gives back an equivalent manifest (what a plist carries)", () => {
   const ctx = { paths, agentDir: '/home/ada/Library/LaunchAgents', launcher };
   const plists = original.services.map((s) => renderPlist(s, ctx));
-  const back = reimport(plists.map((p) => ({ file: p.path, read: () => readLaunchAgent(p.path, Buffer.from(p.content)) })));
+  const back = reimport(
+    plists.map((p) => ({ file: p.path, read: () => readLaunchAgent(p.path, Buffer.from(p.content)) })),
+  );
   const norm = (m: Manifest) =>
     m.services
-      .map((s) => ({ ...carried(s, false), description: undefined, limits: undefined, dependsOn: (s.waitFor ?? []).map((w) => w.service), restart: { ...s.restart, burst: 0, intervalSec: 0 } }))
+      .map((s) => ({
+        ...carried(s, false),
+        description: undefined,
+        limits: undefined,
+        dependsOn: (s.waitFor ?? []).map((w) => w.service),
+        restart: { ...s.restart, burst: 0, intervalSec: 0 },
+      }))
       .sort((x, y) => x.name.localeCompare(y.name));
   assert.deepEqual(norm(back), norm(original));
 });
@@ -88,7 +100,13 @@ function io(cwd: string, env: NodeJS.ProcessEnv) {
   let out = '';
   let err = '';
   return {
-    io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), stdin: process.stdin, env, cwd },
+    io: {
+      out: (t: string) => void (out += t),
+      err: (t: string) => void (err += t),
+      stdin: process.stdin,
+      env,
+      cwd,
+    },
     get out() {
       return out;
     },
@@ -131,18 +149,32 @@ test('the CLI: secrets into the store and never on stdout; .cjs evaluated with -
   mkdirSync(path.join(dir, 'home'), { mode: 0o700 });
   const env = { ...process.env, VIGIL_HOME: path.join(dir, 'home') };
   const r = io(dir, env);
-  const files = ['com.example.litellm.plist', 'docker-compose.yml', 'ecosystem.config.json', 'ecosystem.config.cjs'];
-  const code = await main(['import', ...files.map((f) => path.join(FIX, f)), '--allow-js', '-o', 'out.yaml'], r.io);
+  const files = [
+    'com.example.litellm.plist',
+    'docker-compose.yml',
+    'ecosystem.config.json',
+    'ecosystem.config.cjs',
+  ];
+  const code = await main(
+    ['import', ...files.map((f) => path.join(FIX, f)), '--allow-js', '-o', 'out.yaml'],
+    r.io,
+  );
   assert.equal(code, 0, r.err);
   const yaml = readFileSync(path.join(dir, 'out.yaml'), 'utf8');
   for (const canary of ['sk-canary-plist-7f3a9c2e1b', 'sk-canary-compose-91b0d3', 'xoxb-canary-pm2-55aa11']) {
     assert.ok(!yaml.includes(canary) && !r.out.includes(canary) && !r.err.includes(canary), canary);
   }
-  assert.match(readFileSync(path.join(dir, 'home', 'credentials', 'litellm.env'), 'utf8'), /OPENAI_API_KEY=sk-canary-plist-7f3a9c2e1b/);
+  assert.match(
+    readFileSync(path.join(dir, 'home', 'credentials', 'litellm.env'), 'utf8'),
+    /OPENAI_API_KEY=sk-canary-plist-7f3a9c2e1b/,
+  );
   assert.match(r.out, /credential set litellm: OPENAI_API_KEY/);
   assert.match(yaml, /js-app:\n\s+command: \[ \/bin\/sh, -c, exec sleep 100000 \]/);
   // An existing manifest is never overwritten without --force.
   const again = io(dir, env);
-  assert.equal(await main(['import', path.join(FIX, 'ecosystem.config.json'), '-o', 'out.yaml'], again.io), 2);
+  assert.equal(
+    await main(['import', path.join(FIX, 'ecosystem.config.json'), '-o', 'out.yaml'], again.io),
+    2,
+  );
   assert.match(again.err, /exists/);
 });

@@ -43,15 +43,25 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
     if (positionals.length > 0) throw new VigilError('E_USAGE', `--restore takes no files\nusage: ${USAGE}`);
     const restored = await withReplaceDeps(io, (d) => restoreOriginals(d));
     if (values.json) printJson(io, { restored });
-    else io.out(`restored ${restored.map((r) => (r.original.kind === 'systemd' ? r.original.unit : r.original.label)).join(', ')}; Vigil's copies removed\n`);
+    else
+      io.out(
+        `restored ${restored.map((r) => (r.original.kind === 'systemd' ? r.original.unit : r.original.label)).join(', ')}; Vigil's copies removed\n`,
+      );
     return EXIT_OK;
   }
   if (positionals.length === 0) throw new VigilError('E_USAGE', `no files to import\nusage: ${USAGE}`);
   const out = path.resolve(io.cwd, str(values.out) ?? 'vigil.yaml');
   if (existsSync(out) && values.force !== true)
-    throw new VigilError('E_USAGE', `${out} exists; choose another with -o FILE, or pass --force to replace it`);
+    throw new VigilError(
+      'E_USAGE',
+      `${out} exists; choose another with -o FILE, or pass --force to replace it`,
+    );
   const files = positionals.map((f) => path.resolve(io.cwd, f));
-  const imported = await readSources(files, { allowJs: values['allow-js'] === true, runner: new NodeProcessRunner(io.env), env: io.env });
+  const imported = await readSources(files, {
+    allowJs: values['allow-js'] === true,
+    runner: new NodeProcessRunner(io.env),
+    env: io.env,
+  });
   const result = assemble(imported, {
     allEnvToCredentials: values['all-env-to-credentials'] === true,
     envFiles: readEnvFiles(imported),
@@ -74,24 +84,45 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
   let replaced: Awaited<ReturnType<typeof replaceOriginals>> = [];
   if (values.replace === true) {
     const timeoutSec = Number(str(values.timeout) ?? '60');
-    if (!(timeoutSec > 0)) throw new VigilError('E_USAGE', `--timeout must be a number of seconds, not "${String(values.timeout)}"`);
+    if (!(timeoutSec > 0))
+      throw new VigilError(
+        'E_USAGE',
+        `--timeout must be a number of seconds, not "${String(values.timeout)}"`,
+      );
     const { manifest } = loadManifest(io, out, { checkPaths: true });
     replaced = await withReplaceDeps(io, (d) =>
       replaceOriginals(d, manifest, result.originals, { timeoutMs: timeoutSec * 1000, stableMs: 3000 }),
     );
   }
   if (values.json)
-    printJson(io, { manifest: out, services: result.services.map((s) => s.name), notMapped: notes, credentials: secretSummary, replaced });
+    printJson(io, {
+      manifest: out,
+      services: result.services.map((s) => s.name),
+      notMapped: notes,
+      credentials: secretSummary,
+      replaced,
+    });
   else {
     const lines = [
       `wrote ${out}: ${result.services.length} service(s) (${result.services.map((s) => s.name).join(', ')})`,
-      ...(notes > 0 ? [`${notes} setting(s) could not be mapped: see the "not mapped" comments in the manifest`] : []),
-      ...secretSummary.map((s) => `credential set ${s.set}: ${s.keys.join(', ')} (values in the credential store, not in the manifest)`),
+      ...(notes > 0
+        ? [`${notes} setting(s) could not be mapped: see the "not mapped" comments in the manifest`]
+        : []),
+      ...secretSummary.map(
+        (s) =>
+          `credential set ${s.set}: ${s.keys.join(', ')} (values in the credential store, not in the manifest)`,
+      ),
       ...(replaced.length > 0
-        ? [`replaced ${replaced.map((r) => (r.original.kind === 'systemd' ? r.original.unit : r.original.label)).join(', ')} (unloaded, kept on disk; vigil import --restore brings them back)`]
+        ? [
+            `replaced ${replaced.map((r) => (r.original.kind === 'systemd' ? r.original.unit : r.original.label)).join(', ')} (unloaded, kept on disk; vigil import --restore brings them back)`,
+          ]
         : values.replace === true
           ? []
-          : ['next: vigil apply -f ' + path.relative(io.cwd, out) + '  (or vigil import --replace … to take the originals over)']),
+          : [
+              'next: vigil apply -f ' +
+                path.relative(io.cwd, out) +
+                '  (or vigil import --replace … to take the originals over)',
+            ]),
     ];
     io.out(`${lines.join('\n')}\n`);
   }
@@ -112,7 +143,10 @@ async function withReplaceDeps<T>(io: Io, fn: (d: ReplaceDeps) => Promise<T>): P
       manager: ctx.manager,
       store: ctx.store(),
       clock: ctx.clock,
-      originals: new CommandOriginalServices(ctx.runner, async () => io.env.VIGIL_LAUNCHD_DOMAIN ?? `gui/${uid}`),
+      originals: new CommandOriginalServices(
+        ctx.runner,
+        async () => io.env.VIGIL_LAUNCHD_DOMAIN ?? `gui/${uid}`,
+      ),
       prober: new KindProber(ctx.runner),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     });

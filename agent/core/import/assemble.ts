@@ -5,7 +5,13 @@
  */
 import { parseEnv } from '../credentials/envfile.js';
 import { SERVICE_NAME_RE } from '../manifest/names.js';
-import { importError, type ImportedHealth, type ImportedService, type ImportNote, type Original } from './model.js';
+import {
+  importError,
+  type ImportedHealth,
+  type ImportedService,
+  type ImportNote,
+  type Original,
+} from './model.js';
 import { isSecret } from './secrets.js';
 import { formatBytes } from '../manifest/units.js';
 
@@ -36,7 +42,8 @@ export function assemble(imported: ImportedService[], opts: AssembleOptions): As
   for (const s of imported) {
     let name = s.name;
     for (let n = 2; taken.has(name); n++) name = `${s.name.slice(0, 44)}-${n}`;
-    if (!SERVICE_NAME_RE.test(name)) throw importError(s.at, `cannot derive a service name from ${JSON.stringify(s.name)}`);
+    if (!SERVICE_NAME_RE.test(name))
+      throw importError(s.at, `cannot derive a service name from ${JSON.stringify(s.name)}`);
     taken.add(name);
     s.name = name;
   }
@@ -65,7 +72,12 @@ export function assemble(imported: ImportedService[], opts: AssembleOptions): As
     for (const f of s.envFiles) {
       const text = opts.envFiles.get(f.path);
       if (text === null || text === undefined) {
-        if (f.optional) notes.push({ file: f.file, line: f.line, message: `env file ${f.path} does not exist (optional); nothing imported from it` });
+        if (f.optional)
+          notes.push({
+            file: f.file,
+            line: f.line,
+            message: `env file ${f.path} does not exist (optional); nothing imported from it`,
+          });
         else throw importError(f, `env file ${f.path} does not exist`);
         continue;
       }
@@ -86,12 +98,18 @@ export function assemble(imported: ImportedService[], opts: AssembleOptions): As
     for (const d of s.dependsOn) {
       const target = byAlias.get(d.ref) ?? byAlias.get(d.ref.replace(/\.service$/, ''));
       if (!target || target === s) {
-        notes.push({ ...d.at, message: `depends on ${d.ref}, which is not among the imported files; not mapped` });
+        notes.push({
+          ...d.at,
+          message: `depends on ${d.ref}, which is not among the imported files; not mapped`,
+        });
         continue;
       }
       let cond = d.condition;
       if (cond === 'healthy' && !target.health) {
-        notes.push({ ...d.at, message: `waits for ${d.ref} to be healthy, but it has no health check; imported as started` });
+        notes.push({
+          ...d.at,
+          message: `waits for ${d.ref} to be healthy, but it has no health check; imported as started`,
+        });
         cond = 'started';
       }
       if (deps[target.name] !== 'healthy') deps[target.name] = cond;
@@ -102,23 +120,41 @@ export function assemble(imported: ImportedService[], opts: AssembleOptions): As
       ...(s.cwd ? { cwd: s.cwd } : {}),
       ...(Object.keys(env).length > 0 ? { env: sortKeys(env) } : {}),
       ...(credentials.length > 0 ? { credentials } : {}),
-      ...(Object.keys(deps).length > 0 ? { dependsOn: Object.values(deps).every((c) => c === 'started') ? Object.keys(deps) : deps } : {}),
+      ...(Object.keys(deps).length > 0
+        ? { dependsOn: Object.values(deps).every((c) => c === 'started') ? Object.keys(deps) : deps }
+        : {}),
       ...(s.restart ? { restart: clean(s.restart) } : {}),
       ...(s.health ? { health: healthBody(s.health) } : {}),
       ...(s.limits && (s.limits.memoryBytes !== undefined || s.limits.cpuPercent !== undefined)
-        ? { limits: clean({ memory: s.limits.memoryBytes === undefined ? undefined : formatBytes(s.limits.memoryBytes), cpu: s.limits.cpuPercent === undefined ? undefined : `${s.limits.cpuPercent}%` }) }
+        ? {
+            limits: clean({
+              memory: s.limits.memoryBytes === undefined ? undefined : formatBytes(s.limits.memoryBytes),
+              cpu: s.limits.cpuPercent === undefined ? undefined : `${s.limits.cpuPercent}%`,
+            }),
+          }
         : {}),
       ...(s.stopTimeoutSec !== undefined ? { stopTimeoutSec: s.stopTimeoutSec } : {}),
       ...(s.logs && Object.keys(s.logs).length > 0 ? { logs: clean(s.logs) } : {}),
       ...(s.launchdProcessType ? { launchd: { processType: s.launchdProcessType } } : {}),
     };
-    return { name: s.name, notes, source: s.at.line === null ? s.at.file : `${s.at.file}:${s.at.line}`, body };
+    return {
+      name: s.name,
+      notes,
+      source: s.at.line === null ? s.at.file : `${s.at.file}:${s.at.line}`,
+      body,
+    };
   });
   return { services, secrets, originals };
 }
 
 function healthBody(h: ImportedHealth): Record<string, unknown> {
-  return clean({ url: h.url, tcp: h.tcp, exec: h.exec, intervalSec: h.intervalSec, timeoutSec: h.timeoutSec });
+  return clean({
+    url: h.url,
+    tcp: h.tcp,
+    exec: h.exec,
+    intervalSec: h.intervalSec,
+    timeoutSec: h.timeoutSec,
+  });
 }
 
 function clean<T extends object>(o: T): Record<string, unknown> {
@@ -126,5 +162,9 @@ function clean<T extends object>(o: T): Record<string, unknown> {
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 }

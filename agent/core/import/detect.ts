@@ -5,7 +5,11 @@ import { importError, type ImportFormat } from './model.js';
 export function detectFormat(file: string, head: string): ImportFormat | 'pm2-js' {
   const base = path.basename(file).toLowerCase();
   const start = head.trimStart();
-  if (base.endsWith('.plist') || start.startsWith('bplist') || /<!DOCTYPE plist|<plist[\s>]/.test(head.slice(0, 512)))
+  if (
+    base.endsWith('.plist') ||
+    start.startsWith('bplist') ||
+    /<!DOCTYPE plist|<plist[\s>]/.test(head.slice(0, 512))
+  )
     return 'launchd';
   if (base.endsWith('.service') || /^\s*\[Service\]\s*$/m.test(head)) return 'systemd';
   if (/\.(c|m)?js$/.test(base)) return 'pm2-js';

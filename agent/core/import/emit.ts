@@ -7,12 +7,17 @@ import { Document, isMap, isPair, isScalar, isSeq, type Pair } from 'yaml';
 import type { ManifestService } from './assemble.js';
 
 export function emitManifest(services: ManifestService[], sources: string[], secretSets: string[]): string {
-  const doc = new Document({ version: 1, services: Object.fromEntries(services.map((s) => [s.name, s.body])) });
+  const doc = new Document({
+    version: 1,
+    services: Object.fromEntries(services.map((s) => [s.name, s.body])),
+  });
   const header = [
     ` Written by vigil import from ${sources.join(', ')}.`,
     ' Check it, then run: vigil apply',
     ...(secretSets.length > 0
-      ? [` Secrets are in the credential store (vigil secrets list): ${secretSets.join(', ')}; no value is written here.`]
+      ? [
+          ` Secrets are in the credential store (vigil secrets list): ${secretSets.join(', ')}; no value is written here.`,
+        ]
       : []),
   ];
   doc.commentBefore = header.join('\n');
@@ -25,7 +30,9 @@ export function emitManifest(services: ManifestService[], sources: string[], sec
       if (!svc || !isScalar(pair.key)) continue;
       pair.key.commentBefore = [
         ` from ${svc.source}`,
-        ...svc.notes.map((n) => ` not mapped: ${n.line === null ? n.file : `${n.file}:${n.line}`}: ${oneLine(n.message)}`),
+        ...svc.notes.map(
+          (n) => ` not mapped: ${n.line === null ? n.file : `${n.file}:${n.line}`}: ${oneLine(n.message)}`,
+        ),
       ].join('\n');
       if (isMap(pair.value))
         for (const item of pair.value.items) {

@@ -46,8 +46,7 @@ export interface ImportedHealth {
 
 /** The original the service came from, for `vigil import --replace` (unload it) and `--restore`. */
 export type Original =
-  | { kind: 'systemd'; unit: string; path: string }
-  | { kind: 'launchd'; label: string; path: string };
+  { kind: 'systemd'; unit: string; path: string } | { kind: 'launchd'; label: string; path: string };
 
 export interface ImportedService {
   /** The manifest's service name (derived from the unit, label, compose or PM2 name). */

@@ -29,7 +29,8 @@ export function parsePlistBytes(file: string, bytes: Uint8Array): { dict: Dict; 
     const line = /Line:\s*(\d+)/.exec((err as Error).message)?.[1];
     throw importError({ file, line: line ? Number(line) + 1 : null }, `not a property list (plist): ${msg}`);
   }
-  if (!isDict(value)) throw importError({ file, line: null }, 'not a LaunchAgent: the plist is not a dictionary');
+  if (!isDict(value))
+    throw importError({ file, line: null }, 'not a LaunchAgent: the plist is not a dictionary');
   return { dict: value, text: binary ? null : buf.toString('utf8') };
 }
 
@@ -45,7 +46,11 @@ export function readLaunchAgent(file: string, bytes: Uint8Array): ImportedServic
     command = args as string[];
     if (typeof dict.Program === 'string') command = [dict.Program, ...command.slice(1)];
   } else if (typeof dict.Program === 'string') command = [dict.Program];
-  else throw importError({ file, line: lineOf('ProgramArguments') }, 'the plist has neither ProgramArguments (a list of strings) nor Program; nothing to run');
+  else
+    throw importError(
+      { file, line: lineOf('ProgramArguments') },
+      'the plist has neither ProgramArguments (a list of strings) nor Program; nothing to run',
+    );
   const svc: ImportedService = {
     name: serviceNameOf(label.split('.').pop() ?? label),
     at: { file, line: lineOf('Label') ?? 1 },
@@ -84,8 +89,15 @@ export function readLaunchAgent(file: string, bytes: Uint8Array): ImportedServic
             else if (k === 'Crashed' && c === true) restart.policy = 'on-failure';
             else if (k === 'SuccessfulExit' && c === true) {
               restart.policy = 'always';
-              note(key, 'KeepAlive.SuccessfulExit = true (restart only after a clean exit) is imported as restart: always');
-            } else note(key, `KeepAlive.${k} (a launchd condition) is not mapped; the service is kept alive by its restart policy only`);
+              note(
+                key,
+                'KeepAlive.SuccessfulExit = true (restart only after a clean exit) is imported as restart: always',
+              );
+            } else
+              note(
+                key,
+                `KeepAlive.${k} (a launchd condition) is not mapped; the service is kept alive by its restart policy only`,
+              );
           }
         } else note(key, 'KeepAlive is neither a boolean nor a dictionary; not mapped');
         break;
@@ -107,7 +119,10 @@ export function readLaunchAgent(file: string, bytes: Uint8Array): ImportedServic
       case 'StandardOutPath':
       case 'StandardErrorPath':
         if (!isDict(dict.VigilManaged) && typeof v === 'string')
-          note(key, `${key} ${v}: Vigil writes the service's output to its own log ($VIGIL_HOME/logs/${svc.name}.log) instead`);
+          note(
+            key,
+            `${key} ${v}: Vigil writes the service's output to its own log ($VIGIL_HOME/logs/${svc.name}.log) instead`,
+          );
         break;
       default:
         if (!QUIET.has(key)) note(key, `${key} is not mapped`);
@@ -118,13 +133,20 @@ export function readLaunchAgent(file: string, bytes: Uint8Array): ImportedServic
   if (run && isDict(dict.VigilManaged)) {
     svc.name = run.service;
     svc.command = run.command;
-    svc.logs = { ...(run.maxBytes ? { maxBytes: run.maxBytes } : {}), ...(run.keep !== undefined ? { keep: run.keep } : {}) };
+    svc.logs = {
+      ...(run.maxBytes ? { maxBytes: run.maxBytes } : {}),
+      ...(run.keep !== undefined ? { keep: run.keep } : {}),
+    };
     if (run.stopTimeout !== undefined) svc.stopTimeoutSec = run.stopTimeout;
     svc.credentials = run.envFiles.map(credentialSetOfPath).filter((s): s is string => s !== null);
     // Vigil adds PATH (the program's directory and the usual ones) itself.
     delete svc.env.PATH;
     // launchd's ThrottleInterval is restart.delaySec rounded up, at least 1: the renderer's default 1 reads back as 1.
-    svc.dependsOn = run.waits.map((w) => ({ ref: w.service, condition: 'healthy' as const, at: { file, line: lineOf('ProgramArguments') } }));
+    svc.dependsOn = run.waits.map((w) => ({
+      ref: w.service,
+      condition: 'healthy' as const,
+      at: { file, line: lineOf('ProgramArguments') },
+    }));
     svc.waitProbes = run.waits;
     svc.aliases.push(run.service);
     delete svc.original;

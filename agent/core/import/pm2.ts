@@ -47,15 +47,20 @@ export function readEcosystem(file: string, text: string, value: unknown): Impor
   const baseDir = path.dirname(file);
   return apps.map((app: unknown, i) => {
     if (!isObj(app) || typeof app.script !== 'string')
-      throw importError({ file, line: findLine(text, '"script"') ?? findLine(text, 'script') }, `apps[${i}] has no "script"`);
+      throw importError(
+        { file, line: findLine(text, '"script"') ?? findLine(text, 'script') },
+        `apps[${i}] has no "script"`,
+      );
     const name = typeof app.name === 'string' ? app.name : path.basename(app.script).replace(/\.[^.]+$/, '');
-    const appLine = findLine(text, JSON.stringify(name)) ?? findLine(text, `'${name}'`) ?? findLine(text, name) ?? 1;
+    const appLine =
+      findLine(text, JSON.stringify(name)) ?? findLine(text, `'${name}'`) ?? findLine(text, name) ?? 1;
     const lineOf = (key: string) =>
       findLine(text, `"${key}"`, appLine) ?? findLine(text, `${key}:`, appLine) ?? appLine;
     const notes: ImportNote[] = [];
     const note = (key: string, message: string) => notes.push({ file, line: lineOf(key), message });
     const cwd = typeof app.cwd === 'string' ? path.resolve(baseDir, app.cwd) : baseDir;
-    const words = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? splitShell(v).words : []);
+    const words = (v: unknown): string[] =>
+      Array.isArray(v) ? v.map(String) : typeof v === 'string' ? splitShell(v).words : [];
     const interp = typeof app.interpreter === 'string' ? app.interpreter : defaultInterpreter(app.script);
     const command =
       interp === null || interp === 'none'
@@ -80,20 +85,33 @@ export function readEcosystem(file: string, text: string, value: unknown): Impor
       if (b === null) note('max_memory_restart', 'max_memory_restart could not be read; not mapped');
       else svc.limits = { memoryBytes: b };
     }
-    if (typeof app.restart_delay === 'number') svc.restart!.delaySec = Math.min(3600, app.restart_delay / 1000);
+    if (typeof app.restart_delay === 'number')
+      svc.restart!.delaySec = Math.min(3600, app.restart_delay / 1000);
     if (typeof app.kill_timeout === 'number')
       svc.stopTimeoutSec = Math.min(3600, Math.max(1, Math.ceil(app.kill_timeout / 1000)));
     if (typeof app.max_restarts === 'number') {
       svc.restart!.burst = Math.min(1000, Math.max(1, app.max_restarts));
-      note('max_restarts', `max_restarts is imported as restart.burst (${svc.restart!.burst} restarts per restart.intervalSec)`);
+      note(
+        'max_restarts',
+        `max_restarts is imported as restart.burst (${svc.restart!.burst} restarts per restart.intervalSec)`,
+      );
     }
     if (app.instances !== undefined && app.instances !== 1)
-      note('instances', `instances: ${String(app.instances)} (cluster mode) is not mapped: Vigil runs one process`);
+      note(
+        'instances',
+        `instances: ${String(app.instances)} (cluster mode) is not mapped: Vigil runs one process`,
+      );
     for (const k of ['out_file', 'error_file', 'log_file'])
-      if (app[k] !== undefined) note(k, `${k}: Vigil writes the output to its own log ($VIGIL_HOME/logs/${svc.name}.log) instead`);
+      if (app[k] !== undefined)
+        note(k, `${k}: Vigil writes the output to its own log ($VIGIL_HOME/logs/${svc.name}.log) instead`);
     for (const k of Object.keys(app)) {
       if (HANDLED.has(k)) continue;
-      note(k, /^env_/.test(k) ? `${k} (an environment for pm2 --env) is not mapped; only env is` : `${k} is not mapped`);
+      note(
+        k,
+        /^env_/.test(k)
+          ? `${k} (an environment for pm2 --env) is not mapped; only env is`
+          : `${k} is not mapped`,
+      );
     }
     return svc;
   });

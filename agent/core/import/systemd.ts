@@ -34,7 +34,8 @@ const QUIET = new Set([
   'Unit.X-Vigil-Hash',
 ]);
 /** Ordering targets that every user service is after anyway. */
-const SYSTEM_TARGETS = /^(network|network-online|default|multi-user|basic|graphical|sockets|timers|paths|nss-lookup|time-sync)\.target$/;
+const SYSTEM_TARGETS =
+  /^(network|network-online|default|multi-user|basic|graphical|sockets|timers|paths|nss-lookup|time-sync)\.target$/;
 
 export function readUnitSettings(file: string, text: string): Setting[] {
   const out: Setting[] = [];
@@ -54,7 +55,10 @@ export function readUnitSettings(file: string, text: string): Setting[] {
     }
     const eq = line.indexOf('=');
     if (eq < 0 || section === '')
-      throw importError({ file, line: start }, `not a unit file line (expected [Section] or Key=value): ${JSON.stringify(line.trim().slice(0, 60))}`);
+      throw importError(
+        { file, line: start },
+        `not a unit file line (expected [Section] or Key=value): ${JSON.stringify(line.trim().slice(0, 60))}`,
+      );
     out.push({ section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim(), line: start });
   }
   if (!out.some((s) => s.section === 'Service'))
@@ -109,11 +113,15 @@ export function readSystemdUnit(file: string, text: string): ImportedService {
         }
         execLine = s.line;
         const prefix = /^[-@+!:]*/.exec(s.value)![0];
-        if (prefix.includes('@')) note(s.line, 'ExecStart= with "@" (argv[0] given separately) is imported as the plain program');
+        if (prefix.includes('@'))
+          note(s.line, 'ExecStart= with "@" (argv[0] given separately) is imported as the plain program');
         const split = splitSystemd(s.value.slice(prefix.length));
         if (split.error) throw importError({ file, line: s.line }, `ExecStart=: ${split.error}`);
         if (split.unexpanded.length > 0)
-          note(s.line, `ExecStart= uses ${[...new Set(split.unexpanded)].join(', ')}, which systemd expands; Vigil passes them as written: replace them with values`);
+          note(
+            s.line,
+            `ExecStart= uses ${[...new Set(split.unexpanded)].join(', ')}, which systemd expands; Vigil passes them as written: replace them with values`,
+          );
         svc.command = split.words;
         break;
       }
@@ -123,7 +131,11 @@ export function readSystemdUnit(file: string, text: string): ImportedService {
           break;
         }
         const assigns = envAssignments(s.value);
-        if (assigns === null) throw importError({ file, line: s.line }, `Environment=: cannot read ${JSON.stringify(s.value.slice(0, 60))} (expected "KEY=value" words)`);
+        if (assigns === null)
+          throw importError(
+            { file, line: s.line },
+            `Environment=: cannot read ${JSON.stringify(s.value.slice(0, 60))} (expected "KEY=value" words)`,
+          );
         for (const a of assigns) svc.env[a.key] = { value: a.value, origin: 'inline' };
         break;
       }
@@ -137,7 +149,8 @@ export function readSystemdUnit(file: string, text: string): ImportedService {
       }
       case 'Service.WorkingDirectory': {
         const p = s.value.replace(/^-/, '').replace(/%%/g, '%');
-        if (p === '~' || !p.startsWith('/')) note(s.line, `WorkingDirectory=${s.value}: not an absolute path; not mapped`);
+        if (p === '~' || !p.startsWith('/'))
+          note(s.line, `WorkingDirectory=${s.value}: not an absolute path; not mapped`);
         else svc.cwd = p;
         break;
       }
@@ -175,7 +188,8 @@ export function readSystemdUnit(file: string, text: string): ImportedService {
       case 'Service.MemoryLimit': {
         if (s.value === 'infinity' || s.value === '') break;
         const bytes = parseSizeBytes(s.value);
-        if (bytes === null) note(s.line, `${s.key}=${s.value}: only sizes are mapped (not percentages); not mapped`);
+        if (bytes === null)
+          note(s.line, `${s.key}=${s.value}: only sizes are mapped (not percentages); not mapped`);
         else (svc.limits ??= {}).memoryBytes = bytes;
         break;
       }
@@ -215,7 +229,10 @@ export function readSystemdUnit(file: string, text: string): ImportedService {
   if (run) {
     svc.name = run.service;
     svc.command = run.command;
-    svc.logs = { ...(run.maxBytes ? { maxBytes: run.maxBytes } : {}), ...(run.keep !== undefined ? { keep: run.keep } : {}) };
+    svc.logs = {
+      ...(run.maxBytes ? { maxBytes: run.maxBytes } : {}),
+      ...(run.keep !== undefined ? { keep: run.keep } : {}),
+    };
     if (run.stopTimeout !== undefined) svc.stopTimeoutSec = run.stopTimeout - LAUNCHER_MARGIN_SEC;
     if (svc.description === `Vigil service ${run.service}`) delete svc.description;
     for (const w of run.waits) {

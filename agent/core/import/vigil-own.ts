@@ -22,7 +22,8 @@ export interface LauncherRun {
 
 /** The launcher's run, or null when argv is not a vigil-launch command line. */
 export function readLauncherArgv(argv: readonly string[]): LauncherRun | null {
-  if (argv.length < 4 || path.basename(argv[0] ?? '') !== 'vigil-launch' || argv[1] !== '--service') return null;
+  if (argv.length < 4 || path.basename(argv[0] ?? '') !== 'vigil-launch' || argv[1] !== '--service')
+    return null;
   const sep = argv.indexOf('--');
   if (sep < 0) return null;
   const run: LauncherRun = { service: argv[2] ?? '', command: argv.slice(sep + 1), envFiles: [], waits: [] };

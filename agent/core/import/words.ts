@@ -121,7 +121,8 @@ export function splitShell(line: string): SplitResult {
         word += line[++i];
         continue;
       }
-      if (ch === '$' && /^\$(\{?[A-Za-z_])/.test(line.slice(i))) unexpanded.push(line.slice(i).split(/\s/)[0]!);
+      if (ch === '$' && /^\$(\{?[A-Za-z_])/.test(line.slice(i)))
+        unexpanded.push(line.slice(i).split(/\s/)[0]!);
       word += ch;
     }
     if (quote !== null) return { words, unexpanded, error: `an unterminated ${quote} quote` };

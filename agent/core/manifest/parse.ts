@@ -41,7 +41,6 @@ export interface ParseOptions {
   probe?: ProbePath;
 }
 
-
 type Problem = (p: (string | number)[], message: string) => void;
 
 export function parseManifest(text: string, opts: ParseOptions): LoadedManifest {

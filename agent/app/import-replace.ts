@@ -58,18 +58,32 @@ export async function waitHealthy(
   }
 }
 
+/** Refuses (E_USAGE, nothing changed) an original whose service manager loads another file than the one imported. */
+export async function checkOriginals(
+  originals: OriginalServices,
+  list: readonly { service: string; original: Original }[],
+): Promise<void> {
+  for (const o of list) {
+    const loaded = await originals.loadedFrom(o.original);
+    if (loaded !== o.original.path)
+      throw new VigilError(
+        'E_USAGE',
+        `cannot replace ${describe(o.original)}: ${loaded === null ? 'it is not installed' : `the service manager loads it from ${loaded}`}, not from ${o.original.path}; import the installed file to replace it (nothing was changed)`,
+      );
+  }
+}
+
 export async function replaceOriginals(
   deps: ReplaceDeps,
   manifest: Manifest,
   originals: readonly { service: string; original: Original }[],
   opts: ReplaceOptions,
 ): Promise<ReplacedOriginal[]> {
+  await checkOriginals(deps.originals, originals);
   const plan = await computePlan(deps, manifest, false);
   await executePlan(deps, plan);
   const created = plan.create.map((u) => u.service);
-  const removeCreated = async () => {
-    if (created.length > 0) await deps.manager.remove(created);
-  };
+  const removeCreated = () => removeServices(deps, created, 'removed: vigil import --replace rolled back');
   const why = await waitHealthy(deps, manifest.services, opts);
   if (why !== null) {
     await removeCreated();
@@ -134,9 +148,29 @@ export async function restoreOriginals(deps: ReplaceDeps): Promise<ReplacedOrigi
       `cannot restore: ${(err as Error).message}; Vigil's services were started again`,
     );
   }
-  if (ours.length > 0) await deps.manager.remove(ours);
+  await removeServices(deps, ours, 'removed: vigil import --restore gave the original back');
   deps.store.setState('import.replaced', []);
   return restored;
+}
+
+/** Removes Vigil's units of these services and their records (as `vigil remove` does), with an event each. */
+async function removeServices(deps: ApplyDeps, services: readonly string[], why: string): Promise<void> {
+  if (services.length === 0) return;
+  await deps.manager.remove(services);
+  const now = deps.clock.now();
+  deps.store.transaction(() => {
+    for (const name of services) deps.store.removeService(name);
+    deps.store.appendEvents(
+      services.map((name) => ({
+        key: `remove:${name}:${now}`,
+        at: now,
+        service: name,
+        type: 'removed' as const,
+        severity: 'info' as const,
+        message: `${name} ${why}`,
+      })),
+    );
+  });
 }
 
 function describe(o: Original): string {

@@ -6,6 +6,11 @@
 import type { Original } from '../core/import/model.js';
 
 export interface OriginalServices {
+  /**
+   * The file the service manager loads for it (systemd's FragmentPath), null when it has none: replacing
+   * is refused unless that is the file imported, so an unrelated unit of the same name is never touched.
+   */
+  loadedFrom(original: Original): Promise<string | null>;
   /** Stops and disables it (systemd: disable --now; launchd: bootout). Its file stays. */
   unload(original: Original): Promise<void>;
   /** Enables and starts it again (systemd: enable --now; launchd: bootstrap of its plist). */

@@ -149,24 +149,52 @@ describe('vigil import (real systemd)', () => {
 
   it('--replace rolls back when the imported service does not become healthy: the original keeps running', async () => {
     const bad = `${p}-bad.service`;
+    // Runs under systemd, which resolves %n to the unit's name; Vigil passes "%n" as written (a note says
+    // so), so its copy exits at once and never becomes healthy.
     fs.writeFileSync(
       path.join(unitDir, bad),
-      `[Service]\nExecStart=/bin/sh -c "exec sleep 100000"\nWorkingDirectory=/tmp\n[Install]\nWantedBy=default.target\n`,
+      `[Service]\nExecStart=/bin/sh -c 'test "%n" = "${bad}" && exec sleep 100000'\nRestart=no\n[Install]\nWantedBy=default.target\n`,
     );
     await systemctl(t, 'daemon-reload');
     await exec('systemctl', ['--user', 'enable', '--now', bad], { env: t.env });
-    // The imported copy exits at once (an ExecStart that cannot run as Vigil's service).
-    const copy = path.join(t.home, bad);
-    fs.writeFileSync(copy, `[Service]\nExecStart=/bin/false\nRestart=no\n`);
-    const r = await vigil(t, ['import', copy, '-o', 'bad.yaml', '--replace', '--timeout', '5']);
     try {
+      assert.equal(await systemctl(t, 'is-active', bad), 'active');
+      const r = await vigil(t, [
+        'import',
+        path.join(unitDir, bad),
+        '-o',
+        'bad.yaml',
+        '--replace',
+        '--timeout',
+        '5',
+      ]);
       assert.equal(r.code, 1, r.err);
       assert.match(r.err, /did not become healthy/);
+      assert.match(
+        fs.readFileSync(path.join(t.home, 'bad.yaml'), 'utf8'),
+        /not mapped: .*-bad\.service:2: ExecStart= uses %n/,
+      );
       assert.ok(!fs.existsSync(path.join(unitDir, `vigil-${p}-bad.service`)), 'the new service is removed');
       assert.equal(await systemctl(t, 'is-active', bad), 'active', 'the original is left running');
+      assert.equal(await systemctl(t, 'is-enabled', bad), 'enabled');
     } finally {
       await systemctl(t, 'disable', '--now', bad);
       fs.rmSync(path.join(unitDir, bad), { force: true });
+      await systemctl(t, 'daemon-reload');
     }
+  });
+
+  it('--replace refuses a copy that is not the file systemd loads for that unit, changing nothing', async () => {
+    const copy = path.join(t.home, orig);
+    fs.copyFileSync(path.join(unitDir, orig), copy);
+    const r = await vigil(t, ['import', copy, '-o', 'copy.yaml', '--replace', '--timeout', '5']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(
+      r.err,
+      /cannot replace the systemd unit .*-orig\.service: the service manager loads it from .*, not from/,
+    );
+    assert.equal(await systemctl(t, 'is-active', orig), 'active');
+    assert.ok(!fs.existsSync(path.join(unitDir, `vigil-${p}-orig.service`)));
+    assert.ok(!fs.existsSync(path.join(t.home, 'copy.yaml')), 'no manifest written');
   });
 });

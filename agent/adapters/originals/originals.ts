@@ -10,6 +10,19 @@ export class CommandOriginalServices implements OriginalServices {
     private readonly launchdDomain: () => Promise<string>,
   ) {}
 
+  async loadedFrom(o: Original): Promise<string | null> {
+    if (o.kind === 'launchd') return o.path;
+    const r = await this.runner.run('systemctl', [
+      '--user',
+      'show',
+      '--property=FragmentPath',
+      '--value',
+      '--',
+      o.unit,
+    ]);
+    return r.stdout.trim() || null;
+  }
+
   async unload(o: Original): Promise<void> {
     if (o.kind === 'systemd') {
       await this.runner.run('systemctl', ['--user', 'disable', '--now', o.unit]);

@@ -11,7 +11,12 @@ import { assemble } from '../../core/import/assemble.js';
 import { emitManifest } from '../../core/import/emit.js';
 import { parseManifest } from '../../core/manifest/parse.js';
 import { setKeys } from '../../app/credentials.js';
-import { replaceOriginals, restoreOriginals, type ReplaceDeps } from '../../app/import-replace.js';
+import {
+  checkOriginals,
+  replaceOriginals,
+  restoreOriginals,
+  type ReplaceDeps,
+} from '../../app/import-replace.js';
 import { vigilPaths } from '../../core/paths.js';
 import { assertPrivateHome } from '../../adapters/fs/private-home.js';
 import { NodeProcessRunner } from '../../adapters/process/node-runner.js';
@@ -69,6 +74,9 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
   const text = emitManifest(result.services, files, [...result.secrets.keys()]);
   // What is written must load: a mapping that gives an invalid manifest is refused before anything is written.
   parseManifest(text, { file: out, which: (p) => `/usr/bin/${p}` });
+  // --replace: an original that is not the installed file is refused before anything is written.
+  if (values.replace === true)
+    await withReplaceDeps(io, (d) => checkOriginals(d.originals, result.originals));
   if (result.secrets.size > 0) {
     assertPrivateHome(vigilPaths(io.env));
     const direct = await directCredentials(io, true);

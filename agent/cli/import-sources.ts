@@ -54,7 +54,8 @@ export async function readSources(
       continue;
     }
     const text = requireUtf8(bytes, file);
-    if (format === 'systemd') out.push(readSystemdUnit(file, text));
+    if (format === 'systemd')
+      out.push(readSystemdUnit(file, text, opts.env.HOME ? { home: opts.env.HOME } : {}));
     else if (format === 'compose') out.push(...readCompose(file, text));
     else if (format === 'pm2') {
       let value: unknown;

@@ -75,6 +75,32 @@ test('systemd: ExecStart quoting, Environment=, EnvironmentFile=, MemoryMax=, CP
   assert.ok(!yaml.includes('canary'));
 });
 
+test('env files: a missing required one is an error at its line; a missing optional one is a note; %h is the home', () => {
+  const unit = text('agent-worker.service').replace('@ENVFILE@', '/nonexistent/worker.env');
+  const svc = readSystemdUnit('/u/agent-worker.service', unit, { home: '/home/ada' });
+  assert.deepEqual(
+    svc.envFiles.map((f) => [f.path, f.optional, f.line]),
+    [
+      ['/home/ada/.config/agent/worker.env', true, 13],
+      ['/nonexistent/worker.env', false, 14],
+    ],
+  );
+  const files = new Map<string, string | null>([
+    ['/home/ada/.config/agent/worker.env', null],
+    ['/nonexistent/worker.env', null],
+  ]);
+  assert.throws(
+    () => assemble([svc], { allEnvToCredentials: false, envFiles: files }),
+    /^VigilError: \/u\/agent-worker\.service:14: env file \/nonexistent\/worker\.env does not exist$/,
+  );
+  files.set('/nonexistent/worker.env', 'A=1\n');
+  const a = assemble([svc], { allEnvToCredentials: false, envFiles: files });
+  assert.match(
+    a.services[0]!.notes.map((n) => `${n.line}: ${n.message}`).join('\n'),
+    /13: env file \/home\/ada\/\.config\/agent\/worker\.env does not exist \(optional\)/,
+  );
+});
+
 test('compose: env_file, healthcheck, depends_on service_healthy, restart, limits, logging sizes', () => {
   const services = readCompose(fx('docker-compose.yml'), text('docker-compose.yml'));
   const envFiles = new Map([[fx('proxy.env'), text('proxy.env')]]);

@@ -79,7 +79,20 @@ function envAssignments(value: string): { key: string; value: string }[] | null 
   return out;
 }
 
-export function readSystemdUnit(file: string, text: string): ImportedService {
+/**
+ * `%h` (the user's home, as a user manager resolves it) and `%%` in a path; other specifiers stay and are
+ * reported.
+ */
+function pathSpecifiers(v: string, home: string | undefined, note: (m: string) => void): string {
+  return v.replace(/%(.)/g, (all, c: string) => {
+    if (c === '%') return '%';
+    if (c === 'h' && home !== undefined) return home;
+    note(`the specifier %${c} in ${JSON.stringify(v)} is not resolved; not mapped`);
+    return all;
+  });
+}
+
+export function readSystemdUnit(file: string, text: string, opts: { home?: string } = {}): ImportedService {
   const settings = readUnitSettings(file, text);
   const unit = path.basename(file);
   const notes: ImportNote[] = [];
@@ -141,14 +154,14 @@ export function readSystemdUnit(file: string, text: string): ImportedService {
       }
       case 'Service.EnvironmentFile': {
         const optional = s.value.startsWith('-');
-        const p = s.value.slice(optional ? 1 : 0).replace(/%%/g, '%');
+        const p = pathSpecifiers(s.value.slice(optional ? 1 : 0), opts.home, (m) => note(s.line, m));
         const set = credentialSetOfPath(p);
         if (set !== null) (svc.credentials ??= []).push(set);
         else svc.envFiles.push({ file, line: s.line, path: p, optional, dialect: 'systemd' });
         break;
       }
       case 'Service.WorkingDirectory': {
-        const p = s.value.replace(/^-/, '').replace(/%%/g, '%');
+        const p = pathSpecifiers(s.value.replace(/^-/, ''), opts.home, (m) => note(s.line, m));
         if (p === '~' || !p.startsWith('/'))
           note(s.line, `WorkingDirectory=${s.value}: not an absolute path; not mapped`);
         else svc.cwd = p;

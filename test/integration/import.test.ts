@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { makeHome, waitFor, type TestHome } from '../helpers/vigil.js';
+import { makeHome, ROOT, waitFor, type TestHome } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { main } from '../../agent/cli/main.js';
 
@@ -109,6 +109,64 @@ describe('vigil import (real systemd)', () => {
       fs.readFileSync(path.join(t.env.VIGIL_HOME!, 'credentials', `${p}-proxy.env`), 'utf8'),
       new RegExp(CANARY),
     );
+  });
+
+  it('the fixtures of every format (plist, unit, compose, PM2) import into one manifest that applies and runs', async () => {
+    const FIX = path.join(ROOT, 'test', 'fixtures', 'import');
+    const dir = path.join(t.home, 'fixtures');
+    fs.mkdirSync(dir);
+    const copy = (from: string, to: string, edit: (s: string) => string) =>
+      fs.writeFileSync(path.join(dir, to), edit(fs.readFileSync(path.join(FIX, from), 'utf8')));
+    // Unique names on the shared user manager: every service name gets this test's prefix.
+    copy('com.example.litellm.plist', `com.example.${p}-litellm.plist`, (s) =>
+      s.replace('com.example.litellm', `com.example.${p}-litellm`),
+    );
+    copy('agent-worker.service', `${p}-agent-worker.service`, (s) =>
+      s
+        .replaceAll('model-proxy.service', `${p}-model-proxy.service`)
+        .replace('@ENVFILE@', path.join(FIX, 'worker.env')),
+    );
+    copy('docker-compose.yml', 'docker-compose.yml', (s) =>
+      s
+        .replace(/^  (model-proxy|agent):/gm, `  ${p}-$1:`)
+        .replace(/^      model-proxy:/m, `      ${p}-model-proxy:`),
+    );
+    fs.copyFileSync(path.join(FIX, 'proxy.env'), path.join(dir, 'proxy.env'));
+    copy('ecosystem.config.json', 'ecosystem.config.json', (s) =>
+      s.replace('"cron-watchdog"', `"${p}-cron-watchdog"`),
+    );
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => !f.endsWith('.env'))
+      .map((f) => path.join(dir, f));
+    const imp = await vigil(t, ['import', ...files, '-o', 'all.yaml']);
+    assert.equal(imp.code, 0, imp.err);
+    const yaml = fs.readFileSync(path.join(t.home, 'all.yaml'), 'utf8');
+    assert.match(yaml, new RegExp(`${p}-agent-worker:[\\s\\S]*?dependsOn:\\n\\s+- ${p}-model-proxy`));
+    const apply = await vigil(t, ['apply', '-f', 'all.yaml']);
+    assert.equal(apply.code, 0, apply.err);
+    const names = ['litellm', 'agent-worker', 'model-proxy', 'agent', 'cron-watchdog'].map(
+      (n) => `${p}-${n}`,
+    );
+    for (const s of names)
+      await waitFor(
+        `${s} active`,
+        async () => (await systemctl(t, 'is-active', `vigil-${s}.service`)) === 'active',
+        30_000,
+      );
+    const seen = [imp.out, imp.err, apply.out, apply.err, yaml, everything(t.env.VIGIL_HOME!)];
+    for (const canary of [
+      'sk-canary-plist-7f3a9c2e1b',
+      'sk-ant-canary-unit-4d2f8e',
+      'sk-canary-compose-91b0d3',
+      'xoxb-canary-pm2-55aa11',
+    ])
+      assert.ok(
+        seen.every((x) => !x.includes(canary)),
+        `${canary} appears outside the credential store`,
+      );
+    const removed = await vigil(t, ['remove', ...names]);
+    assert.equal(removed.code, 0, removed.err);
   });
 
   it('--replace takes a real original unit over, all or nothing; --restore gives it back', async () => {

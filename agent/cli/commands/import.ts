@@ -127,9 +127,7 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
         : values.replace === true
           ? []
           : [
-              'next: vigil apply -f ' +
-                path.relative(io.cwd, out) +
-                '  (or vigil import --replace … to take the originals over)',
+              `next: vigil apply -f ${shown(io.cwd, out)}  (or vigil import --replace … to take the originals over)`,
             ]),
     ];
     io.out(`${lines.join('\n')}\n`);
@@ -161,4 +159,10 @@ async function withReplaceDeps<T>(io: Io, fn: (d: ReplaceDeps) => Promise<T>): P
   } finally {
     ctx.close();
   }
+}
+
+/** The manifest's path as the user would type it: relative below the working directory, else absolute. */
+function shown(cwd: string, file: string): string {
+  const rel = path.relative(cwd, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
 }

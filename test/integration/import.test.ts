@@ -128,8 +128,8 @@ describe('vigil import (real systemd)', () => {
     );
     copy('docker-compose.yml', 'docker-compose.yml', (s) =>
       s
-        .replace(/^  (model-proxy|agent):/gm, `  ${p}-$1:`)
-        .replace(/^      model-proxy:/m, `      ${p}-model-proxy:`),
+        .replace(/^ {2}(model-proxy|agent):/gm, `  ${p}-$1:`)
+        .replace(/^ {6}model-proxy:/m, `      ${p}-model-proxy:`),
     );
     fs.copyFileSync(path.join(FIX, 'proxy.env'), path.join(dir, 'proxy.env'));
     copy('ecosystem.config.json', 'ecosystem.config.json', (s) =>

@@ -61,6 +61,8 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
       'E_USAGE',
       `${out} exists; choose another with -o FILE, or pass --force to replace it`,
     );
+  if (!existsSync(path.dirname(out)))
+    throw new VigilError('E_USAGE', `cannot write ${out}: the directory ${path.dirname(out)} does not exist`);
   const files = positionals.map((f) => path.resolve(io.cwd, f));
   const imported = await readSources(files, {
     allowJs: values['allow-js'] === true,

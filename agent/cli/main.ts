@@ -19,6 +19,10 @@ Services (from the manifest, default ./vigil.yaml):
   remove NAME... [--purge]                uninstall (logs and credentials kept unless --purge)
   events [--since T] [--service S] [-n N] [-f]   the event history (crashes with why and the log's last lines…)
   logs NAME [-n N] [-f]                   the last lines of a service's log, or follow it
+  import FILE… [-o vigil.yaml] [--allow-js] [--all-env-to-credentials] [--replace]
+                                          a manifest from plists, systemd units, docker-compose and PM2
+                                          files (secrets into the credential store); --replace takes the
+                                          originals over, import --restore gives them back (docs/import.md)
 
 The agent (background supervisor):
   agent run [--http 127.0.0.1:PORT]       run the agent in the foreground
@@ -75,6 +79,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   usage: async () => (await import('./commands/usage.js')).usageCommand,
   budget: async () => (await import('./commands/usage.js')).budgetCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {

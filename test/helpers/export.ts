@@ -29,7 +29,7 @@ const ajv = new Ajv2019({
     subnet_ip_address: true,
   },
 });
-const validateSpec = ajv.compile(withoutIds(schema));
+const validateSpec = ajv.compile(withoutIds(schema) as object);
 
 /** The draft-04 `"id": "#/properties/…"` annotations, which later drafts (and ajv) reject; they constrain nothing. */
 function withoutIds(v: unknown): unknown {

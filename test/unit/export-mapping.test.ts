@@ -187,6 +187,20 @@ describe('export kubernetes: the mapping', () => {
     assert.match(known, /OPENAI_API_KEY: REPLACE-ME/);
   });
 
+  it('keeps the host of a probe that is not on loopback', () => {
+    const remote = exportManifest(
+      'services:\n  a:\n    command: [/bin/true]\n    health: { url: "https://db.internal:8443/ok" }\n',
+      FILE,
+    );
+    const [dep] = parseAllDocuments(renderKubernetes(remote)[0]!.text).map((d) => d.toJS());
+    assert.deepEqual(dep.spec.template.spec.containers[0].readinessProbe.httpGet, {
+      host: 'db.internal',
+      path: '/ok',
+      port: 8443,
+      scheme: 'HTTPS',
+    });
+  });
+
   it('refuses names Kubernetes cannot take, naming them', () => {
     const bad = exportManifest('services:\n  9lives:\n    command: [/bin/true]\n', FILE);
     assert.throws(() => renderKubernetes(bad), /service "9lives" cannot be a Kubernetes name/);
@@ -231,5 +245,42 @@ describe('export: a canary secret never reaches an exported file', () => {
     }
     assert.match(readFileSync(path.join(dir, 'c/compose.yaml'), 'utf8'), /secrets\/llm_keys\.env/);
     assert.ok(!out.join('').includes(canary), 'nor does the CLI print it');
+  });
+});
+
+describe('export: the command line', () => {
+  const run = async (argv: string[], cwd: string) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = {
+      out: (t) => void out.push(t),
+      err: (t) => void err.push(t),
+      stdin: Readable.from([]),
+      env: { VIGIL_HOME: path.join(cwd, 'home'), PATH: '/usr/bin:/bin' },
+      cwd,
+    };
+    return { code: await main(argv, io), out: out.join(''), err: err.join('') };
+  };
+
+  it('writes to ./compose by default, lists the files with --json, and refuses bad usage', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-export-cli-'));
+    writeFileSync(path.join(dir, 'vigil.yaml'), 'services:\n  api:\n    command: [api-server]\n');
+    const r = await run(['export', 'compose', '--json'], dir);
+    assert.equal(r.code, 0, r.err);
+    const doc = JSON.parse(r.out) as { kind: string; dir: string; files: string[] };
+    assert.equal(doc.dir, path.join(dir, 'compose'));
+    assert.deepEqual(doc.files.map((f) => path.relative(doc.dir, f)).sort(), [
+      'api/Dockerfile',
+      'compose.yaml',
+      'secrets/.gitignore',
+    ]);
+    assert.match(readFileSync(path.join(dir, 'compose/compose.yaml'), 'utf8'), /- api-server\n/);
+    assert.equal((await run(['export', 'helm'], dir)).code, 2);
+    const extra = await run(['export', 'kubernetes', '--down-for', '1m'], dir);
+    assert.equal(extra.code, 2);
+    assert.match(extra.err, /--down-for is for export alerts/);
+    const missing = await run(['export', 'kubernetes', '-f', 'nope.yaml'], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /nope\.yaml/);
   });
 });

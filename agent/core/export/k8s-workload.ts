@@ -111,8 +111,11 @@ function probe(h: HealthSpec, failureThreshold: number, baseDir: string): Obj {
   switch (p.kind) {
     case 'http': {
       const u = new URL(p.url);
+      // A loopback probe is the pod's own address (the kubelet's default); any other host is kept.
+      const local = ['127.0.0.1', 'localhost', '[::1]', '0.0.0.0'].includes(u.hostname);
       return {
         httpGet: {
+          ...(local ? {} : { host: u.hostname }),
           path: `${u.pathname}${u.search}`,
           port: urlPort(u),
           scheme: u.protocol === 'https:' ? 'HTTPS' : 'HTTP',

@@ -37,6 +37,10 @@ Health and alerts:
   alerts test                             send a test notification to every configured channel
   export alerts [--out FILE]              Prometheus alerting rules for the agent's /metrics
 
+Beyond one machine (no secret value is ever written; see docs/export.md):
+  export compose [-f FILE] [-o DIR]       compose.yaml and a Dockerfile stub per service (default ./compose)
+  export kubernetes [-f FILE] [-o DIR]    Deployments, Services, ConfigMaps, Secret references (default ./kubernetes)
+
 Credentials ($VIGIL_HOME/credentials/<set>.env, 0600; values from stdin, never argv):
   secrets set <set> <KEY>                 set a key (value hidden on a terminal)
   secrets list [<set>]                    keys, values masked to the last 4 characters, age, services

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond Node, checked first (npm test runs this before anything else):
 #   - Debian packages: systemd (the user manager the integration tests drive), a C compiler (vigil-launch),
-#     promtool, python3 (+ FastAPI, uvicorn, prometheus_client), redis-server, sqlite3, script(1), Chromium;
+#     promtool, python3 (+ FastAPI, uvicorn, prometheus_client), redis-server, sqlite3, script(1), docker-compose (config only), Chromium;
 #   - a running systemd user manager.
 # As root in a container (CI, a fresh sandbox: PID 1 is not systemd) it brings up what is missing itself:
 # `apt-get install -y` of the missing packages, then scripts/systemd-user-up.sh. Anywhere else it changes
@@ -27,6 +27,8 @@ command -v promtool >/dev/null 2>&1 || add prometheus
 { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import fastapi, uvicorn, prometheus_client'; } >/dev/null 2>&1 ||
   add python3-fastapi python3-uvicorn python3-prometheus-client
 command -v redis-server >/dev/null 2>&1 || add redis-server
+# Debian's docker-compose checks `vigil export compose` output with its own `config` (no engine needed)
+command -v docker-compose >/dev/null 2>&1 || add docker-compose
 command -v sqlite3 >/dev/null 2>&1 || add sqlite3
 # script(1) gives `vigil secrets set` a terminal in the no-echo test; mkfifo makes a FIFO the store refuses
 command -v script >/dev/null 2>&1 || add bsdutils

@@ -141,7 +141,9 @@ function budgetItems(s: TrayState): MenuItemSpec[] {
       label: `Resume ${b.stopped.join(', ')} (lift today's caps)`,
       action: { kind: 'resume-budget' },
     });
-  else if (s.budgetLifted) items.push({ label: 'Budget enforcement paused until midnight', enabled: false });
+  // The status glance says whether today's cap is lifted (agents before it: the extra budget call's answer).
+  else if (b.lifted ?? s.budgetLifted)
+    items.push({ label: 'Budget enforcement paused until midnight', enabled: false });
   else if (b.dailyUsd !== null)
     items.push({ label: 'Pause budget enforcement for today', action: { kind: 'pause-budget' } });
   return items;

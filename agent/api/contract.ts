@@ -21,6 +21,7 @@ import {
 } from './routes/credentials.js';
 import { LOG_QUERY_CODECS, LOG_ROUTES, type LogRouteTypes } from './routes/logs.js';
 import { USAGE_QUERY_CODECS, USAGE_ROUTES, type UsageRouteTypes } from './routes/usage.js';
+import { HOST_QUERY_CODECS, HOST_ROUTES, type HostRouteTypes } from './routes/host.js';
 
 export * from './sse-wire.js';
 export * from './routes/core.js';
@@ -29,6 +30,7 @@ export * from './routes/monitor.js';
 export * from './routes/credentials.js';
 export * from './routes/logs.js';
 export * from './routes/usage.js';
+export * from './routes/host.js';
 export { parseTimeParam, type HttpMethod, type RouteSpec, type QueryCodec } from './route-spec.js';
 import type { HttpMethod } from './route-spec.js';
 
@@ -44,6 +46,7 @@ export const ROUTES = {
   ...CREDENTIAL_ROUTES,
   ...LOG_ROUTES,
   ...USAGE_ROUTES,
+  ...HOST_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;
@@ -54,7 +57,8 @@ export type RouteTypes = CoreRouteTypes &
   MonitorRouteTypes &
   CredentialRouteTypes &
   LogRouteTypes &
-  UsageRouteTypes;
+  UsageRouteTypes &
+  HostRouteTypes;
 
 export type RouteParams<K extends RouteName> = RouteTypes[K]['params'];
 export type RouteQuery<K extends RouteName> = RouteTypes[K]['query'];
@@ -71,6 +75,7 @@ export const QUERY_CODECS: { readonly [K in RouteName]: QueryCodec<RouteQuery<K>
   ...CREDENTIAL_QUERY_CODECS,
   ...LOG_QUERY_CODECS,
   ...USAGE_QUERY_CODECS,
+  ...HOST_QUERY_CODECS,
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -99,6 +104,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   E_JOURNAL_UNSAFE: 409,
   E_STORE_BUSY: 503,
   E_REGEX_TIMEOUT: 422,
+  E_IMPORT: 400,
 };
 
 export const ERROR_CODES: readonly ErrorCode[] = Object.keys(STATUS_BY_CODE) as ErrorCode[];

@@ -130,6 +130,8 @@ export class ResourceMonitor {
       ...doc,
       services: doc.services.map((s) => {
         const u = this.current.get(s.name);
+        // The last sample of a process that is gone is not the service's use now.
+        if (s.pid === null) return { ...s, memoryBytes: null, cpuPercent: null, usageSource: null };
         if (!u) return { ...s, cpuPercent: null, usageSource: null };
         return {
           ...s,

@@ -1,6 +1,7 @@
 /** Plain-text tables and times for people. */
 import type { ServiceStatus } from '../core/status.js';
-import type { VigilEvent } from '../core/events.js';
+import type { ExitInfo, VigilEvent } from '../core/events.js';
+import type { HostDoc } from '../core/host.js';
 import { groupStatuses, groupSummary } from '../core/replicas-status.js';
 
 export function table(rows: string[][]): string {
@@ -92,7 +93,71 @@ export function bytes(n: number): string {
   return i === 0 ? `${v}B` : `${v.toFixed(1)}${units[i]}`;
 }
 
+/** Lines of a service's log shown under an event that carries them (its last ones). */
+export const EVENT_TAIL_LINES = 5;
+
+/**
+ * One event for `vigil events`: time, severity mark, type and message; then, when the event says why a
+ * process ended, the exit reason with its code, signal and manager result, and the last lines of the log.
+ */
 export function eventLine(e: VigilEvent): string {
   const mark = e.severity === 'critical' ? '!!' : e.severity === 'warning' ? '! ' : '  ';
-  return `${new Date(e.at).toISOString()} ${mark} ${e.type.padEnd(15)} ${e.message}`;
+  const head = `${new Date(e.at).toISOString()} ${mark} ${e.type.padEnd(15)} `;
+  const pad = ' '.repeat(head.length);
+  const lines = [`${head}${e.message}`];
+  if (e.exit) lines.push(`${pad}why: ${exitText(e.exit)}`);
+  const tail = (e.logTail ?? []).slice(-EVENT_TAIL_LINES);
+  if (tail.length > 0) {
+    lines.push(`${pad}last log lines:`);
+    for (const l of tail) lines.push(`${pad}  | ${oneLine(l)}`);
+  }
+  return lines.join('\n');
+}
+
+function exitText(x: ExitInfo): string {
+  const facts = [
+    x.code !== null ? `code ${x.code}` : null,
+    x.signal !== null ? `signal ${x.signal}` : null,
+    x.result !== null ? `result ${x.result}` : null,
+  ].filter((f) => f !== null);
+  return facts.length > 0 ? `${x.reason} (${facts.join(', ')})` : x.reason;
+}
+
+/** A log line on one terminal line: control characters (escape sequences, CR) shown as spaces. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ');
+}
+
+/** Seconds → "3d 4h", "5h 12m", "7m". */
+function uptime(sec: number): string {
+  const m = Math.floor(sec / 60);
+  const h = Math.floor(m / 60);
+  const d = Math.floor(h / 24);
+  if (d > 0) return `${d}d ${h % 24}h`;
+  if (h > 0) return `${h}h ${m % 60}m`;
+  return `${m}m`;
+}
+
+/** The host strip of `vigil status`: CPU, memory, load, free space where VIGIL_HOME lives, uptime, power. */
+export function hostLine(h: HostDoc): string {
+  const used = h.memory.totalBytes - h.memory.availableBytes;
+  const parts = [
+    `CPU ${h.cpu.percent === null ? '—' : `${Math.round(h.cpu.percent)}%`} of ${h.cpu.cores} cores`,
+    `memory ${bytes(used)} of ${bytes(h.memory.totalBytes)} (${h.memory.usedPercent.toFixed(1)} %)`,
+  ];
+  if (h.load) parts.push(`load ${h.load.map((x) => x.toFixed(2)).join(' ')}`);
+  parts.push(
+    h.disk
+      ? `disk ${bytes(h.disk.freeBytes)} free of ${bytes(h.disk.totalBytes)} (${h.disk.path})`
+      : 'disk unknown',
+  );
+  parts.push(`up ${uptime(h.uptimeSec)}`);
+  if (h.power)
+    parts.push(
+      h.power.source === 'battery'
+        ? `on battery${h.power.batteryPercent === null ? '' : ` ${h.power.batteryPercent} %`}`
+        : `on mains${h.power.charging ? ', charging' : ''}`,
+    );
+  return `Host ${h.hostname}: ${parts.join(' · ')}`;
 }

@@ -13,12 +13,17 @@ Usage: vigil <command> [options]
 Services (from the manifest, default ./vigil.yaml):
   apply [-f FILE] [--dry-run] [--prune]   install, update (and with --prune remove) services
   render [-f FILE] --out DIR [--backend systemd|launchd]   write unit files / plists for review, install nothing
-  status [NAME...]                        state, pid, restarts, last exit of each service (replicas grouped)
+  status [NAME...] [--json [--host]]      this machine (CPU, memory, load, disk, uptime), then state, pid,
+                                          restarts, last exit of each service (replicas grouped)
   scale NAME N [-f FILE]                  run N replicas of a service (1–64); the ones it keeps are not restarted
   start|stop|restart NAME...              command services through the OS service manager
   remove NAME... [--purge]                uninstall (logs and credentials kept unless --purge)
-  events [--since T] [--service S] [-n N] [-f]   the event history (crashes, restarts, drift…)
+  events [--since T] [--service S] [-n N] [-f]   the event history (crashes with why and the log's last lines…)
   logs NAME [-n N] [-f]                   the last lines of a service's log, or follow it
+  import FILE… [-o vigil.yaml] [--allow-js] [--all-env-to-credentials] [--replace]
+                                          a manifest from plists, systemd units, docker-compose and PM2
+                                          files (secrets into the credential store); --replace takes the
+                                          originals over, import --restore gives them back (docs/import.md)
 
 The agent (background supervisor):
   agent run [--http 127.0.0.1:PORT]       run the agent in the foreground
@@ -33,6 +38,10 @@ Health and alerts:
   alerts test                             send a test notification to every configured channel
   export alerts [--out FILE]              Prometheus alerting rules for the agent's /metrics
 
+Beyond one machine (no secret value is ever written; see docs/export.md):
+  export compose [-f FILE] [-o DIR]       compose.yaml and a Dockerfile stub per service (default ./compose)
+  export kubernetes [-f FILE] [-o DIR]    Deployments, Services, ConfigMaps, Secret references (default ./kubernetes)
+
 Credentials ($VIGIL_HOME/credentials/<set>.env, 0600; values from stdin, never argv):
   secrets set <set> <KEY>                 set a key (value hidden on a terminal)
   secrets list [<set>]                    keys, values masked to the last 4 characters, age, services
@@ -44,6 +53,10 @@ Usage and budgets (tokens and spend per service, model and day; see the manifest
   usage [--day YYYY-MM-DD | --month YYYY-MM] [--by service|model]   tokens by kind, cost, requests, unpriced
   budget status                           spend against the caps, and the services stopped for spend
   budget resume [NAME...] [--add USD]     raise today's cap by USD (or lift it) and start what was stopped
+
+Try it (a simulated AI-agent stack, its own VIGIL_HOME ~/.vigil-demo; nothing real is called, no money spent):
+  demo [--no-browser]                     install and start it with its own agent, open the dashboard
+  demo --down                             remove every demo service, process and file
 
 Options: --json prints exactly one JSON document on stdout.  -h, --help.  --version.
 Environment: VIGIL_HOME (default ~/.vigil) holds every path Vigil owns.
@@ -71,6 +84,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./commands/export.js')).exportCommand,
   usage: async () => (await import('./commands/usage.js')).usageCommand,
   budget: async () => (await import('./commands/usage.js')).budgetCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {

@@ -19,11 +19,15 @@ import type { LoadedManifest } from '../core/manifest/model.js';
 import type { PathKind } from '../core/manifest/program.js';
 import type { Io } from './io.js';
 
-/** `checkPaths`: also look at each service's program and cwd (what `vigil apply` needs to start it). */
+/**
+ * `checkPaths`: also look at each service's program and cwd (what `vigil apply` needs to start it).
+ * `keepProgramNames`: a bare program name stays as written instead of being found on this machine's PATH
+ * (an export runs it on another machine's PATH).
+ */
 export function loadManifest(
   io: Io,
   file: string | undefined,
-  opts: { checkPaths?: boolean } = {},
+  opts: { checkPaths?: boolean; keepProgramNames?: boolean } = {},
 ): LoadedManifest {
   const abs = path.resolve(io.cwd, file ?? 'vigil.yaml');
   let bytes: Buffer;
@@ -39,7 +43,7 @@ export function loadManifest(
   }
   const loaded = parseManifest(manifestText(bytes, abs), {
     file: abs,
-    which: (p) => which(p, io.env.PATH ?? ''),
+    which: opts.keepProgramNames ? (p) => p : (p) => which(p, io.env.PATH ?? ''),
     ...(opts.checkPaths ? { probe: probePath } : {}),
   });
   for (const w of loaded.warnings) {

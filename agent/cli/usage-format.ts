@@ -1,5 +1,5 @@
 /** Plain-text tables for `vigil usage` and `vigil budget`. */
-import { formatUsd } from '../core/usage/model.js';
+import { formatCost, formatUsd } from '../core/usage/model.js';
 import type {
   BudgetResumeResponse,
   BudgetStatusDoc,
@@ -60,7 +60,7 @@ export function usageText(r: UsageReport): string {
     compact(t.tokens.reasoning),
     compact(t.tokens.cacheRead),
     compact(t.tokens.cacheWrite + t.tokens.cacheWrite1h),
-    `${formatUsd(t.costMicro)}${t.reportedMicro > 0 ? (t.reportedMicro === t.costMicro ? ' (reported)' : ' (part reported)') : ''}`,
+    `${formatCost(t.costMicro, t.unpricedRequests)}${t.reportedMicro > 0 ? (t.reportedMicro === t.costMicro ? ' (reported)' : ' (part reported)') : ''}`,
     t.unpricedRequests > 0 || t.unpricedTokens > 0
       ? `${compact(t.unpricedRequests)} req, ${compact(t.unpricedTokens)} tok`
       : '-',
@@ -76,13 +76,18 @@ export function usageText(r: UsageReport): string {
   return out + tail;
 }
 
+/** A cap in effect, as every line of `vigil budget` shows it: its amount, and whether resume lifted it. */
+export function capText(capMicro: number, lifted: boolean): string {
+  return lifted ? `${formatUsd(capMicro)} (lifted)` : formatUsd(capMicro);
+}
+
 export function budgetText(b: BudgetStatusDoc, now: number): string {
   const lines: string[] = [];
-  const ofCap = (spend: number, cap: number | null) =>
-    cap === null ? formatUsd(spend) : `${formatUsd(spend)} of ${formatUsd(Math.round(cap * 1e6))}`;
+  const ofCap = (spend: number, cap: number | null, lifted = false) =>
+    cap === null ? formatUsd(spend) : `${formatUsd(spend)} of ${capText(Math.round(cap * 1e6), lifted)}`;
   lines.push(`Budget (${b.timezone}): ${b.state.toUpperCase()}`);
   lines.push(
-    `  today ${b.day}: ${ofCap(b.todayMicro, b.dailyUsd)}    month ${b.month}: ${ofCap(b.monthMicro, b.monthlyUsd)}`,
+    `  today ${b.day}: ${ofCap(b.todayMicro, b.dailyUsd, b.dailyLifted)}    month ${b.month}: ${ofCap(b.monthMicro, b.monthlyUsd)}`,
   );
   if (b.hourlyUsd !== null)
     lines.push(
@@ -100,7 +105,7 @@ export function budgetText(b: BudgetStatusDoc, now: number): string {
         s.label,
         s.period,
         formatUsd(s.spendMicro),
-        s.lifted ? 'lifted' : formatUsd(s.capMicro),
+        capText(s.capMicro, s.lifted),
         s.pct === null ? '∞' : s.pct.toFixed(1),
         action,
       ]);

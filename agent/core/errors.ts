@@ -32,7 +32,9 @@ export type ErrorCode =
   /** The database is locked by another process longer than the agent waits on its event loop (try again). */
   | 'E_STORE_BUSY'
   /** A user-supplied regular expression ran past its time bound (it backtracks too much). */
-  | 'E_REGEX_TIMEOUT';
+  | 'E_REGEX_TIMEOUT'
+  /** `vigil import`: a source file that cannot be read or mapped (named with its line). */
+  | 'E_IMPORT';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -44,6 +46,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
   'E_MANIFEST_YAML',
   'E_MANIFEST_INVALID',
   'E_UNKNOWN_SERVICE',
+  'E_IMPORT',
 ]);
 
 export class VigilError extends Error {

@@ -9,11 +9,13 @@ import { monitorRoutes } from './monitor-routes.js';
 import { credentialRoutes } from './credential-routes.js';
 import { logRoutes } from './log-routes.js';
 import { usageRoutes } from './usage-routes.js';
+import { hostRoutes } from './host-routes.js';
 
 export function agentRoutes(deps: {
   services: AgentRuntime;
   modules: readonly AgentModule[];
   startedAt: number;
+  demo?: boolean;
 }): AgentApi {
   return {
     ...coreRoutes(deps),
@@ -21,5 +23,6 @@ export function agentRoutes(deps: {
     ...credentialRoutes(deps.services),
     ...logRoutes(deps.services),
     ...usageRoutes(deps.services, deps.modules),
+    ...hostRoutes(deps.services.host),
   };
 }

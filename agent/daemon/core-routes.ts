@@ -12,6 +12,8 @@ export function coreRoutes(deps: {
   services: AgentRuntime;
   modules: readonly AgentModule[];
   startedAt: number;
+  /** The agent of `vigil demo` (its unit sets VIGIL_DEMO=1). */
+  demo?: boolean;
 }): Pick<RouteHandlers, keyof CoreRouteTypes> &
   Pick<StreamSources, 'eventHistory' | 'subscribe' | 'eventPages'> {
   const { supervisor, store, manager } = deps.services;
@@ -22,6 +24,7 @@ export function coreRoutes(deps: {
       version: VERSION,
       pid: process.pid,
       startedAt: new Date(deps.startedAt).toISOString(),
+      ...(deps.demo ? { demo: true as const } : {}),
     }),
     status: () => status(),
     action: ({ params }) =>

@@ -16,6 +16,7 @@ import type { Supervisor } from './supervisor.js';
 import type { CredentialRuntime } from './credentials.js';
 import type { DiskWatch } from '../app/disk-watch.js';
 import type { PendingExits } from '../adapters/fs/pending-exits.js';
+import type { HostFacts } from '../ports/host-facts.js';
 
 export interface AgentRuntime {
   ctx: Context;
@@ -30,6 +31,8 @@ export interface AgentRuntime {
   disk?: DiskWatch;
   /** Exit records kept on a full disk, moved into the journal once it can be written. */
   pendingExits?: PendingExits;
+  /** The machine's facts for the host strip (read only when asked). */
+  host?: HostFacts;
 }
 
 export interface AgentModule {

@@ -23,6 +23,7 @@ import { eachModule, type AgentRuntime } from './module.js';
 import { CredentialRuntime } from './credentials.js';
 import { DiskWatch } from '../app/disk-watch.js';
 import { statfsSpace } from '../adapters/fs/disk-space.js';
+import { SiHostFacts } from '../adapters/host/si-host-facts.js';
 import { PendingExits } from '../adapters/fs/pending-exits.js';
 import { launcherPath } from '../adapters/launcher/contract.js';
 import { boundHeapGrowth } from '../adapters/process/heap-bounds.js';
@@ -89,6 +90,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     credentials,
     disk,
     pendingExits,
+    host: new SiHostFacts({ home: ctx.paths.home, disk: statfsSpace, clock: ctx.clock }),
   };
   const modules = createModules(services);
   let lastEvents: readonly VigilEvent[] = [];
@@ -135,7 +137,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       },
     ]);
     server = await startApiServer({
-      handlers: agentRoutes({ services, modules, startedAt }),
+      handlers: agentRoutes({ services, modules, startedAt, demo: opts.env.VIGIL_DEMO === '1' }),
       socketPath: ctx.paths.socket,
       token: readOrCreateToken(ctx.paths.token),
       ...(opts.http ? { http: opts.http } : {}),

@@ -18,7 +18,7 @@ import { registerUsageMetrics, type UsageMetrics } from '../adapters/metrics/usa
 import { UsageIngester } from '../app/usage/ingest.js';
 import { BudgetEnforcer } from '../app/usage/budget.js';
 import { UsageWatch } from '../app/usage/watch.js';
-import { budgetStatus } from '../app/usage/query.js';
+import { budgetStatus, metricsBudget } from '../app/usage/query.js';
 import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/settings.js';
 import { monthDays } from '../core/usage/tz.js';
 import type { UsageLogReader, MetricsFetcher } from '../ports/usage-sources.js';
@@ -106,20 +106,7 @@ export class UsageModule implements AgentModule {
     this.metrics = registerUsageMetrics({
       today: () => this.ledger.pairs(today(), today()),
       month: () => this.ledger.spendByService(monthDays(today().slice(0, 7))[0], today()),
-      budget: () => {
-        const b = budgetStatus({ store, ledger: this.ledger }, this.s.clock.now());
-        if (!b.configured && b.stopped.length === 0) return null;
-        const services = b.scopes
-          .filter((x) => x.scope.startsWith('service:'))
-          .map((x) => ({ service: x.scope.slice(8), dailyUsd: x.capUsd }));
-        return {
-          dailyUsd: b.dailyUsd,
-          monthlyUsd: b.monthlyUsd,
-          services,
-          state: b.state,
-          stopped: b.stopped.map((x) => x.service),
-        };
-      },
+      budget: () => metricsBudget(budgetStatus({ store, ledger: this.ledger }, this.s.clock.now())),
     });
   }
 

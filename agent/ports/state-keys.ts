@@ -15,6 +15,7 @@ import type { ServiceSnapshot } from '../core/supervise/model.js';
 import type { Overrides, ScopeId } from '../core/usage/budget.js';
 import type { CounterState } from '../core/usage/counters.js';
 import type { LogCursor } from './usage-sources.js';
+import type { Original } from '../core/import/model.js';
 
 /** The manifest's `alerts:` without its secrets, as `vigil apply` left it for the agent. */
 export interface StoredAlerts {
@@ -51,7 +52,16 @@ export interface StoredCursor {
   gap?: string | null;
 }
 
+/** An original service that `vigil import --replace` took over (unloaded, kept on disk), for --restore. */
+export interface ReplacedOriginal {
+  service: string;
+  original: Original;
+  at: number;
+}
+
 export interface StateKeys {
+  /** What `vigil import --replace` unloaded, newest import last (app/import-replace.ts). */
+  'import.replaced': ReplacedOriginal[];
   /** The supervisor's per-service snapshots (agent/daemon/supervisor.ts, read by app/status.ts). */
   'supervisor.snapshots': Record<string, ServiceSnapshot>;
   /** How far the supervisor has read the exit journal (bytes). */

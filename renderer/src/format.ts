@@ -140,3 +140,19 @@ export const CRASH_TYPES: ReadonlySet<string> = new Set([
   'start-limit-hit',
   'restarted-unhealthy',
 ]);
+
+/**
+ * A cost for people: "unpriced" when nothing behind it had a known price (unpriced requests and no cost),
+ * never "$0.00", which would read as free.
+ */
+export function cost(micro: number, unpricedRequests: number): string {
+  return micro === 0 && unpricedRequests > 0 ? 'unpriced' : usd(micro);
+}
+
+/** Seconds of uptime for the host strip: "3d 4h", "5h 12m", "7m". */
+export function uptimeText(sec: number): string {
+  return duration(Math.max(0, sec) * 1000)
+    .split(' ')
+    .filter((p) => !p.endsWith('s') || sec < 60)
+    .join(' ');
+}

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../helpers/vigil.js';
 
@@ -25,7 +26,18 @@ export const CHROMIUM_ARGS = [
 export function chromiumMissing(): string | null {
   return existsSync(CHROMIUM)
     ? null
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set VIGIL_CHROMIUM)`;
+    : `no Chromium at ${CHROMIUM}: the browser tests cannot run. Install it with \`bash scripts/test-prereqs.sh\` (as root; on Debian it runs \`apt-get install -y chromium\`), or point VIGIL_CHROMIUM at a Chromium binary`;
+}
+
+/** A browser test that cannot run fails, saying why (never a silent skip). */
+export function requireChromium(): void {
+  const missing = chromiumMissing();
+  if (missing) throw new Error(missing);
+}
+
+/** A test of its own that fails, with the command to run, where Chromium is missing (before the suite's hook cancels the rest). */
+export function chromiumPresentTest(): void {
+  test('Chromium is installed (the browser tests need it)', () => requireChromium());
 }
 
 export interface Browser {
@@ -68,9 +80,12 @@ export async function openBrowser(
   };
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const file = path.join(SCREENSHOTS, `${name}.png`);
+/** The README's and docs' screenshots, produced by the demo's e2e test (test/e2e/demo.test.ts). */
+export const DOC_SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
+
+export async function screenshot(page: Page, name: string, dir: string = SCREENSHOTS): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -7,19 +7,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { chromiumMissing, openBrowser, screenshot, type Browser } from './browser.js';
+import { openBrowser, chromiumPresentTest, requireChromium, screenshot, type Browser } from './browser.js';
 import { CHATTY, KEYED, SLEEPER, USAGE_WRITER, freePort, login, startStack, type Stack } from './stack.js';
 import { waitFor } from '../helpers/vigil.js';
 
-const skip = chromiumMissing();
+chromiumPresentTest();
 
-describe('web UI (real agent, real systemd, Chromium)', { skip: skip ?? false, timeout: 600_000 }, () => {
+describe('web UI (real agent, real systemd, Chromium)', { timeout: 600_000 }, () => {
   let stack: Stack & { names: Record<string, string> };
   let b: Browser;
   let trigger: string;
   let apiPort: number;
 
   before(async () => {
+    requireChromium();
     apiPort = await freePort();
     trigger = `/tmp/vigil-e2e-usage-${process.pid}`;
     stack = await startStack(
@@ -239,5 +240,3 @@ describe('web UI (real agent, real systemd, Chromium)', { skip: skip ?? false, t
     assert.deepEqual(await b.cspViolations(), []);
   });
 });
-
-if (skip) console.log(`# skipped browser tests: ${skip}`);

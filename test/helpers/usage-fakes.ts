@@ -56,6 +56,7 @@ export function fakeBudget(): BudgetStatusDoc {
     monthMicro: 4500,
     monthUsd: 0.0045,
     dailyUsd: 10,
+    dailyLifted: false,
     monthlyUsd: null,
     hourlyUsd: null,
     hour: { hour: '2026-11-26T12', spendMicro: 0, spendUsd: 0, capUsd: null, pct: null },

@@ -58,6 +58,8 @@ const WEIRD = [
   '',
   '<&>',
   ']]>',
+  // A multi-line `sh -c` / `python -c` script: a plist <string> carries its line breaks as they are.
+  'import sys\nfor a in sys.argv:\n    print(a)\r\n\tdone\n',
 ];
 
 const SPECS: ServiceSpec[] = [

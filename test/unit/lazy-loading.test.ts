@@ -1,8 +1,8 @@
 /**
  * The lazy-loading rule, checked: the idle agent (agent/daemon/run.ts and everything it imports
- * statically) and the CLI's entry (agent/cli/main.ts) load neither zod, plist, prom-client, yaml nor TLS.
- * Those come in with `await import()` where they are first needed (a request body to validate, a
- * launchd plist, /metrics, a manifest, an https URL), which keeps the idle agent's memory and every CLI
+ * statically) and the CLI's entry (agent/cli/main.ts) load neither zod, plist, prom-client, yaml,
+ * systeminformation nor TLS. Those come in with `await import()` where they are first needed (a request
+ * body to validate, a launchd plist, /metrics, a manifest, the host strip, an https URL), which keeps the idle agent's memory and every CLI
  * start small. Type-only imports are erased and do not count.
  */
 import { describe, it } from 'node:test';
@@ -10,9 +10,21 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CPU_WINDOW_MS, SiHostFacts, type HostLibrary } from '../../agent/adapters/host/si-host-facts.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const HEAVY = ['zod', 'plist', 'prom-client', 'yaml', 'node:tls', 'node:https', 'tls', 'https'];
+const HEAVY = [
+  'zod',
+  'plist',
+  'prom-client',
+  'yaml',
+  'systeminformation',
+  'node:tls',
+  'node:https',
+  'tls',
+  'https',
+];
 
 /** Static value imports of a TypeScript file: `import x from 'm'`, `import { a } from 'm'`, `export … from 'm'`. */
 export function staticImports(source: string): string[] {
@@ -67,6 +79,60 @@ describe('lazy loading', () => {
       assert.ok(reached.has('better-sqlite3') || entry.includes('cli'), 'the walk follows the imports');
     });
   }
+
+  it('systeminformation loads on the first host read, once, not when the agent builds its host facts', async () => {
+    let loads = 0;
+    let cpuCalls = 0;
+    const lib = {
+      currentLoad: async () => {
+        cpuCalls++;
+        return { currentLoad: 12.34, cpus: [{}, {}] };
+      },
+      mem: async () => ({ total: 8e9, available: 6e9 }),
+      time: () => ({ uptime: 3600.4 }),
+      battery: async () => ({ hasBattery: true, acConnected: false, percent: 81, isCharging: false }),
+    } as unknown as HostLibrary;
+    const clock = new FakeClock(Date.UTC(2026, 11, 2));
+    const facts = new SiHostFacts({
+      home: '/vh',
+      disk: { space: (p) => ({ path: p, freeBytes: 5e9, totalBytes: 2e10 }) },
+      clock,
+      platform: 'darwin',
+      load: async () => {
+        loads++;
+        return lib;
+      },
+    });
+    await clock.advance(60_000);
+    assert.equal(loads, 0, 'nothing loaded before anyone asks');
+    assert.equal(facts.loaded, false);
+    const doc = await facts.read();
+    assert.equal(loads, 1);
+    assert.deepEqual(
+      [doc.cpu, doc.memory, doc.disk, doc.uptimeSec, doc.power],
+      [
+        { percent: 12.3, cores: 2 },
+        { totalBytes: 8e9, availableBytes: 6e9, usedPercent: 25 },
+        { path: '/vh', freeBytes: 5e9, totalBytes: 2e10 },
+        3600,
+        { source: 'battery', batteryPercent: 81, charging: false },
+      ],
+    );
+    await facts.read();
+    assert.equal(cpuCalls, 1, 'a second read within a second shares the first');
+    await clock.advance(5_000);
+    await facts.read();
+    assert.equal(loads, 1, 'loaded once');
+    assert.equal(cpuCalls, 2, 'a recent reading: the share since then');
+    // Read an hour later: not the hour's average, a new window first.
+    await clock.advance(3600_000);
+    const late = facts.read();
+    for (let i = 0; i < 50 && clock.pending === 0; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(cpuCalls, 3, 'the window starts');
+    await clock.advance(CPU_WINDOW_MS);
+    await late;
+    assert.equal(cpuCalls, 4);
+  });
 
   it('counts value imports, not type-only ones', () => {
     assert.deepEqual(staticImports("import type { A } from 'zod';\nimport { type B } from 'plist';\n"), []);

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXIT_USAGE, formatProblem } from '../../agent/core/errors.js';
-import { FILE, onlyProblem, problems, reject, yaml } from '../helpers/manifest.js';
+import { FILE, onlyProblem, parse, problems, reject, yaml } from '../helpers/manifest.js';
 
 /** A manifest with one service `w` whose body is the given lines (starting at line 3). */
 const svc = (...body: string[]) => yaml('services:', '  w:', ...body);
@@ -119,15 +119,23 @@ describe('parseManifest: command', () => {
     assert.deepEqual([p.line, p.path, p.message], [4, 'services.w.command', 'is required']);
   });
 
-  it('requires a program, a non-empty one, and single-line arguments', () => {
+  it('requires a program, a non-empty one, and arguments without NUL (a line break is fine)', () => {
     assert.deepEqual(problems(svc('    command: []')), [
       [3, 'services.w.command', 'must name at least the program to run'],
     ]);
     assert.deepEqual(problems(svc('    command: ["", x]')), [
       [3, 'services.w.command[0]', 'the program must not be empty'],
     ]);
-    assert.deepEqual(problems(svc('    command:', '      - x', '      - "a\\nb"')), [
-      [5, 'services.w.command[1]', 'must not contain a line break'],
+    const script = parse(
+      svc('    command:', '      - sh', '      - -c', '      - "set -e\\n  echo a\\r\\nexit 0\\n"'),
+    );
+    assert.deepEqual(script.manifest.services[0]!.command, [
+      '/usr/bin/sh',
+      '-c',
+      'set -e\n  echo a\r\nexit 0\n',
+    ]);
+    assert.deepEqual(problems(svc('    command:', '      - x', '      - "a\\0b"')), [
+      [5, 'services.w.command[1]', 'must not contain a NUL byte'],
     ]);
     assert.deepEqual(problems(svc('    command: [x, [y]]')), [
       [3, 'services.w.command[1]', 'must be a string, not a list'],

@@ -11,6 +11,9 @@ import { SqliteResourceHistory } from '../../agent/adapters/sqlite/resource-hist
 import { ResourceMonitor, AGENT_SERIES } from '../../agent/app/resource-monitor.js';
 import type { ResourceReading, ResourceSampler, ResourceTarget } from '../../agent/ports/resource-sampler.js';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
+import { toObservedStatus } from '../../agent/adapters/systemd/show-parser.js';
+import { serviceStatus } from '../../agent/core/supervise/view.js';
+import { loopRule } from '../../agent/core/supervise/model.js';
 
 const T0 = Date.UTC(2025, 0, 6, 12);
 
@@ -309,5 +312,36 @@ describe('ResourceMonitor', () => {
         .length,
       3,
     );
+  });
+
+  it('a service with no process shows no memory or CPU, not its last sample nor what the manager reports', async () => {
+    const { history } = memoryHistory();
+    const sampler = new ScriptedSampler();
+    const mon = new ResourceMonitor({ sampler, history, everyMs: 5000, selfPid: 4242 });
+    sampler.readings.set('web', { cpuNsec: 1e9, memoryBytes: 50 << 20, processes: 2, source: 'procfs' });
+    await mon.maybeSample({ services: [svc('web', 10)] }, T0);
+    const gone: StatusDoc = { services: [{ ...svc('web', null), state: 'stopped', memoryBytes: 8 << 20 }] };
+    const s = mon.decorate(gone).services[0]!;
+    assert.deepEqual([s.memoryBytes, s.cpuPercent, s.usageSource], [null, null, null]);
+    // The status view drops what systemd still reports for a unit without a main process.
+    const observed = toObservedStatus('web', 'vigil-web.service', {
+      LoadState: 'loaded',
+      ActiveState: 'activating',
+      SubState: 'auto-restart',
+      MainPID: '0',
+      MemoryCurrent: '4096',
+      CPUUsageNSec: '123456',
+    });
+    const view = serviceStatus({
+      name: 'web',
+      unit: 'vigil-web.service',
+      observed,
+      snapshot: undefined,
+      policy: 'always',
+      rule: loopRule({ burst: 5, intervalSec: 60 }),
+      drifted: false,
+      now: T0,
+    });
+    assert.deepEqual([view.pid, view.memoryBytes, view.cpuNsec], [null, null, null]);
   });
 });

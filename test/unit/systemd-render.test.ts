@@ -140,6 +140,19 @@ test('the service runs under the launcher with the rotation settings of its spec
   );
 });
 
+test('a multi-line argument (an sh -c script) stays one ExecStart= line, its breaks written as C escapes', () => {
+  const script = 'set -e\nfor x in "$@"; do\n  echo "$x" 100%\ndone\r\n';
+  const u = renderUnit(spec({ command: ['/bin/sh', '-c', script] }), ctx);
+  const lines = u.content.split('\n').filter((l) => l.startsWith('ExecStart='));
+  assert.equal(lines.length, 1);
+  assert.ok(
+    lines[0]!.endsWith(
+      '"--" "/bin/sh" "-c" "set -e\\nfor x in \\"$$@\\"; do\\n  echo \\"$$x\\" 100%%\\ndone\\r\\n"',
+    ),
+    lines[0],
+  );
+});
+
 test("stopTimeoutSec is systemd's TimeoutStopSec=; the launcher escalates only a little later, as a backstop", () => {
   const u = renderUnit(spec({ stopTimeoutSec: 2 }), ctx);
   assert.match(u.content, /^TimeoutStopSec=2$/m);
@@ -261,6 +274,7 @@ test('systemd-analyze --user verify accepts every generated unit (exit 0, empty 
         'back\\slash',
         'héllo ✓',
         'tab\t',
+        'two\nlines\r\n',
       ],
       cwd: tmp,
       env: { A: '$HOME %n "q" \\', B: 'héllo ✓' },

@@ -116,6 +116,19 @@ describe('tray', () => {
     assert.deepEqual(stopped.find((i) => i.label?.startsWith('Resume'))!.action, { kind: 'resume-budget' });
     const lifted = buildTrayMenu(st({ budgetLifted: true }));
     assert.equal(lifted.find((i) => i.label === 'Budget enforcement paused until midnight')!.enabled, false);
+    // The status glance carries the cap in effect and whether it is lifted: the tray shows the same.
+    const fromGlance = buildTrayMenu(st({ budget: { ...glance, dailyUsd: 12.5, lifted: true } }));
+    assert.equal(
+      fromGlance.find((i) => i.label === 'Budget enforcement paused until midnight')!.enabled,
+      false,
+    );
+    assert.ok(labels(fromGlance).some((l) => l?.includes(' of $12.50')));
+    assert.ok(!labels(fromGlance).includes('Pause budget enforcement for today'));
+    assert.ok(
+      labels(buildTrayMenu(st({ budget: { ...glance, lifted: false } }))).includes(
+        'Pause budget enforcement for today',
+      ),
+    );
     const down = buildTrayMenu(st({ services: [{ name: 'x', state: 'failed', health: 'down' }] }));
     assert.equal(down[0]!.label, '1 of 1 down');
     assert.equal(down[2]!.label, '✖ x — failed');

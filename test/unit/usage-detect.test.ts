@@ -215,6 +215,7 @@ describe('unpriced models and the status document', () => {
       day: '2026-11-26',
       todayUsd: 2,
       dailyUsd: 10,
+      lifted: false,
       pct: 20,
       state: 'ok',
       stopped: [],

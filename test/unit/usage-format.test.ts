@@ -73,6 +73,21 @@ describe('usage and budget text', () => {
     assert.equal(compact(1_234_567), '1.23M');
   });
 
+  it('a model with no known price says "unpriced", never $0.00; a free priced one is $0.00', () => {
+    const r = fakeUsageReport({ day: '2026-11-26', by: 'model' });
+    r.rows = [
+      { ...r.rows[0]!, key: 'acme-1', costMicro: 0, costUsd: 0, unpricedRequests: 3, unpricedTokens: 900 },
+      { ...r.rows[0]!, key: 'free-1', costMicro: 0, costUsd: 0, unpricedRequests: 0, unpricedTokens: 0 },
+    ];
+    const text = usageText(r);
+    assert.match(text, /^acme-1\s+1\s+1,000\s+100\s+-\s+-\s+-\s+unpriced\s+3 req, 900 tok$/m);
+    assert.match(text, /^free-1\s+.*\s\$0\.00\s+-$/m);
+    assert.doesNotMatch(
+      text.split('\n').find((l) => l.startsWith('acme-1'))!,
+      /\$0\.00/,
+    );
+  });
+
   it('budget status and resume', () => {
     const b = fakeBudget();
     b.state = 'exceeded';

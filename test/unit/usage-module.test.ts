@@ -96,6 +96,7 @@ describe('usage module', () => {
         day: '2026-11-26',
         todayUsd: 0.015,
         dailyUsd: 0.01,
+        lifted: false,
         pct: 150,
         state: 'exceeded',
         stopped: ['core'],

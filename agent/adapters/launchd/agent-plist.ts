@@ -19,10 +19,15 @@ export interface AgentPlistDeps {
   paths: VigilPaths;
   env: NodeJS.ProcessEnv;
   clock?: Clock;
+  /** The LaunchAgent's label (default dev.vigil.agent; the demo's agent is dev.vigil.demo). */
+  label?: string;
 }
 
-export function agentPlistPath(env: Readonly<Record<string, string | undefined>>): string {
-  return plistPath(launchAgentDir(env), AGENT_LABEL);
+export function agentPlistPath(
+  env: Readonly<Record<string, string | undefined>>,
+  label: string = AGENT_LABEL,
+): string {
+  return plistPath(launchAgentDir(env), label);
 }
 
 /** argv: node's absolute path, the CLI script, `agent run` and its options. */
@@ -30,9 +35,10 @@ export function renderAgentPlist(
   paths: VigilPaths,
   argv: readonly string[],
   env: Readonly<Record<string, string>>,
+  label: string = AGENT_LABEL,
 ): string {
   return buildPlist({
-    Label: AGENT_LABEL,
+    Label: label,
     ProgramArguments: [...argv],
     EnvironmentVariables: { PATH: servicePath(argv[0]), ...env },
     RunAtLoad: true,
@@ -58,23 +64,25 @@ function launchctlFor(deps: AgentPlistDeps): Launchctl {
 
 /** Writes the plist and (re)loads it: bootout if loaded, enable, bootstrap, kickstart if not spawned. */
 export async function installAgentPlist(deps: AgentPlistDeps, content: string): Promise<string> {
-  const file = agentPlistPath(deps.env);
+  const label = deps.label ?? AGENT_LABEL;
+  const file = agentPlistPath(deps.env, label);
   mkdirSync(path.dirname(file), { recursive: true });
   mkdirSync(path.dirname(deps.paths.agentLog), { recursive: true, mode: 0o700 });
   await writeAtomic(file, content, 0o644);
   const lc = launchctlFor(deps);
-  if (await lc.print(AGENT_LABEL)) await lc.bootout(AGENT_LABEL);
-  await lc.enable(AGENT_LABEL);
-  await lc.bootstrap(AGENT_LABEL, file);
-  const after = await lc.print(AGENT_LABEL);
-  if (after && after.pid === null && (after.runs ?? 0) === 0) await lc.kickstart(AGENT_LABEL, false);
+  if (await lc.print(label)) await lc.bootout(label);
+  await lc.enable(label);
+  await lc.bootstrap(label, file);
+  const after = await lc.print(label);
+  if (after && after.pid === null && (after.runs ?? 0) === 0) await lc.kickstart(label, false);
   return file;
 }
 
 export async function uninstallAgentPlist(deps: AgentPlistDeps): Promise<boolean> {
-  const file = agentPlistPath(deps.env);
+  const label = deps.label ?? AGENT_LABEL;
+  const file = agentPlistPath(deps.env, label);
   if (!existsSync(file)) return false;
-  await launchctlFor(deps).bootout(AGENT_LABEL);
+  await launchctlFor(deps).bootout(label);
   rmSync(file, { force: true });
   return true;
 }

@@ -8,8 +8,11 @@ import { escapePath, quoteEnvAssignment, quoteExecArg } from './quote.js';
 
 export const AGENT_UNIT = 'vigil-agent.service';
 
-export function agentUnitPath(paths: VigilPaths): string {
-  return path.join(paths.systemdUnitDir, AGENT_UNIT);
+/** Marks a Vigil agent's unit (vigil-agent.service, the demo's vigil-demo.service): never a managed service. */
+export const AGENT_MARKER = 'X-Vigil-Agent=yes';
+
+export function agentUnitPath(paths: VigilPaths, unit: string = AGENT_UNIT): string {
+  return path.join(paths.systemdUnitDir, unit);
 }
 
 /** argv: how to run `vigil agent run` (node's absolute path and the CLI script). */
@@ -25,6 +28,7 @@ export function renderAgentUnit(
     'StartLimitIntervalSec=300',
     'StartLimitBurst=10',
     `X-Vigil-Home=${escapePath(paths.home)}`,
+    AGENT_MARKER,
     '',
     '[Service]',
     'Type=simple',
@@ -50,11 +54,14 @@ export interface AgentUnitDeps {
   runner: ProcessRunner;
   paths: VigilPaths;
   env: NodeJS.ProcessEnv;
+  /** The unit's name (default vigil-agent.service; the demo's agent is vigil-demo.service). */
+  unit?: string;
 }
 
 /** Writes the unit (atomically), reloads, enables and (re)starts it. */
 export async function installAgentUnit(deps: AgentUnitDeps, content: string): Promise<string> {
-  const file = agentUnitPath(deps.paths);
+  const unit = deps.unit ?? AGENT_UNIT;
+  const file = agentUnitPath(deps.paths, unit);
   ensurePrivateDir(path.dirname(file));
   // The agent's log is systemd's StandardOutput=append: (created with the unit's umask, 0644): made first, 0600.
   ensurePrivateDir(deps.paths.logs, { tighten: true });
@@ -64,15 +71,16 @@ export async function installAgentUnit(deps: AgentUnitDeps, content: string): Pr
   renameSync(tmp, file);
   const sc = (...args: string[]) => deps.runner.run('systemctl', ['--user', ...args], { env: deps.env });
   await sc('daemon-reload');
-  await sc('enable', AGENT_UNIT);
-  await sc('restart', AGENT_UNIT);
+  await sc('enable', unit);
+  await sc('restart', unit);
   return file;
 }
 
 export async function uninstallAgentUnit(deps: AgentUnitDeps): Promise<boolean> {
-  const file = agentUnitPath(deps.paths);
+  const unit = deps.unit ?? AGENT_UNIT;
+  const file = agentUnitPath(deps.paths, unit);
   if (!existsSync(file)) return false;
-  await deps.runner.run('systemctl', ['--user', 'disable', '--now', AGENT_UNIT], {
+  await deps.runner.run('systemctl', ['--user', 'disable', '--now', unit], {
     env: deps.env,
     okCodes: [0, 1, 5],
   });

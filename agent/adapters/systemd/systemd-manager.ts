@@ -71,6 +71,9 @@ interface CallOptions {
   timeoutMs?: number;
 }
 
+/** A Vigil agent's own unit (agent-unit.ts AGENT_MARKER), whatever its name: not a service. */
+const AGENT_MARKER_RE = /^X-Vigil-Agent=yes$/m;
+
 export class SystemdManager implements ServiceManager {
   readonly backend = 'systemd' as const;
   private readonly runner: ProcessRunner;
@@ -142,7 +145,7 @@ export class SystemdManager implements ServiceManager {
       const markers = readMarkers(content);
       const actualHash = contentHash(content);
       const parsed =
-        markers.home !== this.paths.home
+        markers.home !== this.paths.home || AGENT_MARKER_RE.test(content)
           ? null
           : {
               service,

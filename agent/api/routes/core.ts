@@ -35,6 +35,8 @@ export interface HealthDoc {
   version: string;
   pid: number;
   startedAt: string;
+  /** This agent supervises `vigil demo`'s simulated stack (VIGIL_DEMO=1): the dashboard says so. */
+  demo?: true;
 }
 
 export const CORE_ROUTES = {

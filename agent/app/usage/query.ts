@@ -4,7 +4,7 @@
  * tables: a few rows, whatever the size of the ledger.
  */
 import { VigilError } from '../../core/errors.js';
-import { budgetState, scopeLabel, type BudgetScope } from '../../core/usage/budget.js';
+import { budgetState, effectiveCap, scopeLabel, type BudgetScope } from '../../core/usage/budget.js';
 import { microToUsd, usdToMicro, zeroTokens, addTokens } from '../../core/usage/model.js';
 import { dayRange, isDay, isMonth, monthDays, zoneName } from '../../core/usage/tz.js';
 import type {
@@ -112,18 +112,19 @@ export function usageSeries(
 }
 
 function scopeDoc(s: BudgetScope): BudgetScopeDoc {
+  const cap = effectiveCap([s], s.id)!;
   return {
     scope: s.id,
     label: scopeLabel(s.id),
     period: s.period,
-    capMicro: s.capMicro,
-    capUsd: microToUsd(s.capMicro),
+    capMicro: cap.capMicro,
+    capUsd: cap.capUsd,
     spendMicro: s.spendMicro,
     spendUsd: microToUsd(s.spendMicro),
     pct: Number.isFinite(s.pct) ? Math.round(s.pct * 10) / 10 : null,
     onExceed: s.onExceed,
     targets: s.targets,
-    lifted: s.lifted,
+    lifted: cap.lifted,
   };
 }
 
@@ -151,8 +152,9 @@ export function budgetStatus(deps: QueryDeps, now: number): BudgetStatusDoc {
     todayUsd: microToUsd(todayMicro),
     monthMicro: monthSpend,
     monthUsd: microToUsd(monthSpend),
-    dailyUsd: b?.dailyUsd ?? null,
-    monthlyUsd: b?.monthlyUsd ?? null,
+    dailyUsd: effectiveCap(scopes, 'daily')?.capUsd ?? null,
+    dailyLifted: effectiveCap(scopes, 'daily')?.lifted ?? false,
+    monthlyUsd: effectiveCap(scopes, 'monthly')?.capUsd ?? null,
     hourlyUsd,
     hour: {
       hour,
@@ -171,5 +173,25 @@ export function budgetStatus(deps: QueryDeps, now: number): BudgetStatusDoc {
     })),
     scopes: scopes.map(scopeDoc),
     stopped: stopped.map((s) => ({ ...s, at: new Date(s.at).toISOString() })),
+  };
+}
+
+/** The caps and state /metrics exports (vigil_budget_*): the budget status's caps in effect, so never older ones. */
+export function metricsBudget(b: BudgetStatusDoc): {
+  dailyUsd: number | null;
+  monthlyUsd: number | null;
+  services: { service: string; dailyUsd: number }[];
+  state: BudgetStatusDoc['state'];
+  stopped: string[];
+} | null {
+  if (!b.configured && b.stopped.length === 0) return null;
+  return {
+    dailyUsd: b.dailyUsd,
+    monthlyUsd: b.monthlyUsd,
+    services: b.scopes
+      .filter((x) => x.scope.startsWith('service:'))
+      .map((x) => ({ service: x.scope.slice('service:'.length), dailyUsd: x.capUsd })),
+    state: b.state,
+    stopped: b.stopped.map((x) => x.service),
   };
 }

@@ -7,7 +7,7 @@ import { groupOf } from '../../core/manifest/replicas.js';
 import type { NewEvent, VigilEvent } from '../../core/events.js';
 import type { StatusDoc, ServiceState } from '../../core/status.js';
 import type { Clock } from '../../ports/clock.js';
-import { budgetState, type BudgetScope } from '../../core/usage/budget.js';
+import { budgetState, effectiveCap, type BudgetScope } from '../../core/usage/budget.js';
 import {
   BurnWindow,
   RunawayDetector,
@@ -278,6 +278,7 @@ export class UsageWatch {
     const day = calendarFor(timeZoneOf(settings)).day(now);
     const stopped = loadStopped(deps.store);
     const totals = new Map(deps.ledger.totals(day, day, 'service').map((t) => [t.key, t]));
+    const scopes = evaluated ?? deps.enforcer.scopes(now, settings);
     const spend = new Map<string, ServiceSpend>();
     for (const svc of deps.store.listServices()) {
       // A replicated service's usage is under its name, summed over its instances (see replicas.ts).
@@ -288,22 +289,23 @@ export class UsageWatch {
         todayMicro: t?.costMicro ?? 0,
         todayUsd: microToUsd(t?.costMicro ?? 0),
         unpricedRequests: t?.unpricedRequests ?? 0,
-        capUsd: settings.budget?.services[name]?.dailyUsd ?? null,
+        capUsd: effectiveCap(scopes, `service:${name}`)?.capUsd ?? null,
         stoppedForBudget: stopped[name] !== undefined || stopped[svc.name] !== undefined,
       });
     }
     this.spend = spend;
     const b = settings.budget;
     const todayMicro = [...totals.values()].reduce((a, t) => a + t.costMicro, 0);
-    const scopes = evaluated ?? deps.enforcer.scopes(now, settings);
-    const daily = scopes.find((s) => s.id === 'daily');
+    const scope = scopes.find((s) => s.id === 'daily');
+    const daily = effectiveCap(scopes, 'daily');
     this.glance =
       b || todayMicro > 0
         ? {
             day,
             todayUsd: microToUsd(todayMicro),
-            dailyUsd: daily ? microToUsd(daily.capMicro) : null,
-            pct: daily && Number.isFinite(daily.pct) ? Math.round(daily.pct * 10) / 10 : null,
+            dailyUsd: daily?.capUsd ?? null,
+            lifted: daily?.lifted ?? false,
+            pct: scope && Number.isFinite(scope.pct) ? Math.round(scope.pct * 10) / 10 : null,
             state: b ? budgetState(scopes, b.thresholds) : 'ok',
             stopped: Object.keys(stopped),
           }

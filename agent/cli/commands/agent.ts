@@ -1,19 +1,20 @@
 /** `vigil agent run|install|uninstall` */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { vigilPaths } from '../../core/paths.js';
 import { NodeProcessRunner } from '../../adapters/process/node-runner.js';
 import {
+  agentUnitPath,
   installAgentUnit,
   renderAgentUnit,
   uninstallAgentUnit,
   AGENT_UNIT,
 } from '../../adapters/systemd/agent-unit.js';
+import { readMarkers } from '../../adapters/systemd/unit-render.js';
 import { runAgent } from '../../daemon/run.js';
 import { selectBackend } from '../../daemon/compose.js';
-import type { AgentPlistDeps } from '../../adapters/launchd/agent-plist.js';
 import { AGENT_LABEL } from '../../adapters/launchd/labels.js';
 import { ApiClient } from '../../api/client.js';
 import { JSON_FLAG, parse, str } from '../args.js';
@@ -40,40 +41,22 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
       });
       return EXIT_OK;
     case 'install': {
-      const paths = vigilPaths(io.env);
-      const argvRun = [
-        process.execPath,
-        path.join(packageRoot(), 'bin', 'vigil.js'),
-        'agent',
-        'run',
-        ...(values.http ? ['--http', str(values.http)!] : []),
-      ];
-      const env: Record<string, string> = {
-        VIGIL_HOME: paths.home,
-        PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      };
-      // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
-      if (io.env.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';
-      const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
-      if (selectBackend(io.env) === 'launchd')
-        return installOnLaunchd(io, deps, argvRun, values.json === true);
-      const file = await installAgentUnit(deps, renderAgentUnit(paths, argvRun, env));
-      await waitForAgent(paths.socket, 15_000);
-      if (values.json) printJson(io, { installed: AGENT_UNIT, file, socket: paths.socket });
+      const r = await installAgentService(
+        io,
+        str(values.http) === undefined ? {} : { http: str(values.http)! },
+      );
+      if (values.json) printJson(io, { installed: r.name, file: r.file, socket: r.socket });
       else
         io.out(
-          `installed ${file}; the agent is running (socket ${paths.socket})\nTo keep it running after logout: loginctl enable-linger\n`,
+          r.backend === 'launchd'
+            ? `installed ${r.file}; the agent is running (socket ${r.socket})\nIt starts when you log in; see \`vigil doctor\` for what that means with FileVault.\n`
+            : `installed ${r.file}; the agent is running (socket ${r.socket})\nTo keep it running after logout: loginctl enable-linger\n`,
         );
       return EXIT_OK;
     }
     case 'uninstall': {
-      const paths = vigilPaths(io.env);
-      const onLaunchd = selectBackend(io.env) === 'launchd';
-      const name = onLaunchd ? AGENT_LABEL : AGENT_UNIT;
-      const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
-      const removed = onLaunchd
-        ? await (await plists()).uninstallAgentPlist(deps)
-        : await uninstallAgentUnit(deps);
+      const name = selectBackend(io.env) === 'launchd' ? AGENT_LABEL : AGENT_UNIT;
+      const removed = await uninstallAgentService(io, {});
       if (values.json) printJson(io, { removed });
       else io.out(removed ? `removed ${name}\n` : `${name} was not installed\n`);
       return EXIT_OK;
@@ -83,32 +66,97 @@ export async function agentCommand(argv: string[], io: Io): Promise<number> {
   }
 }
 
-/** macOS: the agent as the LaunchAgent dev.vigil.agent (starts at login, restarted by launchd). */
-async function installOnLaunchd(
+export interface AgentServiceOptions {
+  /** HOST:PORT for the dashboard's listener. */
+  http?: string;
+  /** systemd unit name (default vigil-agent.service). */
+  unit?: string;
+  /** LaunchAgent label (default dev.vigil.agent). */
+  label?: string;
+  /** Extra environment of the agent (the demo's VIGIL_DEMO=1). */
+  env?: Record<string, string>;
+}
+
+/**
+ * Installs `vigil agent run` as a user service for io.env's VIGIL_HOME (systemd unit, or a LaunchAgent
+ * on macOS) and waits for its socket. Used by `vigil agent install` and by `vigil demo`.
+ */
+export async function installAgentService(
   io: Io,
-  deps: AgentPlistDeps,
-  argvRun: string[],
-  json: boolean,
-): Promise<number> {
-  const keep = [
-    'VIGIL_BACKEND',
-    'VIGIL_LAUNCHD_DOMAIN',
-    'VIGIL_LAUNCHD_AGENT_DIR',
-    'VIGIL_LAUNCHER',
-    'VIGIL_LOG_LEVEL',
-    'ELECTRON_RUN_AS_NODE',
+  opts: AgentServiceOptions,
+): Promise<{ backend: 'systemd' | 'launchd'; name: string; file: string; socket: string }> {
+  if (opts.http !== undefined) parseHostPort(opts.http);
+  const paths = vigilPaths(io.env);
+  const argvRun = [
+    process.execPath,
+    path.join(packageRoot(), 'bin', 'vigil.js'),
+    'agent',
+    'run',
+    ...(opts.http !== undefined ? ['--http', opts.http] : []),
   ];
-  const env: Record<string, string> = { VIGIL_HOME: deps.paths.home };
-  for (const k of keep) if (io.env[k]) env[k] = io.env[k]!;
-  const { installAgentPlist, renderAgentPlist } = await plists();
-  const file = await installAgentPlist(deps, renderAgentPlist(deps.paths, argvRun, env));
-  await waitForAgent(deps.paths.socket, 15_000);
-  if (json) printJson(io, { installed: AGENT_LABEL, file, socket: deps.paths.socket });
-  else
-    io.out(
-      `installed ${file}; the agent is running (socket ${deps.paths.socket})\nIt starts when you log in; see \`vigil doctor\` for what that means with FileVault.\n`,
-    );
-  return EXIT_OK;
+  const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
+  if (selectBackend(io.env) === 'launchd') {
+    // macOS: the agent as a LaunchAgent (starts at login, restarted by launchd).
+    const keep = [
+      'VIGIL_BACKEND',
+      'VIGIL_LAUNCHD_DOMAIN',
+      'VIGIL_LAUNCHD_AGENT_DIR',
+      'VIGIL_LAUNCHER',
+      'VIGIL_LOG_LEVEL',
+      'ELECTRON_RUN_AS_NODE',
+    ];
+    const env: Record<string, string> = { VIGIL_HOME: paths.home, ...opts.env };
+    for (const k of keep) if (io.env[k]) env[k] = io.env[k]!;
+    const label = opts.label ?? AGENT_LABEL;
+    const { installAgentPlist, renderAgentPlist } = await plists();
+    const file = await installAgentPlist({ ...deps, label }, renderAgentPlist(paths, argvRun, env, label));
+    await waitForAgent(paths.socket, 15_000);
+    return { backend: 'launchd', name: label, file, socket: paths.socket };
+  }
+  const env: Record<string, string> = {
+    VIGIL_HOME: paths.home,
+    PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    ...opts.env,
+  };
+  // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
+  if (io.env.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';
+  const unit = opts.unit ?? AGENT_UNIT;
+  const file = await installAgentUnit({ ...deps, unit }, renderAgentUnit(paths, argvRun, env));
+  await waitForAgent(paths.socket, 15_000);
+  return { backend: 'systemd', name: unit, file, socket: paths.socket };
+}
+
+/**
+ * Removes the agent's user service; with `home`, only when the installed unit (or plist) is that
+ * VIGIL_HOME's agent. Resolves with whether one was removed.
+ */
+export async function uninstallAgentService(
+  io: Io,
+  opts: { unit?: string; label?: string; home?: string },
+): Promise<boolean> {
+  const paths = vigilPaths(io.env);
+  const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
+  if (selectBackend(io.env) === 'launchd') {
+    const label = opts.label ?? AGENT_LABEL;
+    const mod = await plists();
+    const file = mod.agentPlistPath(io.env, label);
+    if (
+      opts.home !== undefined &&
+      existsSync(file) &&
+      !readFileSync(file, 'utf8').includes(`<string>${opts.home}</string>`)
+    )
+      return false;
+    return mod.uninstallAgentPlist({ ...deps, label });
+  }
+  const unit = opts.unit ?? AGENT_UNIT;
+  const file = agentUnitPath(paths, unit);
+  if (
+    opts.home !== undefined &&
+    existsSync(file) &&
+    readMarkers(readFileSync(file, 'utf8')).home !== opts.home
+  )
+    return false;
+  return uninstallAgentUnit({ ...deps, unit });
 }
 
 export function parseHostPort(v: string): { host: string; port: number } {
@@ -119,7 +167,7 @@ export function parseHostPort(v: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'bin', 'vigil.js'))) {
     const up = path.dirname(dir);

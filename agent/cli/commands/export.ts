@@ -14,7 +14,9 @@ import { loadManifest } from '../manifest-file.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 
-const USAGE = 'vigil export alerts [-f vigil.yaml] [--out FILE] [--down-for 1m] [--json]';
+const USAGE =
+  'vigil export alerts [-f vigil.yaml] [--out FILE] [--down-for 1m] [--json]\n' +
+  '       vigil export compose|kubernetes [-f vigil.yaml] [-o DIR] [--json]';
 
 export async function exportCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
@@ -27,8 +29,19 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
     },
     USAGE,
   );
-  if (positionals.length !== 1 || positionals[0] !== 'alerts')
+  const what = positionals[0];
+  if (positionals.length !== 1 || !(what === 'alerts' || what === 'compose' || what === 'kubernetes'))
     throw new VigilError('E_USAGE', `what to export? usage: ${USAGE}`);
+  if (what !== 'alerts') {
+    if (values['down-for'] !== undefined)
+      throw new VigilError('E_USAGE', `--down-for is for export alerts; usage: ${USAGE}`);
+    const { exportStack } = await import('./export-stack.js');
+    return exportStack(what, io, {
+      file: str(values.file),
+      out: str(values.out),
+      json: values.json === true,
+    });
+  }
   const downFor = str(values['down-for']);
   if (downFor !== undefined && !/^\d+[smhd]$/.test(downFor))
     throw new VigilError(

@@ -47,6 +47,22 @@ function writeRedirect(stateDir: string, url: string, now: number): string {
   return file;
 }
 
+/**
+ * Opens a login URL in this desktop's browser through a private redirect file (never on a command line).
+ * `why` says why not, when it was not opened.
+ */
+export async function openInBrowser(io: Io, url: string): Promise<{ opened: boolean; why: string }> {
+  const program = opener(process.platform, io.env);
+  if (program === null) return { opened: false, why: 'no desktop session to open a browser in' };
+  try {
+    const file = writeRedirect(path.dirname(vigilPaths(io.env).exits), url, Date.now());
+    await new NodeProcessRunner(io.env).run(program, [file], { timeoutMs: 10_000 });
+    return { opened: true, why: '' };
+  } catch (err) {
+    return { opened: false, why: `${program} failed: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
 export async function openCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { 'no-browser': { type: 'boolean' }, ...JSON_FLAG }, USAGE);
   if (positionals.length > 0) throw new VigilError('E_USAGE', `usage: ${USAGE}`);
@@ -58,18 +74,12 @@ export async function openCommand(argv: string[], io: Io): Promise<number> {
     );
   }
   const login: LoginCodeDoc = await client.call('loginCode', {});
-  const program = values['no-browser'] ? null : opener(process.platform, io.env);
   let opened = false;
   let why = values['no-browser'] ? '' : 'no desktop session to open a browser in';
-  if (program !== null) {
-    const paths = vigilPaths(io.env);
-    try {
-      const file = writeRedirect(path.dirname(paths.exits), login.url, Date.now());
-      await new NodeProcessRunner(io.env).run(program, [file], { timeoutMs: 10_000 });
-      opened = true;
-    } catch (err) {
-      why = `${program} failed: ${(err as Error).message.split('\n')[0]}`;
-    }
+  if (!values['no-browser']) {
+    const r = await openInBrowser(io, login.url);
+    opened = r.opened;
+    why = r.why;
   }
   if (values.json) {
     printJson(io, { ...login, opened });

@@ -5,15 +5,28 @@ import { requireInStatus } from '../../app/status.js';
 import { NO_AGENT, readViaAgent } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';
-import { ago, statusTable } from '../format.js';
+import { ago, hostLine, statusTable } from '../format.js';
+import type { HostDoc } from '../../core/host.js';
+import { vigilPaths } from '../../core/paths.js';
+import { existsSync } from 'node:fs';
 
 export async function statusCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...JSON_FLAG }, 'vigil status [NAME...] [--json]');
-  let doc: StatusDoc | typeof NO_AGENT = await readViaAgent(io, (c) => c.status());
-  if (doc === NO_AGENT) {
+  const { values, positionals } = parse(
+    argv,
+    { ...JSON_FLAG, host: { type: 'boolean' } },
+    'vigil status [NAME...] [--json [--host]]',
+  );
+  // The host strip: always in the text, in JSON only when asked (--host).
+  const wantHost = values.json !== true || values.host === true;
+  let host: HostDoc | null;
+  const viaAgent = await readViaAgent(io, (c) =>
+    Promise.all([c.status(), wantHost ? c.call('host', {}).catch(() => null) : null]),
+  );
+  let doc: StatusDoc;
+  if (viaAgent === NO_AGENT) {
     const { directStatusFor } = await import('./direct.js');
-    doc = await directStatusFor(io);
-  }
+    [doc, host] = await Promise.all([directStatusFor(io), wantHost ? directHost(io) : null]);
+  } else [doc, host] = viaAgent;
   if (positionals.length > 0) {
     // A replicated service's name stands for all its instances.
     const groups = new Set(doc.services.flatMap((s) => (s.group === undefined ? [] : [s.group])));
@@ -33,9 +46,28 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     const { group: _g, replica: _r, ...row } = s;
     return row;
   });
-  if (values.json) printJson(io, doc);
-  else io.out(`${statusTable(rows, Date.now())}\n${scrapeLines(doc.services, Date.now())}${diskLine(doc)}`);
+  if (values.json) printJson(io, values.host ? { ...doc, host } : doc);
+  else
+    io.out(
+      `${host ? `${hostLine(host)}\n\n` : ''}${statusTable(rows, Date.now())}\n${scrapeLines(doc.services, Date.now())}${diskLine(doc)}`,
+    );
   return EXIT_OK;
+}
+
+/** Without an agent: the same facts read here (systeminformation loads now, for this command only). */
+async function directHost(io: Io): Promise<HostDoc | null> {
+  const [{ SiHostFacts }, { statfsSpace }, { systemClock }] = await Promise.all([
+    import('../../adapters/host/si-host-facts.js'),
+    import('../../adapters/fs/disk-space.js'),
+    import('../../adapters/clock/system-clock.js'),
+  ]);
+  const home = vigilPaths(io.env).home;
+  const facts = new SiHostFacts({
+    home: existsSync(home) ? home : '/',
+    disk: statfsSpace,
+    clock: systemClock,
+  });
+  return facts.read().catch(() => null);
 }
 
 /**

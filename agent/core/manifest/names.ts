@@ -15,3 +15,7 @@ export function isReservedName(name: string): boolean {
 }
 export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CREDENTIAL_SET_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Env keys that name a secret: a whole `_`-separated word (OPENAI_API_KEY, GH_TOKEN), not MAX_TOKENS. */
+export const SECRETISH_RE =
+  /(^|_)(API_?KEY|KEY|PRIVATE_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIALS?)(_|$)/i;

@@ -14,7 +14,7 @@ import {
   serviceSchema,
   type RawService,
 } from './schema.js';
-import { isReservedName } from './names.js';
+import { isReservedName, SECRETISH_RE } from './names.js';
 import { dependencyOrder } from './deps.js';
 import { healthyProblems, withWaits } from './depends-part.js';
 import { replicaProblems } from './replicas-part.js';
@@ -41,10 +41,6 @@ export interface ParseOptions {
    */
   probe?: ProbePath;
 }
-
-/** Env keys that name a secret: a whole `_`-separated word (OPENAI_API_KEY, GH_TOKEN), not MAX_TOKENS. */
-const SECRETISH_RE =
-  /(^|_)(API_?KEY|KEY|PRIVATE_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIALS?)(_|$)/i;
 
 type Problem = (p: (string | number)[], message: string) => void;
 

@@ -18,10 +18,12 @@ export { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE };
 
 const noControl = (s: string) => !/[\0\n\r]/.test(s);
 
-const argString = z
-  .string()
-  .refine((s) => !s.includes('\0'), 'must not contain a NUL byte')
-  .refine((s) => !/[\n\r]/.test(s), 'must not contain a line break');
+/**
+ * An argument may span lines (a multi-line `python -c` or `sh -c` script): systemd's ExecStart= carries it
+ * with C escapes (`\n`, see adapters/systemd/quote.ts) and a plist's <string> as is. Only NUL cannot be
+ * passed to a process.
+ */
+const argString = z.string().refine((s) => !s.includes('\0'), 'must not contain a NUL byte');
 
 /** `command: python app.py` is the classic mistake: say what to write instead. */
 const argvError = (iss: { code?: string; input?: unknown }): string | undefined =>

@@ -40,8 +40,9 @@ export function serviceStatus(args: {
     drifted: args.drifted,
     // vigil-launch's STATUS= while it waits for a healthy dependency (systemd only).
     ...(state === 'starting' && o.note?.startsWith('waiting for ') ? { waiting: o.note } : {}),
-    memoryBytes: o.memoryBytes,
-    cpuNsec: o.cpuNsec,
+    // No process, no memory or CPU: what the manager still reports (a cgroup being torn down) is not the service's.
+    memoryBytes: o.pid === null ? null : o.memoryBytes,
+    cpuNsec: o.pid === null ? null : o.cpuNsec,
     ...(args.stopTimeoutSec === undefined ? {} : { stopTimeoutSec: args.stopTimeoutSec }),
     ...(args.startTimeoutSec === undefined ? {} : { startTimeoutSec: args.startTimeoutSec }),
     ...(args.waitsFor && args.waitsFor.length > 0 ? { waitsFor: [...args.waitsFor] } : {}),

@@ -6,7 +6,7 @@
  */
 import type { NewEvent } from '../events.js';
 import type { BudgetSpec } from '../manifest/usage.js';
-import { formatUsd, usdToMicro } from './model.js';
+import { formatUsd, microToUsd, usdToMicro } from './model.js';
 
 export interface SpendSnapshot {
   day: string;
@@ -88,6 +88,26 @@ export function budgetScopes(spec: BudgetSpec, spend: SpendSnapshot, overrides: 
     add(`service:${name}`, spend.day, s.dailyUsd, spend.dayByService.get(name) ?? 0, s.onExceed, [name]);
   }
   return out;
+}
+
+/**
+ * A cap as it stands now: the manifest's, plus what `vigil budget resume --add` added this period; `lifted`
+ * when resume without --add paused its enforcement (alerts still fire against `capMicro`).
+ */
+export interface EffectiveCap {
+  capMicro: number;
+  capUsd: number;
+  lifted: boolean;
+}
+
+/**
+ * The one function every view takes a cap from (CLI header and table, status glance, dashboard header,
+ * Usage page, tray, per-service spend, /metrics): the scope's cap for this period, override included, or
+ * null when the budget has no such cap.
+ */
+export function effectiveCap(scopes: readonly BudgetScope[], id: ScopeId): EffectiveCap | null {
+  const s = scopes.find((x) => x.id === id);
+  return s ? { capMicro: s.capMicro, capUsd: microToUsd(s.capMicro), lifted: s.lifted } : null;
 }
 
 /** The highest threshold a scope has reached, or null. */

@@ -100,6 +100,14 @@ export function microToUsd(micro: number): number {
 }
 
 /** "$12.345678" → for people: 2 decimals from $1, up to 6 below (never rounds a real cost to $0.00). */
+/**
+ * A cost for people: "unpriced" when nothing behind it had a known price (unpriced requests and no cost),
+ * never "$0.00", which would read as free.
+ */
+export function formatCost(costMicro: number, unpricedRequests: number): string {
+  return costMicro === 0 && unpricedRequests > 0 ? 'unpriced' : formatUsd(costMicro);
+}
+
 export function formatUsd(micro: number): string {
   const usd = micro / MICRO_PER_USD;
   if (micro === 0) return '$0.00';

@@ -113,7 +113,13 @@ export interface BudgetStatusDoc {
   todayUsd: number;
   monthMicro: number;
   monthUsd: number;
+  /**
+   * The caps in effect (core/usage/budget.ts effectiveCap): the manifest's plus what `vigil budget resume
+   * --add` added this period; null when not set.
+   */
   dailyUsd: number | null;
+  /** Resume without --add paused the daily cap's enforcement for the rest of the day. */
+  dailyLifted: boolean;
   monthlyUsd: number | null;
   /** `budget.hourlyUsd`, if set. */
   hourlyUsd: number | null;
@@ -143,7 +149,7 @@ export interface ServiceSpend {
   todayUsd: number;
   /** Requests today whose model has no known price. */
   unpricedRequests: number;
-  /** The service's daily cap (USD), if the budget sets one. */
+  /** The service's daily cap in effect (USD, raised by resume --add), if the budget sets one. */
   capUsd: number | null;
   /** Stopped by Vigil because of spend. */
   stoppedForBudget: boolean;
@@ -153,7 +159,10 @@ export interface ServiceSpend {
 export interface BudgetGlance {
   day: string;
   todayUsd: number;
+  /** The daily cap in effect (effectiveCap), null when there is none. */
   dailyUsd: number | null;
+  /** Its enforcement is paused for the rest of the day (resume without --add); absent from older agents. */
+  lifted?: boolean;
   /** Percent of the daily budget, null when there is none. */
   pct: number | null;
   state: BudgetState;

@@ -1,5 +1,5 @@
 /** Small shared pieces: state badges (colour and text), the "not available" panel, empty and error states. */
-import type { ReactNode } from 'react';
+import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import { HEALTH_LABEL, HEALTH_TONE, STATE_LABEL, STATE_TONE, type Tone } from '../format.js';
 import type { Availability, Health, ServiceState } from '../store/types.js';
 
@@ -101,5 +101,22 @@ export function Section({
       </header>
       {children}
     </section>
+  );
+}
+
+/**
+ * The last lines of a log (a crash's, a failed rotation's), opened at the end: the newest lines, where the
+ * cause is, are in view without scrolling.
+ */
+export function LogTail({ lines }: { lines: readonly string[] }) {
+  const ref = useRef<HTMLPreElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+  return (
+    <pre className="tail" ref={ref} data-testid="log-tail" tabIndex={0}>
+      {lines.join('\n')}
+    </pre>
   );
 }

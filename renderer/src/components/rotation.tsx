@@ -1,6 +1,7 @@
 /** Rotation progress: written → restarting X → healthy, or rolled back with the reason and the log tail. */
 import { useActions, useApp } from '../hooks.js';
 import type { RotationStep } from '../api/feature-types.js';
+import { LogTail } from './bits.js';
 
 function stepText(s: RotationStep): string {
   switch (s.kind) {
@@ -52,7 +53,7 @@ export function RotationProgress() {
       {r.logTail.length > 0 && (
         <>
           <h4 className="small-head">Last log lines of the failed service</h4>
-          <pre className="tail">{r.logTail.join('\n')}</pre>
+          <LogTail lines={r.logTail} />
         </>
       )}
       {r.done && (

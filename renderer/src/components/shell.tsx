@@ -67,6 +67,7 @@ function Headline() {
   const live = useApp(selectLive);
   const budget = useApp(selectBudgetGlance);
   const disk = useApp(selectDiskFull);
+  const demo = useApp((s) => s.demo);
   return (
     <header className="headline" aria-label="Summary">
       <div className="overall" aria-live="polite">
@@ -74,6 +75,12 @@ function Headline() {
         <span className="muted small">{overall.detail}</span>
       </div>
       {budget !== null && <Spend budget={budget} />}
+      {demo && (
+        <span className="tag warn demo-note" role="note" data-testid="demo-note">
+          Demo: simulated services. Nothing real is called and no money is spent — the spend is what the
+          simulated calls would have cost. <code>npx vigil demo --down</code> removes it.
+        </span>
+      )}
       {disk !== null && (
         <span className="tag bad" role="alert" title={disk.message ?? undefined}>
           Disk full since {new Date(disk.since ?? Date.now()).toLocaleTimeString()}: Vigil cannot write its
@@ -102,7 +109,9 @@ function Spend({ budget }: { budget: BudgetGlance }) {
       <span className="spend-figure" data-testid="today-spend">
         {usd(today)}
       </span>
-      <span className="muted small">{cap !== null ? `of ${usd(cap)} today` : 'today · no daily budget'}</span>
+      <span className="muted small" data-testid="header-cap">
+        {cap !== null ? `of ${usd(cap)} today${budget.lifted ? ' (lifted)' : ''}` : 'today · no daily budget'}
+      </span>
       <Meter
         value={today}
         limit={cap}

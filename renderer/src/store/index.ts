@@ -14,6 +14,7 @@ import { createUsageSlice, type UsageSlice } from './usage-slice.js';
 import { createCredentialsSlice, type CredentialsSlice } from './credentials-slice.js';
 import { createAlertsSlice, type AlertsSlice } from './alerts-slice.js';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice.js';
+import { createHostSlice, type HostSlice } from './host-slice.js';
 import type { VigilEvent } from './types.js';
 
 export interface FeatureEvents {
@@ -31,6 +32,7 @@ export type AppState = UiSlice &
   CredentialsSlice &
   AlertsSlice &
   SettingsSlice &
+  HostSlice &
   FeatureEvents;
 
 export type AppStore = StoreApi<AppState>;
@@ -47,6 +49,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
     ...createCredentialsSlice(deps)(set, get, api),
     ...createAlertsSlice(deps)(set, get, api),
     ...createSettingsSlice(deps)(set, get, api),
+    ...createHostSlice(deps)(set, get, api),
     featureEvent(e) {
       const s = get();
       s.usageEvent(e);

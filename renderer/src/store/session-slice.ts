@@ -14,6 +14,8 @@ export interface SessionInfo {
 
 export interface SessionSlice {
   session: SessionInfo;
+  /** The agent runs `vigil demo`'s simulated stack (its /api/health says so): the headline says it. */
+  demo: boolean;
   /** Asks the agent who we are; true when signed in. */
   checkSession(): Promise<boolean>;
   signOut(): Promise<void>;
@@ -27,12 +29,17 @@ export const createSessionSlice =
   (deps: StoreDeps): StateCreator<AppState, [], [], SessionSlice> =>
   (set, get) => ({
     session: { status: 'checking', principal: null, expiresAt: null, message: null },
+    demo: false,
     async checkSession() {
       try {
         const doc = await deps.api.call('session', {});
         set({
           session: { status: 'signed-in', principal: doc.principal, expiresAt: doc.expiresAt, message: null },
         });
+        void deps.api.call('health', {}).then(
+          (h) => set({ demo: h.demo === true }),
+          () => undefined,
+        );
         return true;
       } catch (err) {
         if (isApiError(err) && err.unauthorized) get().unauthorized(err.message);

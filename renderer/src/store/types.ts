@@ -27,6 +27,7 @@ export type LogSearchResult = RouteResponse<'logSearch'>;
 export type UsageReport = RouteResponse<'usage'>;
 export type UsageSeries = RouteResponse<'usageSeries'>;
 export type BudgetStatus = RouteResponse<'budget'>;
+export type HostDoc = RouteResponse<'host'>;
 export type CredentialsDoc = RouteResponse<'credentials'>;
 export type CredentialSet = CredentialsDoc['sets'][number];
 export type RotationResult = RouteResponse<'credentialRotate'>;

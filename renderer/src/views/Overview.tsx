@@ -10,30 +10,32 @@ import {
   selectTodaySpend,
   selectTracksSpend,
 } from '../store/selectors.js';
-import { SEVERITY_TONE, bytes, clockTime, dateTime, percent, since, usd } from '../format.js';
+import { SEVERITY_TONE, bytes, clockTime, cost, dateTime, percent, since } from '../format.js';
 import { Badge, Gate, HealthBadge, Section, StateBadge } from '../components/bits.js';
 import { Sparkline } from '../components/charts.js';
 import { formatHash } from '../store/route.js';
 import { runningOf, wholes, type Whole } from '../store/groups.js';
+import { HostStrip } from '../components/host.js';
 
 function Uptime({ iso, running }: { iso: string | null; running: boolean }) {
   const now = useNow(1_000);
   return <span>{running ? since(iso, now) : '—'}</span>;
 }
 
-function Resources({ name }: { name: string }) {
+/** CPU and memory now, with their recent history; "—" for a service with no process (nothing is using them). */
+function Resources({ name, running }: { name: string; running: boolean }) {
   const series = useApp(selectSeries(name));
   const cpu = series?.cpu ?? [];
   const mem = series?.memory ?? [];
-  const lastCpu = cpu[cpu.length - 1] ?? null;
-  const lastMem = mem[mem.length - 1] ?? null;
+  const lastCpu = running ? (cpu[cpu.length - 1] ?? null) : null;
+  const lastMem = running ? (mem[mem.length - 1] ?? null) : null;
   return (
     <>
       <td className="num spark-cell">
         <Sparkline kind="cpu" values={cpu} width={64} label={`CPU ${percent(lastCpu)}`} />
         <span className="spark-value">{percent(lastCpu)}</span>
       </td>
-      <td className="num spark-cell">
+      <td className="num spark-cell" data-testid="memory">
         <Sparkline kind="mem" values={mem} width={64} label={`Memory ${bytes(lastMem)}`} />
         <span className="spark-value">{bytes(lastMem)}</span>
       </td>
@@ -43,9 +45,10 @@ function Resources({ name }: { name: string }) {
 
 function Spend({ name }: { name: string }) {
   const micro = useApp(selectTodaySpend(name));
+  const unpriced = useApp((st) => st.services[name]?.spend?.unpricedRequests ?? 0);
   return (
     <td className="num" data-testid="service-spend">
-      {usd(micro ?? 0)}
+      {cost(micro ?? 0, unpriced)}
     </td>
   );
 }
@@ -112,7 +115,7 @@ const ServiceRow = memo(function ServiceRow({ name }: { name: string }) {
       <td className="num" data-testid="restarts">
         {s.restarts}
       </td>
-      <Resources name={name} />
+      <Resources name={name} running={s.pid !== null} />
       {spendShown && <Spend name={name} />}
       <td className="actions">
         <button
@@ -165,6 +168,7 @@ export function Overview() {
   const { loadStatus } = useActions();
   return (
     <>
+      <HostStrip />
       <Section title="Services" className="overview">
         <Gate state={state} feature="Services" onRetry={() => void loadStatus()}>
           {order.length === 0 ? (

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useActions, useApp, useNow } from '../hooks.js';
 import { selectLastCrash, selectPending, selectService, selectServiceEvents } from '../store/selectors.js';
 import { CRASH_TYPES, SEVERITY_TONE, clockTime, dateTime, since, whyItDied } from '../format.js';
-import { Badge, HealthBadge, Section, StateBadge } from '../components/bits.js';
+import { Badge, HealthBadge, LogTail, Section, StateBadge } from '../components/bits.js';
 import { ConfirmDialog } from '../components/dialog.js';
 import type { ServiceStatus, VigilEvent } from '../store/types.js';
 import { LogViewer } from './LogViewer.js';
@@ -97,7 +97,7 @@ function WhyItDied({ name }: { name: string }) {
       {crash.logTail && crash.logTail.length > 0 && (
         <>
           <h3 className="small-head">Last log lines</h3>
-          <pre className="tail">{crash.logTail.join('\n')}</pre>
+          <LogTail lines={crash.logTail} />
         </>
       )}
     </div>

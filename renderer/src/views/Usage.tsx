@@ -1,7 +1,7 @@
 /** Spend: today vs budget, per hour today, 30 days stacked by service or model, tokens by kind, budget state. */
 import { useEffect, useMemo, useState } from 'react';
 import { useActions, useApp } from '../hooks.js';
-import { count, usd } from '../format.js';
+import { cost, count, usd } from '../format.js';
 import { Badge, Gate, Section } from '../components/bits.js';
 import { Meter, StackedBars } from '../components/charts.js';
 import { stacksOf, type UsageData } from '../store/usage-slice.js';
@@ -9,10 +9,58 @@ import { parseUsd } from '../store/settings-slice.js';
 
 const STATE_TONE = { ok: 'ok', warning: 'warn', exceeded: 'bad' } as const;
 
-function Budget({ u }: { u: UsageData }) {
+/**
+ * Resume and pause enforcement, from the page: raise today's cap by an amount (starting what it stopped), or
+ * pause enforcement for the rest of the day (alerts still fire). The same as `vigil budget resume
+ * [--add USD]`, through POST /api/budget/resume.
+ */
+function BudgetControls({ b }: { b: UsageData['budget'] }) {
   const { resumeBudget } = useActions();
   const [add, setAdd] = useState('5');
   const parsed = parseUsd(add);
+  const stopped = b.stopped.length > 0;
+  if (!b.configured || (!stopped && b.dailyUsd === null)) return null;
+  return (
+    <div className={stopped ? 'stopped-spend' : 'budget-controls'} role={stopped ? 'alert' : undefined}>
+      {stopped && (
+        <p>
+          Stopped for spend: <strong>{b.stopped.map((s) => s.service).join(', ')}</strong> (
+          {usd(b.stopped[0]!.spendMicro)} of a {usd(b.stopped[0]!.capMicro)} cap)
+        </p>
+      )}
+      <form
+        className="inline-form"
+        aria-label="Budget controls"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (parsed.ok) void resumeBudget(parsed.value);
+        }}
+      >
+        <label className="field">
+          <span>{stopped ? 'Raise the cap by (USD)' : "Raise today's cap by (USD)"}</span>
+          <input
+            inputMode="decimal"
+            value={add}
+            onChange={(e) => setAdd(e.target.value)}
+            aria-invalid={!parsed.ok}
+          />
+        </label>
+        <button type="submit" className={stopped ? 'primary' : undefined} disabled={!parsed.ok}>
+          {stopped ? 'Resume' : 'Raise'} +${parsed.ok ? parsed.value : '…'}
+        </button>
+        {b.dailyLifted && !stopped ? (
+          <Badge tone="warn">Enforcement paused until midnight</Badge>
+        ) : (
+          <button type="button" onClick={() => void resumeBudget()}>
+            {stopped ? 'Resume and pause enforcement for today' : 'Pause enforcement for today'}
+          </button>
+        )}
+      </form>
+    </div>
+  );
+}
+
+function Budget({ u }: { u: UsageData }) {
   const b = u.budget;
   const cap = b.dailyUsd === null ? null : Math.round(b.dailyUsd * 1e6);
   const monthCap = b.monthlyUsd === null ? null : Math.round(b.monthlyUsd * 1e6);
@@ -22,8 +70,10 @@ function Budget({ u }: { u: UsageData }) {
         <span className="figure" data-testid="usage-today">
           {usd(b.todayMicro)}
         </span>
-        <span className="muted">
-          {cap !== null ? `of ${usd(cap)} daily budget` : 'spent today (no daily budget set)'}
+        <span className="muted" data-testid="usage-cap">
+          {cap !== null
+            ? `of ${usd(cap)} daily budget${b.dailyLifted ? ' (lifted)' : ''}`
+            : 'spent today (no daily budget set)'}
         </span>
         {b.configured && (
           <Badge tone={STATE_TONE[b.state]}>
@@ -54,37 +104,7 @@ function Budget({ u }: { u: UsageData }) {
             ))}
         </ul>
       )}
-      {b.stopped.length > 0 && (
-        <div className="stopped-spend" role="alert">
-          <p>
-            Stopped for spend: <strong>{b.stopped.map((s) => s.service).join(', ')}</strong> (
-            {usd(b.stopped[0]!.spendMicro)} of a {usd(b.stopped[0]!.capMicro)} cap)
-          </p>
-          <form
-            className="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (parsed.ok) void resumeBudget(parsed.value);
-            }}
-          >
-            <label className="field">
-              <span>Raise the cap by (USD)</span>
-              <input
-                inputMode="decimal"
-                value={add}
-                onChange={(e) => setAdd(e.target.value)}
-                aria-invalid={!parsed.ok}
-              />
-            </label>
-            <button type="submit" className="primary" disabled={!parsed.ok}>
-              Resume +${parsed.ok ? parsed.value : '…'}
-            </button>
-            <button type="button" onClick={() => void resumeBudget()}>
-              Lift for today
-            </button>
-          </form>
-        </div>
-      )}
+      <BudgetControls b={b} />
     </div>
   );
 }
@@ -162,7 +182,7 @@ function Tokens({ u }: { u: UsageData }) {
               <td className="num">{count(r.tokens.cacheRead)}</td>
               <td className="num">{count(r.tokens.cacheWrite + r.tokens.cacheWrite1h)}</td>
               <td className="num">
-                {unpriced.has(r.key) && r.costMicro === 0 ? (
+                {(unpriced.has(r.key) || r.unpricedRequests > 0) && r.costMicro === 0 ? (
                   <Badge tone="warn" title="No known price for this model: tokens are counted, cost is not">
                     unpriced
                   </Badge>
@@ -188,7 +208,7 @@ function Tokens({ u }: { u: UsageData }) {
             <td className="num">
               {count(u.byModel.total.tokens.cacheWrite + u.byModel.total.tokens.cacheWrite1h)}
             </td>
-            <td className="num">{usd(u.byModel.total.costMicro)}</td>
+            <td className="num">{cost(u.byModel.total.costMicro, u.byModel.total.unpricedRequests)}</td>
           </tr>
         </tfoot>
       </table>
@@ -203,7 +223,7 @@ function ByService({ u }: { u: UsageData }) {
       {u.byService.rows.map((r) => (
         <li key={r.key}>
           <a href={`#/service/${encodeURIComponent(r.key)}`}>{r.key}</a>
-          <span className="num">{usd(r.costMicro)}</span>
+          <span className="num">{cost(r.costMicro, r.unpricedRequests)}</span>
           <span className="muted small">
             {count(r.requests)} request{r.requests === 1 ? '' : 's'}
           </span>

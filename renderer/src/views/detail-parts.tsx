@@ -79,8 +79,10 @@ export function ResourceHistory({ name }: { name: string }) {
   const fromHistory = history !== undefined && hstate?.kind === 'ready';
   const cpu = fromHistory ? history.points.map((p) => p.cpuPercent) : (live?.cpu ?? []);
   const mem = fromHistory ? history.points.map((p) => p.memoryBytes) : (live?.memory ?? []);
-  const lastCpu = [...cpu].reverse().find((v) => v !== null) ?? null;
-  const lastMem = [...mem].reverse().find((v) => v !== null) ?? null;
+  // No process: nothing uses CPU or memory now (the charts keep the history).
+  const running = useApp((st) => (st.services[name]?.pid ?? null) !== null);
+  const lastCpu = running ? ([...cpu].reverse().find((v) => v !== null) ?? null) : null;
+  const lastMem = running ? ([...mem].reverse().find((v) => v !== null) ?? null) : null;
   return (
     <div className="resources">
       <div className="range" role="group" aria-label="Time range">
@@ -116,7 +118,9 @@ export function ResourceHistory({ name }: { name: string }) {
           height={56}
           label={`Memory, latest ${bytes(lastMem)}`}
         />
-        <span className="num">{bytes(lastMem)}</span>
+        <span className="num" data-testid="detail-memory">
+          {bytes(lastMem)}
+        </span>
       </div>
       {limit !== undefined && (
         <p className="muted small">

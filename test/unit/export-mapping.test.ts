@@ -284,3 +284,39 @@ describe('export: the command line', () => {
     assert.match(missing.err, /nope\.yaml/);
   });
 });
+
+describe('export: a replicated service', () => {
+  const rm = exportManifest(
+    `
+version: 1
+services:
+  worker:
+    replicas: 3
+    command: [/usr/bin/worker, --port, "90{replica}"]
+    env: { SHARD: "shard-{replica}" }
+    health: { url: "http://127.0.0.1:90{replica}/health" }
+`,
+    FILE,
+  );
+
+  it('compose: deploy.replicas, and {replica} as the first instance (every container has its own address)', () => {
+    const text = renderCompose(rm, OUT).find((f) => f.path === 'compose.yaml')!.text;
+    assert.deepEqual(composeProblems(text), []);
+    const w = (parse(text) as { services: Record<string, Record<string, unknown>> }).services.worker!;
+    assert.deepEqual(w.deploy, { replicas: 3 });
+    assert.deepEqual(w.command, ['/usr/bin/worker', '--port', '901']);
+    assert.deepEqual(w.environment, { SHARD: 'shard-1' });
+    assert.ok(!text.includes('{replica}'), text);
+  });
+
+  it('kubernetes: the Deployment runs 3 replicas, probed on the substituted port', () => {
+    const text = renderKubernetes(rm).find((f) => f.path === 'worker.yaml')!.text;
+    const docs = validateKubernetes(text);
+    const dep = docs.find((d) => d.kind === 'Deployment') as {
+      spec: { replicas: number; template: { spec: { containers: { readinessProbe?: unknown }[] } } };
+    };
+    assert.equal(dep.spec.replicas, 3);
+    assert.match(JSON.stringify(dep.spec.template.spec.containers[0]!.readinessProbe), /"port":901\b/);
+    assert.ok(!text.includes('{replica}'), text);
+  });
+});

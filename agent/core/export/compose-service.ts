@@ -5,6 +5,7 @@ import { logSettings } from '../manifest/logs-settings.js';
 import { stopTimeoutOf } from '../manifest/stop-settings.js';
 import { containerArgv, containerCwd, containerPath, peerEnv } from './paths.js';
 import { composeBytes, composeCpus } from './units.js';
+import { replicaCount } from './replicas.js';
 
 /** Where the env file of a credential set is, relative to compose.yaml. */
 export function composeEnvFile(set: string): string {
@@ -43,7 +44,12 @@ export function composeService(
   const limits: Record<string, string> = {};
   if (spec.limits.cpuPercent !== undefined) limits.cpus = composeCpus(spec.limits.cpuPercent);
   if (spec.limits.memoryBytes !== undefined) limits.memory = composeBytes(spec.limits.memoryBytes);
-  if (Object.keys(limits).length > 0) out.deploy = { resources: { limits } };
+  const replicas = replicaCount(spec);
+  if (replicas > 1 || Object.keys(limits).length > 0)
+    out.deploy = {
+      ...(replicas > 1 ? { replicas } : {}),
+      ...(Object.keys(limits).length > 0 ? { resources: { limits } } : {}),
+    };
   const logs = logSettings(spec);
   out.logging = {
     driver: 'json-file',

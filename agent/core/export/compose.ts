@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import type { Manifest, ServiceSpec } from '../manifest/model.js';
 import { composeEnvFile, composeService } from './compose-service.js';
 import { baseDirOf, containerArgv, type ExportFile } from './paths.js';
+import { exportedSpec } from './replicas.js';
 
 export function credentialSets(manifest: Manifest): string[] {
   return [...new Set(manifest.services.flatMap((s) => s.credentials))].sort();
@@ -18,7 +19,7 @@ export function renderCompose(manifest: Manifest, outDir: string): ExportFile[] 
   const baseDir = baseDirOf(manifest);
   const context = path.relative(outDir, baseDir) || '.';
   const services: Record<string, unknown> = {};
-  for (const spec of manifest.services) {
+  for (const spec of manifest.services.map(exportedSpec)) {
     const dockerfile = path.relative(baseDir, path.join(outDir, spec.name, 'Dockerfile'));
     services[spec.name] = composeService(spec, manifest, { context, dockerfile }, baseDir);
   }

@@ -4,6 +4,7 @@ import { stopTimeoutOf } from '../manifest/stop-settings.js';
 import { secretName } from './k8s-names.js';
 import { containerArgv, containerCwd, containerPath, knownPorts, peerEnv, urlPort } from './paths.js';
 import { k8sBytes, k8sCpu } from './units.js';
+import { replicaCount } from './replicas.js';
 
 type Obj = Record<string, unknown>;
 
@@ -91,7 +92,7 @@ function deployment(spec: ServiceSpec, baseDir: string, hasConfig: boolean): Obj
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     },
     spec: {
-      replicas: 1,
+      replicas: replicaCount(spec),
       selector: { matchLabels: { 'app.kubernetes.io/name': spec.name } },
       template: {
         metadata: {

@@ -11,6 +11,7 @@ import { credentialSets } from './compose.js';
 import { checkKubernetesNames, secretName } from './k8s-names.js';
 import { IMAGE_REGISTRY, labelsOf, serviceObjects } from './k8s-workload.js';
 import { baseDirOf, type ExportFile } from './paths.js';
+import { exportedSpec } from './replicas.js';
 
 export const PLACEHOLDER = 'REPLACE-ME';
 
@@ -22,7 +23,7 @@ export function renderKubernetes(
   checkKubernetesNames(manifest);
   const baseDir = baseDirOf(manifest);
   const from = path.basename(manifest.file);
-  const files: ExportFile[] = manifest.services.map((spec) => ({
+  const files: ExportFile[] = manifest.services.map(exportedSpec).map((spec) => ({
     path: `${spec.name}.yaml`,
     text: [
       `# Kubernetes objects of the service "${spec.name}", written by \`vigil export kubernetes\` from ${from}.`,

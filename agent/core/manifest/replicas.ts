@@ -39,12 +39,8 @@ export function substituteReplica(text: string, index: number | string): string 
 const subEnv = (env: Record<string, string>, index: number | string): Record<string, string> =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, substituteReplica(v, index)]));
 
-/**
- * The spec of one instance, `index` substituted. `index` may be a placeholder for a renderer (systemd's
- * template unit renders `%i` through it); the record `template` keeps what it was substituted in.
- */
-export function instanceSpec(base: ServiceSpec, index: number | string): ServiceSpec {
-  const { replicas: _count, replica: _none, ...rest } = base;
+/** `{replica}` replaced by `index` where it is substituted: argv, env values, health.url, health.exec. */
+export function withReplicaIndex(base: ServiceSpec, index: number | string): ServiceSpec {
   const sub = (s: string) => substituteReplica(s, index);
   const health = base.health && {
     ...base.health,
@@ -55,12 +51,19 @@ export function instanceSpec(base: ServiceSpec, index: number | string): Service
           ? { ...base.health.probe, argv: base.health.probe.argv.map(sub) }
           : base.health.probe,
   };
+  return { ...base, command: base.command.map(sub), env: subEnv(base.env, index), health };
+}
+
+/**
+ * The spec of one instance, `index` substituted. `index` may be a placeholder for a renderer (systemd's
+ * template unit renders `%i` through it); the record `template` keeps what it was substituted in.
+ */
+export function instanceSpec(base: ServiceSpec, index: number | string): ServiceSpec {
+  const { replicas: _count, replica: _none, ...rest } = withReplicaIndex(base, index);
   return {
     ...rest,
     name: instanceName(base.name, index),
-    command: base.command.map(sub),
-    env: { ...subEnv(base.env, index), [REPLICA_ENV]: String(index) },
-    health,
+    env: { ...rest.env, [REPLICA_ENV]: String(index) },
     replica: {
       group: base.name,
       index: typeof index === 'number' ? index : 0,

@@ -93,6 +93,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   E_STORE: 500,
   E_AGENT_UNREACHABLE: 500,
   E_API: 500,
+  E_INTERNAL: 500,
   E_UNAUTHORIZED: 401,
   E_FORBIDDEN_HOST: 403,
   E_NOT_FOUND: 404,

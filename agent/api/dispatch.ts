@@ -15,6 +15,7 @@ import type { UiServer } from './ui-static.js';
 import { openEventStream, type StreamRegistry } from './event-stream.js';
 import { openLogStream } from './log-stream.js';
 import { decodeJsonBody } from './routes/body-parse.js';
+import { describeThrown, internalMessage, newRequestId } from './internal-error.js';
 import {
   QUERY_CODECS,
   ROUTES,
@@ -289,9 +290,21 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
         );
         return;
       }
-      const message = err instanceof Error ? err.message : String(err);
-      logger?.error({ transport, method: req.method, path, err: message }, 'api handler failed');
-      sendJson(res, 500, errorBody('E_API', `internal error: ${message}`));
+      const requestId = newRequestId();
+      const thrown = describeThrown(err);
+      logger?.error(
+        {
+          transport,
+          method: req.method,
+          path,
+          requestId,
+          thrown: thrown.kind,
+          err: thrown.message,
+          stack: err instanceof Error ? err.stack : undefined,
+        },
+        'api handler failed',
+      );
+      sendJson(res, httpStatusFor('E_INTERNAL'), errorBody('E_INTERNAL', internalMessage(requestId)));
     });
   };
 }

@@ -10,7 +10,7 @@ import { VigilError } from '../core/errors.js';
 import { DEFAULT_HEARTBEAT_MS } from './contract.js';
 import type { ApiHandlers } from './route-table.js';
 import { assertLoopbackHost, hostGuard, httpGuard, socketGuard } from './guard.js';
-import { SessionAuthority } from './session.js';
+import { SessionAuthority, SESSION_TTL_MS, type SessionPersistence } from './session.js';
 import { sessionEndpoints } from './session-routes.js';
 import { SECURITY_HEADERS, createUiServer } from './ui-static.js';
 import { StreamRegistry } from './event-stream.js';
@@ -29,6 +29,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** The built web UI (renderer/dist) served on the HTTP listener; null or absent: none. */
   uiDir?: string | null;
+  /** Where browser sessions are listed across restarts (the agent's database); default: memory. */
+  sessionStore?: SessionPersistence;
   /** Clock of browser sessions and login codes (tests). */
   now?: () => number;
   logger?: Logger;
@@ -125,7 +127,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
   const registry = new StreamRegistry();
   let httpPort = 0;
-  const sessions = opts.http === undefined ? null : new SessionAuthority(opts.token, opts.now);
+  const sessions =
+    opts.http === undefined
+      ? null
+      : new SessionAuthority(opts.token, opts.now, SESSION_TTL_MS, opts.sessionStore);
   const endpoints = sessionEndpoints(
     sessions === null || bindHost === null
       ? null

@@ -9,7 +9,9 @@
  * Cookies are not isolated by port, so the browser would also send the ticket to any other server on
  * 127.0.0.1; the key is origin-bound (port included) and never travels in a cookie, so a ticket seen by
  * another local server cannot be replayed. Both are HMACs under a key derived from the agent's bearer
- * token: sessions survive an agent restart, and replacing the token file ends them all.
+ * token, and a session is also listed in the agent's database (SessionPersistence: the SHA-256 of its
+ * id, its expiry, when it was signed out): a signed-out session stays refused after a restart, and
+ * replacing the token file ends them all.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SESSION_KEY_HEADER_NAME } from './routes/session.js';
@@ -32,6 +34,32 @@ export interface Session {
 
 export type SessionCheck = { ok: true; session: Session } | { ok: false; reason: string };
 
+/** A browser session as the store keeps it: under the SHA-256 of its id, never the id or a key. */
+export interface StoredSession {
+  createdAt: number;
+  expiresAt: number;
+  /** When it was signed out (kept until it expires), or null. */
+  revokedAt: number | null;
+}
+
+/** Where the session list lives across agent restarts (the agent's database: state key `ui.sessions`). */
+export interface SessionPersistence {
+  load(): Record<string, StoredSession> | undefined;
+  save(sessions: Record<string, StoredSession>): void;
+}
+
+/** In memory only (tests, and an agent without a database). */
+export function memorySessions(): SessionPersistence {
+  let held: Record<string, StoredSession> | undefined;
+  return { load: () => held, save: (s) => (held = { ...s }) };
+}
+
+/** Sessions kept at most (the oldest dropped first): a login link minted in a loop cannot grow the store. */
+export const MAX_SESSIONS = 64;
+
+/** The name a session is stored under: the SHA-256 of its id (the id alone is not stored). */
+export const sessionHandle = (nonce: string): string => digest(`session|${nonce}`).toString('base64url');
+
 const b64 = (buf: Buffer): string => buf.toString('base64url');
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 /** Constant-time comparison of two strings (hashed first, so lengths are equal and hidden). */
@@ -40,12 +68,12 @@ export const same = (a: string, b: string): boolean => timingSafeEqual(digest(a)
 export class SessionAuthority {
   private readonly secret: Buffer;
   private readonly codes = new Map<string, number>();
-  private readonly revoked = new Map<string, number>();
 
   constructor(
     token: string,
     private readonly now: () => number = Date.now,
     private readonly ttlMs = SESSION_TTL_MS,
+    private readonly persisted: SessionPersistence = memorySessions(),
   ) {
     this.secret = createHmac('sha256', token).update('vigil-ui-session-v1').digest();
   }
@@ -70,6 +98,11 @@ export class SessionAuthority {
     if (match === null) return null;
     this.codes.delete(match);
     const session: Session = { nonce: b64(randomBytes(18)), expiresAt: now + this.ttlMs };
+    const list = this.live(now);
+    list[sessionHandle(session.nonce)] = { createdAt: now, expiresAt: session.expiresAt, revokedAt: null };
+    const handles = Object.keys(list).sort((a, b) => list[a]!.createdAt - list[b]!.createdAt);
+    for (const h of handles.slice(0, Math.max(0, handles.length - MAX_SESSIONS))) delete list[h];
+    this.persisted.save(list);
     return {
       ticket: this.ticketFor(session),
       key: this.keyFor(session.nonce),
@@ -89,17 +122,33 @@ export class SessionAuthority {
     if (!same(ticket, this.ticketFor(session))) return { ok: false, reason: 'invalid session cookie' };
     if (session.expiresAt <= this.now())
       return { ok: false, reason: 'session expired: run "vigil open" again' };
-    if (this.revoked.has(session.nonce)) return { ok: false, reason: 'signed out: run "vigil open" again' };
+    const stored = this.persisted.load()?.[sessionHandle(session.nonce)];
+    if (stored === undefined) return { ok: false, reason: 'unknown session: run "vigil open" again' };
+    if (stored.revokedAt !== null) return { ok: false, reason: 'signed out: run "vigil open" again' };
     if (key === undefined || !same(key, this.keyFor(session.nonce))) {
       return { ok: false, reason: `missing or wrong session key (the ${SESSION_KEY_HEADER} header)` };
     }
     return { ok: true, session };
   }
 
-  /** Ends a session (until its natural expiry; kept in memory). */
+  /** Ends a session: it stays in the stored list, signed out, until its natural expiry. */
   revoke(session: Session): void {
-    this.sweep(this.now());
-    this.revoked.set(session.nonce, session.expiresAt);
+    const now = this.now();
+    const list = this.live(now);
+    const h = sessionHandle(session.nonce);
+    list[h] = { createdAt: list[h]?.createdAt ?? now, expiresAt: session.expiresAt, revokedAt: now };
+    this.persisted.save(list);
+  }
+
+  /** The stored sessions (signed-out ones included) that have not expired, by handle. */
+  list(): Record<string, StoredSession> {
+    return this.live(this.now());
+  }
+
+  private live(now: number): Record<string, StoredSession> {
+    const out: Record<string, StoredSession> = {};
+    for (const [h, s] of Object.entries(this.persisted.load() ?? {})) if (s.expiresAt > now) out[h] = s;
+    return out;
   }
 
   private ticketFor(s: Session): string {
@@ -116,7 +165,6 @@ export class SessionAuthority {
 
   private sweep(now: number): void {
     for (const [c, exp] of this.codes) if (exp <= now) this.codes.delete(c);
-    for (const [n, exp] of this.revoked) if (exp <= now) this.revoked.delete(n);
   }
 }
 

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'E_STORE'
   | 'E_AGENT_UNREACHABLE'
   | 'E_API'
+  /** Something the agent did not expect went wrong while answering (the agent log has it, by request id). */
+  | 'E_INTERNAL'
   | 'E_UNAUTHORIZED'
   | 'E_FORBIDDEN_HOST'
   | 'E_NOT_FOUND'

@@ -27,7 +27,7 @@ export function credentialRoutes(services: AgentRuntime): Pick<RouteHandlers, ke
     async credentialSet({ params, body, access }) {
       return setKeys(deps(services), params.set, { [params.key]: body.value }, actorOf(access.principal));
     },
-    async credentialRemove({ params, body, access }) {
+    async credentialRemove({ params, access }) {
       return removeKey(deps(services), params.set, params.key, actorOf(access.principal));
     },
     async credentialRotate({ params, body, access }) {

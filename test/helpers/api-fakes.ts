@@ -64,7 +64,6 @@ export class FakeCredentials implements Slice<
 
   credentialRemove = async ({
     params: { set, key },
-    body,
     access,
   }: RouteRequest<'credentialRemove'>): Promise<CredentialSetInfo> => {
     this.credentialCalls.push(['remove', set, key, actorOf(access.principal)]);

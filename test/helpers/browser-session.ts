@@ -1,10 +1,13 @@
-/** A browser session as a test drives it over plain HTTP: sign in with a login code, then call the API as the page does. */
+/** A browser session as a test drives it over plain HTTP: sign in with a login code, then sign requests as the page does. */
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ApiClient } from '../../agent/api/client.js';
+import { SESSION_KEY_SEPARATOR } from '../../agent/api/contract.js';
+import { sign } from '../../agent/api/session.js';
 import { raw, type RawResponse } from './api-fixture.js';
 
 export interface BrowserSession {
-  cookie: string;
+  ticket: string;
   key: string;
   /** Everything secret about the session (never to be found in the database or a log). */
   secrets: string[];
@@ -16,14 +19,37 @@ export async function signIn(socket: ApiClient, port: number): Promise<BrowserSe
   const u = new URL(url);
   const res = await raw({ port }, { path: u.pathname + u.search, headers: { host: `127.0.0.1:${port}` } });
   assert.equal(res.status, 303, res.text);
-  const cookie = String(res.headers['set-cookie']).split(';')[0]!;
-  const key = /#key=([A-Za-z0-9_-]+)/.exec(String(res.headers.location))?.[1];
-  assert.ok(key, String(res.headers.location));
-  const ticket = cookie.slice(cookie.indexOf('=') + 1);
-  return { cookie, key, secrets: [key, ticket, ticket.split('.')[1]!] };
+  assert.equal(res.headers['set-cookie'], undefined, 'no cookie');
+  const m = /#key=([^~]+)~([A-Za-z0-9_-]+)$/.exec(String(res.headers.location));
+  assert.ok(m, String(res.headers.location));
+  const [, ticket, key] = m as unknown as [string, string, string];
+  assert.equal(ticket.split(SESSION_KEY_SEPARATOR).length, 1);
+  return { ticket, key, secrets: [key, ticket.split('.')[1]!] };
 }
 
-/** One API request as the dashboard sends it. */
+/** The signature headers of one request (what renderer/src/api/signing.ts computes). */
+export function signatureHeaders(
+  s: BrowserSession,
+  method: string,
+  path: string,
+  body: string | undefined,
+  at = Date.now(),
+): Record<string, string> {
+  const digest = createHash('sha256')
+    .update(body ?? '')
+    .digest('hex');
+  const nonce = randomBytes(18).toString('base64url');
+  const time = String(at);
+  return {
+    'x-vigil-session': s.ticket,
+    'x-vigil-time': time,
+    'x-vigil-nonce': nonce,
+    'x-vigil-body-sha256': digest,
+    'x-vigil-signature': sign(s.key, `${method}\n${path}\n${digest}\n${time}\n${nonce}`),
+  };
+}
+
+/** One API request as the dashboard sends it (signed, with the page's Origin). */
 export function signedRequest(
   port: number,
   s: BrowserSession,
@@ -40,8 +66,7 @@ export function signedRequest(
       headers: {
         host: `127.0.0.1:${port}`,
         origin: `http://127.0.0.1:${port}`,
-        cookie: s.cookie,
-        'x-vigil-key': s.key,
+        ...signatureHeaders(s, method, path, text),
         ...(text === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(text === undefined ? {} : { body: text }),

@@ -99,6 +99,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   E_NOT_FOUND: 404,
   E_UNAVAILABLE: 501,
   E_IO: 500,
+  E_PORT_IN_USE: 409,
   E_CREDENTIAL_UNSAFE: 409,
   E_LOCKED: 409,
   E_HOME_UNSAFE: 409,

@@ -71,6 +71,15 @@ function alreadyRunning(path: string): VigilError {
   return new VigilError('E_IO', `agent already running: another process answers on ${path}`);
 }
 
+/** The HTTP port is taken: by whom is for `ss`/`lsof` to say (root sees every user's process). */
+function portInUse(host: string, port: number): VigilError {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return new VigilError(
+    'E_PORT_IN_USE',
+    `cannot serve the agent's HTTP API on ${where}: another process already listens there (possibly another user's, squatting the port). Find it with \`ss -ltnp 'sport = :${port}'\` or \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` (as root to see other users' processes); stop it, or run the agent on another port (--http 127.0.0.1:PORT)`,
+  );
+}
+
 /** Removes a stale socket file left by a dead agent; refuses when it is not a socket or still answers. */
 async function clearStaleSocket(path: string): Promise<void> {
   let isSocket: boolean;
@@ -180,6 +189,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await listen(server, [opts.http.port, bindHost]);
     } catch (err) {
       await closeServer(socketServer);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(bindHost, opts.http.port);
       throw new VigilError(
         'E_IO',
         `cannot listen on ${bindHost}:${opts.http.port}: ${(err as Error).message}`,

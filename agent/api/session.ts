@@ -155,6 +155,11 @@ export class SessionAuthority {
   prove(ticket: string | undefined, challenge: string): { ok: true; proof: string } | { ok: false; reason: string } {
     const t = this.ticket(ticket);
     if (!t.ok) return t;
+    // `<time ms>.<random>`: fresh, made for this agent, answered once (a recorded one replayed gets nothing).
+    const m = /^(\d{1,15})\.([A-Za-z0-9_-]{22,128})$/.exec(challenge);
+    if (m === null) return { ok: false, reason: 'malformed challenge (want <time ms>.<random>)' };
+    const fresh = this.fresh(Number(m[1]), `proof:${m[2]}`);
+    if (fresh !== null) return { ok: false, reason: fresh };
     return { ok: true, proof: sign(this.keyFor(t.session.nonce), `${PROOF_LABEL}${challenge}`) };
   }
 
@@ -166,11 +171,7 @@ export class SessionAuthority {
   verify(req: SignedRequest): SessionCheck {
     const t = this.ticket(req.ticket);
     if (!t.ok) return t;
-    const now = this.now();
     const at = /^\d{1,15}$/.test(req.time ?? '') ? Number(req.time) : NaN;
-    if (!Number.isFinite(at) || Math.abs(now - at) > SIGNATURE_WINDOW_MS)
-      return { ok: false, reason: 'signed request outside the time window (±60 s): check the clock' };
-    if (at < this.startedAt) return { ok: false, reason: 'request signed before this agent started' };
     if (req.nonce === undefined || !/^[A-Za-z0-9_-]{16,64}$/.test(req.nonce))
       return { ok: false, reason: 'missing or malformed request nonce' };
     if (req.bodySha256 === undefined || !/^[0-9a-f]{64}$/.test(req.bodySha256))
@@ -178,12 +179,24 @@ export class SessionAuthority {
     const text = `${req.method}\n${req.url}\n${req.bodySha256}\n${req.time}\n${req.nonce}`;
     if (req.signature === undefined || !same(req.signature, sign(this.keyFor(t.session.nonce), text)))
       return { ok: false, reason: 'missing or wrong request signature' };
+    const fresh = this.fresh(at, `req:${req.nonce}`);
+    return fresh === null ? t : { ok: false, reason: fresh };
+  }
+
+  /**
+   * Null when a signed time and nonce may be accepted (and then remembers the nonce): within the window,
+   * not before this agent started, never seen. Else why not.
+   */
+  private fresh(at: number, nonce: string): string | null {
+    const now = this.now();
+    if (!Number.isFinite(at) || Math.abs(now - at) > SIGNATURE_WINDOW_MS)
+      return 'signed request outside the time window (±60 s): check the clock';
+    if (at < this.startedAt) return 'request signed before this agent started';
     this.sweepNonces(now);
-    if (this.nonces.has(req.nonce)) return { ok: false, reason: 'replayed request (nonce already used)' };
-    if (this.nonces.size >= MAX_NONCES)
-      return { ok: false, reason: 'too many signed requests in the last minute; try again shortly' };
-    this.nonces.set(req.nonce, at);
-    return t;
+    if (this.nonces.has(nonce)) return 'replayed request (nonce already used)';
+    if (this.nonces.size >= MAX_NONCES) return 'too many signed requests in the last minute; try again shortly';
+    this.nonces.set(nonce, at);
+    return null;
   }
 
   /** Ends a session: it stays in the stored list, signed out, until its natural expiry. */

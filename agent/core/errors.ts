@@ -23,6 +23,8 @@ export type ErrorCode =
   /** This agent does not have the feature asked for (its module is off, or it is an older agent). */
   | 'E_UNAVAILABLE'
   | 'E_IO'
+  /** The agent's HTTP port is held by another process (perhaps another user's): it will not serve there. */
+  | 'E_PORT_IN_USE'
   /** A credential file or directory in a state Vigil refuses (symlink, other owner, readable by others). */
   | 'E_CREDENTIAL_UNSAFE'
   /** Another process is writing or rotating that credential set. */

@@ -92,7 +92,7 @@ export async function proveServer(
   s: SessionSecret,
   signal?: AbortSignal,
 ): Promise<ProofResult> {
-  const challenge = randomId();
+  const challenge = `${Date.now()}.${randomId()}`;
   const res = await fetchFn(`${base}${PROOF_PATH}?challenge=${challenge}`, {
     method: 'GET',
     headers: { accept: 'application/json', [SIGNED_HEADERS.session]: s.ticket },

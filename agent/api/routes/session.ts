@@ -25,8 +25,6 @@ export interface LogoutDoc {
   ok: true;
 }
 
-/** The header the browser UI sends with its session key (see agent/api/session.ts). */
-export const SESSION_KEY_HEADER_NAME = 'X-Vigil-Key';
 /**
  * The headers of a signed browser request (agent/api/session.ts): the session's public ticket, the
  * time (ms) and a random nonce, the SHA-256 (hex) of the body, and the HMAC-SHA256 of

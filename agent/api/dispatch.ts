@@ -1,4 +1,5 @@
 /** One request, start to finish: guard, route, query, body, handler, JSON or event stream, error body. */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { VigilError, isStoreBusy, isVigilError, type ErrorCode } from '../core/errors.js';
@@ -15,6 +16,7 @@ import type { UiServer } from './ui-static.js';
 import { openEventStream, type StreamRegistry } from './event-stream.js';
 import { openLogStream } from './log-stream.js';
 import { decodeJsonBody } from './routes/body-parse.js';
+import { describeThrown, internalMessage, newRequestId } from './internal-error.js';
 import {
   QUERY_CODECS,
   ROUTES,
@@ -138,7 +140,7 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 /** Reads a POST body: JSON only, at most `limit` bytes. Returns undefined when there is none. */
-async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+async function readJsonBody(req: IncomingMessage, limit: number, sha256?: string): Promise<unknown> {
   const tooLarge = (): HttpError =>
     new HttpError(413, 'E_USAGE', `request body larger than ${limit} bytes`, { Connection: 'close' });
   const declared = Number(req.headers['content-length'] ?? '0');
@@ -159,12 +161,17 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
     req.on('end', () => resolve());
     req.on('error', reject);
   });
+  const bytes = Buffer.concat(chunks);
+  // A signed browser request signed its body's digest: a body swapped in transit is refused.
+  if (sha256 !== undefined && createHash('sha256').update(bytes).digest('hex') !== sha256) {
+    throw new HttpError(401, 'E_UNAUTHORIZED', 'the body does not match its signed digest');
+  }
   if (size === 0) return undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new HttpError(415, 'E_USAGE', 'request body must be JSON (Content-Type: application/json)');
   }
-  return decodeJsonBody(Buffer.concat(chunks));
+  return decodeJsonBody(bytes);
 }
 
 function splitUrl(url: string): { pathname: string; search: string } {
@@ -208,7 +215,8 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
     const route = match.route;
     const spec: RouteSpec = ROUTES[route];
     const query = QUERY_CODECS[route].decode(new URLSearchParams(search));
-    const raw = spec.method === 'GET' ? undefined : await readJsonBody(req, opts.maxBodyBytes);
+    const raw =
+      spec.method === 'GET' ? undefined : await readJsonBody(req, opts.maxBodyBytes, access.bodySha256);
     if (spec.stream === true && route === 'events' && wantsEventStream(req.headers.accept)) {
       if (handlers.eventHistory === undefined || handlers.subscribe === undefined)
         throw unavailable(`${method} ${pathname} (event stream)`);
@@ -289,9 +297,21 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
         );
         return;
       }
-      const message = err instanceof Error ? err.message : String(err);
-      logger?.error({ transport, method: req.method, path, err: message }, 'api handler failed');
-      sendJson(res, 500, errorBody('E_API', `internal error: ${message}`));
+      const requestId = newRequestId();
+      const thrown = describeThrown(err);
+      logger?.error(
+        {
+          transport,
+          method: req.method,
+          path,
+          requestId,
+          thrown: thrown.kind,
+          err: thrown.message,
+          stack: err instanceof Error ? err.stack : undefined,
+        },
+        'api handler failed',
+      );
+      sendJson(res, httpStatusFor('E_INTERNAL'), errorBody('E_INTERNAL', internalMessage(requestId)));
     });
   };
 }

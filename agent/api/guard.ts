@@ -6,15 +6,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { VigilError } from '../core/errors.js';
-import type { Principal } from './routes/session.js';
-import {
-  SESSION_KEY_HEADER,
-  readCookie,
-  same,
-  sessionCookieName,
-  type Session,
-  type SessionAuthority,
-} from './session.js';
+import { SIGNED_HEADERS, type Principal } from './routes/session.js';
+import { same, type Session, type SessionAuthority } from './session.js';
 
 const LOOPBACK_BIND_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -51,8 +44,10 @@ export type RequestGuard = (req: IncomingMessage) => VigilError | Access;
 /** Who a request is from: the unix socket, the bearer token, or a browser session (cookie + key). */
 export interface Access {
   principal: Principal;
-  /** The browser session, for cookie access. */
+  /** The browser session, for signed browser requests. */
   session?: Session;
+  /** Signed browser requests: the SHA-256 (hex) the body must have (checked when it is read). */
+  bodySha256?: string;
 }
 
 /** Unix socket: everything is allowed (the file mode 0600 restricts who can connect). */
@@ -106,9 +101,14 @@ function crossSite(req: IncomingMessage): VigilError | null {
   return null;
 }
 
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name.toLowerCase()];
+  return typeof v === 'string' ? v : undefined;
+};
+
 /**
- * HTTP on loopback: Host, Origin, then the bearer token — or, when `sessions` is given, a browser
- * session (cookie ticket plus X-Vigil-Key). `port` is read per request (known after listen).
+ * HTTP on loopback: Host, Origin, then the bearer token — or, when `sessions` is given, a signed
+ * browser request (SIGNED_HEADERS; agent/api/session.ts). `port` is read per request (known after listen).
  */
 export function httpGuard(token: string, port: () => number, sessions?: SessionAuthority): RequestGuard {
   const hostOk = hostGuard(port);
@@ -121,17 +121,26 @@ export function httpGuard(token: string, port: () => number, sessions?: SessionA
         ? { principal: 'bearer' }
         : new VigilError('E_UNAUTHORIZED', 'invalid token');
     }
-    const ticket =
-      sessions === undefined ? undefined : readCookie(req.headers.cookie, sessionCookieName(port()));
+    const ticket = header(req, SIGNED_HEADERS.session);
     if (sessions === undefined || ticket === undefined) {
       return new VigilError(
         'E_UNAUTHORIZED',
         'missing credentials: send "Authorization: Bearer <token>" (browsers: sign in with "vigil open")',
       );
     }
-    const key = req.headers[SESSION_KEY_HEADER];
-    const checked = sessions.check(ticket, typeof key === 'string' ? key : undefined);
+    const bodySha256 = header(req, SIGNED_HEADERS.body);
+    const checked = sessions.verify({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      ticket,
+      time: header(req, SIGNED_HEADERS.time),
+      nonce: header(req, SIGNED_HEADERS.nonce),
+      bodySha256,
+      signature: header(req, SIGNED_HEADERS.signature),
+    });
     if (!checked.ok) return new VigilError('E_UNAUTHORIZED', checked.reason);
-    return crossSite(req) ?? { principal: 'cookie', session: checked.session };
+    return (
+      crossSite(req) ?? { principal: 'cookie', session: checked.session, bodySha256: bodySha256! }
+    );
   };
 }

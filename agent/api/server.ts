@@ -10,7 +10,7 @@ import { VigilError } from '../core/errors.js';
 import { DEFAULT_HEARTBEAT_MS } from './contract.js';
 import type { ApiHandlers } from './route-table.js';
 import { assertLoopbackHost, hostGuard, httpGuard, socketGuard } from './guard.js';
-import { SessionAuthority } from './session.js';
+import { SessionAuthority, SESSION_TTL_MS, type SessionPersistence } from './session.js';
 import { sessionEndpoints } from './session-routes.js';
 import { SECURITY_HEADERS, createUiServer } from './ui-static.js';
 import { StreamRegistry } from './event-stream.js';
@@ -29,6 +29,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** The built web UI (renderer/dist) served on the HTTP listener; null or absent: none. */
   uiDir?: string | null;
+  /** Where browser sessions are listed across restarts (the agent's database); default: memory. */
+  sessionStore?: SessionPersistence;
   /** Clock of browser sessions and login codes (tests). */
   now?: () => number;
   logger?: Logger;
@@ -67,6 +69,15 @@ function socketAnswers(path: string): Promise<boolean> {
 
 function alreadyRunning(path: string): VigilError {
   return new VigilError('E_IO', `agent already running: another process answers on ${path}`);
+}
+
+/** The HTTP port is taken: by whom is for `ss`/`lsof` to say (root sees every user's process). */
+function portInUse(host: string, port: number): VigilError {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return new VigilError(
+    'E_PORT_IN_USE',
+    `cannot serve the agent's HTTP API on ${where}: another process already listens there (possibly another user's, squatting the port). Find it with \`ss -ltnp 'sport = :${port}'\` or \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` (as root to see other users' processes); stop it, or run the agent on another port (--http 127.0.0.1:PORT)`,
+  );
 }
 
 /** Removes a stale socket file left by a dead agent; refuses when it is not a socket or still answers. */
@@ -125,7 +136,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
   const registry = new StreamRegistry();
   let httpPort = 0;
-  const sessions = opts.http === undefined ? null : new SessionAuthority(opts.token, opts.now);
+  const sessions =
+    opts.http === undefined
+      ? null
+      : new SessionAuthority(opts.token, opts.now, SESSION_TTL_MS, opts.sessionStore);
   const endpoints = sessionEndpoints(
     sessions === null || bindHost === null
       ? null
@@ -175,6 +189,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await listen(server, [opts.http.port, bindHost]);
     } catch (err) {
       await closeServer(socketServer);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(bindHost, opts.http.port);
       throw new VigilError(
         'E_IO',
         `cannot listen on ${bindHost}:${opts.http.port}: ${(err as Error).message}`,

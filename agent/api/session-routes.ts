@@ -1,7 +1,7 @@
 /** The server's own route slice: the session routes (GET /api/session, login codes, sign-out). */
 import { VigilError } from '../core/errors.js';
 import type { RouteHandlers, SessionRouteName } from './route-table.js';
-import { LOGIN_PATH, clearSessionCookie, type SessionAuthority } from './session.js';
+import { LOGIN_PATH, type SessionAuthority } from './session.js';
 
 export type SessionEndpoints = Pick<RouteHandlers, SessionRouteName>;
 
@@ -40,11 +40,8 @@ export function sessionEndpoints(
       const { code, expiresAt } = http.sessions.mintCode();
       return { url: `${base}${LOGIN_PATH}?code=${code}`, expiresAt: new Date(expiresAt).toISOString() };
     },
-    logout({ access, res }) {
-      if (access.session !== undefined && http !== null) {
-        http.sessions.revoke(access.session);
-        res.setHeader('Set-Cookie', clearSessionCookie(http.address().port));
-      }
+    logout({ access }) {
+      if (access.session !== undefined && http !== null) http.sessions.revoke(access.session);
       return { ok: true };
     },
   };

@@ -1,6 +1,7 @@
 /**
  * The loopback HTTP listener's web side: the built UI (renderer/dist) as static files, the one-time
- * login exchange (GET /login?code=…) and the security headers every HTTP response carries.
+ * login exchange (GET /login?code=…), the session proof (GET /api/session/proof?challenge=…: answered
+ * before the guard, it needs only the ticket) and the security headers every HTTP response carries.
  *
  * The UI uses hash routing, so only `/`, `/index.html`, `/login`, `/assets/…` and the files at the top
  * of the build directory are served here; every other path goes on to the API's route table. Static
@@ -10,8 +11,13 @@ import { lstat, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { VigilError } from '../core/errors.js';
-import { SESSION_KEY_FRAGMENT } from './routes/session.js';
-import { LOGIN_PATH, sessionCookie, type SessionAuthority } from './session.js';
+import {
+  PROOF_PATH,
+  SESSION_KEY_FRAGMENT,
+  SESSION_KEY_SEPARATOR,
+  SIGNED_HEADERS,
+} from './routes/session.js';
+import { LOGIN_PATH, type SessionAuthority } from './session.js';
 
 /** No inline script or style, nothing from another origin, no framing. */
 export const CONTENT_SECURITY_POLICY = [
@@ -114,8 +120,7 @@ export function createUiServer(opts: UiServerOptions): UiServer {
       return;
     }
     res.writeHead(303, {
-      'Set-Cookie': sessionCookie(opts.port(), redeemed.ticket, redeemed.maxAgeMs),
-      Location: `/#${SESSION_KEY_FRAGMENT}=${redeemed.key}`,
+      Location: `/#${SESSION_KEY_FRAGMENT}=${redeemed.ticket}${SESSION_KEY_SEPARATOR}${redeemed.key}`,
       'Cache-Control': 'no-store',
       'Content-Length': 0,
     });
@@ -161,10 +166,26 @@ export function createUiServer(opts: UiServerOptions): UiServer {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  /** GET PROOF_PATH?challenge=…: the page checks the answer before it sends anything else. */
+  function proof(req: IncomingMessage, res: ServerResponse, search: string): void {
+    const challenge = new URLSearchParams(search).get('challenge') ?? '';
+    const ticket = req.headers[SIGNED_HEADERS.session.toLowerCase()];
+    const out = opts.sessions.prove(typeof ticket === 'string' ? ticket : undefined, challenge);
+    if (!out.ok) throw new VigilError('E_UNAUTHORIZED', out.reason);
+    const text = JSON.stringify({ proof: out.proof });
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-store',
+    });
+    res.end(text);
+  }
+
   return {
     handles(method, pathname) {
       if (method !== 'GET' && method !== 'HEAD') return false;
-      if (pathname === '/' || pathname === LOGIN_PATH || pathname.startsWith('/assets/')) return true;
+      if (pathname === '/' || pathname === LOGIN_PATH || pathname === PROOF_PATH) return true;
+      if (pathname.startsWith('/assets/')) return true;
       // Other top-level files (favicon, manifest): one segment with an extension, never /api or /metrics.
       return /^\/[A-Za-z0-9][A-Za-z0-9._-]*\.[A-Za-z0-9]+$/.test(pathname);
     },
@@ -172,6 +193,7 @@ export function createUiServer(opts: UiServerOptions): UiServer {
       const denied = opts.hostCheck(req);
       if (denied !== null) throw denied;
       if (pathname === LOGIN_PATH) await login(req, res, search);
+      else if (pathname === PROOF_PATH) proof(req, res, search);
       else await file(req, res, pathname);
     },
   };

@@ -15,12 +15,16 @@ export type ErrorCode =
   | 'E_STORE'
   | 'E_AGENT_UNREACHABLE'
   | 'E_API'
+  /** Something the agent did not expect went wrong while answering (the agent log has it, by request id). */
+  | 'E_INTERNAL'
   | 'E_UNAUTHORIZED'
   | 'E_FORBIDDEN_HOST'
   | 'E_NOT_FOUND'
   /** This agent does not have the feature asked for (its module is off, or it is an older agent). */
   | 'E_UNAVAILABLE'
   | 'E_IO'
+  /** The agent's HTTP port is held by another process (perhaps another user's): it will not serve there. */
+  | 'E_PORT_IN_USE'
   /** A credential file or directory in a state Vigil refuses (symlink, other owner, readable by others). */
   | 'E_CREDENTIAL_UNSAFE'
   /** Another process is writing or rotating that credential set. */

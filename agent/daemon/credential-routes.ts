@@ -25,15 +25,10 @@ export function credentialRoutes(services: AgentRuntime): Pick<RouteHandlers, ke
       return listCredentials(deps(services));
     },
     async credentialSet({ params, body, access }) {
-      return setKeys(
-        deps(services),
-        params.set,
-        { [params.key]: body.value },
-        actorOf(access.principal, body.actor),
-      );
+      return setKeys(deps(services), params.set, { [params.key]: body.value }, actorOf(access.principal));
     },
-    async credentialRemove({ params, body, access }) {
-      return removeKey(deps(services), params.set, params.key, actorOf(access.principal, body?.actor));
+    async credentialRemove({ params, access }) {
+      return removeKey(deps(services), params.set, params.key, actorOf(access.principal));
     },
     async credentialRotate({ params, body, access }) {
       try {
@@ -42,7 +37,7 @@ export function credentialRoutes(services: AgentRuntime): Pick<RouteHandlers, ke
           {
             set: params.set,
             values: body.values,
-            actor: actorOf(access.principal, body.actor),
+            actor: actorOf(access.principal),
             ...(body.timeoutSec === undefined ? {} : { timeoutMs: body.timeoutSec * 1000 }),
             ...(body.stableSec === undefined ? {} : { stableMs: body.stableSec * 1000 }),
           },

@@ -142,6 +142,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       token: readOrCreateToken(ctx.paths.token),
       ...(opts.http ? { http: opts.http } : {}),
       uiDir: findUiDir(opts.env),
+      sessionStore: {
+        load: () => store.getState('ui.sessions'),
+        save: (sessions) => store.setState('ui.sessions', sessions),
+      },
       logger,
     });
     try {

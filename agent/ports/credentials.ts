@@ -50,7 +50,8 @@ export interface CredentialStore {
 export type AuditAction = 'set' | 'remove' | 'import' | 'rotate';
 export type AuditOutcome =
   'in-progress' | 'done' | 'succeeded' | 'rolled-back' | 'rollback-failed' | 'interrupted';
-export type Actor = 'cli' | 'ui';
+/** Who changed a credential: the unix socket (the CLI), the bearer token (a program), a browser session. */
+export type Actor = 'cli' | 'api' | 'ui';
 
 /** One change to the store: who, what (key names only), which services, the outcome. Never a value. */
 export interface AuditRecord {

@@ -82,6 +82,8 @@ export interface StateKeys {
   'usage.budget.overrides': Overrides;
   [cursor: `usage.cursor.${string}`]: StoredCursor;
   [counters: `usage.counters.${string}.metrics` | `usage.counters.${string}.litellm`]: CounterState;
+  /** The loopback UI's browser sessions, by the SHA-256 of their id (agent/api/session.ts): no secret. */
+  'ui.sessions': Record<string, { createdAt: number; expiresAt: number; revokedAt: number | null }>;
   /** When the disk-full probe last wrote (ms). */
   'disk.probe': number;
 }

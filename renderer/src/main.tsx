@@ -7,7 +7,7 @@ import './styles/data.css';
 import './styles/detail.css';
 import './styles/views.css';
 import { createApi } from './api/client.js';
-import { storageKeyStore, takeKeyFromHash } from './api/session-key.js';
+import { memoryStorage, storageKeyStore, takeKeyFromHash } from './api/session-key.js';
 import { createAppStore } from './store/index.js';
 import { realTimers } from './store/deps.js';
 import { parseHash } from './store/route.js';
@@ -15,7 +15,12 @@ import { isDesktopBridge } from './desktop.js';
 import { StoreContext } from './hooks.js';
 import { App } from './App.js';
 
-const keys = storageKeyStore(window.localStorage);
+const keys = storageKeyStore(memoryStorage());
+try {
+  window.localStorage.removeItem('vigil.sessionKey'); // where older versions kept a replayable key
+} catch {
+  // storage disabled
+}
 const taken = takeKeyFromHash(window.location.hash);
 if (taken.key !== null) keys.set(taken.key);
 if (taken.rest !== window.location.hash) window.history.replaceState(null, '', `/${taken.rest}`);

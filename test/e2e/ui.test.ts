@@ -69,14 +69,12 @@ describe('web UI (real agent, real systemd, Chromium)', { timeout: 600_000 }, ()
     }
   });
 
-  it('signs in through the one-time login URL: HttpOnly SameSite=Strict cookie, key out of the URL', async () => {
+  it('signs in through the one-time login URL: no cookie, the key out of the URL and out of storage', async () => {
     await login(b.page, stack);
-    const cookies = await b.context.cookies(stack.url);
-    const session = cookies.find((c) => c.name.startsWith('vigil_session_'));
-    assert.ok(session, JSON.stringify(cookies));
-    assert.equal(session.httpOnly, true);
-    assert.equal(session.sameSite, 'Strict');
+    assert.deepEqual(await b.context.cookies(stack.url), [], 'no session cookie');
     assert.doesNotMatch(b.page.url(), /key=/, 'the session key does not stay in the address bar');
+    const stored = await b.page.evaluate<string>('JSON.stringify([{ ...localStorage }, { ...sessionStorage }])');
+    assert.equal(stored, '[{},{}]', 'nothing of the session in the origin storage');
     await row('web').waitFor();
     await waitFor(
       'all four services running',
@@ -85,15 +83,14 @@ describe('web UI (real agent, real systemd, Chromium)', { timeout: 600_000 }, ()
     );
   });
 
-  it('a cookie alone (as another local server would see it) is refused', async () => {
-    const other = await openBrowser();
+  it('another tab of the same browser has no session (the key lives in the signed-in page only)', async () => {
+    const tab = await b.context.newPage();
     try {
-      await other.context.addCookies(await b.context.cookies(stack.url));
-      await other.page.goto(stack.url);
-      await other.page.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();
-      assert.equal(await other.page.evaluate<number>(`fetch('/api/status').then((r) => r.status)`), 401);
+      await tab.goto(stack.url);
+      await tab.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();
+      assert.equal(await tab.evaluate<number>(`fetch('/api/status').then((r) => r.status)`), 401);
     } finally {
-      await other.close();
+      await tab.close();
     }
   });
 

@@ -49,7 +49,7 @@ export class FakeCredentials implements Slice<
     body,
     access,
   }: RouteRequest<'credentialSet'>): Promise<CredentialSetInfo> => {
-    this.credentialCalls.push(['set', set, key, body.value, actorOf(access.principal, body.actor)]);
+    this.credentialCalls.push(['set', set, key, body.value, actorOf(access.principal)]);
     return {
       set,
       file: `/fake/credentials/${set}.env`,
@@ -64,10 +64,9 @@ export class FakeCredentials implements Slice<
 
   credentialRemove = async ({
     params: { set, key },
-    body,
     access,
   }: RouteRequest<'credentialRemove'>): Promise<CredentialSetInfo> => {
-    this.credentialCalls.push(['remove', set, key, actorOf(access.principal, body?.actor)]);
+    this.credentialCalls.push(['remove', set, key, actorOf(access.principal)]);
     return {
       set,
       file: `/fake/credentials/${set}.env`,

@@ -219,12 +219,12 @@ describe('agent API server', { timeout: 10_000 }, () => {
     }
   });
 
-  test('a handler failing with a plain Error is a 500 E_API', async () => {
+  test('a handler failing with a plain Error is a 500 E_INTERNAL, its message kept in the log', async () => {
     fx.handlers.fail = new Error('disk on fire');
     try {
       await assert.rejects(
         new ApiClient({ socketPath: fx.socketPath }).status(),
-        rejectsWith('E_API', /disk on fire/),
+        rejectsWith('E_INTERNAL', /internal error \(request [0-9a-f]{12}\)/),
       );
     } finally {
       fx.handlers.fail = null;

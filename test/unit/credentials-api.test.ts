@@ -11,7 +11,7 @@ import { credentialRoutes } from '../../agent/daemon/credential-routes.js';
 import type { AgentRuntime } from '../../agent/daemon/module.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import type { VigilError } from '../../agent/core/errors.js';
-import { TOKEN, raw, startFixture, type Fixture } from '../helpers/api-fixture.js';
+import { TOKEN, hostHeaders, raw, startFixture, type Fixture } from '../helpers/api-fixture.js';
 import { FakeCredentials } from '../helpers/api-fakes.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -26,15 +26,30 @@ describe('credential routes (fake handlers): bodies and actors', () => {
   });
   after(() => f.close());
 
-  it('PUT carries the value in the body only; the socket may say it is the CLI', async () => {
+  it('PUT carries the value in the body only; the actor is the transport, not the body', async () => {
     await api.call('credentialSet', { set: 'llm', key: 'API_KEY' }, undefined, {
       value: CANARY,
-      actor: 'cli',
+      actor: 'ui',
     });
     await api.call('credentialSet', { set: 'llm', key: 'API_KEY' }, undefined, { value: CANARY });
-    assert.deepEqual(f.handlers.credentialCalls.slice(-2), [
+    const viaBearer = await raw(
+      { port: f.port },
+      {
+        method: 'PUT',
+        path: '/api/credentials/llm/keys/API_KEY',
+        headers: {
+          ...hostHeaders(f.port),
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ value: CANARY, actor: 'cli' }),
+      },
+    );
+    assert.equal(viaBearer.status, 200, viaBearer.text);
+    assert.deepEqual(f.handlers.credentialCalls.slice(-3), [
       ['set', 'llm', 'API_KEY', CANARY, 'cli'],
-      ['set', 'llm', 'API_KEY', CANARY, 'ui'],
+      ['set', 'llm', 'API_KEY', CANARY, 'cli'],
+      ['set', 'llm', 'API_KEY', CANARY, 'api'],
     ]);
   });
 
@@ -65,10 +80,10 @@ describe('credential routes (fake handlers): bodies and actors', () => {
     }
   });
 
-  it('a browser session is always "ui", whatever the body claims', () => {
-    assert.equal(actorOf('cookie', 'cli'), 'ui');
-    assert.equal(actorOf('socket', 'cli'), 'cli');
-    assert.equal(actorOf('bearer', undefined), 'ui');
+  it('the actor follows the authentication: socket "cli", bearer "api", browser session "ui"', () => {
+    assert.equal(actorOf('cookie'), 'ui');
+    assert.equal(actorOf('socket'), 'cli');
+    assert.equal(actorOf('bearer'), 'api');
   });
 
   it('rotate passes the validated body on; audit takes set and limit', async () => {
@@ -144,8 +159,8 @@ describe("credential routes (the agent's real handlers)", () => {
     assert.deepEqual(
       audit.map((r) => [r.action, r.actor]),
       [
-        ['rotate', 'ui'],
-        ['set', 'ui'],
+        ['rotate', 'cli'],
+        ['set', 'cli'],
       ],
     );
     const events = db.queryEvents({});

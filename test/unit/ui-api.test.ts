@@ -38,18 +38,23 @@ describe('browser API client against the real server', { timeout: 20_000 }, () =
     await assert.rejects(anon.call('status', {}), (err) => isApiError(err) && err.unauthorized);
   });
 
-  test('a browser session (cookie + key) drives the store: status, actions, live events', async () => {
+  test('a browser session (proved server, signed requests) drives the store: status, actions, live events', async () => {
     const { url } = await new ApiClient({ socketPath: fx.socketPath }).call('loginCode', {});
     const res = await fetch(url, { redirect: 'manual' });
     assert.equal(res.status, 303);
-    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    assert.equal(res.headers.get('set-cookie'), null, 'no cookie');
     const key = /#key=(.+)$/.exec(res.headers.get('location')!)![1]!;
     const keys = memoryKeys(key);
+    const sent: Array<{ url: string; headers: Headers }> = [];
+    const recording: typeof fetch = (input, init) => {
+      sent.push({ url: String(input), headers: new Headers(init?.headers) });
+      return fetch(input, init);
+    };
     const api = createApi({
-      fetch,
+      fetch: recording,
       key: () => keys.get(),
       base: fx.baseUrl,
-      headers: { cookie, origin: fx.baseUrl },
+      headers: { origin: fx.baseUrl },
     });
     const store = createAppStore({ api, keys, now: Date.now, timers: realTimers });
     assert.equal(await store.getState().checkSession(), true);
@@ -74,5 +79,37 @@ describe('browser API client against the real server', { timeout: 20_000 }, () =
       stop();
     }
     await fx.handlers.waitForUnsubscribe(0);
+    // Each request went after a proof, signed; the key itself never left the page.
+    const secret = key.split('~')[1]!;
+    assert.ok(sent.length >= 6);
+    const proofs = sent.filter((r) => /\/api\/session\/proof\?challenge=\d+\./.test(r.url));
+    const calls = sent.filter((r) => !proofs.includes(r));
+    // Every request came after a proof of its own (a proof may be left unused when the stream is stopped).
+    for (const [i, c] of calls.entries()) {
+      const before = sent.slice(0, sent.indexOf(c)).filter((r) => proofs.includes(r)).length;
+      assert.ok(before >= i + 1, `request ${i} (${c.url}) after its own proof`);
+    }
+    for (const r of calls) assert.ok(r.headers.get('x-vigil-signature'), `${r.url} is signed`);
+    for (const r of sent) for (const [, v] of r.headers) assert.ok(!v.includes(secret));
+  });
+
+  test('a server that cannot prove it holds the key gets nothing but the challenge', async () => {
+    const { url } = await new ApiClient({ socketPath: fx.socketPath }).call('loginCode', {});
+    const res = await fetch(url, { redirect: 'manual' });
+    const key = /#key=(.+)$/.exec(res.headers.get('location')!)![1]!;
+    const sent: string[] = [];
+    const squatter: typeof fetch = async (input) => {
+      sent.push(String(input));
+      return new Response(JSON.stringify({ proof: 'not-the-right-one' }), {
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+    const api = createApi({ fetch: squatter, key: () => key, base: fx.baseUrl });
+    await assert.rejects(
+      api.call('action', { name: 'web', verb: 'restart' }),
+      (err) => isApiError(err) && err.code === 'E_AGENT_UNREACHABLE' && /could not prove/.test(err.message),
+    );
+    assert.equal(sent.length, 1);
+    assert.match(sent[0]!, /\/api\/session\/proof\?challenge=/);
   });
 });

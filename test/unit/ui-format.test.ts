@@ -32,10 +32,11 @@ describe('routes, session key, formatting', () => {
   });
 
   test('the login redirect fragment hands over the key once', () => {
-    assert.deepEqual(takeKeyFromHash('#key=abcdefghijklmnopqrstu_-9'), {
-      key: 'abcdefghijklmnopqrstu_-9',
+    assert.deepEqual(takeKeyFromHash('#key=1700000000000.n0nce.m_a-c~abcdefghijklmnopqrstu_-9'), {
+      key: '1700000000000.n0nce.m_a-c~abcdefghijklmnopqrstu_-9',
       rest: '#/',
     });
+    assert.deepEqual(takeKeyFromHash('#key=abcdefghijklmnopqrstu_-9'), { key: null, rest: '#/' });
     assert.deepEqual(takeKeyFromHash('#key=<script>'), { key: null, rest: '#/' });
     assert.deepEqual(takeKeyFromHash('#/usage'), { key: null, rest: '#/usage' });
     const m = new Map<string, string>();
@@ -46,7 +47,7 @@ describe('routes, session key, formatting', () => {
     });
     assert.equal(ks.get(), null);
     ks.set('abc');
-    assert.equal(m.get('vigil.sessionKey'), 'abc');
+    assert.equal(m.get('vigil.session'), 'abc');
     ks.clear();
     assert.equal(ks.get(), null);
     assert.equal(m.size, 0);

@@ -1,4 +1,7 @@
-/** The HTTP listener's web side against a real server: static UI, login exchange, cookie+key sessions, CSRF, CSP. */
+/** The HTTP listener's web side against a real server: static UI, login exchange, signed sessions and proofs, CSRF, CSP. */
+import { signIn, signatureHeaders, type BrowserSession } from '../helpers/browser-session.js';
+import { sign } from '../../agent/api/session.js';
+import { PROOF_LABEL } from '../../agent/api/contract.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,19 +53,8 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Logs in like a browser: mint a code over the socket, follow /login, return cookie and key. */
-  async function login(): Promise<{ cookie: string; key: string; setCookie: string }> {
-    const { url } = await socketClient.call('loginCode', {});
-    const u = new URL(url);
-    assert.equal(u.host, `127.0.0.1:${fx.port}`);
-    const res = await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() });
-    assert.equal(res.status, 303);
-    const setCookie = String(res.headers['set-cookie']);
-    const location = String(res.headers.location);
-    const key = /^\/#key=([A-Za-z0-9_-]+)$/.exec(location)?.[1];
-    assert.ok(key, location);
-    return { cookie: setCookie.split(';')[0]!, key, setCookie };
-  }
+  /** Logs in like a browser: mint a code over the socket, follow /login, keep ticket and key. */
+  const login = (): Promise<BrowserSession> => signIn(socketClient, fx.port);
 
   test('serves the UI without a session, with CSP and the right caching', async () => {
     const index = await raw({ port: fx.port }, { path: '/', headers: host() });
@@ -104,53 +96,51 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     }
   });
 
-  test('login link → cookie (HttpOnly, SameSite=Strict) + key; both are needed; the link works once', async () => {
+  /** The page's signature headers for one request (at the fixture's clock). */
+  const signedHeaders = (s: BrowserSession, method: string, p: string, body?: string) =>
+    signatureHeaders(s, method, p, body, clock.now);
+
+  test('login link → ticket and key in the fragment, no cookie; signed requests only; the link works once', async () => {
     const { url } = await socketClient.call('loginCode', {});
-    const { cookie, key, setCookie } = await login();
-    assert.match(setCookie, new RegExp(`^vigil_session_${fx.port}=`));
-    assert.match(setCookie, /HttpOnly/);
-    assert.match(setCookie, /SameSite=Strict/);
     const u = new URL(url);
     const first = await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() });
     const again = await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() });
     assert.equal(first.status, 303);
+    assert.equal(first.headers['set-cookie'], undefined, 'no cookie: nothing the browser sends by itself');
+    assert.match(String(first.headers.location), /^\/#key=\d+\.[\w-]+\.[\w-]+~[\w-]+$/);
     assert.equal(again.status, 401);
     assert.match(again.text, /vigil open/);
-    assert.equal(again.headers['set-cookie'], undefined);
+    const s = await login();
 
     const ok = await raw(
       { port: fx.port },
-      { path: '/api/status', headers: { ...host(), cookie, 'x-vigil-key': key } },
+      { path: '/api/status', headers: { ...host(), ...signedHeaders(s, 'GET', '/api/status') } },
     );
-    assert.equal(ok.status, 200);
+    assert.equal(ok.status, 200, ok.text);
     assert.equal(
       ok.headers['content-security-policy'],
       CONTENT_SECURITY_POLICY,
       'API responses carry the CSP too',
     );
     assert.equal(ok.headers['cache-control'], 'no-store');
-    const noKey = await raw({ port: fx.port }, { path: '/api/status', headers: { ...host(), cookie } });
-    assert.equal(
-      noKey.status,
-      401,
-      'a cookie seen by another local server cannot be replayed without the key',
-    );
-    const noCookie = await raw(
+    const ticketOnly = await raw(
       { port: fx.port },
-      { path: '/api/status', headers: { ...host(), 'x-vigil-key': key } },
+      { path: '/api/status', headers: { ...host(), 'x-vigil-session': s.ticket } },
     );
-    assert.equal(noCookie.status, 401);
-    const wrongPort = await raw(
+    assert.equal(ticketOnly.status, 401, 'the ticket alone (what a squatter sees) is nothing');
+    const keyHeader = await raw(
       { port: fx.port },
-      {
-        path: '/api/status',
-        headers: { ...host(), cookie: cookie.replace(`_${fx.port}=`, '_1='), 'x-vigil-key': key },
-      },
+      { path: '/api/status', headers: { ...host(), 'x-vigil-session': s.ticket, 'x-vigil-key': s.key } },
     );
-    assert.equal(wrongPort.status, 401);
+    assert.equal(keyHeader.status, 401, 'the old key header authorises nothing');
+    const otherPath = await raw(
+      { port: fx.port },
+      { path: '/api/credentials', headers: { ...host(), ...signedHeaders(s, 'GET', '/api/status') } },
+    );
+    assert.equal(otherPath.status, 401, 'a signature is for its own URL');
     const session = await raw(
       { port: fx.port },
-      { path: '/api/session', headers: { ...host(), cookie, 'x-vigil-key': key } },
+      { path: '/api/session', headers: { ...host(), ...signedHeaders(s, 'GET', '/api/session') } },
     );
     const doc = session.json as SessionDoc;
     assert.equal(doc.principal, 'cookie');
@@ -158,24 +148,82 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     assert.ok(doc.expiresAt !== null && Date.parse(doc.expiresAt) > clock.now);
   });
 
+  test('a signed request works once; a body must match its signed digest', async () => {
+    const s = await login();
+    const headers = { ...host(), origin: origin(), ...signedHeaders(s, 'POST', '/api/services/web/restart') };
+    const post = () => raw({ port: fx.port }, { method: 'POST', path: '/api/services/web/restart', headers });
+    assert.equal((await post()).status, 200);
+    const replay = await post();
+    assert.equal(replay.status, 401);
+    assert.match(replay.text, /replayed/);
+    const body = JSON.stringify({ value: 'v' });
+    const swapped = await raw(
+      { port: fx.port },
+      {
+        method: 'PUT',
+        path: '/api/credentials/x/keys/K',
+        headers: {
+          ...host(),
+          origin: origin(),
+          'content-type': 'application/json',
+          ...signedHeaders(s, 'PUT', '/api/credentials/x/keys/K', body),
+        },
+        body: JSON.stringify({ value: 'swapped' }),
+      },
+    );
+    assert.equal(swapped.status, 401);
+    assert.match(swapped.text, /signed digest/);
+  });
+
+  test('the proof: HMAC of a fresh challenge under the key, once, with the ticket only', async () => {
+    const s = await login();
+    const challenge = `${clock.now}.${'q'.repeat(32)}`;
+    const ask = () =>
+      raw(
+        { port: fx.port },
+        {
+          path: `/api/session/proof?challenge=${challenge}`,
+          headers: { ...host(), 'x-vigil-session': s.ticket },
+        },
+      );
+    const res = await ask();
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json, { proof: sign(s.key, `${PROOF_LABEL}${challenge}`) });
+    assert.equal((await ask()).status, 401, 'a recorded challenge replayed gets nothing');
+    const noTicket = await raw(
+      { port: fx.port },
+      { path: `/api/session/proof?challenge=${clock.now}.${'r'.repeat(32)}`, headers: host() },
+    );
+    assert.equal(noTicket.status, 401);
+  });
+
   test('a session changes things only from this origin (Origin required, cross-site refused)', async () => {
-    const { cookie, key } = await login();
-    const base = { ...host(), cookie, 'x-vigil-key': key };
+    const s = await login();
     const post = (headers: Record<string, string>) =>
-      raw({ port: fx.port }, { method: 'POST', path: '/api/services/web/restart', headers });
-    assert.equal((await post(base)).status, 403, 'no Origin');
-    assert.equal((await post({ ...base, origin: 'http://127.0.0.1:1' })).status, 403, 'another port');
-    assert.equal((await post({ ...base, origin: 'http://evil.example' })).status, 403);
+      raw(
+        { port: fx.port },
+        {
+          method: 'POST',
+          path: '/api/services/web/restart',
+          headers: { ...host(), ...signedHeaders(s, 'POST', '/api/services/web/restart'), ...headers },
+        },
+      );
+    assert.equal((await post({})).status, 403, 'no Origin');
+    assert.equal((await post({ origin: 'http://127.0.0.1:1' })).status, 403, 'another port');
+    assert.equal((await post({ origin: 'http://evil.example' })).status, 403);
     assert.equal(
-      (await post({ ...base, origin: origin(), 'sec-fetch-site': 'same-site' })).status,
+      (await post({ origin: origin(), 'sec-fetch-site': 'same-site' })).status,
       403,
       'same-site is another port',
     );
-    const ok = await post({ ...base, origin: origin(), 'sec-fetch-site': 'same-origin' });
+    const ok = await post({ origin: origin(), 'sec-fetch-site': 'same-origin' });
     assert.equal(ok.status, 200, ok.text);
     const get = await raw(
       { port: fx.port },
-      { path: '/api/status', headers: { ...base, 'sec-fetch-site': 'cross-site' } },
+      {
+        path: '/api/status',
+        headers: { ...host(), ...signedHeaders(s, 'GET', '/api/status'), 'sec-fetch-site': 'cross-site' },
+      },
     );
     assert.equal(get.status, 403);
   });
@@ -185,13 +233,13 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     assert.equal((await bearer.call('session', {})).principal, 'bearer');
     const minted: LoginCodeDoc = await bearer.call('loginCode', {});
     assert.match(minted.url, /\/login\?code=/);
-    const { cookie, key } = await login();
+    const s = await login();
     const res = await raw(
       { port: fx.port },
       {
         method: 'POST',
         path: '/api/session/login-code',
-        headers: { ...host(), cookie, 'x-vigil-key': key, origin: origin() },
+        headers: { ...host(), origin: origin(), ...signedHeaders(s, 'POST', '/api/session/login-code') },
       },
     );
     assert.equal(res.status, 401);
@@ -212,12 +260,20 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
       (await raw({ port: fx.port }, { path: u.pathname + u.search, headers: host() })).status,
       401,
     );
-    const { cookie, key } = await login();
-    const headers = { ...host(), cookie, 'x-vigil-key': key, origin: origin() };
-    const out = await raw({ port: fx.port }, { method: 'POST', path: '/api/session/logout', headers });
-    assert.equal(out.status, 200);
-    assert.match(String(out.headers['set-cookie']), /Max-Age=0/);
-    const after = await raw({ port: fx.port }, { path: '/api/status', headers });
+    const s = await login();
+    const out = await raw(
+      { port: fx.port },
+      {
+        method: 'POST',
+        path: '/api/session/logout',
+        headers: { ...host(), origin: origin(), ...signedHeaders(s, 'POST', '/api/session/logout') },
+      },
+    );
+    assert.equal(out.status, 200, out.text);
+    const after = await raw(
+      { port: fx.port },
+      { path: '/api/status', headers: { ...host(), ...signedHeaders(s, 'GET', '/api/status') } },
+    );
     assert.equal(after.status, 401);
     assert.match(after.text, /signed out/);
   });

@@ -12,6 +12,7 @@
 import type { CredentialSetInfo, CredentialsDoc } from '../../core/credentials/model.js';
 import type { RotationResult } from '../../core/credentials/rotation.js';
 import type { AuditQuery, AuditRecord } from '../../ports/credentials.js';
+import type { Principal } from './session.js';
 import {
   noQuery,
   onlyKeys,
@@ -26,12 +27,16 @@ export type { CredentialKeyInfo, CredentialSetInfo, CredentialsDoc } from '../..
 export type { RotationResult, ServiceCheck, RotationOutcome } from '../../core/credentials/rotation.js';
 export type { AuditRecord, AuditQuery } from '../../ports/credentials.js';
 
-/** Who asks: the CLI says so; anything else (the app) is "ui". */
-export type CredentialActor = 'cli' | 'ui';
+/**
+ * Who changed a credential, as the audit records it: how the request was authenticated — the unix
+ * socket (the CLI) "cli", the bearer token "api", a browser session "ui". Never what a body claims.
+ */
+export type CredentialActor = 'cli' | 'api' | 'ui';
 
 export interface SetCredentialBody {
   value: string;
-  actor?: CredentialActor;
+  /** Ignored (older clients sent it): the actor is how the request was authenticated (actorOf). */
+  actor?: 'cli' | 'ui';
 }
 
 export interface RotateCredentialsBody {
@@ -40,16 +45,18 @@ export interface RotateCredentialsBody {
   timeoutSec?: number;
   /** Without a health URL: seconds a service must run without a restart (default 10). */
   stableSec?: number;
-  actor?: CredentialActor;
+  /** Ignored (older clients sent it): the actor is how the request was authenticated (actorOf). */
+  actor?: 'cli' | 'ui';
 }
 
 export interface RemoveCredentialBody {
-  actor?: CredentialActor;
+  /** Ignored (older clients sent it): the actor is how the request was authenticated (actorOf). */
+  actor?: 'cli' | 'ui';
 }
 
-/** A browser session is always the app; the socket and the bearer token say who they are (default: the app). */
-export function actorOf(principal: string, claimed: CredentialActor | undefined): CredentialActor {
-  return principal === 'cookie' ? 'ui' : (claimed ?? 'ui');
+/** The audit actor of a request, from how it was authenticated (a body's claim plays no part). */
+export function actorOf(principal: Principal): CredentialActor {
+  return principal === 'socket' ? 'cli' : principal === 'bearer' ? 'api' : 'ui';
 }
 
 export interface AuditDoc {

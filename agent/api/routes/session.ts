@@ -25,8 +25,24 @@ export interface LogoutDoc {
   ok: true;
 }
 
-/** The header the browser UI sends with its session key (see agent/api/session.ts). */
-export const SESSION_KEY_HEADER_NAME = 'X-Vigil-Key';
+/**
+ * The headers of a signed browser request (agent/api/session.ts): the session's public ticket, the
+ * time (ms) and a random nonce, the SHA-256 (hex) of the body, and the HMAC-SHA256 of
+ * `METHOD\nPATH?QUERY\nBODY-SHA256\nTIME\nNONCE` under the session key (base64url).
+ */
+export const SIGNED_HEADERS = {
+  session: 'X-Vigil-Session',
+  time: 'X-Vigil-Time',
+  nonce: 'X-Vigil-Nonce',
+  body: 'X-Vigil-Body-Sha256',
+  signature: 'X-Vigil-Signature',
+} as const;
+/** Where the page asks the server to prove it holds the session key: GET PROOF_PATH?challenge=… */
+export const PROOF_PATH = '/api/session/proof';
+/** What the proof is the HMAC of (under the session key): this prefix, then the challenge. */
+export const PROOF_LABEL = 'vigil-proof\n';
+/** Between the ticket and the key in the login fragment (`#key=<ticket>~<key>`). */
+export const SESSION_KEY_SEPARATOR = '~';
 /** The URL fragment parameter the login redirect hands the key to the page in. */
 export const SESSION_KEY_FRAGMENT = 'key';
 

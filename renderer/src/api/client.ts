@@ -1,12 +1,12 @@
 /**
  * The browser's one API client, typed by the agent's contract (agent/api/contract.ts): paths from
  * buildPath/ROUTES, responses as RouteResponse<K>. fetch is injected, so the store is tested under node
- * against a real agent or a fake. Every request carries the session key header (see session-key.ts);
- * the HttpOnly session cookie goes along by itself.
+ * against a real agent or a fake. With a browser session (session-key.ts), every request is preceded
+ * by the server's proof that it holds the session key and is signed (signing.ts); no cookie is sent.
  */
+import { parseSessionSecret, proveServer, signRequest } from './signing.js';
 import {
   ROUTES,
-  SESSION_KEY_HEADER_NAME,
   buildPath,
   isErrorBody,
   type RouteBody,
@@ -20,7 +20,7 @@ export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface ApiDeps {
   fetch: FetchFn;
-  /** The session key (null: not signed in; requests then go without it and get 401). */
+  /** The stored session, `<ticket>~<key>` (null: not signed in; requests then go unsigned and get 401). */
   key: () => string | null;
   /** Prefix of every path: '' in the browser (same origin), 'http://127.0.0.1:PORT' in tests. */
   base?: string;
@@ -99,8 +99,7 @@ export function createApi(deps: ApiDeps): Api {
       ...deps.headers,
       ...init.headers,
     };
-    const key = deps.key();
-    if (key !== null) headers[SESSION_KEY_HEADER_NAME] = key;
+    const secret = parseSessionSecret(deps.key());
     let payload: string | undefined;
     if (init.body !== undefined) {
       payload = JSON.stringify(init.body);
@@ -108,14 +107,28 @@ export function createApi(deps: ApiDeps): Api {
     }
     let res: Response;
     try {
+      if (secret !== null) {
+        // Nothing goes to a server that cannot prove it holds the session key (a port squatter).
+        const proved = await proveServer(deps.fetch, base, secret, init.signal);
+        if (!proved.ok) {
+          if (proved.response !== null && proved.status === 401) return proved.response;
+          throw new ApiError(
+            0,
+            'E_AGENT_UNREACHABLE',
+            `the server at ${base || 'this address'} could not prove it is your Vigil agent (HTTP ${proved.status}); nothing was sent to it`,
+          );
+        }
+        Object.assign(headers, await signRequest(secret, method, path, payload));
+      }
       res = await deps.fetch(`${base}${path}`, {
         method,
         headers,
         ...(payload === undefined ? {} : { body: payload }),
-        credentials: 'same-origin',
+        credentials: 'omit',
         ...(init.signal ? { signal: init.signal } : {}),
       });
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       if ((err as Error).name === 'AbortError') throw err;
       throw new ApiError(0, 'E_AGENT_UNREACHABLE', `cannot reach the Vigil agent: ${(err as Error).message}`);
     }

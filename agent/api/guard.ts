@@ -139,8 +139,6 @@ export function httpGuard(token: string, port: () => number, sessions?: SessionA
       signature: header(req, SIGNED_HEADERS.signature),
     });
     if (!checked.ok) return new VigilError('E_UNAUTHORIZED', checked.reason);
-    return (
-      crossSite(req) ?? { principal: 'cookie', session: checked.session, bodySha256: bodySha256! }
-    );
+    return crossSite(req) ?? { principal: 'cookie', session: checked.session, bodySha256: bodySha256! };
   };
 }

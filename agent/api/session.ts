@@ -152,7 +152,10 @@ export class SessionAuthority {
    * The answer to the page's challenge: HMAC(key, PROOF_LABEL + challenge). Only a server holding the
    * session key can give it, so the page sends nothing else before it has checked it.
    */
-  prove(ticket: string | undefined, challenge: string): { ok: true; proof: string } | { ok: false; reason: string } {
+  prove(
+    ticket: string | undefined,
+    challenge: string,
+  ): { ok: true; proof: string } | { ok: false; reason: string } {
     const t = this.ticket(ticket);
     if (!t.ok) return t;
     // `<time ms>.<random>`: fresh, made for this agent, answered once (a recorded one replayed gets nothing).
@@ -194,7 +197,8 @@ export class SessionAuthority {
     if (at < this.startedAt) return 'request signed before this agent started';
     this.sweepNonces(now);
     if (this.nonces.has(nonce)) return 'replayed request (nonce already used)';
-    if (this.nonces.size >= MAX_NONCES) return 'too many signed requests in the last minute; try again shortly';
+    if (this.nonces.size >= MAX_NONCES)
+      return 'too many signed requests in the last minute; try again shortly';
     this.nonces.set(nonce, at);
     return null;
   }

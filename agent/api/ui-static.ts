@@ -11,12 +11,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { VigilError } from '../core/errors.js';
-import {
-  PROOF_PATH,
-  SESSION_KEY_FRAGMENT,
-  SESSION_KEY_SEPARATOR,
-  SIGNED_HEADERS,
-} from './routes/session.js';
+import { PROOF_PATH, SESSION_KEY_FRAGMENT, SESSION_KEY_SEPARATOR, SIGNED_HEADERS } from './routes/session.js';
 import { LOGIN_PATH, type SessionAuthority } from './session.js';
 
 /** No inline script or style, nothing from another origin, no framing. */

@@ -73,7 +73,9 @@ describe('web UI (real agent, real systemd, Chromium)', { timeout: 600_000 }, ()
     await login(b.page, stack);
     assert.deepEqual(await b.context.cookies(stack.url), [], 'no session cookie');
     assert.doesNotMatch(b.page.url(), /key=/, 'the session key does not stay in the address bar');
-    const stored = await b.page.evaluate<string>('JSON.stringify([{ ...localStorage }, { ...sessionStorage }])');
+    const stored = await b.page.evaluate<string>(
+      'JSON.stringify([{ ...localStorage }, { ...sessionStorage }])',
+    );
     assert.equal(stored, '[{},{}]', 'nothing of the session in the origin storage');
     await row('web').waitFor();
     await waitFor(

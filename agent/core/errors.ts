@@ -32,7 +32,9 @@ export type ErrorCode =
   /** The database is locked by another process longer than the agent waits on its event loop (try again). */
   | 'E_STORE_BUSY'
   /** A user-supplied regular expression ran past its time bound (it backtracks too much). */
-  | 'E_REGEX_TIMEOUT';
+  | 'E_REGEX_TIMEOUT'
+  /** The user bus sent something that is not D-Bus, or refused the unit subscription. */
+  | 'E_DBUS';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -98,6 +98,7 @@ export class Supervisor {
   private readonly dirty = new Set<string>();
   private readonly fresh = new Map<string, ObservedStatus>();
   private refreshing = false;
+  private viewerCount = 0;
   private reconcileAll = false;
 
   /** Events of ticks whose transaction has not landed yet (the database was locked), oldest first. */
@@ -144,9 +145,26 @@ export class Supervisor {
     return this.intents.get(service) ?? null;
   }
 
-  subscribe(listener: (e: VigilEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * `viewer`: someone watching live (an event stream: the dashboard, `vigil events -f`); while one is,
+   * resources are sampled often (see `viewers`), and the first one wakes the loop for a fresh sample.
+   */
+  subscribe(listener: (e: VigilEvent) => void, opts: { viewer?: boolean } = {}): () => void {
+    const own = (e: VigilEvent) => listener(e);
+    this.listeners.add(own);
+    if (opts.viewer === true && this.viewerCount++ === 0) this.deps.wake?.();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.listeners.delete(own);
+      if (opts.viewer === true) this.viewerCount--;
+    };
+  }
+
+  /** Live event streams open now. */
+  get viewers(): number {
+    return this.viewerCount;
   }
 
   /** Counts a failure that is not an exit (a liveness restart) toward the service's crash loop, at the next tick. */
@@ -201,7 +219,7 @@ export class Supervisor {
   }
 
   private async doTick(forceFull: boolean): Promise<VigilEvent[]> {
-    const { manager, store, journal, clock } = this.deps;
+    const { store, journal, clock } = this.deps;
     const services = store.listServices();
     const names = services.map((s) => s.name);
     // What the manager's push (a refresh after a unit change) brought since the last tick.

@@ -27,7 +27,14 @@ import type { ServiceSpec } from '../../core/manifest/model.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/process-runner.js';
-import type { InstalledUnit, ObservedStatus, ServiceManager, UnitFile } from '../../ports/service-manager.js';
+import type {
+  InstalledUnit,
+  ObservedStatus,
+  ServiceManager,
+  UnitChangeHandler,
+  UnitFile,
+} from '../../ports/service-manager.js';
+import { UnitSubscription } from './unit-subscription.js';
 import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
 import { launcherLogPath } from '../launcher/contract.js';
 import { assertPrivateHome, ensurePrivateDir, ensurePrivateFile } from '../fs/private-home.js';
@@ -222,6 +229,15 @@ export class SystemdManager implements ServiceManager {
         timeoutMs: STOP_TIMEOUT_MS + START_TIMEOUT_MS,
       });
     });
+  }
+
+  /**
+   * Unit changes pushed over the user bus (unit-subscription.ts). VIGIL_UNIT_PUSH=off turns it off: the
+   * agent then polls `systemctl show` every few seconds, as on a system without a user bus.
+   */
+  watch(handler: UnitChangeHandler): { close(): void; drop(): void } {
+    if (this.env.VIGIL_UNIT_PUSH === 'off') return { close: () => undefined, drop: () => undefined };
+    return new UnitSubscription({ env: this.env, serviceOf: serviceOfUnit, handler });
   }
 
   async status(services: readonly string[]): Promise<ObservedStatus[]> {

@@ -74,6 +74,15 @@ export class UsageWatch {
     void this.kick();
   }
 
+  /**
+   * When a round has something to do (ms from now): every second while services have usage sources
+   * (each source keeps its own interval), else at the next budget evaluation.
+   */
+  nextRoundInMs(now: number): number {
+    if (this.deps.store.listServices().some((s) => s.spec.usage)) return 1000;
+    return Math.max(0, this.lastEval + (this.deps.evaluateEveryMs ?? 30_000) - now);
+  }
+
   /** Starts a round (or asks the running one to go again); resolves when the rounds end. */
   kick(): Promise<void> {
     if (this.closed) return Promise.resolve();

@@ -191,6 +191,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
           wake = done;
         });
       }
+      if (logger.isLevelEnabled('debug')) logger.debug({ woken }, 'tick');
       woken = false;
       if (stopping) break;
       try {

@@ -20,7 +20,7 @@ import type { ExitRecord, LogEnd, ObservedStatus } from '../core/observed.js';
 import { exitEventKey, step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { intentKey, intentOver, type Intent } from '../core/intent.js';
-import type { ServiceManager } from '../ports/service-manager.js';
+import type { ServiceManager, UnitWatch } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
 import type { Clock } from '../ports/clock.js';
@@ -99,6 +99,8 @@ export class Supervisor {
   private readonly fresh = new Map<string, ObservedStatus>();
   private refreshing = false;
   private viewerCount = 0;
+  private unitWatch: UnitWatch | null = null;
+  private followed = '';
   private reconcileAll = false;
 
   /** Events of ticks whose transaction has not landed yet (the database was locked), oldest first. */
@@ -222,6 +224,7 @@ export class Supervisor {
     const { store, journal, clock } = this.deps;
     const services = store.listServices();
     const names = services.map((s) => s.name);
+    this.follow(names);
     // What the manager's push (a refresh after a unit change) brought since the last tick.
     for (const [n, o] of this.fresh) this.observed.set(n, o);
     this.fresh.clear();
@@ -415,6 +418,7 @@ export class Supervisor {
    * (re-)established subscription reconciles every unit. Returns the unsubscribe.
    */
   startWatching(): () => void {
+    this.followed = '';
     const watch = this.deps.manager.watch?.({
       changed: (services) => {
         for (const s of services) this.dirty.add(s);
@@ -436,10 +440,21 @@ export class Supervisor {
         this.deps.wake?.();
       },
     });
+    this.unitWatch = watch ?? null;
+    this.follow(this.deps.store.listServices().map((s) => s.name));
     return () => {
       this.watching = false;
+      this.unitWatch = null;
       watch?.close();
     };
+  }
+
+  /** The subscription hears about exactly the services there are (an apply adds or removes some). */
+  private follow(names: readonly string[]): void {
+    const key = names.join('\n');
+    if (this.unitWatch === null || key === this.followed) return;
+    this.followed = key;
+    this.unitWatch.follow(names);
   }
 
   /** Whether unit changes are pushed now (the subscription is live). */

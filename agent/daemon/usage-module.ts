@@ -123,7 +123,7 @@ export class UsageModule implements AgentModule {
     });
   }
 
-  nextTickInMs(now: number): number {
+  nextTickInMs(now: number): number | null {
     return this.watch.nextRoundInMs(now);
   }
 

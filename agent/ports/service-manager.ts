@@ -54,7 +54,13 @@ export interface ServiceManager {
    * it is (re-)established (what changed while it was down is unknown: reconcile), `changed` with the
    * services whose unit changed, `down` when it is lost (it is re-established by itself).
    */
-  watch?(handler: UnitChangeHandler): { close(): void };
+  watch?(handler: UnitChangeHandler): UnitWatch;
+}
+
+export interface UnitWatch {
+  /** Which services to hear about from now on (the subscription's matches follow the set). */
+  follow(services: readonly string[]): void;
+  close(): void;
 }
 
 export interface UnitChangeHandler {

@@ -296,6 +296,7 @@ describe('Supervisor tick', () => {
     manager.handler!.up();
     await settle();
     assert.equal(sup.pushed, true);
+    assert.deepEqual(manager.followed, [['a', 'b']], 'the subscription follows the services there are');
     assert.deepEqual(manager.calls.at(-1), ['a', 'b'], 'the subscription reconciles every unit');
     assert.equal(wakes, 1);
     const calls = manager.calls.length;
@@ -363,6 +364,7 @@ describe('Supervisor tick', () => {
 class WatchingManager extends FakeManager {
   handler: UnitChangeHandler | null = null;
   calls: string[][] = [];
+  followed: string[][] = [];
   closed = false;
   override async status(names: readonly string[]) {
     this.calls.push([...names]);
@@ -370,7 +372,10 @@ class WatchingManager extends FakeManager {
   }
   watch(handler: UnitChangeHandler) {
     this.handler = handler;
-    return { close: () => (this.closed = true) };
+    return {
+      follow: (services: readonly string[]) => this.followed.push([...services]),
+      close: () => (this.closed = true),
+    };
   }
 }
 

@@ -180,6 +180,17 @@ export function unitOfPath(path: string, prefix = '/org/freedesktop/systemd1/uni
     .replace(/_([0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
+/** A unit's object path, as systemd escapes it (bus_label_escape: "vigil-web.service" → "vigil_2dweb_2eservice"). */
+export function pathOfUnit(unit: string, prefix = '/org/freedesktop/systemd1/unit/'): string {
+  let out = '';
+  for (const [i, ch] of [...Buffer.from(unit, 'utf8')].entries()) {
+    const c = String.fromCharCode(ch);
+    const keep = /[A-Za-z]/.test(c) || (i > 0 && /[0-9]/.test(c));
+    out += keep ? c : `_${ch.toString(16).padStart(2, '0')}`;
+  }
+  return prefix + out;
+}
+
 /** The Unix socket of a D-Bus address ("unix:path=/run/user/1000/bus,guid=…"; the first unix one). */
 export function socketOfAddress(address: string): string | null {
   for (const one of address.split(';')) {

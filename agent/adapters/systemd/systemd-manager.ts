@@ -33,6 +33,7 @@ import type {
   ServiceManager,
   UnitChangeHandler,
   UnitFile,
+  UnitWatch,
 } from '../../ports/service-manager.js';
 import { UnitSubscription } from './unit-subscription.js';
 import { contentHash, readMarkers, renderUnit, serviceOfUnit, unitName } from './unit-render.js';
@@ -235,9 +236,15 @@ export class SystemdManager implements ServiceManager {
    * Unit changes pushed over the user bus (unit-subscription.ts). VIGIL_UNIT_PUSH=off turns it off: the
    * agent then polls `systemctl show` every few seconds, as on a system without a user bus.
    */
-  watch(handler: UnitChangeHandler): { close(): void; drop(): void } {
-    if (this.env.VIGIL_UNIT_PUSH === 'off') return { close: () => undefined, drop: () => undefined };
-    return new UnitSubscription({ env: this.env, serviceOf: serviceOfUnit, handler });
+  watch(handler: UnitChangeHandler): UnitWatch & { drop(): void } {
+    if (this.env.VIGIL_UNIT_PUSH === 'off')
+      return { follow: () => undefined, close: () => undefined, drop: () => undefined };
+    const sub = new UnitSubscription({ env: this.env, serviceOf: serviceOfUnit, handler });
+    return {
+      follow: (services) => sub.follow(services.map(unitName)),
+      close: () => sub.close(),
+      drop: () => sub.drop(),
+    };
   }
 
   async status(services: readonly string[]): Promise<ObservedStatus[]> {

@@ -1,7 +1,7 @@
 /**
  * systemd's unit changes, pushed over the user bus: one connection of the agent's own (the Unix socket of
  * DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus; SASL EXTERNAL), then Hello, a match for
- * PropertiesChanged under /org/freedesktop/systemd1/unit and for the manager's name changing owner, and
+ * PropertiesChanged of each followed unit (follow()) and for the manager's name changing owner, and
  * Manager.Subscribe — systemd sends unit signals only while some client is subscribed, and a subscription
  * ends with its connection, which is why a `busctl monitor` child alone hears nothing. Only headers are
  * read: the object path names the unit; its state comes from a `systemctl show` of the changed units.
@@ -13,12 +13,20 @@
 import net from 'node:net';
 import { VigilError } from '../../core/errors.js';
 import type { UnitChangeHandler } from '../../ports/service-manager.js';
-import { decodeMessages, encodeCall, MessageType, socketOfAddress, unitOfPath } from './dbus-wire.js';
+import {
+  decodeMessages,
+  encodeCall,
+  MessageType,
+  pathOfUnit,
+  socketOfAddress,
+  unitOfPath,
+} from './dbus-wire.js';
 
 const SYSTEMD = 'org.freedesktop.systemd1';
-const UNIT_MATCH =
+/** One match per followed unit: the bus wakes the agent for its own units only, not every unit's change. */
+const unitMatch = (unit: string) =>
   "type='signal',sender='org.freedesktop.systemd1',interface='org.freedesktop.DBus.Properties'," +
-  "member='PropertiesChanged',path_namespace='/org/freedesktop/systemd1/unit'";
+  `member='PropertiesChanged',path='${pathOfUnit(unit)}'`;
 const OWNER_MATCH =
   "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.freedesktop.systemd1'";
 const FIRST_RETRY_MS = 1000;
@@ -48,10 +56,28 @@ export class UnitSubscription {
   private serial = 0;
   private subscribeSerial = -1;
   private live = false;
+  /** The units followed (their matches are on the bus while connected). */
+  private readonly units = new Set<string>();
+  private connected = false;
 
   constructor(private readonly opts: UnitSubscriptionOptions) {
     this.retryMs = opts.retryMs ?? FIRST_RETRY_MS;
     this.connect();
+  }
+
+  /** Follows exactly these units from now on (matches added and removed; kept across reconnections). */
+  follow(units: readonly string[]): void {
+    const wanted = new Set(units);
+    for (const u of [...this.units]) {
+      if (wanted.has(u)) continue;
+      this.units.delete(u);
+      if (this.connected) this.busCall('RemoveMatch', unitMatch(u));
+    }
+    for (const u of wanted) {
+      if (this.units.has(u)) continue;
+      this.units.add(u);
+      if (this.connected) this.busCall('AddMatch', unitMatch(u));
+    }
   }
 
   close(): void {
@@ -91,26 +117,10 @@ export class UnitSubscription {
           if (!line.startsWith('OK ')) throw new VigilError('E_DBUS', `the user bus refused: ${line}`);
           authed = true;
           socket.write('BEGIN\r\n');
-          this.call({
-            destination: 'org.freedesktop.DBus',
-            path: '/org/freedesktop/DBus',
-            interface: 'org.freedesktop.DBus',
-            member: 'Hello',
-          });
-          this.call({
-            destination: 'org.freedesktop.DBus',
-            path: '/org/freedesktop/DBus',
-            interface: 'org.freedesktop.DBus',
-            member: 'AddMatch',
-            args: [UNIT_MATCH],
-          });
-          this.call({
-            destination: 'org.freedesktop.DBus',
-            path: '/org/freedesktop/DBus',
-            interface: 'org.freedesktop.DBus',
-            member: 'AddMatch',
-            args: [OWNER_MATCH],
-          });
+          this.busCall('Hello');
+          this.connected = true;
+          for (const u of this.units) this.busCall('AddMatch', unitMatch(u));
+          this.busCall('AddMatch', OWNER_MATCH);
           this.subscribe();
         }
         const { messages, rest } = decodeMessages(pending);
@@ -123,6 +133,7 @@ export class UnitSubscription {
     socket.on('error', () => undefined); // 'close' follows, with the error
     socket.on('close', (hadError) => {
       if (this.socket === socket) this.socket = null;
+      this.connected = false;
       this.lost(hadError ? new VigilError('E_DBUS', 'the user bus connection failed') : null);
     });
   }
@@ -131,6 +142,16 @@ export class UnitSubscription {
     const serial = ++this.serial;
     this.socket?.write(encodeCall(serial, spec));
     return serial;
+  }
+
+  private busCall(member: string, arg?: string): void {
+    this.call({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member,
+      ...(arg === undefined ? {} : { args: [arg] }),
+    });
   }
 
   private subscribe(): void {

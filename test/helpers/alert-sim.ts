@@ -541,6 +541,7 @@ class SimAgent {
       clock,
       logger: pino({ level: 'silent' }),
       readLogTail: async () => [],
+      isAlive: (pid) => world.alive(pid),
       driftEveryMs: 3_600_000,
     });
     this.health = new HealthMonitor(prober, saved.health);

@@ -136,6 +136,7 @@ describe('the supervisor on a full database', () => {
     };
     const failures: string[] = [];
     const sup = new Supervisor({
+      isAlive: () => true,
       manager: {
         status: async (names: readonly string[]) => names.map((n) => observed.get(n)!),
         listInstalled: async () => [],

@@ -44,6 +44,18 @@ const spec = (name: string): ServiceSpec => serviceSpec(name, { credentials: [na
 const running = (name: string, pid: number, restarts = 0): ObservedStatus =>
   runningService(name, pid, T0 + pid, restarts);
 
+/** A service as apply leaves it in the store. */
+function installed(store: SqliteStore, name: string): void {
+  store.upsertService({
+    name,
+    unit: `vigil-${name}.service`,
+    spec: spec(name),
+    hash: 'h',
+    installedAt: T0,
+    updatedAt: T0,
+  });
+}
+
 function setup(
   file: string,
   manager: FakeManager,
@@ -71,15 +83,7 @@ describe('Supervisor tick', () => {
     const manager = new FakeManager();
     const journal = new FakeJournal();
     let { store, sup } = setup(file, manager, journal, clock);
-    for (const n of ['a', 'b'])
-      store.upsertService({
-        name: n,
-        unit: `vigil-${n}.service`,
-        spec: spec(n),
-        hash: 'h',
-        installedAt: T0,
-        updatedAt: T0,
-      });
+    for (const n of ['a', 'b']) installed(store, n);
     manager.observed.set('a', running('a', 10));
     manager.observed.set('b', running('b', 20));
     const seen: string[] = [];
@@ -132,14 +136,7 @@ describe('Supervisor tick', () => {
     const manager = new FakeManager();
     const journal = new FakeJournal();
     let { store, sup } = setup(file, manager, journal, clock);
-    store.upsertService({
-      name: 'a',
-      unit: 'vigil-a.service',
-      spec: spec('a'),
-      hash: 'h',
-      installedAt: T0,
-      updatedAt: T0,
-    });
+    installed(store, 'a');
     manager.observed.set('a', running('a', 10));
     await sup.tick();
     store.close();
@@ -172,14 +169,7 @@ describe('Supervisor tick', () => {
     const manager = new FakeManager();
     const journal = new FakeJournal();
     const { store, sup } = setup(file, manager, journal, clock);
-    store.upsertService({
-      name: 'a',
-      unit: 'vigil-a.service',
-      spec: spec('a'),
-      hash: 'h',
-      installedAt: T0,
-      updatedAt: T0,
-    });
+    installed(store, 'a');
     manager.observed.set('a', running('a', 10));
     await sup.tick();
     clock.advance(5000);
@@ -217,14 +207,7 @@ describe('Supervisor tick', () => {
     const clock = new FakeClock(T0);
     const manager = new FakeManager();
     const { store, sup } = setup(file, manager, new FakeJournal(), clock);
-    store.upsertService({
-      name: 'a',
-      unit: 'vigil-a.service',
-      spec: spec('a'),
-      hash: 'h',
-      installedAt: T0,
-      updatedAt: T0,
-    });
+    installed(store, 'a');
     manager.observed.set('a', running('a', 10));
     await sup.tick();
     manager.installed = [
@@ -260,14 +243,7 @@ describe('Supervisor tick', () => {
     const journal = new FakeJournal();
     const dead = new Set<number>();
     const { store, sup } = setup(file, manager, journal, clock, (pid) => !dead.has(pid));
-    store.upsertService({
-      name: 'a',
-      unit: 'vigil-a.service',
-      spec: spec('a'),
-      hash: 'h',
-      installedAt: T0,
-      updatedAt: T0,
-    });
+    installed(store, 'a');
     manager.observed.set('a', running('a', 10));
     await sup.tick();
     assert.equal(manager.statusCalls, 1);

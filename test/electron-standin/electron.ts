@@ -43,6 +43,7 @@ export const recorder = {
   images: new WeakMap<NativeImageStandin, { path: string; template: boolean }>(),
   windowUrl: new WeakMap<BrowserWindowStandin, string>(),
   loginItem: { openAtLogin: false },
+  lastContextMenu: null as MenuStandin | null,
 };
 
 /** A call's arguments as plain data (functions, images and menus named, not copied). */
@@ -132,6 +133,7 @@ class TrayStandin
   }
   setContextMenu(menu: Electron.Menu | null): void {
     record('Tray.setContextMenu', [menu]);
+    recorder.lastContextMenu = menu as unknown as MenuStandin | null;
   }
 }
 const _tray: Exact<TrayStandin, Electron.Tray> = true;
@@ -225,7 +227,8 @@ class AppStandin
 {
   readonly isPackaged = false;
   /** macOS only, as in Electron. */
-  readonly dock: Pick<Electron.Dock, 'hide'> | undefined = process.platform === 'darwin' ? dockStandin : undefined;
+  readonly dock: Pick<Electron.Dock, 'hide'> | undefined =
+    process.platform === 'darwin' ? dockStandin : undefined;
   constructor() {
     super();
     recordListeners(this, 'app');
@@ -333,7 +336,8 @@ export const ipcRenderer = {
   async invoke(channel: string, ...args: unknown[]): Promise<unknown> {
     record('ipcRenderer.invoke', [channel, ...args]);
     const handler = recorder.ipcHandlers.get(channel);
-    if (!handler) throw new Error(`Error invoking remote method '${channel}': No handler registered for '${channel}'`);
+    if (!handler)
+      throw new Error(`Error invoking remote method '${channel}': No handler registered for '${channel}'`);
     const win = recorder.windows.at(-1);
     const url = win ? (recorder.windowUrl.get(win) ?? '') : '';
     return handler({ senderFrame: { url } } as Electron.IpcMainInvokeEvent, ...args);

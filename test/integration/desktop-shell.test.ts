@@ -132,10 +132,18 @@ budget:
   });
 
   it('the tray shows the worst state and today’s spend; the menu lists every service with its state', async () => {
-    const look = await waitForTray(shell, 'all running and healthy', (l) => l.icon === 'tray-ok.png');
+    const look = await waitForTray(shell, 'all running', (l) => l.icon === 'tray-ok.png');
     assert.equal(look.tooltip, 'Vigil — All 3 running · $0.00 today of $3.00');
     assert.equal(look.title, null, 'no menu-bar title off macOS');
-    const menu = await shell.menu();
+    const menu = await waitFor(
+      'web healthy in the menu',
+      async () => {
+        const m = await shell.menu();
+        return m.some((x) => x.label === `● ${web} — running, healthy`) ? m : undefined;
+      },
+      20_000,
+      200,
+    );
     const labels = menu.map((m) => m.label);
     assert.ok(labels.includes(`● ${web} — running, healthy`), labels.join(' | '));
     assert.ok(labels.includes(`● ${worker} — running`), labels.join(' | '));
@@ -370,7 +378,7 @@ describe('first launch without an agent (real systemd)', () => {
       const active = await run('systemctl', ['--user', 'is-active', 'vigil-agent.service'], t.env, {});
       assert.equal(active.stdout.trim(), 'active');
       const unit = readFileSync(path.join(UNIT_DIR, 'vigil-agent.service'), 'utf8');
-      assert.match(unit, new RegExp(`--http 127\\.0\\.0\\.1:${port}`));
+      assert.match(unit, new RegExp(`"--http" "127\\.0\\.0\\.1:${port}"`));
       assert.match(unit, new RegExp(`X-Vigil-Home=${t.env.VIGIL_HOME}`));
       assert.equal((await shell.menu()).find((m) => m.label === 'Open Dashboard')?.enabled, true);
       const errors: Call[] = await shell.callsTo('dialog.showErrorBox');

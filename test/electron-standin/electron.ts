@@ -6,6 +6,7 @@
  * the real Electron definitions: a member the real API does not have fails to compile (see Exact).
  */
 import { EventEmitter } from 'node:events';
+import type * as Self from './electron.js';
 
 /** true when T has no key that Real lacks: the stand-in invents nothing. */
 type Exact<T, Real> = [Exclude<keyof T, keyof Real>] extends [never] ? true : false;
@@ -345,6 +346,6 @@ export const ipcRenderer = {
 } satisfies Pick<Electron.IpcRenderer, 'invoke'>;
 
 /** Every export is a real one of 'electron' (bar the recorder and its helpers). */
-type StandinExports = Omit<typeof import('./electron.js'), 'recorder' | 'plain' | 'electronEvent'>;
+type StandinExports = Omit<typeof Self, 'recorder' | 'plain' | 'electronEvent'>;
 const _exports: Exact<StandinExports, typeof Electron.CrossProcessExports> = true;
 void [_session, _image, _menu, _tray, _note, _noteStatic, _wc, _win, _app, _exports];

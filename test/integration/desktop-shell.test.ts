@@ -164,6 +164,9 @@ budget:
   });
 
   it('the Restart item restarts the real unit (its PID changes)', async () => {
+    await waitFor('the worker in the menu', async () =>
+      (await shell.menu().catch(() => [])).some((m) => m.label === `● ${worker} — running`),
+    );
     const before = await service(worker);
     assert.ok(before.pid, 'the worker runs');
     assert.equal(await shell.clickMenu(`^● ${worker} — `, `^Restart ${worker}$`), `Restart ${worker}`);
@@ -200,6 +203,12 @@ budget:
   });
 
   it('a kill -9 of a service becomes a notification; its click opens that service’s view', async () => {
+    await waitFor(
+      'web healthy in the menu',
+      async () => (await shell.menu().catch(() => [])).some((m) => m.label === `● ${web} — running, healthy`),
+      20_000,
+      200,
+    );
     const before = await service(web);
     process.kill(before.pid!, 'SIGKILL');
     const i = await waitForNote(shell, new RegExp(`^${web} is down$`));

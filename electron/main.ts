@@ -87,6 +87,8 @@ async function start(): Promise<void> {
     socketPath: paths.socket,
     onChange: (s) => {
       state = { ...state, ...s };
+      // Only a first launch offers the install: an agent seen once and gone later is restarting.
+      if (s.connection !== 'no-agent') askedToInstall = true;
       render();
       if (s.connection === 'connected' && openWhenConnected) {
         openWhenConnected = false;

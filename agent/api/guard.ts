@@ -63,6 +63,11 @@ export function hostGuard(port: () => number): (req: IncomingMessage) => VigilEr
       cachedPort = p;
       hosts = allowedHosts(p);
     }
+    // Node keeps the first of several Host (and Origin) headers: a request that sends two is refused, so
+    // no proxy or parser in between can read the other one.
+    if (countHeader(req, 'host') > 1 || countHeader(req, 'origin') > 1) {
+      return new VigilError('E_FORBIDDEN_HOST', 'forbidden: more than one Host or Origin header');
+    }
     const host = req.headers.host?.toLowerCase();
     if (host === undefined || !hosts.has(host)) {
       return new VigilError(
@@ -82,6 +87,12 @@ export function hostGuard(port: () => number): (req: IncomingMessage) => VigilEr
     }
     return null;
   };
+}
+
+function countHeader(req: IncomingMessage, name: string): number {
+  let n = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === name) n++;
+  return n;
 }
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);

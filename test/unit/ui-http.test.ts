@@ -3,6 +3,7 @@ import { signIn, signatureHeaders, type BrowserSession } from '../helpers/browse
 import { sign } from '../../agent/api/session.js';
 import { PROOF_LABEL } from '../../agent/api/contract.js';
 import { after, before, describe, test } from 'node:test';
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,6 +80,24 @@ describe('web UI and browser sessions (real server)', { timeout: 20_000 }, () =>
     for (const p of ['/', '/assets/app-1.js', '/login?code=x']) {
       const res = await raw({ port: fx.port }, { path: p, headers: { host: `evil.example:${fx.port}` } });
       assert.equal(res.status, 403, p);
+    }
+  });
+
+  test('refuses a request with two Host headers, whichever comes first', async () => {
+    for (const [a, b] of [
+      [`127.0.0.1:${fx.port}`, `evil.example:${fx.port}`],
+      [`evil.example:${fx.port}`, `127.0.0.1:${fx.port}`],
+    ]) {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const sock = net.connect(fx.port, '127.0.0.1', () =>
+          sock.write(`GET / HTTP/1.1\r\nHost: ${a}\r\nHost: ${b}\r\nConnection: close\r\n\r\n`),
+        );
+        let text = '';
+        sock.on('data', (d: Buffer) => (text += d.toString('latin1')));
+        sock.on('end', () => resolve(text));
+        sock.on('error', reject);
+      });
+      assert.match(reply, /^HTTP\/1\.1 (400|403) /, `${a} then ${b}: ${reply.slice(0, 80)}`);
     }
   });
 

@@ -27,6 +27,7 @@ type Request =
   | { op: 'clickNotification'; index: number }
   | { op: 'answerDialog'; index: number; response: number }
   | { op: 'emitApp'; event: string }
+  | { op: 'closeWindow' }
   | { op: 'navigate'; event: 'will-navigate' | 'will-redirect' | 'will-attach-webview'; url: string }
   | { op: 'windowOpen'; url: string }
   | { op: 'permission'; permission: string }
@@ -107,6 +108,14 @@ async function handle(r: Request): Promise<unknown> {
     }
     case 'emitApp':
       return standin.app.emit(r.event, electronEvent());
+    case 'closeWindow': {
+      // The user closes the window (its close button): listeners may prevent it, as in Electron.
+      const win = recorder.windows.at(-1);
+      if (!win) throw new Error('no window has been created');
+      const e = electronEvent();
+      win.emit('close', e);
+      return { prevented: e.defaultPrevented };
+    }
     case 'navigate': {
       const e = electronEvent();
       if (r.event === 'will-attach-webview') lastWebContents().emit(r.event, e, {}, {});

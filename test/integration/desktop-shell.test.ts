@@ -49,10 +49,14 @@ function shellEnv(t: TestHome, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
   };
 }
 
-const notes = async (shell: DesktopShell): Promise<{ title: string; body: string; urgency: string }[]> =>
-  (await shell.callsTo('new Notification')).map(
-    (c) => c.args[0] as { title: string; body: string; urgency: string },
-  );
+interface Note {
+  title: string;
+  body: string;
+  urgency: string;
+  silent: boolean;
+}
+const notes = async (shell: DesktopShell): Promise<Note[]> =>
+  (await shell.callsTo('new Notification')).map((c) => c.args[0] as Note);
 
 async function waitForNote(shell: DesktopShell, title: RegExp, timeoutMs = 30_000): Promise<number> {
   return waitFor(
@@ -214,6 +218,7 @@ budget:
     const i = await waitForNote(shell, new RegExp(`^${web} is down$`));
     const note = (await notes(shell))[i]!;
     assert.equal(note.urgency, 'critical');
+    assert.equal(note.silent, false, 'a critical notice is not silent');
     assert.match(note.body, new RegExp(web));
     await waitForTray(
       shell,
@@ -229,6 +234,10 @@ budget:
     // Signed in first with a one-time login link from the agent itself.
     assert.match(urls[0]!, new RegExp(`^${origin()}/`));
     assert.notEqual(urls[0], urls.at(-1));
+    await shell.clickMenu(`^✖ ${web} — `, '^Show details…$');
+    assert.equal((await loadedUrls(shell)).length, urls.length + 1, 'the same window, at the view');
+    assert.equal((await loadedUrls(shell)).at(-1), `${origin()}/#/service/${encodeURIComponent(web)}`);
+    assert.equal((await shell.callsTo('new BrowserWindow')).length, 1);
   });
 
   it('the window is locked down: recorded options, navigation, new windows, permissions', async () => {
@@ -308,8 +317,18 @@ budget:
       return m.some((x) => x.label === `Resume ${burn} (lift today's caps)`) ? m : undefined;
     });
     assert.ok(menu.some((x) => /^Spent \$\d+\.\d\d today of \$3\.00 \(\d+ %\)$/.test(x.label ?? '')));
+    assert.equal((await notes(shell))[at80]!.silent, true, 'a warning is silent');
     await shell.request({ op: 'clickNotification', index: at80 });
     await waitFor('the usage view', async () => (await loadedUrls(shell)).at(-1) === `${origin()}/#/usage`);
+    // Resume: today's caps lifted, the stopped service started again by the real agent.
+    await shell.clickMenu(`^Resume ${burn} `);
+    await waitFor('burn running again', async () => (await service(burn)).state === 'running', 20_000, 200);
+    await waitFor('paused in the menu', async () =>
+      (await shell.menu()).some(
+        (m) => m.label === 'Budget enforcement paused until midnight' && m.enabled === false,
+      ),
+    );
+    await t.json(['stop', burn]);
   });
 
   it('on macOS: template images, today’s spend as the title, no Dock icon, login items', async () => {
@@ -335,9 +354,23 @@ budget:
     }
   });
 
-  it('a second launch shows the dashboard; Quit leaves no process behind', async () => {
+  it('a second launch, a tray click and Open Dashboard show the dashboard; closing hides it; Quit leaves no process behind', async () => {
+    const overview = `${origin()}/#/`;
+    const shows = async () => (await loadedUrls(shell)).filter((u) => u === overview).length;
+    const n = await shows();
     await shell.request({ op: 'emitApp', event: 'second-instance' });
-    await waitFor('the overview', async () => (await loadedUrls(shell)).at(-1) === `${origin()}/#/`);
+    await waitFor('the overview (second launch)', async () => (await shows()) === n + 1);
+    await shell.request({ op: 'clickTray' });
+    await waitFor('the overview (tray click)', async () => (await shows()) === n + 2);
+    await shell.clickMenu('^Open Dashboard$');
+    await waitFor('the overview (menu)', async () => (await shows()) === n + 3);
+    const hides = (await shell.callsTo('BrowserWindow.hide')).length;
+    assert.deepEqual(await shell.request({ op: 'closeWindow' }), { prevented: true });
+    assert.equal(
+      (await shell.callsTo('BrowserWindow.hide')).length,
+      hides + 1,
+      'closing hides it: the app lives in the tray',
+    );
     await quitLeavesNothing(shell);
   });
 });

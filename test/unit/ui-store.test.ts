@@ -265,6 +265,7 @@ describe('overall state', () => {
       overallOf({
         services: Object.fromEntries(list.map((s) => [s.name, s])),
         order: list.map((s) => s.name),
+        groups: {},
       });
     assert.equal(of().label, 'No services');
     assert.deepEqual(of(svc('a'), svc('b')), { tone: 'ok', label: 'All running', detail: '2 services' });

@@ -17,7 +17,7 @@ export const selectLive = (s: AppState) => s.live;
 export const selectToasts = (s: AppState) => s.toasts;
 export const selectStatusState = (s: AppState) => s.statusState;
 export const selectTodaySpend = (name: string) => (s: AppState) =>
-  s.services[name]?.spend?.todayMicro ?? s.groupSpend[name] ?? null;
+  s.services[name]?.spend?.todayMicro ?? s.groups[name]?.spend?.todayMicro ?? null;
 export const selectBudgetGlance = (s: AppState) => s.budgetGlance;
 /** The disk-full condition, when the agent has it now. */
 export const selectDiskFull = (s: AppState) => (s.disk?.state === 'disk-full' ? s.disk : null);
@@ -34,28 +34,42 @@ const RANK: Readonly<Record<ServiceState, number>> = {
   crashloop: 5,
 };
 
-let lastOverall: { services: unknown; order: unknown; r: ReturnType<typeof computeOverall> } | null = null;
+let lastOverall: {
+  services: unknown;
+  order: unknown;
+  groups: unknown;
+  r: ReturnType<typeof computeOverall>;
+} | null = null;
+
+type OverallInput = Pick<AppState, 'services' | 'order' | 'groups'>;
 
 /** The headline: the worst state (or health) among services, as a tone and a sentence (memoized). */
-export function overallOf(s: Pick<AppState, 'services' | 'order'>): {
+export function overallOf(s: OverallInput): {
   tone: Tone;
   label: string;
   detail: string;
 } {
-  if (lastOverall !== null && lastOverall.services === s.services && lastOverall.order === s.order)
+  if (
+    lastOverall !== null &&
+    lastOverall.services === s.services &&
+    lastOverall.order === s.order &&
+    lastOverall.groups === s.groups
+  )
     return lastOverall.r;
   const r = computeOverall(s);
-  lastOverall = { services: s.services, order: s.order, r };
+  lastOverall = { services: s.services, order: s.order, groups: s.groups, r };
   return r;
 }
 
-function computeOverall(s: Pick<AppState, 'services' | 'order'>): {
+function computeOverall(s: OverallInput): {
   tone: Tone;
   label: string;
   detail: string;
 } {
-  // A replicated service counts once, as a whole: one dead replica makes it degraded, not down.
-  const list = wholes(s.order.map((n) => s.services[n]!).filter(Boolean));
+  // A replicated service counts once, as the agent's whole: one dead replica makes it degraded, not down.
+  const list = wholes(s.order.map((n) => s.services[n]!).filter(Boolean), s.groups).map(
+    (w) => w.group ?? s.services[w.name]!,
+  );
   if (list.length === 0)
     return { tone: 'idle', label: 'No services', detail: 'Apply a manifest: vigil apply -f vigil.yaml' };
   const bad = list.filter((x) => x.state === 'failed' || x.state === 'crashloop' || x.health === 'down');

@@ -3,7 +3,14 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { ActionVerb } from '../../../agent/api/contract.js';
 import type { AppState } from './index.js';
 import type { StoreDeps } from './deps.js';
-import type { Availability, BudgetGlance, DiskGlance, ServiceStatus, StatusDoc } from './types.js';
+import type {
+  Availability,
+  BudgetGlance,
+  DiskGlance,
+  ServiceGroup,
+  ServiceStatus,
+  StatusDoc,
+} from './types.js';
 import { IDLE } from './types.js';
 import { addSample, emptySeries, type Series } from './samples.js';
 
@@ -11,8 +18,8 @@ export interface StatusSlice {
   services: Readonly<Record<string, ServiceStatus>>;
   /** Service names in the agent's order. */
   order: readonly string[];
-  /** Today's spend (µ$) of each replicated service, summed over its instances by the agent. */
-  groupSpend: Readonly<Record<string, number>>;
+  /** The replicated services as wholes, by name, as the agent judged them (with their summed spend). */
+  groups: Readonly<Record<string, ServiceGroup>>;
   /** Today's spend against the daily budget (agents that track usage). */
   budgetGlance: BudgetGlance | null;
   /** The agent's disk condition (null from agents that do not report it). */
@@ -61,9 +68,7 @@ export const createStatusSlice =
         series[s.name] = addSample(prev.series[s.name] ?? emptySeries(), s, at);
       }
       const order = doc.services.map((s) => s.name);
-      const groupSpend = Object.fromEntries(
-        (doc.groups ?? []).flatMap((g) => (g.spend ? [[g.name, g.spend.todayMicro]] : [])),
-      );
+      const groups = Object.fromEntries((doc.groups ?? []).map((g) => [g.name, g]));
       if (Object.keys(prev.services).length !== order.length) changed = true;
       set({
         ...(changed ? { services } : {}),
@@ -72,7 +77,7 @@ export const createStatusSlice =
           ? prev.budgetGlance
           : (doc.budget ?? null),
         disk: sameJson(prev.disk, doc.disk ?? null) ? prev.disk : (doc.disk ?? null),
-        groupSpend: sameJson(prev.groupSpend, groupSpend) ? prev.groupSpend : groupSpend,
+        groups: sameJson(prev.groups, groups) ? prev.groups : groups,
         series,
         statusState: { kind: 'ready', at },
       });
@@ -90,7 +95,7 @@ export const createStatusSlice =
     return {
       services: {},
       order: [],
-      groupSpend: {},
+      groups: {},
       budgetGlance: null,
       disk: null,
       statusState: IDLE,

@@ -3,6 +3,8 @@ import type { RouteResponse } from '../../../agent/api/contract.js';
 
 export type StatusDoc = RouteResponse<'status'>;
 export type ServiceStatus = StatusDoc['services'][number];
+/** A replicated service as a whole, as the agent judged it. */
+export type ServiceGroup = NonNullable<StatusDoc['groups']>[number];
 export type ServiceState = ServiceStatus['state'];
 export type Health = ServiceStatus['health'];
 export type VigilEvent = RouteResponse<'events'>['events'][number];

@@ -14,7 +14,8 @@ import { SEVERITY_TONE, bytes, clockTime, cost, dateTime, percent, since } from 
 import { Badge, Gate, HealthBadge, Section, StateBadge } from '../components/bits.js';
 import { Sparkline } from '../components/charts.js';
 import { formatHash } from '../store/route.js';
-import { runningOf, wholes, type Whole } from '../store/groups.js';
+import { runningOf, wholes } from '../store/groups.js';
+import type { ServiceGroup, ServiceStatus } from '../store/types.js';
 import { HostStrip } from '../components/host.js';
 
 function Uptime({ iso, running }: { iso: string | null; running: boolean }) {
@@ -54,28 +55,28 @@ function Spend({ name }: { name: string }) {
 }
 
 /** A replicated service as a whole: "2/3 running", its health over the instances, and its spend. */
-function GroupRow({ whole }: { whole: Whole }) {
+function GroupRow({ group, instances }: { group: ServiceGroup; instances: readonly ServiceStatus[] }) {
   const spendShown = useApp(selectTracksSpend);
   return (
-    <tr data-group={whole.name} className={`group-row row-${whole.state}`}>
+    <tr data-group={group.name} className={`group-row row-${group.state}`}>
       <th scope="row">
-        {whole.name}
+        {group.name}
         <div className="muted small" data-testid="replicas">
-          {whole.instances?.length ?? 0} replicas
+          {group.replicas} replicas
         </div>
       </th>
       <td>
         <div className="status-cell">
           <span className="tag" data-testid="replicas-running">
-            {runningOf(whole)}
+            {runningOf(group)}
           </span>
-          <HealthBadge health={whole.health} reason={null} />
+          <HealthBadge health={group.health} reason={null} />
         </div>
       </td>
       <td className="num">—</td>
-      <td className="num">{(whole.instances ?? []).reduce((a, x) => a + x.restarts, 0)}</td>
+      <td className="num">{instances.reduce((a, x) => a + x.restarts, 0)}</td>
       <td className="num" colSpan={2} />
-      {spendShown && <Spend name={whole.name} />}
+      {spendShown && <Spend name={group.name} />}
       <td className="actions" />
     </tr>
   );
@@ -163,6 +164,7 @@ function RecentEvents() {
 export function Overview() {
   const order = useApp(selectOrder);
   const services = useApp((s) => s.services);
+  const groups = useApp((s) => s.groups);
   const state = useApp(selectStatusState);
   const spendShown = useApp(selectTracksSpend);
   const { loadStatus } = useActions();
@@ -209,10 +211,13 @@ export function Overview() {
                   </tr>
                 </thead>
                 <tbody>
-                  {wholes(order.flatMap((n) => services[n] ?? [])).map((w) =>
-                    w.instances ? (
+                  {wholes(
+                    order.flatMap((n) => services[n] ?? []),
+                    groups,
+                  ).map((w) =>
+                    w.group && w.instances ? (
                       <Fragment key={`group:${w.name}`}>
-                        <GroupRow whole={w} />
+                        <GroupRow group={w.group} instances={w.instances} />
                         {w.instances.map((i) => (
                           <ServiceRow key={i.name} name={i.name} />
                         ))}

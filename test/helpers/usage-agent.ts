@@ -1,5 +1,7 @@
 /** The usage loop (UsageWatch) on a real temp database, a fake service manager and a fake clock. */
 import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
 import { BudgetEnforcer } from '../../agent/app/usage/budget.js';
 import { UsageWatch } from '../../agent/app/usage/watch.js';
 import { USAGE_SETTINGS_KEY, type UsageSettings } from '../../agent/app/usage/settings.js';
@@ -14,6 +16,11 @@ import type { NewEvent, VigilEvent } from '../../agent/core/events.js';
 import type { ServiceState, StatusDoc } from '../../agent/core/status.js';
 import type { ServiceManager } from '../../agent/ports/service-manager.js';
 import { serviceStatus } from './api-fixture.js';
+import { FakeClock } from './fake-clock.js';
+import { tempDbPath } from './temp-db.js';
+import { vigilPaths } from '../../agent/core/paths.js';
+import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
+import type { AgentRuntime } from '../../agent/daemon/module.js';
 import { usageEnv, usageSpec, type UsageEnv } from './usage.js';
 
 /** Records start/stop calls; everything else is not needed by budgets. */
@@ -125,4 +132,76 @@ export function agentEnv(start?: number): AgentEnv {
     env.states[name] = 'running';
   };
   return env;
+}
+
+/** The parts of the agent's runtime the usage module uses, on a real temp database and a fake manager. */
+export interface UsageModuleBed {
+  home: string;
+  store: SqliteStore;
+  clock: FakeClock;
+  manager: FakeManager;
+  runtime: AgentRuntime;
+  /** Installs the services as `vigil apply` would record them. */
+  install(specs: readonly ServiceSpec[]): void;
+  /** The budget the module reads from the store (the manifest's `budget:` block). */
+  setBudget(budget: unknown): void;
+  /** One `llm_usage` line of `outputTokens` for claude-sonnet-4-5 ($15/MTok) in the service's log. */
+  writeUsage(logName: string, requestId: string, outputTokens: number): void;
+}
+
+export function usageModuleBed(): UsageModuleBed {
+  const dbFile = tempDbPath();
+  const home = path.dirname(dbFile);
+  const store = SqliteStore.open(dbFile);
+  const clock = new FakeClock(Date.UTC(2026, 10, 26, 12));
+  const manager = new FakeManager();
+  const runtime = {
+    ctx: { env: {}, paths: vigilPaths({ VIGIL_HOME: home }) },
+    store,
+    clock,
+    manager: manager.asManager(),
+    supervisor: {
+      // Like Supervisor.record: stores, then hands the new rows to `then` (at once: nothing is locked here).
+      record: (
+        events: Parameters<SqliteStore['appendEvents']>[0],
+        then?: (rows: ReturnType<SqliteStore['appendEvents']>) => void,
+      ) => {
+        const rows = store.appendEvents(events);
+        then?.(rows);
+        return rows;
+      },
+    },
+    logger: pino({ level: 'silent' }),
+  } as unknown as AgentRuntime;
+  fs.mkdirSync(path.join(home, 'logs'), { recursive: true });
+  return {
+    home,
+    store,
+    clock,
+    manager,
+    runtime,
+    install(specs) {
+      for (const spec of specs)
+        store.upsertService({
+          name: spec.name,
+          unit: `vigil-${spec.name}.service`,
+          spec,
+          hash: 'h',
+          installedAt: 0,
+          updatedAt: 0,
+        });
+    },
+    setBudget(budget) {
+      store.setState(USAGE_SETTINGS_KEY, {
+        budget: normalizeBudget(budgetSchema.parse(budget)),
+        pricing: null,
+      });
+    },
+    writeUsage(logName, requestId, outputTokens) {
+      fs.writeFileSync(
+        path.join(home, 'logs', `${logName}.log`),
+        `${JSON.stringify({ event: 'llm_usage', model: 'claude-sonnet-4-5', request_id: requestId, input_tokens: 0, output_tokens: outputTokens })}\n`,
+      );
+    },
+  };
 }

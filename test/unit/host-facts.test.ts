@@ -13,24 +13,14 @@ import { systemClock } from '../../agent/adapters/clock/system-clock.js';
 import { hostRoutes } from '../../agent/daemon/host-routes.js';
 import { ApiClient } from '../../agent/api/client.js';
 import { VigilError } from '../../agent/core/errors.js';
-import type { HostDoc } from '../../agent/core/host.js';
 import { hostLine } from '../../agent/cli/format.js';
 import { startFixture } from '../helpers/api-fixture.js';
+import { STUDIO_HOST } from '../helpers/host-doc.js';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'vigil-host-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-const DOC: HostDoc = {
-  at: '2026-12-02T10:00:00.000Z',
-  hostname: 'studio',
-  platform: 'darwin',
-  cpu: { percent: 23.4, cores: 12 },
-  memory: { totalBytes: 64 * 1024 ** 3, availableBytes: 40 * 1024 ** 3, usedPercent: 37.5 },
-  load: [2.5, 1.75, 1.1],
-  disk: { path: '/Users/me/.vigil', freeBytes: 412 * 1024 ** 3, totalBytes: 994 * 1024 ** 3 },
-  uptimeSec: 3 * 86400 + 4 * 3600 + 300,
-  power: { source: 'battery', batteryPercent: 81, charging: false },
-};
+const DOC = STUDIO_HOST;
 
 describe('host facts', () => {
   it('reads this machine through systeminformation: cores, memory, load, disk of VIGIL_HOME, uptime', async () => {

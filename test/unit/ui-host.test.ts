@@ -4,19 +4,9 @@ import assert from 'node:assert/strict';
 import { FakeFetch, errorResponse, makeStore } from '../helpers/ui-fakes.js';
 import { hostFacts } from '../../renderer/src/host-format.js';
 import { cost, uptimeText } from '../../renderer/src/format.js';
-import type { HostDoc } from '../../renderer/src/store/types.js';
+import { STUDIO_HOST } from '../helpers/host-doc.js';
 
-const HOST: HostDoc = {
-  at: '2026-12-02T10:00:00.000Z',
-  hostname: 'studio',
-  platform: 'darwin',
-  cpu: { percent: 23.4, cores: 12 },
-  memory: { totalBytes: 64 * 1024 ** 3, availableBytes: 40 * 1024 ** 3, usedPercent: 37.5 },
-  load: [2.5, 1.75, 1.1],
-  disk: { path: '/Users/me/.vigil', freeBytes: 412 * 1024 ** 3, totalBytes: 994 * 1024 ** 3 },
-  uptimeSec: 3 * 86400 + 4 * 3600 + 300,
-  power: { source: 'battery', batteryPercent: 81, charging: false },
-};
+const HOST = STUDIO_HOST;
 
 describe('host strip', () => {
   test('loads GET /api/host into the store; an agent without the route leaves the strip out', async () => {

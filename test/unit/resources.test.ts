@@ -114,8 +114,13 @@ describe('ProcfsSampler', () => {
       const fds = () => readdirSync('/proc/self/fd').length;
       const [first] = await s.sample([target({ pid: child.pid!, processOnly: true })]);
       const open = fds();
-      await new Promise((r) => setTimeout(r, 300));
-      const [second] = await s.sample([target({ pid: child.pid!, processOnly: true })]);
+      // On a loaded machine the busy child may not run for a while: sample again (the same descriptor each
+      // time) until its CPU has moved by a tick, for up to 10 s.
+      let second = first;
+      for (let waited = 0; second!.cpuNsec! <= first!.cpuNsec! && waited < 10_000; waited += 200) {
+        await new Promise((r) => setTimeout(r, 200));
+        [second] = await s.sample([target({ pid: child.pid!, processOnly: true })]);
+      }
       assert.ok(
         second!.cpuNsec! > first!.cpuNsec!,
         `the busy child's CPU grows: ${first!.cpuNsec} → ${second!.cpuNsec}`,

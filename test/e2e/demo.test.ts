@@ -165,7 +165,7 @@ describe('README set-up in a fresh clone (real systemd, Chromium)', { timeout: 6
     );
     console.log(`# ${install!.join(' ')} in the fresh clone took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(r.code, 0, `${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-    for (const built of ['dist/agent/cli/main.js', 'dist/bin/vigil-launch', 'dist/renderer/index.html'])
+    for (const built of ['dist/agent/cli/main.js', 'dist/bin/vigil-launch', 'renderer/dist/index.html'])
       assert.ok(existsSync(path.join(clone, built)), `npm ci built ${built}`);
   });
 

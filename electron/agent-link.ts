@@ -66,9 +66,12 @@ export class AgentLink {
     await this.refresh();
   }
 
-  /** Lifts today's caps (and starts what budgets stopped). */
-  async liftBudget(): Promise<string[]> {
-    const r = await this.client.call('budgetResume', {}, undefined, {});
+  /**
+   * Raises today's caps by addUsd, or (without it) lifts them for the rest of the day; either way starts
+   * what budgets stopped. The same call as the Usage page's Resume / Raise / Pause.
+   */
+  async resumeBudget(addUsd?: number): Promise<string[]> {
+    const r = await this.client.call('budgetResume', {}, undefined, addUsd === undefined ? {} : { addUsd });
     await this.refresh();
     return r.resumed;
   }

@@ -183,7 +183,10 @@ async function start(): Promise<void> {
           return await link.restart(a.service);
         case 'resume-budget':
         case 'pause-budget':
-          await link.liftBudget();
+          await link.resumeBudget();
+          return;
+        case 'raise-budget':
+          await link.resumeBudget(a.addUsd);
           return;
         case 'toggle-start-at-login':
           state = { ...state, startAtLogin: setStartAtLogin(!state.startAtLogin) };

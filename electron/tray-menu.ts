@@ -26,6 +26,7 @@ export type TrayAction =
   | { kind: 'open'; route: string }
   | { kind: 'restart'; service: string }
   | { kind: 'resume-budget' }
+  | { kind: 'raise-budget'; addUsd: number }
   | { kind: 'pause-budget' }
   | { kind: 'toggle-start-at-login' }
   | { kind: 'install-agent' }
@@ -127,6 +128,19 @@ function serviceItem(svc: TrayState['services'][number]): MenuItemSpec {
   };
 }
 
+/**
+ * How much the tray's "+$N" raises today's cap by: enough to cover what is already spent over the cap plus a
+ * quarter of the cap, rounded up to 1, 2 or 5 times a power of ten (at least $1). Raising by less would stop
+ * the services again on the next usage read.
+ */
+export function raiseStepUsd(todayUsd: number, dailyUsd: number): number {
+  const need = Math.max(todayUsd - dailyUsd, 0) + dailyUsd / 4;
+  if (!(need > 1)) return 1;
+  const pow = 10 ** Math.floor(Math.log10(need));
+  for (const m of [1, 2, 5, 10]) if (m * pow >= need - 1e-9) return m * pow;
+  return 10 * pow;
+}
+
 function budgetItems(s: TrayState): MenuItemSpec[] {
   const b = s.budget;
   if (b === null) return [];
@@ -136,16 +150,31 @@ function budgetItems(s: TrayState): MenuItemSpec[] {
       action: { kind: 'open', route: '#/usage' },
     },
   ];
-  if (b.stopped.length > 0)
-    items.push({
-      label: `Resume ${b.stopped.join(', ')} (lift today's caps)`,
-      action: { kind: 'resume-budget' },
-    });
   // The status glance says whether today's cap is lifted (agents before it: the extra budget call's answer).
-  else if (b.lifted ?? s.budgetLifted)
-    items.push({ label: 'Budget enforcement paused until midnight', enabled: false });
-  else if (b.dailyUsd !== null)
-    items.push({ label: 'Pause budget enforcement for today', action: { kind: 'pause-budget' } });
+  const lifted = b.lifted ?? s.budgetLifted;
+  // The same two controls as the Usage page: raise today's cap by an amount, or lift it (pause enforcement).
+  let raise: { add: number; cap: number } | null = null;
+  if (b.dailyUsd !== null && !lifted) {
+    const add = raiseStepUsd(b.todayUsd, b.dailyUsd);
+    raise = { add, cap: b.dailyUsd + add };
+  }
+  if (b.stopped.length > 0) {
+    const who = b.stopped.join(', ');
+    if (raise !== null)
+      items.push({
+        label: `Resume ${who} (+${usd(raise.add)}: today's cap to ${usd(raise.cap)})`,
+        action: { kind: 'raise-budget', addUsd: raise.add },
+      });
+    items.push({ label: `Resume ${who} (lift today's caps)`, action: { kind: 'resume-budget' } });
+  } else if (lifted) items.push({ label: 'Budget enforcement paused until midnight', enabled: false });
+  else if (raise !== null)
+    items.push(
+      {
+        label: `Raise today's cap +${usd(raise.add)} (to ${usd(raise.cap)})`,
+        action: { kind: 'raise-budget', addUsd: raise.add },
+      },
+      { label: 'Pause budget enforcement for today', action: { kind: 'pause-budget' } },
+    );
   return items;
 }
 

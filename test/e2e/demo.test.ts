@@ -1,9 +1,17 @@
 /**
- * `npx vigil demo --no-browser` as a new user runs it (the README's second set-up command), on the real
- * systemd user manager: the stack comes up with spend above zero and alerts, the dashboard signs in with
- * Chromium and every view is screenshot into docs/screenshots/ (the README's pictures), the demo key can
- * be rotated (and a bad one is rolled back), then `npx vigil demo --down` leaves no vigil-demo unit,
- * process or file — and a service of the user's own VIGIL_HOME runs on untouched throughout.
+ * The README's own two set-up commands as a new user runs them, in a fresh clone of this repository's HEAD:
+ * `npm ci` (installs and builds the clone), then `npx vigil demo --no-browser` from the clone, on the real
+ * systemd user manager. The stack comes up with spend above zero and alerts, its units run the clone's
+ * files (not this checkout's), the dashboard signs in with Chromium and every view is screenshot into
+ * docs/screenshots/ (the README's pictures), the demo key can be rotated (and a bad one is rolled back),
+ * then `npx vigil demo --down` leaves no vigil-demo unit, process or file — and a service of the user's
+ * own VIGIL_HOME runs on untouched throughout. The clone is deleted after.
+ *
+ * The commands come from README.md's "## Try it" block (test/helpers/readme.ts): change them there and
+ * this test runs the new ones. Two things are added, neither changing what is installed: npm ci gets
+ * `--prefer-offline --no-audit --no-fund` (tarballs from npm's cache when it has them), and npx gets
+ * `--no-install` (a clone whose bin is broken fails here instead of fetching some other package named
+ * vigil) and the demo `--no-browser`. What is cloned is HEAD: commit before running this test.
  *
  * Isolation: the demo's home and the user's VIGIL_HOME are fresh temp folders (VIGIL_DEMO_HOME,
  * VIGIL_HOME); the units go where the real user manager reads them, as they would for a user. The pace
@@ -24,6 +32,7 @@ import {
   type Browser,
 } from './browser.js';
 import { ROOT, makeHome, run, waitFor, type TestHome } from '../helpers/vigil.js';
+import { readmeSetupCommands } from '../helpers/readme.js';
 import { SLEEPER } from './stack.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 
@@ -49,41 +58,54 @@ interface StatusDoc {
 
 chromiumPresentTest();
 
-describe('vigil demo (real systemd, Chromium)', { timeout: 240_000 }, () => {
+describe('README set-up in a fresh clone (real systemd, Chromium)', { timeout: 600_000 }, () => {
   let user: TestHome;
   let mine: string;
   let minePid: number;
   let base: string;
+  let clone: string;
   let demoHome: string;
   let env: NodeJS.ProcessEnv;
   let b: Browser | undefined;
   let loginUrl: string;
   let origin: string;
+  const [install, demo] = readmeSetupCommands(readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
 
+  /** The README's `npx vigil …`, run in the clone (npx --no-install: the clone's own bin or a failure). */
   const npx = (args: string[], input?: string) =>
     run(
       'npx',
       ['--no-install', 'vigil', ...args],
-      { ...env, PWD: ROOT },
-      { timeoutMs: 120_000, ...(input ? { input } : {}) },
+      { ...env, PWD: clone },
+      { timeoutMs: 120_000, cwd: clone, ...(input ? { input } : {}) },
     );
-  /** The CLI against the demo's home (what the demo prints: VIGIL_HOME=… npx vigil status). */
-  const demoCli = async <T>(args: string[]): Promise<T> => {
-    const r = await run(
+  /** The clone's CLI against the demo's home (what the demo prints: VIGIL_HOME=… npx vigil status). */
+  const vigil = (args: string[], input = '') =>
+    run(
       process.execPath,
-      [path.join(ROOT, 'bin', 'vigil.js'), ...args, '--json'],
-      {
-        ...env,
-        VIGIL_HOME: demoHome,
-      },
-      {},
+      [path.join(clone, 'bin', 'vigil.js'), ...args],
+      { ...env, VIGIL_HOME: demoHome },
+      { input, timeoutMs: 120_000, cwd: clone },
     );
+  const demoCli = async <T>(args: string[]): Promise<T> => {
+    const r = await vigil([...args, '--json']);
     assert.equal(r.code, 0, `vigil ${args.join(' ')}: ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   };
   const unitDir = () => path.join(process.env.HOME ?? '/root', '.config', 'systemd', 'user');
   const demoUnits = () =>
     existsSync(unitDir()) ? readdirSync(unitDir()).filter((f) => f.startsWith('vigil-demo')) : [];
+  /** Live processes whose command line names any of these paths. */
+  const processesUsing = (...paths: string[]) =>
+    readdirSync('/proc').filter((p) => {
+      if (!/^\d+$/.test(p) || Number(p) === process.pid) return false;
+      try {
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return paths.some((x) => cmd.includes(x));
+      } catch {
+        return false;
+      }
+    });
 
   before(async () => {
     requireChromium();
@@ -94,24 +116,62 @@ describe('vigil demo (real systemd, Chromium)', { timeout: 240_000 }, () => {
     await user.json(['apply', '-f', user.manifest(`services:\n  ${mine}:\n    command: [${SLEEPER}]\n`)]);
     minePid = (await user.json<StatusDoc>(['status'])).services.find((s) => s.name === mine)!.pid!;
     base = mkdtempSync(path.join(tmpdir(), 'vigil-demo-e2e-'));
+    clone = path.join(base, 'vigil');
     demoHome = path.join(base, 'demo-home');
-    env = { ...user.env, ...PACE, VIGIL_DEMO_HOME: demoHome };
+    // A new user's shell: nothing of the npm run that started this test, no launcher override.
+    env = Object.fromEntries(
+      Object.entries({ ...user.env, ...PACE, VIGIL_DEMO_HOME: demoHome }).filter(
+        ([k]) => !/^npm_/i.test(k) && k !== 'VIGIL_LAUNCHER' && k !== 'INIT_CWD',
+      ),
+    );
   });
 
   after(async () => {
     await b?.close();
-    if (demoHome && existsSync(demoHome)) await npx(['demo', '--down']);
+    if (demoHome && existsSync(demoHome) && existsSync(path.join(clone, 'dist')))
+      await npx(['demo', '--down']);
     await user?.cleanup();
     if (base) rmSync(base, { recursive: true, force: true });
   });
 
-  it('npx vigil demo --no-browser installs the stack and prints the login link, saying nothing real is called', async () => {
-    // The README's own set-up commands (npm ci has built this checkout; the demo is the second one).
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    assert.match(readme, /^npm ci\b/m);
-    assert.match(readme, /^npx vigil demo\b/m);
+  it("the README's set-up is two commands: npm ci, then npx vigil demo", () => {
+    assert.deepEqual(
+      install?.slice(0, 2),
+      ['npm', 'ci'],
+      `README.md's first set-up command: ${install?.join(' ')}`,
+    );
+    assert.deepEqual(demo?.slice(0, 3), ['npx', 'vigil', 'demo'], `README.md's second: ${demo?.join(' ')}`);
+  });
+
+  it('a fresh clone of HEAD: npm ci installs and builds it', async () => {
+    const head = await run('git', ['-C', ROOT, 'rev-parse', 'HEAD'], env, {});
+    const c = await run('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone], env, {
+      timeoutMs: 120_000,
+    });
+    assert.equal(c.code, 0, c.stderr);
+    const cloned = await run('git', ['-C', clone, 'rev-parse', 'HEAD'], env, {});
+    assert.equal(cloned.stdout.trim(), head.stdout.trim(), 'the clone is HEAD');
+    assert.equal(existsSync(path.join(clone, 'node_modules')), false, 'nothing installed yet');
+    const [cmd, ...args] = install!;
     const t0 = Date.now();
-    const r = await npx(['demo', '--no-browser']);
+    const r = await run(
+      cmd!,
+      [...args, '--prefer-offline', '--no-audit', '--no-fund'],
+      { ...env, PWD: clone },
+      {
+        timeoutMs: 420_000,
+        cwd: clone,
+      },
+    );
+    console.log(`# ${install!.join(' ')} in the fresh clone took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(r.code, 0, `${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    for (const built of ['dist/agent/cli/main.js', 'dist/bin/vigil-launch', 'renderer/dist/index.html'])
+      assert.ok(existsSync(path.join(clone, built)), `npm ci built ${built}`);
+  });
+
+  it('npx vigil demo --no-browser, from the clone, installs the stack and prints the login link, saying nothing real is called', async () => {
+    const t0 = Date.now();
+    const r = await npx([...demo!.slice(2), '--no-browser']);
     assert.equal(r.code, 0, r.stderr);
     console.log(`# vigil demo took ${Date.now() - t0} ms (npx included)`);
     assert.match(r.stdout, /Nothing real is called and no money is spent/);
@@ -121,6 +181,17 @@ describe('vigil demo (real systemd, Chromium)', { timeout: 240_000 }, () => {
     origin = m[1]!;
     const units = demoUnits().sort();
     assert.deepEqual(units, ['vigil-demo.service', ...SERVICES.map((s) => `vigil-${s}.service`)].sort());
+    // Every unit runs the clone's files: its agent (bin/vigil.js) and launcher, nothing of this checkout.
+    for (const u of units) {
+      const text = readFileSync(path.join(unitDir(), u), 'utf8');
+      assert.ok(!text.includes(`${ROOT}/`), `${u} names nothing of this checkout (${ROOT}):\n${text}`);
+      const exec = /^ExecStart=(.*)$/m.exec(text)?.[1] ?? '';
+      assert.ok(exec.includes(`${clone}/`), `${u} runs the clone's files: ${exec}`);
+    }
+    assert.match(
+      readFileSync(path.join(unitDir(), 'vigil-demo.service'), 'utf8'),
+      new RegExp(`${clone}/bin/vigil\\.js`),
+    );
   });
 
   it('runs every service, spends (simulated) money and raises alerts: the 80 % budget notice among them', async () => {
@@ -216,13 +287,6 @@ describe('vigil demo (real systemd, Chromium)', { timeout: 240_000 }, () => {
   });
 
   it('the demo key rotates: a demo value passes the health gate, a bad one is rolled back', async () => {
-    const vigil = (args: string[], input: string) =>
-      run(
-        process.execPath,
-        [path.join(ROOT, 'bin', 'vigil.js'), ...args],
-        { ...env, VIGIL_HOME: demoHome },
-        { input, timeoutMs: 120_000 },
-      );
     const good = await vigil(
       ['secrets', 'rotate', 'demo-provider', 'DEMO_API_KEY', '--json'],
       'demo-rotated-e2e-0001\n',
@@ -252,15 +316,7 @@ describe('vigil demo (real systemd, Chromium)', { timeout: 240_000 }, () => {
       {},
     );
     assert.equal(listed.stdout.trim(), '', listed.stdout);
-    const procs = readdirSync('/proc').filter((p) => {
-      if (!/^\d+$/.test(p)) return false;
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(demoHome);
-      } catch {
-        return false;
-      }
-    });
-    assert.deepEqual(procs, [], 'no process runs from the demo home');
+    assert.deepEqual(processesUsing(demoHome, clone), [], 'no process runs from the demo home or the clone');
     assert.equal(existsSync(demoHome), false);
     const st = await user.json<StatusDoc>(['status']);
     const own = st.services.find((s) => s.name === mine);

@@ -87,10 +87,14 @@ export function run(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  opts: { input?: string; timeoutMs?: number },
+  opts: { input?: string; timeoutMs?: number; cwd?: string },
 ): Promise<RunOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);

@@ -3,7 +3,8 @@
  * 'electron' resolved to the recording stand-in (test/electron-standin/), against a REAL agent and REAL
  * systemd units. The tray shows the worst state and today's spend, its menu lists every service and its
  * Restart item restarts the real unit; a kill -9, a budget at 80 % and a stop for spend become
- * notifications whose click opens the matching view; the agent restarting is followed by a reconnect;
+ * notifications whose click opens the matching view, the tray's Resume +$N raises today's cap and Resume
+ * (lift) pauses enforcement, each through the real agent; the agent restarting is followed by a reconnect;
  * the window is locked down; Quit leaves no process behind; and a first launch without an agent offers
  * to install one and the agent comes up.
  */
@@ -320,8 +321,32 @@ budget:
     assert.equal((await notes(shell))[at80]!.silent, true, 'a warning is silent');
     await shell.request({ op: 'clickNotification', index: at80 });
     await waitFor('the usage view', async () => (await loadedUrls(shell)).at(-1) === `${origin()}/#/usage`);
+    // Resume +$N: today's cap raised by the real agent (the Usage page's Resume +$N), the stopped service
+    // started again; it burns on, so the raised cap stops it again a few seconds later.
+    const raiseItem = new RegExp(
+      `^Resume ${burn} \\(\\+\\$(\\d+\\.\\d\\d): today's cap to \\$(\\d+\\.\\d\\d)\\)$`,
+    );
+    const raiseLabel = menu.find((x) => raiseItem.test(x.label ?? ''))?.label;
+    assert.ok(raiseLabel, menu.map((x) => x.label).join(' | '));
+    const [, add = '', cap = ''] = raiseItem.exec(raiseLabel)!;
+    assert.ok(Number(cap) - Number(add) === 3 && Number(add) >= 1, raiseLabel);
+    await shell.clickMenu(raiseItem.source);
+    await waitForTray(shell, 'the raised cap', (l) => l.tooltip.includes(` today of $${cap}`));
+    const raised = await waitFor('a budget-resumed event', async () => {
+      const ev = await t.json<{ events: { type: string; message: string }[] }>(['events', '-n', '200']);
+      return ev.events.find((e) => e.type === 'budget-resumed');
+    });
+    assert.match(raised.message, new RegExp(`cap raised by \\$${add.replace('.', '\\.')}`), raised.message);
+    await waitFor(
+      'burn stopped again at the raised cap',
+      async () =>
+        (await shell.menu()).some((m) => m.label === `Resume ${burn} (lift today's caps)`) &&
+        (await service(burn)).state === 'stopped',
+      30_000,
+      200,
+    );
     // Resume: today's caps lifted, the stopped service started again by the real agent.
-    await shell.clickMenu(`^Resume ${burn} `);
+    await shell.clickMenu(`^Resume ${burn} \\(lift`);
     await waitFor('burn running again', async () => (await service(burn)).state === 'running', 20_000, 200);
     await waitFor('paused in the menu', async () =>
       (await shell.menu()).some(

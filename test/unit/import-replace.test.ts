@@ -1,6 +1,8 @@
 /**
  * `vigil import --replace` / `--restore` with fakes: the unload step's rollback (originals loaded again, new
- * services removed), and the launchd and systemd command lines of the OriginalServices adapter.
+ * services removed), and the systemd and launchd command lines of the OriginalServices adapter — launchd
+ * replayed from launchctl's recorded answers (test/fixtures/launchd): the asynchronous bootout waited for,
+ * the 5 of a bootstrap right after it retried, "not loaded" and "already loaded" taken as they are.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,9 @@ import type { Manifest, ServiceSpec } from '../../agent/core/manifest/model.js';
 import type { ObservedStatus, ServiceManager } from '../../agent/ports/service-manager.js';
 import type { Store } from '../../agent/ports/store.js';
 import { ScriptedRunner } from '../helpers/scripted-runner.js';
+import { StepClock } from '../helpers/step-clock.js';
+import { ERR, fixture, lc, notFound, printOut } from '../helpers/launchd-replay.js';
+import { Launchctl } from '../../agent/adapters/launchd/launchctl.js';
 
 const spec = (name: string) =>
   ({ name, credentials: [], dependsOn: [], health: undefined }) as unknown as ServiceSpec;
@@ -114,7 +119,12 @@ describe('import --replace', () => {
 });
 
 describe('OriginalServices on systemctl and launchctl', () => {
-  it('systemd: FragmentPath, disable --now, enable --now; launchd: bootout and bootstrap', async () => {
+  const launchdOf =
+    (runner: ScriptedRunner, clock = new StepClock()) =>
+    async () =>
+      new Launchctl({ runner, clock, env: {}, uid: 501, domain: 'gui/501' });
+
+  it('systemd: FragmentPath, disable --now, enable --now', async () => {
     const runner = new ScriptedRunner([
       {
         argv: ['systemctl', '--user', 'show', '--property=FragmentPath', '--value', '--', 'w.service'],
@@ -122,17 +132,64 @@ describe('OriginalServices on systemctl and launchctl', () => {
       },
       { argv: ['systemctl', '--user', 'disable', '--now', 'w.service'] },
       { argv: ['systemctl', '--user', 'enable', '--now', 'w.service'] },
-      { argv: ['launchctl', 'bootout', 'gui/501/com.example.x'] },
-      { argv: ['launchctl', 'bootstrap', 'gui/501', '/L/com.example.x.plist'] },
     ]);
-    const o = new CommandOriginalServices(runner, async () => 'gui/501');
+    const o = new CommandOriginalServices(runner, launchdOf(runner));
     const w = sysd('w.service');
     assert.equal(await o.loadedFrom(w), '/home/u/.config/systemd/user/w.service');
     await o.unload(w);
     await o.reload(w);
-    const l: Original = { kind: 'launchd', label: 'com.example.x', path: '/L/com.example.x.plist' };
+    runner.done();
+  });
+
+  const X = 'com.example.x';
+  const l: Original = { kind: 'launchd', label: X, path: '/L/com.example.x.plist' };
+
+  it('launchd --replace then a rollback at once: bootout waited for while SIGTERMed, disabled; enabled, bootstrap retried while 5', async () => {
+    const runner = new ScriptedRunner([
+      lc(['bootout', `gui/501/${X}`]),
+      lc(['print', `gui/501/${X}`], { stdout: fixture('print-fragment-sigtermed.txt') }),
+      lc(['print', `gui/501/${X}`], notFound),
+      lc(['disable', `gui/501/${X}`]),
+      lc(['enable', `gui/501/${X}`]),
+      lc(['bootstrap', 'gui/501', l.path], ERR.bootstrapEio),
+      lc(['print', `gui/501/${X}`], notFound),
+      lc(['bootstrap', 'gui/501', l.path]),
+    ]);
+    const clock = new StepClock();
+    const o = new CommandOriginalServices(runner, launchdOf(runner, clock));
+    assert.equal(await o.loadedFrom(l), l.path);
     await o.unload(l);
     await o.reload(l);
     runner.done();
+    assert.deepEqual(clock.slept, [250, 500], 'one wait for the bootout, one retry of the bootstrap');
+  });
+
+  it('launchd: an original not loaded is only disabled; --restore of one the user loaded again is done', async () => {
+    const runner = new ScriptedRunner([
+      lc(['bootout', `gui/501/${X}`], ERR.bootoutNotLoaded),
+      lc(['disable', `gui/501/${X}`]),
+      lc(['enable', `gui/501/${X}`]),
+      lc(['bootstrap', 'gui/501', l.path], ERR.bootstrapEio),
+      lc(['print', `gui/501/${X}`], { stdout: printOut(X, { state: 'running', pid: 777, runs: 1 }) }),
+    ]);
+    const o = new CommandOriginalServices(runner, launchdOf(runner));
+    await o.unload(l);
+    await o.reload(l);
+    runner.done();
+  });
+
+  it('launchd: a bootstrap launchd keeps refusing fails with its reason and the plist named', async () => {
+    const runner = new ScriptedRunner([
+      lc(['enable', `gui/501/${X}`]),
+      ...Array.from({ length: 5 }, () => [
+        lc(['bootstrap', 'gui/501', l.path], ERR.bootstrapEio),
+        lc(['print', `gui/501/${X}`], notFound),
+      ]).flat(),
+    ]);
+    const o = new CommandOriginalServices(runner, launchdOf(runner));
+    await assert.rejects(o.reload(l), (e: Error) => {
+      assert.match(e.message, /launchd refused \/L\/com\.example\.x\.plist \(5: Input\/output error\)/);
+      return true;
+    });
   });
 });

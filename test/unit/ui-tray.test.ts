@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildTrayMenu,
+  raiseStepUsd,
   summary,
   trayIcon,
   trayIconFile,
@@ -81,6 +82,7 @@ describe('tray', () => {
       '● core — running',
       '---',
       'Spent $12.50 today of $20.00 (63 %)',
+      "Raise today's cap +$5.00 (to $25.00)",
       'Pause budget enforcement for today',
       '---',
       'Open Dashboard',
@@ -105,6 +107,25 @@ describe('tray', () => {
     assert.deepEqual(menu.at(-1)!.action, { kind: 'quit' });
   });
 
+  test('raise step: covers the overspend plus a quarter of the cap, as 1, 2 or 5 × 10^k, at least $1', () => {
+    assert.equal(raiseStepUsd(12.5, 20), 5);
+    assert.equal(raiseStepUsd(0, 2), 1, 'at least $1');
+    assert.equal(raiseStepUsd(3.4, 3), 2, '0.40 over + 0.75 = 1.15 → $2');
+    assert.equal(raiseStepUsd(0, 30), 10, '7.50 → $10');
+    assert.equal(raiseStepUsd(0, 4), 1, 'exactly $1');
+    assert.equal(raiseStepUsd(80, 20), 100, '60 over + 5 = 65 → $100');
+    assert.equal(raiseStepUsd(0, 400), 100);
+    assert.equal(raiseStepUsd(0, 401), 200);
+    // Whatever the spend, the raised cap is above it, so the resumed services are not stopped again at once.
+    for (const [today, cap] of [
+      [3.01, 3],
+      [9.99, 2],
+      [123.45, 100],
+      [0.5, 0.5],
+    ] as const)
+      assert.ok(cap + raiseStepUsd(today, cap) > today, `${today} of ${cap}`);
+  });
+
   test('menu: services stopped for spend can be resumed; lifted caps say so; down services are marked', () => {
     const stopped = buildTrayMenu(
       st({
@@ -113,7 +134,14 @@ describe('tray', () => {
       }),
     );
     assert.ok(labels(stopped).includes('○ core — stopped'));
-    assert.deepEqual(stopped.find((i) => i.label?.startsWith('Resume'))!.action, { kind: 'resume-budget' });
+    assert.deepEqual(
+      stopped.filter((i) => i.label?.startsWith('Resume')).map((i) => [i.label, i.action]),
+      [
+        ["Resume core (+$5.00: today's cap to $25.00)", { kind: 'raise-budget', addUsd: 5 }],
+        ["Resume core (lift today's caps)", { kind: 'resume-budget' }],
+      ],
+    );
+    assert.ok(!labels(stopped).includes('Pause budget enforcement for today'), 'resuming is the control');
     const lifted = buildTrayMenu(st({ budgetLifted: true }));
     assert.equal(lifted.find((i) => i.label === 'Budget enforcement paused until midnight')!.enabled, false);
     // The status glance carries the cap in effect and whether it is lifted: the tray shows the same.
@@ -124,6 +152,20 @@ describe('tray', () => {
     );
     assert.ok(labels(fromGlance).some((l) => l?.includes(' of $12.50')));
     assert.ok(!labels(fromGlance).includes('Pause budget enforcement for today'));
+    assert.ok(!labels(fromGlance).some((l) => l?.startsWith('Raise')), 'no cap to raise while lifted');
+    const stoppedLifted = buildTrayMenu(
+      st({ budget: { ...glance, state: 'exceeded', stopped: ['core'], lifted: true } }),
+    );
+    assert.deepEqual(
+      labels(stoppedLifted).filter((l) => l?.startsWith('Resume')),
+      ["Resume core (lift today's caps)"],
+    );
+    const noCap = buildTrayMenu(st({ budget: { ...glance, dailyUsd: null, pct: null } }));
+    assert.deepEqual(
+      labels(noCap).slice(5, 7),
+      ['Spent $12.50 today', '---'],
+      'no cap: nothing to raise or pause',
+    );
     assert.ok(
       labels(buildTrayMenu(st({ budget: { ...glance, lifted: false } }))).includes(
         'Pause budget enforcement for today',

@@ -11,7 +11,7 @@ import type { Clock } from '../../ports/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import { AGENT_LABEL, launchAgentDir, plistPath, servicePath } from './labels.js';
 import { Launchctl } from './launchctl.js';
-import { buildPlist, MARKER_KEY } from './plist-render.js';
+import { buildPlist, MARKER_KEY, parsePlistFile, readMarkers } from './plist-render.js';
 import { writeAtomic } from './write-atomic.js';
 
 export interface AgentPlistDeps {
@@ -28,6 +28,16 @@ export function agentPlistPath(
   label: string = AGENT_LABEL,
 ): string {
   return plistPath(launchAgentDir(env), label);
+}
+
+/**
+ * The VIGIL_HOME an agent plist belongs to (its marker's Home), read as a plist (XML or binary, escapes
+ * decoded); null when the file is not a plist or carries no marker. `vigil demo --down` removes the demo's
+ * agent only when this is the demo's home.
+ */
+export function agentPlistHome(bytes: Uint8Array): string | null {
+  const dict = parsePlistFile(bytes);
+  return dict === null ? null : readMarkers(dict).home;
 }
 
 /** argv: node's absolute path, the CLI script, `agent run` and its options. */

@@ -92,6 +92,11 @@ export class Launchctl {
     await this.call(['enable', await this.target(label)]);
   }
 
+  /** Marks the label disabled in the domain (persistent: launchd will not load it at the next login). */
+  async disable(label: string): Promise<void> {
+    await this.call(['disable', await this.target(label)]);
+  }
+
   async kickstart(label: string, kill: boolean): Promise<void> {
     await this.call(['kickstart', ...(kill ? ['-k'] : []), await this.target(label)]);
   }

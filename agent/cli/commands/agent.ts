@@ -140,11 +140,7 @@ export async function uninstallAgentService(
     const label = opts.label ?? AGENT_LABEL;
     const mod = await plists();
     const file = mod.agentPlistPath(io.env, label);
-    if (
-      opts.home !== undefined &&
-      existsSync(file) &&
-      !readFileSync(file, 'utf8').includes(`<string>${opts.home}</string>`)
-    )
+    if (opts.home !== undefined && existsSync(file) && mod.agentPlistHome(readFileSync(file)) !== opts.home)
       return false;
     return mod.uninstallAgentPlist({ ...deps, label });
   }

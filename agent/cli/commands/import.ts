@@ -151,10 +151,16 @@ async function withReplaceDeps<T>(io: Io, fn: (d: ReplaceDeps) => Promise<T>): P
       manager: ctx.manager,
       store: ctx.store(),
       clock: ctx.clock,
-      originals: new CommandOriginalServices(
-        ctx.runner,
-        async () => io.env.VIGIL_LAUNCHD_DOMAIN ?? `gui/${uid}`,
-      ),
+      originals: new CommandOriginalServices(ctx.runner, async () => {
+        const { Launchctl } = await import('../../adapters/launchd/launchctl.js');
+        return new Launchctl({
+          runner: ctx.runner,
+          clock: ctx.clock,
+          env: io.env,
+          uid,
+          ...(io.env.VIGIL_LAUNCHD_DOMAIN ? { domain: io.env.VIGIL_LAUNCHD_DOMAIN } : {}),
+        });
+      }),
       prober: new KindProber(ctx.runner),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     });

@@ -116,8 +116,8 @@ export async function startOtlpServer(opts: OtlpServerOptions): Promise<OtlpServ
     const kind = contentKind(req);
     const json = kind !== 'proto';
     const refuse = (status: number, message: string) => {
-      // An over-long body is not read to its end: the connection closes after the answer.
-      if (status === 413) res.setHeader('connection', 'close');
+      // The rest of the body is read and dropped (not stored), so the sender can read the answer; a body
+      // that never ends is cut by requestTimeout.
       req.resume();
       send(res, status, json, statusBody(json, status === 401 ? 16 : status === 403 ? 7 : 3, message));
     };

@@ -38,6 +38,19 @@ export interface OtlpPlan {
   /** Batches, each collected and exported `sends` times. */
   batches: OtlpRecord[][];
   sends?: number;
+  /** Before each resend, print "PAUSE" and wait for a line on stdin (the agent is restarted meanwhile). */
+  pause?: boolean;
+  /** Print "PAUSE" and wait for a line on stdin before this batch (index) is recorded. */
+  pauseBeforeBatch?: number;
+}
+
+async function gate(): Promise<void> {
+  process.stdout.write('PAUSE\n');
+  await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+}
+
+async function beforeResend(plan: OtlpPlan, i: number): Promise<void> {
+  if (i > 0 && plan.pause) await gate();
 }
 
 const headersOf = (plan: OtlpPlan): Record<string, string> =>
@@ -98,8 +111,10 @@ async function sendMetrics(
   };
   const exporter = plan.protocol === 'json' ? new JsonMetricExporter(opts) : new ProtoMetricExporter(opts);
   const out = [];
-  for (let i = 0; i < (plan.sends ?? 1); i++)
+  for (let i = 0; i < (plan.sends ?? 1); i++) {
+    await beforeResend(plan, i);
     out.push(await new Promise((resolve) => exporter.export(resourceMetrics, (r) => resolve(exported(r)))));
+  }
   await exporter.shutdown();
   return out;
 }
@@ -130,8 +145,10 @@ async function sendLogs(plan: OtlpPlan, records: OtlpRecord[]) {
   const opts = { url: plan.url, headers: headersOf(plan) };
   const exporter = plan.protocol === 'json' ? new JsonLogExporter(opts) : new ProtoLogExporter(opts);
   const out = [];
-  for (let i = 0; i < (plan.sends ?? 1); i++)
+  for (let i = 0; i < (plan.sends ?? 1); i++) {
+    await beforeResend(plan, i);
     out.push(await new Promise((resolve) => exporter.export(batch, (r) => resolve(exported(r)))));
+  }
   await exporter.shutdown();
   await provider.shutdown();
   return out;
@@ -141,7 +158,10 @@ async function main(): Promise<void> {
   const plan = JSON.parse(process.argv[2]!) as OtlpPlan;
   const results = [];
   if (plan.url.endsWith('/v1/logs')) {
-    for (const batch of plan.batches) results.push(...(await sendLogs(plan, batch)));
+    for (const [i, batch] of plan.batches.entries()) {
+      if (plan.pauseBeforeBatch === i) await gate();
+      results.push(...(await sendLogs(plan, batch)));
+    }
   } else {
     // One provider for every batch: a cumulative series keeps growing from one batch to the next.
     const reader = new ManualReader({
@@ -152,10 +172,14 @@ async function main(): Promise<void> {
       resource: resourceFromAttributes({ 'service.name': plan.serviceName }),
       readers: [reader],
     });
-    for (const batch of plan.batches) results.push(...(await sendMetrics(plan, batch, provider, reader)));
+    for (const [i, batch] of plan.batches.entries()) {
+      if (plan.pauseBeforeBatch === i) await gate();
+      results.push(...(await sendMetrics(plan, batch, provider, reader)));
+    }
     await provider.shutdown();
   }
   process.stdout.write(`${JSON.stringify(results)}\n`);
+  process.stdin.destroy();
 }
 
 main().catch((err: unknown) => {

@@ -6,7 +6,7 @@
  * one draft whose idempotency key is made of its points' identities (series, start, time): the same batch
  * sent again makes the same key. Pure: `hash` is injected.
  */
-import { zeroTokens, type TokenCounts } from '../usage/model.js';
+import { totalTokens, zeroTokens, type TokenCounts } from '../usage/model.js';
 import type { UsagePointIn } from './metrics-map.js';
 
 export interface SeriesState {
@@ -78,7 +78,9 @@ export function usageDeltas(
       }
       next[sid] = { start: p.start, time: p.time, value: p.value, count: p.count, seen: now };
     }
-    if (value === 0 && count === 0) {
+    // A cost series that did not move still says what these tokens cost (nothing more): it is kept, so
+    // the group's cost stays the reported one.
+    if (value === 0 && count === 0 && p.field !== 'costUsd') {
       unchanged++;
       continue;
     }
@@ -140,6 +142,14 @@ export function usageDeltas(
   const drafts: UsageDraft[] = [];
   for (const g of groups.values()) {
     const t = g.draft.tokens;
+    if (
+      g.cost === 0 &&
+      g.draft.requests === 0 &&
+      g.inputIncl + g.readIncl + g.writeIncl + totalTokens(t) === 0
+    ) {
+      unchanged += g.ids.length;
+      continue; // only cost series that did not move
+    }
     // OTel's input includes the cache; the ledger's does not.
     t.input += Math.max(0, g.inputIncl - g.readIncl - g.writeIncl);
     t.cacheRead += g.readIncl;

@@ -125,12 +125,13 @@ export function nanosToMs(ns: string | number | undefined): number | null {
   if (ns === undefined || ns === null || ns === '' || ns === 0 || ns === '0') return null;
   if (typeof ns === 'number') return Number.isFinite(ns) && ns > 0 ? Math.floor(ns / 1e6) : null;
   if (!/^\d{1,20}$/.test(ns)) return null;
-  return Number(BigInt(ns) / 1_000_000n);
+  return ns.length <= 6 ? 0 : Number(ns.slice(0, -6));
 }
 
 /** A time as the canonical decimal text of its nanoseconds ("0" when absent). */
 export function nanosText(ns: string | number | undefined): string {
   if (ns === undefined || ns === null || ns === '') return '0';
   if (typeof ns === 'number') return Number.isFinite(ns) ? BigInt(Math.trunc(ns)).toString() : '0';
+  if (/^[1-9]\d{0,19}$/.test(ns)) return ns; // already canonical (what decoders give)
   return /^\d{1,20}$/.test(ns) ? BigInt(ns).toString() : '0';
 }

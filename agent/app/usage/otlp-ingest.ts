@@ -62,18 +62,15 @@ export class OtlpIngester {
     const { store, clock } = this.deps;
     const mapped = mapMetrics(req);
     const now = clock.now();
+    const who = this.attribution();
     const stored = store.transaction(() => {
       const prev = store.getState(SERIES_KEY) ?? {};
       const { drafts, next } = usageDeltas(mapped.points, prev, now, hash);
-      const rows = this.record(drafts, now, true);
+      const rows = this.record(drafts, true, who);
       if (mapped.points.length > 0) store.setState(SERIES_KEY, next);
       return rows;
     });
-    this.count(
-      mapped.points.map((p) => p.serviceName),
-      stored,
-      mapped.rejected,
-    );
+    this.count(new Set(mapped.points.map((p) => p.serviceName)), stored, mapped.rejected, who);
     return {
       stored,
       accepted: mapped.points.length + mapped.superseded,
@@ -86,29 +83,45 @@ export class OtlpIngester {
     const { store, clock } = this.deps;
     const now = clock.now();
     const mapped = mapLogs(req, now, hash);
-    const stored = store.transaction(() => this.record(mapped.drafts, now, false));
-    this.count(
-      mapped.drafts.map((d) => d.serviceName),
-      stored,
-      mapped.rejected,
-    );
+    const who = this.attribution();
+    const stored = store.transaction(() => this.record(mapped.drafts, false, who));
+    this.count(new Set(mapped.drafts.map((d) => d.serviceName)), stored, mapped.rejected, who);
     return { stored, accepted: mapped.drafts.length, rejected: mapped.rejected, unknownMetrics: [] };
   }
 
   /** The manifest service a resource's usage belongs to: mapped, else a service of that name, else its own. */
-  private serviceOf(name: string | null): { service: string; known: boolean } {
+  private serviceOf(
+    name: string | null,
+    names: ReadonlySet<string>,
+    spec: OtlpSpec,
+  ): { service: string; known: boolean } {
     const n = (name ?? 'unknown_service').slice(0, 200);
-    const mapped = this.deps.spec().services[n];
+    const mapped = spec.services[n];
     if (mapped !== undefined) return { service: mapped, known: true };
-    const names = new Set(this.deps.store.listServices().map((s) => groupOf(s.name)));
     return { service: n, known: names.has(n) };
   }
 
-  private record(drafts: readonly UsageDraft[], now: number, aggregated: boolean): LedgerEntry[] {
+  /** The manifest's services (a replica's usage is its service's), read once per request. */
+  private attribution(): (name: string | null) => { service: string; known: boolean } {
+    const names = new Set(this.deps.store.listServices().map((s) => groupOf(s.name)));
+    const spec = this.deps.spec();
+    const memo = new Map<string | null, { service: string; known: boolean }>();
+    return (name) => {
+      let got = memo.get(name);
+      if (!got) memo.set(name, (got = this.serviceOf(name, names, spec)));
+      return got;
+    };
+  }
+
+  private record(
+    drafts: readonly UsageDraft[],
+    aggregated: boolean,
+    who: (name: string | null) => { service: string; known: boolean },
+  ): LedgerEntry[] {
     if (drafts.length === 0) return [];
     const ctx = this.deps.context();
     const entries = drafts.map((d): LedgerEntry => {
-      const { service } = this.serviceOf(d.serviceName);
+      const { service } = who(d.serviceName);
       const local = ctx.calendar.local(d.at);
       const cost = priceUsage(
         {
@@ -137,18 +150,18 @@ export class OtlpIngester {
         ...cost,
       };
     });
-    void now;
     return this.deps.ledger.record(entries);
   }
 
   private count(
-    names: readonly (string | null)[],
+    names: ReadonlySet<string | null>,
     stored: readonly LedgerEntry[],
     rejected: Record<string, number>,
+    who: (name: string | null) => { service: string; known: boolean },
   ): void {
     const now = this.deps.clock.now();
-    for (const name of new Set(names)) {
-      const { service, known } = this.serviceOf(name);
+    for (const name of names) {
+      const { service, known } = who(name);
       const st = this.state(service);
       st.at = now;
       if (!known) {

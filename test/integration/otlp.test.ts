@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { calcPrice } from '@pydantic/genai-prices';
 import type { UsageReport, UsageTotalsDoc } from '../../agent/core/usage/report.js';
 import {
@@ -378,5 +379,47 @@ otlp:
     }
     const afterwards = await usage();
     assert.deepEqual(afterwards.rows, before.rows, 'nothing stored');
+  });
+  it('vigil apply moves it: with tokenFile the token is asked (the SDK sends it), without otlp: the listener closes', async () => {
+    const tokenFile = path.join(t.home, 'otlp.token');
+    const token = 'otlp-integration-token-7f3a9c';
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const services = `services:\n  ${core}:\n    command: [${SLEEPER}]\n  ${worker}:\n    command: [${SLEEPER}]\nbudget: { timezone: UTC }\n`;
+    await t.json([
+      'apply',
+      '-f',
+      t.manifest(`${services}otlp:\n  listen: "127.0.0.1:${port}"\n  tokenFile: ${tokenFile}\n`),
+    ]);
+    const plain = (): Promise<number> =>
+      fetch(url('logs'), {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      }).then(
+        (r) => r.status,
+        () => -1,
+      );
+    await waitFor('the token asked', async () => ((await plain()) === 401 ? true : undefined), 20_000, 100);
+    const before = row(await usage(), 'gpt-4o-mini');
+    const sent = await send({
+      url: url('logs'),
+      protocol: 'json',
+      serviceName: core,
+      token,
+      batches: [[{ kind: 'log', model: 'gpt-4o-mini', provider: 'openai', input: 10, output: 1 }]],
+    });
+    assert.deepEqual(
+      sent.map((r) => r.ok),
+      [true],
+    );
+    const after1 = row(await usage(), 'gpt-4o-mini');
+    assert.deepEqual([after1.tokens.input - before.tokens.input, after1.requests - before.requests], [10, 1]);
+    await t.json(['apply', '-f', t.manifest(services)]);
+    await waitFor(
+      'the listener closed',
+      async () => ((await plain()) === -1 ? true : undefined),
+      20_000,
+      100,
+    );
   });
 });

@@ -131,10 +131,12 @@ export function mapLogs(req: LogsRequest, now: number, hash: (s: string) => stri
           ? Math.max(0, r.tokens.input - r.tokens.read - r.tokens.write)
           : r.tokens.input;
         const time = rec.timeUnixNano ?? rec.observedTimeUnixNano;
-        const identity = `${resText}|${scope}|${nanosText(rec.timeUnixNano)}|${nanosText(rec.observedTimeUnixNano)}|${canonical(a)}|${body ?? ''}`;
         out.drafts.push({
+          // The record's identity is built only when there is no response id to key it by.
           key:
-            r.id !== null ? `otlp:id:${r.provider ?? ''}:${r.id.slice(0, 200)}` : `otlp:l:${hash(identity)}`,
+            r.id !== null
+              ? `otlp:id:${r.provider ?? ''}:${r.id.slice(0, 200)}`
+              : `otlp:l:${hash(`${resText}|${scope}|${nanosText(rec.timeUnixNano)}|${nanosText(rec.observedTimeUnixNano)}|${canonical(a)}|${body ?? ''}`)}`,
           at: nanosToMs(time) ?? now,
           serviceName,
           model: r.model.slice(0, 200),

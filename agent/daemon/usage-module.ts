@@ -15,7 +15,8 @@ import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
 import { InlineChunkParser } from '../adapters/usage/inline-parser.js';
 import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
 import { registerUsageMetrics, type UsageMetrics } from '../adapters/metrics/usage-metrics.js';
-import { UsageIngester } from '../app/usage/ingest.js';
+import { UsageIngester, type SourceState } from '../app/usage/ingest.js';
+import type { LedgerEntry } from '../core/usage/model.js';
 import { BudgetEnforcer } from '../app/usage/budget.js';
 import { UsageWatch } from '../app/usage/watch.js';
 import { budgetStatus, metricsBudget } from '../app/usage/query.js';
@@ -27,6 +28,7 @@ import type { ServiceRecord, Store } from '../ports/store.js';
 import type { UsageLedger } from '../ports/usage-ledger.js';
 import type { Sample } from '../core/usage/prom-text.js';
 import type { AgentModule, AgentRuntime } from './module.js';
+import { OtlpModule } from './otlp-module.js';
 
 /** What the monitor module offers other features: its notification queue. */
 interface NotifyingModule extends AgentModule {
@@ -50,7 +52,10 @@ export class UsageModule implements AgentModule {
   readonly ingester: UsageIngester;
   readonly enforcer: BudgetEnforcer;
   readonly watch: UsageWatch;
+  readonly catalog: PriceCatalog;
   private metrics: UsageMetrics | null = null;
+  /** Sources of other modules (the OTLP listener), listed with the ingester's in `vigil usage`. */
+  private readonly moreSources: (() => SourceState[])[] = [];
   private readonly parser: InlineChunkParser;
 
   constructor(
@@ -59,7 +64,7 @@ export class UsageModule implements AgentModule {
     private readonly notifying: NotifyingModule | null,
     opts: UsageModuleOptions = {},
   ) {
-    const catalog = opts.catalog ?? new GenaiPriceCatalog();
+    const catalog = (this.catalog = opts.catalog ?? new GenaiPriceCatalog());
     this.ledger = store.ledgers.usage();
     const record = (events: Parameters<typeof s.supervisor.record>[0]) =>
       s.supervisor.record(events, (rows) => this.notify(rows));
@@ -108,6 +113,20 @@ export class UsageModule implements AgentModule {
       month: () => this.ledger.spendByService(monthDays(today().slice(0, 7))[0], today()),
       budget: () => metricsBudget(budgetStatus({ store, ledger: this.ledger }, this.s.clock.now())),
     });
+  }
+
+  /** Every usage source's state: the ingester's and those other modules added. */
+  sources(): SourceState[] {
+    return [...this.ingester.sources(), ...this.moreSources.flatMap((f) => f())];
+  }
+
+  addSources(f: () => SourceState[]): void {
+    this.moreSources.push(f);
+  }
+
+  /** Entries another module stored (the OTLP listener): counted on /metrics like the ingester's. */
+  stored(entries: readonly LedgerEntry[]): void {
+    this.metrics?.count(entries);
   }
 
   afterTick(status: StatusDoc, events: readonly VigilEvent[]): void {
@@ -174,5 +193,7 @@ export function createUsageModule(
     others.find(
       (m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.notify === 'function',
     ) ?? null;
-  return [new UsageModule(services, services.store, notifying, opts)];
+  const usage = new UsageModule(services, services.store, notifying, opts);
+  // OTLP usage in: idle (nothing of it loaded) unless the manifest has `otlp:`.
+  return [usage, new OtlpModule(services, usage, usage.catalog)];
 }

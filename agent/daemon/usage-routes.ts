@@ -25,7 +25,7 @@ export function usageRoutes(
     usage: ({ query: q }) => ({
       ...usageReport(deps(), q, now()),
       sources: need()
-        .ingester.sources()
+        .sources()
         .map((s) => ({
           service: s.service,
           kind: s.kind,

@@ -11,6 +11,8 @@ import type { CredentialPolicies } from '../core/credentials/model.js';
 import type { HealthSnapshot } from '../core/health/machine.js';
 import type { Intent } from '../core/intent.js';
 import type { BudgetSpec, PricingSpec } from '../core/manifest/usage.js';
+import type { OtlpSpec } from '../core/manifest/otlp-part.js';
+import type { SeriesState } from '../core/otlp/deltas.js';
 import type { ServiceSnapshot } from '../core/supervise/model.js';
 import type { Overrides, ScopeId } from '../core/usage/budget.js';
 import type { CounterState } from '../core/usage/counters.js';
@@ -30,6 +32,8 @@ export interface StoredAlerts {
 export interface UsageSettings {
   budget: BudgetSpec | null;
   pricing: PricingSpec | null;
+  /** The manifest's `otlp:` listener; absent or null: off. */
+  otlp?: OtlpSpec | null;
 }
 
 /** A service stopped for spend: by which cap, in which period. */
@@ -81,6 +85,8 @@ export interface StateKeys {
   'usage.budget.stopped': Record<string, StopRecord>;
   'usage.budget.overrides': Overrides;
   [cursor: `usage.cursor.${string}`]: StoredCursor;
+  /** The last value of every cumulative OTLP usage series, by the hash of its identity (core/otlp/deltas.ts). */
+  'usage.otlp.series': Record<string, SeriesState>;
   [counters: `usage.counters.${string}.metrics` | `usage.counters.${string}.litellm`]: CounterState;
   /** The loopback UI's browser sessions, by the SHA-256 of their id (agent/api/session.ts): no secret. */
   'ui.sessions': Record<string, { createdAt: number; expiresAt: number; revokedAt: number | null }>;

@@ -20,6 +20,7 @@ const HEAVY = [
   'prom-client',
   'yaml',
   'systeminformation',
+  'protobufjs',
   'node:tls',
   'node:https',
   'tls',
@@ -54,8 +55,7 @@ function resolveLocal(from: string, spec: string): string | null {
 }
 
 /** Every package (bare specifier) reached by static imports from `entry`, with the chain that reaches it. */
-function reachedPackages(entry: string): Map<string, string[]> {
-  const seen = new Set<string>();
+function reachedPackages(entry: string, seen = new Set<string>()): Map<string, string[]> {
   const packages = new Map<string, string[]>();
   const walk = (file: string, chain: string[]) => {
     if (seen.has(file)) return;
@@ -79,6 +79,21 @@ describe('lazy loading', () => {
       assert.ok(reached.has('better-sqlite3') || entry.includes('cli'), 'the walk follows the imports');
     });
   }
+
+  it('the idle agent loads none of the OTLP listener (it comes in when the manifest has otlp:)', () => {
+    const files = new Set<string>();
+    reachedPackages(path.join(ROOT, 'agent/daemon/run.ts'), files);
+    const lazy = [
+      'agent/api/otlp-server.ts',
+      'agent/adapters/otlp/decode.ts',
+      'agent/app/usage/otlp-ingest.ts',
+    ];
+    assert.ok(files.has(path.join(ROOT, 'agent/daemon/otlp-module.ts')), 'the walk reaches the OTLP module');
+    assert.deepEqual(
+      lazy.filter((f) => files.has(path.join(ROOT, f))),
+      [],
+    );
+  });
 
   it('systeminformation loads on the first host read, once, not when the agent builds its host facts', async () => {
     let loads = 0;

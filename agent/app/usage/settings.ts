@@ -16,7 +16,11 @@ export const OVERRIDES_KEY = 'usage.budget.overrides';
 export type { StopRecord, UsageSettings };
 
 export function saveUsageSettings(store: Store, manifest: Manifest): void {
-  const value: UsageSettings = { budget: manifest.budget ?? null, pricing: manifest.pricing ?? null };
+  const value: UsageSettings = {
+    budget: manifest.budget ?? null,
+    pricing: manifest.pricing ?? null,
+    otlp: manifest.otlp ?? null,
+  };
   store.setState(USAGE_SETTINGS_KEY, value);
 }
 

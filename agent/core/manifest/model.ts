@@ -1,5 +1,6 @@
 /** The normalized, validated manifest that the rest of Vigil works with. */
 import type { AlertsConfig } from '../alerts/config.js';
+import type { OtlpSpec } from './otlp-part.js';
 import type { LogSettings } from './logs-settings.js';
 import type { CredentialPolicies } from '../credentials/model.js';
 import type { BudgetSpec, PricingSpec, UsageSpec } from './usage.js';
@@ -103,6 +104,8 @@ export interface Manifest {
   budget?: BudgetSpec;
   /** The top-level `pricing:` overrides (model → USD per million tokens), when set. */
   pricing?: PricingSpec;
+  /** The top-level `otlp:` listener (usage over OpenTelemetry), when set. */
+  otlp?: OtlpSpec;
   /** The top-level `credentials:` map: per credential set, rotateAfterDays (always set by the parser). */
   credentials?: CredentialPolicies;
 }

@@ -22,6 +22,7 @@ import { parseAlertsPart } from './alerts-part.js';
 import { withLogs } from './logs-part.js';
 import { withStopTimeout } from './stop-settings.js';
 import { parseUsagePart } from './usage-part.js';
+import { parseOtlpPart } from './otlp-part.js';
 import { normalizeUsage } from './usage.js';
 import { normalizeHealth } from './health-part.js';
 import { cwdProblem, programProblem, resolveProgram, UNEXPANDED_RE, type ProbePath } from './program.js';
@@ -123,6 +124,8 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
   const everyService = new Map([...names].map((n) => [n, valid.get(n) ?? {}]));
   const usagePart = parseUsagePart(mapOrEmpty(data), everyService, opts.file, locate, zodProblems);
   problems.push(...usagePart.problems);
+  const otlpPart = parseOtlpPart(mapOrEmpty(data).otlp, names, opts.file, locate, zodProblems);
+  problems.push(...otlpPart.problems);
   const baseDir = path.dirname(opts.file);
   const services: ServiceSpec[] = [];
   const topLaunchd = top.success ? top.data.launchd : undefined;
@@ -167,6 +170,7 @@ export function parseManifest(text: string, opts: ParseOptions): LoadedManifest 
       alerts: alertsPart.alerts,
       ...(usagePart.budget ? { budget: usagePart.budget } : {}),
       ...(usagePart.pricing ? { pricing: usagePart.pricing } : {}),
+      ...(otlpPart.otlp ? { otlp: otlpPart.otlp } : {}),
       credentials: top.success ? top.data.credentials : {},
     },
     warnings: [

@@ -221,6 +221,7 @@ export const manifestShapeSchema = z.strictObject({
   alerts: z.unknown().optional(),
   budget: z.unknown().optional(),
   pricing: z.unknown().optional(),
+  otlp: z.unknown().optional(),
   launchd: launchdTopSchema.optional(),
   credentials: credentialPoliciesSchema,
   logs: logsSchema.optional(),

@@ -55,7 +55,7 @@ export function addTokens(a: TokenCounts, b: TokenCounts): TokenCounts {
   };
 }
 
-export type SourceKind = 'log' | 'metrics' | 'litellm';
+export type SourceKind = 'log' | 'metrics' | 'litellm' | 'otlp';
 
 /**
  * How the cost of an entry was obtained: computed from a price table (`computed`), from a manifest

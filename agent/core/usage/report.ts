@@ -35,7 +35,7 @@ export interface UsageReport {
 
 export interface UsageSourceDoc {
   service: string;
-  kind: 'log' | 'metrics' | 'litellm';
+  kind: 'log' | 'metrics' | 'litellm' | 'otlp';
   /** The last read or scrape worked. */
   ok: boolean;
   /** ISO time of the last attempt. */

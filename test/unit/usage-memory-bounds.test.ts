@@ -1,7 +1,7 @@
 /**
  * The bounds that keep the agent's memory flat while it ingests a backlog: log chunks of at most
  * CHUNK_BYTES (so at most that many bytes' worth of lines and entries per transaction), SQLite's page cache
- * at PAGE_CACHE_KIB, and V8's heap growth (agent/adapters/process/heap-bounds.ts). Each test fails when its
+ * at PAGE_CACHE_KIB, and V8's heap growth and semi-space size (agent/adapters/process/heap-bounds.ts). Each test fails when its
  * bound is removed.
  */
 import { afterEach, describe, it } from 'node:test';
@@ -19,6 +19,8 @@ import { catalog } from '../helpers/usage.js';
 import type { ChunkJob, ParsedChunk } from '../../agent/core/usage/chunk.js';
 import type { LogChunk } from '../../agent/ports/usage-sources.js';
 import { BURN_BUCKET_MS, BurnWindow } from '../../agent/core/usage/detect.js';
+import { AGENT_NODE_FLAGS, MAX_SEMI_SPACE_MB } from '../../agent/adapters/process/heap-bounds.js';
+import { agentRunArgv } from '../../agent/cli/commands/agent.js';
 
 let env: UsageEnv;
 afterEach(() => env?.close());
@@ -113,6 +115,22 @@ describe('memory bounds of usage ingestion', () => {
     );
   });
 
+  it("the agent's command line (its unit, its LaunchAgent) caps the semi-spaces, which no later flag can shrink", () => {
+    const argv = agentRunArgv(undefined);
+    const script = argv.findIndex((a) => a.endsWith('vigil.js'));
+    assert.deepEqual(argv.slice(script + 1), ['agent', 'run']);
+    const nodeFlags = argv.slice(1, script);
+    assert.deepEqual(nodeFlags, [...AGENT_NODE_FLAGS]);
+    // The same stream of objects, no bound set at run time: only node's flags hold the new space.
+    const [, grown] = heapRun('none', YOUNG);
+    const [, capped] = heapRun('none', YOUNG, nodeFlags);
+    assert.ok(grown > 8 * MB, `without the flags the new space grows to ${(grown / MB).toFixed(1)} MB`);
+    assert.ok(
+      capped <= 2 * MAX_SEMI_SPACE_MB * MB,
+      `with ${nodeFlags.join(' ')} the new space reached ${(capped / MB).toFixed(1)} MB`,
+    );
+  });
+
   it('the old generation is collected before promoted garbage piles up to several times the live heap', () => {
     // 10 MB live, then chunks that live through a few scavenges (promoted) before they are dropped.
     const [, semiOnly] = heapRun('semi', OLD);
@@ -185,7 +203,11 @@ const OLD = `
  * the young-generation flag set directly, or with boundHeapGrowth() (loading TypeScript through tsx first,
  * which grows the new space a little: the bound holds it where it is at the call).
  */
-function heapRun(mode: 'none' | 'semi' | 'module', body: string): [number, number] {
+function heapRun(
+  mode: 'none' | 'semi' | 'module',
+  body: string,
+  nodeFlags: readonly string[] = [],
+): [number, number] {
   const setup =
     mode === 'semi'
       ? "v8.setFlagsFromString('--semi-space-growth-factor=1');"
@@ -193,7 +215,13 @@ function heapRun(mode: 'none' | 'semi' | 'module', body: string): [number, numbe
         ? `const { boundHeapGrowth } = await import(${JSON.stringify(MODULE)}); boundHeapGrowth();`
         : '';
   const script = `import v8 from 'node:v8';\n${setup}\n${body}`;
-  const args = [...(mode === 'module' ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script];
+  const args = [
+    ...nodeFlags,
+    ...(mode === 'module' ? ['--import', 'tsx'] : []),
+    '--input-type=module',
+    '-e',
+    script,
+  ];
   return JSON.parse(
     execFileSync(process.execPath, args, {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),

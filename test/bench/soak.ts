@@ -23,7 +23,7 @@ import { BIN, FIXTURES, ROOT, makeHome, sleep, waitFor, type TestHome } from '..
 import { uniquePrefix } from '../helpers/systemd.js';
 import { percentile, procCpuTicks, procRssBytes } from './measure.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
-import { AGENT_NODE_FLAGS } from '../../agent/adapters/process/heap-bounds.js';
+import { AGENT_MALLOC_ENV, AGENT_NODE_FLAGS } from '../../agent/adapters/process/heap-bounds.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,7 +58,7 @@ interface Agent {
 async function startAgent(t: TestHome, heap: boolean): Promise<Agent> {
   const args = [...AGENT_NODE_FLAGS, ...(heap ? ['--heapsnapshot-signal=SIGUSR2'] : []), BIN, 'agent', 'run'];
   const child = spawn(process.execPath, args, {
-    env: t.env,
+    env: { ...AGENT_MALLOC_ENV, ...t.env },
     cwd: t.home,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

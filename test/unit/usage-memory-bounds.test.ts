@@ -19,8 +19,14 @@ import { catalog } from '../helpers/usage.js';
 import type { ChunkJob, ParsedChunk } from '../../agent/core/usage/chunk.js';
 import type { LogChunk } from '../../agent/ports/usage-sources.js';
 import { BURN_BUCKET_MS, BurnWindow } from '../../agent/core/usage/detect.js';
-import { AGENT_NODE_FLAGS, MAX_SEMI_SPACE_MB } from '../../agent/adapters/process/heap-bounds.js';
-import { agentRunArgv } from '../../agent/cli/commands/agent.js';
+import {
+  AGENT_MALLOC_ENV,
+  AGENT_NODE_FLAGS,
+  MAX_SEMI_SPACE_MB,
+} from '../../agent/adapters/process/heap-bounds.js';
+import { agentRunArgv, agentUnitEnv } from '../../agent/cli/commands/agent.js';
+import { renderAgentUnit } from '../../agent/adapters/systemd/agent-unit.js';
+import { vigilPaths } from '../../agent/core/paths.js';
 
 let env: UsageEnv;
 afterEach(() => env?.close());
@@ -129,6 +135,26 @@ describe('memory bounds of usage ingestion', () => {
       capped <= 2 * MAX_SEMI_SPACE_MB * MB,
       `with ${nodeFlags.join(' ')} the new space reached ${(capped / MB).toFixed(1)} MB`,
     );
+  });
+
+  it("the agent's systemd unit bounds glibc's allocator (two arenas, a free top above 128 KiB returned)", () => {
+    const env = agentUnitEnv({ PATH: '/usr/bin' }, '/home/u/.vigil', { VIGIL_LOG_LEVEL: 'debug' });
+    assert.equal(env.MALLOC_ARENA_MAX, '2');
+    assert.equal(env.MALLOC_TRIM_THRESHOLD_, '131072');
+    assert.deepEqual(Object.keys(env).sort(), [
+      'MALLOC_ARENA_MAX',
+      'MALLOC_TRIM_THRESHOLD_',
+      'PATH',
+      'VIGIL_HOME',
+      'VIGIL_LOG_LEVEL',
+    ]);
+    const paths = vigilPaths({ HOME: '/home/u', VIGIL_HOME: '/home/u/.vigil' });
+    const unit = renderAgentUnit(paths, agentRunArgv(undefined), env);
+    for (const [k, v] of Object.entries(AGENT_MALLOC_ENV))
+      assert.match(unit, new RegExp(`^Environment="?${k}=${v}"?$`, 'm'));
+    assert.match(unit, /^ExecStart=\S+ "?--max-semi-space-size=1"? /m);
+    // A variable given to the install wins over the default.
+    assert.equal(agentUnitEnv({}, '/h', { MALLOC_ARENA_MAX: '1' }).MALLOC_ARENA_MAX, '1');
   });
 
   it('the old generation is collected before promoted garbage piles up to several times the live heap', () => {

@@ -14,7 +14,7 @@ import {
 } from '../../adapters/systemd/agent-unit.js';
 import { readMarkers } from '../../adapters/systemd/unit-render.js';
 import { runAgent } from '../../daemon/run.js';
-import { AGENT_NODE_FLAGS } from '../../adapters/process/heap-bounds.js';
+import { AGENT_MALLOC_ENV, AGENT_NODE_FLAGS } from '../../adapters/process/heap-bounds.js';
 import { selectBackend } from '../../daemon/compose.js';
 import { AGENT_LABEL } from '../../adapters/launchd/labels.js';
 import { ApiClient } from '../../api/client.js';
@@ -90,6 +90,23 @@ export function agentRunArgv(http: string | undefined): string[] {
   ];
 }
 
+/** The environment of the agent's systemd unit: its home, PATH, glibc's allocator bounds (heap-bounds.ts), then `extra`. */
+export function agentUnitEnv(
+  ioEnv: NodeJS.ProcessEnv,
+  home: string,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const env: Record<string, string> = {
+    VIGIL_HOME: home,
+    PATH: ioEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    ...AGENT_MALLOC_ENV,
+    ...extra,
+  };
+  // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
+  if (ioEnv.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';
+  return env;
+}
+
 /**
  * Installs `vigil agent run` as a user service for io.env's VIGIL_HOME (systemd unit, or a LaunchAgent
  * on macOS) and waits for its socket. Used by `vigil agent install` and by `vigil demo`.
@@ -120,13 +137,7 @@ export async function installAgentService(
     await waitForAgent(paths.socket, 15_000);
     return { backend: 'launchd', name: label, file, socket: paths.socket };
   }
-  const env: Record<string, string> = {
-    VIGIL_HOME: paths.home,
-    PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    ...opts.env,
-  };
-  // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
-  if (io.env.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';
+  const env = agentUnitEnv(io.env, paths.home, opts.env);
   const unit = opts.unit ?? AGENT_UNIT;
   const file = await installAgentUnit({ ...deps, unit }, renderAgentUnit(paths, argvRun, env));
   await waitForAgent(paths.socket, 15_000);

@@ -137,6 +137,21 @@ describe('memory bounds of usage ingestion', () => {
     );
   });
 
+  it("the agent's command line turns TurboFan off: a hot function stays unoptimized (it is optimized without)", () => {
+    const nodeFlags = agentRunArgv(undefined).slice(1, -3);
+    const hot = `function f(x) { return (x * 31 + 7) % 1000003; }
+      let s = 0; for (let i = 0; i < 3e6; i++) s += f(i);
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 3e6; i++) s += f(i);
+      process.stdout.write(String((%GetOptimizationStatus(f) & 16) !== 0)); // 16: optimized`;
+    const optimized = (flags: readonly string[]) =>
+      execFileSync(process.execPath, [...flags, '--allow-natives-syntax', '--input-type=module', '-e', hot], {
+        encoding: 'utf8',
+      });
+    assert.equal(optimized([]), 'true', 'without the flags V8 optimizes it (else this test shows nothing)');
+    assert.equal(optimized(nodeFlags), 'false', `with ${nodeFlags.join(' ')} it is optimized`);
+  });
+
   it("the agent's systemd unit bounds glibc's allocator (two arenas, a free top above 128 KiB returned)", () => {
     const env = agentUnitEnv({ PATH: '/usr/bin' }, '/home/u/.vigil', { VIGIL_LOG_LEVEL: 'debug' });
     assert.equal(env.MALLOC_ARENA_MAX, '2');
@@ -152,7 +167,7 @@ describe('memory bounds of usage ingestion', () => {
     const unit = renderAgentUnit(paths, agentRunArgv(undefined), env);
     for (const [k, v] of Object.entries(AGENT_MALLOC_ENV))
       assert.match(unit, new RegExp(`^Environment="?${k}=${v}"?$`, 'm'));
-    assert.match(unit, /^ExecStart=\S+ "?--max-semi-space-size=1"? /m);
+    assert.match(unit, /^ExecStart=\S+ "?--max-semi-space-size=1"? "?--no-opt"? /m);
     // A variable given to the install wins over the default.
     assert.equal(agentUnitEnv({}, '/h', { MALLOC_ARENA_MAX: '1' }).MALLOC_ARENA_MAX, '1');
   });

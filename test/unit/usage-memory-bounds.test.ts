@@ -8,7 +8,9 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { usageEnv, usageLine, usageSpec, type UsageEnv } from '../helpers/usage.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 import { CHUNK_BYTES, UsageIngester } from '../../agent/app/usage/ingest.js';
@@ -106,6 +108,46 @@ describe('memory bounds of usage ingestion', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('opening a large database (its integrity check reads every page) costs at most PAGE_CACHE_KIB of cache', () => {
+    const file = tempDbPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const big = new BetterSqlite3(file);
+    big.exec('CREATE TABLE pad (b BLOB)');
+    const put = big.prepare('INSERT INTO pad VALUES (randomblob(4000))');
+    big.transaction(() => {
+      for (let i = 0; i < 8000; i++) put.run();
+    })();
+    big.close();
+    assert.ok(fs.statSync(file).size > 30 * MB);
+    // A fresh process (the runner's own heap and allocator are warm): RSS before and after openDatabase().
+    const script = `const { openDatabase } = await import(${JSON.stringify(DB_MODULE)});
+      const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+      const before = rss();
+      const db = openDatabase(${JSON.stringify(file)});
+      process.stdout.write(JSON.stringify([before, rss()]));
+      db.close();`;
+    const [before, after] = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${script}`,
+        ],
+        {
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+          encoding: 'utf8',
+        },
+      ),
+    ) as [number, number];
+    assert.ok(
+      after - before < PAGE_CACHE_KIB * 1024 + 4 * MB,
+      `opening a ${(fs.statSync(file).size / MB).toFixed(0)} MB database added ${((after - before) / MB).toFixed(1)} MB of RSS`,
+    );
   });
 
   it('the young generation stays at its size at start-up under a stream of short-lived objects (and grows without the bound)', () => {
@@ -210,6 +252,7 @@ describe('the burn window of the runaway detector', () => {
 });
 
 const MB = 1024 * 1024;
+const DB_MODULE = new URL('../../agent/adapters/sqlite/db.ts', import.meta.url).href;
 const MODULE = new URL('../../agent/adapters/process/heap-bounds.ts', import.meta.url).href;
 /** Prints [new space before, new space after] while ~170 MB of small objects, some surviving a few scavenges, go by. */
 const YOUNG = `

@@ -15,6 +15,7 @@ import type { Context } from './compose.js';
 import type { Supervisor } from './supervisor.js';
 import type { CredentialRuntime } from './credentials.js';
 import type { DiskWatch } from '../app/disk-watch.js';
+import type { HeapTrim } from './heap-trim.js';
 import type { PendingExits } from '../adapters/fs/pending-exits.js';
 import type { HostFacts } from '../ports/host-facts.js';
 
@@ -31,6 +32,8 @@ export interface AgentRuntime {
   disk?: DiskWatch;
   /** Exit records kept on a full disk, moved into the journal once it can be written. */
   pendingExits?: PendingExits;
+  /** Full collections after bursts of work (heap-trim.ts; absent in tests that do not need it). */
+  heap?: Pick<HeapTrim, 'worked'>;
   /** The machine's facts for the host strip (read only when asked). */
   host?: HostFacts;
 }

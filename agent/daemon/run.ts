@@ -80,6 +80,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   supervisorRef = supervisor;
   credentials.bind((events) => supervisor.record(events));
   const startedAt = ctx.clock.now();
+  // VIGIL_GC_EVERY_MS: how often the heap is trimmed on a schedule (default 30 s; 0: never, V8 alone
+  // decides); it is also trimmed after bursts of stored usage (heap-trim.ts).
+  const heap = startHeapTrim(
+    opts.env.VIGIL_GC_EVERY_MS === undefined ? HEAP_TRIM_EVERY_MS : Number(opts.env.VIGIL_GC_EVERY_MS),
+  );
   const services: AgentRuntime = {
     ctx,
     store,
@@ -90,6 +95,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     credentials,
     disk,
     pendingExits,
+    heap,
     host: new SiHostFacts({ home: ctx.paths.home, disk: statfsSpace, clock: ctx.clock }),
   };
   const modules = createModules(services);
@@ -109,10 +115,6 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     stopping = true;
     wake?.();
   };
-  // VIGIL_GC_EVERY_MS: how often the heap is trimmed (default 30 s; 0: never, V8 alone decides).
-  const stopTrim = startHeapTrim(
-    opts.env.VIGIL_GC_EVERY_MS === undefined ? HEAP_TRIM_EVERY_MS : Number(opts.env.VIGIL_GC_EVERY_MS),
-  );
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -209,7 +211,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         `stopping with ${unstored} event(s) that could not be stored (disk full)`,
       );
   } finally {
-    stopTrim();
+    heap.stop();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     watcher?.close();

@@ -98,7 +98,10 @@ export class UsageModule implements AgentModule {
       enforcer: this.enforcer,
       clock: s.clock,
       record,
-      onEntries: (entries) => this.metrics?.count(entries),
+      onEntries: (entries) => {
+        this.metrics?.count(entries);
+        s.heap?.worked(entries.length); // the lines and entries behind them are garbage now
+      },
       prepare: () => catalog.ready(),
       onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`),
       evaluateEveryMs: opts.evaluateEveryMs ?? (Number(s.ctx.env.VIGIL_BUDGET_EVAL_MS) || 30_000),

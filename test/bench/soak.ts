@@ -23,6 +23,7 @@ import { BIN, FIXTURES, ROOT, makeHome, sleep, waitFor, type TestHome } from '..
 import { uniquePrefix } from '../helpers/systemd.js';
 import { percentile, procCpuTicks, procRssBytes } from './measure.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
+import { AGENT_MALLOC_ENV, AGENT_NODE_FLAGS } from '../../agent/adapters/process/heap-bounds.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,9 +56,9 @@ interface Agent {
 
 /** `vigil agent run` (from dist/), optionally writing a heap snapshot on SIGUSR2 into `cwd`. */
 async function startAgent(t: TestHome, heap: boolean): Promise<Agent> {
-  const args = [...(heap ? ['--heapsnapshot-signal=SIGUSR2'] : []), BIN, 'agent', 'run'];
+  const args = [...AGENT_NODE_FLAGS, ...(heap ? ['--heapsnapshot-signal=SIGUSR2'] : []), BIN, 'agent', 'run'];
   const child = spawn(process.execPath, args, {
-    env: t.env,
+    env: { ...AGENT_MALLOC_ENV, ...t.env },
     cwd: t.home,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

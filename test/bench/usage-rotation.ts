@@ -55,6 +55,21 @@ for (const kills of [0, KILLS]) {
   );
 }
 
+// Baseline for the RSS column, same run: the same agent and service without `usage:` (nothing ingested).
+process.stderr.write(`run: baseline, ${fmt(LINES)} lines at ${fmt(RATE)}/s, no usage: (nothing ingested)\n`);
+const idle = await rotationRun({
+  lines: LINES,
+  rate: RATE,
+  maxBytes: '1M',
+  keep: 50,
+  kills: 0,
+  badEvery: 1000,
+  timeoutMs: 600_000,
+  ingest: false,
+});
+const idleLoad = load();
+process.stderr.write(`  ${JSON.stringify({ written: idle.written, maxRssMb: idle.maxRssMb })}\n`);
+
 const cpu = os.cpus();
 const exact = (r: RotationRunResult) =>
   JSON.stringify(r.got) === JSON.stringify(r.want) && (r.source?.gaps ?? 0) === 0;
@@ -74,6 +89,8 @@ const lines = [
     ({ kills, r, loadAfter }) =>
       `| ${r.kills}${kills !== r.kills ? ` (of ${kills})` : ''} | ${fmt(r.written.lines)} in ${r.written.seconds.toFixed(1)} s (${fmt(Math.round(r.written.lines / r.written.seconds))}/s) | ${fmt(r.got.entries)} / ${fmt(r.want.entries)} | ${fmt(r.got.input)} / ${fmt(r.want.input)} | ${fmt(r.got.rejected)} / ${fmt(r.want.rejected)} | **${exact(r) ? 'yes' : 'NO'}** | ${(r.completeMs / 1000).toFixed(1)} s | ${r.maxRssMb} MB | ${loadAfter} |`,
   ),
+  '',
+  `Agent max RSS baseline, same run: the same agent and service with no \`usage:\` (the writer's ${fmt(idle.written.lines)} lines only rotated, nothing ingested): ${idle.maxRssMb} MB (load after ${idleLoad}); ingesting added ${(runs[0]!.r.maxRssMb - idle.maxRssMb).toFixed(1)} MB without kills. The agent runs as its unit starts it (node's heap flags, glibc's malloc settings: agent/adapters/process/heap-bounds.ts).`,
   '',
   `Before the fix (the reader stat'ed a name and opened it again later): the same run lost lines — 199,794 of 200,000 without kills, 198,974 with them (issue 12); at 60,000 lines with 256 KB rotation, 57,996 of 59,940 entries without kills (this branch, integration test against the old build).`,
   END,

@@ -55,6 +55,11 @@ export interface RotationRunOptions {
   /** Time from an agent's start to its kill: random in [min, max] ms; default [200, 2200]. */
   killAfterMs?: [number, number];
   badEvery: number;
+  /**
+   * false: the same service and agent without `usage:` (nothing ingested; waits for the writer only), the
+   * baseline for the agent's RSS (test/bench/usage-rotation.ts).
+   */
+  ingest?: boolean;
   seed?: number;
   /** Give up waiting for the ledger to be complete after this long. */
   timeoutMs: number;
@@ -111,8 +116,7 @@ services:
     env: { USAGE_LINES: "${o.lines}", USAGE_RATE: "${o.rate}", USAGE_BAD_EVERY: "${o.badEvery}", USAGE_TS: "${TS}", USAGE_STATS: ${JSON.stringify(stats)} }
     restart: { policy: "no" }
     logs: { maxBytes: ${o.maxBytes}, keep: ${o.keep} }
-    usage: { log: true, intervalSec: 1 }
-`;
+${o.ingest === false ? '' : '    usage: { log: true, intervalSec: 1 }\n'}`;
     // The agent first, then the unit: the agent is reading from the first line on.
     agent = await startAgent(t);
     stopWatch = o.watch?.(socketPath) ?? null;
@@ -144,7 +148,7 @@ services:
     let last: UsageReport | null = null;
     for (;;) {
       last = await report();
-      if (fs.existsSync(stats) && last && last.total.entries >= want.entries) break;
+      if (fs.existsSync(stats) && (o.ingest === false || (last && last.total.entries >= want.entries))) break;
       if (Date.now() > deadline) break;
       await sleep(250);
     }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureUserManager } from './systemd.js';
+import { AGENT_MALLOC_ENV, AGENT_NODE_FLAGS } from '../../agent/adapters/process/heap-bounds.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'vigil.js');
@@ -123,8 +124,9 @@ export interface AgentProcess {
 
 /** Starts `vigil agent run` and waits until its socket answers. */
 export async function startAgent(t: TestHome, extraArgs: string[] = []): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [BIN, 'agent', 'run', ...extraArgs], {
-    env: t.env,
+  // As its unit runs it (agent/cli/commands/agent.ts): node's heap flags first, glibc's malloc bounds.
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN, 'agent', 'run', ...extraArgs], {
+    env: { ...AGENT_MALLOC_ENV, ...t.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,14 +1,16 @@
 /**
  * The bounds that keep the agent's memory flat while it ingests a backlog: log chunks of at most
  * CHUNK_BYTES (so at most that many bytes' worth of lines and entries per transaction), SQLite's page cache
- * at PAGE_CACHE_KIB, and V8's heap growth (agent/adapters/process/heap-bounds.ts). Each test fails when its
+ * at PAGE_CACHE_KIB, and V8's heap growth and semi-space size (agent/adapters/process/heap-bounds.ts). Each test fails when its
  * bound is removed.
  */
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { usageEnv, usageLine, usageSpec, type UsageEnv } from '../helpers/usage.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 import { CHUNK_BYTES, UsageIngester } from '../../agent/app/usage/ingest.js';
@@ -19,6 +21,14 @@ import { catalog } from '../helpers/usage.js';
 import type { ChunkJob, ParsedChunk } from '../../agent/core/usage/chunk.js';
 import type { LogChunk } from '../../agent/ports/usage-sources.js';
 import { BURN_BUCKET_MS, BurnWindow } from '../../agent/core/usage/detect.js';
+import {
+  AGENT_MALLOC_ENV,
+  AGENT_NODE_FLAGS,
+  MAX_SEMI_SPACE_MB,
+} from '../../agent/adapters/process/heap-bounds.js';
+import { agentRunArgv, agentUnitEnv } from '../../agent/cli/commands/agent.js';
+import { renderAgentUnit } from '../../agent/adapters/systemd/agent-unit.js';
+import { vigilPaths } from '../../agent/core/paths.js';
 
 let env: UsageEnv;
 afterEach(() => env?.close());
@@ -100,6 +110,46 @@ describe('memory bounds of usage ingestion', () => {
     }
   });
 
+  it('opening a large database (its integrity check reads every page) costs at most PAGE_CACHE_KIB of cache', () => {
+    const file = tempDbPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const big = new BetterSqlite3(file);
+    big.exec('CREATE TABLE pad (b BLOB)');
+    const put = big.prepare('INSERT INTO pad VALUES (randomblob(4000))');
+    big.transaction(() => {
+      for (let i = 0; i < 8000; i++) put.run();
+    })();
+    big.close();
+    assert.ok(fs.statSync(file).size > 30 * MB);
+    // A fresh process (the runner's own heap and allocator are warm): RSS before and after openDatabase().
+    const script = `const { openDatabase } = await import(${JSON.stringify(DB_MODULE)});
+      const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+      const before = rss();
+      const db = openDatabase(${JSON.stringify(file)});
+      process.stdout.write(JSON.stringify([before, rss()]));
+      db.close();`;
+    const [before, after] = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${script}`,
+        ],
+        {
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+          encoding: 'utf8',
+        },
+      ),
+    ) as [number, number];
+    assert.ok(
+      after - before < PAGE_CACHE_KIB * 1024 + 4 * MB,
+      `opening a ${(fs.statSync(file).size / MB).toFixed(0)} MB database added ${((after - before) / MB).toFixed(1)} MB of RSS`,
+    );
+  });
+
   it('the young generation stays at its size at start-up under a stream of short-lived objects (and grows without the bound)', () => {
     const [free0, free1] = heapRun('none', YOUNG);
     assert.ok(
@@ -111,6 +161,57 @@ describe('memory bounds of usage ingestion', () => {
       bound1 <= bound0 && bound1 <= 4 * MB,
       `with the bound the new space went ${(bound0 / MB).toFixed(1)} → ${(bound1 / MB).toFixed(1)} MB`,
     );
+  });
+
+  it("the agent's command line (its unit, its LaunchAgent) caps the semi-spaces, which no later flag can shrink", () => {
+    const argv = agentRunArgv(undefined);
+    const script = argv.findIndex((a) => a.endsWith('vigil.js'));
+    assert.deepEqual(argv.slice(script + 1), ['agent', 'run']);
+    const nodeFlags = argv.slice(1, script);
+    assert.deepEqual(nodeFlags, [...AGENT_NODE_FLAGS]);
+    // The same stream of objects, no bound set at run time: only node's flags hold the new space.
+    const [, grown] = heapRun('none', YOUNG);
+    const [, capped] = heapRun('none', YOUNG, nodeFlags);
+    assert.ok(grown > 8 * MB, `without the flags the new space grows to ${(grown / MB).toFixed(1)} MB`);
+    assert.ok(
+      capped <= 2 * MAX_SEMI_SPACE_MB * MB,
+      `with ${nodeFlags.join(' ')} the new space reached ${(capped / MB).toFixed(1)} MB`,
+    );
+  });
+
+  it("the agent's command line turns TurboFan off: a hot function stays unoptimized (it is optimized without)", () => {
+    const nodeFlags = agentRunArgv(undefined).slice(1, -3);
+    const hot = `function f(x) { return (x * 31 + 7) % 1000003; }
+      let s = 0; for (let i = 0; i < 3e6; i++) s += f(i);
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 3e6; i++) s += f(i);
+      process.stdout.write(String((%GetOptimizationStatus(f) & 16) !== 0)); // 16: optimized`;
+    const optimized = (flags: readonly string[]) =>
+      execFileSync(process.execPath, [...flags, '--allow-natives-syntax', '--input-type=module', '-e', hot], {
+        encoding: 'utf8',
+      });
+    assert.equal(optimized([]), 'true', 'without the flags V8 optimizes it (else this test shows nothing)');
+    assert.equal(optimized(nodeFlags), 'false', `with ${nodeFlags.join(' ')} it is optimized`);
+  });
+
+  it("the agent's systemd unit bounds glibc's allocator (two arenas, a free top above 128 KiB returned)", () => {
+    const env = agentUnitEnv({ PATH: '/usr/bin' }, '/home/u/.vigil', { VIGIL_LOG_LEVEL: 'debug' });
+    assert.equal(env.MALLOC_ARENA_MAX, '2');
+    assert.equal(env.MALLOC_TRIM_THRESHOLD_, '131072');
+    assert.deepEqual(Object.keys(env).sort(), [
+      'MALLOC_ARENA_MAX',
+      'MALLOC_TRIM_THRESHOLD_',
+      'PATH',
+      'VIGIL_HOME',
+      'VIGIL_LOG_LEVEL',
+    ]);
+    const paths = vigilPaths({ HOME: '/home/u', VIGIL_HOME: '/home/u/.vigil' });
+    const unit = renderAgentUnit(paths, agentRunArgv(undefined), env);
+    for (const [k, v] of Object.entries(AGENT_MALLOC_ENV))
+      assert.match(unit, new RegExp(`^Environment="?${k}=${v}"?$`, 'm'));
+    assert.match(unit, /^ExecStart=\S+ "?--max-semi-space-size=1"? "?--no-opt"? /m);
+    // A variable given to the install wins over the default.
+    assert.equal(agentUnitEnv({}, '/h', { MALLOC_ARENA_MAX: '1' }).MALLOC_ARENA_MAX, '1');
   });
 
   it('the old generation is collected before promoted garbage piles up to several times the live heap', () => {
@@ -151,6 +252,7 @@ describe('the burn window of the runaway detector', () => {
 });
 
 const MB = 1024 * 1024;
+const DB_MODULE = new URL('../../agent/adapters/sqlite/db.ts', import.meta.url).href;
 const MODULE = new URL('../../agent/adapters/process/heap-bounds.ts', import.meta.url).href;
 /** Prints [new space before, new space after] while ~170 MB of small objects, some surviving a few scavenges, go by. */
 const YOUNG = `
@@ -185,7 +287,11 @@ const OLD = `
  * the young-generation flag set directly, or with boundHeapGrowth() (loading TypeScript through tsx first,
  * which grows the new space a little: the bound holds it where it is at the call).
  */
-function heapRun(mode: 'none' | 'semi' | 'module', body: string): [number, number] {
+function heapRun(
+  mode: 'none' | 'semi' | 'module',
+  body: string,
+  nodeFlags: readonly string[] = [],
+): [number, number] {
   const setup =
     mode === 'semi'
       ? "v8.setFlagsFromString('--semi-space-growth-factor=1');"
@@ -193,7 +299,13 @@ function heapRun(mode: 'none' | 'semi' | 'module', body: string): [number, numbe
         ? `const { boundHeapGrowth } = await import(${JSON.stringify(MODULE)}); boundHeapGrowth();`
         : '';
   const script = `import v8 from 'node:v8';\n${setup}\n${body}`;
-  const args = [...(mode === 'module' ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script];
+  const args = [
+    ...nodeFlags,
+    ...(mode === 'module' ? ['--import', 'tsx'] : []),
+    '--input-type=module',
+    '-e',
+    script,
+  ];
   return JSON.parse(
     execFileSync(process.execPath, args, {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),

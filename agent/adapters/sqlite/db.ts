@@ -34,6 +34,9 @@ export function openDatabase(file: string): Database {
   let db: Database | undefined;
   try {
     db = new BetterSqlite3(file);
+    // First: quick_check reads every page, and with better-sqlite3's 16 MB cache it left a restarted agent
+    // up to 16 MB of RSS (its database holds the usage ledger; RESULTS-usage.md §4).
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`); // negative: KiB, not pages
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (onDisk && mode !== 'wal')
@@ -41,7 +44,6 @@ export function openDatabase(file: string): Database {
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
     db.pragma('synchronous = NORMAL');
-    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`); // negative: KiB, not pages
     db.pragma('foreign_keys = ON');
     db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     if (onDisk) restrictCompanions(file);

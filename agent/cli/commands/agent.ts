@@ -14,6 +14,7 @@ import {
 } from '../../adapters/systemd/agent-unit.js';
 import { readMarkers } from '../../adapters/systemd/unit-render.js';
 import { runAgent } from '../../daemon/run.js';
+import { AGENT_MALLOC_ENV, AGENT_NODE_FLAGS } from '../../adapters/process/heap-bounds.js';
 import { selectBackend } from '../../daemon/compose.js';
 import { AGENT_LABEL } from '../../adapters/launchd/labels.js';
 import { ApiClient } from '../../api/client.js';
@@ -77,6 +78,35 @@ export interface AgentServiceOptions {
   env?: Record<string, string>;
 }
 
+/** The installed agent's command line: node, its heap flags (fixed when node starts: heap-bounds.ts), the CLI. */
+export function agentRunArgv(http: string | undefined): string[] {
+  return [
+    process.execPath,
+    ...AGENT_NODE_FLAGS,
+    path.join(packageRoot(), 'bin', 'vigil.js'),
+    'agent',
+    'run',
+    ...(http !== undefined ? ['--http', http] : []),
+  ];
+}
+
+/** The environment of the agent's systemd unit: its home, PATH, glibc's allocator bounds (heap-bounds.ts), then `extra`. */
+export function agentUnitEnv(
+  ioEnv: NodeJS.ProcessEnv,
+  home: string,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const env: Record<string, string> = {
+    VIGIL_HOME: home,
+    PATH: ioEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    ...AGENT_MALLOC_ENV,
+    ...extra,
+  };
+  // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
+  if (ioEnv.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';
+  return env;
+}
+
 /**
  * Installs `vigil agent run` as a user service for io.env's VIGIL_HOME (systemd unit, or a LaunchAgent
  * on macOS) and waits for its socket. Used by `vigil agent install` and by `vigil demo`.
@@ -87,13 +117,7 @@ export async function installAgentService(
 ): Promise<{ backend: 'systemd' | 'launchd'; name: string; file: string; socket: string }> {
   if (opts.http !== undefined) parseHostPort(opts.http);
   const paths = vigilPaths(io.env);
-  const argvRun = [
-    process.execPath,
-    path.join(packageRoot(), 'bin', 'vigil.js'),
-    'agent',
-    'run',
-    ...(opts.http !== undefined ? ['--http', opts.http] : []),
-  ];
+  const argvRun = agentRunArgv(opts.http);
   const deps = { runner: new NodeProcessRunner(io.env), paths, env: io.env };
   if (selectBackend(io.env) === 'launchd') {
     // macOS: the agent as a LaunchAgent (starts at login, restarted by launchd).
@@ -113,13 +137,7 @@ export async function installAgentService(
     await waitForAgent(paths.socket, 15_000);
     return { backend: 'launchd', name: label, file, socket: paths.socket };
   }
-  const env: Record<string, string> = {
-    VIGIL_HOME: paths.home,
-    PATH: io.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    ...opts.env,
-  };
-  // Installed by the desktop app, process.execPath is its Electron binary running as Node: keep it so.
-  if (io.env.ELECTRON_RUN_AS_NODE) env.ELECTRON_RUN_AS_NODE = '1';
+  const env = agentUnitEnv(io.env, paths.home, opts.env);
   const unit = opts.unit ?? AGENT_UNIT;
   const file = await installAgentUnit({ ...deps, unit }, renderAgentUnit(paths, argvRun, env));
   await waitForAgent(paths.socket, 15_000);

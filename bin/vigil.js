@@ -2,11 +2,14 @@
 // The `vigil` command. Runs the compiled CLI (npm install builds it through the "prepare" script).
 // `vigil status --json` is first asked of the agent with only the socket client loaded
 // (agent/cli/status-fast.ts); every other command, and that one when the agent does not answer it, runs
-// the CLI proper.
+// the CLI proper. `vigil agent run` sets its V8 flags first, before any of its code is loaded
+// (agent/adapters/process/code-tiers.ts).
 const argv = process.argv.slice(2);
 
 async function run() {
   let env = process.env;
+  if (argv[0] === 'agent' && argv[1] === 'run')
+    (await import('../dist/agent/adapters/process/code-tiers.js')).interpretOnly();
   if (argv[0] === 'status') {
     const { fastStatus } = await import('../dist/agent/cli/status-fast.js');
     const fast = await fastStatus(argv, env);

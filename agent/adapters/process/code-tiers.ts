@@ -7,7 +7,8 @@
  * expressions (native code either way, irregexp compiles patterns on its own), so its CPU did not rise.
  *
  * Both flags are read by V8 whenever it decides to compile, but they must be set before the agent's
- * modules load (bin/vigil.js does it first thing for `vigil agent run`): set in runAgent, after the
+ * modules load (on node's command line in the agent's unit: heap-bounds.ts AGENT_NODE_FLAGS; and bin/vigil.js
+ * sets them first thing for a `vigil agent run` started without them): set in runAgent, after the
  * imports, they saved nothing — loading ~200 modules already ran both compilers. WebAssembly (fetch's
  * HTTP parser) keeps its own compilers, which --lite-mode or --jitless would take away.
  */

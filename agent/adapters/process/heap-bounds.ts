@@ -20,10 +20,11 @@
  *    keeps, and which V8 never shrinks while the agent is busy). So the agent is started with
  *    AGENT_NODE_FLAGS on node's command line (its systemd unit, its LaunchAgent, the tests' agents):
  *    1 MB semi-spaces, 6 MB less while ingesting 200,000 usage lines (test/bench/RESULTS-usage.md §4).
- *  - No TurboFan (`--no-opt`; the interpreter and Sparkplug's baseline code remain): optimizing the hot
- *    ingestion functions touched ~4 MB more of node's binary (the compiler's own code) and its zones; the
- *    agent's work is I/O and SQLite, so it is ~1.3× slower at reading a log flat out (still 26,000–34,000
- *    entries/s against the 5,000 a second a busy service writes) for ~4–5 MB less RSS (RESULTS-usage.md §4).
+ *  - The interpreter only (code-tiers.ts: no TurboFan, no Sparkplug), also on that command line: optimizing
+ *    the hot ingestion functions touched ~4 MB more of node's binary (the compiler's own code) and its zones;
+ *    the agent's work is I/O and SQLite, so it is ~1.3× slower at reading a log flat out (still
+ *    26,000–34,000 entries/s against the 5,000 a second a busy service writes) for ~4–5 MB less RSS
+ *    (RESULTS-usage.md §4).
  *
  * Outside V8, glibc's allocator (SQLite's pages and statements, read buffers, V8's own bookkeeping) keeps
  * freed memory in per-thread arenas and at the top of its heap; AGENT_MALLOC_ENV in the agent's systemd unit
@@ -31,6 +32,7 @@
  * free top above 128 KiB: 4 MB less while ingesting the same lines.
  */
 import v8 from 'node:v8';
+import { INTERPRETER_ONLY_FLAGS } from './code-tiers.js';
 
 /** New-space growth factor: 1 = never grow past the semi-space size at the call. */
 export const SEMI_SPACE_GROWTH_FACTOR = 1;
@@ -40,7 +42,10 @@ export const OLD_SPACE_GROWING_PERCENT = 25;
 /** The most a semi-space may hold (MB); the young generation is two of them. */
 export const MAX_SEMI_SPACE_MB = 1;
 /** node's options for `vigil agent run`, before the script: flags V8 reads only when it creates the heap. */
-export const AGENT_NODE_FLAGS: readonly string[] = [`--max-semi-space-size=${MAX_SEMI_SPACE_MB}`, '--no-opt'];
+export const AGENT_NODE_FLAGS: readonly string[] = [
+  `--max-semi-space-size=${MAX_SEMI_SPACE_MB}`,
+  ...INTERPRETER_ONLY_FLAGS,
+];
 
 /** glibc malloc tunables for the agent's process (its unit's Environment=, the tests' agents). */
 export const AGENT_MALLOC_ENV: Readonly<Record<string, string>> = {

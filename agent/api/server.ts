@@ -2,9 +2,8 @@
  * The agent's API server (node:http, no framework): always on a unix socket (mode 0600, no token), and
  * optionally on loopback HTTP (bearer token, Host/Origin checks). Routes come from contract.ts.
  */
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { VigilError } from '../core/errors.js';
 import { DEFAULT_HEARTBEAT_MS } from './contract.js';
@@ -14,6 +13,7 @@ import { SessionAuthority, SESSION_TTL_MS, type SessionPersistence } from './ses
 import { sessionEndpoints } from './session-routes.js';
 import { SECURITY_HEADERS, createUiServer } from './ui-static.js';
 import { StreamRegistry } from './event-stream.js';
+import { alreadyRunning, clearStaleSocket, closeServer, listen, portInUse } from './listen.js';
 import { DEFAULT_MAX_BODY_BYTES, createRequestListener } from './dispatch.js';
 
 export interface ApiServerOptions {
@@ -42,91 +42,6 @@ export interface ApiServer {
   httpAddress(): { host: string; port: number } | null;
   /** Ends open event streams, stops listening, removes the socket file. Idempotent. */
   close(): Promise<void>;
-}
-
-const PROBE_TIMEOUT_MS = 1_000;
-
-/** Does a live process answer on this unix socket? */
-function socketAnswers(path: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ path });
-    const done = (alive: boolean | Error): void => {
-      clearTimeout(timer);
-      s.destroy();
-      if (alive instanceof Error) reject(alive);
-      else resolve(alive);
-    };
-    // A peer that accepts but never finishes connecting is treated as alive: never delete a live socket.
-    const timer = setTimeout(() => done(true), PROBE_TIMEOUT_MS);
-    s.once('connect', () => done(true));
-    s.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') done(false);
-      else
-        done(new VigilError('E_IO', `cannot probe the agent socket ${path}: ${err.message}`, { cause: err }));
-    });
-  });
-}
-
-function alreadyRunning(path: string): VigilError {
-  return new VigilError('E_IO', `agent already running: another process answers on ${path}`);
-}
-
-/** The HTTP port is taken: by whom is for `ss`/`lsof` to say (root sees every user's process). */
-function portInUse(host: string, port: number): VigilError {
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return new VigilError(
-    'E_PORT_IN_USE',
-    `cannot serve the agent's HTTP API on ${where}: another process already listens there (possibly another user's, squatting the port). Find it with \`ss -ltnp 'sport = :${port}'\` or \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` (as root to see other users' processes); stop it, or run the agent on another port (--http 127.0.0.1:PORT)`,
-  );
-}
-
-/** Removes a stale socket file left by a dead agent; refuses when it is not a socket or still answers. */
-async function clearStaleSocket(path: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(path).isSocket();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new VigilError('E_IO', `cannot inspect ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  if (!isSocket) {
-    throw new VigilError(
-      'E_IO',
-      `${path} exists and is not a socket; move it away so the agent can listen there`,
-    );
-  }
-  if (await socketAnswers(path)) throw alreadyRunning(path);
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new VigilError('E_IO', `cannot remove stale socket ${path}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-  }
-}
-
-function listen(server: Server, args: [path: string] | [port: number, host: string]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    server.once('error', onError);
-    server.listen(...(args as [number, string]), () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {

@@ -2,7 +2,7 @@
  * The agent's route table: every route of the contract but the server's own session routes, one slice
  * per feature (agent/daemon/<feature>-routes.ts). The compiler checks that no route is left out.
  */
-import type { AgentApi } from '../api/route-table.js';
+import type { AgentApi } from '../api/server.js';
 import type { AgentModule, AgentRuntime } from './module.js';
 import { coreRoutes } from './core-routes.js';
 import { monitorRoutes } from './monitor-routes.js';

@@ -1,5 +1,5 @@
 /** The core routes of the running agent: health, status, service actions and the event history/stream. */
-import type { RouteHandlers, StreamSources } from '../api/route-table.js';
+import type { RouteHandlers, StreamSources } from '../api/server.js';
 import type { CoreRouteTypes } from '../api/contract.js';
 import { VERSION } from '../cli/version.js';
 import { serviceAction } from '../app/status.js';

@@ -1,5 +1,5 @@
 /** The log routes of the running agent: tail, search and follow over $VIGIL_HOME/logs, redacted. */
-import type { RouteHandlers, StreamSources } from '../api/route-table.js';
+import type { RouteHandlers, StreamSources } from '../api/server.js';
 import type { LogRouteTypes } from '../api/contract.js';
 import { VigilError } from '../core/errors.js';
 import { FileLogReader } from '../adapters/logs/reader.js';

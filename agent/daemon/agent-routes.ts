@@ -1,9 +1,17 @@
 /**
- * The agent's route table: every route of the contract but the server's own session routes. The core
- * routes (health, status, service actions, events) are here; each other feature's slice comes from
- * agent/daemon/<feature>-routes.ts. The compiler checks that no route is left out.
+ * The agent's route table, and the API server it is bound to: every route of the contract but the
+ * server's own session routes. The core routes (health, status, service actions, events) are here; each
+ * other feature's slice comes from agent/daemon/<feature>-routes.ts. The compiler checks that no route is
+ * left out.
  */
-import type { AgentApi, RouteHandlers, StreamSources } from '../api/server.js';
+import {
+  startApiServer,
+  type AgentApi,
+  type ApiServer,
+  type RouteHandlers,
+  type StreamSources,
+} from '../api/server.js';
+import { readOrCreateToken } from '../adapters/fs/token.js';
 import type { CoreRouteTypes } from '../api/contract.js';
 import { VERSION } from '../cli/version.js';
 import { serviceAction } from '../app/status.js';
@@ -16,6 +24,33 @@ import { credentialRoutes } from './credential-routes.js';
 import { logRoutes } from './log-routes.js';
 import { usageRoutes } from './usage-routes.js';
 import { hostRoutes } from './host-routes.js';
+import { findUiDir } from './ui-dir.js';
+
+/**
+ * The agent's API on its socket (and loopback HTTP when asked), answering from the route table below;
+ * browser sessions are listed in the database across restarts.
+ */
+export function serveAgentApi(deps: {
+  services: AgentRuntime;
+  modules: readonly AgentModule[];
+  startedAt: number;
+  env: NodeJS.ProcessEnv;
+  http: { host: string; port: number } | undefined;
+}): Promise<ApiServer> {
+  const { ctx, store, logger } = deps.services;
+  return startApiServer({
+    handlers: agentRoutes({ ...deps, demo: deps.env.VIGIL_DEMO === '1' }),
+    socketPath: ctx.paths.socket,
+    token: readOrCreateToken(ctx.paths.token),
+    ...(deps.http ? { http: deps.http } : {}),
+    uiDir: findUiDir(deps.env),
+    sessionStore: {
+      load: () => store.getState('ui.sessions'),
+      save: (sessions) => store.setState('ui.sessions', sessions),
+    },
+    logger,
+  });
+}
 
 export function agentRoutes(deps: {
   services: AgentRuntime;

@@ -14,7 +14,7 @@ import {
 import { readOrCreateToken } from '../adapters/fs/token.js';
 import type { CoreRouteTypes } from '../api/contract.js';
 import { VERSION } from '../cli/version.js';
-import { serviceAction } from '../app/status.js';
+import { serviceAction } from '../app/service-actions.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { eventPages } from '../adapters/sqlite/event-pages.js';
 import type { EventQuery } from '../ports/store.js';

@@ -1,4 +1,7 @@
 /**
+ * Service actions: `start|stop|restart` of installed services (serviceAction, the agent's action route),
+ * the unknown-service error, and the manager every action goes through.
+ *
  * The one place intents are recorded (see core/intent.ts): a ServiceManager that, before it asks the real
  * one to stop, start or restart services, stores what it asked and when, per service. Every caller gets
  * it from the composition root (`vigil start/stop/restart`, apply, budget stops and resumes, credential
@@ -122,11 +125,12 @@ export function requireServices(store: Store | null, names: readonly string[]): 
 }
 
 /**
- * `start|stop|restart` of one installed service, then its fresh status (`refresh`: the agent ticks its
+ * `start|stop|restart` of one installed service through the intent-recording manager (above: the intent is
+ * stored, then the backend's manager is asked), then its fresh status (`refresh`: the agent ticks its
  * supervisor, the CLI computes the document directly).
  */
 export async function serviceAction(
-  deps: { store: Store | null; manager: ServiceManager; refresh: () => Promise<StatusDoc> },
+  deps: { store: Store | null; manager: IntentRecordingManager; refresh: () => Promise<StatusDoc> },
   service: string,
   verb: ActionVerb,
 ): Promise<ActionResult> {

@@ -23,7 +23,7 @@ export interface Context {
   runner: ProcessRunner;
   clock: Clock;
   /** The service manager, recording Vigil's intents (stop/start/restart) in the store: use this one. */
-  manager: ServiceManager;
+  manager: IntentRecordingManager;
   /** The backend's own manager, intents not recorded (the launchd watcher standing in for its restart policy). */
   rawManager: ServiceManager;
   journal: FileExitJournal;

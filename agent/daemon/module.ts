@@ -10,7 +10,7 @@ import type { StatusDoc } from '../core/status.js';
 import type { VigilEvent } from '../core/events.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
-import type { ServiceManager } from '../ports/service-manager.js';
+import type { IntentRecordingManager } from '../app/service-actions.js';
 import type { Context } from './compose.js';
 import type { Supervisor } from './supervisor.js';
 import type { CredentialRuntime } from './credentials.js';
@@ -22,7 +22,8 @@ export interface AgentRuntime {
   ctx: Context;
   store: Store;
   clock: Clock;
-  manager: ServiceManager;
+  /** The composition root's manager (ctx.manager): every stop, start and restart records its intent. */
+  manager: IntentRecordingManager;
   supervisor: Supervisor;
   logger: Logger;
   /** The credential store, its value cache and the leak guard: run every service log line you show through `credentials.guard.redactLines`. */

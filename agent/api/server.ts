@@ -15,6 +15,7 @@
  * it, not with the agent: the schemas are zod, ~15 MB of resident memory in an agent nobody writes to.
  * The compiler asks for a validator for every route whose contract has a body.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import {
   createServer,
@@ -50,7 +51,8 @@ import { sessionEndpoints } from './session-routes.js';
 import { SECURITY_HEADERS, createUiServer, type UiServer } from './ui-static.js';
 import { StreamRegistry, openEventStream } from './event-stream.js';
 import { openLogStream } from './log-stream.js';
-import { HttpError, readJsonBody, sendJson, sendJsonList, sendText } from './http-io.js';
+import { HttpError, sendJson, sendJsonList, sendText } from './responses.js';
+import { decodeJsonBody } from './routes/body-parse.js';
 import { describeThrown, internalMessage, newRequestId } from './internal-error.js';
 import { alreadyRunning, clearStaleSocket, closeServer, listen, portInUse } from './listen.js';
 
@@ -356,6 +358,41 @@ export interface DispatchOptions {
   ui?: UiServer;
   /** Headers every response carries (HTTP: CSP and friends). */
   headers?: Readonly<Record<string, string>>;
+}
+
+/** Reads a POST body: JSON only, at most `limit` bytes. Returns undefined when there is none. */
+async function readJsonBody(req: IncomingMessage, limit: number, sha256?: string): Promise<unknown> {
+  const tooLarge = (): HttpError =>
+    new HttpError(413, 'E_USAGE', `request body larger than ${limit} bytes`, { Connection: 'close' });
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Read by hand: destroying the request (as a broken for-await would) would also kill the 413 response.
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve());
+    req.on('error', reject);
+  });
+  const bytes = Buffer.concat(chunks);
+  // A signed browser request signed its body's digest: a body swapped in transit is refused.
+  if (sha256 !== undefined && createHash('sha256').update(bytes).digest('hex') !== sha256) {
+    throw new HttpError(401, 'E_UNAUTHORIZED', 'the body does not match its signed digest');
+  }
+  if (size === 0) return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'E_USAGE', 'request body must be JSON (Content-Type: application/json)');
+  }
+  return decodeJsonBody(bytes);
 }
 
 function splitUrl(url: string): { pathname: string; search: string } {

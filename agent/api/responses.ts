@@ -1,8 +1,6 @@
-/** Reading a request's JSON body and writing responses (JSON, text, a long JSON list in chunks). */
-import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/** Writing the API's responses: JSON, text, a long JSON list in chunks; the error with an HTTP status of its own. */
+import type { ServerResponse } from 'node:http';
 import { VigilError, type ErrorCode } from '../core/errors.js';
-import { decodeJsonBody } from './routes/body-parse.js';
 
 /** An error with an HTTP status that is not the code's usual one (405, 413, 415). */
 export class HttpError extends VigilError {
@@ -94,39 +92,4 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
-}
-
-/** Reads a POST body: JSON only, at most `limit` bytes. Returns undefined when there is none. */
-export async function readJsonBody(req: IncomingMessage, limit: number, sha256?: string): Promise<unknown> {
-  const tooLarge = (): HttpError =>
-    new HttpError(413, 'E_USAGE', `request body larger than ${limit} bytes`, { Connection: 'close' });
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Read by hand: destroying the request (as a broken for-await would) would also kill the 413 response.
-  await new Promise<void>((resolve, reject) => {
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(tooLarge());
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve());
-    req.on('error', reject);
-  });
-  const bytes = Buffer.concat(chunks);
-  // A signed browser request signed its body's digest: a body swapped in transit is refused.
-  if (sha256 !== undefined && createHash('sha256').update(bytes).digest('hex') !== sha256) {
-    throw new HttpError(401, 'E_UNAUTHORIZED', 'the body does not match its signed digest');
-  }
-  if (size === 0) return undefined;
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') {
-    throw new HttpError(415, 'E_USAGE', 'request body must be JSON (Content-Type: application/json)');
-  }
-  return decodeJsonBody(bytes);
 }

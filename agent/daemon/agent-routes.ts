@@ -18,7 +18,8 @@ import { serviceAction } from '../app/service-actions.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { eventPages } from '../adapters/sqlite/event-pages.js';
 import type { EventQuery } from '../ports/store.js';
-import { decorate, type AgentModule, type AgentRuntime } from './module.js';
+import type { StatusDoc } from '../core/status.js';
+import type { AgentModule, AgentRuntime } from './module.js';
 import { monitorRoutes } from './monitor-routes.js';
 import { credentialRoutes } from './credential-routes.js';
 import { logRoutes } from './log-routes.js';
@@ -100,4 +101,9 @@ function coreRoutes(deps: {
     ...(store instanceof SqliteStore ? { eventPages: (q: EventQuery) => eventPages(store.db, q) } : {}),
     subscribe: (listener) => supervisor.subscribe(listener),
   };
+}
+
+/** The status document with each module's part (health, resources, scrapes, spend, budget, disk). */
+function decorate(modules: readonly AgentModule[], doc: StatusDoc): StatusDoc {
+  return modules.reduce((d, m) => (m.decorateStatus ? m.decorateStatus(d) : d), doc);
 }

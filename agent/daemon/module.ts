@@ -66,7 +66,3 @@ export async function eachModule(
     }
   }
 }
-
-export function decorate(modules: readonly AgentModule[], doc: StatusDoc): StatusDoc {
-  return modules.reduce((d, m) => (m.decorateStatus ? m.decorateStatus(d) : d), doc);
-}

@@ -15,9 +15,6 @@ import { readOrCreateToken } from '../adapters/fs/token.js';
 import type { CoreRouteTypes } from '../api/contract.js';
 import { VERSION } from '../cli/version.js';
 import { serviceAction } from '../app/service-actions.js';
-import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
-import { eventPages } from '../adapters/sqlite/event-pages.js';
-import type { EventQuery } from '../ports/store.js';
 import type { StatusDoc } from '../core/status.js';
 import type { AgentModule, AgentRuntime } from './module.js';
 import { monitorRoutes } from './monitor-routes.js';
@@ -98,7 +95,7 @@ function coreRoutes(deps: {
       ),
     events: ({ query }) => ({ events: store.queryEvents(query) }),
     eventHistory: (q) => store.queryEvents(q),
-    ...(store instanceof SqliteStore ? { eventPages: (q: EventQuery) => eventPages(store.db, q) } : {}),
+    ...(store.eventPages ? { eventPages: store.eventPages.bind(store) } : {}),
     subscribe: (listener) => supervisor.subscribe(listener),
   };
 }

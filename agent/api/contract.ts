@@ -6,8 +6,8 @@
  * `<Feature>RouteTypes` interface (params, query, body, response per route) and its query codecs.
  * Adding a feature: spread its table into ROUTES, intersect its types into RouteTypes, spread its codecs
  * into QUERY_CODECS; the compiler then asks for the route's handler in the agent's route table
- * (agent/api/route-table.ts, filled by agent/daemon/agent-routes.ts) and, when it takes a body, for its
- * validator (agent/api/route-table.ts).
+ * (agent/api/server.ts, filled by agent/daemon/agent-routes.ts) and, when it takes a body, for its
+ * validator (BODY_PARSERS in agent/api/server.ts).
  */
 import { VigilError, type ErrorCode } from '../core/errors.js';
 import type { RouteSpec, Same, QueryCodec } from './route-spec.js';

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VigilEvent } from '../core/events.js';
 import type { EventQuery } from '../ports/store.js';
-import type { StreamSources } from './route-table.js';
+import type { StreamSources } from './server.js';
 import { MAX_EVENT_LIMIT, SSE_HEARTBEAT, SSE_RESPONSE_HEADERS, formatSseEvent } from './contract.js';
 
 /** A client that stops reading is dropped once this much is queued (it reconnects with Last-Event-ID). */

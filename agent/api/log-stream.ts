@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogTailQuery } from '../core/logs/model.js';
-import type { StreamSources } from './route-table.js';
+import type { StreamSources } from './server.js';
 import type { StreamRegistry } from './event-stream.js';
 import { SSE_HEARTBEAT, SSE_RESPONSE_HEADERS } from './sse-wire.js';
 import { isVigilError } from '../core/errors.js';

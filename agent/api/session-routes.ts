@@ -1,6 +1,6 @@
 /** The server's own route slice: the session routes (GET /api/session, login codes, sign-out). */
 import { VigilError } from '../core/errors.js';
-import type { RouteHandlers, SessionRouteName } from './route-table.js';
+import type { RouteHandlers, SessionRouteName } from './server.js';
 import { LOGIN_PATH, type SessionAuthority } from './session.js';
 
 export type SessionEndpoints = Pick<RouteHandlers, SessionRouteName>;

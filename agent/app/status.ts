@@ -1,7 +1,7 @@
 /**
  * The status use cases, written once for the agent and for the CLI without one: a service's status
  * view (the agent's supervisor tick and directStatus both build it here), the status document computed
- * directly (one batched manager call), service actions, and the unknown-service error.
+ * directly (one batched manager call), and the check that named services are in it.
  */
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 import { startTimeoutField } from '../core/manifest/wait-args.js';
@@ -13,9 +13,8 @@ import { intentKey, type Intent } from '../core/intent.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
-import { VigilError } from '../core/errors.js';
 import { withGroups } from '../core/replicas-status.js';
-import type { ActionResult, ActionVerb } from '../api/routes/core.js';
+import { unknownServices } from './service-actions.js';
 
 export const SNAPSHOTS_KEY = 'supervisor.snapshots';
 
@@ -71,41 +70,9 @@ export async function directStatus(deps: {
   });
 }
 
-/** E_UNKNOWN_SERVICE naming the missing services and what is installed. */
-export function unknownServices(missing: readonly string[], installed: readonly string[]): VigilError {
-  return new VigilError(
-    'E_UNKNOWN_SERVICE',
-    `unknown service${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}${installed.length ? ` (installed: ${installed.join(', ')})` : ' (nothing is installed; run vigil apply)'}`,
-  );
-}
-
-/** The records of these services, or E_UNKNOWN_SERVICE naming the ones that are not installed. */
-export function requireServices(store: Store | null, names: readonly string[]): ServiceRecord[] {
-  const known = new Map((store?.listServices() ?? []).map((s) => [s.name, s]));
-  const missing = names.filter((n) => !known.has(n));
-  if (missing.length > 0) throw unknownServices(missing, [...known.keys()]);
-  return names.map((n) => known.get(n)!);
-}
-
 /** E_UNKNOWN_SERVICE unless every name is in the status document. */
 export function requireInStatus(doc: StatusDoc, names: readonly string[]): void {
   const known = doc.services.map((s) => s.name);
   const missing = names.filter((n) => !known.includes(n));
   if (missing.length > 0) throw unknownServices(missing, known);
-}
-
-/**
- * `start|stop|restart` of one installed service, then its fresh status (`refresh`: the agent ticks its
- * supervisor, the CLI computes the document directly).
- */
-export async function serviceAction(
-  deps: { store: Store | null; manager: ServiceManager; refresh: () => Promise<StatusDoc> },
-  service: string,
-  verb: ActionVerb,
-): Promise<ActionResult> {
-  requireServices(deps.store, [service]);
-  await deps.manager[verb]([service]);
-  const s = (await deps.refresh()).services.find((x) => x.name === service);
-  if (!s) throw new VigilError('E_SERVICE_MANAGER', `${service} did not report a status after ${verb}`);
-  return { service, action: verb, ok: true, status: s };
 }

@@ -1,15 +1,54 @@
 /**
- * The agent's route table: every route of the contract but the server's own session routes, one slice
- * per feature (agent/daemon/<feature>-routes.ts). The compiler checks that no route is left out.
+ * The agent's route table, and the API server it is bound to: every route of the contract but the
+ * server's own session routes. The core routes (health, status, service actions, events) are here; each
+ * other feature's slice comes from agent/daemon/<feature>-routes.ts. The compiler checks that no route is
+ * left out.
  */
-import type { AgentApi } from '../api/route-table.js';
+import {
+  startApiServer,
+  type AgentApi,
+  type ApiServer,
+  type RouteHandlers,
+  type StreamSources,
+} from '../api/server.js';
+import { readOrCreateToken } from '../adapters/fs/token.js';
+import type { CoreRouteTypes } from '../api/contract.js';
+import { VERSION } from '../cli/version.js';
+import { serviceAction } from '../app/service-actions.js';
+import type { StatusDoc } from '../core/status.js';
 import type { AgentModule, AgentRuntime } from './module.js';
-import { coreRoutes } from './core-routes.js';
 import { monitorRoutes } from './monitor-routes.js';
 import { credentialRoutes } from './credential-routes.js';
 import { logRoutes } from './log-routes.js';
 import { usageRoutes } from './usage-routes.js';
 import { hostRoutes } from './host-routes.js';
+import { findUiDir } from './ui-dir.js';
+
+/**
+ * The agent's API on its socket (and loopback HTTP when asked), answering from the route table below;
+ * browser sessions are listed in the database across restarts.
+ */
+export function serveAgentApi(deps: {
+  services: AgentRuntime;
+  modules: readonly AgentModule[];
+  startedAt: number;
+  env: NodeJS.ProcessEnv;
+  http: { host: string; port: number } | undefined;
+}): Promise<ApiServer> {
+  const { ctx, store, logger } = deps.services;
+  return startApiServer({
+    handlers: agentRoutes({ ...deps, demo: deps.env.VIGIL_DEMO === '1' }),
+    socketPath: ctx.paths.socket,
+    token: readOrCreateToken(ctx.paths.token),
+    ...(deps.http ? { http: deps.http } : {}),
+    uiDir: findUiDir(deps.env),
+    sessionStore: {
+      load: () => store.getState('ui.sessions'),
+      save: (sessions) => store.setState('ui.sessions', sessions),
+    },
+    logger,
+  });
+}
 
 export function agentRoutes(deps: {
   services: AgentRuntime;
@@ -25,4 +64,43 @@ export function agentRoutes(deps: {
     ...usageRoutes(deps.services, deps.modules),
     ...hostRoutes(deps.services.host),
   };
+}
+
+/** The core routes: health, status, service actions and the event history/stream. */
+function coreRoutes(deps: {
+  services: AgentRuntime;
+  modules: readonly AgentModule[];
+  startedAt: number;
+  /** The agent of `vigil demo` (its unit sets VIGIL_DEMO=1). */
+  demo?: boolean;
+}): Pick<RouteHandlers, keyof CoreRouteTypes> &
+  Pick<StreamSources, 'eventHistory' | 'subscribe' | 'eventPages'> {
+  const { supervisor, store, manager } = deps.services;
+  const status = () => decorate(deps.modules, supervisor.currentStatus());
+  return {
+    health: () => ({
+      ok: true,
+      version: VERSION,
+      pid: process.pid,
+      startedAt: new Date(deps.startedAt).toISOString(),
+      ...(deps.demo ? { demo: true as const } : {}),
+    }),
+    status: () => status(),
+    action: ({ params }) =>
+      // The fresh status after the command: a full tick, then the decorated document (health, spend…).
+      serviceAction(
+        { store, manager, refresh: async () => (await supervisor.tick({ full: true }), status()) },
+        params.name,
+        params.verb,
+      ),
+    events: ({ query }) => ({ events: store.queryEvents(query) }),
+    eventHistory: (q) => store.queryEvents(q),
+    ...(store.eventPages ? { eventPages: store.eventPages.bind(store) } : {}),
+    subscribe: (listener) => supervisor.subscribe(listener),
+  };
+}
+
+/** The status document with each module's part (health, resources, scrapes, spend, budget, disk). */
+function decorate(modules: readonly AgentModule[], doc: StatusDoc): StatusDoc {
+  return modules.reduce((d, m) => (m.decorateStatus ? m.decorateStatus(d) : d), doc);
 }

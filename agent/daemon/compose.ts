@@ -11,7 +11,7 @@ import { systemClock } from '../adapters/clock/system-clock.js';
 import { tailLines } from '../adapters/fs/log-tail.js';
 import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import type { ServiceManager, Backend } from '../ports/service-manager.js';
-import { IntentRecordingManager } from '../app/intents.js';
+import { IntentRecordingManager } from '../app/service-actions.js';
 import type { Store } from '../ports/store.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { Clock } from '../ports/clock.js';
@@ -23,7 +23,7 @@ export interface Context {
   runner: ProcessRunner;
   clock: Clock;
   /** The service manager, recording Vigil's intents (stop/start/restart) in the store: use this one. */
-  manager: ServiceManager;
+  manager: IntentRecordingManager;
   /** The backend's own manager, intents not recorded (the launchd watcher standing in for its restart policy). */
   rawManager: ServiceManager;
   journal: FileExitJournal;

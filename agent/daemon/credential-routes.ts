@@ -1,5 +1,5 @@
 /** The credential routes of the running agent: list, set, remove, rotate, audit. Responses never carry a value. */
-import type { RouteHandlers } from '../api/route-table.js';
+import type { RouteHandlers } from '../api/server.js';
 import { actorOf, type CredentialRouteTypes } from '../api/contract.js';
 import { listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
 import { rotateCredentials } from '../app/rotate.js';

@@ -1,5 +1,5 @@
 /** The host strip's route: the machine's facts, read when asked (systeminformation loads on the first). */
-import type { RouteHandlers } from '../api/route-table.js';
+import type { RouteHandlers } from '../api/server.js';
 import type { HostRouteTypes } from '../api/contract.js';
 import { VigilError } from '../core/errors.js';
 import type { HostFacts } from '../ports/host-facts.js';

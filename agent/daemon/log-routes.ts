@@ -1,16 +1,18 @@
 /** The log routes of the running agent: tail, search and follow over $VIGIL_HOME/logs, redacted. */
-import type { RouteHandlers, StreamSources } from '../api/route-table.js';
+import type { RouteHandlers, StreamSources } from '../api/server.js';
 import type { LogRouteTypes } from '../api/contract.js';
 import { VigilError } from '../core/errors.js';
 import { FileLogReader } from '../adapters/logs/reader.js';
+import type { LogReader } from '../ports/log-reader.js';
+import { serviceLogs } from '../app/service-logs.js';
 import type { AgentRuntime } from './module.js';
 import { agentLogRedaction } from './log-redaction.js';
 
-export function logReaderFor(services: Pick<AgentRuntime, 'ctx' | 'store' | 'credentials'>): FileLogReader {
-  return new FileLogReader({
-    logsDir: services.ctx.paths.logs,
-    redactFor: agentLogRedaction(services),
-    known: (service) => services.store.listServices().some((s) => s.name === service),
+export function logReaderFor(services: Pick<AgentRuntime, 'ctx' | 'store' | 'credentials'>): LogReader {
+  return serviceLogs({
+    open: (known) =>
+      new FileLogReader({ logsDir: services.ctx.paths.logs, redactFor: agentLogRedaction(services), known }),
+    store: () => services.store,
   });
 }
 

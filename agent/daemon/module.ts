@@ -10,7 +10,7 @@ import type { StatusDoc } from '../core/status.js';
 import type { VigilEvent } from '../core/events.js';
 import type { Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
-import type { ServiceManager } from '../ports/service-manager.js';
+import type { IntentRecordingManager } from '../app/service-actions.js';
 import type { Context } from './compose.js';
 import type { Supervisor } from './supervisor.js';
 import type { CredentialRuntime } from './credentials.js';
@@ -23,7 +23,8 @@ export interface AgentRuntime {
   ctx: Context;
   store: Store;
   clock: Clock;
-  manager: ServiceManager;
+  /** The composition root's manager (ctx.manager): every stop, start and restart records its intent. */
+  manager: IntentRecordingManager;
   supervisor: Supervisor;
   logger: Logger;
   /** The credential store, its value cache and the leak guard: run every service log line you show through `credentials.guard.redactLines`. */
@@ -67,8 +68,4 @@ export async function eachModule(
       logger.error({ err, module: m.name, hook }, 'agent module failed');
     }
   }
-}
-
-export function decorate(modules: readonly AgentModule[], doc: StatusDoc): StatusDoc {
-  return modules.reduce((d, m) => (m.decorateStatus ? m.decorateStatus(d) : d), doc);
 }

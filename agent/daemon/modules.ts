@@ -3,7 +3,7 @@ import type { AgentModule, AgentRuntime } from './module.js';
 import type { LaunchdManager } from '../adapters/launchd/launchd-manager.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import { LaunchdWatch } from './launchd-watch.js';
-import { IntentRecordingManager } from '../app/intents.js';
+import { IntentRecordingManager } from '../app/service-actions.js';
 import { MemoryWatch } from './memory-watch.js';
 import { PsSampler } from '../adapters/launchd/ps-sampler.js';
 import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';

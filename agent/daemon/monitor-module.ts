@@ -12,7 +12,7 @@ import type { OneShot } from '../core/alerts/engine.js';
 import { LOCAL_ZONE } from '../core/usage/tz.js';
 import { HealthMonitor } from '../app/health-monitor.js';
 import { Liveness } from '../app/liveness.js';
-import { IntentRecordingManager } from '../app/intents.js';
+import { IntentRecordingManager } from '../app/service-actions.js';
 import { ResourceMonitor } from '../app/resource-monitor.js';
 import { Alerting } from '../app/alerting.js';
 import { alertViews } from '../app/alert-views.js';

@@ -1,5 +1,5 @@
 /** The routes of the health/resources/alerts feature, served by the MonitorModule. */
-import type { RouteHandlers } from '../api/route-table.js';
+import type { RouteHandlers } from '../api/server.js';
 import type { MonitorRouteTypes } from '../api/contract.js';
 import type { AlertView } from '../api/routes/monitor.js';
 import { VigilError } from '../core/errors.js';

@@ -11,14 +11,12 @@ import { assertPrivateHome, ensurePrivateDir } from '../adapters/fs/private-home
 import path from 'node:path';
 import { VigilError, isStoreBusy } from '../core/errors.js';
 import type { VigilEvent } from '../core/events.js';
-import { readOrCreateToken } from '../adapters/fs/token.js';
 import { createLogger } from '../adapters/agent-log/logger.js';
-import { startApiServer, type ApiServer } from '../api/server.js';
+import type { ApiServer } from '../api/server.js';
 import { createContext } from './compose.js';
 import { Supervisor } from './supervisor.js';
-import { agentRoutes } from './agent-routes.js';
+import { serveAgentApi } from './agent-routes.js';
 import { createModules } from './modules.js';
-import { findUiDir } from './ui-dir.js';
 import { eachModule, type AgentRuntime } from './module.js';
 import { CredentialRuntime } from './credentials.js';
 import { DiskWatch } from '../app/disk-watch.js';
@@ -138,18 +136,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         message: `Vigil agent started (pid ${process.pid})`,
       },
     ]);
-    server = await startApiServer({
-      handlers: agentRoutes({ services, modules, startedAt, demo: opts.env.VIGIL_DEMO === '1' }),
-      socketPath: ctx.paths.socket,
-      token: readOrCreateToken(ctx.paths.token),
-      ...(opts.http ? { http: opts.http } : {}),
-      uiDir: findUiDir(opts.env),
-      sessionStore: {
-        load: () => store.getState('ui.sessions'),
-        save: (sessions) => store.setState('ui.sessions', sessions),
-      },
-      logger,
-    });
+    server = await serveAgentApi({ services, modules, startedAt, env: opts.env, http: opts.http });
     try {
       watcher = watch(path.dirname(ctx.paths.exits), () => wake?.());
     } catch (err) {

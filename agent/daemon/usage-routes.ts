@@ -1,6 +1,6 @@
 /** The usage and budget routes of the running agent (a slice of agentRoutes). */
 import { VigilError } from '../core/errors.js';
-import type { RouteHandlers } from '../api/route-table.js';
+import type { RouteHandlers } from '../api/server.js';
 import type { UsageRouteTypes } from '../api/contract.js';
 import { budgetStatus, usageReport, usageSeries } from '../app/usage/query.js';
 import type { AgentModule, AgentRuntime } from './module.js';

@@ -70,7 +70,7 @@ export interface StateKeys {
   'supervisor.snapshots': Record<string, ServiceSnapshot>;
   /** How far the supervisor has read the exit journal (bytes). */
   'supervisor.exitsOffset': number;
-  /** The latest stop/start/restart Vigil asked for, per service (app/intents.ts). */
+  /** The latest stop/start/restart Vigil asked for, per service (app/service-actions.ts). */
   [intent: `intent:${string}`]: Intent;
   'health.snapshots': Record<string, HealthSnapshot>;
   /** Non-critical notices held for the quiet-hours digest. */

@@ -28,6 +28,11 @@ export interface Store {
   /** Inserts events whose key is new; returns the ones inserted (with ids). */
   appendEvents(events: readonly NewEvent[]): VigilEvent[];
   queryEvents(query: EventQuery): VigilEvent[];
+  /**
+   * The same events as queryEvents, read a page at a time, so a reply of 10,000 events with their log
+   * tails never exists whole. A store that cannot page leaves it out: the API answers from queryEvents.
+   */
+  eventPages?(query: EventQuery): Iterable<VigilEvent[]>;
 
   upsertService(record: ServiceRecord): void;
   removeService(name: string): void;

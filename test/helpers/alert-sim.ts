@@ -34,7 +34,7 @@ import type { DailyMinute } from '../../agent/core/alerts/metric-window.js';
 import { HealthMonitor } from '../../agent/app/health-monitor.js';
 import { Liveness } from '../../agent/app/liveness.js';
 import { MetricAlerts } from '../../agent/app/metric-alerts.js';
-import { IntentRecordingManager } from '../../agent/app/intents.js';
+import { IntentRecordingManager } from '../../agent/app/service-actions.js';
 import { alertViews } from '../../agent/app/alert-views.js';
 import { Supervisor } from '../../agent/daemon/supervisor.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';

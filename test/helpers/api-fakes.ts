@@ -9,7 +9,7 @@ import {
   type AlertsResponse,
   type ResourcesResponse,
 } from '../../agent/api/contract.js';
-import type { AgentApi, RouteRequest } from '../../agent/api/route-table.js';
+import type { AgentApi, RouteRequest } from '../../agent/api/server.js';
 import type { LogSearchResult, LogTailQuery, LogTailResult } from '../../agent/core/logs/model.js';
 import type {
   AuditDoc,

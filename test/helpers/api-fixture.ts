@@ -8,7 +8,7 @@ import type { EventType, NewEvent, VigilEvent } from '../../agent/core/events.js
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import type { EventQuery } from '../../agent/ports/store.js';
 import type { ActionResult, HealthDoc } from '../../agent/api/contract.js';
-import type { AgentApi, ApiHandlers, RouteRequest } from '../../agent/api/route-table.js';
+import type { AgentApi, ApiHandlers, RouteRequest } from '../../agent/api/server.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../agent/api/server.js';
 
 export const TOKEN = 'a'.repeat(64);

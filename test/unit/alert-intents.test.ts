@@ -20,7 +20,7 @@ import {
 import { step, type StepInput } from '../../agent/core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../../agent/core/supervise/model.js';
 import type { ExitRecord, ObservedStatus } from '../../agent/core/observed.js';
-import { IntentRecordingManager } from '../../agent/app/intents.js';
+import { IntentRecordingManager } from '../../agent/app/service-actions.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import type { ServiceManager } from '../../agent/ports/service-manager.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { ApiHandlers } from '../../agent/api/route-table.js';
+import type { ApiHandlers } from '../../agent/api/server.js';
 import { describeThrown } from '../../agent/api/internal-error.js';
 import { hostHeaders, raw, startFixture, type Fixture } from '../helpers/api-fixture.js';
 

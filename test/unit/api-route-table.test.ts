@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiClient } from '../../agent/api/client.js';
-import { BODY_PARSERS, type ApiHandlers } from '../../agent/api/route-table.js';
+import { BODY_PARSERS, type ApiHandlers } from '../../agent/api/server.js';
 import type { VigilError } from '../../agent/core/errors.js';
 import { createApi, isApiError } from '../../renderer/src/api/client.js';
 import { TOKEN, raw, serviceStatus, startFixture, type Fixture } from '../helpers/api-fixture.js';

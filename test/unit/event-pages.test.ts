@@ -6,6 +6,10 @@ import { eventPages } from '../../agent/adapters/sqlite/event-pages.js';
 import type { NewEvent } from '../../agent/core/events.js';
 import type { EventQuery } from '../../agent/ports/store.js';
 import { tempDbPath } from '../helpers/temp-db.js';
+import { agentRoutes } from '../../agent/daemon/agent-routes.js';
+import type { AgentRuntime } from '../../agent/daemon/module.js';
+import type { Store } from '../../agent/ports/store.js';
+import { vigilPaths } from '../../agent/core/paths.js';
 
 const T0 = Date.UTC(2026, 11, 2);
 
@@ -60,6 +64,35 @@ describe('eventPages', () => {
       store.appendEvents([ev(100 + got.length)]);
     }
     assert.deepEqual(got, expected);
+    store.close();
+  });
+
+  it("the store offers its pages through the Store port, and the agent's route table answers GET /api/events with them", () => {
+    const store = SqliteStore.open(tempDbPath());
+    store.appendEvents(Array.from({ length: 450 }, (_, i) => ev(i)));
+    const q: EventQuery = { limit: 450 };
+    const viaPort = [...store.eventPages(q)];
+    assert.deepEqual(
+      viaPort.map((p) => p.length),
+      [200, 200, 50],
+    );
+    assert.deepEqual(viaPort.flat(), store.queryEvents(q));
+    const runtime = (s: Store) =>
+      ({
+        store: s,
+        ctx: { paths: vigilPaths({ VIGIL_HOME: '/nonexistent/vh' }) },
+        clock: { now: () => T0 },
+      }) as unknown as AgentRuntime;
+    const table = agentRoutes({ services: runtime(store), modules: [], startedAt: T0 });
+    assert.ok(table.eventPages, 'a store that pages: the route writes its reply a page at a time');
+    assert.deepEqual([...table.eventPages(q)].flat(), store.queryEvents(q));
+    // A store that cannot page: no pages, the server answers from the events handler, whole.
+    const plain = agentRoutes({
+      services: runtime({ queryEvents: (x: EventQuery) => store.queryEvents(x) } as unknown as Store),
+      modules: [],
+      startedAt: T0,
+    });
+    assert.equal(plain.eventPages, undefined);
     store.close();
   });
 });

@@ -10,7 +10,10 @@ import type { VigilEvent } from '../../core/events.js';
 import type { EventQuery } from '../../ports/store.js';
 import type { Database } from './db.js';
 import { eventFromRow, type EventRow } from './codec.js';
-import { DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT } from './sqlite-store.js';
+
+/** How many events a query selects when it names no limit, and at most (queryEvents and the pages alike). */
+export const DEFAULT_EVENT_LIMIT = 200;
+export const MAX_EVENT_LIMIT = 10_000;
 
 export const EVENT_PAGE = 200;
 

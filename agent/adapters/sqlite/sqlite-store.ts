@@ -5,6 +5,7 @@ import type { EventQuery, ServiceRecord, Store } from '../../ports/store.js';
 import { openDatabase, type Database } from './db.js';
 import { migrate } from './migrations.js';
 import { sqliteLedgers } from './ledgers.js';
+import { DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT, eventPages } from './event-pages.js';
 import type { StoreLedgers } from '../../ports/store-ledgers.js';
 import {
   eventFromRow,
@@ -14,9 +15,6 @@ import {
   type EventRow,
   type ServiceRow,
 } from './codec.js';
-
-export const DEFAULT_EVENT_LIMIT = 200;
-export const MAX_EVENT_LIMIT = 10_000;
 
 type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
 
@@ -92,6 +90,11 @@ export class SqliteStore implements Store {
   appendEvents(events: readonly NewEvent[]): VigilEvent[] {
     if (events.length === 0) return [];
     return this.appendTx(events);
+  }
+
+  /** queryEvents a page at a time (event-pages.ts). */
+  eventPages(query: EventQuery): Iterable<VigilEvent[]> {
+    return eventPages(this.db, query);
   }
 
   /**

@@ -30,6 +30,42 @@ export interface QueryDeps {
   ledger: UsageLedger;
 }
 
+/** Read-only stand-ins when no database exists yet: no settings, no usage. */
+function emptyStore(): Store {
+  const none = () => {
+    throw new VigilError('E_STORE', 'no database');
+  };
+  const ledgers = { usage: emptyLedger, resourceHistory: none, alertLog: none, credentials: none };
+  return {
+    getState: () => undefined,
+    setState: none,
+    appendEvents: none,
+    queryEvents: () => [],
+    upsertService: none,
+    removeService: none,
+    listServices: () => [],
+    ledgers,
+    transaction: none,
+    close: () => undefined,
+  };
+}
+
+function emptyLedger(): UsageLedger {
+  return {
+    record: () => [],
+    totals: () => [],
+    daily: () => [],
+    hourly: () => [],
+    pairs: () => [],
+    spendByService: () => new Map(),
+    unpricedModels: () => [],
+    pruneHourly: () => 0,
+  };
+}
+
+/** The reads before any database exists (`vigil usage` and `vigil budget` without an agent): empty. */
+export const NO_USAGE_DATABASE: QueryDeps = { store: emptyStore(), ledger: emptyLedger() };
+
 function withUsd<T extends UsageTotals>(t: T): T & { costUsd: number } {
   return { ...t, costUsd: microToUsd(t.costMicro) };
 }

@@ -2,7 +2,8 @@
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import type { ServiceStatus } from '../../core/status.js';
 import type { ActionVerb } from '../../api/contract.js';
-import { directStatus, requireServices } from '../../app/status.js';
+import { directStatus } from '../../app/status.js';
+import { requireServices } from '../../app/service-actions.js';
 import { createContext } from '../../daemon/compose.js';
 import { agentClient } from '../remote.js';
 import { JSON_FLAG, parse } from '../args.js';

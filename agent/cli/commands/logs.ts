@@ -137,29 +137,19 @@ function viaAgent(client: ApiClient, io: Io): LogSource {
   };
 }
 
-/** No agent: the same reader in this process, with the store's values redacted. */
+/** No agent: the same use case in this process, with the store's values redacted. */
 async function direct(io: Io): Promise<LogSource> {
-  const [{ FileLogReader }, { directLogRedaction }, { createContext }] = await Promise.all([
+  const [{ FileLogReader }, { directLogRedaction }, { createContext }, { serviceLogs }] = await Promise.all([
     import('../../adapters/logs/reader.js'),
     import('../../daemon/log-redaction.js'),
     import('../../daemon/compose.js'),
+    import('../../app/service-logs.js'),
   ]);
   const paths = vigilPaths(io.env);
   const ctx = await createContext(io.env);
-  return new FileLogReader({
-    logsDir: paths.logs,
-    redactFor: directLogRedaction(ctx),
-    known: (service) => {
-      try {
-        return (
-          ctx
-            .existingStore()
-            ?.listServices()
-            .some((s) => s.name === service) ?? false
-        );
-      } finally {
-        ctx.close();
-      }
-    },
+  return serviceLogs({
+    open: (known) => new FileLogReader({ logsDir: paths.logs, redactFor: directLogRedaction(ctx), known }),
+    store: () => ctx.existingStore(),
+    release: () => ctx.close(),
   });
 }

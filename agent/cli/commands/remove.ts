@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import { serviceLogPath } from '../../core/paths.js';
 import { launcherLogPath } from '../../adapters/launcher/contract.js';
-import { requireServices } from '../../app/status.js';
+import { requireServices } from '../../app/service-actions.js';
 import { createContext } from '../../daemon/compose.js';
 import { JSON_FLAG, parse } from '../args.js';
 import { printJson, type Io } from '../io.js';

@@ -6,7 +6,7 @@
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import type { Store } from '../../ports/store.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import { budgetStatus, usageReport } from '../../app/usage/query.js';
+import { NO_USAGE_DATABASE, budgetStatus, usageReport } from '../../app/usage/query.js';
 import { BudgetEnforcer } from '../../app/usage/budget.js';
 import { createContext, type Context } from '../../daemon/compose.js';
 import type { BudgetResumeResponse, BudgetStatusDoc, UsageReport } from '../../core/usage/report.js';
@@ -52,8 +52,7 @@ export async function usageCommand(argv: string[], io: Io): Promise<number> {
   let report: UsageReport | typeof NO_AGENT = await readViaAgent(io, (c) => c.call('usage', {}, q));
   if (report === NO_AGENT) {
     report = await direct(io, (_ctx, deps) => {
-      if (deps) return usageReport(deps, q, Date.now());
-      return usageReport({ store: emptyStore(), ledger: emptyLedger() }, q, Date.now());
+      return usageReport(deps ?? NO_USAGE_DATABASE, q, Date.now());
     });
   }
   if (values.json) printJson(io, report);
@@ -69,9 +68,7 @@ export async function budgetCommand(argv: string[], io: Io): Promise<number> {
       throw new VigilError('E_USAGE', `"budget status" takes no arguments\nusage: ${BUDGET}`);
     let doc: BudgetStatusDoc | typeof NO_AGENT = await readViaAgent(io, (c) => c.call('budget', {}));
     if (doc === NO_AGENT)
-      doc = await direct(io, (_ctx, deps) =>
-        budgetStatus(deps ?? { store: emptyStore(), ledger: emptyLedger() }, Date.now()),
-      );
+      doc = await direct(io, (_ctx, deps) => budgetStatus(deps ?? NO_USAGE_DATABASE, Date.now()));
     if (values.json) printJson(io, doc);
     else io.out(budgetText(doc, Date.now()));
     return EXIT_OK;
@@ -106,37 +103,4 @@ export async function budgetCommand(argv: string[], io: Io): Promise<number> {
   if (values.json) printJson(io, result);
   else io.out(resumeText(result));
   return EXIT_OK;
-}
-
-/** Read-only stand-ins when no database exists yet: no settings, no usage. */
-function emptyStore(): Parameters<typeof budgetStatus>[0]['store'] {
-  const none = () => {
-    throw new VigilError('E_STORE', 'no database');
-  };
-  const ledgers = { usage: emptyLedger, resourceHistory: none, alertLog: none, credentials: none };
-  return {
-    getState: () => undefined,
-    setState: none,
-    appendEvents: none,
-    queryEvents: () => [],
-    upsertService: none,
-    removeService: none,
-    listServices: () => [],
-    ledgers,
-    transaction: none,
-    close: () => undefined,
-  };
-}
-
-function emptyLedger(): Parameters<typeof budgetStatus>[0]['ledger'] {
-  return {
-    record: () => [],
-    totals: () => [],
-    daily: () => [],
-    hourly: () => [],
-    pairs: () => [],
-    spendByService: () => new Map(),
-    unpricedModels: () => [],
-    pruneHourly: () => 0,
-  };
 }

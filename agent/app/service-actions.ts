@@ -1,4 +1,7 @@
 /**
+ * Service actions: `start|stop|restart` of installed services (serviceAction, the agent's action route),
+ * the unknown-service error, and the manager every action goes through.
+ *
  * The one place intents are recorded (see core/intent.ts): a ServiceManager that, before it asks the real
  * one to stop, start or restart services, stores what it asked and when, per service. Every caller gets
  * it from the composition root (`vigil start/stop/restart`, apply, budget stops and resumes, credential
@@ -11,7 +14,10 @@
 import { intentKey, requiredDependents, type Intent, type IntentAction } from '../core/intent.js';
 import type { ServiceManager, UnitFile } from '../ports/service-manager.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
-import type { Store } from '../ports/store.js';
+import type { ServiceRecord, Store } from '../ports/store.js';
+import type { StatusDoc } from '../core/status.js';
+import { VigilError } from '../core/errors.js';
+import type { ActionResult, ActionVerb } from '../api/routes/core.js';
 import type { Clock } from '../ports/clock.js';
 
 export class IntentRecordingManager implements ServiceManager {
@@ -100,4 +106,37 @@ export class IntentRecordingManager implements ServiceManager {
       throw err;
     }
   }
+}
+
+/** E_UNKNOWN_SERVICE naming the missing services and what is installed. */
+export function unknownServices(missing: readonly string[], installed: readonly string[]): VigilError {
+  return new VigilError(
+    'E_UNKNOWN_SERVICE',
+    `unknown service${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}${installed.length ? ` (installed: ${installed.join(', ')})` : ' (nothing is installed; run vigil apply)'}`,
+  );
+}
+
+/** The records of these services, or E_UNKNOWN_SERVICE naming the ones that are not installed. */
+export function requireServices(store: Store | null, names: readonly string[]): ServiceRecord[] {
+  const known = new Map((store?.listServices() ?? []).map((s) => [s.name, s]));
+  const missing = names.filter((n) => !known.has(n));
+  if (missing.length > 0) throw unknownServices(missing, [...known.keys()]);
+  return names.map((n) => known.get(n)!);
+}
+
+/**
+ * `start|stop|restart` of one installed service through the intent-recording manager (above: the intent is
+ * stored, then the backend's manager is asked), then its fresh status (`refresh`: the agent ticks its
+ * supervisor, the CLI computes the document directly).
+ */
+export async function serviceAction(
+  deps: { store: Store | null; manager: IntentRecordingManager; refresh: () => Promise<StatusDoc> },
+  service: string,
+  verb: ActionVerb,
+): Promise<ActionResult> {
+  requireServices(deps.store, [service]);
+  await deps.manager[verb]([service]);
+  const s = (await deps.refresh()).services.find((x) => x.name === service);
+  if (!s) throw new VigilError('E_SERVICE_MANAGER', `${service} did not report a status after ${verb}`);
+  return { service, action: verb, ok: true, status: s };
 }

@@ -44,9 +44,12 @@ export class ResourceMonitor {
     this.selfPid = opts.selfPid ?? process.pid;
   }
 
-  /** Samples when due (never two at once); returns whether it sampled. */
-  async maybeSample(status: StatusDoc, now: number): Promise<boolean> {
-    if (this.busy || now - this.lastAt < this.everyMs) return false;
+  /**
+   * Samples when due (never two at once); returns whether it sampled. `everyMs` overrides the interval
+   * for this call (the agent samples seldom while nobody looks and nothing needs fresh numbers).
+   */
+  async maybeSample(status: StatusDoc, now: number, everyMs = this.everyMs): Promise<boolean> {
+    if (this.busy || now - this.lastAt < everyMs) return false;
     this.busy = true;
     this.lastAt = now;
     try {
@@ -59,6 +62,11 @@ export class ResourceMonitor {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** When the next sample is due (ms from now) at this interval. */
+  dueInMs(now: number, everyMs = this.everyMs): number {
+    return Math.max(0, this.lastAt + everyMs - now);
   }
 
   async sample(status: StatusDoc, now: number): Promise<void> {

@@ -38,7 +38,9 @@ export type ErrorCode =
   /** A user-supplied regular expression ran past its time bound (it backtracks too much). */
   | 'E_REGEX_TIMEOUT'
   /** `vigil import`: a source file that cannot be read or mapped (named with its line). */
-  | 'E_IMPORT';
+  | 'E_IMPORT'
+  /** The user bus sent something that is not D-Bus, or refused the unit subscription. */
+  | 'E_DBUS';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -37,6 +37,6 @@ export function coreRoutes(deps: {
     events: ({ query }) => ({ events: store.queryEvents(query) }),
     eventHistory: (q) => store.queryEvents(q),
     ...(store instanceof SqliteStore ? { eventPages: (q: EventQuery) => eventPages(store.db, q) } : {}),
-    subscribe: (listener) => supervisor.subscribe(listener),
+    subscribe: (listener) => supervisor.subscribe(listener, { viewer: true }),
   };
 }

@@ -110,6 +110,10 @@ export class UsageModule implements AgentModule {
     });
   }
 
+  nextTickInMs(now: number): number | null {
+    return this.watch.nextRoundInMs(now);
+  }
+
   afterTick(status: StatusDoc, events: readonly VigilEvent[]): void {
     this.watch.observe(status, events);
   }

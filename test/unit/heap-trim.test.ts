@@ -38,4 +38,33 @@ describe('heap trim', () => {
     startHeapTrim(0, every);
     assert.equal(scheduled.length, 1, 'no schedule for 0');
   });
+
+  it('collects only when the heap grew by half a megabyte since the last collection', () => {
+    let fn: () => void = () => undefined;
+    let heap = 10_000_000;
+    let collections = 0;
+    startHeapTrim(
+      1000,
+      (f) => ((fn = f), {}),
+      () => undefined,
+      () => heap,
+      () => {
+        collections++;
+        heap = 10_100_000; // what it freed
+      },
+    );
+    fn();
+    assert.equal(collections, 0, 'an unchanged heap is not collected');
+    heap += 400_000;
+    fn();
+    assert.equal(collections, 0);
+    heap = 10_700_000;
+    fn();
+    assert.equal(collections, 1);
+    fn();
+    assert.equal(collections, 1, 'measured again after the collection');
+    heap = 10_700_000;
+    fn();
+    assert.equal(collections, 2);
+  });
 });

@@ -86,6 +86,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const supervisor = new Supervisor({
     // launchd pushes nothing, but every exit comes through the launcher's journal: a slow reconciliation.
     ...(launchd ? { fullPollEveryMs: RECONCILE_EVERY_MS } : {}),
+    // VIGIL_PUSH_STALE_MS: how long an exit waits for the push of what followed before a poll (tests).
+    ...(Number(opts.env.VIGIL_PUSH_STALE_MS) > 0
+      ? { staleAfterMs: Number(opts.env.VIGIL_PUSH_STALE_MS) }
+      : {}),
     wake: wakeUp,
     manager: ctx.manager,
     store,

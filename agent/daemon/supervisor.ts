@@ -64,6 +64,11 @@ export interface SupervisorDeps {
   fullPollEveryMs?: number;
   /** With pushed unit changes: how often every unit is reconciled all the same (ms); default 5 min. */
   reconcileEveryMs?: number;
+  /**
+   * With pushed unit changes: how long a service that exited, or whose unit is in transition, may go
+   * without a pushed change before the manager is asked all the same (a missed signal); default 5 s.
+   */
+  staleAfterMs?: number;
   /** Asks the agent's loop for a tick soon (a refreshed observation is waiting). */
   wake?: () => void;
   /** A write failed for lack of space (the disk-full condition); the work is retried by the next tick. */
@@ -102,6 +107,9 @@ export class Supervisor {
   private unitWatch: UnitWatch | null = null;
   private followed = '';
   private reconcileAll = false;
+  /** When each service was last observed (a poll or a refresh), and exits seen since (service → when). */
+  private readonly observedAt = new Map<string, number>();
+  private readonly exitedAt = new Map<string, number>();
 
   /** Events of ticks whose transaction has not landed yet (the database was locked), oldest first. */
   private unsaved: NewEvent[] = [];
@@ -226,10 +234,14 @@ export class Supervisor {
     const names = services.map((s) => s.name);
     this.follow(names);
     // What the manager's push (a refresh after a unit change) brought since the last tick.
-    for (const [n, o] of this.fresh) this.observed.set(n, o);
+    for (const [n, o] of this.fresh) {
+      this.observed.set(n, o);
+      this.exitedAt.delete(n);
+    }
     this.fresh.clear();
     let { records, next } = await journal.readSince(this.offset);
     const now = clock.now();
+    for (const r of records) if (!this.exitedAt.has(r.service)) this.exitedAt.set(r.service, now);
     const complete = names.every((n) => this.observed.has(n));
     const poll = forceFull || !complete || this.mustPoll(names, now);
     const drift = await this.maybeCheckDrift(now);
@@ -272,7 +284,13 @@ export class Supervisor {
     const observed = await this.deps.manager.status(names);
     this.observed = new Map(observed.map((o) => [o.service, o]));
     this.lastPoll = now;
-    return this.deps.journal.readSince(after);
+    this.exitedAt.clear();
+    for (const n of names) this.observedAt.set(n, now);
+    for (const n of [...this.observedAt.keys()]) if (!this.observed.has(n)) this.observedAt.delete(n);
+    const late = await this.deps.journal.readSince(after);
+    // Exits the answer may predate: the push (or, failing it, a poll) must show what followed them.
+    for (const r of late.records) this.exitedAt.set(r.service, now);
+    return late;
   }
 
   /** The state machine for every service on the observation in memory; stores and publishes what changed. */
@@ -403,8 +421,25 @@ export class Supervisor {
       ? (this.deps.reconcileEveryMs ?? RECONCILE_EVERY_MS)
       : (this.deps.fullPollEveryMs ?? 5000);
     if (now - this.lastPoll >= every) return true;
-    if (this.watching) return false;
+    if (this.watching) return this.staleDueAt(names) <= now;
     return names.some((n) => !STEADY.has(this.observed.get(n)?.active ?? ''));
+  }
+
+  /**
+   * With push: when the soonest observation goes stale, a service that exited or whose unit is in
+   * transition without a pushed change since (Infinity: none). Pushes may be missed (a signal lost, a
+   * match not yet on the bus); then the manager is asked, so no restart waits for the reconciliation.
+   */
+  private staleDueAt(names: readonly string[]): number {
+    const after = this.deps.staleAfterMs ?? 5000;
+    let due = Infinity;
+    for (const n of names) {
+      const exited = this.exitedAt.get(n);
+      if (exited !== undefined) due = Math.min(due, exited + after);
+      const o = this.observed.get(n);
+      if (o && !STEADY.has(o.active)) due = Math.min(due, (this.observedAt.get(n) ?? -Infinity) + after);
+    }
+    return due;
   }
 
   /**
@@ -420,6 +455,7 @@ export class Supervisor {
     if (this.pendingFailures.size > 0 || this.fresh.size > 0) return 0;
     if (!this.watching && [...this.observed.values()].some((o) => !STEADY.has(o.active)))
       due = Math.min(due, 1000);
+    if (this.watching) due = Math.min(due, this.staleDueAt([...this.observed.keys()]) - now);
     const looping = Object.entries(this.snapshots).filter(([, snap]) => snap.loopKey !== null);
     if (looping.length > 0) {
       const windows = new Map(
@@ -495,8 +531,12 @@ export class Supervisor {
         if (names.length === 0) continue;
         try {
           const observed = await this.deps.manager.status(names);
-          for (const o of observed) this.fresh.set(o.service, o);
-          if (all) this.lastPoll = this.deps.clock.now();
+          const at = this.deps.clock.now();
+          for (const o of observed) {
+            this.fresh.set(o.service, o);
+            this.observedAt.set(o.service, at);
+          }
+          if (all) this.lastPoll = at;
         } catch (err) {
           this.deps.logger.warn({ err }, 'unit status refresh failed; the next tick polls');
           this.lastPoll = -Infinity;

@@ -23,6 +23,7 @@ describe('event-driven supervision (real systemd)', () => {
   const p = uniquePrefix();
   const web = `${p}-web`;
   const other = `${p}-other`;
+  const rep = `${p}-rep`;
 
   before(async () => {
     t = await makeHome();
@@ -31,6 +32,10 @@ describe('event-driven supervision (real systemd)', () => {
     command: [${SLEEPER}]
     restart: { policy: always, delaySec: 0.1 }
   ${other}:
+    command: [${SLEEPER}]
+    restart: { policy: always, delaySec: 0.1 }
+  ${rep}:
+    replicas: 2
     command: [${SLEEPER}]
     restart: { policy: always, delaySec: 0.1 }
 `;
@@ -47,6 +52,7 @@ describe('event-driven supervision (real systemd)', () => {
       VIGIL_IDLE_SAMPLE_MS: HOUR,
       VIGIL_BUDGET_EVAL_MS: HOUR,
       VIGIL_GC_EVERY_MS: '0',
+      VIGIL_PUSH_STALE_MS: HOUR,
     };
     const agent = await startAgent({ ...t, env: { ...t.env, ...env } });
     const api = new ApiClient({ socketPath: path.join(t.env.VIGIL_HOME!, 'agent.sock') });
@@ -75,7 +81,7 @@ describe('event-driven supervision (real systemd)', () => {
       );
       assert.ok(crashed.at - killedAt < 1000, `crashed after ${crashed.at - killedAt} ms`);
       assert.equal(crashed.e.exit?.signal, 'SIGKILL');
-      // No poll is due for an hour: the new run can only have come by the unit subscription.
+      // No poll is due for an hour (nor a stale exit's): the new run can only have come by the subscription.
       const restarted = await waitFor(
         'restarted on the stream',
         () => seen.find((x) => x.e.type === 'restarted'),
@@ -94,6 +100,22 @@ describe('event-driven supervision (real systemd)', () => {
         async () => (await api.status()).services.find((s) => s.name === other && s.state === 'stopped'),
         5000,
       );
+      // An instance of a template unit (its object path escapes the `@`): its restart is pushed too.
+      const inst = `${rep}@2`;
+      const was = await waitFor('the instance running', async () =>
+        (await api.status()).services.find((s) => s.name === inst && s.state === 'running' && s.pid),
+      );
+      process.kill(was.pid!, 'SIGKILL');
+      const back = await waitFor(
+        'the instance restarted (pushed)',
+        async () =>
+          (await api.status()).services.find(
+            (s) => s.name === inst && s.state === 'running' && s.pid && s.pid !== was.pid,
+          ),
+        5000,
+        20,
+      );
+      assert.equal(back.restarts, was.restarts + 1);
       ctl.abort();
       await stream;
     } finally {

@@ -374,6 +374,69 @@ describe('Supervisor tick', () => {
     assert.equal(manager.closed, true);
     store.close();
   });
+  it('with push: an exit, or a unit in transition, with no pushed change for 5 s is polled (a missed signal)', async () => {
+    const file = tempDbPath();
+    const clock = new FakeClock(T0);
+    const manager = new WatchingManager();
+    const journal = new FakeJournal();
+    const { store, sup } = setup(file, manager, journal, clock, { wake: () => undefined });
+    for (const n of ['a', 'b']) installed(store, n);
+    manager.observed.set('a', running('a', 10));
+    manager.observed.set('b', running('b', 20));
+    await sup.tick();
+    const stop = sup.startWatching();
+    manager.handler!.up();
+    await settle();
+    await sup.tick();
+    const calls = manager.calls.length;
+    assert.ok(sup.nextTickInMs(clock.now()) > 60_000, 'all steady: nothing due');
+    journal.records.push({
+      offset: 0,
+      at: clock.now(),
+      service: 'a',
+      result: 'signal',
+      how: 'killed',
+      code: null,
+      signal: 'SIGKILL',
+    });
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['crashed'],
+    );
+    assert.equal(manager.calls.length, calls, 'the exit alone: no manager call');
+    assert.equal(sup.nextTickInMs(clock.now()), 5000, 'the push of what followed is awaited 5 s');
+    manager.observed.set('a', { ...running('a', 10), active: 'activating', sub: 'auto-restart', pid: null });
+    await clock.advance(4999);
+    await sup.tick();
+    assert.equal(manager.calls.length, calls, 'not yet stale');
+    await clock.advance(1);
+    await sup.tick();
+    assert.equal(manager.calls.length, calls + 1, 'no push came: polled');
+    assert.equal(sup.currentStatus().services.find((s) => s.name === 'a')!.state, 'starting');
+    assert.equal(sup.nextTickInMs(clock.now()), 5000, 'in transition, still no push: again in 5 s');
+    manager.observed.set('a', running('a', 11, 1));
+    await clock.advance(5000);
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['restarted'],
+    );
+    assert.equal(manager.calls.length, calls + 2);
+    assert.ok(sup.nextTickInMs(clock.now()) > 60_000, 'steady again: only the reconciliation is due');
+
+    // A pushed change in time: no poll.
+    journal.records.push({ ...journal.records[0]!, offset: 1, at: clock.now() });
+    await sup.tick();
+    manager.observed.set('a', running('a', 12, 2));
+    manager.handler!.changed(['a']);
+    await settle();
+    await sup.tick();
+    const after = manager.calls.length;
+    await clock.advance(10_000);
+    await sup.tick();
+    assert.equal(manager.calls.length, after, 'the push came: nothing stale');
+    stop();
+    store.close();
+  });
 });
 
 class WatchingManager extends FakeManager {

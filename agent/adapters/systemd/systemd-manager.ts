@@ -279,9 +279,9 @@ export class SystemdManager implements ServiceManager {
   watch(handler: UnitChangeHandler): UnitWatch & { drop(): void } {
     if (this.env.VIGIL_UNIT_PUSH === 'off')
       return { follow: () => undefined, close: () => undefined, drop: () => undefined };
-    const sub = new UnitSubscription({ env: this.env, serviceOf: serviceOfUnit, handler });
+    const sub = new UnitSubscription({ env: this.env, handler });
     return {
-      follow: (services) => sub.follow(services.map(unitName)),
+      follow: (services) => sub.follow(new Map(services.map((s) => [unitName(s), s]))),
       close: () => sub.close(),
       drop: () => sub.drop(),
     };

@@ -4,7 +4,11 @@
  * PropertiesChanged of each followed unit (follow()) and for the manager's name changing owner, and
  * Manager.Subscribe — systemd sends unit signals only while some client is subscribed, and a subscription
  * ends with its connection, which is why a `busctl monitor` child alone hears nothing. Only headers are
- * read: the object path names the unit; its state comes from a `systemctl show` of the changed units.
+ * read: the object path names the unit (an instance's too: `vigil-worker@2.service` is
+ * `vigil_2dworker_402_2eservice`), mapped back to its service through the followed set; its state comes
+ * from a `systemctl show` of the changed units. A signal for a path that maps to no followed unit makes
+ * every followed unit "changed" (a reconciliation), and a refused AddMatch drops the connection (the
+ * supervisor polls meanwhile, and reconciles when it is back): a unit is never silently unheard.
  *
  * `up` once Subscribe is answered (and again after the user manager restarted: its new instance has no
  * subscription yet), `down` when the connection is lost or refused; it is then re-established with a
@@ -34,8 +38,6 @@ const MAX_RETRY_MS = 30_000;
 
 export interface UnitSubscriptionOptions {
   env: NodeJS.ProcessEnv;
-  /** Which units are of interest, by unit name: the service's name, or null to ignore it. */
-  serviceOf(unit: string): string | null;
   handler: UnitChangeHandler;
   /** Waits before reconnecting (ms); default 1 s, doubling to 30 s. */
   retryMs?: number;
@@ -56,8 +58,10 @@ export class UnitSubscription {
   private serial = 0;
   private subscribeSerial = -1;
   private live = false;
-  /** The units followed (their matches are on the bus while connected). */
-  private readonly units = new Set<string>();
+  /** The units followed, each with its service (their matches are on the bus while connected). */
+  private readonly units = new Map<string, string>();
+  /** Serials of AddMatch calls not answered yet: an error to one means a unit would go unheard. */
+  private readonly matchCalls = new Map<number, string>();
   private connected = false;
 
   constructor(private readonly opts: UnitSubscriptionOptions) {
@@ -65,18 +69,23 @@ export class UnitSubscription {
     this.connect();
   }
 
-  /** Follows exactly these units from now on (matches added and removed; kept across reconnections). */
-  follow(units: readonly string[]): void {
-    const wanted = new Set(units);
-    for (const u of [...this.units]) {
-      if (wanted.has(u)) continue;
+  /**
+   * Follows exactly these units from now on, unit name → service (a template's instance
+   * `vigil-worker@2.service` → `worker@2`): matches added and removed, kept across reconnections.
+   */
+  follow(units: ReadonlyMap<string, string>): void {
+    for (const u of [...this.units.keys()]) {
+      if (units.has(u)) continue;
       this.units.delete(u);
       if (this.connected) this.busCall('RemoveMatch', unitMatch(u));
     }
-    for (const u of wanted) {
-      if (this.units.has(u)) continue;
-      this.units.add(u);
-      if (this.connected) this.busCall('AddMatch', unitMatch(u));
+    for (const [u, service] of units) {
+      if (this.units.has(u)) {
+        this.units.set(u, service);
+        continue;
+      }
+      this.units.set(u, service);
+      if (this.connected) this.addMatch(u);
     }
   }
 
@@ -119,7 +128,8 @@ export class UnitSubscription {
           socket.write('BEGIN\r\n');
           this.busCall('Hello');
           this.connected = true;
-          for (const u of this.units) this.busCall('AddMatch', unitMatch(u));
+          this.matchCalls.clear();
+          for (const u of this.units.keys()) this.addMatch(u);
           this.busCall('AddMatch', OWNER_MATCH);
           this.subscribe();
         }
@@ -130,11 +140,16 @@ export class UnitSubscription {
         socket.destroy(err as Error);
       }
     });
-    socket.on('error', () => undefined); // 'close' follows, with the error
+    let failure: Error | null = null;
+    socket.on('error', (err) => (failure = err)); // 'close' follows
     socket.on('close', (hadError) => {
       if (this.socket === socket) this.socket = null;
       this.connected = false;
-      this.lost(hadError ? new VigilError('E_DBUS', 'the user bus connection failed') : null);
+      this.lost(
+        hadError
+          ? new VigilError('E_DBUS', `the user bus connection failed: ${failure?.message ?? 'error'}`)
+          : null,
+      );
     });
   }
 
@@ -144,8 +159,12 @@ export class UnitSubscription {
     return serial;
   }
 
-  private busCall(member: string, arg?: string): void {
-    this.call({
+  private addMatch(unit: string): void {
+    this.matchCalls.set(this.busCall('AddMatch', unitMatch(unit)), unit);
+  }
+
+  private busCall(member: string, arg?: string): number {
+    return this.call({
       destination: 'org.freedesktop.DBus',
       path: '/org/freedesktop/DBus',
       interface: 'org.freedesktop.DBus',
@@ -165,11 +184,20 @@ export class UnitSubscription {
 
   private dispatch(messages: ReturnType<typeof decodeMessages>['messages']): void {
     const changed = new Set<string>();
+    let unknown = false;
     for (const m of messages) {
-      if (m.type === MessageType.Signal && m.member === 'PropertiesChanged' && m.path) {
+      if (m.replySerial !== null && this.matchCalls.has(m.replySerial)) {
+        const unit = this.matchCalls.get(m.replySerial)!;
+        this.matchCalls.delete(m.replySerial);
+        // A unit the bus will not tell us about: start over (reconnect, then reconcile everything).
+        if (m.type === MessageType.Error)
+          throw new VigilError('E_DBUS', `AddMatch for ${unit}: ${m.errorName ?? 'error'}`);
+      } else if (m.type === MessageType.Signal && m.member === 'PropertiesChanged' && m.path) {
         const unit = unitOfPath(m.path);
-        const service = unit === null ? null : this.opts.serviceOf(unit);
-        if (service !== null) changed.add(service);
+        const service = unit === null ? undefined : this.units.get(unit);
+        // A change of a unit no longer followed, or a path read wrong: whatever it was, look at all.
+        if (service === undefined) unknown = true;
+        else changed.add(service);
       } else if (m.type === MessageType.Signal && m.member === 'NameOwnerChanged') {
         // The user manager went away or came back: a new one has no subscription of ours.
         this.subscribe();
@@ -186,6 +214,7 @@ export class UnitSubscription {
         this.socket?.destroy(new VigilError('E_DBUS', `the user bus: ${m.errorName ?? 'error'}`));
       }
     }
+    if (unknown) for (const s of this.units.values()) changed.add(s);
     if (changed.size > 0) this.opts.handler.changed([...changed]);
   }
 

@@ -53,7 +53,8 @@ export interface MonitorOptions {
   notifiers?: Notifier[];
   /**
    * Resource sampling interval (ms) while something needs fresh numbers (an event stream is open, a
-   * service has limits.memory, a metric rule watches memory); env VIGIL_SAMPLE_MS, default 5000.
+   * service has limits.memory — the memory rule and OOM evidence read it — or a process has not had the
+   * two readings a CPU % needs yet: a new service, a restart); env VIGIL_SAMPLE_MS, default 5000.
    */
   sampleEveryMs?: number;
   /** The interval otherwise (ms); env VIGIL_IDLE_SAMPLE_MS, default 60 000. */
@@ -251,8 +252,11 @@ export class MonitorModule implements AgentModule {
     return this.busy ? Math.min(1000, sample) : sample;
   }
 
+  /** The short interval while someone looks or something needs fresh numbers, or a process is new. */
   private sampleEveryMs(): number | undefined {
-    return this.needFresh || this.s.supervisor.viewers > 0 ? undefined : this.idleSampleMs;
+    const fresh =
+      this.needFresh || this.s.supervisor.viewers > 0 || this.resources.unsettled(this.lastStatus);
+    return fresh ? undefined : this.idleSampleMs;
   }
 
   decorateStatus(doc: StatusDoc): StatusDoc {

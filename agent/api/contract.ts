@@ -108,6 +108,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   E_REGEX_TIMEOUT: 422,
   E_IMPORT: 400,
   E_OTLP_DECODE: 400,
+  E_DBUS: 500,
 };
 
 export const ERROR_CODES: readonly ErrorCode[] = Object.keys(STATUS_BY_CODE) as ErrorCode[];

@@ -34,6 +34,8 @@ export class ResourceMonitor {
   private busy = false;
   private readonly prev = new Map<string, { at: number; cpuNsec: number; pid: number | null }>();
   private readonly current = new Map<string, Usage>();
+  /** Readings of each service's current process (a new PID starts again at 0). */
+  private readonly readings = new Map<string, { pid: number | null; n: number }>();
   private readonly everyMs: number;
   private readonly pruneEveryMs: number;
   private readonly selfPid: number;
@@ -44,9 +46,12 @@ export class ResourceMonitor {
     this.selfPid = opts.selfPid ?? process.pid;
   }
 
-  /** Samples when due (never two at once); returns whether it sampled. */
-  async maybeSample(status: StatusDoc, now: number): Promise<boolean> {
-    if (this.busy || now - this.lastAt < this.everyMs) return false;
+  /**
+   * Samples when due (never two at once); returns whether it sampled. `everyMs` overrides the interval
+   * for this call (the agent samples seldom while nobody looks and nothing needs fresh numbers).
+   */
+  async maybeSample(status: StatusDoc, now: number, everyMs = this.everyMs): Promise<boolean> {
+    if (this.busy || now - this.lastAt < everyMs) return false;
     this.busy = true;
     this.lastAt = now;
     try {
@@ -59,6 +64,25 @@ export class ResourceMonitor {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Whether a running process has fewer than the two readings a CPU % needs (a fresh service, a restart,
+   * the agent's first minute): then it is sampled at the short interval whoever looks, so the status shows
+   * its memory at once and its CPU one interval later, not a minute on.
+   */
+  unsettled(status: StatusDoc): boolean {
+    if ((this.readings.get(AGENT_SERIES)?.n ?? 0) < 2) return true;
+    return status.services.some((s) => {
+      if (s.pid === null) return false;
+      const r = this.readings.get(s.name);
+      return r === undefined || r.pid !== s.pid || r.n < 2;
+    });
+  }
+
+  /** When the next sample is due (ms from now) at this interval. */
+  dueInMs(now: number, everyMs = this.everyMs): number {
+    return Math.max(0, this.lastAt + everyMs - now);
   }
 
   async sample(status: StatusDoc, now: number): Promise<void> {
@@ -81,7 +105,10 @@ export class ResourceMonitor {
     const seen = new Set<string>();
     for (const r of readings) {
       seen.add(r.service);
-      const u = this.usage(r, pids.get(r.service) ?? null, now);
+      const pid = pids.get(r.service) ?? null;
+      const count = this.readings.get(r.service);
+      this.readings.set(r.service, { pid, n: count?.pid === pid ? count.n + 1 : 1 });
+      const u = this.usage(r, pid, now);
       this.current.set(r.service, u);
       if (u.cpuPercent !== null || u.memoryBytes !== null)
         samples.push({
@@ -93,6 +120,7 @@ export class ResourceMonitor {
         });
     }
     for (const k of [...this.current.keys()]) if (!seen.has(k)) this.current.delete(k);
+    for (const k of [...this.readings.keys()]) if (!seen.has(k)) this.readings.delete(k);
     this.opts.history.record(samples);
   }
 

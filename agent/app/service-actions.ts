@@ -50,6 +50,10 @@ export class IntentRecordingManager implements ServiceManager {
     return this.inner.status(services);
   }
 
+  get watch(): ServiceManager['watch'] {
+    return this.inner.watch?.bind(this.inner);
+  }
+
   async remove(services: readonly string[]): Promise<void> {
     await this.inner.remove(services);
     const store = this.store();

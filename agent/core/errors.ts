@@ -40,7 +40,9 @@ export type ErrorCode =
   /** `vigil import`: a source file that cannot be read or mapped (named with its line). */
   | 'E_IMPORT'
   /** An OTLP request Vigil cannot read (bad protobuf or JSON, wrong content type, too large, no usage). */
-  | 'E_OTLP_DECODE';
+  | 'E_OTLP_DECODE'
+  /** The user bus sent something that is not D-Bus, or refused the unit subscription. */
+  | 'E_DBUS';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

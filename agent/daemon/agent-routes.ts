@@ -96,7 +96,7 @@ function coreRoutes(deps: {
     events: ({ query }) => ({ events: store.queryEvents(query) }),
     eventHistory: (q) => store.queryEvents(q),
     ...(store.eventPages ? { eventPages: store.eventPages.bind(store) } : {}),
-    subscribe: (listener) => supervisor.subscribe(listener),
+    subscribe: (listener) => supervisor.subscribe(listener, { viewer: true }),
   };
 }
 

@@ -65,6 +65,9 @@ export function credentialModule(services: AgentRuntime): AgentModule {
   let last = -Infinity;
   return {
     name: 'credentials',
+    nextTickInMs(now: number) {
+      return Math.max(0, last + REFRESH_MS * 12 - now);
+    },
     afterTick() {
       const now = services.clock.now();
       if (now - last < REFRESH_MS) return;

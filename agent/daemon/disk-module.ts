@@ -36,6 +36,10 @@ export function createDiskModule(
   return [
     {
       name: 'disk',
+      // While the disk is full, or exit records wait to be moved: every few seconds; else the idle tick.
+      nextTickInMs() {
+        return disk.view().state !== 'ok' || (pendingExits?.count() ?? 0) > 0 ? 5000 : null;
+      },
       async afterTick() {
         disk.tick();
         // Exit records kept while the journal could not be written: into it once it can be. A process is

@@ -3,7 +3,9 @@
  * before and after minutes of churn differ by under 0.5 MB), but V8 otherwise keeps growing into new
  * old-generation pages between its own major collections:
  *  - every half minute: its resident size crept up by several MB over 20 minutes of churn; a periodic
- *    full collection keeps it at its live size (test/bench/soak.ts);
+ *    full collection keeps it at its live size (test/bench/soak.ts). It is skipped while the heap has not
+ *    grown by GROWTH_BYTES since the last one: an idle agent allocates next to nothing, and a collection of
+ *    an unchanged heap is CPU for no memory;
  *  - after a burst of work: storing usage entries (thousands a second from a busy log) promotes short-lived
  *    lines and entries out of the small new space, and the old space grew 10 → 18 MB over a 200,000-line
  *    ingestion with 12–14 MB live; a collection once TRIM_AFTER_ENTRIES entries have been stored (at most
@@ -11,7 +13,7 @@
  * A collection costs a few milliseconds on a heap this size. gc() is not exposed without --expose-gc, which
  * the agent's unit does not pass (it may run under Electron as Node), so it is enabled at run time.
  */
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 export const HEAP_TRIM_EVERY_MS = 30_000;
@@ -19,6 +21,10 @@ export const HEAP_TRIM_EVERY_MS = 30_000;
 export const TRIM_AFTER_ENTRIES = 2_000;
 /** Collections after work are at least this far apart (a backlog read flat out stores ~70,000 entries/s). */
 export const TRIM_AT_MOST_EVERY_MS = 1_000;
+/** Growth of the used heap since the last collection that makes the next periodic one worth it. */
+export const GROWTH_BYTES = 512 * 1024;
+
+const usedHeap = (): number => getHeapStatistics().used_heap_size;
 
 /** V8's full collection as a function, or null when this runtime will not expose it. */
 export function exposeGc(): (() => void) | null {
@@ -43,6 +49,8 @@ export interface HeapTrimDeps {
   /** A one-shot timer (setTimeout). */
   later?: (fn: () => void, ms: number) => Timer;
   now?: () => number;
+  /** The used heap in bytes (V8's heap statistics). */
+  used?: () => number;
   gc?: (() => void) | null;
 }
 
@@ -55,20 +63,28 @@ export function startHeapTrim(everyMs: number = HEAP_TRIM_EVERY_MS, deps: HeapTr
   const clear = deps.stop ?? ((t: Timer) => clearInterval(t as NodeJS.Timeout));
   const later = deps.later ?? setTimeout;
   const now = deps.now ?? Date.now;
+  const used = deps.used ?? usedHeap;
   const gc = deps.gc === undefined ? exposeGc() : deps.gc;
   if (gc === null) return { worked: () => undefined, stop: () => undefined };
   let sinceGc = 0;
   let lastGc = -Infinity;
   let pending: Timer | null = null;
   let stopped = false;
+  let usedAfter = used();
   const collect = () => {
     pending = null;
     if (stopped) return;
     sinceGc = 0;
     lastGc = now();
     gc();
+    usedAfter = used();
   };
-  const periodic = everyMs > 0 ? every(collect, everyMs) : null;
+  const periodic =
+    everyMs > 0
+      ? every(() => {
+          if (used() - usedAfter >= GROWTH_BYTES) collect();
+        }, everyMs)
+      : null;
   periodic?.unref?.();
   return {
     worked(entries) {

@@ -45,6 +45,12 @@ export interface AgentModule {
   start?(): Promise<void> | void;
   /** After every supervisor tick, with the fresh status and the events that tick stored. */
   afterTick?(status: StatusDoc, events: readonly VigilEvent[]): Promise<void> | void;
+  /**
+   * How soon this module needs the next afterTick with nothing else happening (ms; null: not at all). The
+   * agent sleeps until the soonest of these, the supervisor's own and a pushed change (an exit, a unit
+   * change, a command); an idle agent ticks about once a minute.
+   */
+  nextTickInMs?(now: number): number | null;
   /** Adds this module's part to the status document (e.g. health, spend). Must be cheap and pure. */
   decorateStatus?(doc: StatusDoc): StatusDoc;
   /** On shutdown, before the database closes. */

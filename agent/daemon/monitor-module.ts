@@ -42,6 +42,8 @@ export const METRIC_DAILY_KEY = 'alerts.metrics.daily';
 const METRIC_IDS: ReadonlySet<string> = new Set(Object.values(METRIC_RULE_IDS));
 /** How often service settings and the alert configuration are re-read (ms). */
 const RELOAD_MS = 5000;
+/** Resource sampling while nothing needs fresh numbers (ms). */
+const IDLE_SAMPLE_MS = 60_000;
 
 export interface MonitorOptions {
   prober?: HealthProber;
@@ -49,8 +51,14 @@ export interface MonitorOptions {
   secrets?: SecretSource;
   /** Extra channels (tests); replace the configured ones when given. */
   notifiers?: Notifier[];
-  /** Resource sampling interval (ms); env VIGIL_SAMPLE_MS, default 5000. */
+  /**
+   * Resource sampling interval (ms) while something needs fresh numbers (an event stream is open, a
+   * service has limits.memory — the memory rule and OOM evidence read it — or a process has not had the
+   * two readings a CPU % needs yet: a new service, a restart); env VIGIL_SAMPLE_MS, default 5000.
+   */
   sampleEveryMs?: number;
+  /** The interval otherwise (ms); env VIGIL_IDLE_SAMPLE_MS, default 60 000. */
+  idleSampleEveryMs?: number;
   timezone?: string;
   /** Scrapes of metrics.url for the metric alert rules. */
   fetcher?: MetricsFetcher;
@@ -78,6 +86,13 @@ export class MonitorModule implements AgentModule {
   private recordNames: string | null = null;
   private configAt = 0;
   private hourlyUsd: number | null = null;
+  private readonly idleSampleMs: number;
+  /**
+   * What the last tick saw: services with probes or scrapes, not running or not yet healthy (a stable
+   * period or an alert's forSec runs), or an alert firing or pending: then every second, as before.
+   */
+  private busy = false;
+  private needFresh = false;
   private dailySavedAt = 0;
 
   constructor(
@@ -104,6 +119,10 @@ export class MonitorModule implements AgentModule {
     this.history = tables.history;
     this.log = tables.log;
     const everyMs = opts.sampleEveryMs ?? (Number(s.ctx.env.VIGIL_SAMPLE_MS) || 5000);
+    this.idleSampleMs = Math.max(
+      everyMs,
+      opts.idleSampleEveryMs ?? (Number(s.ctx.env.VIGIL_IDLE_SAMPLE_MS) || IDLE_SAMPLE_MS),
+    );
     this.sampler = opts.sampler ?? new ProcfsSampler();
     this.resources = new ResourceMonitor({ sampler: this.sampler, history: this.history, everyMs });
     this.secrets = opts.secrets ?? new CredentialStoreSecrets(s.credentials.store);
@@ -169,8 +188,18 @@ export class MonitorModule implements AgentModule {
     const h = this.health.tick(services, status, now);
     this.liveness.restart(h.restarts, now);
     const events: NewEvent[] = [...h.events];
+    this.needFresh =
+      this.s.supervisor.viewers > 0 || services.some((x) => x.spec.limits.memoryBytes !== undefined);
+    this.busy =
+      services.some((x) => x.spec.health !== undefined || x.spec.metrics !== undefined) ||
+      status.services.some(
+        (x) =>
+          (x.state !== 'running' && x.state !== 'stopped') ||
+          (x.state === 'running' && this.health.view(x.name)?.health !== 'healthy'),
+      ) ||
+      this.alerting.engine.state().alerts.some((a) => a.firing || a.pending);
     this.resources
-      .maybeSample(status, now)
+      .maybeSample(status, now, this.sampleEveryMs())
       .catch((err: unknown) => logger.warn({ err }, 'resource sampling failed'));
     const states = new Map(status.services.map((x) => [x.name, x.state]));
     const metricConditions = this.metricAlerts.tick(
@@ -212,6 +241,22 @@ export class MonitorModule implements AgentModule {
     this.alerting
       .deliverDue(now)
       .catch((err: unknown) => logger.warn({ err }, 'notification delivery failed'));
+  }
+
+  /**
+   * Every second while probes, scrapes or alert conditions run on time (as every tick did before);
+   * otherwise only when the next resource sample is due.
+   */
+  nextTickInMs(now: number): number {
+    const sample = this.resources.dueInMs(now, this.sampleEveryMs());
+    return this.busy ? Math.min(1000, sample) : sample;
+  }
+
+  /** The short interval while someone looks or something needs fresh numbers, or a process is new. */
+  private sampleEveryMs(): number | undefined {
+    const fresh =
+      this.needFresh || this.s.supervisor.viewers > 0 || this.resources.unsettled(this.lastStatus);
+    return fresh ? undefined : this.idleSampleMs;
   }
 
   decorateStatus(doc: StatusDoc): StatusDoc {

@@ -1,6 +1,8 @@
 /**
- * `vigil agent run`: the background supervisor. Ticks at most every second (and at once when the exit
- * journal changes), serves the API on the Unix socket (and loopback HTTP when asked), and on SIGTERM
+ * `vigil agent run`: the background supervisor. Event-driven: it ticks at once when the exit journal
+ * changes (inotify/kqueue on its directory: the launcher's record of an exit), when the service manager
+ * pushes a unit change (systemd over D-Bus), on a command; otherwise only when a module or the supervisor
+ * has something due (a probe, a sample, a reconciliation), about once a minute when idle. Serves the API on the Unix socket (and loopback HTTP when asked), and on SIGTERM
  * finishes the tick in progress, records that it stopped, closes the database and exits 0.
  *
  * A full disk is a state, not a crash (app/disk-watch.ts): writes that fail for lack of space make the
@@ -14,7 +16,7 @@ import type { VigilEvent } from '../core/events.js';
 import { createLogger } from '../adapters/agent-log/logger.js';
 import type { ApiServer } from '../api/server.js';
 import { createContext } from './compose.js';
-import { Supervisor } from './supervisor.js';
+import { RECONCILE_EVERY_MS, Supervisor } from './supervisor.js';
 import { serveAgentApi } from './agent-routes.js';
 import { createModules } from './modules.js';
 import { eachModule, type AgentRuntime } from './module.js';
@@ -27,9 +29,15 @@ import { launcherPath } from '../adapters/launcher/contract.js';
 import { boundHeapGrowth } from '../adapters/process/heap-bounds.js';
 import { HEAP_TRIM_EVERY_MS, startHeapTrim } from './heap-trim.js';
 
+/** The longest an idle agent sleeps between ticks (ms). */
+export const IDLE_TICK_MS = 60_000;
+/** Wake-ups closer together than this are one tick (a burst of exits, a unit's several changes). */
+const MIN_SLEEP_MS = 2;
+
 export interface AgentOptions {
   env: NodeJS.ProcessEnv;
   http?: { host: string; port: number };
+  /** The longest sleep between ticks (ms); env VIGIL_IDLE_TICK_MS, default 60 s. */
   tickMs?: number;
   /** Called once the API is listening (tests, `agent run` prints the address). */
   onReady?: (info: { socket: string; http: { host: string; port: number } | null }) => void;
@@ -66,7 +74,21 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     log: (level, msg, fields) => logger[level](fields, msg),
   });
   const onModuleError = (err: unknown, module: string) => disk.failed(`the database (${module} module)`, err);
+  let wake: (() => void) | null = null;
+  let woken = false;
+  const wakeUp = () => {
+    woken = true;
+    wake?.();
+  };
+  const launchd = ctx.manager.backend === 'launchd';
   const supervisor = new Supervisor({
+    // launchd pushes nothing, but every exit comes through the launcher's journal: a slow reconciliation.
+    ...(launchd ? { fullPollEveryMs: RECONCILE_EVERY_MS } : {}),
+    // VIGIL_PUSH_STALE_MS: how long an exit waits for the push of what followed before a poll (tests).
+    ...(Number(opts.env.VIGIL_PUSH_STALE_MS) > 0
+      ? { staleAfterMs: Number(opts.env.VIGIL_PUSH_STALE_MS) }
+      : {}),
+    wake: wakeUp,
     manager: ctx.manager,
     store,
     journal: ctx.journal,
@@ -100,7 +122,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   let lastEvents: readonly VigilEvent[] = [];
   let server: ApiServer | null = null;
   let watcher: FSWatcher | null = null;
-  let wake: (() => void) | null = null;
+  let stopWatching: (() => void) | null = null;
   let stopping = false;
   let modulesStopped = false;
   // Also on the way out of a failure (a store error, a port in use), before the database closes under them.
@@ -111,7 +133,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   };
   const stop = () => {
     stopping = true;
-    wake?.();
+    wakeUp();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -137,24 +159,39 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       },
     ]);
     server = await serveAgentApi({ services, modules, startedAt, env: opts.env, http: opts.http });
+    // The journal's directory (the file is renamed on rotation and created anew by the next record).
+    const journalNames = new Set([path.basename(ctx.paths.exits), `${path.basename(ctx.paths.exits)}.1`]);
     try {
-      watcher = watch(path.dirname(ctx.paths.exits), () => wake?.());
+      watcher = watch(path.dirname(ctx.paths.exits), (_event, file) => {
+        if (file === null || journalNames.has(String(file))) wakeUp();
+      });
     } catch (err) {
       logger.warn({ err }, 'cannot watch the exit journal; relying on the tick');
     }
+    stopWatching = supervisor.startWatching();
     logger.info({ socket: ctx.paths.socket, http: server.httpAddress() }, 'agent ready');
     opts.onReady?.({ socket: ctx.paths.socket, http: server.httpAddress() });
-    const tickMs = opts.tickMs ?? 1000;
+    const longest = opts.tickMs ?? (Number(opts.env.VIGIL_IDLE_TICK_MS) || IDLE_TICK_MS);
     while (!stopping) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, tickMs);
-        function done() {
-          clearTimeout(t);
-          wake = null;
-          resolve();
+      if (!woken) {
+        const now = ctx.clock.now();
+        let ms = Math.min(longest, supervisor.nextTickInMs(now));
+        for (const m of modules) {
+          const due = m.nextTickInMs?.(now);
+          if (due !== null && due !== undefined) ms = Math.min(ms, due);
         }
-        wake = done;
-      });
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, Math.max(ms, MIN_SLEEP_MS));
+          function done() {
+            clearTimeout(t);
+            wake = null;
+            resolve();
+          }
+          wake = done;
+        });
+      }
+      if (logger.isLevelEnabled('debug')) logger.debug({ woken }, 'tick');
+      woken = false;
       if (stopping) break;
       try {
         lastEvents = await supervisor.tick();
@@ -199,6 +236,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       );
   } finally {
     heap.stop();
+    stopWatching?.();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     watcher?.close();

@@ -20,13 +20,12 @@ import type { ExitRecord, LogEnd, ObservedStatus } from '../core/observed.js';
 import { exitEventKey, step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { intentKey, intentOver, type Intent } from '../core/intent.js';
-import type { ServiceManager } from '../ports/service-manager.js';
-import type { Store } from '../ports/store.js';
+import type { ServiceManager, UnitWatch } from '../ports/service-manager.js';
+import type { ServiceRecord, Store } from '../ports/store.js';
 import type { ExitJournal } from '../ports/exit-journal.js';
 import type { Clock } from '../ports/clock.js';
 import type { LogTailReader } from '../ports/log-reader.js';
 import { SNAPSHOTS_KEY, serviceView } from '../app/status.js';
-import { processAlive } from '../adapters/process/alive.js';
 import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 import { isDiskFullError } from '../core/disk/condition.js';
 import { isStoreBusy } from '../core/errors.js';
@@ -58,13 +57,20 @@ export interface SupervisorDeps {
   /** How often unit files are re-read for drift (ms); default 10 s. */
   driftEveryMs?: number;
   /**
-   * How often the manager is asked even when nothing suggests a change (ms); default 5 s. Between those
-   * polls a tick costs a few syscalls: the exit journal's size and a liveness check of each main PID; any
-   * exit, vanished PID or unit in transition makes that tick poll the manager at once.
+   * Without pushed unit changes: how often the manager is asked even when nothing suggests a change (ms);
+   * default 5 s (launchd, where every exit comes from the launcher: a slow reconciliation). Between those
+   * polls a tick reads the exit journal only; an exit or a unit in transition makes it poll at once.
    */
   fullPollEveryMs?: number;
-  /** Whether a process is alive (default: kill(pid, 0)); injected in tests. */
-  isAlive?: (pid: number) => boolean;
+  /** With pushed unit changes: how often every unit is reconciled all the same (ms); default 5 min. */
+  reconcileEveryMs?: number;
+  /**
+   * With pushed unit changes: how long a service that exited, or whose unit is in transition, may go
+   * without a pushed change before the manager is asked all the same (a missed signal); default 5 s.
+   */
+  staleAfterMs?: number;
+  /** Asks the agent's loop for a tick soon (a refreshed observation is waiting). */
+  wake?: () => void;
   /** A write failed for lack of space (the disk-full condition); the work is retried by the next tick. */
   onDiskFull?: (what: string, err: unknown) => void;
   /** The queue every agent write goes through (default: one retrying SQLITE_BUSY). */
@@ -72,6 +78,8 @@ export interface SupervisorDeps {
 }
 
 const STEADY = new Set(['active', 'inactive', 'failed']);
+export const RECONCILE_EVERY_MS = 300_000;
+const DRIFT_EVERY_MS = 10_000;
 
 export class Supervisor {
   private snapshots: Record<string, ServiceSnapshot>;
@@ -89,6 +97,19 @@ export class Supervisor {
   private pendingFailures = new Map<string, number[]>();
   private pending: NewEvent[] = [];
   private droppedPending = 0;
+  /** Unit changes are pushed (a live subscription): nothing is polled but a rare reconciliation. */
+  private watching = false;
+  /** Services the push said changed, waiting for their refresh; and observations refreshed since the tick. */
+  private readonly dirty = new Set<string>();
+  private readonly fresh = new Map<string, ObservedStatus>();
+  private refreshing = false;
+  private viewerCount = 0;
+  private unitWatch: UnitWatch | null = null;
+  private followed = '';
+  private reconcileAll = false;
+  /** When each service was last observed (a poll or a refresh), and exits seen since (service → when). */
+  private readonly observedAt = new Map<string, number>();
+  private readonly exitedAt = new Map<string, number>();
 
   /** Events of ticks whose transaction has not landed yet (the database was locked), oldest first. */
   private unsaved: NewEvent[] = [];
@@ -134,9 +155,26 @@ export class Supervisor {
     return this.intents.get(service) ?? null;
   }
 
-  subscribe(listener: (e: VigilEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * `viewer`: someone watching live (an event stream: the dashboard, `vigil events -f`); while one is,
+   * resources are sampled often (see `viewers`), and the first one wakes the loop for a fresh sample.
+   */
+  subscribe(listener: (e: VigilEvent) => void, opts: { viewer?: boolean } = {}): () => void {
+    const own = (e: VigilEvent) => listener(e);
+    this.listeners.add(own);
+    if (opts.viewer === true && this.viewerCount++ === 0) this.deps.wake?.();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.listeners.delete(own);
+      if (opts.viewer === true) this.viewerCount--;
+    };
+  }
+
+  /** Live event streams open now. */
+  get viewers(): number {
+    return this.viewerCount;
   }
 
   /** Counts a failure that is not an exit (a liveness restart) toward the service's crash loop, at the next tick. */
@@ -191,27 +229,86 @@ export class Supervisor {
   }
 
   private async doTick(forceFull: boolean): Promise<VigilEvent[]> {
-    const { manager, store, journal, clock } = this.deps;
+    const { store, journal, clock } = this.deps;
     const services = store.listServices();
     const names = services.map((s) => s.name);
+    this.follow(names);
+    // What the manager's push (a refresh after a unit change) brought since the last tick.
+    for (const [n, o] of this.fresh) {
+      this.observed.set(n, o);
+      this.exitedAt.delete(n);
+    }
+    this.fresh.clear();
     let { records, next } = await journal.readSince(this.offset);
     const now = clock.now();
-    let observed: ObservedStatus[];
-    if (forceFull || records.length > 0 || this.mustPoll(names, now)) {
-      observed = await manager.status(names);
-      this.observed = new Map(observed.map((o) => [o.service, o]));
-      this.lastPoll = now;
-      // Read again after the status: a process it shows replaced (a restart that finished meanwhile) had
-      // its exit written before its successor started, so that exit is judged in this step, against the
-      // process it ended, and never later against the new one (an intended restart read as a kill).
-      const late = await journal.readSince(next);
+    for (const r of records) if (!this.exitedAt.has(r.service)) this.exitedAt.set(r.service, now);
+    const complete = names.every((n) => this.observed.has(n));
+    const poll = forceFull || !complete || this.mustPoll(names, now);
+    const drift = await this.maybeCheckDrift(now);
+    if (records.length > 0 && complete) {
+      // An exit is an event at once, from the journal alone: no manager round trip between a crash and
+      // its event. The manager's view of what followed (a restart) comes by push, or the poll below.
+      const exitsBy = groupExits(records);
+      const first = await this.stepAll(services, names, records, next, now, drift, exitsBy);
+      // On a full disk the step was rolled back (the offset with it): one step on the fresh observation
+      // instead, its failure already reported.
+      const landed = this.offset === next;
+      if (landed && !poll && this.watching) return first;
+      const late = await this.pollManager(names, now, next);
+      const all = [...records, ...late.records];
+      if (!landed) return this.stepAll(services, names, all, late.next, now, drift, groupExits(all), true);
+      return [
+        ...first,
+        ...(await this.stepAll(services, names, late.records, late.next, now, null, groupExits(all))),
+      ];
+    }
+    if (poll) {
+      const late = await this.pollManager(names, now, next);
       records = [...records, ...late.records];
       next = late.next;
-    } else {
-      observed = names.map((n) => this.observed.get(n)!);
     }
-    const drift = await this.maybeCheckDrift(now);
+    return this.stepAll(services, names, records, next, now, drift, groupExits(records));
+  }
 
+  /**
+   * Asks the manager, then reads the journal again from `after`: a process the answer shows replaced (a
+   * restart that finished meanwhile) had its exit written before its successor started, so that exit is
+   * judged in the same step, against the process it ended, and never later against the new one (an
+   * intended restart read as a kill).
+   */
+  private async pollManager(
+    names: readonly string[],
+    now: number,
+    after: number,
+  ): Promise<{ records: ExitRecord[]; next: number }> {
+    const observed = await this.deps.manager.status(names);
+    this.observed = new Map(observed.map((o) => [o.service, o]));
+    this.lastPoll = now;
+    this.exitedAt.clear();
+    for (const n of names) this.observedAt.set(n, now);
+    for (const n of [...this.observedAt.keys()]) if (!this.observed.has(n)) this.observedAt.delete(n);
+    const late = await this.deps.journal.readSince(after);
+    // Exits the answer may predate: the push (or, failing it, a poll) must show what followed them.
+    for (const r of late.records) this.exitedAt.set(r.service, now);
+    return late;
+  }
+
+  /** The state machine for every service on the observation in memory; stores and publishes what changed. */
+  private async stepAll(
+    services: readonly ServiceRecord[],
+    names: readonly string[],
+    records: readonly ExitRecord[],
+    next: number,
+    now: number,
+    drift: Map<string, { drifted: boolean; hash: string }> | null,
+    tailsFrom: ReadonlyMap<string, ExitRecord[]>,
+    quietWhenFull = false,
+  ): Promise<VigilEvent[]> {
+    const { store } = this.deps;
+    const observed = names.flatMap((n) => {
+      const o = this.observed.get(n);
+      return o ? [o] : [];
+    });
     // Written by the intent-recording manager (the CLI's or this agent's), read fresh every tick.
     const failures = this.pendingFailures;
     this.pendingFailures = new Map();
@@ -265,7 +362,7 @@ export class Supervisor {
       statuses.push(serviceView(svc, o, out.next, now, intents.get(svc.name) ?? null));
     }
     this.intents = intents;
-    await this.attachLogTails(events, exitsBy);
+    await this.attachLogTails(events, tailsFrom);
 
     const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;
     this.snapshots = nextSnapshots;
@@ -297,7 +394,7 @@ export class Supervisor {
             this.snapshots = this.stored.snapshots;
             this.offset = this.stored.offset;
             this.unsaved = [];
-            this.deps.onDiskFull?.('the database (supervisor tick)', err);
+            if (!quietWhenFull) this.deps.onDiskFull?.('the database (supervisor tick)', err);
             return;
           }
           this.writes.afterCommit(() => {
@@ -314,23 +411,147 @@ export class Supervisor {
     return inserted;
   }
 
-  /** True when the cached observation may be stale: time, new services, transitions, or a dead main PID. */
+  /**
+   * True when the observation in memory may be stale. With the manager's push live, only a reconciliation
+   * is ever due (every few minutes); without it (no push on this system, or while it is re-established) the
+   * manager is asked every `fullPollEveryMs`, and every tick while a unit is in transition.
+   */
   private mustPoll(names: readonly string[], now: number): boolean {
-    if (now - this.lastPoll >= (this.deps.fullPollEveryMs ?? 5000)) return true;
-    if (names.length !== this.observed.size) return true;
-    const alive = this.deps.isAlive ?? processAlive;
+    const every = this.watching
+      ? (this.deps.reconcileEveryMs ?? RECONCILE_EVERY_MS)
+      : (this.deps.fullPollEveryMs ?? 5000);
+    if (now - this.lastPoll >= every) return true;
+    if (this.watching) return this.staleDueAt(names) <= now;
+    return names.some((n) => !STEADY.has(this.observed.get(n)?.active ?? ''));
+  }
+
+  /**
+   * With push: when the soonest observation goes stale, a service that exited or whose unit is in
+   * transition without a pushed change since (Infinity: none). Pushes may be missed (a signal lost, a
+   * match not yet on the bus); then the manager is asked, so no restart waits for the reconciliation.
+   */
+  private staleDueAt(names: readonly string[]): number {
+    const after = this.deps.staleAfterMs ?? 5000;
+    let due = Infinity;
     for (const n of names) {
+      const exited = this.exitedAt.get(n);
+      if (exited !== undefined) due = Math.min(due, exited + after);
       const o = this.observed.get(n);
-      if (!o || !STEADY.has(o.active)) return true;
-      if (o.active === 'active' && (o.pid === null || !alive(o.pid))) return true;
+      if (o && !STEADY.has(o.active)) due = Math.min(due, (this.observedAt.get(n) ?? -Infinity) + after);
     }
-    return false;
+    return due;
+  }
+
+  /**
+   * How soon the supervisor needs a tick without anything happening (ms): the next reconciliation or poll,
+   * a unit in transition without push, the end of a crash-loop window (the state leaves `crashloop`).
+   * Drift is looked for at the first tick after its interval, never a reason to wake.
+   */
+  nextTickInMs(now: number): number {
+    const every = this.watching
+      ? (this.deps.reconcileEveryMs ?? RECONCILE_EVERY_MS)
+      : (this.deps.fullPollEveryMs ?? 5000);
+    let due = this.lastPoll + every - now;
+    if (this.pendingFailures.size > 0 || this.fresh.size > 0) return 0;
+    if (!this.watching && [...this.observed.values()].some((o) => !STEADY.has(o.active)))
+      due = Math.min(due, 1000);
+    if (this.watching) due = Math.min(due, this.staleDueAt([...this.observed.keys()]) - now);
+    const looping = Object.entries(this.snapshots).filter(([, snap]) => snap.loopKey !== null);
+    if (looping.length > 0) {
+      const windows = new Map(
+        this.deps.store.listServices().map((s) => [s.name, loopRule(s.spec.restart).windowMs]),
+      );
+      for (const [name, snap] of looping)
+        for (const t of snap.crashes) due = Math.min(due, t + (windows.get(name) ?? 0) - now + 1);
+    }
+    return Math.max(0, due);
+  }
+
+  /**
+   * Subscribes to the manager's unit changes when it pushes them (systemd over D-Bus): each change makes a
+   * refresh of those units, off the tick's chain (an exit's event never waits for it), then a wake-up; a
+   * (re-)established subscription reconciles every unit. Returns the unsubscribe.
+   */
+  startWatching(): () => void {
+    this.followed = '';
+    const watch = this.deps.manager.watch?.({
+      changed: (services) => {
+        for (const s of services) this.dirty.add(s);
+        void this.refresh();
+      },
+      up: () => {
+        this.watching = true;
+        this.deps.logger.info('unit changes pushed by the service manager: reconciling');
+        this.reconcileAll = true;
+        void this.refresh();
+      },
+      down: (err) => {
+        if (this.watching)
+          this.deps.logger.warn(
+            { err: err?.message },
+            'unit change subscription lost: polling until it is back',
+          );
+        this.watching = false;
+        this.deps.wake?.();
+      },
+    });
+    this.unitWatch = watch ?? null;
+    this.follow(this.deps.store.listServices().map((s) => s.name));
+    return () => {
+      this.watching = false;
+      this.unitWatch = null;
+      watch?.close();
+    };
+  }
+
+  /** The subscription hears about exactly the services there are (an apply adds or removes some). */
+  private follow(names: readonly string[]): void {
+    const key = names.join('\n');
+    if (this.unitWatch === null || key === this.followed) return;
+    this.followed = key;
+    this.unitWatch.follow(names);
+  }
+
+  /** Whether unit changes are pushed now (the subscription is live). */
+  get pushed(): boolean {
+    return this.watching;
+  }
+
+  /** One refresh at a time: the units changed meanwhile go into the next one. */
+  private async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      while (this.dirty.size > 0 || this.reconcileAll) {
+        const known = new Set(this.deps.store.listServices().map((s) => s.name));
+        const all = this.reconcileAll;
+        this.reconcileAll = false;
+        const names = all ? [...known] : [...this.dirty].filter((n) => known.has(n));
+        this.dirty.clear();
+        if (names.length === 0) continue;
+        try {
+          const observed = await this.deps.manager.status(names);
+          const at = this.deps.clock.now();
+          for (const o of observed) {
+            this.fresh.set(o.service, o);
+            this.observedAt.set(o.service, at);
+          }
+          if (all) this.lastPoll = at;
+        } catch (err) {
+          this.deps.logger.warn({ err }, 'unit status refresh failed; the next tick polls');
+          this.lastPoll = -Infinity;
+        }
+        this.deps.wake?.();
+      }
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   private async maybeCheckDrift(
     now: number,
   ): Promise<Map<string, { drifted: boolean; hash: string }> | null> {
-    if (now - this.lastDriftCheck < (this.deps.driftEveryMs ?? 10_000)) return null;
+    if (now - this.lastDriftCheck < (this.deps.driftEveryMs ?? DRIFT_EVERY_MS)) return null;
     this.lastDriftCheck = now;
     const installed = await this.deps.manager.listInstalled();
     return new Map(installed.map((u) => [u.service, { drifted: u.drifted, hash: u.actualHash }]));

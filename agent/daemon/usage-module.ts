@@ -132,6 +132,10 @@ export class UsageModule implements AgentModule {
     this.metrics?.count(entries);
   }
 
+  nextTickInMs(now: number): number | null {
+    return this.watch.nextRoundInMs(now);
+  }
+
   afterTick(status: StatusDoc, events: readonly VigilEvent[]): void {
     this.watch.observe(status, events);
   }

@@ -49,4 +49,22 @@ export interface ServiceManager {
   restart(services: readonly string[]): Promise<void>;
   /** One batched query for all these services. Unknown services come back with loaded=false. */
   status(services: readonly string[]): Promise<ObservedStatus[]>;
+  /**
+   * Where the manager pushes unit changes (systemd over D-Bus): one long-lived subscription. `up` each time
+   * it is (re-)established (what changed while it was down is unknown: reconcile), `changed` with the
+   * services whose unit changed, `down` when it is lost (it is re-established by itself).
+   */
+  watch?(handler: UnitChangeHandler): UnitWatch;
+}
+
+export interface UnitWatch {
+  /** Which services to hear about from now on (the subscription's matches follow the set). */
+  follow(services: readonly string[]): void;
+  close(): void;
+}
+
+export interface UnitChangeHandler {
+  up(): void;
+  changed(services: readonly string[]): void;
+  down(err: Error | null): void;
 }

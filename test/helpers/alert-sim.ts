@@ -541,7 +541,6 @@ class SimAgent {
       clock,
       logger: pino({ level: 'silent' }),
       readLogTail: async () => [],
-      isAlive: (pid) => world.alive(pid),
       driftEveryMs: 3_600_000,
     });
     this.health = new HealthMonitor(prober, saved.health);

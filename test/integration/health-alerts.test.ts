@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import type { VigilEvent } from '../../agent/core/events.js';
 import type { AlertsResponse, ResourcesResponse } from '../../agent/api/contract.js';
+import { ApiClient } from '../../agent/api/client.js';
 import {
   FIXTURES,
   makeHome,
@@ -26,6 +27,7 @@ describe('health, resources and alerts (real systemd, real agent)', () => {
   let rx: HttpFixture;
   let control: string;
   let token: string;
+  let agentStarted = 0;
   const p = uniquePrefix();
   const web = `${p}-web`;
 
@@ -69,6 +71,7 @@ alerts:
 `;
     await t.json(['apply', '-f', t.manifest(yaml)]);
     t.env.VIGIL_SAMPLE_MS = '1000';
+    agentStarted = Date.now();
     agent = await startAgent(t, ['--http', '127.0.0.1:0']);
     token = readFileSync(path.join(t.env.VIGIL_HOME!, 'agent.token'), 'utf8').trim();
   });
@@ -156,15 +159,41 @@ alerts:
       assert.ok(types.includes(want), `${want} in ${types.join(',')}`);
   });
 
-  it('serves resource history for sparklines, and Prometheus metrics with the token', async () => {
-    const r = await api<ResourcesResponse>(
-      `/api/resources?service=${web}&since=${Date.now() - 120_000}&points=120`,
-    );
-    assert.equal(r.status, 200);
-    const series = r.json().series[0]!;
-    assert.equal(series.resolution, 'raw');
-    assert.ok(series.points.length >= 3, `${series.points.length} points`);
-    assert.ok(series.points.some((x) => (x.cpuMax ?? 0) > 0));
+  it('samples seldom while nobody looks, often while a stream is open: history for sparklines; Prometheus metrics with the token', async () => {
+    const points = async () => {
+      const r = await api<ResourcesResponse>(
+        `/api/resources?service=${web}&since=${agentStarted - 1000}&points=500`,
+      );
+      assert.equal(r.status, 200);
+      const series = r.json().series[0]!;
+      assert.equal(series.resolution, 'raw');
+      return series.points;
+    };
+    // No stream so far, no limits: the process's first two readings (memory, then CPU %), then once a
+    // minute — at VIGIL_SAMPLE_MS=1000 these tests would have stored one a second.
+    const idle = await points();
+    const minutes = Math.ceil((Date.now() - agentStarted) / 60_000);
+    assert.ok(idle.length >= 2 && idle.length <= 2 + minutes, `${idle.length} points in ${minutes} min`);
+    // The dashboard is open (an event stream): every second again.
+    const client = new ApiClient({ socketPath: path.join(t.env.VIGIL_HOME!, 'agent.sock') });
+    const ctl = new AbortController();
+    const stream = client.streamEvents({}, () => undefined, ctl.signal).catch(() => undefined);
+    let viewed: Awaited<ReturnType<typeof points>>;
+    try {
+      viewed = await waitFor(
+        'three more points while viewed',
+        async () => {
+          const p = await points();
+          return p.length >= idle.length + 3 ? p : undefined;
+        },
+        10_000,
+        250,
+      );
+    } finally {
+      ctl.abort();
+      await stream;
+    }
+    assert.ok(viewed.some((x) => (x.cpuMax ?? 0) > 0));
     const all = (await api<ResourcesResponse>('/api/resources')).json();
     assert.deepEqual(
       all.series.map((s) => s.service),
@@ -189,6 +218,7 @@ alerts:
 
   it('an agent killed without a clean stop alerts once it is back', async () => {
     await agent.kill();
+    agentStarted = Date.now();
     agent = await startAgent(t, ['--http', '127.0.0.1:0']);
     const shot = await waitFor(
       'agent-restarted alert',
@@ -199,6 +229,7 @@ alerts:
     assert.equal(shot.title, 'Vigil agent restarted after an unclean stop');
     assert.equal(shot.severity, 'warning');
     await agent.stop();
+    agentStarted = Date.now();
     agent = await startAgent(t, ['--http', '127.0.0.1:0']);
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(

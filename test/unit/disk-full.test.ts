@@ -136,7 +136,6 @@ describe('the supervisor on a full database', () => {
     };
     const failures: string[] = [];
     const sup = new Supervisor({
-      isAlive: () => true,
       manager: {
         status: async (names: readonly string[]) => names.map((n) => observed.get(n)!),
         listInstalled: async () => [],

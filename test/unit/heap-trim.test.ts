@@ -101,4 +101,32 @@ describe('heap trim', () => {
     trim.worked(10 * TRIM_AFTER_ENTRIES);
     assert.equal(later.list.length, 0);
   });
+
+  it('collects only when the heap grew by half a megabyte since the last collection', () => {
+    let fn: () => void = () => undefined;
+    let heap = 10_000_000;
+    let collections = 0;
+    startHeapTrim(1000, {
+      every: (f) => ((fn = f), {}),
+      stop: () => undefined,
+      used: () => heap,
+      gc: () => {
+        collections++;
+        heap = 10_100_000; // what it freed
+      },
+    });
+    fn();
+    assert.equal(collections, 0, 'an unchanged heap is not collected');
+    heap += 400_000;
+    fn();
+    assert.equal(collections, 0);
+    heap = 10_700_000;
+    fn();
+    assert.equal(collections, 1);
+    fn();
+    assert.equal(collections, 1, 'measured again after the collection');
+    heap = 10_700_000;
+    fn();
+    assert.equal(collections, 2);
+  });
 });

@@ -310,7 +310,6 @@ describe('liveness restarts count toward crash-loop detection (Supervisor)', () 
       clock,
       logger: pino({ level: 'silent' }),
       readLogTail: async () => [],
-      isAlive: () => true,
     });
     const live = new Liveness({
       manager,

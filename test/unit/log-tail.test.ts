@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { tailLines } from '../../agent/adapters/fs/log-tail.js';
+import { quickTail, tailLines } from '../../agent/adapters/fs/log-tail.js';
+import { tailLog } from '../../agent/adapters/logs/tail.js';
 import { followLog } from '../../agent/adapters/logs/follow.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-tail-'));
@@ -27,6 +28,53 @@ describe('tailLines', () => {
     assert.deepEqual(await tailLines(f, 10), ['a', 'b', 'c']);
     writeFileSync(f, 'é✓\n日本\n');
     assert.deepEqual(await tailLines(f, 1), ['日本']);
+  });
+
+  it('the synchronous read of the current file gives what tailLog gives, and declines when it cannot know', async () => {
+    const f = path.join(dir, 'q.log');
+    const slow = async (n: number, until?: { ino: number; offset: number }) =>
+      (
+        await tailLog(
+          f,
+          { lines: n, level: null, grep: null, timeoutMs: 5000 },
+          until ? { endAt: until } : {},
+        )
+      ).lines;
+    const cases = [
+      '',
+      '\n',
+      'a',
+      'a\nb\nc',
+      'a\nb\nc\n',
+      '\n\nx\n\n',
+      'é✓\n日本\n',
+      Array.from({ length: 3000 }, (_, i) => `line ${i} ${'y'.repeat(i % 53)}`).join('\n') + '\n',
+      `${'z'.repeat(70_000)}\nlast\n`,
+    ];
+    let quick = 0;
+    for (const text of cases) {
+      writeFileSync(f, text);
+      const st = statSync(f);
+      for (const n of [1, 2, 20, 5000]) {
+        for (const until of [undefined, { dev: 0, ino: st.ino, offset: Math.floor(st.size / 2) }]) {
+          const q = quickTail(f, n, until);
+          if (q !== null) quick++;
+          assert.deepEqual(
+            q ?? (await tailLines(f, n, until)),
+            await slow(n, until),
+            `${JSON.stringify(text.slice(0, 20))} n=${n} until=${until?.offset}`,
+          );
+        }
+      }
+    }
+    assert.ok(quick >= 50, `the quick path answered ${quick} of 72`);
+    writeFileSync(f, 'a\n'.repeat(10));
+    assert.deepEqual(quickTail(f, 5), Array(5).fill('a'), 'enough lines: no other file is looked at');
+    writeFileSync(`${f}.1`, 'older\n');
+    assert.equal(quickTail(f, 20), null, 'fewer lines and a rotated file: declined');
+    assert.deepEqual(await tailLines(f, 20), ['older', ...Array(10).fill('a')]);
+    assert.equal(quickTail(f, 2, { dev: 0, ino: statSync(f).ino + 1, offset: 4 }), null, 'another inode');
+    assert.equal(quickTail(path.join(dir, 'absent.log'), 2), null);
   });
 
   it('a missing or empty file has no lines', async () => {

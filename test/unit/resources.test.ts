@@ -319,6 +319,31 @@ describe('ResourceMonitor', () => {
     );
   });
 
+  it('unsettled until each running process (and the agent) has two readings; a new PID starts again', async () => {
+    const { history } = memoryHistory();
+    const sampler = new ScriptedSampler();
+    const mon = new ResourceMonitor({ sampler, history, everyMs: 5000, selfPid: 4242 });
+    const reading = { cpuNsec: 1e9, memoryBytes: 50 << 20, processes: 1, source: 'procfs' as const };
+    sampler.readings.set('web', reading);
+    sampler.readings.set(AGENT_SERIES, reading);
+    const doc: StatusDoc = { services: [svc('web', 10), svc('idle', null)] };
+    assert.equal(mon.unsettled(doc), true, 'nothing read yet');
+    await mon.maybeSample(doc, T0);
+    assert.equal(mon.unsettled(doc), true, 'one reading: no CPU % yet');
+    await mon.maybeSample(doc, T0 + 5000);
+    assert.equal(mon.unsettled(doc), false, 'two readings of each; a service without a process needs none');
+    await mon.maybeSample(doc, T0 + 10_000);
+    assert.equal(mon.unsettled(doc), false);
+    const restarted: StatusDoc = { services: [svc('web', 11)] };
+    assert.equal(mon.unsettled(restarted), true, 'a new process');
+    await mon.maybeSample(restarted, T0 + 15_000);
+    assert.equal(mon.unsettled(restarted), true);
+    await mon.maybeSample(restarted, T0 + 20_000);
+    assert.equal(mon.unsettled(restarted), false);
+    const added: StatusDoc = { services: [svc('web', 11), svc('new', 12)] };
+    assert.equal(mon.unsettled(added), true, 'a new service');
+  });
+
   it('a service with no process shows no memory or CPU, not its last sample nor what the manager reports', async () => {
     const { history } = memoryHistory();
     const sampler = new ScriptedSampler();

@@ -52,6 +52,34 @@ describe('supervision state machine', () => {
     assert.equal(next.lastExit?.reason.includes('SIGKILL'), true);
   });
 
+  it('seen step by step (pushed unit changes): the exit, the wait with the count already up, the new run: restarted', () => {
+    const s1 = run(emptySnapshot(), {}).next;
+    const killed = exit(0, T0 + 1400, { result: 'signal', how: 'killed', code: null, signal: 'SIGKILL' });
+    // The exit record first, with the observation still the old run's.
+    const s2 = run(s1, { now: T0 + 1405, exits: [killed] });
+    assert.deepEqual(
+      s2.events.map((e) => e.type),
+      ['crashed'],
+    );
+    // systemd counts the restart while the unit waits for it (activating, auto-restart).
+    const waiting = obs({
+      active: 'activating',
+      sub: 'auto-restart',
+      pid: null,
+      restarts: 1,
+      since: T0 + 1401,
+    });
+    const s3 = run(s2.next, { now: T0 + 1410, observed: waiting });
+    assert.deepEqual(s3.events, []);
+    const s4 = run(s3.next, { now: T0 + 1550, observed: obs({ pid: 101, restarts: 1, since: T0 + 1500 }) });
+    assert.deepEqual(
+      s4.events.map((e) => e.type),
+      ['restarted'],
+      'the manager restarted it, though its count went up before the run was seen',
+    );
+    assert.match(s4.events[0]!.message, /restart 1\) after it killed/);
+  });
+
   it('replaying the same step yields the same keys (dedupe by key across agent restarts)', () => {
     const s1 = run(emptySnapshot(), {}).next;
     const input = {

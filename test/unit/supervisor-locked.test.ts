@@ -76,7 +76,6 @@ function agent(file: string, state: { observed: ObservedStatus; exits: ExitRecor
     logger: pino({ level: 'silent' }),
     readLogTail: async () => ['last'],
     writes,
-    isAlive: () => true,
   });
   return { store, sup, writes, retries };
 }

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Supervisor } from '../../agent/daemon/supervisor.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import type { ObservedStatus, ExitRecord } from '../../agent/core/observed.js';
-import type { ServiceManager, InstalledUnit } from '../../agent/ports/service-manager.js';
+import type { ServiceManager, InstalledUnit, UnitChangeHandler } from '../../agent/ports/service-manager.js';
 import type { ExitJournal } from '../../agent/ports/exit-journal.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -61,11 +61,11 @@ function setup(
   manager: FakeManager,
   journal: FakeJournal,
   clock: FakeClock,
-  alive: (pid: number) => boolean = () => true,
+  extra: Partial<ConstructorParameters<typeof Supervisor>[0]> = {},
 ) {
   const store = SqliteStore.open(file);
   const sup = new Supervisor({
-    isAlive: alive,
+    ...extra,
     manager: manager as unknown as ServiceManager,
     store,
     journal,
@@ -236,13 +236,12 @@ describe('Supervisor tick', () => {
     store.close();
   });
 
-  it('between full polls a tick only checks the journal and PIDs; an exit, a dead PID or 5 s make it poll', async () => {
+  it('between full polls a tick reads the journal only; an exit is an event before any manager call; a transition or 5 s make it poll', async () => {
     const file = tempDbPath();
     const clock = new FakeClock(T0);
     const manager = new FakeManager();
     const journal = new FakeJournal();
-    const dead = new Set<number>();
-    const { store, sup } = setup(file, manager, journal, clock, (pid) => !dead.has(pid));
+    const { store, sup } = setup(file, manager, journal, clock);
     installed(store, 'a');
     manager.observed.set('a', running('a', 10));
     await sup.tick();
@@ -251,14 +250,33 @@ describe('Supervisor tick', () => {
       await clock.advance(1000);
       await sup.tick();
     }
-    assert.equal(manager.statusCalls, 1, 'steady and alive: no manager call');
-    dead.add(10);
+    assert.equal(manager.statusCalls, 1, 'steady: no manager call, no PID check');
+    const seen: string[] = [];
+    let callsWhenCrashed = -1;
+    sup.subscribe((e) => {
+      seen.push(e.type);
+      if (e.type === 'crashed') callsWhenCrashed = manager.statusCalls;
+    });
+    journal.records.push({
+      offset: 0,
+      at: clock.now(),
+      service: 'a',
+      result: 'signal',
+      how: 'killed',
+      code: null,
+      signal: 'SIGKILL',
+    });
     manager.observed.set('a', { ...running('a', 10), active: 'activating', sub: 'auto-restart', pid: null });
-    await clock.advance(1000);
-    await sup.tick();
-    assert.equal(manager.statusCalls, 2, 'dead main PID: poll');
+    await clock.advance(100);
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['crashed'],
+    );
+    assert.equal(callsWhenCrashed, 1, 'the crash was published before the manager was asked');
+    assert.equal(manager.statusCalls, 2, 'without push, the exit makes the tick poll after its event');
     manager.observed.set('a', running('a', 11, 1));
     await clock.advance(1000);
+    assert.equal(sup.nextTickInMs(clock.now()), 1000, 'in transition: a tick within a second');
     assert.deepEqual(
       (await sup.tick()).map((e) => e.type),
       ['restarted'],
@@ -268,23 +286,175 @@ describe('Supervisor tick', () => {
     await clock.advance(1000);
     await sup.tick();
     assert.equal(manager.statusCalls, 3);
+    assert.equal(sup.nextTickInMs(clock.now()), 4000, 'steady again: the next poll is due in 4 s');
     await clock.advance(5000);
     await sup.tick();
     assert.equal(manager.statusCalls, 4, 'full poll after 5 s');
+    await sup.tick({ full: true });
+    assert.equal(manager.statusCalls, 5, 'forced');
+    assert.deepEqual(seen, ['crashed', 'restarted']);
+    store.close();
+  });
+
+  it('with pushed unit changes: no poll but a reconciliation, a changed unit is refreshed off the tick, a lost subscription polls again', async () => {
+    const file = tempDbPath();
+    const clock = new FakeClock(T0);
+    const manager = new WatchingManager();
+    const journal = new FakeJournal();
+    let wakes = 0;
+    const { store, sup } = setup(file, manager, journal, clock, { wake: () => wakes++ });
+    for (const n of ['a', 'b']) installed(store, n);
+    manager.observed.set('a', running('a', 10));
+    manager.observed.set('b', running('b', 20));
+    await sup.tick();
+    const stop = sup.startWatching();
+    manager.handler!.up();
+    await settle();
+    assert.equal(sup.pushed, true);
+    assert.deepEqual(manager.followed, [['a', 'b']], 'the subscription follows the services there are');
+    assert.deepEqual(manager.calls.at(-1), ['a', 'b'], 'the subscription reconciles every unit');
+    assert.equal(wakes, 1);
+    const calls = manager.calls.length;
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(10_000);
+      await sup.tick();
+    }
+    assert.equal(manager.calls.length, calls, 'pushed: 100 s without any manager call');
+    assert.ok(sup.nextTickInMs(clock.now()) > 60_000, 'nothing due before the reconciliation');
+
+    // A crash: the exit's event comes from the journal; the restart from the push.
     journal.records.push({
       offset: 0,
       at: clock.now(),
       service: 'a',
-      result: 'exit-code',
-      how: 'exited',
-      code: 1,
-      signal: null,
+      result: 'signal',
+      how: 'killed',
+      code: null,
+      signal: 'SIGKILL',
     });
-    await clock.advance(100);
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['crashed'],
+    );
+    assert.equal(manager.calls.length, calls, 'the exit needed no manager call');
+    manager.observed.set('a', running('a', 11, 1));
+    manager.handler!.changed(['a', 'not-ours']);
+    await settle();
+    assert.deepEqual(manager.calls.at(-1), ['a'], 'only the changed unit of ours is refreshed');
+    assert.equal(wakes, 2);
+    assert.equal(sup.nextTickInMs(clock.now()), 0, 'a refreshed observation waits: tick now');
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['restarted'],
+    );
+    assert.equal(manager.calls.length, calls + 1, 'the tick used the refreshed observation');
+
+    await clock.advance(300_000);
     await sup.tick();
-    assert.equal(manager.statusCalls, 5, 'a new exit record: poll');
-    await sup.tick({ full: true });
-    assert.equal(manager.statusCalls, 6, 'forced');
+    assert.deepEqual(manager.calls.at(-1), ['a', 'b'], 'the rare reconciliation');
+
+    // The subscription drops: back to polling until it is up again.
+    manager.handler!.down(new Error('connection reset'));
+    assert.equal(sup.pushed, false);
+    assert.equal(wakes, 3);
+    const before = manager.calls.length;
+    await clock.advance(5000);
+    await sup.tick();
+    assert.equal(manager.calls.length, before + 1, 'polled 5 s after the subscription was lost');
+    manager.observed.set('b', { ...running('b', 20), active: 'failed', sub: 'failed', pid: null });
+    manager.handler!.up();
+    await settle();
+    assert.deepEqual(
+      (await sup.tick()).map((e) => `${e.service}:${e.type}`),
+      [],
+      'b failed while the subscription was down: reconciled (a failure without an exit record is no event)',
+    );
+    assert.equal(sup.currentStatus().services.find((s) => s.name === 'b')!.state, 'failed');
+    stop();
+    assert.equal(manager.closed, true);
+    store.close();
+  });
+  it('with push: an exit, or a unit in transition, with no pushed change for 5 s is polled (a missed signal)', async () => {
+    const file = tempDbPath();
+    const clock = new FakeClock(T0);
+    const manager = new WatchingManager();
+    const journal = new FakeJournal();
+    const { store, sup } = setup(file, manager, journal, clock, { wake: () => undefined });
+    for (const n of ['a', 'b']) installed(store, n);
+    manager.observed.set('a', running('a', 10));
+    manager.observed.set('b', running('b', 20));
+    await sup.tick();
+    const stop = sup.startWatching();
+    manager.handler!.up();
+    await settle();
+    await sup.tick();
+    const calls = manager.calls.length;
+    assert.ok(sup.nextTickInMs(clock.now()) > 60_000, 'all steady: nothing due');
+    journal.records.push({
+      offset: 0,
+      at: clock.now(),
+      service: 'a',
+      result: 'signal',
+      how: 'killed',
+      code: null,
+      signal: 'SIGKILL',
+    });
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['crashed'],
+    );
+    assert.equal(manager.calls.length, calls, 'the exit alone: no manager call');
+    assert.equal(sup.nextTickInMs(clock.now()), 5000, 'the push of what followed is awaited 5 s');
+    manager.observed.set('a', { ...running('a', 10), active: 'activating', sub: 'auto-restart', pid: null });
+    await clock.advance(4999);
+    await sup.tick();
+    assert.equal(manager.calls.length, calls, 'not yet stale');
+    await clock.advance(1);
+    await sup.tick();
+    assert.equal(manager.calls.length, calls + 1, 'no push came: polled');
+    assert.equal(sup.currentStatus().services.find((s) => s.name === 'a')!.state, 'starting');
+    assert.equal(sup.nextTickInMs(clock.now()), 5000, 'in transition, still no push: again in 5 s');
+    manager.observed.set('a', running('a', 11, 1));
+    await clock.advance(5000);
+    assert.deepEqual(
+      (await sup.tick()).map((e) => e.type),
+      ['restarted'],
+    );
+    assert.equal(manager.calls.length, calls + 2);
+    assert.ok(sup.nextTickInMs(clock.now()) > 60_000, 'steady again: only the reconciliation is due');
+
+    // A pushed change in time: no poll.
+    journal.records.push({ ...journal.records[0]!, offset: 1, at: clock.now() });
+    await sup.tick();
+    manager.observed.set('a', running('a', 12, 2));
+    manager.handler!.changed(['a']);
+    await settle();
+    await sup.tick();
+    const after = manager.calls.length;
+    await clock.advance(10_000);
+    await sup.tick();
+    assert.equal(manager.calls.length, after, 'the push came: nothing stale');
+    stop();
     store.close();
   });
 });
+
+class WatchingManager extends FakeManager {
+  handler: UnitChangeHandler | null = null;
+  calls: string[][] = [];
+  followed: string[][] = [];
+  closed = false;
+  override async status(names: readonly string[]) {
+    this.calls.push([...names]);
+    return super.status(names);
+  }
+  watch(handler: UnitChangeHandler) {
+    this.handler = handler;
+    return {
+      follow: (services: readonly string[]) => this.followed.push([...services]),
+      close: () => (this.closed = true),
+    };
+  }
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));

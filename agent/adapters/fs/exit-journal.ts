@@ -19,13 +19,16 @@
  * file just before the rename lands its record in `<path>.1`: the next call reads that file's remainder
  * first, so such a record is still seen, once.
  *
+ * Reads are synchronous system calls on a small local file (microseconds): an exit's way to its event
+ * takes no thread-pool round trip, each of which costs a wake-up of its own on a loaded machine.
+ *
  * Trust: the journal says which services crashed and how, so a line another user wrote must never become
  * an event. It is opened O_NOFOLLOW and must be a regular file of ours that nobody else can write
  * (vigil-launch's hook refuses to write it otherwise); when it is not, nothing in it is read, the reader
  * moves past what it holds (once fixed, those lines are still not trusted) and `refused` says why
  * (E_JOURNAL_UNSAFE; the agent logs it, `vigil doctor` reports it).
  */
-import { constants, open, rename } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync } from 'node:fs';
 import { VigilError } from '../../core/errors.js';
 import { normalizeSignal } from '../../core/signals.js';
 import type { LogEnd } from '../../core/observed.js';
@@ -135,7 +138,7 @@ export class FileExitJournal implements ExitJournal {
 
   private async readStragglers(from: number): Promise<ExitRecord[]> {
     try {
-      return (await readFrom(`${this.path}.1`, from)).records;
+      return readFrom(`${this.path}.1`, from).records;
     } catch (err) {
       if (!(err instanceof UnsafeJournal)) throw err;
       this.onRefused?.(err.error);
@@ -146,9 +149,9 @@ export class FileExitJournal implements ExitJournal {
   private async readTrusted(offset: number): Promise<{ records: ExitRecord[]; next: number }> {
     const stragglers = this.rotatedFrom === null ? [] : await this.readStragglers(this.rotatedFrom);
     this.rotatedFrom = null;
-    const { records, next, size } = await readFrom(this.path, offset);
+    const { records, next, size } = readFrom(this.path, offset);
     if (offset === size && size >= this.rotateBytes) {
-      await rename(this.path, `${this.path}.1`);
+      renameSync(this.path, `${this.path}.1`);
       this.rotatedFrom = size;
       return { records: stragglers, next: 0 };
     }
@@ -156,13 +159,10 @@ export class FileExitJournal implements ExitJournal {
   }
 }
 
-async function readFrom(
-  file: string,
-  offset: number,
-): Promise<{ records: ExitRecord[]; next: number; size: number }> {
-  let handle;
+function readFrom(file: string, offset: number): { records: ExitRecord[]; next: number; size: number } {
+  let fd: number;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { records: [], next: offset, size: -1 };
@@ -171,7 +171,7 @@ async function readFrom(
     throw err;
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     const { size } = st;
     const problem = journalProblem(file, st);
     if (problem) throw new UnsafeJournal(problem, size);
@@ -181,13 +181,13 @@ async function readFrom(
     const buf = Buffer.alloc(length);
     let got = 0;
     while (got < length) {
-      const { bytesRead } = await handle.read(buf, got, length - got, start + got);
+      const bytesRead = readSync(fd, buf, got, length - got, start + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
     return { ...parseChunk(buf.subarray(0, got), start, got === MAX_READ_BYTES), size };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

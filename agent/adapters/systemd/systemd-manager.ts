@@ -27,7 +27,15 @@ import type { ServiceSpec } from '../../core/manifest/model.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import { ProcessError, type ProcessRunner, type RunResult } from '../../ports/process-runner.js';
-import type { InstalledUnit, ObservedStatus, ServiceManager, UnitFile } from '../../ports/service-manager.js';
+import type {
+  InstalledUnit,
+  ObservedStatus,
+  ServiceManager,
+  UnitChangeHandler,
+  UnitFile,
+  UnitWatch,
+} from '../../ports/service-manager.js';
+import { UnitSubscription } from './unit-subscription.js';
 import {
   contentHash,
   groupOfTemplate,
@@ -262,6 +270,21 @@ export class SystemdManager implements ServiceManager {
         timeoutMs: STOP_TIMEOUT_MS + START_TIMEOUT_MS,
       });
     });
+  }
+
+  /**
+   * Unit changes pushed over the user bus (unit-subscription.ts). VIGIL_UNIT_PUSH=off turns it off: the
+   * agent then polls `systemctl show` every few seconds, as on a system without a user bus.
+   */
+  watch(handler: UnitChangeHandler): UnitWatch & { drop(): void } {
+    if (this.env.VIGIL_UNIT_PUSH === 'off')
+      return { follow: () => undefined, close: () => undefined, drop: () => undefined };
+    const sub = new UnitSubscription({ env: this.env, handler });
+    return {
+      follow: (services) => sub.follow(new Map(services.map((s) => [unitName(s), s]))),
+      close: () => sub.close(),
+      drop: () => sub.drop(),
+    };
   }
 
   async status(services: readonly string[]): Promise<ObservedStatus[]> {

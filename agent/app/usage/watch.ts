@@ -75,6 +75,19 @@ export class UsageWatch {
     void this.kick();
   }
 
+  /**
+   * When a round has something to do (ms from now): every second while services have usage sources
+   * (each source keeps its own interval) or while a round runs, else at the next budget evaluation;
+   * null without sources, budget or budget stops (nothing can change).
+   */
+  nextRoundInMs(now: number): number | null {
+    if (this.running || this.deps.store.listServices().some((s) => s.spec.usage)) return 1000;
+    // Nothing to ingest: spend can only change with a budget's period, or a budget stop to lift.
+    const settings = loadUsageSettings(this.deps.store);
+    if (settings.budget === null && Object.keys(loadStopped(this.deps.store)).length === 0) return null;
+    return Math.max(0, this.lastEval + (this.deps.evaluateEveryMs ?? 30_000) - now);
+  }
+
   /** Starts a round (or asks the running one to go again); resolves when the rounds end. */
   kick(): Promise<void> {
     if (this.closed) return Promise.resolve();

@@ -143,7 +143,10 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
 
   const running = o.active === 'active' && o.pid !== null;
   if (running && (o.pid !== prev.pid || prev.active !== 'active')) {
-    const byManager = o.restarts > prev.restarts && prev.state !== 'unknown';
+    // The manager's restart: its count went up, or an exit it restarts came before this run (the count can
+    // go up already while the unit waits to restart, a state seen now that unit changes are pushed).
+    const byManager =
+      (o.restarts > prev.restarts || (prev.restartDue ?? null) !== null) && prev.state !== 'unknown';
     emit({
       key: `run:${service}:${o.pid}:${o.since ?? 0}`,
       type: byManager ? 'restarted' : 'started',

@@ -118,11 +118,23 @@ describe('README set-up in a fresh clone (real systemd, Chromium)', { timeout: 6
     base = mkdtempSync(path.join(tmpdir(), 'vigil-demo-e2e-'));
     clone = path.join(base, 'vigil');
     demoHome = path.join(base, 'demo-home');
-    // A new user's shell: nothing of the npm run that started this test, no launcher override.
+    // A new user's shell: nothing of the npm run that started this test (its variables, and the
+    // node_modules/.bin folders it put on PATH), no launcher override.
+    const fromNpmRun = (dir: string) => dir.includes(`${path.sep}node_modules${path.sep}`);
     env = Object.fromEntries(
-      Object.entries({ ...user.env, ...PACE, VIGIL_DEMO_HOME: demoHome }).filter(
-        ([k]) => !/^npm_/i.test(k) && k !== 'VIGIL_LAUNCHER' && k !== 'INIT_CWD',
-      ),
+      Object.entries({ ...user.env, ...PACE, VIGIL_DEMO_HOME: demoHome })
+        .filter(([k]) => !/^npm_/i.test(k) && k !== 'VIGIL_LAUNCHER' && k !== 'INIT_CWD')
+        .map(([k, v]) =>
+          k === 'PATH' && v !== undefined
+            ? [
+                k,
+                v
+                  .split(path.delimiter)
+                  .filter((d) => !fromNpmRun(d))
+                  .join(path.delimiter),
+              ]
+            : [k, v],
+        ),
     );
   });
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -111,7 +111,15 @@ describe('ProcfsSampler', () => {
     try {
       await new Promise((r) => child.once('spawn', r));
       const s = new ProcfsSampler();
-      const fds = () => readdirSync('/proc/self/fd').length;
+      // The sampler's own descriptors: those open on a /proc/<pid>/ file (the runner's others come and go).
+      const fds = () =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return /^\/proc\/\d+\//.test(readlinkSync(`/proc/self/fd/${fd}`));
+          } catch {
+            return false;
+          }
+        }).length;
       const [first] = await s.sample([target({ pid: child.pid!, processOnly: true })]);
       const open = fds();
       // On a loaded machine the busy child may not run for a while: sample again (the same descriptor each

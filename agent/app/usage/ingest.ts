@@ -84,6 +84,23 @@ export interface SourceState {
   more: boolean;
 }
 
+/** A source not tried yet. */
+export function newSourceState(service: string, kind: SourceKind): SourceState {
+  return {
+    service,
+    kind,
+    ok: true,
+    at: 0,
+    error: null,
+    entries: 0,
+    rejected: 0,
+    reasons: {},
+    gaps: 0,
+    lastGap: null,
+    more: false,
+  };
+}
+
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 export const cursorKey = (service: string): `usage.cursor.${string}` => `usage.cursor.${service}`;
@@ -115,23 +132,7 @@ export class UsageIngester {
   private state(service: string, kind: SourceKind): SourceState {
     const id = `${service}\u0000${kind}`;
     let s = this.states.get(id);
-    if (!s)
-      this.states.set(
-        id,
-        (s = {
-          service,
-          kind,
-          ok: true,
-          at: 0,
-          error: null,
-          entries: 0,
-          rejected: 0,
-          reasons: {},
-          gaps: 0,
-          lastGap: null,
-          more: false,
-        }),
-      );
+    if (!s) this.states.set(id, (s = newSourceState(service, kind)));
     return s;
   }
 

@@ -17,7 +17,7 @@ import type { OtlpSpec } from '../../core/manifest/otlp-part.js';
 import type { Store } from '../../ports/store.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
 import type { Clock } from '../../ports/clock.js';
-import type { IngestContext, SourceState } from './ingest.js';
+import { newSourceState, type IngestContext, type SourceState } from './ingest.js';
 
 export const SERIES_KEY = 'usage.otlp.series';
 
@@ -183,23 +183,7 @@ export class OtlpIngester {
 
   private state(service: string): SourceState {
     let s = this.states.get(service);
-    if (!s)
-      this.states.set(
-        service,
-        (s = {
-          service,
-          kind: 'otlp',
-          ok: true,
-          at: 0,
-          error: null,
-          entries: 0,
-          rejected: 0,
-          reasons: {},
-          gaps: 0,
-          lastGap: null,
-          more: false,
-        }),
-      );
+    if (!s) this.states.set(service, (s = newSourceState(service, 'otlp')));
     return s;
   }
 }

@@ -1,5 +1,4 @@
 /** The manifest's `alerts:` map: validated on its own (problems located under `alerts.`), warnings for inline secrets. */
-import type { z } from 'zod';
 import type { ManifestProblem } from '../errors.js';
 import { DEFAULT_ALERTS, inlineSecrets, type AlertsConfig } from '../alerts/config.js';
 import { alertsSchema, normalizeAlerts } from '../alerts/config-schema.js';
@@ -8,13 +7,7 @@ import type { MetricRuleOverrides } from '../alerts/metric-rules.js';
 import type { ManifestWarning } from './model.js';
 import { manifestErrorMap } from './schema.js';
 import { dotted, type Locate } from './source.js';
-
-type ZodProblems = (
-  error: z.ZodError,
-  base: PropertyKey[],
-  file: string,
-  locate: Locate,
-) => ManifestProblem[];
+import type { ZodProblems } from './schema.js';
 
 export function parseAlertsPart(
   raw: unknown,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ManifestProblem } from '../errors.js';
 import { manifestErrorMap } from './schema.js';
 import { dotted, type Locate } from './source.js';
+import type { ZodProblems } from './schema.js';
 
 export interface OtlpSpec {
   /** Loopback host (127.0.0.1, localhost or ::1) and port. */
@@ -28,13 +29,6 @@ export const otlpSchema = z.strictObject({
   tokenFile: z.string().startsWith('/', 'must be an absolute path').optional(),
   services: z.record(z.string().min(1, 'must not be empty').max(200, 'is too long'), z.string()).default({}),
 });
-
-type ZodProblems = (
-  error: z.ZodError,
-  base: PropertyKey[],
-  file: string,
-  locate: Locate,
-) => ManifestProblem[];
 
 export function parseOtlpPart(
   raw: unknown,

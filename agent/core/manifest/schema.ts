@@ -13,8 +13,18 @@ import { metricsSchema, serviceAlertsSchema } from '../alerts/metric-rules-schem
 
 import { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE } from './names.js';
 import { MAX_REPLICAS, REPLICA_TOKEN } from './replicas.js';
+import type { ManifestProblem } from '../errors.js';
+import type { Locate } from './source.js';
 
 export { CREDENTIAL_SET_RE, ENV_KEY_RE, RESERVED_NAMES, SERVICE_NAME_RE };
+
+/** Turns a zod error under `base` into located problems (parse.ts's, handed to each part's parser). */
+export type ZodProblems = (
+  error: z.ZodError,
+  base: PropertyKey[],
+  file: string,
+  locate: Locate,
+) => ManifestProblem[];
 
 const noControl = (s: string) => !/[\0\n\r]/.test(s);
 

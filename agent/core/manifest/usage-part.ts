@@ -1,5 +1,4 @@
 /** The manifest's top-level `budget:` and `pricing:` maps, validated on their own (problems located under their keys). */
-import type { z } from 'zod';
 import type { ManifestProblem } from '../errors.js';
 import { manifestErrorMap } from './schema.js';
 import { dotted, type Locate } from './source.js';
@@ -15,13 +14,7 @@ import {
   type RawPricing,
   type RawUsage,
 } from './usage.js';
-
-type ZodProblems = (
-  error: z.ZodError,
-  base: PropertyKey[],
-  file: string,
-  locate: Locate,
-) => ManifestProblem[];
+import type { ZodProblems } from './schema.js';
 
 export function parseUsagePart(
   top: { budget?: unknown; pricing?: unknown },

@@ -139,11 +139,15 @@ describe('README set-up in a fresh clone (real systemd, Chromium)', { timeout: 6
   });
 
   after(async () => {
-    await b?.close();
-    if (demoHome && existsSync(demoHome) && existsSync(path.join(clone, 'dist')))
-      await npx(['demo', '--down']);
-    await user?.cleanup();
-    if (base) rmSync(base, { recursive: true, force: true });
+    // Each step even when one before it failed: the user's own service must not outlive the test.
+    try {
+      await b?.close();
+      if (demoHome && existsSync(demoHome) && existsSync(path.join(clone, 'dist')))
+        await npx(['demo', '--down']);
+    } finally {
+      await user?.cleanup();
+      if (base) rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it("the README's set-up is two commands: npm ci, then npx vigil demo", () => {

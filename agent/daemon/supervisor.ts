@@ -16,8 +16,8 @@
 import type { Logger } from 'pino';
 import type { NewEvent, VigilEvent } from '../core/events.js';
 import type { StatusDoc } from '../core/status.js';
-import type { ExitRecord, LogEnd, ObservedStatus } from '../core/observed.js';
-import { exitEventKey, step } from '../core/supervise/detect.js';
+import type { ExitRecord, ObservedStatus } from '../core/observed.js';
+import { step } from '../core/supervise/detect.js';
 import { emptySnapshot, loopRule, type ServiceSnapshot } from '../core/supervise/model.js';
 import { intentKey, intentOver, type Intent } from '../core/intent.js';
 import type { ServiceManager, UnitWatch } from '../ports/service-manager.js';
@@ -30,19 +30,11 @@ import { stopTimeoutOf } from '../core/manifest/stop-settings.js';
 import { isDiskFullError } from '../core/disk/condition.js';
 import { isStoreBusy } from '../core/errors.js';
 import { WriteQueue } from './write-queue.js';
+import { attachLogTails, groupExits } from './crash-tails.js';
 
 export { SNAPSHOTS_KEY, serviceView };
 
 export const JOURNAL_OFFSET_KEY = 'supervisor.exitsOffset';
-const LOG_TAIL_LINES = 20;
-const TAIL_EVENTS = new Set([
-  'crashed',
-  'killed',
-  'oom-killed',
-  'crashloop',
-  'start-limit-hit',
-  'stop-timeout',
-]);
 /** Events kept in memory while they cannot be stored; beyond this the oldest are dropped (and counted). */
 export const MAX_PENDING_EVENTS = 1000;
 
@@ -362,7 +354,7 @@ export class Supervisor {
       statuses.push(serviceView(svc, o, out.next, now, intents.get(svc.name) ?? null));
     }
     this.intents = intents;
-    await this.attachLogTails(events, tailsFrom);
+    await attachLogTails(events, tailsFrom, this.deps.readLogTail, this.deps.logger);
 
     const changed = JSON.stringify(nextSnapshots) !== JSON.stringify(this.snapshots) || next !== this.offset;
     this.snapshots = nextSnapshots;
@@ -557,49 +549,6 @@ export class Supervisor {
     return new Map(installed.map((u) => [u.service, { drifted: u.drifted, hash: u.actualHash }]));
   }
 
-  /**
-   * Crash evidence: the lines the dead process wrote. A crash event's tail ends where its exit record
-   * says the output ended (so never with the next process's lines, however late the agent reads it);
-   * a crash loop or a given-up unit gets that of the service's newest exit in this tick. Exits recorded
-   * without that position (older records, a launcher killed outright) get the log's end as it is now.
-   */
-  private async attachLogTails(
-    events: NewEvent[],
-    exitsBy: ReadonlyMap<string, ExitRecord[]>,
-  ): Promise<void> {
-    const endOf = new Map<string, LogEnd>();
-    const newest = new Map<string, LogEnd>();
-    for (const [service, recs] of exitsBy) {
-      for (const r of recs) {
-        const end = r.launcher?.logEnd;
-        if (!end) continue;
-        endOf.set(exitEventKey(service, r), end);
-        newest.set(service, end);
-      }
-    }
-    const wanted = events.filter((e) => e.service && TAIL_EVENTS.has(e.type));
-    const reads = new Map<string, Promise<string[]>>();
-    const read = (service: string, until: LogEnd | undefined): Promise<string[]> => {
-      const id = until ? `${service}@${until.ino}:${until.offset}` : service;
-      let p = reads.get(id);
-      if (!p) {
-        p = this.deps.readLogTail(service, LOG_TAIL_LINES, until).catch((err: unknown) => {
-          this.deps.logger.warn({ err, service }, 'could not read log tail');
-          return [];
-        });
-        reads.set(id, p);
-      }
-      return p;
-    };
-    await Promise.all(
-      wanted.map(async (e) => {
-        const until =
-          e.type === 'crashed' || e.type === 'oom-killed' ? endOf.get(e.key) : newest.get(e.service!);
-        e.logTail = await read(e.service!, until);
-      }),
-    );
-  }
-
   private publish(events: VigilEvent[]): void {
     for (const e of events) {
       for (const l of this.listeners) {
@@ -611,14 +560,4 @@ export class Supervisor {
       }
     }
   }
-}
-
-function groupExits(records: readonly ExitRecord[]): Map<string, ExitRecord[]> {
-  const out = new Map<string, ExitRecord[]>();
-  for (const r of records) {
-    const list = out.get(r.service) ?? [];
-    list.push(r);
-    out.set(r.service, list);
-  }
-  return out;
 }

@@ -6,6 +6,8 @@
  */
 import type { LogReader } from '../ports/log-reader.js';
 import type { Store } from '../ports/store.js';
+import { VigilError } from '../core/errors.js';
+import { groupOf } from '../core/manifest/replicas.js';
 
 export interface ServiceLogDeps {
   /**
@@ -22,12 +24,20 @@ export interface ServiceLogDeps {
 export function serviceLogs(deps: ServiceLogDeps): LogReader {
   return deps.open((service) => {
     try {
-      return (
+      const names =
         deps
           .store()
           ?.listServices()
-          .some((s) => s.name === service) ?? false
-      );
+          .map((s) => s.name) ?? [];
+      if (names.includes(service)) return true;
+      // A replicated service has no log of its own: each instance writes its own, so say which to ask for.
+      const instances = names.filter((n) => n !== service && groupOf(n) === service);
+      if (instances.length > 0)
+        throw new VigilError(
+          'E_UNKNOWN_SERVICE',
+          `"${service}" runs ${instances.length} replicas, each with its own log: ask for one of ${instances.join(', ')}`,
+        );
+      return false;
     } finally {
       deps.release?.();
     }

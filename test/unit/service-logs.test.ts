@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { serviceLogs } from '../../agent/app/service-logs.js';
 import type { LogReader } from '../../agent/ports/log-reader.js';
 import type { Store } from '../../agent/ports/store.js';
+import type { VigilError } from '../../agent/core/errors.js';
 
 const reader = {} as LogReader;
 
@@ -53,5 +54,23 @@ describe('serviceLogs', () => {
     });
     assert.throws(() => installed!('web'), /locked/);
     assert.equal(released, 1);
+  });
+});
+
+describe('serviceLogs of a replicated service', () => {
+  it('names the instances to ask for instead of calling the service unknown', () => {
+    let installed: ((service: string) => boolean) | null = null;
+    serviceLogs({
+      open: (known) => ((installed = known), reader),
+      store: () => storeWith('db', 'worker@1', 'worker@2'),
+    });
+    assert.equal(installed!('worker@2'), true);
+    assert.throws(
+      () => installed!('worker'),
+      (e: VigilError) =>
+        e.code === 'E_UNKNOWN_SERVICE' &&
+        /2 replicas, each with its own log: .*worker@1, worker@2/.test(e.message),
+    );
+    assert.equal(installed!('work'), false, 'a name that is no group stays simply unknown');
   });
 });

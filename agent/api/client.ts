@@ -94,6 +94,11 @@ export class ApiClient {
     return parseResponse(status, text) as ActionResult;
   }
 
+  /** Tells the agent that `vigil apply` saved settings; resolves once it ticked with them. */
+  reload(): Promise<{ ok: true }> {
+    return this.call('reload', {});
+  }
+
   events(q: EventQuery = {}): Promise<EventsResponse> {
     return this.call('events', {}, q);
   }

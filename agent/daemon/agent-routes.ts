@@ -94,6 +94,10 @@ function coreRoutes(deps: {
         params.verb,
       ),
     events: ({ query }) => ({ events: store.queryEvents(query) }),
+    reload: async () => {
+      await deps.services.tickNow?.();
+      return { ok: true };
+    },
     eventHistory: (q) => store.queryEvents(q),
     ...(store.eventPages ? { eventPages: store.eventPages.bind(store) } : {}),
     subscribe: (listener) => supervisor.subscribe(listener, { viewer: true }),

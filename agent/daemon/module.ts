@@ -37,6 +37,11 @@ export interface AgentRuntime {
   heap?: Pick<HeapTrim, 'worked'>;
   /** The machine's facts for the host strip (read only when asked). */
   host?: HostFacts;
+  /**
+   * A tick now, resolved once it and every module's afterTick ran: what `vigil apply` asks for after it
+   * saved settings that no unit change announces (budgets, alerts, `otlp:`). Absent in tests.
+   */
+  tickNow?(): Promise<void>;
 }
 
 export interface AgentModule {

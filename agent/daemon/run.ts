@@ -80,6 +80,13 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     woken = true;
     wake?.();
   };
+  // Callers of tickNow, told once the tick that follows their call (and its modules' hooks) is over.
+  let waitingForTick: (() => void)[] = [];
+  const tickNow = () =>
+    new Promise<void>((resolve) => {
+      waitingForTick.push(resolve);
+      wakeUp();
+    });
   const launchd = ctx.manager.backend === 'launchd';
   const supervisor = new Supervisor({
     // launchd pushes nothing, but every exit comes through the launcher's journal: a slow reconciliation.
@@ -116,6 +123,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     disk,
     pendingExits,
     heap,
+    tickNow,
     host: new SiHostFacts({ home: ctx.paths.home, disk: statfsSpace, clock: ctx.clock }),
   };
   const modules = createModules(services);
@@ -193,6 +201,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       if (logger.isLevelEnabled('debug')) logger.debug({ woken }, 'tick');
       woken = false;
       if (stopping) break;
+      const told = waitingForTick;
+      waitingForTick = [];
       try {
         lastEvents = await supervisor.tick();
         await eachModule(
@@ -213,8 +223,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         }
         logger.error({ err }, 'tick failed');
         if (err instanceof VigilError && err.code === 'E_STORE') throw err;
+      } finally {
+        for (const resolve of told) resolve();
       }
     }
+    for (const resolve of waitingForTick) resolve();
     await stopModules();
     const at = ctx.clock.now();
     supervisor.record([

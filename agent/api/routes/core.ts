@@ -44,6 +44,8 @@ export const CORE_ROUTES = {
   status: { method: 'GET', path: '/api/status' },
   action: { method: 'POST', path: '/api/services/:name/:verb', params: { verb: ACTION_VERBS } },
   events: { method: 'GET', path: '/api/events', stream: true },
+  // Settings were saved that no unit change announces (vigil apply): the agent ticks now and answers after.
+  reload: { method: 'POST', path: '/api/reload' },
 } as const satisfies Record<string, RouteSpec>;
 
 export interface CoreRouteTypes {
@@ -56,6 +58,7 @@ export interface CoreRouteTypes {
     response: ActionResult;
   };
   events: { params: NoParams; query: EventQuery; body: undefined; response: EventsResponse };
+  reload: { params: NoParams; query: NoQuery; body: undefined; response: { ok: true } };
 }
 
 const EVENT_TYPES = [
@@ -141,4 +144,5 @@ export const CORE_QUERY_CODECS: {
   status: noQuery,
   action: noQuery,
   events: eventQueryCodec,
+  reload: noQuery,
 };

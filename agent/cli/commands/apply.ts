@@ -18,6 +18,7 @@ import { assertPrivateHome } from '../../adapters/fs/private-home.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { loadManifest } from '../manifest-file.js';
 import { printJson, type Io } from '../io.js';
+import { agentClient } from '../remote.js';
 
 const APPLY_USAGE = 'vigil apply [-f FILE] [--dry-run] [--prune] [--json]';
 
@@ -46,6 +47,8 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
       saveAlertsConfig(deps.store, manifest);
       saveUsageSettings(deps.store, manifest);
     }
+    // Budgets, alerts and `otlp:` take effect now rather than at the agent's next idle tick (a minute).
+    if (values['dry-run'] !== true) await tellAgent(io);
     if (values.json) printJson(io, { dryRun: values['dry-run'] === true, ...planJson(plan) });
     else {
       const lines = describePlan(plan);
@@ -59,6 +62,18 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
     return EXIT_OK;
   } finally {
     ctx.close();
+  }
+}
+
+async function tellAgent(io: Io): Promise<void> {
+  const client = await agentClient(io);
+  if (client === null) return; // the agent reads the settings when it starts
+  try {
+    await client.reload();
+  } catch (err) {
+    io.err(
+      `warning: the agent was not told (${(err as Error).message}); it reads the new settings at its next tick\n`,
+    );
   }
 }
 

@@ -62,6 +62,23 @@ export function assertPrivateHome(paths: Pick<VigilPaths, 'home' | 'logs' | 'exi
 }
 
 /**
+ * What a backend prepares before it installs services: logs/, credentials/ and the exit journal's directory
+ * 0700 whatever the umask (another user who can write logs/ or state/ could swap a log or forge exits), the
+ * home checked, and each launcher log made 0600 first (systemd's StandardError=append: and launchd's
+ * StandardErrorPath create files with the job's umask, 0644; made first, they stay 0600).
+ */
+export function preparePrivateHome(
+  paths: Pick<VigilPaths, 'home' | 'logs' | 'exits' | 'credentials'>,
+  launcherLogs: readonly string[],
+): void {
+  ensurePrivateDir(paths.logs, { tighten: true });
+  ensurePrivateDir(paths.credentials);
+  ensurePrivateDir(path.dirname(paths.exits), { tighten: true });
+  assertPrivateHome(paths);
+  for (const file of launcherLogs) ensurePrivateFile(file);
+}
+
+/**
  * Creates `dir` (and missing parents) 0700 whatever the umask: mkdir's mode is filtered by the umask, so
  * every directory it created is chmodded to exactly 0700 after. With `tighten`, an existing `dir` of ours
  * that others may only read (an older Vigil made logs/ 0755) is made 0700 too; one others can write, or

@@ -14,8 +14,7 @@
  * launchd's clean-up (the job's process group) does not reach — so a stop also kills survivors of the
  * tree it saw before (the role systemd's cgroup plays).
  */
-import { access, chmod, constants, lstat, mkdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { access, constants, lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import type { ServiceSpec } from '../../core/manifest/model.js';
 import type { VigilPaths } from '../../core/paths.js';
 import { VigilError } from '../../core/errors.js';
@@ -28,7 +27,7 @@ import { Launchctl } from './launchctl.js';
 import type { PrintInfo } from './launchctl-parse.js';
 import { parsePlistFile, readMarkers, renderPlist } from './plist-render.js';
 import { launcherLogPath } from '../launcher/contract.js';
-import { assertPrivateHome, ensurePrivateDir, ensurePrivateFile } from '../fs/private-home.js';
+import { preparePrivateHome } from '../fs/private-home.js';
 import { readProcessTable, treeUsage, type ProcessEntry } from './process-table.js';
 import { ioError, readGaveUp, scanInstalled, updateGaveUp, type InstalledPlist } from './installed.js';
 import { toObservedStatus, type GaveUp } from './status-map.js';
@@ -105,14 +104,10 @@ export class LaunchdManager implements ServiceManager {
     const p = this.d.paths;
     try {
       await mkdir(this.agentDir, { recursive: true, mode: 0o755 });
-      // 0700 whatever the umask: another user who can write logs/ or state/ could swap a log or forge exits.
-      ensurePrivateDir(p.logs, { tighten: true });
-      if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined)
-        await chmod(p.credentials, 0o700);
-      ensurePrivateDir(path.dirname(p.exits), { tighten: true });
-      assertPrivateHome(p);
-      // launchd creates StandardErrorPath with the job's umask (0644); made first, it stays 0600.
-      for (const u of units) ensurePrivateFile(launcherLogPath(p, u.service));
+      preparePrivateHome(
+        p,
+        units.map((u) => launcherLogPath(p, u.service)),
+      );
     } catch (err) {
       if (err instanceof VigilError && err.code === 'E_HOME_UNSAFE') throw err;
       throw ioError('cannot create the directories for the LaunchAgents', err);

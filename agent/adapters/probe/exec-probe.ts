@@ -3,7 +3,7 @@
  * ProcessRunner (no shell), is killed at the timeout with everything it started (its process group), and a failure says how it ended and the last line it
  * wrote, so the probe error reads like the command's own complaint.
  */
-import type { ProbeResult } from '../../core/health/probe.js';
+import { passOrFail, type ProbeResult } from '../../core/health/probe.js';
 import { ProcessError, type ProcessRunner } from '../../ports/process-runner.js';
 
 /** The tail of the output kept in a probe error (it is shown in events and the status). */
@@ -17,15 +17,7 @@ export async function probeExec(
 ): Promise<ProbeResult> {
   const started = performance.now();
   const at = now();
-  const result = (error: string | null): ProbeResult => ({
-    health: error === null ? 'healthy' : 'down',
-    httpStatus: null,
-    latencyMs: Math.round(performance.now() - started),
-    reported: null,
-    checks: null,
-    error,
-    at,
-  });
+  const result = (error: string | null) => passOrFail(error, Math.round(performance.now() - started), at);
   const [program = '', ...args] = spec.argv;
   try {
     await runner.run(program, args, {

@@ -3,7 +3,7 @@
  * sent; the socket is closed at once (Redis, Postgres and the like log nothing worse than a closed client).
  */
 import net from 'node:net';
-import type { ProbeResult } from '../../core/health/probe.js';
+import { passOrFail, type ProbeResult } from '../../core/health/probe.js';
 
 export function probeTcp(
   host: string,
@@ -13,15 +13,7 @@ export function probeTcp(
 ): Promise<ProbeResult> {
   const started = performance.now();
   const at = now();
-  const result = (error: string | null): ProbeResult => ({
-    health: error === null ? 'healthy' : 'down',
-    httpStatus: null,
-    latencyMs: Math.round(performance.now() - started),
-    reported: null,
-    checks: null,
-    error,
-    at,
-  });
+  const result = (error: string | null) => passOrFail(error, Math.round(performance.now() - started), at);
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     const finish = (error: string | null) => {

@@ -10,17 +10,7 @@
  * to exit (systemd sends SIGKILL after TimeoutStopSec=, the manifest's stopTimeoutSec), so stopping calls
  * get a runner timeout beyond the longest stopTimeoutSec the manifest accepts; systemd bounds the wait.
  */
-import {
-  access,
-  chmod,
-  constants as fsConstants,
-  lstat,
-  mkdir,
-  readFile,
-  readdir,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { access, constants as fsConstants, lstat, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/write-atomic.js';
 import type { ServiceSpec } from '../../core/manifest/model.js';
@@ -48,7 +38,7 @@ import {
 } from './unit-render.js';
 import { groupOf, replicaIndexOf } from '../../core/manifest/replicas.js';
 import { launcherLogPath } from '../launcher/contract.js';
-import { assertPrivateHome, ensurePrivateDir, ensurePrivateFile } from '../fs/private-home.js';
+import { ensurePrivateDir, preparePrivateHome } from '../fs/private-home.js';
 import { SHOW_PROPERTIES, parseShow, toObservedStatus } from './show-parser.js';
 import { launcherPath } from '../launcher/contract.js';
 import { withLauncherHints } from './launcher-hints.js';
@@ -176,15 +166,11 @@ export class SystemdManager implements ServiceManager {
     await requireLauncher(this.launcher);
     const p = this.paths;
     try {
-      // 0700 whatever the umask: another user who can write logs/ or state/ could swap a log or forge exits.
       ensurePrivateDir(p.systemdUnitDir);
-      ensurePrivateDir(p.logs, { tighten: true });
-      if ((await mkdir(p.credentials, { recursive: true, mode: 0o700 })) !== undefined)
-        await chmod(p.credentials, 0o700);
-      ensurePrivateDir(path.dirname(p.exits), { tighten: true });
-      assertPrivateHome(p);
-      // systemd creates StandardError=append: files with the unit's umask (0644); made first, they stay 0600.
-      for (const u of units) ensurePrivateFile(launcherLogPath(p, u.service));
+      preparePrivateHome(
+        p,
+        units.map((u) => launcherLogPath(p, u.service)),
+      );
     } catch (err) {
       if (err instanceof VigilError && err.code === 'E_HOME_UNSAFE') throw err;
       throw ioError('cannot create the directories for the units', err);

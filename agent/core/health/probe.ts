@@ -16,6 +16,19 @@ export interface ProbeResult {
   at: number;
 }
 
+/** The result of a probe that only passes or fails (TCP, exec): no status code, no body. */
+export function passOrFail(error: string | null, latencyMs: number, at: number): ProbeResult {
+  return {
+    health: error === null ? 'healthy' : 'down',
+    httpStatus: null,
+    latencyMs,
+    reported: null,
+    checks: null,
+    error,
+    at,
+  };
+}
+
 const HEALTHY = new Set(['healthy', 'ok', 'pass', 'up', 'green', 'serving']);
 const DEGRADED = new Set(['degraded', 'warn', 'warning', 'yellow', 'partial']);
 

@@ -96,27 +96,21 @@ function record(deps: ApplyDeps, plan: ApplyPlan): void {
   const events: NewEvent[] = [];
   deps.store.transaction(() => {
     const known = new Map(deps.store.listServices().map((s) => [s.name, s]));
-    for (const u of plan.create) {
+    const save = (u: (typeof plan.create)[number], installedAt = known.get(u.service)?.installedAt ?? now) =>
       deps.store.upsertService({
         name: u.service,
         unit: u.unit,
         spec: u.spec,
         hash: u.hash,
-        installedAt: now,
+        installedAt,
         updatedAt: now,
       });
+    for (const u of plan.create) {
+      save(u, now);
       events.push(applyEvent(u.service, 'installed', u.hash, now, `${u.service} installed and started`));
     }
     for (const { desired: u, reason } of plan.update) {
-      const prev = known.get(u.service);
-      deps.store.upsertService({
-        name: u.service,
-        unit: u.unit,
-        spec: u.spec,
-        hash: u.hash,
-        installedAt: prev?.installedAt ?? now,
-        updatedAt: now,
-      });
+      save(u);
       const why = reason === 'drifted' ? 'unit restored after a hand edit' : 'configuration changed';
       events.push(
         applyEvent(u.service, 'updated', u.hash, now, `${u.service} updated (${why}) and restarted`),
@@ -126,16 +120,7 @@ function record(deps: ApplyDeps, plan: ApplyPlan): void {
       // Keeps the record in step when the database was created after the units (or lost), and when only
       // settings outside the unit changed (health, usage…).
       const prev = known.get(u.service);
-      if (!prev || prev.hash !== u.hash || JSON.stringify(prev.spec) !== JSON.stringify(u.spec)) {
-        deps.store.upsertService({
-          name: u.service,
-          unit: u.unit,
-          spec: u.spec,
-          hash: u.hash,
-          installedAt: prev?.installedAt ?? now,
-          updatedAt: now,
-        });
-      }
+      if (!prev || prev.hash !== u.hash || JSON.stringify(prev.spec) !== JSON.stringify(u.spec)) save(u);
     }
     for (const c of plan.remove) {
       deps.store.removeService(c.service);

@@ -20,6 +20,7 @@ import {
   type HealthSnapshot,
 } from '../core/health/machine.js';
 import type { ProbeResult } from '../core/health/probe.js';
+import type { HealthPart } from '../core/status-parts.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
 import type { HealthProber } from '../ports/health-prober.js';
 import type { ProbeSpec } from '../core/health/probe-spec.js';
@@ -74,6 +75,8 @@ export class HealthMonitor {
   constructor(
     private readonly prober: HealthProber,
     restored: Record<string, HealthSnapshot> = {},
+    /** After every change of what `part` returns: a tick, a probe result. */
+    private readonly onChange: () => void = () => undefined,
   ) {
     this.snapshots = Object.fromEntries(Object.entries(restored).map(([k, v]) => [k, withRaw(v)]));
   }
@@ -111,7 +114,9 @@ export class HealthMonitor {
     }
     if (Object.keys(next).length !== Object.keys(this.snapshots).length) changed = true;
     this.snapshots = next;
-    return { events, changed, restarts: this.dueRestarts(services, byName) };
+    const restarts = this.dueRestarts(services, byName);
+    this.onChange();
+    return { events, changed, restarts };
   }
 
   private dueRestarts(
@@ -191,6 +196,7 @@ export class HealthMonitor {
           if (this.probes.get(svc.name) !== entry) return;
           entry.last = r;
           entry.counts[r.health]++;
+          this.onChange();
           // Liveness counts only what this process answered: a result arriving after it was replaced is not
           // the new process's failure.
           if (entry.pid !== probedPid || entry.held) return;
@@ -237,6 +243,32 @@ export class HealthMonitor {
 
   probeCounts(service: string): Record<'healthy' | 'degraded' | 'down', number> | null {
     return this.probes.get(service)?.counts ?? null;
+  }
+
+  /** Each service's health, its reason and the last probe, as the status document shows them. */
+  part(): Map<string, HealthPart> {
+    const out = new Map<string, HealthPart>();
+    for (const name of Object.keys(this.snapshots)) {
+      const v = this.view(name)!;
+      const p = v.probe;
+      out.set(name, {
+        health: v.health,
+        healthReason: v.reason,
+        healthSince: new Date(v.since).toISOString(),
+        probe: p
+          ? {
+              health: p.health,
+              httpStatus: p.httpStatus,
+              latencyMs: p.latencyMs,
+              reported: p.reported,
+              checks: p.checks,
+              error: p.error,
+              at: new Date(p.at).toISOString(),
+            }
+          : null,
+      });
+    }
+    return out;
   }
 
   /** The status document with health, its reason and the last probe filled in, and the overall health. */

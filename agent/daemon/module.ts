@@ -18,6 +18,7 @@ import type { DiskWatch } from '../app/disk-watch.js';
 import type { HeapTrim } from './heap-trim.js';
 import type { PendingExits } from '../adapters/fs/pending-exits.js';
 import type { HostFacts } from '../ports/host-facts.js';
+import type { StatusHolder } from './status-doc.js';
 
 export interface AgentRuntime {
   ctx: Context;
@@ -26,6 +27,8 @@ export interface AgentRuntime {
   /** The composition root's manager (ctx.manager): every stop, start and restart records its intent. */
   manager: IntentRecordingManager;
   supervisor: Supervisor;
+  /** The status document the agent serves: a module that shows something in it publishes its part here. */
+  status: StatusHolder;
   logger: Logger;
   /** The credential store, its value cache and the leak guard: run every service log line you show through `credentials.guard.redactLines`. */
   credentials: CredentialRuntime;

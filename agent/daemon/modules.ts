@@ -54,7 +54,14 @@ function memoryWatch(services: AgentRuntime): MemoryWatch {
   // Its restarts are intents (their SIGTERM is not `killed`) that keep the crash episode going: a
   // service that keeps outgrowing its limit is crash-looping.
   const recording = new IntentRecordingManager(manager, () => store, clock, { keepCrashes: true });
-  const base = { manager: recording, store, clock, logger, exitsPath: services.ctx.paths.exits };
+  const base = {
+    manager: recording,
+    store,
+    clock,
+    logger,
+    exitsPath: services.ctx.paths.exits,
+    status: services.status,
+  };
   const { by, why } = memoryEnforcementHere(manager.backend, services.ctx.env);
   logger.info(
     { why },

@@ -12,13 +12,7 @@
  */
 import type { NewEvent } from '../core/events.js';
 import type { Health, ServiceStatus, StatusDoc } from '../core/status.js';
-import {
-  initialHealth,
-  overallHealth,
-  stepHealth,
-  withRaw,
-  type HealthSnapshot,
-} from '../core/health/machine.js';
+import { initialHealth, stepHealth, withRaw, type HealthSnapshot } from '../core/health/machine.js';
 import type { ProbeResult } from '../core/health/probe.js';
 import type { HealthPart } from '../core/status-parts.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
@@ -269,33 +263,6 @@ export class HealthMonitor {
       });
     }
     return out;
-  }
-
-  /** The status document with health, its reason and the last probe filled in, and the overall health. */
-  decorate(doc: StatusDoc): StatusDoc {
-    const services = doc.services.map((s) => {
-      const v = this.view(s.name);
-      if (!v) return s;
-      const p = v.probe;
-      return {
-        ...s,
-        health: v.health,
-        healthReason: v.reason,
-        healthSince: new Date(v.since).toISOString(),
-        probe: p
-          ? {
-              health: p.health,
-              httpStatus: p.httpStatus,
-              latencyMs: p.latencyMs,
-              reported: p.reported,
-              checks: p.checks,
-              error: p.error,
-              at: new Date(p.at).toISOString(),
-            }
-          : null,
-      };
-    });
-    return { ...doc, services, overall: overallHealth(services) };
   }
 }
 

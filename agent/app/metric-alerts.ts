@@ -4,7 +4,7 @@
  * keeps what the rules read, and on every tick turns the readings into the conditions the alert engine
  * takes (after their `forSec`). The memory rule reads the resource samples instead of a scrape.
  */
-import type { MetricsScrape, ServiceState, StatusDoc } from '../core/status.js';
+import type { MetricsScrape, ServiceState } from '../core/status.js';
 import { parsePrometheusText, type Sample } from '../core/usage/prom-text.js';
 import { ConditionTracker, readRules, type MetricCondition } from '../core/alerts/metric-eval.js';
 import { MetricWindow, type DailyMinute } from '../core/alerts/metric-window.js';
@@ -170,20 +170,6 @@ export class MetricAlerts {
         { ok: x.ok, at: new Date(x.at).toISOString(), error: x.error },
       ]),
     );
-  }
-
-  /** The status document with each scraped service's last scrape (`vigil status`, `vigil doctor`). */
-  decorate(doc: StatusDoc): StatusDoc {
-    if (this.scrapes.size === 0) return doc;
-    return {
-      ...doc,
-      services: doc.services.map((s) => {
-        const x = this.scrapes.get(s.name);
-        return x
-          ? { ...s, metricsScrape: { ok: x.ok, at: new Date(x.at).toISOString(), error: x.error } }
-          : s;
-      }),
-    };
   }
 
   /** The per-minute token/request history of each service (persisted so the daily average survives a restart). */

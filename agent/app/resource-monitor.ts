@@ -164,23 +164,4 @@ export class ResourceMonitor {
       services.set(name, { memoryBytes: u.memoryBytes, cpuPercent: u.cpuPercent, usageSource: u.source });
     return { services, agent: this.agent() };
   }
-
-  decorate(doc: StatusDoc): StatusDoc {
-    return {
-      ...doc,
-      services: doc.services.map((s) => {
-        const u = this.current.get(s.name);
-        // The last sample of a process that is gone is not the service's use now.
-        if (s.pid === null) return { ...s, memoryBytes: null, cpuPercent: null, usageSource: null };
-        if (!u) return { ...s, cpuPercent: null, usageSource: null };
-        return {
-          ...s,
-          memoryBytes: u.memoryBytes ?? s.memoryBytes,
-          cpuPercent: u.cpuPercent,
-          usageSource: u.source,
-        };
-      }),
-      agent: this.agent(),
-    };
-  }
 }

@@ -4,7 +4,6 @@
  * queue, in the same database, cannot be written).
  */
 import type { Notification } from '../core/alerts/model.js';
-import type { StatusDoc } from '../core/status.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { AgentModule, AgentRuntime } from './module.js';
 
@@ -50,9 +49,6 @@ export function createDiskModule(
           ?.tick()
           .catch((err: unknown) => logger.warn({ err }, 'cannot move pending exit records into the journal'));
         disk.pendingChanged();
-      },
-      decorateStatus(doc: StatusDoc): StatusDoc {
-        return { ...doc, disk: disk.view() };
       },
     },
   ];

@@ -74,19 +74,6 @@ export class MemoryWatch implements AgentModule {
     }
   }
 
-  decorateStatus(doc: StatusDoc): StatusDoc {
-    const limits = new Map(this.d.store.listServices().map((s) => [s.name, s.spec.limits.memoryBytes]));
-    return {
-      ...doc,
-      services: doc.services.map((s) => {
-        const limit = limits.get(s.name);
-        return limit === undefined
-          ? s
-          : { ...s, memoryLimitBytes: limit, memoryEnforcement: this.d.enforcement };
-      }),
-    };
-  }
-
   /** The status part: limits.memory of each service that sets one, and who enforces it here. */
   private publish(): void {
     if (!this.d.status) return;

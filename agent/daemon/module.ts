@@ -2,8 +2,9 @@
  * The agent is the supervisor plus feature modules (health probes, usage ingestion, budgets, credential
  * rotation…). A module gets the agent's runtime (AgentRuntime: the context, store, clock, manager,
  * supervisor, logger… that every module shares; not to be confused with the services Vigil supervises),
- * hooks into the tick and may decorate the status document; it records events through
- * `services.supervisor.record`, which stores and publishes them.
+ * hooks into the tick, and shows its state in the status document by publishing its part into
+ * `services.status` (daemon/status-doc.ts) whenever that state changes — never per request; it records
+ * events through `services.supervisor.record`, which stores and publishes them.
  */
 import type { Logger } from 'pino';
 import type { StatusDoc } from '../core/status.js';
@@ -54,8 +55,6 @@ export interface AgentModule {
    * change, a command); an idle agent ticks about once a minute.
    */
   nextTickInMs?(now: number): number | null;
-  /** Adds this module's part to the status document (e.g. health, spend). Must be cheap and pure. */
-  decorateStatus?(doc: StatusDoc): StatusDoc;
   /** On shutdown, before the database closes. */
   stop?(): Promise<void> | void;
 }

@@ -229,7 +229,7 @@ export class MonitorModule implements AgentModule {
     }
     events.push(
       ...this.alerting.tick({
-        // Health straight from the health monitor (what decorateStatus shows), without building the document.
+        // Health straight from the health monitor (what its status part shows), without building the document.
         services: alertViews(
           status,
           (name) => this.health.view(name),
@@ -269,10 +269,6 @@ export class MonitorModule implements AgentModule {
     const fresh =
       this.needFresh || this.s.supervisor.viewers > 0 || this.resources.unsettled(this.lastStatus);
     return fresh ? undefined : this.idleSampleMs;
-  }
-
-  decorateStatus(doc: StatusDoc): StatusDoc {
-    return this.metricAlerts.decorate(this.resources.decorate(this.health.decorate(doc)));
   }
 
   stop(): void {

@@ -143,26 +143,6 @@ export class UsageModule implements AgentModule {
     this.watch.observe(status, events);
   }
 
-  decorateStatus(doc: StatusDoc): StatusDoc {
-    const glance = this.watch.budgetGlance();
-    return {
-      ...doc,
-      services: doc.services.map((svc) => {
-        const spend = this.watch.spendOf(svc.name);
-        return spend ? { ...svc, spend } : svc;
-      }),
-      ...(doc.groups
-        ? {
-            groups: doc.groups.map((g) => {
-              const spend = this.watch.spendOf(g.name);
-              return spend ? { ...g, spend } : g;
-            }),
-          }
-        : {}),
-      ...(glance ? { budget: glance } : {}),
-    };
-  }
-
   async stop(): Promise<void> {
     await this.watch.close();
     await this.parser.close();

@@ -130,14 +130,6 @@ export class UsageWatch {
     return this.idle();
   }
 
-  spendOf(service: string): ServiceSpend | undefined {
-    return this.spend.get(service);
-  }
-
-  budgetGlance(): BudgetGlance | null {
-    return this.glance;
-  }
-
   /** Today's spend per service (or group) and the budget glance, as the status document shows them. */
   summary(): { services: ReadonlyMap<string, ServiceSpend>; budget: BudgetGlance | null } {
     return { services: this.spend, budget: this.glance };

@@ -290,7 +290,7 @@ export class MonitorModule implements AgentModule {
     return this.stored.config;
   }
 
-  /** Last status seen by afterTick (undecorated). */
+  /** Last status seen by afterTick (the supervisor's rows, without the modules' parts). */
   status(): StatusDoc {
     return this.lastStatus;
   }

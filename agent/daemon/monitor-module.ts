@@ -229,7 +229,7 @@ export class MonitorModule implements AgentModule {
     }
     events.push(
       ...this.alerting.tick({
-        // Health straight from the health monitor (what its status part shows), without building the document.
+        // Health straight from the health monitor (what its status part shows), not from the document.
         services: alertViews(
           status,
           (name) => this.health.view(name),

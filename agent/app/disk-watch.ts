@@ -46,6 +46,7 @@ export class DiskWatch {
   private alerts: DiskAlerts | null = null;
   private readonly unsent: Notification[] = [];
   private lastLook = -Infinity;
+  private onView: ((view: DiskStatus) => void) | null = null;
 
   constructor(private readonly deps: DiskWatchDeps) {}
 
@@ -53,11 +54,27 @@ export class DiskWatch {
     this.alerts = alerts;
   }
 
+  /** Hands `view()` to `fn` now and after every change of it (a failure, a check, a count that changed). */
+  publishTo(fn: (view: DiskStatus) => void): void {
+    this.onView = fn;
+    fn(this.view());
+  }
+
+  /** The events or exit records waiting in memory changed (their counts are in the view). */
+  pendingChanged(): void {
+    this.publish();
+  }
+
+  private publish(): void {
+    this.onView?.(this.view());
+  }
+
   /** A write failed. Returns true when it was for lack of space (and is now part of the condition). */
   failed(what: string, err: unknown): boolean {
     if (!isDiskFullError(err)) return false;
     const now = this.deps.clock.now();
     this.changed(this.condition.failed(what, err, this.deps.space.space(this.deps.home), now));
+    this.publish();
     return true;
   }
 
@@ -72,6 +89,7 @@ export class DiskWatch {
       if (this.condition.isFull()) this.probe(now, space);
     }
     this.retryAlerts(now);
+    this.publish();
   }
 
   isFull(): boolean {

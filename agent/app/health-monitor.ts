@@ -12,14 +12,9 @@
  */
 import type { NewEvent } from '../core/events.js';
 import type { Health, ServiceStatus, StatusDoc } from '../core/status.js';
-import {
-  initialHealth,
-  overallHealth,
-  stepHealth,
-  withRaw,
-  type HealthSnapshot,
-} from '../core/health/machine.js';
+import { initialHealth, stepHealth, withRaw, type HealthSnapshot } from '../core/health/machine.js';
 import type { ProbeResult } from '../core/health/probe.js';
+import type { HealthPart } from '../core/status-parts.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
 import type { HealthProber } from '../ports/health-prober.js';
 import type { ProbeSpec } from '../core/health/probe-spec.js';
@@ -74,6 +69,8 @@ export class HealthMonitor {
   constructor(
     private readonly prober: HealthProber,
     restored: Record<string, HealthSnapshot> = {},
+    /** After every change of what `part` returns: a tick, a probe result. */
+    private readonly onChange: () => void = () => undefined,
   ) {
     this.snapshots = Object.fromEntries(Object.entries(restored).map(([k, v]) => [k, withRaw(v)]));
   }
@@ -111,7 +108,9 @@ export class HealthMonitor {
     }
     if (Object.keys(next).length !== Object.keys(this.snapshots).length) changed = true;
     this.snapshots = next;
-    return { events, changed, restarts: this.dueRestarts(services, byName) };
+    const restarts = this.dueRestarts(services, byName);
+    this.onChange();
+    return { events, changed, restarts };
   }
 
   private dueRestarts(
@@ -191,6 +190,7 @@ export class HealthMonitor {
           if (this.probes.get(svc.name) !== entry) return;
           entry.last = r;
           entry.counts[r.health]++;
+          this.onChange();
           // Liveness counts only what this process answered: a result arriving after it was replaced is not
           // the new process's failure.
           if (entry.pid !== probedPid || entry.held) return;
@@ -239,14 +239,13 @@ export class HealthMonitor {
     return this.probes.get(service)?.counts ?? null;
   }
 
-  /** The status document with health, its reason and the last probe filled in, and the overall health. */
-  decorate(doc: StatusDoc): StatusDoc {
-    const services = doc.services.map((s) => {
-      const v = this.view(s.name);
-      if (!v) return s;
+  /** Each service's health, its reason and the last probe, as the status document shows them. */
+  part(): Map<string, HealthPart> {
+    const out = new Map<string, HealthPart>();
+    for (const name of Object.keys(this.snapshots)) {
+      const v = this.view(name)!;
       const p = v.probe;
-      return {
-        ...s,
+      out.set(name, {
         health: v.health,
         healthReason: v.reason,
         healthSince: new Date(v.since).toISOString(),
@@ -261,9 +260,9 @@ export class HealthMonitor {
               at: new Date(p.at).toISOString(),
             }
           : null,
-      };
-    });
-    return { ...doc, services, overall: overallHealth(services) };
+      });
+    }
+    return out;
   }
 }
 

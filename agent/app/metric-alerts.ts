@@ -4,7 +4,7 @@
  * keeps what the rules read, and on every tick turns the readings into the conditions the alert engine
  * takes (after their `forSec`). The memory rule reads the resource samples instead of a scrape.
  */
-import type { ServiceState, StatusDoc } from '../core/status.js';
+import type { MetricsScrape, ServiceState } from '../core/status.js';
 import { parsePrometheusText, type Sample } from '../core/usage/prom-text.js';
 import { ConditionTracker, readRules, type MetricCondition } from '../core/alerts/metric-eval.js';
 import { MetricWindow, type DailyMinute } from '../core/alerts/metric-window.js';
@@ -16,6 +16,8 @@ import type { MetricsFetcher } from '../ports/usage-sources.js';
 export interface MetricAlertsDeps {
   fetcher: MetricsFetcher;
   onError?: (err: unknown, what: string) => void;
+  /** After every change of a service's last scrape (what `part` returns). */
+  onScrape?: () => void;
 }
 
 export interface MetricTickContext {
@@ -119,9 +121,11 @@ export class MetricAlerts {
           // The scrape counts at the time it was asked for: the tick's clock, the same for every reader.
           window.add(now, parsePrometheusText(text).samples);
           this.scrapes.set(name, { ok: true, at: now, error: null });
+          this.deps.onScrape?.();
         },
         (err: unknown) => {
           this.scrapes.set(name, { ok: false, at: now, error: `${url}: ${(err as Error).message}` });
+          this.deps.onScrape?.();
         },
       )
       .catch((err: unknown) => this.deps.onError?.(err, `metrics of ${name}`))
@@ -138,6 +142,7 @@ export class MetricAlerts {
     if (!spec.metricAlerts || spec.metrics?.url !== url) return;
     this.window(service.name, spec).add(at, samples);
     this.scrapes.set(service.name, { ok: true, at, error: null });
+    this.deps.onScrape?.();
     this.due.set(
       service.name,
       Math.max(this.due.get(service.name) ?? -Infinity, at + scrapeIntervalMs(spec)),
@@ -157,18 +162,14 @@ export class MetricAlerts {
     return this.scrapes.get(service) ?? null;
   }
 
-  /** The status document with each scraped service's last scrape (`vigil status`, `vigil doctor`). */
-  decorate(doc: StatusDoc): StatusDoc {
-    if (this.scrapes.size === 0) return doc;
-    return {
-      ...doc,
-      services: doc.services.map((s) => {
-        const x = this.scrapes.get(s.name);
-        return x
-          ? { ...s, metricsScrape: { ok: x.ok, at: new Date(x.at).toISOString(), error: x.error } }
-          : s;
-      }),
-    };
+  /** Each scraped service's last scrape, as the status document shows it. */
+  part(): Map<string, MetricsScrape> {
+    return new Map(
+      [...this.scrapes].map(([name, x]) => [
+        name,
+        { ok: x.ok, at: new Date(x.at).toISOString(), error: x.error },
+      ]),
+    );
   }
 
   /** The per-minute token/request history of each service (persisted so the daily average survives a restart). */

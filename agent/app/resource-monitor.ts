@@ -6,6 +6,7 @@
 import type { AgentUsage, StatusDoc, UsageSource } from '../core/status.js';
 import type { ResourceHistory, ResourceSample } from '../ports/monitor-store.js';
 import type { ResourceReading, ResourceSampler, ResourceTarget } from '../ports/resource-sampler.js';
+import type { UsagePart } from '../core/status-parts.js';
 import { RAW_RETENTION_MS, ROLLUP_RETENTION_MS } from '../core/resources/retention.js';
 
 /** The agent's own series is stored under this name (reserved: no service may be called "agent"). */
@@ -26,6 +27,8 @@ export interface ResourceMonitorOptions {
   /** Retention pruning interval (ms); default 10 min. */
   pruneEveryMs?: number;
   selfPid?: number;
+  /** After every sample (what `part` returns changed). */
+  onSample?: () => void;
 }
 
 export class ResourceMonitor {
@@ -121,6 +124,7 @@ export class ResourceMonitor {
     }
     for (const k of [...this.current.keys()]) if (!seen.has(k)) this.current.delete(k);
     for (const k of [...this.readings.keys()]) if (!seen.has(k)) this.readings.delete(k);
+    this.opts.onSample?.();
     this.opts.history.record(samples);
   }
 
@@ -153,22 +157,11 @@ export class ResourceMonitor {
     };
   }
 
-  decorate(doc: StatusDoc): StatusDoc {
-    return {
-      ...doc,
-      services: doc.services.map((s) => {
-        const u = this.current.get(s.name);
-        // The last sample of a process that is gone is not the service's use now.
-        if (s.pid === null) return { ...s, memoryBytes: null, cpuPercent: null, usageSource: null };
-        if (!u) return { ...s, cpuPercent: null, usageSource: null };
-        return {
-          ...s,
-          memoryBytes: u.memoryBytes ?? s.memoryBytes,
-          cpuPercent: u.cpuPercent,
-          usageSource: u.source,
-        };
-      }),
-      agent: this.agent(),
-    };
+  /** The last sample of each service and the agent's own, as the status document shows them. */
+  part(): { services: Map<string, UsagePart>; agent: AgentUsage } {
+    const services = new Map<string, UsagePart>();
+    for (const [name, u] of this.current)
+      services.set(name, { memoryBytes: u.memoryBytes, cpuPercent: u.cpuPercent, usageSource: u.source });
+    return { services, agent: this.agent() };
   }
 }

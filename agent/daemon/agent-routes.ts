@@ -15,7 +15,6 @@ import { readOrCreateToken } from '../adapters/fs/token.js';
 import type { CoreRouteTypes } from '../api/contract.js';
 import { VERSION } from '../cli/version.js';
 import { serviceAction } from '../app/service-actions.js';
-import type { StatusDoc } from '../core/status.js';
 import type { AgentModule, AgentRuntime } from './module.js';
 import { monitorRoutes } from './monitor-routes.js';
 import { credentialRoutes } from './credential-routes.js';
@@ -76,7 +75,8 @@ function coreRoutes(deps: {
 }): Pick<RouteHandlers, keyof CoreRouteTypes> &
   Pick<StreamSources, 'eventHistory' | 'subscribe' | 'eventPages'> {
   const { supervisor, store, manager } = deps.services;
-  const status = () => decorate(deps.modules, supervisor.currentStatus());
+  // Materialised when something changes (the supervisor's tick, a module's part): read, not assembled.
+  const status = () => deps.services.status.current();
   return {
     health: () => ({
       ok: true,
@@ -87,7 +87,7 @@ function coreRoutes(deps: {
     }),
     status: () => status(),
     action: ({ params }) =>
-      // The fresh status after the command: a full tick, then the decorated document (health, spend…).
+      // The fresh status after the command: a full tick (it sets the supervisor's rows), then the document.
       serviceAction(
         { store, manager, refresh: async () => (await supervisor.tick({ full: true }), status()) },
         params.name,
@@ -102,9 +102,4 @@ function coreRoutes(deps: {
     ...(store.eventPages ? { eventPages: store.eventPages.bind(store) } : {}),
     subscribe: (listener) => supervisor.subscribe(listener, { viewer: true }),
   };
-}
-
-/** The status document with each module's part (health, resources, scrapes, spend, budget, disk). */
-function decorate(modules: readonly AgentModule[], doc: StatusDoc): StatusDoc {
-  return modules.reduce((d, m) => (m.decorateStatus ? m.decorateStatus(d) : d), doc);
 }

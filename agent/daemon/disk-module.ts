@@ -1,10 +1,9 @@
 /**
- * The disk-full condition in the agent: ticks the DiskWatch, puts `disk` in the status document, and
+ * The disk-full condition in the agent: ticks the DiskWatch, publishes `disk` into the status document, and
  * raises its alert through the monitor module's alert path (and its channels directly while the alert
  * queue, in the same database, cannot be written).
  */
 import type { Notification } from '../core/alerts/model.js';
-import type { StatusDoc } from '../core/status.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { AgentModule, AgentRuntime } from './module.js';
 
@@ -18,11 +17,13 @@ const isAlerting = (m: AgentModule): m is AgentModule & AlertingModule =>
   typeof (m as Partial<AlertingModule>).notifierList === 'function';
 
 export function createDiskModule(
-  services: Pick<AgentRuntime, 'disk' | 'pendingExits' | 'logger'>,
+  services: Pick<AgentRuntime, 'disk' | 'pendingExits' | 'logger' | 'status'>,
   others: readonly AgentModule[],
 ): AgentModule[] {
   const { disk, pendingExits, logger } = services;
   if (!disk) return [];
+  // The status's `disk`: now, and after every failure, check and change of what waits to be stored.
+  disk.publishTo((view) => services.status.publish('disk', view));
   const monitor = others.find(isAlerting);
   if (monitor) {
     disk.bindAlerts({
@@ -47,9 +48,7 @@ export function createDiskModule(
         await pendingExits
           ?.tick()
           .catch((err: unknown) => logger.warn({ err }, 'cannot move pending exit records into the journal'));
-      },
-      decorateStatus(doc: StatusDoc): StatusDoc {
-        return { ...doc, disk: disk.view() };
+        disk.pendingChanged();
       },
     },
   ];

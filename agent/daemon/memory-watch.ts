@@ -22,6 +22,7 @@ import type { ServiceManager } from '../ports/service-manager.js';
 import type { ResourceSampler } from '../ports/resource-sampler.js';
 import { appendExitRecord } from '../adapters/launchd/exit-record.js';
 import type { AgentModule } from './module.js';
+import type { StatusHolder } from './status-doc.js';
 
 export const MEMORY_LIMIT_RESULT = 'memory-limit';
 
@@ -36,6 +37,8 @@ export interface MemoryWatchDeps {
   /** Fresh readings of the limited services; without one, the status's memoryBytes are used. */
   sampler?: ResourceSampler;
   appendExit?: typeof appendExitRecord;
+  /** Where the status part (each limited service's limit and who enforces it) is published. */
+  status?: Pick<StatusHolder, 'publish'>;
 }
 
 export class MemoryWatch implements AgentModule {
@@ -43,10 +46,17 @@ export class MemoryWatch implements AgentModule {
   /** The pid last restarted for memory, per service (one restart per process). */
   private readonly handled = new Map<string, number>();
   private readonly pending = new Set<Promise<void>>();
+  /** The limits last published (services and their limits.memory change with an apply). */
+  private published = '';
 
   constructor(private readonly d: MemoryWatchDeps) {}
 
+  start(): void {
+    this.publish();
+  }
+
   async afterTick(status: StatusDoc): Promise<void> {
+    this.publish();
     if (this.d.enforcement !== 'agent') return;
     const specs = new Map(this.d.store.listServices().map((s) => [s.name, s.spec]));
     const limited = status.services.filter(
@@ -64,17 +74,16 @@ export class MemoryWatch implements AgentModule {
     }
   }
 
-  decorateStatus(doc: StatusDoc): StatusDoc {
-    const limits = new Map(this.d.store.listServices().map((s) => [s.name, s.spec.limits.memoryBytes]));
-    return {
-      ...doc,
-      services: doc.services.map((s) => {
-        const limit = limits.get(s.name);
-        return limit === undefined
-          ? s
-          : { ...s, memoryLimitBytes: limit, memoryEnforcement: this.d.enforcement };
-      }),
-    };
+  /** The status part: limits.memory of each service that sets one, and who enforces it here. */
+  private publish(): void {
+    if (!this.d.status) return;
+    const limits = new Map<string, number>();
+    for (const s of this.d.store.listServices())
+      if (s.spec.limits.memoryBytes !== undefined) limits.set(s.name, s.spec.limits.memoryBytes);
+    const key = JSON.stringify([...limits]);
+    if (key === this.published) return;
+    this.published = key;
+    this.d.status.publish('memory', { enforcement: this.d.enforcement, limits });
   }
 
   stop(): void {

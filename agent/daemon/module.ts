@@ -2,8 +2,9 @@
  * The agent is the supervisor plus feature modules (health probes, usage ingestion, budgets, credential
  * rotation…). A module gets the agent's runtime (AgentRuntime: the context, store, clock, manager,
  * supervisor, logger… that every module shares; not to be confused with the services Vigil supervises),
- * hooks into the tick and may decorate the status document; it records events through
- * `services.supervisor.record`, which stores and publishes them.
+ * hooks into the tick, and shows its state in the status document by publishing its part into
+ * `services.status` (daemon/status-doc.ts) whenever that state changes — never per request; it records
+ * events through `services.supervisor.record`, which stores and publishes them.
  */
 import type { Logger } from 'pino';
 import type { StatusDoc } from '../core/status.js';
@@ -18,6 +19,7 @@ import type { DiskWatch } from '../app/disk-watch.js';
 import type { HeapTrim } from './heap-trim.js';
 import type { PendingExits } from '../adapters/fs/pending-exits.js';
 import type { HostFacts } from '../ports/host-facts.js';
+import type { StatusHolder } from './status-doc.js';
 
 export interface AgentRuntime {
   ctx: Context;
@@ -26,6 +28,8 @@ export interface AgentRuntime {
   /** The composition root's manager (ctx.manager): every stop, start and restart records its intent. */
   manager: IntentRecordingManager;
   supervisor: Supervisor;
+  /** The status document the agent serves: a module that shows something in it publishes its part here. */
+  status: StatusHolder;
   logger: Logger;
   /** The credential store, its value cache and the leak guard: run every service log line you show through `credentials.guard.redactLines`. */
   credentials: CredentialRuntime;
@@ -56,8 +60,6 @@ export interface AgentModule {
    * change, a command); an idle agent ticks about once a minute.
    */
   nextTickInMs?(now: number): number | null;
-  /** Adds this module's part to the status document (e.g. health, spend). Must be cheap and pure. */
-  decorateStatus?(doc: StatusDoc): StatusDoc;
   /** On shutdown, before the database closes. */
   stop?(): Promise<void> | void;
 }

@@ -12,10 +12,6 @@ import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
 import { createUsageModule } from './usage-module.js';
 import { createDiskModule } from './disk-module.js';
-import { withGroups } from '../core/replicas-status.js';
-
-/** The status's `groups` (a replicated service summed over its instances) and the overall health over them. */
-const replicasModule: AgentModule = { name: 'replicas', decorateStatus: withGroups };
 
 /** By its backend, not instanceof: the launchd module is not even loaded on Linux (see compose.ts). */
 const isLaunchd = (m: ServiceManager): m is LaunchdManager => m.backend === 'launchd';
@@ -37,8 +33,6 @@ export function createModules(services: AgentRuntime): AgentModule[] {
     memoryWatch(services),
     // Health probes, resource history, alerts and notifications, /metrics.
     ...monitor,
-    // Replicated services as wholes in the status (after health, before spend): see core/replicas-status.ts.
-    replicasModule,
     // Credential store: refreshes the values the log scrubber and the leak guard know.
     credentialModule(services),
     // Token usage, spend and budgets (alerts also go out through the monitor's notification channels).
@@ -54,7 +48,14 @@ function memoryWatch(services: AgentRuntime): MemoryWatch {
   // Its restarts are intents (their SIGTERM is not `killed`) that keep the crash episode going: a
   // service that keeps outgrowing its limit is crash-looping.
   const recording = new IntentRecordingManager(manager, () => store, clock, { keepCrashes: true });
-  const base = { manager: recording, store, clock, logger, exitsPath: services.ctx.paths.exits };
+  const base = {
+    manager: recording,
+    store,
+    clock,
+    logger,
+    exitsPath: services.ctx.paths.exits,
+    status: services.status,
+  };
   const { by, why } = memoryEnforcementHere(manager.backend, services.ctx.env);
   logger.info(
     { why },

@@ -1,8 +1,9 @@
 /**
  * The agent's health, resources and alerts feature (one AgentModule): per tick it probes due services,
  * steps their health, restarts a service that failed `health.restartAfterFailures` probes in a row
- * (liveness), samples CPU/memory every few seconds, runs the alert rules and delivers due notifications; it fills `health`, the last probe and usage into the status document, and exposes the
- * Prometheus metrics.
+ * (liveness), samples CPU/memory every few seconds, runs the alert rules and delivers due notifications;
+ * it publishes `health` and the last probe (after each tick and probe result), resources (after each
+ * sample) and metric scrapes (after each) into the status document, and exposes the Prometheus metrics.
  */
 import os from 'node:os';
 import type { NewEvent, VigilEvent } from '../core/events.js';
@@ -104,6 +105,7 @@ export class MonitorModule implements AgentModule {
     this.health = new HealthMonitor(
       s.credentials.redactingProber(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now())),
       store.getState(HEALTH_SNAPSHOTS_KEY) ?? {},
+      () => s.status.publish('health', this.health.part()),
     );
     this.liveness = new Liveness({
       // An intent (its SIGTERM is no `killed`) that keeps the crash episode: a service that hangs again
@@ -124,7 +126,12 @@ export class MonitorModule implements AgentModule {
       opts.idleSampleEveryMs ?? (Number(s.ctx.env.VIGIL_IDLE_SAMPLE_MS) || IDLE_SAMPLE_MS),
     );
     this.sampler = opts.sampler ?? new ProcfsSampler();
-    this.resources = new ResourceMonitor({ sampler: this.sampler, history: this.history, everyMs });
+    this.resources = new ResourceMonitor({
+      sampler: this.sampler,
+      history: this.history,
+      everyMs,
+      onSample: () => s.status.publish('resources', this.resources.part()),
+    });
     this.secrets = opts.secrets ?? new CredentialStoreSecrets(s.credentials.store);
     this.stored = loadAlertsConfig(store);
     this.storedJson = JSON.stringify(this.stored);
@@ -145,6 +152,7 @@ export class MonitorModule implements AgentModule {
       {
         fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
         onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`),
+        onScrape: () => s.status.publish('scrapes', this.metricAlerts.part()),
       },
       store.getState(METRIC_DAILY_KEY) ?? {},
     );
@@ -154,8 +162,12 @@ export class MonitorModule implements AgentModule {
       s.clock.now(),
     );
     this.hourlyUsd = loadUsageSettings(store).budget?.hourlyUsd ?? null;
+    // Its parts of the status document, as restored (health snapshots) or empty until the first change.
+    s.status.publish('health', this.health.part());
+    s.status.publish('resources', this.resources.part());
+    s.status.publish('scrapes', this.metricAlerts.part());
     this.metrics = registerVigilMetrics({
-      status: () => this.decorateStatus(s.supervisor.currentStatus()),
+      status: () => s.status.current(),
       probeCounts: (svc) => this.health.probeCounts(svc),
       probeLatencyMs: (svc) => this.health.view(svc)?.probe?.latencyMs ?? null,
       firing: () => this.alerting.engine.firing(),
@@ -217,7 +229,7 @@ export class MonitorModule implements AgentModule {
     }
     events.push(
       ...this.alerting.tick({
-        // Health straight from the health monitor (what decorateStatus shows), without building the document.
+        // Health straight from the health monitor (what its status part shows), not from the document.
         services: alertViews(
           status,
           (name) => this.health.view(name),
@@ -259,10 +271,6 @@ export class MonitorModule implements AgentModule {
     return fresh ? undefined : this.idleSampleMs;
   }
 
-  decorateStatus(doc: StatusDoc): StatusDoc {
-    return this.metricAlerts.decorate(this.resources.decorate(this.health.decorate(doc)));
-  }
-
   stop(): void {
     this.unsubscribe?.();
     this.health.close();
@@ -282,7 +290,7 @@ export class MonitorModule implements AgentModule {
     return this.stored.config;
   }
 
-  /** Last status seen by afterTick (undecorated). */
+  /** Last status seen by afterTick (the supervisor's rows, without the modules' parts). */
   status(): StatusDoc {
     return this.lastStatus;
   }

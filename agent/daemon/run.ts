@@ -17,6 +17,7 @@ import { createLogger } from '../adapters/agent-log/logger.js';
 import type { ApiServer } from '../api/server.js';
 import { createContext } from './compose.js';
 import { RECONCILE_EVERY_MS, Supervisor } from './supervisor.js';
+import { StatusHolder } from './status-doc.js';
 import { serveAgentApi } from './agent-routes.js';
 import { createModules } from './modules.js';
 import { eachModule, type AgentRuntime } from './module.js';
@@ -88,6 +89,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       wakeUp();
     });
   const launchd = ctx.manager.backend === 'launchd';
+  // The status document it serves: the supervisor's rows, and each module's part (status-doc.ts).
+  const status = new StatusHolder();
   const supervisor = new Supervisor({
     // launchd pushes nothing, but every exit comes through the launcher's journal: a slow reconciliation.
     ...(launchd ? { fullPollEveryMs: RECONCILE_EVERY_MS } : {}),
@@ -103,6 +106,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     logger,
     readLogTail: credentials.redactingTail(ctx.readLogTail),
     onDiskFull: (what, err) => disk.failed(what, err),
+    onStatus: (doc) => status.setBase(doc),
+    onPendingEvents: () => disk.pendingChanged(),
   });
   supervisorRef = supervisor;
   credentials.bind((events) => supervisor.record(events));
@@ -118,6 +123,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     clock: ctx.clock,
     manager: ctx.manager,
     supervisor,
+    status,
     logger,
     credentials,
     disk,

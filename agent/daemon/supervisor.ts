@@ -67,6 +67,10 @@ export interface SupervisorDeps {
   onDiskFull?: (what: string, err: unknown) => void;
   /** The queue every agent write goes through (default: one retrying SQLITE_BUSY). */
   writes?: WriteQueue;
+  /** Publishes the status document each time a tick replaces it (the agent's StatusHolder). */
+  onStatus?: (doc: StatusDoc) => void;
+  /** The number of events waiting in memory (pendingEvents) changed. */
+  onPendingEvents?: () => void;
 }
 
 const STEADY = new Set(['active', 'inactive', 'failed']);
@@ -218,6 +222,7 @@ export class Supervisor {
         `more than ${MAX_PENDING_EVENTS} events waited for disk space; the oldest were dropped`,
       );
     }
+    this.deps.onPendingEvents?.();
   }
 
   private async doTick(forceFull: boolean): Promise<VigilEvent[]> {
@@ -361,6 +366,7 @@ export class Supervisor {
     this.offset = next;
     // What is running is shown even when it cannot be stored (a locked database, a full disk).
     this.status = { services: statuses };
+    this.deps.onStatus?.(this.status);
     let inserted: VigilEvent[] = [];
     if (changed || events.length > 0 || this.unsaved.length > 0 || this.pending.length > 0) {
       this.unsaved.push(...events);
@@ -393,6 +399,7 @@ export class Supervisor {
             this.stored = state;
             this.unsaved = this.unsaved.slice(pending.length);
             this.pending = this.pending.slice(kept.length);
+            if (kept.length > 0) this.deps.onPendingEvents?.();
             inserted = rows;
             this.publish(rows);
           });

@@ -1,7 +1,8 @@
 /**
  * The agent's usage feature (one AgentModule): ingests token usage from logs, metrics and LiteLLM on an
  * interval, prices it, evaluates budgets (alerts, enforcement through the service manager), spikes and
- * runaways, decorates the status document with today's spend, and exports spend and budget on /metrics.
+ * runaways, publishes today's spend and the budget glance into the status document (after each
+ * evaluation), and exports spend and budget on /metrics.
  * Its alerts are events (the UI and SSE show them) and, when the monitor module is present, notifications
  * through the configured channels (desktop, webhooks).
  */
@@ -105,7 +106,9 @@ export class UsageModule implements AgentModule {
       prepare: () => catalog.ready(),
       onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`),
       evaluateEveryMs: opts.evaluateEveryMs ?? (Number(s.ctx.env.VIGIL_BUDGET_EVAL_MS) || 30_000),
+      onSummary: () => s.status.publish('spend', this.watch.summary()),
     });
+    s.status.publish('spend', this.watch.summary());
   }
 
   start(): void {
@@ -138,26 +141,6 @@ export class UsageModule implements AgentModule {
 
   afterTick(status: StatusDoc, events: readonly VigilEvent[]): void {
     this.watch.observe(status, events);
-  }
-
-  decorateStatus(doc: StatusDoc): StatusDoc {
-    const glance = this.watch.budgetGlance();
-    return {
-      ...doc,
-      services: doc.services.map((svc) => {
-        const spend = this.watch.spendOf(svc.name);
-        return spend ? { ...svc, spend } : svc;
-      }),
-      ...(doc.groups
-        ? {
-            groups: doc.groups.map((g) => {
-              const spend = this.watch.spendOf(g.name);
-              return spend ? { ...g, spend } : g;
-            }),
-          }
-        : {}),
-      ...(glance ? { budget: glance } : {}),
-    };
   }
 
   async stop(): Promise<void> {

@@ -21,6 +21,7 @@ import { tempDbPath } from './temp-db.js';
 import { vigilPaths } from '../../agent/core/paths.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import type { AgentRuntime } from '../../agent/daemon/module.js';
+import { StatusHolder } from '../../agent/daemon/status-doc.js';
 import { usageEnv, usageSpec, type UsageEnv } from './usage.js';
 
 /** Records start/stop calls; everything else is not needed by budgets. */
@@ -171,6 +172,7 @@ export function usageModuleBed(): UsageModuleBed {
         return rows;
       },
     },
+    status: new StatusHolder(),
     logger: pino({ level: 'silent' }),
   } as unknown as AgentRuntime;
   fs.mkdirSync(path.join(home, 'logs'), { recursive: true });

@@ -40,14 +40,14 @@ async function everyCap(service: string) {
     `^vigil_budget_service_daily_usd\\{service="${service}"\\} (\\S+)$`,
     'm',
   ).exec(await scraped());
-  const glance = env.watch.budgetGlance();
+  const glance = env.watch.summary().budget;
   return {
     status: [b.dailyUsd, b.dailyLifted],
     cliHeader: [Number(header?.[1]), header?.[2] !== undefined],
     cliTable: [Number(row?.[1]), row?.[2] !== undefined],
     glance: [glance?.dailyUsd, glance?.lifted],
     metric: Number(metric?.[1]),
-    serviceCap: [env.watch.spendOf(service)?.capUsd, Number(serviceMetric?.[1])],
+    serviceCap: [env.watch.summary().services.get(service)?.capUsd, Number(serviceMetric?.[1])],
   };
 }
 

@@ -15,6 +15,7 @@ import type { ProbeResult } from '../../agent/core/health/probe.js';
 import type { ServiceState, ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { startHttpFixture, type HttpFixture } from '../helpers/http-fixture.js';
+import { statusDocument } from '../../agent/core/status-parts.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 
@@ -211,7 +212,7 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
       await mon.settle();
       const again = mon.tick(services, doc, clock.now()); // fold in the result that just arrived
       types.push(...again.events.map((e) => e.type));
-      return mon.decorate(doc).services[0]!;
+      return statusDocument(doc, { health: mon.part() }).services[0]!;
     };
     const run = async (seconds: number) => {
       let s = await tick();
@@ -249,12 +250,12 @@ describe('HealthMonitor with real HTTP fixtures and an injected clock', () => {
     assert.equal(s.probe?.health, 'healthy');
     assert.equal(s.health, 'down', 'the probe says healthy, but only just');
     await run(Math.round((firstOk + 19_000 - clock.now()) / 1000));
-    s = mon.decorate(doc).services[0]!;
+    s = statusDocument(doc, { health: mon.part() }).services[0]!;
     assert.equal(s.health, 'down', '19 s after the first healthy probe');
     s = await run(1);
     assert.equal(s.health, 'healthy', 'after 20 s of stability');
     assert.deepEqual(types, ['health-ok', 'health-degraded', 'health-down', 'health-ok']);
-    assert.equal(mon.decorate(doc).overall, 'healthy');
+    assert.equal(statusDocument(doc, { health: mon.part() }).overall, 'healthy');
   });
 
   it('probes each service on its own interval; a hung endpoint does not stall the others', async () => {

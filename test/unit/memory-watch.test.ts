@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { FileExitJournal } from '../../agent/adapters/fs/exit-journal.js';
 import { MemoryWatch } from '../../agent/daemon/memory-watch.js';
+import { StatusHolder } from '../../agent/daemon/status-doc.js';
 import { detectMemoryMax } from '../../agent/adapters/systemd/memory-enforcement.js';
 import { step } from '../../agent/core/supervise/detect.js';
 import { emptySnapshot, loopRule } from '../../agent/core/supervise/model.js';
@@ -52,6 +53,7 @@ function setup(
     stop: async (s: readonly string[]) => void calls.push(`stop ${s.join(',')}`),
   };
   const exitsPath = path.join(path.dirname(db), 'state', 'exits.log');
+  const status = new StatusHolder();
   const watch = new MemoryWatch({
     manager,
     store,
@@ -60,8 +62,9 @@ function setup(
     exitsPath,
     enforcement: opts.enforcement ?? 'agent',
     ...(opts.sampler ? { sampler: opts.sampler } : {}),
+    status,
   });
-  return { store, clock, calls, watch, exitsPath };
+  return { store, clock, calls, watch, exitsPath, status };
 }
 
 const svc = (name: string, over: Partial<ServiceStatus>): ServiceStatus => ({
@@ -134,7 +137,9 @@ describe('memory watch (agent-enforced limits.memory)', () => {
 
   it('the status says who enforces each limited service; systemd enforcement does nothing itself', async () => {
     const agent = setup({ limit: 64 * MiB });
-    const d = agent.watch.decorateStatus(doc(svc('web', {}), svc('api', {})));
+    agent.status.setBase(doc(svc('web', {}), svc('api', {})));
+    agent.watch.start();
+    const d = agent.status.current();
     assert.deepEqual(
       d.services.map((s) => [s.name, s.memoryLimitBytes, s.memoryEnforcement]),
       [
@@ -143,7 +148,9 @@ describe('memory watch (agent-enforced limits.memory)', () => {
       ],
     );
     const sd = setup({ limit: 64 * MiB, enforcement: 'systemd' });
-    assert.equal(sd.watch.decorateStatus(doc(svc('web', {}))).services[0]!.memoryEnforcement, 'systemd');
+    sd.status.setBase(doc(svc('web', {})));
+    sd.watch.start();
+    assert.equal(sd.status.current().services[0]!.memoryEnforcement, 'systemd');
     await sd.watch.afterTick(doc(svc('web', { memoryBytes: 900 * MiB })));
     assert.deepEqual(sd.calls, [], 'the kernel enforces MemoryMax=');
   });

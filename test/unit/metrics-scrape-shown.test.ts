@@ -7,6 +7,7 @@ import { metricsScrapeCheck } from '../../agent/cli/commands/doctor-metrics.js';
 import type { ServiceRecord } from '../../agent/ports/store.js';
 import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import { parse, yaml } from '../helpers/manifest.js';
+import { statusDocument } from '../../agent/core/status-parts.js';
 
 const T0 = Date.UTC(2026, 11, 2, 3, 0, 0);
 
@@ -56,7 +57,7 @@ async function scraped(): Promise<StatusDoc> {
   });
   m.tick(records, { state: () => 'running', memoryBytes: () => null, hourlyUsd: null }, T0);
   await m.settle();
-  return m.decorate({ services: records.map((r) => status(r.name)) });
+  return statusDocument({ services: records.map((r) => status(r.name)) }, { scrapes: m.part() });
 }
 
 describe('metric rules scrapes in the status', () => {

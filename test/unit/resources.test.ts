@@ -14,6 +14,7 @@ import type { ServiceStatus, StatusDoc } from '../../agent/core/status.js';
 import { toObservedStatus } from '../../agent/adapters/systemd/show-parser.js';
 import { serviceStatus } from '../../agent/core/supervise/view.js';
 import { loopRule } from '../../agent/core/supervise/model.js';
+import { statusDocument } from '../../agent/core/status-parts.js';
 
 const T0 = Date.UTC(2025, 0, 6, 12);
 
@@ -279,7 +280,7 @@ describe('ResourceMonitor', () => {
       source: 'procfs',
     });
     assert.equal(await mon.maybeSample(doc, T0), true);
-    let d = mon.decorate(doc);
+    let d = statusDocument(doc, { resources: mon.part() });
     assert.equal(d.services[0]!.cpuPercent, null, 'one reading: no rate yet');
     assert.equal(d.services[0]!.memoryBytes, 50 << 20);
     assert.equal(d.services[0]!.usageSource, 'procfs');
@@ -297,14 +298,14 @@ describe('ResourceMonitor', () => {
       source: 'procfs',
     });
     assert.equal(await mon.maybeSample(doc, T0 + 5000), true);
-    d = mon.decorate(doc);
+    d = statusDocument(doc, { resources: mon.part() });
     assert.equal(d.services[0]!.cpuPercent, 50, '2.5 s of CPU in 5 s');
     assert.deepEqual(d.agent, { pid: 4242, cpuPercent: 0.1, memoryBytes: 41 << 20, usageSource: 'procfs' });
     const restarted: StatusDoc = { services: [svc('web', 11)] };
     sampler.readings.set('web', { cpuNsec: 1e8, memoryBytes: 10 << 20, processes: 1, source: 'procfs' });
     await mon.maybeSample(restarted, T0 + 10_000);
     assert.equal(
-      mon.decorate(restarted).services[0]!.cpuPercent,
+      statusDocument(restarted, { resources: mon.part() }).services[0]!.cpuPercent,
       null,
       'a new process tree: no rate across it',
     );
@@ -359,7 +360,7 @@ describe('ResourceMonitor', () => {
     sampler.readings.set('web', { cpuNsec: 1e9, memoryBytes: 50 << 20, processes: 2, source: 'procfs' });
     await mon.maybeSample({ services: [svc('web', 10)] }, T0);
     const gone: StatusDoc = { services: [{ ...svc('web', null), state: 'stopped', memoryBytes: 8 << 20 }] };
-    const s = mon.decorate(gone).services[0]!;
+    const s = statusDocument(gone, { resources: mon.part() }).services[0]!;
     assert.deepEqual([s.memoryBytes, s.cpuPercent, s.usageSource], [null, null, null]);
     // The status view drops what systemd still reports for a unit without a main process.
     const observed = toObservedStatus('web', 'vigil-web.service', {

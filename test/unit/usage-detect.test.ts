@@ -204,14 +204,14 @@ describe('unpriced models and the status document', () => {
     await env.round();
     assert.equal(types('unpriced-model').length, 1);
     assert.match(types('unpriced-model')[0]!.message, /acme-llm-9000 has no known price/);
-    assert.deepEqual(env.watch.spendOf('core'), {
+    assert.deepEqual(env.watch.summary().services.get('core'), {
       todayMicro: 2_000_000,
       todayUsd: 2,
       unpricedRequests: 3,
       capUsd: 4,
       stoppedForBudget: false,
     });
-    assert.deepEqual(env.watch.budgetGlance(), {
+    assert.deepEqual(env.watch.summary().budget, {
       day: '2026-11-26',
       todayUsd: 2,
       dailyUsd: 10,

@@ -1,4 +1,4 @@
-/** The usage AgentModule: ingests on afterTick, decorates the status, and notifies through the monitor's channels. */
+/** The usage AgentModule: ingests on afterTick, publishes its part of the status, and notifies through the monitor's channels. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUsageModule, UsageModule } from '../../agent/daemon/usage-module.js';
@@ -39,7 +39,8 @@ describe('usage module', () => {
     try {
       mod.afterTick!({ services: [serviceStatus('core')] }, []);
       await mod.watch.idle();
-      const doc = mod.decorateStatus!({ services: [serviceStatus('core')] });
+      bed.runtime.status.setBase({ services: [serviceStatus('core')] });
+      const doc = bed.runtime.status.current();
       assert.deepEqual(doc.services[0]!.spend, {
         todayMicro: 15_000,
         todayUsd: 0.015,

@@ -8,7 +8,6 @@ import { createUsageModule, UsageModule } from '../../agent/daemon/usage-module.
 import type { AgentModule } from '../../agent/daemon/module.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import { expandReplicas } from '../../agent/core/manifest/replicas.js';
-import { withGroups } from '../../agent/core/replicas-status.js';
 import { usageModuleBed } from '../helpers/usage-agent.js';
 import { serviceStatus } from '../helpers/api-fixture.js';
 
@@ -42,7 +41,8 @@ it('sums the usage of two replicas under the service, and its cap stops both', a
       totals.map((t) => [t.key, t.requests, t.costMicro]),
       [['wk', 2, 30_000]],
     );
-    const doc = mod.decorateStatus!(withGroups({ services: rows }));
+    bed.runtime.status.setBase({ services: rows });
+    const doc = bed.runtime.status.current();
     assert.equal(doc.groups?.[0]?.spend?.todayMicro, 30_000);
     assert.equal(doc.groups?.[0]?.spend?.capUsd, 0.02);
     assert.deepEqual(manager.calls, ['stop wk@1', 'stop wk@2']);

@@ -38,6 +38,8 @@ export interface UsageWatchDeps {
   onError?(err: unknown, what: string): void;
   /** Budgets are also evaluated this often without new usage (new day, new month); default 30 s. */
   evaluateEveryMs?: number;
+  /** After every change of the spend and budget glance the status document shows (`summary`). */
+  onSummary?(): void;
   /** Most log chunks (CHUNK_BYTES each) read per source per round, so a backlog never monopolizes a round. */
   maxChunksPerRound?: number;
 }
@@ -128,12 +130,9 @@ export class UsageWatch {
     return this.idle();
   }
 
-  spendOf(service: string): ServiceSpend | undefined {
-    return this.spend.get(service);
-  }
-
-  budgetGlance(): BudgetGlance | null {
-    return this.glance;
+  /** Today's spend per service (or group) and the budget glance, as the status document shows them. */
+  summary(): { services: ReadonlyMap<string, ServiceSpend>; budget: BudgetGlance | null } {
+    return { services: this.spend, budget: this.glance };
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -323,5 +322,6 @@ export class UsageWatch {
             stopped: Object.keys(stopped),
           }
         : null;
+    deps.onSummary?.();
   }
 }

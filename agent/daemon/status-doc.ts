@@ -1,0 +1,35 @@
+/**
+ * The status document the agent serves (GET /api/status, the document after a service action, /metrics),
+ * materialised when something changes rather than assembled per request: the supervisor sets its
+ * document at each tick, and each feature module publishes its part as data whenever the state behind
+ * it changes (a probe result, a resource sample, a scrape, a usage round, a disk check, a tick). The
+ * document is then rebuilt once (core/status-parts.ts, pure) and every read returns it as it is.
+ *
+ * This is the AgentModule's way into the status: a module that shows something in it publishes a part
+ * (see StatusParts), at every place its state changes.
+ */
+import type { StatusDoc } from '../core/status.js';
+import { statusDocument, type StatusPartName, type StatusParts } from '../core/status-parts.js';
+
+export class StatusHolder {
+  private base: StatusDoc = { services: [] };
+  private parts: StatusParts = {};
+  private doc: StatusDoc = statusDocument(this.base, this.parts);
+
+  /** The supervisor's document (its tick's rows). */
+  setBase(doc: StatusDoc): void {
+    this.base = doc;
+    this.doc = statusDocument(this.base, this.parts);
+  }
+
+  /** A module's part, as it is now. */
+  publish<K extends StatusPartName>(name: K, part: StatusParts[K]): void {
+    this.parts = { ...this.parts, [name]: part };
+    this.doc = statusDocument(this.base, this.parts);
+  }
+
+  /** The document with every part, as last materialised. */
+  current(): StatusDoc {
+    return this.doc;
+  }
+}

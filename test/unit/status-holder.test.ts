@@ -4,6 +4,7 @@
  * between ticks, a resource sample, a usage batch, a full disk, a memory-limit exit and a changed limit,
  * a replica added. The document read is the one held: two reads without a change are the same object.
  */
+import { observedRunning } from '../helpers/observed.js';
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -58,20 +59,8 @@ it('the held status document follows every kind of change, published by the modu
   bed.setBudget({ timezone: 'UTC', dailyUsd: 1 });
 
   // The service manager and the exit journal the supervisor reads.
-  const observed = (name: string, pid: number): ObservedStatus => ({
-    service: name,
-    unit: `vigil-${name}.service`,
-    loaded: true,
-    active: 'active',
-    sub: 'running',
-    pid,
-    restarts: 0,
-    result: 'success',
-    lastExit: null,
-    since: clock.now(),
-    memoryBytes: null,
-    cpuNsec: null,
-  });
+  const observed = (name: string, pid: number): ObservedStatus =>
+    observedRunning(clock.now(), { service: name, unit: `vigil-${name}.service`, pid });
   const pids = new Map([
     ['web', 100],
     ['wk@1', 201],

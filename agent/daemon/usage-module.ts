@@ -22,7 +22,8 @@ import { BudgetEnforcer } from '../app/usage/budget.js';
 import { UsageWatch } from '../app/usage/watch.js';
 import { budgetStatus, metricsBudget } from '../app/usage/query.js';
 import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/settings.js';
-import { monthDays } from '../core/usage/tz.js';
+import { monthDays, systemTimeZone } from '../core/usage/tz.js';
+import { hostZoneName } from '../adapters/host/zone-name.js';
 import type { UsageLogReader, MetricsFetcher } from '../ports/usage-sources.js';
 import type { PriceCatalog } from '../ports/price-catalog.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
@@ -58,6 +59,8 @@ export class UsageModule implements AgentModule {
   /** Sources of other modules (the OTLP listener), listed with the ingester's in `vigil usage`. */
   private readonly moreSources: (() => SourceState[])[] = [];
   private readonly parser: InlineChunkParser;
+  /** The machine's zone's name for replies, without Intl's locale data (~5.5 MB RSS: adapters/host/zone-name.ts). */
+  readonly systemZone = (): string => hostZoneName() ?? systemTimeZone();
 
   constructor(
     private readonly s: AgentRuntime,
@@ -117,7 +120,10 @@ export class UsageModule implements AgentModule {
     this.metrics = registerUsageMetrics({
       today: () => this.ledger.pairs(today(), today()),
       month: () => this.ledger.spendByService(monthDays(today().slice(0, 7))[0], today()),
-      budget: () => metricsBudget(budgetStatus({ store, ledger: this.ledger }, this.s.clock.now())),
+      budget: () =>
+        metricsBudget(
+          budgetStatus({ store, ledger: this.ledger, systemZone: this.systemZone }, this.s.clock.now()),
+        ),
     });
   }
 

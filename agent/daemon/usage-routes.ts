@@ -19,7 +19,7 @@ export function usageRoutes(
       );
     return mod;
   };
-  const deps = () => ({ store: services.store, ledger: need().ledger });
+  const deps = () => ({ store: services.store, ledger: need().ledger, systemZone: need().systemZone });
   const now = () => services.clock.now();
   return {
     usage: ({ query: q }) => ({

@@ -37,6 +37,11 @@ export interface UsageLogReader {
    * go of older files it keeps open. Until then an older cursor can still be read from.
    */
   committed(file: string, cursor: LogCursor): void;
+  /**
+   * The chunk's bytes are no longer needed (they were parsed): the reader may read a later chunk into the same
+   * memory, so `chunk.data` must not be used after this. A chunk never released is simply left to the GC.
+   */
+  release(chunk: LogChunk): void;
   /** Lets go of every file kept open. */
   close(): Promise<void>;
 }

@@ -61,6 +61,7 @@ describe('memory bounds of usage ingestion', () => {
       reader: {
         read: (f, cursor, maxBytes) => (asked.push(maxBytes), reader.read(f, cursor, maxBytes)),
         committed: (f, c) => reader.committed(f, c),
+        release: (c) => reader.release(c),
         close: () => reader.close(),
       },
       fetcher: env.fetcher,

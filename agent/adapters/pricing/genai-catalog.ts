@@ -2,12 +2,20 @@
  * The PriceCatalog on @pydantic/genai-prices' bundled data (offline: never fetches). The library matches a
  * model name to its table entry (by provider, then by the model name alone; "provider/model" names as a
  * LiteLLM proxy reports them are split); the rates of that entry are cached per model unless they depend on
- * the date or time of day, in which case they are looked up for each moment. The table (about 20 MB in
- * memory) is loaded on first need: `await ready()` before the first quote.
+ * the date or time of day, in which case they are looked up for each moment. The table is loaded on first
+ * need: `await ready()` before the first quote.
+ *
+ * It is loaded from the package's CommonJS build (its `require` export), not its ES module build: the same
+ * code and table, minified. V8 keeps a module's whole source text alive beside what it built from it, and
+ * the ES build's is 830 KB of indented literals with a few non-Latin-1 characters, so held as a two-byte
+ * string: 1.7 MB; the CommonJS build's is 480 KB of one-byte text. 1.2 MB less heap for the life of the
+ * agent, once usage is read (test/bench/RESULTS-usage.md §5).
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import type * as GenaiPrices from '@pydantic/genai-prices';
 import type { PriceCalculation, calcPrice } from '@pydantic/genai-prices';
 import { ratesFromGenai, type PriceQuote } from '../../core/usage/price.js';
 import type { PriceCatalog } from '../../ports/price-catalog.js';
@@ -29,9 +37,14 @@ const ZERO = { input_tokens: 0, output_tokens: 0 };
 let calc: typeof calcPrice | null = null;
 let loading: Promise<void> | null = null;
 
+/** The package's entry for `require` (dist/index.cjs). */
+export function loadGenaiPrices(): typeof GenaiPrices {
+  return createRequire(import.meta.url)('@pydantic/genai-prices') as typeof GenaiPrices;
+}
+
 function load(): Promise<void> {
-  loading ??= import('@pydantic/genai-prices').then((m) => {
-    calc = m.calcPrice;
+  loading ??= Promise.resolve().then(() => {
+    calc = loadGenaiPrices().calcPrice;
   });
   return loading;
 }

@@ -16,6 +16,10 @@
  *    Without a cursor (a log never read), reading starts at the oldest file.
  *  - The reader moves to the next file only once that file has content, and reads the old one to its end
  *    after seeing it: a writer that appends to the renamed file until it reopens loses nothing.
+ *  - Chunks are read into buffers the reader keeps (up to SPARE_BUFFERS of them) once their chunk is
+ *    `release`d: a fresh 64 KiB buffer per chunk is memory outside V8's heap that only a full collection
+ *    frees, and ingesting a busy log piled up ~40 of them (2.6 MB) between collections, and fragmented the
+ *    allocator's heap (test/bench/RESULTS-usage.md §5).
  */
 import { open as fsOpen, readdir as fsReaddir, stat as fsStat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +32,11 @@ const NL = 0x0a;
 const IDLE_MS = 10 * 60_000;
 /** Walks over the names redone because of a rotation during them, before giving up until the next read. */
 const MAX_WALKS = 50;
+/**
+ * Released read buffers kept for the next reads: the ingester has at most three chunks in flight (one read,
+ * one parsed, one committed), and releases each once parsed.
+ */
+export const SPARE_BUFFERS = 4;
 
 /** The file system calls the reader makes (tests inject rotations between them). */
 export interface ReaderFs {
@@ -70,6 +79,10 @@ const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJ
 export class FileUsageLogReader implements UsageLogReader {
   private readonly follows = new Map<string, Follow>();
   private readonly busy = new Map<string, Promise<unknown>>();
+  /** Released buffers, each of the size the last reads asked for. */
+  private spare: Buffer[] = [];
+  /** The buffers of chunks handed out and not yet released. */
+  private readonly lent = new WeakMap<Uint8Array, Buffer>();
 
   constructor(
     private readonly fs: ReaderFs = nodeFs,
@@ -162,7 +175,25 @@ export class FileUsageLogReader implements UsageLogReader {
     for (const h of f.chain.splice(0, at)) void h.fh.close().catch(() => undefined);
   }
 
+  release(chunk: LogChunk): void {
+    const buf = this.lent.get(chunk.data);
+    if (buf === undefined) return; // released already, or not one of ours
+    this.lent.delete(chunk.data);
+    this.keep(buf);
+  }
+
+  private keep(buf: Buffer): void {
+    if (this.spare.length < SPARE_BUFFERS && !this.spare.includes(buf)) this.spare.push(buf);
+  }
+
+  /** A buffer of `size` bytes: a released one, else a new one. */
+  private buffer(size: number): Buffer {
+    this.spare = this.spare.filter((b) => b.length === size); // the chunk size changed: let the old ones go
+    return this.spare.pop() ?? Buffer.allocUnsafe(size);
+  }
+
   async close(): Promise<void> {
+    this.spare = [];
     const all = [...this.follows.values()].flatMap((f) => f.chain);
     this.follows.clear();
     await Promise.all(all.map((h) => h.fh.close().catch(() => undefined)));
@@ -332,9 +363,14 @@ export class FileUsageLogReader implements UsageLogReader {
     if (size <= offset) return null;
     const fileId = await this.idOf(h, false);
     if (fileId === null) return null;
-    let buf = Buffer.allocUnsafe(Math.min(maxBytes, size - offset));
-    const { bytesRead } = await h.fh.read(buf, 0, buf.length, offset);
-    buf = buf.subarray(0, bytesRead);
+    const whole = this.buffer(maxBytes);
+    let buf = whole;
+    try {
+      buf = buf.subarray(0, (await h.fh.read(whole, 0, Math.min(maxBytes, size - offset), offset)).bytesRead);
+    } catch (err) {
+      this.keep(whole);
+      throw err;
+    }
     const atEnd = offset + buf.length >= size;
     let end = buf.lastIndexOf(NL) + 1; // bytes of complete lines
     if (complete && atEnd) end = buf.length;
@@ -346,13 +382,18 @@ export class FileUsageLogReader implements UsageLogReader {
     }
     if (end <= start) {
       // No newline in a full buffer: an over-long line; skip it (it cannot be a usage event we can read).
-      if (buf.length < maxBytes) return null;
+      if (buf.length < maxBytes) {
+        this.keep(whole);
+        return null;
+      }
       end = buf.length;
       start = end;
       nextPartial = true;
     }
+    const data = buf.subarray(start, end);
+    this.lent.set(data, whole);
     return {
-      data: buf.subarray(start, end),
+      data,
       offset: offset + start,
       fileId,
       next: { ino: h.ino, offset: offset + end, fileId, partial: nextPartial },

@@ -193,6 +193,7 @@ export class UsageIngester {
         const got = await parsing!;
         if (!got) break;
         const { chunk, parsed } = got;
+        reader.release(chunk); // parsed: its bytes can take the next read
         if (n + 1 >= maxChunks) st.more = true;
         else await dispatch();
         for (const [why, k] of Object.entries(parsed.reasons)) reasons[why] = (reasons[why] ?? 0) + k;
@@ -227,7 +228,8 @@ export class UsageIngester {
     } finally {
       st.entries += stored;
     }
-    reading.catch(() => undefined); // a read past a maxChunks stop is not used
+    // A read past a maxChunks stop is not used (the next call reads it again from the stored cursor).
+    reading.then((c) => c && reader.release(c)).catch(() => undefined);
     return stored;
   }
 

@@ -28,6 +28,8 @@ import type {
 export interface QueryDeps {
   store: Store;
   ledger: UsageLedger;
+  /** The machine's zone's name, shown when no zone is configured (default: Intl's, systemTimeZone). */
+  systemZone?: () => string;
 }
 
 /** Read-only stand-ins when no database exists yet: no settings, no usage. */
@@ -117,7 +119,7 @@ export function usageReport(
         ? { kind: 'month', month: q.month, from, to }
         : { kind: 'day', day: from, from, to },
     by,
-    timezone: zoneName(tz),
+    timezone: zoneName(tz, deps.systemZone),
     rows: rows.map(withUsd),
     total: withUsd(sumTotals(rows)),
     unpricedModels: deps.ledger.unpricedModels(from, to),
@@ -144,7 +146,7 @@ export function usageSeries(
     buckets = dayRange(today, 30);
     points = deps.ledger.daily(buckets[0]!, today, by);
   }
-  return { range, by, timezone: zoneName(tz), buckets, points };
+  return { range, by, timezone: zoneName(tz, deps.systemZone), buckets, points };
 }
 
 function scopeDoc(s: BudgetScope): BudgetScopeDoc {
@@ -178,7 +180,7 @@ export function budgetStatus(deps: QueryDeps, now: number): BudgetStatusDoc {
   const hourlyUsd = b?.hourlyUsd ?? null;
   return {
     configured: b !== null,
-    timezone: zoneName(tz),
+    timezone: zoneName(tz, deps.systemZone),
     day,
     month,
     state: b ? budgetState(scopes, b.thresholds) : 'ok',

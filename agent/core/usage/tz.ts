@@ -36,9 +36,12 @@ export function systemTimeZone(): string {
  */
 export const LOCAL_ZONE = 'local';
 
-/** The IANA name of a zone (LOCAL_ZONE: the machine's). */
-export function zoneName(tz: string): string {
-  return tz === LOCAL_ZONE ? systemTimeZone() : tz;
+/**
+ * The IANA name of a zone (LOCAL_ZONE: the machine's, from `system`; the agent gives one that does not ask
+ * Intl, adapters/host/zone-name.ts).
+ */
+export function zoneName(tz: string, system: () => string = systemTimeZone): string {
+  return tz === LOCAL_ZONE ? system() : tz;
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -16,7 +16,7 @@
 import type { Logger } from 'pino';
 import type { MemoryEnforcement, StatusDoc } from '../core/status.js';
 import type { ServiceSpec } from '../core/manifest/model.js';
-import type { Store } from '../ports/store.js';
+import type { ServiceRecord, Store } from '../ports/store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ServiceManager } from '../ports/service-manager.js';
 import type { ResourceSampler } from '../ports/resource-sampler.js';
@@ -52,13 +52,14 @@ export class MemoryWatch implements AgentModule {
   constructor(private readonly d: MemoryWatchDeps) {}
 
   start(): void {
-    this.publish();
+    this.publish(this.d.store.listServices());
   }
 
   async afterTick(status: StatusDoc): Promise<void> {
-    this.publish();
+    const records = this.d.store.listServices();
+    this.publish(records);
     if (this.d.enforcement !== 'agent') return;
-    const specs = new Map(this.d.store.listServices().map((s) => [s.name, s.spec]));
+    const specs = new Map(records.map((s) => [s.name, s.spec]));
     const limited = status.services.filter(
       (s) => s.pid !== null && s.state === 'running' && specs.get(s.name)?.limits.memoryBytes !== undefined,
     );
@@ -75,10 +76,10 @@ export class MemoryWatch implements AgentModule {
   }
 
   /** The status part: limits.memory of each service that sets one, and who enforces it here. */
-  private publish(): void {
+  private publish(records: readonly ServiceRecord[]): void {
     if (!this.d.status) return;
     const limits = new Map<string, number>();
-    for (const s of this.d.store.listServices())
+    for (const s of records)
       if (s.spec.limits.memoryBytes !== undefined) limits.set(s.name, s.spec.limits.memoryBytes);
     const key = JSON.stringify([...limits]);
     if (key === this.published) return;

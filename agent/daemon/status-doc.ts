@@ -3,7 +3,8 @@
  * materialised when something changes rather than assembled per request: the supervisor sets its
  * document at each tick, and each feature module publishes its part as data whenever the state behind
  * it changes (a probe result, a resource sample, a scrape, a usage round, a disk check, a tick). The
- * document is then rebuilt once (core/status-parts.ts, pure) and every read returns it as it is.
+ * document is rebuilt once after a change, at the first read (core/status-parts.ts, pure); every later read
+ * returns it as it is.
  *
  * This is the AgentModule's way into the status: a module that shows something in it publishes a part
  * (see StatusParts), at every place its state changes.
@@ -14,22 +15,23 @@ import { statusDocument, type StatusPartName, type StatusParts } from '../core/s
 export class StatusHolder {
   private base: StatusDoc = { services: [] };
   private parts: StatusParts = {};
-  private doc: StatusDoc = statusDocument(this.base, this.parts);
+  /** Null once something changed: rebuilt at the next read, so a publish nobody reads costs nothing. */
+  private doc: StatusDoc | null = null;
 
   /** The supervisor's document (its tick's rows). */
   setBase(doc: StatusDoc): void {
     this.base = doc;
-    this.doc = statusDocument(this.base, this.parts);
+    this.doc = null;
   }
 
   /** A module's part, as it is now. */
   publish<K extends StatusPartName>(name: K, part: StatusParts[K]): void {
     this.parts = { ...this.parts, [name]: part };
-    this.doc = statusDocument(this.base, this.parts);
+    this.doc = null;
   }
 
-  /** The document with every part, as last materialised. */
+  /** The document with every part, as of the last change. */
   current(): StatusDoc {
-    return this.doc;
+    return (this.doc ??= statusDocument(this.base, this.parts));
   }
 }

@@ -22,8 +22,8 @@ import { BudgetEnforcer } from '../app/usage/budget.js';
 import { UsageWatch } from '../app/usage/watch.js';
 import { budgetStatus, metricsBudget } from '../app/usage/query.js';
 import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/settings.js';
-import { monthDays, systemTimeZone } from '../core/usage/tz.js';
-import { hostZoneName } from '../adapters/host/zone-name.js';
+import { monthDays } from '../core/usage/tz.js';
+import { machineZoneName } from '../adapters/host/zone-name.js';
 import type { UsageLogReader, MetricsFetcher } from '../ports/usage-sources.js';
 import type { PriceCatalog } from '../ports/price-catalog.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
@@ -60,7 +60,7 @@ export class UsageModule implements AgentModule {
   private readonly moreSources: (() => SourceState[])[] = [];
   private readonly parser: InlineChunkParser;
   /** The machine's zone's name for replies, without Intl's locale data (~5.5 MB RSS: adapters/host/zone-name.ts). */
-  readonly systemZone = (): string => hostZoneName() ?? systemTimeZone();
+  readonly systemZone = machineZoneName;
 
   constructor(
     private readonly s: AgentRuntime,

@@ -11,6 +11,7 @@
  */
 import { existsSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { systemTimeZone } from '../../core/usage/tz.js';
 
 /** What the lookup reads (tests give their own). */
 export interface ZoneSources {
@@ -79,4 +80,14 @@ export function hostZoneName(src: ZoneSources = nodeSources): string | null {
   }
   const name = nameInZoneinfo(path.resolve(path.dirname(LOCALTIME), target));
   return name === null ? null : canonical(name);
+}
+
+let machineZone: string | null = null;
+
+/**
+ * The machine's zone's name as every reply shows it (the agent's and the CLI's without an agent alike):
+ * the system's, else Intl's. Looked up once per process, as Date's own local zone is.
+ */
+export function machineZoneName(): string {
+  return (machineZone ??= hostZoneName() ?? systemTimeZone());
 }

@@ -6,7 +6,8 @@
 import { EXIT_OK, VigilError } from '../../core/errors.js';
 import type { Store } from '../../ports/store.js';
 import type { UsageLedger } from '../../ports/usage-ledger.js';
-import { NO_USAGE_DATABASE, budgetStatus, usageReport } from '../../app/usage/query.js';
+import { NO_USAGE_DATABASE, budgetStatus, usageReport, type QueryDeps } from '../../app/usage/query.js';
+import { machineZoneName } from '../../adapters/host/zone-name.js';
 import { BudgetEnforcer } from '../../app/usage/budget.js';
 import { createContext, type Context } from '../../daemon/compose.js';
 import type { BudgetResumeResponse, BudgetStatusDoc, UsageReport } from '../../core/usage/report.js';
@@ -19,16 +20,19 @@ import { budgetText, resumeText, usageText } from '../usage-format.js';
 const USAGE = 'vigil usage [--day YYYY-MM-DD | --month YYYY-MM] [--by service|model] [--json]';
 const BUDGET = 'vigil budget status | vigil budget resume [SERVICE...] [--add USD]  [--json]';
 
+/** The machine's zone named as the agent names it (not Intl's alias). */
+const ZONE = { systemZone: machineZoneName };
+const NO_DATABASE: QueryDeps = { ...NO_USAGE_DATABASE, ...ZONE };
+
 /** The database directly (no agent): null when there is none yet. */
 async function direct<T>(
   io: Io,
-  fn: (ctx: Context, deps: { store: Store; ledger: UsageLedger } | null) => Promise<T> | T,
+  fn: (ctx: Context, deps: (QueryDeps & { store: Store; ledger: UsageLedger }) | null) => Promise<T> | T,
 ): Promise<T> {
   const ctx = await createContext(io.env);
   const store = ctx.existingStore();
-  return await Promise.resolve(fn(ctx, store ? { store, ledger: store.ledgers.usage() } : null)).finally(() =>
-    ctx.close(),
-  );
+  const deps = store ? { store, ledger: store.ledgers.usage(), ...ZONE } : null;
+  return await Promise.resolve(fn(ctx, deps)).finally(() => ctx.close());
 }
 
 export async function usageCommand(argv: string[], io: Io): Promise<number> {
@@ -52,7 +56,7 @@ export async function usageCommand(argv: string[], io: Io): Promise<number> {
   let report: UsageReport | typeof NO_AGENT = await readViaAgent(io, (c) => c.call('usage', {}, q));
   if (report === NO_AGENT) {
     report = await direct(io, (_ctx, deps) => {
-      return usageReport(deps ?? NO_USAGE_DATABASE, q, Date.now());
+      return usageReport(deps ?? NO_DATABASE, q, Date.now());
     });
   }
   if (values.json) printJson(io, report);
@@ -68,7 +72,7 @@ export async function budgetCommand(argv: string[], io: Io): Promise<number> {
       throw new VigilError('E_USAGE', `"budget status" takes no arguments\nusage: ${BUDGET}`);
     let doc: BudgetStatusDoc | typeof NO_AGENT = await readViaAgent(io, (c) => c.call('budget', {}));
     if (doc === NO_AGENT)
-      doc = await direct(io, (_ctx, deps) => budgetStatus(deps ?? NO_USAGE_DATABASE, Date.now()));
+      doc = await direct(io, (_ctx, deps) => budgetStatus(deps ?? NO_DATABASE, Date.now()));
     if (values.json) printJson(io, doc);
     else io.out(budgetText(doc, Date.now()));
     return EXIT_OK;

@@ -53,6 +53,11 @@ export interface ExitRecord {
    * program could not be executed (errno name, e.g. "ENOENT"); `logEnd`: where the program's output ended.
    */
   launcher?: { ran: true; execError: string | null; logEnd: LogEnd | null };
+  /**
+   * Set on the exit hook's record that amends the launcher's record of the same run (systemd knew more:
+   * oom-kill, timeout…): that record's time (ms). Not another exit: the same end, better told.
+   */
+  amends?: number;
 }
 
 /** A position in a service's log file that survives rotation: the file's device and inode, and an offset. */

@@ -16,6 +16,11 @@
  * - A pending record leaves its slot only after its line is in the journal; a writer killed between the
  *   two leaves a line that is both in the journal and pending, so before moving a pending line the
  *   journal's tail is searched for it (the nanosecond timestamp makes lines unique): exactly once.
+ * - Once per run: under systemd the launcher writes its record the moment its child ends, with
+ *   " run=<INVOCATION_ID>"; the ExecStopPost= hook (same id) looks for that run under the same lock
+ *   (journal tail, `<journal>.1`, pending slots) and writes nothing when it is there, or only an
+ *   amending record when systemd's Result= says more (amend_if_more). A run the launcher could not
+ *   record (it was killed, never ran, could not write) gets the hook's record as before.
  * - `vigil-launch --exit-flush <journal>` does only the moving; the agent runs it when it sees pending
  *   records, so they reach the journal once space returns even when no other service exits.
  * - Both files are opened O_NOFOLLOW and must be private (private.c): a journal another user owns or can
@@ -204,8 +209,65 @@ static int pend_line(int pfd, const char *slots, const char *line, size_t len) {
   return -1;
 }
 
-int journal_record(const char *journal, const char *line) {
+/*
+ * The whole line of `buf` (NUL-terminated) that holds the field `field` (" run=ID", then a space or the
+ * line's end), copied to `found`; 0 when there is none.
+ */
+static int line_with_field(const char *buf, const char *field, char *found, size_t found_len) {
+  size_t flen = strlen(field);
+  for (const char *p = buf; (p = strstr(p, field)) != NULL; p += flen) {
+    char after = p[flen];
+    if (after != ' ' && after != '\n' && after != '\0') continue;
+    const char *start = p;
+    while (start > buf && start[-1] != '\n') start--;
+    size_t len = strcspn(start, "\n");
+    if (len >= found_len) len = found_len - 1;
+    memcpy(found, start, len);
+    found[len] = '\0';
+    return 1;
+  }
+  return 0;
+}
+
+/* Looks for `field` in the last TAIL_SEARCH bytes of `file` (a missing file holds nothing). */
+static int tail_has_field(const char *file, const char *field, char *found, size_t found_len) {
+  int fd = open_checked(file, O_RDONLY);
+  if (fd < 0) return 0;
+  struct stat st;
+  static char buf[TAIL_SEARCH + 1];
+  ssize_t got = 0;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) {
+    off_t start = st.st_size > TAIL_SEARCH ? st.st_size - TAIL_SEARCH : 0;
+    got = pread(fd, buf, (size_t)(st.st_size - start), start);
+  }
+  close(fd);
+  if (got <= 0) return 0;
+  buf[got] = '\0';
+  return line_with_field(buf, field, found, found_len);
+}
+
+/* Whether a record holding `field` is in the journal, in `<journal>.1` (rotated meanwhile) or pending. */
+static int run_recorded(const char *journal, const char *slots, const char *field, char *found, size_t found_len) {
+  char rotated[4200];
+  if (tail_has_field(journal, field, found, found_len)) return 1;
+  if (snprintf(rotated, sizeof rotated, "%s.1", journal) < (int)sizeof rotated &&
+      tail_has_field(rotated, field, found, found_len))
+    return 1;
+  for (int i = 0; slots != NULL && i < PEND_SLOTS; i++) {
+    char slot[PEND_SLOT + 1];
+    if (slots[(size_t)i * PEND_SLOT] == '\0') continue;
+    memcpy(slot, slots + (size_t)i * PEND_SLOT, PEND_SLOT);
+    slot[PEND_SLOT] = '\0';
+    if (line_with_field(slot, field, found, found_len)) return 1;
+  }
+  return 0;
+}
+
+int journal_record(const char *journal, const char *line) { return journal_record_run(journal, line, NULL, NULL, 0); }
+
+int journal_record_run(const char *journal, const char *line, const char *run, char *found, size_t found_len) {
   char pending[4200];
+  if (found != NULL && found_len > 0) found[0] = '\0';
   size_t len = line != NULL ? strlen(line) : 0;
   if (snprintf(pending, sizeof pending, "%s.pending", journal) >= (int)sizeof pending) {
     diag("the exit journal path %s is too long", journal);
@@ -219,6 +281,8 @@ int journal_record(const char *journal, const char *line) {
   }
   if (pfd < 0) {
     /* No slots (the disk filled before they were ever made): the plain append is all there is. */
+    if (len > 0 && run != NULL && found != NULL && found_len > 0 && run_recorded(journal, NULL, run, found, found_len))
+      return g_refused ? JOURNAL_REFUSED : 0;
     if (len == 0 || append_line(journal, line, len, 0) == 0) return 0;
     if (g_refused) return JOURNAL_REFUSED;
     diag("exit record lost: cannot append to %s (%s) and no pending slots in %s", journal, strerror(errno), pending);
@@ -228,7 +292,12 @@ int journal_record(const char *journal, const char *line) {
   int rc = 0;
   if (lock_fd(pfd, F_WRLCK) != 0) diag("cannot lock %s: %s (going on without it)", pending, strerror(errno));
   int left = move_pending(pfd, journal, slots);
-  if (len > 0) {
+  /* Under the lock: a record of this run moved from the pending slots meanwhile is found in the journal. */
+  int already = len > 0 && run != NULL && found != NULL && found_len > 0 && !g_refused &&
+                run_recorded(journal, left > 0 ? slots : NULL, run, found, found_len);
+  if (already) {
+    /* nothing to write: this run's record is there (or pending) */
+  } else if (len > 0) {
     int appended = left <= 0 && append_line(journal, line, len, 0) == 0;
     if (!appended && g_refused) {
       diag("exit record not written: the exit journal %s is not private", journal);
@@ -254,6 +323,28 @@ int journal_record(const char *journal, const char *line) {
 }
 
 /*
+ * The launcher's record of this run is `found`. systemd's Result= says more than the launcher could see
+ * when it is none of the four a process's own end gives (success, exit-code, signal, core-dump) and not what
+ * the launcher wrote: oom-kill, timeout, watchdog… Then the hook's record goes in too, marked
+ * " amends=<the launcher record's time stamp>" (the agent takes it as the same run's end, better told).
+ */
+static int amend_if_more(const char *journal, const char *line, size_t n, const char *result, const char *found) {
+  static const char *const OWN[] = {"success", "exit-code", "signal", "core-dump", "-"};
+  if (result == NULL || *result == '\0') return 0;
+  for (size_t i = 0; i < sizeof OWN / sizeof OWN[0]; i++)
+    if (strcmp(result, OWN[i]) == 0) return 0;
+  char ts[32], svc[128], was[64];
+  if (sscanf(found, "%31s %127s %63s", ts, svc, was) != 3 || strcmp(was, result) == 0) return 0;
+  char amended[PEND_SLOT];
+  int m = snprintf(amended, sizeof amended, "%.*s amends=%s\n", (int)(n - 1), line, ts);
+  if (m <= 0 || m >= (int)sizeof amended) {
+    diag("amending exit record too long (Result=%s not recorded)", result);
+    return 1;
+  }
+  return journal_record(journal, amended);
+}
+
+/*
  * The ExecStopPost= hook: `vigil-launch --exit-hook JOURNAL SERVICE [END-FILE]`, with systemd's variables;
  * the launcher's fields from END-FILE (runend.c) follow the five of the record.
  */
@@ -273,7 +364,14 @@ static int hook_main(const char *journal, const char *service, const char *end_f
     diag("exit record for %s too long", service);
     return 1;
   }
-  int rc = journal_record(journal, line);
+  /* The launcher wrote its record of this run as its child ended (run=INVOCATION_ID): not a second one. */
+  const char *inv = getenv("INVOCATION_ID");
+  char run[96];
+  char found[PEND_SLOT];
+  int has_run = inv != NULL && *inv != '\0' && strlen(inv) <= 64 && strpbrk(inv, " \t\n") == NULL;
+  if (has_run) snprintf(run, sizeof run, " run=%s", inv);
+  int rc = journal_record_run(journal, line, has_run ? run : NULL, found, sizeof found);
+  if (rc == 0 && found[0] != '\0') rc = amend_if_more(journal, line, (size_t)n, result, found);
   return rc == 0 ? 0 : rc == JOURNAL_REFUSED ? EXIT_CONFIG : 1;
 }
 

@@ -35,7 +35,7 @@ static const char *signal_name(int sig, char *buf, size_t len) {
 }
 
 /* One line in the exit journal, in the format of systemd's ExecStopPost hook. */
-void write_exit_record(const char *file, const char *service, int status, const char *extra) {
+int write_exit_record(const char *file, const char *service, int status, const char *extra) {
   char line[512];
   char num[16];
   char sig_buf[16];
@@ -73,9 +73,9 @@ void write_exit_record(const char *file, const char *service, int status, const 
                    result, how, what);
   if (n <= 0 || n >= (int)sizeof line) {
     diag("exit record for %s too long", service);
-    return;
+    return -1;
   }
-  journal_record(file, line); /* kept until there is space when the disk is full; says so on stderr */
+  return journal_record(file, line); /* kept until there is space when the disk is full; says so on stderr */
 }
 
 /* Ends the launcher the way the child ended. */
@@ -92,4 +92,3 @@ void exit_like(int status) {
   kill(getpid(), sig);
   exit(128 + sig);
 }
-

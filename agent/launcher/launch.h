@@ -54,9 +54,10 @@ void parse_options(int argc, char **argv, struct options *o);
 
 /*
  * Appends "<epoch s.ns> <service> <result> <how> <status><extra>" for a waitpid() status to `file`
- * (`extra`: the launcher's own fields, see runend.c, each with a leading space; "" for none).
+ * (`extra`: the launcher's own fields, see runend.c, each with a leading space; "" for none). Returns
+ * journal_record's result (0: in the journal, or kept pending until there is space).
  */
-void write_exit_record(const char *file, const char *service, int status, const char *extra);
+int write_exit_record(const char *file, const char *service, int status, const char *extra);
 /* Exits with the child's exit code, or dies of its signal (no core file of the launcher itself). */
 void exit_like(int status);
 
@@ -82,6 +83,13 @@ int stop_timer_expired(void);
  */
 #define JOURNAL_REFUSED (-2)
 int journal_record(const char *journal, const char *line);
+/*
+ * journal_record, once per run: `run` is a record's " run=ID" field (the launcher writes systemd's
+ * INVOCATION_ID there). When a record of that run is already in the journal (its last TAIL_SEARCH bytes,
+ * and those of `<journal>.1` after a rotation) or pending, `line` is not written and that record is copied
+ * to `found` (at most PEND_SLOT bytes); else `found` is "". Same return values as journal_record.
+ */
+int journal_record_run(const char *journal, const char *line, const char *run, char *found, size_t found_len);
 /* `vigil-launch --exit-hook JOURNAL SERVICE` (systemd's ExecStopPost=) and `--exit-flush JOURNAL`. */
 int exit_hook_main(int argc, char **argv);
 

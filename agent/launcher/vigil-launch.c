@@ -16,10 +16,15 @@
  * - --stop-timeout SEC: SEC seconds after the first SIGTERM, SIGKILL to the child's process group, and the
  *   exit record says "timeout" (stoptimer.c; launchd's ExitTimeOut would kill the launcher alone).
  * - When the child ends: drains the pipe, appends an exit record to --exits FILE
- *   ("<epoch s.ns> <service> <result> <how> <status>", as systemd's ExecStopPost hook writes it), then
- *   exits with the child's code, or dies of the child's signal, so the service manager sees the cause.
+ *   ("<epoch s.ns> <service> <result> <how> <status>", as systemd's ExecStopPost hook writes it, with the
+ *   launcher's fields, runend.c), then exits with the child's code, or dies of the child's signal, so the
+ *   service manager sees the cause. Under systemd the record also carries run=INVOCATION_ID: it is written
+ *   the moment the child is reaped (the agent wakes on it), and the ExecStopPost= hook, which runs only
+ *   after systemd saw the launcher end, writes no second record of that run (exitpend.c); it still writes
+ *   the record when the launcher could not (killed itself, never ran), and an amending one when systemd
+ *   knows more (Result=oom-kill, timeout, watchdog…).
  * - --end-file FILE (systemd): where the output ended and whether the program could be executed, left
- *   for the ExecStopPost= hook to add to its exit record; with --exits the launcher adds them itself
+ *   for the ExecStopPost= hook to add to the exit record it writes when the launcher wrote none
  *   (runend.c).
  * - execvp failure: a message in the log and on stderr, exit 127. Under systemd (Type=notify) READY=1 is
  *   sent only once the program was executed, so a start job fails when the program cannot run.
@@ -147,6 +152,17 @@ static void drain(int fd, struct logfile *lf, char *buf, size_t len) {
     logfile_feed(lf, buf, (size_t)r);
     total += r;
   }
+}
+
+/*
+ * Whether systemd's INVOCATION_ID can go in an exit record as its run=ID field (32 hex digits from systemd;
+ * anything with a space or a line break in it could not).
+ */
+static int run_id_ok(const char *id) {
+  if (id == NULL || *id == '\0' || strlen(id) > 64) return 0;
+  for (const char *p = id; *p != '\0'; p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') || *p == '-')) return 0;
+  return 1;
 }
 
 /* The stop timeout passed: SIGKILL to the child's process group, said in the log and on stderr. */
@@ -298,8 +314,14 @@ int main(int argc, char **argv) {
   logfile_end(lf, &end);
   logfile_close(lf);
   run_end_fields(fields, sizeof fields, &end, got == (ssize_t)sizeof exec_errno ? exec_errno : 0);
+  /* The record first, the moment the child is reaped: the agent wakes on it (no wait for the manager). */
+  if (o.exits != NULL) {
+    char with_run[sizeof fields + 80];
+    snprintf(with_run, sizeof with_run, "%s%s%s", fields, run_id_ok(invocation) ? " run=" : "",
+             run_id_ok(invocation) ? invocation : "");
+    write_exit_record(o.exits, o.service, status, with_run);
+  }
   if (o.end_file != NULL) write_end_file(o.end_file, invocation, fields);
-  if (o.exits != NULL) write_exit_record(o.exits, o.service, status, fields);
   exit_like(status);
   return EXIT_OSERR;
 }

@@ -243,3 +243,15 @@ describe('FileExitJournal rotation', () => {
     assert.equal(existsSync(`${file}.1`), false, 'a partial line is still unread');
   });
 });
+
+test('parseExitLine: the launcher run= field is ignored, amends= gives the amended record time (ms)', () => {
+  const own = parseExitLine('1795729527.164110416 web signal killed KILL via=vigil-launch run=0123abcd', 0);
+  assert.equal(own?.amends, undefined);
+  assert.equal(own?.launcher?.ran, true);
+  const amend = parseExitLine(
+    '1795729527.190000000 web oom-kill killed KILL via=vigil-launch amends=1795729527.164110416',
+    80,
+  );
+  assert.equal(amend?.amends, 1795729527164);
+  assert.equal(amend?.result, 'oom-kill');
+});

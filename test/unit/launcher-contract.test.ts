@@ -33,11 +33,12 @@ test('launchd: the launcher loads the credentials, writes the exit journal and s
   ]);
 });
 
-test('systemd: no credentials or journal (systemd does both), a later stop escalation and the end file', () => {
+test('systemd: no credentials (systemd loads them), a later stop escalation, the journal and the end file', () => {
   assert.deepEqual(launcherArgv(spec, ctx, 'systemd'), [
     ctx.launcher,
     ...['--service', 'web', '--log', `${paths.logs}/web.log`, '--max-bytes', '4096', '--keep', '2'],
-    ...['--stop-timeout', '15', '--end-file', `${paths.exits.replace(/[^/]*$/, '')}web.end`],
+    ...['--stop-timeout', '15', '--exits', paths.exits],
+    ...['--end-file', `${paths.exits.replace(/[^/]*$/, '')}web.end`],
     '--',
     ...spec.command,
   ]);

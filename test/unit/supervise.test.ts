@@ -197,3 +197,25 @@ describe('supervision state machine', () => {
     assert.equal(deriveState(obs(), true), 'crashloop');
   });
 });
+
+describe('an amending exit record (systemd knew more than the launcher about the same run)', () => {
+  const killed = { result: 'signal', how: 'killed' as const, code: null, signal: 'SIGKILL' };
+  it('gives the better verdict without a reconstructed restart or a second crash counted', () => {
+    const s1 = run(emptySnapshot(), {}).next;
+    const first = run(s1, { now: T0 + 2000, exits: [exit(0, T0 + 1400, killed)] });
+    assert.deepEqual(
+      first.events.map((e) => e.type),
+      ['crashed'],
+    );
+    const amended = run(first.next, {
+      now: T0 + 2100,
+      exits: [exit(90, T0 + 1420, { ...killed, result: 'oom-kill', amends: T0 + 1400 })],
+    });
+    assert.deepEqual(
+      amended.events.map((e) => e.type),
+      ['oom-killed'],
+    );
+    assert.equal(amended.next.crashes.length, 1);
+    assert.match(amended.next.lastExit?.reason ?? '', /out-of-memory/);
+  });
+});

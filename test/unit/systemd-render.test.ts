@@ -77,7 +77,7 @@ test('renders the full unit for a full spec', () => {
     'Type=notify',
     'NotifyAccess=main',
     'ExecStart="/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
-      '"--max-bytes" "10485760" "--keep" "5" "--stop-timeout" "35" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
+      '"--max-bytes" "10485760" "--keep" "5" "--stop-timeout" "35" "--exits" "/home/ada/my vigil/state/exits.log" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-m" "http.server" "$$PORT"',
     'KillMode=mixed',
     'TimeoutStopSec=30',
     'Restart=on-failure',
@@ -116,7 +116,7 @@ test('the service runs under the launcher with the rotation settings of its spec
   assert.equal(
     exec,
     '"/opt/vigil 1%%/dist/bin/vigil-launch" "--service" "web" "--log" "/home/ada/my vigil/logs/web.log" ' +
-      '"--max-bytes" "65536" "--keep" "12" "--stop-timeout" "35" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-c" "exec sleep 1000"',
+      '"--max-bytes" "65536" "--keep" "12" "--stop-timeout" "35" "--exits" "/home/ada/my vigil/state/exits.log" "--end-file" "/home/ada/my vigil/state/web.end" "--" "/bin/sh" "-c" "exec sleep 1000"',
   );
   assert.deepEqual(launchCommand(spec({ logs: { maxBytes: 65536, keep: 0 } }), ctx).slice(5, 9), [
     '--max-bytes',

@@ -4,8 +4,11 @@
  *   `<epoch seconds[.fraction]> <service> <SERVICE_RESULT> <EXIT_CODE> <EXIT_STATUS>`, `-` for empty values,
  * e.g. `1795729527.164110416 web exit-code exited 3` or `1795729527.2 web signal killed KILL`, then
  * optionally vigil-launch's key=value fields (agent/launcher/runend.c): `via=vigil-launch`,
- * `exec-error=ENOENT`, `log-end=DEV:INO:OFFSET`. Records without them (older, or the launcher never ran)
- * read as before; unknown keys are ignored.
+ * `exec-error=ENOENT`, `log-end=DEV:INO:OFFSET`, and under systemd `run=INVOCATION_ID` (the launcher
+ * writes the record as its child ends; the ExecStopPost= hook then writes none for that run) or
+ * `amends=<epoch s.ns>` (the hook's record when systemd's Result= says more than the launcher's record of
+ * the same run, e.g. oom-kill). Records without them (older, or the launcher never ran) read as before;
+ * unknown keys are ignored.
  *
  * readSince reads only from the given offset (at most MAX_READ_BYTES per call), consumes whole lines only
  * (a partial last line is left for the next call), skips malformed lines while still moving past them, and
@@ -47,8 +50,23 @@ export function parseExitLine(line: string, offset: number): ExitRecord | null {
   const launcher = launcherFields(fields.slice(5));
   if (launcher === undefined) return null;
   const base = parseBase(ts, service, rawResult, exitCode, exitStatus, offset);
-  if (base === null || launcher === null) return base;
-  return { ...base, launcher };
+  if (base === null) return null;
+  const amends = amendedAt(fields.slice(5));
+  return {
+    ...base,
+    ...(launcher === null ? {} : { launcher }),
+    ...(amends === null ? {} : { amends }),
+  };
+}
+
+/** `amends=<epoch s.ns>`: the time (ms) of the launcher's record of the same run this one amends. */
+function amendedAt(extra: readonly string[]): number | null {
+  for (const f of extra) {
+    if (!f.startsWith('amends=')) continue;
+    const t = TIMESTAMP_RE.exec(f.slice('amends='.length));
+    if (t) return Number(t[1]) * 1000 + Number(((t[2] ?? '') + '000').slice(0, 3));
+  }
+  return null;
 }
 
 const ERRNO_RE = /^(?:E[A-Z0-9]{1,15}|\d{1,5})$/;

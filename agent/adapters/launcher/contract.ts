@@ -5,9 +5,12 @@
  * the flush); a change here needs the matching change there.
  *
  * The two backends differ in what the service manager does for the launcher:
- *   systemd  loads the credential files itself (EnvironmentFile=), records every exit through the
- *            ExecStopPost= hook (`--exit-hook`, fed by the `--end-file` the run leaves), and kills the
- *            cgroup at TimeoutStopSec=, so the launcher's own stop escalation comes a little later;
+ *   systemd  loads the credential files itself (EnvironmentFile=) and kills the cgroup at
+ *            TimeoutStopSec=, so the launcher's own stop escalation comes a little later. The launcher
+ *            appends the exit record itself (`--exits`, with run=INVOCATION_ID) the moment its child ends;
+ *            the ExecStopPost= hook (`--exit-hook`, fed by the `--end-file` the run leaves) writes the
+ *            record only when the launcher did not (it was killed, never ran) and amends it when systemd
+ *            knows more (Result=oom-kill, timeout…);
  *   launchd  does none of that: the launcher loads the credential sets (`--env-file`), appends every
  *            exit to the journal itself (`--exits`) and is the one that kills at stopTimeoutSec.
  */
@@ -78,6 +81,9 @@ export function launcherArgv(
           // matters when a SIGTERM reached the launcher alone (a `kill` from outside): the service still ends.
           '--stop-timeout',
           String(stopTimeoutOf(spec) + LAUNCHER_MARGIN_SEC),
+          // The record at once, without waiting for systemd to see the launcher end and run the hook.
+          '--exits',
+          ctx.paths.exits,
           '--end-file',
           runEndPath(ctx.paths, spec.name),
         ];

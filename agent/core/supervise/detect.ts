@@ -52,9 +52,11 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
   let crashes = [...prev.crashes];
   let lastExit = prev.lastExit;
   for (const [i, rec] of input.exits.entries()) {
-    // A run nobody saw (the agent was down or blocked) lies between the previous exit and this one.
+    // A run nobody saw (the agent was down or blocked) lies between the previous exit and this one; not
+    // before an amending record (the exit hook's better account of the run the launcher's record ended).
+    const amends = rec.amends !== undefined;
     const before = i === 0 ? (prev.restartDue ?? null) : restartableExit(input.exits[i - 1]!, input.policy);
-    if (before !== null) emit(reconstructedRestart(input, before, rec));
+    if (before !== null && !amends) emit(reconstructedRestart(input, before, rec));
     const info = decodeExit(rec, input.program);
     lastExit = { ...info, at: rec.at };
     if (isStopTimeout(rec, prev)) {
@@ -90,7 +92,8 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       });
       continue;
     }
-    crashes.push(rec.at);
+    // An amended end was counted once already, by the launcher's record of the same run.
+    if (!amends) crashes.push(rec.at);
     const oom = rec.result === 'oom-kill' || rec.result === 'memory-limit';
     const limit =
       oom && input.memoryLimitBytes !== undefined

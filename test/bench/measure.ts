@@ -30,3 +30,18 @@ export function procRssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
+
+/**
+ * The service's own program under a unit: the launcher (vigil-launch, the unit's MainPID and the pid the
+ * status shows) has exactly one child, the program it started. null when it has none (yet, or any more).
+ */
+export function programPid(launcherPid: number): number | null {
+  try {
+    const first = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)[0];
+    return first ? Number(first) : null;
+  } catch {
+    return null;
+  }
+}

@@ -216,6 +216,7 @@ describe('an amending exit record (systemd knew more than the launcher about the
       ['oom-killed'],
     );
     assert.equal(amended.next.crashes.length, 1);
+    assert.equal(amended.events[0]?.data?.amends, T0 + 1400, 'marked, so counters of ends skip it');
     assert.match(amended.next.lastExit?.reason ?? '', /out-of-memory/);
   });
 });

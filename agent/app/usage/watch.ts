@@ -46,6 +46,14 @@ export interface UsageWatchDeps {
 
 /** Real crashes only: a restart Vigil asked for (apply, rotation) or the manager's restart after a crash adds nothing. */
 const RESTART_EVENTS = new Set(['crashed', 'oom-killed', 'killed']);
+
+/**
+ * Whether an event is a restart the runaway check counts: a real crash, once. An amending event (an
+ * oom-kill told by systemd after the launcher's record of the same end) is the same end, not another.
+ */
+export function countsAsRestart(e: VigilEvent): boolean {
+  return e.service !== null && RESTART_EVENTS.has(e.type) && e.data?.amends === undefined;
+}
 export const HOURLY_RETENTION_DAYS = 45;
 
 export class UsageWatch {
@@ -69,7 +77,7 @@ export class UsageWatch {
   observe(status: StatusDoc, events: readonly VigilEvent[]): void {
     this.states = new Map(status.services.map((s) => [s.name, s.state]));
     for (const e of events) {
-      if (e.service === null || !RESTART_EVENTS.has(e.type)) continue;
+      if (!countsAsRestart(e) || e.service === null) continue;
       const list = this.restarts.get(e.service) ?? [];
       list.push(e.at);
       this.restarts.set(e.service, list);

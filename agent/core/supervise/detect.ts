@@ -106,6 +106,8 @@ export function step(prev: ServiceSnapshot, input: StepInput): StepOutput {
       severity: 'warning',
       message: `${service} ${info.reason}${limit}`,
       exit: info,
+      // The same end as the launcher's record, better told: consumers that count ends skip it.
+      ...(amends ? { data: { amends: rec.amends } } : {}),
     });
   }
   crashes.push(...(input.failures ?? []));

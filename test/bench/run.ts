@@ -148,8 +148,9 @@ try {
     for (let i = 0; i < count; i++) {
       const name = names[i % N]!;
       const victim = await waitFor('target running', async () => {
+        // A process is up (a service killed three times within a minute shows `crashloop` while it runs).
         const st = (await api.status()).services.find(
-          (s) => s.name === name && s.state === 'running' && s.pid,
+          (s) => s.name === name && (s.state === 'running' || s.state === 'crashloop') && s.pid,
         );
         if (!st?.pid) return undefined;
         return target === 'launcher' ? st.pid : (programPid(st.pid) ?? undefined);

@@ -49,6 +49,8 @@ const t = await makeHome('vigil-bench-');
 const p = uniquePrefix();
 const names = Array.from({ length: N }, (_, i) => `${p}-s${i}`);
 const lines: string[] = [];
+// Stopped on the way out of a failure too (a timed-out wait), not left running beside the next run.
+let agent: Awaited<ReturnType<typeof startAgent>> | null = null;
 try {
   const yaml = `services:\n${names.map((n) => `  ${n}:\n    command: [/bin/sleep, "1000000"]\n    restart: { policy: always, delaySec: 0.1, burst: 1000, intervalSec: 1 }\n`).join('')}`;
   const applied = await t.vigil(['apply', '-f', t.manifest(yaml), '--json']);
@@ -76,7 +78,7 @@ try {
   const direct = await timeRuns(RUNS, () =>
     run(process.execPath, [BIN, 'status', '--json'], { ...clean, VIGIL_NO_AGENT: '1' }, {}),
   );
-  const agent = await startAgent(t);
+  agent = await startAgent(t);
   const viaAgent = await timeRuns(RUNS, () => run(process.execPath, [BIN, 'status', '--json'], clean, {}));
   const viaAgentCa = await timeRuns(RUNS, () => run(process.execPath, [BIN, 'status', '--json'], t.env, {}));
   const nodeBare = await timeRuns(RUNS, () => run(process.execPath, ['-e', '0'], clean, {}));
@@ -223,6 +225,7 @@ try {
   await streaming;
   const agentRssAfter = procRssBytes(pid);
   await agent.stop();
+  agent = null;
 
   const med = (xs: number[]) => percentile(xs, 50);
   const ratio = (a: number[], b: number[]) => (med(a) / med(b)).toFixed(2);
@@ -302,6 +305,7 @@ try {
   writeFileSync(values.out, lines.join('\n'));
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
+  await agent?.stop().catch(() => undefined);
   await run(process.execPath, [PM2_BIN, 'kill'], { ...t.env, PM2_HOME: path.join(t.home, 'pm2') }, {}).catch(
     () => undefined,
   );

@@ -2,7 +2,8 @@
  * The reference in docs/ is complete (issue 15: the README starts short, the reference lives in docs/,
  * "each complete"): every command of the CLI's command table has a row in docs/cli.md's table, and every
  * key of the manifest's schemas (walked from the zod schemas themselves, so a key added there is found)
- * is named in docs/ as a key — in backticks or as `key:` in an example.
+ * is named in docs/ as a key — in backticks or as `key:` in an example — and every route of the API's
+ * contract is in docs/api.md with its method.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { COMMANDS } from '../../agent/cli/main.js';
+import { ROUTES } from '../../agent/api/contract.js';
 import { manifestShapeSchema, serviceSchema } from '../../agent/core/manifest/schema.js';
 import { otlpSchema } from '../../agent/core/manifest/otlp-part.js';
 import { budgetSchema, pricingSchema } from '../../agent/core/manifest/usage.js';
@@ -117,5 +119,22 @@ describe('docs/ is the complete reference', () => {
       new RegExp(`(^|[\\s{,])${k}:`, 'm').test(text);
     const missing = [...keys].filter(([, k]) => !named(k)).map(([p]) => p);
     assert.deepEqual(missing, [], `manifest keys not named in docs/: ${missing.join(', ')}`);
+  });
+
+  it("every route of the API's contract is in docs/api.md, with its method", () => {
+    const text = readFileSync(path.join(DOCS, 'api.md'), 'utf8');
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const missing = Object.values(ROUTES)
+      .map((r) => `${r.method} ${r.path}`)
+      .filter((route) => {
+        const [method, p] = route.split(' ') as [string, string];
+        // A parameter is written <name> (or the verbs it takes: start\|stop\|restart).
+        const re = p
+          .split('/')
+          .map((seg) => (seg.startsWith(':') ? '[^\\s/`?]+' : esc(seg)))
+          .join('/');
+        return !new RegExp(`${method} ${re}(?=[\\s\`?])`).test(text);
+      });
+    assert.deepEqual(missing, [], `routes not in docs/api.md: ${missing.join(', ')}`);
   });
 });

@@ -137,4 +137,15 @@ describe('docs/ is the complete reference', () => {
       });
     assert.deepEqual(missing, [], `routes not in docs/api.md: ${missing.join(', ')}`);
   });
+
+  it('every page of docs/ is linked from README.md and from docs/README.md', () => {
+    const pages = readdirSync(DOCS).filter((f) => f.endsWith('.md') && f !== 'README.md');
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const index = readFileSync(path.join(DOCS, 'README.md'), 'utf8');
+    const missing = [
+      ...pages.filter((f) => !readme.includes(`](docs/${f}`)).map((f) => `README.md → docs/${f}`),
+      ...pages.filter((f) => !index.includes(`](${f}`)).map((f) => `docs/README.md → ${f}`),
+    ];
+    assert.deepEqual(missing, [], `pages not linked: ${missing.join(', ')}`);
+  });
 });

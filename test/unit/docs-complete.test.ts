@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { COMMANDS } from '../../agent/cli/main.js';
+import { COMMANDS, HELP } from '../../agent/cli/main.js';
 import { ROUTES } from '../../agent/api/contract.js';
 import { manifestShapeSchema, serviceSchema } from '../../agent/core/manifest/schema.js';
 import { otlpSchema } from '../../agent/core/manifest/otlp-part.js';
@@ -147,5 +147,13 @@ describe('docs/ is the complete reference', () => {
       ...pages.filter((f) => !index.includes(`](${f}`)).map((f) => `docs/README.md → ${f}`),
     ];
     assert.deepEqual(missing, [], `pages not linked: ${missing.join(', ')}`);
+  });
+
+  it('every option named in vigil --help is in docs/', () => {
+    const text = docsText();
+    const flags = [...new Set(HELP.match(/--[a-z][a-z-]*/g) ?? [])];
+    assert.ok(flags.length > 20, `flags found in HELP: ${flags.length}`);
+    const missing = flags.filter((f) => !new RegExp(`${f}(?![a-z-])`).test(text));
+    assert.deepEqual(missing, [], `options of vigil --help not in docs/: ${missing.join(', ')}`);
   });
 });

@@ -65,7 +65,7 @@ Exit codes: 0 ok, 1 operation failed, 2 bad usage or invalid input.
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
+export const COMMANDS: Record<string, () => Promise<Command>> = {
   apply: async () => (await import('./commands/apply.js')).applyCommand,
   render: async () => (await import('./commands/apply.js')).renderCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,

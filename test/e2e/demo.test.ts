@@ -275,6 +275,8 @@ describe('README set-up in a fresh clone (real systemd, Chromium)', { timeout: 6
       /Nothing real is called and no money is spent/,
       'the dashboard says the stack is simulated',
     );
+    // The host strip comes with the first /api/host (systeminformation loads then): in the picture too.
+    await page.getByTestId('host-strip').getByTestId('host-cpu').waitFor();
     await screenshot(page, 'overview', DOC_SCREENSHOTS);
     await page.goto(`${origin}/#/service/demo-agent`);
     await page.getByTestId('log-scroller').locator('.log-row').first().waitFor();

@@ -5,18 +5,19 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromiumMissing, openBrowser, screenshot, type Browser } from './browser.js';
+import { chromiumPresentTest, openBrowser, requireChromium, screenshot, type Browser } from './browser.js';
 import { login, SLEEPER, startStack, type Stack } from './stack.js';
 import { waitFor } from '../helpers/vigil.js';
 
-const skip = chromiumMissing();
+chromiumPresentTest();
 
-describe('dashboard: replicas', { skip: skip ?? false }, () => {
+describe('dashboard: replicas', () => {
   let stack: Stack & { names: Record<string, string> };
   let b: Browser;
   let w: string;
 
   before(async () => {
+    requireChromium();
     stack = await startStack({ w: `replicas: 3\ncommand: [${SLEEPER}]`, solo: `command: [${SLEEPER}]` });
     w = stack.names.w!;
     b = await openBrowser();

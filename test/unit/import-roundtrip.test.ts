@@ -134,6 +134,9 @@ test('bad input: unreadable, unknown format, not a plist, compose YAML error —
     [[path.join(FIX, 'ecosystem.config.json'), path.join(FIX, 'broken.plist')], /broken\.plist/],
   ];
   if (process.getuid?.() !== 0) cases.push([[unreadable], /secret\.service: cannot be read/]);
+  // Unreadable for root too: a folder where a unit file is named.
+  mkdirSync(path.join(dir, 'folder.service'));
+  cases.push([[path.join(dir, 'folder.service')], /folder\.service: cannot be read: .*EISDIR/]);
   for (const [files, re] of cases) {
     const r = io(dir, env);
     const code = await main(['import', ...files, '-o', path.join(dir, 'vigil.yaml')], r.io);

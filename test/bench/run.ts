@@ -145,17 +145,20 @@ try {
   await sleep(300);
   // Where the time goes: kill → the exit record (its time stamp, ms: the kernel, then the launcher or
   // systemd and its hook being scheduled), then record → the event on the stream (the agent, the SSE hop).
+  // Launchers whose run was killed: the status can still name one for a moment after its end.
+  const ended = new Set<number>();
   const killRound = async (count: number, target: 'program' | 'launcher') => {
     const r = { latencies: [] as number[], toRecord: [] as number[], toStream: [] as number[] };
     for (let i = 0; i < count; i++) {
       const name = names[i % N]!;
-      const victim = await waitFor('target running', async () => {
+      const up = await waitFor('target running', async () => {
         // A process is up (a service killed three times within a minute shows `crashloop` while it runs).
         const st = (await api.status()).services.find(
           (s) => s.name === name && (s.state === 'running' || s.state === 'crashloop') && s.pid,
         );
-        if (!st?.pid) return undefined;
-        return target === 'launcher' ? st.pid : (programPid(st.pid) ?? undefined);
+        if (!st?.pid || ended.has(st.pid)) return undefined;
+        const program = programPid(st.pid);
+        return program === null ? undefined : { launcher: st.pid, program };
       });
       let exitAt = NaN;
       const got = new Promise<number>((resolve) =>
@@ -165,7 +168,15 @@ try {
         }),
       );
       const killedAt = wallNow();
-      process.kill(victim, 'SIGKILL');
+      try {
+        process.kill(target === 'launcher' ? up.launcher : up.program, 'SIGKILL');
+      } catch {
+        // it ended between the look and the kill: not a kill of ours, try this one again
+        waiters.delete(name);
+        i--;
+        continue;
+      }
+      ended.add(up.launcher);
       const seenAt = await Promise.race([got, sleep(5000).then(() => NaN)]);
       waiters.delete(name);
       r.latencies.push(seenAt - killedAt);

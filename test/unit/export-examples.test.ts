@@ -1,6 +1,7 @@
 /**
- * The committed exports of examples/vigil.yaml (examples/export/) are what the renderers write today,
- * byte for byte, and pass the Compose Specification schema and Kubernetes' OpenAPI validation.
+ * The committed exports of examples/vigil.yaml (examples/export/) and of the demo stack
+ * (examples/export-demo/) are what the renderers write today, byte for byte, and pass the Compose
+ * Specification schema and Kubernetes' OpenAPI validation.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import path from 'node:path';
 import { renderCompose } from '../../agent/core/export/compose.js';
 import { renderKubernetes } from '../../agent/core/export/kubernetes.js';
 import type { ExportFile } from '../../agent/core/export/paths.js';
+import { demoManifest } from '../../agent/cli/demo/manifest.js';
+import { DEMO_EXAMPLE } from '../../scripts/demo-example.js';
 import { composeProblems, exportManifest, ROOT, validateKubernetes } from '../helpers/export.js';
 
 const file = path.join(ROOT, 'examples/vigil.yaml');
@@ -58,5 +61,34 @@ describe('examples/export: the exports of examples/vigil.yaml', () => {
     assert.notDeepEqual(composeProblems(compose.replace('restart: always', 'restart: [always]')), []);
     const k8s = renderKubernetes(manifest)[0]!.text;
     assert.throws(() => validateKubernetes(k8s.replace('periodSeconds: 15', 'periodSeconds: soon')));
+  });
+});
+
+describe('examples/export-demo: the exports of the demo stack (`vigil demo`)', () => {
+  const demoFile = path.join(ROOT, 'examples/export-demo/vigil.yaml');
+
+  it("the committed manifest is the demo's, with fixed paths and ports", () => {
+    assert.equal(
+      readFileSync(demoFile, 'utf8'),
+      demoManifest(DEMO_EXAMPLE),
+      'examples/export-demo/vigil.yaml is stale: regenerate it (scripts/demo-example.ts says how)',
+    );
+  });
+
+  const demo = exportManifest(demoManifest(DEMO_EXAMPLE), demoFile);
+
+  it('compose: committed byte for byte, and valid against the compose-spec schema', () => {
+    const dir = path.join(ROOT, 'examples/export-demo/compose');
+    const files = renderCompose(demo, dir);
+    sameAsCommitted(files, dir);
+    assert.deepEqual(composeProblems(files.find((f) => f.path === 'compose.yaml')!.text), []);
+  });
+
+  it('kubernetes: committed byte for byte, and every object passes OpenAPI validation', () => {
+    const dir = path.join(ROOT, 'examples/export-demo/kubernetes');
+    const files = renderKubernetes(demo);
+    sameAsCommitted(files, dir);
+    const kinds = files.flatMap((f) => validateKubernetes(f.text).map((o) => o.kind));
+    assert.equal(kinds.filter((k) => k === 'Deployment').length, demo.services.length);
   });
 });

@@ -51,9 +51,10 @@ const RESTART_EVENTS = new Set(['crashed', 'oom-killed', 'killed']);
  * Whether an event is a restart the runaway check counts: a real crash, once. An amending event (an
  * oom-kill told by systemd after the launcher's record of the same end) is the same end, not another.
  */
-export function countsAsRestart(e: VigilEvent): boolean {
+export function countsAsRestart(e: VigilEvent): e is VigilEvent & { service: string } {
   return e.service !== null && RESTART_EVENTS.has(e.type) && e.data?.amends === undefined;
 }
+
 export const HOURLY_RETENTION_DAYS = 45;
 
 export class UsageWatch {
@@ -77,7 +78,7 @@ export class UsageWatch {
   observe(status: StatusDoc, events: readonly VigilEvent[]): void {
     this.states = new Map(status.services.map((s) => [s.name, s.state]));
     for (const e of events) {
-      if (!countsAsRestart(e) || e.service === null) continue;
+      if (!countsAsRestart(e)) continue;
       const list = this.restarts.get(e.service) ?? [];
       list.push(e.at);
       this.restarts.set(e.service, list);

@@ -72,7 +72,7 @@ services:
     );
     assert.match(
       unit,
-      /^ExecStart=".*\/dist\/bin\/vigil-launch" "--service" "[^"]+" "--log" "[^"]+\.log" "--max-bytes" "16384" "--keep" "200" "--stop-timeout" "\d+" "--end-file" "[^"]+\.end" "--" /m,
+      /^ExecStart=".*\/dist\/bin\/vigil-launch" "--service" "[^"]+" "--log" "[^"]+\.log" "--max-bytes" "16384" "--keep" "200" "--stop-timeout" "\d+" "--exits" "[^"]+\/exits\.log" "--end-file" "[^"]+\.end" "--" /m,
     );
     const rotated = readdirSync(logsDir()).filter((f) => f.startsWith(`${svc}.log.`));
     assert.ok(rotated.length >= 10, `rotated files: ${rotated.length}`);

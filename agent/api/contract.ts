@@ -5,14 +5,14 @@
  * Each feature keeps its routes in agent/api/routes/<feature>.ts: a `<FEATURE>_ROUTES` table, a
  * `<Feature>RouteTypes` interface (params, query, body, response per route) and its query codecs.
  * Adding a feature: spread its table into ROUTES, intersect its types into RouteTypes, spread its codecs
- * into QUERY_CODECS; the compiler then asks for the route's handler in the agent's route table
+ * into QUERY_CODECS (only routes that take a query have a codec); the compiler then asks for the route's handler in the agent's route table
  * (agent/api/server.ts, filled by agent/daemon/agent-routes.ts) and, when it takes a body, for its
  * validator (BODY_PARSERS in agent/api/server.ts).
  */
 import { VigilError, type ErrorCode } from '../core/errors.js';
-import type { RouteSpec, Same, QueryCodec } from './route-spec.js';
+import type { RouteSpec, Same, QueryCodec, QueryCodecs } from './route-spec.js';
 import { CORE_QUERY_CODECS, CORE_ROUTES, type CoreRouteTypes } from './routes/core.js';
-import { SESSION_QUERY_CODECS, SESSION_ROUTES, type SessionRouteTypes } from './routes/session.js';
+import { SESSION_ROUTES, type SessionRouteTypes } from './routes/session.js';
 import { MONITOR_QUERY_CODECS, MONITOR_ROUTES, type MonitorRouteTypes } from './routes/monitor.js';
 import {
   CREDENTIAL_QUERY_CODECS,
@@ -21,7 +21,7 @@ import {
 } from './routes/credentials.js';
 import { LOG_QUERY_CODECS, LOG_ROUTES, type LogRouteTypes } from './routes/logs.js';
 import { USAGE_QUERY_CODECS, USAGE_ROUTES, type UsageRouteTypes } from './routes/usage.js';
-import { HOST_QUERY_CODECS, HOST_ROUTES, type HostRouteTypes } from './routes/host.js';
+import { HOST_ROUTES, type HostRouteTypes } from './routes/host.js';
 
 export * from './sse-wire.js';
 export * from './routes/core.js';
@@ -68,15 +68,24 @@ export type RouteResponse<K extends RouteName> = RouteTypes[K]['response'];
 // Compile-time guard: ROUTES and RouteTypes name the same routes.
 export const ROUTES_AGREE: Same<keyof RouteTypes, RouteName> = true;
 
-export const QUERY_CODECS: { readonly [K in RouteName]: QueryCodec<RouteQuery<K>> } = {
+/** The query codec of each route that takes a query; a route without one has none (see decodeQuery). */
+export const QUERY_CODECS: QueryCodecs<RouteTypes> = {
   ...CORE_QUERY_CODECS,
-  ...SESSION_QUERY_CODECS,
   ...MONITOR_QUERY_CODECS,
   ...CREDENTIAL_QUERY_CODECS,
   ...LOG_QUERY_CODECS,
   ...USAGE_QUERY_CODECS,
-  ...HOST_QUERY_CODECS,
 };
+
+function codecOf<K extends RouteName>(route: K): QueryCodec<RouteQuery<K>> | undefined {
+  return (QUERY_CODECS as Partial<Record<RouteName, QueryCodec<RouteQuery<K>>>>)[route];
+}
+
+/** A request's query for its route; `{}` for a route that takes none (its keys are ignored). */
+export function decodeQuery<K extends RouteName>(route: K, sp: URLSearchParams): RouteQuery<K> {
+  const codec = codecOf(route);
+  return codec === undefined ? ({} as RouteQuery<K>) : codec.decode(sp);
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
@@ -199,6 +208,7 @@ export function buildPath<K extends RouteName>(
       return encodeURIComponent(v);
     })
     .join('/');
-  const qs = query === undefined ? '' : QUERY_CODECS[route].encode(query as never).toString();
+  const codec = codecOf(route);
+  const qs = query === undefined || codec === undefined ? '' : codec.encode(query).toString();
   return qs === '' ? path : `${path}?${qs}`;
 }

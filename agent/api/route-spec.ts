@@ -32,9 +32,18 @@ export interface QueryCodec<Q> {
   decode(sp: URLSearchParams): Q;
 }
 
-export const noQuery: QueryCodec<NoQuery> = {
-  encode: () => new URLSearchParams(),
-  decode: () => ({}),
+/**
+ * A feature's query codecs: one for each of its routes that takes a query, none for the others (their
+ * query decodes to `{}`, unknown keys ignored, as it always was). T is the feature's route types.
+ */
+export type QueryCodecs<T> = {
+  readonly [
+    K in keyof T as T[K] extends { query: infer Q } ? ([Q] extends [NoQuery] ? never : K) : never
+  ]: T[K] extends {
+    query: infer Q;
+  }
+    ? QueryCodec<Q>
+    : never;
 };
 
 export function usageError(message: string): VigilError {

@@ -31,7 +31,7 @@ import type { LogTailQuery } from '../core/logs/model.js';
 import type { EventQuery } from '../ports/store.js';
 import {
   DEFAULT_HEARTBEAT_MS,
-  QUERY_CODECS,
+  decodeQuery,
   ROUTES,
   errorBody,
   httpStatusFor,
@@ -435,7 +435,7 @@ export function createRequestListener(opts: DispatchOptions): RequestListener {
     }
     const route = match.route;
     const spec: RouteSpec = ROUTES[route];
-    const query = QUERY_CODECS[route].decode(new URLSearchParams(search));
+    const query = decodeQuery(route, new URLSearchParams(search));
     const raw =
       spec.method === 'GET' ? undefined : await readJsonBody(req, opts.maxBodyBytes, access.bodySha256);
     if (spec.stream === true && route === 'events' && wantsEventStream(req.headers.accept)) {

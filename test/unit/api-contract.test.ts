@@ -8,6 +8,7 @@ import {
   QUERY_CODECS,
   ROUTES,
   buildPath,
+  decodeQuery,
   httpStatusFor,
   isErrorBody,
   matchRoute,
@@ -63,6 +64,30 @@ test('buildPath and the route table agree: every built path matches its own rout
     }
   }
   assert.throws(() => buildPath('action', { name: '', verb: 'start' }), /missing path parameter/);
+});
+
+test('only routes that take a query have a codec; the others decode any query to {}', () => {
+  assert.deepEqual(Object.keys(QUERY_CODECS).sort(), [
+    'alerts',
+    'credentialAudit',
+    'events',
+    'logFollow',
+    'logSearch',
+    'logTail',
+    'resources',
+    'usage',
+    'usageSeries',
+  ]);
+  for (const route of Object.keys(ROUTES) as (keyof typeof ROUTES)[]) {
+    if (Object.hasOwn(QUERY_CODECS, route)) continue;
+    assert.deepEqual(decodeQuery(route, new URLSearchParams('limit=x&anything=1')), {}, route);
+  }
+  assert.deepEqual(decodeQuery('events', new URLSearchParams('limit=2')), { limit: 2 });
+  assert.throws(
+    () => decodeQuery('events', new URLSearchParams('limit=x')),
+    (e: unknown) => e instanceof VigilError && e.code === 'E_USAGE',
+  );
+  assert.equal(buildPath('status', {}, {}), '/api/status');
 });
 
 test('error codes map to HTTP statuses', () => {

@@ -3,7 +3,6 @@ import type { ServiceStatus, StatusDoc } from '../../core/status.js';
 import type { EventType, VigilEvent } from '../../core/events.js';
 import type { EventQuery } from '../../ports/store.js';
 import {
-  noQuery,
   onlyKeys,
   parseCount,
   parseTimeParam,
@@ -11,6 +10,7 @@ import {
   type NoParams,
   type NoQuery,
   type QueryCodec,
+  type QueryCodecs,
   type RouteSpec,
   type Same,
 } from '../route-spec.js';
@@ -137,12 +137,6 @@ const eventQueryCodec: QueryCodec<EventQuery> = {
   },
 };
 
-export const CORE_QUERY_CODECS: {
-  readonly [K in keyof CoreRouteTypes]: QueryCodec<CoreRouteTypes[K]['query']>;
-} = {
-  health: noQuery,
-  status: noQuery,
-  action: noQuery,
+export const CORE_QUERY_CODECS: QueryCodecs<CoreRouteTypes> = {
   events: eventQueryCodec,
-  reload: noQuery,
 };

@@ -14,12 +14,12 @@ import type { RotationResult } from '../../core/credentials/rotation.js';
 import type { AuditQuery, AuditRecord } from '../../ports/credentials.js';
 import type { Principal } from './session.js';
 import {
-  noQuery,
   onlyKeys,
   parseCount,
   type NoParams,
   type NoQuery,
   type QueryCodec,
+  type QueryCodecs,
   type RouteSpec,
 } from '../route-spec.js';
 
@@ -116,12 +116,6 @@ const auditQueryCodec: QueryCodec<AuditQuery> = {
   },
 };
 
-export const CREDENTIAL_QUERY_CODECS: {
-  readonly [K in keyof CredentialRouteTypes]: QueryCodec<CredentialRouteTypes[K]['query']>;
-} = {
-  credentials: noQuery,
-  credentialSet: noQuery,
-  credentialRemove: noQuery,
-  credentialRotate: noQuery,
+export const CREDENTIAL_QUERY_CODECS: QueryCodecs<CredentialRouteTypes> = {
   credentialAudit: auditQueryCodec,
 };

@@ -3,7 +3,7 @@
  *   GET /api/host  → HostDoc (CPU, memory, load, free space where VIGIL_HOME lives, uptime; power on macOS)
  */
 import type { HostDoc } from '../../core/host.js';
-import { noQuery, type NoParams, type NoQuery, type QueryCodec, type RouteSpec } from '../route-spec.js';
+import type { NoParams, NoQuery, RouteSpec } from '../route-spec.js';
 
 export type { HostDoc } from '../../core/host.js';
 
@@ -14,9 +14,3 @@ export const HOST_ROUTES = {
 export interface HostRouteTypes {
   host: { params: NoParams; query: NoQuery; body: undefined; response: HostDoc };
 }
-
-export const HOST_QUERY_CODECS: {
-  readonly [K in keyof HostRouteTypes]: QueryCodec<HostRouteTypes[K]['query']>;
-} = {
-  host: noQuery,
-};

@@ -23,7 +23,14 @@ import {
   type LogTailQuery,
   type LogTailResult,
 } from '../../core/logs/model.js';
-import { onlyKeys, parseCount, usageError, type QueryCodec, type RouteSpec } from '../route-spec.js';
+import {
+  onlyKeys,
+  parseCount,
+  usageError,
+  type QueryCodec,
+  type QueryCodecs,
+  type RouteSpec,
+} from '../route-spec.js';
 
 export type {
   LogMatch,
@@ -155,9 +162,7 @@ const searchCodec: QueryCodec<LogSearchQuery> = {
   },
 };
 
-export const LOG_QUERY_CODECS: {
-  readonly [K in keyof LogRouteTypes]: QueryCodec<LogRouteTypes[K]['query']>;
-} = {
+export const LOG_QUERY_CODECS: QueryCodecs<LogRouteTypes> = {
   logTail: tailCodec('/api/logs/:name'),
   logSearch: searchCodec,
   logFollow: tailCodec('/api/logs/:name/follow'),

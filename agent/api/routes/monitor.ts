@@ -6,7 +6,6 @@ import type { AlertRule } from '../../core/alerts/model.js';
 import type { Severity } from '../../core/events.js';
 import type { NotificationRecord, ResourceSeries } from '../../ports/monitor-store.js';
 import {
-  noQuery,
   onlyKeys,
   parseCount,
   parseTimeParam,
@@ -14,6 +13,7 @@ import {
   type NoParams,
   type NoQuery,
   type QueryCodec,
+  type QueryCodecs,
   type RouteSpec,
 } from '../route-spec.js';
 
@@ -129,11 +129,7 @@ const alertsCodec: QueryCodec<AlertsQuery> = {
   },
 };
 
-export const MONITOR_QUERY_CODECS: {
-  readonly [K in keyof MonitorRouteTypes]: QueryCodec<MonitorRouteTypes[K]['query']>;
-} = {
+export const MONITOR_QUERY_CODECS: QueryCodecs<MonitorRouteTypes> = {
   resources: resourcesCodec,
   alerts: alertsCodec,
-  alertTest: noQuery,
-  metrics: noQuery,
 };

@@ -2,7 +2,7 @@
  * Session routes of the loopback UI: who is calling, one-time login codes (for `vigil open` and the
  * desktop app) and signing out. Served by the API server itself (agent/api/session.ts), not the daemon.
  */
-import { noQuery, type NoParams, type NoQuery, type QueryCodec, type RouteSpec } from '../route-spec.js';
+import type { NoParams, NoQuery, RouteSpec } from '../route-spec.js';
 
 /** How a request was authenticated: the unix socket, the bearer token, or a browser session. */
 export type Principal = 'socket' | 'bearer' | 'cookie';
@@ -57,11 +57,3 @@ export interface SessionRouteTypes {
   loginCode: { params: NoParams; query: NoQuery; body: undefined; response: LoginCodeDoc };
   logout: { params: NoParams; query: NoQuery; body: undefined; response: LogoutDoc };
 }
-
-export const SESSION_QUERY_CODECS: {
-  readonly [K in keyof SessionRouteTypes]: QueryCodec<SessionRouteTypes[K]['query']>;
-} = {
-  session: noQuery,
-  loginCode: noQuery,
-  logout: noQuery,
-};

@@ -16,12 +16,12 @@ import type {
   UsageSeriesRange,
 } from '../../core/usage/report.js';
 import {
-  noQuery,
   onlyKeys,
   usageError,
   type NoParams,
   type NoQuery,
   type QueryCodec,
+  type QueryCodecs,
   type RouteSpec,
 } from '../route-spec.js';
 
@@ -130,11 +130,7 @@ const seriesCodec: QueryCodec<UsageSeriesQuery> = {
   },
 };
 
-export const USAGE_QUERY_CODECS: {
-  readonly [K in keyof UsageRouteTypes]: QueryCodec<UsageRouteTypes[K]['query']>;
-} = {
+export const USAGE_QUERY_CODECS: QueryCodecs<UsageRouteTypes> = {
   usage: usageCodec,
   usageSeries: seriesCodec,
-  budget: noQuery,
-  budgetResume: noQuery,
 };

@@ -9,7 +9,7 @@ import type { Context } from './compose.js';
 import type { LogTailReader } from '../ports/log-reader.js';
 import type { HealthProber } from '../ports/health-prober.js';
 import type { AgentModule, AgentRuntime } from './module.js';
-import { FsCredentialStore } from '../adapters/credentials/fs-store.js';
+import type { FsCredentialStore } from '../adapters/credentials/fs-store.js';
 import { SecretCache } from '../adapters/credentials/secret-cache.js';
 import { LeakGuard } from '../app/leak-guard.js';
 
@@ -20,8 +20,9 @@ export class CredentialRuntime {
   readonly guard: LeakGuard;
   private record: ((events: NewEvent[]) => void) | null = null;
 
-  constructor(ctx: Pick<Context, 'paths' | 'clock'>) {
-    this.store = new FsCredentialStore(ctx.paths.credentials, () => ctx.clock.now());
+  /** The store is the composition root's (ctx.credentials): one adapter over the files per process. */
+  constructor(ctx: Pick<Context, 'credentials' | 'clock'>) {
+    this.store = ctx.credentials;
     this.cache = new SecretCache(this.store);
     this.guard = new LeakGuard({
       secrets: () => this.cache.secrets(),

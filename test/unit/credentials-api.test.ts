@@ -7,6 +7,7 @@ import { ApiClient } from '../../agent/api/client.js';
 import { actorOf } from '../../agent/api/contract.js';
 import { SqliteStore } from '../../agent/adapters/sqlite/sqlite-store.js';
 import { CredentialRuntime } from '../../agent/daemon/credentials.js';
+import { FsCredentialStore } from '../../agent/adapters/credentials/fs-store.js';
 import { credentialRoutes } from '../../agent/daemon/credential-routes.js';
 import type { AgentRuntime } from '../../agent/daemon/module.js';
 import { vigilPaths } from '../../agent/core/paths.js';
@@ -122,7 +123,10 @@ describe("credential routes (the agent's real handlers)", () => {
     fs.mkdirSync(home, { mode: 0o700 });
     db = SqliteStore.open(path.join(home, 'vigil.db'));
     const clock = new FakeClock();
-    const credentials = new CredentialRuntime({ paths, clock });
+    const credentials = new CredentialRuntime({
+      credentials: new FsCredentialStore(paths.credentials, () => clock.now()),
+      clock,
+    });
     const services = {
       ctx: { paths, readLogTail: async () => [] },
       store: db,

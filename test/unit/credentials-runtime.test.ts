@@ -16,12 +16,20 @@ import { vigilPaths } from '../../agent/core/paths.js';
 import type { NewEvent } from '../../agent/core/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
+function runtimeAt(paths: ReturnType<typeof vigilPaths>): CredentialRuntime {
+  const clock = new FakeClock();
+  return new CredentialRuntime({
+    credentials: new FsCredentialStore(paths.credentials, () => clock.now()),
+    clock,
+  });
+}
+
 describe('credential runtime (agent)', () => {
   it('the agent logger scrubs every value in the store, including ones written after it started', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-rt-'));
     try {
       const paths = vigilPaths({ VIGIL_HOME: path.join(dir, 'vh'), HOME: dir });
-      const rt = new CredentialRuntime({ paths, clock: new FakeClock() });
+      const rt = runtimeAt(paths);
       let out = '';
       const sink = new Writable({ write: (c: Buffer, _e, cb) => ((out += c.toString()), cb()) });
       const logger = createLogger({ destination: sink, secrets: () => rt.values() });
@@ -44,7 +52,7 @@ describe('credential runtime (agent)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-rt-'));
     try {
       const paths = vigilPaths({ VIGIL_HOME: path.join(dir, 'vh'), HOME: dir });
-      const rt = new CredentialRuntime({ paths, clock: new FakeClock() });
+      const rt = runtimeAt(paths);
       const events: NewEvent[] = [];
       rt.bind((e) => events.push(...e));
       rt.store.write('llm', [{ key: 'API_KEY', value: 'sk-tail-canary-789', updatedAt: 5 }]);

@@ -5,7 +5,6 @@
  * it publishes `health` and the last probe (after each tick and probe result), resources (after each
  * sample) and metric scrapes (after each) into the status document, and exposes the Prometheus metrics.
  */
-import os from 'node:os';
 import type { NewEvent, VigilEvent } from '../core/events.js';
 import type { StatusDoc } from '../core/status.js';
 import type { AlertsConfig } from '../core/alerts/config.js';
@@ -20,19 +19,12 @@ import { alertViews } from '../app/alert-views.js';
 import { MetricAlerts } from '../app/metric-alerts.js';
 import { loadUsageSettings } from '../app/usage/settings.js';
 import { METRIC_RULE_IDS } from '../core/alerts/metric-rules.js';
-import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
 import type { MetricsFetcher } from '../ports/usage-sources.js';
 import { loadAlertsConfig, type StoredAlerts } from '../app/alerts-config.js';
-import { KindProber } from '../adapters/probe/kind-prober.js';
-import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
-import { DesktopNotifier, desktopAvailable } from '../adapters/notify/desktop.js';
-import { WebhookNotifier } from '../adapters/notify/webhook.js';
-import { CredentialStoreSecrets, secretLookup } from '../adapters/fs/alert-secrets.js';
-import { registerVigilMetrics } from '../adapters/metrics/prometheus.js';
 import type { HealthProber } from '../ports/health-prober.js';
 import type { ResourceSampler } from '../ports/resource-sampler.js';
 import type { Notifier } from '../ports/notifier.js';
-import type { SecretSource } from '../ports/secrets.js';
+import type { MetricsSource } from '../adapters/metrics/prometheus.js';
 import type { ServiceRecord } from '../ports/store.js';
 import type { AlertLog, ResourceHistory } from '../ports/monitor-store.js';
 import type { AgentModule, AgentRuntime } from './module.js';
@@ -46,12 +38,19 @@ const RELOAD_MS = 5000;
 /** Resource sampling while nothing needs fresh numbers (ms). */
 const IDLE_SAMPLE_MS = 60_000;
 
+/** What the module works through, built by its factory (monitor-factory.ts), known here by their ports. */
+export interface MonitorAdapters {
+  prober: HealthProber;
+  sampler: ResourceSampler;
+  /** Scrapes of metrics.url for the metric alert rules. */
+  fetcher: MetricsFetcher;
+  /** The notification channels an alert configuration asks for (its secrets read through `stored`). */
+  channels(config: AlertsConfig, stored: () => StoredAlerts): Notifier[];
+  /** The Prometheus exposition over the module's readings. */
+  metrics(source: MetricsSource): { text(): Promise<string>; contentType: string };
+}
+
 export interface MonitorOptions {
-  prober?: HealthProber;
-  sampler?: ResourceSampler;
-  secrets?: SecretSource;
-  /** Extra channels (tests); replace the configured ones when given. */
-  notifiers?: Notifier[];
   /**
    * Resource sampling interval (ms) while something needs fresh numbers (an event stream is open, a
    * service has limits.memory — the memory rule and OOM evidence read it — or a process has not had the
@@ -61,8 +60,6 @@ export interface MonitorOptions {
   /** The interval otherwise (ms); env VIGIL_IDLE_SAMPLE_MS, default 60 000. */
   idleSampleEveryMs?: number;
   timezone?: string;
-  /** Scrapes of metrics.url for the metric alert rules. */
-  fetcher?: MetricsFetcher;
 }
 
 export class MonitorModule implements AgentModule {
@@ -80,8 +77,6 @@ export class MonitorModule implements AgentModule {
   private notifiers: Notifier[] = [];
   private readonly oneShots: OneShot[] = [];
   private unsubscribe: (() => void) | null = null;
-  private readonly host = os.hostname();
-  private readonly secrets: SecretSource;
   private readonly sampler: ResourceSampler;
   private lastStatus: StatusDoc = { services: [] };
   private recordNames: string | null = null;
@@ -99,11 +94,12 @@ export class MonitorModule implements AgentModule {
   constructor(
     private readonly s: AgentRuntime,
     tables: { history: ResourceHistory; log: AlertLog },
+    private readonly adapters: MonitorAdapters,
     private readonly opts: MonitorOptions = {},
   ) {
     const { store } = s;
     this.health = new HealthMonitor(
-      s.credentials.redactingProber(opts.prober ?? new KindProber(s.ctx.runner, () => s.clock.now())),
+      s.credentials.redactingProber(adapters.prober),
       store.getState(HEALTH_SNAPSHOTS_KEY) ?? {},
       () => s.status.publish('health', this.health.part()),
     );
@@ -125,14 +121,13 @@ export class MonitorModule implements AgentModule {
       everyMs,
       opts.idleSampleEveryMs ?? (Number(s.ctx.env.VIGIL_IDLE_SAMPLE_MS) || IDLE_SAMPLE_MS),
     );
-    this.sampler = opts.sampler ?? new ProcfsSampler();
+    this.sampler = adapters.sampler;
     this.resources = new ResourceMonitor({
       sampler: this.sampler,
       history: this.history,
       everyMs,
       onSample: () => s.status.publish('resources', this.resources.part()),
     });
-    this.secrets = opts.secrets ?? new CredentialStoreSecrets(s.credentials.store);
     this.stored = loadAlertsConfig(store);
     this.storedJson = JSON.stringify(this.stored);
     this.buildNotifiers(this.stored.config);
@@ -150,7 +145,7 @@ export class MonitorModule implements AgentModule {
     );
     this.metricAlerts = new MetricAlerts(
       {
-        fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
+        fetcher: adapters.fetcher,
         onError: (err, what) => s.logger.warn({ err: (err as Error).message }, `${what} failed`),
         onScrape: () => s.status.publish('scrapes', this.metricAlerts.part()),
       },
@@ -166,7 +161,7 @@ export class MonitorModule implements AgentModule {
     s.status.publish('health', this.health.part());
     s.status.publish('resources', this.resources.part());
     s.status.publish('scrapes', this.metricAlerts.part());
-    this.metrics = registerVigilMetrics({
+    this.metrics = adapters.metrics({
       status: () => s.status.current(),
       probeCounts: (svc) => this.health.probeCounts(svc),
       probeLatencyMs: (svc) => this.health.view(svc)?.probe?.latencyMs ?? null,
@@ -326,20 +321,6 @@ export class MonitorModule implements AgentModule {
   }
 
   private buildNotifiers(config: AlertsConfig): void {
-    if (this.opts.notifiers) {
-      this.notifiers = this.opts.notifiers;
-      return;
-    }
-    const out: Notifier[] = [];
-    if (config.desktop === true || (config.desktop === 'auto' && desktopAvailable(this.s.ctx.env)))
-      out.push(new DesktopNotifier(this.s.ctx.runner));
-    const lookup = secretLookup(
-      this.secrets,
-      () => this.stored.config.credentials,
-      () => this.stored.manifestFile,
-      () => this.stored.inline,
-    );
-    for (const w of config.webhooks) out.push(new WebhookNotifier(w, lookup, this.host));
-    this.notifiers = out;
+    this.notifiers = this.adapters.channels(config, () => this.stored);
   }
 }

@@ -1,53 +1,24 @@
-/** The credential routes of the running agent: list, set, remove, rotate, audit. Responses never carry a value. */
+/**
+ * The credential routes of the running agent: list, set, remove, rotate, audit (credential-handlers.ts,
+ * imported on the first of them: an idle agent manages no credentials; its log scrubber and leak guard
+ * are the credential module's, daemon/credentials.ts, loaded at start).
+ */
 import type { RouteHandlers } from '../api/server.js';
-import { actorOf, type CredentialRouteTypes } from '../api/contract.js';
-import { listCredentials, removeKey, setKeys, type CredentialDeps } from '../app/credentials.js';
-import { rotateCredentials } from '../app/rotate.js';
+import type { CredentialRouteTypes } from '../api/contract.js';
 import type { AgentRuntime } from './module.js';
-import { credentialDeps, rotateDeps } from './credential-wiring.js';
+import { lazyRoutes } from './lazy-routes.js';
 
-function deps(services: AgentRuntime): CredentialDeps {
-  const { credentials, store, supervisor } = services;
-  return credentialDeps(services, {
-    store: credentials.store,
-    db: store,
-    record: (events) => {
-      supervisor.record(events);
-      credentials.cache.refresh();
-    },
-  });
-}
+/** Every route of the slice: the compiler checks the list against the contract's credential routes. */
+const ROUTES = {
+  credentials: true,
+  credentialSet: true,
+  credentialRemove: true,
+  credentialRotate: true,
+  credentialAudit: true,
+} satisfies Record<keyof CredentialRouteTypes, true>;
 
 export function credentialRoutes(services: AgentRuntime): Pick<RouteHandlers, keyof CredentialRouteTypes> {
-  const { credentials, ctx, manager } = services;
-  return {
-    async credentials() {
-      return listCredentials(deps(services));
-    },
-    async credentialSet({ params, body, access }) {
-      return setKeys(deps(services), params.set, { [params.key]: body.value }, actorOf(access.principal));
-    },
-    async credentialRemove({ params, access }) {
-      return removeKey(deps(services), params.set, params.key, actorOf(access.principal));
-    },
-    async credentialRotate({ params, body, access }) {
-      try {
-        return await rotateCredentials(
-          rotateDeps({ manager, runner: ctx.runner, readLogTail: ctx.readLogTail }, deps(services)),
-          {
-            set: params.set,
-            values: body.values,
-            actor: actorOf(access.principal),
-            ...(body.timeoutSec === undefined ? {} : { timeoutMs: body.timeoutSec * 1000 }),
-            ...(body.stableSec === undefined ? {} : { stableMs: body.stableSec * 1000 }),
-          },
-        );
-      } finally {
-        credentials.cache.refresh();
-      }
-    },
-    async credentialAudit({ query }) {
-      return { records: deps(services).ledger.list(query) };
-    },
-  };
+  return lazyRoutes(Object.keys(ROUTES) as (keyof CredentialRouteTypes)[], async () =>
+    (await import('./credential-handlers.js')).credentialHandlers(services),
+  );
 }

@@ -11,9 +11,8 @@ import type { StatusDoc } from '../core/status.js';
 import type { Notification } from '../core/alerts/model.js';
 import { noticeTitle } from '../core/alerts/notice-title.js';
 import { serviceLogPath } from '../core/paths.js';
-import { FileUsageLogReader } from '../adapters/usage/log-reader.js';
 import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
-import { InlineChunkParser } from '../adapters/usage/inline-parser.js';
+import { LazyChunkParser, LazyUsageLogReader } from '../adapters/usage/lazy-sources.js';
 import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
 import { registerUsageMetrics, type UsageMetrics } from '../adapters/metrics/usage-metrics.js';
 import { UsageIngester, type SourceState } from '../app/usage/ingest.js';
@@ -58,7 +57,7 @@ export class UsageModule implements AgentModule {
   private metrics: UsageMetrics | null = null;
   /** Sources of other modules (the OTLP listener), listed with the ingester's in `vigil usage`. */
   private readonly moreSources: (() => SourceState[])[] = [];
-  private readonly parser: InlineChunkParser;
+  private readonly parser: LazyChunkParser;
   /** The machine's zone's name for replies, without Intl's locale data (~5.5 MB RSS: adapters/host/zone-name.ts). */
   readonly systemZone = machineZoneName;
 
@@ -75,12 +74,13 @@ export class UsageModule implements AgentModule {
     const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
     // Parsed on the agent's thread, a CHUNK_BYTES chunk (a few ms) at a time: a parsing worker thread cost
     // more memory (its own V8 heap and copy of the price table, ~60 MB RSS while a backlog was read) than the
-    // agent's whole budget for ingestion (test/bench/RESULTS-usage.md §3).
-    this.parser = new InlineChunkParser(quote);
+    // agent's whole budget for ingestion (test/bench/RESULTS-usage.md §3). Reader and parser load on the
+    // first usage log read (lazy-sources.ts).
+    this.parser = new LazyChunkParser(quote);
     this.ingester = new UsageIngester({
       store,
       ledger: this.ledger,
-      reader: opts.reader ?? new FileUsageLogReader(),
+      reader: opts.reader ?? new LazyUsageLogReader(),
       fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
       quote,
       clock: s.clock,

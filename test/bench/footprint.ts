@@ -16,6 +16,7 @@ import type { StatusDoc } from '../../agent/core/status.js';
 import { FIXTURES, ROOT, BIN, makeHome, run, sleep, waitFor } from '../helpers/vigil.js';
 import { uniquePrefix } from '../helpers/systemd.js';
 import { percentile, procCpuTicks, procRssBytes } from './measure.js';
+import { AGENT_MALLOC_ENV, AGENT_NODE_FLAGS } from '../../agent/adapters/process/heap-bounds.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,8 +54,12 @@ async function interleaved(cmds: Record<string, () => Promise<unknown>>): Promis
   return out;
 }
 
+/** `vigil agent run` as its unit runs it (agent/cli/commands/agent.ts, as test/bench/run.ts's agent): node's heap flags, glibc's malloc bounds. */
 async function startAgentWith(bin: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [bin, 'agent', 'run'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, bin, 'agent', 'run'], {
+    env: { ...AGENT_MALLOC_ENV, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise((resolve) => child.on('exit', resolve));

@@ -2,8 +2,10 @@
  * The lazy-loading rule, checked: the idle agent (agent/daemon/run.ts and everything it imports
  * statically) and the CLI's entry (agent/cli/main.ts) load neither zod, plist, prom-client, yaml,
  * systeminformation nor TLS. Those come in with `await import()` where they are first needed (a request
- * body to validate, a launchd plist, /metrics, a manifest, the host strip, an https URL), which keeps the idle agent's memory and every CLI
- * start small. Type-only imports are erased and do not count.
+ * body to validate, a launchd plist, /metrics, a manifest, the host strip, an https URL), which keeps the
+ * idle agent's memory and every CLI start small. So do the agent's own features that only a request or a
+ * configured source needs (log reading, credential management, usage log parsing, the API client): each
+ * listed file names the one that imports it on first use. Type-only imports are erased and do not count.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,12 +56,19 @@ function resolveLocal(from: string, spec: string): string | null {
   return existsSync(tsx) ? tsx : null;
 }
 
-/** Every package (bare specifier) reached by static imports from `entry`, with the chain that reaches it. */
-function reachedPackages(entry: string, seen = new Set<string>()): Map<string, string[]> {
+/**
+ * Every package (bare specifier) reached by static imports from `entry`, with the chain that reaches it;
+ * `seen` gets every file reached, with its chain.
+ */
+function reachedPackages(
+  entry: string,
+  seen: Map<string, string[]> | Set<string> = new Set(),
+): Map<string, string[]> {
   const packages = new Map<string, string[]>();
   const walk = (file: string, chain: string[]) => {
     if (seen.has(file)) return;
-    seen.add(file);
+    if (seen instanceof Map) seen.set(file, chain);
+    else seen.add(file);
     for (const spec of staticImports(readFileSync(file, 'utf8'))) {
       const local = resolveLocal(file, spec);
       if (local) walk(local, [...chain, path.relative(ROOT, local)]);
@@ -93,6 +102,40 @@ describe('lazy loading', () => {
       lazy.filter((f) => files.has(path.join(ROOT, f))),
       [],
     );
+  });
+
+  it('the idle agent loads none of the features it serves only on request (logs, credentials, usage log reading)', () => {
+    // `vigil agent run` is this command's file, which imports the agent (daemon/run.ts).
+    const files = new Map<string, string[]>();
+    reachedPackages(path.join(ROOT, 'agent/cli/commands/agent.ts'), files);
+    assert.ok(files.has(path.join(ROOT, 'agent/daemon/run.ts')), 'the walk reaches the agent');
+    // Each is imported on first use by the file that stands in for it at start-up (see that file).
+    const lazy: Record<string, string> = {
+      // log-routes.ts: the first tail, search or follow
+      'agent/daemon/log-reader.ts': 'agent/daemon/log-routes.ts',
+      'agent/adapters/logs/reader.ts': 'agent/daemon/log-routes.ts',
+      'agent/adapters/logs/search.ts': 'agent/daemon/log-routes.ts',
+      'agent/adapters/logs/follow.ts': 'agent/daemon/log-routes.ts',
+      // log-tail.ts: a crash's last lines that the quick read of the current file cannot give
+      'agent/adapters/logs/tail.ts': 'agent/adapters/fs/log-tail.ts',
+      'agent/adapters/logs/regex-runner.ts': 'agent/adapters/fs/log-tail.ts',
+      // credential-routes.ts: the first credential request
+      'agent/daemon/credential-handlers.ts': 'agent/daemon/credential-routes.ts',
+      'agent/app/credentials.ts': 'agent/daemon/credential-routes.ts',
+      'agent/app/rotate.ts': 'agent/daemon/credential-routes.ts',
+      // lazy-sources.ts: the first usage log read
+      'agent/adapters/usage/log-reader.ts': 'agent/adapters/usage/lazy-sources.ts',
+      'agent/adapters/usage/inline-parser.ts': 'agent/adapters/usage/lazy-sources.ts',
+      'agent/core/usage/normalize.ts': 'agent/adapters/usage/lazy-sources.ts',
+      // cli/commands/agent.ts: `vigil agent start` waiting for the agent it started
+      'agent/api/client.ts': 'agent/cli/commands/agent.ts',
+    };
+    for (const standIn of new Set(Object.values(lazy)))
+      assert.ok(files.has(path.join(ROOT, standIn)), `the walk reaches ${standIn}`);
+    const reached = Object.keys(lazy)
+      .filter((f) => files.has(path.join(ROOT, f)))
+      .map((f) => `${f} via ${files.get(path.join(ROOT, f))!.join(' → ')}`);
+    assert.deepEqual(reached, []);
   });
 
   it('systeminformation loads on the first host read, once, not when the agent builds its host facts', async () => {

@@ -6,13 +6,13 @@
  * The common case — the lines are all in the last 64 KiB of the current file, or that file is the whole
  * log — is read with a few synchronous system calls (microseconds on a local file): a crash's event then
  * waits for no thread-pool round trip, each of which costs a wake-up of its own on a loaded machine.
- * Anything else (rotation involved, a file that moved) goes through tailLog, with the same result.
+ * Anything else (rotation involved, a file that moved) goes through tailLog, with the same result; it is
+ * imported then (with the log scanner and its regex worker), not when the agent starts.
  */
 import { closeSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SEARCH_TIMEOUT_MS } from '../../core/logs/model.js';
 import type { LogEnd } from '../../core/observed.js';
-import { tailLog } from '../logs/tail.js';
 
 const QUICK_BYTES = 64 * 1024;
 
@@ -25,6 +25,7 @@ export async function tailLines(file: string, n: number, until?: LogEnd): Promis
   const quick = quickTail(file, n, until);
   if (quick !== null) return quick;
   const q = { lines: n, level: null, grep: null, timeoutMs: DEFAULT_SEARCH_TIMEOUT_MS };
+  const { tailLog } = await import('../logs/tail.js');
   return (await tailLog(file, q, until ? { endAt: { ino: until.ino, offset: until.offset } } : {})).lines;
 }
 

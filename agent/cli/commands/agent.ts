@@ -17,7 +17,6 @@ import { runAgent } from '../../daemon/run.js';
 import { AGENT_MALLOC_ENV, AGENT_NODE_FLAGS } from '../../adapters/process/heap-bounds.js';
 import { selectBackend } from '../../daemon/compose.js';
 import { AGENT_LABEL } from '../../adapters/launchd/labels.js';
-import { ApiClient } from '../../api/client.js';
 import { JSON_FLAG, parse, str } from '../args.js';
 import { printJson, type Io } from '../io.js';
 
@@ -192,6 +191,8 @@ export function packageRoot(): string {
 }
 
 async function waitForAgent(socketPath: string, timeoutMs: number): Promise<void> {
+  // Imported here, not at the top: this file is also `vigil agent run`'s, and the running agent needs no client.
+  const { ApiClient } = await import('../../api/client.js');
   const client = new ApiClient({ socketPath });
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -139,16 +139,13 @@ function viaAgent(client: ApiClient, io: Io): LogSource {
 
 /** No agent: the same use case in this process, with the store's values redacted. */
 async function direct(io: Io): Promise<LogSource> {
-  const [{ FileLogReader }, { directLogRedaction }, { createContext }, { serviceLogs }] = await Promise.all([
-    import('../../adapters/logs/reader.js'),
+  const [{ fileServiceLogs }, { directLogRedaction }, { createContext }] = await Promise.all([
+    import('../../daemon/log-reader.js'),
     import('../../daemon/log-redaction.js'),
     import('../../daemon/compose.js'),
-    import('../../app/service-logs.js'),
   ]);
-  const paths = vigilPaths(io.env);
   const ctx = await createContext(io.env);
-  return serviceLogs({
-    open: (known) => new FileLogReader({ logsDir: paths.logs, redactFor: directLogRedaction(ctx), known }),
+  return fileServiceLogs(ctx.paths.logs, directLogRedaction(ctx), {
     store: () => ctx.existingStore(),
     release: () => ctx.close(),
   });

@@ -10,7 +10,7 @@ import { ProcfsSampler } from '../adapters/procfs/procfs-sampler.js';
 import { memoryEnforcementHere } from '../adapters/systemd/memory-enforcement.js';
 import { createMonitorModule } from './monitor-factory.js';
 import { credentialModule } from './credentials.js';
-import { createUsageModule } from './usage-module.js';
+import { createUsageModule } from './usage-factory.js';
 import { createDiskModule } from './disk-module.js';
 
 /** By its backend, not instanceof: the launchd module is not even loaded on Linux (see compose.ts). */

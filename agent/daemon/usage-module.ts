@@ -11,10 +11,6 @@ import type { StatusDoc } from '../core/status.js';
 import type { Notification } from '../core/alerts/model.js';
 import { noticeTitle } from '../core/alerts/notice-title.js';
 import { serviceLogPath } from '../core/paths.js';
-import { HttpMetricsFetcher } from '../adapters/usage/http-fetch.js';
-import { LazyChunkParser, LazyUsageLogReader } from '../adapters/usage/lazy-sources.js';
-import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
-import { registerUsageMetrics, type UsageMetrics } from '../adapters/metrics/usage-metrics.js';
 import { UsageIngester, type SourceState } from '../app/usage/ingest.js';
 import type { LedgerEntry } from '../core/usage/model.js';
 import { BudgetEnforcer } from '../app/usage/budget.js';
@@ -22,21 +18,36 @@ import { UsageWatch } from '../app/usage/watch.js';
 import { budgetStatus, metricsBudget } from '../app/usage/query.js';
 import { calendarFor, loadUsageSettings, timeZoneOf } from '../app/usage/settings.js';
 import { monthDays } from '../core/usage/tz.js';
-import { machineZoneName } from '../adapters/host/zone-name.js';
-import type { UsageLogReader, MetricsFetcher } from '../ports/usage-sources.js';
 import type { PriceCatalog } from '../ports/price-catalog.js';
+import type { ChunkParser, UsageLogReader, MetricsFetcher } from '../ports/usage-sources.js';
+import type { QuoteFn } from '../core/usage/pricer.js';
+import type { UsageMetrics, UsageMetricsSource } from '../adapters/metrics/usage-metrics.js';
 import type { ServiceRecord, Store } from '../ports/store.js';
 import type { UsageLedger } from '../ports/usage-ledger.js';
 import type { Sample } from '../core/usage/prom-text.js';
 import type { AgentModule, AgentRuntime } from './module.js';
-import { OtlpModule } from './otlp-module.js';
 
 /** What the monitor module offers other features: its notification queue. */
-interface NotifyingModule extends AgentModule {
+export interface NotifyingModule extends AgentModule {
   /** Notices go through the alert engine, so quiet hours hold the non-critical ones for the digest. */
   alerting: { notify(n: Notification, now: number): void };
   /** The metric alert rules read the usage scrapes of metrics.url too (one fetch for both). */
   metricAlerts?: { feed(service: ServiceRecord, url: string, samples: readonly Sample[], at: number): void };
+}
+
+/** What the module works through, built by its factory (createUsageModule), known here by their ports. */
+export interface UsageAdapters {
+  /** Services' log files, read a chunk at a time. */
+  reader: UsageLogReader;
+  /** The chunk parser, pricing with `quote`. */
+  parser(quote: QuoteFn): ChunkParser;
+  /** Scrapes of metrics.url and LiteLLM. */
+  fetcher: MetricsFetcher;
+  catalog: PriceCatalog;
+  /** Spend and budget on /metrics. */
+  metrics(source: UsageMetricsSource): UsageMetrics;
+  /** The machine's zone's name for replies. */
+  systemZone(): string;
 }
 
 export interface UsageModuleOptions {
@@ -57,31 +68,31 @@ export class UsageModule implements AgentModule {
   private metrics: UsageMetrics | null = null;
   /** Sources of other modules (the OTLP listener), listed with the ingester's in `vigil usage`. */
   private readonly moreSources: (() => SourceState[])[] = [];
-  private readonly parser: LazyChunkParser;
-  /** The machine's zone's name for replies, without Intl's locale data (~5.5 MB RSS: adapters/host/zone-name.ts). */
-  readonly systemZone = machineZoneName;
+  private readonly parser: ChunkParser;
+  readonly systemZone: () => string;
 
   constructor(
     private readonly s: AgentRuntime,
     store: Store,
     private readonly notifying: NotifyingModule | null,
-    opts: UsageModuleOptions = {},
+    private readonly adapters: UsageAdapters,
+    opts: Pick<UsageModuleOptions, 'evaluateEveryMs'> = {},
   ) {
-    const catalog = (this.catalog = opts.catalog ?? new GenaiPriceCatalog());
+    const catalog = (this.catalog = adapters.catalog);
+    this.systemZone = adapters.systemZone;
     this.ledger = store.ledgers.usage();
     const record = (events: Parameters<typeof s.supervisor.record>[0]) =>
       s.supervisor.record(events, (rows) => this.notify(rows));
     const quote = (model: string, provider: string | null, at: number) => catalog.quote(model, provider, at);
     // Parsed on the agent's thread, a CHUNK_BYTES chunk (a few ms) at a time: a parsing worker thread cost
     // more memory (its own V8 heap and copy of the price table, ~60 MB RSS while a backlog was read) than the
-    // agent's whole budget for ingestion (test/bench/RESULTS-usage.md §3). Reader and parser load on the
-    // first usage log read (lazy-sources.ts).
-    this.parser = new LazyChunkParser(quote);
+    // agent's whole budget for ingestion (test/bench/RESULTS-usage.md §3).
+    this.parser = adapters.parser(quote);
     this.ingester = new UsageIngester({
       store,
       ledger: this.ledger,
-      reader: opts.reader ?? new LazyUsageLogReader(),
-      fetcher: opts.fetcher ?? new HttpMetricsFetcher(),
+      reader: adapters.reader,
+      fetcher: adapters.fetcher,
       quote,
       clock: s.clock,
       logPath: (service) => serviceLogPath(s.ctx.paths, service),
@@ -117,7 +128,7 @@ export class UsageModule implements AgentModule {
   start(): void {
     const { store } = this.s;
     const today = () => calendarFor(timeZoneOf(loadUsageSettings(store))).day(this.s.clock.now());
-    this.metrics = registerUsageMetrics({
+    this.metrics = this.adapters.metrics({
       today: () => this.ledger.pairs(today(), today()),
       month: () => this.ledger.spendByService(monthDays(today().slice(0, 7))[0], today()),
       budget: () =>
@@ -178,18 +189,4 @@ export class UsageModule implements AgentModule {
     }
     return inserted;
   }
-}
-
-export function createUsageModule(
-  services: AgentRuntime,
-  others: readonly AgentModule[] = [],
-  opts: UsageModuleOptions = {},
-): AgentModule[] {
-  const notifying =
-    others.find(
-      (m): m is NotifyingModule => typeof (m as Partial<NotifyingModule>).alerting?.notify === 'function',
-    ) ?? null;
-  const usage = new UsageModule(services, services.store, notifying, opts);
-  // OTLP usage in: idle (nothing of it loaded) unless the manifest has `otlp:`.
-  return [usage, new OtlpModule(services, usage, usage.catalog)];
 }

@@ -1,7 +1,8 @@
 /** The usage AgentModule: ingests on afterTick, publishes its part of the status, and notifies through the monitor's channels. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUsageModule, UsageModule } from '../../agent/daemon/usage-module.js';
+import { UsageModule } from '../../agent/daemon/usage-module.js';
+import { createUsageModule } from '../../agent/daemon/usage-factory.js';
 import type { AgentModule } from '../../agent/daemon/module.js';
 import type { Notification } from '../../agent/core/alerts/model.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';

@@ -4,7 +4,8 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUsageModule, UsageModule } from '../../agent/daemon/usage-module.js';
+import { UsageModule } from '../../agent/daemon/usage-module.js';
+import { createUsageModule } from '../../agent/daemon/usage-factory.js';
 import type { AgentModule } from '../../agent/daemon/module.js';
 import type { ServiceSpec } from '../../agent/core/manifest/model.js';
 import { expandReplicas } from '../../agent/core/manifest/replicas.js';

@@ -9,7 +9,7 @@ import type { AgentRuntime } from './module.js';
 import { lazyRoutes } from './lazy-routes.js';
 
 /** Every route of the slice: the compiler checks the list against the contract's credential routes. */
-const ROUTES = {
+const SLICE = {
   credentials: true,
   credentialSet: true,
   credentialRemove: true,
@@ -18,7 +18,7 @@ const ROUTES = {
 } satisfies Record<keyof CredentialRouteTypes, true>;
 
 export function credentialRoutes(services: AgentRuntime): Pick<RouteHandlers, keyof CredentialRouteTypes> {
-  return lazyRoutes(Object.keys(ROUTES) as (keyof CredentialRouteTypes)[], async () =>
+  return lazyRoutes(Object.keys(SLICE) as (keyof CredentialRouteTypes)[], async () =>
     (await import('./credential-handlers.js')).credentialHandlers(services),
   );
 }

@@ -5,9 +5,9 @@
  * Each feature keeps its routes in agent/api/routes/<feature>.ts: a `<FEATURE>_ROUTES` table, a
  * `<Feature>RouteTypes` interface (params, query, body, response per route) and its query codecs.
  * Adding a feature: spread its table into ROUTES, intersect its types into RouteTypes, spread its codecs
- * into QUERY_CODECS (only routes that take a query have a codec); the compiler then asks for the route's handler in the agent's route table
- * (agent/api/server.ts, filled by agent/daemon/agent-routes.ts) and, when it takes a body, for its
- * validator (BODY_PARSERS in agent/api/server.ts).
+ * into QUERY_CODECS (only routes that take a query have one); the compiler then asks for the route's
+ * handler in the agent's route table (agent/api/server.ts, filled by agent/daemon/agent-routes.ts) and,
+ * when it takes a body, for its validator (BODY_PARSERS in agent/api/server.ts).
  */
 import { VigilError, type ErrorCode } from '../core/errors.js';
 import type { RouteSpec, Same, QueryCodec, QueryCodecs } from './route-spec.js';

@@ -11,11 +11,19 @@ import { LazyChunkParser, LazyUsageLogReader } from '../adapters/usage/lazy-sour
 import { GenaiPriceCatalog } from '../adapters/pricing/genai-catalog.js';
 import { registerUsageMetrics } from '../adapters/metrics/usage-metrics.js';
 import { machineZoneName } from '../adapters/host/zone-name.js';
+import type { MetricsFetcher, UsageLogReader } from '../ports/usage-sources.js';
+import type { PriceCatalog } from '../ports/price-catalog.js';
+
+export interface UsageFactoryOptions extends UsageModuleOptions {
+  reader?: UsageLogReader;
+  fetcher?: MetricsFetcher;
+  catalog?: PriceCatalog;
+}
 
 export function createUsageModule(
   services: AgentRuntime,
   others: readonly AgentModule[] = [],
-  opts: UsageModuleOptions = {},
+  opts: UsageFactoryOptions = {},
 ): AgentModule[] {
   const notifying =
     others.find(

@@ -51,9 +51,6 @@ export interface UsageAdapters {
 }
 
 export interface UsageModuleOptions {
-  reader?: UsageLogReader;
-  fetcher?: MetricsFetcher;
-  catalog?: PriceCatalog;
   /** Budgets are evaluated at least this often (ms); env VIGIL_BUDGET_EVAL_MS, default 30 s. */
   evaluateEveryMs?: number;
 }
@@ -76,7 +73,7 @@ export class UsageModule implements AgentModule {
     store: Store,
     private readonly notifying: NotifyingModule | null,
     private readonly adapters: UsageAdapters,
-    opts: Pick<UsageModuleOptions, 'evaluateEveryMs'> = {},
+    opts: UsageModuleOptions = {},
   ) {
     const catalog = (this.catalog = adapters.catalog);
     this.systemZone = adapters.systemZone;
